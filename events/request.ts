@@ -1,0 +1,120 @@
+import { z } from "zod";
+
+/** Building blocks shared by the events that carry a request. */
+
+const NO_LINE_BREAKS = /^[^\r\n]*$/;
+// Control characters would let free text forge extra email headers or break log lines.
+const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
+
+/** Zod's error option: "is required" when the field is absent, otherwise what it must be. */
+export const mustBe = (what: string) => ({
+  error: (issue: { input?: unknown }) => (issue.input === undefined ? "is required" : `must be ${what}`),
+});
+
+const oneOf = (values: readonly string[]) => mustBe(`one of ${values.join(", ")}`);
+
+export const requestIdSchema = z
+  .string(mustBe("a string"))
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of letters, digits, '-' or '_'");
+
+export const emailSchema = z
+  .string(mustBe("a string"))
+  .max(254, "must be at most 254 characters")
+  .regex(NO_LINE_BREAKS, "must not contain line breaks")
+  .pipe(z.email(mustBe("a valid email address")));
+
+export const requesterSchema = z.strictObject(
+  {
+    email: emailSchema,
+    name: z
+      .string(mustBe("a string"))
+      .trim()
+      .min(1, "must not be empty")
+      .max(100, "must be at most 100 characters")
+      .regex(NO_CONTROL_CHARACTERS, "must not contain control characters")
+      .optional(),
+  },
+  mustBe("an object with an email"),
+);
+
+export const INSTANCE_TYPES = [
+  "t3.nano",
+  "t3.micro",
+  "t3.small",
+  "t3.medium",
+  "t3.large",
+  "t4g.nano",
+  "t4g.micro",
+  "t4g.small",
+  "t4g.medium",
+  "t4g.large",
+  "m7i.large",
+  "m7g.large",
+  "c7i.large",
+  "c7g.large",
+  "r7i.large",
+] as const;
+
+export const OPERATING_SYSTEMS = ["amazon-linux-2023", "ubuntu-24.04", "ubuntu-22.04", "rhel-9", "windows-server-2022"] as const;
+
+export const VOLUME_TYPES = ["gp3", "gp2", "io1", "io2", "st1", "sc1"] as const;
+
+export const VOLUME_SIZE_GIB = { min: 8, max: 16384 } as const;
+
+export const JUSTIFICATION_MAX_LENGTH = 2000;
+
+
+export const ec2ResourceSchema = z.strictObject({
+  type: z.literal("ec2", mustBe("ec2")),
+  instanceType: z.enum(INSTANCE_TYPES, oneOf(INSTANCE_TYPES)),
+  os: z.enum(OPERATING_SYSTEMS, oneOf(OPERATING_SYSTEMS)),
+  name: z
+    .string(mustBe("a string"))
+    .trim()
+    .min(1, "must not be empty")
+    .max(128, "must be at most 128 characters")
+    .regex(NO_CONTROL_CHARACTERS, "must not contain control characters")
+    .optional(),
+  volume: z
+    .strictObject(
+      {
+        sizeGiB: z
+          .number(mustBe("a number"))
+          .int("must be a whole number")
+          .min(VOLUME_SIZE_GIB.min, `must be at least ${VOLUME_SIZE_GIB.min}`)
+          .max(VOLUME_SIZE_GIB.max, `must be at most ${VOLUME_SIZE_GIB.max}`),
+        type: z.enum(VOLUME_TYPES, oneOf(VOLUME_TYPES)),
+      },
+      mustBe("an object with sizeGiB and type"),
+    )
+    .optional(),
+  privateIp: z.ipv4(mustBe("an IPv4 address")).optional(),
+  subnetId: z
+    .string(mustBe("a string"))
+    .regex(/^subnet-[0-9a-f]{8,17}$/, "must look like subnet-0abc1234")
+    .optional(),
+});
+
+export const RESOURCE_TYPES = ["ec2"] as const;
+
+/** Routed on `type`, so an RDS or S3 resource joins as one more member without touching the others. */
+export const resourceSchema = z.discriminatedUnion("type", [ec2ResourceSchema], oneOf(RESOURCE_TYPES));
+
+export const justificationSchema = z
+  .string(mustBe("a string"))
+  .trim()
+  .min(1, "must not be empty")
+  .max(JUSTIFICATION_MAX_LENGTH, `must be at most ${JUSTIFICATION_MAX_LENGTH} characters`);
+
+/** The request as it travels after intake accepted it: the id is always there. */
+export const acceptedRequestSchema = z.strictObject({
+  requestId: requestIdSchema,
+  requester: requesterSchema,
+  resource: resourceSchema,
+  justification: justificationSchema,
+});
+
+export type AcceptedRequest = z.output<typeof acceptedRequestSchema>;
+export type Ec2Resource = z.output<typeof ec2ResourceSchema>;
+
+export const isoTimestampSchema = z.iso.datetime({ error: "must be an ISO 8601 UTC timestamp" });
