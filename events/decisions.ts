@@ -4,7 +4,10 @@ import { acceptedRequestSchema, emailSchema, isoTimestampSchema, requestIdSchema
 
 export const REASON_MAX_LENGTH = 1000;
 
-const reasonSchema = z.string().trim().max(REASON_MAX_LENGTH, `must be at most ${REASON_MAX_LENGTH} characters`);
+const reasonSchema = z
+  .string()
+  .trim()
+  .max(REASON_MAX_LENGTH, `must be at most ${REASON_MAX_LENGTH} characters`);
 
 export const RequestApproved = defineEvent({
   source: "approvals.decision",

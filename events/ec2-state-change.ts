@@ -2,7 +2,14 @@ import { z } from "zod";
 import { defineEvent } from "./contract.ts";
 import { instanceIdSchema } from "./provisioning.ts";
 
-export const EC2_INSTANCE_STATES = ["pending", "running", "shutting-down", "terminated", "stopping", "stopped"] as const;
+export const EC2_INSTANCE_STATES = [
+  "pending",
+  "running",
+  "shutting-down",
+  "terminated",
+  "stopping",
+  "stopped",
+] as const;
 
 /** Published by AWS itself (or the local EC2) on the default bus; we only consume it. */
 export const Ec2InstanceStateChange = defineEvent({

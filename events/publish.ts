@@ -1,4 +1,8 @@
-import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
+import {
+  type EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+} from "@aws-sdk/client-eventbridge";
 import type { DetailInputOf, EventContract } from "./contract.ts";
 import { DetailValidationError } from "./validation.ts";
 

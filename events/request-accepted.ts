@@ -5,7 +5,8 @@ import { acceptedRequestSchema, isoTimestampSchema } from "./request.ts";
 export const RequestAccepted = defineEvent({
   source: "approvals.intake",
   detailType: "RequestAccepted",
-  description: "Intake validated and stored the request; it travels here so no consumer reads intake's table.",
+  description:
+    "Intake validated and stored the request; it travels here so no consumer reads intake's table.",
   schema: z.strictObject({
     requestId: acceptedRequestSchema.shape.requestId,
     request: acceptedRequestSchema,

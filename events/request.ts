@@ -55,14 +55,19 @@ export const INSTANCE_TYPES = [
   "r7i.large",
 ] as const;
 
-export const OPERATING_SYSTEMS = ["amazon-linux-2023", "ubuntu-24.04", "ubuntu-22.04", "rhel-9", "windows-server-2022"] as const;
+export const OPERATING_SYSTEMS = [
+  "amazon-linux-2023",
+  "ubuntu-24.04",
+  "ubuntu-22.04",
+  "rhel-9",
+  "windows-server-2022",
+] as const;
 
 export const VOLUME_TYPES = ["gp3", "gp2", "io1", "io2", "st1", "sc1"] as const;
 
 export const VOLUME_SIZE_GIB = { min: 8, max: 16384 } as const;
 
 export const JUSTIFICATION_MAX_LENGTH = 2000;
-
 
 export const ec2ResourceSchema = z.strictObject({
   type: z.literal("ec2", mustBe("ec2")),

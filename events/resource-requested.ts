@@ -6,7 +6,8 @@ import { justificationSchema, mustBe, requesterSchema, requestIdSchema, resource
 export const ResourceRequested = defineEvent({
   source: "approvals.intake",
   detailType: "ResourceRequested",
-  description: "Someone asks for a resource. requestId is an optional idempotency key; intake generates one when absent.",
+  description:
+    "Someone asks for a resource. requestId is an optional idempotency key; intake generates one when absent.",
   schema: z.strictObject(
     {
       requestId: requestIdSchema.optional(),

@@ -8,7 +8,10 @@ export interface FieldError {
 }
 
 const pathToField = (path: readonly PropertyKey[]): string =>
-  path.map((segment) => (typeof segment === "number" ? `[${segment}]` : String(segment))).join(".").replaceAll(".[", "[");
+  path
+    .map((segment) => (typeof segment === "number" ? `[${segment}]` : String(segment)))
+    .join(".")
+    .replaceAll(".[", "[");
 
 export const fieldErrorsOf = (error: z.ZodError): FieldError[] =>
   error.issues.flatMap((issue) => {

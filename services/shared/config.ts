@@ -1,0 +1,49 @@
+import { z } from "zod";
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/**
+ * Reads a service's environment once, at module load, and fails with every missing or malformed
+ * variable named, instead of failing later at the first request that needs it.
+ */
+export const loadConfig = <Shape extends z.ZodRawShape>(
+  shape: Shape,
+  env: Record<string, string | undefined> = process.env,
+): z.output<z.ZodObject<Shape>> => {
+  const result = z.object(shape).safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const variable = issue.path.join(".");
+    return env[variable] === undefined ? `${variable} is not set` : `${variable} ${issue.message}`;
+  });
+  throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`, { cause: result.error });
+};
+
+/** Variable parsers shared by every service's config. */
+export const env = {
+  text: () => z.string().trim().min(1, "must not be empty"),
+  url: () => z.url({ error: "must be an absolute URL" }).transform((value) => value.replace(/\/+$/, "")),
+  positiveInt: () => z.coerce.number().int("must be a whole number").positive("must be positive"),
+  emailList: () =>
+    z
+      .string()
+      .transform((value) =>
+        value
+          .split(",")
+          .map((item) => item.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(z.email("must be comma-separated email addresses")).min(1, "must name at least one address"),
+      ),
+  email: () => z.email("must be an email address"),
+  list: () =>
+    z.string().transform((value) =>
+      value
+        .split(",")
+        .map((item) => item.trim())
+        .filter(Boolean),
+    ),
+};

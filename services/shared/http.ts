@@ -1,0 +1,71 @@
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { type Context, Hono } from "hono";
+import type { z } from "zod";
+import { fieldErrorsOf } from "../../events/validation.ts";
+import { ClientError } from "./errors.ts";
+
+/** Bodies above this are refused before parsing: no request of the API comes close. */
+export const MAX_JSON_BODY_BYTES = 64 * 1024;
+
+/**
+ * A Hono app with the error policy every service shares: 4xx messages pass through as JSON, 5xx
+ * details are logged and hidden.
+ */
+export const createServiceApp = (logger: Logger) => {
+  const app = new Hono();
+  app.onError((error, c) => {
+    if (error instanceof ClientError) {
+      return c.json(
+        { error: error.message, ...(error.fieldErrors && { fieldErrors: error.fieldErrors }) },
+        error.status,
+      );
+    }
+    logger.error("Unhandled error in HTTP route", { error });
+    return c.json({ error: "Internal error" }, 500);
+  });
+  return app;
+};
+
+/** Reads a JSON body, refusing oversized, non-JSON and wrongly typed bodies with a clear 4xx. */
+export const readJsonBody = async (c: Context): Promise<unknown> => {
+  const declaredLength = Number(c.req.header("content-length") ?? 0);
+  if (declaredLength > MAX_JSON_BODY_BYTES) {
+    throw new ClientError(413, `Request body must be at most ${MAX_JSON_BODY_BYTES} bytes`);
+  }
+  const contentType = c.req.header("content-type") ?? "";
+  if (!contentType.toLowerCase().startsWith("application/json")) {
+    throw new ClientError(415, "Content-Type must be application/json");
+  }
+  const text = await c.req.text();
+  if (Buffer.byteLength(text) > MAX_JSON_BODY_BYTES) {
+    throw new ClientError(413, `Request body must be at most ${MAX_JSON_BODY_BYTES} bytes`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new ClientError(
+      400,
+      "Request body is not valid JSON",
+      [{ field: "", message: "is not valid JSON" }],
+      {
+        cause,
+      },
+    );
+  }
+};
+
+/** Parses input with a schema, answering 400 with every field's problem named. */
+export const parseOrReject = <S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  what = "Request",
+): z.output<S> => {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const fieldErrors = fieldErrorsOf(result.error);
+  throw new ClientError(
+    400,
+    `${what} is invalid: ${fieldErrors.map((e) => `${e.field || "(body)"} ${e.message}`).join("; ")}`,
+    fieldErrors,
+  );
+};

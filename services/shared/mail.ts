@@ -1,0 +1,35 @@
+import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
+import { env, loadConfig } from "./config.ts";
+import type { SafeHtml } from "./html.ts";
+
+const config = loadConfig({ SENDER: env.email() });
+
+const ses = new SESv2Client({});
+
+export interface OutgoingEmail {
+  to: string;
+  subject: string;
+  text: string;
+  html: SafeHtml;
+}
+
+/** A subject is a header: line breaks in it would let request text add headers of its own. */
+const singleLine = (value: string) => value.replace(/[\r\n\t]+/g, " ").trim();
+
+/** Sends one email (HTML and text) from the configured sender; resolves to SES's message id. */
+export const sendEmail = async ({ to, subject, text, html }: OutgoingEmail): Promise<string> => {
+  const output = await ses.send(
+    new SendEmailCommand({
+      FromEmailAddress: config.SENDER,
+      Destination: { ToAddresses: [to] },
+      Content: {
+        Simple: {
+          Subject: { Data: singleLine(subject), Charset: "UTF-8" },
+          Body: { Text: { Data: text, Charset: "UTF-8" }, Html: { Data: html.value, Charset: "UTF-8" } },
+        },
+      },
+    }),
+  );
+  if (!output.MessageId) throw new Error("SES accepted the email but returned no MessageId");
+  return output.MessageId;
+};
