@@ -18,10 +18,9 @@ export const requestIdSchema = z
   .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of letters, digits, '-' or '_'");
 
 export const emailSchema = z
-  .string(mustBe("a string"))
+  .email(mustBe("a valid email address"))
   .max(254, "must be at most 254 characters")
-  .regex(NO_LINE_BREAKS, "must not contain line breaks")
-  .pipe(z.email(mustBe("a valid email address")));
+  .regex(NO_LINE_BREAKS, "must not contain line breaks");
 
 export const requesterSchema = z.strictObject(
   {
