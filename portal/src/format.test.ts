@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { eventLabel, humanTime, isFinalStatus, statusLabel, statusTone } from "./format.ts";
+
+describe("portal formatting", () => {
+  it("labels every status for people and colours the outcomes", () => {
+    expect(statusLabel("PENDING_APPROVAL")).toBe("Pending approval");
+    expect(statusLabel("PROVISIONED")).toBe("Provisioned");
+    expect(statusTone("PROVISIONED")).toBe("ok");
+    expect(statusTone("REJECTED")).toBe("bad");
+    expect(statusLabel("SOMETHING_NEW")).toBe("SOMETHING_NEW");
+  });
+
+  it("stops refreshing only at final statuses", () => {
+    expect(["PROVISIONED", "FAILED", "REJECTED", "EXPIRED", "INVALID"].every(isFinalStatus)).toBe(true);
+    expect(["SUBMITTED", "PENDING_APPROVAL", "APPROVED", "PROVISIONING"].some(isFinalStatus)).toBe(false);
+  });
+
+  it("shows times readably in the given locale and zone, and passes junk through", () => {
+    expect(humanTime("2026-11-28T10:04:05.000Z", "en-GB", "UTC")).toBe("28 Nov 2026, 10:04:05");
+    expect(humanTime("not a time")).toBe("not a time");
+    expect(humanTime(undefined)).toBe("");
+  });
+
+  it("turns detail-types into words", () => {
+    expect(eventLabel("RequestApproved")).toBe("Request approved");
+    expect(eventLabel("EC2 Instance State-change Notification")).toBe(
+      "EC2 instance state-change notification",
+    );
+  });
+});

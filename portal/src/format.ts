@@ -1,0 +1,46 @@
+export const REQUEST_STATUSES = [
+  "SUBMITTED",
+  "PENDING_APPROVAL",
+  "APPROVED",
+  "REJECTED",
+  "EXPIRED",
+  "INVALID",
+  "PROVISIONING",
+  "PROVISIONED",
+  "FAILED",
+] as const;
+
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+const LABELS: Record<RequestStatus, { label: string; tone: "" | "ok" | "bad" | "warn" }> = {
+  SUBMITTED: { label: "Submitted", tone: "" },
+  PENDING_APPROVAL: { label: "Pending approval", tone: "warn" },
+  APPROVED: { label: "Approved", tone: "ok" },
+  REJECTED: { label: "Rejected", tone: "bad" },
+  EXPIRED: { label: "Expired", tone: "bad" },
+  INVALID: { label: "Invalid", tone: "bad" },
+  PROVISIONING: { label: "Provisioning", tone: "" },
+  PROVISIONED: { label: "Provisioned", tone: "ok" },
+  FAILED: { label: "Failed", tone: "bad" },
+};
+
+/** Statuses after which nothing more happens to a request, so the page stops refreshing. */
+const FINAL: ReadonlySet<string> = new Set(["REJECTED", "EXPIRED", "INVALID", "PROVISIONED", "FAILED"]);
+
+export const statusLabel = (status: string) => LABELS[status as RequestStatus]?.label ?? status;
+export const statusTone = (status: string) => LABELS[status as RequestStatus]?.tone ?? "";
+export const isFinalStatus = (status: string) => FINAL.has(status);
+
+/** "28 Nov 2026, 10:04:05" in the reader's own locale and time zone. */
+export const humanTime = (iso: string | undefined, locale?: string, timeZone?: string): string => {
+  if (!iso) return "";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "medium", timeZone }).format(date);
+};
+
+/** Splits "RequestApproved" into "Request approved" for the timeline. */
+export const eventLabel = (detailType: string) =>
+  detailType
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .replace(/ (\w)/g, (_, letter: string) => ` ${letter.toLowerCase()}`);

@@ -1,0 +1,166 @@
+import { INSTANCE_TYPES, OPERATING_SYSTEMS, VOLUME_SIZE_GIB, VOLUME_TYPES } from "../../../events/request.ts";
+import { ApiError, submitRequest } from "../api.ts";
+import { h } from "../dom.ts";
+import {
+  DEFAULT_FORM_VALUES,
+  detailFromForm,
+  type FormErrors,
+  formErrorsFrom,
+  type RequestFormValues,
+  validateForm,
+} from "../request-form.ts";
+import { rememberEmail, rememberedEmail } from "../storage.ts";
+
+interface FieldSpec {
+  key: keyof RequestFormValues;
+  label: string;
+  optional?: boolean;
+  hint?: string;
+  control: (id: string, value: string) => HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
+}
+
+const input =
+  (type: string, extra: Record<string, string | number> = {}) =>
+  (id: string, value: string) =>
+    h("input", { id, name: id, type, value, ...extra });
+
+const select = (options: readonly string[]) => (id: string, value: string) =>
+  h(
+    "select",
+    { id, name: id },
+    ...options.map((option) => h("option", { value: option, selected: option === value }, option)),
+  );
+
+const FIELDS: FieldSpec[] = [
+  { key: "email", label: "Email", control: input("email", { autocomplete: "email" }) },
+  { key: "name", label: "Name", optional: true, control: input("text", { autocomplete: "name" }) },
+  { key: "instanceType", label: "Instance type", control: select(INSTANCE_TYPES) },
+  { key: "os", label: "OS", control: select(OPERATING_SYSTEMS) },
+  {
+    key: "instanceName",
+    label: "Instance name",
+    optional: true,
+    hint: "Becomes the instance's Name tag.",
+    control: input("text"),
+  },
+  {
+    key: "volumeSizeGiB",
+    label: "Volume size (GiB)",
+    hint: `${VOLUME_SIZE_GIB.min} to ${VOLUME_SIZE_GIB.max}.`,
+    control: input("number", {
+      min: VOLUME_SIZE_GIB.min,
+      max: VOLUME_SIZE_GIB.max,
+      step: 1,
+      inputmode: "numeric",
+    }),
+  },
+  { key: "volumeType", label: "Volume type", control: select(VOLUME_TYPES) },
+  {
+    key: "privateIp",
+    label: "Private IP",
+    optional: true,
+    hint: "An IPv4 address in the subnet, e.g. 10.0.1.25.",
+    control: input("text"),
+  },
+  {
+    key: "subnetId",
+    label: "Subnet",
+    optional: true,
+    hint: "e.g. subnet-0abc1234; the default subnet when empty.",
+    control: input("text"),
+  },
+  {
+    key: "justification",
+    label: "Justification",
+    hint: "Why you need it; up to 2,000 characters.",
+    control: (id, value) => h("textarea", { id, name: id, maxlength: 2000 }, value),
+  },
+];
+
+/** The new-request form: inline errors from the shared schema, then the request's page on success. */
+export const renderNewRequest = (main: HTMLElement, navigate: (path: string) => void) => {
+  const values: RequestFormValues = { ...DEFAULT_FORM_VALUES, email: rememberedEmail() };
+  const errorSlots = new Map<string, HTMLElement>();
+  const controls = new Map<
+    keyof RequestFormValues,
+    HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement
+  >();
+  const formError = h("p", { class: "error", role: "alert", id: "form-error" });
+  const button = h("button", { type: "submit" }, "Submit request");
+
+  const showErrors = (errors: FormErrors) => {
+    for (const [key, control] of controls) {
+      const message = errors[key];
+      const slot = errorSlots.get(key);
+      if (slot) slot.textContent = message ?? "";
+      control.setAttribute("aria-invalid", message ? "true" : "false");
+    }
+    formError.textContent = errors.form ?? "";
+    const firstInvalid = [...controls.entries()].find(([key]) => errors[key]);
+    firstInvalid?.[1].focus();
+  };
+
+  const read = () => {
+    for (const [key, control] of controls) values[key] = control.value;
+  };
+
+  const form = h(
+    "form",
+    {
+      novalidate: true,
+      "aria-labelledby": "new-request-title",
+      onsubmit: async (event: Event) => {
+        event.preventDefault();
+        read();
+        const errors = validateForm(values);
+        showErrors(errors);
+        if (Object.keys(errors).length > 0) return;
+        button.disabled = true;
+        button.textContent = "Submitting…";
+        try {
+          const accepted = await submitRequest(detailFromForm(values));
+          rememberEmail(values.email);
+          navigate(`/requests/${encodeURIComponent(accepted.requestId)}`);
+        } catch (error) {
+          if (error instanceof ApiError && error.fieldErrors.length > 0)
+            showErrors(formErrorsFrom(error.fieldErrors));
+          else showErrors({ form: error instanceof Error ? error.message : "The request could not be sent" });
+        } finally {
+          button.disabled = false;
+          button.textContent = "Submit request";
+        }
+      },
+    },
+    ...FIELDS.map((field) => {
+      const id = field.key;
+      const control = field.control(id, values[field.key]);
+      controls.set(field.key, control);
+      const errorSlot = h("p", { class: "error", id: `${id}-error`, "aria-live": "polite" });
+      errorSlots.set(field.key, errorSlot);
+      const hintId = field.hint ? `${id}-hint` : undefined;
+      control.setAttribute("aria-describedby", [hintId, `${id}-error`].filter(Boolean).join(" "));
+      if (!field.optional) control.setAttribute("aria-required", "true");
+      return h(
+        "div",
+        { class: "field" },
+        h(
+          "label",
+          { for: id },
+          field.label,
+          field.optional ? h("span", { class: "muted" }, " (optional)") : null,
+        ),
+        control,
+        field.hint ? h("p", { class: "muted hint", id: hintId }, field.hint) : null,
+        errorSlot,
+      );
+    }),
+    formError,
+    h("p", {}, button),
+  );
+
+  main.replaceChildren(
+    h("h1", { id: "new-request-title" }, "Request an EC2 instance"),
+    h("p", { class: "muted" }, "An approver decides from an email; you can follow the request on its page."),
+    h("div", { class: "card" }, form),
+  );
+};

@@ -1,0 +1,173 @@
+import { requestsToCsv } from "../../../services/audit/csv.ts";
+import { listAllRequests, listRequests, type RequestView } from "../api.ts";
+import { h } from "../dom.ts";
+import { humanTime, REQUEST_STATUSES, statusLabel } from "../format.ts";
+import { rememberEmail, rememberedEmail } from "../storage.ts";
+import { statusBadge } from "./request.ts";
+
+const PAGE_SIZE = 20;
+
+interface ListOptions {
+  title: string;
+  /** "My requests" fixes the requester to the remembered email; "All requests" lets operators filter. */
+  mine: boolean;
+}
+
+const tableOf = (items: RequestView[]) =>
+  items.length === 0
+    ? h("p", { class: "muted" }, "No requests match.")
+    : h(
+        "div",
+        { class: "table-wrap" },
+        h(
+          "table",
+          {},
+          h(
+            "thead",
+            {},
+            h(
+              "tr",
+              {},
+              ...["Request", "Status", "Requester", "Resource", "Submitted"].map((title) =>
+                h("th", { scope: "col" }, title),
+              ),
+            ),
+          ),
+          h(
+            "tbody",
+            {},
+            ...items.map((item) => {
+              const path = `/requests/${encodeURIComponent(item.requestId)}`;
+              return h(
+                "tr",
+                {},
+                h("td", {}, h("a", { href: path, "data-nav": true }, item.requestId)),
+                h("td", {}, statusBadge(item.status)),
+                h("td", {}, item.requester?.email ?? ""),
+                h("td", {}, [item.resource?.instanceType, item.resource?.os].filter(Boolean).join(" · ")),
+                h("td", {}, humanTime(item.submittedAt)),
+              );
+            }),
+          ),
+        ),
+      );
+
+const download = (fileName: string, content: string) => {
+  const url = URL.createObjectURL(new Blob([content], { type: "text/csv;charset=utf-8" }));
+  const link = h("a", { href: url, download: fileName });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+};
+
+/** A filtered, paginated list of requests, newest first. */
+export const renderRequestList = (main: HTMLElement, { title, mine }: ListOptions) => {
+  const requester = h("input", {
+    id: "filter-requester",
+    type: "email",
+    value: mine ? rememberedEmail() : "",
+    autocomplete: "email",
+  });
+  const status = h(
+    "select",
+    { id: "filter-status" },
+    h("option", { value: "" }, "Any status"),
+    ...REQUEST_STATUSES.map((value) => h("option", { value }, statusLabel(value))),
+  );
+  const results = h("div", { "aria-live": "polite" });
+  const previous = h("button", { type: "button", class: "secondary" }, "Previous page");
+  const next = h("button", { type: "button", class: "secondary" }, "Next page");
+  const pageInfo = h("span", { class: "muted" });
+  // Cursors of the pages already seen, so "Previous" can go back without server support.
+  const cursors: (string | undefined)[] = [undefined];
+  let pageIndex = 0;
+  let nextCursor: string | undefined;
+
+  const filters = () => ({
+    requester: requester.value.trim() || undefined,
+    status: status.value || undefined,
+  });
+
+  const load = async () => {
+    if (mine && !requester.value.trim()) {
+      results.replaceChildren(h("p", { class: "muted" }, "Enter the email you submit requests with."));
+      previous.disabled = next.disabled = true;
+      return;
+    }
+    results.replaceChildren(h("p", { class: "muted" }, "Loading…"));
+    try {
+      const page = await listRequests({ ...filters(), limit: PAGE_SIZE, cursor: cursors[pageIndex] });
+      nextCursor = page.nextCursor;
+      results.replaceChildren(tableOf(page.items));
+      previous.disabled = pageIndex === 0;
+      next.disabled = !nextCursor;
+      pageInfo.textContent = `Page ${pageIndex + 1}`;
+    } catch (error) {
+      results.replaceChildren(
+        h("p", { class: "error", role: "alert" }, error instanceof Error ? error.message : String(error)),
+      );
+    }
+  };
+
+  const restart = () => {
+    cursors.length = 1;
+    pageIndex = 0;
+    if (mine && requester.value.trim()) rememberEmail(requester.value);
+    void load();
+  };
+
+  previous.addEventListener("click", () => {
+    pageIndex = Math.max(0, pageIndex - 1);
+    void load();
+  });
+  next.addEventListener("click", () => {
+    if (!nextCursor) return;
+    cursors[pageIndex + 1] = nextCursor;
+    pageIndex += 1;
+    void load();
+  });
+
+  const downloadButton = h("button", { type: "button", class: "secondary" }, "Download CSV");
+  downloadButton.addEventListener("click", async () => {
+    downloadButton.disabled = true;
+    try {
+      download("requests.csv", requestsToCsv(await listAllRequests(filters())));
+    } finally {
+      downloadButton.disabled = false;
+    }
+  });
+
+  main.replaceChildren(
+    h("h1", {}, title),
+    h(
+      "form",
+      {
+        class: "card filters",
+        role: "search",
+        onsubmit: (event: Event) => {
+          event.preventDefault();
+          restart();
+        },
+      },
+      h(
+        "div",
+        { class: "field" },
+        h("label", { for: "filter-requester" }, mine ? "Your email" : "Requester"),
+        requester,
+      ),
+      h("div", { class: "field" }, h("label", { for: "filter-status" }, "Status"), status),
+      h(
+        "p",
+        {},
+        h("button", { type: "submit" }, mine ? "Show my requests" : "Apply filters"),
+        " ",
+        mine ? null : downloadButton,
+      ),
+    ),
+    results,
+    h("nav", { class: "pager", "aria-label": "Pages" }, previous, " ", pageInfo, " ", next),
+  );
+  status.addEventListener("change", restart);
+  void load();
+};

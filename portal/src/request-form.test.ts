@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import {
+  DEFAULT_FORM_VALUES,
+  detailFromForm,
+  formErrorsFrom,
+  type RequestFormValues,
+  validateForm,
+} from "./request-form.ts";
+
+const filled = (overrides: Partial<RequestFormValues> = {}): RequestFormValues => ({
+  ...DEFAULT_FORM_VALUES,
+  email: "ana@example.com",
+  justification: "Build agent",
+  ...overrides,
+});
+
+describe("the new-request form", () => {
+  it("turns filled inputs into the ResourceRequested detail, leaving empty optional fields out", () => {
+    const detail = detailFromForm(filled({ name: " Ana ", privateIp: "", subnetId: "subnet-0abc1234" }));
+
+    expect(detail).toEqual({
+      requester: { email: "ana@example.com", name: "Ana" },
+      resource: {
+        type: "ec2",
+        instanceType: "t3.micro",
+        os: "amazon-linux-2023",
+        name: undefined,
+        volume: { sizeGiB: 20, type: "gp3" },
+        privateIp: undefined,
+        subnetId: "subnet-0abc1234",
+      },
+      justification: "Build agent",
+    });
+  });
+
+  it("accepts the defaults once email and justification are given", () => {
+    expect(validateForm(filled())).toEqual({});
+  });
+
+  it.each([
+    [{ email: "" }, "email", "must be a valid email address"],
+    [{ email: "ana@" }, "email", "must be a valid email address"],
+    [{ volumeSizeGiB: "7" }, "volumeSizeGiB", "must be at least 8"],
+    [{ volumeSizeGiB: "16385" }, "volumeSizeGiB", "must be at most 16384"],
+    [{ volumeSizeGiB: "20.5" }, "volumeSizeGiB", "must be a whole number"],
+    [{ volumeSizeGiB: "" }, "volumeSizeGiB", "is required"],
+    [{ privateIp: "10.0.0.256" }, "privateIp", "must be an IPv4 address"],
+    [{ subnetId: "subnet_1" }, "subnetId", "must look like subnet-0abc1234"],
+    [{ justification: "" }, "justification", "must not be empty"],
+    [{ justification: "x".repeat(2001) }, "justification", "must be at most 2000 characters"],
+  ] as const)("shows the schema's message next to the input for %o", (overrides, input, message) => {
+    expect(validateForm(filled(overrides))[input]).toBe(message);
+  });
+
+  it("places the API's field errors next to their inputs, and unknown ones at the form", () => {
+    expect(
+      formErrorsFrom([
+        { field: "resource.os", message: "must be one of ..." },
+        { field: "requestId", message: "was reused" },
+      ]),
+    ).toEqual({ os: "must be one of ...", form: "requestId was reused" });
+  });
+});

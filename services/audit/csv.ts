@@ -1,0 +1,58 @@
+/**
+ * The CSV export of requests, shared by the CLI (`npm run requests -- export`) and the portal's
+ * "Download CSV", so both write the same columns the same way.
+ */
+export interface CsvRequest {
+  requestId: string;
+  status: string;
+  requester?: { email: string; name?: string };
+  resource?: {
+    instanceType?: string;
+    os?: string;
+    name?: string;
+    volume?: { sizeGiB: number; type: string };
+  };
+  justification?: string;
+  submittedAt?: string;
+  updatedAt?: string;
+  decision?: { outcome?: string; approver?: string; reason?: string; decidedAt?: string };
+  instanceId?: string;
+  privateIp?: string;
+}
+
+const COLUMNS: [string, (request: CsvRequest) => string | number | undefined][] = [
+  ["requestId", (r) => r.requestId],
+  ["status", (r) => r.status],
+  ["requesterEmail", (r) => r.requester?.email],
+  ["requesterName", (r) => r.requester?.name],
+  ["instanceType", (r) => r.resource?.instanceType],
+  ["os", (r) => r.resource?.os],
+  ["instanceName", (r) => r.resource?.name],
+  ["volumeSizeGiB", (r) => r.resource?.volume?.sizeGiB],
+  ["volumeType", (r) => r.resource?.volume?.type],
+  ["justification", (r) => r.justification],
+  ["submittedAt", (r) => r.submittedAt],
+  ["decision", (r) => r.decision?.outcome],
+  ["approver", (r) => r.decision?.approver],
+  ["reason", (r) => r.decision?.reason],
+  ["decidedAt", (r) => r.decision?.decidedAt],
+  ["instanceId", (r) => r.instanceId],
+  ["privateIp", (r) => r.privateIp],
+  ["updatedAt", (r) => r.updatedAt],
+];
+
+/** Spreadsheets run cells starting with these as formulas; a leading quote keeps them text. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+export const csvCell = (value: string | number | undefined): string => {
+  if (value === undefined) return "";
+  let text = String(value);
+  if (typeof value === "string" && FORMULA_START.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+};
+
+export const requestsToCsv = (requests: readonly CsvRequest[]): string =>
+  [COLUMNS.map(([name]) => name), ...requests.map((request) => COLUMNS.map(([, read]) => read(request)))]
+    .map((row) => row.map((cell) => csvCell(cell)).join(","))
+    .join("\r\n")
+    .concat("\r\n");
