@@ -1,0 +1,157 @@
+import "../testing/environment.ts";
+import { DescribeInstancesCommand, type Instance } from "@aws-sdk/client-ec2";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { EC2_INSTANCE_STATES } from "../../../events/ec2-state-change.ts";
+import { ProvisioningFailed, ResourceProvisioned } from "../../../events/provisioning.ts";
+import { approvalOf, ec2Error, newInstanceId, startLauncherTestbed } from "../testing/fixtures.ts";
+import { createInstanceStateChangeHandler } from "./on-instance-state-change.ts";
+
+type State = (typeof EC2_INSTANCE_STATES)[number];
+
+describe("ec2-launcher on EC2 instance state changes", () => {
+  let testbed: Awaited<ReturnType<typeof startLauncherTestbed>>;
+  beforeAll(async () => {
+    testbed = await startLauncherTestbed();
+  });
+  afterAll(() => testbed.close());
+  beforeEach(() => {
+    testbed.ec2Mock.reset();
+    testbed.ec2Mock.on(DescribeInstancesCommand).rejects(ec2Error("InvalidInstanceID.NotFound"));
+  });
+
+  const setUp = () => {
+    const { bus, deps } = testbed.freshDeps();
+    const handle = createInstanceStateChangeHandler(deps);
+    return {
+      bus,
+      change: (instanceId: string, state: State) => handle({ "instance-id": instanceId, state }),
+    };
+  };
+
+  /** A request approved and launched by the launcher, as the RequestApproved handler leaves it. */
+  const launched = async (requestId: string, { attached = true } = {}) => {
+    const approval = approvalOf(requestId);
+    const instanceId = newInstanceId();
+    await testbed.store.recordApproval({ ...approval });
+    if (attached) await testbed.store.attachInstance(requestId, instanceId);
+    return { approval, instanceId };
+  };
+
+  const describedAs = (instanceId: string, instance: Instance) =>
+    testbed.ec2Mock
+      .on(DescribeInstancesCommand, { InstanceIds: [instanceId] })
+      .resolves({ Reservations: [{ Instances: [{ InstanceId: instanceId, ...instance }] }] });
+
+  it("reports the instance provisioned, with its private IP, once however often `running` arrives", async () => {
+    const { bus, change } = setUp();
+    const { approval, instanceId } = await launched("runs");
+    describedAs(instanceId, { PrivateIpAddress: "10.0.1.25" });
+
+    await change(instanceId, "running");
+    await change(instanceId, "running");
+
+    expect(bus.published).toEqual([
+      {
+        detailType: ResourceProvisioned.detailType,
+        detail: {
+          requestId: "runs",
+          request: approval.request,
+          instanceId,
+          privateIp: "10.0.1.25",
+          provisionedAt: "2030-01-01T10:00:05.000Z",
+        },
+      },
+    ]);
+  });
+
+  it("reports the launch failed when the instance ends before it ever ran, and only that", async () => {
+    const { bus, change } = setUp();
+    const { approval, instanceId } = await launched("dies");
+    describedAs(instanceId, {
+      StateReason: { Code: "Server.InternalError", Message: "Internal error on launch" },
+    });
+
+    await change(instanceId, "shutting-down");
+    await change(instanceId, "terminated");
+    await change(instanceId, "running");
+
+    expect(bus.published).toEqual([
+      {
+        detailType: ProvisioningFailed.detailType,
+        detail: {
+          requestId: "dies",
+          request: approval.request,
+          instanceId,
+          reason: `Instance ${instanceId} ended (shutting-down) before it was ever running: Internal error on launch`,
+          failedAt: "2030-01-01T10:00:05.000Z",
+        },
+      },
+    ]);
+  });
+
+  it("ignores the end of an instance that was provisioned", async () => {
+    const { bus, change } = setUp();
+    const { instanceId } = await launched("ends-later");
+    describedAs(instanceId, { PrivateIpAddress: "10.0.1.26" });
+
+    await change(instanceId, "running");
+    await change(instanceId, "terminated");
+
+    expect(bus.published.map((event) => event.detailType)).toEqual([ResourceProvisioned.detailType]);
+  });
+
+  it("finds the launch by its RequestId tag when `running` overtakes the record of its instance", async () => {
+    const { bus, change } = setUp();
+    const { instanceId } = await launched("overtaken", { attached: false });
+    describedAs(instanceId, {
+      PrivateIpAddress: "10.0.1.27",
+      Tags: [{ Key: "RequestId", Value: "overtaken" }],
+    });
+
+    await change(instanceId, "running");
+
+    expect(bus.detailsOf(ResourceProvisioned)).toMatchObject([{ requestId: "overtaken", instanceId }]);
+  });
+
+  it("ignores instances it did not launch", async () => {
+    const { bus, change } = setUp();
+    const tagged = newInstanceId();
+    describedAs(tagged, { Tags: [{ Key: "RequestId", Value: "nobody-asked-for-this" }] });
+
+    await change(newInstanceId(), "running");
+    await change(tagged, "terminated");
+
+    expect(bus.published).toEqual([]);
+  });
+
+  it("ignores an instance tagged with a request whose launch is another instance", async () => {
+    const { bus, change } = setUp();
+    await launched("has-its-own");
+    const impostor = newInstanceId();
+    describedAs(impostor, { Tags: [{ Key: "RequestId", Value: "has-its-own" }] });
+
+    await change(impostor, "running");
+
+    expect(bus.published).toEqual([]);
+  });
+
+  it("ignores states that settle nothing", async () => {
+    const { bus, change } = setUp();
+    const { instanceId } = await launched("boots");
+
+    await change(instanceId, "pending");
+
+    expect(bus.published).toEqual([]);
+    expect(testbed.ec2Mock.commandCalls(DescribeInstancesCommand)).toEqual([]);
+  });
+
+  it("throws for the bus to retry when EC2 does not describe the running instance yet", async () => {
+    const { bus, change } = setUp();
+    const { instanceId } = await launched("not-visible");
+
+    await expect(change(instanceId, "running")).rejects.toThrow(
+      `does not describe running instance ${instanceId}`,
+    );
+    expect(bus.published).toEqual([]);
+  });
+});

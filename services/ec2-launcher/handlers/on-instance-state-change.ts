@@ -1,0 +1,116 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eventbridge";
+import { parser } from "@aws-lambda-powertools/parser/middleware";
+import middy from "@middy/core";
+import type { DetailOf } from "../../../events/contract.ts";
+import { Ec2InstanceStateChange } from "../../../events/ec2-state-change.ts";
+import { ProvisioningFailed, ResourceProvisioned } from "../../../events/provisioning.ts";
+import type { Publisher } from "../../../events/publish.ts";
+import { publisher } from "../../shared/events.ts";
+import { endedBeforeRunningReason, LAUNCH_TAG_KEYS, outcomeOfState } from "../domain.ts";
+import { type DescribedInstance, type Ec2Gateway, ec2Gateway } from "../ec2.ts";
+import { type LaunchRecord, type LaunchStore, launchStore } from "../store.ts";
+
+export interface InstanceStateChangeDeps {
+  store: LaunchStore;
+  ec2: Ec2Gateway;
+  publish: Publisher["publish"];
+  now: () => Date;
+  logger: Logger;
+}
+
+/** EC2 does not show a just-launched instance yet; thrown so the bus retries once it does. */
+export class InstanceNotVisibleError extends Error {
+  override readonly name = "InstanceNotVisibleError";
+}
+
+/**
+ * Settles a launch from EC2's state changes: `running` is `ResourceProvisioned`, ending before that is
+ * `ProvisioningFailed`; whichever comes first is the one outcome of the request. State changes of
+ * instances the launcher did not launch are ignored.
+ */
+export const createInstanceStateChangeHandler = ({
+  store,
+  ec2,
+  publish,
+  now,
+  logger,
+}: InstanceStateChangeDeps) => {
+  /**
+   * The index answers for launches it already shows. A state change can overtake the index (it lags
+   * writes) or even the launch's own record of its instance, so an instance the index does not know is
+   * looked up by the RequestId tag it was launched with: still unknown, it is someone else's.
+   */
+  const findLaunch = async (
+    instanceId: string,
+  ): Promise<{ launch: LaunchRecord; instance?: DescribedInstance } | undefined> => {
+    const indexed = await store.findByInstanceId(instanceId);
+    if (indexed) return { launch: indexed };
+    const instance = await ec2.describeInstance(instanceId);
+    const requestId = instance?.tags[LAUNCH_TAG_KEYS.requestId];
+    const launch = requestId ? await store.get(requestId) : undefined;
+    if (!launch || (launch.instanceId !== undefined && launch.instanceId !== instanceId)) return undefined;
+    return { launch, instance };
+  };
+
+  return async ({
+    "instance-id": instanceId,
+    state,
+  }: DetailOf<typeof Ec2InstanceStateChange>): Promise<void> => {
+    const outcome = outcomeOfState(state);
+    if (!outcome) return;
+    const found = await findLaunch(instanceId);
+    if (!found) {
+      logger.debug("State change of an instance the launcher did not launch; ignored", { instanceId, state });
+      return;
+    }
+    const { requestId, request, outcomeDoneAt } = found.launch;
+    if (outcomeDoneAt) {
+      logger.info("Launch already settled; state change ignored", { requestId, instanceId, state });
+      return;
+    }
+    const instance = found.instance ?? (await ec2.describeInstance(instanceId));
+
+    if (outcome === "provisioned") {
+      if (!instance)
+        throw new InstanceNotVisibleError(`EC2 does not describe running instance ${instanceId} yet`);
+      await store.publishOnce(requestId, "outcome", now, () =>
+        publish(ResourceProvisioned, {
+          requestId,
+          request,
+          instanceId,
+          privateIp: instance.privateIp,
+          provisionedAt: now().toISOString(),
+        }),
+      );
+      logger.info("Instance running", { requestId, instanceId });
+      return;
+    }
+
+    await store.publishOnce(requestId, "outcome", now, () =>
+      publish(ProvisioningFailed, {
+        requestId,
+        request,
+        instanceId,
+        reason: endedBeforeRunningReason(instanceId, state, instance?.stateReason),
+        failedAt: now().toISOString(),
+      }),
+    );
+    logger.warn("Instance ended before it ran", { requestId, instanceId, state });
+  };
+};
+
+const logger = new Logger({ serviceName: "ec2-launcher" });
+
+export const handler = middy(
+  createInstanceStateChangeHandler({
+    store: launchStore,
+    ec2: ec2Gateway,
+    publish: publisher.publish,
+    now: () => new Date(),
+    logger,
+  }),
+)
+  .use(injectLambdaContext(logger))
+  .use(parser({ schema: Ec2InstanceStateChange.schema, envelope: EventBridgeEnvelope }));

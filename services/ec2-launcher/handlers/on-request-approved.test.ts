@@ -1,0 +1,135 @@
+import "../testing/environment.ts";
+import { RunInstancesCommand } from "@aws-sdk/client-ec2";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ProvisioningFailed, ProvisioningStarted } from "../../../events/provisioning.ts";
+import { launchSettings } from "../config.ts";
+import { buildRunInstancesInput } from "../domain.ts";
+import { APPROVER, approvalOf, ec2Error, newInstanceId, startLauncherTestbed } from "../testing/fixtures.ts";
+import { createRequestApprovedHandler } from "./on-request-approved.ts";
+
+describe("ec2-launcher on RequestApproved", () => {
+  let testbed: Awaited<ReturnType<typeof startLauncherTestbed>>;
+  beforeAll(async () => {
+    testbed = await startLauncherTestbed();
+  });
+  afterAll(() => testbed.close());
+  beforeEach(() => testbed.ec2Mock.reset());
+
+  const setUp = () => {
+    const { bus, deps } = testbed.freshDeps();
+    return { bus, handle: createRequestApprovedHandler({ ...deps, settings: launchSettings }) };
+  };
+  const runInstancesCalls = () =>
+    testbed.ec2Mock.commandCalls(RunInstancesCommand).map((call) => call.args[0].input);
+
+  it("launches the requested instance and records it against the request", async () => {
+    const { handle } = setUp();
+    const approval = approvalOf("launch-once");
+    const instanceId = newInstanceId();
+    testbed.ec2Mock.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: instanceId }] });
+
+    await handle(approval);
+
+    expect(runInstancesCalls()).toEqual([buildRunInstancesInput(approval.request, APPROVER, launchSettings)]);
+    expect(await testbed.store.findByInstanceId(instanceId)).toMatchObject({
+      requestId: "launch-once",
+      request: approval.request,
+      approver: APPROVER,
+      instanceId,
+    });
+  });
+
+  it("announces one ProvisioningStarted when the approval is delivered again and again", async () => {
+    const { bus, handle } = setUp();
+    const approval = approvalOf("redelivered");
+    const instanceId = newInstanceId();
+    testbed.ec2Mock.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: instanceId }] });
+
+    await handle(approval);
+    await handle(approval);
+    await handle(approval);
+
+    expect(bus.published).toEqual([
+      {
+        detailType: ProvisioningStarted.detailType,
+        detail: {
+          requestId: "redelivered",
+          request: approval.request,
+          approver: APPROVER,
+          instanceId,
+          startedAt: "2030-01-01T10:00:05.000Z",
+        },
+      },
+    ]);
+    expect(runInstancesCalls()).toHaveLength(1);
+  });
+
+  it("announces one ProvisioningStarted for concurrent copies, every launch call on the same client token", async () => {
+    const { bus, handle } = setUp();
+    const approval = approvalOf("concurrent");
+    testbed.ec2Mock.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: newInstanceId() }] });
+
+    await Promise.all([handle(approval), handle(approval), handle(approval)]);
+
+    expect(bus.detailsOf(ProvisioningStarted)).toHaveLength(1);
+    expect(new Set(runInstancesCalls().map((input) => input.ClientToken))).toEqual(new Set(["concurrent"]));
+  });
+
+  it("fails the request at once when EC2 refuses it for good, and only once", async () => {
+    const { bus, handle } = setUp();
+    const approval = approvalOf("bad-subnet");
+    testbed.ec2Mock.on(RunInstancesCommand).rejects(ec2Error("InvalidSubnetID.NotFound"));
+
+    await handle(approval);
+    await handle(approval);
+
+    expect(bus.published).toEqual([
+      {
+        detailType: ProvisioningFailed.detailType,
+        detail: {
+          requestId: "bad-subnet",
+          request: approval.request,
+          errorCode: "InvalidSubnetID.NotFound",
+          reason:
+            "EC2 refused to launch the instance (InvalidSubnetID.NotFound): InvalidSubnetID.NotFound happened",
+          failedAt: "2030-01-01T10:00:05.000Z",
+        },
+      },
+    ]);
+    expect(runInstancesCalls()).toHaveLength(1);
+  });
+
+  it.each([
+    ["throttled", ec2Error("RequestLimitExceeded")],
+    ["out of capacity", ec2Error("InsufficientInstanceCapacity", "server")],
+    ["unavailable", ec2Error("ServiceUnavailable", "server")],
+    ["unreachable", new Error("connect ECONNREFUSED 127.0.0.1:4566")],
+  ])("throws for the bus to retry when EC2 is %s, then launches on the retry", async (situation, error) => {
+    const { bus, handle } = setUp();
+    const approval = approvalOf(`retry-when-${situation.replaceAll(" ", "-")}`);
+    const instanceId = newInstanceId();
+    testbed.ec2Mock
+      .on(RunInstancesCommand)
+      .rejectsOnce(error)
+      .resolves({ Instances: [{ InstanceId: instanceId }] });
+
+    await expect(handle(approval)).rejects.toBe(error);
+    expect(bus.published).toEqual([]);
+
+    await handle(approval);
+    expect(bus.detailsOf(ProvisioningStarted).map((detail) => detail.instanceId)).toEqual([instanceId]);
+  });
+
+  it("announces the launch on the retry when the bus refused the first announcement", async () => {
+    const { bus, handle } = setUp();
+    const approval = approvalOf("bus-down");
+    testbed.ec2Mock.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: newInstanceId() }] });
+    bus.failNext();
+
+    await expect(handle(approval)).rejects.toThrow("EventBridge is unreachable");
+    await handle(approval);
+
+    expect(bus.detailsOf(ProvisioningStarted)).toHaveLength(1);
+    expect(runInstancesCalls()).toHaveLength(1);
+  });
+});

@@ -1,0 +1,106 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eventbridge";
+import { parser } from "@aws-lambda-powertools/parser/middleware";
+import middy from "@middy/core";
+import type { DetailOf } from "../../../events/contract.ts";
+import { RequestApproved } from "../../../events/decisions.ts";
+import { ProvisioningFailed, ProvisioningStarted } from "../../../events/provisioning.ts";
+import type { Publisher } from "../../../events/publish.ts";
+import { publisher } from "../../shared/events.ts";
+import { launchSettings } from "../config.ts";
+import {
+  buildRunInstancesInput,
+  classifyLaunchError,
+  type LaunchSettings,
+  launchRefusalReason,
+} from "../domain.ts";
+import { type Ec2Gateway, ec2FailureOf, ec2Gateway } from "../ec2.ts";
+import { type LaunchStore, launchStore } from "../store.ts";
+
+export interface RequestApprovedDeps {
+  store: LaunchStore;
+  ec2: Ec2Gateway;
+  publish: Publisher["publish"];
+  settings: LaunchSettings;
+  now: () => Date;
+  logger: Logger;
+}
+
+/**
+ * Launches the instance of an approved EC2 request and announces it with one `ProvisioningStarted`.
+ * EC2 refusing the request for good ends it with `ProvisioningFailed`; anything else that goes wrong
+ * throws, so the bus retries (the ClientToken keeps retries on the same instance).
+ */
+export const createRequestApprovedHandler = ({
+  store,
+  ec2,
+  publish,
+  settings,
+  now,
+  logger,
+}: RequestApprovedDeps) => {
+  /** Resolves to the new instance's id, or to undefined when EC2 refused the request for good. */
+  const launchInstance = async ({
+    requestId,
+    request,
+    approver,
+  }: DetailOf<typeof RequestApproved>): Promise<string | undefined> => {
+    let instanceId: string;
+    try {
+      instanceId = await ec2.runInstance(buildRunInstancesInput(request, approver, settings));
+    } catch (error) {
+      const failure = ec2FailureOf(error);
+      if (classifyLaunchError(failure) === "retryable") throw error;
+      logger.warn("EC2 refused the launch for good", { requestId, errorCode: failure.code });
+      await store.publishOnce(requestId, "outcome", now, () =>
+        publish(ProvisioningFailed, {
+          requestId,
+          request,
+          errorCode: failure.code,
+          reason: launchRefusalReason(failure),
+          failedAt: now().toISOString(),
+        }),
+      );
+      return undefined;
+    }
+    await store.attachInstance(requestId, instanceId);
+    return instanceId;
+  };
+
+  return async (approval: DetailOf<typeof RequestApproved>): Promise<void> => {
+    const { requestId, request, approver } = approval;
+    const launch = await store.recordApproval({ requestId, request, approver });
+    if (launch.startedDoneAt || (launch.outcomeDoneAt && !launch.instanceId)) {
+      logger.info("Launch already handled; redelivery ignored", { requestId });
+      return;
+    }
+    const instanceId = launch.instanceId ?? (await launchInstance(approval));
+    if (!instanceId) return;
+    await store.publishOnce(requestId, "started", now, () =>
+      publish(ProvisioningStarted, {
+        requestId,
+        request,
+        approver,
+        instanceId,
+        startedAt: now().toISOString(),
+      }),
+    );
+    logger.info("Instance launching", { requestId, instanceId });
+  };
+};
+
+const logger = new Logger({ serviceName: "ec2-launcher" });
+
+export const handler = middy(
+  createRequestApprovedHandler({
+    store: launchStore,
+    ec2: ec2Gateway,
+    publish: publisher.publish,
+    settings: launchSettings,
+    now: () => new Date(),
+    logger,
+  }),
+)
+  .use(injectLambdaContext(logger))
+  .use(parser({ schema: RequestApproved.schema, envelope: EventBridgeEnvelope }));

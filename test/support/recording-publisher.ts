@@ -1,0 +1,42 @@
+import type { DetailOf, EventContract } from "../../events/contract.ts";
+import type { Publisher } from "../../events/publish.ts";
+
+export interface PublishedEvent {
+  detailType: string;
+  detail: unknown;
+}
+
+export class PublishRefusedError extends Error {
+  override readonly name = "PublishRefusedError";
+}
+
+/**
+ * A publisher that checks each detail against its contract, as the real one does, and records it.
+ * `failNext` makes the next calls fail as an unreachable bus would.
+ */
+export const recordingPublisher = () => {
+  const published: PublishedEvent[] = [];
+  let failuresLeft = 0;
+  const publish: Publisher["publish"] = async (contract, details) => {
+    if (failuresLeft > 0) {
+      failuresLeft--;
+      throw new PublishRefusedError("EventBridge is unreachable");
+    }
+    const list: unknown[] = Array.isArray(details) ? details : [details];
+    for (const detail of list) {
+      published.push({ detailType: contract.detailType, detail: contract.schema.parse(detail) });
+    }
+    return list.map((_, index) => `event-${published.length - list.length + index}`);
+  };
+  return {
+    publish,
+    published,
+    failNext: (times = 1) => {
+      failuresLeft = times;
+    },
+    detailsOf: <C extends EventContract>(contract: C) =>
+      published
+        .filter((event) => event.detailType === contract.detailType)
+        .map((event) => event.detail as DetailOf<C>),
+  };
+};
