@@ -1,0 +1,298 @@
+import { describe, expect, it } from "vitest";
+import { RequestAccepted } from "../../events/request-accepted.ts";
+import { RequestInvalid } from "../../events/request-invalid.ts";
+import {
+  acceptedDetail,
+  canonicalJson,
+  contentHashOf,
+  decide,
+  type IntakeDecision,
+  invalidDetail,
+  MAX_REPORTED_ERRORS,
+  REUSED_ID_MESSAGE,
+  rejectionKeyOf,
+  requestIdForEvent,
+  reusedIdRejection,
+} from "./domain.ts";
+import { validDetail } from "./testing/details.ts";
+
+const EVENT_ID = "0d7c1a9e-5b7a-4c1e-9f57-2f1f3c1f0a11";
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+const withResource = (resource: Record<string, unknown>) => {
+  const detail = validDetail();
+  return { ...detail, resource: { ...detail.resource, ...resource } };
+};
+
+const rejected = (decision: IntakeDecision) => {
+  if (decision.kind !== "reject") throw new Error(`expected a rejection, got ${JSON.stringify(decision)}`);
+  return decision;
+};
+
+const accepted = (decision: IntakeDecision) => {
+  if (decision.kind !== "accept") throw new Error(`expected an acceptance, got ${JSON.stringify(decision)}`);
+  return decision;
+};
+
+describe("decide: each field rule of ResourceRequested names its field and why", () => {
+  it.each([
+    [
+      "an invalid requester email",
+      { requester: { email: "ana-at-example.com" } },
+      "requester.email",
+      "must be a valid email address",
+    ],
+    [
+      "a requester email with CRLF (header injection)",
+      { requester: { email: "ana@example.com\r\nBcc: eve@example.com" } },
+      "requester.email",
+      "must not contain line breaks",
+    ],
+    [
+      "an instance type not allowed",
+      withResource({ instanceType: "p5.48xlarge" }),
+      "resource.instanceType",
+      "must be one of t3.nano",
+    ],
+    ["an unknown os", withResource({ os: "windows-xp" }), "resource.os", "must be one of amazon-linux-2023"],
+    [
+      "a 7 GiB volume",
+      withResource({ volume: { sizeGiB: 7, type: "gp3" } }),
+      "resource.volume.sizeGiB",
+      "must be at least 8",
+    ],
+    [
+      "a 16385 GiB volume",
+      withResource({ volume: { sizeGiB: 16385, type: "gp3" } }),
+      "resource.volume.sizeGiB",
+      "must be at most 16384",
+    ],
+    [
+      "an 8.5 GiB volume",
+      withResource({ volume: { sizeGiB: 8.5, type: "gp3" } }),
+      "resource.volume.sizeGiB",
+      "must be a whole number",
+    ],
+    [
+      "an unknown volume type",
+      withResource({ volume: { sizeGiB: 20, type: "ssd" } }),
+      "resource.volume.type",
+      "must be one of gp3",
+    ],
+    [
+      "a private IP out of range",
+      withResource({ privateIp: "10.0.1.256" }),
+      "resource.privateIp",
+      "must be an IPv4 address",
+    ],
+    [
+      "a malformed subnet id",
+      withResource({ subnetId: "subnet-XYZ" }),
+      "resource.subnetId",
+      "must look like subnet-",
+    ],
+    ["an empty justification", { justification: "   " }, "justification", "must not be empty"],
+    [
+      "a 2001-character justification",
+      { justification: "x".repeat(2001) },
+      "justification",
+      "must be at most 2000 characters",
+    ],
+    ["a requestId with bad characters", { requestId: "req 1/2" }, "requestId", "must be 1-64 characters"],
+    ["a 65-character requestId", { requestId: "a".repeat(65) }, "requestId", "must be 1-64 characters"],
+    ["an unknown top-level field", { priority: "high" }, "priority", "is not a recognised field"],
+    [
+      "an unknown resource field",
+      withResource({ color: "red" }),
+      "resource.color",
+      "is not a recognised field",
+    ],
+  ])("%s", (_case, change, field, message) => {
+    const decision = rejected(decide({ ...validDetail(), ...change }, EVENT_ID));
+
+    expect(decision.errors).toContainEqual({ field, message: expect.stringContaining(message) });
+    expect(decision.errors.every((error) => error.field === field)).toBe(true);
+  });
+
+  it("accepts the boundaries of every range", () => {
+    for (const sizeGiB of [8, 16384]) {
+      accepted(decide(withResource({ volume: { sizeGiB, type: "gp3" } }), EVENT_ID));
+    }
+    accepted(decide({ ...validDetail(), justification: "x".repeat(2000) }, EVENT_ID));
+    accepted(decide({ ...validDetail(), requestId: "A".repeat(64) }, EVENT_ID));
+  });
+
+  it("names every missing field of an empty object", () => {
+    const decision = rejected(decide({}, EVENT_ID));
+
+    expect(decision.errors).toEqual([
+      { field: "requester", message: "is required" },
+      { field: "resource", message: "is required" },
+      { field: "justification", message: "is required" },
+    ]);
+  });
+});
+
+describe("decide: what a refusal carries", () => {
+  it("keeps the given requestId and the requester email when they are valid", () => {
+    const decision = rejected(
+      decide({ ...validDetail(), requestId: "ticket-42", justification: "" }, EVENT_ID),
+    );
+
+    expect(decision.requestId).toBe("ticket-42");
+    expect(decision.requesterEmail).toBe("ana@example.com");
+  });
+
+  it("derives the requestId from the event id when the given one is unusable, the same on every delivery", () => {
+    const decision = rejected(decide({ ...validDetail(), requestId: "no spaces please" }, EVENT_ID));
+
+    expect(decision.requestId).toBe(requestIdForEvent(EVENT_ID));
+    expect(decision.requestId).toMatch(REQUEST_ID_PATTERN);
+    expect(requestIdForEvent("another-event")).not.toBe(decision.requestId);
+  });
+
+  it("leaves out a requester email that is itself invalid, so nobody is mailed at a forged address", () => {
+    const decision = rejected(
+      decide({ ...validDetail(), requester: { email: "ana@example.com\nBcc: eve@example.com" } }, EVENT_ID),
+    );
+
+    expect(decision.requesterEmail).toBeUndefined();
+    expect(invalidDetail(decision, EVENT_ID, "2025-01-01T00:00:00.000Z")).not.toHaveProperty(
+      "requesterEmail",
+    );
+  });
+
+  it.each([
+    ["a string", "hello", "must be a JSON object"],
+    ["null", null, "must be a JSON object"],
+    ["an array", [{ requester: { email: "ana@example.com" } }], "must be a JSON object"],
+    ["a number", 42, "must be a JSON object"],
+    ["no detail at all", undefined, "is required"],
+  ])("refuses garbage (%s) with a reason for the whole detail and no email", (_case, garbage, message) => {
+    const decision = rejected(decide(garbage, EVENT_ID));
+
+    expect(decision).toEqual({
+      kind: "reject",
+      requestId: requestIdForEvent(EVENT_ID),
+      requesterEmail: undefined,
+      errors: [{ field: "", message }],
+    });
+  });
+
+  it("reports at most a bounded number of problems, with long field names cut, so the refusal fits one event", () => {
+    const flood = Object.fromEntries(
+      Array.from({ length: 500 }, (_, index) => [`${"k".repeat(5000)}${index}`, 1]),
+    );
+
+    const decision = rejected(decide({ ...validDetail(), ...flood }, EVENT_ID));
+
+    expect(decision.errors).toHaveLength(MAX_REPORTED_ERRORS + 1);
+    expect(decision.errors.at(-1)).toEqual({
+      field: "",
+      message: `and ${500 - MAX_REPORTED_ERRORS} more problems`,
+    });
+    expect(Math.max(...decision.errors.map((error) => error.field.length))).toBeLessThanOrEqual(201);
+    expect(() =>
+      RequestInvalid.schema.parse(invalidDetail(decision, EVENT_ID, "2025-01-01T00:00:00.000Z")),
+    ).not.toThrow();
+  });
+
+  it("refuses a valid request whose id names other content with an error on requestId", () => {
+    const request = accepted(decide({ ...validDetail(), requestId: "ticket-42" }, EVENT_ID));
+
+    expect(reusedIdRejection(request)).toEqual({
+      requestId: "ticket-42",
+      requesterEmail: "ana@example.com",
+      errors: [{ field: "requestId", message: REUSED_ID_MESSAGE }],
+    });
+  });
+});
+
+describe("request ids and content hashes", () => {
+  it("derives the same id for identical copies, whatever their key order", () => {
+    const detail = validDetail();
+    const reordered = {
+      justification: detail.justification,
+      resource: Object.fromEntries(Object.entries(detail.resource).reverse()),
+      requester: { name: "Ana", email: "ana@example.com" },
+    };
+
+    const first = accepted(decide(detail, "event-1"));
+    const copy = accepted(decide(reordered, "event-2"));
+
+    expect(copy.requestId).toBe(first.requestId);
+    expect(first.requestId).toMatch(/^req_[0-9a-f]{32}$/);
+    expect(first.request.requestId).toBe(first.requestId);
+  });
+
+  it("derives different ids for different content", () => {
+    const first = accepted(decide(validDetail(), EVENT_ID));
+    const other = accepted(decide({ ...validDetail(), justification: "Another reason" }, EVENT_ID));
+
+    expect(other.requestId).not.toBe(first.requestId);
+    expect(other.contentHash).not.toBe(first.contentHash);
+  });
+
+  it("keeps a given requestId, and hashes the content without it", () => {
+    const withId = accepted(decide({ ...validDetail(), requestId: "ticket-42" }, EVENT_ID));
+    const withoutId = accepted(decide(validDetail(), EVENT_ID));
+
+    expect(withId.requestId).toBe("ticket-42");
+    expect(withId.contentHash).toBe(withoutId.contentHash);
+  });
+
+  it("hashes the content as the schema reads it (surrounding spaces trimmed)", () => {
+    const padded = accepted(
+      decide({ ...validDetail(), justification: "  Build agent for the release pipeline " }, EVENT_ID),
+    );
+
+    expect(padded.contentHash).toBe(accepted(decide(validDetail(), EVENT_ID)).contentHash);
+  });
+
+  it("writes canonical JSON with sorted keys at every depth and arrays in order", () => {
+    expect(canonicalJson({ b: 1, a: { d: [3, { f: 1, e: 2 }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[3,{"e":2,"f":1}]},"b":1}',
+    );
+    expect(canonicalJson(undefined)).toBe("null");
+  });
+
+  it("hashes equal content equally", () => {
+    const { requestId: _id, ...content } = accepted(decide(validDetail(), EVENT_ID)).request;
+
+    expect(contentHashOf(content)).toBe(contentHashOf(structuredClone(content)));
+  });
+
+  it("gives copies of one refused detail one rejection key, and different details different keys", () => {
+    const detail = { ...validDetail(), justification: "" };
+    const first = rejected(decide(detail, "event-1"));
+    const copy = rejected(decide(structuredClone(detail), "event-1"));
+    const other = rejected(decide({ ...detail, extra: true }, "event-1"));
+
+    expect(rejectionKeyOf(copy, detail)).toBe(rejectionKeyOf(first, detail));
+    expect(rejectionKeyOf(other, { ...detail, extra: true })).not.toBe(rejectionKeyOf(first, detail));
+  });
+});
+
+describe("outgoing details satisfy the catalog", () => {
+  it("builds a RequestAccepted detail", () => {
+    const { request } = accepted(decide(validDetail(), EVENT_ID));
+
+    const detail = RequestAccepted.schema.parse(acceptedDetail(request, "2025-01-01T00:00:00.000Z"));
+
+    expect(detail).toEqual({ requestId: request.requestId, request, acceptedAt: "2025-01-01T00:00:00.000Z" });
+  });
+
+  it("builds a RequestInvalid detail naming the source event", () => {
+    const decision = rejected(decide({ ...validDetail(), justification: "" }, EVENT_ID));
+
+    const detail = RequestInvalid.schema.parse(invalidDetail(decision, EVENT_ID, "2025-01-01T00:00:00.000Z"));
+
+    expect(detail).toEqual({
+      requestId: requestIdForEvent(EVENT_ID),
+      requesterEmail: "ana@example.com",
+      errors: [{ field: "justification", message: "must not be empty" }],
+      sourceEventId: EVENT_ID,
+      rejectedAt: "2025-01-01T00:00:00.000Z",
+    });
+  });
+});

@@ -1,0 +1,136 @@
+import { createHash } from "node:crypto";
+import type { z } from "zod";
+import type { DetailInputOf, DetailOf } from "../../events/contract.ts";
+import { type AcceptedRequest, emailSchema, requestIdSchema } from "../../events/request.ts";
+import type { RequestAccepted } from "../../events/request-accepted.ts";
+import type { RequestInvalid } from "../../events/request-invalid.ts";
+import { ResourceRequested } from "../../events/resource-requested.ts";
+import { type FieldError, fieldErrorsOf } from "../../events/validation.ts";
+
+/** The request without its id: what "the same request" means when an id is reused or derived. */
+export type RequestContent = Omit<AcceptedRequest, "requestId">;
+
+export type ResourceRequestedDetail = DetailOf<typeof ResourceRequested>;
+
+/**
+ * Hard caps on what a refusal repeats back: a detail with thousands of unknown fields (or huge field
+ * names) must still fit one event, since a refusal that cannot be published would never go away.
+ */
+export const MAX_REPORTED_ERRORS = 20;
+const MAX_REPORTED_FIELD_LENGTH = 200;
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** JSON with every object's keys sorted, so equal values give equal text whatever their key order. */
+export const canonicalJson = (value: unknown): string =>
+  JSON.stringify(value, (_key, item: unknown) =>
+    isPlainObject(item)
+      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : item,
+  ) ?? "null";
+
+const sha256Hex = (text: string): string => createHash("sha256").update(text).digest("hex");
+
+/** Identifies a request's content: equal hashes mean the same request, whoever sent it and how. */
+export const contentHashOf = (content: RequestContent): string => sha256Hex(canonicalJson(content));
+
+/** 128 bits of the content hash: identical copies without an id become one request. */
+export const deriveRequestId = (content: RequestContent): string =>
+  `req_${contentHashOf(content).slice(0, 32)}`;
+
+/** For a refused detail without a usable id: stable across redeliveries of the same event. */
+export const requestIdForEvent = (eventId: string): string =>
+  `req_${sha256Hex(`event:${eventId}`).slice(0, 32)}`;
+
+export const contentOf = ({ requestId: _id, ...content }: ResourceRequestedDetail): RequestContent => content;
+
+/** A request with its id settled (given, generated or derived) and the hash of its content. */
+export interface IdentifiedRequest {
+  requestId: string;
+  request: AcceptedRequest;
+  contentHash: string;
+}
+
+/** Settles a valid detail's id: the given one, or `makeId` of its content (random over HTTP, derived on the bus). */
+export const identify = (
+  detail: ResourceRequestedDetail,
+  makeId: (content: RequestContent) => string,
+): IdentifiedRequest => {
+  const content = contentOf(detail);
+  const requestId = detail.requestId ?? makeId(content);
+  return { requestId, request: { requestId, ...content }, contentHash: contentHashOf(content) };
+};
+
+export interface Rejection {
+  requestId: string;
+  requesterEmail?: string;
+  errors: FieldError[];
+}
+
+export type IntakeDecision = ({ kind: "accept" } & IdentifiedRequest) | ({ kind: "reject" } & Rejection);
+
+const reportable = (errors: FieldError[]): FieldError[] => {
+  const shown = errors.slice(0, MAX_REPORTED_ERRORS).map((error) => ({
+    ...error,
+    field:
+      error.field.length > MAX_REPORTED_FIELD_LENGTH
+        ? `${error.field.slice(0, MAX_REPORTED_FIELD_LENGTH)}…`
+        : error.field,
+  }));
+  const hidden = errors.length - shown.length;
+  return hidden > 0 ? [...shown, { field: "", message: `and ${hidden} more problems` }] : shown;
+};
+
+/** A part of a detail that failed the schema, kept only if it is itself valid. */
+const validPart = <S extends z.ZodType>(schema: S, value: unknown): z.output<S> | undefined => {
+  const result = schema.safeParse(value);
+  return result.success ? result.data : undefined;
+};
+
+/**
+ * What intake does with a `ResourceRequested` detail from anywhere: accept it under its id (given or
+ * derived from its content), or refuse it with every field's reason. Never throws, whatever the detail.
+ */
+export const decide = (detail: unknown, sourceEventId: string): IntakeDecision => {
+  const parsed = ResourceRequested.schema.safeParse(detail);
+  if (parsed.success) return { kind: "accept", ...identify(parsed.data, deriveRequestId) };
+  const fields = isPlainObject(detail) ? detail : {};
+  const requester = isPlainObject(fields.requester) ? fields.requester : {};
+  return {
+    kind: "reject",
+    requestId: validPart(requestIdSchema, fields.requestId) ?? requestIdForEvent(sourceEventId),
+    requesterEmail: validPart(emailSchema, requester.email),
+    errors: reportable(fieldErrorsOf(parsed.error)),
+  };
+};
+
+export const REUSED_ID_MESSAGE = "was already used for a request with different content";
+
+/** A valid detail whose id already names a different request. */
+export const reusedIdRejection = ({ requestId, request }: IdentifiedRequest): Rejection => ({
+  requestId,
+  requesterEmail: request.requester.email,
+  errors: [{ field: "requestId", message: REUSED_ID_MESSAGE }],
+});
+
+/** Copies of one refused detail share this key, so they are refused once. */
+export const rejectionKeyOf = (rejection: Rejection, detail: unknown): string =>
+  `${rejection.requestId}#${sha256Hex(canonicalJson(detail))}`;
+
+export const acceptedDetail = (
+  request: AcceptedRequest,
+  acceptedAt: string,
+): DetailInputOf<typeof RequestAccepted> => ({ requestId: request.requestId, request, acceptedAt });
+
+export const invalidDetail = (
+  { requestId, requesterEmail, errors }: Rejection,
+  sourceEventId: string,
+  rejectedAt: string,
+): DetailInputOf<typeof RequestInvalid> => ({
+  requestId,
+  ...(requesterEmail && { requesterEmail }),
+  errors,
+  sourceEventId,
+  rejectedAt,
+});

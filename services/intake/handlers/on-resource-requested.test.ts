@@ -1,0 +1,282 @@
+import "../testing/environment.ts";
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RawEnvelopeSchema } from "../../../events/envelope.ts";
+import { RequestAccepted } from "../../../events/request-accepted.ts";
+import { RequestInvalid } from "../../../events/request-invalid.ts";
+import { ResourceRequested } from "../../../events/resource-requested.ts";
+import { decide, deriveRequestId, REUSED_ID_MESSAGE, requestIdForEvent } from "../domain.ts";
+import { CLAIM_LEASE_MS } from "../publish-once.ts";
+import { createIntakeStore } from "../store.ts";
+import { validDetail } from "../testing/details.ts";
+import { recordingPublisher, silentLogger, startTestStore, type TestStore } from "../testing/fakes.ts";
+import { createResourceRequestedHandler } from "./on-resource-requested.ts";
+
+const NOW = new Date("2025-03-01T12:00:00.000Z");
+
+let testStore: TestStore;
+beforeAll(async () => {
+  testStore = await startTestStore();
+});
+afterAll(() => testStore.dynamo.close());
+
+/** An envelope as EventBridge delivers it, here from an outside system publishing under its own source. */
+const envelope = (detail: unknown, id: string = randomUUID()) =>
+  RawEnvelopeSchema.parse({
+    version: "0",
+    id,
+    source: "ci.pipeline",
+    "detail-type": ResourceRequested.detailType,
+    account: "000000000000",
+    time: NOW.toISOString(),
+    region: "us-east-1",
+    resources: [],
+    detail,
+  });
+
+const intake = (now: () => Date = () => NOW) => {
+  const publisher = recordingPublisher();
+  const handle = createResourceRequestedHandler({
+    store: testStore.store,
+    publish: publisher.publish,
+    now,
+    logger: silentLogger(),
+  });
+  return { publisher, handle };
+};
+
+/** Each test asks for different content (and so a different derived id): they share one table. */
+const uniqueDetail = (label: string) => ({ ...validDetail(), justification: `${label} ${randomUUID()}` });
+
+/** The request as intake identifies it, for setting up the store the way an earlier delivery would. */
+const identified = (detail: unknown) => {
+  const decision = decide(detail, "setup");
+  if (decision.kind !== "accept") throw new Error("the setup detail must be valid");
+  return decision;
+};
+
+describe("a valid ResourceRequested", () => {
+  it("is stored under an id derived from its content and answered with one RequestAccepted", async () => {
+    const { publisher, handle } = intake();
+    const detail = uniqueDetail("derived");
+
+    await handle(envelope(detail));
+
+    const [accepted, ...others] = publisher.detailsOf(RequestAccepted);
+    expect(others).toEqual([]);
+    expect(accepted?.requestId).toMatch(/^req_[0-9a-f]{32}$/);
+    expect(accepted).toEqual({
+      requestId: accepted?.requestId,
+      request: { ...detail, requestId: accepted?.requestId },
+      acceptedAt: NOW.toISOString(),
+    });
+    expect(await testStore.store.getRequest(accepted?.requestId ?? "")).toMatchObject({
+      request: accepted?.request,
+      acceptedAt: NOW.toISOString(),
+      acceptedEventPublished: true,
+    });
+    expect(publisher.detailsOf(RequestInvalid)).toEqual([]);
+  });
+
+  it("keeps the requestId it was given", async () => {
+    const { publisher, handle } = intake();
+    const requestId = `given-${randomUUID()}`;
+
+    await handle(envelope({ ...validDetail(), requestId }));
+
+    expect(publisher.detailsOf(RequestAccepted).map((detail) => detail.requestId)).toEqual([requestId]);
+  });
+
+  it("is accepted once when the same event is delivered ten times in a row", async () => {
+    const { publisher, handle } = intake();
+    const event = envelope(uniqueDetail("sequential"));
+
+    for (let delivery = 0; delivery < 10; delivery++) await handle(event);
+
+    expect(publisher.detailsOf(RequestAccepted)).toHaveLength(1);
+  });
+
+  it("is accepted once when ten copies (different event ids) arrive at the same time", async () => {
+    const { publisher, handle } = intake();
+    const detail = uniqueDetail("concurrent-copies");
+
+    await Promise.all(Array.from({ length: 10 }, () => handle(envelope(structuredClone(detail)))));
+
+    expect(publisher.detailsOf(RequestAccepted)).toHaveLength(1);
+    expect(publisher.detailsOf(RequestAccepted)[0]?.requestId).toBe(deriveRequestId(detail));
+  });
+
+  it("is accepted once when the same event is delivered ten times at the same time", async () => {
+    const { publisher, handle } = intake();
+    const event = envelope(uniqueDetail("concurrent-redeliveries"));
+
+    await Promise.all(Array.from({ length: 10 }, () => handle(event)));
+
+    expect(publisher.detailsOf(RequestAccepted)).toHaveLength(1);
+  });
+
+  it("counts the HTTP submission of the same id and content as the same request", async () => {
+    const { publisher, handle } = intake();
+    const requestId = `http-${randomUUID()}`;
+    const detail = { ...validDetail(), requestId };
+    await testStore.store.recordSubmission({ ...identified(detail), submittedAt: NOW.toISOString() });
+
+    await handle(envelope(detail));
+    await handle(envelope(detail));
+
+    expect(publisher.detailsOf(RequestAccepted)).toEqual([
+      { requestId, request: detail, acceptedAt: NOW.toISOString() },
+    ]);
+    expect(publisher.detailsOf(RequestInvalid)).toEqual([]);
+  });
+
+  it("is refused with an error on requestId when the id already names different content", async () => {
+    const { publisher, handle } = intake();
+    const requestId = `reused-${randomUUID()}`;
+    await handle(envelope({ ...validDetail(), requestId }));
+    const sourceEvent = envelope({ ...validDetail(), requestId, justification: "A different request" });
+
+    await handle(sourceEvent);
+
+    expect(publisher.detailsOf(RequestAccepted)).toHaveLength(1);
+    expect(publisher.detailsOf(RequestInvalid)).toEqual([
+      {
+        requestId,
+        requesterEmail: "ana@example.com",
+        errors: [{ field: "requestId", message: REUSED_ID_MESSAGE }],
+        sourceEventId: sourceEvent.id,
+        rejectedAt: NOW.toISOString(),
+      },
+    ]);
+    expect((await testStore.store.getRequest(requestId))?.request.justification).toBe(
+      validDetail().justification,
+    );
+  });
+});
+
+describe("an invalid ResourceRequested", () => {
+  it("is answered with RequestInvalid carrying each field's reason, and nothing is accepted", async () => {
+    const { publisher, handle } = intake();
+    const requestId = `invalid-${randomUUID()}`;
+    const detail = validDetail();
+    const sourceEvent = envelope({
+      ...detail,
+      requestId,
+      resource: { ...detail.resource, instanceType: "p5.48xlarge", volume: { sizeGiB: 8.5, type: "gp3" } },
+    });
+
+    await handle(sourceEvent);
+
+    expect(publisher.detailsOf(RequestInvalid)).toEqual([
+      {
+        requestId,
+        requesterEmail: "ana@example.com",
+        errors: [
+          { field: "resource.instanceType", message: expect.stringContaining("must be one of") },
+          { field: "resource.volume.sizeGiB", message: "must be a whole number" },
+        ],
+        sourceEventId: sourceEvent.id,
+        rejectedAt: NOW.toISOString(),
+      },
+    ]);
+    expect(publisher.detailsOf(RequestAccepted)).toEqual([]);
+    expect(await testStore.store.getRequest(requestId)).toBeUndefined();
+  });
+
+  it("is refused once however often it is delivered, sequentially or at the same time", async () => {
+    const { publisher, handle } = intake();
+    const event = envelope({
+      ...uniqueDetail("refused-once"),
+      requestId: `invalid-${randomUUID()}`,
+      extra: 1,
+    });
+
+    await Promise.all(Array.from({ length: 10 }, () => handle(event)));
+    for (let delivery = 0; delivery < 3; delivery++) await handle(event);
+
+    expect(publisher.detailsOf(RequestInvalid)).toHaveLength(1);
+  });
+
+  it.each([
+    ["a string", "please give me a server"],
+    ["null", null],
+    ["an array", [1, 2, 3]],
+    ["an object without a requester", { resource: { type: "ec2" } }],
+    [
+      "a requester whose email forges a header",
+      { requester: { email: "ana@example.com\r\nBcc: eve@example.com" } },
+    ],
+  ])(
+    "is refused without an email when it is garbage (%s), and the handler does not throw",
+    async (_case, detail) => {
+      const { publisher, handle } = intake();
+      const sourceEvent = envelope(detail);
+
+      await expect(handle(sourceEvent)).resolves.toBe("published");
+
+      const [refusal, ...others] = publisher.detailsOf(RequestInvalid);
+      expect(others).toEqual([]);
+      expect(refusal).toEqual({
+        requestId: requestIdForEvent(sourceEvent.id),
+        errors: expect.arrayContaining([{ field: expect.any(String), message: expect.any(String) }]),
+        sourceEventId: sourceEvent.id,
+        rejectedAt: NOW.toISOString(),
+      });
+      expect(refusal).not.toHaveProperty("requesterEmail");
+    },
+  );
+});
+
+describe("failures", () => {
+  it("throws when publishing fails, and the redelivery publishes exactly once", async () => {
+    const { publisher, handle } = intake();
+    const event = envelope(uniqueDetail("publish-fails"));
+    publisher.failNext();
+
+    await expect(handle(event)).rejects.toThrow("EventBridge is unreachable");
+    expect(publisher.published).toEqual([]);
+
+    await handle(event);
+    await handle(event);
+
+    expect(publisher.detailsOf(RequestAccepted)).toHaveLength(1);
+  });
+
+  it("throws on DynamoDB errors, so the bus retries", async () => {
+    const publisher = recordingPublisher();
+    const handle = createResourceRequestedHandler({
+      store: createIntakeStore(testStore.dynamo.document, {
+        requests: "no-such-table",
+        rejections: "no-such-table",
+      }),
+      publish: publisher.publish,
+      now: () => NOW,
+      logger: silentLogger(),
+    });
+
+    await expect(handle(envelope(uniqueDetail("no-table")))).rejects.toThrow(/non-existent table|not found/i);
+    await expect(handle(envelope("garbage"))).rejects.toThrow(/non-existent table|not found/i);
+    expect(publisher.published).toEqual([]);
+  });
+
+  it("takes over once the lease of a publisher that died after claiming is up", async () => {
+    const detail = uniqueDetail("dead-claimant");
+    const request = identified(detail);
+    await testStore.store.recordAcceptance({ ...request, acceptedAt: NOW.toISOString() });
+    // A publisher that died outright never released its claim:
+    await testStore.store.acceptances.claim({
+      key: request.requestId,
+      token: "dead",
+      now: NOW,
+      leaseMs: CLAIM_LEASE_MS,
+    });
+    const afterTheLease = new Date(NOW.getTime() + CLAIM_LEASE_MS + 1);
+    const { publisher, handle } = intake(() => afterTheLease);
+
+    await handle(envelope(detail));
+
+    expect(publisher.detailsOf(RequestAccepted)).toEqual([
+      { requestId: request.requestId, request: request.request, acceptedAt: NOW.toISOString() },
+    ]);
+  });
+});

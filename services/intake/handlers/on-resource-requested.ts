@@ -1,0 +1,72 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { parser } from "@aws-lambda-powertools/parser/middleware";
+import middy from "@middy/core";
+import { type RawEnvelope, RawEnvelopeSchema } from "../../../events/envelope.ts";
+import type { Publisher } from "../../../events/publish.ts";
+import { RequestAccepted } from "../../../events/request-accepted.ts";
+import { RequestInvalid } from "../../../events/request-invalid.ts";
+import { publisher } from "../../shared/events.ts";
+import {
+  acceptedDetail,
+  decide,
+  invalidDetail,
+  type Rejection,
+  rejectionKeyOf,
+  reusedIdRejection,
+} from "../domain.ts";
+import { type PublishOutcome, publishOnce } from "../publish-once.ts";
+import { type IntakeStore, intakeStore } from "../store.ts";
+
+export interface ResourceRequestedDeps {
+  store: IntakeStore;
+  publish: Publisher["publish"];
+  now: () => Date;
+  logger: Logger;
+}
+
+/**
+ * Takes a `ResourceRequested` from any source, valid or not, and answers it with exactly one
+ * `RequestAccepted` or `RequestInvalid`. Bad input never throws (it would only end in the dead-letter
+ * queue); DynamoDB and EventBridge failures do, so the bus retries.
+ */
+export const createResourceRequestedHandler =
+  ({ store, publish, now, logger }: ResourceRequestedDeps) =>
+  async (event: RawEnvelope): Promise<PublishOutcome> => {
+    const refuse = (rejection: Rejection) => {
+      logger.info("Refusing ResourceRequested", { requestId: rejection.requestId, errors: rejection.errors });
+      return publishOnce({
+        ledger: store.rejections,
+        key: rejectionKeyOf(rejection, event.detail),
+        publish: () => publish(RequestInvalid, invalidDetail(rejection, event.id, now().toISOString())),
+        now,
+      });
+    };
+
+    const decision = decide(event.detail, event.id);
+    if (decision.kind === "reject") return refuse(decision);
+
+    const stored = await store.recordAcceptance({ ...decision, acceptedAt: now().toISOString() });
+    if (stored.kind === "conflict") return refuse(reusedIdRejection(decision));
+    const { acceptedAt, acceptedEventPublished } = stored.record;
+    if (acceptedEventPublished) return "already-published";
+    return publishOnce({
+      ledger: store.acceptances,
+      key: decision.requestId,
+      publish: () => publish(RequestAccepted, acceptedDetail(decision.request, acceptedAt)),
+      now,
+    });
+  };
+
+const logger = new Logger({ serviceName: "intake" });
+
+export const handler = middy(
+  createResourceRequestedHandler({
+    store: intakeStore,
+    publish: publisher.publish,
+    now: () => new Date(),
+    logger,
+  }),
+)
+  .use(injectLambdaContext(logger))
+  .use(parser({ schema: RawEnvelopeSchema }));

@@ -1,0 +1,217 @@
+import "./testing/environment.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ResourceRequested } from "../../events/resource-requested.ts";
+import { MAX_JSON_BODY_BYTES } from "../shared/http.ts";
+import { createIntakeApp, randomRequestId } from "./http.ts";
+import { validDetail } from "./testing/details.ts";
+import { recordingPublisher, silentLogger, startTestStore, type TestStore } from "./testing/fakes.ts";
+
+const NOW = new Date("2025-03-01T12:00:00.000Z");
+const JSON_HEADERS = { "content-type": "application/json" };
+
+let testStore: TestStore;
+beforeAll(async () => {
+  testStore = await startTestStore();
+});
+afterAll(() => testStore.dynamo.close());
+
+const intake = () => {
+  const publisher = recordingPublisher();
+  const app = createIntakeApp({
+    store: testStore.store,
+    publish: publisher.publish,
+    newRequestId: randomRequestId,
+    now: () => NOW,
+    logger: silentLogger(),
+  });
+  const post = (body: unknown, headers: Record<string, string> = JSON_HEADERS) =>
+    app.request("/api/requests", {
+      method: "POST",
+      headers,
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
+  return { publisher, post };
+};
+
+let idCounter = 0;
+/** Each test uses ids of its own: they share one table. */
+const freshId = (label: string) => `http-${label}-${++idCounter}`;
+
+describe("POST /api/requests", () => {
+  it("answers 202 with a generated id, stores the submission and publishes ResourceRequested with that id", async () => {
+    const { publisher, post } = intake();
+
+    const response = await post(validDetail());
+
+    expect(response.status).toBe(202);
+    const body = await response.json();
+    expect(body).toEqual({ requestId: expect.stringMatching(/^req_[0-9a-f]{20}$/), status: "SUBMITTED" });
+    expect(publisher.detailsOf(ResourceRequested)).toEqual([{ ...validDetail(), requestId: body.requestId }]);
+    const stored = await testStore.store.getRequest(body.requestId);
+    expect(stored).toMatchObject({
+      request: { ...validDetail(), requestId: body.requestId },
+      submittedAt: NOW.toISOString(),
+      submissionPublished: true,
+    });
+  });
+
+  it("generates a different id for each submission without one", async () => {
+    const { post } = intake();
+
+    const first = await (await post(validDetail())).json();
+    const second = await (await post(validDetail())).json();
+
+    expect(second.requestId).not.toBe(first.requestId);
+  });
+
+  it("keeps the requestId the caller chose", async () => {
+    const { publisher, post } = intake();
+    const requestId = freshId("chosen");
+
+    const response = await post({ ...validDetail(), requestId });
+
+    expect(await response.json()).toEqual({ requestId, status: "SUBMITTED" });
+    expect(publisher.detailsOf(ResourceRequested)[0]?.requestId).toBe(requestId);
+  });
+
+  it("answers 400 naming every bad field, and stores and publishes nothing", async () => {
+    const { publisher, post } = intake();
+    const requestId = freshId("invalid");
+    const detail = validDetail();
+
+    const response = await post({
+      ...detail,
+      requestId,
+      requester: { email: "not-an-email" },
+      resource: { ...detail.resource, volume: { sizeGiB: 7, type: "gp3" } },
+      colour: "blue",
+    });
+
+    expect(response.status).toBe(400);
+    const body = await response.json();
+    expect(body.fieldErrors).toEqual(
+      expect.arrayContaining([
+        { field: "requester.email", message: "must be a valid email address" },
+        { field: "resource.volume.sizeGiB", message: "must be at least 8" },
+        { field: "colour", message: "is not a recognised field" },
+      ]),
+    );
+    expect(body.error).toContain("requester.email");
+    expect(publisher.published).toEqual([]);
+    expect(await testStore.store.getRequest(requestId)).toBeUndefined();
+  });
+
+  it("answers an exact repeat with the same answer and publishes no second event", async () => {
+    const { publisher, post } = intake();
+    const requestId = freshId("repeat");
+
+    const first = await post({ ...validDetail(), requestId });
+    const repeat = await post({ ...validDetail(), requestId });
+
+    expect(repeat.status).toBe(first.status);
+    expect(await repeat.json()).toEqual(await first.json());
+    expect(publisher.published).toHaveLength(1);
+  });
+
+  it("answers 409 naming requestId when the id is reused with a different body", async () => {
+    const { publisher, post } = intake();
+    const requestId = freshId("reused");
+    await post({ ...validDetail(), requestId });
+
+    const response = await post({ ...validDetail(), requestId, justification: "Something else entirely" });
+
+    expect(response.status).toBe(409);
+    const body = await response.json();
+    expect(body.error).toContain(requestId);
+    expect(body.fieldErrors).toEqual([
+      { field: "requestId", message: expect.stringContaining("already used") },
+    ]);
+    expect(publisher.published).toHaveLength(1);
+    expect((await testStore.store.getRequest(requestId))?.request.justification).toBe(
+      validDetail().justification,
+    );
+  });
+
+  it("answers 503 with the requestId when publishing fails, and the repeat publishes it", async () => {
+    const { publisher, post } = intake();
+    publisher.failNext();
+
+    const failed = await post(validDetail());
+
+    expect(failed.status).toBe(503);
+    const { requestId, error } = await failed.json();
+    expect(error).toContain("same requestId");
+    expect(publisher.published).toEqual([]);
+
+    const repeat = await post({ ...validDetail(), requestId });
+
+    expect(repeat.status).toBe(202);
+    expect(await repeat.json()).toEqual({ requestId, status: "SUBMITTED" });
+    expect(publisher.detailsOf(ResourceRequested)).toEqual([{ ...validDetail(), requestId }]);
+  });
+
+  it("answers 400 for a body that is not JSON", async () => {
+    const { publisher, post } = intake();
+
+    const response = await post("{ requester: ana");
+
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: "Request body is not valid JSON" });
+    expect(publisher.published).toEqual([]);
+  });
+
+  it("answers 400 for JSON that is not an object", async () => {
+    const { post } = intake();
+
+    const response = await post("[1, 2, 3]");
+
+    expect(response.status).toBe(400);
+    expect((await response.json()).fieldErrors).toEqual([{ field: "", message: "must be a JSON object" }]);
+  });
+
+  it("answers 415 for a body that is not declared as JSON", async () => {
+    const { publisher, post } = intake();
+
+    const response = await post(JSON.stringify(validDetail()), { "content-type": "text/plain" });
+
+    expect(response.status).toBe(415);
+    expect(await response.json()).toEqual({ error: "Content-Type must be application/json" });
+    expect(publisher.published).toEqual([]);
+  });
+
+  it("answers 413 for a body above the limit", async () => {
+    const { publisher, post } = intake();
+
+    const response = await post({ ...validDetail(), justification: "x".repeat(MAX_JSON_BODY_BYTES) });
+
+    expect(response.status).toBe(413);
+    expect((await response.json()).error).toContain(String(MAX_JSON_BODY_BYTES));
+    expect(publisher.published).toEqual([]);
+  });
+
+  it("stores and publishes markup in the justification exactly as given, and answers only JSON", async () => {
+    const { publisher, post } = intake();
+    const markup = `<script>alert("x")</script><img src=x onerror=alert(1)> & "quotes"`;
+
+    const response = await post({ ...validDetail(), justification: markup });
+
+    expect(response.status).toBe(202);
+    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+    const { requestId } = await response.json();
+    expect((await testStore.store.getRequest(requestId))?.request.justification).toBe(markup);
+    expect(publisher.detailsOf(ResourceRequested)[0]?.justification).toBe(markup);
+  });
+
+  it("does not echo markup from a refused field back in the error", async () => {
+    const { post } = intake();
+
+    const response = await post({
+      ...validDetail(),
+      resource: { ...validDetail().resource, instanceType: "<script>alert(1)</script>" },
+    });
+
+    expect(response.status).toBe(400);
+    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(await response.text()).not.toContain("<script>");
+  });
+});

@@ -1,0 +1,25 @@
+import { APPROVALS_BUS } from "../../events/contract.ts";
+import { detailTypePattern } from "../../events/patterns.ts";
+import { ResourceRequested } from "../../events/resource-requested.ts";
+import type { HttpSurface, Subscription } from "../subscription.ts";
+
+export const subscriptions: Subscription[] = [
+  {
+    kind: "event",
+    name: "intake-on-resource-requested",
+    service: "intake",
+    description:
+      "Validates every ResourceRequested, whoever published it, and answers RequestAccepted or RequestInvalid.",
+    eventBusName: APPROVALS_BUS,
+    // By detail-type only: outside systems publish requests under their own source.
+    pattern: detailTypePattern(ResourceRequested),
+    handler: { entry: "services/intake/handlers/on-resource-requested.ts", exportName: "handler" },
+  },
+];
+
+export const httpSurface: HttpSurface = {
+  service: "intake",
+  routes: [{ method: "POST", path: "/api/requests" }],
+  handler: { entry: "services/intake/http-handler.ts", exportName: "handler" },
+  app: "services/intake/http.ts",
+};
