@@ -1,0 +1,331 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  DescribeInstancesCommand,
+  DescribeVolumesCommand,
+  EC2Client,
+  type Filter,
+  RunInstancesCommand,
+  type RunInstancesCommandInput,
+  TerminateInstancesCommand,
+} from "@aws-sdk/client-ec2";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { createEc2Api } from "../../infra/local/ec2/ec2-api.ts";
+import { type InstanceStateName, LocalEc2 } from "../../infra/local/ec2/local-ec2.ts";
+import { type RunningEdge, startEdge } from "../../infra/local/edge/server.ts";
+
+const IMAGE_ID = "ami-0123456789abcdef0";
+
+interface LocalStack {
+  ec2: LocalEc2;
+  edge: RunningEdge;
+  client: EC2Client;
+  changes: [string, InstanceStateName][];
+}
+
+let dataDir: string;
+let stacks: LocalStack[] = [];
+
+const startStack = async ({ bootDelayMs = 50 } = {}): Promise<LocalStack> => {
+  const changes: [string, InstanceStateName][] = [];
+  const ec2 = new LocalEc2({
+    dataDir,
+    bootDelayMs,
+    shutdownDelayMs: 50,
+    onStateChange: (instanceId, state) => {
+      changes.push([instanceId, state]);
+    },
+  });
+  const edge = await startEdge({ port: 0, services: { ec2: createEc2Api(ec2) } });
+  const client = new EC2Client({
+    endpoint: edge.url,
+    region: "us-east-1",
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    maxAttempts: 1,
+  });
+  const stack = { ec2, edge, client, changes };
+  stacks.push(stack);
+  return stack;
+};
+
+const stopStack = async ({ client, edge, ec2 }: LocalStack) => {
+  client.destroy();
+  await edge.close();
+  await ec2.close();
+};
+
+const launchInput = (overrides: Partial<RunInstancesCommandInput> = {}): RunInstancesCommandInput => ({
+  ImageId: IMAGE_ID,
+  InstanceType: "t3.micro",
+  MinCount: 1,
+  MaxCount: 1,
+  ...overrides,
+});
+
+const describeIds = async (client: EC2Client, filters: Filter[]) => {
+  const { Reservations = [] } = await client.send(new DescribeInstancesCommand({ Filters: filters }));
+  return Reservations.flatMap((reservation) => reservation.Instances ?? []).map(
+    (instance) => instance.InstanceId,
+  );
+};
+
+const stateOf = async (client: EC2Client, instanceId: string) => {
+  const { Reservations } = await client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+  return Reservations?.[0]?.Instances?.[0]?.State?.Name;
+};
+
+/** Sends a request the SDKs cannot produce, signed in form only: the edge routes by credential scope. */
+const postRaw = (edge: RunningEdge, body: string | Uint8Array<ArrayBuffer>) =>
+  fetch(edge.url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      authorization:
+        "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=00",
+    },
+    body,
+  });
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), "ec2-sdk-"));
+});
+
+afterEach(async () => {
+  await Promise.all(stacks.map(stopStack));
+  stacks = [];
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe("EC2 RunInstances through @aws-sdk/client-ec2", () => {
+  it("launches with every supported parameter and answers with AWS's reservation", async () => {
+    const { client } = await startStack();
+
+    const reservation = await client.send(
+      new RunInstancesCommand(
+        launchInput({
+          SubnetId: "subnet-0abc1234",
+          PrivateIpAddress: "10.0.1.25",
+          ClientToken: "req-1",
+          BlockDeviceMappings: [{ DeviceName: "/dev/xvdb", Ebs: { VolumeSize: 20, VolumeType: "gp3" } }],
+          TagSpecifications: [
+            {
+              ResourceType: "instance",
+              Tags: [
+                { Key: "Name", Value: "build-box <ana's & bob's>" },
+                { Key: "RequestId", Value: "req-1" },
+              ],
+            },
+            { ResourceType: "volume", Tags: [{ Key: "RequestId", Value: "req-1" }] },
+          ],
+        }),
+      ),
+    );
+
+    expect(reservation.ReservationId).toMatch(/^r-[0-9a-f]{17}$/);
+    expect(reservation.OwnerId).toMatch(/^\d{12}$/);
+    const [instance] = reservation.Instances ?? [];
+    expect(instance).toMatchObject({
+      InstanceId: expect.stringMatching(/^i-[0-9a-f]{17}$/),
+      ImageId: IMAGE_ID,
+      InstanceType: "t3.micro",
+      State: { Code: 0, Name: "pending" },
+      SubnetId: "subnet-0abc1234",
+      PrivateIpAddress: "10.0.1.25",
+      ClientToken: "req-1",
+      Tags: [
+        { Key: "Name", Value: "build-box <ana's & bob's>" },
+        { Key: "RequestId", Value: "req-1" },
+      ],
+    });
+    expect(instance?.LaunchTime).toBeInstanceOf(Date);
+    expect(instance?.BlockDeviceMappings?.map((mapping) => mapping.DeviceName)).toEqual([
+      "/dev/xvda",
+      "/dev/xvdb",
+    ]);
+    const { Volumes = [] } = await client.send(
+      new DescribeVolumesCommand({
+        Filters: [{ Name: "attachment.instance-id", Values: [instance?.InstanceId as string] }],
+      }),
+    );
+    expect(Volumes.map(({ Size, VolumeType, Tags }) => ({ Size, VolumeType, Tags }))).toEqual([
+      { Size: 8, VolumeType: "gp3", Tags: [{ Key: "RequestId", Value: "req-1" }] },
+      { Size: 20, VolumeType: "gp3", Tags: [{ Key: "RequestId", Value: "req-1" }] },
+    ]);
+  });
+
+  it("returns the same reservation for a retry with the same ClientToken and launches nothing more", async () => {
+    const { client, changes } = await startStack();
+    const input = launchInput({
+      ClientToken: "req-2",
+      TagSpecifications: [{ ResourceType: "instance", Tags: [{ Key: "RequestId", Value: "req-2" }] }],
+    });
+    const first = await client.send(new RunInstancesCommand(input));
+
+    const retry = await client.send(new RunInstancesCommand(input));
+
+    expect(retry.ReservationId).toBe(first.ReservationId);
+    expect(retry.Instances?.[0]?.InstanceId).toBe(first.Instances?.[0]?.InstanceId);
+    expect(await describeIds(client, [])).toEqual([first.Instances?.[0]?.InstanceId]);
+    await vi.waitFor(() => expect(changes.map(([, state]) => state)).toEqual(["pending", "running"]));
+  });
+
+  it("fails a ClientToken reused with other parameters with IdempotentParameterMismatch", async () => {
+    const { client } = await startStack();
+    await client.send(new RunInstancesCommand(launchInput({ ClientToken: "req-3" })));
+
+    const reuse = client.send(
+      new RunInstancesCommand(launchInput({ ClientToken: "req-3", InstanceType: "t3.large" })),
+    );
+
+    await expect(reuse).rejects.toMatchObject({
+      name: "IdempotentParameterMismatch",
+      $metadata: { httpStatusCode: 400 },
+    });
+    expect(await describeIds(client, [])).toHaveLength(1);
+  });
+
+  it.each<[string, Partial<RunInstancesCommandInput>, string]>([
+    ["a malformed subnet id", { SubnetId: "subnet-0abc" }, "InvalidSubnetID.Malformed"],
+    ["a private IP that is not IPv4", { PrivateIpAddress: "10.0.1" }, "InvalidParameterValue"],
+    ["MinCount 2", { MinCount: 2, MaxCount: 2 }, "InstanceLimitExceeded"],
+    ["no ImageId", { ImageId: undefined }, "MissingParameter"],
+  ])("refuses %s with %s", async (_, overrides, code) => {
+    const { client } = await startStack();
+
+    const launch = client.send(new RunInstancesCommand(launchInput(overrides)));
+
+    await expect(launch).rejects.toMatchObject({ name: code, $metadata: { httpStatusCode: 400 } });
+  });
+});
+
+describe("EC2 lifecycle through @aws-sdk/client-ec2", () => {
+  it("takes an instance from pending to running and reports each change in order", async () => {
+    const { client, changes } = await startStack();
+
+    const reservation = await client.send(new RunInstancesCommand(launchInput()));
+
+    const instanceId = reservation.Instances?.[0]?.InstanceId as string;
+    await vi.waitFor(async () => expect(await stateOf(client, instanceId)).toBe("running"));
+    expect(changes).toEqual([
+      [instanceId, "pending"],
+      [instanceId, "running"],
+    ]);
+  });
+
+  it("terminates: shutting-down at once, then terminated, each reported", async () => {
+    const { client, changes } = await startStack();
+    const instanceId = (await client.send(new RunInstancesCommand(launchInput()))).Instances?.[0]
+      ?.InstanceId as string;
+    await vi.waitFor(async () => expect(await stateOf(client, instanceId)).toBe("running"));
+
+    const { TerminatingInstances } = await client.send(
+      new TerminateInstancesCommand({ InstanceIds: [instanceId] }),
+    );
+
+    expect(TerminatingInstances).toEqual([
+      {
+        InstanceId: instanceId,
+        PreviousState: { Code: 16, Name: "running" },
+        CurrentState: { Code: 32, Name: "shutting-down" },
+      },
+    ]);
+    await vi.waitFor(async () => expect(await stateOf(client, instanceId)).toBe("terminated"));
+    expect(changes.map(([, state]) => state)).toEqual(["pending", "running", "shutting-down", "terminated"]);
+  });
+
+  it("keeps its instances across a restart and finishes the transitions the restart interrupted", async () => {
+    const before = await startStack({ bootDelayMs: 60_000 });
+    const instanceId = (await before.client.send(new RunInstancesCommand(launchInput()))).Instances?.[0]
+      ?.InstanceId as string;
+    await vi.waitFor(() => expect(before.changes).toEqual([[instanceId, "pending"]]));
+    await stopStack(before);
+
+    const after = await startStack({ bootDelayMs: 50 });
+
+    expect(await describeIds(after.client, [])).toEqual([instanceId]);
+    await vi.waitFor(async () => expect(await stateOf(after.client, instanceId)).toBe("running"));
+    expect(after.changes).toEqual([[instanceId, "running"]]);
+  });
+});
+
+describe("EC2 DescribeInstances through @aws-sdk/client-ec2", () => {
+  it("filters by tag:RequestId and instance-state-name", async () => {
+    const { client } = await startStack();
+    const launchFor = async (requestId: string) =>
+      (
+        await client.send(
+          new RunInstancesCommand(
+            launchInput({
+              TagSpecifications: [
+                { ResourceType: "instance", Tags: [{ Key: "RequestId", Value: requestId }] },
+              ],
+            }),
+          ),
+        )
+      ).Instances?.[0]?.InstanceId as string;
+    const first = await launchFor("req-a");
+    const second = await launchFor("req-b");
+    await client.send(new TerminateInstancesCommand({ InstanceIds: [second] }));
+
+    expect(await describeIds(client, [{ Name: "tag:RequestId", Values: ["req-a"] }])).toEqual([first]);
+    expect(await describeIds(client, [{ Name: "tag:RequestId", Values: ["req-a", "req-b"] }])).toEqual([
+      first,
+      second,
+    ]);
+    await vi.waitFor(async () =>
+      expect(await describeIds(client, [{ Name: "instance-state-name", Values: ["running"] }])).toEqual([
+        first,
+      ]),
+    );
+    expect(
+      await describeIds(client, [
+        { Name: "tag:RequestId", Values: ["req-a", "req-b"] },
+        { Name: "instance-state-name", Values: ["shutting-down", "terminated"] },
+      ]),
+    ).toEqual([second]);
+  });
+
+  it("answers an unknown instance id with InvalidInstanceID.NotFound", async () => {
+    const { client } = await startStack();
+
+    const describe = client.send(new DescribeInstancesCommand({ InstanceIds: ["i-0123456789abcdef0"] }));
+
+    await expect(describe).rejects.toMatchObject({
+      name: "InvalidInstanceID.NotFound",
+      message: "The instance ID 'i-0123456789abcdef0' does not exist",
+    });
+  });
+
+  it("answers an empty reservation list when nothing matches", async () => {
+    const { client } = await startStack();
+
+    const { Reservations } = await client.send(new DescribeInstancesCommand({}));
+
+    expect(Reservations).toEqual([]);
+  });
+});
+
+describe("EC2 Query protocol errors", () => {
+  it.each([
+    ["an unknown action", "Action=RebootEverything&Version=2016-11-15", "InvalidAction"],
+    ["an action named like an object property", "Action=constructor&Version=2016-11-15", "InvalidAction"],
+    ["a body without an action", "Version=2016-11-15", "MissingAction"],
+    ["a body that is not a form", new Uint8Array([0xff, 0xfe, 0x00, 0x3c, 0x25]), "MissingAction"],
+    [
+      "a non-numeric count",
+      "Action=RunInstances&ImageId=ami-0123456789abcdef0&MinCount=one&MaxCount=1",
+      "InvalidParameterValue",
+    ],
+    ["a filter without a name", "Action=DescribeInstances&Filter.1.Value.1=x", "MissingParameter"],
+  ])("answers %s with AWS's XML error %s", async (_, body, code) => {
+    const { edge } = await startStack();
+
+    const response = await postRaw(edge, body);
+
+    expect(response.status).toBe(400);
+    const text = await response.text();
+    expect(text).toContain(`<Response><Errors><Error><Code>${code}</Code><Message>`);
+    expect(text).toMatch(/<RequestID>[0-9a-f-]{36}<\/RequestID><\/Response>$/);
+  });
+});
