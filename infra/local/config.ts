@@ -1,0 +1,61 @@
+import { z } from "zod";
+import { ConfigError } from "../../services/shared/config.ts";
+
+const port = (fallback: number) =>
+  z.coerce
+    .number()
+    .int("must be a whole number")
+    .min(0, "must be a port number")
+    .max(65535, "must be a port number")
+    .default(fallback);
+
+const emailList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(",")
+      .map((item) => item.trim().toLowerCase())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.email("must be comma-separated email addresses")).min(1, "must name at least one address"));
+
+const localConfigSchema = z.object({
+  DATA_DIR: z.string().min(1).default(".data"),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PORT: port(3000),
+  EDGE_PORT: port(4566),
+  MAIL_PORT: port(8005),
+  PUBLIC_URL: z.url("must be an absolute URL").optional(),
+  APPROVERS: z.string().default("approver@example.com").pipe(emailList),
+  APPROVAL_TTL_SECONDS: z.coerce
+    .number()
+    .int("must be a whole number")
+    .positive("must be positive")
+    .default(72 * 3600),
+  SENDER: z.email("must be an email address").default("approvals@example.com"),
+  AWS_REGION: z.string().min(1).default("us-east-1"),
+  LOCAL_AMI_ID: z
+    .string()
+    .regex(/^ami-[0-9a-f]{8,17}$/, "must look like ami-0123456789abcdef0")
+    .default("ami-0abcdef1234567890"),
+  EC2_BOOT_DELAY_MS: z.coerce.number().int().min(0).default(2000),
+  BUS_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(8),
+  BUS_RETRY_BASE_MS: z.coerce.number().int().min(1).default(200),
+  SWEEP_INTERVAL_MS: z.coerce.number().int().positive().optional(),
+});
+
+export type LocalConfig = z.output<typeof localConfigSchema> & { PUBLIC_URL: string };
+
+/** Local mode's settings, from the environment, checked before anything starts. */
+export const loadLocalConfig = (env: Record<string, string | undefined> = process.env): LocalConfig => {
+  const result = localConfigSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`);
+    throw new ConfigError(`Invalid local configuration: ${problems.join("; ")}`, { cause: result.error });
+  }
+  const config = result.data;
+  return {
+    ...config,
+    PUBLIC_URL: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, ""),
+  };
+};

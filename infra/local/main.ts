@@ -1,0 +1,39 @@
+import { loadLocalConfig } from "./config.ts";
+import { startLocalStack } from "./runtime.ts";
+
+const config = (() => {
+  try {
+    return loadLocalConfig();
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(2);
+  }
+})();
+
+const stack = await startLocalStack(config, (line) => console.log(line)).catch((error: unknown) => {
+  console.error("Local mode failed to start:", error instanceof Error ? error.message : error);
+  process.exit(1);
+});
+
+console.log(`
+Resource approvals is running (local mode, data in ${stack.dataDir})
+
+  Portal and API     ${stack.portalUrl}
+  Mailbox            ${stack.mailboxUrl}   (approval emails land here; open one to play the approver)
+  AWS edge           ${stack.edgeUrl}   (aws --endpoint-url ${stack.edgeUrl} ...)
+  Approvers          ${config.APPROVERS.join(", ")}
+
+Press Ctrl-C to stop; data is kept for the next start.
+`);
+
+let stopping = false;
+const stop = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping...`);
+  await stack.close();
+  console.log("Stopped.");
+  process.exit(0);
+};
+process.on("SIGINT", () => void stop("SIGINT"));
+process.on("SIGTERM", () => void stop("SIGTERM"));

@@ -1,0 +1,278 @@
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import type { Server } from "node:http";
+import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { serve } from "@hono/node-server";
+import { serveStatic } from "@hono/node-server/serve-static";
+import dynalite from "dynalite";
+import { Hono } from "hono";
+import { APPROVALS_BUS, DEFAULT_BUS } from "../../events/contract.ts";
+import type { HandlerRef } from "../../services/subscription.ts";
+import type { LocalConfig } from "./config.ts";
+import { createEc2Api } from "./ec2/ec2-api.ts";
+import { LocalEc2 } from "./ec2/local-ec2.ts";
+import { type RunningEdge, startEdge } from "./edge/server.ts";
+import { jsonError, type ServiceHandler } from "./edge/types.ts";
+import { createEventBridgeApi } from "./eventbridge/api.ts";
+import { deadLetterRoutes, LocalEventBus } from "./eventbridge/bus.ts";
+import { type BusEvent, LOCAL_ACCOUNT_ID, type LocalRule } from "./eventbridge/types.ts";
+import { localLambdaContext } from "./lambda-context.ts";
+import { ensureTables, tableNameEnvironment } from "./tables.ts";
+
+const REPO_ROOT = resolve(import.meta.dirname, "..", "..");
+// aws-ses-v2-local is CommonJS with an `exports.default`; ESM import interop hands over the module object.
+const startMailbox = (createRequire(import.meta.url)("aws-ses-v2-local") as typeof import("aws-ses-v2-local"))
+  .default;
+const PORTAL_DIST = join(REPO_ROOT, "portal", "dist");
+
+export interface LocalStack {
+  portalUrl: string;
+  edgeUrl: string;
+  mailboxUrl: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+type LambdaHandler = (event: unknown, context: ReturnType<typeof localLambdaContext>) => Promise<unknown>;
+
+const listen = async (server: Server, port: number, host: string): Promise<number> => {
+  server.listen(port, host);
+  await Promise.race([
+    once(server, "listening"),
+    once(server, "error").then(([error]) => Promise.reject(error)),
+  ]);
+  return (server.address() as AddressInfo).port;
+};
+
+/** A port is probed first because aws-ses-v2-local crashes the process instead of rejecting when it is taken. */
+const assertPortFree = async (port: number, host: string, what: string) => {
+  if (port === 0) return;
+  const { createServer } = await import("node:net");
+  const probe = createServer();
+  try {
+    await new Promise<void>((resolvePromise, reject) => {
+      probe.once("error", reject);
+      probe.listen(port, host, () => resolvePromise());
+    });
+  } catch (cause) {
+    throw new Error(
+      `Port ${port} for the ${what} is already in use; set a different port or stop what uses it`,
+      {
+        cause,
+      },
+    );
+  } finally {
+    await new Promise((resolvePromise) => probe.close(resolvePromise));
+  }
+};
+
+/** The HMAC key for decision links: made once per data directory so links survive restarts. */
+const localHmacSecret = async (dataDir: string): Promise<string> => {
+  const file = join(dataDir, "hmac-secret");
+  if (existsSync(file)) return (await readFile(file, "utf8")).trim();
+  const secret = randomBytes(32).toString("base64url");
+  await writeFile(file, secret, { mode: 0o600 });
+  await chmod(file, 0o600);
+  return secret;
+};
+
+const importHandler = async (ref: HandlerRef): Promise<LambdaHandler> => {
+  const module = (await import(pathToFileURL(join(REPO_ROOT, ref.entry)).href)) as Record<string, unknown>;
+  const handler = module[ref.exportName];
+  if (typeof handler !== "function")
+    throw new Error(`${ref.entry} does not export a function '${ref.exportName}'`);
+  return handler as LambdaHandler;
+};
+
+/**
+ * Starts everything local mode runs on one machine: the AWS edge (EventBridge, EC2, DynamoDB, SES),
+ * the six services' handlers wired to the bus by their subscriptions, and the HTTP server for the
+ * portal, the API and the decision pages.
+ */
+export const startLocalStack = async (
+  config: LocalConfig,
+  log: (line: string) => void = () => {},
+): Promise<LocalStack> => {
+  const dataDir = resolve(config.DATA_DIR);
+  await mkdir(join(dataDir, "dynamodb"), { recursive: true });
+  const closers: (() => Promise<unknown>)[] = [];
+  const close = async () => {
+    for (const closeOne of closers.reverse())
+      await closeOne().catch((error) => log(`shutdown: ${String(error)}`));
+  };
+
+  try {
+    const dynamo = dynalite({
+      path: join(dataDir, "dynamodb"),
+      createTableMs: 0,
+      deleteTableMs: 0,
+      updateTableMs: 0,
+    });
+    const dynamoPort = await listen(dynamo, 0, "127.0.0.1");
+    closers.push(() => new Promise((done) => dynamo.close(done)));
+
+    await assertPortFree(config.MAIL_PORT, config.HOST, "mailbox");
+    const mailbox = await startMailbox({ host: config.HOST, port: config.MAIL_PORT });
+    closers.push(() => new Promise((done) => mailbox.close(done)));
+    const mailPort = (mailbox.address() as AddressInfo).port;
+
+    const handlerCache = new Map<string, Promise<LambdaHandler>>();
+    const invoke = (ref: HandlerRef, functionName: string) => async (event: BusEvent) => {
+      const key = `${ref.entry}#${ref.exportName}`;
+      let handler = handlerCache.get(key);
+      if (!handler) {
+        handler = importHandler(ref);
+        handlerCache.set(key, handler);
+      }
+      await (await handler)(event, localLambdaContext(functionName, config.AWS_REGION, LOCAL_ACCOUNT_ID));
+    };
+
+    const { services } = await import("../../services/registry.ts");
+    const rules: LocalRule[] = services.flatMap((service) =>
+      service.subscriptions.map((subscription): LocalRule => {
+        const target = invoke(subscription.handler, subscription.name);
+        return subscription.kind === "event"
+          ? {
+              name: subscription.name,
+              eventBusName: subscription.eventBusName,
+              pattern: subscription.pattern,
+              target,
+            }
+          : { name: subscription.name, schedule: subscription.schedule, target };
+      }),
+    );
+
+    const bus = new LocalEventBus({
+      dataDir,
+      busNames: [DEFAULT_BUS, APPROVALS_BUS],
+      rules,
+      maxAttempts: config.BUS_MAX_ATTEMPTS,
+      retryBaseDelayMs: config.BUS_RETRY_BASE_MS,
+      region: config.AWS_REGION,
+      scheduleIntervalOverrideMs: config.SWEEP_INTERVAL_MS,
+      logger: {
+        info: () => undefined,
+        warn: (message, details) => log(`[bus] ${message} ${details ? JSON.stringify(details) : ""}`),
+        error: (message, details) => log(`[bus] ${message} ${details ? JSON.stringify(details) : ""}`),
+      },
+    });
+    closers.push(() => bus.close());
+
+    let ec2: LocalEc2 | undefined;
+    let ec2Api: ServiceHandler = () => Promise.reject(new Error("EC2 is not started"));
+    const edge: RunningEdge = await startEdge({
+      port: config.EDGE_PORT,
+      host: config.HOST,
+      services: {
+        events: createEventBridgeApi({ bus }),
+        // EC2 starts after the bus, since it reports state changes on it from the first moment.
+        ec2: (request) =>
+          ec2 ? ec2Api(request) : Promise.resolve(jsonError(503, "ServiceUnavailable", "EC2 is starting")),
+        dynamodb: { proxyTo: new URL(`http://127.0.0.1:${dynamoPort}`) },
+        ses: { proxyTo: new URL(`http://127.0.0.1:${mailPort}`) },
+        email: { proxyTo: new URL(`http://127.0.0.1:${mailPort}`) },
+      },
+      localRoutes: deadLetterRoutes(bus),
+    });
+    closers.push(() => edge.close());
+
+    const tables = services.flatMap((service) => service.tables);
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: edge.url,
+      AWS_REGION: config.AWS_REGION,
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? "local",
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? "local",
+      EVENT_BUS_NAME: APPROVALS_BUS,
+      SENDER: config.SENDER,
+      APPROVERS: config.APPROVERS.join(","),
+      APPROVAL_TTL_SECONDS: String(config.APPROVAL_TTL_SECONDS),
+      PUBLIC_URL: config.PUBLIC_URL,
+      HMAC_SECRET: await localHmacSecret(dataDir),
+      AMI_ID: config.LOCAL_AMI_ID,
+      POWERTOOLS_SERVICE_NAME: "approvals-local",
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
+      POWERTOOLS_METRICS_NAMESPACE: "Approvals",
+      POWERTOOLS_METRICS_DISABLED: "true",
+      POWERTOOLS_TRACE_ENABLED: "false",
+      ...tableNameEnvironment(tables),
+    });
+
+    const dynamoClient = new DynamoDBClient({ endpoint: edge.url, region: config.AWS_REGION });
+    await ensureTables(dynamoClient, tables);
+    dynamoClient.destroy();
+
+    await bus.start();
+    const localEc2 = new LocalEc2({
+      dataDir,
+      bootDelayMs: config.EC2_BOOT_DELAY_MS,
+      onStateChange: (instanceId, state) =>
+        bus.accept([
+          {
+            eventBusName: DEFAULT_BUS,
+            event: {
+              version: "0",
+              id: crypto.randomUUID(),
+              "detail-type": "EC2 Instance State-change Notification",
+              source: "aws.ec2",
+              account: LOCAL_ACCOUNT_ID,
+              time: new Date().toISOString(),
+              region: config.AWS_REGION,
+              resources: [`arn:aws:ec2:${config.AWS_REGION}:${LOCAL_ACCOUNT_ID}:instance/${instanceId}`],
+              detail: { "instance-id": instanceId, state },
+            },
+          },
+        ]),
+    });
+    closers.push(() => localEc2.close());
+    ec2 = localEc2;
+    ec2Api = createEc2Api(localEc2);
+
+    const http = new Hono();
+    // The server listens only once every part is up, so answering at all means ready.
+    http.get("/api/health", (c) =>
+      c.json({ status: "ok", edge: edge.url, mailbox: `http://localhost:${mailPort}` }),
+    );
+    for (const service of services) {
+      if (!service.httpSurface) continue;
+      const module = (await import(pathToFileURL(join(REPO_ROOT, service.httpSurface.app)).href)) as {
+        app: Hono;
+      };
+      http.route("/", module.app);
+    }
+    http.get("/api/*", (c) => c.json({ error: "Not found" }, 404));
+    http.use("/*", serveStatic({ root: PORTAL_DIST }));
+    // The portal routes in the browser: every other page path gets its shell.
+    http.get("/*", serveStatic({ root: PORTAL_DIST, path: "index.html" }));
+
+    const httpServer = serve({ fetch: http.fetch, port: config.PORT, hostname: config.HOST }) as Server;
+    await Promise.race([
+      once(httpServer, "listening"),
+      once(httpServer, "error").then(([error]) => Promise.reject(error)),
+    ]);
+    closers.push(
+      () =>
+        new Promise((done) => {
+          httpServer.closeAllConnections();
+          httpServer.close(done);
+        }),
+    );
+    const httpPort = (httpServer.address() as AddressInfo).port;
+
+    return {
+      portalUrl: `http://localhost:${httpPort}`,
+      edgeUrl: edge.url,
+      mailboxUrl: `http://localhost:${mailPort}`,
+      dataDir,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+};

@@ -1,0 +1,148 @@
+import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
+import { PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  RequestAccepted,
+  RequestApproved,
+  ResourceProvisioned,
+  ResourceRequested,
+} from "../../events/index.ts";
+import {
+  decide,
+  decisionLinks,
+  emailsTo,
+  getRequest,
+  validRequest,
+  waitForEmails,
+  waitForStatus,
+} from "../support/flow.ts";
+import { type StackUnderTest, startStack } from "../support/stack.ts";
+
+const entryOf = (detailType: string, detail: unknown, source = "ci.pipeline") => ({
+  EventBusName: "approvals",
+  Source: source,
+  DetailType: detailType,
+  Detail: typeof detail === "string" ? detail : JSON.stringify(detail),
+});
+
+describe("ResourceRequested published straight onto the bus", () => {
+  let stack: StackUnderTest;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack?.destroy());
+
+  const publish = async (entries: ReturnType<typeof entryOf>[]) => {
+    const output = await stack.eventBridge.send(new PutEventsCommand({ Entries: entries }));
+    expect(output.FailedEntryCount).toBe(0);
+  };
+
+  it("makes ten copies of one request, sent one by one and all at once, into one approval mail and one instance", async () => {
+    const requestId = `dup-${Date.now()}`;
+    const entry = entryOf(ResourceRequested.detailType, validRequest({ requestId }));
+
+    for (let copy = 0; copy < 5; copy++) await publish([entry]);
+    await Promise.all(Array.from({ length: 5 }, () => publish([entry])));
+
+    const [mail] = await waitForEmails(stack, "approver@example.com", requestId);
+    await waitForStatus(stack, requestId, "PENDING_APPROVAL");
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await emailsTo(stack, "approver@example.com", requestId)).toHaveLength(1);
+
+    expect((await decide(decisionLinks(mail as NonNullable<typeof mail>).approve)).status).toBe(200);
+    await waitForStatus(stack, requestId, "PROVISIONED");
+    await Promise.all(Array.from({ length: 3 }, () => publish([entry])));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const described = await stack.ec2.send(
+      new DescribeInstancesCommand({ Filters: [{ Name: "tag:RequestId", Values: [requestId] }] }),
+    );
+    expect(described.Reservations?.flatMap((reservation) => reservation.Instances ?? [])).toHaveLength(1);
+    expect((await getRequest(stack, requestId))?.status).toBe("PROVISIONED");
+  });
+
+  it("derives the same id for identical copies that carry none", async () => {
+    const detail = validRequest({ justification: `no id ${Date.now()}` });
+
+    await publish([
+      entryOf(ResourceRequested.detailType, detail),
+      entryOf(ResourceRequested.detailType, detail),
+    ]);
+
+    const mails = await waitForEmails(stack, "approver@example.com", String(detail.justification));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await emailsTo(stack, "approver@example.com", String(detail.justification))).toHaveLength(
+      mails.length,
+    );
+    expect(mails).toHaveLength(1);
+  });
+
+  it("turns an invalid detail into INVALID with each field's reason, tells the requester, asks no approver", async () => {
+    const requestId = `bad-${Date.now()}`;
+    const detail = validRequest({
+      requestId,
+      resource: {
+        type: "ec2",
+        instanceType: "x9.huge",
+        os: "amazon-linux-2023",
+        volume: { sizeGiB: 3, type: "gp3" },
+      },
+    });
+
+    await publish([entryOf(ResourceRequested.detailType, detail)]);
+
+    const invalid = await waitForStatus(stack, requestId, "INVALID");
+    expect(invalid.fieldErrors?.map((error) => error.field).sort()).toEqual([
+      "resource.instanceType",
+      "resource.volume.sizeGiB",
+    ]);
+    const [told] = await waitForEmails(stack, "ana@example.com", requestId);
+    expect(told?.body.text).toContain("resource.instanceType");
+    expect(await emailsTo(stack, "approver@example.com", requestId)).toEqual([]);
+  });
+
+  it("records garbage with no usable requester without stopping the bus", async () => {
+    await publish([entryOf(ResourceRequested.detailType, { hello: "world" })]);
+    await publish([entryOf(ResourceRequested.detailType, "[1,2,3]")]);
+    const requestId = `after-garbage-${Date.now()}`;
+
+    await publish([entryOf(ResourceRequested.detailType, validRequest({ requestId }))]);
+
+    await waitForStatus(stack, requestId, "PENDING_APPROVAL");
+    const deadLetters = await (await fetch(`${stack.edgeUrl}/_local/dead-letters`)).json();
+    expect(JSON.stringify(deadLetters)).not.toContain("hello");
+  });
+
+  it("settles on the right status when the flow's events arrive out of order", async () => {
+    const requestId = `ooo-${Date.now()}`;
+    const request = { ...validRequest(), requestId };
+    const time = new Date().toISOString();
+    const provisioned = entryOf(
+      ResourceProvisioned.detailType,
+      { requestId, request, instanceId: "i-0123456789abcdef0", privateIp: "10.0.1.25", provisionedAt: time },
+      ResourceProvisioned.source,
+    );
+    const approved = entryOf(
+      RequestApproved.detailType,
+      { requestId, request, approver: "approver@example.com", decidedAt: time },
+      "approvals.test",
+    );
+    const accepted = entryOf(
+      RequestAccepted.detailType,
+      { requestId, request, acceptedAt: time },
+      "approvals.test",
+    );
+
+    await publish([provisioned]);
+    await publish([approved, provisioned]);
+    await publish([accepted]);
+
+    const view = await waitForStatus(stack, requestId, "PROVISIONED");
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const settled = await getRequest(stack, requestId);
+    expect(settled?.status).toBe("PROVISIONED");
+    expect(settled?.instanceId).toMatch(/^i-[0-9a-f]+$/);
+    expect(
+      view.timeline.filter((entry) => entry.type === "ResourceProvisioned").length,
+    ).toBeGreaterThanOrEqual(1);
+  });
+});
