@@ -50,3 +50,27 @@ export interface EventBusEngine {
 
 /** The account id the local runtime reports in envelopes and ARNs. */
 export const LOCAL_ACCOUNT_ID = "000000000000";
+
+/** Why a target invocation failed, as the dead-letter store keeps it. */
+export interface DeliveryFailure {
+  name: string;
+  message: string;
+}
+
+/** An (event, rule) delivery that used up its attempts; kept until it is redriven. */
+export interface DeadLetter {
+  id: string;
+  eventBusName: string;
+  ruleName: string;
+  event: BusEvent;
+  error: DeliveryFailure;
+  attempts: number;
+  deadLetteredAt: string;
+}
+
+/** What the dead-letter routes and the `dlq` command need from the bus. */
+export interface DeadLetterStore {
+  listDeadLetters(): DeadLetter[];
+  /** Queues the given dead letters (all of them without ids) for delivery again, with fresh attempts. */
+  redrive(ids?: string[]): Promise<DeadLetter[]>;
+}

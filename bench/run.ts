@@ -1,0 +1,31 @@
+import { formatTable } from "../infra/local/format-table.ts";
+import { benchmarkBus } from "./bus.bench.ts";
+import type { Benchmark } from "./types.ts";
+
+/** Every benchmark of `npm run bench`; add an entry to measure something new. */
+const BENCHMARKS: Benchmark[] = [
+  {
+    name: "bus",
+    description: "local EventBridge, durable: 5,000 events through PutEvents to a handler",
+    run: () => benchmarkBus(),
+  },
+];
+
+const wanted = process.argv.slice(2);
+const selected = BENCHMARKS.filter((benchmark) => wanted.length === 0 || wanted.includes(benchmark.name));
+if (selected.length === 0) {
+  console.error(
+    `No benchmark named ${wanted.join(", ")}; there are: ${BENCHMARKS.map((b) => b.name).join(", ")}`,
+  );
+  process.exit(1);
+}
+
+const figure = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
+const rows: string[][] = [];
+for (const benchmark of selected) {
+  console.error(`Running ${benchmark.name}: ${benchmark.description} ...`);
+  for (const metric of await benchmark.run()) {
+    rows.push([benchmark.name, metric.label, figure.format(metric.value), metric.unit]);
+  }
+}
+console.log(formatTable(["BENCHMARK", "METRIC", "VALUE", "UNIT"], rows));
