@@ -1,7 +1,7 @@
 import { APPROVALS_BUS, DEFAULT_BUS } from "../../events/contract.ts";
 import { RequestApproved } from "../../events/decisions.ts";
 import { Ec2InstanceStateChange } from "../../events/ec2-state-change.ts";
-import { sourcePattern } from "../../events/patterns.ts";
+import { detailTypePattern, sourcePattern } from "../../events/patterns.ts";
 import { ec2ResourceSchema } from "../../events/request.ts";
 import type { Subscription } from "../subscription.ts";
 import { LAUNCH_SETTLING_STATES } from "./domain.ts";
@@ -15,7 +15,7 @@ export const subscriptions: Subscription[] = [
       "Launches the instance of an approved request; routed by content, so only EC2 requests come here.",
     eventBusName: APPROVALS_BUS,
     pattern: {
-      ...sourcePattern(RequestApproved),
+      ...detailTypePattern(RequestApproved),
       detail: { request: { resource: { type: [ec2ResourceSchema.shape.type.value] } } },
     },
     handler: { entry: "services/ec2-launcher/handlers/on-request-approved.ts", exportName: "handler" },

@@ -1,10 +1,12 @@
 import "../testing/environment.ts";
 import { DescribeInstancesCommand, type Instance } from "@aws-sdk/client-ec2";
+import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { EC2_INSTANCE_STATES } from "../../../events/ec2-state-change.ts";
 import { ProvisioningFailed, ResourceProvisioned } from "../../../events/provisioning.ts";
+import { localLambdaContext } from "../../../infra/local/lambda-context.ts";
 import { approvalOf, ec2Error, newInstanceId, startLauncherTestbed } from "../testing/fixtures.ts";
-import { createInstanceStateChangeHandler } from "./on-instance-state-change.ts";
+import { createInstanceStateChangeHandler, handler } from "./on-instance-state-change.ts";
 
 type State = (typeof EC2_INSTANCE_STATES)[number];
 
@@ -153,5 +155,27 @@ describe("ec2-launcher on EC2 instance state changes", () => {
       `does not describe running instance ${instanceId}`,
     );
     expect(bus.published).toEqual([]);
+  });
+
+  it("parses the bus's envelope in the deployed handler, refusing a detail that breaks its contract", async () => {
+    const envelope = {
+      version: "0",
+      id: "evt-wired",
+      "detail-type": "EC2 Instance State-change Notification",
+      source: "aws.ec2",
+      account: "000000000000",
+      time: "2030-01-01T10:00:00Z",
+      region: "us-east-1",
+      resources: [],
+      detail: { "instance-id": newInstanceId(), state: "pending" },
+    };
+    const context = localLambdaContext("ec2-launcher-on-instance-state-change", "us-east-1", "000000000000");
+    // The bus hands the handler raw JSON: the middleware's parse is what types it.
+    const invoke = handler as unknown as (event: unknown, context: Context) => Promise<unknown>;
+
+    await expect(invoke(envelope, context)).resolves.toBeUndefined();
+    await expect(invoke({ ...envelope, detail: { state: "running" } }, context)).rejects.toMatchObject({
+      name: "ParseError",
+    });
   });
 });

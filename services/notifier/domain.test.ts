@@ -1,0 +1,192 @@
+import { describe, expect, it } from "vitest";
+import { RequestExpired, RequestRejected } from "../../events/decisions.ts";
+import { ProvisioningFailed, ResourceProvisioned } from "../../events/provisioning.ts";
+import { RequestInvalid } from "../../events/request-invalid.ts";
+import { noticeOf, readableTime } from "./domain.ts";
+import { delivered, MARKUP, requestOf } from "./testing/fixtures.ts";
+
+const ESCAPED_MARKUP = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;";
+
+const rejected = (requestId: string, fields: { approver?: string; reason: string }) =>
+  delivered(RequestRejected, {
+    requestId,
+    request: requestOf(requestId),
+    ...fields,
+    decidedAt: "2030-01-01T10:00:00.000Z",
+  });
+
+describe("noticeOf", () => {
+  it("tells the requester of an invalid request which fields are wrong and why", () => {
+    const notice = noticeOf(
+      delivered(RequestInvalid, {
+        requestId: "bad-1",
+        requesterEmail: "ana@example.com",
+        errors: [
+          { field: "resource.instanceType", message: "must be one of t3.nano, t3.micro" },
+          { field: "justification", message: "is required" },
+        ],
+        sourceEventId: "evt-0",
+        rejectedAt: "2030-01-01T10:00:00.000Z",
+      }),
+    );
+
+    expect(notice.to).toBe("ana@example.com");
+    expect(notice.subject).toBe("Request bad-1 was not accepted");
+    expect(notice.text).toContain("resource.instanceType: must be one of t3.nano, t3.micro");
+    expect(notice.text).toContain("justification: is required");
+    expect(notice.html.value).toContain(
+      "<dt>resource.instanceType</dt><dd>must be one of t3.nano, t3.micro</dd>",
+    );
+  });
+
+  it("names nobody to tell when the invalid request had no usable email", () => {
+    const notice = noticeOf(
+      delivered(RequestInvalid, {
+        requestId: "bad-2",
+        errors: [{ field: "requester.email", message: "is required" }],
+        sourceEventId: "evt-0",
+        rejectedAt: "2030-01-01T10:00:00.000Z",
+      }),
+    );
+
+    expect(notice.to).toBeUndefined();
+  });
+
+  it("tells the requester who rejected the request and why", () => {
+    const notice = noticeOf(
+      rejected("rej-1", { approver: "bob@example.com", reason: "Use the shared runners" }),
+    );
+
+    expect(notice.to).toBe("ana@example.com");
+    expect(notice.subject).toBe("Request rej-1 was rejected");
+    expect(notice.text).toContain("bob@example.com rejected request rej-1.");
+    expect(notice.text).toContain("Reason: Use the shared runners");
+  });
+
+  it("explains a refusal by policy, when no approver was asked", () => {
+    const notice = noticeOf(rejected("rej-2", { reason: "No approver other than the requester" }));
+
+    expect(notice.text).toContain("Request rej-2 was refused before any approver was asked.");
+    expect(notice.text).toContain("Reason: No approver other than the requester");
+  });
+
+  it("tells the requester their request expired, and when", () => {
+    const notice = noticeOf(
+      delivered(RequestExpired, {
+        requestId: "exp-1",
+        request: requestOf("exp-1"),
+        expiresAt: "2030-01-04T10:00:00.000Z",
+        expiredAt: "2030-01-04T10:00:30.000Z",
+      }),
+    );
+
+    expect(notice.subject).toBe("Request exp-1 expired without a decision");
+    expect(notice.text).toContain("Expired: 2030-01-04 10:00 UTC");
+  });
+
+  it("gives the instance id and private IP of a provisioned request", () => {
+    const notice = noticeOf(
+      delivered(ResourceProvisioned, {
+        requestId: "ok-1",
+        request: requestOf("ok-1"),
+        instanceId: "i-0123456789abcdef0",
+        privateIp: "10.0.1.25",
+        provisionedAt: "2030-01-01T10:05:00.000Z",
+      }),
+    );
+
+    expect(notice.subject).toBe("Request ok-1: instance i-0123456789abcdef0 is running");
+    expect(notice.text).toContain("Instance ID: i-0123456789abcdef0");
+    expect(notice.text).toContain("Private IP: 10.0.1.25");
+    expect(notice.html.value).toContain("<dd>i-0123456789abcdef0</dd>");
+    expect(notice.html.value).toContain("<dd>10.0.1.25</dd>");
+  });
+
+  it("gives the reason a launch failed", () => {
+    const notice = noticeOf(
+      delivered(ProvisioningFailed, {
+        requestId: "fail-1",
+        request: requestOf("fail-1"),
+        errorCode: "InvalidSubnetID.NotFound",
+        reason: "EC2 refused to launch the instance (InvalidSubnetID.NotFound): no such subnet",
+        failedAt: "2030-01-01T10:05:00.000Z",
+      }),
+    );
+
+    expect(notice.subject).toBe("Request fail-1: the instance could not be launched");
+    expect(notice.text).toContain(
+      "Reason: EC2 refused to launch the instance (InvalidSubnetID.NotFound): no such subnet",
+    );
+    expect(notice.text).toContain("Error code: InvalidSubnetID.NotFound");
+  });
+
+  it("names the request id in the subject, the text and the HTML of every email", () => {
+    const notices = [
+      noticeOf(rejected("named-1", { approver: "bob@example.com", reason: "No" })),
+      noticeOf(
+        delivered(ResourceProvisioned, {
+          requestId: "named-2",
+          request: requestOf("named-2"),
+          instanceId: "i-0123456789abcdef0",
+          provisionedAt: "2030-01-01T10:05:00.000Z",
+        }),
+      ),
+    ];
+
+    for (const [index, notice] of notices.entries()) {
+      const requestId = `named-${index + 1}`;
+      expect(notice.requestId).toBe(requestId);
+      expect(notice.subject).toContain(requestId);
+      expect(notice.text).toContain(requestId);
+      expect(notice.html.value).toContain(requestId);
+    }
+  });
+
+  it("shows markup in the request's text, the reason and the field errors as text, never as markup", () => {
+    const request = requestOf("xss-1", {
+      justification: MARKUP,
+      resource: { ...requestOf("xss-1").resource, name: MARKUP },
+    });
+    const notices = [
+      noticeOf(
+        delivered(RequestRejected, {
+          requestId: "xss-1",
+          request,
+          approver: "bob@example.com",
+          reason: MARKUP,
+          decidedAt: "2030-01-01T10:00:00.000Z",
+        }),
+      ),
+      noticeOf(
+        delivered(ProvisioningFailed, {
+          requestId: "xss-1",
+          request,
+          reason: MARKUP,
+          failedAt: "2030-01-01T10:00:00.000Z",
+        }),
+      ),
+      noticeOf(
+        delivered(RequestInvalid, {
+          requestId: "xss-1",
+          requesterEmail: "ana@example.com",
+          errors: [{ field: MARKUP, message: MARKUP }],
+          sourceEventId: "evt-0",
+          rejectedAt: "2030-01-01T10:00:00.000Z",
+        }),
+      ),
+    ];
+
+    for (const notice of notices) {
+      expect(notice.html.value).not.toContain("<script");
+      expect(notice.html.value).not.toContain("<img");
+      expect(notice.html.value).toContain(ESCAPED_MARKUP);
+      expect(notice.text).toContain(MARKUP);
+    }
+  });
+});
+
+describe("readableTime", () => {
+  it("shows an ISO timestamp as a UTC date and minute", () => {
+    expect(readableTime("2030-01-04T09:05:59.999Z")).toBe("2030-01-04 09:05 UTC");
+  });
+});

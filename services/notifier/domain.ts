@@ -1,0 +1,214 @@
+import { z } from "zod";
+import type { EventContract } from "../../events/contract.ts";
+import { RequestExpired, RequestRejected } from "../../events/decisions.ts";
+import { envelopeSchemaOf } from "../../events/envelope.ts";
+import { ProvisioningFailed, ResourceProvisioned } from "../../events/provisioning.ts";
+import type { AcceptedRequest } from "../../events/request.ts";
+import { RequestInvalid } from "../../events/request-invalid.ts";
+import { html, SafeHtml } from "../shared/html.ts";
+import { THEME_CSS } from "../shared/theme.ts";
+
+/** The events the requester hears about, each a turn of their request they did not make themselves. */
+export const NOTIFIABLE_EVENTS = [
+  RequestInvalid,
+  RequestRejected,
+  RequestExpired,
+  ResourceProvisioned,
+  ProvisioningFailed,
+] as const;
+
+/** The envelope of one contract with its detail-type pinned, so the union below can tell them apart. */
+const pinnedEnvelopeOf = <C extends EventContract>(contract: C) =>
+  envelopeSchemaOf(contract).extend({ "detail-type": z.literal(contract.detailType as C["detailType"]) });
+
+/** Any notifiable event with its envelope: the event id is what makes one email per event. */
+export const notifiableEventSchema = z.discriminatedUnion("detail-type", [
+  pinnedEnvelopeOf(RequestInvalid),
+  pinnedEnvelopeOf(RequestRejected),
+  pinnedEnvelopeOf(RequestExpired),
+  pinnedEnvelopeOf(ResourceProvisioned),
+  pinnedEnvelopeOf(ProvisioningFailed),
+]);
+
+export type NotifiableEvent = z.output<typeof notifiableEventSchema>;
+
+export interface Notice {
+  requestId: string;
+  /** Absent when the event names nobody to tell (an invalid request without a usable email). */
+  to?: string;
+  subject: string;
+  text: string;
+  html: SafeHtml;
+}
+
+type Fact = readonly [label: string, value: string];
+type Tone = "ok" | "bad" | "warn";
+
+/** What an email says, before it is rendered as text and as HTML. */
+interface Message {
+  requestId: string;
+  subject: string;
+  status: { label: string; tone: Tone };
+  heading: string;
+  lead: string;
+  facts: Fact[];
+}
+
+/** A readable UTC time, e.g. `2030-01-01 10:00 UTC`, from the flow's ISO timestamps. */
+export const readableTime = (isoTimestamp: string): string => {
+  const iso = new Date(isoTimestamp).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+};
+
+const factsOf = (...facts: (readonly [string, string | undefined])[]): Fact[] =>
+  facts.filter((fact): fact is Fact => fact[1] !== undefined && fact[1] !== "");
+
+const requestFacts = ({ requestId, resource, justification }: AcceptedRequest): Fact[] =>
+  factsOf(
+    ["Request", requestId],
+    ["Name", resource.name],
+    ["Instance type", resource.instanceType],
+    ["Operating system", resource.os],
+    ["Volume", resource.volume && `${resource.volume.sizeGiB} GiB ${resource.volume.type}`],
+    ["Subnet", resource.subnetId],
+    ["Private IP asked for", resource.privateIp],
+    ["Justification", justification],
+  );
+
+const messageOf = (event: NotifiableEvent): Message => {
+  const { requestId } = event.detail;
+  switch (event["detail-type"]) {
+    case "RequestInvalid":
+      return {
+        requestId,
+        subject: `Request ${requestId} was not accepted`,
+        status: { label: "Not accepted", tone: "bad" },
+        heading: "Your request was not accepted",
+        lead: `Request ${requestId} has fields that need fixing. Correct them and submit the request again.`,
+        facts: [
+          ["Request", requestId],
+          ...event.detail.errors.map(({ field, message }): Fact => [field || "(request)", message]),
+        ],
+      };
+    case "RequestRejected": {
+      const { approver, reason, decidedAt, request } = event.detail;
+      return {
+        requestId,
+        subject: `Request ${requestId} was rejected`,
+        status: { label: "Rejected", tone: "bad" },
+        heading: "Your request was rejected",
+        lead: approver
+          ? `${approver} rejected request ${requestId}.`
+          : `Request ${requestId} was refused before any approver was asked.`,
+        facts: [
+          ...factsOf(["Reason", reason || "No reason given"], ["Decided", readableTime(decidedAt)]),
+          ...requestFacts(request),
+        ],
+      };
+    }
+    case "RequestExpired": {
+      const { expiresAt, request } = event.detail;
+      return {
+        requestId,
+        subject: `Request ${requestId} expired without a decision`,
+        status: { label: "Expired", tone: "warn" },
+        heading: "Your request expired",
+        lead: `Nobody decided on request ${requestId} before its approval links expired. Submit it again if you still need the resource.`,
+        facts: [...factsOf(["Expired", readableTime(expiresAt)]), ...requestFacts(request)],
+      };
+    }
+    case "ResourceProvisioned": {
+      const { instanceId, privateIp, provisionedAt, request } = event.detail;
+      return {
+        requestId,
+        subject: `Request ${requestId}: instance ${instanceId} is running`,
+        status: { label: "Running", tone: "ok" },
+        heading: "Your instance is running",
+        lead: `The instance you asked for in request ${requestId} is up and running.`,
+        facts: [
+          ...factsOf(
+            ["Instance ID", instanceId],
+            ["Private IP", privateIp ?? "Not reported by EC2"],
+            ["Running since", readableTime(provisionedAt)],
+          ),
+          ...requestFacts(request),
+        ],
+      };
+    }
+    case "ProvisioningFailed": {
+      const { instanceId, errorCode, reason, failedAt, request } = event.detail;
+      return {
+        requestId,
+        subject: `Request ${requestId}: the instance could not be launched`,
+        status: { label: "Failed", tone: "bad" },
+        heading: "Your instance could not be launched",
+        lead: `Request ${requestId} was approved, but launching its instance failed.`,
+        facts: [
+          ...factsOf(
+            ["Reason", reason],
+            ["Error code", errorCode],
+            ["Instance ID", instanceId],
+            ["Failed", readableTime(failedAt)],
+          ),
+          ...requestFacts(request),
+        ],
+      };
+    }
+  }
+};
+
+const FOOTER = "You get this email because you asked for this resource.";
+
+const renderText = ({ heading, lead, facts, requestId }: Message): string =>
+  [
+    heading,
+    "",
+    lead,
+    "",
+    // Continuation lines are indented so a multi-line value still reads as one fact.
+    ...facts.map(([label, value]) => `${label}: ${value.replaceAll("\n", "\n  ")}`),
+    "",
+    "--",
+    `Request ${requestId}. ${FOOTER}`,
+    "",
+  ].join("\n");
+
+/** Themed through the shared stylesheet; its plain structure stays readable where clients drop <style>. */
+const renderHtml = ({ subject, status, heading, lead, facts, requestId }: Message): SafeHtml =>
+  html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${subject}</title>
+<style>${new SafeHtml(THEME_CSS)}</style>
+</head>
+<body>
+<main>
+<div class="card">
+<p><span class="badge ${status.tone}">${status.label}</span></p>
+<h1>${heading}</h1>
+<p>${lead}</p>
+<dl class="summary">
+${facts.map(([label, value]) => html`<dt>${label}</dt><dd>${value}</dd>\n`)}</dl>
+</div>
+<p class="muted">Request ${requestId}. ${FOOTER}</p>
+</main>
+</body>
+</html>
+`;
+
+/** Who to tell about the event, and the email that tells them. */
+export const noticeOf = (event: NotifiableEvent): Notice => {
+  const message = messageOf(event);
+  return {
+    requestId: message.requestId,
+    to:
+      event["detail-type"] === "RequestInvalid"
+        ? event.detail.requesterEmail
+        : event.detail.request.requester.email,
+    subject: message.subject,
+    text: renderText(message),
+    html: renderHtml(message),
+  };
+};

@@ -1,0 +1,215 @@
+import "../testing/environment.ts";
+import { Logger } from "@aws-lambda-powertools/logger";
+import type { Context } from "aws-lambda";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { ProvisioningFailed, ResourceProvisioned } from "../../../events/provisioning.ts";
+import { RequestInvalid } from "../../../events/request-invalid.ts";
+import { RequesterNotified } from "../../../events/requester-notified.ts";
+import { localLambdaContext } from "../../../infra/local/lambda-context.ts";
+import { startTestDynamo, type TestDynamo } from "../../../test/support/dynamo.ts";
+import { recordingPublisher } from "../../../test/support/recording-publisher.ts";
+import type { OutgoingEmail } from "../../shared/mail.ts";
+import { createNotificationStore } from "../store.ts";
+import { notificationsTable, tables } from "../tables.ts";
+import { delivered, requestOf } from "../testing/fixtures.ts";
+import { createRequestNewsHandler, handler } from "./on-request-news.ts";
+
+class SesUnavailableError extends Error {
+  override readonly name = "SesUnavailableError";
+}
+
+/** Stands in for the shared `sendEmail`: records each email and answers with a message id. */
+const recordingMailer = () => {
+  const sent: OutgoingEmail[] = [];
+  let failuresLeft = 0;
+  return {
+    sent,
+    failNext: () => {
+      failuresLeft = 1;
+    },
+    sendEmail: async (email: OutgoingEmail) => {
+      if (failuresLeft > 0) {
+        failuresLeft--;
+        throw new SesUnavailableError("SES is unavailable");
+      }
+      sent.push(email);
+      return `message-${sent.length}`;
+    },
+  };
+};
+
+const provisioned = (requestId: string, eventId?: string) =>
+  delivered(
+    ResourceProvisioned,
+    {
+      requestId,
+      request: requestOf(requestId),
+      instanceId: "i-0123456789abcdef0",
+      privateIp: "10.0.1.25",
+      provisionedAt: "2030-01-01T10:05:00.000Z",
+    },
+    eventId,
+  );
+
+describe("notifier on the news of a request", () => {
+  let dynamo: TestDynamo;
+  beforeAll(async () => {
+    dynamo = await startTestDynamo(tables);
+  });
+  afterAll(() => dynamo.close());
+
+  const setUp = () => {
+    const mailer = recordingMailer();
+    const bus = recordingPublisher();
+    const logger = new Logger({ serviceName: "notifier-test", logLevel: "SILENT" });
+    const handle = createRequestNewsHandler({
+      store: createNotificationStore(dynamo.document, notificationsTable.id),
+      sendEmail: mailer.sendEmail,
+      publish: bus.publish,
+      now: () => new Date("2030-01-01T10:05:02.000Z"),
+      logger,
+    });
+    return { mailer, bus, logger, handle };
+  };
+
+  it("emails the requester and reports it with RequesterNotified", async () => {
+    const { mailer, bus, handle } = setUp();
+    const event = provisioned("told-1");
+
+    await handle(event);
+
+    expect(mailer.sent).toHaveLength(1);
+    expect(mailer.sent[0]).toMatchObject({
+      to: "ana@example.com",
+      subject: "Request told-1: instance i-0123456789abcdef0 is running",
+    });
+    expect(bus.published).toEqual([
+      {
+        detailType: RequesterNotified.detailType,
+        detail: {
+          requestId: "told-1",
+          requesterEmail: "ana@example.com",
+          about: "ResourceProvisioned",
+          aboutEventId: event.id,
+          messageId: "message-1",
+          notifiedAt: "2030-01-01T10:05:02.000Z",
+        },
+      },
+    ]);
+  });
+
+  it("sends one email per event when the same event is delivered three times in a row", async () => {
+    const { mailer, bus, handle } = setUp();
+    const event = provisioned("sequential");
+
+    await handle(event);
+    await handle(event);
+    await handle(event);
+
+    expect(mailer.sent).toHaveLength(1);
+    expect(bus.detailsOf(RequesterNotified)).toHaveLength(1);
+  });
+
+  it("sends one email per event when the same event is delivered three times at once", async () => {
+    const { mailer, bus, handle } = setUp();
+    const event = provisioned("concurrent");
+
+    await Promise.all([handle(event), handle(event), handle(event)]);
+
+    expect(mailer.sent).toHaveLength(1);
+    expect(bus.detailsOf(RequesterNotified)).toHaveLength(1);
+  });
+
+  it("emails again for another event of the same request", async () => {
+    const { mailer, handle } = setUp();
+
+    await handle(provisioned("two-events"));
+    await handle(
+      delivered(ProvisioningFailed, {
+        requestId: "two-events",
+        request: requestOf("two-events"),
+        reason: "Instance ended before it was ever running",
+        failedAt: "2030-01-01T10:06:00.000Z",
+      }),
+    );
+
+    expect(mailer.sent.map((email) => email.subject)).toEqual([
+      "Request two-events: instance i-0123456789abcdef0 is running",
+      "Request two-events: the instance could not be launched",
+    ]);
+  });
+
+  it("sends nothing, and says so in the log, for an invalid request without a requester email", async () => {
+    const { mailer, bus, logger, handle } = setUp();
+    const logged = vi.spyOn(logger, "info");
+
+    await handle(
+      delivered(RequestInvalid, {
+        requestId: "anonymous",
+        errors: [{ field: "requester.email", message: "is required" }],
+        sourceEventId: "evt-0",
+        rejectedAt: "2030-01-01T10:00:00.000Z",
+      }),
+    );
+
+    expect(mailer.sent).toEqual([]);
+    expect(bus.published).toEqual([]);
+    expect(logged).toHaveBeenCalledWith(
+      "No requester email in the event: nobody to notify",
+      expect.objectContaining({ requestId: "anonymous" }),
+    );
+  });
+
+  it("throws when SES fails, and sends the email on the retry", async () => {
+    const { mailer, bus, handle } = setUp();
+    const event = provisioned("ses-down");
+    mailer.failNext();
+
+    await expect(handle(event)).rejects.toThrow("SES is unavailable");
+    await handle(event);
+
+    expect(mailer.sent).toHaveLength(1);
+    expect(bus.detailsOf(RequesterNotified)).toHaveLength(1);
+  });
+
+  it("reports the email on the retry without sending it again when the bus refused the report", async () => {
+    const { mailer, bus, handle } = setUp();
+    const event = provisioned("bus-down");
+    bus.failNext();
+
+    await expect(handle(event)).rejects.toThrow("EventBridge is unreachable");
+    await handle(event);
+
+    expect(mailer.sent).toHaveLength(1);
+    expect(bus.detailsOf(RequesterNotified)).toMatchObject([
+      { aboutEventId: event.id, messageId: "message-1" },
+    ]);
+  });
+
+  it("parses the bus's envelope in the deployed handler, refusing a detail that breaks its contract", async () => {
+    const envelope = {
+      version: "0",
+      id: "evt-wired",
+      "detail-type": "RequestInvalid",
+      source: "approvals.intake",
+      account: "000000000000",
+      time: "2030-01-01T10:00:00Z",
+      region: "us-east-1",
+      resources: [],
+      detail: {
+        requestId: "wired",
+        errors: [{ field: "requester", message: "is required" }],
+        sourceEventId: "evt-0",
+        rejectedAt: "2030-01-01T10:00:00.000Z",
+      },
+    };
+    const context = localLambdaContext("notifier-on-request-news", "us-east-1", "000000000000");
+    // The bus hands the handler raw JSON: the middleware's parse is what types it.
+    const invoke = handler as unknown as (event: unknown, context: Context) => Promise<unknown>;
+
+    await expect(invoke(envelope, context)).resolves.toBeUndefined();
+    await expect(invoke({ ...envelope, detail: { requestId: "wired" } }, context)).rejects.toMatchObject({
+      name: "ParseError",
+    });
+  });
+});

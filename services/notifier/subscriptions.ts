@@ -1,0 +1,17 @@
+import { APPROVALS_BUS } from "../../events/contract.ts";
+import { detailTypePattern } from "../../events/patterns.ts";
+import type { Subscription } from "../subscription.ts";
+import { NOTIFIABLE_EVENTS } from "./domain.ts";
+
+export const subscriptions: Subscription[] = [
+  {
+    kind: "event",
+    name: "notifier-on-request-news",
+    service: "notifier",
+    description:
+      "Emails the requester when their request is invalid, rejected, expired, provisioned or failed. By detail-type: policy refusals come from approval-mail.",
+    eventBusName: APPROVALS_BUS,
+    pattern: detailTypePattern(...NOTIFIABLE_EVENTS),
+    handler: { entry: "services/notifier/handlers/on-request-news.ts", exportName: "handler" },
+  },
+];
