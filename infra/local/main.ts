@@ -1,5 +1,8 @@
 import { loadLocalConfig } from "./config.ts";
-import { startLocalStack } from "./runtime.ts";
+
+// The SDK warns that its 2027 releases will need Node 22; local mode runs on Node 20 by design (Lambda runs 22).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+const { startLocalStack } = await import("./runtime.ts");
 
 const config = (() => {
   try {
@@ -15,12 +18,13 @@ const stack = await startLocalStack(config, (line) => console.log(line)).catch((
   process.exit(1);
 });
 
+const edgeUrl = `http://localhost:${new URL(stack.edgeUrl).port}`;
 console.log(`
 Resource approvals is running (local mode, data in ${stack.dataDir})
 
   Portal and API     ${stack.portalUrl}
   Mailbox            ${stack.mailboxUrl}   (approval emails land here; open one to play the approver)
-  AWS edge           ${stack.edgeUrl}   (aws --endpoint-url ${stack.edgeUrl} ...)
+  AWS edge           ${edgeUrl}   (aws --endpoint-url ${edgeUrl} ...)
   Approvers          ${config.APPROVERS.join(", ")}
 
 Press Ctrl-C to stop; data is kept for the next start.

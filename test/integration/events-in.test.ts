@@ -7,6 +7,7 @@ import {
   ResourceProvisioned,
   ResourceRequested,
 } from "../../events/index.ts";
+import { requestIdForEvent } from "../../services/intake/domain.ts";
 import {
   decide,
   decisionLinks,
@@ -101,20 +102,34 @@ describe("ResourceRequested published straight onto the bus", () => {
   });
 
   it("records garbage with no usable requester without stopping the bus", async () => {
-    await publish([entryOf(ResourceRequested.detailType, { hello: "world" })]);
-    await publish([entryOf(ResourceRequested.detailType, "[1,2,3]")]);
+    const garbage = await stack.eventBridge.send(
+      new PutEventsCommand({
+        Entries: [
+          entryOf(ResourceRequested.detailType, { hello: "world" }),
+          entryOf(ResourceRequested.detailType, { requester: "nobody", resource: 5 }),
+          entryOf(ResourceRequested.detailType, { requester: { email: "not an address\r\nBcc: x@y.z" } }),
+        ],
+      }),
+    );
     const requestId = `after-garbage-${Date.now()}`;
 
     await publish([entryOf(ResourceRequested.detailType, validRequest({ requestId }))]);
 
     await waitForStatus(stack, requestId, "PENDING_APPROVAL");
+    // With no usable id, intake names the refused request after the event that carried it.
+    for (const entry of garbage.Entries ?? []) {
+      const recorded = await waitForStatus(stack, requestIdForEvent(String(entry.EventId)), "INVALID");
+      expect(recorded.fieldErrors?.length).toBeGreaterThan(0);
+    }
+    expect(await emailsTo(stack, "x@y.z")).toEqual([]);
     const deadLetters = await (await fetch(`${stack.edgeUrl}/_local/dead-letters`)).json();
     expect(JSON.stringify(deadLetters)).not.toContain("hello");
   });
 
   it("settles on the right status when the flow's events arrive out of order", async () => {
     const requestId = `ooo-${Date.now()}`;
-    const request = { ...validRequest(), requestId };
+    const { privateIp: _, ...resource } = validRequest().resource;
+    const request = { ...validRequest({ resource }), requestId };
     const time = new Date().toISOString();
     const provisioned = entryOf(
       ResourceProvisioned.detailType,
