@@ -1,5 +1,6 @@
 import { formatTable } from "../infra/local/format-table.ts";
 import { benchmarkBus } from "./bus.bench.ts";
+import { benchmarkFlow } from "./flow.bench.ts";
 import type { Benchmark } from "./types.ts";
 
 /** Every benchmark of `npm run bench`; add an entry to measure something new. */
@@ -8,6 +9,12 @@ const BENCHMARKS: Benchmark[] = [
     name: "bus",
     description: "local EventBridge, durable: 5,000 events through PutEvents to a handler",
     run: () => benchmarkBus(),
+  },
+  {
+    name: "flow",
+    description:
+      "the whole product: 100 requests submitted, mailed, approved and provisioned through all six services",
+    run: () => benchmarkFlow(),
   },
 ];
 
