@@ -1,0 +1,24 @@
+/**
+ * Who is asked and until when. Pure: the handler passes the configuration, the request and the clock.
+ */
+
+export const NO_APPROVER_REASON =
+  "No approver other than the requester is configured, so nobody can approve this request.";
+
+/**
+ * How long a delivery of RequestAccepted owns the mailing of a request. Longer than a handler may
+ * run, so a later delivery takes over only from one that died.
+ */
+export const MAIL_CLAIM_SECONDS = 60;
+
+/** The configured approvers, once each, never the requester (compared case-insensitively). */
+export const selectApprovers = (configured: readonly string[], requesterEmail: string): string[] => {
+  const requester = requesterEmail.toLowerCase();
+  return [...new Set(configured.map((approver) => approver.toLowerCase()))].filter(
+    (approver) => approver !== requester,
+  );
+};
+
+/** Deadlines are whole seconds: the token carries epoch seconds and must match the stored expiry. */
+export const approvalDeadline = (now: Date, ttlSeconds: number): Date =>
+  new Date((Math.floor(now.getTime() / 1000) + ttlSeconds) * 1000);

@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { sampleRequest } from "../decision/test-support.ts";
+import { approvalEmail } from "./email.ts";
+
+const MARKUP_REQUEST = sampleRequest({
+  requester: { email: "ana@example.com", name: "<b>Ana</b>" },
+  justification: 'Need it <script>alert("x")</script>\r\nBcc: everyone@example.com',
+});
+
+const compose = (request = MARKUP_REQUEST) =>
+  approvalEmail({
+    request,
+    approver: "bob@example.com",
+    expiresAt: new Date("2026-03-04T10:00:00.000Z"),
+    publicUrl: "http://localhost:3000",
+    tokens: { approve: "v1.approve-token", reject: "v1.reject-token" },
+  });
+
+describe("the approval email", () => {
+  it("is addressed to the approver and names the request in its subject, on one line", () => {
+    const email = compose();
+
+    expect(email.to).toBe("bob@example.com");
+    expect(email.subject).toContain("req-1");
+    expect(email.subject).not.toMatch(/[\r\n]/);
+  });
+
+  it("holds absolute Approve and Reject links to the decision pages, in HTML and text", () => {
+    const email = compose();
+
+    for (const body of [email.html.value, email.text]) {
+      expect(body).toContain("http://localhost:3000/decisions/approve?token=v1.approve-token");
+      expect(body).toContain("http://localhost:3000/decisions/reject?token=v1.reject-token");
+    }
+  });
+
+  it("shows the request's details and its deadline as a readable UTC date", () => {
+    const email = compose(sampleRequest());
+
+    for (const body of [email.html.value, email.text]) {
+      expect(body).toContain("t3.micro");
+      expect(body).toContain("build-box");
+      expect(body).toContain("20 GiB gp3");
+      expect(body).toContain("Nightly builds");
+      expect(body).toContain("Wed, 4 Mar 2026, 10:00 UTC");
+    }
+  });
+
+  it("shows markup from the request as text in the HTML", () => {
+    const { html } = compose();
+
+    expect(html.value).not.toContain("<script>");
+    expect(html.value).not.toContain("<b>Ana</b>");
+    expect(html.value).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
+    expect(html.value).toContain("&lt;b&gt;Ana&lt;/b&gt;");
+  });
+});

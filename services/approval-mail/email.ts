@@ -1,0 +1,63 @@
+import type { AcceptedRequest } from "../../events/request.ts";
+import { decisionLink } from "../decision/domain.ts";
+import { themedDocument } from "../decision/pages.ts";
+import {
+  formatUtc,
+  renderSummary,
+  requesterLabel,
+  requestSummaryRows,
+  resourceLabel,
+  summaryAsText,
+} from "../decision/request-summary.ts";
+import type { DecisionAction } from "../decision/token.ts";
+import { html } from "../shared/html.ts";
+import type { OutgoingEmail } from "../shared/mail.ts";
+
+export interface ApprovalEmailInput {
+  request: AcceptedRequest;
+  approver: string;
+  expiresAt: Date;
+  publicUrl: string;
+  tokens: Record<DecisionAction, string>;
+}
+
+/** One approver's email: the request, its deadline, and that approver's own Approve and Reject links. */
+export const approvalEmail = ({
+  request,
+  approver,
+  expiresAt,
+  publicUrl,
+  tokens,
+}: ApprovalEmailInput): OutgoingEmail => {
+  const rows = requestSummaryRows(request);
+  const approveUrl = decisionLink(publicUrl, "approve", tokens.approve);
+  const rejectUrl = decisionLink(publicUrl, "reject", tokens.reject);
+  const deadline = formatUtc(expiresAt);
+  const asking = `${requesterLabel(request)} asks for ${resourceLabel(request)}. You are one of its approvers.`;
+  const linkNote =
+    "Each link opens a confirmation page; nothing is decided until you press its button. The links are yours alone: do not forward this email.";
+  return {
+    to: approver,
+    subject: `Approval needed: ${resourceLabel(request)} for ${request.requester.name ?? request.requester.email} (request ${request.requestId})`,
+    text: [
+      asking,
+      "",
+      summaryAsText(rows),
+      "",
+      `Decide before ${deadline}:`,
+      `Approve: ${approveUrl}`,
+      `Reject: ${rejectUrl}`,
+      "",
+      linkNote,
+    ].join("\n"),
+    html: themedDocument(
+      `Approval needed: request ${request.requestId}`,
+      html`<h1>Approval needed</h1>
+<p>${asking}</p>
+<div class="card">${renderSummary(rows)}</div>
+<p>Decide before <strong>${deadline}</strong>.</p>
+<p><a class="button" href="${approveUrl}">Approve</a> <a class="button reject" href="${rejectUrl}">Reject</a></p>
+<p class="muted">${linkNote}</p>`,
+    ),
+  };
+};

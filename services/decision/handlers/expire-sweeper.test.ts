@@ -1,0 +1,143 @@
+import "../test-environment.ts";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startTestDynamo, type TestDynamo } from "../../../test/support/dynamo.ts";
+import { createOutcomePublisher, type EventPublisher } from "../outcomes.ts";
+import { type ApprovalStore, createApprovalStore } from "../store.ts";
+import { approvalsTable } from "../tables.ts";
+import {
+  lambdaContext,
+  manualClock,
+  recordingPublisher,
+  sampleRequest,
+  seedPendingApproval,
+  silentLogger,
+} from "../test-support.ts";
+import { hashToken } from "../token.ts";
+import { createExpireSweeperHandler, SweepError } from "./expire-sweeper.ts";
+
+const TTL_MS = 3600_000;
+
+let dynamo: TestDynamo;
+let store: ApprovalStore;
+
+beforeEach(async () => {
+  dynamo = await startTestDynamo([approvalsTable]);
+  store = createApprovalStore(approvalsTable.id, dynamo.document);
+});
+afterEach(() => dynamo.close());
+
+const setUp = (failFor?: string) => {
+  const clock = manualClock();
+  const bus = recordingPublisher();
+  const publisher: EventPublisher = {
+    publish: async (contract, detail, options) => {
+      if ((detail as { requestId?: string }).requestId === failFor) throw new Error("bus unavailable");
+      return bus.publisher.publish(contract, detail, options);
+    },
+  };
+  const handler = createExpireSweeperHandler({
+    store,
+    publishOutcome: createOutcomePublisher({ publisher, store, now: clock.now }),
+    now: clock.now,
+    logger: silentLogger(),
+  });
+  const sweep = () => handler({}, lambdaContext("decision-expire-sweeper"));
+  const seed = (requestId: string, ttlMs = TTL_MS) =>
+    seedPendingApproval(store, {
+      request: sampleRequest({ requestId }),
+      approvers: ["bob@example.com"],
+      createdAt: clock.now(),
+      expiresAt: new Date(clock.now().getTime() + ttlMs),
+    });
+  return { clock, bus, sweep, seed };
+};
+
+describe("the expiry sweeper", () => {
+  it("expires each pending approval past its deadline once, with RequestExpired, and leaves the others", async () => {
+    const { clock, bus, sweep, seed } = setUp();
+    await seed("due");
+    await seed("later", 2 * TTL_MS);
+    clock.advance(3600);
+
+    await sweep();
+    await sweep();
+
+    expect(bus.published).toEqual([
+      {
+        detailType: "RequestExpired",
+        source: "approvals.decision",
+        detail: {
+          requestId: "due",
+          request: sampleRequest({ requestId: "due" }),
+          expiresAt: "2026-03-01T11:00:00.000Z",
+          expiredAt: "2026-03-01T11:00:00.000Z",
+        },
+      },
+    ]);
+    expect(await store.get("due")).toMatchObject({ status: "EXPIRED" });
+    expect(await store.get("due")).not.toHaveProperty("sweepTask");
+    expect(await store.get("later")).toMatchObject({ status: "PENDING" });
+  });
+
+  it("does not expire a request that was decided in time", async () => {
+    const { clock, bus, sweep, seed } = setUp();
+    const links = await seed("decided");
+    const token = links["bob@example.com"]?.approve ?? "";
+    const decided = await store.recordDecision({
+      requestId: "decided",
+      action: "approve",
+      approver: "bob@example.com",
+      tokenHash: hashToken(token),
+      reason: undefined,
+      now: clock.now(),
+    });
+    await store.markOutcomePublished("decided", clock.now());
+    clock.advance(7200);
+
+    await sweep();
+
+    expect(decided?.status).toBe("DECIDED");
+    expect(bus.published).toHaveLength(0);
+    expect(await store.get("decided")).toMatchObject({ status: "DECIDED" });
+  });
+
+  it("publishes a decision whose publish was lost, once, after the grace period", async () => {
+    const { clock, bus, sweep, seed } = setUp();
+    const links = await seed("lost");
+    await store.recordDecision({
+      requestId: "lost",
+      action: "reject",
+      approver: "bob@example.com",
+      tokenHash: hashToken(links["bob@example.com"]?.reject ?? ""),
+      reason: "Too big",
+      now: clock.now(),
+    });
+
+    await sweep();
+    const duringGrace = bus.published.length;
+    clock.advance(60);
+    await sweep();
+    await sweep();
+
+    expect(duringGrace).toBe(0);
+    expect(bus.published).toMatchObject([
+      {
+        detailType: "RequestRejected",
+        detail: { requestId: "lost", approver: "bob@example.com", reason: "Too big" },
+      },
+    ]);
+  });
+
+  it("sweeps the other approvals when one fails, then fails the run so it is retried", async () => {
+    const { clock, bus, sweep, seed } = setUp("broken");
+    await seed("broken");
+    await seed("fine");
+    clock.advance(3600);
+
+    await expect(sweep()).rejects.toBeInstanceOf(SweepError);
+
+    expect(bus.published.map((event) => event.detail.requestId)).toEqual(["fine"]);
+    // The expiry stands; its event is left to a later run.
+    expect(await store.get("broken")).toMatchObject({ status: "EXPIRED", sweepTask: "PUBLISH" });
+  });
+});

@@ -1,0 +1,242 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { type Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { csrf } from "hono/csrf";
+import { HTTPException } from "hono/http-exception";
+import { secureHeaders } from "hono/secure-headers";
+import { publisher } from "../shared/events.ts";
+import type { SafeHtml } from "../shared/html.ts";
+import { approvalsTableName, config } from "./config.ts";
+import {
+  CONCURRENT_CHANGE,
+  checkReason,
+  DECISION_PATHS,
+  judgeDecision,
+  MISSING_TOKEN,
+  type Refusal,
+  refusalForToken,
+} from "./domain.ts";
+import { hmacKey } from "./hmac-key.ts";
+import { createOutcomePublisher, type OutcomePublisher } from "./outcomes.ts";
+import { confirmationPage, messagePage, THEME_STYLE_HASH } from "./pages.ts";
+import { type ApprovalStore, createApprovalStore } from "./store.ts";
+import { DECISION_ACTIONS, type DecisionAction, hashToken, verifyDecisionToken } from "./token.ts";
+
+/** A form holds a token and at most a reason of 1,000 characters; anything far larger is not ours. */
+const MAX_FORM_BYTES = 32 * 1024;
+
+export interface DecisionAppDeps {
+  store: ApprovalStore;
+  publishOutcome: OutcomePublisher;
+  hmacKey: () => Promise<Buffer>;
+  now: () => Date;
+  /** The site the links point at; a POST must come from its origin. */
+  publicUrl: string;
+  logger: Logger;
+}
+
+const UNREADABLE_FORM: Refusal = {
+  status: 400,
+  title: "The form could not be read",
+  message: "Nothing was decided. Open the link from the approval email again and press its button.",
+};
+
+const ACTION_DONE: Record<DecisionAction, { badge: string; tone: "ok" | "bad"; next: string }> = {
+  approve: {
+    badge: "Approved",
+    tone: "ok",
+    next: "The requester will be told, and the resource will be provisioned.",
+  },
+  reject: { badge: "Rejected", tone: "bad", next: "The requester will be told, with your reason." },
+};
+
+const page = (c: Context, body: SafeHtml, status: 200 | Refusal["status"] | 413 | 500 = 200) =>
+  c.html(body.value, status);
+
+const refusalPage = (c: Context, refusal: Refusal) =>
+  page(c, messagePage({ title: refusal.title, message: refusal.message }), refusal.status);
+
+/**
+ * The approver's pages. GET (and HEAD) only show what a link would decide: mail scanners open links.
+ * The POST decides, once, and only from our own origin. Every token is checked against its MAC in
+ * constant time before the table is read, and every problem with a link is a 4xx page, never a 5xx.
+ */
+export const createDecisionApp = (deps: DecisionAppDeps) => {
+  // Not createServiceApp: these are pages for people, so errors are pages too, not JSON.
+  const app = new Hono();
+  const pages = "/decisions/*";
+
+  app.use(
+    pages,
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        styleSrc: [THEME_STYLE_HASH],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+      },
+      referrerPolicy: "no-referrer",
+      xFrameOptions: "DENY",
+    }),
+  );
+  app.use(pages, async (c, next) => {
+    await next();
+    // Pages carry request details and live links: no cache keeps them.
+    c.header("Cache-Control", "no-store");
+  });
+  app.post(
+    pages,
+    bodyLimit({
+      maxSize: MAX_FORM_BYTES,
+      onError: (c) =>
+        page(
+          c,
+          messagePage({ title: "Form too large", message: "Nothing was decided. Try a shorter reason." }),
+          413,
+        ),
+    }),
+    // Our own form's POST carries `Origin: null` under no-referrer, so Sec-Fetch-Site is what passes it.
+    csrf({ origin: new URL(deps.publicUrl).origin, secFetchSite: "same-origin" }),
+  );
+
+  const verify = async (token: string, action: DecisionAction, now: Date) =>
+    verifyDecisionToken(token, action, await deps.hmacKey(), now);
+
+  for (const action of DECISION_ACTIONS) {
+    app.get(DECISION_PATHS[action], async (c) => {
+      const token = c.req.query("token");
+      if (!token) return refusalPage(c, MISSING_TOKEN);
+      const now = deps.now();
+      const check = await verify(token, action, now);
+      if (!check.valid) return refusalPage(c, refusalForToken(check.problem));
+      const { claims } = check;
+      const judgement = judgeDecision(await deps.store.get(claims.requestId), claims, hashToken(token), now);
+      if (!judgement.decidable) return refusalPage(c, judgement.refusal);
+      const { approval } = judgement;
+      return page(
+        c,
+        confirmationPage({
+          action,
+          token,
+          request: approval.request,
+          approver: claims.approver,
+          expiresAt: approval.expiresAt,
+        }),
+      );
+    });
+
+    app.post(DECISION_PATHS[action], async (c) => {
+      const form = await c.req.parseBody().catch((error: unknown) => {
+        deps.logger.info("Unreadable decision form", { error });
+        return undefined;
+      });
+      if (!form) return refusalPage(c, UNREADABLE_FORM);
+      const token = typeof form.token === "string" ? form.token : "";
+      if (!token) return refusalPage(c, MISSING_TOKEN);
+      const now = deps.now();
+      const check = await verify(token, action, now);
+      if (!check.valid) return refusalPage(c, refusalForToken(check.problem));
+      const { claims } = check;
+      if (form.confirm !== action) {
+        return refusalPage(c, {
+          status: 400,
+          title: "Nothing was decided",
+          message:
+            "Decisions are made with the button on the confirmation page. Open the link from the email again.",
+        });
+      }
+      const tokenHash = hashToken(token);
+      const rawReason = typeof form.reason === "string" ? form.reason : "";
+      const reasonCheck = checkReason(action, rawReason);
+      if (!reasonCheck.valid) {
+        const judgement = judgeDecision(await deps.store.get(claims.requestId), claims, tokenHash, now);
+        if (!judgement.decidable) return refusalPage(c, judgement.refusal);
+        return page(
+          c,
+          confirmationPage({
+            action,
+            token,
+            request: judgement.approval.request,
+            approver: claims.approver,
+            expiresAt: judgement.approval.expiresAt,
+            reason: rawReason,
+            reasonError: reasonCheck.error,
+          }),
+          400,
+        );
+      }
+
+      const decided = await deps.store.recordDecision({
+        requestId: claims.requestId,
+        action,
+        approver: claims.approver,
+        tokenHash,
+        reason: reasonCheck.reason,
+        now,
+      });
+      if (!decided) {
+        const judgement = judgeDecision(await deps.store.get(claims.requestId), claims, tokenHash, now);
+        return refusalPage(c, judgement.decidable ? CONCURRENT_CHANGE : judgement.refusal);
+      }
+      deps.logger.info("Decision recorded", {
+        requestId: claims.requestId,
+        action,
+        approver: claims.approver,
+      });
+      try {
+        await deps.publishOutcome(decided);
+      } catch (error) {
+        // The decision stands and the item is marked for the sweeper, which publishes it shortly.
+        deps.logger.error("Publishing the decision failed; the sweeper will publish it", {
+          requestId: claims.requestId,
+          error,
+        });
+      }
+      const done = ACTION_DONE[action];
+      return page(
+        c,
+        messagePage({
+          badge: { text: done.badge, tone: done.tone },
+          title: `Request ${claims.requestId} ${done.badge.toLowerCase()}`,
+          message: `Thank you. ${done.next}`,
+          request: decided.request,
+        }),
+      );
+    });
+  }
+
+  app.onError((error, c) => {
+    if (error instanceof HTTPException && error.status === 403) {
+      return page(
+        c,
+        messagePage({
+          title: "This form did not come from the approvals site",
+          message: "Nothing was decided. Open the link from the approval email and press the button there.",
+        }),
+        403,
+      );
+    }
+    deps.logger.error("Unhandled error on a decision page", { error });
+    return page(
+      c,
+      messagePage({ title: "Something went wrong", message: "Please try again in a minute." }),
+      500,
+    );
+  });
+
+  return app;
+};
+
+const logger = new Logger({ serviceName: "decision" });
+const store = createApprovalStore(approvalsTableName);
+const now = () => new Date();
+
+export const app = createDecisionApp({
+  store,
+  publishOutcome: createOutcomePublisher({ publisher, store, now }),
+  hmacKey,
+  now,
+  publicUrl: config.PUBLIC_URL,
+  logger,
+});

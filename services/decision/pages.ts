@@ -1,0 +1,99 @@
+import { createHash } from "node:crypto";
+import { REASON_MAX_LENGTH } from "../../events/decisions.ts";
+import type { AcceptedRequest } from "../../events/request.ts";
+import { html, SafeHtml } from "../shared/html.ts";
+import { THEME_CSS } from "../shared/theme.ts";
+import { DECISION_PATHS } from "./domain.ts";
+import { renderSummary, renderTime, requestSummaryRows } from "./request-summary.ts";
+import type { DecisionAction } from "./token.ts";
+
+/**
+ * The pages' only style is the theme, inline and unescaped (it is our constant, and entities mean
+ * nothing inside <style>); the CSP allows exactly it, by hash.
+ */
+export const THEME_STYLE_HASH = `'sha256-${createHash("sha256").update(THEME_CSS).digest("base64")}'`;
+
+/** A whole HTML document in the shared look: the decision pages and the approval email use it. */
+export const themedDocument = (title: string, body: SafeHtml): SafeHtml => html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · Resource approvals</title>
+<style>${new SafeHtml(THEME_CSS)}</style>
+</head>
+<body>
+<header class="site"><strong>Resource approvals</strong></header>
+<main>
+${body}
+</main>
+</body>
+</html>`;
+
+const ACTION_WORDING: Record<DecisionAction, { verb: string; button: string; buttonClass: string }> = {
+  approve: { verb: "Approve", button: "Approve request", buttonClass: "" },
+  reject: { verb: "Reject", button: "Reject request", buttonClass: "reject" },
+};
+
+export interface ConfirmationPageInput {
+  action: DecisionAction;
+  token: string;
+  request: AcceptedRequest;
+  approver: string;
+  expiresAt: string;
+  /** What the approver typed, shown again with `reasonError` when it was refused. */
+  reason?: string;
+  reasonError?: string;
+}
+
+/** What a link opens: the request and one button. Showing it changes nothing. */
+export const confirmationPage = ({
+  action,
+  token,
+  request,
+  approver,
+  expiresAt,
+  reason,
+  reasonError,
+}: ConfirmationPageInput): SafeHtml => {
+  const wording = ACTION_WORDING[action];
+  const reasonRequired = action === "reject";
+  const describedBy = reasonError ? "reason-hint reason-error" : "reason-hint";
+  return themedDocument(
+    `${wording.verb} request ${request.requestId}?`,
+    html`<h1>${wording.verb} this request?</h1>
+<p>You are deciding as <strong>${approver}</strong>. The link works until ${renderTime(expiresAt)}.</p>
+<section class="card" aria-labelledby="summary-heading">
+<h2 id="summary-heading">The request</h2>
+${renderSummary(requestSummaryRows(request))}
+</section>
+<form class="card" method="post" action="${DECISION_PATHS[action]}">
+<input type="hidden" name="token" value="${token}">
+<label for="reason">Reason${reasonRequired ? "" : " (optional)"}</label>
+<p id="reason-hint" class="muted">${reasonRequired ? "The requester will read it." : "Shown to the requester with your approval."}</p>
+<textarea id="reason" name="reason" maxlength="${REASON_MAX_LENGTH}" aria-describedby="${describedBy}"${
+      reasonRequired ? html` required` : ""
+    }${reasonError ? html` aria-invalid="true"` : ""}>${reason ?? ""}</textarea>
+${reasonError ? html`<p id="reason-error" class="error" role="alert">${reasonError}</p>` : ""}
+<p><button type="submit" name="confirm" value="${action}" class="${wording.buttonClass}">${wording.button}</button></p>
+</form>`,
+  );
+};
+
+export interface MessagePageInput {
+  title: string;
+  message: string;
+  /** The outcome as a badge, after a decision. */
+  badge?: { text: string; tone: "ok" | "bad" };
+  request?: AcceptedRequest;
+}
+
+/** The answer after a decision, or why a link cannot decide. */
+export const messagePage = ({ title, message, badge, request }: MessagePageInput): SafeHtml =>
+  themedDocument(
+    title,
+    html`${badge ? html`<p><span class="badge ${badge.tone}">${badge.text}</span></p>` : ""}
+<h1>${title}</h1>
+<p>${message}</p>
+${request ? html`<section class="card" aria-label="The request">${renderSummary(requestSummaryRows(request))}</section>` : ""}`,
+  );

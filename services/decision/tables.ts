@@ -1,0 +1,28 @@
+import type { TableSpec } from "../../infra/table-spec.ts";
+
+const APPROVALS_TABLE_NAME_ENV = "DECISION_APPROVALS_TABLE" as const;
+
+export const SWEEP_INDEX = "by-sweep-task";
+
+/**
+ * One item per request that reached approval-mail: who may decide, the hashes of their links, the
+ * decision, and what the sweeper still has to do. Written by approval-mail (creation, mailing) and by
+ * decision (decisions, expiry); nobody else reads it.
+ *
+ * The sweep index is sparse: only items with work left (`sweepTask` EXPIRE while pending, PUBLISH
+ * while an outcome event may still be unpublished) appear in it, keyed by when that work is due.
+ */
+export const approvalsTable = {
+  id: "decision-approvals",
+  tableNameEnv: APPROVALS_TABLE_NAME_ENV,
+  partitionKey: { name: "requestId", type: "S" },
+  globalIndexes: [
+    {
+      indexName: SWEEP_INDEX,
+      partitionKey: { name: "sweepTask", type: "S" },
+      sortKey: { name: "sweepAt", type: "S" },
+    },
+  ],
+} satisfies TableSpec;
+
+export const tables: TableSpec[] = [approvalsTable];
