@@ -39,7 +39,9 @@ const localConfigSchema = z.object({
     .regex(/^ami-[0-9a-f]{8,17}$/, "must look like ami-0123456789abcdef0")
     .default("ami-0abcdef1234567890"),
   EC2_BOOT_DELAY_MS: z.coerce.number().int().min(0).default(2000),
-  BUS_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(8),
+  // With 200 ms doubling up to the 60 s cap, 12 attempts span about four minutes: longer than any
+  // handler's in-progress claim, so a delivery that races a crashed one is not dead-lettered too early.
+  BUS_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(12),
   BUS_RETRY_BASE_MS: z.coerce.number().int().min(1).default(200),
   SWEEP_INTERVAL_MS: z.coerce.number().int().positive().optional(),
 });
