@@ -1,0 +1,191 @@
+import "./test-environment.ts";
+import { once } from "node:events";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { serve } from "@hono/node-server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestDynamo, type TestDynamo } from "../../test/support/dynamo.ts";
+import { ApiError, ApiUnreachableError, formatLocalTime, runRequestsCommand, UsageError } from "./cli.ts";
+import type { RequestView } from "./domain.ts";
+import { createAuditApp } from "./http.ts";
+import { createAuditStore } from "./store.ts";
+import { auditRequestsTable, auditTimelineTable, tables } from "./tables.ts";
+import { sampleRequest, secondsAfter } from "./test-fixtures.ts";
+
+const START = "2025-06-01T12:00:00Z";
+
+/** More requests than the API's largest page, so an export needs three pages. */
+const BULK_COUNT = 205;
+
+const bulkViews: RequestView[] = Array.from({ length: BULK_COUNT }, (_, index) => ({
+  requestId: `bulk-${String(index).padStart(3, "0")}`,
+  status: index % 2 === 0 ? "PENDING_APPROVAL" : "REJECTED",
+  requester: { email: "ana@example.com" },
+  submittedAt: new Date(Date.parse(START) + index * 1000).toISOString(),
+  updatedAt: new Date(Date.parse(START) + index * 1000).toISOString(),
+}));
+
+const NASTY_JUSTIFICATION = '=HYPERLINK("http://evil.example","x"), and "quotes"\nsecond line';
+
+const { requester: _requester, ...nastyRequest } = sampleRequest("nasty", {
+  resource: { type: "ec2", instanceType: "t3.micro", os: "ubuntu-24.04", name: "-2+3" },
+  justification: NASTY_JUSTIFICATION,
+});
+
+const nastyView: RequestView = {
+  ...nastyRequest,
+  status: "PROVISIONED",
+  requester: { email: "bob@example.com", name: "@bob, the builder" },
+  submittedAt: "2025-06-02T08:30:00.000Z",
+  updatedAt: "2025-06-02T08:31:00.000Z",
+  instanceId: "i-0123456789abcdef0",
+};
+
+describe("the requests CLI against the audit API", () => {
+  let dynamo: TestDynamo;
+  let server: Server;
+  let apiUrl: string;
+  let workDir: string;
+
+  const run = (...args: string[]) => runRequestsCommand(args, { apiUrl, cwd: workDir });
+
+  beforeAll(async () => {
+    dynamo = await startTestDynamo(tables);
+    const store = createAuditStore(dynamo.document, {
+      requests: auditRequestsTable.id,
+      timeline: auditTimelineTable.id,
+    });
+    await Promise.all([...bulkViews, nastyView].map((view) => store.saveView(view, 1)));
+    server = serve({
+      fetch: createAuditApp(store, new Logger({ logLevel: "SILENT" })).fetch,
+      port: 0,
+      hostname: "127.0.0.1",
+    }) as Server;
+    await once(server, "listening");
+    apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    workDir = await mkdtemp(join(tmpdir(), "requests-cli-"));
+  });
+  afterAll(async () => {
+    await new Promise((done) => server.close(done));
+    await dynamo.close();
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  describe("export", () => {
+    it("writes every request, following the pages to the end, one row each", async () => {
+      const output = await run("export", "all.csv");
+
+      const csv = await readFile(join(workDir, "all.csv"), "utf8");
+      expect(output).toBe(`Wrote ${BULK_COUNT + 1} requests to ${join(workDir, "all.csv")}`);
+      expect(csv.split("\r\n")[0]).toMatch(/^requestId,status,requesterEmail,requesterName,/);
+      for (const { requestId } of bulkViews) {
+        expect(csv.match(new RegExp(`\r\n${requestId},`, "g")), requestId).toHaveLength(1);
+      }
+    });
+
+    it("quotes commas, quotes and line breaks, and defuses cells a spreadsheet would run", async () => {
+      await run("export", "nasty.csv", "--requester", "bob@example.com");
+
+      const csv = await readFile(join(workDir, "nasty.csv"), "utf8");
+      const row = csv.slice(csv.indexOf("\r\n") + 2);
+      const expectedCells = [
+        "nasty",
+        "PROVISIONED",
+        "bob@example.com",
+        `"'@bob, the builder"`,
+        "t3.micro",
+        "ubuntu-24.04",
+        "'-2+3",
+        "",
+        "",
+        `"'=HYPERLINK(""http://evil.example"",""x""), and ""quotes""\nsecond line"`,
+        "2025-06-02T08:30:00.000Z",
+        "",
+        "",
+        "",
+        "",
+        "i-0123456789abcdef0",
+        "",
+        "2025-06-02T08:31:00.000Z",
+      ];
+      expect(row).toBe(`${expectedCells.join(",")}\r\n`);
+    });
+
+    it("exports only the requests matching the filters", async () => {
+      await run("export", "rejected.csv", "--status", "REJECTED");
+
+      const csv = await readFile(join(workDir, "rejected.csv"), "utf8");
+      const rows = csv.trimEnd().split("\r\n").slice(1);
+      expect(rows).toHaveLength(Math.floor(BULK_COUNT / 2));
+      expect(rows.every((row) => row.split(",")[1] === "REJECTED")).toBe(true);
+    });
+  });
+
+  describe("list", () => {
+    it("prints a table with each request's id, status, requester, resource and local submission time", async () => {
+      const output = await run("list", "--requester", "bob@example.com");
+
+      const [header, rule, row, ...rest] = output.split("\n");
+      expect(header).toMatch(/^ID\s+STATUS\s+REQUESTER\s+RESOURCE\s+SUBMITTED$/);
+      expect(rule).toMatch(/^[- ]+$/);
+      expect(rest).toEqual([]);
+      expect(row).toContain("nasty");
+      expect(row).toContain("PROVISIONED");
+      expect(row).toContain("bob@example.com");
+      expect(row).toContain('ec2 t3.micro "-2+3"');
+      expect(row).toContain(formatLocalTime(nastyView.submittedAt));
+      expect(row).not.toContain(nastyView.submittedAt);
+    });
+
+    it("lists every page of matching requests", async () => {
+      const output = await run("list", "--status", "PENDING_APPROVAL");
+
+      expect(output.split("\n").slice(2)).toHaveLength(Math.ceil(BULK_COUNT / 2));
+    });
+
+    it("says so when nothing matches", async () => {
+      expect(await run("list", "--requester", "nobody@example.com")).toBe("No requests match.");
+    });
+  });
+
+  describe("errors", () => {
+    it("explains that the API is not running when nothing answers", async () => {
+      const closed = serve({ fetch: () => new Response(), port: 0, hostname: "127.0.0.1" }) as Server;
+      await once(closed, "listening");
+      const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+      await new Promise((done) => closed.close(done));
+
+      const failure = runRequestsCommand(["list"], { apiUrl: deadUrl, cwd: workDir });
+
+      await expect(failure).rejects.toThrow(ApiUnreachableError);
+      await expect(failure).rejects.toThrow(deadUrl);
+    });
+
+    it("passes the API's reason on when it refuses a filter", async () => {
+      const failure = run("list", "--status", "DONE");
+
+      await expect(failure).rejects.toThrow(ApiError);
+      await expect(failure).rejects.toThrow(/400.*status/);
+    });
+
+    it.each([[[]], [["export"]], [["list", "extra"]], [["list", "--colour", "red"]], [["remove", "x"]]])(
+      "shows the usage for %j",
+      async (args) => {
+        await expect(runRequestsCommand(args, { apiUrl, cwd: workDir })).rejects.toThrow(UsageError);
+      },
+    );
+  });
+});
+
+describe("formatLocalTime", () => {
+  it("shows an instant as a readable date and time, not as ISO", () => {
+    const shown = formatLocalTime(secondsAfter(START, 0));
+
+    expect(shown).toMatch(/2025/);
+    expect(shown).not.toMatch(/T\d\d:/);
+  });
+});

@@ -1,0 +1,167 @@
+import { realpathSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { formatTable } from "../../infra/local/format-table.ts";
+import { requestsToCsv } from "./csv.ts";
+import type { RequestView } from "./domain.ts";
+
+const DEFAULT_API_URL = "http://localhost:3000";
+
+/** The largest page the API serves: the fewest round trips when everything is wanted. */
+const PAGE_LIMIT = 100;
+
+const USAGE = `Usage:
+  npm run requests -- list [--requester EMAIL] [--status STATUS]
+  npm run requests -- export FILE.csv [--requester EMAIL] [--status STATUS]
+The requests API is read at API_URL (default ${DEFAULT_API_URL}).`;
+
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+export class ApiUnreachableError extends Error {
+  override readonly name = "ApiUnreachableError";
+}
+
+export class ApiError extends Error {
+  override readonly name = "ApiError";
+}
+
+export interface RequestFilters {
+  requester?: string;
+  status?: string;
+}
+
+export interface CommandOptions {
+  apiUrl: string;
+  /** Where a relative export path is resolved: the directory `npm run` was started from. */
+  cwd: string;
+}
+
+const pageSchema = z.object({
+  items: z.array(z.custom<RequestView>((item) => typeof item === "object" && item !== null)),
+  nextCursor: z.string().optional(),
+});
+
+const errorBodySchema = z.object({ error: z.string() });
+
+const fetchPage = async (url: URL, apiUrl: string) => {
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (cause) {
+    throw new ApiUnreachableError(
+      `Cannot reach the requests API at ${apiUrl}: is it running (npm start)? Set API_URL to use another.`,
+      { cause },
+    );
+  }
+  const body: unknown = await response.json().catch(() => undefined);
+  if (!response.ok) {
+    const reason = errorBodySchema.safeParse(body).data?.error ?? response.statusText;
+    throw new ApiError(`The requests API refused: ${response.status} ${reason}`);
+  }
+  const page = pageSchema.safeParse(body);
+  if (!page.success) {
+    throw new ApiError(`${url.origin} did not answer like the requests API; is API_URL right?`, {
+      cause: page.error,
+    });
+  }
+  return page.data;
+};
+
+/** Every request matching the filters, newest first, following the cursor to the last page. */
+export const fetchAllRequests = async (apiUrl: string, filters: RequestFilters): Promise<RequestView[]> => {
+  const requests: RequestView[] = [];
+  let cursor: string | undefined;
+  do {
+    const url = new URL(`${apiUrl.replace(/\/+$/, "")}/api/requests`);
+    url.searchParams.set("limit", String(PAGE_LIMIT));
+    if (filters.requester) url.searchParams.set("requester", filters.requester);
+    if (filters.status) url.searchParams.set("status", filters.status);
+    if (cursor) url.searchParams.set("cursor", cursor);
+    const page = await fetchPage(url, apiUrl);
+    requests.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return requests;
+};
+
+const localTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+
+/** A timestamp as a person reads it, in their own time zone. */
+export const formatLocalTime = (iso: string): string => localTime.format(new Date(iso));
+
+const resourceSummary = ({ resource }: RequestView): string =>
+  resource
+    ? [resource.type, resource.instanceType, resource.name && `"${resource.name}"`].filter(Boolean).join(" ")
+    : "";
+
+export const requestsTable = (requests: readonly RequestView[]): string =>
+  formatTable(
+    ["ID", "STATUS", "REQUESTER", "RESOURCE", "SUBMITTED"],
+    requests.map((request) => [
+      request.requestId,
+      request.status,
+      request.requester?.email ?? "",
+      resourceSummary(request),
+      formatLocalTime(request.submittedAt),
+    ]),
+  );
+
+const parseCommandLine = (args: readonly string[]) => {
+  try {
+    return parseArgs({
+      args: [...args],
+      options: { requester: { type: "string" }, status: { type: "string" } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (cause) {
+    throw new UsageError(`${(cause as Error).message}\n${USAGE}`, { cause });
+  }
+};
+
+/** `list` and `export FILE.csv`, each with optional filters; resolves to what to print. */
+export const runRequestsCommand = async (
+  args: readonly string[],
+  options: CommandOptions,
+): Promise<string> => {
+  const { positionals, values: filters } = parseCommandLine(args);
+  const [command, ...operands] = positionals;
+  if (command === "list" && operands.length === 0) {
+    const requests = await fetchAllRequests(options.apiUrl, filters);
+    return requests.length === 0 ? "No requests match." : requestsTable(requests);
+  }
+  const [file] = operands;
+  if (command === "export" && file !== undefined && operands.length === 1) {
+    const requests = await fetchAllRequests(options.apiUrl, filters);
+    const path = resolve(options.cwd, file);
+    await writeFile(path, requestsToCsv(requests));
+    return `Wrote ${requests.length} request${requests.length === 1 ? "" : "s"} to ${path}`;
+  }
+  throw new UsageError(USAGE);
+};
+
+const isEntryPoint = process.argv[1] !== undefined && realpathSync(process.argv[1]) === import.meta.filename;
+
+if (isEntryPoint) {
+  try {
+    console.log(
+      await runRequestsCommand(process.argv.slice(2), {
+        apiUrl: process.env.API_URL ?? DEFAULT_API_URL,
+        cwd: process.env.INIT_CWD ?? process.cwd(),
+      }),
+    );
+  } catch (error) {
+    const expected =
+      error instanceof UsageError ||
+      error instanceof ApiUnreachableError ||
+      error instanceof ApiError ||
+      // The export file could not be written: Node's message names the path and the reason.
+      (error instanceof Error && "syscall" in error);
+    console.error(expected ? (error as Error).message : error);
+    process.exitCode = error instanceof UsageError ? 2 : 1;
+  }
+}

@@ -1,0 +1,7 @@
+import { env, loadConfig } from "../shared/config.ts";
+import { auditRequestsTable, auditTimelineTable } from "./tables.ts";
+
+export const config = loadConfig({
+  [auditRequestsTable.tableNameEnv]: env.text(),
+  [auditTimelineTable.tableNameEnv]: env.text(),
+});

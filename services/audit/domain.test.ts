@@ -1,0 +1,319 @@
+import { describe, expect, it } from "vitest";
+import {
+  ApprovalRequested,
+  DetailValidationError,
+  ProvisioningFailed,
+  ProvisioningStarted,
+  type RawEnvelope,
+  RequestAccepted,
+  RequestApproved,
+  RequestExpired,
+  RequesterNotified,
+  RequestInvalid,
+  RequestRejected,
+  ResourceProvisioned,
+  ResourceRequested,
+} from "../../events/index.ts";
+import { decide } from "../intake/domain.ts";
+import {
+  auditRecordOf,
+  EmptyTimelineError,
+  projectView,
+  REQUEST_STATUSES,
+  type RequestStatus,
+  statusOf,
+  type TimelineEntry,
+  UnknownEventTypeError,
+} from "./domain.ts";
+import {
+  APPROVER,
+  envelopeOf,
+  expiredFlow,
+  failedFlow,
+  INSTANCE_ID,
+  invalidFlow,
+  provisionedFlow,
+  rejectedFlow,
+  sampleRequest,
+  secondsAfter,
+} from "./test-fixtures.ts";
+
+const START = "2025-03-01T09:00:00Z";
+
+const entriesOf = (envelopes: readonly RawEnvelope[]): TimelineEntry[] =>
+  envelopes.map((envelope) => auditRecordOf(envelope).entry);
+
+function* permutations<T>(items: readonly T[]): Generator<T[]> {
+  if (items.length <= 1) {
+    yield [...items];
+    return;
+  }
+  for (const [index, item] of items.entries()) {
+    const rest = [...items.slice(0, index), ...items.slice(index + 1)];
+    for (const tail of permutations(rest)) yield [item, ...tail];
+  }
+}
+
+describe("statusOf", () => {
+  const cases: [string, string[], RequestStatus][] = [
+    ["nothing seen yet", [], "SUBMITTED"],
+    ["only the request", [ResourceRequested.detailType], "SUBMITTED"],
+    ["accepted", [ResourceRequested.detailType, RequestAccepted.detailType], "SUBMITTED"],
+    ["approvers asked", [RequestAccepted.detailType, ApprovalRequested.detailType], "PENDING_APPROVAL"],
+    ["approved", [ApprovalRequested.detailType, RequestApproved.detailType], "APPROVED"],
+    ["rejected", [ApprovalRequested.detailType, RequestRejected.detailType], "REJECTED"],
+    ["expired", [ApprovalRequested.detailType, RequestExpired.detailType], "EXPIRED"],
+    ["refused by intake", [ResourceRequested.detailType, RequestInvalid.detailType], "INVALID"],
+    [
+      "accepted, and another submission reusing its id refused",
+      [RequestInvalid.detailType, RequestAccepted.detailType],
+      "SUBMITTED",
+    ],
+    [
+      "asked for, and a reuse of its id refused",
+      [ApprovalRequested.detailType, RequestInvalid.detailType],
+      "PENDING_APPROVAL",
+    ],
+    ["launching", [RequestApproved.detailType, ProvisioningStarted.detailType], "PROVISIONING"],
+    ["running", [ProvisioningStarted.detailType, ResourceProvisioned.detailType], "PROVISIONED"],
+    ["failed launch", [ProvisioningStarted.detailType, ProvisioningFailed.detailType], "FAILED"],
+    [
+      "running before its launch was seen",
+      [ResourceProvisioned.detailType, RequestAccepted.detailType],
+      "PROVISIONED",
+    ],
+    ["an approval and a late expiry", [RequestExpired.detailType, RequestApproved.detailType], "APPROVED"],
+    ["a rejection and a late expiry", [RequestExpired.detailType, RequestRejected.detailType], "REJECTED"],
+    [
+      "the requester told after a rejection",
+      [RequestRejected.detailType, RequesterNotified.detailType],
+      "REJECTED",
+    ],
+    ["only a notification", [RequesterNotified.detailType], "SUBMITTED"],
+    ["repeats", [ApprovalRequested.detailType, ApprovalRequested.detailType], "PENDING_APPROVAL"],
+  ];
+
+  it.each(cases)("%s", (_case, seen, expected) => {
+    expect(statusOf(seen)).toBe(expected);
+  });
+
+  it("reaches every one of the nine statuses", () => {
+    expect(new Set(cases.map(([, , status]) => status))).toEqual(new Set(REQUEST_STATUSES));
+  });
+});
+
+const flows: [string, RawEnvelope[], RequestStatus][] = [
+  ["provisioned", provisionedFlow(sampleRequest("req-provisioned"), START), "PROVISIONED"],
+  ["rejected", rejectedFlow(sampleRequest("req-rejected"), START), "REJECTED"],
+  ["expired", expiredFlow(sampleRequest("req-expired"), START), "EXPIRED"],
+  ["failed", failedFlow(sampleRequest("req-failed"), START), "FAILED"],
+  ["invalid", invalidFlow("req-invalid", START), "INVALID"],
+];
+
+describe("projectView over every arrival order", () => {
+  it.each(flows)(
+    "the %s flow gives one view however its events arrive, and repeats change nothing",
+    (_flow, envelopes, status) => {
+      const entries = entriesOf(envelopes);
+      const requestId = auditRecordOf(envelopes[0] as RawEnvelope).requestId;
+      const inFlowOrder = projectView(requestId, entries);
+      expect(inFlowOrder.status).toBe(status);
+
+      for (const arrival of permutations(entries)) {
+        expect(projectView(requestId, arrival)).toEqual(inFlowOrder);
+        expect(projectView(requestId, [...arrival, arrival[0] as TimelineEntry])).toEqual(inFlowOrder);
+      }
+    },
+  );
+
+  it.each(flows)(
+    "the %s flow's status never moves back while its events arrive in any order",
+    (_flow, envelopes, status) => {
+      const rank = (value: RequestStatus) =>
+        [
+          "SUBMITTED",
+          "PENDING_APPROVAL",
+          "APPROVED|REJECTED|EXPIRED|INVALID",
+          "PROVISIONING",
+          "PROVISIONED|FAILED",
+        ].findIndex((stage) => stage.split("|").includes(value));
+      const types = envelopes.map((envelope) => envelope["detail-type"]);
+      for (const arrival of permutations(types)) {
+        const seen = arrival.map((_type, count) => statusOf(arrival.slice(0, count + 1)));
+        const ranks = seen.map(rank);
+        expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+        expect(seen.at(-1)).toBe(status);
+      }
+    },
+  );
+});
+
+describe("projectView fields", () => {
+  it("shows a provisioned request with its decision, instance and approvers", () => {
+    const request = sampleRequest("req-1");
+    const view = projectView("req-1", entriesOf(provisionedFlow(request, START)));
+    expect(view).toEqual({
+      requestId: "req-1",
+      status: "PROVISIONED",
+      requester: request.requester,
+      resource: request.resource,
+      justification: request.justification,
+      submittedAt: "2025-03-01T09:00:00.000Z",
+      updatedAt: "2025-03-01T09:00:06.000Z",
+      decision: {
+        outcome: "APPROVED",
+        approver: APPROVER,
+        reason: "Looks fine",
+        decidedAt: secondsAfter(START, 3),
+      },
+      instanceId: INSTANCE_ID,
+      privateIp: "10.0.1.25",
+      approvers: [APPROVER],
+      expiresAt: secondsAfter(START, 3600),
+    });
+  });
+
+  it("shows a rejection with its reason, and a failed launch with its cause", () => {
+    const rejected = projectView("req-r", entriesOf(rejectedFlow(sampleRequest("req-r"), START)));
+    expect(rejected.decision).toEqual({
+      outcome: "REJECTED",
+      approver: APPROVER,
+      reason: "Use the shared runner",
+      decidedAt: secondsAfter(START, 3),
+    });
+    const failed = projectView("req-f", entriesOf(failedFlow(sampleRequest("req-f"), START)));
+    expect(failed).toMatchObject({
+      status: "FAILED",
+      instanceId: INSTANCE_ID,
+      failureReason: "The instance terminated before it ran",
+    });
+  });
+
+  it("shows an expired request with the expiry as its decision", () => {
+    const view = projectView("req-e", entriesOf(expiredFlow(sampleRequest("req-e"), START)));
+    expect(view.decision).toEqual({ outcome: "EXPIRED", decidedAt: secondsAfter(START, 3601) });
+  });
+
+  it("shows an invalid request's field errors and the requester intake could name", () => {
+    const view = projectView("req-bad", entriesOf(invalidFlow("req-bad", START)));
+    expect(view).toEqual({
+      requestId: "req-bad",
+      status: "INVALID",
+      requester: { email: "bob@example.com" },
+      submittedAt: "2025-03-01T09:00:00.000Z",
+      updatedAt: "2025-03-01T09:00:01.000Z",
+      fieldErrors: [
+        { field: "resource.instanceType", message: "must be one of t3.nano, ..." },
+        { field: "justification", message: "must not be empty" },
+      ],
+    });
+  });
+
+  it("keeps the request intake accepted over a later copy of the id with other content", () => {
+    const request = sampleRequest("req-2");
+    const flow = provisionedFlow(request, START).slice(0, 3);
+    const impostor = envelopeOf(
+      ResourceRequested,
+      { ...request, justification: "Something else entirely" },
+      { id: "late-copy", time: secondsAfter(START, 10) },
+    );
+    const view = projectView("req-2", entriesOf([impostor, ...flow]));
+    expect(view.justification).toBe(request.justification);
+    expect(view.updatedAt).toBe("2025-03-01T09:00:10.000Z");
+  });
+
+  it("keeps an accepted request's status when another submission reusing its id is refused", () => {
+    const request = sampleRequest("req-reused");
+    const refusal = envelopeOf(
+      RequestInvalid,
+      {
+        requestId: "req-reused",
+        requesterEmail: "mallory@example.com",
+        errors: [{ field: "requestId", message: "was already used for a request with different content" }],
+        sourceEventId: "other-submission",
+        rejectedAt: secondsAfter(START, 7),
+      },
+      { id: "refusal", time: secondsAfter(START, 7) },
+    );
+    const withoutRefusal = projectView("req-reused", entriesOf(provisionedFlow(request, START)));
+
+    const view = projectView("req-reused", entriesOf([...provisionedFlow(request, START), refusal]));
+
+    expect(view).toEqual({ ...withoutRefusal, updatedAt: "2025-03-01T09:00:07.000Z" });
+  });
+
+  it("shows the request as submitted while only its ResourceRequested has arrived", () => {
+    const request = sampleRequest("req-3");
+    const view = projectView("req-3", entriesOf(provisionedFlow(request, START).slice(0, 1)));
+    expect(view).toMatchObject({
+      status: "SUBMITTED",
+      requester: request.requester,
+      resource: request.resource,
+    });
+  });
+
+  it("shows the approval, not the expiry that lost the race, as the decision", () => {
+    const request = sampleRequest("req-4");
+    const approvedAndExpired = [
+      ...provisionedFlow(request, START).slice(0, 4),
+      ...expiredFlow(request, START)
+        .slice(3)
+        .map((envelope) => ({ ...envelope, id: "expiry" })),
+    ];
+    const view = projectView("req-4", entriesOf(approvedAndExpired));
+    expect(view.status).toBe("APPROVED");
+    expect(view.decision?.outcome).toBe("APPROVED");
+  });
+
+  it("refuses to project a view without any event", () => {
+    expect(() => projectView("req-5", [])).toThrow(EmptyTimelineError);
+  });
+});
+
+describe("auditRecordOf", () => {
+  it("records an event under its requestId with its envelope's id, type, source and time", () => {
+    const [accepted] = provisionedFlow(sampleRequest("req-6"), START).slice(1);
+    expect(auditRecordOf(accepted as RawEnvelope)).toEqual({
+      requestId: "req-6",
+      entry: {
+        eventId: "req-6-1",
+        type: RequestAccepted.detailType,
+        time: "2025-03-01T09:00:01.000Z",
+        source: RequestAccepted.source,
+        detail: (accepted as RawEnvelope).detail,
+      },
+    });
+  });
+
+  it("places a ResourceRequested without requestId under the id intake derives for it", () => {
+    const { requestId: _given, ...content } = sampleRequest("unused");
+    const copies = ["event-a", "event-b"].map((id) =>
+      envelopeOf(ResourceRequested, content, { id, time: START }),
+    );
+    const records = copies.map(auditRecordOf);
+    expect(records.map((record) => record.requestId)).toEqual([
+      decide(content, "event-a").requestId,
+      decide(content, "event-a").requestId,
+    ]);
+  });
+
+  it("records a ResourceRequested that fails the schema, under the id intake's RequestInvalid will carry", () => {
+    const garbage = envelopeOf(ResourceRequested, { requester: 42 }, { id: "event-junk", time: START });
+    const record = auditRecordOf(garbage);
+    expect(record.requestId).toBe(decide({ requester: 42 }, "event-junk").requestId);
+    expect(record.entry.detail).toEqual({ requester: 42 });
+  });
+
+  it("refuses any other event whose detail breaks its contract", () => {
+    const broken = envelopeOf(RequestApproved, { requestId: "req-7" }, { id: "event-broken", time: START });
+    expect(() => auditRecordOf(broken)).toThrow(DetailValidationError);
+  });
+
+  it("refuses an event that is not part of the flow", () => {
+    const stray = {
+      ...envelopeOf(RequestApproved, {}, { id: "event-x", time: START }),
+      "detail-type": "Other",
+    };
+    expect(() => auditRecordOf(stray)).toThrow(UnknownEventTypeError);
+  });
+});

@@ -1,0 +1,271 @@
+import { z } from "zod";
+import {
+  type AcceptedRequest,
+  ApprovalRequested,
+  DetailValidationError,
+  type EventContract,
+  type FieldError,
+  FLOW_EVENTS,
+  ProvisioningFailed,
+  ProvisioningStarted,
+  type RawEnvelope,
+  RequestAccepted,
+  RequestApproved,
+  RequestExpired,
+  RequesterNotified,
+  RequestInvalid,
+  RequestRejected,
+  ResourceProvisioned,
+  ResourceRequested,
+  requestIdSchema,
+} from "../../events/index.ts";
+import { decide as decideIntake } from "../intake/domain.ts";
+
+export const REQUEST_STATUSES = [
+  "SUBMITTED",
+  "PENDING_APPROVAL",
+  "APPROVED",
+  "REJECTED",
+  "EXPIRED",
+  "INVALID",
+  "PROVISIONING",
+  "PROVISIONED",
+  "FAILED",
+] as const;
+
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+/**
+ * The status each event type establishes, strongest first. A request shows the strongest status among
+ * the events it has seen, so neither arrival order nor repeats can move it back along the flow. A
+ * person's decision outranks the expiry sweeper. `RequestInvalid` ranks last: once intake accepted a
+ * request under its id, a refusal under the same id was about another submission that reused the id,
+ * and does not make the accepted request invalid.
+ */
+const STATUS_BY_PRECEDENCE = [
+  [ProvisioningFailed, "FAILED"],
+  [ResourceProvisioned, "PROVISIONED"],
+  [ProvisioningStarted, "PROVISIONING"],
+  [RequestApproved, "APPROVED"],
+  [RequestRejected, "REJECTED"],
+  [RequestExpired, "EXPIRED"],
+  [ApprovalRequested, "PENDING_APPROVAL"],
+  [RequestAccepted, "SUBMITTED"],
+  [RequestInvalid, "INVALID"],
+] as const satisfies readonly (readonly [EventContract, RequestStatus])[];
+
+export const statusOf = (seenTypes: Iterable<string>): RequestStatus => {
+  const seen = new Set(seenTypes);
+  return STATUS_BY_PRECEDENCE.find(([contract]) => seen.has(contract.detailType))?.[1] ?? "SUBMITTED";
+};
+
+/** One audited event of a request, as the timeline keeps and serves it. */
+export interface TimelineEntry {
+  eventId: string;
+  type: string;
+  /** The envelope's time in ISO 8601 with milliseconds, so that times compare as strings. */
+  time: string;
+  source: string;
+  /** The detail exactly as it was delivered. */
+  detail: unknown;
+}
+
+export interface AuditRecord {
+  requestId: string;
+  entry: TimelineEntry;
+}
+
+type FlowContract = (typeof FLOW_EVENTS)[number];
+
+const FLOW_POSITION = new Map<string, number>(
+  FLOW_EVENTS.map((contract, index) => [contract.detailType, index]),
+);
+
+const flowContractFor = (detailType: string): FlowContract | undefined =>
+  FLOW_EVENTS.find((contract) => contract.detailType === detailType);
+
+/** Every flow event but `ResourceRequested` names its request. */
+const carriesRequestId = z.object({ requestId: requestIdSchema });
+
+/**
+ * What the audit trail records for an event: the request it belongs to and its timeline entry.
+ * A `ResourceRequested` is outside input: it is recorded even when its detail fails the schema, under
+ * the id intake settles for it (given, derived from its content, or from the event id), the id that
+ * intake's `RequestAccepted` or `RequestInvalid` then carries. Every other event comes from a service
+ * of the flow, so a detail that breaks its contract is refused.
+ */
+export const auditRecordOf = (envelope: RawEnvelope): AuditRecord => {
+  const type = envelope["detail-type"];
+  const contract = flowContractFor(type);
+  if (!contract) throw new UnknownEventTypeError(type);
+  const parsed = contract.schema.safeParse(envelope.detail);
+  if (!parsed.success && contract !== ResourceRequested) throw new DetailValidationError(type, parsed.error);
+  return {
+    requestId:
+      contract === ResourceRequested
+        ? decideIntake(envelope.detail, envelope.id).requestId
+        : carriesRequestId.parse(envelope.detail).requestId,
+    entry: {
+      eventId: envelope.id,
+      type,
+      time: new Date(envelope.time).toISOString(),
+      source: envelope.source,
+      detail: envelope.detail,
+    },
+  };
+};
+
+export class UnknownEventTypeError extends Error {
+  override readonly name = "UnknownEventTypeError";
+  constructor(readonly detailType: string) {
+    super(`${detailType} is not an event of the approval flow`);
+  }
+}
+
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Oldest first. EventBridge times have whole seconds, so events of the same second fall back to
+ * their place in the flow, then to their id: the order is the same however the events arrived.
+ */
+export const chronologically = (a: TimelineEntry, b: TimelineEntry): number =>
+  compareText(a.time, b.time) ||
+  (FLOW_POSITION.get(a.type) ?? FLOW_EVENTS.length) - (FLOW_POSITION.get(b.type) ?? FLOW_EVENTS.length) ||
+  compareText(a.eventId, b.eventId);
+
+export interface Decision {
+  outcome: "APPROVED" | "REJECTED" | "EXPIRED";
+  /** Absent for an expiry, and for a refusal by policy rather than by a person. */
+  approver?: string;
+  reason?: string;
+  decidedAt: string;
+}
+
+export interface RequestView {
+  requestId: string;
+  status: RequestStatus;
+  requester?: { email: string; name?: string };
+  resource?: AcceptedRequest["resource"];
+  justification?: string;
+  /** When the request's earliest audited event happened. */
+  submittedAt: string;
+  /** When its latest audited event happened. */
+  updatedAt: string;
+  decision?: Decision;
+  instanceId?: string;
+  privateIp?: string;
+  fieldErrors?: FieldError[];
+  failureReason?: string;
+  approvers?: string[];
+  expiresAt?: string;
+}
+
+/** A timeline entry whose detail satisfies its contract, typed by its detail-type. */
+type FlowEvent<C = FlowContract> =
+  C extends EventContract<infer DetailType, infer Schema>
+    ? { type: DetailType; detail: z.output<Schema> }
+    : never;
+
+const readEvent = (entry: TimelineEntry): FlowEvent | undefined => {
+  const parsed = flowContractFor(entry.type)?.schema.safeParse(entry.detail);
+  return parsed?.success ? ({ type: entry.type, detail: parsed.data } as FlowEvent) : undefined;
+};
+
+export class EmptyTimelineError extends Error {
+  override readonly name = "EmptyTimelineError";
+  constructor(readonly requestId: string) {
+    super(`Request ${requestId} has no audited event to build its view from`);
+  }
+}
+
+/**
+ * The request view as a function of the set of its audited events: the events are put in one
+ * canonical order first, so the view is the same whatever order they arrived in and however often.
+ * Each field comes from the events that carry it; a later event's copy of the request wins over the
+ * original `ResourceRequested`, which intake may have normalised.
+ */
+export const projectView = (requestId: string, entries: readonly TimelineEntry[]): RequestView => {
+  const timeline = [...entries].sort(chronologically);
+  const first = timeline[0];
+  const last = timeline.at(-1);
+  if (!first || !last) throw new EmptyTimelineError(requestId);
+
+  let submitted: Pick<AcceptedRequest, "requester" | "resource" | "justification"> | undefined;
+  let accepted: AcceptedRequest | undefined;
+  let requesterEmail: string | undefined;
+  let fieldErrors: FieldError[] | undefined;
+  const decisions = new Map<string, Decision>();
+  const view: Omit<RequestView, "requestId" | "status" | "submittedAt" | "updatedAt"> = {};
+
+  for (const event of timeline.flatMap((entry) => readEvent(entry) ?? [])) {
+    switch (event.type) {
+      case ResourceRequested.detailType:
+        submitted ??= event.detail;
+        break;
+      case RequestAccepted.detailType:
+        accepted = event.detail.request;
+        break;
+      case RequestInvalid.detailType:
+        requesterEmail ??= event.detail.requesterEmail;
+        fieldErrors = event.detail.errors;
+        break;
+      case ApprovalRequested.detailType:
+        view.approvers = event.detail.approvers;
+        view.expiresAt = event.detail.expiresAt;
+        break;
+      case RequestApproved.detailType:
+      case RequestRejected.detailType: {
+        const { request, approver, reason, decidedAt } = event.detail;
+        accepted = request;
+        if (!decisions.has(event.type)) {
+          const outcome = event.type === RequestApproved.detailType ? "APPROVED" : "REJECTED";
+          decisions.set(event.type, { outcome, approver, reason, decidedAt });
+        }
+        break;
+      }
+      case RequestExpired.detailType:
+        accepted = event.detail.request;
+        view.expiresAt = event.detail.expiresAt;
+        if (!decisions.has(event.type)) {
+          decisions.set(event.type, { outcome: "EXPIRED", decidedAt: event.detail.expiredAt });
+        }
+        break;
+      case ProvisioningStarted.detailType:
+        accepted = event.detail.request;
+        view.instanceId = event.detail.instanceId;
+        break;
+      case ResourceProvisioned.detailType:
+        accepted = event.detail.request;
+        view.instanceId = event.detail.instanceId;
+        view.privateIp = event.detail.privateIp ?? view.privateIp;
+        break;
+      case ProvisioningFailed.detailType:
+        accepted = event.detail.request;
+        view.instanceId = event.detail.instanceId ?? view.instanceId;
+        view.failureReason = event.detail.reason;
+        break;
+      case RequesterNotified.detailType:
+        requesterEmail ??= event.detail.requesterEmail;
+        break;
+    }
+  }
+
+  const status = statusOf(timeline.map((entry) => entry.type));
+  const request = accepted ?? submitted;
+  const requester =
+    request?.requester ?? (requesterEmail === undefined ? undefined : { email: requesterEmail });
+  return {
+    requestId,
+    status,
+    requester,
+    resource: request?.resource,
+    justification: request?.justification,
+    submittedAt: first.time,
+    updatedAt: last.time,
+    // The decision shown is the one the status reflects, e.g. an approval over a late expiry.
+    decision: STATUS_BY_PRECEDENCE.map(([contract]) => decisions.get(contract.detailType)).find(Boolean),
+    // Refusals of other submissions that reused an accepted request's id stay on the timeline only.
+    fieldErrors: status === "INVALID" ? fieldErrors : undefined,
+    ...view,
+  };
+};

@@ -1,0 +1,24 @@
+import { APPROVALS_BUS, detailTypePattern, FLOW_EVENTS } from "../../events/index.ts";
+import type { HttpSurface, Subscription } from "../subscription.ts";
+
+export const subscriptions: Subscription[] = [
+  {
+    kind: "event",
+    name: "audit-on-flow-event",
+    service: "audit",
+    description: "Records every event of the flow on its request's timeline and keeps the request view.",
+    eventBusName: APPROVALS_BUS,
+    pattern: detailTypePattern(...FLOW_EVENTS),
+    handler: { entry: "services/audit/handlers/on-flow-event.ts", exportName: "handler" },
+  },
+];
+
+export const httpSurface: HttpSurface = {
+  service: "audit",
+  routes: [
+    { method: "GET", path: "/api/requests" },
+    { method: "GET", path: "/api/requests/{id}" },
+  ],
+  handler: { entry: "services/audit/http-handler.ts", exportName: "handler" },
+  app: "services/audit/http.ts",
+};

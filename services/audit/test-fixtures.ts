@@ -1,0 +1,205 @@
+import {
+  type AcceptedRequest,
+  ApprovalRequested,
+  type DetailInputOf,
+  type EventContract,
+  ProvisioningFailed,
+  ProvisioningStarted,
+  type RawEnvelope,
+  RequestAccepted,
+  RequestApproved,
+  RequestExpired,
+  RequesterNotified,
+  RequestInvalid,
+  RequestRejected,
+  ResourceProvisioned,
+  ResourceRequested,
+} from "../../events/index.ts";
+
+/** An envelope as EventBridge delivers it, with an unchecked detail so tests can send anything. */
+export const envelopeOf = (
+  contract: EventContract,
+  detail: unknown,
+  { id, time }: { id: string; time: string },
+): RawEnvelope => ({
+  version: "0",
+  id,
+  "detail-type": contract.detailType,
+  source: contract.source,
+  account: "000000000000",
+  time,
+  region: "us-east-1",
+  resources: [],
+  detail,
+});
+
+export const sampleRequest = (
+  requestId: string,
+  changes: Partial<AcceptedRequest> = {},
+): AcceptedRequest => ({
+  requestId,
+  requester: { email: "ana@example.com", name: "Ana" },
+  resource: {
+    type: "ec2",
+    instanceType: "t3.micro",
+    os: "amazon-linux-2023",
+    name: "build-box",
+    volume: { sizeGiB: 20, type: "gp3" },
+  },
+  justification: "Nightly builds",
+  ...changes,
+});
+
+/** Envelope times have whole seconds, as EventBridge writes them. */
+export const secondsAfter = (start: string, seconds: number): string =>
+  new Date(Date.parse(start) + seconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+
+/** Builds a request's events one second apart, with ids `<requestId>-<n>`. */
+const flowOf = (requestId: string, start: string) => {
+  let step = 0;
+  return <C extends EventContract>(contract: C, detail: DetailInputOf<C>): RawEnvelope => {
+    const envelope = envelopeOf(contract, detail, {
+      id: `${requestId}-${step}`,
+      time: secondsAfter(start, step),
+    });
+    step++;
+    return envelope;
+  };
+};
+
+export const APPROVER = "approver@example.com";
+export const INSTANCE_ID = "i-0123456789abcdef0";
+
+const requestedAndAskedFor = (request: AcceptedRequest, start: string) => {
+  const event = flowOf(request.requestId, start);
+  const { requestId, ...content } = request;
+  const opening = [
+    event(ResourceRequested, { requestId, ...content }),
+    event(RequestAccepted, { requestId, request, acceptedAt: secondsAfter(start, 1) }),
+    event(ApprovalRequested, {
+      requestId,
+      approvers: [APPROVER],
+      expiresAt: secondsAfter(start, 3600),
+      requestedAt: secondsAfter(start, 2),
+    }),
+  ];
+  return { event, opening };
+};
+
+const notified = (request: AcceptedRequest, about: RawEnvelope, at: string) => ({
+  requestId: request.requestId,
+  requesterEmail: request.requester.email,
+  about: about["detail-type"],
+  aboutEventId: about.id,
+  messageId: `message-${about.id}`,
+  notifiedAt: at,
+});
+
+/** Submitted, approved and launched: the events before the instance runs or fails. */
+const launched = (request: AcceptedRequest, start: string) => {
+  const { event, opening } = requestedAndAskedFor(request, start);
+  const { requestId } = request;
+  const events = [
+    ...opening,
+    event(RequestApproved, {
+      requestId,
+      request,
+      approver: APPROVER,
+      reason: "Looks fine",
+      decidedAt: secondsAfter(start, 3),
+    }),
+    event(ProvisioningStarted, {
+      requestId,
+      request,
+      approver: APPROVER,
+      instanceId: INSTANCE_ID,
+      startedAt: secondsAfter(start, 4),
+    }),
+  ];
+  return { event, events };
+};
+
+/** Every event of the happy path, in flow order, ending with the requester told. */
+export const provisionedFlow = (request: AcceptedRequest, start: string): RawEnvelope[] => {
+  const { event, events } = launched(request, start);
+  const provisioned = event(ResourceProvisioned, {
+    requestId: request.requestId,
+    request,
+    instanceId: INSTANCE_ID,
+    privateIp: "10.0.1.25",
+    provisionedAt: secondsAfter(start, 5),
+  });
+  return [
+    ...events,
+    provisioned,
+    event(RequesterNotified, notified(request, provisioned, secondsAfter(start, 6))),
+  ];
+};
+
+export const rejectedFlow = (request: AcceptedRequest, start: string): RawEnvelope[] => {
+  const { event, opening } = requestedAndAskedFor(request, start);
+  const rejected = event(RequestRejected, {
+    requestId: request.requestId,
+    request,
+    approver: APPROVER,
+    reason: "Use the shared runner",
+    decidedAt: secondsAfter(start, 3),
+  });
+  return [
+    ...opening,
+    rejected,
+    event(RequesterNotified, notified(request, rejected, secondsAfter(start, 4))),
+  ];
+};
+
+export const expiredFlow = (request: AcceptedRequest, start: string): RawEnvelope[] => {
+  const { event, opening } = requestedAndAskedFor(request, start);
+  return [
+    ...opening,
+    event(RequestExpired, {
+      requestId: request.requestId,
+      request,
+      expiresAt: secondsAfter(start, 3600),
+      expiredAt: secondsAfter(start, 3601),
+    }),
+  ];
+};
+
+export const failedFlow = (request: AcceptedRequest, start: string): RawEnvelope[] => {
+  const { event, events } = launched(request, start);
+  return [
+    ...events,
+    event(ProvisioningFailed, {
+      requestId: request.requestId,
+      request,
+      instanceId: INSTANCE_ID,
+      errorCode: "InsufficientInstanceCapacity",
+      reason: "The instance terminated before it ran",
+      failedAt: secondsAfter(start, 5),
+    }),
+  ];
+};
+
+/** A ResourceRequested that fails the schema, and intake's answer to it. */
+export const invalidFlow = (requestId: string, start: string): RawEnvelope[] => {
+  const event = flowOf(requestId, start);
+  const requested = event(ResourceRequested, {
+    requestId,
+    requester: { email: "bob@example.com" },
+    resource: { type: "ec2", instanceType: "t3.huge", os: "amazon-linux-2023" },
+    justification: "",
+  } as unknown as DetailInputOf<typeof ResourceRequested>);
+  return [
+    requested,
+    event(RequestInvalid, {
+      requestId,
+      requesterEmail: "bob@example.com",
+      errors: [
+        { field: "resource.instanceType", message: "must be one of t3.nano, ..." },
+        { field: "justification", message: "must not be empty" },
+      ],
+      sourceEventId: requested.id,
+      rejectedAt: secondsAfter(start, 1),
+    }),
+  ];
+};
