@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import { PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -124,6 +126,18 @@ describe("ResourceRequested published straight onto the bus", () => {
     expect(await emailsTo(stack, "x@y.z")).toEqual([]);
     const deadLetters = await (await fetch(`${stack.edgeUrl}/_local/dead-letters`)).json();
     expect(JSON.stringify(deadLetters)).not.toContain("hello");
+  });
+
+  it("accepts the README's aws events put-events example as written", async () => {
+    const readme = readFileSync(join(import.meta.dirname, "..", "..", "README.md"), "utf8");
+    const example =
+      /aws --endpoint-url http:\/\/localhost:4566 events put-events --entries '([\s\S]+?)'\n/.exec(readme);
+    const entries = JSON.parse(example?.[1] ?? "null") as ReturnType<typeof entryOf>[];
+    const requestId = String(JSON.parse(entries[0]?.Detail ?? "{}").requestId);
+
+    await publish(entries);
+
+    await waitForStatus(stack, requestId, "PENDING_APPROVAL");
   });
 
   it("settles on the right status when the flow's events arrive out of order", async () => {
