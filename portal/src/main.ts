@@ -1,5 +1,5 @@
 import { THEME_CSS } from "../../services/shared/theme.ts";
-import { getHealth } from "./api.ts";
+import { getHealth, type RequestView } from "./api.ts";
 import { renderNewRequest } from "./pages/new-request.ts";
 import { renderRequest } from "./pages/request.ts";
 import { renderRequestList } from "./pages/request-list.ts";
@@ -23,7 +23,7 @@ const render = () => {
   const requestPage = /^\/requests\/([^/]+)$/.exec(path);
   if (requestPage?.[1]) {
     document.title = "Request · Resource approvals";
-    renderRequest(main, decodeURIComponent(requestPage[1]), leavePage.signal);
+    renderRequest(main, decodeURIComponent(requestPage[1]), leavePage.signal, submittedFromHistory());
   } else if (path === "/my") {
     document.title = "My requests · Resource approvals";
     renderRequestList(main, { title: "My requests", mine: true });
@@ -36,8 +36,14 @@ const render = () => {
   }
 };
 
-function navigate(path: string) {
-  window.history.pushState({}, "", path);
+/** What the form just submitted travels with the navigation, so its page can show it at once. */
+function submittedFromHistory(): RequestView | undefined {
+  const state = window.history.state as { submitted?: RequestView } | null;
+  return state?.submitted;
+}
+
+function navigate(path: string, state: { submitted?: RequestView } = {}) {
+  window.history.pushState(state, "", path);
   render();
   main.focus();
 }

@@ -12,7 +12,23 @@ button:disabled { opacity: 0.6; cursor: not-allowed; }
 table { width: 100%; border-collapse: collapse; background: var(--card); }
 th, td { text-align: left; padding: 0.5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 .filters { display: grid; grid-template-columns: repeat(auto-fit, minmax(14rem, 1fr)); gap: 0 1rem; align-items: end; }
+.filters > p { grid-column: 1 / -1; display: flex; flex-wrap: wrap; gap: 0.5rem; margin: 1rem 0 0.25rem; }
+.badge, td[data-label="Submitted"] { white-space: nowrap; }
+/* Lists need the room of their five columns. */
+main:has(.filters) { max-width: 72rem; }
 .pager { display: flex; gap: 0.5rem; align-items: center; margin: 1rem 0; }
+.pager span { white-space: nowrap; }
 ol.timeline { padding-left: 1.25rem; }
 ol.timeline li { margin: 0.25rem 0; }
+.card > h2:first-child { font-size: 1.15rem; margin: 0 0 0.75rem; }
+@media (max-width: 600px) {
+  .pager button { width: auto; flex: 1; padding-inline: 0.5rem; }
+  /* A table does not fit a phone: each row becomes a card whose cells name their column. */
+  .table-wrap table, .table-wrap tbody, .table-wrap tr, .table-wrap td { display: block; }
+  .table-wrap table { background: none; }
+  .table-wrap thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+  .table-wrap tr { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 0.5rem 0.75rem; margin-bottom: 0.75rem; }
+  .table-wrap td { display: grid; grid-template-columns: 6.5rem 1fr; gap: 0.5rem; justify-items: start; border: 0; padding: 0.2rem 0; overflow-wrap: anywhere; }
+  .table-wrap td::before { content: attr(data-label); color: var(--muted); }
+}
 `;

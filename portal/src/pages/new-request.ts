@@ -1,4 +1,11 @@
-import { INSTANCE_TYPES, OPERATING_SYSTEMS, VOLUME_SIZE_GIB, VOLUME_TYPES } from "../../../events/request.ts";
+import {
+  INSTANCE_TYPES,
+  JUSTIFICATION_MAX_LENGTH,
+  OPERATING_SYSTEMS,
+  VOLUME_SIZE_GIB,
+  VOLUME_TYPES,
+} from "../../../events/request.ts";
+import type { RequestView } from "../api.ts";
 import { ApiError, submitRequest } from "../api.ts";
 import { h } from "../dom.ts";
 import {
@@ -46,7 +53,7 @@ const FIELDS: FieldSpec[] = [
   {
     key: "volumeSizeGiB",
     label: "Volume size (GiB)",
-    hint: `${VOLUME_SIZE_GIB.min} to ${VOLUME_SIZE_GIB.max}.`,
+    hint: `${VOLUME_SIZE_GIB.min} to ${VOLUME_SIZE_GIB.max.toLocaleString("en")} GiB.`,
     control: input("number", {
       min: VOLUME_SIZE_GIB.min,
       max: VOLUME_SIZE_GIB.max,
@@ -72,13 +79,17 @@ const FIELDS: FieldSpec[] = [
   {
     key: "justification",
     label: "Justification",
-    hint: "Why you need it; up to 2,000 characters.",
-    control: (id, value) => h("textarea", { id, name: id, maxlength: 2000 }, value),
+    hint: `Why you need it; up to ${JUSTIFICATION_MAX_LENGTH.toLocaleString("en")} characters.`,
+    // No maxlength: it would cut a long paste silently; the inline error says what is too long.
+    control: (id, value) => h("textarea", { id, name: id }, value),
   },
 ];
 
 /** The new-request form: inline errors from the shared schema, then the request's page on success. */
-export const renderNewRequest = (main: HTMLElement, navigate: (path: string) => void) => {
+export const renderNewRequest = (
+  main: HTMLElement,
+  navigate: (path: string, state: { submitted: RequestView }) => void,
+) => {
   const values: RequestFormValues = { ...DEFAULT_FORM_VALUES, email: rememberedEmail() };
   const errorSlots = new Map<string, HTMLElement>();
   const controls = new Map<
@@ -118,9 +129,12 @@ export const renderNewRequest = (main: HTMLElement, navigate: (path: string) => 
         button.disabled = true;
         button.textContent = "Submitting…";
         try {
-          const accepted = await submitRequest(detailFromForm(values));
+          const detail = detailFromForm(values);
+          const accepted = await submitRequest(detail);
           rememberEmail(values.email);
-          navigate(`/requests/${encodeURIComponent(accepted.requestId)}`);
+          navigate(`/requests/${encodeURIComponent(accepted.requestId)}`, {
+            submitted: { ...detail, ...accepted },
+          });
         } catch (error) {
           if (error instanceof ApiError && error.fieldErrors.length > 0)
             showErrors(formErrorsFrom(error.fieldErrors));

@@ -5,7 +5,16 @@ import { humanTime, REQUEST_STATUSES, statusLabel } from "../format.ts";
 import { rememberEmail, rememberedEmail } from "../storage.ts";
 import { statusBadge } from "./request.ts";
 
-const PAGE_SIZE = 20;
+const DEFAULT_PAGE_SIZE = 20;
+const MAX_PAGE_SIZE = 100;
+
+/** `?limit=` picks the page size, within what the API serves; anything else gets the default. */
+const pageSizeOf = (search: URLSearchParams) => {
+  const limit = Number(search.get("limit"));
+  return Number.isInteger(limit) && limit >= 1 && limit <= MAX_PAGE_SIZE ? limit : DEFAULT_PAGE_SIZE;
+};
+
+const COLUMNS = ["Request", "Status", "Requester", "Resource", "Submitted"] as const;
 
 interface ListOptions {
   title: string;
@@ -22,30 +31,24 @@ const tableOf = (items: RequestView[]) =>
         h(
           "table",
           {},
-          h(
-            "thead",
-            {},
-            h(
-              "tr",
-              {},
-              ...["Request", "Status", "Requester", "Resource", "Submitted"].map((title) =>
-                h("th", { scope: "col" }, title),
-              ),
-            ),
-          ),
+          h("thead", {}, h("tr", {}, ...COLUMNS.map((title) => h("th", { scope: "col" }, title)))),
           h(
             "tbody",
             {},
             ...items.map((item) => {
               const path = `/requests/${encodeURIComponent(item.requestId)}`;
+              const cells: Record<(typeof COLUMNS)[number], Node | string> = {
+                Request: h("a", { href: path, "data-nav": true }, item.requestId),
+                Status: statusBadge(item.status),
+                Requester: item.requester?.email ?? "",
+                Resource: [item.resource?.instanceType, item.resource?.os].filter(Boolean).join(" · "),
+                Submitted: humanTime(item.submittedAt),
+              };
+              // data-label names each cell where a narrow screen stacks the row into a card.
               return h(
                 "tr",
                 {},
-                h("td", {}, h("a", { href: path, "data-nav": true }, item.requestId)),
-                h("td", {}, statusBadge(item.status)),
-                h("td", {}, item.requester?.email ?? ""),
-                h("td", {}, [item.resource?.instanceType, item.resource?.os].filter(Boolean).join(" · ")),
-                h("td", {}, humanTime(item.submittedAt)),
+                ...COLUMNS.map((column) => h("td", { "data-label": column }, cells[column])),
               );
             }),
           ),
@@ -63,17 +66,23 @@ const download = (fileName: string, content: string) => {
 
 /** A filtered, paginated list of requests, newest first. */
 export const renderRequestList = (main: HTMLElement, { title, mine }: ListOptions) => {
+  // The filters live in the query string too, so a filtered list is a link an operator can share.
+  const search = new URLSearchParams(window.location.search);
+  const pageSize = pageSizeOf(search);
   const requester = h("input", {
     id: "filter-requester",
     type: "email",
-    value: mine ? rememberedEmail() : "",
+    value: (mine ? rememberedEmail() : "") || (search.get("requester") ?? ""),
     autocomplete: "email",
   });
+  const initialStatus = search.get("status") ?? "";
   const status = h(
     "select",
     { id: "filter-status" },
     h("option", { value: "" }, "Any status"),
-    ...REQUEST_STATUSES.map((value) => h("option", { value }, statusLabel(value))),
+    ...REQUEST_STATUSES.map((value) =>
+      h("option", { value, selected: value === initialStatus }, statusLabel(value)),
+    ),
   );
   const results = h("div", { "aria-live": "polite" });
   const previous = h("button", { type: "button", class: "secondary" }, "Previous page");
@@ -97,7 +106,7 @@ export const renderRequestList = (main: HTMLElement, { title, mine }: ListOption
     }
     results.replaceChildren(h("p", { class: "muted" }, "Loading…"));
     try {
-      const page = await listRequests({ ...filters(), limit: PAGE_SIZE, cursor: cursors[pageIndex] });
+      const page = await listRequests({ ...filters(), limit: pageSize, cursor: cursors[pageIndex] });
       nextCursor = page.nextCursor;
       results.replaceChildren(tableOf(page.items));
       previous.disabled = pageIndex === 0;
@@ -114,6 +123,14 @@ export const renderRequestList = (main: HTMLElement, { title, mine }: ListOption
     cursors.length = 1;
     pageIndex = 0;
     if (mine && requester.value.trim()) rememberEmail(requester.value);
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(filters())) if (value) query.set(key, value);
+    if (pageSize !== DEFAULT_PAGE_SIZE) query.set("limit", String(pageSize));
+    window.history.replaceState(
+      window.history.state,
+      "",
+      `${window.location.pathname}?${query}`.replace(/\?$/, ""),
+    );
     void load();
   };
 

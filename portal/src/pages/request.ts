@@ -17,7 +17,7 @@ const summaryOf = (view: RequestView) =>
     ...row("Request id", view.requestId),
     ...row(
       "Requester",
-      view.requester ? `${view.requester.name ?? ""} <${view.requester.email}>`.trim() : undefined,
+      view.requester?.name ? `${view.requester.name} <${view.requester.email}>` : view.requester?.email,
     ),
     ...row("Instance type", view.resource?.instanceType),
     ...row("OS", view.resource?.os),
@@ -103,28 +103,21 @@ const timelineOf = (view: RequestView) =>
     ),
   );
 
-/** A request's page; it refreshes itself until the request reaches a final status. */
-export const renderRequest = (main: HTMLElement, requestId: string, signal: AbortSignal) => {
+/**
+ * A request's page; it refreshes itself until the request reaches a final status. Straight after the
+ * form, the page shows what was submitted and asks only after a pause: the audit trail records the
+ * request a moment after intake accepts it, and asking earlier would only meet a 404.
+ */
+export const renderRequest = (
+  main: HTMLElement,
+  requestId: string,
+  signal: AbortSignal,
+  submitted?: RequestView,
+) => {
   const live = h("div", { "aria-live": "polite" }, h("p", {}, "Loading…"));
   main.replaceChildren(h("h1", {}, "Request ", h("code", {}, requestId)), live);
 
-  const refresh = async () => {
-    if (signal.aborted) return;
-    let view: RequestView | undefined;
-    try {
-      view = await getRequest(requestId);
-    } catch (error) {
-      if (signal.aborted) return;
-      // Just after submitting, the audit trail may not have recorded the request yet.
-      const message =
-        error instanceof ApiError && error.status === 404
-          ? "Waiting for the request to be recorded…"
-          : `Could not load the request: ${error instanceof Error ? error.message : String(error)}`;
-      live.replaceChildren(h("p", { class: "muted" }, message));
-      setTimeout(refresh, REFRESH_MS);
-      return;
-    }
-    if (signal.aborted) return;
+  const show = (view: RequestView) =>
     live.replaceChildren(
       h(
         "p",
@@ -135,9 +128,38 @@ export const renderRequest = (main: HTMLElement, requestId: string, signal: Abor
       ),
       h("section", { class: "card", "aria-label": "The request as submitted" }, summaryOf(view)),
       ...[fieldErrorsOf(view), decisionOf(view), instanceOf(view)].filter((section) => section !== null),
-      timelineOf(view),
+      ...(view.timeline ? [timelineOf(view)] : []),
     );
+
+  const refresh = async () => {
+    if (signal.aborted) return;
+    let view: RequestView | undefined;
+    try {
+      view = await getRequest(requestId);
+    } catch (error) {
+      if (signal.aborted) return;
+      const notRecordedYet = error instanceof ApiError && error.status === 404;
+      // What was just submitted stays on screen while the audit trail catches up.
+      if (!(notRecordedYet && submitted))
+        live.replaceChildren(
+          h(
+            "p",
+            { class: "muted" },
+            notRecordedYet
+              ? "Waiting for the request to be recorded…"
+              : `Could not load the request: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        );
+      setTimeout(refresh, REFRESH_MS);
+      return;
+    }
+    if (signal.aborted) return;
+    show(view);
     if (!isFinalStatus(view.status)) setTimeout(refresh, REFRESH_MS);
   };
-  void refresh();
+
+  if (submitted?.requestId === requestId) {
+    show(submitted);
+    setTimeout(refresh, REFRESH_MS);
+  } else void refresh();
 };
