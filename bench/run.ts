@@ -1,6 +1,7 @@
 import { formatTable } from "../infra/local/format-table.ts";
 import { benchmarkBus } from "./bus.bench.ts";
 import { benchmarkFlow } from "./flow.bench.ts";
+import { benchmarkLambdaBundles } from "./lambda-bundles.bench.ts";
 import type { Benchmark } from "./types.ts";
 
 /** Every benchmark of `npm run bench`; add an entry to measure something new. */
@@ -15,6 +16,12 @@ const BENCHMARKS: Benchmark[] = [
     description:
       "the whole product: 100 requests submitted, mailed, approved and provisioned through all six services",
     run: () => benchmarkFlow(),
+  },
+  {
+    name: "lambda-bundles",
+    description:
+      "each Lambda handler bundled as the CDK stack bundles it: size, and module init in a fresh process",
+    run: () => benchmarkLambdaBundles(),
   },
 ];
 

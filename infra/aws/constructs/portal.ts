@@ -1,0 +1,227 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import type { HttpApi } from "aws-cdk-lib/aws-apigatewayv2";
+import { Certificate } from "aws-cdk-lib/aws-certificatemanager";
+import {
+  AllowedMethods,
+  type BehaviorOptions,
+  CachePolicy,
+  Distribution,
+  Function as EdgeFunction,
+  FunctionCode,
+  FunctionEventType,
+  FunctionRuntime,
+  HttpVersion,
+  OriginProtocolPolicy,
+  OriginRequestPolicy,
+  PriceClass,
+  ResponseHeadersPolicy,
+  SecurityPolicyProtocol,
+  ViewerProtocolPolicy,
+} from "aws-cdk-lib/aws-cloudfront";
+import { HttpOrigin, S3BucketOrigin } from "aws-cdk-lib/aws-cloudfront-origins";
+import type { Policy } from "aws-cdk-lib/aws-iam";
+import { LogGroup } from "aws-cdk-lib/aws-logs";
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from "aws-cdk-lib/aws-s3";
+import { BucketDeployment, Source } from "aws-cdk-lib/aws-s3-deployment";
+import { Construct } from "constructs";
+import { acknowledge, wildcardResourcesOf } from "../nag.ts";
+import { LOG_RETENTION } from "./handler-function.ts";
+
+export class PortalBuildMissingError extends Error {
+  override readonly name = "PortalBuildMissingError";
+}
+
+export class UnexpectedConstructShapeError extends Error {
+  override readonly name = "UnexpectedConstructShapeError";
+}
+
+export interface PortalProps {
+  /** The built portal (index.html and its assets). */
+  directory: string;
+  api: HttpApi;
+  /** First path segments the API serves (`/api`, `/decisions`): CloudFront sends them to the API. */
+  apiPathPrefixes: readonly string[];
+  customDomain?: { domainName: string; certificateArn: string };
+}
+
+/**
+ * The portal's single-page routes have no file behind them: any path whose last segment has no
+ * extension is the app's shell. Runs at the viewer edge for the S3 origin only, so the API's 404s stay
+ * JSON (a distribution-wide error page would turn them into the shell).
+ */
+const SPA_FALLBACK = `
+function handler(event) {
+  var request = event.request;
+  var last = request.uri.split("/").pop();
+  if (last.indexOf(".") === -1) request.uri = "/index.html";
+  return request;
+}`;
+
+/**
+ * The web portal on a private bucket behind CloudFront (origin access control), and the one origin the
+ * browser sees: CloudFront forwards the API's paths to the HTTP API, uncached, so no CORS is needed.
+ */
+export class Portal extends Construct {
+  readonly distribution: Distribution;
+  /** The origin approval links and the portal are served from. */
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: PortalProps) {
+    super(scope, id);
+    if (!existsSync(join(props.directory, "index.html"))) {
+      throw new PortalBuildMissingError(
+        `No portal build in ${props.directory}: run \`npm run portal:build\` (cdk.json's build step does) before synth`,
+      );
+    }
+    const accessLogs = new Bucket(this, "AccessLogs", {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      encryption: BucketEncryption.S3_MANAGED,
+      // CloudFront's standard logs are delivered with ACLs.
+      objectOwnership: ObjectOwnership.OBJECT_WRITER,
+      lifecycleRules: [{ expiration: Duration.days(365) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const site = new Bucket(this, "Site", {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      encryption: BucketEncryption.S3_MANAGED,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: "s3/",
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const spaFallback = new EdgeFunction(this, "SpaFallback", {
+      code: FunctionCode.fromInline(SPA_FALLBACK),
+      runtime: FunctionRuntime.JS_2_0,
+      comment: "Serves the portal's shell for its client-side routes",
+    });
+    const apiOrigin = new HttpOrigin(
+      `${props.api.apiId}.execute-api.${props.api.stack.region}.${props.api.stack.urlSuffix}`,
+      { protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY },
+    );
+    const apiBehavior: BehaviorOptions = {
+      origin: apiOrigin,
+      viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
+      allowedMethods: AllowedMethods.ALLOW_ALL,
+      cachePolicy: CachePolicy.CACHING_DISABLED,
+      // Query strings (links' tokens), cookies and headers such as Origin (checked by the decision POST)
+      // go through; Host does not, API Gateway routes by its own host name.
+      originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+    };
+    const certificate = props.customDomain
+      ? Certificate.fromCertificateArn(this, "Certificate", props.customDomain.certificateArn)
+      : undefined;
+    this.distribution = new Distribution(this, "Distribution", {
+      comment: "Resource approvals: portal, API and decision pages",
+      defaultRootObject: "index.html",
+      defaultBehavior: {
+        origin: S3BucketOrigin.withOriginAccessControl(site),
+        viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        cachePolicy: CachePolicy.CACHING_OPTIMIZED,
+        responseHeadersPolicy: ResponseHeadersPolicy.SECURITY_HEADERS,
+        functionAssociations: [{ function: spaFallback, eventType: FunctionEventType.VIEWER_REQUEST }],
+      },
+      additionalBehaviors: Object.fromEntries(
+        props.apiPathPrefixes.map((prefix) => [`${prefix}/*`, apiBehavior]),
+      ),
+      httpVersion: HttpVersion.HTTP2_AND_3,
+      priceClass: PriceClass.PRICE_CLASS_100,
+      enableLogging: true,
+      logBucket: accessLogs,
+      logFilePrefix: "cloudfront/",
+      ...(props.customDomain && {
+        domainNames: [props.customDomain.domainName],
+        certificate,
+        minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
+      }),
+    });
+    this.url = `https://${props.customDomain?.domainName ?? this.distribution.distributionDomainName}`;
+
+    const deployment = new BucketDeployment(this, "Files", {
+      sources: [Source.asset(props.directory)],
+      destinationBucket: site,
+      distribution: this.distribution,
+      distributionPaths: ["/*"],
+      memoryLimit: 512,
+      logGroup: new LogGroup(this, "FilesDeploymentLogs", { retention: LOG_RETENTION }),
+    });
+    this.acknowledgeFindings(accessLogs, deployment, props.customDomain === undefined);
+  }
+
+  private acknowledgeFindings(
+    accessLogs: Bucket,
+    deployment: BucketDeployment,
+    defaultDomain: boolean,
+  ): void {
+    acknowledge(
+      accessLogs,
+      "AwsSolutions-S1",
+      "This is the access-log bucket itself: logging it into itself would loop",
+    );
+    acknowledge(
+      this.distribution,
+      "AwsSolutions-CFR1",
+      "Requesters and approvers work from wherever the organization does; there is no country to exclude by default",
+    );
+    acknowledge(
+      this.distribution,
+      "AwsSolutions-CFR2",
+      "The API behind CloudFront is throttled at its stage and every write is validated; an organization's WAF web ACL (us-east-1) can be attached without changing the stack",
+    );
+    if (defaultDomain) {
+      acknowledge(
+        this.distribution,
+        "AwsSolutions-CFR4",
+        "Without portalDomain the distribution uses the cloudfront.net certificate, whose TLS policy CloudFront fixes; set portalDomain and portalCertificateArn for TLS 1.2+",
+      );
+    }
+
+    // The uploader is CDK's own BucketDeployment function: it runs only during deployments.
+    const uploaderRole = deployment.handlerRole;
+    const uploader = uploaderRole.node.scope;
+    const uploaderPolicy = uploaderRole.node.tryFindChild("DefaultPolicy");
+    if (!uploader || !uploaderPolicy) {
+      throw new UnexpectedConstructShapeError(
+        "CDK's BucketDeployment no longer has the role these acknowledgements expect",
+      );
+    }
+    const deployOnly =
+      "CDK's BucketDeployment handler runs only while CloudFormation deploys the portal's files";
+    acknowledge(uploader, "AwsSolutions-L1", `${deployOnly}; CDK chooses and updates its runtime`);
+    acknowledge(
+      uploader,
+      "Serverless-LambdaLatestVersion",
+      `${deployOnly}; CDK chooses and updates its runtime`,
+    );
+    acknowledge(
+      uploader,
+      "Serverless-LambdaDLQ",
+      `${deployOnly}, invoked synchronously by CloudFormation, which reports its failures`,
+    );
+    acknowledge(uploader, "Serverless-LambdaTracing", `${deployOnly}; its log group records each run`);
+    acknowledge(
+      uploaderRole,
+      "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+      `${deployOnly}; CDK gives it Lambda's basic execution role to write its logs`,
+    );
+    const copies = `${deployOnly}: it reads the build from CDK's asset bucket and replaces the objects of the portal bucket, whose keys it cannot know in advance`;
+    for (const action of ["s3:GetObject*", "s3:GetBucket*", "s3:List*", "s3:DeleteObject*", "s3:Abort*"]) {
+      acknowledge(uploaderPolicy, `AwsSolutions-IAM5[Action::${action}]`, copies);
+    }
+    // The objects of the two buckets it copies between (`<bucket>/*`).
+    const statements = (uploaderPolicy as Policy).document.toJSON().Statement as { Resource?: unknown }[];
+    const objectArns = wildcardResourcesOf(
+      uploaderPolicy,
+      statements.flatMap((statement) => [statement.Resource].flat()),
+    ).filter((arn) => arn.endsWith("/*"));
+    for (const arn of objectArns) acknowledge(uploaderPolicy, `AwsSolutions-IAM5[Resource::${arn}]`, copies);
+    acknowledge(
+      uploaderPolicy,
+      "AwsSolutions-IAM5[Resource::*]",
+      `${deployOnly}: CloudFront invalidations (after an upload) support no resource-level permissions`,
+    );
+  }
+}

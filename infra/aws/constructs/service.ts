@@ -1,0 +1,252 @@
+import { Duration, Stack } from "aws-cdk-lib";
+import { type HttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
+import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+import { type EventPattern, type IEventBus, Rule, Schedule } from "aws-cdk-lib/aws-events";
+import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
+import { Grant, PolicyStatement } from "aws-cdk-lib/aws-iam";
+import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
+import type { EmailIdentity } from "aws-cdk-lib/aws-ses";
+import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import type { EventPattern as CatalogPattern } from "../../../events/patterns.ts";
+import type { ServiceDeclaration } from "../../../services/registry.ts";
+import type { HandlerRef, HttpRoute, ServiceName, Subscription } from "../../../services/subscription.ts";
+import { ec2DescribeStatements, ec2LaunchStatements, type LaunchSettings } from "../ec2-permissions.ts";
+import { acknowledge, type ExplainedStatement, explainedPolicy } from "../nag.ts";
+import { type ServiceWiring, type SettingName, type TableAccess, WiringError } from "../wiring.ts";
+import { functionIdOf, HandlerFunction, type Invocation } from "./handler-function.ts";
+
+/** What the stack shares with every service; each service takes only what its wiring names. */
+export interface SharedResources {
+  /** Buses by the name subscriptions use (the approvals bus and the account's default bus). */
+  buses: ReadonlyMap<string, IEventBus>;
+  /** The approvals bus, the one services publish to. */
+  publishBus: IEventBus;
+  /** Every table, by its spec id. */
+  tables: ReadonlyMap<string, ITable>;
+  hmacKey: ISecret;
+  sender: EmailIdentity;
+  /** The account's SES is in the sandbox, where sending also needs permission on each recipient's identity. */
+  sesSandbox: boolean;
+  /** Setting values by environment variable; absent ones are left out of the environment. */
+  settings: Readonly<Record<SettingName, string | undefined>>;
+  launchSettings: LaunchSettings;
+  api: HttpApi;
+}
+
+export interface ServiceProps {
+  declaration: ServiceDeclaration;
+  wiring: ServiceWiring;
+  shared: SharedResources;
+}
+
+export class UnknownBusError extends Error {
+  override readonly name = "UnknownBusError";
+}
+
+export class UnknownTableError extends Error {
+  override readonly name = "UnknownTableError";
+}
+
+/**
+ * How EventBridge retries delivering to a consumer (throttling, an unavailable function) before the
+ * event goes to the consumer's dead-letter queue. A handler that throws is retried by Lambda itself
+ * (twice, its asynchronous default) and then sent to the same queue.
+ */
+export const TARGET_RETRY = { maxEventAge: Duration.hours(6), retryAttempts: 24 } as const;
+
+/** Long enough for an operator back from a weekend and a holiday to look at what failed. */
+export const DEAD_LETTER_RETENTION = Duration.days(14);
+
+const TABLE_ACTIONS: Record<TableAccess, string[]> = {
+  read: ["dynamodb:GetItem", "dynamodb:Query"],
+  write: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+};
+
+const INDEX_ACTIONS = ["dynamodb:Query"];
+
+const HTTP_METHODS: Record<HttpRoute["method"], HttpMethod> = {
+  GET: HttpMethod.GET,
+  HEAD: HttpMethod.HEAD,
+  POST: HttpMethod.POST,
+};
+
+/** The catalog writes patterns as EventBridge reads them; CDK spells `detail-type` as `detailType`. */
+const toCdkPattern = ({ "detail-type": detailType, ...rest }: CatalogPattern): EventPattern =>
+  ({ ...rest, ...(detailType === undefined ? {} : { detailType }) }) as EventPattern;
+
+/**
+ * In the SES sandbox, SES authorizes a send against every recipient's identity as well as the sender's;
+ * recipients there must be verified identities of the account anyway.
+ */
+const sesSandboxRecipientsStatement = (scope: Construct): ExplainedStatement => ({
+  statement: new PolicyStatement({
+    sid: "SendToVerifiedRecipientsInTheSesSandbox",
+    actions: ["ses:SendEmail", "ses:SendRawEmail"],
+    resources: [Stack.of(scope).formatArn({ service: "ses", resource: "identity", resourceName: "*" })],
+  }),
+  wildcardReason:
+    "Only while the account's SES is in the sandbox (sesSandbox=true): recipients are the account's verified identities, which SES authorizes one by one",
+});
+
+const sameHandler = (a: HandlerRef, b: HandlerRef) => a.entry === b.entry && a.exportName === b.exportName;
+
+/**
+ * One service on AWS: a function per handler it declares, a rule per subscription (each target with a
+ * retry policy and a dead-letter queue), its HTTP routes, and each function's grants from the wiring.
+ */
+export class Service extends Construct {
+  /** The service's functions, by the construct id derived from the handler's module. */
+  readonly functions = new Map<string, HandlerFunction>();
+  readonly name: ServiceName;
+  private readonly props: ServiceProps;
+
+  constructor(scope: Construct, id: string, props: ServiceProps) {
+    super(scope, id);
+    this.props = props;
+    this.name = props.declaration.name;
+    const { declaration } = props;
+    for (const subscription of declaration.subscriptions) this.subscribe(subscription);
+    if (declaration.httpSurface) {
+      const { handler, routes } = declaration.httpSurface;
+      const fn = this.functionFor(handler, "http", `${declaration.name}: HTTP routes`);
+      const integration = new HttpLambdaIntegration(`${functionIdOf(handler)}-integration`, fn.function);
+      const paths = [...new Set(routes.map((route) => route.path))];
+      for (const path of paths) {
+        const methods = routes
+          .filter((route) => route.path === path)
+          .map((route) => HTTP_METHODS[route.method]);
+        for (const route of props.shared.api.addRoutes({ path, methods, integration })) {
+          acknowledge(route, "AwsSolutions-APIG4", this.httpAccessReason());
+        }
+      }
+    }
+  }
+
+  private subscribe(subscription: Subscription): void {
+    const deadLetters = this.deadLetterQueueFor(subscription.handler);
+    const fn = this.functionFor(subscription.handler, "event", subscription.description, deadLetters);
+    const target = new LambdaFunction(fn.function, { deadLetterQueue: deadLetters, ...TARGET_RETRY });
+    const description = subscription.description.slice(0, 512);
+    if (subscription.kind === "schedule") {
+      new Rule(this, subscription.name, {
+        description,
+        schedule: Schedule.expression(subscription.schedule),
+        targets: [target],
+      });
+      return;
+    }
+    const eventBus = this.props.shared.buses.get(subscription.eventBusName);
+    if (!eventBus)
+      throw new UnknownBusError(
+        `${subscription.name} subscribes to an unknown bus: ${subscription.eventBusName}`,
+      );
+    new Rule(this, subscription.name, {
+      description,
+      eventBus,
+      eventPattern: toCdkPattern(subscription.pattern),
+      targets: [target],
+    });
+  }
+
+  /** One queue per consumer function: events EventBridge could not deliver and invocations that kept failing. */
+  private deadLetterQueueFor(handler: HandlerRef): Queue {
+    const id = `${functionIdOf(handler)}-dead-letters`;
+    const existing = this.node.tryFindChild(id);
+    if (existing instanceof Queue) return existing;
+    const queue = new Queue(this, id, {
+      enforceSSL: true,
+      encryption: QueueEncryption.SQS_MANAGED,
+      retentionPeriod: DEAD_LETTER_RETENTION,
+    });
+    const reason = `This queue is itself the dead-letter queue of ${this.props.declaration.name}'s ${functionIdOf(handler)} (EventBridge target and Lambda async failures); messages are redriven by an operator, not by another queue`;
+    acknowledge(queue, "AwsSolutions-SQS3", reason);
+    acknowledge(queue, "Serverless-SQSRedrivePolicy", reason);
+    return queue;
+  }
+
+  private functionFor(
+    handler: HandlerRef,
+    invocation: Invocation,
+    description: string,
+    deadLetterQueue?: Queue,
+  ): HandlerFunction {
+    const id = functionIdOf(handler);
+    const existing = this.functions.get(id);
+    if (existing) return existing;
+    const fn = new HandlerFunction(this, id, {
+      service: this.props.declaration.name,
+      handler,
+      invocation,
+      description,
+      environment: this.environment(),
+      deadLetterQueue,
+    });
+    this.grant(fn, handler);
+    if (invocation === "http") {
+      acknowledge(
+        fn.function,
+        "Serverless-LambdaDLQ",
+        "Invoked synchronously by API Gateway: a failure is answered to the caller, there is no event to keep",
+      );
+    }
+    this.functions.set(id, fn);
+    return fn;
+  }
+
+  private httpAccessReason(): string {
+    const reason = this.props.wiring.httpAccess;
+    if (!reason)
+      throw new WiringError(
+        `${this.props.declaration.name} has HTTP routes: its wiring must say who may call them`,
+      );
+    return reason;
+  }
+
+  private environment(): Record<string, string> {
+    const { wiring, shared } = this.props;
+    const environment: Record<string, string> = {};
+    if (wiring.publishesEvents) environment.EVENT_BUS_NAME = shared.publishBus.eventBusName;
+    for (const { spec } of wiring.tables) environment[spec.tableNameEnv] = this.table(spec.id).tableName;
+    for (const setting of wiring.settings) {
+      const value = shared.settings[setting];
+      if (value !== undefined) environment[setting] = value;
+    }
+    if (wiring.readsHmacKey) environment.HMAC_SECRET_ARN = shared.hmacKey.secretArn;
+    return environment;
+  }
+
+  private grant(fn: HandlerFunction, handler: HandlerRef): void {
+    const { wiring, shared } = this.props;
+    const grantee = fn.function;
+    for (const { spec, access } of wiring.tables) {
+      const { tableArn } = this.table(spec.id);
+      Grant.addToPrincipal({ grantee, actions: TABLE_ACTIONS[access], resourceArns: [tableArn] });
+      // Each index by name rather than `index/*`: a role reaches only the indexes its table declares.
+      const indexArns = (spec.globalIndexes ?? []).map((index) => `${tableArn}/index/${index.indexName}`);
+      if (indexArns.length > 0)
+        Grant.addToPrincipal({ grantee, actions: INDEX_ACTIONS, resourceArns: indexArns });
+    }
+    if (wiring.publishesEvents) shared.publishBus.grantPutEventsTo(grantee);
+    if (wiring.sendsEmail) shared.sender.grantSendEmail(grantee);
+    if (wiring.sendsEmail && shared.sesSandbox) {
+      explainedPolicy(fn, "SesSandboxRecipients", fn.role, [sesSandboxRecipientsStatement(this)]);
+    }
+    if (wiring.readsHmacKey) shared.hmacKey.grantRead(grantee);
+    // EC2 offers no grant methods: these are policies of their own, each wildcard explained.
+    if (wiring.ec2?.launch.some((launcher) => sameHandler(launcher, handler))) {
+      explainedPolicy(fn, "Ec2Launch", fn.role, ec2LaunchStatements(this, shared.launchSettings));
+    }
+    if (wiring.ec2?.describe.some((describer) => sameHandler(describer, handler))) {
+      explainedPolicy(fn, "Ec2Describe", fn.role, ec2DescribeStatements());
+    }
+  }
+
+  private table(id: string): ITable {
+    const table = this.props.shared.tables.get(id);
+    if (!table)
+      throw new UnknownTableError(`${this.props.declaration.name} is wired to an unknown table: ${id}`);
+    return table;
+  }
+}

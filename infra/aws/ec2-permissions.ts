@@ -1,0 +1,115 @@
+import { Stack } from "aws-cdk-lib";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import type { IConstruct } from "constructs";
+import { INSTANCE_TYPES } from "../../events/request.ts";
+import { LAUNCH_TAG_KEYS } from "../../services/ec2-launcher/domain.ts";
+import type { ExplainedStatement } from "./nag.ts";
+
+/** The tag every launched instance and volume must carry: it ties the resource to its request. */
+export const REQUIRED_LAUNCH_TAG = LAUNCH_TAG_KEYS.requestId;
+
+const SSM_AMI_PREFIX = "resolve:ssm:";
+/** Parameters AWS publishes (e.g. the latest Amazon Linux AMI) live in no account. */
+const PUBLIC_PARAMETER_PATH = "/aws/service/";
+
+export interface LaunchSettings {
+  ami: string;
+  securityGroupIds?: readonly string[];
+}
+
+/**
+ * RunInstances authorizes every resource a launch touches, each with the condition keys that resource
+ * has: the instance carries its type, the instance and volume carry the tags of the request. So the
+ * created resources are allowed only with an allowed type and the request's tag (and no tags beyond
+ * the launcher's), while the resources a launch merely uses (image, subnet, security group, network
+ * interface) are allowed by ARN.
+ */
+export const ec2LaunchStatements = (scope: IConstruct, settings: LaunchSettings): ExplainedStatement[] => {
+  const stack = Stack.of(scope);
+  const ec2Arn = (resource: string, resourceName = "*", account = stack.account) =>
+    stack.formatArn({ service: "ec2", resource, resourceName, account });
+  const taggedAtLaunch = {
+    Null: { [`aws:RequestTag/${REQUIRED_LAUNCH_TAG}`]: "false" },
+    "ForAllValues:StringEquals": { "aws:TagKeys": Object.values(LAUNCH_TAG_KEYS) },
+  };
+  const securityGroups = settings.securityGroupIds?.length
+    ? settings.securityGroupIds.map((id) => ec2Arn("security-group", id))
+    : [ec2Arn("security-group")];
+  const statements: ExplainedStatement[] = [
+    {
+      statement: new PolicyStatement({
+        sid: "LaunchAllowedInstanceTypesTaggedWithTheirRequest",
+        actions: ["ec2:RunInstances"],
+        resources: [ec2Arn("instance")],
+        conditions: { ...taggedAtLaunch, StringEquals: { "ec2:InstanceType": [...INSTANCE_TYPES] } },
+      }),
+      wildcardReason:
+        "An instance's id exists only once it is launched; the launch is limited to the allowed instance types and must tag the instance with its RequestId",
+    },
+    {
+      statement: new PolicyStatement({
+        sid: "CreateVolumesTaggedWithTheirRequest",
+        actions: ["ec2:RunInstances"],
+        resources: [ec2Arn("volume")],
+        conditions: taggedAtLaunch,
+      }),
+      wildcardReason:
+        "A root volume's id exists only once it is created; it must carry the request's RequestId tag at creation",
+    },
+    {
+      statement: new PolicyStatement({
+        sid: "UseNetworkAndImage",
+        actions: ["ec2:RunInstances"],
+        resources: [
+          ec2Arn("network-interface"),
+          ec2Arn("subnet"),
+          ...securityGroups,
+          ec2Arn("image", "*", ""),
+        ],
+      }),
+      wildcardReason:
+        "Requests may name any subnet of the account, the network interface is created by the launch, and the image is chosen by the deployment's AMI setting (an SSM alias resolves at launch); the instance itself is constrained by the statements above",
+    },
+    {
+      statement: new PolicyStatement({
+        sid: "TagOnlyWhileLaunching",
+        actions: ["ec2:CreateTags"],
+        resources: [ec2Arn("instance"), ec2Arn("volume")],
+        conditions: { StringEquals: { "ec2:CreateAction": "RunInstances" } },
+      }),
+      wildcardReason:
+        "Tagging is allowed only as part of RunInstances (ec2:CreateAction), never on existing resources",
+    },
+  ];
+  if (settings.ami.startsWith(SSM_AMI_PREFIX)) {
+    const parameterPath = settings.ami.slice(SSM_AMI_PREFIX.length);
+    statements.push({
+      statement: new PolicyStatement({
+        sid: "ResolveTheAmiParameterAtLaunch",
+        actions: ["ssm:GetParameters"],
+        resources: [
+          stack.formatArn({
+            service: "ssm",
+            resource: "parameter",
+            resourceName: parameterPath.replace(/^\//, ""),
+            account: parameterPath.startsWith(PUBLIC_PARAMETER_PATH) ? "" : stack.account,
+          }),
+        ],
+      }),
+    });
+  }
+  return statements;
+};
+
+/** DescribeInstances has no resource-level permissions: it is allowed on `*` or not at all. */
+export const ec2DescribeStatements = (): ExplainedStatement[] => [
+  {
+    statement: new PolicyStatement({
+      sid: "LookUpLaunchedInstances",
+      actions: ["ec2:DescribeInstances"],
+      resources: ["*"],
+    }),
+    wildcardReason:
+      "ec2:DescribeInstances supports no resource-level permissions; it only reads, and only the state-change handler holds it",
+  },
+];

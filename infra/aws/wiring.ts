@@ -1,0 +1,121 @@
+import { tables as auditTables } from "../../services/audit/tables.ts";
+import { approvalsTable, tables as decisionTables } from "../../services/decision/tables.ts";
+import { subscriptions as ec2LauncherSubscriptions } from "../../services/ec2-launcher/subscriptions.ts";
+import { tables as ec2LauncherTables } from "../../services/ec2-launcher/tables.ts";
+import { tables as intakeTables } from "../../services/intake/tables.ts";
+import { tables as notifierTables } from "../../services/notifier/tables.ts";
+import type { HandlerRef, ServiceName, Subscription } from "../../services/subscription.ts";
+import type { TableSpec } from "../table-spec.ts";
+
+/**
+ * What the services' code needs from AWS that their declarations do not say: which tables (their own and
+ * others') they use and how, which deployment settings their config reads, and which other resources
+ * they call. The stack turns each entry into environment variables and `grant*` calls, nothing more.
+ */
+
+/** Deployment settings a service's config reads from its environment, by variable name. */
+export type SettingName =
+  | "SENDER"
+  | "APPROVERS"
+  | "APPROVAL_TTL_SECONDS"
+  | "PUBLIC_URL"
+  | "AMI_ID"
+  | "SECURITY_GROUP_IDS"
+  | "DEFAULT_SUBNET_ID";
+
+/** No service deletes: `write` is put and update only, so no role can erase a record. */
+export type TableAccess = "read" | "write";
+
+export interface TableGrant {
+  spec: TableSpec;
+  access: TableAccess;
+}
+
+export interface Ec2Grants {
+  /** Handlers that launch instances (RunInstances, tagging at launch). */
+  launch: readonly HandlerRef[];
+  /** Handlers that only look instances up (DescribeInstances). */
+  describe: readonly HandlerRef[];
+}
+
+export interface ServiceWiring {
+  tables: readonly TableGrant[];
+  settings: readonly SettingName[];
+  publishesEvents: boolean;
+  sendsEmail: boolean;
+  /** The key that signs and verifies decision links. */
+  readsHmacKey: boolean;
+  ec2?: Ec2Grants;
+  /** Who may call the service's HTTP routes and what protects them: the reason API Gateway has no authorizer. */
+  httpAccess?: string;
+}
+
+export class WiringError extends Error {
+  override readonly name = "WiringError";
+}
+
+const writes = (specs: readonly TableSpec[]): TableGrant[] =>
+  specs.map((spec) => ({ spec, access: "write" }));
+
+const handlerOf = (subscriptions: readonly Subscription[], name: string): HandlerRef => {
+  const subscription = subscriptions.find((candidate) => candidate.name === name);
+  if (!subscription) throw new WiringError(`No subscription named ${name}: update infra/aws/wiring.ts`);
+  return subscription.handler;
+};
+
+export const wiring: Record<ServiceName, ServiceWiring> = {
+  intake: {
+    tables: writes(intakeTables),
+    settings: [],
+    publishesEvents: true,
+    sendsEmail: false,
+    readsHmacKey: false,
+    httpAccess:
+      "Submitting a request is open to whoever reaches the portal, like any other producer of ResourceRequested: it only asks, an approver decides, and the stage throttles it",
+  },
+  "approval-mail": {
+    // approval-mail creates the approval items the decision service later decides on.
+    tables: [{ spec: approvalsTable, access: "write" }],
+    settings: ["SENDER", "APPROVERS", "APPROVAL_TTL_SECONDS", "PUBLIC_URL"],
+    publishesEvents: true,
+    sendsEmail: true,
+    readsHmacKey: true,
+  },
+  decision: {
+    tables: writes(decisionTables),
+    settings: ["PUBLIC_URL"],
+    publishesEvents: true,
+    sendsEmail: false,
+    readsHmacKey: true,
+    httpAccess:
+      "The decision pages are authorized by the link's token: HMAC-signed, single use, bound to one approver and expiring, checked before any read; approvers have no other account",
+  },
+  "ec2-launcher": {
+    tables: writes(ec2LauncherTables),
+    settings: ["AMI_ID", "SECURITY_GROUP_IDS", "DEFAULT_SUBNET_ID"],
+    publishesEvents: true,
+    sendsEmail: false,
+    readsHmacKey: false,
+    ec2: {
+      launch: [handlerOf(ec2LauncherSubscriptions, "ec2-launcher-on-request-approved")],
+      describe: [handlerOf(ec2LauncherSubscriptions, "ec2-launcher-on-instance-state-change")],
+    },
+  },
+  notifier: {
+    tables: writes(notifierTables),
+    settings: ["SENDER"],
+    publishesEvents: true,
+    sendsEmail: true,
+    readsHmacKey: false,
+  },
+  // The audit trail is append-only: put and update, never delete.
+  audit: {
+    tables: writes(auditTables),
+    settings: [],
+    publishesEvents: false,
+    sendsEmail: false,
+    readsHmacKey: false,
+    httpAccess:
+      "Read-only request status for the portal, which has no sign-in in this release; deployments that need one put CloudFront behind their identity provider (docs/DEPLOYMENT.md)",
+  },
+};
