@@ -3,7 +3,6 @@ import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import type { Server } from "node:http";
-import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -23,12 +22,10 @@ import { createEventBridgeApi } from "./eventbridge/api.ts";
 import { deadLetterRoutes, LocalEventBus } from "./eventbridge/bus.ts";
 import { type BusEvent, LOCAL_ACCOUNT_ID, type LocalRule } from "./eventbridge/types.ts";
 import { localLambdaContext } from "./lambda-context.ts";
+import { startMailbox } from "./mailbox.ts";
 import { ensureTables, tableNameEnvironment } from "./tables.ts";
 
 const REPO_ROOT = resolve(import.meta.dirname, "..", "..");
-// aws-ses-v2-local is CommonJS with an `exports.default`; ESM import interop hands over the module object.
-const startMailbox = (createRequire(import.meta.url)("aws-ses-v2-local") as typeof import("aws-ses-v2-local"))
-  .default;
 const PORTAL_DIST = join(REPO_ROOT, "portal", "dist");
 
 export interface LocalStack {
@@ -48,28 +45,6 @@ const listen = async (server: Server, port: number, host: string): Promise<numbe
     once(server, "error").then(([error]) => Promise.reject(error)),
   ]);
   return (server.address() as AddressInfo).port;
-};
-
-/** A port is probed first because aws-ses-v2-local crashes the process instead of rejecting when it is taken. */
-const assertPortFree = async (port: number, host: string, what: string) => {
-  if (port === 0) return;
-  const { createServer } = await import("node:net");
-  const probe = createServer();
-  try {
-    await new Promise<void>((resolvePromise, reject) => {
-      probe.once("error", reject);
-      probe.listen(port, host, () => resolvePromise());
-    });
-  } catch (cause) {
-    throw new Error(
-      `Port ${port} for the ${what} is already in use; set a different port or stop what uses it`,
-      {
-        cause,
-      },
-    );
-  } finally {
-    await new Promise((resolvePromise) => probe.close(resolvePromise));
-  }
 };
 
 /** The HMAC key for decision links: made once per data directory so links survive restarts. */
@@ -117,10 +92,9 @@ export const startLocalStack = async (
     const dynamoPort = await listen(dynamo, 0, "127.0.0.1");
     closers.push(() => new Promise((done) => dynamo.close(done)));
 
-    await assertPortFree(config.MAIL_PORT, config.HOST, "mailbox");
-    const mailbox = await startMailbox({ host: config.HOST, port: config.MAIL_PORT });
-    closers.push(() => new Promise((done) => mailbox.close(done)));
-    const mailPort = (mailbox.address() as AddressInfo).port;
+    const mailbox = await startMailbox({ host: config.HOST, port: config.MAIL_PORT, dataDir });
+    closers.push(() => mailbox.close());
+    const mailPort = mailbox.port;
 
     const handlerCache = new Map<string, Promise<LambdaHandler>>();
     const invoke = (ref: HandlerRef, functionName: string) => async (event: BusEvent) => {

@@ -42,7 +42,8 @@ export interface StackUnderTest {
   emails: () => Promise<MailboxEmail[]>;
   /** Polls until the predicate holds, failing with the last value seen. */
   eventually: <T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs?: number) => Promise<T>;
-  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Stops the stack and resolves to its exit code (null when killed by the signal). */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** Stops (if running) and removes the data directory. */
   destroy(): Promise<void>;
 }
@@ -93,7 +94,7 @@ export const startStack = async (options: StackOptions = {}): Promise<StackUnder
   child.stderr?.on("data", (chunk) => {
     output += chunk;
   });
-  const exited = new Promise<void>((resolveExit) => child.once("exit", () => resolveExit()));
+  const exited = new Promise<number | null>((resolveExit) => child.once("exit", (code) => resolveExit(code)));
 
   const eventually: StackUnderTest["eventually"] = async (probe, accept, timeoutMs = 20_000) => {
     const deadline = Date.now() + timeoutMs;
@@ -115,10 +116,9 @@ export const startStack = async (options: StackOptions = {}): Promise<StackUnder
 
   let running = true;
   const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
-    if (!running) return;
+    if (running) child.kill(signal);
     running = false;
-    child.kill(signal);
-    await exited;
+    return exited;
   };
 
   try {

@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  decide,
+  decisionLinks,
+  getRequest,
+  submit,
+  validRequest,
+  waitForEmails,
+  waitForStatus,
+} from "../support/flow.ts";
+import { freePort, type StackUnderTest, startStack } from "../support/stack.ts";
+
+describe("local mode across restarts", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "approvals-restart-"));
+  const stacks: StackUnderTest[] = [];
+  const start = async (ports: { http: number; edge: number; mail: number }) => {
+    const stack = await startStack({ dataDir, ports });
+    stacks.push(stack);
+    return stack;
+  };
+  afterAll(async () => {
+    for (const stack of stacks) await stack.stop("SIGKILL");
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("stops cleanly on SIGTERM and keeps requests, emails and working links for the next start", async () => {
+    const ports = { http: await freePort(), edge: await freePort(), mail: await freePort() };
+    const first = await start(ports);
+    const submitted = await submit(first, validRequest());
+    const requestId = String(submitted.body.requestId);
+    const [email] = await waitForEmails(first, "approver@example.com", requestId);
+    await waitForStatus(first, requestId, "PENDING_APPROVAL");
+
+    expect(await first.stop("SIGTERM")).toBe(0);
+    expect(first.output()).toContain("Stopped.");
+    const second = await start(ports);
+
+    expect((await getRequest(second, requestId))?.status).toBe("PENDING_APPROVAL");
+    expect(
+      (await waitForEmails(second, "approver@example.com", requestId)).map((mail) => mail.messageId),
+    ).toEqual([email?.messageId]);
+    expect((await decide(decisionLinks(email as NonNullable<typeof email>).approve)).status).toBe(200);
+    await waitForStatus(second, requestId, "PROVISIONED");
+    await second.stop();
+  });
+
+  it("finishes the flow of events accepted before a kill -9", async () => {
+    const ports = { http: await freePort(), edge: await freePort(), mail: await freePort() };
+    const first = await start(ports);
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, (_, index) =>
+        submit(first, validRequest({ justification: `crash ${index}` })),
+      ),
+    );
+
+    await first.stop("SIGKILL");
+    const second = await start(ports);
+
+    for (const answer of answers) {
+      expect(answer.status).toBe(202);
+      await waitForStatus(second, String(answer.body.requestId), "PENDING_APPROVAL", 30_000);
+    }
+  });
+});
