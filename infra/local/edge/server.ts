@@ -1,5 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, request as httpRequest, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 import { type EdgeResponse, type EdgeService, jsonError, type ServiceHandler } from "./types.ts";
 
@@ -15,9 +21,14 @@ export interface CredentialScope {
 }
 
 /** The region and service named in a SigV4 signature, from the header or a presigned query. */
-export const credentialScopeOf = (headers: IncomingMessage["headers"], query: URLSearchParams): CredentialScope | undefined => {
+export const credentialScopeOf = (
+  headers: IncomingMessage["headers"],
+  query: URLSearchParams,
+): CredentialScope | undefined => {
   const header = headers.authorization;
-  const match = header ? CREDENTIAL_IN_HEADER.exec(header) : CREDENTIAL_IN_QUERY.exec(query.get("X-Amz-Credential") ?? "");
+  const match = header
+    ? CREDENTIAL_IN_HEADER.exec(header)
+    : CREDENTIAL_IN_QUERY.exec(query.get("X-Amz-Credential") ?? "");
   if (!match?.[1] || !match[2]) return undefined;
   return { region: match[1], service: match[2] };
 };
@@ -63,7 +74,9 @@ const proxy = (request: IncomingMessage, response: ServerResponse, target: URL) 
       upstreamResponse.pipe(response);
     },
   );
-  upstream.on("error", (error) => send(response, jsonError(503, "ServiceUnavailable", `Upstream unavailable: ${error.message}`)));
+  upstream.on("error", (error) =>
+    send(response, jsonError(503, "ServiceUnavailable", `Upstream unavailable: ${error.message}`)),
+  );
   request.pipe(upstream);
 };
 
@@ -109,7 +122,12 @@ export interface RunningEdge {
  * One AWS-compatible endpoint, as LocalStack's on port 4566: the service is chosen by the credential
  * scope of the request's SigV4 signature, and any credentials and region are accepted.
  */
-export const startEdge = async ({ port, host = "127.0.0.1", services, localRoutes }: EdgeOptions): Promise<RunningEdge> => {
+export const startEdge = async ({
+  port,
+  host = "127.0.0.1",
+  services,
+  localRoutes,
+}: EdgeOptions): Promise<RunningEdge> => {
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://edge.local");
     const answer = async (): Promise<EdgeResponse | undefined> => {
@@ -117,11 +135,19 @@ export const startEdge = async ({ port, host = "127.0.0.1", services, localRoute
       if (local) return local;
       const scope = credentialScopeOf(request.headers, url.searchParams);
       if (!scope) {
-        return jsonError(403, "MissingAuthenticationTokenException", "Request is missing a SigV4 Authorization header");
+        return jsonError(
+          403,
+          "MissingAuthenticationTokenException",
+          "Request is missing a SigV4 Authorization header",
+        );
       }
       const service = services[scope.service];
       if (!service) {
-        return jsonError(400, "UnknownServiceException", `The local edge does not serve the '${scope.service}' service`);
+        return jsonError(
+          400,
+          "UnknownServiceException",
+          `The local edge does not serve the '${scope.service}' service`,
+        );
       }
       if (typeof service !== "function") {
         proxy(request, response, service.proxyTo);
