@@ -12,7 +12,7 @@ header.site { background: var(--ink); color: #fff; padding: 0.75rem 1rem; displa
 header.site a { color: #fff; }
 main { max-width: 52rem; margin: 0 auto; padding: 1rem; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 1rem 1.25rem; margin: 1rem 0; }
-h1 { font-size: 1.5rem; margin: 0.5rem 0 1rem; }
+h1 { font-size: 1.5rem; margin: 0.5rem 0 1rem; overflow-wrap: anywhere; }
 dl.summary { display: grid; grid-template-columns: max-content 1fr; gap: 0.25rem 1rem; margin: 0; }
 dl.summary dt { color: var(--muted); }
 dl.summary dd { margin: 0; overflow-wrap: anywhere; white-space: pre-wrap; }

@@ -227,6 +227,10 @@ describe.skipIf(!chromiumAvailable)("the portal and the decision pages in Chromi
     await page.getByLabel("Status").selectOption({ label: "Rejected" });
     await expect(listedIds(page)).resolves.toEqual([rejectedId]);
     await expect(page.getByRole("button", { name: "Previous page" }).isDisabled()).resolves.toBe(true);
+    // The filtered list is a link: opened again, it shows the same.
+    await page.reload();
+    await expect(listedIds(page)).resolves.toEqual([rejectedId]);
+    await expect(page.getByLabel("Requester").inputValue()).resolves.toBe(requester);
 
     await page.getByLabel("Status").selectOption({ label: "Pending approval" });
     await expect(listedIds(page)).resolves.toHaveLength(2);

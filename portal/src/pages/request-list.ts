@@ -2,17 +2,9 @@ import { requestsToCsv } from "../../../services/audit/csv.ts";
 import { listAllRequests, listRequests, type RequestView } from "../api.ts";
 import { h } from "../dom.ts";
 import { humanTime, REQUEST_STATUSES, statusLabel } from "../format.ts";
+import { listQueryFrom, listQueryString } from "../list-query.ts";
 import { rememberEmail, rememberedEmail } from "../storage.ts";
 import { statusBadge } from "./request.ts";
-
-const DEFAULT_PAGE_SIZE = 20;
-const MAX_PAGE_SIZE = 100;
-
-/** `?limit=` picks the page size, within what the API serves; anything else gets the default. */
-const pageSizeOf = (search: URLSearchParams) => {
-  const limit = Number(search.get("limit"));
-  return Number.isInteger(limit) && limit >= 1 && limit <= MAX_PAGE_SIZE ? limit : DEFAULT_PAGE_SIZE;
-};
 
 const COLUMNS = ["Request", "Status", "Requester", "Resource", "Submitted"] as const;
 
@@ -67,21 +59,19 @@ const download = (fileName: string, content: string) => {
 /** A filtered, paginated list of requests, newest first. */
 export const renderRequestList = (main: HTMLElement, { title, mine }: ListOptions) => {
   // The filters live in the query string too, so a filtered list is a link an operator can share.
-  const search = new URLSearchParams(window.location.search);
-  const pageSize = pageSizeOf(search);
+  const initial = listQueryFrom(window.location.search);
   const requester = h("input", {
     id: "filter-requester",
     type: "email",
-    value: (mine ? rememberedEmail() : "") || (search.get("requester") ?? ""),
+    value: (mine ? rememberedEmail() : "") || initial.requester,
     autocomplete: "email",
   });
-  const initialStatus = search.get("status") ?? "";
   const status = h(
     "select",
     { id: "filter-status" },
     h("option", { value: "" }, "Any status"),
     ...REQUEST_STATUSES.map((value) =>
-      h("option", { value, selected: value === initialStatus }, statusLabel(value)),
+      h("option", { value, selected: value === initial.status }, statusLabel(value)),
     ),
   );
   const results = h("div", { "aria-live": "polite" });
@@ -93,10 +83,8 @@ export const renderRequestList = (main: HTMLElement, { title, mine }: ListOption
   let pageIndex = 0;
   let nextCursor: string | undefined;
 
-  const filters = () => ({
-    requester: requester.value.trim() || undefined,
-    status: status.value || undefined,
-  });
+  // Empty filters are left out of the API's query string.
+  const filters = () => ({ requester: requester.value.trim(), status: status.value });
 
   const load = async () => {
     if (mine && !requester.value.trim()) {
@@ -106,7 +94,7 @@ export const renderRequestList = (main: HTMLElement, { title, mine }: ListOption
     }
     results.replaceChildren(h("p", { class: "muted" }, "Loading…"));
     try {
-      const page = await listRequests({ ...filters(), limit: pageSize, cursor: cursors[pageIndex] });
+      const page = await listRequests({ ...filters(), limit: initial.pageSize, cursor: cursors[pageIndex] });
       nextCursor = page.nextCursor;
       results.replaceChildren(tableOf(page.items));
       previous.disabled = pageIndex === 0;
@@ -123,14 +111,8 @@ export const renderRequestList = (main: HTMLElement, { title, mine }: ListOption
     cursors.length = 1;
     pageIndex = 0;
     if (mine && requester.value.trim()) rememberEmail(requester.value);
-    const query = new URLSearchParams();
-    for (const [key, value] of Object.entries(filters())) if (value) query.set(key, value);
-    if (pageSize !== DEFAULT_PAGE_SIZE) query.set("limit", String(pageSize));
-    window.history.replaceState(
-      window.history.state,
-      "",
-      `${window.location.pathname}?${query}`.replace(/\?$/, ""),
-    );
+    const query = listQueryString({ ...filters(), pageSize: initial.pageSize });
+    window.history.replaceState(window.history.state, "", `${window.location.pathname}${query}`);
     void load();
   };
 
