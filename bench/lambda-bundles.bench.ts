@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { bundleHandlers, measureModuleInit } from "../infra/aws/bundles.ts";
 import type { Metric } from "./types.ts";
 
@@ -7,11 +10,16 @@ import type { Metric } from "./types.ts";
  * which is the module-loading share of a cold start.
  */
 export const benchmarkLambdaBundles = async (): Promise<Metric[]> => {
-  const metrics: Metric[] = [];
-  for (const bundle of await bundleHandlers()) {
-    const name = `${bundle.service}/${bundle.functionId}`;
-    metrics.push({ label: `${name} bundle`, value: bundle.bytes / 1024, unit: "KiB" });
-    metrics.push({ label: `${name} init`, value: await measureModuleInit(bundle), unit: "ms" });
+  const workDir = await mkdtemp(join(tmpdir(), "bench-lambda-bundles-"));
+  try {
+    const metrics: Metric[] = [];
+    for (const bundle of await bundleHandlers(workDir)) {
+      const name = `${bundle.service}/${bundle.functionId}`;
+      metrics.push({ label: `${name} bundle`, value: bundle.bytes / 1024, unit: "KiB" });
+      metrics.push({ label: `${name} init`, value: await measureModuleInit(bundle), unit: "ms" });
+    }
+    return metrics;
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
   }
-  return metrics;
 };

@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { App, AssetStaging } from "aws-cdk-lib";
@@ -69,11 +68,10 @@ const bundleFileOf = (fn: HandlerFunction): string => {
 };
 
 /**
- * Builds the stack as `cdk synth` does, esbuild bundling every handler with the stack's own settings,
- * and reports each bundle. The portal is a placeholder page: it is not what is being measured.
+ * Builds the stack as `cdk synth` does into `workDir`, esbuild bundling every handler with the stack's
+ * own settings, and reports each bundle. The portal is a placeholder page: it is not what is measured.
  */
-export const bundleHandlers = async (): Promise<HandlerBundle[]> => {
-  const workDir = await mkdtemp(join(tmpdir(), "handler-bundles-"));
+export const bundleHandlers = async (workDir: string): Promise<HandlerBundle[]> => {
   const portalDirectory = join(workDir, "portal");
   await mkdir(portalDirectory);
   await writeFile(join(portalDirectory, "index.html"), "<!doctype html><title>portal</title>");

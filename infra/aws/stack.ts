@@ -98,7 +98,7 @@ export class ApprovalsStack extends Stack {
       createDefaultStage: false,
     });
     const apiAccessLogs = new LogGroup(this, "ApiAccessLogs", { retention: LOG_RETENTION });
-    const stage = new HttpStage(this, "ApiStage", {
+    new HttpStage(this, "ApiStage", {
       httpApi: api,
       stageName: "$default",
       autoDeploy: true,
@@ -120,11 +120,6 @@ export class ApprovalsStack extends Stack {
         ),
       },
     });
-    acknowledge(
-      stage,
-      "Serverless-APIGWXrayEnabled",
-      "HTTP APIs (API Gateway v2) have no X-Ray tracing; each Lambda function behind it is traced",
-    );
 
     const httpPaths = services.flatMap(
       (service) => service.httpSurface?.routes.map((route) => route.path) ?? [],

@@ -148,19 +148,10 @@ export class Portal extends Construct {
       memoryLimit: 512,
       logGroup: new LogGroup(this, "FilesDeploymentLogs", { retention: LOG_RETENTION }),
     });
-    this.acknowledgeFindings(accessLogs, deployment, props.customDomain === undefined);
+    this.acknowledgeFindings(deployment, props.customDomain === undefined);
   }
 
-  private acknowledgeFindings(
-    accessLogs: Bucket,
-    deployment: BucketDeployment,
-    defaultDomain: boolean,
-  ): void {
-    acknowledge(
-      accessLogs,
-      "AwsSolutions-S1",
-      "This is the access-log bucket itself: logging it into itself would loop",
-    );
+  private acknowledgeFindings(deployment: BucketDeployment, defaultDomain: boolean): void {
     acknowledge(
       this.distribution,
       "AwsSolutions-CFR1",

@@ -161,7 +161,6 @@ export class Service extends Construct {
       retentionPeriod: DEAD_LETTER_RETENTION,
     });
     const reason = `This queue is itself the dead-letter queue of ${this.props.declaration.name}'s ${functionIdOf(handler)} (EventBridge target and Lambda async failures); messages are redriven by an operator, not by another queue`;
-    acknowledge(queue, "AwsSolutions-SQS3", reason);
     acknowledge(queue, "Serverless-SQSRedrivePolicy", reason);
     return queue;
   }

@@ -1,0 +1,665 @@
+import { Match } from "aws-cdk-lib/assertions";
+import { CachePolicy, OriginRequestPolicy } from "aws-cdk-lib/aws-cloudfront";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { APPROVALS_BUS, DEFAULT_BUS } from "../../events/contract.ts";
+import { INSTANCE_TYPES } from "../../events/request.ts";
+import {
+  functionIdOf,
+  LOG_RETENTION,
+  MEMORY_MB,
+  TIMEOUTS,
+} from "../../infra/aws/constructs/handler-function.ts";
+import { DEAD_LETTER_RETENTION, TARGET_RETRY } from "../../infra/aws/constructs/service.ts";
+import { REQUIRED_LAUNCH_TAG } from "../../infra/aws/ec2-permissions.ts";
+import { API_THROTTLE, ARCHIVE_RETENTION_DAYS } from "../../infra/aws/stack.ts";
+import { wiring } from "../../infra/aws/wiring.ts";
+import { LAUNCH_TAG_KEYS } from "../../services/ec2-launcher/domain.ts";
+import { services } from "../../services/registry.ts";
+import { EFFECT_LEASE_MS } from "../../services/shared/once.ts";
+import type { HandlerRef } from "../../services/subscription.ts";
+import { cdkJsonContext, type SynthesizedStack, synthesize } from "./synth.ts";
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
+type Statement = {
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, unknown>;
+  Sid?: string;
+};
+
+const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+const logs = ["logs:CreateLogStream", "logs:PutLogEvents"];
+const xray = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"];
+const deadLetters = ["sqs:SendMessage"];
+const tableWrites = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"];
+const publishes = ["events:PutEvents"];
+const sendsEmail = ["ses:SendEmail", "ses:SendRawEmail"];
+const readsHmacKey = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"];
+
+/** Every function's role, action by action: a change to any of them has to be made here too, on purpose. */
+const EXPECTED_ACTIONS: Record<string, string[]> = {
+  "intake/on-resource-requested": [...logs, ...xray, ...deadLetters, ...tableWrites, ...publishes],
+  "intake/http-handler": [...logs, ...xray, ...tableWrites, ...publishes],
+  "approval-mail/on-request-accepted": [
+    ...logs,
+    ...xray,
+    ...deadLetters,
+    ...tableWrites,
+    ...publishes,
+    ...sendsEmail,
+    ...readsHmacKey,
+  ],
+  "decision/expire-sweeper": [
+    ...logs,
+    ...xray,
+    ...deadLetters,
+    ...tableWrites,
+    ...publishes,
+    ...readsHmacKey,
+  ],
+  "decision/http-handler": [...logs, ...xray, ...tableWrites, ...publishes, ...readsHmacKey],
+  "ec2-launcher/on-request-approved": [
+    ...logs,
+    ...xray,
+    ...deadLetters,
+    ...tableWrites,
+    ...publishes,
+    "ec2:CreateTags",
+    "ec2:RunInstances",
+    "ssm:GetParameters",
+  ],
+  "ec2-launcher/on-instance-state-change": [
+    ...logs,
+    ...xray,
+    ...deadLetters,
+    ...tableWrites,
+    ...publishes,
+    "ec2:DescribeInstances",
+  ],
+  "notifier/on-request-news": [...logs, ...xray, ...deadLetters, ...tableWrites, ...publishes, ...sendsEmail],
+  "audit/on-flow-event": [...logs, ...xray, ...deadLetters, ...tableWrites],
+  "audit/http-handler": [...logs, ...xray, ...tableWrites],
+};
+
+describe("the AWS stack, synthesized from cdk.json's defaults", () => {
+  let synth: SynthesizedStack;
+  let resources: Record<string, Resource>;
+
+  const resourcesOfType = (type: string) =>
+    Object.entries(resources).filter(([, resource]) => resource.Type === type);
+
+  const handlerFunction = (service: string, handler: HandlerRef) => {
+    const fn = synth.stack.services
+      .find((candidate) => candidate.name === service)
+      ?.functions.get(functionIdOf(handler));
+    if (!fn) throw new Error(`no function for ${service} ${handler.entry}`);
+    return fn;
+  };
+
+  const functionsOf = () =>
+    synth.stack.services.flatMap((service) =>
+      [...service.functions].map(([id, fn]) => ({
+        name: `${service.name}/${id}`,
+        service: service.name,
+        functionId: synth.logicalIdOf(fn.function),
+        roleId: synth.logicalIdOf(fn.role),
+      })),
+    );
+
+  const statementsOfRole = (roleId: string): Statement[] =>
+    resourcesOfType("AWS::IAM::Policy")
+      .filter(([, policy]) =>
+        asList(policy.Properties.Roles).some(
+          (role) => JSON.stringify(role) === JSON.stringify({ Ref: roleId }),
+        ),
+      )
+      .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+
+  const actionsOfRole = (roleId: string) =>
+    [...new Set(statementsOfRole(roleId).flatMap((statement) => asList(statement.Action)))].sort();
+
+  beforeAll(() => {
+    synth = synthesize();
+    resources = synth.template.toJSON().Resources as Record<string, Resource>;
+  });
+
+  afterAll(() => synth.cleanUp());
+
+  it("passes cdk-nag's AwsSolutions and Serverless packs with no unacknowledged finding", () => {
+    expect(synth.nagFindings).toEqual([]);
+  });
+
+  describe("events", () => {
+    it("has one rule per subscription of the registry, with the subscription's own pattern, bus and handler", () => {
+      const subscriptions = services.flatMap((service) => service.subscriptions);
+      for (const subscription of subscriptions) {
+        const target = {
+          Arn: {
+            "Fn::GetAtt": [
+              synth.logicalIdOf(handlerFunction(subscription.service, subscription.handler).function),
+              "Arn",
+            ],
+          },
+        };
+        const properties =
+          subscription.kind === "event"
+            ? {
+                EventPattern: subscription.pattern,
+                EventBusName:
+                  subscription.eventBusName === APPROVALS_BUS
+                    ? { Ref: synth.logicalIdOf(synth.stack.bus) }
+                    : DEFAULT_BUS,
+                Targets: [Match.objectLike(target)],
+              }
+            : { ScheduleExpression: subscription.schedule, Targets: [Match.objectLike(target)] };
+        const matching = synth.template.findResources("AWS::Events::Rule", {
+          Properties: Match.objectLike(properties),
+        });
+        expect(Object.keys(matching), subscription.name).toHaveLength(1);
+      }
+      expect(resourcesOfType("AWS::Events::Rule")).toHaveLength(subscriptions.length);
+    });
+
+    it("sends the EC2 state changes rule's events from the account's default bus", () => {
+      const stateChanges = services
+        .flatMap((service) => service.subscriptions)
+        .filter((subscription) => subscription.kind === "event" && subscription.eventBusName === DEFAULT_BUS);
+      expect(stateChanges.length).toBeGreaterThan(0);
+      for (const subscription of stateChanges) {
+        if (subscription.kind !== "event") continue;
+        synth.template.hasResourceProperties("AWS::Events::Rule", {
+          EventBusName: DEFAULT_BUS,
+          EventPattern: subscription.pattern,
+        });
+      }
+    });
+
+    it("gives every rule target a retry policy and a dead-letter queue of its own that only accepts TLS", () => {
+      const rules = resourcesOfType("AWS::Events::Rule");
+      const targets = rules.flatMap(([, rule]) => rule.Properties.Targets as Record<string, unknown>[]);
+      expect(targets.length).toBe(rules.length);
+      const queueIds = targets.map((target) => {
+        expect(target.RetryPolicy).toEqual({
+          MaximumEventAgeInSeconds: TARGET_RETRY.maxEventAge.toSeconds(),
+          MaximumRetryAttempts: TARGET_RETRY.retryAttempts,
+        });
+        const queueId = (target.DeadLetterConfig as { Arn: { "Fn::GetAtt": [string, string] } }).Arn[
+          "Fn::GetAtt"
+        ][0];
+        expect(resources[queueId]?.Type).toBe("AWS::SQS::Queue");
+        expect(resources[queueId]?.Properties).toMatchObject({
+          MessageRetentionPeriod: DEAD_LETTER_RETENTION.toSeconds(),
+          SqsManagedSseEnabled: true,
+        });
+        synth.template.hasResourceProperties("AWS::SQS::QueuePolicy", {
+          Queues: [{ Ref: queueId }],
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+            ]),
+          },
+        });
+        return queueId;
+      });
+      expect(new Set(queueIds).size).toBe(targets.length);
+    });
+
+    it("sends a consumer's failed invocations to the same dead-letter queue as its rule's target", () => {
+      for (const [ruleId, rule] of resourcesOfType("AWS::Events::Rule")) {
+        const [target] = rule.Properties.Targets as {
+          Arn: { "Fn::GetAtt": [string] };
+          DeadLetterConfig: { Arn: unknown };
+        }[];
+        const fn = resources[target?.Arn["Fn::GetAtt"][0] ?? ""];
+        expect(fn?.Properties.DeadLetterConfig, ruleId).toEqual({ TargetArn: target?.DeadLetterConfig.Arn });
+      }
+    });
+
+    it("has the approvals bus, named by the catalog, with an archive of every event", () => {
+      synth.template.hasResourceProperties("AWS::Events::EventBus", { Name: APPROVALS_BUS });
+      const [[, archive] = []] = resourcesOfType("AWS::Events::Archive");
+      expect(archive?.Properties).toEqual({
+        SourceArn: { "Fn::GetAtt": [synth.logicalIdOf(synth.stack.bus), "Arn"] },
+        RetentionDays: ARCHIVE_RETENTION_DAYS,
+        Description: expect.any(String),
+      });
+    });
+  });
+
+  describe("functions", () => {
+    it("has one function per handler of the registry and no other Node.js function", () => {
+      const handlers = services.flatMap((service) => [
+        ...service.subscriptions.map(
+          (subscription) => `${service.name}/${functionIdOf(subscription.handler)}`,
+        ),
+        ...(service.httpSurface ? [`${service.name}/${functionIdOf(service.httpSurface.handler)}`] : []),
+      ]);
+      expect(
+        functionsOf()
+          .map((fn) => fn.name)
+          .sort(),
+      ).toEqual([...new Set(handlers)].sort());
+      const nodeFunctions = resourcesOfType("AWS::Lambda::Function").filter(([, fn]) =>
+        String(fn.Properties.Runtime).startsWith("nodejs"),
+      );
+      expect(nodeFunctions.map(([id]) => id).sort()).toEqual(
+        functionsOf()
+          .map((fn) => fn.functionId)
+          .sort(),
+      );
+    });
+
+    it("runs every function on Node.js 22 on arm64, traced, with explicit memory and a timeout inside its effect lease", () => {
+      for (const { functionId, name } of functionsOf()) {
+        const properties = resources[functionId]?.Properties ?? {};
+        expect(properties, name).toMatchObject({
+          Runtime: "nodejs22.x",
+          Architectures: ["arm64"],
+          MemorySize: MEMORY_MB,
+          TracingConfig: { Mode: "Active" },
+          Handler: "index.handler",
+          LoggingConfig: { LogFormat: "JSON", LogGroup: { Ref: expect.any(String) } },
+        });
+        expect([TIMEOUTS.event.toSeconds(), TIMEOUTS.http.toSeconds()]).toContain(properties.Timeout);
+        expect(Number(properties.Timeout) * 1000).toBeLessThan(EFFECT_LEASE_MS);
+        const { LogGroup } = properties.LoggingConfig as { LogGroup: { Ref: string } };
+        expect(resources[LogGroup.Ref]?.Properties.RetentionInDays).toBe(LOG_RETENTION);
+      }
+    });
+
+    it("gives each function the environment its service's config reads", () => {
+      const portalUrl = {
+        "Fn::Join": [
+          "",
+          ["https://", { "Fn::GetAtt": [synth.logicalIdOf(synth.stack.portal.distribution), "DomainName"] }],
+        ],
+      };
+      const context = cdkJsonContext();
+      for (const { functionId, service } of functionsOf()) {
+        const serviceWiring = wiring[service];
+        const expected: Record<string, unknown> = {
+          NODE_OPTIONS: "--enable-source-maps",
+          POWERTOOLS_SERVICE_NAME: service,
+        };
+        if (serviceWiring.publishesEvents)
+          expected.EVENT_BUS_NAME = { Ref: synth.logicalIdOf(synth.stack.bus) };
+        for (const { spec } of serviceWiring.tables) {
+          const table = synth.stack.tables.get(spec.id);
+          expected[spec.tableNameEnv] = { Ref: table && synth.logicalIdOf(table) };
+        }
+        const settings: Record<string, unknown> = {
+          SENDER: context.sender,
+          APPROVERS: context.approvers,
+          APPROVAL_TTL_SECONDS: String(context.approvalTtlSeconds),
+          PUBLIC_URL: portalUrl,
+          AMI_ID: context.ami,
+        };
+        for (const setting of serviceWiring.settings) {
+          if (settings[setting] !== undefined) expected[setting] = settings[setting];
+        }
+        if (serviceWiring.readsHmacKey)
+          expected.HMAC_SECRET_ARN = { Ref: expect.stringMatching(/^DecisionLinkKey/) };
+        expect(resources[functionId]?.Properties.Environment, functionId).toEqual({ Variables: expected });
+      }
+    });
+  });
+
+  describe("permissions", () => {
+    it("gives each function a role of its own holding exactly the actions it needs", () => {
+      const actual = Object.fromEntries(functionsOf().map((fn) => [fn.name, actionsOfRole(fn.roleId)]));
+      const expected = Object.fromEntries(
+        Object.entries(EXPECTED_ACTIONS).map(([name, actions]) => [name, [...new Set(actions)].sort()]),
+      );
+      expect(actual).toEqual(expected);
+      expect(new Set(functionsOf().map((fn) => fn.roleId)).size).toBe(functionsOf().length);
+    });
+
+    it("attaches no managed policy to the functions' roles", () => {
+      for (const { roleId } of functionsOf())
+        expect(resources[roleId]?.Properties.ManagedPolicyArns).toBeUndefined();
+    });
+
+    it("has no wildcard action anywhere", () => {
+      const documents = [
+        ...resourcesOfType("AWS::IAM::Policy").map(([, policy]) => policy.Properties.PolicyDocument),
+        ...resourcesOfType("AWS::IAM::Role").flatMap(([, role]) =>
+          ((role.Properties.Policies ?? []) as { PolicyDocument: unknown }[]).map(
+            (policy) => policy.PolicyDocument,
+          ),
+        ),
+      ] as { Statement: Statement[] }[];
+      const actions = documents.flatMap((document) =>
+        document.Statement.flatMap((statement) => asList(statement.Action)),
+      );
+      expect(actions.length).toBeGreaterThan(0);
+      expect(actions.filter((action) => action === "*" || action.endsWith(":*"))).toEqual([]);
+    });
+
+    it("lets only the EC2 launcher's handlers touch EC2, and only the approved-request handler launch", () => {
+      for (const { name, roleId } of functionsOf()) {
+        const ec2Actions = actionsOfRole(roleId).filter((action) => action.startsWith("ec2:"));
+        if (name === "ec2-launcher/on-request-approved")
+          expect(ec2Actions).toEqual(["ec2:CreateTags", "ec2:RunInstances"]);
+        else if (name === "ec2-launcher/on-instance-state-change")
+          expect(ec2Actions).toEqual(["ec2:DescribeInstances"]);
+        else expect(ec2Actions, name).toEqual([]);
+      }
+    });
+
+    it("allows RunInstances only for the allowed instance types, tagged with their request at launch", () => {
+      const launcher = functionsOf().find((fn) => fn.name === "ec2-launcher/on-request-approved");
+      const statements = statementsOfRole(launcher?.roleId ?? "");
+      const onInstances = statements.filter(
+        (statement) =>
+          asList(statement.Action).includes("ec2:RunInstances") &&
+          JSON.stringify(statement.Resource).includes(":instance/*"),
+      );
+      const tagConditions = {
+        Null: { [`aws:RequestTag/${REQUIRED_LAUNCH_TAG}`]: "false" },
+        "ForAllValues:StringEquals": { "aws:TagKeys": Object.values(LAUNCH_TAG_KEYS) },
+      };
+      expect(onInstances).toHaveLength(1);
+      expect(onInstances[0]?.Condition).toEqual({
+        ...tagConditions,
+        StringEquals: { "ec2:InstanceType": [...INSTANCE_TYPES] },
+      });
+      const onVolumes = statements.filter(
+        (statement) =>
+          asList(statement.Action).includes("ec2:RunInstances") &&
+          JSON.stringify(statement.Resource).includes(":volume/*"),
+      );
+      expect(onVolumes.map((statement) => statement.Condition)).toEqual([tagConditions]);
+      const tagging = statements.filter((statement) => asList(statement.Action).includes("ec2:CreateTags"));
+      expect(tagging.map((statement) => statement.Condition)).toEqual([
+        { StringEquals: { "ec2:CreateAction": "RunInstances" } },
+      ]);
+      const unconditioned = statements.filter(
+        (statement) =>
+          asList(statement.Action).includes("ec2:RunInstances") && statement.Condition === undefined,
+      );
+      for (const statement of unconditioned) {
+        expect(JSON.stringify(statement.Resource)).not.toMatch(/:(instance|volume)\//);
+      }
+    });
+
+    it("resolves the default AMI alias through its one public parameter", () => {
+      const launcher = functionsOf().find((fn) => fn.name === "ec2-launcher/on-request-approved");
+      const ssm = statementsOfRole(launcher?.roleId ?? "").filter((statement) =>
+        asList(statement.Action).includes("ssm:GetParameters"),
+      );
+      expect(ssm).toHaveLength(1);
+      const parameterPath = String(cdkJsonContext().ami).replace("resolve:ssm:", "");
+      expect(JSON.stringify(ssm[0]?.Resource)).toContain(`::parameter${parameterPath}`);
+    });
+
+    it("keeps the audit trail append-only: no role can delete from any table", () => {
+      const actions = functionsOf().flatMap((fn) => actionsOfRole(fn.roleId));
+      const deleting = actions.filter((action) =>
+        /^dynamodb:(DeleteItem|BatchWriteItem|DeleteTable|PartiQLDelete)/.test(action),
+      );
+      expect(deleting).toEqual([]);
+    });
+
+    it("lets each function reach only the tables its service is wired to, and their indexes by name", () => {
+      for (const { name, service, roleId } of functionsOf()) {
+        const reached = statementsOfRole(roleId)
+          .filter((statement) => asList(statement.Action).some((action) => action.startsWith("dynamodb:")))
+          .flatMap((statement) => asList(statement.Resource))
+          .map((resource) => JSON.stringify(resource));
+        const expected = wiring[service].tables.flatMap(({ spec }) => {
+          const table = synth.stack.tables.get(spec.id);
+          const tableArn = { "Fn::GetAtt": [table && synth.logicalIdOf(table), "Arn"] };
+          const indexArns = (spec.globalIndexes ?? []).map((index) => ({
+            "Fn::Join": ["", [tableArn, `/index/${index.indexName}`]],
+          }));
+          return [tableArn, ...indexArns].map((resource) => JSON.stringify(resource));
+        });
+        expect(reached.sort(), name).toEqual(expected.sort());
+      }
+    });
+
+    it("lets only approval-mail and decision read the link key", () => {
+      const readers = functionsOf()
+        .filter((fn) => actionsOfRole(fn.roleId).includes("secretsmanager:GetSecretValue"))
+        .map((fn) => fn.service);
+      expect([...new Set(readers)].sort()).toEqual(["approval-mail", "decision"]);
+      synth.template.hasResourceProperties("AWS::SecretsManager::Secret", {
+        GenerateSecretString: Match.objectLike({ PasswordLength: Match.anyValue() }),
+      });
+    });
+  });
+
+  describe("tables", () => {
+    it("creates every table spec on demand with point-in-time recovery, its keys, indexes and TTL, and keeps it", () => {
+      const specs = services.flatMap((service) => service.tables);
+      expect(resourcesOfType("AWS::DynamoDB::Table")).toHaveLength(specs.length);
+      for (const spec of specs) {
+        const table = synth.stack.tables.get(spec.id);
+        const resource = resources[table ? synth.logicalIdOf(table) : ""];
+        expect(resource?.DeletionPolicy, spec.id).toBe("Retain");
+        expect(resource?.Properties, spec.id).toMatchObject({
+          BillingMode: "PAY_PER_REQUEST",
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          DeletionProtectionEnabled: true,
+          KeySchema: [
+            { AttributeName: spec.partitionKey.name, KeyType: "HASH" },
+            ...(spec.sortKey ? [{ AttributeName: spec.sortKey.name, KeyType: "RANGE" }] : []),
+          ],
+        });
+        expect(resource?.Properties.TimeToLiveSpecification, spec.id).toEqual(
+          spec.timeToLiveAttribute ? { AttributeName: spec.timeToLiveAttribute, Enabled: true } : undefined,
+        );
+        const indexes = (resource?.Properties.GlobalSecondaryIndexes ?? []) as {
+          IndexName: string;
+          KeySchema: unknown;
+        }[];
+        expect(
+          indexes.map(({ IndexName, KeySchema }) => ({ IndexName, KeySchema })),
+          spec.id,
+        ).toEqual(
+          (spec.globalIndexes ?? []).map((index) => ({
+            IndexName: index.indexName,
+            KeySchema: [
+              { AttributeName: index.partitionKey.name, KeyType: "HASH" },
+              ...(index.sortKey ? [{ AttributeName: index.sortKey.name, KeyType: "RANGE" }] : []),
+            ],
+          })),
+        );
+      }
+    });
+  });
+
+  describe("HTTP", () => {
+    it("routes every route of every HTTP surface to its service's function", () => {
+      for (const service of services) {
+        if (!service.httpSurface) continue;
+        const fn = handlerFunction(service.name, service.httpSurface.handler);
+        const integrations = synth.template.findResources("AWS::ApiGatewayV2::Integration", {
+          Properties: Match.objectLike({
+            IntegrationUri: { "Fn::GetAtt": [synth.logicalIdOf(fn.function), "Arn"] },
+            PayloadFormatVersion: "2.0",
+          }),
+        });
+        const [integrationId] = Object.keys(integrations);
+        expect(integrationId, service.name).toBeDefined();
+        for (const route of service.httpSurface.routes) {
+          synth.template.hasResourceProperties("AWS::ApiGatewayV2::Route", {
+            RouteKey: `${route.method} ${route.path}`,
+            Target: { "Fn::Join": ["", ["integrations/", { Ref: integrationId }]] },
+          });
+        }
+      }
+      const routeCount = services.flatMap((service) => service.httpSurface?.routes ?? []).length;
+      expect(resourcesOfType("AWS::ApiGatewayV2::Route")).toHaveLength(routeCount);
+    });
+
+    it("throttles the API and writes JSON access logs", () => {
+      synth.template.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
+        StageName: "$default",
+        AutoDeploy: true,
+        DefaultRouteSettings: {
+          ThrottlingRateLimit: API_THROTTLE.rateLimit,
+          ThrottlingBurstLimit: API_THROTTLE.burstLimit,
+        },
+        AccessLogSettings: {
+          DestinationArn: { "Fn::GetAtt": [Match.stringLikeRegexp("ApiAccessLogs"), "Arn"] },
+          Format: Match.serializedJson(
+            Match.objectLike({ requestId: "$context.requestId", status: "$context.status" }),
+          ),
+        },
+      });
+      synth.template.hasResourceProperties("AWS::ApiGatewayV2::Api", { CorsConfiguration: Match.absent() });
+    });
+  });
+
+  describe("portal", () => {
+    it("keeps the portal in a private bucket that refuses plain HTTP", () => {
+      const siteId = Object.keys(
+        synth.template.findResources("AWS::S3::Bucket", {
+          Properties: Match.objectLike({ LoggingConfiguration: Match.anyValue() }),
+        }),
+      )[0];
+      expect(resources[siteId ?? ""]?.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      synth.template.hasResourceProperties("AWS::S3::BucketPolicy", {
+        Bucket: { Ref: siteId },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+            Match.objectLike({ Principal: { Service: "cloudfront.amazonaws.com" }, Action: "s3:GetObject" }),
+          ]),
+        },
+      });
+    });
+
+    it("serves the portal through origin access control and sends the API's paths to the HTTP API, uncached", () => {
+      const [[, distribution] = []] = resourcesOfType("AWS::CloudFront::Distribution");
+      const config = distribution?.Properties.DistributionConfig as {
+        Origins: {
+          Id: string;
+          DomainName: unknown;
+          OriginAccessControlId?: unknown;
+          CustomOriginConfig?: unknown;
+        }[];
+        CacheBehaviors: {
+          PathPattern: string;
+          TargetOriginId: string;
+          CachePolicyId: string;
+          OriginRequestPolicyId: string;
+          AllowedMethods: string[];
+        }[];
+        DefaultCacheBehavior: { TargetOriginId: string; FunctionAssociations: unknown[] };
+      };
+      const s3Origin = config.Origins.find((origin) => origin.OriginAccessControlId);
+      const apiOrigin = config.Origins.find((origin) => origin.CustomOriginConfig);
+      expect(config.Origins).toHaveLength(2);
+      expect(config.DefaultCacheBehavior.TargetOriginId).toBe(s3Origin?.Id);
+      expect(config.DefaultCacheBehavior.FunctionAssociations).toHaveLength(1);
+      expect(JSON.stringify(apiOrigin?.DomainName)).toContain(".execute-api.");
+      const apiPrefixes = [
+        ...new Set(
+          services.flatMap(
+            (service) => service.httpSurface?.routes.map((route) => `/${route.path.split("/")[1]}/*`) ?? [],
+          ),
+        ),
+      ];
+      expect(config.CacheBehaviors.map((behavior) => behavior.PathPattern).sort()).toEqual(
+        apiPrefixes.sort(),
+      );
+      for (const behavior of config.CacheBehaviors) {
+        expect(behavior).toMatchObject({
+          TargetOriginId: apiOrigin?.Id,
+          CachePolicyId: CachePolicy.CACHING_DISABLED.cachePolicyId,
+          OriginRequestPolicyId: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER.originRequestPolicyId,
+        });
+        expect(behavior.AllowedMethods).toEqual(expect.arrayContaining(["GET", "HEAD", "POST"]));
+      }
+    });
+
+    it("uploads the portal build and identifies the sender with SES", () => {
+      synth.template.resourceCountIs("Custom::CDKBucketDeployment", 1);
+      synth.template.hasResourceProperties("AWS::SES::EmailIdentity", {
+        EmailIdentity: cdkJsonContext().sender,
+      });
+    });
+  });
+});
+
+describe("the AWS stack with a deployment's own settings", () => {
+  let synth: SynthesizedStack;
+  const settings = {
+    approvers: "ana@example.com, bo@example.com",
+    ami: "ami-0123456789abcdef0",
+    subnetId: "subnet-0abc1234",
+    securityGroupIds: "sg-0abc1234,sg-0def5678",
+    portalDomain: "approvals.example.com",
+    portalCertificateArn:
+      "arn:aws:acm:us-east-1:123456789012:certificate/0f6b4a3c-1111-2222-3333-444455556666",
+    sesSandbox: "true",
+  };
+
+  beforeAll(() => {
+    synth = synthesize(settings);
+  });
+
+  afterAll(() => synth.cleanUp());
+
+  it("passes cdk-nag with no unacknowledged finding", () => {
+    expect(synth.nagFindings).toEqual([]);
+  });
+
+  it("serves the portal on the custom domain with TLS 1.2 and points links at it", () => {
+    synth.template.hasResourceProperties("AWS::CloudFront::Distribution", {
+      DistributionConfig: Match.objectLike({
+        Aliases: [settings.portalDomain],
+        ViewerCertificate: Match.objectLike({
+          AcmCertificateArn: settings.portalCertificateArn,
+          MinimumProtocolVersion: "TLSv1.2_2021",
+        }),
+      }),
+    });
+    synth.template.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: {
+        Variables: Match.objectLike({
+          PUBLIC_URL: `https://${settings.portalDomain}`,
+          APPROVERS: "ana@example.com,bo@example.com",
+        }),
+      },
+    });
+  });
+
+  it("launches with the configured AMI, subnet and security groups only", () => {
+    synth.template.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: {
+        Variables: Match.objectLike({
+          AMI_ID: settings.ami,
+          DEFAULT_SUBNET_ID: settings.subnetId,
+          SECURITY_GROUP_IDS: settings.securityGroupIds,
+        }),
+      },
+    });
+    const policies = JSON.stringify(synth.template.findResources("AWS::IAM::Policy"));
+    expect(policies).not.toContain("ssm:GetParameters");
+    expect(policies).not.toContain(":security-group/*");
+    for (const id of settings.securityGroupIds.split(","))
+      expect(policies).toContain(`:security-group/${id}`);
+  });
+
+  it("lets the mailing functions send to the sandbox's verified recipients", () => {
+    const identityWildcard = Match.objectLike({
+      Action: ["ses:SendEmail", "ses:SendRawEmail"],
+      Resource: { "Fn::Join": ["", Match.arrayWith([Match.stringLikeRegexp(":identity/\\*$")])] },
+    });
+    const policies = synth.template.findResources("AWS::IAM::Policy", {
+      Properties: { PolicyDocument: { Statement: Match.arrayWith([identityWildcard]) } },
+    });
+    expect(Object.keys(policies)).toHaveLength(
+      services.filter((service) => wiring[service.name].sendsEmail).length,
+    );
+  });
+});

@@ -1,0 +1,80 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { App, type CfnElement } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import type { IConstruct } from "constructs";
+import { readDeploymentContext } from "../../infra/aws/context.ts";
+import { addNagChecks } from "../../infra/aws/nag.ts";
+import { REPO_ROOT } from "../../infra/aws/paths.ts";
+import { ApprovalsStack } from "../../infra/aws/stack.ts";
+
+/** The context cdk.json ships: what `npx cdk synth` uses when nothing is passed. */
+export const cdkJsonContext = (): Record<string, unknown> =>
+  (JSON.parse(readFileSync(join(REPO_ROOT, "cdk.json"), "utf8")) as { context: Record<string, unknown> })
+    .context;
+
+export interface SynthesizedStack {
+  stack: ApprovalsStack;
+  template: Template;
+  /** cdk-nag findings nobody acknowledged, as `rule at construct path`. */
+  nagFindings: string[];
+  logicalIdOf: (construct: IConstruct) => string;
+  /** Removes the assembly and the placeholder portal. */
+  cleanUp: () => void;
+}
+
+interface ValidationReport {
+  pluginReports: {
+    pluginName: string;
+    violations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[];
+  }[];
+}
+
+const NAG_PACKS = new Set(["AwsSolutions", "Serverless"]);
+
+/**
+ * Synthesizes the stack as `cdk synth` does, cdk-nag included, with `context` over cdk.json's. Bundling
+ * is skipped (CDK's own `aws:cdk:bundling-stacks`), which leaves the template as it is apart from asset
+ * hashes; the bundles themselves are built and loaded by bundles.test.ts and the bench.
+ */
+export const synthesize = (context: Record<string, unknown> = {}): SynthesizedStack => {
+  const outdir = mkdtempSync(join(tmpdir(), "infra-test-"));
+  const portalDirectory = mkdtempSync(join(tmpdir(), "infra-test-portal-"));
+  writeFileSync(join(portalDirectory, "index.html"), "<!doctype html><title>portal</title>");
+  const app = new App({
+    outdir,
+    context: { ...cdkJsonContext(), ...context, "aws:cdk:bundling-stacks": [] },
+  });
+  addNagChecks(app);
+  const stack = new ApprovalsStack(app, "ApprovalsTest", {
+    context: readDeploymentContext(app.node),
+    portalDirectory,
+  });
+  let nagFindings: string[] = [];
+  try {
+    app.synth();
+  } catch (error) {
+    const reportFile = join(outdir, "validation-report.json");
+    if (!existsSync(reportFile)) throw error;
+    const report = JSON.parse(readFileSync(reportFile, "utf8")) as ValidationReport;
+    nagFindings = report.pluginReports
+      .filter((plugin) => NAG_PACKS.has(plugin.pluginName))
+      .flatMap((plugin) => plugin.violations)
+      .flatMap((violation) =>
+        violation.violatingConstructs.map(
+          (construct) => `${violation.ruleName} at ${construct.constructPath}`,
+        ),
+      );
+  }
+  return {
+    stack,
+    // Read from the assembly: written before cdk-nag runs, so it is there even when findings fail the synth.
+    template: Template.fromJSON(JSON.parse(readFileSync(join(outdir, stack.templateFile), "utf8"))),
+    nagFindings,
+    logicalIdOf: (construct) => stack.getLogicalId(construct.node.defaultChild as CfnElement),
+    cleanUp: () => {
+      for (const directory of [outdir, portalDirectory]) rmSync(directory, { recursive: true, force: true });
+    },
+  };
+};
