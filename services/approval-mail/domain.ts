@@ -5,12 +5,6 @@
 export const NO_APPROVER_REASON =
   "No approver other than the requester is configured, so nobody can approve this request.";
 
-/**
- * How long a delivery of RequestAccepted owns the mailing of a request. Longer than a handler may
- * run, so a later delivery takes over only from one that died.
- */
-export const MAIL_CLAIM_SECONDS = 60;
-
 /** The configured approvers, once each, never the requester (compared case-insensitively). */
 export const selectApprovers = (configured: readonly string[], requesterEmail: string): string[] => {
   const requester = requesterEmail.toLowerCase();

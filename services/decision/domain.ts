@@ -7,6 +7,7 @@ import {
   RequestRejected,
 } from "../../events/decisions.ts";
 import type { AcceptedRequest } from "../../events/request.ts";
+import { OUTCOME_PUBLISH_GRACE_MS } from "../shared/leases.ts";
 import type { DecisionAction, TokenClaims, TokenProblem } from "./token.ts";
 
 /** The decision pages' paths: the links in the emails and the routes that serve them. */
@@ -17,12 +18,6 @@ export const DECISION_PATHS: Record<DecisionAction, string> = {
 
 export const decisionLink = (publicUrl: string, action: DecisionAction, token: string): string =>
   `${publicUrl}${DECISION_PATHS[action]}?token=${encodeURIComponent(token)}`;
-
-/**
- * How long a status change may wait for its event before the sweeper publishes it instead. Longer
- * than any publish takes, so the sweeper does not publish what the writer is still publishing.
- */
-export const PUBLISH_GRACE_SECONDS = 60;
 
 export type SweepTask = "EXPIRE" | "PUBLISH";
 
@@ -75,8 +70,11 @@ export interface RefusedRequest extends RecordBase {
 
 export type ApprovalRecord = AskedApproval | RefusedRequest;
 
-export const secondsAfter = (moment: Date, seconds: number): Date =>
-  new Date(moment.getTime() + seconds * 1000);
+/**
+ * When the sweeper publishes the outcome of an item settled `now` unless its writer has by then: after
+ * the grace a writer still publishing could need, so the sweeper does not publish it a second time.
+ */
+export const publishDueAt = (now: Date): Date => new Date(now.getTime() + OUTCOME_PUBLISH_GRACE_MS);
 
 /** Why a link cannot decide, as the page tells the approver. */
 export interface Refusal {

@@ -10,9 +10,8 @@ import {
   type ApprovalRecord,
   type AskedApproval,
   type Decision,
-  PUBLISH_GRACE_SECONDS,
+  publishDueAt,
   type SweepTask,
-  secondsAfter,
 } from "./domain.ts";
 import { SWEEP_INDEX } from "./tables.ts";
 import type { DecisionAction } from "./token.ts";
@@ -187,7 +186,7 @@ export const createApprovalStore = (
             ":pending": "PENDING",
             ":decision": decision,
             ":publish": "PUBLISH" satisfies SweepTask,
-            ":publishDueAt": secondsAfter(now, PUBLISH_GRACE_SECONDS).toISOString(),
+            ":publishDueAt": publishDueAt(now).toISOString(),
             ":now": now.toISOString(),
             ":approver": approver,
             ":tokenHash": tokenHash,
@@ -212,7 +211,7 @@ export const createApprovalStore = (
             ":pending": "PENDING",
             ":now": now.toISOString(),
             ":publish": "PUBLISH" satisfies SweepTask,
-            ":publishDueAt": secondsAfter(now, PUBLISH_GRACE_SECONDS).toISOString(),
+            ":publishDueAt": publishDueAt(now).toISOString(),
           },
           ReturnValues: "ALL_NEW",
         }),

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { AcceptedRequest } from "../../events/request.ts";
-import { type OnceOutcome, runOnce } from "../shared/once.ts";
+import { publishOnce } from "../shared/once.ts";
 import { launchesTableName } from "./config.ts";
 import { LAUNCHES_BY_INSTANCE_INDEX } from "./tables.ts";
 
@@ -75,20 +75,8 @@ export const createLaunchStore = (document: DynamoDBDocumentClient, tableName: s
   },
 
   /** Publishes one of the launch's events once, however often and concurrently it is attempted. */
-  publishOnce: (
-    requestId: string,
-    effect: LaunchEffect,
-    now: () => Date,
-    publish: () => Promise<string[]>,
-  ): Promise<OnceOutcome<{ eventId?: string }>> =>
-    runOnce({
-      document,
-      tableName,
-      key: { requestId },
-      effect,
-      now,
-      run: async () => ({ eventId: (await publish())[0] }),
-    }),
+  publishOnce: (requestId: string, effect: LaunchEffect, now: () => Date, publish: () => Promise<string[]>) =>
+    publishOnce({ document, tableName, key: { requestId }, effect, now, publish }),
 });
 
 export type LaunchStore = ReturnType<typeof createLaunchStore>;

@@ -1,10 +1,10 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { AcceptedRequest } from "../../events/request.ts";
+import { publishOnce } from "../shared/once.ts";
 import { tableNames } from "./config.ts";
 import type { IdentifiedRequest } from "./domain.ts";
-import type { PublicationLedger } from "./publish-once.ts";
-import { rejectionsTable, requestsTable } from "./tables.ts";
+import { rejectionsTable } from "./tables.ts";
 
 /** The item of `intake-requests`: written by the HTTP submission, by the consumer, or both. */
 export interface StoredRequest {
@@ -16,7 +16,8 @@ export interface StoredRequest {
   submissionPublished?: boolean;
   /** When the consumer first accepted it; every RequestAccepted for it carries this same time. */
   acceptedAt?: string;
-  acceptedEventPublished?: boolean;
+  /** When its RequestAccepted went out (recorded by `publishOnce`, effect "acceptance"). */
+  acceptanceDoneAt?: string;
 }
 
 export type SubmissionOutcome =
@@ -42,87 +43,6 @@ const conditionally = async (write: Promise<unknown>): Promise<boolean> => {
     if (isConditionFailure(error)) return false;
     throw error;
   }
-};
-
-interface LedgerOptions {
-  tableName: string;
-  keyName: string;
-  /** The attribute that says the event went out. */
-  publishedAttribute: string;
-  /** Items created by a claim get this epoch-seconds expiry (the table's TTL attribute). */
-  expiry?: { attribute: string; afterSeconds: number };
-}
-
-/**
- * Claims on an item that make one publisher at a time send its event: a claim holds for a lease, so a
- * publisher that died mid-way is taken over once the lease is up.
- */
-const ledgerOn = (
-  document: DynamoDBDocumentClient,
-  { tableName, keyName, publishedAttribute, expiry }: LedgerOptions,
-): PublicationLedger => {
-  const names = { "#key": keyName, "#published": publishedAttribute };
-  return {
-    claim: ({ key, token, now, leaseMs }) =>
-      conditionally(
-        document.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { [keyName]: key },
-            UpdateExpression: `SET claimToken = :token, claimExpiresAt = :expiresAt${expiry ? ", #expiry = if_not_exists(#expiry, :retainUntil)" : ""}`,
-            ConditionExpression:
-              "attribute_not_exists(#published) AND (attribute_not_exists(claimToken) OR claimExpiresAt < :now)",
-            ExpressionAttributeNames: {
-              "#published": publishedAttribute,
-              ...(expiry && { "#expiry": expiry.attribute }),
-            },
-            ExpressionAttributeValues: {
-              ":token": token,
-              ":now": now.getTime(),
-              ":expiresAt": now.getTime() + leaseMs,
-              ...(expiry && { ":retainUntil": Math.floor(now.getTime() / 1000) + expiry.afterSeconds }),
-            },
-          }),
-        ),
-      ),
-    status: async ({ key, now }) => {
-      const { Item } = await document.send(
-        new GetCommand({ TableName: tableName, Key: { [keyName]: key }, ConsistentRead: true }),
-      );
-      if (Item?.[publishedAttribute] === true) return "published";
-      return typeof Item?.claimExpiresAt === "number" && Item.claimExpiresAt >= now.getTime()
-        ? "claimed"
-        : "free";
-    },
-    markPublished: async ({ key }) => {
-      // Whoever published records it; a second publisher racing here finds it recorded already.
-      await conditionally(
-        document.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { [keyName]: key },
-            UpdateExpression: "SET #published = :true REMOVE claimToken, claimExpiresAt",
-            ConditionExpression: "attribute_exists(#key) AND attribute_not_exists(#published)",
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: { ":true": true },
-          }),
-        ),
-      );
-    },
-    release: async ({ key, token }) => {
-      await conditionally(
-        document.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { [keyName]: key },
-            UpdateExpression: "REMOVE claimToken, claimExpiresAt",
-            ConditionExpression: "claimToken = :token",
-            ExpressionAttributeValues: { ":token": token },
-          }),
-        ),
-      );
-    },
-  };
 };
 
 export const createIntakeStore = (
@@ -157,7 +77,7 @@ export const createIntakeStore = (
     if (existing?.contentHash !== contentHash) return { kind: "conflict" };
     return {
       kind: "exists",
-      alreadyPublished: Boolean(existing.submissionPublished || existing.acceptedEventPublished),
+      alreadyPublished: Boolean(existing.submissionPublished || existing.acceptanceDoneAt),
     };
   };
 
@@ -208,19 +128,27 @@ export const createIntakeStore = (
     recordSubmission,
     markSubmissionPublished,
     recordAcceptance,
-    /** Who sends a request's RequestAccepted; the flag lives on the request item itself. */
-    acceptances: ledgerOn(document, {
-      tableName: tables.requests,
-      keyName: requestsTable.partitionKey.name,
-      publishedAttribute: "acceptedEventPublished",
-    }),
-    /** Who sends a refused detail's RequestInvalid. */
-    rejections: ledgerOn(document, {
-      tableName: tables.rejections,
-      keyName: rejectionsTable.partitionKey.name,
-      publishedAttribute: "published",
-      expiry: { attribute: rejectionsTable.timeToLiveAttribute, afterSeconds: REJECTION_RETENTION_SECONDS },
-    }),
+    /** Publishes a request's RequestAccepted once; the record of it lives on the request item itself. */
+    publishAcceptanceOnce: (requestId: string, now: () => Date, publish: () => Promise<string[]>) =>
+      publishOnce({
+        document,
+        tableName: tables.requests,
+        key: { requestId },
+        effect: "acceptance",
+        now,
+        publish,
+      }),
+    /** Publishes the RequestInvalid of a refused detail (named by its rejection key) once. */
+    publishRefusalOnce: (rejectionKey: string, now: () => Date, publish: () => Promise<string[]>) =>
+      publishOnce({
+        document,
+        tableName: tables.rejections,
+        key: { rejectionKey },
+        effect: "refusal",
+        now,
+        publish,
+        retention: { attribute: rejectionsTable.timeToLiveAttribute, seconds: REJECTION_RETENTION_SECONDS },
+      }),
   };
 };
 

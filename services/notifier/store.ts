@@ -1,6 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { runOnce } from "../shared/once.ts";
+import { publishOnce, runOnce } from "../shared/once.ts";
 import { notificationsTableName } from "./config.ts";
 
 export type SentEmail = { messageId: string; sentAt: string };
@@ -17,14 +17,7 @@ export const createNotificationStore = (document: DynamoDBDocumentClient, tableN
     runOnce({ document, tableName, key: { eventId }, effect: "email", now, run: send }),
 
   announceOnce: (eventId: string, now: () => Date, publish: () => Promise<string[]>) =>
-    runOnce({
-      document,
-      tableName,
-      key: { eventId },
-      effect: "announcement",
-      now,
-      run: async () => ({ eventId: (await publish())[0] }),
-    }),
+    publishOnce({ document, tableName, key: { eventId }, effect: "announcement", now, publish }),
 });
 
 export type NotificationStore = ReturnType<typeof createNotificationStore>;

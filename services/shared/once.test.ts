@@ -1,7 +1,7 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestDynamo, type TestDynamo } from "../../test/support/dynamo.ts";
-import { EFFECT_LEASE_MS, EffectInProgressError, runOnce } from "./once.ts";
+import { EFFECT_LEASE_MS, EffectInProgressError, publishOnce, runOnce } from "./once.ts";
 
 const TABLE = "effects";
 
@@ -81,6 +81,79 @@ describe("runOnce", () => {
       .toBeDefined();
 
     await expect(once(key, async () => ({ value: "sent" }))).rejects.toBeInstanceOf(EffectInProgressError);
+  });
+
+  it("keeps the first record when a holder whose lease ran out finishes after its taker", async () => {
+    const key = freshKey();
+    const start = Date.now();
+    let finishLate: (result: { value: string }) => void = () => {};
+    const late = once(key, () => new Promise((resolve) => (finishLate = resolve)), clock(start));
+    await expect
+      .poll(() => dynamo.document.send(getItem(key)).then(({ Item }) => Item?.mailLeaseUntil))
+      .toBeDefined();
+    await once(key, async () => ({ value: "taker" }), clock(start + EFFECT_LEASE_MS + 1));
+
+    finishLate({ value: "late" });
+    await late;
+    const later = await once(key, async () => ({ value: "never" }));
+
+    expect(later).toEqual({ ran: false, result: { value: "taker" } });
+  });
+
+  it("gives the item the claim creates an expiry, which later claims keep", async () => {
+    const key = freshKey();
+    const at = Date.parse("2030-01-01T00:00:00.000Z");
+    const retained = (now: () => Date, run: () => Promise<{ value: string }>) =>
+      runOnce({
+        document: dynamo.document,
+        tableName: TABLE,
+        key,
+        effect: "mail",
+        now,
+        run,
+        retention: { attribute: "expiresAt", seconds: 3600 },
+      });
+    await expect(retained(clock(at), () => Promise.reject(new Error("SES is down")))).rejects.toThrow();
+
+    await retained(clock(at + 60_000), async () => ({ value: "sent" }));
+
+    const { Item } = await dynamo.document.send(getItem(key));
+    expect(Item?.expiresAt).toBe(at / 1000 + 3600);
+  });
+});
+
+describe("publishOnce", () => {
+  let dynamo: TestDynamo;
+  beforeAll(async () => {
+    dynamo = await startTestDynamo([
+      { id: TABLE, tableNameEnv: "EFFECTS_TABLE", partitionKey: { name: "id", type: "S" } },
+    ]);
+  });
+  afterAll(() => dynamo.close());
+
+  it("publishes once and hands the first event id to every later delivery", async () => {
+    const published: string[] = [];
+    const publish = async () => {
+      published.push(`event-${published.length + 1}`);
+      return published.slice(-1);
+    };
+    const deliver = () =>
+      publishOnce({
+        document: dynamo.document,
+        tableName: TABLE,
+        key: { id: "announced" },
+        effect: "announcement",
+        now: () => new Date(),
+        publish,
+      });
+
+    const outcomes = [await deliver(), await deliver()];
+
+    expect(published).toEqual(["event-1"]);
+    expect(outcomes).toEqual([
+      { ran: true, result: { eventId: "event-1" } },
+      { ran: false, result: { eventId: "event-1" } },
+    ]);
   });
 });
 

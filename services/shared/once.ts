@@ -2,17 +2,16 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { EFFECT_LEASE_MS } from "./leases.ts";
+
+/** How long a claim of `runOnce` holds; see leases.ts for how it relates to handler timeouts. */
+export { EFFECT_LEASE_MS };
 
 /** Another delivery still holds the claim on this effect; thrown so the bus retries later. */
 export class EffectInProgressError extends Error {
   override readonly name = "EffectInProgressError";
 }
 
-/**
- * Longer than a handler may run (its Lambda timeout must stay below it): a live claim means its
- * holder is still at work, an expired one that it died and may be taken over.
- */
-export const EFFECT_LEASE_MS = 120_000;
 /** Polls of a claim held by a concurrent delivery before leaving it to the bus's retry (about 5 s). */
 const MAX_POLLS = 12;
 const pollDelayMs = (poll: number) => Math.min(25 * 2 ** poll, 800);
@@ -27,6 +26,11 @@ export interface OnceOptions<Result> {
   now: () => Date;
   /** The side effect; what it resolves to is stored and handed to every later delivery. */
   run: () => Promise<Result>;
+  /**
+   * For items that exist only to record the effect: the first claim sets this epoch-seconds expiry (the
+   * table's TTL attribute), long after any redelivery could come, so DynamoDB may drop the item then.
+   */
+  retention?: { attribute: string; seconds: number };
 }
 
 export interface OnceOutcome<Result> {
@@ -51,6 +55,7 @@ export const runOnce = async <Result extends Record<string, unknown>>({
   effect,
   now,
   run,
+  retention,
 }: OnceOptions<Result>): Promise<OnceOutcome<Result>> => {
   const attribute = {
     token: `${effect}ClaimToken`,
@@ -67,18 +72,20 @@ export const runOnce = async <Result extends Record<string, unknown>>({
         new UpdateCommand({
           TableName: tableName,
           Key: key,
-          UpdateExpression: "SET #token = :token, #leaseUntil = :leaseUntil",
+          UpdateExpression: `SET #token = :token, #leaseUntil = :leaseUntil${retention ? ", #retainUntil = if_not_exists(#retainUntil, :retainUntil)" : ""}`,
           ConditionExpression:
             "attribute_not_exists(#doneAt) AND (attribute_not_exists(#leaseUntil) OR #leaseUntil < :now)",
           ExpressionAttributeNames: {
             "#token": attribute.token,
             "#leaseUntil": attribute.leaseUntil,
             "#doneAt": attribute.doneAt,
+            ...(retention && { "#retainUntil": retention.attribute }),
           },
           ExpressionAttributeValues: {
             ":token": token,
             ":now": claimedAt,
             ":leaseUntil": claimedAt + EFFECT_LEASE_MS,
+            ...(retention && { ":retainUntil": Math.floor(claimedAt / 1000) + retention.seconds }),
           },
         }),
       );
@@ -107,21 +114,29 @@ export const runOnce = async <Result extends Record<string, unknown>>({
     }
   };
 
-  const recordDone = (result: Result) =>
-    document.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: key,
-        UpdateExpression: "SET #doneAt = :doneAt, #result = :result REMOVE #token, #leaseUntil",
-        ExpressionAttributeNames: {
-          "#doneAt": attribute.doneAt,
-          "#result": attribute.result,
-          "#token": attribute.token,
-          "#leaseUntil": attribute.leaseUntil,
-        },
-        ExpressionAttributeValues: { ":doneAt": now().toISOString(), ":result": result },
-      }),
-    );
+  const recordDone = async (result: Result) => {
+    try {
+      await document.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: key,
+          UpdateExpression: "SET #doneAt = :doneAt, #result = :result REMOVE #token, #leaseUntil",
+          ConditionExpression: "attribute_not_exists(#doneAt)",
+          ExpressionAttributeNames: {
+            "#doneAt": attribute.doneAt,
+            "#result": attribute.result,
+            "#token": attribute.token,
+            "#leaseUntil": attribute.leaseUntil,
+          },
+          ExpressionAttributeValues: { ":doneAt": now().toISOString(), ":result": result },
+        }),
+      );
+    } catch (error) {
+      // A delivery that took over an expired claim ran the effect too and recorded it first: the
+      // result later deliveries were handed stands.
+      if (!isConditionFailure(error)) throw error;
+    }
+  };
 
   const readRecord = async () => {
     const { Item } = await document.send(
@@ -163,3 +178,15 @@ export const runOnce = async <Result extends Record<string, unknown>>({
     if (record.claimLive) await sleep(pollDelayMs(poll));
   }
 };
+
+/**
+ * Publishes an event once, as `runOnce` runs an effect: `publish` sends it (resolving to the ids of
+ * what it sent) and the first event id is the recorded result.
+ */
+export const publishOnce = ({
+  publish,
+  ...options
+}: Omit<OnceOptions<{ eventId?: string }>, "run"> & {
+  publish: () => Promise<string[]>;
+}): Promise<OnceOutcome<{ eventId?: string }>> =>
+  runOnce({ ...options, run: async () => ({ eventId: (await publish())[0] }) });

@@ -19,6 +19,7 @@ import {
   TEST_KEY,
 } from "../../decision/test-support.ts";
 import { hashToken, verifyDecisionToken } from "../../decision/token.ts";
+import { MAILING_LEASE_MS } from "../../shared/leases.ts";
 import type { OutgoingEmail } from "../../shared/mail.ts";
 import { ApprovalMailInProgressError, createOnRequestAcceptedHandler } from "./on-request-accepted.ts";
 
@@ -210,7 +211,7 @@ describe("approval-mail on RequestAccepted", () => {
     await expect(delivery.deliver(request)).rejects.toBeInstanceOf(ApprovalMailInProgressError);
     expect(delivery.sent).toHaveLength(0);
 
-    delivery.clock.advance(61);
+    delivery.clock.advance(MAILING_LEASE_MS / 1000 + 1);
     await delivery.deliver(request);
 
     expect(delivery.sent.map((email) => email.to)).toEqual(["bob@example.com"]);

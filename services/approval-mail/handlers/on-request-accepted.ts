@@ -10,9 +10,8 @@ import { RequestAccepted } from "../../../events/request-accepted.ts";
 import {
   type ApproverGrant,
   type AskedApproval,
-  PUBLISH_GRACE_SECONDS,
+  publishDueAt,
   type RefusedRequest,
-  secondsAfter,
 } from "../../decision/domain.ts";
 import { hmacKey } from "../../decision/hmac-key.ts";
 import {
@@ -23,9 +22,10 @@ import {
 import { type ApprovalStore, createApprovalStore } from "../../decision/store.ts";
 import { createDecisionToken, type DecisionAction, hashToken } from "../../decision/token.ts";
 import { publisher } from "../../shared/events.ts";
+import { MAILING_LEASE_MS } from "../../shared/leases.ts";
 import { type OutgoingEmail, sendEmail } from "../../shared/mail.ts";
 import { approvalsTableName, config } from "../config.ts";
-import { approvalDeadline, MAIL_CLAIM_SECONDS, NO_APPROVER_REASON, selectApprovers } from "../domain.ts";
+import { approvalDeadline, NO_APPROVER_REASON, selectApprovers } from "../domain.ts";
 import { approvalEmail } from "../email.ts";
 
 /** Another delivery of the same event is sending the mails; this one is retried until it is done. */
@@ -59,9 +59,10 @@ type Tokens = Record<DecisionAction, string>;
  * Redelivery and crashes. The first delivery creates the item (conditional put) holding the hashes of
  * the links it is about to send and a claim on the mailing; each approver's mail is marked sent right
  * after SES accepts it. A later delivery finds the item and sends only what is unmarked, and only
- * when the claim is free: given up by a delivery that failed, or older than MAIL_CLAIM_SECONDS (its
+ * when the claim is free: given up by a delivery that failed, or older than MAILING_LEASE_MS (its
  * process died). Since only hashes are stored, it sends fresh links and adds their hashes; links
- * already sent stay valid. Left open: a crash between SES accepting a mail and the mark sends that
+ * already sent stay valid. (That partial progress and the fresh links are why the mailing keeps its
+own claim on the item instead of `runOnce`, whose effect is one result recorded whole.) Left open: a crash between SES accepting a mail and the mark sends that
  * approver a second mail, and one between publishing ApprovalRequested and its mark publishes it
  * again; both are harmless duplicates. With no approver left, the refusal is stored (so it happens
  * once) and published; if that publish is lost, the sweeper publishes it.
@@ -89,7 +90,7 @@ export const createOnRequestAcceptedHandler = (deps: ApprovalMailDeps) => {
       status: "REFUSED",
       decision: { action: "reject", reason: NO_APPROVER_REASON, decidedAt: now.toISOString() },
       sweepTask: "PUBLISH",
-      sweepAt: secondsAfter(now, PUBLISH_GRACE_SECONDS).toISOString(),
+      sweepAt: publishDueAt(now).toISOString(),
     };
     if (!(await store.createIfAbsent(refusal))) {
       logger.info("Refusal already recorded", { requestId: accepted.requestId });
@@ -143,7 +144,7 @@ export const createOnRequestAcceptedHandler = (deps: ApprovalMailDeps) => {
       requestId,
       claimId,
       claimedAt: now,
-      staleBefore: secondsAfter(now, -MAIL_CLAIM_SECONDS),
+      staleBefore: new Date(now.getTime() - MAILING_LEASE_MS),
       hashes: Object.fromEntries(
         [...replacements].map(([approver, issued]) => [
           approver,

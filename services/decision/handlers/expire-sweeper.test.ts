@@ -1,6 +1,7 @@
 import "../test-environment.ts";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startTestDynamo, type TestDynamo } from "../../../test/support/dynamo.ts";
+import { OUTCOME_PUBLISH_GRACE_MS } from "../../shared/leases.ts";
 import { createOutcomePublisher, type EventPublisher } from "../outcomes.ts";
 import { type ApprovalStore, createApprovalStore } from "../store.ts";
 import { approvalsTable } from "../tables.ts";
@@ -115,7 +116,7 @@ describe("the expiry sweeper", () => {
 
     await sweep();
     const duringGrace = bus.published.length;
-    clock.advance(60);
+    clock.advance(OUTCOME_PUBLISH_GRACE_MS / 1000);
     await sweep();
     await sweep();
 

@@ -5,8 +5,8 @@ import { RawEnvelopeSchema } from "../../../events/envelope.ts";
 import { RequestAccepted } from "../../../events/request-accepted.ts";
 import { RequestInvalid } from "../../../events/request-invalid.ts";
 import { ResourceRequested } from "../../../events/resource-requested.ts";
+import { EFFECT_LEASE_MS } from "../../shared/once.ts";
 import { decide, deriveRequestId, REUSED_ID_MESSAGE, requestIdForEvent } from "../domain.ts";
-import { CLAIM_LEASE_MS } from "../publish-once.ts";
 import { createIntakeStore } from "../store.ts";
 import { validDetail } from "../testing/details.ts";
 import { recordingPublisher, silentLogger, startTestStore, type TestStore } from "../testing/fakes.ts";
@@ -73,7 +73,7 @@ describe("a valid ResourceRequested", () => {
     expect(await testStore.store.getRequest(accepted?.requestId ?? "")).toMatchObject({
       request: accepted?.request,
       acceptedAt: NOW.toISOString(),
-      acceptedEventPublished: true,
+      acceptanceDoneAt: NOW.toISOString(),
     });
     expect(publisher.detailsOf(RequestInvalid)).toEqual([]);
   });
@@ -262,15 +262,20 @@ describe("failures", () => {
   it("takes over once the lease of a publisher that died after claiming is up", async () => {
     const detail = uniqueDetail("dead-claimant");
     const request = identified(detail);
-    await testStore.store.recordAcceptance({ ...request, acceptedAt: NOW.toISOString() });
-    // A publisher that died outright never released its claim:
-    await testStore.store.acceptances.claim({
-      key: request.requestId,
-      token: "dead",
-      now: NOW,
-      leaseMs: CLAIM_LEASE_MS,
+    // A delivery that claimed the publication and died while publishing: it never gives the claim back.
+    let dyingPublishStarted = false;
+    const dying = createResourceRequestedHandler({
+      store: testStore.store,
+      publish: () => {
+        dyingPublishStarted = true;
+        return new Promise(() => {});
+      },
+      now: () => NOW,
+      logger: silentLogger(),
     });
-    const afterTheLease = new Date(NOW.getTime() + CLAIM_LEASE_MS + 1);
+    void dying(envelope(detail));
+    await expect.poll(() => dyingPublishStarted).toBe(true);
+    const afterTheLease = new Date(NOW.getTime() + EFFECT_LEASE_MS + 1);
     const { publisher, handle } = intake(() => afterTheLease);
 
     await handle(envelope(detail));

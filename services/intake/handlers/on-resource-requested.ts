@@ -15,7 +15,6 @@ import {
   rejectionKeyOf,
   reusedIdRejection,
 } from "../domain.ts";
-import { type PublishOutcome, publishOnce } from "../publish-once.ts";
 import { type IntakeStore, intakeStore } from "../store.ts";
 
 export interface ResourceRequestedDeps {
@@ -25,6 +24,10 @@ export interface ResourceRequestedDeps {
   logger: Logger;
 }
 
+export type PublishOutcome = "published" | "already-published";
+
+const outcomeOf = ({ ran }: { ran: boolean }): PublishOutcome => (ran ? "published" : "already-published");
+
 /**
  * Takes a `ResourceRequested` from any source, valid or not, and answers it with exactly one
  * `RequestAccepted` or `RequestInvalid`. Bad input never throws (it would only end in the dead-letter
@@ -33,14 +36,13 @@ export interface ResourceRequestedDeps {
 export const createResourceRequestedHandler =
   ({ store, publish, now, logger }: ResourceRequestedDeps) =>
   async (event: RawEnvelope): Promise<PublishOutcome> => {
-    const refuse = (rejection: Rejection) => {
+    const refuse = async (rejection: Rejection) => {
       logger.info("Refusing ResourceRequested", { requestId: rejection.requestId, errors: rejection.errors });
-      return publishOnce({
-        ledger: store.rejections,
-        key: rejectionKeyOf(rejection, event.detail),
-        publish: () => publish(RequestInvalid, invalidDetail(rejection, event.id, now().toISOString())),
-        now,
-      });
+      return outcomeOf(
+        await store.publishRefusalOnce(rejectionKeyOf(rejection, event.detail), now, () =>
+          publish(RequestInvalid, invalidDetail(rejection, event.id, now().toISOString())),
+        ),
+      );
     };
 
     const decision = decide(event.detail, event.id);
@@ -48,14 +50,13 @@ export const createResourceRequestedHandler =
 
     const stored = await store.recordAcceptance({ ...decision, acceptedAt: now().toISOString() });
     if (stored.kind === "conflict") return refuse(reusedIdRejection(decision));
-    const { acceptedAt, acceptedEventPublished } = stored.record;
-    if (acceptedEventPublished) return "already-published";
-    return publishOnce({
-      ledger: store.acceptances,
-      key: decision.requestId,
-      publish: () => publish(RequestAccepted, acceptedDetail(decision.request, acceptedAt)),
-      now,
-    });
+    const { acceptedAt, acceptanceDoneAt } = stored.record;
+    if (acceptanceDoneAt) return "already-published";
+    return outcomeOf(
+      await store.publishAcceptanceOnce(decision.requestId, now, () =>
+        publish(RequestAccepted, acceptedDetail(decision.request, acceptedAt)),
+      ),
+    );
   };
 
 const logger = new Logger({ serviceName: "intake" });

@@ -1,0 +1,23 @@
+/**
+ * How long a handler may run, and how long the claims it takes on side effects hold.
+ *
+ * A claim whose lease is up is taken over: its holder is taken to have died. A holder still at work
+ * then runs the effect beside its taker, so every lease must stay longer than the Lambda timeout of the
+ * handler holding it, and the CDK derives that timeout from these (infra/aws/constructs/handler-function.ts).
+ * Raise the timeout and the leases follow; never shorten a lease below it.
+ */
+
+/** The longest an event consumer runs before Lambda stops it. */
+export const EVENT_HANDLER_TIMEOUT_MS = 30_000;
+
+/** A `runOnce` claim (intake, ec2-launcher, notifier): one effect, run by one delivery at a time. */
+export const EFFECT_LEASE_MS = 4 * EVENT_HANDLER_TIMEOUT_MS;
+
+/** approval-mail's claim on mailing the approvers of one request. */
+export const MAILING_LEASE_MS = 2 * EVENT_HANDLER_TIMEOUT_MS;
+
+/**
+ * How long a settled approval's outcome event is left to its writer (the decision page, approval-mail
+ * or the sweeper) before the sweeper publishes it instead.
+ */
+export const OUTCOME_PUBLISH_GRACE_MS = 2 * EVENT_HANDLER_TIMEOUT_MS;
