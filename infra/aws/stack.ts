@@ -66,7 +66,7 @@ export class ApprovalsStack extends Stack {
         "Resource approvals: every event of the flow; outside systems publish ResourceRequested here",
     });
     // No pattern: every event on the bus is kept, whoever published it, so any window can be replayed.
-    new CfnArchive(this, "Archive", {
+    const archive = new CfnArchive(this, "Archive", {
       sourceArn: this.bus.eventBusArn,
       description: "Every event of the approvals bus, for replay after a fix",
       retentionDays: ARCHIVE_RETENTION_DAYS,
@@ -171,6 +171,7 @@ export class ApprovalsStack extends Stack {
       value: this.bus.eventBusArn,
       description: "Where other systems publish",
     });
+    new CfnOutput(this, "EventArchiveArn", { value: archive.attrArn, description: "The replay source" });
   }
 
   /** A table as its spec declares it; kept (and protected) when the stack goes, records outlive deployments. */

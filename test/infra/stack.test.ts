@@ -15,7 +15,12 @@ import { API_THROTTLE, ARCHIVE_RETENTION_DAYS } from "../../infra/aws/stack.ts";
 import { wiring } from "../../infra/aws/wiring.ts";
 import { LAUNCH_TAG_KEYS } from "../../services/ec2-launcher/domain.ts";
 import { services } from "../../services/registry.ts";
-import { EFFECT_LEASE_MS } from "../../services/shared/once.ts";
+import {
+  EFFECT_LEASE_MS,
+  EVENT_HANDLER_TIMEOUT_MS,
+  MAILING_LEASE_MS,
+  OUTCOME_PUBLISH_GRACE_MS,
+} from "../../services/shared/leases.ts";
 import type { HandlerRef } from "../../services/subscription.ts";
 import { cdkJsonContext, type SynthesizedStack, synthesize } from "./synth.ts";
 
@@ -216,6 +221,22 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
       }
     });
 
+    it("names each consumer's dead-letter queue and function in the stack outputs, for redrives", () => {
+      const outputValues = Object.values(
+        synth.template.toJSON().Outputs as Record<string, { Value: unknown }>,
+      ).map((output) => JSON.stringify(output.Value));
+      for (const [, rule] of resourcesOfType("AWS::Events::Rule")) {
+        const [target] = rule.Properties.Targets as {
+          Arn: { "Fn::GetAtt": [string] };
+          DeadLetterConfig: { Arn: { "Fn::GetAtt": [string] } };
+        }[];
+        expect(outputValues).toContain(
+          JSON.stringify({ Ref: target?.DeadLetterConfig.Arn["Fn::GetAtt"][0] }),
+        );
+        expect(outputValues).toContain(JSON.stringify({ Ref: target?.Arn["Fn::GetAtt"][0] }));
+      }
+    });
+
     it("has the approvals bus, named by the catalog, with an archive of every event", () => {
       synth.template.hasResourceProperties("AWS::Events::EventBus", { Name: APPROVALS_BUS });
       const [[, archive] = []] = resourcesOfType("AWS::Events::Archive");
@@ -250,7 +271,13 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
       );
     });
 
-    it("runs every function on Node.js 22 on arm64, traced, with explicit memory and a timeout inside its effect lease", () => {
+    it("runs every function on Node.js 22 on arm64, traced, with explicit memory and a timeout shorter than any lease", () => {
+      const httpHandlers = new Set(
+        services.flatMap((service) =>
+          service.httpSurface ? [`${service.name}/${functionIdOf(service.httpSurface.handler)}`] : [],
+        ),
+      );
+      const shortestLeaseMs = Math.min(EFFECT_LEASE_MS, MAILING_LEASE_MS, OUTCOME_PUBLISH_GRACE_MS);
       for (const { functionId, name } of functionsOf()) {
         const properties = resources[functionId]?.Properties ?? {};
         expect(properties, name).toMatchObject({
@@ -261,8 +288,10 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
           Handler: "index.handler",
           LoggingConfig: { LogFormat: "JSON", LogGroup: { Ref: expect.any(String) } },
         });
-        expect([TIMEOUTS.event.toSeconds(), TIMEOUTS.http.toSeconds()]).toContain(properties.Timeout);
-        expect(Number(properties.Timeout) * 1000).toBeLessThan(EFFECT_LEASE_MS);
+        expect(properties.Timeout, name).toBe(
+          httpHandlers.has(name) ? TIMEOUTS.http.toSeconds() : EVENT_HANDLER_TIMEOUT_MS / 1000,
+        );
+        expect(Number(properties.Timeout) * 1000).toBeLessThan(shortestLeaseMs);
         const { LogGroup } = properties.LoggingConfig as { LogGroup: { Ref: string } };
         expect(resources[LogGroup.Ref]?.Properties.RetentionInDays).toBe(LOG_RETENTION);
       }

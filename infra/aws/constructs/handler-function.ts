@@ -6,7 +6,7 @@ import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from "aw
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { EFFECT_LEASE_MS } from "../../../services/shared/once.ts";
+import { EVENT_HANDLER_TIMEOUT_MS } from "../../../services/shared/leases.ts";
 import type { HandlerRef } from "../../../services/subscription.ts";
 import { acknowledge } from "../nag.ts";
 import { REPO_ROOT } from "../paths.ts";
@@ -33,12 +33,12 @@ export const HANDLER_BUNDLING = {
 export type Invocation = "event" | "http";
 
 /**
- * Event consumers claim their side effects for EFFECT_LEASE_MS; a consumer still running when its lease
- * ends would see another delivery take the effect over, so it must be stopped well before.
- * API Gateway gives an integration at most 30 s; pages and the API answer in far less.
+ * Event consumers run no longer than the claims they take on side effects assume (services/shared/
+ * leases.ts derives every lease from EVENT_HANDLER_TIMEOUT_MS). API Gateway gives an integration at
+ * most 30 s; pages and the API answer in far less.
  */
 export const TIMEOUTS: Record<Invocation, Duration> = {
-  event: Duration.millis(EFFECT_LEASE_MS / 4),
+  event: Duration.millis(EVENT_HANDLER_TIMEOUT_MS),
   http: Duration.seconds(10),
 };
 

@@ -1,4 +1,4 @@
-import { Duration, Stack } from "aws-cdk-lib";
+import { CfnOutput, Duration, Stack } from "aws-cdk-lib";
 import { type HttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
@@ -127,6 +127,7 @@ export class Service extends Construct {
   private subscribe(subscription: Subscription): void {
     const deadLetters = this.deadLetterQueueFor(subscription.handler);
     const fn = this.functionFor(subscription.handler, "event", subscription.description, deadLetters);
+    this.outputRedriveTarget(subscription.handler, deadLetters, fn);
     const target = new LambdaFunction(fn.function, { deadLetterQueue: deadLetters, ...TARGET_RETRY });
     const description = subscription.description.slice(0, 512);
     if (subscription.kind === "schedule") {
@@ -147,6 +148,18 @@ export class Service extends Construct {
       eventBus,
       eventPattern: toCdkPattern(subscription.pattern),
       targets: [target],
+    });
+  }
+
+  /** Where an operator finds a consumer's dead letters and the function to hand them back to. */
+  private outputRedriveTarget(handler: HandlerRef, deadLetters: Queue, fn: HandlerFunction): void {
+    const id = `${functionIdOf(handler)}-dead-letters-url`;
+    if (this.node.tryFindChild(id)) return;
+    const name = `${this.props.declaration.name} ${functionIdOf(handler)}`;
+    new CfnOutput(this, id, { value: deadLetters.queueUrl, description: `Dead letters of ${name}` });
+    new CfnOutput(this, `${functionIdOf(handler)}-function-name`, {
+      value: fn.function.functionName,
+      description: `The function of ${name}, to redrive its dead letters to`,
     });
   }
 
