@@ -9,7 +9,7 @@ import type { TableSpec } from "../table-spec.ts";
 
 /**
  * What the services' code needs from AWS that their declarations do not say: which tables (their own and
- * others') they use and how, which deployment settings their config reads, and which other resources
+ * others') they use, which deployment settings their config reads, and which other resources
  * they call. The stack turns each entry into environment variables and `grant*` calls, nothing more.
  */
 
@@ -23,14 +23,6 @@ export type SettingName =
   | "SECURITY_GROUP_IDS"
   | "DEFAULT_SUBNET_ID";
 
-/** No service deletes: `write` is put and update only, so no role can erase a record. */
-export type TableAccess = "read" | "write";
-
-export interface TableGrant {
-  spec: TableSpec;
-  access: TableAccess;
-}
-
 export interface Ec2Grants {
   /** Handlers that launch instances (RunInstances, tagging at launch). */
   launch: readonly HandlerRef[];
@@ -39,7 +31,8 @@ export interface Ec2Grants {
 }
 
 export interface ServiceWiring {
-  tables: readonly TableGrant[];
+  /** Every table the service's functions read and write, its own and others'. */
+  tables: readonly TableSpec[];
   settings: readonly SettingName[];
   publishesEvents: boolean;
   sendsEmail: boolean;
@@ -54,9 +47,6 @@ export class WiringError extends Error {
   override readonly name = "WiringError";
 }
 
-const writes = (specs: readonly TableSpec[]): TableGrant[] =>
-  specs.map((spec) => ({ spec, access: "write" }));
-
 const handlerOf = (subscriptions: readonly Subscription[], name: string): HandlerRef => {
   const subscription = subscriptions.find((candidate) => candidate.name === name);
   if (!subscription) throw new WiringError(`No subscription named ${name}: update infra/aws/wiring.ts`);
@@ -65,7 +55,7 @@ const handlerOf = (subscriptions: readonly Subscription[], name: string): Handle
 
 export const wiring: Record<ServiceName, ServiceWiring> = {
   intake: {
-    tables: writes(intakeTables),
+    tables: intakeTables,
     settings: [],
     publishesEvents: true,
     sendsEmail: false,
@@ -75,14 +65,14 @@ export const wiring: Record<ServiceName, ServiceWiring> = {
   },
   "approval-mail": {
     // approval-mail creates the approval items the decision service later decides on.
-    tables: [{ spec: approvalsTable, access: "write" }],
+    tables: [approvalsTable],
     settings: ["SENDER", "APPROVERS", "APPROVAL_TTL_SECONDS", "PUBLIC_URL"],
     publishesEvents: true,
     sendsEmail: true,
     readsHmacKey: true,
   },
   decision: {
-    tables: writes(decisionTables),
+    tables: decisionTables,
     settings: ["PUBLIC_URL"],
     publishesEvents: true,
     sendsEmail: false,
@@ -91,7 +81,7 @@ export const wiring: Record<ServiceName, ServiceWiring> = {
       "The decision pages are authorized by the link's token: HMAC-signed, single use, bound to one approver and expiring, checked before any read; approvers have no other account",
   },
   "ec2-launcher": {
-    tables: writes(ec2LauncherTables),
+    tables: ec2LauncherTables,
     settings: ["AMI_ID", "SECURITY_GROUP_IDS", "DEFAULT_SUBNET_ID"],
     publishesEvents: true,
     sendsEmail: false,
@@ -102,15 +92,14 @@ export const wiring: Record<ServiceName, ServiceWiring> = {
     },
   },
   notifier: {
-    tables: writes(notifierTables),
+    tables: notifierTables,
     settings: ["SENDER"],
     publishesEvents: true,
     sendsEmail: true,
     readsHmacKey: false,
   },
-  // The audit trail is append-only: put and update, never delete.
   audit: {
-    tables: writes(auditTables),
+    tables: auditTables,
     settings: [],
     publishesEvents: false,
     sendsEmail: false,

@@ -150,7 +150,7 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
         const properties =
           subscription.kind === "event"
             ? {
-                EventPattern: subscription.pattern,
+                EventPattern: Match.exact(subscription.pattern),
                 EventBusName:
                   subscription.eventBusName === APPROVALS_BUS
                     ? { Ref: synth.logicalIdOf(synth.stack.bus) }
@@ -175,7 +175,7 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
         if (subscription.kind !== "event") continue;
         synth.template.hasResourceProperties("AWS::Events::Rule", {
           EventBusName: DEFAULT_BUS,
-          EventPattern: subscription.pattern,
+          EventPattern: Match.exact(subscription.pattern),
         });
       }
     });
@@ -313,7 +313,7 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
         };
         if (serviceWiring.publishesEvents)
           expected.EVENT_BUS_NAME = { Ref: synth.logicalIdOf(synth.stack.bus) };
-        for (const { spec } of serviceWiring.tables) {
+        for (const spec of serviceWiring.tables) {
           const table = synth.stack.tables.get(spec.id);
           expected[spec.tableNameEnv] = { Ref: table && synth.logicalIdOf(table) };
         }
@@ -436,7 +436,7 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
           .filter((statement) => asList(statement.Action).some((action) => action.startsWith("dynamodb:")))
           .flatMap((statement) => asList(statement.Resource))
           .map((resource) => JSON.stringify(resource));
-        const expected = wiring[service].tables.flatMap(({ spec }) => {
+        const expected = wiring[service].tables.flatMap((spec) => {
           const table = synth.stack.tables.get(spec.id);
           const tableArn = { "Fn::GetAtt": [table && synth.logicalIdOf(table), "Arn"] };
           const indexArns = (spec.globalIndexes ?? []).map((index) => ({

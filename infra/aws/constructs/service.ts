@@ -14,7 +14,7 @@ import type { ServiceDeclaration } from "../../../services/registry.ts";
 import type { HandlerRef, HttpRoute, ServiceName, Subscription } from "../../../services/subscription.ts";
 import { ec2DescribeStatements, ec2LaunchStatements, type LaunchSettings } from "../ec2-permissions.ts";
 import { acknowledge, type ExplainedStatement, explainedPolicy } from "../nag.ts";
-import { type ServiceWiring, type SettingName, type TableAccess, WiringError } from "../wiring.ts";
+import { type ServiceWiring, type SettingName, WiringError } from "../wiring.ts";
 import { functionIdOf, HandlerFunction, type Invocation } from "./handler-function.ts";
 
 /** What the stack shares with every service; each service takes only what its wiring names. */
@@ -59,10 +59,11 @@ export const TARGET_RETRY = { maxEventAge: Duration.hours(6), retryAttempts: 24 
 /** Long enough for an operator back from a weekend and a holiday to look at what failed. */
 export const DEAD_LETTER_RETENTION = Duration.days(14);
 
-const TABLE_ACTIONS: Record<TableAccess, string[]> = {
-  read: ["dynamodb:GetItem", "dynamodb:Query"],
-  write: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"],
-};
+/**
+ * What the services do with items: conditional puts and updates, gets and queries. None deletes, so
+ * no role can erase a record (the audit trail stays append-only), and none may Scan.
+ */
+const TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"];
 
 const INDEX_ACTIONS = ["dynamodb:Query"];
 
@@ -220,7 +221,7 @@ export class Service extends Construct {
     const { wiring, shared } = this.props;
     const environment: Record<string, string> = {};
     if (wiring.publishesEvents) environment.EVENT_BUS_NAME = shared.publishBus.eventBusName;
-    for (const { spec } of wiring.tables) environment[spec.tableNameEnv] = this.table(spec.id).tableName;
+    for (const spec of wiring.tables) environment[spec.tableNameEnv] = this.table(spec.id).tableName;
     for (const setting of wiring.settings) {
       const value = shared.settings[setting];
       if (value !== undefined) environment[setting] = value;
@@ -232,9 +233,9 @@ export class Service extends Construct {
   private grant(fn: HandlerFunction, handler: HandlerRef): void {
     const { wiring, shared } = this.props;
     const grantee = fn.function;
-    for (const { spec, access } of wiring.tables) {
+    for (const spec of wiring.tables) {
       const { tableArn } = this.table(spec.id);
-      Grant.addToPrincipal({ grantee, actions: TABLE_ACTIONS[access], resourceArns: [tableArn] });
+      Grant.addToPrincipal({ grantee, actions: TABLE_ACTIONS, resourceArns: [tableArn] });
       // Each index by name rather than `index/*`: a role reaches only the indexes its table declares.
       const indexArns = (spec.globalIndexes ?? []).map((index) => `${tableArn}/index/${index.indexName}`);
       if (indexArns.length > 0)
