@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sampleRequest } from "../decision/test-support.ts";
+import { sampleRequest } from "../../test/support/fixtures.ts";
 import { approvalEmail } from "./email.ts";
 
 const MARKUP_REQUEST = sampleRequest({

@@ -1,20 +1,21 @@
-import "./test-environment.ts";
+import "../../test/support/service-environment.ts";
 import { once } from "node:events";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Logger } from "@aws-lambda-powertools/logger";
 import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestDynamo, type TestDynamo } from "../../test/support/dynamo.ts";
+import { silentLogger } from "../../test/support/fakes.ts";
+import { sampleRequest } from "../../test/support/fixtures.ts";
 import { ApiError, ApiUnreachableError, formatLocalTime, runRequestsCommand, UsageError } from "./cli.ts";
 import type { RequestView } from "./domain.ts";
 import { createAuditApp } from "./http.ts";
 import { createAuditStore } from "./store.ts";
 import { auditRequestsTable, auditTimelineTable, tables } from "./tables.ts";
-import { sampleRequest, secondsAfter } from "./test-fixtures.ts";
+import { secondsAfter } from "./testing/flows.ts";
 
 const START = "2025-06-01T12:00:00Z";
 
@@ -31,7 +32,8 @@ const bulkViews: RequestView[] = Array.from({ length: BULK_COUNT }, (_, index) =
 
 const NASTY_JUSTIFICATION = '=HYPERLINK("http://evil.example","x"), and "quotes"\nsecond line';
 
-const { requester: _requester, ...nastyRequest } = sampleRequest("nasty", {
+const { requester: _requester, ...nastyRequest } = sampleRequest({
+  requestId: "nasty",
   resource: { type: "ec2", instanceType: "t3.micro", os: "ubuntu-24.04", name: "-2+3" },
   justification: NASTY_JUSTIFICATION,
 });
@@ -61,7 +63,7 @@ describe("the requests CLI against the audit API", () => {
     });
     await Promise.all([...bulkViews, nastyView].map((view) => store.saveView(view, 1)));
     server = serve({
-      fetch: createAuditApp(store, new Logger({ logLevel: "SILENT" })).fetch,
+      fetch: createAuditApp(store, silentLogger()).fetch,
       port: 0,
       hostname: "127.0.0.1",
     }) as Server;

@@ -14,6 +14,7 @@ import {
   ResourceProvisioned,
   ResourceRequested,
 } from "../../events/index.ts";
+import { envelopeOf, sampleRequest } from "../../test/support/fixtures.ts";
 import { decide } from "../intake/domain.ts";
 import {
   auditRecordOf,
@@ -27,16 +28,14 @@ import {
 } from "./domain.ts";
 import {
   APPROVER,
-  envelopeOf,
   expiredFlow,
   failedFlow,
   INSTANCE_ID,
   invalidFlow,
   provisionedFlow,
   rejectedFlow,
-  sampleRequest,
   secondsAfter,
-} from "./test-fixtures.ts";
+} from "./testing/flows.ts";
 
 const START = "2025-03-01T09:00:00Z";
 
@@ -103,10 +102,10 @@ describe("statusOf", () => {
 });
 
 const flows: [string, RawEnvelope[], RequestStatus][] = [
-  ["provisioned", provisionedFlow(sampleRequest("req-provisioned"), START), "PROVISIONED"],
-  ["rejected", rejectedFlow(sampleRequest("req-rejected"), START), "REJECTED"],
-  ["expired", expiredFlow(sampleRequest("req-expired"), START), "EXPIRED"],
-  ["failed", failedFlow(sampleRequest("req-failed"), START), "FAILED"],
+  ["provisioned", provisionedFlow(sampleRequest({ requestId: "req-provisioned" }), START), "PROVISIONED"],
+  ["rejected", rejectedFlow(sampleRequest({ requestId: "req-rejected" }), START), "REJECTED"],
+  ["expired", expiredFlow(sampleRequest({ requestId: "req-expired" }), START), "EXPIRED"],
+  ["failed", failedFlow(sampleRequest({ requestId: "req-failed" }), START), "FAILED"],
   ["invalid", invalidFlow("req-invalid", START), "INVALID"],
 ];
 
@@ -150,7 +149,7 @@ describe("projectView over every arrival order", () => {
 
 describe("projectView fields", () => {
   it("shows a provisioned request with its decision, instance and approvers", () => {
-    const request = sampleRequest("req-1");
+    const request = sampleRequest({ requestId: "req-1" });
     const view = projectView("req-1", entriesOf(provisionedFlow(request, START)));
     expect(view).toEqual({
       requestId: "req-1",
@@ -174,14 +173,17 @@ describe("projectView fields", () => {
   });
 
   it("shows a rejection with its reason, and a failed launch with its cause", () => {
-    const rejected = projectView("req-r", entriesOf(rejectedFlow(sampleRequest("req-r"), START)));
+    const rejected = projectView(
+      "req-r",
+      entriesOf(rejectedFlow(sampleRequest({ requestId: "req-r" }), START)),
+    );
     expect(rejected.decision).toEqual({
       outcome: "REJECTED",
       approver: APPROVER,
       reason: "Use the shared runner",
       decidedAt: secondsAfter(START, 3),
     });
-    const failed = projectView("req-f", entriesOf(failedFlow(sampleRequest("req-f"), START)));
+    const failed = projectView("req-f", entriesOf(failedFlow(sampleRequest({ requestId: "req-f" }), START)));
     expect(failed).toMatchObject({
       status: "FAILED",
       instanceId: INSTANCE_ID,
@@ -190,7 +192,7 @@ describe("projectView fields", () => {
   });
 
   it("shows an expired request with the expiry as its decision", () => {
-    const view = projectView("req-e", entriesOf(expiredFlow(sampleRequest("req-e"), START)));
+    const view = projectView("req-e", entriesOf(expiredFlow(sampleRequest({ requestId: "req-e" }), START)));
     expect(view.decision).toEqual({ outcome: "EXPIRED", decidedAt: secondsAfter(START, 3601) });
   });
 
@@ -210,7 +212,7 @@ describe("projectView fields", () => {
   });
 
   it("keeps the request intake accepted over a later copy of the id with other content", () => {
-    const request = sampleRequest("req-2");
+    const request = sampleRequest({ requestId: "req-2" });
     const flow = provisionedFlow(request, START).slice(0, 3);
     const impostor = envelopeOf(
       ResourceRequested,
@@ -223,7 +225,7 @@ describe("projectView fields", () => {
   });
 
   it("keeps an accepted request's status when another submission reusing its id is refused", () => {
-    const request = sampleRequest("req-reused");
+    const request = sampleRequest({ requestId: "req-reused" });
     const refusal = envelopeOf(
       RequestInvalid,
       {
@@ -243,7 +245,7 @@ describe("projectView fields", () => {
   });
 
   it("shows the request as submitted while only its ResourceRequested has arrived", () => {
-    const request = sampleRequest("req-3");
+    const request = sampleRequest({ requestId: "req-3" });
     const view = projectView("req-3", entriesOf(provisionedFlow(request, START).slice(0, 1)));
     expect(view).toMatchObject({
       status: "SUBMITTED",
@@ -253,7 +255,7 @@ describe("projectView fields", () => {
   });
 
   it("shows the approval, not the expiry that lost the race, as the decision", () => {
-    const request = sampleRequest("req-4");
+    const request = sampleRequest({ requestId: "req-4" });
     const approvedAndExpired = [
       ...provisionedFlow(request, START).slice(0, 4),
       ...expiredFlow(request, START)
@@ -272,7 +274,7 @@ describe("projectView fields", () => {
 
 describe("auditRecordOf", () => {
   it("records an event under its requestId with its envelope's id, type, source and time", () => {
-    const [accepted] = provisionedFlow(sampleRequest("req-6"), START).slice(1);
+    const [accepted] = provisionedFlow(sampleRequest({ requestId: "req-6" }), START).slice(1);
     expect(auditRecordOf(accepted as RawEnvelope)).toEqual({
       requestId: "req-6",
       entry: {
@@ -286,7 +288,7 @@ describe("auditRecordOf", () => {
   });
 
   it("places a ResourceRequested without requestId under the id intake derives for it", () => {
-    const { requestId: _given, ...content } = sampleRequest("unused");
+    const { requestId: _given, ...content } = sampleRequest({ requestId: "unused" });
     const copies = ["event-a", "event-b"].map((id) =>
       envelopeOf(ResourceRequested, content, { id, time: START }),
     );

@@ -1,14 +1,15 @@
-import "./test-environment.ts";
-import { Logger } from "@aws-lambda-powertools/logger";
+import "../../test/support/service-environment.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RawEnvelope } from "../../events/index.ts";
 import { startTestDynamo, type TestDynamo } from "../../test/support/dynamo.ts";
+import { silentLogger } from "../../test/support/fakes.ts";
+import { sampleRequest } from "../../test/support/fixtures.ts";
 import type { RequestView } from "./domain.ts";
 import { createFlowEventHandler } from "./handlers/on-flow-event.ts";
 import { createAuditApp } from "./http.ts";
 import { createAuditStore } from "./store.ts";
 import { auditRequestsTable, auditTimelineTable, tables } from "./tables.ts";
-import { invalidFlow, provisionedFlow, rejectedFlow, sampleRequest, secondsAfter } from "./test-fixtures.ts";
+import { invalidFlow, provisionedFlow, rejectedFlow, secondsAfter } from "./testing/flows.ts";
 
 const START = "2025-05-01T10:00:00Z";
 const ANA = { email: "ana@example.com", name: "Ana" };
@@ -16,12 +17,15 @@ const BOB = { email: "Bob@Example.com", name: "Bob" };
 
 /** Seven requests a minute apart (r1 oldest), from two requesters, in several statuses. */
 const seededFlows: Record<string, RawEnvelope[]> = {
-  r1: provisionedFlow(sampleRequest("r1", { requester: ANA }), secondsAfter(START, 0)),
-  r2: rejectedFlow(sampleRequest("r2", { requester: BOB }), secondsAfter(START, 60)),
-  r3: rejectedFlow(sampleRequest("r3", { requester: ANA }), secondsAfter(START, 120)),
-  r4: provisionedFlow(sampleRequest("r4", { requester: ANA }), secondsAfter(START, 180)).slice(0, 3),
-  r5: provisionedFlow(sampleRequest("r5", { requester: BOB }), secondsAfter(START, 240)),
-  r6: rejectedFlow(sampleRequest("r6", { requester: ANA }), secondsAfter(START, 300)),
+  r1: provisionedFlow(sampleRequest({ requestId: "r1", requester: ANA }), secondsAfter(START, 0)),
+  r2: rejectedFlow(sampleRequest({ requestId: "r2", requester: BOB }), secondsAfter(START, 60)),
+  r3: rejectedFlow(sampleRequest({ requestId: "r3", requester: ANA }), secondsAfter(START, 120)),
+  r4: provisionedFlow(sampleRequest({ requestId: "r4", requester: ANA }), secondsAfter(START, 180)).slice(
+    0,
+    3,
+  ),
+  r5: provisionedFlow(sampleRequest({ requestId: "r5", requester: BOB }), secondsAfter(START, 240)),
+  r6: rejectedFlow(sampleRequest({ requestId: "r6", requester: ANA }), secondsAfter(START, 300)),
   r7: invalidFlow("r7", secondsAfter(START, 360)),
 };
 
@@ -62,7 +66,7 @@ describe("the audit HTTP API", () => {
       requests: auditRequestsTable.id,
       timeline: auditTimelineTable.id,
     });
-    const logger = new Logger({ logLevel: "SILENT" });
+    const logger = silentLogger();
     const handle = createFlowEventHandler({ store, logger });
     for (const envelope of Object.values(seededFlows).flat()) await handle(envelope);
     app = createAuditApp(store, logger);

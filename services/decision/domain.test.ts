@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { sampleRequest } from "../../test/support/fixtures.ts";
 import { type AskedApproval, checkReason, judgeDecision, outcomeOf } from "./domain.ts";
-import { sampleRequest } from "./test-support.ts";
 import type { TokenClaims } from "./token.ts";
 
 const NOW = new Date("2026-03-01T10:00:00.000Z");

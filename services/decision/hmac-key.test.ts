@@ -1,4 +1,4 @@
-import "./test-environment.ts";
+import "../../test/support/service-environment.ts";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../shared/config.ts";
 import { createHmacKeyProvider, HmacKeyUnavailableError } from "./hmac-key.ts";

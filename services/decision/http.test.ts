@@ -1,19 +1,15 @@
-import "./test-environment.ts";
+import "../../test/support/service-environment.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AcceptedRequest } from "../../events/request.ts";
 import { startTestDynamo, type TestDynamo } from "../../test/support/dynamo.ts";
+import { manualClock, silentLogger } from "../../test/support/fakes.ts";
+import { sampleRequest } from "../../test/support/fixtures.ts";
+import { recordingPublisher } from "../../test/support/recording-publisher.ts";
 import { createDecisionApp } from "./http.ts";
 import { createOutcomePublisher, type EventPublisher } from "./outcomes.ts";
 import { type ApprovalStore, createApprovalStore } from "./store.ts";
 import { approvalsTable } from "./tables.ts";
-import {
-  manualClock,
-  recordingPublisher,
-  sampleRequest,
-  seedPendingApproval,
-  silentLogger,
-  TEST_KEY,
-} from "./test-support.ts";
+import { seedPendingApproval, TEST_KEY } from "./testing/approvals.ts";
 import { createDecisionToken, type DecisionAction } from "./token.ts";
 
 const PUBLIC_URL = "http://localhost:3000";
@@ -44,7 +40,7 @@ const setUp = async ({
   const bus = recordingPublisher();
   const app = createDecisionApp({
     store,
-    publishOutcome: createOutcomePublisher({ publisher: publisher ?? bus.publisher, store, now: clock.now }),
+    publishOutcome: createOutcomePublisher({ publisher: publisher ?? bus, store, now: clock.now }),
     hmacKey: async () => TEST_KEY,
     now: clock.now,
     publicUrl: PUBLIC_URL,

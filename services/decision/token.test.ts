@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TEST_KEY } from "./test-support.ts";
+import { TEST_KEY } from "./testing/approvals.ts";
 import {
   createDecisionToken,
   hashToken,

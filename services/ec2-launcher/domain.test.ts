@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { AcceptedRequest } from "../../events/request.ts";
+import { sampleRequest } from "../../test/support/fixtures.ts";
 import {
   buildRunInstancesInput,
   classifyLaunchError,
@@ -9,20 +9,7 @@ import {
   outcomeOfState,
 } from "./domain.ts";
 
-const request: AcceptedRequest = {
-  requestId: "req-1",
-  requester: { email: "ana@example.com", name: "Ana" },
-  resource: {
-    type: "ec2",
-    instanceType: "t3.micro",
-    os: "amazon-linux-2023",
-    name: "build-box",
-    volume: { sizeGiB: 20, type: "gp3" },
-    privateIp: "10.0.1.25",
-    subnetId: "subnet-0abc1234",
-  },
-  justification: "CI runners",
-};
+const request = sampleRequest();
 
 const settings: LaunchSettings = {
   imageId: "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
@@ -69,10 +56,9 @@ describe("buildRunInstancesInput", () => {
   });
 
   it("leaves out what neither the request nor the configuration sets", () => {
-    const minimal: AcceptedRequest = {
-      ...request,
+    const minimal = sampleRequest({
       resource: { type: "ec2", instanceType: "t3.nano", os: "amazon-linux-2023" },
-    };
+    });
 
     const input = buildRunInstancesInput(minimal, "bob@example.com", {
       imageId: "ami-12345678",

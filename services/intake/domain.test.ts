@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RequestAccepted } from "../../events/request-accepted.ts";
 import { RequestInvalid } from "../../events/request-invalid.ts";
+import { sampleRequestContent } from "../../test/support/fixtures.ts";
 import {
   acceptedDetail,
   canonicalJson,
@@ -14,13 +15,12 @@ import {
   requestIdForEvent,
   reusedIdRejection,
 } from "./domain.ts";
-import { validDetail } from "./testing/details.ts";
 
 const EVENT_ID = "0d7c1a9e-5b7a-4c1e-9f57-2f1f3c1f0a11";
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 const withResource = (resource: Record<string, unknown>) => {
-  const detail = validDetail();
+  const detail = sampleRequestContent();
   return { ...detail, resource: { ...detail.resource, ...resource } };
 };
 
@@ -108,7 +108,7 @@ describe("decide: each field rule of ResourceRequested names its field and why",
       "is not a recognised field",
     ],
   ])("%s", (_case, change, field, message) => {
-    const decision = rejected(decide({ ...validDetail(), ...change }, EVENT_ID));
+    const decision = rejected(decide({ ...sampleRequestContent(), ...change }, EVENT_ID));
 
     expect(decision.errors).toContainEqual({ field, message: expect.stringContaining(message) });
     expect(decision.errors.every((error) => error.field === field)).toBe(true);
@@ -118,8 +118,8 @@ describe("decide: each field rule of ResourceRequested names its field and why",
     for (const sizeGiB of [8, 16384]) {
       accepted(decide(withResource({ volume: { sizeGiB, type: "gp3" } }), EVENT_ID));
     }
-    accepted(decide({ ...validDetail(), justification: "x".repeat(2000) }, EVENT_ID));
-    accepted(decide({ ...validDetail(), requestId: "A".repeat(64) }, EVENT_ID));
+    accepted(decide({ ...sampleRequestContent(), justification: "x".repeat(2000) }, EVENT_ID));
+    accepted(decide({ ...sampleRequestContent(), requestId: "A".repeat(64) }, EVENT_ID));
   });
 
   it("names every missing field of an empty object", () => {
@@ -136,7 +136,7 @@ describe("decide: each field rule of ResourceRequested names its field and why",
 describe("decide: what a refusal carries", () => {
   it("keeps the given requestId and the requester email when they are valid", () => {
     const decision = rejected(
-      decide({ ...validDetail(), requestId: "ticket-42", justification: "" }, EVENT_ID),
+      decide({ ...sampleRequestContent(), requestId: "ticket-42", justification: "" }, EVENT_ID),
     );
 
     expect(decision.requestId).toBe("ticket-42");
@@ -144,7 +144,7 @@ describe("decide: what a refusal carries", () => {
   });
 
   it("derives the requestId from the event id when the given one is unusable, the same on every delivery", () => {
-    const decision = rejected(decide({ ...validDetail(), requestId: "no spaces please" }, EVENT_ID));
+    const decision = rejected(decide({ ...sampleRequestContent(), requestId: "no spaces please" }, EVENT_ID));
 
     expect(decision.requestId).toBe(requestIdForEvent(EVENT_ID));
     expect(decision.requestId).toMatch(REQUEST_ID_PATTERN);
@@ -153,7 +153,10 @@ describe("decide: what a refusal carries", () => {
 
   it("leaves out a requester email that is itself invalid, so nobody is mailed at a forged address", () => {
     const decision = rejected(
-      decide({ ...validDetail(), requester: { email: "ana@example.com\nBcc: eve@example.com" } }, EVENT_ID),
+      decide(
+        { ...sampleRequestContent(), requester: { email: "ana@example.com\nBcc: eve@example.com" } },
+        EVENT_ID,
+      ),
     );
 
     expect(decision.requesterEmail).toBeUndefined();
@@ -184,7 +187,7 @@ describe("decide: what a refusal carries", () => {
       Array.from({ length: 500 }, (_, index) => [`${"k".repeat(5000)}${index}`, 1]),
     );
 
-    const decision = rejected(decide({ ...validDetail(), ...flood }, EVENT_ID));
+    const decision = rejected(decide({ ...sampleRequestContent(), ...flood }, EVENT_ID));
 
     expect(decision.errors).toHaveLength(MAX_REPORTED_ERRORS + 1);
     expect(decision.errors.at(-1)).toEqual({
@@ -198,7 +201,7 @@ describe("decide: what a refusal carries", () => {
   });
 
   it("refuses a valid request whose id names other content with an error on requestId", () => {
-    const request = accepted(decide({ ...validDetail(), requestId: "ticket-42" }, EVENT_ID));
+    const request = accepted(decide({ ...sampleRequestContent(), requestId: "ticket-42" }, EVENT_ID));
 
     expect(reusedIdRejection(request)).toEqual({
       requestId: "ticket-42",
@@ -210,7 +213,7 @@ describe("decide: what a refusal carries", () => {
 
 describe("request ids and content hashes", () => {
   it("derives the same id for identical copies, whatever their key order", () => {
-    const detail = validDetail();
+    const detail = sampleRequestContent();
     const reordered = {
       justification: detail.justification,
       resource: Object.fromEntries(Object.entries(detail.resource).reverse()),
@@ -226,16 +229,16 @@ describe("request ids and content hashes", () => {
   });
 
   it("derives different ids for different content", () => {
-    const first = accepted(decide(validDetail(), EVENT_ID));
-    const other = accepted(decide({ ...validDetail(), justification: "Another reason" }, EVENT_ID));
+    const first = accepted(decide(sampleRequestContent(), EVENT_ID));
+    const other = accepted(decide({ ...sampleRequestContent(), justification: "Another reason" }, EVENT_ID));
 
     expect(other.requestId).not.toBe(first.requestId);
     expect(other.contentHash).not.toBe(first.contentHash);
   });
 
   it("keeps a given requestId, and hashes the content without it", () => {
-    const withId = accepted(decide({ ...validDetail(), requestId: "ticket-42" }, EVENT_ID));
-    const withoutId = accepted(decide(validDetail(), EVENT_ID));
+    const withId = accepted(decide({ ...sampleRequestContent(), requestId: "ticket-42" }, EVENT_ID));
+    const withoutId = accepted(decide(sampleRequestContent(), EVENT_ID));
 
     expect(withId.requestId).toBe("ticket-42");
     expect(withId.contentHash).toBe(withoutId.contentHash);
@@ -243,10 +246,13 @@ describe("request ids and content hashes", () => {
 
   it("hashes the content as the schema reads it (surrounding spaces trimmed)", () => {
     const padded = accepted(
-      decide({ ...validDetail(), justification: "  Build agent for the release pipeline " }, EVENT_ID),
+      decide(
+        { ...sampleRequestContent(), justification: `  ${sampleRequestContent().justification} ` },
+        EVENT_ID,
+      ),
     );
 
-    expect(padded.contentHash).toBe(accepted(decide(validDetail(), EVENT_ID)).contentHash);
+    expect(padded.contentHash).toBe(accepted(decide(sampleRequestContent(), EVENT_ID)).contentHash);
   });
 
   it("writes canonical JSON with sorted keys at every depth and arrays in order", () => {
@@ -257,13 +263,13 @@ describe("request ids and content hashes", () => {
   });
 
   it("hashes equal content equally", () => {
-    const { requestId: _id, ...content } = accepted(decide(validDetail(), EVENT_ID)).request;
+    const { requestId: _id, ...content } = accepted(decide(sampleRequestContent(), EVENT_ID)).request;
 
     expect(contentHashOf(content)).toBe(contentHashOf(structuredClone(content)));
   });
 
   it("gives copies of one refused detail one rejection key, and different details different keys", () => {
-    const detail = { ...validDetail(), justification: "" };
+    const detail = { ...sampleRequestContent(), justification: "" };
     const first = rejected(decide(detail, "event-1"));
     const copy = rejected(decide(structuredClone(detail), "event-1"));
     const other = rejected(decide({ ...detail, extra: true }, "event-1"));
@@ -275,7 +281,7 @@ describe("request ids and content hashes", () => {
 
 describe("outgoing details satisfy the catalog", () => {
   it("builds a RequestAccepted detail", () => {
-    const { request } = accepted(decide(validDetail(), EVENT_ID));
+    const { request } = accepted(decide(sampleRequestContent(), EVENT_ID));
 
     const detail = RequestAccepted.schema.parse(acceptedDetail(request, "2025-01-01T00:00:00.000Z"));
 
@@ -283,7 +289,7 @@ describe("outgoing details satisfy the catalog", () => {
   });
 
   it("builds a RequestInvalid detail naming the source event", () => {
-    const decision = rejected(decide({ ...validDetail(), justification: "" }, EVENT_ID));
+    const decision = rejected(decide({ ...sampleRequestContent(), justification: "" }, EVENT_ID));
 
     const detail = RequestInvalid.schema.parse(invalidDetail(decision, EVENT_ID, "2025-01-01T00:00:00.000Z"));
 

@@ -1,10 +1,12 @@
-import "./testing/environment.ts";
+import "../../test/support/service-environment.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ResourceRequested } from "../../events/resource-requested.ts";
+import { silentLogger } from "../../test/support/fakes.ts";
+import { sampleRequestContent } from "../../test/support/fixtures.ts";
+import { recordingPublisher } from "../../test/support/recording-publisher.ts";
 import { MAX_JSON_BODY_BYTES } from "../shared/http.ts";
 import { createIntakeApp, randomRequestId } from "./http.ts";
-import { validDetail } from "./testing/details.ts";
-import { recordingPublisher, silentLogger, startTestStore, type TestStore } from "./testing/fakes.ts";
+import { startTestStore, type TestStore } from "./testing/store.ts";
 
 const NOW = new Date("2025-03-01T12:00:00.000Z");
 const JSON_HEADERS = { "content-type": "application/json" };
@@ -41,15 +43,17 @@ describe("POST /api/requests", () => {
   it("answers 202 with a generated id, stores the submission and publishes ResourceRequested with that id", async () => {
     const { publisher, post } = intake();
 
-    const response = await post(validDetail());
+    const response = await post(sampleRequestContent());
 
     expect(response.status).toBe(202);
     const body = await response.json();
     expect(body).toEqual({ requestId: expect.stringMatching(/^req_[0-9a-f]{20}$/), status: "SUBMITTED" });
-    expect(publisher.detailsOf(ResourceRequested)).toEqual([{ ...validDetail(), requestId: body.requestId }]);
+    expect(publisher.detailsOf(ResourceRequested)).toEqual([
+      { ...sampleRequestContent(), requestId: body.requestId },
+    ]);
     const stored = await testStore.store.getRequest(body.requestId);
     expect(stored).toMatchObject({
-      request: { ...validDetail(), requestId: body.requestId },
+      request: { ...sampleRequestContent(), requestId: body.requestId },
       submittedAt: NOW.toISOString(),
       submissionPublished: true,
     });
@@ -58,8 +62,8 @@ describe("POST /api/requests", () => {
   it("generates a different id for each submission without one", async () => {
     const { post } = intake();
 
-    const first = await (await post(validDetail())).json();
-    const second = await (await post(validDetail())).json();
+    const first = await (await post(sampleRequestContent())).json();
+    const second = await (await post(sampleRequestContent())).json();
 
     expect(second.requestId).not.toBe(first.requestId);
   });
@@ -68,7 +72,7 @@ describe("POST /api/requests", () => {
     const { publisher, post } = intake();
     const requestId = freshId("chosen");
 
-    const response = await post({ ...validDetail(), requestId });
+    const response = await post({ ...sampleRequestContent(), requestId });
 
     expect(await response.json()).toEqual({ requestId, status: "SUBMITTED" });
     expect(publisher.detailsOf(ResourceRequested)[0]?.requestId).toBe(requestId);
@@ -77,7 +81,7 @@ describe("POST /api/requests", () => {
   it("answers 400 naming every bad field, and stores and publishes nothing", async () => {
     const { publisher, post } = intake();
     const requestId = freshId("invalid");
-    const detail = validDetail();
+    const detail = sampleRequestContent();
 
     const response = await post({
       ...detail,
@@ -105,8 +109,8 @@ describe("POST /api/requests", () => {
     const { publisher, post } = intake();
     const requestId = freshId("repeat");
 
-    const first = await post({ ...validDetail(), requestId });
-    const repeat = await post({ ...validDetail(), requestId });
+    const first = await post({ ...sampleRequestContent(), requestId });
+    const repeat = await post({ ...sampleRequestContent(), requestId });
 
     expect(repeat.status).toBe(first.status);
     expect(await repeat.json()).toEqual(await first.json());
@@ -116,9 +120,13 @@ describe("POST /api/requests", () => {
   it("answers 409 naming requestId when the id is reused with a different body", async () => {
     const { publisher, post } = intake();
     const requestId = freshId("reused");
-    await post({ ...validDetail(), requestId });
+    await post({ ...sampleRequestContent(), requestId });
 
-    const response = await post({ ...validDetail(), requestId, justification: "Something else entirely" });
+    const response = await post({
+      ...sampleRequestContent(),
+      requestId,
+      justification: "Something else entirely",
+    });
 
     expect(response.status).toBe(409);
     const body = await response.json();
@@ -128,7 +136,7 @@ describe("POST /api/requests", () => {
     ]);
     expect(publisher.published).toHaveLength(1);
     expect((await testStore.store.getRequest(requestId))?.request.justification).toBe(
-      validDetail().justification,
+      sampleRequestContent().justification,
     );
   });
 
@@ -136,18 +144,18 @@ describe("POST /api/requests", () => {
     const { publisher, post } = intake();
     publisher.failNext();
 
-    const failed = await post(validDetail());
+    const failed = await post(sampleRequestContent());
 
     expect(failed.status).toBe(503);
     const { requestId, error } = await failed.json();
     expect(error).toContain("same requestId");
     expect(publisher.published).toEqual([]);
 
-    const repeat = await post({ ...validDetail(), requestId });
+    const repeat = await post({ ...sampleRequestContent(), requestId });
 
     expect(repeat.status).toBe(202);
     expect(await repeat.json()).toEqual({ requestId, status: "SUBMITTED" });
-    expect(publisher.detailsOf(ResourceRequested)).toEqual([{ ...validDetail(), requestId }]);
+    expect(publisher.detailsOf(ResourceRequested)).toEqual([{ ...sampleRequestContent(), requestId }]);
   });
 
   it("answers 400 for a body that is not JSON", async () => {
@@ -172,7 +180,7 @@ describe("POST /api/requests", () => {
   it("answers 415 for a body that is not declared as JSON", async () => {
     const { publisher, post } = intake();
 
-    const response = await post(JSON.stringify(validDetail()), { "content-type": "text/plain" });
+    const response = await post(JSON.stringify(sampleRequestContent()), { "content-type": "text/plain" });
 
     expect(response.status).toBe(415);
     expect(await response.json()).toEqual({ error: "Content-Type must be application/json" });
@@ -182,7 +190,10 @@ describe("POST /api/requests", () => {
   it("answers 413 for a body above the limit", async () => {
     const { publisher, post } = intake();
 
-    const response = await post({ ...validDetail(), justification: "x".repeat(MAX_JSON_BODY_BYTES) });
+    const response = await post({
+      ...sampleRequestContent(),
+      justification: "x".repeat(MAX_JSON_BODY_BYTES),
+    });
 
     expect(response.status).toBe(413);
     expect((await response.json()).error).toContain(String(MAX_JSON_BODY_BYTES));
@@ -193,7 +204,7 @@ describe("POST /api/requests", () => {
     const { publisher, post } = intake();
     const markup = `<script>alert("x")</script><img src=x onerror=alert(1)> & "quotes"`;
 
-    const response = await post({ ...validDetail(), justification: markup });
+    const response = await post({ ...sampleRequestContent(), justification: markup });
 
     expect(response.status).toBe(202);
     expect(response.headers.get("content-type")).toMatch(/^application\/json/);
@@ -206,8 +217,8 @@ describe("POST /api/requests", () => {
     const { post } = intake();
 
     const response = await post({
-      ...validDetail(),
-      resource: { ...validDetail().resource, instanceType: "<script>alert(1)</script>" },
+      ...sampleRequestContent(),
+      resource: { ...sampleRequestContent().resource, instanceType: "<script>alert(1)</script>" },
     });
 
     expect(response.status).toBe(400);

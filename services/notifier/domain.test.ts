@@ -2,15 +2,19 @@ import { describe, expect, it } from "vitest";
 import { RequestExpired, RequestRejected } from "../../events/decisions.ts";
 import { ProvisioningFailed, ResourceProvisioned } from "../../events/provisioning.ts";
 import { RequestInvalid } from "../../events/request-invalid.ts";
+import { sampleRequest } from "../../test/support/fixtures.ts";
 import { noticeOf, readableTime } from "./domain.ts";
-import { delivered, MARKUP, requestOf } from "./testing/fixtures.ts";
+import { delivered } from "./testing/delivered.ts";
+
+/** Markup an attacker might put in any free-text field; emails must show it as text. */
+const MARKUP = `<script>alert("x")</script><img src=x onerror=alert(1)>`;
 
 const ESCAPED_MARKUP = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;";
 
 const rejected = (requestId: string, fields: { approver?: string; reason: string }) =>
   delivered(RequestRejected, {
     requestId,
-    request: requestOf(requestId),
+    request: sampleRequest({ requestId: requestId }),
     ...fields,
     decidedAt: "2030-01-01T10:00:00.000Z",
   });
@@ -74,7 +78,7 @@ describe("noticeOf", () => {
     const notice = noticeOf(
       delivered(RequestExpired, {
         requestId: "exp-1",
-        request: requestOf("exp-1"),
+        request: sampleRequest({ requestId: "exp-1" }),
         expiresAt: "2030-01-04T10:00:00.000Z",
         expiredAt: "2030-01-04T10:00:30.000Z",
       }),
@@ -88,7 +92,7 @@ describe("noticeOf", () => {
     const notice = noticeOf(
       delivered(ResourceProvisioned, {
         requestId: "ok-1",
-        request: requestOf("ok-1"),
+        request: sampleRequest({ requestId: "ok-1" }),
         instanceId: "i-0123456789abcdef0",
         privateIp: "10.0.1.25",
         provisionedAt: "2030-01-01T10:05:00.000Z",
@@ -106,7 +110,7 @@ describe("noticeOf", () => {
     const notice = noticeOf(
       delivered(ProvisioningFailed, {
         requestId: "fail-1",
-        request: requestOf("fail-1"),
+        request: sampleRequest({ requestId: "fail-1" }),
         errorCode: "InvalidSubnetID.NotFound",
         reason: "EC2 refused to launch the instance (InvalidSubnetID.NotFound): no such subnet",
         failedAt: "2030-01-01T10:05:00.000Z",
@@ -126,7 +130,7 @@ describe("noticeOf", () => {
       noticeOf(
         delivered(ResourceProvisioned, {
           requestId: "named-2",
-          request: requestOf("named-2"),
+          request: sampleRequest({ requestId: "named-2" }),
           instanceId: "i-0123456789abcdef0",
           provisionedAt: "2030-01-01T10:05:00.000Z",
         }),
@@ -143,9 +147,10 @@ describe("noticeOf", () => {
   });
 
   it("shows markup in the request's text, the reason and the field errors as text, never as markup", () => {
-    const request = requestOf("xss-1", {
+    const request = sampleRequest({
+      requestId: "xss-1",
       justification: MARKUP,
-      resource: { ...requestOf("xss-1").resource, name: MARKUP },
+      resource: { ...sampleRequest({ requestId: "xss-1" }).resource, name: MARKUP },
     });
     const notices = [
       noticeOf(

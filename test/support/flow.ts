@@ -1,17 +1,9 @@
+import { sampleRequestContent } from "./fixtures.ts";
 import type { MailboxEmail, StackUnderTest } from "./stack.ts";
 
+/** A request body as the portal posts it; `overrides` replaces whole fields, valid or not. */
 export const validRequest = (overrides: Record<string, unknown> = {}) => ({
-  requester: { email: "ana@example.com", name: "Ana" },
-  resource: {
-    type: "ec2",
-    instanceType: "t3.micro",
-    os: "amazon-linux-2023",
-    name: "build-box",
-    volume: { sizeGiB: 20, type: "gp3" },
-    privateIp: "10.0.1.25",
-    subnetId: "subnet-0abc1234",
-  },
-  justification: "Nightly build agent",
+  ...sampleRequestContent(),
   ...overrides,
 });
 

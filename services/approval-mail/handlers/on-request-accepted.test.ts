@@ -1,23 +1,21 @@
-import "../../decision/test-environment.ts";
+import "../../../test/support/service-environment.ts";
 import { randomBytes } from "node:crypto";
 import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ApprovalRequested } from "../../../events/approval-requested.ts";
+import { RequestRejected } from "../../../events/decisions.ts";
 import type { AcceptedRequest } from "../../../events/request.ts";
 import { RequestAccepted } from "../../../events/request-accepted.ts";
+import { localLambdaContext } from "../../../infra/local/lambda-context.ts";
 import { startTestDynamo, type TestDynamo } from "../../../test/support/dynamo.ts";
+import { manualClock, silentLogger } from "../../../test/support/fakes.ts";
+import { envelopeOf, sampleRequest } from "../../../test/support/fixtures.ts";
+import { recordingPublisher } from "../../../test/support/recording-publisher.ts";
 import type { AskedApproval } from "../../decision/domain.ts";
 import { createOutcomePublisher } from "../../decision/outcomes.ts";
 import { type ApprovalStore, createApprovalStore } from "../../decision/store.ts";
 import { approvalsTable } from "../../decision/tables.ts";
-import {
-  busEnvelope,
-  lambdaContext,
-  manualClock,
-  recordingPublisher,
-  sampleRequest,
-  silentLogger,
-  TEST_KEY,
-} from "../../decision/test-support.ts";
+import { TEST_KEY } from "../../decision/testing/approvals.ts";
 import { hashToken, verifyDecisionToken } from "../../decision/token.ts";
 import { MAILING_LEASE_MS } from "../../shared/leases.ts";
 import type { OutgoingEmail } from "../../shared/mail.ts";
@@ -42,8 +40,8 @@ const setUp = (approvers = ["bob@example.com", "cy@example.com"]) => {
   const mailbox = { failSendTo: undefined as string | undefined };
   const handler = createOnRequestAcceptedHandler({
     store,
-    publisher: bus.publisher,
-    publishOutcome: createOutcomePublisher({ publisher: bus.publisher, store, now: clock.now }),
+    publisher: bus,
+    publishOutcome: createOutcomePublisher({ publisher: bus, store, now: clock.now }),
     sendEmail: async (email) => {
       if (email.to === mailbox.failSendTo) throw new Error("SES is unavailable");
       sent.push(email);
@@ -59,12 +57,12 @@ const setUp = (approvers = ["bob@example.com", "cy@example.com"]) => {
   const invoke = handler as unknown as (event: unknown, context: Context) => Promise<void>;
   const deliver = (request: AcceptedRequest) =>
     invoke(
-      busEnvelope(RequestAccepted, {
-        requestId: request.requestId,
-        request,
-        acceptedAt: clock.now().toISOString(),
-      }),
-      lambdaContext(),
+      envelopeOf(
+        RequestAccepted,
+        { requestId: request.requestId, request, acceptedAt: clock.now().toISOString() },
+        { id: `accepted-${request.requestId}` },
+      ),
+      localLambdaContext("approval-mail-on-request-accepted", "us-east-1", "000000000000"),
     );
   return { clock, bus, sent, mailbox, deliver };
 };
@@ -84,7 +82,7 @@ describe("approval-mail on RequestAccepted", () => {
     await deliver(request);
 
     expect(sent.map((email) => email.to).sort()).toEqual(["bob@example.com", "cy@example.com"]);
-    const announced = bus.ofType("ApprovalRequested");
+    const announced = bus.eventsOf(ApprovalRequested);
     expect(announced).toHaveLength(1);
     expect(announced[0]?.detail).toEqual({
       requestId: "mail-each",
@@ -127,7 +125,7 @@ describe("approval-mail on RequestAccepted", () => {
     await deliver(request);
 
     expect(sent).toHaveLength(2);
-    expect(bus.ofType("ApprovalRequested")).toHaveLength(1);
+    expect(bus.eventsOf(ApprovalRequested)).toHaveLength(1);
   });
 
   it("never asks the requester, even when listed as an approver in another case", async () => {
@@ -146,7 +144,7 @@ describe("approval-mail on RequestAccepted", () => {
     await deliver(request);
 
     expect(sent).toHaveLength(0);
-    const rejected = bus.ofType("RequestRejected");
+    const rejected = bus.eventsOf(RequestRejected);
     expect(rejected).toHaveLength(1);
     expect(rejected[0]?.source).toBe("approvals.approval-mail");
     expect(rejected[0]?.detail).toMatchObject({ requestId: "mail-nobody", request });
@@ -186,7 +184,7 @@ describe("approval-mail on RequestAccepted", () => {
     const retriedToken = linkIn(sent[1] as OutgoingEmail, "approve");
     expect(stored.grants["cy@example.com"]?.approve).toContain(hashToken(retriedToken));
     expect(verifyDecisionToken(retriedToken, "approve", TEST_KEY, clock.now()).valid).toBe(true);
-    expect(bus.ofType("ApprovalRequested")).toHaveLength(1);
+    expect(bus.eventsOf(ApprovalRequested)).toHaveLength(1);
   });
 
   it("leaves the mails to a delivery still sending them, and takes over once its claim is stale", async () => {
@@ -219,6 +217,6 @@ describe("approval-mail on RequestAccepted", () => {
       "earlier-hash",
       hashToken(linkIn(delivery.sent[0] as OutgoingEmail, "approve")),
     ]);
-    expect(delivery.bus.ofType("ApprovalRequested")).toHaveLength(1);
+    expect(delivery.bus.eventsOf(ApprovalRequested)).toHaveLength(1);
   });
 });

@@ -1,19 +1,13 @@
-import "../test-environment.ts";
-import { Logger } from "@aws-lambda-powertools/logger";
+import "../../../test/support/service-environment.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DetailValidationError, type RawEnvelope, RequestApproved } from "../../../events/index.ts";
 import { startTestDynamo, type TestDynamo } from "../../../test/support/dynamo.ts";
+import { silentLogger } from "../../../test/support/fakes.ts";
+import { envelopeOf, sampleRequest } from "../../../test/support/fixtures.ts";
 import { auditRecordOf, projectView } from "../domain.ts";
 import { type AuditStore, createAuditStore } from "../store.ts";
 import { auditRequestsTable, auditTimelineTable, tables } from "../tables.ts";
-import {
-  envelopeOf,
-  failedFlow,
-  invalidFlow,
-  provisionedFlow,
-  rejectedFlow,
-  sampleRequest,
-} from "../test-fixtures.ts";
+import { failedFlow, invalidFlow, provisionedFlow, rejectedFlow } from "../testing/flows.ts";
 import { createFlowEventHandler } from "./on-flow-event.ts";
 
 const START = "2025-04-01T08:00:00Z";
@@ -54,12 +48,12 @@ describe("audit's flow event handler, on DynamoDB", () => {
       requests: auditRequestsTable.id,
       timeline: auditTimelineTable.id,
     });
-    handle = createFlowEventHandler({ store, logger: new Logger({ logLevel: "SILENT" }) });
+    handle = createFlowEventHandler({ store, logger: silentLogger() });
   });
   afterAll(() => dynamo.close());
 
   it("records an event delivered twice once on the timeline", async () => {
-    const [requested, accepted] = provisionedFlow(sampleRequest("req-twice"), START) as [
+    const [requested, accepted] = provisionedFlow(sampleRequest({ requestId: "req-twice" }), START) as [
       RawEnvelope,
       RawEnvelope,
     ];
@@ -75,7 +69,7 @@ describe("audit's flow event handler, on DynamoDB", () => {
 
   it.each([1, 2, 3])("ends with the right view when the events arrive shuffled (seed %i)", async (seed) => {
     const requestId = `req-shuffled-${seed}`;
-    const flow = provisionedFlow(sampleRequest(requestId), START);
+    const flow = provisionedFlow(sampleRequest({ requestId: requestId }), START);
 
     for (const envelope of shuffled(flow, seed)) await handle(envelope);
 
@@ -85,7 +79,7 @@ describe("audit's flow event handler, on DynamoDB", () => {
   });
 
   it("loses no field when every event of a request, and repeats, are handled at once", async () => {
-    const flow = provisionedFlow(sampleRequest("req-concurrent"), START);
+    const flow = provisionedFlow(sampleRequest({ requestId: "req-concurrent" }), START);
 
     await Promise.all([...flow, ...flow].map(handle));
 
@@ -94,7 +88,7 @@ describe("audit's flow event handler, on DynamoDB", () => {
   });
 
   it("keeps the later events' fields when a delivery that saw fewer events saves its view last", async () => {
-    const [requested, ...later] = provisionedFlow(sampleRequest("req-overtaken"), START) as [
+    const [requested, ...later] = provisionedFlow(sampleRequest({ requestId: "req-overtaken" }), START) as [
       RawEnvelope,
       ...RawEnvelope[],
     ];
@@ -115,7 +109,7 @@ describe("audit's flow event handler, on DynamoDB", () => {
           return store.saveView(...args);
         },
       },
-      logger: new Logger({ logLevel: "SILENT" }),
+      logger: silentLogger(),
     });
 
     const slowDelivery = overtaken(requested);
@@ -129,8 +123,8 @@ describe("audit's flow event handler, on DynamoDB", () => {
 
   it("keeps concurrent requests apart", async () => {
     const flows = [
-      rejectedFlow(sampleRequest("req-apart-1"), START),
-      failedFlow(sampleRequest("req-apart-2"), START),
+      rejectedFlow(sampleRequest({ requestId: "req-apart-1" }), START),
+      failedFlow(sampleRequest({ requestId: "req-apart-2" }), START),
       invalidFlow("req-apart-3", START),
     ];
 
@@ -166,7 +160,7 @@ describe("the request view's version condition", () => {
   afterAll(() => dynamo.close());
 
   it("keeps a view projected from more events over one projected from fewer, whichever is saved last", async () => {
-    const entries = provisionedFlow(sampleRequest("req-versions"), START).map(
+    const entries = provisionedFlow(sampleRequest({ requestId: "req-versions" }), START).map(
       (envelope) => auditRecordOf(envelope).entry,
     );
     const complete = projectView("req-versions", entries);

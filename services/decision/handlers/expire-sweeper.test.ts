@@ -1,18 +1,15 @@
-import "../test-environment.ts";
+import "../../../test/support/service-environment.ts";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { localLambdaContext } from "../../../infra/local/lambda-context.ts";
 import { startTestDynamo, type TestDynamo } from "../../../test/support/dynamo.ts";
+import { manualClock, silentLogger } from "../../../test/support/fakes.ts";
+import { sampleRequest } from "../../../test/support/fixtures.ts";
+import { recordingPublisher } from "../../../test/support/recording-publisher.ts";
 import { OUTCOME_PUBLISH_GRACE_MS } from "../../shared/leases.ts";
 import { createOutcomePublisher, type EventPublisher } from "../outcomes.ts";
 import { type ApprovalStore, createApprovalStore } from "../store.ts";
 import { approvalsTable } from "../tables.ts";
-import {
-  lambdaContext,
-  manualClock,
-  recordingPublisher,
-  sampleRequest,
-  seedPendingApproval,
-  silentLogger,
-} from "../test-support.ts";
+import { seedPendingApproval } from "../testing/approvals.ts";
 import { hashToken } from "../token.ts";
 import { createExpireSweeperHandler, SweepError } from "./expire-sweeper.ts";
 
@@ -33,7 +30,7 @@ const setUp = (failFor?: string) => {
   const publisher: EventPublisher = {
     publish: async (contract, detail, options) => {
       if ((detail as { requestId?: string }).requestId === failFor) throw new Error("bus unavailable");
-      return bus.publisher.publish(contract, detail, options);
+      return bus.publish(contract, detail, options);
     },
   };
   const handler = createExpireSweeperHandler({
@@ -42,7 +39,7 @@ const setUp = (failFor?: string) => {
     now: clock.now,
     logger: silentLogger(),
   });
-  const sweep = () => handler({}, lambdaContext("decision-expire-sweeper"));
+  const sweep = () => handler({}, localLambdaContext("decision-expire-sweeper", "us-east-1", "000000000000"));
   const seed = (requestId: string, ttlMs = TTL_MS) =>
     seedPendingApproval(store, {
       request: sampleRequest({ requestId }),

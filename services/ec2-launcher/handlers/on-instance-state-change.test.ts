@@ -1,10 +1,11 @@
-import "../testing/environment.ts";
+import "../../../test/support/service-environment.ts";
 import { DescribeInstancesCommand, type Instance } from "@aws-sdk/client-ec2";
 import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { EC2_INSTANCE_STATES } from "../../../events/ec2-state-change.ts";
+import { type EC2_INSTANCE_STATES, Ec2InstanceStateChange } from "../../../events/ec2-state-change.ts";
 import { ProvisioningFailed, ResourceProvisioned } from "../../../events/provisioning.ts";
 import { localLambdaContext } from "../../../infra/local/lambda-context.ts";
+import { envelopeOf } from "../../../test/support/fixtures.ts";
 import { approvalOf, ec2Error, newInstanceId, startLauncherTestbed } from "../testing/fixtures.ts";
 import { createInstanceStateChangeHandler, handler } from "./on-instance-state-change.ts";
 
@@ -55,6 +56,7 @@ describe("ec2-launcher on EC2 instance state changes", () => {
     expect(bus.published).toEqual([
       {
         detailType: ResourceProvisioned.detailType,
+        source: ResourceProvisioned.source,
         detail: {
           requestId: "runs",
           request: approval.request,
@@ -80,6 +82,7 @@ describe("ec2-launcher on EC2 instance state changes", () => {
     expect(bus.published).toEqual([
       {
         detailType: ProvisioningFailed.detailType,
+        source: ProvisioningFailed.source,
         detail: {
           requestId: "dies",
           request: approval.request,
@@ -158,17 +161,11 @@ describe("ec2-launcher on EC2 instance state changes", () => {
   });
 
   it("parses the bus's envelope in the deployed handler, refusing a detail that breaks its contract", async () => {
-    const envelope = {
-      version: "0",
-      id: "evt-wired",
-      "detail-type": "EC2 Instance State-change Notification",
-      source: "aws.ec2",
-      account: "000000000000",
-      time: "2030-01-01T10:00:00Z",
-      region: "us-east-1",
-      resources: [],
-      detail: { "instance-id": newInstanceId(), state: "pending" },
-    };
+    const envelope = envelopeOf(
+      Ec2InstanceStateChange,
+      { "instance-id": newInstanceId(), state: "pending" },
+      { id: "evt-wired" },
+    );
     const context = localLambdaContext("ec2-launcher-on-instance-state-change", "us-east-1", "000000000000");
     // The bus hands the handler raw JSON: the middleware's parse is what types it.
     const invoke = handler as unknown as (event: unknown, context: Context) => Promise<unknown>;

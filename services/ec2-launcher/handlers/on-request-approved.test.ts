@@ -1,4 +1,4 @@
-import "../testing/environment.ts";
+import "../../../test/support/service-environment.ts";
 import { RunInstancesCommand } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ProvisioningFailed, ProvisioningStarted } from "../../../events/provisioning.ts";
@@ -52,6 +52,7 @@ describe("ec2-launcher on RequestApproved", () => {
     expect(bus.published).toEqual([
       {
         detailType: ProvisioningStarted.detailType,
+        source: ProvisioningStarted.source,
         detail: {
           requestId: "redelivered",
           request: approval.request,
@@ -86,6 +87,7 @@ describe("ec2-launcher on RequestApproved", () => {
     expect(bus.published).toEqual([
       {
         detailType: ProvisioningFailed.detailType,
+        source: ProvisioningFailed.source,
         detail: {
           requestId: "bad-subnet",
           request: approval.request,

@@ -1,10 +1,11 @@
-import "./environment.ts";
-import { Logger } from "@aws-lambda-powertools/logger";
+import "../../../test/support/service-environment.ts";
 import { EC2Client, EC2ServiceException } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
 import type { DetailOf } from "../../../events/contract.ts";
 import { RequestApproved } from "../../../events/decisions.ts";
 import { startTestDynamo, type TestDynamo } from "../../../test/support/dynamo.ts";
+import { silentLogger } from "../../../test/support/fakes.ts";
+import { sampleRequest } from "../../../test/support/fixtures.ts";
 import { recordingPublisher } from "../../../test/support/recording-publisher.ts";
 import { createEc2Gateway } from "../ec2.ts";
 import { createLaunchStore } from "../store.ts";
@@ -16,19 +17,7 @@ export const APPROVER = "bob@example.com";
 export const approvalOf = (requestId: string): DetailOf<typeof RequestApproved> =>
   RequestApproved.schema.parse({
     requestId,
-    request: {
-      requestId,
-      requester: { email: "ana@example.com", name: "Ana" },
-      resource: {
-        type: "ec2",
-        instanceType: "t3.micro",
-        os: "amazon-linux-2023",
-        name: "build-box",
-        volume: { sizeGiB: 20, type: "gp3" },
-        subnetId: "subnet-0abc1234",
-      },
-      justification: "Build agent",
-    },
+    request: sampleRequest({ requestId }),
     approver: APPROVER,
     decidedAt: "2030-01-01T10:00:00.000Z",
   });
@@ -64,7 +53,7 @@ export const startLauncherTestbed = async () => {
         ec2: createEc2Gateway(ec2Client),
         publish: bus.publish,
         now: () => FIXED_NOW,
-        logger: new Logger({ serviceName: "ec2-launcher-test", logLevel: "SILENT" }),
+        logger: silentLogger(),
       },
     };
   };

@@ -1,15 +1,16 @@
-import "../testing/environment.ts";
+import "../../../test/support/service-environment.ts";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RawEnvelopeSchema } from "../../../events/envelope.ts";
 import { RequestAccepted } from "../../../events/request-accepted.ts";
 import { RequestInvalid } from "../../../events/request-invalid.ts";
 import { ResourceRequested } from "../../../events/resource-requested.ts";
+import { silentLogger } from "../../../test/support/fakes.ts";
+import { envelopeOf, sampleRequestContent } from "../../../test/support/fixtures.ts";
+import { recordingPublisher } from "../../../test/support/recording-publisher.ts";
 import { EFFECT_LEASE_MS } from "../../shared/once.ts";
 import { decide, deriveRequestId, REUSED_ID_MESSAGE, requestIdForEvent } from "../domain.ts";
 import { createIntakeStore } from "../store.ts";
-import { validDetail } from "../testing/details.ts";
-import { recordingPublisher, silentLogger, startTestStore, type TestStore } from "../testing/fakes.ts";
+import { startTestStore, type TestStore } from "../testing/store.ts";
 import { createResourceRequestedHandler } from "./on-resource-requested.ts";
 
 const NOW = new Date("2025-03-01T12:00:00.000Z");
@@ -21,18 +22,8 @@ beforeAll(async () => {
 afterAll(() => testStore.dynamo.close());
 
 /** An envelope as EventBridge delivers it, here from an outside system publishing under its own source. */
-const envelope = (detail: unknown, id: string = randomUUID()) =>
-  RawEnvelopeSchema.parse({
-    version: "0",
-    id,
-    source: "ci.pipeline",
-    "detail-type": ResourceRequested.detailType,
-    account: "000000000000",
-    time: NOW.toISOString(),
-    region: "us-east-1",
-    resources: [],
-    detail,
-  });
+const envelope = (detail: unknown) =>
+  envelopeOf(ResourceRequested, detail, { source: "ci.pipeline", time: NOW.toISOString() });
 
 const intake = (now: () => Date = () => NOW) => {
   const publisher = recordingPublisher();
@@ -46,7 +37,10 @@ const intake = (now: () => Date = () => NOW) => {
 };
 
 /** Each test asks for different content (and so a different derived id): they share one table. */
-const uniqueDetail = (label: string) => ({ ...validDetail(), justification: `${label} ${randomUUID()}` });
+const uniqueDetail = (label: string) => ({
+  ...sampleRequestContent(),
+  justification: `${label} ${randomUUID()}`,
+});
 
 /** The request as intake identifies it, for setting up the store the way an earlier delivery would. */
 const identified = (detail: unknown) => {
@@ -82,7 +76,7 @@ describe("a valid ResourceRequested", () => {
     const { publisher, handle } = intake();
     const requestId = `given-${randomUUID()}`;
 
-    await handle(envelope({ ...validDetail(), requestId }));
+    await handle(envelope({ ...sampleRequestContent(), requestId }));
 
     expect(publisher.detailsOf(RequestAccepted).map((detail) => detail.requestId)).toEqual([requestId]);
   });
@@ -118,7 +112,7 @@ describe("a valid ResourceRequested", () => {
   it("counts the HTTP submission of the same id and content as the same request", async () => {
     const { publisher, handle } = intake();
     const requestId = `http-${randomUUID()}`;
-    const detail = { ...validDetail(), requestId };
+    const detail = { ...sampleRequestContent(), requestId };
     await testStore.store.recordSubmission({ ...identified(detail), submittedAt: NOW.toISOString() });
 
     await handle(envelope(detail));
@@ -133,8 +127,12 @@ describe("a valid ResourceRequested", () => {
   it("is refused with an error on requestId when the id already names different content", async () => {
     const { publisher, handle } = intake();
     const requestId = `reused-${randomUUID()}`;
-    await handle(envelope({ ...validDetail(), requestId }));
-    const sourceEvent = envelope({ ...validDetail(), requestId, justification: "A different request" });
+    await handle(envelope({ ...sampleRequestContent(), requestId }));
+    const sourceEvent = envelope({
+      ...sampleRequestContent(),
+      requestId,
+      justification: "A different request",
+    });
 
     await handle(sourceEvent);
 
@@ -149,7 +147,7 @@ describe("a valid ResourceRequested", () => {
       },
     ]);
     expect((await testStore.store.getRequest(requestId))?.request.justification).toBe(
-      validDetail().justification,
+      sampleRequestContent().justification,
     );
   });
 });
@@ -158,7 +156,7 @@ describe("an invalid ResourceRequested", () => {
   it("is answered with RequestInvalid carrying each field's reason, and nothing is accepted", async () => {
     const { publisher, handle } = intake();
     const requestId = `invalid-${randomUUID()}`;
-    const detail = validDetail();
+    const detail = sampleRequestContent();
     const sourceEvent = envelope({
       ...detail,
       requestId,

@@ -1,5 +1,4 @@
-import "../testing/environment.ts";
-import { Logger } from "@aws-lambda-powertools/logger";
+import "../../../test/support/service-environment.ts";
 import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ProvisioningFailed, ResourceProvisioned } from "../../../events/provisioning.ts";
@@ -7,11 +6,13 @@ import { RequestInvalid } from "../../../events/request-invalid.ts";
 import { RequesterNotified } from "../../../events/requester-notified.ts";
 import { localLambdaContext } from "../../../infra/local/lambda-context.ts";
 import { startTestDynamo, type TestDynamo } from "../../../test/support/dynamo.ts";
+import { silentLogger } from "../../../test/support/fakes.ts";
+import { envelopeOf, sampleRequest } from "../../../test/support/fixtures.ts";
 import { recordingPublisher } from "../../../test/support/recording-publisher.ts";
 import type { OutgoingEmail } from "../../shared/mail.ts";
 import { createNotificationStore } from "../store.ts";
 import { notificationsTable, tables } from "../tables.ts";
-import { delivered, requestOf } from "../testing/fixtures.ts";
+import { delivered } from "../testing/delivered.ts";
 import { createRequestNewsHandler, handler } from "./on-request-news.ts";
 
 class SesUnavailableError extends Error {
@@ -38,18 +39,14 @@ const recordingMailer = () => {
   };
 };
 
-const provisioned = (requestId: string, eventId?: string) =>
-  delivered(
-    ResourceProvisioned,
-    {
-      requestId,
-      request: requestOf(requestId),
-      instanceId: "i-0123456789abcdef0",
-      privateIp: "10.0.1.25",
-      provisionedAt: "2030-01-01T10:05:00.000Z",
-    },
-    eventId,
-  );
+const provisioned = (requestId: string) =>
+  delivered(ResourceProvisioned, {
+    requestId,
+    request: sampleRequest({ requestId }),
+    instanceId: "i-0123456789abcdef0",
+    privateIp: "10.0.1.25",
+    provisionedAt: "2030-01-01T10:05:00.000Z",
+  });
 
 describe("notifier on the news of a request", () => {
   let dynamo: TestDynamo;
@@ -61,7 +58,7 @@ describe("notifier on the news of a request", () => {
   const setUp = () => {
     const mailer = recordingMailer();
     const bus = recordingPublisher();
-    const logger = new Logger({ serviceName: "notifier-test", logLevel: "SILENT" });
+    const logger = silentLogger();
     const handle = createRequestNewsHandler({
       store: createNotificationStore(dynamo.document, notificationsTable.id),
       sendEmail: mailer.sendEmail,
@@ -86,6 +83,7 @@ describe("notifier on the news of a request", () => {
     expect(bus.published).toEqual([
       {
         detailType: RequesterNotified.detailType,
+        source: RequesterNotified.source,
         detail: {
           requestId: "told-1",
           requesterEmail: "ana@example.com",
@@ -127,7 +125,7 @@ describe("notifier on the news of a request", () => {
     await handle(
       delivered(ProvisioningFailed, {
         requestId: "two-events",
-        request: requestOf("two-events"),
+        request: sampleRequest({ requestId: "two-events" }),
         reason: "Instance ended before it was ever running",
         failedAt: "2030-01-01T10:06:00.000Z",
       }),
@@ -187,22 +185,16 @@ describe("notifier on the news of a request", () => {
   });
 
   it("parses the bus's envelope in the deployed handler, refusing a detail that breaks its contract", async () => {
-    const envelope = {
-      version: "0",
-      id: "evt-wired",
-      "detail-type": "RequestInvalid",
-      source: "approvals.intake",
-      account: "000000000000",
-      time: "2030-01-01T10:00:00Z",
-      region: "us-east-1",
-      resources: [],
-      detail: {
+    const envelope = envelopeOf(
+      RequestInvalid,
+      {
         requestId: "wired",
         errors: [{ field: "requester", message: "is required" }],
         sourceEventId: "evt-0",
         rejectedAt: "2030-01-01T10:00:00.000Z",
       },
-    };
+      { id: "evt-wired" },
+    );
     const context = localLambdaContext("notifier-on-request-news", "us-east-1", "000000000000");
     // The bus hands the handler raw JSON: the middleware's parse is what types it.
     const invoke = handler as unknown as (event: unknown, context: Context) => Promise<unknown>;

@@ -14,41 +14,8 @@ import {
   RequestRejected,
   ResourceProvisioned,
   ResourceRequested,
-} from "../../events/index.ts";
-
-/** An envelope as EventBridge delivers it, with an unchecked detail so tests can send anything. */
-export const envelopeOf = (
-  contract: EventContract,
-  detail: unknown,
-  { id, time }: { id: string; time: string },
-): RawEnvelope => ({
-  version: "0",
-  id,
-  "detail-type": contract.detailType,
-  source: contract.source,
-  account: "000000000000",
-  time,
-  region: "us-east-1",
-  resources: [],
-  detail,
-});
-
-export const sampleRequest = (
-  requestId: string,
-  changes: Partial<AcceptedRequest> = {},
-): AcceptedRequest => ({
-  requestId,
-  requester: { email: "ana@example.com", name: "Ana" },
-  resource: {
-    type: "ec2",
-    instanceType: "t3.micro",
-    os: "amazon-linux-2023",
-    name: "build-box",
-    volume: { sizeGiB: 20, type: "gp3" },
-  },
-  justification: "Nightly builds",
-  ...changes,
-});
+} from "../../../events/index.ts";
+import { envelopeOf } from "../../../test/support/fixtures.ts";
 
 /** Envelope times have whole seconds, as EventBridge writes them. */
 export const secondsAfter = (start: string, seconds: number): string =>

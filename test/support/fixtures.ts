@@ -1,0 +1,48 @@
+import { randomUUID } from "node:crypto";
+import type { EventContract } from "../../events/contract.ts";
+import type { RawEnvelope } from "../../events/envelope.ts";
+import type { AcceptedRequest } from "../../events/request.ts";
+
+/** A valid EC2 request as accepted under its id; tests spread over it to change one field at a time. */
+export const sampleRequest = (overrides: Partial<AcceptedRequest> = {}): AcceptedRequest => ({
+  requestId: "req-1",
+  requester: { email: "ana@example.com", name: "Ana" },
+  resource: {
+    type: "ec2",
+    instanceType: "t3.micro",
+    os: "amazon-linux-2023",
+    name: "build-box",
+    volume: { sizeGiB: 20, type: "gp3" },
+    privateIp: "10.0.1.25",
+    subnetId: "subnet-0abc1234",
+  },
+  justification: "Nightly builds",
+  ...overrides,
+});
+
+/** The same request as a requester submits it: a `ResourceRequested` detail without an id. */
+export const sampleRequestContent = (): Omit<AcceptedRequest, "requestId"> => {
+  const { requestId: _id, ...content } = sampleRequest();
+  return content;
+};
+
+/**
+ * An event as EventBridge delivers it. The detail is not checked, so tests can send anything; a fresh
+ * id unless one is given.
+ */
+export const envelopeOf = (
+  contract: EventContract,
+  detail: unknown,
+  overrides: Partial<RawEnvelope> = {},
+): RawEnvelope => ({
+  version: "0",
+  id: randomUUID(),
+  "detail-type": contract.detailType,
+  source: contract.source,
+  account: "000000000000",
+  time: "2030-01-01T10:00:00Z",
+  region: "us-east-1",
+  resources: [],
+  detail,
+  ...overrides,
+});

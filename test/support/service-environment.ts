@@ -1,0 +1,21 @@
+import { APPROVALS_BUS } from "../../events/contract.ts";
+import { tableNameEnvironment } from "../../infra/local/tables.ts";
+import { services } from "../../services/registry.ts";
+
+/**
+ * Imported first by tests of modules that read their environment when they load (the wired handlers
+ * and apps beside the factories under test): what the local runtime gives every handler, with each
+ * table named by its id, as `startTestDynamo` creates it from the specs.
+ */
+Object.assign(process.env, {
+  EVENT_BUS_NAME: APPROVALS_BUS,
+  SENDER: "approvals@example.com",
+  APPROVERS: "approver@example.com",
+  APPROVAL_TTL_SECONDS: "3600",
+  PUBLIC_URL: "http://localhost:3000",
+  HMAC_SECRET: "test-secret-that-is-at-least-32-characters",
+  AMI_ID: "ami-0123456789abcdef0",
+  AWS_REGION: "us-east-1",
+  POWERTOOLS_LOG_LEVEL: "SILENT",
+  ...tableNameEnvironment(services.flatMap((service) => service.tables)),
+});
