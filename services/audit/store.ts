@@ -1,6 +1,5 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -8,6 +7,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { requestIdSchema } from "../../events/index.ts";
+import { documentClientOf, whetherConditionHeld } from "../shared/dynamo.ts";
 import { config } from "./config.ts";
 import {
   type AuditRecord,
@@ -119,27 +119,21 @@ const decodeCursor = (cursor: string, plan: ListPlan): Record<string, unknown> =
 
 const viewOf = ({ requesterKey, listPartition, version, ...view }: ViewItem): RequestView => view;
 
-const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
-
 export const createAuditStore = (document: DynamoDBDocumentClient, tables: AuditTableNames) => {
   /** Adds the event to its request's timeline unless it is there already; resolves to whether it was new. */
   const appendToTimeline = async ({ requestId, entry }: AuditRecord): Promise<boolean> => {
     const { detail, ...fields } = entry;
     const item: TimelineItem = { requestId, ...fields, detailJson: JSON.stringify(detail) };
-    try {
-      await document.send(
+    return whetherConditionHeld(
+      document.send(
         new PutCommand({
           TableName: tables.timeline,
           Item: item,
           ConditionExpression: "attribute_not_exists(#eventId)",
           ExpressionAttributeNames: { "#eventId": auditTimelineTable.sortKey.name },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   };
 
   /** The request's whole timeline, oldest first; strongly consistent so it includes every append that finished. */
@@ -183,8 +177,8 @@ export const createAuditStore = (document: DynamoDBDocumentClient, tables: Audit
       listPartition: ALL_REQUESTS_PARTITION,
       version,
     };
-    try {
-      await document.send(
+    return whetherConditionHeld(
+      document.send(
         new PutCommand({
           TableName: tables.requests,
           Item: item,
@@ -195,12 +189,8 @@ export const createAuditStore = (document: DynamoDBDocumentClient, tables: Audit
           },
           ExpressionAttributeValues: { ":version": version },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   };
 
   const getView = async (requestId: string): Promise<RequestView | undefined> => {
@@ -262,11 +252,7 @@ export const createAuditStore = (document: DynamoDBDocumentClient, tables: Audit
 
 export type AuditStore = ReturnType<typeof createAuditStore>;
 
-const document = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-  marshallOptions: { removeUndefinedValues: true },
-});
-
-export const auditStore = createAuditStore(document, {
+export const auditStore = createAuditStore(documentClientOf(), {
   requests: config[auditRequestsTable.tableNameEnv],
   timeline: config[auditTimelineTable.tableNameEnv],
 });

@@ -1,11 +1,11 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { documentClientOf, unlessConditionFails, whetherConditionHeld } from "../shared/dynamo.ts";
 import {
   type ApprovalRecord,
   type AskedApproval,
@@ -15,23 +15,6 @@ import {
 } from "./domain.ts";
 import { SWEEP_INDEX } from "./tables.ts";
 import type { DecisionAction } from "./token.ts";
-
-const defaultDocument = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-  marshallOptions: { removeUndefinedValues: true },
-});
-
-/** Runs a conditional write; undefined when its condition did not hold, any other failure thrown. */
-const unlessConditionFails = async <T>(write: Promise<T>): Promise<T | undefined> => {
-  try {
-    return await write;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return undefined;
-    throw error;
-  }
-};
-
-const whetherConditionHeld = async (write: Promise<unknown>): Promise<boolean> =>
-  (await unlessConditionFails(write.then(() => true))) ?? false;
 
 export interface NewHashes {
   approve: string;
@@ -44,7 +27,7 @@ export interface NewHashes {
  */
 export const createApprovalStore = (
   tableName: string,
-  document: DynamoDBDocumentClient = defaultDocument,
+  document: DynamoDBDocumentClient = documentClientOf(),
 ) => {
   const update = (input: Omit<ConstructorParameters<typeof UpdateCommand>[0], "TableName">) =>
     document.send(new UpdateCommand({ TableName: tableName, ...input }));

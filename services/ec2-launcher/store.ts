@@ -1,6 +1,6 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { AcceptedRequest } from "../../events/request.ts";
+import { documentClientOf } from "../shared/dynamo.ts";
 import { publishOnce } from "../shared/once.ts";
 import { launchesTableName } from "./config.ts";
 import { LAUNCHES_BY_INSTANCE_INDEX } from "./tables.ts";
@@ -81,7 +81,4 @@ export const createLaunchStore = (document: DynamoDBDocumentClient, tableName: s
 
 export type LaunchStore = ReturnType<typeof createLaunchStore>;
 
-export const launchStore = createLaunchStore(
-  DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
-  launchesTableName,
-);
+export const launchStore = createLaunchStore(documentClientOf(), launchesTableName);

@@ -1,6 +1,6 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { AcceptedRequest } from "../../events/request.ts";
+import { documentClientOf, unlessConditionFails, whetherConditionHeld } from "../shared/dynamo.ts";
 import { publishOnce } from "../shared/once.ts";
 import { tableNames } from "./config.ts";
 import type { IdentifiedRequest } from "./domain.ts";
@@ -32,19 +32,6 @@ export type AcceptanceOutcome =
 /** Refusals are kept this long: far beyond the bus's retry window, then DynamoDB may drop them. */
 const REJECTION_RETENTION_SECONDS = 14 * 24 * 3600;
 
-const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
-
-/** Runs a conditional write; resolves false when its condition did not hold. */
-const conditionally = async (write: Promise<unknown>): Promise<boolean> => {
-  try {
-    await write;
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
-};
-
 export const createIntakeStore = (
   document: DynamoDBDocumentClient,
   tables: { requests: string; rejections: string },
@@ -63,7 +50,7 @@ export const createIntakeStore = (
     contentHash,
     submittedAt,
   }: IdentifiedRequest & { submittedAt: string }): Promise<SubmissionOutcome> => {
-    const created = await conditionally(
+    const created = await whetherConditionHeld(
       document.send(
         new PutCommand({
           TableName: tables.requests,
@@ -102,8 +89,8 @@ export const createIntakeStore = (
     contentHash,
     acceptedAt,
   }: IdentifiedRequest & { acceptedAt: string }): Promise<AcceptanceOutcome> => {
-    try {
-      const { Attributes } = await document.send(
+    const stored = await unlessConditionFails(
+      document.send(
         new UpdateCommand({
           TableName: tables.requests,
           Key: { requestId },
@@ -115,12 +102,10 @@ export const createIntakeStore = (
           ExpressionAttributeValues: { ":hash": contentHash, ":request": request, ":acceptedAt": acceptedAt },
           ReturnValues: "ALL_NEW",
         }),
-      );
-      return { kind: "stored", record: Attributes as StoredRequest & { acceptedAt: string } };
-    } catch (error) {
-      if (isConditionFailure(error)) return { kind: "conflict" };
-      throw error;
-    }
+      ),
+    );
+    if (!stored) return { kind: "conflict" };
+    return { kind: "stored", record: stored.Attributes as StoredRequest & { acceptedAt: string } };
   };
 
   return {
@@ -154,7 +139,4 @@ export const createIntakeStore = (
 
 export type IntakeStore = ReturnType<typeof createIntakeStore>;
 
-export const intakeStore = createIntakeStore(
-  DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
-  tableNames,
-);
+export const intakeStore = createIntakeStore(documentClientOf(), tableNames);

@@ -1,5 +1,5 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { documentClientOf } from "../shared/dynamo.ts";
 import { publishOnce, runOnce } from "../shared/once.ts";
 import { notificationsTableName } from "./config.ts";
 
@@ -22,7 +22,4 @@ export const createNotificationStore = (document: DynamoDBDocumentClient, tableN
 
 export type NotificationStore = ReturnType<typeof createNotificationStore>;
 
-export const notificationStore = createNotificationStore(
-  DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
-  notificationsTableName,
-);
+export const notificationStore = createNotificationStore(documentClientOf(), notificationsTableName);

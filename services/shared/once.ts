@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { whetherConditionHeld } from "./dynamo.ts";
 import { EFFECT_LEASE_MS } from "./leases.ts";
 
 /** How long a claim of `runOnce` holds; see leases.ts for how it relates to handler timeouts. */
@@ -39,8 +39,6 @@ export interface OnceOutcome<Result> {
   result: Result;
 }
 
-const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
-
 /**
  * Runs a side effect once across redeliveries and concurrent copies of an event: one delivery claims
  * it with a conditional write, runs it, then records it done with its result; the others wait for that
@@ -65,10 +63,10 @@ export const runOnce = async <Result extends Record<string, unknown>>({
   };
   const token = randomUUID();
 
-  const claim = async (): Promise<boolean> => {
+  const claim = () => {
     const claimedAt = now().getTime();
-    try {
-      await document.send(
+    return whetherConditionHeld(
+      document.send(
         new UpdateCommand({
           TableName: tableName,
           Key: key,
@@ -88,17 +86,14 @@ export const runOnce = async <Result extends Record<string, unknown>>({
             ...(retention && { ":retainUntil": Math.floor(claimedAt / 1000) + retention.seconds }),
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   };
 
-  const release = async () => {
-    try {
-      await document.send(
+  // When the condition fails, another delivery took the expired claim over: it is theirs to release.
+  const release = () =>
+    whetherConditionHeld(
+      document.send(
         new UpdateCommand({
           TableName: tableName,
           Key: key,
@@ -107,16 +102,14 @@ export const runOnce = async <Result extends Record<string, unknown>>({
           ExpressionAttributeNames: { "#token": attribute.token, "#leaseUntil": attribute.leaseUntil },
           ExpressionAttributeValues: { ":token": token },
         }),
-      );
-    } catch (error) {
-      // Another delivery took the expired claim over: it is theirs to release, not ours.
-      if (!isConditionFailure(error)) throw error;
-    }
-  };
+      ),
+    );
 
-  const recordDone = async (result: Result) => {
-    try {
-      await document.send(
+  // When the condition fails, a delivery that took over an expired claim ran the effect too and
+  // recorded it first: the result later deliveries were handed stands.
+  const recordDone = (result: Result) =>
+    whetherConditionHeld(
+      document.send(
         new UpdateCommand({
           TableName: tableName,
           Key: key,
@@ -130,13 +123,8 @@ export const runOnce = async <Result extends Record<string, unknown>>({
           },
           ExpressionAttributeValues: { ":doneAt": now().toISOString(), ":result": result },
         }),
-      );
-    } catch (error) {
-      // A delivery that took over an expired claim ran the effect too and recorded it first: the
-      // result later deliveries were handed stands.
-      if (!isConditionFailure(error)) throw error;
-    }
-  };
+      ),
+    );
 
   const readRecord = async () => {
     const { Item } = await document.send(

@@ -2,10 +2,11 @@ import { once } from "node:events";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import dynalite from "dynalite";
 import { ensureTables } from "../../infra/local/tables.ts";
 import type { TableSpec } from "../../infra/table-spec.ts";
+import { documentClientOf } from "../../services/shared/dynamo.ts";
 
 export interface TestDynamo {
   client: DynamoDBClient;
@@ -28,7 +29,7 @@ export const startTestDynamo = async (specs: readonly TableSpec[]): Promise<Test
   await ensureTables(client, specs);
   return {
     client,
-    document: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+    document: documentClientOf(client),
     endpoint,
     close: async () => {
       client.destroy();
