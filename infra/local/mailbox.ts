@@ -35,6 +35,7 @@ const assertPortFree = async (port: number, host: string) => {
 };
 
 export interface Mailbox {
+  server: Server;
   port: number;
   close(): Promise<void>;
 }
@@ -76,6 +77,7 @@ export const startMailbox = async ({
   const server: Server = await startSesServer({ host, port });
   if (!server.listening) await once(server, "listening");
   return {
+    server,
     port: (server.address() as AddressInfo).port,
     close: async () => {
       clearInterval(timer);

@@ -89,7 +89,9 @@ export const startLocalStack = async (
       deleteTableMs: 0,
       updateTableMs: 0,
     });
-    const dynamoPort = await listen(dynamo, 0, "127.0.0.1");
+    // Requests reach dynalite through the edge; it listens (on a private port) only because its
+    // close() refuses to shut the database down otherwise.
+    await listen(dynamo, 0, "127.0.0.1");
     closers.push(() => new Promise((done) => dynamo.close(done)));
 
     const mailbox = await startMailbox({ host: config.HOST, port: config.MAIL_PORT, dataDir });
@@ -148,9 +150,9 @@ export const startLocalStack = async (
         // EC2 starts after the bus, since it reports state changes on it from the first moment.
         ec2: (request) =>
           ec2 ? ec2Api(request) : Promise.resolve(jsonError(503, "ServiceUnavailable", "EC2 is starting")),
-        dynamodb: { proxyTo: new URL(`http://127.0.0.1:${dynamoPort}`) },
-        ses: { proxyTo: new URL(`http://127.0.0.1:${mailPort}`) },
-        email: { proxyTo: new URL(`http://127.0.0.1:${mailPort}`) },
+        dynamodb: { dispatchTo: dynamo },
+        ses: { dispatchTo: mailbox.server },
+        email: { dispatchTo: mailbox.server },
       },
       localRoutes: deadLetterRoutes(bus),
     });

@@ -53,8 +53,8 @@ describe("the edge routes each SDK client to its service", () => {
       services: {
         events: createEventBridgeApi({ bus }),
         ec2: createEc2Api(ec2),
-        dynamodb: { proxyTo: new URL(urlOf(dynamo)) },
-        ses: { proxyTo: new URL(urlOf(mailbox)) },
+        dynamodb: { dispatchTo: dynamo },
+        ses: { dispatchTo: mailbox },
       },
     });
   });

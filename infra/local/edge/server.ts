@@ -1,11 +1,5 @@
 import { randomUUID } from "node:crypto";
-import {
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type EdgeResponse, type EdgeService, jsonError, type ServiceHandler } from "./types.ts";
 
@@ -58,26 +52,6 @@ const send = (response: ServerResponse, answer: EdgeResponse) => {
   if (response.headersSent) return;
   response.writeHead(answer.status, { "x-amzn-requestid": randomUUID(), ...answer.headers });
   response.end(answer.body);
-};
-
-const proxy = (request: IncomingMessage, response: ServerResponse, target: URL) => {
-  const upstream = httpRequest(
-    {
-      host: target.hostname,
-      port: target.port,
-      method: request.method,
-      path: request.url,
-      headers: { ...request.headers, host: target.host },
-    },
-    (upstreamResponse) => {
-      response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
-      upstreamResponse.pipe(response);
-    },
-  );
-  upstream.on("error", (error) =>
-    send(response, jsonError(503, "ServiceUnavailable", `Upstream unavailable: ${error.message}`)),
-  );
-  request.pipe(upstream);
 };
 
 const answerInProcess = async (
@@ -150,7 +124,8 @@ export const startEdge = async ({
         );
       }
       if (typeof service !== "function") {
-        proxy(request, response, service.proxyTo);
+        // Handed over unread: the server answers on the same connection, with no second HTTP hop.
+        service.dispatchTo.emit("request", request, response);
         return undefined;
       }
       return answerInProcess(request, url, scope, service);

@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders } from "node:http";
+import type { IncomingHttpHeaders, Server } from "node:http";
 
 /** A request the edge has read whole, for services it implements itself (EventBridge, EC2). */
 export interface EdgeRequest {
@@ -20,12 +20,12 @@ export interface EdgeResponse {
 /** One AWS service implemented in process, answering in that service's own wire protocol. */
 export type ServiceHandler = (request: EdgeRequest) => Promise<EdgeResponse>;
 
-/** One AWS service served by another local server (dynalite, aws-ses-v2-local): requests pass through. */
-export interface ProxiedService {
-  proxyTo: URL;
+/** One AWS service answered by another local server (dynalite, aws-ses-v2-local) in this process. */
+export interface DelegatedService {
+  dispatchTo: Server;
 }
 
-export type EdgeService = ServiceHandler | ProxiedService;
+export type EdgeService = ServiceHandler | DelegatedService;
 
 /** AWS's JSON protocols answer errors as `{__type, message}` with the type in `x-amzn-ErrorType`. */
 export const jsonError = (status: number, type: string, message: string): EdgeResponse => ({
