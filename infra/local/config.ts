@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ConfigError } from "../../services/shared/config.ts";
+import { ConfigError, env } from "../../services/shared/config.ts";
 
 const port = (fallback: number) =>
   z.coerce
@@ -9,30 +9,17 @@ const port = (fallback: number) =>
     .max(65535, "must be a port number")
     .default(fallback);
 
-const emailList = z
-  .string()
-  .transform((value) =>
-    value
-      .split(",")
-      .map((item) => item.trim().toLowerCase())
-      .filter(Boolean),
-  )
-  .pipe(z.array(z.email("must be comma-separated email addresses")).min(1, "must name at least one address"));
-
 const localConfigSchema = z.object({
   DATA_DIR: z.string().min(1).default(".data"),
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: port(3000),
   EDGE_PORT: port(4566),
   MAIL_PORT: port(8005),
-  PUBLIC_URL: z.url("must be an absolute URL").optional(),
-  APPROVERS: z.string().default("approver@example.com").pipe(emailList),
-  APPROVAL_TTL_SECONDS: z.coerce
-    .number()
-    .int("must be a whole number")
-    .positive("must be positive")
-    .default(72 * 3600),
-  SENDER: z.email("must be an email address").default("approvals@example.com"),
+  PUBLIC_URL: env.url().optional(),
+  // The services parse these again from what the runtime hands them: the same parsers, so both agree.
+  APPROVERS: env.emailList().prefault("approver@example.com"),
+  APPROVAL_TTL_SECONDS: env.positiveInt().default(72 * 3600),
+  SENDER: env.email().default("approvals@example.com"),
   AWS_REGION: z.string().min(1).default("us-east-1"),
   LOCAL_AMI_ID: z
     .string()
@@ -58,6 +45,6 @@ export const loadLocalConfig = (env: Record<string, string | undefined> = proces
   const config = result.data;
   return {
     ...config,
-    PUBLIC_URL: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, ""),
+    PUBLIC_URL: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
   };
 };
