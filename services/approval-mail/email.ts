@@ -1,16 +1,9 @@
 import type { AcceptedRequest } from "../../events/request.ts";
 import { decisionLink } from "../decision/domain.ts";
-import { themedDocument } from "../decision/pages.ts";
-import {
-  formatUtc,
-  renderSummary,
-  requesterLabel,
-  requestSummaryRows,
-  resourceLabel,
-  summaryAsText,
-} from "../decision/request-summary.ts";
+import { formatUtc, requesterLabel, requestSummaryRows, resourceLabel } from "../decision/request-summary.ts";
 import type { DecisionAction } from "../decision/token.ts";
 import { html } from "../shared/html.ts";
+import { renderSummary, summaryAsText, themedDocument } from "../shared/layout.ts";
 import type { OutgoingEmail } from "../shared/mail.ts";
 
 export interface ApprovalEmailInput {

@@ -1,34 +1,15 @@
 import { createHash } from "node:crypto";
 import { REASON_MAX_LENGTH } from "../../events/decisions.ts";
 import type { AcceptedRequest } from "../../events/request.ts";
-import { html, SafeHtml } from "../shared/html.ts";
+import { html, type SafeHtml } from "../shared/html.ts";
+import { renderSummary, themedDocument } from "../shared/layout.ts";
 import { THEME_CSS } from "../shared/theme.ts";
 import { DECISION_PATHS } from "./domain.ts";
-import { renderSummary, renderTime, requestSummaryRows } from "./request-summary.ts";
+import { renderTime, requestSummaryRows } from "./request-summary.ts";
 import type { DecisionAction } from "./token.ts";
 
-/**
- * The pages' only style is the theme, inline and unescaped (it is our constant, and entities mean
- * nothing inside <style>); the CSP allows exactly it, by hash.
- */
+/** The pages' only style is the theme, inline (see `themedDocument`); the CSP allows exactly it, by hash. */
 export const THEME_STYLE_HASH = `'sha256-${createHash("sha256").update(THEME_CSS).digest("base64")}'`;
-
-/** A whole HTML document in the shared look: the decision pages and the approval email use it. */
-export const themedDocument = (title: string, body: SafeHtml): SafeHtml => html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · Resource approvals</title>
-<style>${new SafeHtml(THEME_CSS)}</style>
-</head>
-<body>
-<header class="site"><strong>Resource approvals</strong></header>
-<main>
-${body}
-</main>
-</body>
-</html>`;
 
 const ACTION_WORDING: Record<DecisionAction, { verb: string; button: string; buttonClass: string }> = {
   approve: { verb: "Approve", button: "Approve request", buttonClass: "" },

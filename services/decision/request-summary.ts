@@ -1,14 +1,6 @@
 import type { AcceptedRequest } from "../../events/request.ts";
 import { html, type SafeHtml } from "../shared/html.ts";
-
-/**
- * The request as an approver reads it, in the approval email and on the decision pages alike: plain
- * label/value pairs, escaped when rendered as HTML.
- */
-export interface SummaryRow {
-  label: string;
-  value: string;
-}
+import type { SummaryRow } from "../shared/layout.ts";
 
 const UTC_FORMAT = new Intl.DateTimeFormat("en-GB", {
   timeZone: "UTC",
@@ -30,6 +22,7 @@ export const requesterLabel = (request: AcceptedRequest): string =>
 export const resourceLabel = (request: AcceptedRequest): string =>
   `EC2 ${request.resource.instanceType} (${request.resource.os})`;
 
+/** The request as an approver reads it, in the approval email and on the decision pages alike. */
 export const requestSummaryRows = (request: AcceptedRequest): SummaryRow[] => {
   const { resource } = request;
   const rows: (SummaryRow | false)[] = [
@@ -47,12 +40,6 @@ export const requestSummaryRows = (request: AcceptedRequest): SummaryRow[] => {
   ];
   return rows.filter((row): row is SummaryRow => row !== false);
 };
-
-export const renderSummary = (rows: readonly SummaryRow[]): SafeHtml =>
-  html`<dl class="summary">${rows.map((row) => html`<dt>${row.label}</dt><dd>${row.value}</dd>`)}</dl>`;
-
-export const summaryAsText = (rows: readonly SummaryRow[]): string =>
-  rows.map((row) => `${row.label}: ${row.value}`).join("\n");
 
 export const renderTime = (moment: string): SafeHtml =>
   html`<time datetime="${moment}">${formatUtc(moment)}</time>`;

@@ -5,8 +5,8 @@ import { envelopeSchemaOf } from "../../events/envelope.ts";
 import { ProvisioningFailed, ResourceProvisioned } from "../../events/provisioning.ts";
 import type { AcceptedRequest } from "../../events/request.ts";
 import { RequestInvalid } from "../../events/request-invalid.ts";
-import { html, SafeHtml } from "../shared/html.ts";
-import { THEME_CSS } from "../shared/theme.ts";
+import { html, type SafeHtml } from "../shared/html.ts";
+import { renderSummary, type SummaryRow, summaryAsText, themedDocument } from "../shared/layout.ts";
 
 /** The events the requester hears about, each a turn of their request they did not make themselves. */
 export const NOTIFIABLE_EVENTS = [
@@ -41,7 +41,6 @@ export interface Notice {
   html: SafeHtml;
 }
 
-type Fact = readonly [label: string, value: string];
 type Tone = "ok" | "bad" | "warn";
 
 /** What an email says, before it is rendered as text and as HTML. */
@@ -51,7 +50,7 @@ interface Message {
   status: { label: string; tone: Tone };
   heading: string;
   lead: string;
-  facts: Fact[];
+  facts: SummaryRow[];
 }
 
 /** A readable UTC time, e.g. `2030-01-01 10:00 UTC`, from the flow's ISO timestamps. */
@@ -60,10 +59,11 @@ export const readableTime = (isoTimestamp: string): string => {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 };
 
-const factsOf = (...facts: (readonly [string, string | undefined])[]): Fact[] =>
-  facts.filter((fact): fact is Fact => fact[1] !== undefined && fact[1] !== "");
+/** The facts given as label/value pairs, leaving out those without a value. */
+const factsOf = (...facts: (readonly [label: string, value: string | undefined])[]): SummaryRow[] =>
+  facts.flatMap(([label, value]) => (value === undefined || value === "" ? [] : [{ label, value }]));
 
-const requestFacts = ({ requestId, resource, justification }: AcceptedRequest): Fact[] =>
+const requestFacts = ({ requestId, resource, justification }: AcceptedRequest): SummaryRow[] =>
   factsOf(
     ["Request", requestId],
     ["Name", resource.name],
@@ -86,8 +86,11 @@ const messageOf = (event: NotifiableEvent): Message => {
         heading: "Your request was not accepted",
         lead: `Request ${requestId} has fields that need fixing. Correct them and submit the request again.`,
         facts: [
-          ["Request", requestId],
-          ...event.detail.errors.map(({ field, message }): Fact => [field || "(request)", message]),
+          { label: "Request", value: requestId },
+          ...event.detail.errors.map(({ field, message }) => ({
+            label: field || "(request)",
+            value: message,
+          })),
         ],
       };
     case "RequestRejected": {
@@ -160,43 +163,19 @@ const messageOf = (event: NotifiableEvent): Message => {
 const FOOTER = "You get this email because you asked for this resource.";
 
 const renderText = ({ heading, lead, facts, requestId }: Message): string =>
-  [
-    heading,
-    "",
-    lead,
-    "",
-    // Continuation lines are indented so a multi-line value still reads as one fact.
-    ...facts.map(([label, value]) => `${label}: ${value.replaceAll("\n", "\n  ")}`),
-    "",
-    "--",
-    `Request ${requestId}. ${FOOTER}`,
-    "",
-  ].join("\n");
+  [heading, "", lead, "", summaryAsText(facts), "", "--", `Request ${requestId}. ${FOOTER}`, ""].join("\n");
 
-/** Themed through the shared stylesheet; its plain structure stays readable where clients drop <style>. */
 const renderHtml = ({ subject, status, heading, lead, facts, requestId }: Message): SafeHtml =>
-  html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${subject}</title>
-<style>${new SafeHtml(THEME_CSS)}</style>
-</head>
-<body>
-<main>
-<div class="card">
+  themedDocument(
+    subject,
+    html`<div class="card">
 <p><span class="badge ${status.tone}">${status.label}</span></p>
 <h1>${heading}</h1>
 <p>${lead}</p>
-<dl class="summary">
-${facts.map(([label, value]) => html`<dt>${label}</dt><dd>${value}</dd>\n`)}</dl>
+${renderSummary(facts)}
 </div>
-<p class="muted">Request ${requestId}. ${FOOTER}</p>
-</main>
-</body>
-</html>
-`;
+<p class="muted">Request ${requestId}. ${FOOTER}</p>`,
+  );
 
 /** Who to tell about the event, and the email that tells them. */
 export const noticeOf = (event: NotifiableEvent): Notice => {
