@@ -7,7 +7,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { requestIdSchema } from "../../events/index.ts";
-import { documentClientOf, whetherConditionHeld } from "../shared/dynamo.ts";
+import { documentClientOf, queryAll, whetherConditionHeld } from "../shared/dynamo.ts";
 import { config } from "./config.ts";
 import {
   type AuditRecord,
@@ -138,31 +138,24 @@ export const createAuditStore = (document: DynamoDBDocumentClient, tables: Audit
 
   /** The request's whole timeline, oldest first; strongly consistent so it includes every append that finished. */
   const readTimeline = async (requestId: string): Promise<TimelineEntry[]> => {
-    const entries: TimelineEntry[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await document.send(
-        new QueryCommand({
-          TableName: tables.timeline,
-          KeyConditionExpression: "#requestId = :requestId",
-          ExpressionAttributeNames: { "#requestId": auditTimelineTable.partitionKey.name },
-          ExpressionAttributeValues: { ":requestId": requestId },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
+    const items = await queryAll<TimelineItem>(document, {
+      TableName: tables.timeline,
+      KeyConditionExpression: "#requestId = :requestId",
+      ExpressionAttributeNames: { "#requestId": auditTimelineTable.partitionKey.name },
+      ExpressionAttributeValues: { ":requestId": requestId },
+      ConsistentRead: true,
+    });
+    return items
+      .map(
+        ({ eventId, type, time, source, detailJson }): TimelineEntry => ({
+          eventId,
+          type,
+          time,
+          source,
+          detail: JSON.parse(detailJson),
         }),
-      );
-      for (const item of (page.Items ?? []) as TimelineItem[]) {
-        entries.push({
-          eventId: item.eventId,
-          type: item.type,
-          time: item.time,
-          source: item.source,
-          detail: JSON.parse(item.detailJson),
-        });
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return entries.sort(chronologically);
+      )
+      .sort(chronologically);
   };
 
   /**

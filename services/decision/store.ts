@@ -1,11 +1,5 @@
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
-import { documentClientOf, unlessConditionFails, whetherConditionHeld } from "../shared/dynamo.ts";
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { documentClientOf, queryAll, unlessConditionFails, whetherConditionHeld } from "../shared/dynamo.ts";
 import {
   type ApprovalRecord,
   type AskedApproval,
@@ -203,24 +197,13 @@ export const createApprovalStore = (
     },
 
     /** Items whose sweep task is due at or before `dueBy`, every page of the sparse sweep index. */
-    listDue: async (task: SweepTask, dueBy: Date): Promise<ApprovalRecord[]> => {
-      const items: ApprovalRecord[] = [];
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await document.send(
-          new QueryCommand({
-            TableName: tableName,
-            IndexName: SWEEP_INDEX,
-            KeyConditionExpression: "sweepTask = :task AND sweepAt <= :dueBy",
-            ExpressionAttributeValues: { ":task": task, ":dueBy": dueBy.toISOString() },
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        items.push(...((page.Items ?? []) as ApprovalRecord[]));
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
-      return items;
-    },
+    listDue: (task: SweepTask, dueBy: Date): Promise<ApprovalRecord[]> =>
+      queryAll<ApprovalRecord>(document, {
+        TableName: tableName,
+        IndexName: SWEEP_INDEX,
+        KeyConditionExpression: "sweepTask = :task AND sweepAt <= :dueBy",
+        ExpressionAttributeValues: { ":task": task, ":dueBy": dueBy.toISOString() },
+      }),
 
     /** Takes the item off the sweeper's list once its outcome event is on the bus. */
     markOutcomePublished: async (requestId: string, at: Date): Promise<void> => {
