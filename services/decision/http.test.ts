@@ -9,7 +9,7 @@ import { createDecisionApp } from "./http.ts";
 import { createOutcomePublisher, type EventPublisher } from "./outcomes.ts";
 import { type ApprovalStore, createApprovalStore } from "./store.ts";
 import { approvalsTable } from "./tables.ts";
-import { seedPendingApproval, TEST_KEY } from "./testing/approvals.ts";
+import { seedPendingApproval, TEST_KEY, withSegment } from "./testing/approvals.ts";
 import { createDecisionToken, type DecisionAction } from "./token.ts";
 
 const PUBLIC_URL = "http://localhost:3000";
@@ -69,13 +69,6 @@ const setUp = async ({
   const stored = () => store.get(requestId);
   return { app, bus, clock, links, open, submit, press, stored };
 };
-
-/** Rewrites one dot-separated segment of a token, keeping its MAC. */
-const withSegment = (token: string, index: number, value: string) =>
-  token
-    .split(".")
-    .map((segment, position) => (position === index ? value : segment))
-    .join(".");
 
 const linksOf = (links: Record<string, Record<DecisionAction, string>>, approver = "bob@example.com") =>
   links[approver] as Record<DecisionAction, string>;

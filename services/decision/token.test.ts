@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TEST_KEY } from "./testing/approvals.ts";
+import { TEST_KEY, withSegment } from "./testing/approvals.ts";
 import {
   createDecisionToken,
   hashToken,
@@ -19,13 +19,6 @@ const random = (size: number) => Buffer.alloc(size, 7);
 
 const issue = (claims: Partial<TokenClaims> = {}) =>
   createDecisionToken({ ...CLAIMS, ...claims }, TEST_KEY, random);
-
-/** Rewrites one dot-separated segment of a token, keeping the others (and so the original MAC). */
-const withSegment = (token: string, index: number, value: string) =>
-  token
-    .split(".")
-    .map((segment, position) => (position === index ? value : segment))
-    .join(".");
 
 const base64url = (text: string) => Buffer.from(text, "utf8").toString("base64url");
 

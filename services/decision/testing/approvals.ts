@@ -7,6 +7,13 @@ import { createDecisionToken, type DecisionAction, hashToken } from "../token.ts
 
 export const TEST_KEY = Buffer.from("key-for-tests-only-0123456789abcdef", "utf8");
 
+/** Rewrites one dot-separated segment of a token, keeping the others (and so the original MAC). */
+export const withSegment = (token: string, index: number, value: string) =>
+  token
+    .split(".")
+    .map((segment, position) => (position === index ? value : segment))
+    .join(".");
+
 export type IssuedLinks = Record<string, Record<DecisionAction, string>>;
 
 /** Stores a pending approval as approval-mail would and returns each approver's tokens. */
