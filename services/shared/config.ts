@@ -21,7 +21,13 @@ export const loadConfig = <Shape extends z.ZodRawShape>(
   throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`, { cause: result.error });
 };
 
-/** Variable parsers shared by every service's config. */
+const commaSeparated = (value: string): string[] =>
+  value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+/** Variable parsers shared by every service's config (and the local runtime's). */
 export const env = {
   text: () => z.string().trim().min(1, "must not be empty"),
   url: () => z.url({ error: "must be an absolute URL" }).transform((value) => value.replace(/\/+$/, "")),
@@ -29,21 +35,10 @@ export const env = {
   emailList: () =>
     z
       .string()
-      .transform((value) =>
-        value
-          .split(",")
-          .map((item) => item.trim().toLowerCase())
-          .filter(Boolean),
-      )
+      .transform((value) => commaSeparated(value.toLowerCase()))
       .pipe(
         z.array(z.email("must be comma-separated email addresses")).min(1, "must name at least one address"),
       ),
   email: () => z.email("must be an email address"),
-  list: () =>
-    z.string().transform((value) =>
-      value
-        .split(",")
-        .map((item) => item.trim())
-        .filter(Boolean),
-    ),
+  list: () => z.string().transform(commaSeparated),
 };

@@ -3,7 +3,7 @@ import type { AskedApproval } from "../domain.ts";
 import type { ApprovalStore } from "../store.ts";
 import { createDecisionToken, type DecisionAction, hashToken } from "../token.ts";
 
-/** Fixtures of the approvals table, shared by the approval-mail and decision tests. */
+/** Fixtures of decision links and the approvals table, shared by the approval-mail and decision tests. */
 
 export const TEST_KEY = Buffer.from("key-for-tests-only-0123456789abcdef", "utf8");
 
