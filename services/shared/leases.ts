@@ -3,8 +3,9 @@
  *
  * A claim whose lease is up is taken over: its holder is taken to have died. A holder still at work
  * then runs the effect beside its taker, so every lease must stay longer than the Lambda timeout of the
- * handler holding it, and the CDK derives that timeout from these (infra/aws/constructs/handler-function.ts).
- * Raise the timeout and the leases follow; never shorten a lease below it.
+ * handler holding it: the CDK gives every event consumer EVENT_HANDLER_TIMEOUT_MS
+ * (infra/aws/constructs/handler-function.ts), and the leases are multiples of it. Raise the timeout and
+ * the leases follow; never set a lease at or below it.
  */
 
 /** The longest an event consumer runs before Lambda stops it. */

@@ -1,7 +1,8 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestDynamo, type TestDynamo } from "../../test/support/dynamo.ts";
-import { EFFECT_LEASE_MS, EffectInProgressError, publishOnce, runOnce } from "./once.ts";
+import { EFFECT_LEASE_MS } from "./leases.ts";
+import { EffectInProgressError, publishOnce, runOnce } from "./once.ts";
 
 const TABLE = "effects";
 

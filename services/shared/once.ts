@@ -4,9 +4,6 @@ import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk
 import { whetherConditionHeld } from "./dynamo.ts";
 import { EFFECT_LEASE_MS } from "./leases.ts";
 
-/** How long a claim of `runOnce` holds; see leases.ts for how it relates to handler timeouts. */
-export { EFFECT_LEASE_MS };
-
 /** Another delivery still holds the claim on this effect; thrown so the bus retries later. */
 export class EffectInProgressError extends Error {
   override readonly name = "EffectInProgressError";

@@ -7,7 +7,7 @@ import { ResourceRequested } from "../../../events/resource-requested.ts";
 import { silentLogger } from "../../../test/support/fakes.ts";
 import { envelopeOf, sampleRequestContent } from "../../../test/support/fixtures.ts";
 import { recordingPublisher } from "../../../test/support/recording-publisher.ts";
-import { EFFECT_LEASE_MS } from "../../shared/once.ts";
+import { EFFECT_LEASE_MS } from "../../shared/leases.ts";
 import { decide, deriveRequestId, REUSED_ID_MESSAGE, requestIdForEvent } from "../domain.ts";
 import { createIntakeStore } from "../store.ts";
 import { startTestStore, type TestStore } from "../testing/store.ts";
