@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { EFFECT_LEASE_MS } from "../../services/shared/leases.ts";
 import {
   decide,
   decisionLinks,
