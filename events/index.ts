@@ -17,6 +17,7 @@ export * from "./provisioning.ts";
 export * from "./request.ts";
 export * from "./request-accepted.ts";
 export * from "./request-invalid.ts";
+export * from "./request-status.ts";
 export * from "./requester-notified.ts";
 export * from "./resource-requested.ts";
 export * from "./validation.ts";

@@ -1,16 +1,4 @@
-export const REQUEST_STATUSES = [
-  "SUBMITTED",
-  "PENDING_APPROVAL",
-  "APPROVED",
-  "REJECTED",
-  "EXPIRED",
-  "INVALID",
-  "PROVISIONING",
-  "PROVISIONED",
-  "FAILED",
-] as const;
-
-export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+import type { RequestStatus } from "../../events/request-status.ts";
 
 const LABELS: Record<RequestStatus, { label: string; tone: "" | "ok" | "bad" | "warn" }> = {
   SUBMITTED: { label: "Submitted", tone: "" },

@@ -1,4 +1,4 @@
-import { REQUEST_STATUSES } from "./format.ts";
+import { REQUEST_STATUSES } from "../../events/request-status.ts";
 
 export const DEFAULT_PAGE_SIZE = 20;
 /** The most the audit API serves in one page. */

@@ -14,14 +14,13 @@ import {
   ResourceProvisioned,
   ResourceRequested,
 } from "../../events/index.ts";
+import { REQUEST_STATUSES, type RequestStatus } from "../../events/request-status.ts";
 import { envelopeOf, sampleRequest } from "../../test/support/fixtures.ts";
 import { decide } from "../intake/domain.ts";
 import {
   auditRecordOf,
   EmptyTimelineError,
   projectView,
-  REQUEST_STATUSES,
-  type RequestStatus,
   statusOf,
   type TimelineEntry,
   UnknownEventTypeError,

@@ -19,21 +19,8 @@ import {
   ResourceRequested,
   requestIdSchema,
 } from "../../events/index.ts";
+import type { RequestStatus } from "../../events/request-status.ts";
 import { decide as decideIntake } from "../intake/domain.ts";
-
-export const REQUEST_STATUSES = [
-  "SUBMITTED",
-  "PENDING_APPROVAL",
-  "APPROVED",
-  "REJECTED",
-  "EXPIRED",
-  "INVALID",
-  "PROVISIONING",
-  "PROVISIONED",
-  "FAILED",
-] as const;
-
-export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
 /**
  * The status each event type establishes, strongest first. A request shows the strongest status among

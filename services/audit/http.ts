@@ -1,9 +1,9 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { z } from "zod";
 import { emailSchema, mustBe, requestIdSchema } from "../../events/index.ts";
+import { REQUEST_STATUSES } from "../../events/request-status.ts";
 import { ClientError } from "../shared/errors.ts";
 import { createServiceApp, parseOrReject } from "../shared/http.ts";
-import { REQUEST_STATUSES } from "./domain.ts";
 import { type AuditStore, auditStore, InvalidCursorError } from "./store.ts";
 
 export const PAGE_SIZE = { default: 25, max: 100 } as const;

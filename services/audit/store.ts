@@ -7,15 +7,10 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { requestIdSchema } from "../../events/index.ts";
+import type { RequestStatus } from "../../events/request-status.ts";
 import { documentClientOf, queryAll, whetherConditionHeld } from "../shared/dynamo.ts";
 import { config } from "./config.ts";
-import {
-  type AuditRecord,
-  chronologically,
-  type RequestStatus,
-  type RequestView,
-  type TimelineEntry,
-} from "./domain.ts";
+import { type AuditRecord, chronologically, type RequestView, type TimelineEntry } from "./domain.ts";
 import {
   ALL_REQUESTS_PARTITION,
   auditRequestsTable,

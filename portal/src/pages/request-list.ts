@@ -1,7 +1,8 @@
+import { REQUEST_STATUSES } from "../../../events/request-status.ts";
 import { requestsToCsv } from "../../../services/audit/csv.ts";
 import { listAllRequests, listRequests, type RequestView } from "../api.ts";
 import { h } from "../dom.ts";
-import { humanTime, REQUEST_STATUSES, statusLabel } from "../format.ts";
+import { humanTime, statusLabel } from "../format.ts";
 import { listQueryFrom, listQueryString } from "../list-query.ts";
 import { rememberEmail, rememberedEmail } from "../storage.ts";
 import { statusBadge } from "./request.ts";

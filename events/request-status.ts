@@ -1,0 +1,17 @@
+/**
+ * A request's status as the audit trail projects it from the flow's events (ARCHITECTURE.md's list):
+ * the API filters by it, the portal labels it.
+ */
+export const REQUEST_STATUSES = [
+  "SUBMITTED",
+  "PENDING_APPROVAL",
+  "APPROVED",
+  "REJECTED",
+  "EXPIRED",
+  "INVALID",
+  "PROVISIONING",
+  "PROVISIONED",
+  "FAILED",
+] as const;
+
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
