@@ -58,9 +58,30 @@ export const OPERATING_SYSTEMS = [
   "amazon-linux-2023",
   "ubuntu-24.04",
   "ubuntu-22.04",
-  "rhel-9",
   "windows-server-2022",
 ] as const;
+
+export type InstanceType = (typeof INSTANCE_TYPES)[number];
+export type OperatingSystem = (typeof OPERATING_SYSTEMS)[number];
+
+/** Processor architectures, named as EC2 names them on images and instance types. */
+export const ARCHITECTURES = ["x86_64", "arm64"] as const;
+export type Architecture = (typeof ARCHITECTURES)[number];
+
+/**
+ * EC2 marks AWS Graviton families with a `g` right after the generation (t4g, m7g, c7gn): those run
+ * arm64, every other family x86_64.
+ */
+export const architectureOf = (instanceType: InstanceType): Architecture =>
+  /^[a-z]+\d+g/.test(instanceType) ? "arm64" : "x86_64";
+
+/** The architectures each operating system publishes images for: an instance type of another cannot boot it. */
+export const OS_ARCHITECTURES: Record<OperatingSystem, readonly Architecture[]> = {
+  "amazon-linux-2023": ["x86_64", "arm64"],
+  "ubuntu-24.04": ["x86_64", "arm64"],
+  "ubuntu-22.04": ["x86_64", "arm64"],
+  "windows-server-2022": ["x86_64"],
+};
 
 export const VOLUME_TYPES = ["gp3", "gp2", "io1", "io2", "st1", "sc1"] as const;
 
@@ -68,36 +89,48 @@ export const VOLUME_SIZE_GIB = { min: 8, max: 16384 } as const;
 
 export const JUSTIFICATION_MAX_LENGTH = 2000;
 
-export const ec2ResourceSchema = z.strictObject({
-  type: z.literal("ec2", mustBe("ec2")),
-  instanceType: z.enum(INSTANCE_TYPES, oneOf(INSTANCE_TYPES)),
-  os: z.enum(OPERATING_SYSTEMS, oneOf(OPERATING_SYSTEMS)),
-  name: z
-    .string(mustBe("a string"))
-    .trim()
-    .min(1, "must not be empty")
-    .max(128, "must be at most 128 characters")
-    .regex(NO_CONTROL_CHARACTERS, "must not contain control characters")
-    .optional(),
-  volume: z
-    .strictObject(
-      {
-        sizeGiB: z
-          .number(mustBe("a number"))
-          .int("must be a whole number")
-          .min(VOLUME_SIZE_GIB.min, `must be at least ${VOLUME_SIZE_GIB.min}`)
-          .max(VOLUME_SIZE_GIB.max, `must be at most ${VOLUME_SIZE_GIB.max}`),
-        type: z.enum(VOLUME_TYPES, oneOf(VOLUME_TYPES)),
-      },
-      mustBe("an object with sizeGiB and type"),
-    )
-    .optional(),
-  privateIp: z.ipv4(mustBe("an IPv4 address")).optional(),
-  subnetId: z
-    .string(mustBe("a string"))
-    .regex(/^subnet-[0-9a-f]{8,17}$/, "must look like subnet-0abc1234")
-    .optional(),
-});
+export const ec2ResourceSchema = z
+  .strictObject({
+    type: z.literal("ec2", mustBe("ec2")),
+    instanceType: z.enum(INSTANCE_TYPES, oneOf(INSTANCE_TYPES)),
+    os: z.enum(OPERATING_SYSTEMS, oneOf(OPERATING_SYSTEMS)),
+    name: z
+      .string(mustBe("a string"))
+      .trim()
+      .min(1, "must not be empty")
+      .max(128, "must be at most 128 characters")
+      .regex(NO_CONTROL_CHARACTERS, "must not contain control characters")
+      .optional(),
+    volume: z
+      .strictObject(
+        {
+          sizeGiB: z
+            .number(mustBe("a number"))
+            .int("must be a whole number")
+            .min(VOLUME_SIZE_GIB.min, `must be at least ${VOLUME_SIZE_GIB.min}`)
+            .max(VOLUME_SIZE_GIB.max, `must be at most ${VOLUME_SIZE_GIB.max}`),
+          type: z.enum(VOLUME_TYPES, oneOf(VOLUME_TYPES)),
+        },
+        mustBe("an object with sizeGiB and type"),
+      )
+      .optional(),
+    privateIp: z.ipv4(mustBe("an IPv4 address")).optional(),
+    subnetId: z
+      .string(mustBe("a string"))
+      .regex(/^subnet-[0-9a-f]{8,17}$/, "must look like subnet-0abc1234")
+      .optional(),
+  })
+  .superRefine(({ instanceType, os }, context) => {
+    const architecture = architectureOf(instanceType);
+    const supported = OS_ARCHITECTURES[os];
+    if (supported.includes(architecture)) return;
+    context.addIssue({
+      code: "custom",
+      path: ["instanceType"],
+      input: instanceType,
+      message: `must be an ${supported.join(" or ")} instance type: ${os} runs only on ${supported.join(" or ")}, and ${instanceType} is ${architecture}`,
+    });
+  });
 
 export const RESOURCE_TYPES = ["ec2"] as const;
 
