@@ -1,10 +1,10 @@
 import { env, loadConfig } from "../shared/config.ts";
-import type { LaunchSettings } from "./domain.ts";
+import { imageOverridesSchema, imagesWith, type LaunchSettings } from "./domain.ts";
 import { launchesTable } from "./tables.ts";
 
 const config = loadConfig({
   [launchesTable.tableNameEnv]: env.text(),
-  AMI_ID: env.text(),
+  IMAGE_IDS: imageOverridesSchema.optional(),
   SECURITY_GROUP_IDS: env.list().optional(),
   DEFAULT_SUBNET_ID: env.text().optional(),
 });
@@ -12,7 +12,7 @@ const config = loadConfig({
 export const launchesTableName = config[launchesTable.tableNameEnv];
 
 export const launchSettings: LaunchSettings = {
-  imageId: config.AMI_ID,
+  images: imagesWith(config.IMAGE_IDS ?? {}),
   securityGroupIds: config.SECURITY_GROUP_IDS ?? [],
   defaultSubnetId: config.DEFAULT_SUBNET_ID,
 };

@@ -1,21 +1,177 @@
 import { describe, expect, it } from "vitest";
+import {
+  ARCHITECTURES,
+  type Architecture,
+  OPERATING_SYSTEMS,
+  type OperatingSystem,
+  OS_ARCHITECTURES,
+} from "../../events/request.ts";
 import { sampleRequest } from "../../test/support/fixtures.ts";
 import {
   buildRunInstancesInput,
   classifyLaunchError,
+  DEFAULT_IMAGES,
   endedBeforeRunningReason,
+  imageIdFor,
+  imageOverridesSchema,
+  imagesWith,
   type LaunchSettings,
   launchRefusalReason,
+  noImageReason,
   outcomeOfState,
+  ssmParameterOf,
+  ssmParametersOf,
 } from "./domain.ts";
 
 const request = sampleRequest();
 
 const settings: LaunchSettings = {
-  imageId: "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+  images: imagesWith({}),
   securityGroupIds: ["sg-0123456789abcdef0"],
   defaultSubnetId: "subnet-0def5678",
 };
+const IMAGE_ID = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
+
+describe("imageIdFor with the default images", () => {
+  it.each<[OperatingSystem, Architecture, string]>([
+    [
+      "amazon-linux-2023",
+      "x86_64",
+      "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+    ],
+    [
+      "amazon-linux-2023",
+      "arm64",
+      "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
+    ],
+    [
+      "ubuntu-24.04",
+      "x86_64",
+      "resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id",
+    ],
+    [
+      "ubuntu-24.04",
+      "arm64",
+      "resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id",
+    ],
+    [
+      "ubuntu-22.04",
+      "x86_64",
+      "resolve:ssm:/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id",
+    ],
+    [
+      "ubuntu-22.04",
+      "arm64",
+      "resolve:ssm:/aws/service/canonical/ubuntu/server/22.04/stable/current/arm64/hvm/ebs-gp2/ami-id",
+    ],
+    [
+      "windows-server-2022",
+      "x86_64",
+      "resolve:ssm:/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base",
+    ],
+  ])("launches %s on %s from AWS's public parameter", (os, architecture, imageId) => {
+    expect(imageIdFor(os, architecture, imagesWith({}))).toBe(imageId);
+  });
+
+  it("has an image for exactly the architectures each operating system runs on", () => {
+    for (const os of OPERATING_SYSTEMS) {
+      const covered = ARCHITECTURES.filter((architecture) => imageIdFor(os, architecture, imagesWith({})));
+      expect(covered, os).toEqual(OS_ARCHITECTURES[os]);
+    }
+  });
+
+  it("finds nothing where no image is configured, and says what to set", () => {
+    expect(imageIdFor("ubuntu-24.04", "arm64", {})).toBeUndefined();
+    expect(noImageReason("ubuntu-24.04", "arm64")).toBe(
+      "No image is configured for ubuntu-24.04 on arm64: an operator can name one in the image settings (IMAGE_IDS)",
+    );
+  });
+});
+
+describe("image overrides", () => {
+  it("replace only the images they name", () => {
+    const images = imagesWith({ "ubuntu-24.04": { arm64: "ami-0123456789abcdef0" } });
+
+    expect(imageIdFor("ubuntu-24.04", "arm64", images)).toBe("ami-0123456789abcdef0");
+    expect(imageIdFor("ubuntu-24.04", "x86_64", images)).toBe(DEFAULT_IMAGES["ubuntu-24.04"].x86_64);
+    expect(imageIdFor("amazon-linux-2023", "arm64", images)).toBe(DEFAULT_IMAGES["amazon-linux-2023"].arm64);
+  });
+
+  it("are read from JSON text as from an object", () => {
+    const overrides = {
+      "amazon-linux-2023": { x86_64: "ami-00000000000000bad" },
+      "ubuntu-22.04": { arm64: "resolve:ssm:/golden/ubuntu:3" },
+      "windows-server-2022": { x86_64: "resolve:ssm:golden-windows" },
+    };
+
+    expect(imageOverridesSchema.parse(JSON.stringify(overrides))).toEqual(overrides);
+    expect(imageOverridesSchema.parse(overrides)).toEqual(overrides);
+  });
+
+  it.each([
+    ["text that is not JSON", "{ubuntu", "", /^must be JSON like/],
+    ["a list", "[]", "", /^must be an object keyed by operating system$/],
+    [
+      "an operating system not offered",
+      { "rhel-9": {} },
+      "",
+      /^names an unknown operating system rhel-9 \(known: amazon-linux-2023, /,
+    ],
+    [
+      "an unknown architecture",
+      { "ubuntu-24.04": { aarch64: "ami-0123456789abcdef0" } },
+      "ubuntu-24.04",
+      /unknown architecture aarch64/,
+    ],
+    [
+      "an image that is neither an AMI id nor an SSM reference",
+      { "ubuntu-24.04": { arm64: "ubuntu" } },
+      "ubuntu-24.04.arm64",
+      /^must be an AMI id \(ami-0123456789abcdef0\) or an SSM parameter reference/,
+    ],
+    [
+      "an SSM reference without a parameter",
+      { "ubuntu-24.04": { arm64: "resolve:ssm:" } },
+      "ubuntu-24.04.arm64",
+      /^must be an AMI id/,
+    ],
+    [
+      "an architecture the OS does not run on",
+      { "windows-server-2022": { arm64: "ami-0123456789abcdef0" } },
+      "windows-server-2022.arm64",
+      /^cannot be set: windows-server-2022 runs only on x86_64$/,
+    ],
+  ])("refuse %s, naming the entry", (_, overrides, path, message) => {
+    const issues = imageOverridesSchema.safeParse(overrides).error?.issues ?? [];
+
+    expect(issues.map((issue) => issue.path.join("."))).toEqual([path]);
+    expect(issues[0]?.message).toMatch(message);
+  });
+});
+
+describe("ssmParametersOf", () => {
+  it("lists each parameter the images resolve through once, without version or label", () => {
+    const images = imagesWith({
+      "amazon-linux-2023": { x86_64: "ami-0123456789abcdef0" },
+      "ubuntu-24.04": { x86_64: "resolve:ssm:/golden/ubuntu:7", arm64: "resolve:ssm:/golden/ubuntu:latest" },
+    });
+
+    expect(ssmParametersOf(images).sort()).toEqual(
+      [
+        "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
+        "/golden/ubuntu",
+        "/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id",
+        "/aws/service/canonical/ubuntu/server/22.04/stable/current/arm64/hvm/ebs-gp2/ami-id",
+        "/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base",
+      ].sort(),
+    );
+  });
+
+  it("reads no parameter out of a plain AMI id", () => {
+    expect(ssmParameterOf("ami-0123456789abcdef0")).toBeUndefined();
+    expect(ssmParameterOf("resolve:ssm:golden-ami")).toBe("golden-ami");
+  });
+});
 
 describe("buildRunInstancesInput", () => {
   it("launches one instance of the request, idempotent on its id, tagged on instance and volume", () => {
@@ -26,11 +182,11 @@ describe("buildRunInstancesInput", () => {
       { Key: "Name", Value: "build-box" },
     ];
 
-    const input = buildRunInstancesInput(request, "bob@example.com", settings);
+    const input = buildRunInstancesInput(request, "bob@example.com", IMAGE_ID, settings);
 
     expect(input).toStrictEqual({
       ClientToken: "req-1",
-      ImageId: settings.imageId,
+      ImageId: IMAGE_ID,
       InstanceType: "t3.micro",
       MinCount: 1,
       MaxCount: 1,
@@ -50,7 +206,7 @@ describe("buildRunInstancesInput", () => {
   it("falls back to the configured subnet when the request names none", () => {
     const { subnetId: _, ...resource } = request.resource;
 
-    const input = buildRunInstancesInput({ ...request, resource }, "bob@example.com", settings);
+    const input = buildRunInstancesInput({ ...request, resource }, "bob@example.com", IMAGE_ID, settings);
 
     expect(input.SubnetId).toBe("subnet-0def5678");
   });
@@ -60,8 +216,8 @@ describe("buildRunInstancesInput", () => {
       resource: { type: "ec2", instanceType: "t3.nano", os: "amazon-linux-2023" },
     });
 
-    const input = buildRunInstancesInput(minimal, "bob@example.com", {
-      imageId: "ami-12345678",
+    const input = buildRunInstancesInput(minimal, "bob@example.com", "ami-12345678", {
+      images: {},
       securityGroupIds: [],
     });
 
@@ -75,10 +231,26 @@ describe("buildRunInstancesInput", () => {
     ]);
   });
 
+  it.each([
+    ["amazon-linux-2023", "/dev/xvda"],
+    ["ubuntu-24.04", "/dev/sda1"],
+    ["ubuntu-22.04", "/dev/sda1"],
+    ["windows-server-2022", "/dev/sda1"],
+  ] as const)("sizes the root volume of %s images on %s", (os, rootDevice) => {
+    const input = buildRunInstancesInput(
+      { ...request, resource: { ...request.resource, os } },
+      "bob@example.com",
+      IMAGE_ID,
+      settings,
+    );
+
+    expect(input.BlockDeviceMappings?.map((mapping) => mapping.DeviceName)).toEqual([rootDevice]);
+  });
+
   it("names the instance after the request id when the request gives no name", () => {
     const { name: _, ...resource } = request.resource;
 
-    const input = buildRunInstancesInput({ ...request, resource }, "bob@example.com", settings);
+    const input = buildRunInstancesInput({ ...request, resource }, "bob@example.com", IMAGE_ID, settings);
 
     const nameTags = input.TagSpecifications?.map(
       (spec) => spec.Tags?.find((tag) => tag.Key === "Name")?.Value,

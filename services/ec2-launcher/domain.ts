@@ -1,17 +1,152 @@
 import type { RunInstancesCommandInput, Tag } from "@aws-sdk/client-ec2";
+import { z } from "zod";
 import type { EC2_INSTANCE_STATES } from "../../events/ec2-state-change.ts";
-import type { AcceptedRequest } from "../../events/request.ts";
+import {
+  type AcceptedRequest,
+  ARCHITECTURES,
+  type Architecture,
+  OPERATING_SYSTEMS,
+  type OperatingSystem,
+  OS_ARCHITECTURES,
+} from "../../events/request.ts";
+
+/**
+ * The image each operating system launches from, per architecture: an `ami-...` id, or a `resolve:ssm:`
+ * parameter reference, which RunInstances resolves itself at each launch.
+ */
+export type ImageTable = Partial<Record<OperatingSystem, Partial<Record<Architecture, string>>>>;
 
 export interface LaunchSettings {
-  /** An `ami-...` id, or on AWS a `resolve:ssm:` parameter reference, which RunInstances resolves itself. */
-  imageId: string;
+  images: ImageTable;
   securityGroupIds: string[];
   /** Where instances go when the request names no subnet; absent means the default VPC's choice. */
   defaultSubnetId?: string;
 }
 
-/** The root device of the Amazon Linux images the launcher uses: the requested volume replaces its default. */
-export const ROOT_DEVICE_NAME = "/dev/xvda";
+/**
+ * AWS's public parameters, which always name the latest image of their OS in every region, so no AMI id
+ * goes stale here. Canonical publishes Ubuntu 24.04 on gp3 volumes and 22.04 on gp2.
+ */
+export const DEFAULT_IMAGES = {
+  "amazon-linux-2023": {
+    x86_64: "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+    arm64: "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
+  },
+  "ubuntu-24.04": {
+    x86_64: "resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id",
+    arm64: "resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id",
+  },
+  "ubuntu-22.04": {
+    x86_64: "resolve:ssm:/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id",
+    arm64: "resolve:ssm:/aws/service/canonical/ubuntu/server/22.04/stable/current/arm64/hvm/ebs-gp2/ami-id",
+  },
+  "windows-server-2022": {
+    x86_64: "resolve:ssm:/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base",
+  },
+} as const satisfies Record<OperatingSystem, Partial<Record<Architecture, string>>>;
+
+/** The defaults, with each image an operator overrides replaced. */
+export const imagesWith = (overrides: ImageTable): ImageTable =>
+  Object.fromEntries(OPERATING_SYSTEMS.map((os) => [os, { ...DEFAULT_IMAGES[os], ...overrides[os] }]));
+
+/** The image to launch for this OS on this architecture; undefined when none is configured. */
+export const imageIdFor = (
+  os: OperatingSystem,
+  architecture: Architecture,
+  images: ImageTable,
+): string | undefined => images[os]?.[architecture];
+
+export const noImageReason = (os: OperatingSystem, architecture: Architecture): string =>
+  `No image is configured for ${os} on ${architecture}: an operator can name one in the image settings (IMAGE_IDS)`;
+
+const SSM_IMAGE_PREFIX = "resolve:ssm:";
+/** AWS's two AMI id lengths. */
+const AMI_ID = /^ami-[0-9a-f]{8}([0-9a-f]{9})?$/;
+/** `resolve:ssm:` and a parameter name (one word, or a `/`-rooted path), optionally `:version` or `:label`. */
+const SSM_IMAGE_REFERENCE = /^resolve:ssm:(?<name>[\w.-]+|(?:\/[\w.-]+)+)(?::[\w.-]+)?$/;
+
+/** The SSM parameter an image reference resolves through; undefined for a plain AMI id. */
+export const ssmParameterOf = (imageId: string): string | undefined =>
+  SSM_IMAGE_REFERENCE.exec(imageId)?.groups?.name;
+
+/** Every SSM parameter the launcher may resolve through with these images, each once. */
+export const ssmParametersOf = (images: ImageTable): string[] => [
+  ...new Set(
+    Object.values(images)
+      .flatMap((byArchitecture) => Object.values(byArchitecture ?? {}))
+      .flatMap((imageId) => ssmParameterOf(imageId) ?? []),
+  ),
+];
+
+const imageReferenceSchema = z
+  .string("must be a string")
+  .refine(
+    (imageId) => AMI_ID.test(imageId) || SSM_IMAGE_REFERENCE.test(imageId),
+    `must be an AMI id (ami-0123456789abcdef0) or an SSM parameter reference (${SSM_IMAGE_PREFIX}/path/to/parameter)`,
+  );
+
+/** Configuration arrives as JSON text (an environment variable, `-c key=...`) or already parsed (cdk.json). */
+const parsedJson = (value: unknown, context: z.RefinementCtx) => {
+  if (typeof value !== "string") return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch (error) {
+    context.addIssue({
+      code: "custom",
+      input: value,
+      message: `must be JSON like {"ubuntu-24.04": {"arm64": "ami-0123456789abcdef0"}} (${(error as Error).message})`,
+    });
+    return z.NEVER;
+  }
+};
+
+const unknownKeysMessage = (kind: string, known: readonly string[]) => (issue: z.core.$ZodRawIssue) =>
+  issue.code === "unrecognized_keys"
+    ? `names an unknown ${kind} ${issue.keys.join(", ")} (known: ${known.join(", ")})`
+    : issue.code === "invalid_type"
+      ? `must be an object keyed by ${kind}`
+      : undefined;
+
+/**
+ * An operator's image overrides, `{ "<os>": { "<architecture>": "ami-... or resolve:ssm:..." } }`: each
+ * entry replaces that default image. Only architectures the OS runs on may be named.
+ */
+export const imageOverridesSchema = z.preprocess(
+  parsedJson,
+  z
+    .partialRecord(
+      z.enum(OPERATING_SYSTEMS),
+      z.partialRecord(z.enum(ARCHITECTURES), imageReferenceSchema, {
+        error: unknownKeysMessage("architecture", ARCHITECTURES),
+      }),
+      { error: unknownKeysMessage("operating system", OPERATING_SYSTEMS) },
+    )
+    .superRefine((overrides, context) => {
+      for (const os of OPERATING_SYSTEMS) {
+        for (const architecture of ARCHITECTURES) {
+          if (overrides[os]?.[architecture] === undefined || OS_ARCHITECTURES[os].includes(architecture))
+            continue;
+          context.addIssue({
+            code: "custom",
+            path: [os, architecture],
+            input: overrides[os]?.[architecture],
+            message: `cannot be set: ${os} runs only on ${OS_ARCHITECTURES[os].join(" and ")}`,
+          });
+        }
+      }
+    }),
+);
+
+/**
+ * Where each OS's images keep their root volume: the requested volume must map that device to replace
+ * the root volume (any other device would add a second, empty disk).
+ */
+export const ROOT_DEVICE_NAMES: Record<OperatingSystem, string> = {
+  "amazon-linux-2023": "/dev/xvda",
+  "ubuntu-24.04": "/dev/sda1",
+  "ubuntu-22.04": "/dev/sda1",
+  "windows-server-2022": "/dev/sda1",
+};
 
 /** Tag keys put on every instance and volume launched for a request. */
 export const LAUNCH_TAG_KEYS = {
@@ -35,6 +170,7 @@ export const launchTagsOf = (request: AcceptedRequest, approver: string): Tag[] 
 export const buildRunInstancesInput = (
   request: AcceptedRequest,
   approver: string,
+  imageId: string,
   settings: LaunchSettings,
 ): RunInstancesCommandInput => {
   const { resource } = request;
@@ -42,7 +178,7 @@ export const buildRunInstancesInput = (
   const tags = launchTagsOf(request, approver);
   return {
     ClientToken: request.requestId,
-    ImageId: settings.imageId,
+    ImageId: imageId,
     InstanceType: resource.instanceType,
     MinCount: 1,
     MaxCount: 1,
@@ -52,7 +188,7 @@ export const buildRunInstancesInput = (
     ...(resource.volume && {
       BlockDeviceMappings: [
         {
-          DeviceName: ROOT_DEVICE_NAME,
+          DeviceName: ROOT_DEVICE_NAMES[resource.os],
           Ebs: {
             VolumeSize: resource.volume.sizeGiB,
             VolumeType: resource.volume.type,

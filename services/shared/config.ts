@@ -15,8 +15,11 @@ export const loadConfig = <Shape extends z.ZodRawShape>(
   const result = z.object(shape).safeParse(env);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
-    const variable = issue.path.join(".");
-    return env[variable] === undefined ? `${variable} is not set` : `${variable} ${issue.message}`;
+    const variable = String(issue.path[0]);
+    // A variable holding structured data (JSON) is named down to the entry at fault.
+    return env[variable] === undefined
+      ? `${variable} is not set`
+      : `${issue.path.join(".")} ${issue.message}`;
   });
   throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`, { cause: result.error });
 };

@@ -14,7 +14,6 @@ Object.assign(process.env, {
   APPROVAL_TTL_SECONDS: "3600",
   PUBLIC_URL: "http://localhost:3000",
   HMAC_SECRET: "test-secret-that-is-at-least-32-characters",
-  AMI_ID: "ami-0123456789abcdef0",
   AWS_REGION: "us-east-1",
   POWERTOOLS_LOG_LEVEL: "SILENT",
   ...tableNameEnvironment(services.flatMap((service) => service.tables)),

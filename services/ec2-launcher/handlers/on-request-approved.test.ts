@@ -3,7 +3,7 @@ import { RunInstancesCommand } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ProvisioningFailed, ProvisioningStarted } from "../../../events/provisioning.ts";
 import { launchSettings } from "../config.ts";
-import { buildRunInstancesInput } from "../domain.ts";
+import { buildRunInstancesInput, DEFAULT_IMAGES, imagesWith, type LaunchSettings } from "../domain.ts";
 import { APPROVER, approvalOf, ec2Error, newInstanceId, startLauncherTestbed } from "../testing/fixtures.ts";
 import { createRequestApprovedHandler } from "./on-request-approved.ts";
 
@@ -15,9 +15,9 @@ describe("ec2-launcher on RequestApproved", () => {
   afterAll(() => testbed.close());
   beforeEach(() => testbed.ec2Mock.reset());
 
-  const setUp = () => {
+  const setUp = (settings: LaunchSettings = launchSettings) => {
     const { bus, deps } = testbed.freshDeps();
-    return { bus, handle: createRequestApprovedHandler({ ...deps, settings: launchSettings }) };
+    return { bus, handle: createRequestApprovedHandler({ ...deps, settings }) };
   };
   const runInstancesCalls = () =>
     testbed.ec2Mock.commandCalls(RunInstancesCommand).map((call) => call.args[0].input);
@@ -30,13 +30,64 @@ describe("ec2-launcher on RequestApproved", () => {
 
     await handle(approval);
 
-    expect(runInstancesCalls()).toEqual([buildRunInstancesInput(approval.request, APPROVER, launchSettings)]);
+    expect(runInstancesCalls()).toEqual([
+      buildRunInstancesInput(
+        approval.request,
+        APPROVER,
+        DEFAULT_IMAGES["amazon-linux-2023"].x86_64,
+        launchSettings,
+      ),
+    ]);
     expect(await testbed.store.findByInstanceId(instanceId)).toMatchObject({
       requestId: "launch-once",
       request: approval.request,
       approver: APPROVER,
       instanceId,
     });
+  });
+
+  it("launches a Graviton request from its OS's arm64 image", async () => {
+    const { handle } = setUp();
+    testbed.ec2Mock.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: newInstanceId() }] });
+
+    await handle(approvalOf("ubuntu-on-graviton", { os: "ubuntu-24.04", instanceType: "t4g.micro" }));
+
+    expect(runInstancesCalls().map((input) => input.ImageId)).toEqual([DEFAULT_IMAGES["ubuntu-24.04"].arm64]);
+  });
+
+  it("launches from the image an operator configured in place of the default", async () => {
+    const { handle } = setUp({
+      ...launchSettings,
+      images: imagesWith({ "windows-server-2022": { x86_64: "ami-0123456789abcdef0" } }),
+    });
+    testbed.ec2Mock.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: newInstanceId() }] });
+
+    await handle(approvalOf("golden-windows", { os: "windows-server-2022", instanceType: "m7i.large" }));
+
+    expect(runInstancesCalls().map((input) => input.ImageId)).toEqual(["ami-0123456789abcdef0"]);
+  });
+
+  it("fails the request once, without asking EC2, when no image is configured for it", async () => {
+    const { bus, handle } = setUp({ ...launchSettings, images: {} });
+    const approval = approvalOf("no-image", { os: "ubuntu-22.04", instanceType: "c7g.large" });
+
+    await handle(approval);
+    await handle(approval);
+
+    expect(bus.published).toEqual([
+      {
+        detailType: ProvisioningFailed.detailType,
+        source: ProvisioningFailed.source,
+        detail: {
+          requestId: "no-image",
+          request: approval.request,
+          reason:
+            "No image is configured for ubuntu-22.04 on arm64: an operator can name one in the image settings (IMAGE_IDS)",
+          failedAt: "2030-01-01T10:00:05.000Z",
+        },
+      },
+    ]);
+    expect(runInstancesCalls()).toEqual([]);
   });
 
   it("announces one ProvisioningStarted when the approval is delivered again and again", async () => {

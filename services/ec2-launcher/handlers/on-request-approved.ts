@@ -7,13 +7,16 @@ import type { DetailOf } from "../../../events/contract.ts";
 import { RequestApproved } from "../../../events/decisions.ts";
 import { ProvisioningFailed, ProvisioningStarted } from "../../../events/provisioning.ts";
 import type { Publisher } from "../../../events/publish.ts";
+import { architectureOf } from "../../../events/request.ts";
 import { publisher } from "../../shared/events.ts";
 import { launchSettings } from "../config.ts";
 import {
   buildRunInstancesInput,
   classifyLaunchError,
+  imageIdFor,
   type LaunchSettings,
   launchRefusalReason,
+  noImageReason,
 } from "../domain.ts";
 import { type Ec2Gateway, ec2FailureOf, ec2Gateway } from "../ec2.ts";
 import { type LaunchStore, launchStore } from "../store.ts";
@@ -28,8 +31,9 @@ export interface RequestApprovedDeps {
 }
 
 /**
- * Launches the instance of an approved EC2 request and announces it with one `ProvisioningStarted`.
- * EC2 refusing the request for good ends it with `ProvisioningFailed`; anything else that goes wrong
+ * Launches the instance of an approved EC2 request, from the image of its OS for its instance type's
+ * architecture, and announces it with one `ProvisioningStarted`. No image for the request, or EC2
+ * refusing it for good, ends it with `ProvisioningFailed`; anything else that goes wrong
  * throws, so the bus retries (the ClientToken keeps retries on the same instance).
  */
 export const createRequestApprovedHandler = ({
@@ -40,28 +44,34 @@ export const createRequestApprovedHandler = ({
   now,
   logger,
 }: RequestApprovedDeps) => {
-  /** Resolves to the new instance's id, or to undefined when EC2 refused the request for good. */
-  const launchInstance = async ({
-    requestId,
-    request,
-    approver,
-  }: DetailOf<typeof RequestApproved>): Promise<string | undefined> => {
+  /** Ends the request as failed, once however often the approval is delivered. */
+  const failForGood = (
+    { requestId, request }: DetailOf<typeof RequestApproved>,
+    failure: { errorCode?: string; reason: string },
+  ) =>
+    store.publishOnce(requestId, "outcome", now, () =>
+      publish(ProvisioningFailed, { requestId, request, ...failure, failedAt: now().toISOString() }),
+    );
+
+  /** Resolves to the new instance's id, or to undefined when the request can never launch as asked. */
+  const launchInstance = async (approval: DetailOf<typeof RequestApproved>): Promise<string | undefined> => {
+    const { requestId, request, approver } = approval;
+    const { os, instanceType } = request.resource;
+    const architecture = architectureOf(instanceType);
+    const imageId = imageIdFor(os, architecture, settings.images);
+    if (imageId === undefined) {
+      logger.warn("No image configured for the request", { requestId, os, architecture });
+      await failForGood(approval, { reason: noImageReason(os, architecture) });
+      return undefined;
+    }
     let instanceId: string;
     try {
-      instanceId = await ec2.runInstance(buildRunInstancesInput(request, approver, settings));
+      instanceId = await ec2.runInstance(buildRunInstancesInput(request, approver, imageId, settings));
     } catch (error) {
       const failure = ec2FailureOf(error);
       if (classifyLaunchError(failure) === "retryable") throw error;
       logger.warn("EC2 refused the launch for good", { requestId, errorCode: failure.code });
-      await store.publishOnce(requestId, "outcome", now, () =>
-        publish(ProvisioningFailed, {
-          requestId,
-          request,
-          errorCode: failure.code,
-          reason: launchRefusalReason(failure),
-          failedAt: now().toISOString(),
-        }),
-      );
+      await failForGood(approval, { errorCode: failure.code, reason: launchRefusalReason(failure) });
       return undefined;
     }
     await store.attachInstance(requestId, instanceId);

@@ -3,6 +3,7 @@ import { EC2Client, EC2ServiceException } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
 import type { DetailOf } from "../../../events/contract.ts";
 import { RequestApproved } from "../../../events/decisions.ts";
+import type { Ec2Resource } from "../../../events/request.ts";
 import { startTestDynamo, type TestDynamo } from "../../../test/support/dynamo.ts";
 import { silentLogger } from "../../../test/support/fakes.ts";
 import { sampleRequest } from "../../../test/support/fixtures.ts";
@@ -13,11 +14,14 @@ import { launchesTable, tables } from "../tables.ts";
 
 export const APPROVER = "bob@example.com";
 
-/** A `RequestApproved` detail for an EC2 request with this id. */
-export const approvalOf = (requestId: string): DetailOf<typeof RequestApproved> =>
+/** A `RequestApproved` detail for an EC2 request with this id, the sample resource changed by `resource`. */
+export const approvalOf = (
+  requestId: string,
+  resource: Partial<Ec2Resource> = {},
+): DetailOf<typeof RequestApproved> =>
   RequestApproved.schema.parse({
     requestId,
-    request: sampleRequest({ requestId }),
+    request: sampleRequest({ requestId, resource: { ...sampleRequest().resource, ...resource } }),
     approver: APPROVER,
     decidedAt: "2030-01-01T10:00:00.000Z",
   });

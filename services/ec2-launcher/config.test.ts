@@ -1,0 +1,43 @@
+import "../../test/support/service-environment.ts";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { DEFAULT_IMAGES, imagesWith } from "./domain.ts";
+
+/** The launcher's config as a cold start reads it, with IMAGE_IDS as given (undefined: not set). */
+const loadWith = async (imageIds: string | undefined) => {
+  vi.resetModules();
+  vi.stubEnv("IMAGE_IDS", imageIds);
+  return (await import("./config.ts")).launchSettings;
+};
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+describe("ec2-launcher config", () => {
+  it("launches from AWS's public images when IMAGE_IDS is not set", async () => {
+    const settings = await loadWith(undefined);
+
+    expect(settings.images).toEqual(DEFAULT_IMAGES);
+  });
+
+  it("replaces the images IMAGE_IDS names and keeps the other defaults", async () => {
+    const settings = await loadWith('{"amazon-linux-2023": {"x86_64": "ami-00000000000000bad"}}');
+
+    expect(settings.images).toEqual(imagesWith({ "amazon-linux-2023": { x86_64: "ami-00000000000000bad" } }));
+    expect(settings.images["amazon-linux-2023"]?.arm64).toBe(DEFAULT_IMAGES["amazon-linux-2023"].arm64);
+  });
+
+  it("refuses to load with a malformed IMAGE_IDS, naming the entry at fault", async () => {
+    const loading = loadWith('{"ubuntu-24.04": {"arm64": "latest-ubuntu"}}');
+
+    // A fresh module graph per load: the error is the fresh config module's ConfigError, so matched by name.
+    await expect(loading).rejects.toMatchObject({ name: "ConfigError" });
+    await expect(loading).rejects.toThrow(
+      "Invalid configuration: IMAGE_IDS.ubuntu-24.04.arm64 must be an AMI id (ami-0123456789abcdef0) or an SSM parameter reference",
+    );
+  });
+
+  it("refuses to load with an IMAGE_IDS that is not JSON", async () => {
+    await expect(loadWith("ami-0123456789abcdef0")).rejects.toThrow(/IMAGE_IDS must be JSON like/);
+  });
+});
