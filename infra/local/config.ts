@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { imageOverridesSchema } from "../../services/ec2-launcher/domain.ts";
 import { ConfigError, env } from "../../services/shared/config.ts";
 
 const port = (fallback: number) =>
@@ -21,10 +22,8 @@ const localConfigSchema = z.object({
   APPROVAL_TTL_SECONDS: env.positiveInt().default(72 * 3600),
   SENDER: env.email().default("approvals@example.com"),
   AWS_REGION: z.string().min(1).default("us-east-1"),
-  LOCAL_AMI_ID: z
-    .string()
-    .regex(/^ami-[0-9a-f]{8,17}$/, "must look like ami-0123456789abcdef0")
-    .default("ami-0abcdef1234567890"),
+  // Unset, local mode launches from the same public image parameters as AWS, which the local EC2 resolves.
+  IMAGE_IDS: imageOverridesSchema.optional(),
   EC2_BOOT_DELAY_MS: z.coerce.number().int().min(0).default(2000),
   // With 200 ms doubling up to the 60 s cap, 12 attempts span about four minutes: longer than any
   // handler's in-progress claim, so a delivery that races a crashed one is not dead-lettered too early.

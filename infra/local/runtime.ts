@@ -170,7 +170,7 @@ export const startLocalStack = async (
       APPROVAL_TTL_SECONDS: String(config.APPROVAL_TTL_SECONDS),
       PUBLIC_URL: config.PUBLIC_URL,
       HMAC_SECRET: await localHmacSecret(dataDir),
-      AMI_ID: config.LOCAL_AMI_ID,
+      ...(config.IMAGE_IDS && { IMAGE_IDS: JSON.stringify(config.IMAGE_IDS) }),
       POWERTOOLS_SERVICE_NAME: "approvals-local",
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
       POWERTOOLS_METRICS_NAMESPACE: "Approvals",

@@ -12,7 +12,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createEc2Api } from "../../infra/local/ec2/ec2-api.ts";
-import { type InstanceStateName, LocalEc2 } from "../../infra/local/ec2/local-ec2.ts";
+import { type InstanceStateName, LocalEc2, localImageIdOf } from "../../infra/local/ec2/local-ec2.ts";
 import { type RunningEdge, startEdge } from "../../infra/local/edge/server.ts";
 
 const IMAGE_ID = "ami-0123456789abcdef0";
@@ -154,6 +154,23 @@ describe("EC2 RunInstances through @aws-sdk/client-ec2", () => {
     ]);
   });
 
+  it("resolves a resolve:ssm: ImageId at launch and reports the resolved AMI, as AWS does", async () => {
+    const { client } = await startStack();
+    const parameter = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64";
+
+    const reservation = await client.send(
+      new RunInstancesCommand(
+        launchInput({ ImageId: `resolve:ssm:${parameter}`, InstanceType: "t4g.micro" }),
+      ),
+    );
+
+    const instanceId = reservation.Instances?.[0]?.InstanceId as string;
+    expect(reservation.Instances?.[0]?.ImageId).toBe(localImageIdOf(parameter));
+    expect(await describeIds(client, [{ Name: "image-id", Values: [localImageIdOf(parameter)] }])).toEqual([
+      instanceId,
+    ]);
+  });
+
   it("returns the same reservation for a retry with the same ClientToken and launches nothing more", async () => {
     const { client, changes } = await startStack();
     const input = launchInput({
@@ -190,6 +207,7 @@ describe("EC2 RunInstances through @aws-sdk/client-ec2", () => {
     ["a private IP that is not IPv4", { PrivateIpAddress: "10.0.1" }, "InvalidParameterValue"],
     ["MinCount 2", { MinCount: 2, MaxCount: 2 }, "InstanceLimitExceeded"],
     ["no ImageId", { ImageId: undefined }, "MissingParameter"],
+    ["a resolve:ssm: ImageId without a parameter", { ImageId: "resolve:ssm:" }, "InvalidParameterValue"],
   ])("refuses %s with %s", async (_, overrides, code) => {
     const { client } = await startStack();
 
@@ -207,10 +225,13 @@ describe("EC2 lifecycle through @aws-sdk/client-ec2", () => {
 
     const instanceId = reservation.Instances?.[0]?.InstanceId as string;
     await vi.waitFor(async () => expect(await stateOf(client, instanceId)).toBe("running"));
-    expect(changes).toEqual([
-      [instanceId, "pending"],
-      [instanceId, "running"],
-    ]);
+    // A change is reported once it is on disk, a moment after DescribeInstances already shows it.
+    await vi.waitFor(() =>
+      expect(changes).toEqual([
+        [instanceId, "pending"],
+        [instanceId, "running"],
+      ]),
+    );
   });
 
   it("terminates: shutting-down at once, then terminated, each reported", async () => {
@@ -231,7 +252,14 @@ describe("EC2 lifecycle through @aws-sdk/client-ec2", () => {
       },
     ]);
     await vi.waitFor(async () => expect(await stateOf(client, instanceId)).toBe("terminated"));
-    expect(changes.map(([, state]) => state)).toEqual(["pending", "running", "shutting-down", "terminated"]);
+    await vi.waitFor(() =>
+      expect(changes.map(([, state]) => state)).toEqual([
+        "pending",
+        "running",
+        "shutting-down",
+        "terminated",
+      ]),
+    );
   });
 
   it("keeps its instances across a restart and finishes the transitions the restart interrupted", async () => {

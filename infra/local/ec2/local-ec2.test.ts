@@ -9,6 +9,7 @@ import {
   type InstanceStateName,
   LocalEc2,
   type LocalEc2Options,
+  localImageIdOf,
   type RunInstancesInput,
 } from "./local-ec2.ts";
 
@@ -76,6 +77,28 @@ describe("LocalEc2 launches", () => {
     ]);
   });
 
+  it("resolves a resolve:ssm: image, as AWS does, to one stable AMI per parameter, recorded on the instance", async () => {
+    const { ec2 } = openEc2({ bootDelayMs: 60_000 });
+    const parameter = "/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id";
+    const imageOf = async (imageId: string) =>
+      (await ec2.runInstances(launch({ imageId }))).instances[0]?.imageId;
+
+    const first = await imageOf(`resolve:ssm:${parameter}`);
+    const again = await imageOf(`resolve:ssm:${parameter}`);
+    const byVersion = await imageOf(`resolve:ssm:${parameter}:3`);
+    const other = await imageOf(
+      "resolve:ssm:/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base",
+    );
+
+    expect(first).toMatch(/^ami-[0-9a-f]{17}$/);
+    expect(first).toBe(localImageIdOf(parameter));
+    expect([again, byVersion]).toEqual([first, first]);
+    expect(other).not.toBe(first);
+    expect(
+      ec2.describeInstances({ filters: [{ name: "image-id", values: [first as string] }] }),
+    ).toHaveLength(3);
+  });
+
   it("refuses a private IP already used in the same subnet, and accepts it in another", async () => {
     const { ec2 } = openEc2();
     await ec2.runInstances(launch({ subnetId: "subnet-0abc1234", privateIpAddress: "10.0.1.25" }));
@@ -92,6 +115,17 @@ describe("LocalEc2 launches", () => {
 
   it.each<[string, Partial<RunInstancesInput>, string]>([
     ["a malformed image id", { imageId: "ami-xyz" }, "InvalidAMIID.Malformed"],
+    ["an SSM image reference without a parameter", { imageId: "resolve:ssm:" }, "InvalidParameterValue"],
+    [
+      "an SSM image reference to a path not rooted at /",
+      { imageId: "resolve:ssm:aws/service/ami-windows-latest/x" },
+      "InvalidParameterValue",
+    ],
+    [
+      "an SSM image reference with a space in its parameter",
+      { imageId: "resolve:ssm:/golden ami" },
+      "InvalidParameterValue",
+    ],
     ["a malformed instance type", { instanceType: "huge" }, "InvalidParameterValue"],
     ["MinCount 0", { minCount: 0 }, "InvalidParameterValue"],
     ["MinCount above MaxCount", { minCount: 1, maxCount: 0 }, "InvalidParameterValue"],

@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from "node:crypto";
+import { createHash, randomBytes, randomInt } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { open, rename } from "node:fs/promises";
 import { isIPv4 } from "node:net";
@@ -23,7 +23,7 @@ export const INSTANCE_STATE_CODES: Record<InstanceStateName, number> = {
 /**
  * Local-only test hook: an instance launched from this image dies before it runs (pending -> terminated),
  * the way a launch fails on AWS for lack of capacity or a broken volume, so launch failure paths can be
- * exercised end to end. No real AMI has this id.
+ * exercised end to end (point an `IMAGE_IDS` entry at it). No real AMI has this id.
  */
 export const FAILING_IMAGE_ID = "ami-00000000000000bad";
 
@@ -49,6 +49,9 @@ const EBS_VOLUME_SIZE_GIB: Record<string, { min: number; max: number }> = {
 const TAGGABLE_AT_LAUNCH = ["instance", "volume"] as const;
 
 const IMAGE_ID = /^ami-[0-9a-f]{8}([0-9a-f]{9})?$/;
+const SSM_IMAGE_PREFIX = "resolve:ssm:";
+/** A Parameter Store name (one word, or a path rooted at `/`), optionally followed by `:version` or `:label`. */
+const SSM_IMAGE_REFERENCE = /^resolve:ssm:(?<parameter>[\w.-]+|(?:\/[\w.-]+)+)(?::[\w.-]+)?$/;
 const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;
 const VOLUME_ID = /^vol-[0-9a-f]{8}([0-9a-f]{9})?$/;
 const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
@@ -340,11 +343,34 @@ const checkTagSpecifications = (specifications: RunInstancesInput["tagSpecificat
   return { instance: tagsByResource.get("instance") ?? [], volume: tagsByResource.get("volume") ?? [] };
 };
 
+/**
+ * The image an SSM parameter names locally, where no parameter store holds real ones: made up from the
+ * parameter's name, so every launch through the same parameter gets the same image (as on AWS until a
+ * new image is published) and the services can use the very parameters they use on AWS.
+ */
+export const localImageIdOf = (parameter: string): string =>
+  `ami-${createHash("sha256").update(parameter).digest("hex").slice(0, 17)}`;
+
+/** The AMI a launch names: as given, or resolved from a `resolve:ssm:` reference as RunInstances does. */
+const resolveImageId = (imageId: string): string => {
+  if (imageId.startsWith(SSM_IMAGE_PREFIX)) {
+    const parameter = SSM_IMAGE_REFERENCE.exec(imageId)?.groups?.parameter;
+    if (parameter === undefined) {
+      throw invalidValue(
+        `Invalid value '${imageId}' for ImageId. Expected ${SSM_IMAGE_PREFIX}<parameter name>[:<version or label>]`,
+      );
+    }
+    return localImageIdOf(parameter);
+  }
+  if (!IMAGE_ID.test(imageId)) {
+    throw new Ec2Error("InvalidAMIID.Malformed", `Invalid id: "${imageId}" (expecting "ami-...")`);
+  }
+  return imageId;
+};
+
 /** Refuses a launch request as AWS would, before anything exists; else gives its volumes and the defaults it leaves implicit. */
 const prepareLaunch = (input: RunInstancesInput) => {
-  if (!IMAGE_ID.test(input.imageId)) {
-    throw new Ec2Error("InvalidAMIID.Malformed", `Invalid id: "${input.imageId}" (expecting "ami-...")`);
-  }
+  const imageId = resolveImageId(input.imageId);
   const instanceType = input.instanceType ?? DEFAULT_INSTANCE_TYPE;
   if (!INSTANCE_TYPE.test(instanceType))
     throw invalidValue(`Invalid value '${instanceType}' for InstanceType.`);
@@ -365,7 +391,7 @@ const prepareLaunch = (input: RunInstancesInput) => {
   const tags = checkTagSpecifications(input.tagSpecifications);
   const now = new Date().toISOString();
   const volumes = volumesFor(input.blockDeviceMappings, now, tags.volume);
-  return { instanceType, tags, volumes, now };
+  return { imageId, instanceType, tags, volumes, now };
 };
 
 /** Replaces the file in one step, and makes both its content and its new name survive a power loss. */
@@ -429,7 +455,7 @@ export class LocalEc2 {
   }
 
   async runInstances(input: RunInstancesInput): Promise<Reservation> {
-    const { instanceType, tags, volumes, now } = prepareLaunch(input);
+    const { imageId, instanceType, tags, volumes, now } = prepareLaunch(input);
     const { clientToken } = input;
 
     const { clientToken: _, ...launchParameters } = input;
@@ -450,7 +476,7 @@ export class LocalEc2 {
     const instance: Instance = {
       instanceId: newId("i"),
       reservationId: newId("r"),
-      imageId: input.imageId,
+      imageId,
       instanceType,
       subnetId: input.subnetId,
       privateIpAddress: this.privateIpFor(input.subnetId, input.privateIpAddress),
