@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { Context } from "aws-lambda";
-
-const LOCAL_TIMEOUT_MS = 30_000;
+import { EVENT_HANDLER_TIMEOUT_MS } from "../../services/shared/leases.ts";
 
 /** The context Lambda hands a handler, as far as middy and Powertools read it. */
 export const localLambdaContext = (functionName: string, region: string, accountId: string): Context => {
-  const deadline = Date.now() + LOCAL_TIMEOUT_MS;
+  // Reported to the handler as on Lambda; local mode does not cut a handler off at the deadline.
+  const deadline = Date.now() + EVENT_HANDLER_TIMEOUT_MS;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,

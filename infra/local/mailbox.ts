@@ -1,6 +1,5 @@
 import { once } from "node:events";
-import { existsSync, readFileSync } from "node:fs";
-import { rename, writeFile } from "node:fs/promises";
+import { appendFileSync, closeSync, existsSync, fdatasyncSync, openSync, readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { createRequire } from "node:module";
 import { type AddressInfo, createServer } from "node:net";
@@ -11,7 +10,7 @@ const require = createRequire(import.meta.url);
 const startSesServer = (require("aws-ses-v2-local") as typeof import("aws-ses-v2-local")).default;
 const sesStore = require("aws-ses-v2-local/dist/store.js") as typeof import("aws-ses-v2-local/dist/store.js");
 
-const PERSIST_INTERVAL_MS = 500;
+type Email = ReturnType<typeof sesStore.getStoreReadonly>["emails"][number];
 
 /** A port is probed first because aws-ses-v2-local crashes the process instead of rejecting when it is taken. */
 const assertPortFree = async (port: number, host: string) => {
@@ -40,9 +39,28 @@ export interface Mailbox {
   close(): Promise<void>;
 }
 
+/** A journal line cut short by a kill is the last one; it held an email SES never confirmed. */
+const readJournal = (file: string): Email[] => {
+  if (!existsSync(file)) return [];
+  const lines = readFileSync(file, "utf8").split("\n").filter(Boolean);
+  return lines.flatMap((line, index) => {
+    try {
+      return [JSON.parse(line) as Email];
+    } catch (error) {
+      if (index === lines.length - 1) return [];
+      throw new MailboxJournalError(`${file} line ${index + 1} is not an email`, { cause: error });
+    }
+  });
+};
+
+export class MailboxJournalError extends Error {
+  override readonly name = "MailboxJournalError";
+}
+
 /**
- * aws-ses-v2-local on the mailbox port, its emails kept under DATA_DIR: the server holds them in
- * memory only, so they are reloaded at start and written back (atomically) whenever new ones arrived.
+ * aws-ses-v2-local on the mailbox port, its emails kept under DATA_DIR. The server holds them in
+ * memory only, so each one is appended to a journal and flushed to disk as it is stored, before SES
+ * answers the sender: an email a service was told is sent survives a kill -9.
  */
 export const startMailbox = async ({
   host,
@@ -53,25 +71,15 @@ export const startMailbox = async ({
   port: number;
   dataDir: string;
 }): Promise<Mailbox> => {
-  const file = join(dataDir, "mailbox.json");
+  const file = join(dataDir, "mailbox.ndjson");
   const emails = sesStore.getStoreReadonly().emails;
-  if (existsSync(file)) emails.push(...(JSON.parse(readFileSync(file, "utf8")) as typeof emails));
-
-  let persistedCount = emails.length;
-  const persist = async () => {
-    const current = sesStore.getStoreReadonly().emails;
-    if (current.length === persistedCount) return;
-    const count = current.length;
-    await writeFile(`${file}.tmp`, JSON.stringify(current));
-    await rename(`${file}.tmp`, file);
-    persistedCount = count;
+  emails.push(...readJournal(file));
+  const journal = openSync(file, "a");
+  emails.push = (...added: Email[]) => {
+    appendFileSync(journal, added.map((email) => `${JSON.stringify(email)}\n`).join(""));
+    fdatasyncSync(journal);
+    return Array.prototype.push.apply(emails, added);
   };
-  let persisting = Promise.resolve();
-  const timer = setInterval(() => {
-    persisting = persisting
-      .then(persist)
-      .catch((error) => console.error("[mailbox] could not save emails", error));
-  }, PERSIST_INTERVAL_MS);
 
   await assertPortFree(port, host);
   const server: Server = await startSesServer({ host, port });
@@ -80,10 +88,8 @@ export const startMailbox = async ({
     server,
     port: (server.address() as AddressInfo).port,
     close: async () => {
-      clearInterval(timer);
-      await persisting;
-      await persist();
       await new Promise((resolve) => server.close(resolve));
+      closeSync(journal);
     },
   };
 };
