@@ -68,7 +68,10 @@ describe("local mode across restarts", () => {
       for (const answer of answers) {
         expect(answer.status).toBe(202);
         // A delivery cut off mid-claim is retried once its lease has run out, as after a Lambda crash.
-        await waitForStatus(second, String(answer.body.requestId), "PENDING_APPROVAL", CLAIM_RECOVERY_MS);
+        const requestId = String(answer.body.requestId);
+        await waitForStatus(second, requestId, "PENDING_APPROVAL", CLAIM_RECOVERY_MS);
+        // An email the mailbox confirmed before the kill is still there: none lost, none sent twice.
+        expect(await waitForEmails(second, "approver@example.com", requestId)).toHaveLength(1);
       }
     },
     CLAIM_RECOVERY_MS + 60_000,
