@@ -1,5 +1,7 @@
 import type { Node } from "constructs";
 import { z } from "zod";
+import { imageOverridesSchema } from "../../services/ec2-launcher/domain.ts";
+import { settingEntryOf } from "../../services/shared/config.ts";
 
 /** A deployment's context (cdk.json or `-c key=value`) is missing a value or holds a malformed one. */
 export class DeploymentContextError extends Error {
@@ -31,12 +33,7 @@ const deploymentContextSchema = z
       z.array(z.string()).min(1, "must name at least one approver email address"),
     ),
     sender: z.email("must be an email address (the SES identity approval emails come from)"),
-    ami: z
-      .string()
-      .regex(
-        /^(ami-[0-9a-f]{8,17}|resolve:ssm:\/[\w./-]+)$/,
-        "must be an AMI id (ami-0123456789abcdef0) or an SSM parameter reference (resolve:ssm:/path/to/parameter)",
-      ),
+    imageIds: optional(imageOverridesSchema),
     subnetId: optional(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, "must be a subnet id (subnet-0123abcd)")),
     securityGroupIds: optional(
       listOf(
@@ -96,7 +93,7 @@ export const readDeploymentContext = (node: Pick<Node, "tryGetContext">): Deploy
     const key = String(issue.path[0]);
     return raw[key] === undefined && issue.code !== "custom"
       ? `${key} is not set (pass -c ${key}=... or set it in cdk.json)`
-      : `${key} ${issue.message}`;
+      : `${settingEntryOf(issue.path)} ${issue.message}`;
   });
   throw new DeploymentContextError(`Invalid deployment context: ${problems.join("; ")}`, {
     cause: result.error,

@@ -2,18 +2,18 @@ import { Stack } from "aws-cdk-lib";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { IConstruct } from "constructs";
 import { INSTANCE_TYPES } from "../../events/request.ts";
-import { LAUNCH_TAG_KEYS } from "../../services/ec2-launcher/domain.ts";
+import { type ImageTable, LAUNCH_TAG_KEYS, ssmParametersOf } from "../../services/ec2-launcher/domain.ts";
 import type { ExplainedStatement } from "./nag.ts";
 
 /** The tag every launched instance and volume must carry: it ties the resource to its request. */
 export const REQUIRED_LAUNCH_TAG = LAUNCH_TAG_KEYS.requestId;
 
-const SSM_AMI_PREFIX = "resolve:ssm:";
 /** Parameters AWS publishes (e.g. the latest Amazon Linux AMI) live in no account. */
 const PUBLIC_PARAMETER_PATH = "/aws/service/";
 
 export interface LaunchSettings {
-  ami: string;
+  /** The launcher's images, defaults and overrides merged: the SSM parameters among them are resolved at launch. */
+  images: ImageTable;
   securityGroupIds?: readonly string[];
 }
 
@@ -68,7 +68,7 @@ export const ec2LaunchStatements = (scope: IConstruct, settings: LaunchSettings)
         ],
       }),
       wildcardReason:
-        "Requests may name any subnet of the account, the network interface is created by the launch, and the image is chosen by the deployment's AMI setting (an SSM alias resolves at launch); the instance itself is constrained by the statements above",
+        "Requests may name any subnet of the account, the network interface is created by the launch, and the image is the one the deployment's image settings name for the request's OS and architecture, mostly public SSM parameters that resolve to a new AMI whenever AWS or the OS vendor publishes one; the instance itself is constrained by the statements above",
     },
     {
       statement: new PolicyStatement({
@@ -81,20 +81,21 @@ export const ec2LaunchStatements = (scope: IConstruct, settings: LaunchSettings)
         "Tagging is allowed only as part of RunInstances (ec2:CreateAction), never on existing resources",
     },
   ];
-  if (settings.ami.startsWith(SSM_AMI_PREFIX)) {
-    const parameterPath = settings.ami.slice(SSM_AMI_PREFIX.length);
+  // RunInstances resolves a `resolve:ssm:` image with the caller's own ssm:GetParameters.
+  const parameters = ssmParametersOf(settings.images);
+  if (parameters.length > 0) {
     statements.push({
       statement: new PolicyStatement({
-        sid: "ResolveTheAmiParameterAtLaunch",
+        sid: "ResolveTheImageParametersAtLaunch",
         actions: ["ssm:GetParameters"],
-        resources: [
+        resources: parameters.map((parameter) =>
           stack.formatArn({
             service: "ssm",
             resource: "parameter",
-            resourceName: parameterPath.replace(/^\//, ""),
-            account: parameterPath.startsWith(PUBLIC_PARAMETER_PATH) ? "" : stack.account,
+            resourceName: parameter.replace(/^\//, ""),
+            account: parameter.startsWith(PUBLIC_PARAMETER_PATH) ? "" : stack.account,
           }),
-        ],
+        ),
       }),
     });
   }

@@ -8,6 +8,7 @@ import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { EmailIdentity, Identity } from "aws-cdk-lib/aws-ses";
 import type { Construct } from "constructs";
 import { APPROVALS_BUS, DEFAULT_BUS } from "../../events/contract.ts";
+import { imagesWith } from "../../services/ec2-launcher/domain.ts";
 import { services } from "../../services/registry.ts";
 import type { KeySpec, AttributeType as SpecAttributeType, TableSpec } from "../table-spec.ts";
 import { LOG_RETENTION } from "./constructs/handler-function.ts";
@@ -139,7 +140,7 @@ export class ApprovalsStack extends Stack {
       APPROVERS: context.approvers.join(","),
       APPROVAL_TTL_SECONDS: String(context.approvalTtlSeconds),
       PUBLIC_URL: this.portal.url,
-      AMI_ID: context.ami,
+      IMAGE_IDS: context.imageIds && JSON.stringify(context.imageIds),
       SECURITY_GROUP_IDS: context.securityGroupIds?.length ? context.securityGroupIds.join(",") : undefined,
       DEFAULT_SUBNET_ID: context.subnetId,
     };
@@ -156,7 +157,10 @@ export class ApprovalsStack extends Stack {
             sender,
             sesSandbox: context.sesSandbox,
             settings,
-            launchSettings: { ami: context.ami, securityGroupIds: context.securityGroupIds },
+            launchSettings: {
+              images: imagesWith(context.imageIds ?? {}),
+              securityGroupIds: context.securityGroupIds,
+            },
             api,
           },
         }),

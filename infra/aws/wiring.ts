@@ -19,7 +19,7 @@ export type SettingName =
   | "APPROVERS"
   | "APPROVAL_TTL_SECONDS"
   | "PUBLIC_URL"
-  | "AMI_ID"
+  | "IMAGE_IDS"
   | "SECURITY_GROUP_IDS"
   | "DEFAULT_SUBNET_ID";
 
@@ -82,7 +82,7 @@ export const wiring: Record<ServiceName, ServiceWiring> = {
   },
   "ec2-launcher": {
     tables: ec2LauncherTables,
-    settings: ["AMI_ID", "SECURITY_GROUP_IDS", "DEFAULT_SUBNET_ID"],
+    settings: ["IMAGE_IDS", "SECURITY_GROUP_IDS", "DEFAULT_SUBNET_ID"],
     publishesEvents: true,
     sendsEmail: false,
     readsHmacKey: false,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { imageOverridesSchema } from "../../services/ec2-launcher/domain.ts";
-import { ConfigError, env } from "../../services/shared/config.ts";
+import { ConfigError, env, settingEntryOf } from "../../services/shared/config.ts";
 
 const port = (fallback: number) =>
   z.coerce
@@ -38,7 +38,7 @@ export type LocalConfig = z.output<typeof localConfigSchema> & { PUBLIC_URL: str
 export const loadLocalConfig = (env: Record<string, string | undefined> = process.env): LocalConfig => {
   const result = localConfigSchema.safeParse(env);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`);
+    const problems = result.error.issues.map((issue) => `${settingEntryOf(issue.path)} ${issue.message}`);
     throw new ConfigError(`Invalid local configuration: ${problems.join("; ")}`, { cause: result.error });
   }
   const config = result.data;

@@ -5,6 +5,13 @@ export class ConfigError extends Error {
 }
 
 /**
+ * Names a setting's problem the way an operator wrote it: a JSON setting down to the entry at fault
+ * (`IMAGE_IDS.ubuntu-24.04.arm64`), a comma-separated list by its name alone (an index would only confuse).
+ */
+export const settingEntryOf = (path: readonly PropertyKey[]): string =>
+  path.filter((segment) => typeof segment !== "number").join(".");
+
+/**
  * Reads a service's environment once, at module load, and fails with every missing or malformed
  * variable named, instead of failing later at the first request that needs it.
  */
@@ -16,10 +23,9 @@ export const loadConfig = <Shape extends z.ZodRawShape>(
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const variable = String(issue.path[0]);
-    // A variable holding structured data (JSON) is named down to the entry at fault.
     return env[variable] === undefined
       ? `${variable} is not set`
-      : `${issue.path.join(".")} ${issue.message}`;
+      : `${settingEntryOf(issue.path)} ${issue.message}`;
   });
   throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`, { cause: result.error });
 };

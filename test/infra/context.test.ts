@@ -60,20 +60,43 @@ describe("deployment context", () => {
   it("names every malformed key at once", () => {
     const error = failureOf({
       approvers: "ana@example.com,not-an-address",
-      ami: "ubuntu",
+      imageIds: { "ubuntu-24.04": { arm64: "ubuntu" } },
       subnetId: "my-subnet",
     });
 
     expect(error.message).toMatch(/approvers must be comma-separated email addresses/);
-    expect(error.message).toMatch(/ami must be an AMI id .* or an SSM parameter reference/);
+    expect(error.message).toMatch(
+      /imageIds\.ubuntu-24\.04\.arm64 must be an AMI id .* or an SSM parameter reference/,
+    );
     expect(error.message).toMatch(/subnetId must be a subnet id/);
   });
 
-  it("accepts an AMI id or an SSM parameter reference", () => {
-    expect(readDeploymentContext(nodeWith({ ami: "ami-0123456789abcdef0" })).ami).toBe(
-      "ami-0123456789abcdef0",
+  it("reads image overrides as JSON from the command line as well as from cdk.json", () => {
+    const overrides = {
+      "ubuntu-24.04": { x86_64: "ami-0123456789abcdef0", arm64: "resolve:ssm:/golden/ubuntu-arm64" },
+    };
+
+    expect(readDeploymentContext(nodeWith({ imageIds: JSON.stringify(overrides) })).imageIds).toEqual(
+      overrides,
     );
-    expect(readDeploymentContext(nodeWith({ ami: "resolve:ssm:/my/ami" })).ami).toBe("resolve:ssm:/my/ami");
+    expect(readDeploymentContext(nodeWith({ imageIds: overrides })).imageIds).toEqual(overrides);
+    expect(readDeploymentContext(nodeWith()).imageIds).toBeUndefined();
+  });
+
+  it.each([
+    ["text that is not JSON", "ami-0123456789abcdef0", /imageIds must be JSON like/],
+    [
+      "an operating system not offered",
+      { "rhel-9": {} },
+      /imageIds names an unknown operating system rhel-9/,
+    ],
+    [
+      "an architecture the OS does not run on",
+      { "windows-server-2022": { arm64: "ami-0123456789abcdef0" } },
+      /imageIds\.windows-server-2022\.arm64 cannot be set: windows-server-2022 runs only on x86_64/,
+    ],
+  ])("refuses image overrides holding %s, naming the key", (_, imageIds, message) => {
+    expect(failureOf({ imageIds }).message).toMatch(message);
   });
 
   it("wants a custom portal domain and its certificate together", () => {

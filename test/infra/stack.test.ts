@@ -1,3 +1,4 @@
+import type { Template } from "aws-cdk-lib/assertions";
 import { Match } from "aws-cdk-lib/assertions";
 import { CachePolicy, OriginRequestPolicy } from "aws-cdk-lib/aws-cloudfront";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,7 +14,7 @@ import { DEAD_LETTER_RETENTION, TARGET_RETRY } from "../../infra/aws/constructs/
 import { REQUIRED_LAUNCH_TAG } from "../../infra/aws/ec2-permissions.ts";
 import { API_THROTTLE, ARCHIVE_RETENTION_DAYS } from "../../infra/aws/stack.ts";
 import { wiring } from "../../infra/aws/wiring.ts";
-import { LAUNCH_TAG_KEYS } from "../../services/ec2-launcher/domain.ts";
+import { DEFAULT_IMAGES, LAUNCH_TAG_KEYS, ssmParametersOf } from "../../services/ec2-launcher/domain.ts";
 import { services } from "../../services/registry.ts";
 import {
   EFFECT_LEASE_MS,
@@ -33,6 +34,27 @@ type Statement = {
 };
 
 const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/** An ARN as the template builds it, each `Ref` written `<Name>`. */
+const arnText = (arn: unknown): string => {
+  if (typeof arn === "string") return arn;
+  const [separator, parts] = (arn as { "Fn::Join": [string, unknown[]] })["Fn::Join"];
+  return parts
+    .map((part) => (typeof part === "string" ? part : `<${(part as { Ref: string }).Ref}>`))
+    .join(separator);
+};
+
+/** Every resource a policy of the template allows the action on (in the statement `sid` only, if given), as ARN text. */
+const resourcesAllowed = (template: Template, action: string, sid?: string): string[] =>
+  Object.values(template.findResources("AWS::IAM::Policy"))
+    .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+    .filter((statement) => asList(statement.Action).includes(action) && (!sid || statement.Sid === sid))
+    .flatMap((statement) => asList(statement.Resource))
+    .map(arnText)
+    .sort();
+
+const publicParameterArn = (parameter: string) =>
+  `arn:<AWS::Partition>:ssm:<AWS::Region>::parameter${parameter}`;
 
 const logs = ["logs:CreateLogStream", "logs:PutLogEvents"];
 const xray = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"];
@@ -322,7 +344,6 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
           APPROVERS: context.approvers,
           APPROVAL_TTL_SECONDS: String(context.approvalTtlSeconds),
           PUBLIC_URL: portalUrl,
-          AMI_ID: context.ami,
         };
         for (const setting of serviceWiring.settings) {
           if (settings[setting] !== undefined) expected[setting] = settings[setting];
@@ -412,14 +433,19 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
       }
     });
 
-    it("resolves the default AMI alias through its one public parameter", () => {
-      const launcher = functionsOf().find((fn) => fn.name === "ec2-launcher/on-request-approved");
-      const ssm = statementsOfRole(launcher?.roleId ?? "").filter((statement) =>
-        asList(statement.Action).includes("ssm:GetParameters"),
+    it("lets the launcher resolve exactly the public parameters of the default images, and launch the AMIs they name", () => {
+      expect(cdkJsonContext().imageIds).toBe("");
+
+      expect(resourcesAllowed(synth.template, "ssm:GetParameters")).toEqual(
+        ssmParametersOf(DEFAULT_IMAGES).map(publicParameterArn).sort(),
       );
-      expect(ssm).toHaveLength(1);
-      const parameterPath = String(cdkJsonContext().ami).replace("resolve:ssm:", "");
-      expect(JSON.stringify(ssm[0]?.Resource)).toContain(`::parameter${parameterPath}`);
+      expect(resourcesAllowed(synth.template, "ssm:GetParameters")).toContain(
+        "arn:<AWS::Partition>:ssm:<AWS::Region>::parameter/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id",
+      );
+      // The parameters resolve to AMIs of Amazon's, Canonical's and Microsoft's accounts, changing with each release.
+      expect(resourcesAllowed(synth.template, "ec2:RunInstances", "UseNetworkAndImage")).toContain(
+        "arn:<AWS::Partition>:ec2:<AWS::Region>::image/*",
+      );
     });
 
     it("keeps the audit trail append-only: no role can delete from any table", () => {
@@ -623,7 +649,9 @@ describe("the AWS stack with a deployment's own settings", () => {
   let synth: SynthesizedStack;
   const settings = {
     approvers: "ana@example.com, bo@example.com",
-    ami: "ami-0123456789abcdef0",
+    imageIds: JSON.stringify({
+      "amazon-linux-2023": { x86_64: "ami-0123456789abcdef0", arm64: "resolve:ssm:/golden/al2023-arm64:4" },
+    }),
     subnetId: "subnet-0abc1234",
     securityGroupIds: "sg-0abc1234,sg-0def5678",
     portalDomain: "approvals.example.com",
@@ -662,21 +690,31 @@ describe("the AWS stack with a deployment's own settings", () => {
     });
   });
 
-  it("launches with the configured AMI, subnet and security groups only", () => {
+  it("launches with the configured images, subnet and security groups only", () => {
     synth.template.hasResourceProperties("AWS::Lambda::Function", {
       Environment: {
         Variables: Match.objectLike({
-          AMI_ID: settings.ami,
+          IMAGE_IDS: settings.imageIds,
           DEFAULT_SUBNET_ID: settings.subnetId,
           SECURITY_GROUP_IDS: settings.securityGroupIds,
         }),
       },
     });
     const policies = JSON.stringify(synth.template.findResources("AWS::IAM::Policy"));
-    expect(policies).not.toContain("ssm:GetParameters");
     expect(policies).not.toContain(":security-group/*");
     for (const id of settings.securityGroupIds.split(","))
       expect(policies).toContain(`:security-group/${id}`);
+  });
+
+  it("lets the launcher resolve the parameters of the images in use only: the account's own, and the defaults left", () => {
+    const defaultsLeft = ssmParametersOf({ ...DEFAULT_IMAGES, "amazon-linux-2023": {} });
+
+    expect(resourcesAllowed(synth.template, "ssm:GetParameters")).toEqual(
+      [
+        "arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/golden/al2023-arm64",
+        ...defaultsLeft.map(publicParameterArn),
+      ].sort(),
+    );
   });
 
   it("lets the mailing functions send to the sandbox's verified recipients", () => {
