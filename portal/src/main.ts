@@ -23,7 +23,8 @@ const render = () => {
   const requestPage = /^\/requests\/([^/]+)$/.exec(path);
   if (requestPage?.[1]) {
     document.title = "Request · Resource approvals";
-    renderRequest(main, decodeURIComponent(requestPage[1]), leavePage.signal, submittedFromHistory());
+    // Request ids need no decoding ([A-Za-z0-9_-]); anything else is refused by the API as it stands.
+    renderRequest(main, requestPage[1], leavePage.signal, submittedFromHistory());
   } else if (path === "/my") {
     document.title = "My requests · Resource approvals";
     renderRequestList(main, { title: "My requests", mine: true });

@@ -3,6 +3,8 @@ import { h } from "../dom.ts";
 import { eventLabel, humanTime, isFinalStatus, statusLabel, statusTone } from "../format.ts";
 
 const REFRESH_MS = 2000;
+/** A request the audit trail still has not recorded after this many looks does not exist. */
+const UNKNOWN_AFTER_ATTEMPTS = 5;
 
 export const statusBadge = (status: string) =>
   h("span", { class: `badge ${statusTone(status)}`.trim(), "data-status": status }, statusLabel(status));
@@ -131,6 +133,7 @@ export const renderRequest = (
       ...(view.timeline ? [timelineOf(view)] : []),
     );
 
+  let unknownFor = 0;
   const refresh = async () => {
     if (signal.aborted) return;
     let view: RequestView | undefined;
@@ -139,6 +142,13 @@ export const renderRequest = (
     } catch (error) {
       if (signal.aborted) return;
       const notRecordedYet = error instanceof ApiError && error.status === 404;
+      // A link to an id nobody submitted, or one the API refuses, would otherwise be asked for forever.
+      const refused =
+        error instanceof ApiError && error.status >= 400 && error.status < 500 && !notRecordedYet;
+      if (refused || (notRecordedYet && !submitted && ++unknownFor >= UNKNOWN_AFTER_ATTEMPTS)) {
+        live.replaceChildren(h("p", { role: "alert" }, "There is no request with this id."));
+        return;
+      }
       // What was just submitted stays on screen while the audit trail catches up.
       if (!(notRecordedYet && submitted))
         live.replaceChildren(
