@@ -12,6 +12,7 @@ import { serveStatic } from "@hono/node-server/serve-static";
 import dynalite from "dynalite";
 import { Hono } from "hono";
 import { APPROVALS_BUS, DEFAULT_BUS } from "../../events/contract.ts";
+import { Ec2InstanceStateChange } from "../../events/ec2-state-change.ts";
 import type { HandlerRef } from "../../services/subscription.ts";
 import type { LocalConfig } from "./config.ts";
 import { createEc2Api } from "./ec2/ec2-api.ts";
@@ -20,6 +21,7 @@ import { type RunningEdge, startEdge } from "./edge/server.ts";
 import { jsonError, type ServiceHandler } from "./edge/types.ts";
 import { createEventBridgeApi } from "./eventbridge/api.ts";
 import { deadLetterRoutes, LocalEventBus } from "./eventbridge/bus.ts";
+import { newBusEvent } from "./eventbridge/envelope.ts";
 import { type BusEvent, LOCAL_ACCOUNT_ID, type LocalRule } from "./eventbridge/types.ts";
 import { localLambdaContext } from "./lambda-context.ts";
 import { startMailbox } from "./mailbox.ts";
@@ -191,17 +193,13 @@ export const startLocalStack = async (
         bus.accept([
           {
             eventBusName: DEFAULT_BUS,
-            event: {
-              version: "0",
-              id: crypto.randomUUID(),
-              "detail-type": "EC2 Instance State-change Notification",
-              source: "aws.ec2",
-              account: LOCAL_ACCOUNT_ID,
-              time: new Date().toISOString(),
+            event: newBusEvent({
+              source: Ec2InstanceStateChange.source,
+              detailType: Ec2InstanceStateChange.detailType,
+              detail: { "instance-id": instanceId, state },
               region: config.AWS_REGION,
               resources: [`arn:aws:ec2:${config.AWS_REGION}:${LOCAL_ACCOUNT_ID}:instance/${instanceId}`],
-              detail: { "instance-id": instanceId, state },
-            },
+            }),
           },
         ]),
     });

@@ -78,7 +78,7 @@ const requestFacts = ({ requestId, resource, justification }: AcceptedRequest): 
 const messageOf = (event: NotifiableEvent): Message => {
   const { requestId } = event.detail;
   switch (event["detail-type"]) {
-    case "RequestInvalid":
+    case RequestInvalid.detailType:
       return {
         requestId,
         subject: `Request ${requestId} was not accepted`,
@@ -93,7 +93,7 @@ const messageOf = (event: NotifiableEvent): Message => {
           })),
         ],
       };
-    case "RequestRejected": {
+    case RequestRejected.detailType: {
       const { approver, reason, decidedAt, request } = event.detail;
       return {
         requestId,
@@ -109,7 +109,7 @@ const messageOf = (event: NotifiableEvent): Message => {
         ],
       };
     }
-    case "RequestExpired": {
+    case RequestExpired.detailType: {
       const { expiresAt, request } = event.detail;
       return {
         requestId,
@@ -120,7 +120,7 @@ const messageOf = (event: NotifiableEvent): Message => {
         facts: [...factsOf(["Expired", readableTime(expiresAt)]), ...requestFacts(request)],
       };
     }
-    case "ResourceProvisioned": {
+    case ResourceProvisioned.detailType: {
       const { instanceId, privateIp, provisionedAt, request } = event.detail;
       return {
         requestId,
@@ -138,7 +138,7 @@ const messageOf = (event: NotifiableEvent): Message => {
         ],
       };
     }
-    case "ProvisioningFailed": {
+    case ProvisioningFailed.detailType: {
       const { instanceId, errorCode, reason, failedAt, request } = event.detail;
       return {
         requestId,
@@ -183,7 +183,7 @@ export const noticeOf = (event: NotifiableEvent): Notice => {
   return {
     requestId: message.requestId,
     to:
-      event["detail-type"] === "RequestInvalid"
+      event["detail-type"] === RequestInvalid.detailType
         ? event.detail.requesterEmail
         : event.detail.request.requester.email,
     subject: message.subject,

@@ -1,10 +1,10 @@
-import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { DEFAULT_BUS } from "../../../events/contract.ts";
 import type { EventPattern } from "../../../events/patterns.ts";
 import { type EdgeRequest, type EdgeResponse, jsonError, type ServiceHandler } from "../edge/types.ts";
+import { newBusEvent } from "./envelope.ts";
 import { InvalidEventPatternError, matchesEventPattern, validateEventPattern } from "./pattern.ts";
-import { type AcceptedEvent, type BusEvent, type EventBusEngine, LOCAL_ACCOUNT_ID } from "./types.ts";
+import { type AcceptedEvent, type EventBusEngine, LOCAL_ACCOUNT_ID } from "./types.ts";
 
 /** The `X-Amz-Target` prefix `@aws-sdk/client-eventbridge` and the AWS CLI send. */
 const TARGET_PREFIX = "AWSEvents.";
@@ -166,7 +166,6 @@ const timeOf = (epochSeconds: number | undefined, now: () => Date): Date => {
 };
 
 /** Envelopes carry whole seconds, as AWS writes them: `2024-05-01T12:00:00Z`. */
-const envelopeTime = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, "Z");
 
 /** An entry's bus given as a name or as an ARN (`arn:aws:events:region:account:event-bus/name`). */
 const busNameOf = (nameOrArn: string | undefined): string => {
@@ -219,17 +218,15 @@ export const createEventBridgeApi = ({
         results.push(checked.failure);
         return;
       }
-      const event: BusEvent = {
-        version: "0",
-        id: randomUUID(),
-        "detail-type": checked.detailType,
+      const event = newBusEvent({
         source: checked.source,
-        account: accountId,
-        time: envelopeTime(timeOf(entry.Time, now)),
+        detailType: checked.detailType,
+        detail: checked.detail,
         region,
         resources: entry.Resources ?? [],
-        detail: checked.detail,
-      };
+        time: timeOf(entry.Time, now),
+        account: accountId,
+      });
       results.push({ EventId: event.id });
       const eventBusName = busNameOf(entry.EventBusName);
       if (bus.busNames.includes(eventBusName)) {

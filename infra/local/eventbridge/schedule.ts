@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { newBusEvent } from "./envelope.ts";
 import { type BusEvent, LOCAL_ACCOUNT_ID } from "./types.ts";
 
 export class InvalidScheduleExpressionError extends Error {
@@ -28,17 +28,15 @@ export const ruleArn = (region: string, ruleName: string) =>
   `arn:aws:events:${region}:${LOCAL_ACCOUNT_ID}:rule/${ruleName}`;
 
 /** The event EventBridge sends a scheduled rule's target; its time has second precision, as AWS's. */
-export const scheduledEvent = (region: string, ruleName: string, firedAt: Date): BusEvent => ({
-  version: "0",
-  id: randomUUID(),
-  "detail-type": "Scheduled Event",
-  source: "aws.events",
-  account: LOCAL_ACCOUNT_ID,
-  time: firedAt.toISOString().replace(/\.\d{3}Z$/, "Z"),
-  region,
-  resources: [ruleArn(region, ruleName)],
-  detail: {},
-});
+export const scheduledEvent = (region: string, ruleName: string, firedAt: Date): BusEvent =>
+  newBusEvent({
+    source: "aws.events",
+    detailType: "Scheduled Event",
+    detail: {},
+    region,
+    resources: [ruleArn(region, ruleName)],
+    time: firedAt,
+  });
 
 /**
  * Calls `fire` on every multiple of the interval since the epoch, so a restart neither shifts nor
