@@ -19,8 +19,8 @@ import {
   ResourceRequested,
   requestIdSchema,
 } from "../../events/index.ts";
+import { requestIdOf } from "../../events/request-id.ts";
 import type { RequestStatus } from "../../events/request-status.ts";
-import { decide as decideIntake } from "../intake/domain.ts";
 
 /**
  * The status each event type establishes, strongest first. A request shows the strongest status among
@@ -90,7 +90,7 @@ export const auditRecordOf = (envelope: RawEnvelope): AuditRecord => {
   return {
     requestId:
       contract === ResourceRequested
-        ? decideIntake(envelope.detail, envelope.id).requestId
+        ? requestIdOf(envelope.detail, envelope.id)
         : carriesRequestId.parse(envelope.detail).requestId,
     entry: {
       eventId: envelope.id,

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { RequestAccepted } from "../../events/request-accepted.ts";
+import { canonicalJson, requestIdForEvent } from "../../events/request-id.ts";
 import { RequestInvalid } from "../../events/request-invalid.ts";
 import { sampleRequestContent } from "../../test/support/fixtures.ts";
 import {
   acceptedDetail,
-  canonicalJson,
   contentHashOf,
   decide,
   type IntakeDecision,
@@ -12,7 +12,6 @@ import {
   MAX_REPORTED_ERRORS,
   REUSED_ID_MESSAGE,
   rejectionKeyOf,
-  requestIdForEvent,
   reusedIdRejection,
 } from "./domain.ts";
 

@@ -1,8 +1,8 @@
-import { createHash } from "node:crypto";
 import type { z } from "zod";
 import type { DetailInputOf, DetailOf } from "../../events/contract.ts";
-import { type AcceptedRequest, emailSchema, requestIdSchema } from "../../events/request.ts";
+import { type AcceptedRequest, emailSchema } from "../../events/request.ts";
 import type { RequestAccepted } from "../../events/request-accepted.ts";
+import { canonicalJson, deriveRequestId, requestIdOf, sha256Hex } from "../../events/request-id.ts";
 import type { RequestInvalid } from "../../events/request-invalid.ts";
 import { ResourceRequested } from "../../events/resource-requested.ts";
 import { type FieldError, fieldErrorsOf } from "../../events/validation.ts";
@@ -22,26 +22,8 @@ const MAX_REPORTED_FIELD_LENGTH = 200;
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
-/** JSON with every object's keys sorted, so equal values give equal text whatever their key order. */
-export const canonicalJson = (value: unknown): string =>
-  JSON.stringify(value, (_key, item: unknown) =>
-    isPlainObject(item)
-      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : item,
-  ) ?? "null";
-
-const sha256Hex = (text: string): string => createHash("sha256").update(text).digest("hex");
-
 /** Identifies a request's content: equal hashes mean the same request, whoever sent it and how. */
 export const contentHashOf = (content: RequestContent): string => sha256Hex(canonicalJson(content));
-
-/** 128 bits of the content hash: identical copies without an id become one request. */
-export const deriveRequestId = (content: RequestContent): string =>
-  `req_${contentHashOf(content).slice(0, 32)}`;
-
-/** For a refused detail without a usable id: stable across redeliveries of the same event. */
-export const requestIdForEvent = (eventId: string): string =>
-  `req_${sha256Hex(`event:${eventId}`).slice(0, 32)}`;
 
 export const contentOf = ({ requestId: _id, ...content }: ResourceRequestedDetail): RequestContent => content;
 
@@ -99,7 +81,7 @@ export const decide = (detail: unknown, sourceEventId: string): IntakeDecision =
   const requester = isPlainObject(fields.requester) ? fields.requester : {};
   return {
     kind: "reject",
-    requestId: validPart(requestIdSchema, fields.requestId) ?? requestIdForEvent(sourceEventId),
+    requestId: requestIdOf(detail, sourceEventId),
     requesterEmail: validPart(emailSchema, requester.email),
     errors: reportable(fieldErrorsOf(parsed.error)),
   };

@@ -9,7 +9,7 @@ import {
   ResourceProvisioned,
   ResourceRequested,
 } from "../../events/index.ts";
-import { requestIdForEvent } from "../../services/intake/domain.ts";
+import { requestIdForEvent } from "../../events/request-id.ts";
 import {
   decide,
   decisionLinks,
