@@ -32,7 +32,7 @@ const intake = () => {
       headers,
       body: typeof body === "string" ? body : JSON.stringify(body),
     });
-  return { publisher, post };
+  return { app, publisher, post };
 };
 
 let idCounter = 0;
@@ -197,6 +197,35 @@ describe("POST /api/requests", () => {
 
     expect(response.status).toBe(413);
     expect((await response.json()).error).toContain(String(MAX_JSON_BODY_BYTES));
+    expect(publisher.published).toEqual([]);
+  });
+
+  it("answers 413 for a chunked body above the limit, without reading the body to its end", async () => {
+    const { app, publisher } = intake();
+    const chunk = new TextEncoder().encode("x".repeat(1024));
+    const chunkCount = (4 * MAX_JSON_BODY_BYTES) / chunk.length;
+    let chunksRead = 0;
+    // A stream declares no content-length: only counting what arrives can refuse it.
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (chunksRead === chunkCount) return controller.close();
+        chunksRead += 1;
+        controller.enqueue(chunk);
+      },
+    });
+
+    const response = await app.request("/api/requests", {
+      method: "POST",
+      headers: JSON_HEADERS,
+      body,
+      duplex: "half",
+    } as RequestInit);
+
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({
+      error: `Request body must be at most ${MAX_JSON_BODY_BYTES} bytes`,
+    });
+    expect(chunksRead).toBeLessThan(chunkCount);
     expect(publisher.published).toEqual([]);
   });
 
