@@ -1,10 +1,10 @@
 import type { AcceptedRequest } from "../../events/request.ts";
 import { decisionLink } from "../decision/domain.ts";
-import { formatUtc, requesterLabel, requestSummaryRows, resourceLabel } from "../decision/request-summary.ts";
 import type { DecisionAction } from "../decision/token.ts";
 import { html } from "../shared/html.ts";
 import { renderSummary, summaryAsText, themedDocument } from "../shared/layout.ts";
 import type { OutgoingEmail } from "../shared/mail.ts";
+import { formatUtc, requesterLabel, requestSummaryRows, resourceLabel } from "../shared/request-summary.ts";
 
 export interface ApprovalEmailInput {
   request: AcceptedRequest;

@@ -3,9 +3,9 @@ import { REASON_MAX_LENGTH } from "../../events/decisions.ts";
 import type { AcceptedRequest } from "../../events/request.ts";
 import { html, type SafeHtml } from "../shared/html.ts";
 import { renderSummary, themedDocument } from "../shared/layout.ts";
+import { renderTime, requestSummaryRows } from "../shared/request-summary.ts";
 import { THEME_CSS } from "../shared/theme.ts";
 import { DECISION_PATHS } from "./domain.ts";
-import { renderTime, requestSummaryRows } from "./request-summary.ts";
 import type { DecisionAction } from "./token.ts";
 
 /** The pages' only style is the theme, inline (see `themedDocument`); the CSP allows exactly it, by hash. */

@@ -3,10 +3,10 @@ import type { EventContract } from "../../events/contract.ts";
 import { RequestExpired, RequestRejected } from "../../events/decisions.ts";
 import { envelopeSchemaOf } from "../../events/envelope.ts";
 import { ProvisioningFailed, ResourceProvisioned } from "../../events/provisioning.ts";
-import type { AcceptedRequest } from "../../events/request.ts";
 import { RequestInvalid } from "../../events/request-invalid.ts";
 import { html, type SafeHtml } from "../shared/html.ts";
 import { renderSummary, type SummaryRow, summaryAsText, themedDocument } from "../shared/layout.ts";
+import { formatUtc, requestSummaryRows } from "../shared/request-summary.ts";
 
 /** The events the requester hears about, each a turn of their request they did not make themselves. */
 export const NOTIFIABLE_EVENTS = [
@@ -53,27 +53,9 @@ interface Message {
   facts: SummaryRow[];
 }
 
-/** A readable UTC time, e.g. `2030-01-01 10:00 UTC`, from the flow's ISO timestamps. */
-export const readableTime = (isoTimestamp: string): string => {
-  const iso = new Date(isoTimestamp).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
-};
-
 /** The facts given as label/value pairs, leaving out those without a value. */
 const factsOf = (...facts: (readonly [label: string, value: string | undefined])[]): SummaryRow[] =>
   facts.flatMap(([label, value]) => (value === undefined || value === "" ? [] : [{ label, value }]));
-
-const requestFacts = ({ requestId, resource, justification }: AcceptedRequest): SummaryRow[] =>
-  factsOf(
-    ["Request", requestId],
-    ["Name", resource.name],
-    ["Instance type", resource.instanceType],
-    ["Operating system", resource.os],
-    ["Volume", resource.volume && `${resource.volume.sizeGiB} GiB ${resource.volume.type}`],
-    ["Subnet", resource.subnetId],
-    ["Private IP asked for", resource.privateIp],
-    ["Justification", justification],
-  );
 
 const messageOf = (event: NotifiableEvent): Message => {
   const { requestId } = event.detail;
@@ -86,7 +68,7 @@ const messageOf = (event: NotifiableEvent): Message => {
         heading: "Your request was not accepted",
         lead: `Request ${requestId} has fields that need fixing. Correct them and submit the request again.`,
         facts: [
-          { label: "Request", value: requestId },
+          { label: "Request id", value: requestId },
           ...event.detail.errors.map(({ field, message }) => ({
             label: field || "(request)",
             value: message,
@@ -104,8 +86,8 @@ const messageOf = (event: NotifiableEvent): Message => {
           ? `${approver} rejected request ${requestId}.`
           : `Request ${requestId} was refused before any approver was asked.`,
         facts: [
-          ...factsOf(["Reason", reason || "No reason given"], ["Decided", readableTime(decidedAt)]),
-          ...requestFacts(request),
+          ...factsOf(["Reason", reason || "No reason given"], ["Decided", formatUtc(decidedAt)]),
+          ...requestSummaryRows(request),
         ],
       };
     }
@@ -117,7 +99,7 @@ const messageOf = (event: NotifiableEvent): Message => {
         status: { label: "Expired", tone: "warn" },
         heading: "Your request expired",
         lead: `Nobody decided on request ${requestId} before its approval links expired. Submit it again if you still need the resource.`,
-        facts: [...factsOf(["Expired", readableTime(expiresAt)]), ...requestFacts(request)],
+        facts: [...factsOf(["Expired", formatUtc(expiresAt)]), ...requestSummaryRows(request)],
       };
     }
     case ResourceProvisioned.detailType: {
@@ -132,9 +114,9 @@ const messageOf = (event: NotifiableEvent): Message => {
           ...factsOf(
             ["Instance ID", instanceId],
             ["Private IP", privateIp ?? "Not reported by EC2"],
-            ["Running since", readableTime(provisionedAt)],
+            ["Running since", formatUtc(provisionedAt)],
           ),
-          ...requestFacts(request),
+          ...requestSummaryRows(request),
         ],
       };
     }
@@ -151,9 +133,9 @@ const messageOf = (event: NotifiableEvent): Message => {
             ["Reason", reason],
             ["Error code", errorCode],
             ["Instance ID", instanceId],
-            ["Failed", readableTime(failedAt)],
+            ["Failed", formatUtc(failedAt)],
           ),
-          ...requestFacts(request),
+          ...requestSummaryRows(request),
         ],
       };
     }

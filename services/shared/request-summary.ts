@@ -1,6 +1,11 @@
 import type { AcceptedRequest } from "../../events/request.ts";
-import { html, type SafeHtml } from "../shared/html.ts";
-import type { SummaryRow } from "../shared/layout.ts";
+import { html, type SafeHtml } from "./html.ts";
+import type { SummaryRow } from "./layout.ts";
+
+/**
+ * The request and its times as people read them: the approval email, the decision pages and the
+ * requester's emails all say it the same way.
+ */
 
 const UTC_FORMAT = new Intl.DateTimeFormat("en-GB", {
   timeZone: "UTC",
@@ -13,7 +18,7 @@ const UTC_FORMAT = new Intl.DateTimeFormat("en-GB", {
   hourCycle: "h23",
 });
 
-/** e.g. "Tue, 1 Dec 2026, 14:05 UTC": readable wherever the approver is. */
+/** e.g. "Tue, 1 Dec 2026, 14:05 UTC": readable wherever the reader is. */
 export const formatUtc = (moment: Date | string): string => `${UTC_FORMAT.format(new Date(moment))} UTC`;
 
 export const requesterLabel = (request: AcceptedRequest): string =>
@@ -22,7 +27,7 @@ export const requesterLabel = (request: AcceptedRequest): string =>
 export const resourceLabel = (request: AcceptedRequest): string =>
   `EC2 ${request.resource.instanceType} (${request.resource.os})`;
 
-/** The request as an approver reads it, in the approval email and on the decision pages alike. */
+/** The request's details, one row each, leaving out what it does not ask for. */
 export const requestSummaryRows = (request: AcceptedRequest): SummaryRow[] => {
   const { resource } = request;
   const rows: (SummaryRow | false)[] = [
@@ -34,7 +39,7 @@ export const requestSummaryRows = (request: AcceptedRequest): SummaryRow[] => {
       label: "Volume",
       value: `${resource.volume.sizeGiB} GiB ${resource.volume.type}`,
     },
-    resource.privateIp !== undefined && { label: "Private IP", value: resource.privateIp },
+    resource.privateIp !== undefined && { label: "Requested private IP", value: resource.privateIp },
     resource.subnetId !== undefined && { label: "Subnet", value: resource.subnetId },
     { label: "Justification", value: request.justification },
   ];
