@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ApprovalRequested } from "./approval-requested.ts";
 import { defineEvent } from "./contract.ts";
 import { acceptedRequestSchema, emailSchema, isoTimestampSchema, requestIdSchema } from "./request.ts";
 
@@ -24,6 +25,8 @@ export const RequestApproved = defineEvent({
 
 export const RequestRejected = defineEvent({
   source: "approvals.decision",
+  // approval-mail refuses by policy, under its own source, before any approver is asked.
+  otherProducers: [ApprovalRequested.source],
   detailType: "RequestRejected",
   description:
     "An approver rejected the request, or policy refused it before anyone was asked (approver absent, e.g. no approver other than the requester).",

@@ -3,7 +3,7 @@ import {
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from "@aws-sdk/client-eventbridge";
-import type { DetailInputOf, EventContract } from "./contract.ts";
+import { type DetailInputOf, type EventContract, producersOf } from "./contract.ts";
 import { DetailValidationError } from "./validation.ts";
 
 /** PutEvents takes at most this many entries per call. */
@@ -30,6 +30,14 @@ export class EventPublishError extends Error {
   }
 }
 
+/** A service of ours publishing an event under a source the catalog does not give it: consumers would ignore it. */
+export class UnknownProducerError extends Error {
+  override readonly name = "UnknownProducerError";
+  constructor(detailType: string, source: string, producers: readonly string[]) {
+    super(`${detailType} is published only under ${producers.join(" or ")}, not ${source}`);
+  }
+}
+
 export interface PublisherOptions {
   client: EventBridgeClient;
   eventBusName: string;
@@ -40,7 +48,7 @@ export interface PublisherOptions {
 }
 
 export interface PublishOptions {
-  /** The publisher's own source when it is not the contract's usual producer. */
+  /** The publisher's own source when it is one of the contract's other producers. */
   source?: string;
   resources?: string[];
 }
@@ -92,13 +100,18 @@ export const createPublisher = ({
     details: DetailInputOf<C> | readonly DetailInputOf<C>[],
     options: PublishOptions = {},
   ): Promise<string[]> => {
+    const source = options.source ?? contract.source;
+    const producers = producersOf(contract);
+    if (!contract.openToAnySource && !producers.includes(source)) {
+      throw new UnknownProducerError(contract.detailType, source, producers);
+    }
     const list = (Array.isArray(details) ? details : [details]) as DetailInputOf<C>[];
     const entries = list.map((detail): PutEventsRequestEntry => {
       const parsed = contract.schema.safeParse(detail);
       if (!parsed.success) throw new DetailValidationError(contract.detailType, parsed.error);
       return {
         EventBusName: eventBusName,
-        Source: options.source ?? contract.source,
+        Source: source,
         DetailType: contract.detailType,
         Detail: JSON.stringify(parsed.data),
         Resources: options.resources,

@@ -5,6 +5,7 @@ import { justificationSchema, mustBe, requesterSchema, requestIdSchema, resource
 /** The public contract: the portal publishes it, and so may any outside system. Extend it, don't break it. */
 export const ResourceRequested = defineEvent({
   source: "approvals.intake",
+  openToAnySource: true,
   detailType: "ResourceRequested",
   description:
     "Someone asks for a resource. requestId is an optional idempotency key; intake generates one when absent.",

@@ -1,5 +1,5 @@
 import { APPROVALS_BUS } from "../../events/contract.ts";
-import { sourcePattern } from "../../events/patterns.ts";
+import { producedBy } from "../../events/patterns.ts";
 import { RequestAccepted } from "../../events/request-accepted.ts";
 import type { Subscription } from "../subscription.ts";
 
@@ -11,7 +11,7 @@ export const subscriptions: Subscription[] = [
     description: "Emails each approver an Approve and a Reject link for an accepted request.",
     eventBusName: APPROVALS_BUS,
     // Only intake accepts requests: a RequestAccepted from any other source is not acted on.
-    pattern: sourcePattern(RequestAccepted),
+    pattern: producedBy(RequestAccepted),
     handler: { entry: "services/approval-mail/handlers/on-request-accepted.ts", exportName: "handler" },
   },
 ];

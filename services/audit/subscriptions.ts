@@ -1,4 +1,4 @@
-import { APPROVALS_BUS, detailTypePattern, FLOW_EVENTS } from "../../events/index.ts";
+import { APPROVALS_BUS, FLOW_EVENTS, producedBy } from "../../events/index.ts";
 import type { HttpSurface, Subscription } from "../subscription.ts";
 
 export const subscriptions: Subscription[] = [
@@ -8,7 +8,8 @@ export const subscriptions: Subscription[] = [
     service: "audit",
     description: "Records every event of the flow on its request's timeline and keeps the request view.",
     eventBusName: APPROVALS_BUS,
-    pattern: detailTypePattern(...FLOW_EVENTS),
+    // Each event only from its producers, so nobody else can rewrite a request's status; requests from anyone.
+    pattern: producedBy(...FLOW_EVENTS),
     handler: { entry: "services/audit/handlers/on-flow-event.ts", exportName: "handler" },
   },
 ];

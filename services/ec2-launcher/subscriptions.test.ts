@@ -9,8 +9,8 @@ const subscription = (name: string) =>
     (candidate): candidate is EventSubscription => candidate.name === name,
   ) as EventSubscription;
 
-const approvalOf = (resourceType: string) => ({
-  source: "approvals.decision",
+const approvalOf = (resourceType: string, source = "approvals.decision") => ({
+  source,
   "detail-type": "RequestApproved",
   detail: { requestId: "r-1", request: { resource: { type: resourceType } } },
 });
@@ -29,6 +29,15 @@ describe("ec2-launcher subscriptions", () => {
     expect(matchesEventPattern(onApproved.pattern, approvalOf("ec2"))).toBe(true);
     expect(matchesEventPattern(onApproved.pattern, approvalOf("rds"))).toBe(false);
   });
+
+  it.each(["ci.pipeline", "approvals.approval-mail", "approvals.test"])(
+    "launches nothing for an approval published under %s: only the decision service approves",
+    (source) => {
+      const onApproved = subscription("ec2-launcher-on-request-approved");
+
+      expect(matchesEventPattern(onApproved.pattern, approvalOf("ec2", source))).toBe(false);
+    },
+  );
 
   it("takes the state changes that settle a launch from the default bus, where AWS publishes them", () => {
     const onStateChange = subscription("ec2-launcher-on-instance-state-change");

@@ -1,7 +1,7 @@
 import { APPROVALS_BUS, DEFAULT_BUS } from "../../events/contract.ts";
 import { RequestApproved } from "../../events/decisions.ts";
 import { Ec2InstanceStateChange } from "../../events/ec2-state-change.ts";
-import { detailTypePattern, sourcePattern } from "../../events/patterns.ts";
+import { producedBy } from "../../events/patterns.ts";
 import { ec2ResourceSchema } from "../../events/request.ts";
 import type { Subscription } from "../subscription.ts";
 import { LAUNCH_SETTLING_STATES } from "./domain.ts";
@@ -14,8 +14,9 @@ export const subscriptions: Subscription[] = [
     description:
       "Launches the instance of an approved request; routed by content, so only EC2 requests come here.",
     eventBusName: APPROVALS_BUS,
+    // Only the decision service approves: an approval from any other source launches nothing.
     pattern: {
-      ...detailTypePattern(RequestApproved),
+      ...producedBy(RequestApproved),
       detail: { request: { resource: { type: [ec2ResourceSchema.shape.type.value] } } },
     },
     handler: { entry: "services/ec2-launcher/handlers/on-request-approved.ts", exportName: "handler" },
@@ -26,7 +27,7 @@ export const subscriptions: Subscription[] = [
     service: "ec2-launcher",
     description: "Settles a launch when its instance runs, or ends before it ran.",
     eventBusName: DEFAULT_BUS,
-    pattern: { ...sourcePattern(Ec2InstanceStateChange), detail: { state: [...LAUNCH_SETTLING_STATES] } },
+    pattern: { ...producedBy(Ec2InstanceStateChange), detail: { state: [...LAUNCH_SETTLING_STATES] } },
     handler: { entry: "services/ec2-launcher/handlers/on-instance-state-change.ts", exportName: "handler" },
   },
 ];

@@ -1,5 +1,5 @@
 import { APPROVALS_BUS } from "../../events/contract.ts";
-import { detailTypePattern } from "../../events/patterns.ts";
+import { producedBy } from "../../events/patterns.ts";
 import { ResourceRequested } from "../../events/resource-requested.ts";
 import type { HttpSurface, Subscription } from "../subscription.ts";
 
@@ -11,8 +11,8 @@ export const subscriptions: Subscription[] = [
     description:
       "Validates every ResourceRequested, whoever published it, and answers RequestAccepted or RequestInvalid.",
     eventBusName: APPROVALS_BUS,
-    // By detail-type only: outside systems publish requests under their own source.
-    pattern: detailTypePattern(ResourceRequested),
+    // The catalog opens ResourceRequested to any source: outside systems publish requests under their own.
+    pattern: producedBy(ResourceRequested),
     handler: { entry: "services/intake/handlers/on-resource-requested.ts", exportName: "handler" },
   },
 ];

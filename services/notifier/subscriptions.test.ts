@@ -21,12 +21,24 @@ describe("notifier subscriptions", () => {
     ).toBe(true);
   });
 
-  it.each(["RequestAccepted", "RequestApproved", "ProvisioningStarted", "RequesterNotified"])(
-    "leaves %s alone: the requester is not emailed about it",
-    (detailType) => {
-      expect(
-        matchesEventPattern(onNews?.pattern ?? {}, { source: "approvals.x", "detail-type": detailType }),
-      ).toBe(false);
-    },
-  );
+  it.each([
+    ["approvals.intake", "RequestAccepted"],
+    ["approvals.decision", "RequestApproved"],
+    ["approvals.ec2-launcher", "ProvisioningStarted"],
+    ["approvals.notifier", "RequesterNotified"],
+  ])("leaves %s's %s alone: the requester is not emailed about it", (source, detailType) => {
+    expect(matchesEventPattern(onNews?.pattern ?? {}, { source, "detail-type": detailType })).toBe(false);
+  });
+
+  it.each([
+    ["ci.pipeline", "RequestRejected"],
+    ["ci.pipeline", "ResourceProvisioned"],
+    ["ci.pipeline", "RequestInvalid"],
+    ["approvals.approval-mail", "RequestExpired"],
+    ["approvals.decision", "ProvisioningFailed"],
+  ])("ignores %s's %s: nobody but its producers can tell the requester", (source, detailType) => {
+    expect(
+      matchesEventPattern(onNews?.pattern ?? {}, { source, "detail-type": detailType, detail: {} }),
+    ).toBe(false);
+  });
 });

@@ -1,5 +1,5 @@
 import { APPROVALS_BUS } from "../../events/contract.ts";
-import { detailTypePattern } from "../../events/patterns.ts";
+import { producedBy } from "../../events/patterns.ts";
 import type { Subscription } from "../subscription.ts";
 import { NOTIFIABLE_EVENTS } from "./domain.ts";
 
@@ -9,9 +9,9 @@ export const subscriptions: Subscription[] = [
     name: "notifier-on-request-news",
     service: "notifier",
     description:
-      "Emails the requester when their request is invalid, rejected, expired, provisioned or failed. By detail-type: policy refusals come from approval-mail.",
+      "Emails the requester when their request is invalid, rejected, expired, provisioned or failed; each event only from its producers (rejections from decision, policy refusals from approval-mail).",
     eventBusName: APPROVALS_BUS,
-    pattern: detailTypePattern(...NOTIFIABLE_EVENTS),
+    pattern: producedBy(...NOTIFIABLE_EVENTS),
     handler: { entry: "services/notifier/handlers/on-request-news.ts", exportName: "handler" },
   },
 ];

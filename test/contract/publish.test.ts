@@ -1,8 +1,17 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
+import { ApprovalRequested } from "../../events/approval-requested.ts";
 import { APPROVALS_BUS } from "../../events/contract.ts";
-import { createPublisher, EventPublishError, MAX_ENTRIES_PER_PUT } from "../../events/publish.ts";
+import { RequestApproved, RequestRejected } from "../../events/decisions.ts";
+import {
+  createPublisher,
+  EventPublishError,
+  MAX_ENTRIES_PER_PUT,
+  UnknownProducerError,
+} from "../../events/publish.ts";
 import { ResourceRequested } from "../../events/resource-requested.ts";
 import { DetailValidationError } from "../../events/validation.ts";
 import { type EventsEdge, RecordingBus, startEventsEdge } from "../support/local-events.ts";
@@ -133,5 +142,50 @@ describe("publish, against a mocked client answering partial failures", () => {
       details[3],
     ]);
     expect(eventIds).toEqual(["id-ana", "id-bo", "id-cy", "id-di"]);
+  });
+});
+
+describe("publish under a source other than the contract's own", () => {
+  const validDetailOf = (detailType: string): unknown =>
+    JSON.parse(readFileSync(join(import.meta.dirname, "fixtures", `${detailType}.json`), "utf8")).valid[0];
+
+  const mockedPublisher = () => {
+    const client = new EventBridgeClient({ region: "eu-west-1" });
+    const eventBridge = mockClient(client);
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: "id-1" }] });
+    return { eventBridge, publisher: createPublisher({ client, eventBusName: APPROVALS_BUS }) };
+  };
+
+  it("sends it under one of the contract's other producers, as approval-mail refuses by policy", async () => {
+    const { eventBridge, publisher } = mockedPublisher();
+
+    await publisher.publish(RequestRejected, validDetailOf(RequestRejected.detailType) as never, {
+      source: ApprovalRequested.source,
+    });
+
+    const [call] = eventBridge.commandCalls(PutEventsCommand);
+    expect(call?.args[0].input.Entries?.map((entry) => entry.Source)).toEqual([ApprovalRequested.source]);
+  });
+
+  it("refuses a source the catalog does not give the contract before anything is sent", async () => {
+    const { eventBridge, publisher } = mockedPublisher();
+
+    const failure = await publisher
+      .publish(RequestApproved, validDetailOf(RequestApproved.detailType) as never, {
+        source: ApprovalRequested.source,
+      })
+      .catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(UnknownProducerError);
+    expect(eventBridge.commandCalls(PutEventsCommand)).toEqual([]);
+  });
+
+  it("sends the open contract, ResourceRequested, under an outside system's source", async () => {
+    const { eventBridge, publisher } = mockedPublisher();
+
+    await publisher.publish(ResourceRequested, requestFrom("ana"), { source: "ci.pipeline" });
+
+    const [call] = eventBridge.commandCalls(PutEventsCommand);
+    expect(call?.args[0].input.Entries?.map((entry) => entry.Source)).toEqual(["ci.pipeline"]);
   });
 });

@@ -150,15 +150,16 @@ describe("ResourceRequested published straight onto the bus", () => {
       { requestId, request, instanceId: "i-0123456789abcdef0", privateIp: "10.0.1.25", provisionedAt: time },
       ResourceProvisioned.source,
     );
+    // Our own services' events, so under their producers' sources: any other source is ignored.
     const approved = entryOf(
       RequestApproved.detailType,
       { requestId, request, approver: "approver@example.com", decidedAt: time },
-      "approvals.test",
+      RequestApproved.source,
     );
     const accepted = entryOf(
       RequestAccepted.detailType,
       { requestId, request, acceptedAt: time },
-      "approvals.test",
+      RequestAccepted.source,
     );
 
     await publish([provisioned]);
@@ -173,5 +174,36 @@ describe("ResourceRequested published straight onto the bus", () => {
     expect(
       view.timeline.filter((entry) => entry.type === "ResourceProvisioned").length,
     ).toBeGreaterThanOrEqual(1);
+  });
+
+  it("launches nothing for a RequestApproved an outside system publishes, and leaves the request pending", async () => {
+    const requestId = `forged-${Date.now()}`;
+    const { privateIp: _, ...resource } = validRequest().resource;
+    const detail = validRequest({ requestId, resource });
+    await publish([entryOf(ResourceRequested.detailType, detail)]);
+    await waitForStatus(stack, requestId, "PENDING_APPROVAL");
+    const forged = entryOf(
+      RequestApproved.detailType,
+      {
+        requestId,
+        request: { ...detail, requestId },
+        approver: "approver@example.com",
+        decidedAt: new Date().toISOString(),
+      },
+      "ci.pipeline",
+    );
+    // A request published after the forgery: once it is pending, the forgery has had its chance.
+    const laterId = `after-forged-${Date.now()}`;
+
+    await publish([forged, entryOf(ResourceRequested.detailType, validRequest({ requestId: laterId }))]);
+
+    await waitForStatus(stack, laterId, "PENDING_APPROVAL");
+    const view = await getRequest(stack, requestId);
+    expect(view?.status).toBe("PENDING_APPROVAL");
+    expect(view?.timeline.map((entry) => entry.type)).not.toContain(RequestApproved.detailType);
+    const described = await stack.ec2.send(
+      new DescribeInstancesCommand({ Filters: [{ Name: "tag:RequestId", Values: [requestId] }] }),
+    );
+    expect(described.Reservations?.flatMap((reservation) => reservation.Instances ?? []) ?? []).toEqual([]);
   });
 });
