@@ -1,42 +1,11 @@
+import type { RequestStatus } from "../../events/request-status.ts";
 import type { FieldError } from "../../events/validation.ts";
+import type { RequestPage, RequestView, RequestWithTimeline } from "../../services/audit/domain.ts";
 
-export interface TimelineEntry {
-  eventId: string;
-  type: string;
-  time: string;
-  source: string;
-  detail: Record<string, unknown>;
-}
+export type { RequestPage, RequestView, RequestWithTimeline };
 
-export interface RequestView {
-  requestId: string;
-  status: string;
-  requester?: { email: string; name?: string };
-  resource?: {
-    type: string;
-    instanceType?: string;
-    os?: string;
-    name?: string;
-    volume?: { sizeGiB: number; type: string };
-    privateIp?: string;
-    subnetId?: string;
-  };
-  justification?: string;
-  submittedAt?: string;
-  updatedAt?: string;
-  decision?: { outcome: string; approver?: string; reason?: string; decidedAt?: string };
-  instanceId?: string;
-  privateIp?: string;
-  fieldErrors?: FieldError[];
-  failureReason?: string;
-  expiresAt?: string;
-  timeline?: TimelineEntry[];
-}
-
-export interface RequestPage {
-  items: RequestView[];
-  nextCursor?: string;
-}
+/** A request the request page can show: the audit API's view, or what the form has just submitted. */
+export type ShownRequest = Pick<RequestView, "requestId" | "status"> & Partial<RequestWithTimeline>;
 
 export class ApiError extends Error {
   override readonly name = "ApiError";
@@ -62,14 +31,14 @@ const call = async <T>(path: string, init?: RequestInit): Promise<T> => {
 };
 
 export const submitRequest = (detail: unknown) =>
-  call<{ requestId: string; status: string }>("/api/requests", {
+  call<{ requestId: string; status: RequestStatus }>("/api/requests", {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(detail),
   });
 
 export const getRequest = (requestId: string) =>
-  call<RequestView>(`/api/requests/${encodeURIComponent(requestId)}`);
+  call<RequestWithTimeline>(`/api/requests/${encodeURIComponent(requestId)}`);
 
 export interface ListFilters {
   requester?: string;
@@ -83,20 +52,6 @@ export const listRequests = (filters: ListFilters) => {
   for (const [key, value] of Object.entries(filters))
     if (value !== undefined && value !== "") query.set(key, String(value));
   return call<RequestPage>(`/api/requests?${query}`);
-};
-
-/** Every request matching the filters, following pagination to the end. */
-export const listAllRequests = async (
-  filters: Omit<ListFilters, "cursor" | "limit">,
-): Promise<RequestView[]> => {
-  const items: RequestView[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await listRequests({ ...filters, limit: 100, cursor });
-    items.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return items;
 };
 
 /** Local mode's health answer names the mailbox; on AWS there is none. */

@@ -1,8 +1,7 @@
 import { REQUEST_STATUSES } from "../../events/request-status.ts";
+import { PAGE_SIZE } from "../../services/audit/page-size.ts";
 
 export const DEFAULT_PAGE_SIZE = 20;
-/** The most the audit API serves in one page. */
-const MAX_PAGE_SIZE = 100;
 
 /** A list page's state as its query string carries it, so a filtered list is a link to share. */
 export interface ListQuery {
@@ -19,7 +18,7 @@ export const listQueryFrom = (search: string): ListQuery => {
   return {
     requester: query.get("requester")?.trim() ?? "",
     status: (REQUEST_STATUSES as readonly string[]).includes(status) ? status : "",
-    pageSize: Number.isInteger(limit) && limit >= 1 && limit <= MAX_PAGE_SIZE ? limit : DEFAULT_PAGE_SIZE,
+    pageSize: Number.isInteger(limit) && limit >= 1 && limit <= PAGE_SIZE.max ? limit : DEFAULT_PAGE_SIZE,
   };
 };
 

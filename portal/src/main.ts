@@ -1,5 +1,5 @@
 import { THEME_CSS } from "../../services/shared/theme.ts";
-import { getHealth, type RequestView } from "./api.ts";
+import { getHealth, type ShownRequest } from "./api.ts";
 import { renderNewRequest } from "./pages/new-request.ts";
 import { renderRequest } from "./pages/request.ts";
 import { renderRequestList } from "./pages/request-list.ts";
@@ -38,12 +38,12 @@ const render = () => {
 };
 
 /** What the form just submitted travels with the navigation, so its page can show it at once. */
-function submittedFromHistory(): RequestView | undefined {
-  const state = window.history.state as { submitted?: RequestView } | null;
+function submittedFromHistory(): ShownRequest | undefined {
+  const state = window.history.state as { submitted?: ShownRequest } | null;
   return state?.submitted;
 }
 
-function navigate(path: string, state: { submitted?: RequestView } = {}) {
+function navigate(path: string, state: { submitted?: ShownRequest } = {}) {
   window.history.pushState(state, "", path);
   render();
   main.focus();

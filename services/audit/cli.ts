@@ -2,15 +2,12 @@ import { realpathSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { z } from "zod";
 import { formatTable } from "../../infra/local/format-table.ts";
+import { ApiError, ApiUnreachableError, fetchAllRequests } from "./client.ts";
 import { requestsToCsv } from "./csv.ts";
 import type { RequestView } from "./domain.ts";
 
 const DEFAULT_API_URL = "http://localhost:3000";
-
-/** The largest page the API serves: the fewest round trips when everything is wanted. */
-const PAGE_LIMIT = 100;
 
 const USAGE = `Usage:
   npm run requests -- list [--requester EMAIL] [--status STATUS]
@@ -21,72 +18,14 @@ export class UsageError extends Error {
   override readonly name = "UsageError";
 }
 
-export class ApiUnreachableError extends Error {
-  override readonly name = "ApiUnreachableError";
-}
-
-export class ApiError extends Error {
-  override readonly name = "ApiError";
-}
-
-export interface RequestFilters {
-  requester?: string;
-  status?: string;
-}
+/** The client names the address it could not reach; from here, this is what to do about it. */
+const UNREACHABLE_HINT = "Is it running (npm start)? Set API_URL to use another.";
 
 export interface CommandOptions {
   apiUrl: string;
   /** Where a relative export path is resolved: the directory `npm run` was started from. */
   cwd: string;
 }
-
-const pageSchema = z.object({
-  items: z.array(z.custom<RequestView>((item) => typeof item === "object" && item !== null)),
-  nextCursor: z.string().optional(),
-});
-
-const errorBodySchema = z.object({ error: z.string() });
-
-const fetchPage = async (url: URL, apiUrl: string) => {
-  let response: Response;
-  try {
-    response = await fetch(url);
-  } catch (cause) {
-    throw new ApiUnreachableError(
-      `Cannot reach the requests API at ${apiUrl}: is it running (npm start)? Set API_URL to use another.`,
-      { cause },
-    );
-  }
-  const body: unknown = await response.json().catch(() => undefined);
-  if (!response.ok) {
-    const reason = errorBodySchema.safeParse(body).data?.error ?? response.statusText;
-    throw new ApiError(`The requests API refused: ${response.status} ${reason}`);
-  }
-  const page = pageSchema.safeParse(body);
-  if (!page.success) {
-    throw new ApiError(`${url.origin} did not answer like the requests API; is API_URL right?`, {
-      cause: page.error,
-    });
-  }
-  return page.data;
-};
-
-/** Every request matching the filters, newest first, following the cursor to the last page. */
-export const fetchAllRequests = async (apiUrl: string, filters: RequestFilters): Promise<RequestView[]> => {
-  const requests: RequestView[] = [];
-  let cursor: string | undefined;
-  do {
-    const url = new URL(`${apiUrl.replace(/\/+$/, "")}/api/requests`);
-    url.searchParams.set("limit", String(PAGE_LIMIT));
-    if (filters.requester) url.searchParams.set("requester", filters.requester);
-    if (filters.status) url.searchParams.set("status", filters.status);
-    if (cursor) url.searchParams.set("cursor", cursor);
-    const page = await fetchPage(url, apiUrl);
-    requests.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return requests;
-};
 
 const localTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
 
@@ -162,6 +101,7 @@ if (isEntryPoint) {
       // The export file could not be written: Node's message names the path and the reason.
       (error instanceof Error && "syscall" in error);
     console.error(expected ? (error as Error).message : error);
+    if (error instanceof ApiUnreachableError) console.error(UNREACHABLE_HINT);
     process.exitCode = error instanceof UsageError ? 2 : 1;
   }
 }

@@ -8,16 +8,27 @@ describe("the requests CSV", () => {
         requestId: "req-1",
         status: "PROVISIONED",
         requester: { email: "ana@example.com", name: "Ana" },
-        resource: { instanceType: "t3.micro", os: "amazon-linux-2023", volume: { sizeGiB: 20, type: "gp3" } },
-        decision: { outcome: "APPROVED", approver: "approver@example.com" },
+        resource: {
+          type: "ec2",
+          instanceType: "t3.micro",
+          os: "amazon-linux-2023",
+          volume: { sizeGiB: 20, type: "gp3" },
+        },
+        submittedAt: "2025-06-01T12:00:00.000Z",
+        decision: {
+          outcome: "APPROVED",
+          approver: "approver@example.com",
+          decidedAt: "2025-06-01T12:05:00.000Z",
+        },
         instanceId: "i-0123456789abcdef0",
+        updatedAt: "2025-06-01T12:06:00.000Z",
       },
     ]);
 
     const [header, row, end] = csv.split("\r\n");
     expect(header?.split(",").slice(0, 3)).toEqual(["requestId", "status", "requesterEmail"]);
     expect(row).toBe(
-      "req-1,PROVISIONED,ana@example.com,Ana,t3.micro,amazon-linux-2023,,20,gp3,,,APPROVED,approver@example.com,,,i-0123456789abcdef0,,",
+      "req-1,PROVISIONED,ana@example.com,Ana,t3.micro,amazon-linux-2023,,20,gp3,,2025-06-01T12:00:00.000Z,APPROVED,approver@example.com,,2025-06-01T12:05:00.000Z,i-0123456789abcdef0,,2025-06-01T12:06:00.000Z",
     );
     expect(end).toBe("");
   });

@@ -1,26 +1,10 @@
+import type { RequestView } from "./domain.ts";
+
 /**
  * The CSV export of requests, shared by the CLI (`npm run requests -- export`) and the portal's
  * "Download CSV", so both write the same columns the same way.
  */
-export interface CsvRequest {
-  requestId: string;
-  status: string;
-  requester?: { email: string; name?: string };
-  resource?: {
-    instanceType?: string;
-    os?: string;
-    name?: string;
-    volume?: { sizeGiB: number; type: string };
-  };
-  justification?: string;
-  submittedAt?: string;
-  updatedAt?: string;
-  decision?: { outcome?: string; approver?: string; reason?: string; decidedAt?: string };
-  instanceId?: string;
-  privateIp?: string;
-}
-
-const COLUMNS: [string, (request: CsvRequest) => string | number | undefined][] = [
+const COLUMNS: [string, (request: RequestView) => string | number | undefined][] = [
   ["requestId", (r) => r.requestId],
   ["status", (r) => r.status],
   ["requesterEmail", (r) => r.requester?.email],
@@ -51,7 +35,7 @@ export const csvCell = (value: string | number | undefined): string => {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 };
 
-export const requestsToCsv = (requests: readonly CsvRequest[]): string =>
+export const requestsToCsv = (requests: readonly RequestView[]): string =>
   [COLUMNS.map(([name]) => name), ...requests.map((request) => COLUMNS.map(([, read]) => read(request)))]
     .map((row) => row.map((cell) => csvCell(cell)).join(","))
     .join("\r\n")

@@ -147,6 +147,16 @@ export interface RequestView {
   expiresAt?: string;
 }
 
+/** `GET /api/requests/{id}`: the request's view and every event audited for it, oldest first. */
+export type RequestWithTimeline = RequestView & { timeline: TimelineEntry[] };
+
+/** One page of `GET /api/requests`, newest first. */
+export interface RequestPage {
+  items: RequestView[];
+  /** Absent on the last page. */
+  nextCursor?: string;
+}
+
 /** A timeline entry whose detail satisfies its contract, typed by its detail-type. */
 type FlowEvent<C = FlowContract> =
   C extends EventContract<infer DetailType, infer Schema>

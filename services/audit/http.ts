@@ -4,9 +4,9 @@ import { emailSchema, mustBe, requestIdSchema } from "../../events/index.ts";
 import { REQUEST_STATUSES } from "../../events/request-status.ts";
 import { ClientError } from "../shared/errors.ts";
 import { createServiceApp, parseOrReject } from "../shared/http.ts";
+import type { RequestWithTimeline } from "./domain.ts";
+import { PAGE_SIZE } from "./page-size.ts";
 import { type AuditStore, auditStore, InvalidCursorError } from "./store.ts";
-
-export const PAGE_SIZE = { default: 25, max: 100 } as const;
 
 /** An empty parameter (`?status=`) filters nothing, as a form with an unset field sends it. */
 const optionalParameter = <S extends z.ZodType>(schema: S) =>
@@ -54,7 +54,7 @@ export const createAuditApp = (store: AuditStore, logger: Logger) => {
     const { id } = parseOrReject(pathSchema, { id: c.req.param("id") }, "Path");
     const [view, timeline] = await Promise.all([store.getView(id), store.readTimeline(id)]);
     if (!view) throw new ClientError(404, `No request with id ${id}`);
-    return c.json({ ...view, timeline });
+    return c.json({ ...view, timeline } satisfies RequestWithTimeline);
   });
 
   return app;

@@ -10,7 +10,13 @@ import { requestIdSchema } from "../../events/index.ts";
 import type { RequestStatus } from "../../events/request-status.ts";
 import { documentClientOf, queryAll, whetherConditionHeld } from "../shared/dynamo.ts";
 import { config } from "./config.ts";
-import { type AuditRecord, chronologically, type RequestView, type TimelineEntry } from "./domain.ts";
+import {
+  type AuditRecord,
+  chronologically,
+  type RequestPage,
+  type RequestView,
+  type TimelineEntry,
+} from "./domain.ts";
 import {
   ALL_REQUESTS_PARTITION,
   auditRequestsTable,
@@ -30,12 +36,6 @@ export interface ListQuery {
   status?: RequestStatus;
   limit: number;
   cursor?: string;
-}
-
-export interface RequestPage {
-  items: RequestView[];
-  /** Absent on the last page. */
-  nextCursor?: string;
 }
 
 export class InvalidCursorError extends Error {

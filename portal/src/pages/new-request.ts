@@ -5,8 +5,8 @@ import {
   VOLUME_SIZE_GIB,
   VOLUME_TYPES,
 } from "../../../events/request.ts";
-import type { RequestView } from "../api.ts";
-import { ApiError, submitRequest } from "../api.ts";
+import { ResourceRequested } from "../../../events/resource-requested.ts";
+import { ApiError, type ShownRequest, submitRequest } from "../api.ts";
 import { h } from "../dom.ts";
 import {
   DEFAULT_FORM_VALUES,
@@ -88,7 +88,7 @@ const FIELDS: FieldSpec[] = [
 /** The new-request form: inline errors from the shared schema, then the request's page on success. */
 export const renderNewRequest = (
   main: HTMLElement,
-  navigate: (path: string, state: { submitted: RequestView }) => void,
+  navigate: (path: string, state: { submitted: ShownRequest }) => void,
 ) => {
   const values: RequestFormValues = { ...DEFAULT_FORM_VALUES, email: rememberedEmail() };
   const errorSlots = new Map<string, HTMLElement>();
@@ -132,9 +132,9 @@ export const renderNewRequest = (
           const detail = detailFromForm(values);
           const accepted = await submitRequest(detail);
           rememberEmail(values.email);
-          navigate(`/requests/${encodeURIComponent(accepted.requestId)}`, {
-            submitted: { ...detail, ...accepted },
-          });
+          // The detail as the API read it (validateForm passed it), shown until the audit trail has it.
+          const submitted = { ...ResourceRequested.schema.parse(detail), ...accepted };
+          navigate(`/requests/${encodeURIComponent(accepted.requestId)}`, { submitted });
         } catch (error) {
           if (error instanceof ApiError && error.fieldErrors.length > 0)
             showErrors(formErrorsFrom(error.fieldErrors));

@@ -1,6 +1,7 @@
 import { REQUEST_STATUSES } from "../../../events/request-status.ts";
+import { fetchAllRequests } from "../../../services/audit/client.ts";
 import { requestsToCsv } from "../../../services/audit/csv.ts";
-import { listAllRequests, listRequests, type RequestView } from "../api.ts";
+import { listRequests, type RequestView } from "../api.ts";
 import { h } from "../dom.ts";
 import { humanTime, statusLabel } from "../format.ts";
 import { listQueryFrom, listQueryString } from "../list-query.ts";
@@ -132,7 +133,7 @@ export const renderRequestList = (main: HTMLElement, { title, mine }: ListOption
   downloadButton.addEventListener("click", async () => {
     downloadButton.disabled = true;
     try {
-      download("requests.csv", requestsToCsv(await listAllRequests(filters())));
+      download("requests.csv", requestsToCsv(await fetchAllRequests(window.location.origin, filters())));
     } finally {
       downloadButton.disabled = false;
     }

@@ -1,4 +1,4 @@
-import { ApiError, getRequest, type RequestView } from "../api.ts";
+import { ApiError, getRequest, type RequestWithTimeline, type ShownRequest } from "../api.ts";
 import { h } from "../dom.ts";
 import { eventLabel, humanTime, isFinalStatus, statusLabel, statusTone } from "../format.ts";
 
@@ -12,7 +12,7 @@ export const statusBadge = (status: string) =>
 const row = (term: string, value: string | number | undefined) =>
   value === undefined || value === "" ? [] : [h("dt", {}, term), h("dd", {}, String(value))];
 
-const summaryOf = (view: RequestView) =>
+const summaryOf = (view: ShownRequest) =>
   h(
     "dl",
     { class: "summary" },
@@ -35,7 +35,7 @@ const summaryOf = (view: RequestView) =>
     ...row("Approval link expires", humanTime(view.expiresAt)),
   );
 
-const decisionOf = (view: RequestView) =>
+const decisionOf = (view: ShownRequest) =>
   view.decision
     ? h(
         "section",
@@ -52,7 +52,7 @@ const decisionOf = (view: RequestView) =>
       )
     : null;
 
-const instanceOf = (view: RequestView) =>
+const instanceOf = (view: ShownRequest) =>
   view.instanceId || view.failureReason
     ? h(
         "section",
@@ -68,7 +68,7 @@ const instanceOf = (view: RequestView) =>
       )
     : null;
 
-const fieldErrorsOf = (view: RequestView) =>
+const fieldErrorsOf = (view: ShownRequest) =>
   view.fieldErrors?.length
     ? h(
         "section",
@@ -84,7 +84,7 @@ const fieldErrorsOf = (view: RequestView) =>
       )
     : null;
 
-const timelineOf = (view: RequestView) =>
+const timelineOf = (view: ShownRequest) =>
   h(
     "section",
     { class: "card", "aria-labelledby": "timeline-title" },
@@ -114,12 +114,12 @@ export const renderRequest = (
   main: HTMLElement,
   requestId: string,
   signal: AbortSignal,
-  submitted?: RequestView,
+  submitted?: ShownRequest,
 ) => {
   const live = h("div", { "aria-live": "polite" }, h("p", {}, "Loading…"));
   main.replaceChildren(h("h1", {}, "Request ", h("code", {}, requestId)), live);
 
-  const show = (view: RequestView) =>
+  const show = (view: ShownRequest) =>
     live.replaceChildren(
       h(
         "p",
@@ -136,7 +136,7 @@ export const renderRequest = (
   let unknownFor = 0;
   const refresh = async () => {
     if (signal.aborted) return;
-    let view: RequestView | undefined;
+    let view: RequestWithTimeline | undefined;
     try {
       view = await getRequest(requestId);
     } catch (error) {
