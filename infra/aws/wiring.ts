@@ -1,3 +1,11 @@
+import { ApprovalRequested } from "../../events/approval-requested.ts";
+import type { EventContract } from "../../events/contract.ts";
+import { RequestApproved, RequestExpired, RequestRejected } from "../../events/decisions.ts";
+import { ProvisioningFailed, ProvisioningStarted, ResourceProvisioned } from "../../events/provisioning.ts";
+import { RequestAccepted } from "../../events/request-accepted.ts";
+import { RequestInvalid } from "../../events/request-invalid.ts";
+import { RequesterNotified } from "../../events/requester-notified.ts";
+import { ResourceRequested } from "../../events/resource-requested.ts";
 import { tables as auditTables } from "../../services/audit/tables.ts";
 import { approvalsTable, tables as decisionTables } from "../../services/decision/tables.ts";
 import { subscriptions as ec2LauncherSubscriptions } from "../../services/ec2-launcher/subscriptions.ts";
@@ -30,11 +38,22 @@ export interface Ec2Grants {
   describe: readonly HandlerRef[];
 }
 
+/** An event a service publishes, and the source it publishes it under: one of the contract's producers. */
+export interface Publication {
+  contract: EventContract;
+  source: string;
+}
+
+/** Events a service publishes as their own producer, under the source the catalog gives each. */
+const asProducer = (...contracts: EventContract[]): Publication[] =>
+  contracts.map((contract) => ({ contract, source: contract.source }));
+
 export interface ServiceWiring {
   /** Every table the service's functions read and write, its own and others'. */
   tables: readonly TableSpec[];
   settings: readonly SettingName[];
-  publishesEvents: boolean;
+  /** What the service's functions publish: PutEvents is granted for these sources and detail-types only. */
+  publishes: readonly Publication[];
   sendsEmail: boolean;
   /** The key that signs and verifies decision links. */
   readsHmacKey: boolean;
@@ -57,7 +76,7 @@ export const wiring: Record<ServiceName, ServiceWiring> = {
   intake: {
     tables: intakeTables,
     settings: [],
-    publishesEvents: true,
+    publishes: asProducer(ResourceRequested, RequestAccepted, RequestInvalid),
     sendsEmail: false,
     readsHmacKey: false,
     httpAccess:
@@ -67,14 +86,22 @@ export const wiring: Record<ServiceName, ServiceWiring> = {
     // approval-mail creates the approval items the decision service later decides on.
     tables: [approvalsTable],
     settings: ["SENDER", "APPROVERS", "APPROVAL_TTL_SECONDS", "PUBLIC_URL"],
-    publishesEvents: true,
+    // Policy refusals are approval-mail's own RequestRejected, published under its source.
+    publishes: [
+      ...asProducer(ApprovalRequested),
+      { contract: RequestRejected, source: ApprovalRequested.source },
+    ],
     sendsEmail: true,
     readsHmacKey: true,
   },
   decision: {
     tables: decisionTables,
     settings: ["PUBLIC_URL"],
-    publishesEvents: true,
+    publishes: [
+      ...asProducer(RequestApproved, RequestRejected, RequestExpired),
+      // The sweeper publishes the policy refusals a crash in approval-mail left unpublished, as approval-mail.
+      { contract: RequestRejected, source: ApprovalRequested.source },
+    ],
     sendsEmail: false,
     readsHmacKey: true,
     httpAccess:
@@ -83,7 +110,7 @@ export const wiring: Record<ServiceName, ServiceWiring> = {
   "ec2-launcher": {
     tables: ec2LauncherTables,
     settings: ["IMAGE_IDS", "SECURITY_GROUP_IDS", "DEFAULT_SUBNET_ID"],
-    publishesEvents: true,
+    publishes: asProducer(ProvisioningStarted, ResourceProvisioned, ProvisioningFailed),
     sendsEmail: false,
     readsHmacKey: false,
     ec2: {
@@ -94,14 +121,14 @@ export const wiring: Record<ServiceName, ServiceWiring> = {
   notifier: {
     tables: notifierTables,
     settings: ["SENDER"],
-    publishesEvents: true,
+    publishes: asProducer(RequesterNotified),
     sendsEmail: true,
     readsHmacKey: false,
   },
   audit: {
     tables: auditTables,
     settings: [],
-    publishesEvents: false,
+    publishes: [],
     sendsEmail: false,
     readsHmacKey: false,
     httpAccess:

@@ -64,6 +64,21 @@ const publishes = ["events:PutEvents"];
 const sendsEmail = ["ses:SendEmail", "ses:SendRawEmail"];
 const readsHmacKey = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"];
 
+/** What each service may publish, per source: a change has to be made here too, on purpose. */
+const PUBLISHABLE: Record<string, Record<string, string[]>> = {
+  intake: { "approvals.intake": ["ResourceRequested", "RequestAccepted", "RequestInvalid"] },
+  "approval-mail": { "approvals.approval-mail": ["ApprovalRequested", "RequestRejected"] },
+  decision: {
+    "approvals.decision": ["RequestApproved", "RequestRejected", "RequestExpired"],
+    "approvals.approval-mail": ["RequestRejected"],
+  },
+  "ec2-launcher": {
+    "approvals.ec2-launcher": ["ProvisioningStarted", "ResourceProvisioned", "ProvisioningFailed"],
+  },
+  notifier: { "approvals.notifier": ["RequesterNotified"] },
+  audit: {},
+};
+
 /** Every function's role, action by action: a change to any of them has to be made here too, on purpose. */
 const EXPECTED_ACTIONS: Record<string, string[]> = {
   "intake/on-resource-requested": [...logs, ...xray, ...deadLetters, ...tableWrites, ...publishes],
@@ -333,7 +348,7 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
           NODE_OPTIONS: "--enable-source-maps",
           POWERTOOLS_SERVICE_NAME: service,
         };
-        if (serviceWiring.publishesEvents)
+        if (serviceWiring.publishes.length > 0)
           expected.EVENT_BUS_NAME = { Ref: synth.logicalIdOf(synth.stack.bus) };
         for (const spec of serviceWiring.tables) {
           const table = synth.stack.tables.get(spec.id);
@@ -384,6 +399,23 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
       );
       expect(actions.length).toBeGreaterThan(0);
       expect(actions.filter((action) => action === "*" || action.endsWith(":*"))).toEqual([]);
+    });
+
+    it("lets each function publish to the approvals bus only its service's detail-types, under its sources", () => {
+      const busArn = { "Fn::GetAtt": [synth.logicalIdOf(synth.stack.bus), "Arn"] };
+      for (const { name, service, roleId } of functionsOf()) {
+        const grants = statementsOfRole(roleId)
+          .filter((statement) => asList(statement.Action).includes("events:PutEvents"))
+          .map(({ Action, Resource, Condition }) => ({ Action, Resource, Condition }));
+        const expected = Object.entries(PUBLISHABLE[service] ?? {}).map(([source, detailTypes]) => ({
+          Action: "events:PutEvents",
+          Resource: busArn,
+          Condition: {
+            "ForAllValues:StringEquals": { "events:source": [source], "events:detail-type": detailTypes },
+          },
+        }));
+        expect(grants, name).toEqual(expected);
+      }
     });
 
     it("lets only the EC2 launcher's handlers touch EC2, and only the approved-request handler launch", () => {

@@ -9,12 +9,13 @@ import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import type { EmailIdentity } from "aws-cdk-lib/aws-ses";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { producersOf } from "../../../events/contract.ts";
 import type { EventPattern as CatalogPattern } from "../../../events/patterns.ts";
 import type { ServiceDeclaration } from "../../../services/registry.ts";
 import type { HandlerRef, HttpRoute, ServiceName, Subscription } from "../../../services/subscription.ts";
 import { ec2DescribeStatements, ec2LaunchStatements, type LaunchSettings } from "../ec2-permissions.ts";
 import { acknowledge, type ExplainedStatement, explainedPolicy } from "../nag.ts";
-import { type ServiceWiring, type SettingName, WiringError } from "../wiring.ts";
+import { type Publication, type ServiceWiring, type SettingName, WiringError } from "../wiring.ts";
 import { functionIdOf, HandlerFunction, type Invocation } from "./handler-function.ts";
 
 /** What the stack shares with every service; each service takes only what its wiring names. */
@@ -90,6 +91,27 @@ const sesSandboxRecipientsStatement = (scope: Construct): ExplainedStatement => 
   wildcardReason:
     "Only while the account's SES is in the sandbox (sesSandbox=true): recipients are the account's verified identities, which SES authorizes one by one",
 });
+
+/**
+ * The detail-types a service may publish under each source. A PutEvents call is allowed only when every
+ * entry's source and detail-type are in one of these (ForAllValues: a call carries many entries).
+ */
+const publishConditionsOf = (
+  service: ServiceName,
+  publications: readonly Publication[],
+): Record<string, Record<string, string[]>>[] => {
+  const detailTypesBySource = new Map<string, string[]>();
+  for (const { contract, source } of publications) {
+    if (!contract.openToAnySource && !producersOf(contract).includes(source))
+      throw new WiringError(
+        `${service} is wired to publish ${contract.detailType} as ${source}, not its producer`,
+      );
+    detailTypesBySource.set(source, [...(detailTypesBySource.get(source) ?? []), contract.detailType]);
+  }
+  return [...detailTypesBySource].map(([source, detailTypes]) => ({
+    "ForAllValues:StringEquals": { "events:source": [source], "events:detail-type": detailTypes },
+  }));
+};
 
 const sameHandler = (a: HandlerRef, b: HandlerRef) => a.entry === b.entry && a.exportName === b.exportName;
 
@@ -220,7 +242,7 @@ export class Service extends Construct {
   private environment(): Record<string, string> {
     const { wiring, shared } = this.props;
     const environment: Record<string, string> = {};
-    if (wiring.publishesEvents) environment.EVENT_BUS_NAME = shared.publishBus.eventBusName;
+    if (wiring.publishes.length > 0) environment.EVENT_BUS_NAME = shared.publishBus.eventBusName;
     for (const spec of wiring.tables) environment[spec.tableNameEnv] = this.table(spec.id).tableName;
     for (const setting of wiring.settings) {
       const value = shared.settings[setting];
@@ -241,7 +263,14 @@ export class Service extends Construct {
       if (indexArns.length > 0)
         Grant.addToPrincipal({ grantee, actions: INDEX_ACTIONS, resourceArns: indexArns });
     }
-    if (wiring.publishesEvents) shared.publishBus.grantPutEventsTo(grantee);
+    for (const conditions of publishConditionsOf(this.name, wiring.publishes)) {
+      Grant.addToPrincipal({
+        grantee,
+        actions: ["events:PutEvents"],
+        resourceArns: [shared.publishBus.eventBusArn],
+        conditions,
+      });
+    }
     if (wiring.sendsEmail) shared.sender.grantSendEmail(grantee);
     if (wiring.sendsEmail && shared.sesSandbox) {
       explainedPolicy(fn, "SesSandboxRecipients", fn.role, [sesSandboxRecipientsStatement(this)]);
