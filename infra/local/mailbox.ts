@@ -12,6 +12,10 @@ const sesStore = require("aws-ses-v2-local/dist/store.js") as typeof import("aws
 
 type Email = ReturnType<typeof sesStore.getStoreReadonly>["emails"][number];
 
+export class MailboxPortInUseError extends Error {
+  override readonly name = "MailboxPortInUseError";
+}
+
 /** A port is probed first because aws-ses-v2-local crashes the process instead of rejecting when it is taken. */
 const assertPortFree = async (port: number, host: string) => {
   if (port === 0) return;
@@ -22,7 +26,7 @@ const assertPortFree = async (port: number, host: string) => {
       probe.listen(port, host, () => resolvePromise());
     });
   } catch (cause) {
-    throw new Error(
+    throw new MailboxPortInUseError(
       `Port ${port} for the mailbox is already in use; set a different port or stop what uses it`,
       {
         cause,

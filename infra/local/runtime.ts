@@ -59,11 +59,15 @@ const localHmacSecret = async (dataDir: string): Promise<string> => {
   return secret;
 };
 
+export class HandlerNotExportedError extends Error {
+  override readonly name = "HandlerNotExportedError";
+}
+
 const importHandler = async (ref: HandlerRef): Promise<LambdaHandler> => {
   const module = (await import(pathToFileURL(join(REPO_ROOT, ref.entry)).href)) as Record<string, unknown>;
   const handler = module[ref.exportName];
   if (typeof handler !== "function")
-    throw new Error(`${ref.entry} does not export a function '${ref.exportName}'`);
+    throw new HandlerNotExportedError(`${ref.entry} does not export a function '${ref.exportName}'`);
   return handler as LambdaHandler;
 };
 
@@ -142,8 +146,7 @@ export const startLocalStack = async (
     });
     closers.push(() => bus.close());
 
-    let ec2: LocalEc2 | undefined;
-    let ec2Api: ServiceHandler = () => Promise.reject(new Error("EC2 is not started"));
+    let ec2Api: ServiceHandler | undefined;
     const edge: RunningEdge = await startEdge({
       port: config.EDGE_PORT,
       host: config.HOST,
@@ -151,7 +154,7 @@ export const startLocalStack = async (
         events: createEventBridgeApi({ bus }),
         // EC2 starts after the bus, since it reports state changes on it from the first moment.
         ec2: (request) =>
-          ec2 ? ec2Api(request) : Promise.resolve(jsonError(503, "ServiceUnavailable", "EC2 is starting")),
+          ec2Api ? ec2Api(request) : Promise.resolve(jsonError(503, "ServiceUnavailable", "EC2 is starting")),
         dynamodb: { dispatchTo: dynamo },
         ses: { dispatchTo: mailbox.server },
         email: { dispatchTo: mailbox.server },
@@ -204,7 +207,6 @@ export const startLocalStack = async (
         ]),
     });
     closers.push(() => localEc2.close());
-    ec2 = localEc2;
     ec2Api = createEc2Api(localEc2);
 
     const http = new Hono();

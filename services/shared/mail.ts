@@ -13,6 +13,11 @@ export interface OutgoingEmail {
   html: SafeHtml;
 }
 
+/** SES names every email it accepts; the services record that id as proof the email went out. */
+export class MissingMessageIdError extends Error {
+  override readonly name = "MissingMessageIdError";
+}
+
 /** A subject is a header: line breaks in it would let request text add headers of its own. */
 const singleLine = (value: string) => value.replace(/[\r\n\t]+/g, " ").trim();
 
@@ -30,6 +35,6 @@ export const sendEmail = async ({ to, subject, text, html }: OutgoingEmail): Pro
       },
     }),
   );
-  if (!output.MessageId) throw new Error("SES accepted the email but returned no MessageId");
+  if (!output.MessageId) throw new MissingMessageIdError("SES accepted the email but returned no MessageId");
   return output.MessageId;
 };
