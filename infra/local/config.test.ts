@@ -1,6 +1,10 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../services/shared/config.ts";
-import { loadLocalConfig } from "./config.ts";
+import { loadDeadLetterCliConfig, loadLocalConfig } from "./config.ts";
+
+const run = promisify(execFile);
 
 describe("local configuration", () => {
   it("leaves the images to the launcher's defaults when IMAGE_IDS is not set", () => {
@@ -23,5 +27,29 @@ describe("local configuration", () => {
     expect(load).toThrow(
       "Invalid local configuration: IMAGE_IDS.windows-server-2022.arm64 cannot be set: windows-server-2022 runs only on x86_64",
     );
+  });
+});
+
+describe("the dead-letter CLI's configuration", () => {
+  it("reads the local edge's default address when EDGE_URL is not set", () => {
+    expect(loadDeadLetterCliConfig({})).toEqual({ EDGE_URL: "http://localhost:4566" });
+  });
+
+  it("reads EDGE_URL without its trailing slash", () => {
+    expect(loadDeadLetterCliConfig({ EDGE_URL: "http://127.0.0.1:4570/" })).toEqual({
+      EDGE_URL: "http://127.0.0.1:4570",
+    });
+  });
+
+  it("makes the CLI print a malformed EDGE_URL as the problem and exit 1", async () => {
+    const failure = run(process.execPath, ["--import", "tsx", "infra/local/dlq-cli.ts", "list"], {
+      cwd: `${import.meta.dirname}/../..`,
+      env: { PATH: process.env.PATH, EDGE_URL: "nope" },
+    });
+
+    await expect(failure).rejects.toMatchObject({
+      code: 1,
+      stderr: "Invalid configuration: EDGE_URL must be an absolute URL\n",
+    });
   });
 });

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { imageOverridesSchema } from "../../services/ec2-launcher/domain.ts";
-import { ConfigError, env, settingEntryOf } from "../../services/shared/config.ts";
+import { ConfigError, env, loadConfig, settingEntryOf } from "../../services/shared/config.ts";
+
+const DEFAULT_EDGE_PORT = 4566;
 
 const port = (fallback: number) =>
   z.coerce
@@ -14,7 +16,7 @@ const localConfigSchema = z.object({
   DATA_DIR: z.string().min(1).default(".data"),
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: port(3000),
-  EDGE_PORT: port(4566),
+  EDGE_PORT: port(DEFAULT_EDGE_PORT),
   MAIL_PORT: port(8005),
   PUBLIC_URL: env.url().optional(),
   // The services parse these again from what the runtime hands them: the same parsers, so both agree.
@@ -47,3 +49,7 @@ export const loadLocalConfig = (env: Record<string, string | undefined> = proces
     PUBLIC_URL: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
   };
 };
+
+/** `npm run dlq`'s one setting: where the running local runtime's edge answers. */
+export const loadDeadLetterCliConfig = (environment: Record<string, string | undefined> = process.env) =>
+  loadConfig({ EDGE_URL: env.url().default(`http://localhost:${DEFAULT_EDGE_PORT}`) }, environment);

@@ -3,11 +3,11 @@ import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { formatTable } from "../../infra/local/format-table.ts";
+import { ConfigError } from "../shared/config.ts";
+import { DEFAULT_API_URL, loadRequestsCliConfig } from "./cli-config.ts";
 import { ApiError, ApiUnreachableError, fetchAllRequests } from "./client.ts";
 import { requestsToCsv } from "./csv.ts";
 import type { RequestView } from "./domain.ts";
-
-const DEFAULT_API_URL = "http://localhost:3000";
 
 const USAGE = `Usage:
   npm run requests -- list [--requester EMAIL] [--status STATUS]
@@ -87,15 +87,17 @@ const isEntryPoint = process.argv[1] !== undefined && realpathSync(process.argv[
 
 if (isEntryPoint) {
   try {
+    const config = loadRequestsCliConfig();
     console.log(
       await runRequestsCommand(process.argv.slice(2), {
-        apiUrl: process.env.API_URL ?? DEFAULT_API_URL,
-        cwd: process.env.INIT_CWD ?? process.cwd(),
+        apiUrl: config.API_URL,
+        cwd: config.INIT_CWD ?? process.cwd(),
       }),
     );
   } catch (error) {
     const expected =
       error instanceof UsageError ||
+      error instanceof ConfigError ||
       error instanceof ApiUnreachableError ||
       error instanceof ApiError ||
       // The export file could not be written: Node's message names the path and the reason.

@@ -1,0 +1,41 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "../shared/config.ts";
+import { DEFAULT_API_URL, loadRequestsCliConfig } from "./cli-config.ts";
+
+const run = promisify(execFile);
+
+describe("the requests CLI's configuration", () => {
+  it("reads the local API and no start directory when nothing is set", () => {
+    expect(loadRequestsCliConfig({})).toEqual({ API_URL: DEFAULT_API_URL, INIT_CWD: undefined });
+  });
+
+  it("reads API_URL without its trailing slash, and INIT_CWD", () => {
+    expect(
+      loadRequestsCliConfig({ API_URL: "https://approvals.example.com/", INIT_CWD: "/home/ana" }),
+    ).toEqual({
+      API_URL: "https://approvals.example.com",
+      INIT_CWD: "/home/ana",
+    });
+  });
+
+  it("refuses an API_URL that is not an absolute URL, naming it", () => {
+    const load = () => loadRequestsCliConfig({ API_URL: "approvals example com" });
+
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow("Invalid configuration: API_URL must be an absolute URL");
+  });
+
+  it("makes the CLI print the problem, without a stack trace, and exit 1", async () => {
+    const failure = run(process.execPath, ["--import", "tsx", "services/audit/cli.ts", "list"], {
+      cwd: `${import.meta.dirname}/../..`,
+      env: { PATH: process.env.PATH, API_URL: "nope" },
+    });
+
+    await expect(failure).rejects.toMatchObject({
+      code: 1,
+      stderr: "Invalid configuration: API_URL must be an absolute URL\n",
+    });
+  });
+});
