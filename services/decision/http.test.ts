@@ -1,5 +1,5 @@
 import "../../test/support/service-environment.ts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
 import type { AcceptedRequest } from "../../events/request.ts";
 import { startTestDynamo, type TestDynamo } from "../../test/support/dynamo.ts";
 import { manualClock, silentLogger } from "../../test/support/fakes.ts";
@@ -280,6 +280,42 @@ describe("deciding (POST)", () => {
     expect(pressed.status).toBe(403);
     expect(await pressed.text()).toContain("This link is not valid");
     expect(bus.published).toHaveLength(0);
+  });
+
+  it.each([
+    {
+      tampering: "a forged MAC",
+      requestId: "unread-forged-mac",
+      forge: (token: string) => withSegment(token, 5, Buffer.alloc(32, 7).toString("base64url")),
+    },
+    {
+      tampering: "another approver written in",
+      requestId: "unread-other-approver",
+      forge: (token: string) =>
+        withSegment(token, 2, Buffer.from("mallory@example.com").toString("base64url")),
+    },
+    { tampering: "a malformed token", requestId: "unread-malformed", forge: () => "v1.not-a-token" },
+    {
+      tampering: "a token far too long",
+      requestId: "unread-too-long",
+      forge: (token: string) => `${token}${"A".repeat(2048)}`,
+    },
+  ])("reads nothing from the table for $tampering, on GET and POST (403)", async ({ requestId, forge }) => {
+    const { open, press, links } = await setUp({ requestId });
+    const forged = forge(linksOf(links).approve);
+    const reads = vi.spyOn(store, "get");
+    const decisions = vi.spyOn(store, "recordDecision");
+    onTestFinished(() => {
+      reads.mockRestore();
+      decisions.mockRestore();
+    });
+
+    const shown = await open("approve", forged);
+    const pressed = await press("approve", forged);
+
+    expect([shown.status, pressed.status]).toEqual([403, 403]);
+    expect(reads).not.toHaveBeenCalled();
+    expect(decisions).not.toHaveBeenCalled();
   });
 
   it("refuses another request's token pointed at this one (403)", async () => {
