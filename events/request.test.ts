@@ -25,10 +25,12 @@ describe("architectureOf", () => {
 });
 
 describe("ec2ResourceSchema", () => {
+  /** With a root volume every operating system's image fits in, so only the pairing is judged. */
   const resourceOf = (instanceType: string, os: string) => ({
     ...sampleRequest().resource,
     instanceType,
     os,
+    volume: { sizeGiB: 30, type: "gp3" },
   });
 
   it.each([
@@ -61,5 +63,36 @@ describe("ec2ResourceSchema", () => {
     const result = ec2ResourceSchema.safeParse(resourceOf("t3.micro", "rhel-9"));
 
     expect(result.error && fieldErrorsOf(result.error).map((error) => error.field)).toEqual(["os"]);
+  });
+
+  it("refuses a Windows root volume below 30 GiB on the volume size, saying why", () => {
+    const result = ec2ResourceSchema.safeParse({
+      ...resourceOf("m7i.large", "windows-server-2022"),
+      volume: { sizeGiB: 29, type: "gp3" },
+    });
+
+    expect(result.error && fieldErrorsOf(result.error)).toEqual([
+      {
+        field: "volume.sizeGiB",
+        message: "must be at least 30 for windows-server-2022: its image needs a root volume of 30 GiB",
+      },
+    ]);
+  });
+
+  it("accepts Windows on a root volume of 30 GiB, or with the volume left to its image", () => {
+    const { volume: _left, ...imageVolume } = resourceOf("m7i.large", "windows-server-2022");
+
+    expect(ec2ResourceSchema.safeParse(resourceOf("m7i.large", "windows-server-2022")).error).toBeUndefined();
+    expect(ec2ResourceSchema.safeParse(imageVolume).error).toBeUndefined();
+  });
+
+  it("keeps the general 8 GiB minimum for the operating systems without one of their own", () => {
+    for (const os of ["amazon-linux-2023", "ubuntu-24.04", "ubuntu-22.04"] as const) {
+      const result = ec2ResourceSchema.safeParse({
+        ...resourceOf("t3.micro", os),
+        volume: { sizeGiB: 8, type: "gp3" },
+      });
+      expect(result.error, os).toBeUndefined();
+    }
   });
 });

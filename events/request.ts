@@ -87,6 +87,9 @@ export const VOLUME_TYPES = ["gp3", "gp2", "io1", "io2", "st1", "sc1"] as const;
 
 export const VOLUME_SIZE_GIB = { min: 8, max: 16384 } as const;
 
+/** Root volumes smaller than its image cannot be launched: Windows Server images are 30 GiB. */
+export const OS_MIN_VOLUME_GIB: Partial<Record<OperatingSystem, number>> = { "windows-server-2022": 30 };
+
 export const JUSTIFICATION_MAX_LENGTH = 2000;
 
 export const ec2ResourceSchema = z
@@ -120,16 +123,26 @@ export const ec2ResourceSchema = z
       .regex(/^subnet-[0-9a-f]{8,17}$/, "must look like subnet-0abc1234")
       .optional(),
   })
-  .superRefine(({ instanceType, os }, context) => {
+  .superRefine(({ instanceType, os, volume }, context) => {
     const architecture = architectureOf(instanceType);
     const supported = OS_ARCHITECTURES[os];
-    if (supported.includes(architecture)) return;
-    context.addIssue({
-      code: "custom",
-      path: ["instanceType"],
-      input: instanceType,
-      message: `must be an ${supported.join(" or ")} instance type: ${os} runs only on ${supported.join(" or ")}, and ${instanceType} is ${architecture}`,
-    });
+    if (!supported.includes(architecture)) {
+      context.addIssue({
+        code: "custom",
+        path: ["instanceType"],
+        input: instanceType,
+        message: `must be an ${supported.join(" or ")} instance type: ${os} runs only on ${supported.join(" or ")}, and ${instanceType} is ${architecture}`,
+      });
+    }
+    const minimumGiB = OS_MIN_VOLUME_GIB[os];
+    if (volume && minimumGiB !== undefined && volume.sizeGiB < minimumGiB) {
+      context.addIssue({
+        code: "custom",
+        path: ["volume", "sizeGiB"],
+        input: volume.sizeGiB,
+        message: `must be at least ${minimumGiB} for ${os}: its image needs a root volume of ${minimumGiB} GiB`,
+      });
+    }
   });
 
 export const RESOURCE_TYPES = ["ec2"] as const;

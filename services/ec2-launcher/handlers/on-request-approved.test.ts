@@ -62,7 +62,13 @@ describe("ec2-launcher on RequestApproved", () => {
     });
     testbed.ec2Mock.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: newInstanceId() }] });
 
-    await handle(approvalOf("golden-windows", { os: "windows-server-2022", instanceType: "m7i.large" }));
+    await handle(
+      approvalOf("golden-windows", {
+        os: "windows-server-2022",
+        instanceType: "m7i.large",
+        volume: { sizeGiB: 30, type: "gp3" },
+      }),
+    );
 
     expect(runInstancesCalls().map((input) => input.ImageId)).toEqual(["ami-0123456789abcdef0"]);
   });
