@@ -6,6 +6,7 @@ import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { publisher } from "../shared/events.ts";
 import type { SafeHtml } from "../shared/html.ts";
+import { closeAfterEarlyAnswer } from "../shared/http.ts";
 import { approvalsTableName, config } from "./config.ts";
 import {
   CONCURRENT_CHANGE,
@@ -89,12 +90,14 @@ export const createDecisionApp = (deps: DecisionAppDeps) => {
     pages,
     bodyLimit({
       maxSize: MAX_FORM_BYTES,
-      onError: (c) =>
-        page(
+      onError: (c) => {
+        closeAfterEarlyAnswer(c);
+        return page(
           c,
           messagePage({ title: "Form too large", message: "Nothing was decided. Try a shorter reason." }),
           413,
-        ),
+        );
+      },
     }),
     // Our own form's POST carries `Origin: null` under no-referrer, so Sec-Fetch-Site is what passes it.
     csrf({ origin: new URL(deps.publicUrl).origin, secFetchSite: "same-origin" }),

@@ -196,6 +196,8 @@ describe("POST /api/requests", () => {
     });
 
     expect(response.status).toBe(413);
+    // The unread rest of the body is on the connection: the client must not send more down it.
+    expect(response.headers.get("connection")).toBe("close");
     expect((await response.json()).error).toContain(String(MAX_JSON_BODY_BYTES));
     expect(publisher.published).toEqual([]);
   });

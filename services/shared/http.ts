@@ -9,6 +9,12 @@ import { ClientError } from "./errors.ts";
 export const MAX_JSON_BODY_BYTES = 64 * 1024;
 
 /**
+ * An answer sent before the body was read leaves the rest of it on the connection: closing it keeps a
+ * client from sending its next request down a socket the server is about to drop.
+ */
+export const closeAfterEarlyAnswer = (c: Context) => c.header("Connection", "close");
+
+/**
  * A Hono app with the policies every service shares: bodies above `MAX_JSON_BODY_BYTES` are refused
  * with 413, 4xx messages pass through as JSON, 5xx details are logged and hidden.
  */
@@ -19,7 +25,8 @@ export const createServiceApp = (logger: Logger) => {
   app.use(
     bodyLimit({
       maxSize: MAX_JSON_BODY_BYTES,
-      onError: () => {
+      onError: (c) => {
+        closeAfterEarlyAnswer(c);
         throw new ClientError(413, `Request body must be at most ${MAX_JSON_BODY_BYTES} bytes`);
       },
     }),

@@ -98,11 +98,12 @@ describe("bad input over HTTP", () => {
     if (field !== "requestId") expect(await getRequest(stack, requestId)).toBeUndefined();
   });
 
-  it("answers 400 for a body that is not JSON, and 413 for a huge one", async () => {
+  it("answers 400 for a body that is not JSON, and 413 for a huge one, and goes on serving", async () => {
     expect((await submit(stack, "{not json")).status).toBe(400);
     expect(
       (await submit(stack, JSON.stringify({ ...validRequest(), justification: "x".repeat(300_000) }))).status,
     ).toBe(413);
+    expect((await submit(stack, validRequest())).status).toBe(202);
   });
 
   it("gives the same answer to an exact repeat and 409 to another body under the same id", async () => {
