@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineEvent } from "./contract.ts";
-import { instanceIdSchema } from "./provisioning.ts";
+import { instanceIdSchema } from "./request.ts";
 
 export const EC2_INSTANCE_STATES = [
   "pending",

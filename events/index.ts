@@ -1,24 +1,35 @@
 import { ApprovalRequested } from "./approval-requested.ts";
 import type { EventContract } from "./contract.ts";
-import { RequestApproved, RequestExpired, RequestRejected } from "./decisions.ts";
 import { Ec2InstanceStateChange } from "./ec2-state-change.ts";
-import { ProvisioningFailed, ProvisioningStarted, ResourceProvisioned } from "./provisioning.ts";
+import { ProvisioningFailed } from "./provisioning-failed.ts";
+import { ProvisioningStarted } from "./provisioning-started.ts";
 import { RequestAccepted } from "./request-accepted.ts";
+import { RequestApproved } from "./request-approved.ts";
+import { RequestExpired } from "./request-expired.ts";
 import { RequestInvalid } from "./request-invalid.ts";
+import { RequestRejected } from "./request-rejected.ts";
 import { RequesterNotified } from "./requester-notified.ts";
+import { ResourceProvisioned } from "./resource-provisioned.ts";
 import { ResourceRequested } from "./resource-requested.ts";
 
 export * from "./approval-requested.ts";
 export * from "./contract.ts";
-export * from "./decisions.ts";
 export * from "./ec2-state-change.ts";
 export * from "./envelope.ts";
-export * from "./provisioning.ts";
+export * from "./patterns.ts";
+export * from "./provisioning-failed.ts";
+export * from "./provisioning-started.ts";
+export * from "./publish.ts";
 export * from "./request.ts";
 export * from "./request-accepted.ts";
+export * from "./request-approved.ts";
+export * from "./request-expired.ts";
+export * from "./request-id.ts";
 export * from "./request-invalid.ts";
+export * from "./request-rejected.ts";
 export * from "./request-status.ts";
 export * from "./requester-notified.ts";
+export * from "./resource-provisioned.ts";
 export * from "./resource-requested.ts";
 export * from "./validation.ts";
 
@@ -44,5 +55,3 @@ export type FlowDetailType = (typeof FLOW_EVENTS)[number]["detailType"];
 
 export const contractFor = (detailType: string): EventContract | undefined =>
   CATALOG.find((contract) => contract.detailType === detailType);
-export * from "./patterns.ts";
-export * from "./publish.ts";

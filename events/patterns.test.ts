@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { matchesEventPattern, validateEventPattern } from "../infra/local/eventbridge/pattern.ts";
 import { ApprovalRequested } from "./approval-requested.ts";
-import { RequestApproved, RequestExpired, RequestRejected } from "./decisions.ts";
 import { producedBy } from "./patterns.ts";
-import { ResourceProvisioned } from "./provisioning.ts";
 import { RequestAccepted } from "./request-accepted.ts";
+import { RequestApproved } from "./request-approved.ts";
+import { RequestExpired } from "./request-expired.ts";
+import { RequestRejected } from "./request-rejected.ts";
+import { ResourceProvisioned } from "./resource-provisioned.ts";
 import { ResourceRequested } from "./resource-requested.ts";
 
 const eventOf = (source: string, detailType: string) => ({ source, "detail-type": detailType, detail: {} });

@@ -168,3 +168,13 @@ export type AcceptedRequest = z.output<typeof acceptedRequestSchema>;
 export type Ec2Resource = z.output<typeof ec2ResourceSchema>;
 
 export const isoTimestampSchema = z.iso.datetime({ error: "must be an ISO 8601 UTC timestamp" });
+
+export const REASON_MAX_LENGTH = 1000;
+
+/** An approver's reason for a decision, as the decision events carry it. */
+export const reasonSchema = z
+  .string()
+  .trim()
+  .max(REASON_MAX_LENGTH, `must be at most ${REASON_MAX_LENGTH} characters`);
+
+export const instanceIdSchema = z.string().regex(/^i-[0-9a-f]{8,17}$/, "must look like i-0123456789abcdef0");

@@ -1,10 +1,14 @@
 import { ApprovalRequested } from "../../events/approval-requested.ts";
 import type { EventContract } from "../../events/contract.ts";
-import { RequestApproved, RequestExpired, RequestRejected } from "../../events/decisions.ts";
-import { ProvisioningFailed, ProvisioningStarted, ResourceProvisioned } from "../../events/provisioning.ts";
+import { ProvisioningFailed } from "../../events/provisioning-failed.ts";
+import { ProvisioningStarted } from "../../events/provisioning-started.ts";
 import { RequestAccepted } from "../../events/request-accepted.ts";
+import { RequestApproved } from "../../events/request-approved.ts";
+import { RequestExpired } from "../../events/request-expired.ts";
 import { RequestInvalid } from "../../events/request-invalid.ts";
+import { RequestRejected } from "../../events/request-rejected.ts";
 import { RequesterNotified } from "../../events/requester-notified.ts";
+import { ResourceProvisioned } from "../../events/resource-provisioned.ts";
 import { ResourceRequested } from "../../events/resource-requested.ts";
 import { tables as auditTables } from "../../services/audit/tables.ts";
 import { approvalsTable, tables as decisionTables } from "../../services/decision/tables.ts";

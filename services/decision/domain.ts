@@ -1,12 +1,10 @@
 import { ApprovalRequested } from "../../events/approval-requested.ts";
 import type { DetailInputOf } from "../../events/contract.ts";
-import {
-  REASON_MAX_LENGTH,
-  RequestApproved,
-  RequestExpired,
-  RequestRejected,
-} from "../../events/decisions.ts";
 import type { AcceptedRequest } from "../../events/request.ts";
+import { REASON_MAX_LENGTH } from "../../events/request.ts";
+import { RequestApproved } from "../../events/request-approved.ts";
+import { RequestExpired } from "../../events/request-expired.ts";
+import { RequestRejected } from "../../events/request-rejected.ts";
 import { OUTCOME_PUBLISH_GRACE_MS } from "../shared/leases.ts";
 import type { DecisionAction, TokenClaims, TokenProblem } from "./token.ts";
 

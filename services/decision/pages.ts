@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { REASON_MAX_LENGTH } from "../../events/decisions.ts";
 import type { AcceptedRequest } from "../../events/request.ts";
+import { REASON_MAX_LENGTH } from "../../events/request.ts";
 import { html, type SafeHtml } from "../shared/html.ts";
 import { renderSummary, themedDocument } from "../shared/layout.ts";
 import { renderTime, requestSummaryRows } from "../shared/request-summary.ts";

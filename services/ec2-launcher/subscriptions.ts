@@ -1,8 +1,8 @@
 import { APPROVALS_BUS, DEFAULT_BUS } from "../../events/contract.ts";
-import { RequestApproved } from "../../events/decisions.ts";
 import { Ec2InstanceStateChange } from "../../events/ec2-state-change.ts";
 import { producedBy } from "../../events/patterns.ts";
 import { ec2ResourceSchema } from "../../events/request.ts";
+import { RequestApproved } from "../../events/request-approved.ts";
 import type { Subscription } from "../subscription.ts";
 import { LAUNCH_SETTLING_STATES } from "./domain.ts";
 

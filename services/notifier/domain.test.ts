@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { RequestExpired, RequestRejected } from "../../events/decisions.ts";
-import { ProvisioningFailed, ResourceProvisioned } from "../../events/provisioning.ts";
+import { ProvisioningFailed } from "../../events/provisioning-failed.ts";
+import { RequestExpired } from "../../events/request-expired.ts";
 import { RequestInvalid } from "../../events/request-invalid.ts";
+import { RequestRejected } from "../../events/request-rejected.ts";
+import { ResourceProvisioned } from "../../events/resource-provisioned.ts";
 import { sampleRequest } from "../../test/support/fixtures.ts";
 import { noticeOf } from "./domain.ts";
 import { delivered } from "./testing/delivered.ts";

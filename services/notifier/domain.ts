@@ -1,9 +1,11 @@
 import { z } from "zod";
 import type { EventContract } from "../../events/contract.ts";
-import { RequestExpired, RequestRejected } from "../../events/decisions.ts";
 import { envelopeSchemaOf } from "../../events/envelope.ts";
-import { ProvisioningFailed, ResourceProvisioned } from "../../events/provisioning.ts";
+import { ProvisioningFailed } from "../../events/provisioning-failed.ts";
+import { RequestExpired } from "../../events/request-expired.ts";
 import { RequestInvalid } from "../../events/request-invalid.ts";
+import { RequestRejected } from "../../events/request-rejected.ts";
+import { ResourceProvisioned } from "../../events/resource-provisioned.ts";
 import { html, type SafeHtml } from "../shared/html.ts";
 import { renderSummary, type SummaryRow, summaryAsText, themedDocument } from "../shared/layout.ts";
 import { formatUtc, requestSummaryRows } from "../shared/request-summary.ts";

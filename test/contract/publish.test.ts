@@ -5,13 +5,14 @@ import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
 import { ApprovalRequested } from "../../events/approval-requested.ts";
 import { APPROVALS_BUS } from "../../events/contract.ts";
-import { RequestApproved, RequestRejected } from "../../events/decisions.ts";
 import {
   createPublisher,
   EventPublishError,
   MAX_ENTRIES_PER_PUT,
   UnknownProducerError,
 } from "../../events/publish.ts";
+import { RequestApproved } from "../../events/request-approved.ts";
+import { RequestRejected } from "../../events/request-rejected.ts";
 import { ResourceRequested } from "../../events/resource-requested.ts";
 import { DetailValidationError } from "../../events/validation.ts";
 import { type EventsEdge, RecordingBus, startEventsEdge } from "../support/local-events.ts";

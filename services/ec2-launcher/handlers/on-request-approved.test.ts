@@ -1,7 +1,8 @@
 import "../../../test/support/service-environment.ts";
 import { RunInstancesCommand } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ProvisioningFailed, ProvisioningStarted } from "../../../events/provisioning.ts";
+import { ProvisioningFailed } from "../../../events/provisioning-failed.ts";
+import { ProvisioningStarted } from "../../../events/provisioning-started.ts";
 import { launchSettings } from "../config.ts";
 import { buildRunInstancesInput, DEFAULT_IMAGES, imagesWith, type LaunchSettings } from "../domain.ts";
 import { APPROVER, approvalOf, ec2Error, newInstanceId, startLauncherTestbed } from "../testing/fixtures.ts";

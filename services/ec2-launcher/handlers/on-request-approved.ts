@@ -4,10 +4,11 @@ import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eve
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
 import type { DetailOf } from "../../../events/contract.ts";
-import { RequestApproved } from "../../../events/decisions.ts";
-import { ProvisioningFailed, ProvisioningStarted } from "../../../events/provisioning.ts";
+import { ProvisioningFailed } from "../../../events/provisioning-failed.ts";
+import { ProvisioningStarted } from "../../../events/provisioning-started.ts";
 import type { Publisher } from "../../../events/publish.ts";
 import { architectureOf } from "../../../events/request.ts";
+import { RequestApproved } from "../../../events/request-approved.ts";
 import { publisher } from "../../shared/events.ts";
 import { launchSettings } from "../config.ts";
 import {

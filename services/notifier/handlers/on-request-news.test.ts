@@ -1,9 +1,10 @@
 import "../../../test/support/service-environment.ts";
 import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { ProvisioningFailed, ResourceProvisioned } from "../../../events/provisioning.ts";
+import { ProvisioningFailed } from "../../../events/provisioning-failed.ts";
 import { RequestInvalid } from "../../../events/request-invalid.ts";
 import { RequesterNotified } from "../../../events/requester-notified.ts";
+import { ResourceProvisioned } from "../../../events/resource-provisioned.ts";
 import { localLambdaContext } from "../../../infra/local/lambda-context.ts";
 import { startTestDynamo, type TestDynamo } from "../../../test/support/dynamo.ts";
 import { silentLogger } from "../../../test/support/fakes.ts";
