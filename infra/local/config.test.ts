@@ -30,6 +30,32 @@ describe("local configuration", () => {
   });
 });
 
+describe("local configuration defaults and refusals", () => {
+  it("runs on the documented ports, approver and TTL when nothing is set", () => {
+    const config = loadLocalConfig({});
+
+    expect(config).toMatchObject({
+      PORT: 3000,
+      EDGE_PORT: 4566,
+      MAIL_PORT: 8005,
+      DATA_DIR: ".data",
+      APPROVERS: ["approver@example.com"],
+      APPROVAL_TTL_SECONDS: 72 * 3600,
+      PUBLIC_URL: "http://localhost:3000",
+    });
+  });
+
+  it("names every bad variable and why, in one message", () => {
+    const load = () =>
+      loadLocalConfig({ PORT: "abc", EDGE_PORT: "70000", APPROVERS: "nope", BUS_MAX_ATTEMPTS: "0" });
+
+    expect(load).toThrow(
+      "Invalid local configuration: PORT must be a whole number; EDGE_PORT must be at most 65535; " +
+        "APPROVERS must be comma-separated email addresses; BUS_MAX_ATTEMPTS must be at least 1",
+    );
+  });
+});
+
 describe("the dead-letter CLI's configuration", () => {
   it("reads the local edge's default address when EDGE_URL is not set", () => {
     expect(loadDeadLetterCliConfig({})).toEqual({ EDGE_URL: "http://localhost:4566" });

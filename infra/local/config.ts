@@ -4,13 +4,7 @@ import { ConfigError, env, loadConfig, settingEntryOf } from "../../services/sha
 
 const DEFAULT_EDGE_PORT = 4566;
 
-const port = (fallback: number) =>
-  z.coerce
-    .number()
-    .int("must be a whole number")
-    .min(0, "must be a port number")
-    .max(65535, "must be a port number")
-    .default(fallback);
+const port = (fallback: number) => env.wholeNumber(0, 65535).default(fallback);
 
 const localConfigSchema = z.object({
   DATA_DIR: z.string().min(1).default(".data"),
@@ -26,12 +20,12 @@ const localConfigSchema = z.object({
   AWS_REGION: z.string().min(1).default("us-east-1"),
   // Unset, local mode launches from the same public image parameters as AWS, which the local EC2 resolves.
   IMAGE_IDS: imageOverridesSchema.optional(),
-  EC2_BOOT_DELAY_MS: z.coerce.number().int().min(0).default(2000),
+  EC2_BOOT_DELAY_MS: env.wholeNumber(0).default(2000),
   // With 200 ms doubling up to the 60 s cap, 12 attempts span about four minutes: longer than any
   // handler's in-progress claim, so a delivery that races a crashed one is not dead-lettered too early.
-  BUS_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(12),
-  BUS_RETRY_BASE_MS: z.coerce.number().int().min(1).default(200),
-  SWEEP_INTERVAL_MS: z.coerce.number().int().positive().optional(),
+  BUS_MAX_ATTEMPTS: env.wholeNumber(1).default(12),
+  BUS_RETRY_BASE_MS: env.wholeNumber(1).default(200),
+  SWEEP_INTERVAL_MS: env.wholeNumber(1).optional(),
 });
 
 export type LocalConfig = z.output<typeof localConfigSchema> & { PUBLIC_URL: string };

@@ -40,7 +40,14 @@ const commaSeparated = (value: string): string[] =>
 export const env = {
   text: () => z.string().trim().min(1, "must not be empty"),
   url: () => z.url({ error: "must be an absolute URL" }).transform((value) => value.replace(/\/+$/, "")),
-  positiveInt: () => z.coerce.number().int("must be a whole number").positive("must be positive"),
+  /** A whole number at least `min` (and at most `max`), e.g. a count, a duration in ms, a port. */
+  wholeNumber: (min: number, max = Number.MAX_SAFE_INTEGER) =>
+    z.coerce
+      .number({ error: "must be a whole number" })
+      .int("must be a whole number")
+      .min(min, `must be at least ${min}`)
+      .max(max, `must be at most ${max}`),
+  positiveInt: () => env.wholeNumber(1),
   emailList: () =>
     z
       .string()
