@@ -1,5 +1,14 @@
 import { once } from "node:events";
-import { appendFileSync, closeSync, existsSync, fdatasyncSync, openSync, readFileSync } from "node:fs";
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  fdatasyncSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  truncateSync,
+} from "node:fs";
 import type { Server } from "node:http";
 import { createRequire } from "node:module";
 import { type AddressInfo, createServer } from "node:net";
@@ -8,7 +17,11 @@ import { join } from "node:path";
 // aws-ses-v2-local is CommonJS with an `exports.default`; ESM import interop hands over the module object.
 const require = createRequire(import.meta.url);
 const startSesServer = (require("aws-ses-v2-local") as typeof import("aws-ses-v2-local")).default;
-const sesStore = require("aws-ses-v2-local/dist/store.js") as typeof import("aws-ses-v2-local/dist/store.js");
+type SesStore = typeof import("aws-ses-v2-local/dist/store.js");
+// Writable: the journal wraps two of its functions (see startMailbox).
+const sesStore = require("aws-ses-v2-local/dist/store.js") as {
+  -readonly [K in keyof SesStore]: SesStore[K];
+};
 
 type Email = ReturnType<typeof sesStore.getStoreReadonly>["emails"][number];
 
@@ -43,18 +56,25 @@ export interface Mailbox {
   close(): Promise<void>;
 }
 
-/** A journal line cut short by a kill is the last one; it held an email SES never confirmed. */
+/**
+ * The emails of the journal. A line cut short by a kill is the last one and held an email SES never
+ * confirmed: it is cut off the file too, so the next email starts on a line of its own.
+ */
 const readJournal = (file: string): Email[] => {
   if (!existsSync(file)) return [];
-  const lines = readFileSync(file, "utf8").split("\n").filter(Boolean);
-  return lines.flatMap((line, index) => {
-    try {
-      return [JSON.parse(line) as Email];
-    } catch (error) {
-      if (index === lines.length - 1) return [];
-      throw new MailboxJournalError(`${file} line ${index + 1} is not an email`, { cause: error });
-    }
-  });
+  const text = readFileSync(file, "utf8");
+  const complete = text.slice(0, text.lastIndexOf("\n") + 1);
+  if (complete.length < text.length) truncateSync(file, Buffer.byteLength(complete));
+  return complete
+    .split("\n")
+    .filter(Boolean)
+    .map((line, index) => {
+      try {
+        return JSON.parse(line) as Email;
+      } catch (error) {
+        throw new MailboxJournalError(`${file} line ${index + 1} is not an email`, { cause: error });
+      }
+    });
 };
 
 export class MailboxJournalError extends Error {
@@ -75,25 +95,45 @@ export const startMailbox = async ({
   port: number;
   dataDir: string;
 }): Promise<Mailbox> => {
+  await assertPortFree(port, host);
   const file = join(dataDir, "mailbox.ndjson");
-  const emails = sesStore.getStoreReadonly().emails;
-  emails.push(...readJournal(file));
+  sesStore.getStoreReadonly().emails.push(...readJournal(file));
   const journal = openSync(file, "a");
-  emails.push = (...added: Email[]) => {
-    appendFileSync(journal, added.map((email) => `${JSON.stringify(email)}\n`).join(""));
+  // aws-ses-v2-local calls these through its store module's exports, so wrapping them there sees every
+  // email it stores and every clear, whichever array the store holds at the time.
+  const { saveEmail, clearStore } = sesStore;
+  sesStore.saveEmail = (email) => {
+    appendFileSync(journal, `${JSON.stringify(email)}\n`);
     fdatasyncSync(journal);
-    return Array.prototype.push.apply(emails, added);
+    saveEmail(email);
+  };
+  sesStore.clearStore = () => {
+    ftruncateSync(journal, 0);
+    fdatasyncSync(journal);
+    clearStore();
+  };
+  // The store outlives the mailbox in this process; emptying it keeps a restart from loading twice.
+  const unwrap = () => {
+    sesStore.saveEmail = saveEmail;
+    sesStore.clearStore = clearStore;
+    clearStore();
+    closeSync(journal);
   };
 
-  await assertPortFree(port, host);
-  const server: Server = await startSesServer({ host, port });
-  if (!server.listening) await once(server, "listening");
+  let server: Server;
+  try {
+    server = await startSesServer({ host, port });
+    if (!server.listening) await once(server, "listening");
+  } catch (error) {
+    unwrap();
+    throw error;
+  }
   return {
     server,
     port: (server.address() as AddressInfo).port,
     close: async () => {
       await new Promise((resolve) => server.close(resolve));
-      closeSync(journal);
+      unwrap();
     },
   };
 };
