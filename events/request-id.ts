@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { requestIdSchema } from "./request.ts";
 import { ResourceRequested } from "./resource-requested.ts";
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** JSON with every object's keys sorted, so equal values give equal text whatever their key order. */

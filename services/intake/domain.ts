@@ -2,7 +2,13 @@ import type { z } from "zod";
 import type { DetailInputOf, DetailOf } from "../../events/contract.ts";
 import { type AcceptedRequest, emailSchema } from "../../events/request.ts";
 import type { RequestAccepted } from "../../events/request-accepted.ts";
-import { canonicalJson, deriveRequestId, requestIdOf, sha256Hex } from "../../events/request-id.ts";
+import {
+  canonicalJson,
+  deriveRequestId,
+  isPlainObject,
+  requestIdOf,
+  sha256Hex,
+} from "../../events/request-id.ts";
 import type { RequestInvalid } from "../../events/request-invalid.ts";
 import { ResourceRequested } from "../../events/resource-requested.ts";
 import { type FieldError, fieldErrorsOf } from "../../events/validation.ts";
@@ -18,9 +24,6 @@ export type ResourceRequestedDetail = DetailOf<typeof ResourceRequested>;
  */
 export const MAX_REPORTED_ERRORS = 20;
 const MAX_REPORTED_FIELD_LENGTH = 200;
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** Identifies a request's content: equal hashes mean the same request, whoever sent it and how. */
 export const contentHashOf = (content: RequestContent): string => sha256Hex(canonicalJson(content));

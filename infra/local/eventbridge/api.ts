@@ -165,8 +165,6 @@ const timeOf = (epochSeconds: number | undefined, now: () => Date): Date => {
   return date;
 };
 
-/** Envelopes carry whole seconds, as AWS writes them: `2024-05-01T12:00:00Z`. */
-
 /** An entry's bus given as a name or as an ARN (`arn:aws:events:region:account:event-bus/name`). */
 const busNameOf = (nameOrArn: string | undefined): string => {
   if (!nameOrArn) return DEFAULT_BUS;
