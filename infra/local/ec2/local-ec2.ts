@@ -1,11 +1,11 @@
 import { createHash, randomBytes, randomInt } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { open, rename } from "node:fs/promises";
 import { isIPv4 } from "node:net";
 import { dirname, join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import { EC2_INSTANCE_STATES } from "../../../events/ec2-state-change.ts";
+import { replaceFileDurably } from "../durable-file.ts";
 import { LOCAL_ACCOUNT_ID } from "../eventbridge/types.ts";
 
 export type InstanceStateName = (typeof EC2_INSTANCE_STATES)[number];
@@ -394,25 +394,6 @@ const prepareLaunch = (input: RunInstancesInput) => {
   return { imageId, instanceType, tags, volumes, now };
 };
 
-/** Replaces the file in one step, and makes both its content and its new name survive a power loss. */
-const writeFileDurably = async (path: string, content: string) => {
-  const temporaryPath = `${path}.tmp`;
-  const file = await open(temporaryPath, "w");
-  try {
-    await file.writeFile(content);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await rename(temporaryPath, path);
-  const directory = await open(dirname(path), "r");
-  try {
-    await directory.sync();
-  } finally {
-    await directory.close();
-  }
-};
-
 const loadState = (path: string): StateFile => {
   if (!existsSync(path)) return { instances: [], unreportedStateChanges: [] };
   try {
@@ -685,7 +666,7 @@ export class LocalEc2 {
       unreportedStateChanges: this.unreportedStateChanges,
     };
     const content = JSON.stringify(state, null, 2);
-    const write = this.lastWrite.then(() => writeFileDurably(this.statePath, content));
+    const write = this.lastWrite.then(() => replaceFileDurably(this.statePath, content));
     this.lastWrite = write.catch(() => undefined);
     return write;
   }

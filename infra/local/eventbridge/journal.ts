@@ -1,5 +1,6 @@
-import { type FileHandle, mkdir, open, readFile, rename } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { replaceFileDurably } from "../durable-file.ts";
 import type { BusEvent, DeadLetter } from "./types.ts";
 
 /**
@@ -155,15 +156,6 @@ export const readJournalState = async (dataDir: string): Promise<JournalState> =
 const serialize = (records: JournalRecord[]) =>
   records.map((record) => `${JSON.stringify(record)}\n`).join("");
 
-const syncDirectory = async (directory: string) => {
-  const handle = await open(directory, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-};
-
 interface QueuedAppend {
   text: string;
   records: JournalRecord[];
@@ -266,19 +258,10 @@ export class DeliveryJournal {
     this.handle = await open(journalPath(this.dataDir), "a");
   }
 
-  /** Replaces the journal with the snapshot of the state, atomically (temp file, fsync, rename). */
+  /** Replaces the journal with the snapshot of the state, atomically. */
   private static async rewrite(dataDir: string, state: JournalState): Promise<number> {
     const text = serialize(state.snapshot());
-    const temporaryPath = `${journalPath(dataDir)}.compacting`;
-    const handle = await open(temporaryPath, "w");
-    try {
-      await handle.writeFile(text);
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporaryPath, journalPath(dataDir));
-    await syncDirectory(journalDirectory(dataDir));
+    await replaceFileDurably(journalPath(dataDir), text);
     return Buffer.byteLength(text);
   }
 }
