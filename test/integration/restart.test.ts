@@ -12,7 +12,7 @@ import {
   waitForEmails,
   waitForStatus,
 } from "../support/flow.ts";
-import { freePort, type StackUnderTest, startStack } from "../support/stack.ts";
+import { type StackPorts, type StackUnderTest, startStack } from "../support/stack.ts";
 
 /** The longest claim lease, plus the bus's backoff before the retry that finds it expired. */
 const CLAIM_RECOVERY_MS = EFFECT_LEASE_MS + 60_000;
@@ -20,7 +20,7 @@ const CLAIM_RECOVERY_MS = EFFECT_LEASE_MS + 60_000;
 describe("local mode across restarts", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "approvals-restart-"));
   const stacks: StackUnderTest[] = [];
-  const start = async (ports: { http: number; edge: number; mail: number }) => {
+  const start = async (ports?: StackPorts) => {
     const stack = await startStack({ dataDir, ports });
     stacks.push(stack);
     return stack;
@@ -31,8 +31,7 @@ describe("local mode across restarts", () => {
   });
 
   it("stops cleanly on SIGTERM and keeps requests, emails and working links for the next start", async () => {
-    const ports = { http: await freePort(), edge: await freePort(), mail: await freePort() };
-    const first = await start(ports);
+    const first = await start();
     const submitted = await submit(first, validRequest());
     const requestId = String(submitted.body.requestId);
     const [email] = await waitForEmails(first, "approver@example.com", requestId);
@@ -40,7 +39,7 @@ describe("local mode across restarts", () => {
 
     expect(await first.stop("SIGTERM")).toBe(0);
     expect(first.output()).toContain("Stopped.");
-    const second = await start(ports);
+    const second = await start(first.ports);
 
     expect((await getRequest(second, requestId))?.status).toBe("PENDING_APPROVAL");
     expect(
@@ -54,8 +53,7 @@ describe("local mode across restarts", () => {
   it(
     "finishes the flow of events accepted before a kill -9",
     async () => {
-      const ports = { http: await freePort(), edge: await freePort(), mail: await freePort() };
-      const first = await start(ports);
+      const first = await start();
       const answers = await Promise.all(
         Array.from({ length: 5 }, (_, index) =>
           submit(first, validRequest({ justification: `crash ${index}` })),
@@ -63,7 +61,7 @@ describe("local mode across restarts", () => {
       );
 
       await first.stop("SIGKILL");
-      const second = await start(ports);
+      const second = await start(first.ports);
 
       for (const answer of answers) {
         expect(answer.status).toBe(202);

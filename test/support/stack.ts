@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -9,17 +9,44 @@ import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 
 const REPO_ROOT = resolve(import.meta.dirname, "..", "..");
 
-export const freePort = (): Promise<number> =>
-  new Promise((resolvePort, reject) => {
+/**
+ * The first port the kernel hands out on its own (to `listen(0)` and to every outgoing connection).
+ * Ports below it are only ever taken by name, so one found free there stays free for the stack to
+ * bind, unlike an ephemeral port, which any test's next outgoing connection may take meanwhile.
+ */
+const firstEphemeralPort = (): number => {
+  try {
+    const [low] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/);
+    return Number(low) || 32_768;
+  } catch {
+    return 32_768;
+  }
+};
+
+const LOWEST_TEST_PORT = 10_000;
+
+const canListen = (port: number): Promise<boolean> =>
+  new Promise((resolveFree) => {
     const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolvePort(address.port) : reject(new Error("no port")),
-      );
-    });
+    server.once("error", () => resolveFree(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolveFree(true)));
   });
+
+/** A port that is free now and that the kernel will not hand to anyone else meanwhile. */
+const freePort = async (): Promise<number> => {
+  const span = firstEphemeralPort() - LOWEST_TEST_PORT;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = LOWEST_TEST_PORT + Math.floor(Math.random() * span);
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`No free port found between ${LOWEST_TEST_PORT} and ${LOWEST_TEST_PORT + span}`);
+};
+
+const freePorts = async (): Promise<StackPorts> => ({
+  http: await freePort(),
+  edge: await freePort(),
+  mail: await freePort(),
+});
 
 export interface MailboxEmail {
   messageId: string;
@@ -31,6 +58,8 @@ export interface MailboxEmail {
 }
 
 export interface StackUnderTest {
+  /** Where it listens; start it again on these to keep its links working. */
+  ports: StackPorts;
   portalUrl: string;
   edgeUrl: string;
   mailboxUrl: string;
@@ -48,11 +77,17 @@ export interface StackUnderTest {
   destroy(): Promise<void>;
 }
 
+export interface StackPorts {
+  http: number;
+  edge: number;
+  mail: number;
+}
+
 export interface StackOptions {
   env?: Record<string, string>;
   /** Reuse a data directory, e.g. to test a restart. */
   dataDir?: string;
-  ports?: { http: number; edge: number; mail: number };
+  ports?: StackPorts;
 }
 
 const sdkConfig = (endpoint: string) => ({
@@ -61,13 +96,38 @@ const sdkConfig = (endpoint: string) => ({
   credentials: { accessKeyId: "test", secretAccessKey: "test" },
 });
 
+/** The stack process ended before it answered on /api/health. */
+class StackExitedError extends Error {
+  constructor(
+    readonly code: number | null,
+    readonly output: string,
+  ) {
+    super(`stack exited with ${code} before it was ready\n--- stack output ---\n${output.slice(-4000)}`);
+    this.name = "StackExitedError";
+  }
+}
+
+/** Another process bound one of the ports between our check and the stack's own bind. */
+const lostAPortRace = (error: unknown) =>
+  error instanceof StackExitedError && error.output.includes("EADDRINUSE");
+
 /**
  * Starts the whole local stack as `npm start` does, in a child process on free ports with its own
- * data directory, and waits until /api/health answers 200.
+ * data directory, and waits until /api/health answers 200. Ports chosen here are chosen again when
+ * another process takes one first; ports given by the caller are not.
  */
 export const startStack = async (options: StackOptions = {}): Promise<StackUnderTest> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launchStack(options, options.ports ?? (await freePorts()));
+    } catch (error) {
+      if (options.ports || attempt === 3 || !lostAPortRace(error)) throw error;
+    }
+  }
+};
+
+const launchStack = async (options: StackOptions, ports: StackPorts): Promise<StackUnderTest> => {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "approvals-stack-"));
-  const ports = options.ports ?? { http: await freePort(), edge: await freePort(), mail: await freePort() };
   // Loopback by address: "localhost" may resolve to ::1 first while the stack listens on 127.0.0.1.
   const portalUrl = `http://127.0.0.1:${ports.http}`;
   const edgeUrl = `http://127.0.0.1:${ports.edge}`;
@@ -94,7 +154,9 @@ export const startStack = async (options: StackOptions = {}): Promise<StackUnder
   child.stderr?.on("data", (chunk) => {
     output += chunk;
   });
-  const exited = new Promise<number | null>((resolveExit) => child.once("exit", (code) => resolveExit(code)));
+  const exited = new Promise<number | null>((resolveExit) =>
+    child.once("close", (code) => resolveExit(code)),
+  );
 
   const eventually: StackUnderTest["eventually"] = async (probe, accept, timeoutMs = 20_000) => {
     const deadline = Date.now() + timeoutMs;
@@ -124,18 +186,22 @@ export const startStack = async (options: StackOptions = {}): Promise<StackUnder
   try {
     await eventually(
       async () => {
-        if (child.exitCode !== null) throw new Error(`stack exited with ${child.exitCode}`);
+        if (child.exitCode !== null || child.signalCode !== null) return "exited";
         return (await fetch(`${portalUrl}/api/health`)).status;
       },
-      (status) => status === 200,
+      (status) => status === 200 || status === "exited",
       60_000,
-    );
+    ).then(async (status) => {
+      if (status === "exited") throw new StackExitedError(await exited, output);
+    });
   } catch (error) {
     await stop("SIGKILL");
+    if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
 
   return {
+    ports,
     portalUrl,
     edgeUrl,
     mailboxUrl,
