@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { loadLocalConfig } from "../../infra/local/config.ts";
 import { EFFECT_LEASE_MS } from "../../services/shared/leases.ts";
 import {
   decide,
@@ -14,14 +15,24 @@ import {
 } from "../support/flow.ts";
 import { type StackPorts, type StackUnderTest, startStack } from "../support/stack.ts";
 
-/** The longest claim lease, plus the bus's backoff before the retry that finds it expired. */
-const CLAIM_RECOVERY_MS = EFFECT_LEASE_MS + 60_000;
+/**
+ * The bus's retry schedule as shipped, not the tests' quick one: its attempts must outlast a claim
+ * orphaned by the kill, or the delivery that finds the claim held is dead-lettered before it expires.
+ */
+const { BUS_RETRY_BASE_MS, BUS_MAX_ATTEMPTS } = loadLocalConfig({});
+
+/** The longest claim lease, plus up to two of the bus's longest waits before the retry that finds it expired. */
+const CLAIM_RECOVERY_MS = EFFECT_LEASE_MS + 120_000;
 
 describe("local mode across restarts", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "approvals-restart-"));
   const stacks: StackUnderTest[] = [];
   const start = async (ports?: StackPorts) => {
-    const stack = await startStack({ dataDir, ports });
+    const stack = await startStack({
+      dataDir,
+      ports,
+      env: { BUS_RETRY_BASE_MS: String(BUS_RETRY_BASE_MS), BUS_MAX_ATTEMPTS: String(BUS_MAX_ATTEMPTS) },
+    });
     stacks.push(stack);
     return stack;
   };
