@@ -81,5 +81,8 @@ describe("launching the image of the requested OS and architecture", () => {
     expect(instance?.InstanceId).toBe(provisioned.instanceId);
     expect(instance?.InstanceType).toBe("t4g.micro");
     expect(instance?.ImageId).toBe(localImageIdOf(ubuntuArmParameter));
+    // Ubuntu boots from /dev/sda1: the requested volume replaces that root disk, no second disk appears.
+    expect(instance?.RootDeviceName).toBe("/dev/sda1");
+    expect(instance?.BlockDeviceMappings?.map((mapping) => mapping.DeviceName)).toEqual(["/dev/sda1"]);
   });
 });

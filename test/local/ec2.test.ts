@@ -171,6 +171,40 @@ describe("EC2 RunInstances through @aws-sdk/client-ec2", () => {
     ]);
   });
 
+  it.each([
+    ["/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64", "/dev/xvda"],
+    ["/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id", "/dev/sda1"],
+    ["/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base", "/dev/sda1"],
+  ])(
+    "boots the image of %s from %s, so mapping that device resizes the root volume",
+    async (parameter, rootDevice) => {
+      const { client } = await startStack();
+
+      const reservation = await client.send(
+        new RunInstancesCommand(
+          launchInput({
+            ImageId: `resolve:ssm:${parameter}`,
+            BlockDeviceMappings: [{ DeviceName: rootDevice, Ebs: { VolumeSize: 40, VolumeType: "gp3" } }],
+          }),
+        ),
+      );
+
+      const instanceId = reservation.Instances?.[0]?.InstanceId as string;
+      const { Reservations = [] } = await client.send(
+        new DescribeInstancesCommand({ InstanceIds: [instanceId] }),
+      );
+      const described = Reservations[0]?.Instances?.[0];
+      expect(described?.RootDeviceName).toBe(rootDevice);
+      expect(described?.BlockDeviceMappings?.map((mapping) => mapping.DeviceName)).toEqual([rootDevice]);
+      const { Volumes = [] } = await client.send(
+        new DescribeVolumesCommand({ Filters: [{ Name: "attachment.instance-id", Values: [instanceId] }] }),
+      );
+      expect(Volumes.map(({ Size, Attachments }) => ({ Size, device: Attachments?.[0]?.Device }))).toEqual([
+        { Size: 40, device: rootDevice },
+      ]);
+    },
+  );
+
   it("returns the same reservation for a retry with the same ClientToken and launches nothing more", async () => {
     const { client, changes } = await startStack();
     const input = launchInput({

@@ -8,7 +8,6 @@ import {
   type InstanceStateName,
   type LocalEc2,
   type Reservation,
-  ROOT_DEVICE_NAME,
 } from "./local-ec2.ts";
 
 const XML_NAMESPACE = "http://ec2.amazonaws.com/doc/2016-11-15/";
@@ -160,7 +159,7 @@ const instanceXml = (instance: Instance): XmlFields => ({
   privateIpAddress: instance.privateIpAddress,
   stateReason: instance.stateReason,
   rootDeviceType: "ebs",
-  rootDeviceName: ROOT_DEVICE_NAME,
+  rootDeviceName: instance.rootDeviceName,
   // AWS lists no devices for a terminated instance: its volumes were deleted with it.
   blockDeviceMapping:
     instance.state === "terminated"

@@ -27,8 +27,13 @@ export const INSTANCE_STATE_CODES: Record<InstanceStateName, number> = {
  */
 export const FAILING_IMAGE_ID = "ami-00000000000000bad";
 
-/** The root device of the Amazon Linux images the project launches; always backed by a volume. */
-export const ROOT_DEVICE_NAME = "/dev/xvda";
+/** Where Amazon Linux images, and locally any image given by id, keep their root volume. */
+const DEFAULT_ROOT_DEVICE_NAME = "/dev/xvda";
+/**
+ * Public image parameters whose images boot from /dev/sda1 (Canonical's Ubuntu, Amazon's Windows).
+ * Locally no AMI can be asked where its root volume is, so the publishers' convention stands in.
+ */
+const SDA1_IMAGE_PARAMETERS = /^\/aws\/service\/(?:canonical|ami-windows-latest)\//;
 const ROOT_VOLUME = { size: 8, volumeType: "gp3" } as const;
 const DEFAULT_INSTANCE_TYPE = "m1.small";
 /** This local EC2 launches one instance per request, as an account whose quota allows one more would. */
@@ -105,6 +110,8 @@ const instanceSchema = z.object({
   /** The launch request as given (without its token), to tell a retry from a reuse of the token. */
   launchParameters: z.unknown(),
   tags: z.array(tagSchema),
+  // State files from before images had their own root device held only /dev/xvda images.
+  rootDeviceName: z.string().default(DEFAULT_ROOT_DEVICE_NAME),
   volumes: z.array(volumeSchema),
 });
 export type Instance = z.infer<typeof instanceSchema>;
@@ -293,7 +300,12 @@ const checkCounts = (minCount: number, maxCount: number) => {
   }
 };
 
-const volumesFor = (mappings: RunInstancesInput["blockDeviceMappings"] = [], now: string, tags: Tag[]) => {
+const volumesFor = (
+  rootDeviceName: string,
+  mappings: RunInstancesInput["blockDeviceMappings"] = [],
+  now: string,
+  tags: Tag[],
+) => {
   const volumes = mappings.map(({ deviceName, ebs }, index): Volume => {
     if (!deviceName) {
       throw new Ec2Error(
@@ -317,10 +329,10 @@ const volumesFor = (mappings: RunInstancesInput["blockDeviceMappings"] = [], now
   const duplicate = devices.find((device, index) => devices.indexOf(device) !== index);
   if (duplicate !== undefined) throw invalidValue(`The device '${duplicate}' is mapped more than once`);
   // As on AWS, the image's root volume exists whether or not the request maps the root device.
-  if (!devices.includes(ROOT_DEVICE_NAME)) {
+  if (!devices.includes(rootDeviceName)) {
     volumes.unshift({
       volumeId: newId("vol"),
-      deviceName: ROOT_DEVICE_NAME,
+      deviceName: rootDeviceName,
       ...ROOT_VOLUME,
       createTime: now,
       tags,
@@ -351,8 +363,11 @@ const checkTagSpecifications = (specifications: RunInstancesInput["tagSpecificat
 export const localImageIdOf = (parameter: string): string =>
   `ami-${createHash("sha256").update(parameter).digest("hex").slice(0, 17)}`;
 
-/** The AMI a launch names: as given, or resolved from a `resolve:ssm:` reference as RunInstances does. */
-const resolveImageId = (imageId: string): string => {
+/**
+ * The AMI a launch names (as given, or resolved from a `resolve:ssm:` reference as RunInstances does)
+ * and the device its root volume is attached as.
+ */
+const resolveImage = (imageId: string): { imageId: string; rootDeviceName: string } => {
   if (imageId.startsWith(SSM_IMAGE_PREFIX)) {
     const parameter = SSM_IMAGE_REFERENCE.exec(imageId)?.groups?.parameter;
     if (parameter === undefined) {
@@ -360,17 +375,20 @@ const resolveImageId = (imageId: string): string => {
         `Invalid value '${imageId}' for ImageId. Expected ${SSM_IMAGE_PREFIX}<parameter name>[:<version or label>]`,
       );
     }
-    return localImageIdOf(parameter);
+    return {
+      imageId: localImageIdOf(parameter),
+      rootDeviceName: SDA1_IMAGE_PARAMETERS.test(parameter) ? "/dev/sda1" : DEFAULT_ROOT_DEVICE_NAME,
+    };
   }
   if (!IMAGE_ID.test(imageId)) {
     throw new Ec2Error("InvalidAMIID.Malformed", `Invalid id: "${imageId}" (expecting "ami-...")`);
   }
-  return imageId;
+  return { imageId, rootDeviceName: DEFAULT_ROOT_DEVICE_NAME };
 };
 
 /** Refuses a launch request as AWS would, before anything exists; else gives its volumes and the defaults it leaves implicit. */
 const prepareLaunch = (input: RunInstancesInput) => {
-  const imageId = resolveImageId(input.imageId);
+  const { imageId, rootDeviceName } = resolveImage(input.imageId);
   const instanceType = input.instanceType ?? DEFAULT_INSTANCE_TYPE;
   if (!INSTANCE_TYPE.test(instanceType))
     throw invalidValue(`Invalid value '${instanceType}' for InstanceType.`);
@@ -390,8 +408,8 @@ const prepareLaunch = (input: RunInstancesInput) => {
   }
   const tags = checkTagSpecifications(input.tagSpecifications);
   const now = new Date().toISOString();
-  const volumes = volumesFor(input.blockDeviceMappings, now, tags.volume);
-  return { imageId, instanceType, tags, volumes, now };
+  const volumes = volumesFor(rootDeviceName, input.blockDeviceMappings, now, tags.volume);
+  return { imageId, rootDeviceName, instanceType, tags, volumes, now };
 };
 
 const loadState = (path: string): StateFile => {
@@ -436,7 +454,7 @@ export class LocalEc2 {
   }
 
   async runInstances(input: RunInstancesInput): Promise<Reservation> {
-    const { imageId, instanceType, tags, volumes, now } = prepareLaunch(input);
+    const { imageId, rootDeviceName, instanceType, tags, volumes, now } = prepareLaunch(input);
     const { clientToken } = input;
 
     const { clientToken: _, ...launchParameters } = input;
@@ -468,6 +486,7 @@ export class LocalEc2 {
       clientToken,
       launchParameters: canonicalParameters,
       tags: tags.instance,
+      rootDeviceName,
       volumes,
     };
     this.instances.set(instance.instanceId, instance);
