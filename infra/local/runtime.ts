@@ -9,6 +9,7 @@ import { pathToFileURL } from "node:url";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { serve } from "@hono/node-server";
 import { serveStatic } from "@hono/node-server/serve-static";
+import type { Context } from "aws-lambda";
 import dynalite from "dynalite";
 import { Hono } from "hono";
 import { APPROVALS_BUS, DEFAULT_BUS } from "../../events/contract.ts";
@@ -23,7 +24,7 @@ import { createEventBridgeApi } from "./eventbridge/api.ts";
 import { deadLetterRoutes, LocalEventBus } from "./eventbridge/bus.ts";
 import { newBusEvent } from "./eventbridge/envelope.ts";
 import { type BusEvent, LOCAL_ACCOUNT_ID, type LocalRule } from "./eventbridge/types.ts";
-import { localLambdaContext } from "./lambda-context.ts";
+import { invokeWithDeadline } from "./lambda-context.ts";
 import { startMailbox } from "./mailbox.ts";
 import { ensureTables, tableNameEnvironment } from "./tables.ts";
 
@@ -38,7 +39,7 @@ export interface LocalStack {
   close(): Promise<void>;
 }
 
-type LambdaHandler = (event: unknown, context: ReturnType<typeof localLambdaContext>) => Promise<unknown>;
+type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
 const listen = async (server: Server, port: number, host: string): Promise<number> => {
   server.listen(port, host);
@@ -112,7 +113,11 @@ export const startLocalStack = async (
         handler = importHandler(ref);
         handlerCache.set(key, handler);
       }
-      await (await handler)(event, localLambdaContext(functionName, config.AWS_REGION, LOCAL_ACCOUNT_ID));
+      await invokeWithDeadline(await handler, event, {
+        functionName,
+        region: config.AWS_REGION,
+        accountId: LOCAL_ACCOUNT_ID,
+      });
     };
 
     const { services } = await import("../../services/registry.ts");
