@@ -391,3 +391,59 @@ describe("EC2 Query protocol errors", () => {
     expect(text).toMatch(/<RequestID>[0-9a-f-]{36}<\/RequestID><\/Response>$/);
   });
 });
+
+describe("EC2 Query protocol lists", () => {
+  const launchTwo = async (client: EC2Client) => {
+    const launchOne = async () =>
+      (await client.send(new RunInstancesCommand(launchInput()))).Instances?.[0]?.InstanceId as string;
+    return [await launchOne(), await launchOne()] as const;
+  };
+
+  const describedIds = async (edge: RunningEdge, parameters: string) => {
+    const response = await postRaw(edge, `Action=DescribeInstances&Version=2016-11-15&${parameters}`);
+    const text = await response.text();
+    expect(response.status, text).toBe(200);
+    return [...text.matchAll(/<instanceId>([^<]*)<\/instanceId>/g)].map((match) => match[1]);
+  };
+
+  it("takes list members under zero-padded or huge indexes, in numeric order of the index", async () => {
+    const { client, edge } = await startStack();
+    const [first, second] = await launchTwo(client);
+
+    expect(await describedIds(edge, `InstanceId.10=${second}&InstanceId.09=${first}`)).toEqual([
+      first,
+      second,
+    ]);
+    expect(
+      await describedIds(
+        edge,
+        `InstanceId.99999999999999999999=${second}&InstanceId.99999999999999999998=${first}`,
+      ),
+    ).toEqual([first, second]);
+    expect(await describedIds(edge, `Filter.1.Name=instance-id&Filter.1.Value.01=${second}`)).toEqual([
+      second,
+    ]);
+    expect(await describedIds(edge, `Filter.01.Name=instance-id&Filter.01.Value.1=${first}`)).toEqual([
+      first,
+    ]);
+  });
+
+  it("refuses 10,000 block device mappings with AttachmentLimitExceeded and launches nothing", async () => {
+    const { client, edge } = await startStack();
+    const mappings = Array.from(
+      { length: 10_000 },
+      (_, index) =>
+        `BlockDeviceMapping.${index + 1}.DeviceName=/dev/data${index}&BlockDeviceMapping.${index + 1}.Ebs.VolumeSize=8`,
+    ).join("&");
+
+    const response = await postRaw(
+      edge,
+      `Action=RunInstances&Version=2016-11-15&ImageId=${IMAGE_ID}&MinCount=1&MaxCount=1&${mappings}`,
+    );
+
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain("<Code>AttachmentLimitExceeded</Code>");
+    const { Reservations } = await client.send(new DescribeInstancesCommand({}));
+    expect(Reservations).toEqual([]);
+  });
+});

@@ -71,15 +71,58 @@ const errorAnswer = (status: number, requestId: string, code: string, message: s
     toXml("Response", { Errors: { Error: { Code: code, Message: message } }, RequestID: requestId }),
   );
 
+/** One dotted name of a Query request (`Filter.1.Value.2`), indexed by its segments. */
+interface ParameterNode {
+  value?: string;
+  readonly children: Map<string, ParameterNode>;
+}
+
+const newParameterNode = (): ParameterNode => ({ children: new Map() });
+
+/**
+ * Indexes every parameter name by its dot-separated segments in one pass, so looking up a structure or
+ * a list costs the size of what it holds rather than a scan of the whole request.
+ */
+const parameterTree = (parameters: Iterable<[string, string]>): ParameterNode => {
+  const root = newParameterNode();
+  for (const [name, value] of parameters) {
+    let node = root;
+    for (const segment of name.split(".")) {
+      let child = node.children.get(segment);
+      if (!child) {
+        child = newParameterNode();
+        node.children.set(segment, child);
+      }
+      node = child;
+    }
+    node.value = value;
+  }
+  return root;
+};
+
+const LIST_INDEX = /^\d+$/;
+
+/**
+ * Orders list indexes by their numeric value without converting them, since `01` and
+ * `99999999999999999999` are as valid in a request as `1`; equal values fall back to their text.
+ */
+const compareListIndexes = (left: string, right: string): number => {
+  const leftDigits = left.replace(/^0+(?=\d)/, "");
+  const rightDigits = right.replace(/^0+(?=\d)/, "");
+  if (leftDigits.length !== rightDigits.length) return leftDigits.length - rightDigits.length;
+  if (leftDigits !== rightDigits) return leftDigits < rightDigits ? -1 : 1;
+  return left < right ? -1 : left > right ? 1 : 0;
+};
+
 /** The flattened parameters of an EC2 Query request (`Filter.1.Value.2=...`), seen from one prefix. */
 class QueryParameters {
   constructor(
-    private readonly values: ReadonlyMap<string, string>,
+    private readonly node: ParameterNode,
     private readonly prefix = "",
   ) {}
 
   string(name: string): string | undefined {
-    return this.values.get(this.prefix + name);
+    return this.node.children.get(name)?.value;
   }
 
   required(name: string): string {
@@ -105,32 +148,30 @@ class QueryParameters {
 
   /** A nested structure (`Name.*`), if the request holds any of its members. */
   structure(name: string): QueryParameters | undefined {
-    const prefix = `${this.prefix}${name}.`;
-    return [...this.values.keys()].some((key) => key.startsWith(prefix))
-      ? new QueryParameters(this.values, prefix)
+    const child = this.node.children.get(name);
+    return child && child.children.size > 0
+      ? new QueryParameters(child, `${this.prefix}${name}.`)
       : undefined;
   }
 
   /** The members of a list of structures, in index order: `Name.1.*`, `Name.2.*`, ... */
   members(name: string): QueryParameters[] {
-    return this.indices(name, /^(\d+)\./).map(
-      (index) => new QueryParameters(this.values, `${this.prefix}${name}.${index}.`),
-    );
+    return this.listEntries(name)
+      .filter(([, member]) => member.children.size > 0)
+      .map(([index, member]) => new QueryParameters(member, `${this.prefix}${name}.${index}.`));
   }
 
   /** The values of a list of strings, in index order: `Name.1`, `Name.2`, ... */
   strings(name: string): string[] {
-    return this.indices(name, /^(\d+)$/).map((index) => this.string(`${name}.${index}`) as string);
+    return this.listEntries(name).flatMap(([, entry]) => (entry.value === undefined ? [] : [entry.value]));
   }
 
-  private indices(name: string, afterName: RegExp): number[] {
-    const start = `${this.prefix}${name}.`;
-    const indices = new Set<number>();
-    for (const key of this.values.keys()) {
-      const index = key.startsWith(start) ? afterName.exec(key.slice(start.length))?.[1] : undefined;
-      if (index !== undefined) indices.add(Number(index));
-    }
-    return [...indices].sort((a, b) => a - b);
+  private listEntries(name: string): [string, ParameterNode][] {
+    const list = this.node.children.get(name);
+    if (!list) return [];
+    return [...list.children]
+      .filter(([index]) => LIST_INDEX.test(index))
+      .sort(([left], [right]) => compareListIndexes(left, right));
   }
 }
 
@@ -261,7 +302,9 @@ const ACTIONS = new Map<string, Action>(
 
 /** The parameters of a Query request: the URL's, then the form-encoded body's (the SDKs POST them all in the body). */
 const parametersOf = (request: EdgeRequest) =>
-  new QueryParameters(new Map([...request.query, ...new URLSearchParams(request.body.toString("utf8"))]));
+  new QueryParameters(
+    parameterTree([...request.query, ...new URLSearchParams(request.body.toString("utf8"))]),
+  );
 
 /**
  * The EC2 Query API in front of the local EC2, answering as AWS does: XML in the 2016-11-15 namespace,

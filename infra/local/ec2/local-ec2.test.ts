@@ -195,6 +195,18 @@ describe("LocalEc2 launches", () => {
     expect(ec2.describeInstances()).toEqual([]);
   });
 
+  it("attaches up to 128 volumes, the most any instance type takes, and refuses one more with AttachmentLimitExceeded", async () => {
+    const { ec2 } = openEc2();
+    const dataVolumes = (count: number) =>
+      Array.from({ length: count }, (_, index) => ({ deviceName: `/dev/data${index}`, ebs: {} }));
+
+    const largest = await ec2.runInstances(launch({ blockDeviceMappings: dataVolumes(127) }));
+    const oneMore = ec2.runInstances(launch({ blockDeviceMappings: dataVolumes(128) }));
+
+    expect(largest.instances[0]?.volumes).toHaveLength(128);
+    await expect(oneMore).rejects.toMatchObject({ code: "AttachmentLimitExceeded" });
+  });
+
   it("tags the instance and every volume, the root volume included, from their own specifications", async () => {
     const { ec2 } = openEc2();
 
@@ -381,6 +393,54 @@ describe("LocalEc2 describe", () => {
         { name: "instance-id", values: [beta] },
       ]),
     ).toEqual([beta]);
+  });
+
+  it.each([
+    ["*", "", true],
+    ["a*c", "abbbc", true],
+    ["a*c", "abd", false],
+    ["*ab", "aab", true],
+    ["a*b*c", "axbxbxc", true],
+    ["a?c", "abc", true],
+    ["a?c", "ac", false],
+    ["a?c", "abbc", false],
+    ["*?", "", false],
+    ["*?", "x", true],
+    ["ABC", "abc", false],
+    ["a.c", "abc", false],
+    ["(a)+[b]", "(a)+[b]", true],
+    ["a\\*c", "a*c", true],
+    ["a\\*c", "abc", false],
+    ["a\\?c", "a?c", true],
+    ["a\\?c", "abc", false],
+    ["a\\\\*", "a\\bc", true],
+    ["a\\\\*", "abc", false],
+    ["a\\b", "a\\b", true],
+    ["a\\", "a\\", true],
+  ])("matches the filter value %j against the tag value %j: %s", async (pattern, value, expected) => {
+    const { ec2 } = openEc2({ bootDelayMs: 60_000 });
+    const instanceId = await launchedId(
+      ec2,
+      launch({ tagSpecifications: [{ resourceType: "instance", tags: [{ key: "k", value }] }] }),
+    );
+
+    const found = ec2.describeInstances({ filters: [{ name: "tag:k", values: [pattern] }] });
+
+    expect(found.map((reservation) => reservation.instances[0]?.instanceId)).toEqual(
+      expected ? [instanceId] : [],
+    );
+  });
+
+  it("answers a filter value with many stars against a long tag value, matching or not", async () => {
+    const { ec2 } = openEc2({ bootDelayMs: 60_000 });
+    const tagged = (value: string) =>
+      launch({ tagSpecifications: [{ resourceType: "instance", tags: [{ key: "k", value }] }] });
+    await launchedId(ec2, tagged("a".repeat(200)));
+    const endsInB = await launchedId(ec2, tagged(`${"a".repeat(199)}b`));
+
+    const found = ec2.describeInstances({ filters: [{ name: "tag:k", values: ["*a*a*a*a*a*b"] }] });
+
+    expect(found.map((reservation) => reservation.instances[0]?.instanceId)).toEqual([endsInB]);
   });
 
   it.each([

@@ -39,6 +39,12 @@ const DEFAULT_INSTANCE_TYPE = "m1.small";
 /** This local EC2 launches one instance per request, as an account whose quota allows one more would. */
 const MAX_INSTANCES_PER_LAUNCH = 1;
 const MAX_TAGS_PER_RESOURCE = 50;
+/**
+ * The most EBS volumes any instance type takes: 128, the dedicated limit of the largest sizes
+ * (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/volume_limits.html). Locally no instance type has
+ * its own limit, so only what no instance could ever attach is refused.
+ */
+const MAX_VOLUMES_PER_INSTANCE = 128;
 const MAX_CLIENT_TOKEN_LENGTH = 64;
 const REPORT_RETRY_MS = 1_000;
 
@@ -190,16 +196,59 @@ const checkIds = (ids: string[], pattern: RegExp, malformedCode: string) => {
   if (malformed !== undefined) throw new Ec2Error(malformedCode, `Invalid id: "${malformed}"`);
 };
 
-/** An EC2 filter value: `*` matches any run of characters, `?` one character, `\\` escapes either; the rest is literal. */
-const wildcardPattern = (value: string) =>
-  new RegExp(
-    `^${value.replace(/\\([*?\\])|([*?])|([.+^${}()|[\]\\])/g, (_, escaped, wildcard, special) => {
-      if (escaped) return `\\${escaped}`;
-      if (wildcard) return wildcard === "*" ? ".*" : ".";
-      return `\\${special}`;
-    })}$`,
-    "s",
-  );
+const ANY_RUN = Symbol("any run of characters");
+const ANY_CHARACTER = Symbol("any one character");
+type FilterToken = string | typeof ANY_RUN | typeof ANY_CHARACTER;
+
+/**
+ * An EC2 filter value: `*` matches any run of characters, `?` one character, and a backslash makes the
+ * `*`, `?` or backslash after it literal; every other character, a lone backslash included, is literal.
+ */
+const filterTokens = (value: string): FilterToken[] => {
+  const tokens: FilterToken[] = [];
+  for (let index = 0; index < value.length; index += 1) {
+    const character = value[index] as string;
+    const next = value[index + 1];
+    if (character === "\\" && (next === "*" || next === "?" || next === "\\")) {
+      tokens.push(next);
+      index += 1;
+    } else if (character === "*") tokens.push(ANY_RUN);
+    else if (character === "?") tokens.push(ANY_CHARACTER);
+    else tokens.push(character);
+  }
+  return tokens;
+};
+
+/**
+ * Matches greedily and, on a mismatch, only retries from the latest `*`: an earlier star never needs
+ * to take more, since the latest one can absorb it. That bounds the work to O(value × pattern), where a
+ * backtracking RegExp takes exponential time on values like `*a*a*a*a*b`.
+ */
+const matchesFilterTokens = (tokens: FilterToken[], candidate: string): boolean => {
+  let token = 0;
+  let position = 0;
+  let lastRun = -1;
+  let resumeAt = 0;
+  while (position < candidate.length) {
+    const current = tokens[token];
+    if (current === ANY_RUN) {
+      lastRun = token;
+      resumeAt = position;
+      token += 1;
+    } else if (current === ANY_CHARACTER || current === candidate[position]) {
+      token += 1;
+      position += 1;
+    } else if (lastRun >= 0) {
+      token = lastRun + 1;
+      resumeAt += 1;
+      position = resumeAt;
+    } else {
+      return false;
+    }
+  }
+  while (tokens[token] === ANY_RUN) token += 1;
+  return token === tokens.length;
+};
 
 /** The filterable attributes of one resource type, each giving the values a filter value is matched against. */
 type FilterFields<Resource> = Record<string, (resource: Resource) => (string | number | undefined)[]>;
@@ -221,8 +270,10 @@ const matchesFilters = <Resource extends { tags: Tag[] }>(
         ? resource.tags.map((tag) => tag.key)
         : (field?.(resource) ?? []);
     return values.some((value) => {
-      const pattern = wildcardPattern(value);
-      return candidates.some((candidate) => candidate !== undefined && pattern.test(String(candidate)));
+      const tokens = filterTokens(value);
+      return candidates.some(
+        (candidate) => candidate !== undefined && matchesFilterTokens(tokens, String(candidate)),
+      );
     });
   });
 
@@ -306,6 +357,13 @@ const volumesFor = (
   now: string,
   tags: Tag[],
 ) => {
+  const mapsRootDevice = mappings.some(({ deviceName }) => deviceName === rootDeviceName);
+  if (mappings.length + (mapsRootDevice ? 0 : 1) > MAX_VOLUMES_PER_INSTANCE) {
+    throw new Ec2Error(
+      "AttachmentLimitExceeded",
+      `An instance can have at most ${MAX_VOLUMES_PER_INSTANCE} EBS volumes, its root volume included`,
+    );
+  }
   const volumes = mappings.map(({ deviceName, ebs }, index): Volume => {
     if (!deviceName) {
       throw new Ec2Error(
