@@ -558,6 +558,27 @@ describe("$or", () => {
     expect(refusalOf(pattern)).toBe(reason);
   });
 
+  it("matches every combination of several $or, each field taking either alternative", () => {
+    const eitherXOrY = (field: string) => ({ [field]: { $or: [{ x: [1] }, { y: [2] }] } });
+    const pattern = { ...eitherXOrY("a"), ...eitherXOrY("b"), ...eitherXOrY("c") };
+
+    expect(matches(pattern, { a: { x: 1 }, b: { y: 2 }, c: { x: 1 } })).toBe(true);
+    expect(matches(pattern, { a: { y: 2 }, b: { y: 2 }, c: { y: 2 } })).toBe(true);
+    expect(matches(pattern, { a: { x: 1 }, b: { x: 2 }, c: { x: 1 } })).toBe(false);
+    expect(matches(pattern, { a: { x: 1 }, b: { y: 2 } })).toBe(false);
+  });
+
+  it("refuses a pattern whose $or expand into more than 1,000 alternatives, and accepts 512", () => {
+    const independentOrs = (count: number) =>
+      Object.fromEntries(
+        Array.from({ length: count }, (_, index) => [`f${index}`, { $or: [{ x: [1] }, { y: [2] }] }]),
+      );
+
+    expect(refusalOf(independentOrs(9))).toBeUndefined();
+    expect(refusalOf(independentOrs(10))).toMatch(/^Rule is too complex - try using fewer \$or/);
+    expect(refusalOf(independentOrs(18))).toMatch(/^Rule is too complex - try using fewer \$or/);
+  });
+
   it("allows operator names as field names outside $or", () => {
     expect(matches({ detail: { prefix: ["x"] } }, { detail: { prefix: "x" } })).toBe(true);
   });

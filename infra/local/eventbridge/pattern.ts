@@ -106,6 +106,12 @@ const RESERVED_FIELD_NAMES_IN_OR = new Set([
   "ip-address-in-range",
   "ip-address-not-in-range",
 ]);
+/**
+ * Every `$or` multiplies the alternatives before it, so a pattern of 2 KB can ask for billions of them.
+ * AWS refuses such rules as too complex; locally 1,000 alternatives (ten independent two-way `$or`s
+ * would be 1,024) is far beyond any real rule while keeping compiling and matching one event cheap.
+ */
+const MAX_OR_ALTERNATIVES = 1000;
 // Jackson, the JSON parser behind AWS's engine, refuses documents nested deeper than this by default.
 const MAX_NESTING_DEPTH = 1000;
 
@@ -190,7 +196,12 @@ const parseOr = (branches: Branch[], alternatives: unknown, pathPrefix: string, 
     if (!isObject(alternative)) refuse(`Only JSON object is allowed in array of ${OR_KEYWORD} relationship.`);
     const forked = before.length === 0 ? [new Map()] : before.map((branch) => new Map(branch));
     parseFields(forked, alternative, pathPrefix, true, depth + 1);
-    branches.push(...forked);
+    if (branches.length + forked.length > MAX_OR_ALTERNATIVES) {
+      refuse(
+        `Rule is too complex - try using fewer ${OR_KEYWORD} relationships or fewer alternatives in each`,
+      );
+    }
+    for (const branch of forked) branches.push(branch);
   }
   if (alternatives.length < 2) refuse(`There must have at least 2 Objects in ${OR_KEYWORD} relationship.`);
 };
