@@ -13,6 +13,9 @@ import type { Server } from "node:http";
 import { createRequire } from "node:module";
 import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
+import { guardedListener, requestListenerOf } from "./edge/delegation.ts";
+import type { DelegatedService } from "./edge/types.ts";
+import { refuseAsSes, refuseOnMailboxPort, withSesErrorShapes } from "./ses-guard.ts";
 
 // aws-ses-v2-local is CommonJS with an `exports.default`; ESM import interop hands over the module object.
 const require = createRequire(import.meta.url);
@@ -53,6 +56,8 @@ const assertPortFree = async (port: number, host: string) => {
 export interface Mailbox {
   server: Server;
   port: number;
+  /** SES's API as the edge hands it over: the viewer's routes are not part of it. */
+  sesApi: DelegatedService;
   close(): Promise<void>;
 }
 
@@ -128,9 +133,15 @@ export const startMailbox = async ({
     unwrap();
     throw error;
   }
+  const sesListener = withSesErrorShapes(requestListenerOf(server));
+  const hasEmail = (messageId: string) =>
+    sesStore.getStoreReadonly().emails.some((email) => email.messageId === messageId);
+  server.removeAllListeners("request");
+  server.on("request", guardedListener(sesListener, refuseOnMailboxPort(hasEmail)));
   return {
     server,
     port: (server.address() as AddressInfo).port,
+    sesApi: { listener: sesListener, refuse: refuseAsSes },
     close: async () => {
       await new Promise((resolve) => server.close(resolve));
       unwrap();

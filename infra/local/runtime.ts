@@ -16,6 +16,7 @@ import { APPROVALS_BUS, DEFAULT_BUS } from "../../events/contract.ts";
 import { Ec2InstanceStateChange } from "../../events/ec2-state-change.ts";
 import type { HandlerRef } from "../../services/subscription.ts";
 import type { LocalConfig } from "./config.ts";
+import { dynamoDbService } from "./dynamodb.ts";
 import { createEc2Api } from "./ec2/ec2-api.ts";
 import { LocalEc2 } from "./ec2/local-ec2.ts";
 import { type RunningEdge, startEdge } from "./edge/server.ts";
@@ -160,9 +161,9 @@ export const startLocalStack = async (
         // EC2 starts after the bus, since it reports state changes on it from the first moment.
         ec2: (request) =>
           ec2Api ? ec2Api(request) : Promise.resolve(jsonError(503, "ServiceUnavailable", "EC2 is starting")),
-        dynamodb: { dispatchTo: dynamo },
-        ses: { dispatchTo: mailbox.server },
-        email: { dispatchTo: mailbox.server },
+        dynamodb: dynamoDbService(dynamo),
+        ses: mailbox.sesApi,
+        email: mailbox.sesApi,
       },
       localRoutes: deadLetterRoutes(bus),
     });

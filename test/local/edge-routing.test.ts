@@ -1,27 +1,23 @@
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
-import { createRequire } from "node:module";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import { SESClient, SendEmailCommand as SendEmailV1Command } from "@aws-sdk/client-ses";
 import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
 import dynalite from "dynalite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dynamoDbService } from "../../infra/local/dynamodb.ts";
 import { createEc2Api } from "../../infra/local/ec2/ec2-api.ts";
 import { LocalEc2 } from "../../infra/local/ec2/local-ec2.ts";
 import { type RunningEdge, startEdge } from "../../infra/local/edge/server.ts";
 import { createEventBridgeApi } from "../../infra/local/eventbridge/api.ts";
+import { type Mailbox, startMailbox } from "../../infra/local/mailbox.ts";
 import { RecordingBus, TEST_REGION } from "../support/local-events.ts";
-
-// aws-ses-v2-local is CommonJS exporting `default`: an ESM default import yields the module object under
-// Node but the function under vitest, so it is required, which is the same everywhere.
-const { default: startMailbox } = createRequire(import.meta.url)(
-  "aws-ses-v2-local",
-) as typeof import("aws-ses-v2-local");
 
 const urlOf = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -34,7 +30,7 @@ describe("the edge routes each SDK client to its service", () => {
   const bus = new RecordingBus();
   const ec2 = new LocalEc2({ dataDir, onStateChange: () => {} });
   let dynamo: Server;
-  let mailbox: Server;
+  let mailbox: Mailbox;
   let edge: RunningEdge;
   const clientConfig = () => ({
     endpoint: edge.url,
@@ -47,14 +43,14 @@ describe("the edge routes each SDK client to its service", () => {
     dynamo = dynalite({ createTableMs: 0 });
     dynamo.listen(0, "127.0.0.1");
     await once(dynamo, "listening");
-    mailbox = await startMailbox({ host: "127.0.0.1", port: 0 });
+    mailbox = await startMailbox({ host: "127.0.0.1", port: 0, dataDir });
     edge = await startEdge({
       port: 0,
       services: {
         events: createEventBridgeApi({ bus }),
         ec2: createEc2Api(ec2),
-        dynamodb: { dispatchTo: dynamo },
-        ses: { dispatchTo: mailbox },
+        dynamodb: dynamoDbService(dynamo),
+        ses: mailbox.sesApi,
       },
     });
   });
@@ -63,7 +59,7 @@ describe("the edge routes each SDK client to its service", () => {
     await edge.close();
     await ec2.close();
     await new Promise((done) => dynamo.close(done));
-    await new Promise((done) => mailbox.close(done));
+    await mailbox.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -112,11 +108,188 @@ describe("the edge routes each SDK client to its service", () => {
         Content: { Simple: { Subject: { Data: "Routed mail" }, Body: { Text: { Data: "hello" } } } },
       }),
     );
-    const store = (await (await fetch(`${urlOf(mailbox)}/store`)).json()) as {
+    const store = (await (await fetch(`${urlOf(mailbox.server)}/store`)).json()) as {
       emails: { subject: string }[];
     };
 
     expect(output.MessageId).toEqual(expect.any(String));
     expect(store.emails.map((email) => email.subject)).toEqual(["Routed mail"]);
+  });
+});
+
+/**
+ * Requests no SDK would send, each of which once crashed, hung or confused a service behind the edge:
+ * every one gets the answer AWS would give, and the edge keeps serving afterwards.
+ */
+describe("the edge answers hostile requests as AWS would and keeps serving", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "edge-hostile-"));
+  let dynamo: Server;
+  let mailbox: Mailbox;
+  let edge: RunningEdge;
+  const authorizationFor = (service: string) =>
+    `AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0`;
+  const post = (service: string, path: string, body: BodyInit, headers: Record<string, string> = {}) =>
+    fetch(`${edge.url}${path}`, {
+      method: "POST",
+      headers: { authorization: authorizationFor(service), ...headers },
+      body,
+    });
+  const dynamoClient = () =>
+    new DynamoDBClient({
+      endpoint: edge.url,
+      region: TEST_REGION,
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      maxAttempts: 1,
+    });
+  const stillServes = async () => {
+    const output = await dynamoClient().send(new ListTablesCommand({}));
+    expect(output.TableNames).toEqual([]);
+  };
+
+  beforeAll(async () => {
+    dynamo = dynalite({ createTableMs: 0 });
+    dynamo.listen(0, "127.0.0.1");
+    await once(dynamo, "listening");
+    mailbox = await startMailbox({ host: "127.0.0.1", port: 0, dataDir });
+    edge = await startEdge({
+      port: 0,
+      services: { dynamodb: dynamoDbService(dynamo), ses: mailbox.sesApi },
+    });
+  });
+
+  afterAll(async () => {
+    await edge.close();
+    await new Promise((done) => dynamo.close(done));
+    await mailbox.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it.each(["constructor", "toString", "__proto__", "hasOwnProperty"])(
+    "refuses the scope service %s, a name every JavaScript object has, as unknown",
+    async (service) => {
+      const response = await post(service, "/", "{}");
+
+      expect(response.status).toBe(400);
+      expect(response.headers.get("x-amzn-errortype")).toBe("UnknownServiceException");
+      await stillServes();
+    },
+  );
+
+  it.each(["null", "[]", "42"])("answers a DynamoDB body of %s with SerializationException", async (body) => {
+    const response = await post("dynamodb", "/", body, {
+      "x-amz-target": "DynamoDB_20120810.GetItem",
+      "content-type": "application/x-amz-json-1.0",
+    });
+
+    expect(response.status).toBe(400);
+    expect(response.headers.get("x-amzn-errortype")).toBe("SerializationException");
+    await stillServes();
+  });
+
+  it("drops a DynamoDB request whose client goes away mid-body, and serves the next", async () => {
+    const { port } = new URL(edge.url);
+    const socket = connect(Number(port), "127.0.0.1");
+    await once(socket, "connect");
+
+    socket.write(
+      [
+        "POST / HTTP/1.1",
+        "Host: 127.0.0.1",
+        `Authorization: ${authorizationFor("dynamodb")}`,
+        "X-Amz-Target: DynamoDB_20120810.ListTables",
+        "Content-Length: 100",
+        "",
+        '{"Lim',
+      ].join("\r\n"),
+    );
+    socket.destroy();
+    await once(socket, "close");
+
+    await stillServes();
+  });
+
+  it("answers a body over 16 MB with 413 before closing the connection", async () => {
+    const response = await post("dynamodb", "/", "a".repeat(17 * 1024 * 1024));
+
+    expect(response.status).toBe(413);
+    expect(response.headers.get("connection")).toBe("close");
+    await stillServes();
+  });
+
+  it("serves only SES's API under the SES scope, not the mailbox viewer's routes", async () => {
+    const download = await fetch(`${edge.url}/get-emlContent?messageId=nope`, {
+      headers: { authorization: authorizationFor("ses") },
+    });
+    const clear = await post("ses", "/clear-store", "");
+
+    expect(download.status).toBe(404);
+    expect(download.headers.get("x-amzn-errortype")).toBe("UnknownOperationException");
+    expect(clear.status).toBe(404);
+  });
+
+  it("answers an SES v1 action the mailbox lacks with InvalidAction instead of never answering", async () => {
+    const response = await post("ses", "/", "Action=DeleteIdentity&Identity=a%40example.com", {
+      "content-type": "application/x-www-form-urlencoded",
+    });
+
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain("<Code>InvalidAction</Code>");
+  });
+
+  it("answers a malformed SES v2 JSON body with BadRequestException, not an HTML stack trace", async () => {
+    const response = await post("ses", "/v2/email/outbound-emails", "{not json", {
+      "content-type": "application/json",
+    });
+
+    expect(response.status).toBe(400);
+    expect(response.headers.get("x-amzn-errortype")).toBe("BadRequestException");
+    expect(await response.text()).not.toContain("node_modules");
+  });
+
+  it("turns the mailbox's refusals into errors the SES clients name", async () => {
+    const config = {
+      endpoint: edge.url,
+      region: TEST_REGION,
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      maxAttempts: 1,
+    };
+
+    const v2 = new SESv2Client(config).send(new SendEmailCommand({ Content: {} }));
+    const v1 = new SESClient(config).send(
+      new SendEmailV1Command({
+        Source: "approvals@example.com",
+        Destination: { ToAddresses: ["ana@example.com"] },
+        Message: { Subject: { Data: "No body" }, Body: {} },
+      }),
+    );
+
+    await expect(v2).rejects.toMatchObject({
+      name: "BadRequestException",
+      $metadata: { httpStatusCode: 400 },
+    });
+    await expect(v1).rejects.toMatchObject({
+      name: "InvalidParameterValue",
+      $metadata: { httpStatusCode: 400 },
+    });
+  });
+
+  it("keeps the mailbox port up when its viewer is asked for an email that does not exist", async () => {
+    const mailboxUrl = urlOf(mailbox.server);
+
+    const download = await fetch(`${mailboxUrl}/get-emlContent?messageId=nope`);
+    const badSince = await fetch(`${mailboxUrl}/store?since=yesterday`);
+    const unknownAction = await fetch(`${mailboxUrl}/`, {
+      method: "POST",
+      headers: {
+        authorization: authorizationFor("ses"),
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: "Action=ListIdentities",
+    });
+
+    expect(download.status).toBe(404);
+    expect(badSince.status).toBe(400);
+    expect(unknownAction.status).toBe(400);
+    expect((await fetch(`${mailboxUrl}/store`)).status).toBe(200);
   });
 });

@@ -1,10 +1,15 @@
-import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type EdgeResponse, type EdgeService, jsonError, type ServiceHandler } from "./types.ts";
-
-/** AWS refuses bodies above this; the edge does too rather than buffering without bound. */
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
+import {
+  BodyTooLargeError,
+  bodyTooLargeAnswer,
+  ClientGoneError,
+  readRequestOf,
+  readWholeBody,
+  replayRequest,
+  sendAnswer,
+} from "./delegation.ts";
+import { type EdgeResponse, type EdgeService, jsonError } from "./types.ts";
 
 const CREDENTIAL_IN_HEADER = /Credential=[^/,\s]+\/\d{8}\/([^/,\s]+)\/([^/,\s]+)\/aws4_request/;
 const CREDENTIAL_IN_QUERY = /^[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request$/;
@@ -25,56 +30,6 @@ export const credentialScopeOf = (
     : CREDENTIAL_IN_QUERY.exec(query.get("X-Amz-Credential") ?? "");
   if (!match?.[1] || !match[2]) return undefined;
   return { region: match[1], service: match[2] };
-};
-
-class BodyTooLargeError extends Error {
-  override readonly name = "BodyTooLargeError";
-}
-
-const readBody = (request: IncomingMessage): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new BodyTooLargeError(`Request body exceeds ${MAX_BODY_BYTES} bytes`));
-        request.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on("end", () => resolve(Buffer.concat(chunks)));
-    request.on("error", reject);
-  });
-
-const send = (response: ServerResponse, answer: EdgeResponse) => {
-  if (response.headersSent) return;
-  response.writeHead(answer.status, { "x-amzn-requestid": randomUUID(), ...answer.headers });
-  response.end(answer.body);
-};
-
-const answerInProcess = async (
-  request: IncomingMessage,
-  url: URL,
-  scope: CredentialScope,
-  handler: ServiceHandler,
-): Promise<EdgeResponse> => {
-  let body: Buffer;
-  try {
-    body = await readBody(request);
-  } catch (error) {
-    if (error instanceof BodyTooLargeError) return jsonError(413, "RequestEntityTooLarge", error.message);
-    throw error;
-  }
-  return handler({
-    method: request.method ?? "GET",
-    path: url.pathname,
-    query: url.searchParams,
-    headers: request.headers,
-    body,
-    region: scope.region,
-  });
 };
 
 export interface EdgeOptions {
@@ -115,7 +70,8 @@ export const startEdge = async ({
           "Request is missing a SigV4 Authorization header",
         );
       }
-      const service = services[scope.service];
+      // Own entries only: a scope naming `constructor` or `toString` is no service.
+      const service = Object.hasOwn(services, scope.service) ? services[scope.service] : undefined;
       if (!service) {
         return jsonError(
           400,
@@ -123,18 +79,31 @@ export const startEdge = async ({
           `The local edge does not serve the '${scope.service}' service`,
         );
       }
-      if (typeof service !== "function") {
-        // Handed over unread: the server answers on the same connection, with no second HTTP hop.
-        service.dispatchTo.emit("request", request, response);
-        return undefined;
+      let body: Buffer;
+      try {
+        body = await readWholeBody(request);
+      } catch (error) {
+        if (error instanceof BodyTooLargeError) {
+          return bodyTooLargeAnswer(jsonError(413, "RequestEntityTooLarge", error.message));
+        }
+        throw error;
       }
-      return answerInProcess(request, url, scope, service);
+      const read = readRequestOf(request, body);
+      if (typeof service === "function") return service({ ...read, region: scope.region });
+      const refusal = service.refuse?.(read);
+      if (refusal) return refusal;
+      replayRequest(service.listener, request, body, response);
+      return undefined;
     };
     answer().then(
-      (result) => result && send(response, result),
+      (result) => result && sendAnswer(response, result),
       (error: unknown) => {
+        if (error instanceof ClientGoneError) return;
         console.error("[edge] request failed", error);
-        send(response, jsonError(500, "InternalFailure", "The local edge failed to process the request"));
+        sendAnswer(
+          response,
+          jsonError(500, "InternalFailure", "The local edge failed to process the request"),
+        );
       },
     );
   });

@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, Server } from "node:http";
+import type { IncomingHttpHeaders, RequestListener } from "node:http";
 
 /** A request the edge has read whole, for services it implements itself (EventBridge, EC2). */
 export interface EdgeRequest {
@@ -17,12 +17,20 @@ export interface EdgeResponse {
   body: string | Buffer;
 }
 
+/** A request read whole, wherever it arrived. */
+export type ReadRequest = Omit<EdgeRequest, "region">;
+
 /** One AWS service implemented in process, answering in that service's own wire protocol. */
 export type ServiceHandler = (request: EdgeRequest) => Promise<EdgeResponse>;
 
-/** One AWS service answered by another local server (dynalite, aws-ses-v2-local) in this process. */
+/**
+ * One AWS service answered by another local server (dynalite, aws-ses-v2-local) in this process: the
+ * edge reads each request whole, then hands it to the server's own listener, no second HTTP hop.
+ */
 export interface DelegatedService {
-  dispatchTo: Server;
+  listener: RequestListener;
+  /** Answers, as AWS would, a request the server would crash or hang on instead of handing it over. */
+  refuse?: (request: ReadRequest) => EdgeResponse | undefined;
 }
 
 export type EdgeService = ServiceHandler | DelegatedService;
