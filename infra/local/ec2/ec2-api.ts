@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { EdgeRequest, EdgeResponse, ServiceHandler } from "../edge/types.ts";
+import { xmlText } from "../xml.ts";
 import {
   Ec2Error,
   type Filter,
@@ -16,23 +17,6 @@ type XmlValue = string | number | boolean | undefined | XmlValue[] | XmlFields;
 interface XmlFields {
   readonly [element: string]: XmlValue;
 }
-
-const XML_ESCAPES: Record<string, string> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&apos;",
-  // A raw CR would be read back as LF.
-  "\r": "&#xD;",
-};
-
-/** Characters XML 1.0 cannot carry even as references (they can only come from echoed input) become U+FFFD. */
-const xmlText = (text: string) =>
-  text.replace(
-    /[&<>"'\r]|[^\t\n\x20-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu,
-    (character) => XML_ESCAPES[character] ?? "\ufffd",
-  );
 
 /** EC2's XML: a list is an element holding one `item` per entry; an absent value has no element. */
 const toXml = (name: string, value: XmlValue): string => {
