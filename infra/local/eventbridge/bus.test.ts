@@ -317,6 +317,38 @@ describe("LocalEventBus restarts", () => {
     expect(byId(reachable.received)).toEqual(byId(events));
   });
 
+  it("goes on counting failed attempts after a restart, so restarting never keeps an event from its dead letter", async () => {
+    const dataDir = await newDataDir();
+    const rule = (target: RuleTarget) => ({
+      name: "failing",
+      eventBusName: "approvals",
+      pattern: { source: ["app"] },
+      target,
+    });
+    const beforeRestart = flaky();
+    const first = await startBus({
+      dataDir,
+      maxAttempts: 4,
+      retryBaseDelayMs: 1,
+      rules: [rule(beforeRestart.target)],
+    });
+    await first.accept([{ eventBusName: "approvals", event: busEvent({ source: "app" }) }]);
+    await vi.waitFor(() => expect(beforeRestart.calls).toBeGreaterThanOrEqual(2));
+    await first.close();
+
+    const afterRestart = flaky();
+    const second = await startBus({
+      dataDir,
+      maxAttempts: 4,
+      retryBaseDelayMs: 1,
+      rules: [rule(afterRestart.target)],
+    });
+    await second.drained();
+
+    expect(beforeRestart.calls + afterRestart.calls).toBe(4);
+    expect(second.listDeadLetters().map((deadLetter) => deadLetter.attempts)).toEqual([4]);
+  });
+
   it("close waits for a running delivery and records it, so the next start does not repeat it", async () => {
     const dataDir = await newDataDir();
     const slow = gated();

@@ -89,10 +89,6 @@ interface ConfiguredRule {
   pattern?: EventPattern;
 }
 
-interface Delivery extends PendingDelivery {
-  failedAttempts: number;
-}
-
 const deliveryKey = ({ eventId, ruleName }: PendingDelivery) => `${eventId}\u0000${ruleName}`;
 
 type Lifecycle = "created" | "running" | "closing" | "closed";
@@ -118,7 +114,7 @@ export class LocalEventBus implements EventBusEngine, DeadLetterStore {
   private journal: DeliveryJournal | undefined;
   /** Every (event, rule) the bus is working on: ready, running or waiting for a retry. */
   private readonly scheduled = new Set<string>();
-  private readonly ready: Delivery[] = [];
+  private readonly ready: PendingDelivery[] = [];
   private readonly running = new Set<Promise<void>>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly stopSchedules: (() => void)[] = [];
@@ -186,7 +182,12 @@ export class LocalEventBus implements EventBusEngine, DeadLetterStore {
     if (chosen.length === 0) return [];
     await journal.append([{ type: "redriven", deadLetterIds: chosen.map((deadLetter) => deadLetter.id) }]);
     this.enqueue(
-      chosen.map(({ eventBusName, event, ruleName }) => ({ eventBusName, eventId: event.id, ruleName })),
+      chosen.map(({ eventBusName, event, ruleName }) => ({
+        eventBusName,
+        eventId: event.id,
+        ruleName,
+        failedAttempts: 0,
+      })),
     );
     return chosen;
   }
@@ -266,7 +267,7 @@ export class LocalEventBus implements EventBusEngine, DeadLetterStore {
     await journal.append(records);
     this.enqueue(
       records.flatMap(({ eventBusName, event, ruleNames }) =>
-        ruleNames.map((ruleName) => ({ eventBusName, eventId: event.id, ruleName })),
+        ruleNames.map((ruleName) => ({ eventBusName, eventId: event.id, ruleName, failedAttempts: 0 })),
       ),
     );
   }
@@ -276,7 +277,7 @@ export class LocalEventBus implements EventBusEngine, DeadLetterStore {
       const key = deliveryKey(delivery);
       if (this.scheduled.has(key)) continue;
       this.scheduled.add(key);
-      this.ready.push({ ...delivery, failedAttempts: 0 });
+      this.ready.push(delivery);
     }
     this.queuePump();
   }
@@ -305,7 +306,7 @@ export class LocalEventBus implements EventBusEngine, DeadLetterStore {
     }
   }
 
-  private async deliver(delivery: Delivery): Promise<void> {
+  private async deliver(delivery: PendingDelivery): Promise<void> {
     const journal = this.runningJournal();
     const pending = journal.state.pendingEvents.get(delivery.eventId);
     if (!pending?.ruleNames.has(delivery.ruleName)) {
@@ -329,6 +330,7 @@ export class LocalEventBus implements EventBusEngine, DeadLetterStore {
     if (this.lifecycle === "closed") return;
     const failedAttempts = delivery.failedAttempts + (failure ? 1 : 0);
     if (failure && rule && failedAttempts < this.maxAttempts) {
+      await this.recordFailedAttempt(journal, delivery, failedAttempts);
       // Once closing, a retry is left to the next start rather than to a timer that close() cleared.
       if (this.lifecycle === "running") this.retryLater({ ...delivery, failedAttempts }, failure);
       return;
@@ -371,7 +373,28 @@ export class LocalEventBus implements EventBusEngine, DeadLetterStore {
     this.notifyIfDrained();
   }
 
-  private retryLater(delivery: Delivery, failure: DeliveryFailure): void {
+  private async recordFailedAttempt(
+    journal: DeliveryJournal,
+    delivery: PendingDelivery,
+    failedAttempts: number,
+  ) {
+    try {
+      await journal.append([
+        { type: "attempt-failed", eventId: delivery.eventId, ruleName: delivery.ruleName, failedAttempts },
+      ]);
+    } catch (error) {
+      // Only the count is lost: a restart retries the delivery with fewer attempts behind it.
+      if (this.lifecycle === "running") {
+        this.logger.warn("Could not record a failed attempt", {
+          eventId: delivery.eventId,
+          rule: delivery.ruleName,
+          error,
+        });
+      }
+    }
+  }
+
+  private retryLater(delivery: PendingDelivery, failure: DeliveryFailure): void {
     const delayMs = retryDelayMs(delivery.failedAttempts, this.retryBaseDelayMs, this.retryMaxDelayMs);
     this.logger.warn("Delivery failed; retrying", {
       eventId: delivery.eventId,

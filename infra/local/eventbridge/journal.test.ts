@@ -50,7 +50,7 @@ describe("JournalState", () => {
 
     expect(afterFailure).toEqual({ pending: [], deadLetters: [deadLetter] });
     expect(state.pendingDeliveries()).toEqual([
-      { eventBusName: "approvals", eventId: event.id, ruleName: "b" },
+      { eventBusName: "approvals", eventId: event.id, ruleName: "b", failedAttempts: 0 },
     ]);
     expect(state.deadLetters.size).toBe(0);
   });
@@ -85,6 +85,32 @@ describe("DeliveryJournal", () => {
     await expect(DeliveryJournal.open(dataDir)).rejects.toThrow(JournalCorruptError);
   });
 
+  it("counts failed attempts per owed rule until the rule is settled, and from zero once redriven", () => {
+    const event = busEvent();
+    const state = new JournalState();
+
+    state.apply({ type: "accepted", eventBusName: "approvals", event, ruleNames: ["a", "b"] });
+    state.apply({ type: "attempt-failed", eventId: event.id, ruleName: "a", failedAttempts: 1 });
+    state.apply({ type: "attempt-failed", eventId: event.id, ruleName: "a", failedAttempts: 2 });
+    const whileFailing = state
+      .pendingDeliveries()
+      .map(({ ruleName, failedAttempts }) => [ruleName, failedAttempts]);
+    const deadLetter = deadLetterOf({ event, ruleName: "a", attempts: 3 });
+    state.apply({ type: "dead-lettered", deadLetter });
+    state.apply({ type: "redriven", deadLetterIds: [deadLetter.id] });
+
+    expect(whileFailing).toEqual([
+      ["a", 2],
+      ["b", 0],
+    ]);
+    expect(
+      state.pendingDeliveries().map(({ ruleName, failedAttempts }) => [ruleName, failedAttempts]),
+    ).toEqual([
+      ["b", 0],
+      ["a", 0],
+    ]);
+  });
+
   it("stays bounded by compacting away settled events, keeping what is owed and the dead letters", async () => {
     const dataDir = await newDataDir();
     const owed = busEvent();
@@ -92,6 +118,7 @@ describe("DeliveryJournal", () => {
     const { journal } = await DeliveryJournal.open(dataDir, { compactionMinBytes: 8 * 1024 });
     await journal.append([
       { type: "accepted", eventBusName: "approvals", event: owed, ruleNames: ["r"] },
+      { type: "attempt-failed", eventId: owed.id, ruleName: "r", failedAttempts: 3 },
       { type: "dead-lettered", deadLetter },
     ]);
 
@@ -107,7 +134,7 @@ describe("DeliveryJournal", () => {
 
     expect(largest).toBeLessThan(16 * 1024);
     expect(replayed.pendingDeliveries()).toEqual([
-      { eventBusName: "approvals", eventId: owed.id, ruleName: "r" },
+      { eventBusName: "approvals", eventId: owed.id, ruleName: "r", failedAttempts: 3 },
     ]);
     expect([...replayed.deadLetters.values()]).toEqual([deadLetter]);
   });

@@ -11,6 +11,8 @@ import type { BusEvent, DeadLetter } from "./types.ts";
 export type JournalRecord =
   | { type: "accepted"; eventBusName: string; event: BusEvent; ruleNames: string[] }
   | { type: "delivered"; eventId: string; ruleName: string }
+  // So that a restart goes on counting towards the dead-letter store instead of starting over.
+  | { type: "attempt-failed"; eventId: string; ruleName: string; failedAttempts: number }
   | { type: "dead-lettered"; deadLetter: DeadLetter }
   | { type: "redriven"; deadLetterIds: string[] };
 
@@ -21,12 +23,15 @@ export interface PendingEvent {
   eventBusName: string;
   event: BusEvent;
   ruleNames: Set<string>;
+  /** Failed attempts so far, per rule still owed; a rule not listed has none. */
+  failedAttempts: Map<string, number>;
 }
 
 export interface PendingDelivery {
   eventBusName: string;
   eventId: string;
   ruleName: string;
+  failedAttempts: number;
 }
 
 export class JournalCorruptError extends Error {
@@ -54,6 +59,13 @@ export class JournalState {
       case "delivered":
         this.settle(record.eventId, record.ruleName);
         break;
+      case "attempt-failed": {
+        const pending = this.pendingEvents.get(record.eventId);
+        if (pending?.ruleNames.has(record.ruleName)) {
+          pending.failedAttempts.set(record.ruleName, record.failedAttempts);
+        }
+        break;
+      }
       case "dead-lettered":
         this.settle(record.deadLetter.event.id, record.deadLetter.ruleName);
         this.deadLetters.set(record.deadLetter.id, record.deadLetter);
@@ -74,8 +86,13 @@ export class JournalState {
   }
 
   pendingDeliveries(): PendingDelivery[] {
-    return [...this.pendingEvents.values()].flatMap(({ eventBusName, event, ruleNames }) =>
-      [...ruleNames].map((ruleName) => ({ eventBusName, eventId: event.id, ruleName })),
+    return [...this.pendingEvents.values()].flatMap(({ eventBusName, event, ruleNames, failedAttempts }) =>
+      [...ruleNames].map((ruleName) => ({
+        eventBusName,
+        eventId: event.id,
+        ruleName,
+        failedAttempts: failedAttempts.get(ruleName) ?? 0,
+      })),
     );
   }
 
@@ -90,6 +107,16 @@ export class JournalState {
           ruleNames: [...ruleNames],
         }),
       ),
+      ...[...this.pendingEvents.values()].flatMap(({ event, failedAttempts }) =>
+        [...failedAttempts].map(
+          ([ruleName, count]): JournalRecord => ({
+            type: "attempt-failed",
+            eventId: event.id,
+            ruleName,
+            failedAttempts: count,
+          }),
+        ),
+      ),
       ...[...this.deadLetters.values()].map(
         (deadLetter): JournalRecord => ({ type: "dead-lettered", deadLetter }),
       ),
@@ -100,9 +127,17 @@ export class JournalState {
     if (ruleNames.length === 0) return;
     const pending = this.pendingEvents.get(event.id);
     if (pending) {
-      for (const ruleName of ruleNames) pending.ruleNames.add(ruleName);
+      for (const ruleName of ruleNames) {
+        pending.ruleNames.add(ruleName);
+        pending.failedAttempts.delete(ruleName);
+      }
     } else {
-      this.pendingEvents.set(event.id, { eventBusName, event, ruleNames: new Set(ruleNames) });
+      this.pendingEvents.set(event.id, {
+        eventBusName,
+        event,
+        ruleNames: new Set(ruleNames),
+        failedAttempts: new Map(),
+      });
     }
   }
 
@@ -110,6 +145,7 @@ export class JournalState {
     const pending = this.pendingEvents.get(eventId);
     if (!pending) return;
     pending.ruleNames.delete(ruleName);
+    pending.failedAttempts.delete(ruleName);
     if (pending.ruleNames.size === 0) this.pendingEvents.delete(eventId);
   }
 }
