@@ -198,5 +198,20 @@ describe("the audit HTTP API", () => {
         expect(body.fieldErrors).toEqual([expect.objectContaining({ field: "id" })]);
       },
     );
+
+    it.each(["PUT", "DELETE", "PATCH"])("answers %s with 405 in JSON, allowing GET", async (method) => {
+      const response = await app.request("/api/requests/r1", { method });
+
+      expect(response.status).toBe(405);
+      expect(response.headers.get("allow")).toBe("GET, HEAD");
+      expect(await response.json()).toEqual({ error: expect.stringContaining(method) });
+    });
+  });
+
+  it("answers 404 in JSON for a path it does not serve", async () => {
+    const { status, body } = await getJson("/api/requests/r1/timeline");
+
+    expect(status).toBe(404);
+    expect(body).toEqual({ error: expect.stringContaining("/api/requests/r1/timeline") });
   });
 });

@@ -164,7 +164,10 @@ describe("POST /api/requests", () => {
     const response = await post("{ requester: ana");
 
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ error: "Request body is not valid JSON" });
+    expect(await response.json()).toEqual({
+      error: "Request is invalid: body is not valid JSON",
+      fieldErrors: [{ field: "", message: "is not valid JSON" }],
+    });
     expect(publisher.published).toEqual([]);
   });
 

@@ -1,8 +1,9 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { type Context, Hono } from "hono";
+import { type Context, Hono, type NotFoundHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { METHOD_NAME_ALL } from "hono/router";
 import type { z } from "zod";
-import { fieldErrorsOf } from "../../events/validation.ts";
+import { type FieldError, fieldErrorsOf } from "../../events/validation.ts";
 import { ClientError } from "./errors.ts";
 
 /** Bodies above this are refused before parsing: no request of the API comes close. */
@@ -14,9 +15,43 @@ export const MAX_JSON_BODY_BYTES = 64 * 1024;
  */
 export const closeAfterEarlyAnswer = (c: Context) => c.header("Connection", "close");
 
+/** The methods some route of these apps answers at a path; Hono answers HEAD wherever it answers GET. */
+const methodsServedAt = (apps: readonly Hono[], path: string): string[] => {
+  const served = new Set<string>();
+  for (const app of apps) {
+    for (const { method } of app.routes) {
+      // Middleware (`use`) is registered for every method and serves nothing by itself.
+      if (method === METHOD_NAME_ALL || served.has(method)) continue;
+      const [matches] = app.router.match(method, path);
+      if (matches.some(([[, route]]) => route.method === method)) served.add(method);
+    }
+  }
+  if (served.has("GET")) served.add("HEAD");
+  return [...served].sort();
+};
+
+/**
+ * What an app answers when none of its routes took a request, judged by the routes of `apps`: 405
+ * with `Allow` for a path they serve under other methods, otherwise 404, both as JSON. An app that
+ * mounts others with `route()` does not inherit their not-found handler, so it installs this one
+ * with the mounted apps.
+ */
+export const answerUnrouted =
+  (apps: readonly Hono[]): NotFoundHandler =>
+  (c) => {
+    const allowed = methodsServedAt(apps, c.req.path);
+    if (allowed.length === 0 || allowed.includes(c.req.method))
+      return c.json({ error: `Nothing is served at ${c.req.path}` }, 404);
+    const allow = allowed.join(", ");
+    return c.json({ error: `${c.req.method} is not allowed at ${c.req.path}; allowed: ${allow}` }, 405, {
+      Allow: allow,
+    });
+  };
+
 /**
  * A Hono app with the policies every service shares: bodies above `MAX_JSON_BODY_BYTES` are refused
- * with 413, 4xx messages pass through as JSON, 5xx details are logged and hidden.
+ * with 413, 4xx messages pass through as JSON, 5xx details are logged and hidden, and a request no
+ * route takes gets a JSON 404 or 405.
  */
 export const createServiceApp = (logger: Logger) => {
   const app = new Hono();
@@ -41,8 +76,22 @@ export const createServiceApp = (logger: Logger) => {
     logger.error("Unhandled error in HTTP route", { error });
     return c.json({ error: "Internal error" }, 500);
   });
+  app.notFound(answerUnrouted([app]));
   return app;
 };
+
+/**
+ * 400 naming every field's problem. The whole body is the empty field, as the catalog's `FieldError`
+ * has it; the message calls it "body" (only a body can be wrong as a whole: queries and paths are
+ * always objects of strings).
+ */
+const invalidInput = (what: string, fieldErrors: FieldError[], options?: ErrorOptions) =>
+  new ClientError(
+    400,
+    `${what} is invalid: ${fieldErrors.map(({ field, message }) => `${field || "body"} ${message}`).join("; ")}`,
+    fieldErrors,
+    options,
+  );
 
 /**
  * Reads a JSON body, refusing non-JSON and wrongly typed bodies with a clear 4xx; in an app of
@@ -57,14 +106,7 @@ export const readJsonBody = async (c: Context): Promise<unknown> => {
   try {
     return JSON.parse(text);
   } catch (cause) {
-    throw new ClientError(
-      400,
-      "Request body is not valid JSON",
-      [{ field: "", message: "is not valid JSON" }],
-      {
-        cause,
-      },
-    );
+    throw invalidInput("Request", [{ field: "", message: "is not valid JSON" }], { cause });
   }
 };
 
@@ -76,10 +118,5 @@ export const parseOrReject = <S extends z.ZodType>(
 ): z.output<S> => {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const fieldErrors = fieldErrorsOf(result.error);
-  throw new ClientError(
-    400,
-    `${what} is invalid: ${fieldErrors.map((e) => `${e.field || "(body)"} ${e.message}`).join("; ")}`,
-    fieldErrors,
-  );
+  throw invalidInput(what, fieldErrorsOf(result.error));
 };
