@@ -1,10 +1,7 @@
-import { ApiError, getRequest, type RequestWithTimeline, type ShownRequest } from "../api.ts";
+import { getRequest, type ShownRequest } from "../api.ts";
 import { h } from "../dom.ts";
 import { eventLabel, humanTime, isFinalStatus, statusLabel, statusTone } from "../format.ts";
-
-const REFRESH_MS = 2000;
-/** A request the audit trail still has not recorded after this many looks does not exist. */
-const UNKNOWN_AFTER_ATTEMPTS = 5;
+import { type LookupAnswer, nextLookupStep, REFRESH_MS } from "../request-lookup.ts";
 
 export const statusBadge = (status: string) =>
   h("span", { class: `badge ${statusTone(status)}`.trim(), "data-status": status }, statusLabel(status));
@@ -133,43 +130,49 @@ export const renderRequest = (
       ...(view.timeline ? [timelineOf(view)] : []),
     );
 
-  let unknownFor = 0;
+  const justSubmitted = submitted?.requestId === requestId ? submitted : undefined;
+  const startedAt = Date.now();
   const refresh = async () => {
     if (signal.aborted) return;
-    let view: RequestWithTimeline | undefined;
+    let answer: LookupAnswer;
     try {
-      view = await getRequest(requestId);
+      answer = { view: await getRequest(requestId) };
     } catch (error) {
-      if (signal.aborted) return;
-      const notRecordedYet = error instanceof ApiError && error.status === 404;
-      // A link to an id nobody submitted, or one the API refuses, would otherwise be asked for forever.
-      const refused =
-        error instanceof ApiError && error.status >= 400 && error.status < 500 && !notRecordedYet;
-      if (refused || (notRecordedYet && !submitted && ++unknownFor >= UNKNOWN_AFTER_ATTEMPTS)) {
-        live.replaceChildren(h("p", { role: "alert" }, "There is no request with this id."));
-        return;
-      }
-      // What was just submitted stays on screen while the audit trail catches up.
-      if (!(notRecordedYet && submitted))
+      answer = { error };
+    }
+    if (signal.aborted) return;
+    const step = nextLookupStep(answer, {
+      submitted: justSubmitted !== undefined,
+      waitedMs: Date.now() - startedAt,
+    });
+    switch (step.show) {
+      case "request":
+        show(step.view);
+        break;
+      case "waiting":
+        // What was just submitted stays on screen while the audit trail catches up.
+        if (!justSubmitted)
+          live.replaceChildren(h("p", { class: "muted" }, "Waiting for the request to be recorded…"));
+        break;
+      case "unavailable":
+        live.replaceChildren(h("p", { class: "muted" }, `Could not load the request: ${step.message}`));
+        break;
+      case "no-such-request":
         live.replaceChildren(
           h(
             "p",
-            { class: "muted" },
-            notRecordedYet
-              ? "Waiting for the request to be recorded…"
-              : `Could not load the request: ${error instanceof Error ? error.message : String(error)}`,
+            { role: "alert" },
+            "No request with this id exists. ",
+            h("a", { href: "/", "data-nav": true }, "Submit a new request"),
           ),
         );
-      setTimeout(refresh, REFRESH_MS);
-      return;
+        break;
     }
-    if (signal.aborted) return;
-    show(view);
-    if (!isFinalStatus(view.status)) setTimeout(refresh, REFRESH_MS);
+    if (step.askAgain) setTimeout(refresh, REFRESH_MS);
   };
 
-  if (submitted?.requestId === requestId) {
-    show(submitted);
+  if (justSubmitted) {
+    show(justSubmitted);
     setTimeout(refresh, REFRESH_MS);
   } else void refresh();
 };
