@@ -2,13 +2,29 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../shared/config.ts";
-import { DEFAULT_API_URL, loadRequestsCliConfig } from "./cli-config.ts";
+import { loadRequestsCliConfig } from "./cli-config.ts";
 
 const run = promisify(execFile);
 
 describe("the requests CLI's configuration", () => {
   it("reads the local API and no start directory when nothing is set", () => {
-    expect(loadRequestsCliConfig({})).toEqual({ API_URL: DEFAULT_API_URL, INIT_CWD: undefined });
+    expect(loadRequestsCliConfig({})).toEqual({ API_URL: "http://localhost:3000", INIT_CWD: undefined });
+  });
+
+  it("finds the local API on PORT, as npm start serves it", () => {
+    expect(loadRequestsCliConfig({ PORT: "3100" }).API_URL).toBe("http://localhost:3100");
+  });
+
+  it("prefers API_URL to PORT", () => {
+    expect(loadRequestsCliConfig({ PORT: "3100", API_URL: "http://127.0.0.1:9000" }).API_URL).toBe(
+      "http://127.0.0.1:9000",
+    );
+  });
+
+  it("refuses a PORT that is not a port, naming it", () => {
+    expect(() => loadRequestsCliConfig({ PORT: "http" })).toThrow(
+      "Invalid configuration: PORT must be a whole number",
+    );
   });
 
   it("reads API_URL without its trailing slash, and INIT_CWD", () => {

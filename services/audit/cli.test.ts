@@ -113,6 +113,8 @@ describe("the requests CLI against the audit API", () => {
         "",
         "i-0123456789abcdef0",
         "",
+        "",
+        "",
         "2025-06-02T08:31:00.000Z",
       ];
       expect(row).toBe(`${expectedCells.join(",")}\r\n`);

@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { formatTable } from "../../infra/local/format-table.ts";
 import { ConfigError } from "../shared/config.ts";
-import { DEFAULT_API_URL, loadRequestsCliConfig } from "./cli-config.ts";
+import { loadRequestsCliConfig } from "./cli-config.ts";
 import { ApiError, ApiUnreachableError, fetchAllRequests } from "./client.ts";
 import { requestsToCsv } from "./csv.ts";
 import type { RequestView } from "./domain.ts";
@@ -12,7 +12,7 @@ import type { RequestView } from "./domain.ts";
 const USAGE = `Usage:
   npm run requests -- list [--requester EMAIL] [--status STATUS]
   npm run requests -- export FILE.csv [--requester EMAIL] [--status STATUS]
-The requests API is read at API_URL (default ${DEFAULT_API_URL}).`;
+The requests API is read at API_URL (default http://localhost:$PORT, PORT defaulting to 3000).`;
 
 export class UsageError extends Error {
   override readonly name = "UsageError";

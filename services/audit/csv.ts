@@ -1,4 +1,9 @@
+import type { FieldError } from "../../events/validation.ts";
 import type { RequestView } from "./domain.ts";
+
+/** Why an `INVALID` request was refused, in one cell; an error about no one field is its message alone. */
+const fieldErrorsText = (fieldErrors: readonly FieldError[] | undefined) =>
+  fieldErrors?.map(({ field, message }) => (field ? `${field} ${message}` : message)).join("; ");
 
 /**
  * The CSV export of requests, shared by the CLI (`npm run requests -- export`) and the portal's
@@ -18,10 +23,12 @@ const COLUMNS: [string, (request: RequestView) => string | number | undefined][]
   ["submittedAt", (r) => r.submittedAt],
   ["decision", (r) => r.decision?.outcome],
   ["approver", (r) => r.decision?.approver],
-  ["reason", (r) => r.decision?.reason],
+  ["decisionReason", (r) => r.decision?.reason],
   ["decidedAt", (r) => r.decision?.decidedAt],
   ["instanceId", (r) => r.instanceId],
   ["privateIp", (r) => r.privateIp],
+  ["failureReason", (r) => r.failureReason],
+  ["invalidFields", (r) => fieldErrorsText(r.fieldErrors)],
   ["updatedAt", (r) => r.updatedAt],
 ];
 
