@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { sampleRequest } from "../test/support/fixtures.ts";
 import { architectureOf, ec2ResourceSchema, INSTANCE_TYPES, OS_ARCHITECTURES } from "./request.ts";
+import { ResourceRequested } from "./resource-requested.ts";
 import { fieldErrorsOf } from "./validation.ts";
 
 describe("architectureOf", () => {
@@ -94,5 +95,149 @@ describe("ec2ResourceSchema", () => {
       });
       expect(result.error, os).toBeUndefined();
     }
+  });
+});
+
+describe("volume sizes per volume type", () => {
+  const resourceWith = (volume: { sizeGiB: number; type: string }, os = "amazon-linux-2023") => ({
+    ...sampleRequest().resource,
+    instanceType: "m7i.large",
+    os,
+    volume,
+  });
+
+  it.each([
+    ["st1", 20, "must be between 125 and 16384 GiB for st1 volumes"],
+    ["st1", 124, "must be between 125 and 16384 GiB for st1 volumes"],
+    ["sc1", 124, "must be between 125 and 16384 GiB for sc1 volumes"],
+  ])(
+    "refuses a %s volume of %i GiB on the volume size, naming the type's range",
+    (type, sizeGiB, message) => {
+      const result = ec2ResourceSchema.safeParse(resourceWith({ sizeGiB, type }));
+
+      expect(result.error && fieldErrorsOf(result.error)).toEqual([{ field: "volume.sizeGiB", message }]);
+    },
+  );
+
+  it.each([
+    ["st1", 125],
+    ["sc1", 125],
+    ["st1", 16384],
+    ["io1", 8],
+    ["io2", 8],
+    ["io2", 16384],
+    ["gp2", 8],
+  ])("accepts a %s volume of %i GiB", (type, sizeGiB) => {
+    expect(ec2ResourceSchema.safeParse(resourceWith({ sizeGiB, type })).error).toBeUndefined();
+  });
+
+  it("keeps the contract's 16384 GiB cap for io2, which EBS would let grow to 65536", () => {
+    const result = ec2ResourceSchema.safeParse(resourceWith({ sizeGiB: 16385, type: "io2" }));
+
+    expect(result.error && fieldErrorsOf(result.error)).toEqual([
+      { field: "volume.sizeGiB", message: "must be at most 16384" },
+    ]);
+  });
+
+  it.each([
+    ["st1", 7, "amazon-linux-2023", "must be at least 8"],
+    ["gp3", 7, "windows-server-2022", "must be at least 8"],
+    ["sc1", 124.5, "amazon-linux-2023", "must be a whole number"],
+  ])("gives a %s volume of %d GiB on %s only the size field's own message", (type, sizeGiB, os, message) => {
+    const result = ec2ResourceSchema.safeParse(resourceWith({ sizeGiB, type }, os));
+
+    expect(result.error && fieldErrorsOf(result.error)).toEqual([{ field: "volume.sizeGiB", message }]);
+  });
+
+  it("judges the size against the type's range even when another field is wrong", () => {
+    const result = ec2ResourceSchema.safeParse({
+      ...resourceWith({ sizeGiB: 20, type: "st1" }),
+      privateIp: "10.0.1.256",
+    });
+
+    expect(result.error && fieldErrorsOf(result.error).map((error) => error.field)).toEqual([
+      "privateIp",
+      "volume.sizeGiB",
+    ]);
+  });
+
+  it("gives a too small HDD volume on Windows only the type's range, the one rule it breaks", () => {
+    const result = ec2ResourceSchema.safeParse(
+      resourceWith({ sizeGiB: 20, type: "st1" }, "windows-server-2022"),
+    );
+
+    expect(result.error && fieldErrorsOf(result.error)).toEqual([
+      { field: "volume.sizeGiB", message: "must be between 125 and 16384 GiB for st1 volumes" },
+    ]);
+  });
+
+  it("holds Windows' 30 GiB root volume minimum for every type that becomes the root volume", () => {
+    for (const type of ["gp3", "gp2", "io1", "io2"]) {
+      const result = ec2ResourceSchema.safeParse(resourceWith({ sizeGiB: 29, type }, "windows-server-2022"));
+      expect(result.error && fieldErrorsOf(result.error).map((error) => error.field), type).toEqual([
+        "volume.sizeGiB",
+      ]);
+    }
+  });
+});
+
+describe("subnetId", () => {
+  const resourceWithSubnet = (subnetId: string) => ({ ...sampleRequest().resource, subnetId });
+
+  it.each(["subnet-0abc", "subnet-0", "subnet-0abc1234", "subnet-0123456789abcdef0"])(
+    "accepts %s",
+    (subnetId) => {
+      expect(ec2ResourceSchema.safeParse(resourceWithSubnet(subnetId)).error).toBeUndefined();
+    },
+  );
+
+  it.each(["subnet-", "subnet-0123456789abcdef01", "subnet-0ABC", "subnet-xyz", "sn-0abc", " subnet-0abc"])(
+    "refuses %j, naming the expected form",
+    (subnetId) => {
+      const result = ec2ResourceSchema.safeParse(resourceWithSubnet(subnetId));
+
+      expect(result.error && fieldErrorsOf(result.error)).toEqual([
+        {
+          field: "subnetId",
+          message: "must look like subnet-0abc1234: subnet- and 1 to 17 lowercase hex digits",
+        },
+      ]);
+    },
+  );
+});
+
+describe("the resource of a request", () => {
+  const requestWith = (resource: unknown) => ({ ...sampleRequest(), resource });
+  const errorsOf = (detail: unknown) => {
+    const result = ResourceRequested.schema.safeParse(detail);
+    return result.error && fieldErrorsOf(result.error);
+  };
+
+  it("is required", () => {
+    const { resource: _, ...withoutResource } = sampleRequest();
+
+    expect(errorsOf(withoutResource)).toEqual([{ field: "resource", message: "is required" }]);
+  });
+
+  it.each([[null], ["ec2"], [42], [[]], [true]])("must be an object, not %j", (resource) => {
+    expect(errorsOf(requestWith(resource))).toEqual([{ field: "resource", message: "must be an object" }]);
+  });
+
+  it("names the resource types when the type is unknown", () => {
+    expect(errorsOf(requestWith({ ...sampleRequest().resource, type: "rds" }))).toEqual([
+      { field: "resource.type", message: "must be one of ec2" },
+    ]);
+  });
+
+  it.each([null, 7])("names the resource types when the type is %j", (type) => {
+    expect(errorsOf(requestWith({ ...sampleRequest().resource, type }))).toEqual([
+      { field: "resource.type", message: "must be one of ec2" },
+    ]);
+  });
+
+  it("asks for the type when the resource has none", () => {
+    const { type: _, ...untyped } = sampleRequest().resource;
+
+    expect(errorsOf(requestWith(untyped))).toEqual([{ field: "resource.type", message: "is required" }]);
   });
 });

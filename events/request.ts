@@ -84,13 +84,75 @@ export const OS_ARCHITECTURES: Record<OperatingSystem, readonly Architecture[]> 
 };
 
 export const VOLUME_TYPES = ["gp3", "gp2", "io1", "io2", "st1", "sc1"] as const;
+export type VolumeType = (typeof VOLUME_TYPES)[number];
 
-export const VOLUME_SIZE_GIB = { min: 8, max: 16384 } as const;
+interface SizeRangeGiB {
+  min: number;
+  max: number;
+}
+
+/** The contract's bounds for every volume, whatever its type. */
+export const VOLUME_SIZE_GIB = { min: 8, max: 16384 } as const satisfies SizeRangeGiB;
+
+/**
+ * EBS's own size limits per volume type, from AWS's "Amazon EBS volume types"
+ * (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-volume-types.html).
+ */
+const EBS_SIZE_GIB: Record<VolumeType, SizeRangeGiB> = {
+  gp3: { min: 1, max: 16384 },
+  gp2: { min: 1, max: 16384 },
+  io1: { min: 4, max: 16384 },
+  io2: { min: 4, max: 65536 },
+  st1: { min: 125, max: 16384 },
+  sc1: { min: 125, max: 16384 },
+};
+
+/** The sizes a request may ask for, per type: EBS's limits within the contract's bounds. */
+const VOLUME_SIZE_GIB_BY_TYPE = Object.fromEntries(
+  VOLUME_TYPES.map((type) => [
+    type,
+    {
+      min: Math.max(VOLUME_SIZE_GIB.min, EBS_SIZE_GIB[type].min),
+      max: Math.min(VOLUME_SIZE_GIB.max, EBS_SIZE_GIB[type].max),
+    },
+  ]),
+) as Record<VolumeType, SizeRangeGiB>;
+
+/**
+ * EC2 cannot boot from the HDD types, st1 and sc1 ("Boot volume: Not supported", AWS's
+ * https://docs.aws.amazon.com/ebs/latest/userguide/hdd-vols.html): a volume of those types is added
+ * beside the image's root volume, and every other type replaces the root volume.
+ */
+const BOOT_VOLUME_TYPES: ReadonlySet<VolumeType> = new Set(["gp3", "gp2", "io1", "io2"]);
+
+export const isBootVolumeType = (type: VolumeType): boolean => BOOT_VOLUME_TYPES.has(type);
 
 /** Root volumes smaller than its image cannot be launched: Windows Server images are 30 GiB. */
 export const OS_MIN_VOLUME_GIB: Partial<Record<OperatingSystem, number>> = { "windows-server-2022": 30 };
 
 export const JUSTIFICATION_MAX_LENGTH = 2000;
+
+/**
+ * Every size rule beyond the contract's bounds, in one place: EC2 refuses a size outside its type's
+ * range, and a root volume smaller than its image, only after the request was approved.
+ */
+const volumeSizeProblemOf = (
+  os: OperatingSystem,
+  { sizeGiB, type }: { sizeGiB: number; type: VolumeType },
+): string | undefined => {
+  const range = VOLUME_SIZE_GIB_BY_TYPE[type];
+  if (sizeGiB < range.min || sizeGiB > range.max) {
+    return `must be between ${range.min} and ${range.max} GiB for ${type} volumes`;
+  }
+  const imageGiB = OS_MIN_VOLUME_GIB[os];
+  if (isBootVolumeType(type) && imageGiB !== undefined && sizeGiB < imageGiB) {
+    return `must be at least ${imageGiB} for ${os}: its image needs a root volume of ${imageGiB} GiB`;
+  }
+  return undefined;
+};
+
+/** The fields the volume size rules read. */
+const VOLUME_RULE_INPUTS: readonly PropertyKey[] = ["os", "volume"];
 
 export const ec2ResourceSchema = z
   .strictObject({
@@ -120,10 +182,13 @@ export const ec2ResourceSchema = z
     privateIp: z.ipv4(mustBe("an IPv4 address")).optional(),
     subnetId: z
       .string(mustBe("a string"))
-      .regex(/^subnet-[0-9a-f]{8,17}$/, "must look like subnet-0abc1234")
+      .regex(
+        /^subnet-[0-9a-f]{1,17}$/,
+        "must look like subnet-0abc1234: subnet- and 1 to 17 lowercase hex digits",
+      )
       .optional(),
   })
-  .superRefine(({ instanceType, os, volume }, context) => {
+  .superRefine(({ instanceType, os }, context) => {
     const architecture = architectureOf(instanceType);
     const supported = OS_ARCHITECTURES[os];
     if (!supported.includes(architecture)) {
@@ -134,21 +199,39 @@ export const ec2ResourceSchema = z
         message: `must be an ${supported.join(" or ")} instance type: ${os} runs only on ${supported.join(" or ")}, and ${instanceType} is ${architecture}`,
       });
     }
-    const minimumGiB = OS_MIN_VOLUME_GIB[os];
-    if (volume && minimumGiB !== undefined && volume.sizeGiB < minimumGiB) {
-      context.addIssue({
-        code: "custom",
-        path: ["volume", "sizeGiB"],
-        input: volume.sizeGiB,
-        message: `must be at least ${minimumGiB} for ${os}: its image needs a root volume of ${minimumGiB} GiB`,
-      });
-    }
-  });
+  })
+  .superRefine(
+    ({ os, volume }, context) => {
+      if (!volume) return;
+      const problem = volumeSizeProblemOf(os, volume);
+      if (problem) {
+        context.addIssue({
+          code: "custom",
+          path: ["volume", "sizeGiB"],
+          input: volume.sizeGiB,
+          message: problem,
+        });
+      }
+    },
+    // Judged only once the fields they read passed their own checks, so a size gets one message at a time.
+    { when: ({ issues }) => !issues.some((issue) => VOLUME_RULE_INPUTS.includes(issue.path?.[0] ?? "")) },
+  );
 
 export const RESOURCE_TYPES = ["ec2"] as const;
 
-/** Routed on `type`, so an RDS or S3 resource joins as one more member without touching the others. */
-export const resourceSchema = z.discriminatedUnion("type", [ec2ResourceSchema], oneOf(RESOURCE_TYPES));
+const resourceTypeMessage = oneOf(RESOURCE_TYPES).error;
+const resourceObjectMessage = mustBe("an object").error;
+
+/**
+ * Routed on `type`, so an RDS or S3 resource joins as one more member without touching the others. A
+ * resource that is no object at all is told so; only an object with an unknown type hears the types.
+ */
+export const resourceSchema = z.discriminatedUnion("type", [ec2ResourceSchema], {
+  error: (issue) =>
+    issue.code === "invalid_union"
+      ? resourceTypeMessage({ input: (issue.input as Record<string, unknown>).type })
+      : resourceObjectMessage(issue),
+});
 
 export const justificationSchema = z
   .string(mustBe("a string"))

@@ -45,7 +45,16 @@ describe("the new-request form", () => {
     [{ volumeSizeGiB: "20.5" }, "volumeSizeGiB", "must be a whole number"],
     [{ volumeSizeGiB: "" }, "volumeSizeGiB", "is required"],
     [{ privateIp: "10.0.0.256" }, "privateIp", "must be an IPv4 address"],
-    [{ subnetId: "subnet_1" }, "subnetId", "must look like subnet-0abc1234"],
+    [
+      { volumeSizeGiB: "20", volumeType: "st1" },
+      "volumeSizeGiB",
+      "must be between 125 and 16384 GiB for st1 volumes",
+    ],
+    [
+      { subnetId: "subnet_1" },
+      "subnetId",
+      "must look like subnet-0abc1234: subnet- and 1 to 17 lowercase hex digits",
+    ],
     [{ justification: "" }, "justification", "must not be empty"],
     [{ justification: "x".repeat(2001) }, "justification", "must be at most 2000 characters"],
   ] as const)("shows the schema's message next to the input for %o", (overrides, input, message) => {

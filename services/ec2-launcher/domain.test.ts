@@ -1,7 +1,9 @@
+import type { BlockDeviceMapping } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
 import {
   ARCHITECTURES,
   type Architecture,
+  type Ec2Resource,
   OPERATING_SYSTEMS,
   type OperatingSystem,
   OS_ARCHITECTURES,
@@ -231,22 +233,6 @@ describe("buildRunInstancesInput", () => {
     ]);
   });
 
-  it.each([
-    ["amazon-linux-2023", "/dev/xvda"],
-    ["ubuntu-24.04", "/dev/sda1"],
-    ["ubuntu-22.04", "/dev/sda1"],
-    ["windows-server-2022", "/dev/sda1"],
-  ] as const)("sizes the root volume of %s images on %s", (os, rootDevice) => {
-    const input = buildRunInstancesInput(
-      { ...request, resource: { ...request.resource, os } },
-      "bob@example.com",
-      IMAGE_ID,
-      settings,
-    );
-
-    expect(input.BlockDeviceMappings?.map((mapping) => mapping.DeviceName)).toEqual([rootDevice]);
-  });
-
   it("names the instance after the request id when the request gives no name", () => {
     const { name: _, ...resource } = request.resource;
 
@@ -256,6 +242,95 @@ describe("buildRunInstancesInput", () => {
       (spec) => spec.Tags?.find((tag) => tag.Key === "Name")?.Value,
     );
     expect(nameTags).toEqual(["req-1", "req-1"]);
+  });
+});
+
+describe("the requested volume in BlockDeviceMappings", () => {
+  const mappingsFor = (os: OperatingSystem, volume: NonNullable<Ec2Resource["volume"]>) =>
+    buildRunInstancesInput(
+      { ...request, resource: { ...request.resource, os, volume } },
+      "bob@example.com",
+      IMAGE_ID,
+      settings,
+    ).BlockDeviceMappings;
+
+  it.each<[OperatingSystem, string, string]>([
+    ["amazon-linux-2023", "/dev/xvda", "/dev/sdf"],
+    ["ubuntu-24.04", "/dev/sda1", "/dev/sdf"],
+    ["ubuntu-22.04", "/dev/sda1", "/dev/sdf"],
+    ["windows-server-2022", "/dev/sda1", "xvdf"],
+  ])("on %s replaces the root volume %s with an SSD volume, and adds an HDD one as %s", (os, root, data) => {
+    expect(mappingsFor(os, { sizeGiB: 30, type: "gp3" })).toStrictEqual([
+      { DeviceName: root, Ebs: { VolumeSize: 30, VolumeType: "gp3", DeleteOnTermination: true } },
+    ]);
+    expect(mappingsFor(os, { sizeGiB: 500, type: "st1" })).toStrictEqual([
+      { DeviceName: data, Ebs: { VolumeSize: 500, VolumeType: "st1", DeleteOnTermination: true } },
+    ]);
+  });
+
+  it.each<[string, NonNullable<Ec2Resource["volume"]>, BlockDeviceMapping]>([
+    [
+      "gp3 as the root volume, with its baseline IOPS left to EC2",
+      { sizeGiB: 20, type: "gp3" },
+      { DeviceName: "/dev/xvda", Ebs: { VolumeSize: 20, VolumeType: "gp3", DeleteOnTermination: true } },
+    ],
+    [
+      "gp2 as the root volume",
+      { sizeGiB: 20, type: "gp2" },
+      { DeviceName: "/dev/xvda", Ebs: { VolumeSize: 20, VolumeType: "gp2", DeleteOnTermination: true } },
+    ],
+    [
+      "io1 as the root volume with 3,000 IOPS once it is large enough (60 GiB at 50 per GiB)",
+      { sizeGiB: 100, type: "io1" },
+      {
+        DeviceName: "/dev/xvda",
+        Ebs: { VolumeSize: 100, VolumeType: "io1", Iops: 3000, DeleteOnTermination: true },
+      },
+    ],
+    [
+      "io1 below 60 GiB with the 50 IOPS per GiB EC2 allows",
+      { sizeGiB: 20, type: "io1" },
+      {
+        DeviceName: "/dev/xvda",
+        Ebs: { VolumeSize: 20, VolumeType: "io1", Iops: 1000, DeleteOnTermination: true },
+      },
+    ],
+    [
+      "the smallest io1 volume with 400 IOPS, above EC2's minimum of 100",
+      { sizeGiB: 8, type: "io1" },
+      {
+        DeviceName: "/dev/xvda",
+        Ebs: { VolumeSize: 8, VolumeType: "io1", Iops: 400, DeleteOnTermination: true },
+      },
+    ],
+    [
+      "the smallest io2 volume with 3,000 IOPS, within its 1,000 per GiB",
+      { sizeGiB: 8, type: "io2" },
+      {
+        DeviceName: "/dev/xvda",
+        Ebs: { VolumeSize: 8, VolumeType: "io2", Iops: 3000, DeleteOnTermination: true },
+      },
+    ],
+    [
+      "the largest io2 volume with 3,000 IOPS",
+      { sizeGiB: 16384, type: "io2" },
+      {
+        DeviceName: "/dev/xvda",
+        Ebs: { VolumeSize: 16384, VolumeType: "io2", Iops: 3000, DeleteOnTermination: true },
+      },
+    ],
+    [
+      "st1 as a data volume, leaving the image's root volume as it is",
+      { sizeGiB: 125, type: "st1" },
+      { DeviceName: "/dev/sdf", Ebs: { VolumeSize: 125, VolumeType: "st1", DeleteOnTermination: true } },
+    ],
+    [
+      "sc1 as a data volume, leaving the image's root volume as it is",
+      { sizeGiB: 16384, type: "sc1" },
+      { DeviceName: "/dev/sdf", Ebs: { VolumeSize: 16384, VolumeType: "sc1", DeleteOnTermination: true } },
+    ],
+  ])("maps %s", (_, volume, mapping) => {
+    expect(mappingsFor("amazon-linux-2023", volume)).toStrictEqual([mapping]);
   });
 });
 

@@ -1,13 +1,16 @@
-import type { RunInstancesCommandInput, Tag } from "@aws-sdk/client-ec2";
+import type { BlockDeviceMapping, RunInstancesCommandInput, Tag } from "@aws-sdk/client-ec2";
 import { z } from "zod";
 import type { EC2_INSTANCE_STATES } from "../../events/ec2-state-change.ts";
 import {
   type AcceptedRequest,
   ARCHITECTURES,
   type Architecture,
+  type Ec2Resource,
+  isBootVolumeType,
   OPERATING_SYSTEMS,
   type OperatingSystem,
   OS_ARCHITECTURES,
+  type VolumeType,
 } from "../../events/request.ts";
 
 /**
@@ -138,14 +141,66 @@ export const imageOverridesSchema = z.preprocess(
 );
 
 /**
- * Where each OS's images keep their root volume: the requested volume must map that device to replace
- * the root volume (any other device would add a second, empty disk).
+ * Where each OS's images keep their root volume: a requested volume that can boot maps that device to
+ * replace the root volume (any other device would add a second, empty disk).
  */
 export const ROOT_DEVICE_NAMES: Record<OperatingSystem, string> = {
   "amazon-linux-2023": "/dev/xvda",
   "ubuntu-24.04": "/dev/sda1",
   "ubuntu-22.04": "/dev/sda1",
   "windows-server-2022": "/dev/sda1",
+};
+
+/**
+ * Where a volume that cannot boot (st1, sc1) is attached beside the image's root volume: the first name
+ * AWS recommends for EBS data volumes, /dev/sd[f-p] on Linux
+ * (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/device_naming.html) and xvd[f-z] on Windows
+ * (https://docs.aws.amazon.com/AWSEC2/latest/WindowsGuide/device_naming.html), clear of every root device.
+ */
+const DATA_DEVICE_NAMES: Record<OperatingSystem, string> = {
+  "amazon-linux-2023": "/dev/sdf",
+  "ubuntu-24.04": "/dev/sdf",
+  "ubuntu-22.04": "/dev/sdf",
+  "windows-server-2022": "xvdf",
+};
+
+/**
+ * The most IOPS EC2 provisions per GiB, for the types that require `Iops`: 50 for io1, 1,000 for io2
+ * (https://docs.aws.amazon.com/ebs/latest/userguide/provisioned-iops.html; io2 volumes from before
+ * Block Express allowed 500, which gives the same default at every size a request may ask for).
+ */
+const MAX_IOPS_PER_GIB: Partial<Record<VolumeType, number>> = { io1: 50, io2: 1000 };
+
+/**
+ * RunInstances refuses io1 and io2 volumes without `Iops` (AWS's API_EbsBlockDevice reference), and a
+ * request does not name any. 3,000 is gp3's baseline and EC2's own default when a volume is modified to
+ * io1 or io2 (API_ModifyVolume), so the volume does at least as well as a default gp3 one; a small
+ * volume gets the most its size allows instead. That is never below EC2's minimum of 100 (the smallest
+ * io1 volume, 4 GiB on AWS and 8 here, allows 200 and 400), nor near the maxima of 64,000 (io1) and
+ * 256,000 (io2), so no floor or ceiling is needed.
+ */
+const DEFAULT_PROVISIONED_IOPS = 3000;
+
+const provisionedIopsOf = ({ sizeGiB, type }: NonNullable<Ec2Resource["volume"]>): number | undefined => {
+  const perGiB = MAX_IOPS_PER_GIB[type];
+  return perGiB === undefined ? undefined : Math.min(DEFAULT_PROVISIONED_IOPS, perGiB * sizeGiB);
+};
+
+/** The requested volume: the root volume resized and retyped, or for an HDD type a data volume beside it. */
+const blockDeviceMappingOf = (
+  os: OperatingSystem,
+  volume: NonNullable<Ec2Resource["volume"]>,
+): BlockDeviceMapping => {
+  const iops = provisionedIopsOf(volume);
+  return {
+    DeviceName: isBootVolumeType(volume.type) ? ROOT_DEVICE_NAMES[os] : DATA_DEVICE_NAMES[os],
+    Ebs: {
+      VolumeSize: volume.sizeGiB,
+      VolumeType: volume.type,
+      ...(iops !== undefined && { Iops: iops }),
+      DeleteOnTermination: true,
+    },
+  };
 };
 
 /** Tag keys put on every instance and volume launched for a request. */
@@ -185,18 +240,7 @@ export const buildRunInstancesInput = (
     ...(subnetId && { SubnetId: subnetId }),
     ...(resource.privateIp && { PrivateIpAddress: resource.privateIp }),
     ...(settings.securityGroupIds.length > 0 && { SecurityGroupIds: settings.securityGroupIds }),
-    ...(resource.volume && {
-      BlockDeviceMappings: [
-        {
-          DeviceName: ROOT_DEVICE_NAMES[resource.os],
-          Ebs: {
-            VolumeSize: resource.volume.sizeGiB,
-            VolumeType: resource.volume.type,
-            DeleteOnTermination: true,
-          },
-        },
-      ],
-    }),
+    ...(resource.volume && { BlockDeviceMappings: [blockDeviceMappingOf(resource.os, resource.volume)] }),
     TagSpecifications: [
       { ResourceType: "instance", Tags: tags },
       { ResourceType: "volume", Tags: tags },
