@@ -61,6 +61,16 @@ describe("the dead-letter CLI's configuration", () => {
     expect(loadDeadLetterCliConfig({})).toEqual({ EDGE_URL: "http://localhost:4566" });
   });
 
+  it("finds the edge on the EDGE_PORT local mode was started with when EDGE_URL is not set", () => {
+    expect(loadDeadLetterCliConfig({ EDGE_PORT: "4600" })).toEqual({ EDGE_URL: "http://localhost:4600" });
+  });
+
+  it("prefers EDGE_URL to EDGE_PORT", () => {
+    expect(loadDeadLetterCliConfig({ EDGE_URL: "http://127.0.0.1:4570", EDGE_PORT: "4600" })).toEqual({
+      EDGE_URL: "http://127.0.0.1:4570",
+    });
+  });
+
   it("reads EDGE_URL without its trailing slash", () => {
     expect(loadDeadLetterCliConfig({ EDGE_URL: "http://127.0.0.1:4570/" })).toEqual({
       EDGE_URL: "http://127.0.0.1:4570",

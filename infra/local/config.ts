@@ -44,6 +44,14 @@ export const loadLocalConfig = (env: Record<string, string | undefined> = proces
   };
 };
 
-/** `npm run dlq`'s one setting: where the running local runtime's edge answers. */
-export const loadDeadLetterCliConfig = (environment: Record<string, string | undefined> = process.env) =>
-  loadConfig({ EDGE_URL: env.url().default(`http://localhost:${DEFAULT_EDGE_PORT}`) }, environment);
+/**
+ * `npm run dlq`'s one setting: where the running local runtime's edge answers; with no EDGE_URL, on
+ * the EDGE_PORT the runtime was started with.
+ */
+export const loadDeadLetterCliConfig = (environment: Record<string, string | undefined> = process.env) => {
+  const { EDGE_URL, EDGE_PORT } = loadConfig(
+    { EDGE_URL: env.url().optional(), EDGE_PORT: port(DEFAULT_EDGE_PORT) },
+    environment,
+  );
+  return { EDGE_URL: EDGE_URL ?? `http://localhost:${EDGE_PORT}` };
+};

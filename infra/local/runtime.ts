@@ -14,6 +14,7 @@ import dynalite from "dynalite";
 import { Hono } from "hono";
 import { APPROVALS_BUS, DEFAULT_BUS } from "../../events/contract.ts";
 import { Ec2InstanceStateChange } from "../../events/ec2-state-change.ts";
+import { answerUnrouted } from "../../services/shared/http.ts";
 import type { HandlerRef } from "../../services/subscription.ts";
 import type { LocalConfig } from "./config.ts";
 import { dynamoDbService } from "./dynamodb.ts";
@@ -215,19 +216,23 @@ export const startLocalStack = async (
     closers.push(() => localEc2.close());
     ec2Api = createEc2Api(localEc2);
 
-    const http = new Hono();
     // The server listens only once every part is up, so answering at all means ready.
-    http.get("/api/health", (c) =>
+    const health = new Hono().get("/api/health", (c) =>
       c.json({ status: "ok", edge: edge.url, mailbox: `http://localhost:${mailPort}` }),
     );
+    const apps: Hono[] = [health];
     for (const service of services) {
       if (!service.httpSurface) continue;
       const module = (await import(pathToFileURL(join(REPO_ROOT, service.httpSurface.app)).href)) as {
         app: Hono;
       };
-      http.route("/", module.app);
+      apps.push(module.app);
     }
-    http.get("/api/*", (c) => c.json({ error: "Not found" }, 404));
+    const http = new Hono();
+    for (const app of apps) http.route("/", app);
+    // Mounted apps' not-found handlers are not inherited: the combined app answers for all of them.
+    http.notFound(answerUnrouted(apps));
+    http.get("/api/*", (c) => c.notFound());
     http.use("/*", serveStatic({ root: PORTAL_DIST }));
     // The portal routes in the browser: every other page path gets its shell.
     http.get("/*", serveStatic({ root: PORTAL_DIST, path: "index.html" }));
