@@ -85,4 +85,22 @@ describe("launching the image of the requested OS and architecture", () => {
     expect(instance?.RootDeviceName).toBe("/dev/sda1");
     expect(instance?.BlockDeviceMappings?.map((mapping) => mapping.DeviceName)).toEqual(["/dev/sda1"]);
   });
+
+  it.each([
+    [{ type: "st1", sizeGiB: 500 }, "10.0.1.41", ["/dev/sda1", "/dev/sdf"]],
+    [{ type: "io1", sizeGiB: 20 }, "10.0.1.42", ["/dev/sda1"]],
+  ])("launches a %o volume the way EC2 accepts it", async (volume, privateIp, devices) => {
+    const requestId = await submitAndApprove({
+      ...sampleRequest().resource,
+      os: "ubuntu-24.04",
+      instanceType: "t3.micro",
+      volume,
+      privateIp,
+    });
+
+    await waitForStatus(stack, requestId, "PROVISIONED");
+
+    const [instance] = await instancesOf(requestId);
+    expect(instance?.BlockDeviceMappings?.map((mapping) => mapping.DeviceName)).toEqual(devices);
+  });
 });

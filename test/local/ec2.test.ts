@@ -242,12 +242,75 @@ describe("EC2 RunInstances through @aws-sdk/client-ec2", () => {
     ["MinCount 2", { MinCount: 2, MaxCount: 2 }, "InstanceLimitExceeded"],
     ["no ImageId", { ImageId: undefined }, "MissingParameter"],
     ["a resolve:ssm: ImageId without a parameter", { ImageId: "resolve:ssm:" }, "InvalidParameterValue"],
+    [
+      "an st1 root volume",
+      { BlockDeviceMappings: [{ DeviceName: "/dev/xvda", Ebs: { VolumeSize: 500, VolumeType: "st1" } }] },
+      "InvalidBlockDeviceMapping",
+    ],
+    [
+      "an io1 volume without Iops",
+      { BlockDeviceMappings: [{ DeviceName: "/dev/xvda", Ebs: { VolumeSize: 20, VolumeType: "io1" } }] },
+      "InvalidParameterCombination",
+    ],
+    [
+      "Iops on a gp2 volume",
+      {
+        BlockDeviceMappings: [
+          { DeviceName: "/dev/xvda", Ebs: { VolumeSize: 20, VolumeType: "gp2", Iops: 300 } },
+        ],
+      },
+      "InvalidParameterCombination",
+    ],
+    [
+      "more io1 Iops than 50 per GiB",
+      {
+        BlockDeviceMappings: [
+          { DeviceName: "/dev/xvda", Ebs: { VolumeSize: 20, VolumeType: "io1", Iops: 1_001 } },
+        ],
+      },
+      "InvalidParameterValue",
+    ],
+    [
+      "io2 Iops under 100",
+      {
+        BlockDeviceMappings: [
+          { DeviceName: "/dev/xvda", Ebs: { VolumeSize: 20, VolumeType: "io2", Iops: 50 } },
+        ],
+      },
+      "InvalidParameterValue",
+    ],
   ])("refuses %s with %s", async (_, overrides, code) => {
     const { client } = await startStack();
 
     const launch = client.send(new RunInstancesCommand(launchInput(overrides)));
 
     await expect(launch).rejects.toMatchObject({ name: code, $metadata: { httpStatusCode: 400 } });
+  });
+});
+
+describe("EC2 volumes through @aws-sdk/client-ec2", () => {
+  it("launches provisioned-IOPS and hard-disk data volumes as AWS allows them, reporting their IOPS", async () => {
+    const { client } = await startStack();
+
+    const reservation = await client.send(
+      new RunInstancesCommand(
+        launchInput({
+          BlockDeviceMappings: [
+            { DeviceName: "/dev/xvda", Ebs: { VolumeSize: 20, VolumeType: "io2", Iops: 3_000 } },
+            { DeviceName: "/dev/sdf", Ebs: { VolumeSize: 500, VolumeType: "st1" } },
+          ],
+        }),
+      ),
+    );
+
+    const instanceId = reservation.Instances?.[0]?.InstanceId as string;
+    const { Volumes = [] } = await client.send(
+      new DescribeVolumesCommand({ Filters: [{ Name: "attachment.instance-id", Values: [instanceId] }] }),
+    );
+    expect(Volumes.map(({ VolumeType, Size, Iops }) => ({ VolumeType, Size, Iops }))).toEqual([
+      { VolumeType: "io2", Size: 20, Iops: 3_000 },
+      { VolumeType: "st1", Size: 500, Iops: undefined },
+    ]);
   });
 });
 

@@ -226,7 +226,11 @@ const ACTIONS = new Map<string, Action>(
             const ebs = mapping.structure("Ebs");
             return {
               deviceName: mapping.string("DeviceName"),
-              ebs: ebs && { volumeSize: ebs.integer("VolumeSize"), volumeType: ebs.string("VolumeType") },
+              ebs: ebs && {
+                volumeSize: ebs.integer("VolumeSize"),
+                volumeType: ebs.string("VolumeType"),
+                iops: ebs.integer("Iops"),
+              },
             };
           }),
           tagSpecifications: parameters.members("TagSpecification").map((specification) => ({
@@ -277,6 +281,7 @@ const ACTIONS = new Map<string, Action>(
             },
           ],
           volumeType: volume.volumeType,
+          iops: volume.iops,
           encrypted: false,
           tagSet: tagSetXml(volume.tags),
         })),

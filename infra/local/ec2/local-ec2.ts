@@ -48,6 +48,18 @@ const MAX_VOLUMES_PER_INSTANCE = 128;
 const MAX_CLIENT_TOKEN_LENGTH = 64;
 const REPORT_RETRY_MS = 1_000;
 
+/**
+ * The volume types that take provisioned IOPS: the range, the most per GiB of size, and whether a
+ * volume of the type must state them (io1 and io2 have no default).
+ */
+const PROVISIONED_IOPS: Record<string, { min: number; max: number; perGiB: number; required: boolean }> = {
+  io1: { min: 100, max: 64_000, perGiB: 50, required: true },
+  io2: { min: 100, max: 256_000, perGiB: 1_000, required: true },
+  gp3: { min: 3_000, max: 80_000, perGiB: 500, required: false },
+};
+/** Hard-disk types, which EC2 cannot boot from. */
+const HDD_VOLUME_TYPES = new Set(["st1", "sc1"]);
+
 const EBS_VOLUME_SIZE_GIB: Record<string, { min: number; max: number }> = {
   gp2: { min: 1, max: 16_384 },
   gp3: { min: 1, max: 16_384 },
@@ -95,6 +107,7 @@ const volumeSchema = z.object({
   deviceName: z.string(),
   size: z.number().int(),
   volumeType: z.string(),
+  iops: z.number().int().optional(),
   createTime: z.iso.datetime(),
   tags: z.array(tagSchema),
 });
@@ -156,7 +169,10 @@ export interface RunInstancesInput {
   maxCount: number;
   subnetId?: string;
   privateIpAddress?: string;
-  blockDeviceMappings?: { deviceName?: string; ebs?: { volumeSize?: number; volumeType?: string } }[];
+  blockDeviceMappings?: {
+    deviceName?: string;
+    ebs?: { volumeSize?: number; volumeType?: string; iops?: number };
+  }[];
   tagSpecifications?: { resourceType?: string; tags: { key?: string; value?: string }[] }[];
   clientToken?: string;
 }
@@ -351,6 +367,33 @@ const checkCounts = (minCount: number, maxCount: number) => {
   }
 };
 
+const checkIops = (volumeType: string, size: number, iops: number | undefined): number | undefined => {
+  const rule = PROVISIONED_IOPS[volumeType];
+  if (!rule) {
+    if (iops === undefined) return undefined;
+    throw new Ec2Error(
+      "InvalidParameterCombination",
+      `The parameter iops is not supported for ${volumeType} volumes.`,
+    );
+  }
+  if (iops === undefined) {
+    if (!rule.required) return undefined;
+    throw new Ec2Error(
+      "InvalidParameterCombination",
+      `The parameter iops must be specified for ${volumeType} volumes.`,
+    );
+  }
+  if (!Number.isInteger(iops) || iops < rule.min || iops > rule.max) {
+    throw invalidValue(`Iops must be between ${rule.min} and ${rule.max} for ${volumeType} volumes`);
+  }
+  if (iops / size > rule.perGiB) {
+    throw invalidValue(
+      `Iops to volume size ratio of ${(iops / size).toFixed(6)} is too high; maximum is ${rule.perGiB.toFixed(6)}`,
+    );
+  }
+  return iops;
+};
+
 const volumesFor = (
   rootDeviceName: string,
   mappings: RunInstancesInput["blockDeviceMappings"] = [],
@@ -381,7 +424,14 @@ const volumesFor = (
         `Volume size ${size} GiB is invalid for ${volumeType} volumes: it must be between ${sizeRange.min} and ${sizeRange.max} GiB`,
       );
     }
-    return { volumeId: newId("vol"), deviceName, size, volumeType, createTime: now, tags };
+    if (deviceName === rootDeviceName && HDD_VOLUME_TYPES.has(volumeType)) {
+      throw new Ec2Error(
+        "InvalidBlockDeviceMapping",
+        `${volumeType} volumes cannot be root volumes: ${deviceName} is the image's root device`,
+      );
+    }
+    const iops = checkIops(volumeType, size, ebs.iops);
+    return { volumeId: newId("vol"), deviceName, size, volumeType, iops, createTime: now, tags };
   });
   const devices = volumes.map((volume) => volume.deviceName);
   const duplicate = devices.find((device, index) => devices.indexOf(device) !== index);
