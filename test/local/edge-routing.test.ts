@@ -21,6 +21,20 @@ import { RecordingBus, TEST_REGION } from "../support/local-events.ts";
 
 const urlOf = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+/** dynalite and the mailbox, which local mode runs behind the edge as delegated services. */
+const startDelegatedServers = async (dataDir: string) => {
+  const dynamo: Server = dynalite({ createTableMs: 0 });
+  dynamo.listen(0, "127.0.0.1");
+  await once(dynamo, "listening");
+  const mailbox = await startMailbox({ host: "127.0.0.1", port: 0, dataDir });
+  return { dynamo, mailbox };
+};
+
+const stopDelegatedServers = async (dynamo: Server, mailbox: Mailbox) => {
+  await new Promise((done) => dynamo.close(done));
+  await mailbox.close();
+};
+
 /**
  * One edge in front of all four services, each reached by a real SDK client that knows only the edge's
  * URL: the edge must pick the service from the credential scope of the signature alone.
@@ -40,10 +54,7 @@ describe("the edge routes each SDK client to its service", () => {
   });
 
   beforeAll(async () => {
-    dynamo = dynalite({ createTableMs: 0 });
-    dynamo.listen(0, "127.0.0.1");
-    await once(dynamo, "listening");
-    mailbox = await startMailbox({ host: "127.0.0.1", port: 0, dataDir });
+    ({ dynamo, mailbox } = await startDelegatedServers(dataDir));
     edge = await startEdge({
       port: 0,
       services: {
@@ -58,8 +69,7 @@ describe("the edge routes each SDK client to its service", () => {
   afterAll(async () => {
     await edge.close();
     await ec2.close();
-    await new Promise((done) => dynamo.close(done));
-    await mailbox.close();
+    await stopDelegatedServers(dynamo, mailbox);
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -147,10 +157,7 @@ describe("the edge answers hostile requests as AWS would and keeps serving", () 
   };
 
   beforeAll(async () => {
-    dynamo = dynalite({ createTableMs: 0 });
-    dynamo.listen(0, "127.0.0.1");
-    await once(dynamo, "listening");
-    mailbox = await startMailbox({ host: "127.0.0.1", port: 0, dataDir });
+    ({ dynamo, mailbox } = await startDelegatedServers(dataDir));
     edge = await startEdge({
       port: 0,
       services: { dynamodb: dynamoDbService(dynamo), ses: mailbox.sesApi },
@@ -159,8 +166,7 @@ describe("the edge answers hostile requests as AWS would and keeps serving", () 
 
   afterAll(async () => {
     await edge.close();
-    await new Promise((done) => dynamo.close(done));
-    await mailbox.close();
+    await stopDelegatedServers(dynamo, mailbox);
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -60,6 +60,8 @@ const PROVISIONED_IOPS: Record<string, { min: number; max: number; perGiB: numbe
 /** Hard-disk types, which EC2 cannot boot from. */
 const HDD_VOLUME_TYPES = new Set(["st1", "sc1"]);
 
+// AWS's limits, written out here rather than taken from the catalog's table (events/request.ts): the
+// emulator must refuse what AWS refuses even where the services' own rules are wrong.
 const EBS_VOLUME_SIZE_GIB: Record<string, { min: number; max: number }> = {
   gp2: { min: 1, max: 16_384 },
   gp3: { min: 1, max: 16_384 },
