@@ -260,20 +260,27 @@ describe("the edge answers hostile requests as AWS would and keeps serving", () 
       maxAttempts: 1,
     };
 
-    const v2 = new SESv2Client(config).send(new SendEmailCommand({ Content: {} }));
-    const v1 = new SESClient(config).send(
-      new SendEmailV1Command({
-        Source: "approvals@example.com",
-        Destination: { ToAddresses: ["ana@example.com"] },
-        Message: { Subject: { Data: "No body" }, Body: {} },
-      }),
+    const refusalOf = (sending: Promise<unknown>) =>
+      sending.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    const v2 = await refusalOf(new SESv2Client(config).send(new SendEmailCommand({ Content: {} })));
+    const v1 = await refusalOf(
+      new SESClient(config).send(
+        new SendEmailV1Command({
+          Source: "approvals@example.com",
+          Destination: { ToAddresses: ["ana@example.com"] },
+          Message: { Subject: { Data: "No body" }, Body: {} },
+        }),
+      ),
     );
 
-    await expect(v2).rejects.toMatchObject({
+    expect(v2).toMatchObject({
       name: "BadRequestException",
       $metadata: { httpStatusCode: 400 },
     });
-    await expect(v1).rejects.toMatchObject({
+    expect(v1).toMatchObject({
       name: "InvalidParameterValue",
       $metadata: { httpStatusCode: 400 },
     });
