@@ -9,7 +9,7 @@ import {
   readFileSync,
   truncateSync,
 } from "node:fs";
-import type { Server } from "node:http";
+import type { RequestListener, Server } from "node:http";
 import { createRequire } from "node:module";
 import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
@@ -125,25 +125,29 @@ export const startMailbox = async ({
     closeSync(journal);
   };
 
-  let server: Server;
+  let server: Server | undefined;
+  let sesListener: RequestListener;
   try {
     server = await startSesServer({ host, port });
     if (!server.listening) await once(server, "listening");
+    sesListener = withSesErrorShapes(requestListenerOf(server));
   } catch (error) {
+    const started = server;
+    if (started?.listening) await new Promise((resolve) => started.close(resolve));
     unwrap();
     throw error;
   }
-  const sesListener = withSesErrorShapes(requestListenerOf(server));
   const hasEmail = (messageId: string) =>
     sesStore.getStoreReadonly().emails.some((email) => email.messageId === messageId);
   server.removeAllListeners("request");
   server.on("request", guardedListener(sesListener, refuseOnMailboxPort(hasEmail)));
+  const listening = server;
   return {
-    server,
-    port: (server.address() as AddressInfo).port,
+    server: listening,
+    port: (listening.address() as AddressInfo).port,
     sesApi: { listener: sesListener, refuse: refuseAsSes },
     close: async () => {
-      await new Promise((resolve) => server.close(resolve));
+      await new Promise((resolve) => listening.close(resolve));
       unwrap();
     },
   };

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { RequestListener, ServerResponse } from "node:http";
 import { isPlainObject } from "../../events/request-id.ts";
+import { requestUrlOf } from "./edge/delegation.ts";
 import type { EdgeRequest, EdgeResponse, ReadRequest } from "./edge/types.ts";
 import { xmlText } from "./xml.ts";
 
@@ -48,8 +49,12 @@ const isJsonText = (body: Buffer) => {
 /** Refuses, as SES would, an SES API request the library would hang or fail on; `undefined` lets it through. */
 const refuseSesApiRequest = (request: ReadRequest, protocol: SesProtocol): EdgeResponse | undefined => {
   if (protocol === "query") {
-    const action = new URLSearchParams(request.body.toString("utf8")).get("Action");
-    if (!action) return queryError(400, "MissingAction", "The request must contain the parameter Action");
+    const actions = new URLSearchParams(request.body.toString("utf8")).getAll("Action");
+    if (actions.length === 0)
+      return queryError(400, "MissingAction", "The request must contain the parameter Action");
+    // The library reads a repeated Action as a list, matches no action with it, and never answers.
+    if (actions.length > 1) return queryError(400, "InvalidParameterValue", "Action must be given once");
+    const [action] = actions as [string];
     if (!V1_ACTIONS.has(action)) {
       return queryError(400, "InvalidAction", `The action ${action} is not valid for this web service`);
     }
@@ -146,8 +151,8 @@ const translateRefusals = (response: ServerResponse, protocol: SesProtocol) => {
 export const withSesErrorShapes =
   (listener: RequestListener): RequestListener =>
   (request, response) => {
-    const url = new URL(request.url ?? "/", "http://mailbox.local");
-    const protocol = protocolOf({ method: request.method ?? "GET", path: url.pathname });
+    const url = requestUrlOf(request.url);
+    const protocol = url && protocolOf({ method: request.method ?? "GET", path: url.pathname });
     if (protocol) translateRefusals(response, protocol);
     listener(request, response);
   };

@@ -509,4 +509,15 @@ describe("EC2 Query protocol lists", () => {
     const { Reservations } = await client.send(new DescribeInstancesCommand({}));
     expect(Reservations).toEqual([]);
   });
+  it.each([
+    ["a name of 100,000 dots", `${".".repeat(100_000)}=x`],
+    ["an empty segment", "Filter..Name=instance-state-name"],
+  ])("refuses a parameter with %s as an invalid parameter", async (_, parameter) => {
+    const { edge } = await startStack();
+
+    const response = await postRaw(edge, `Action=DescribeInstances&Version=2016-11-15&${parameter}`);
+
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain("<Code>InvalidParameter</Code>");
+  });
 });

@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
-import type { Server } from "node:http";
+import { request as httpRequest, type Server } from "node:http";
 import { type AddressInfo, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +20,21 @@ import { type Mailbox, startMailbox } from "../../infra/local/mailbox.ts";
 import { RecordingBus, TEST_REGION } from "../support/local-events.ts";
 
 const urlOf = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+/** The status of a GET with this exact request target, which fetch would normalise. */
+const statusOfRawRequest = (baseUrl: string, target: string, authorization?: string) =>
+  new Promise<number | undefined>((resolveStatus, reject) => {
+    const { hostname, port } = new URL(baseUrl);
+    const request = httpRequest(
+      { host: hostname, port, path: target, headers: authorization ? { authorization } : {} },
+      (response) => {
+        response.resume();
+        resolveStatus(response.statusCode);
+      },
+    );
+    request.on("error", reject);
+    request.end();
+  });
 
 /** dynalite and the mailbox, which local mode runs behind the edge as delegated services. */
 const startDelegatedServers = async (dataDir: string) => {
@@ -220,6 +235,38 @@ describe("the edge answers hostile requests as AWS would and keeps serving", () 
     expect(response.status).toBe(413);
     expect(response.headers.get("connection")).toBe("close");
     await stillServes();
+  });
+
+  it.each(["//", "//:x", "//["])(
+    "reads the request target %s as a path on the edge and the mailbox port, and keeps serving",
+    async (target) => {
+      const onEdge = await statusOfRawRequest(edge.url, target, authorizationFor("dynamodb"));
+      const onMailbox = await statusOfRawRequest(urlOf(mailbox.server), target);
+
+      expect(onEdge).toBeLessThan(500);
+      expect(onMailbox).toBe(404);
+      await stillServes();
+      expect((await fetch(`${urlOf(mailbox.server)}/store`)).status).toBe(200);
+    },
+  );
+
+  it("answers a request target no URL can be made of with 400 on the edge and the mailbox port", async () => {
+    const target = "http://[";
+
+    const onEdge = await statusOfRawRequest(edge.url, target, authorizationFor("dynamodb"));
+    const onMailbox = await statusOfRawRequest(urlOf(mailbox.server), target);
+
+    expect([onEdge, onMailbox]).toEqual([400, 400]);
+    await stillServes();
+  });
+
+  it("refuses an SES v1 request that names its Action twice instead of never answering", async () => {
+    const response = await post("ses", "/", "Action=SendEmail&Action=Nope", {
+      "content-type": "application/x-www-form-urlencoded",
+    });
+
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain("<Code>InvalidParameterValue</Code>");
   });
 
   it("serves only SES's API under the SES scope, not the mailbox viewer's routes", async () => {

@@ -109,7 +109,7 @@ class StackExitedError extends Error {
 
 /** Another process bound one of the ports between our check and the stack's own bind. */
 const lostAPortRace = (error: unknown) =>
-  error instanceof StackExitedError && error.output.includes("EADDRINUSE");
+  error instanceof StackExitedError && /EADDRINUSE|already in use/.test(error.output);
 
 /**
  * Starts the whole local stack as `npm start` does, in a child process on free ports with its own

@@ -63,6 +63,8 @@ interface ParameterNode {
 
 const newParameterNode = (): ParameterNode => ({ children: new Map() });
 
+const MAX_PARAMETER_SEGMENTS = 16;
+
 /**
  * Indexes every parameter name by its dot-separated segments in one pass, so looking up a structure or
  * a list costs the size of what it holds rather than a scan of the whole request.
@@ -70,8 +72,14 @@ const newParameterNode = (): ParameterNode => ({ children: new Map() });
 const parameterTree = (parameters: Iterable<[string, string]>): ParameterNode => {
   const root = newParameterNode();
   for (const [name, value] of parameters) {
+    const segments = name.split(".");
+    // EC2's deepest parameters have fewer than ten segments; a name of thousands of dots would
+    // otherwise grow a node per dot.
+    if (segments.length > MAX_PARAMETER_SEGMENTS || segments.includes("")) {
+      throw new Ec2Error("InvalidParameter", `The parameter name '${name.slice(0, 100)}' is not valid`);
+    }
     let node = root;
-    for (const segment of name.split(".")) {
+    for (const segment of segments) {
       let child = node.children.get(segment);
       if (!child) {
         child = newParameterNode();

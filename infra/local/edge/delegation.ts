@@ -44,8 +44,22 @@ export const bodyTooLargeAnswer = (answer: EdgeResponse): EdgeResponse => ({
   headers: { ...answer.headers, connection: "close" },
 });
 
-export const readRequestOf = (request: IncomingMessage, body: Buffer): ReadRequest => {
-  const url = new URL(request.url ?? "/", "http://edge.local");
+/**
+ * The URL of a request's target, or `undefined` when it is none (such as `//`). A path is read as a
+ * path, never resolved against a base, where `//host/path` would lose its first segments.
+ */
+export const requestUrlOf = (target = "/"): URL | undefined => {
+  try {
+    return target.startsWith("/") ? new URL(`http://local${target}`) : new URL(target);
+  } catch {
+    return undefined;
+  }
+};
+
+export const invalidTargetAnswer = (): EdgeResponse =>
+  jsonError(400, "InvalidRequestException", "The request target is not a valid path");
+
+export const readRequestOf = (request: IncomingMessage, url: URL, body: Buffer): ReadRequest => {
   return {
     method: request.method ?? "GET",
     path: url.pathname,
@@ -111,9 +125,16 @@ export const guardedListener =
   (request, response) => {
     readWholeBody(request).then(
       (body) => {
-        const refusal = refuse(readRequestOf(request, body));
-        if (refusal) sendAnswer(response, refusal);
-        else replayRequest(listener, request, body, response);
+        const url = requestUrlOf(request.url);
+        if (!url) return sendAnswer(response, invalidTargetAnswer());
+        try {
+          const refusal = refuse(readRequestOf(request, url, body));
+          if (refusal) sendAnswer(response, refusal);
+          else replayRequest(listener, request, body, response);
+        } catch (error) {
+          console.error("[local] request failed", error);
+          sendAnswer(response, jsonError(500, "InternalFailure", "The request could not be processed"));
+        }
       },
       (error: unknown) => {
         if (error instanceof BodyTooLargeError) {

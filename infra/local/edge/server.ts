@@ -4,9 +4,11 @@ import {
   BodyTooLargeError,
   bodyTooLargeAnswer,
   ClientGoneError,
+  invalidTargetAnswer,
   readRequestOf,
   readWholeBody,
   replayRequest,
+  requestUrlOf,
   sendAnswer,
 } from "./delegation.ts";
 import { type EdgeResponse, type EdgeService, jsonError } from "./types.ts";
@@ -58,8 +60,9 @@ export const startEdge = async ({
   localRoutes,
 }: EdgeOptions): Promise<RunningEdge> => {
   const server = createServer((request, response) => {
-    const url = new URL(request.url ?? "/", "http://edge.local");
     const answer = async (): Promise<EdgeResponse | undefined> => {
+      const url = requestUrlOf(request.url);
+      if (!url) return invalidTargetAnswer();
       const local = await localRoutes?.(request, url);
       if (local) return local;
       const scope = credentialScopeOf(request.headers, url.searchParams);
@@ -88,7 +91,7 @@ export const startEdge = async ({
         }
         throw error;
       }
-      const read = readRequestOf(request, body);
+      const read = readRequestOf(request, url, body);
       if (typeof service === "function") return service({ ...read, region: scope.region });
       const refusal = service.refuse?.(read);
       if (refusal) return refusal;
