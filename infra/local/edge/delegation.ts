@@ -45,8 +45,8 @@ export const bodyTooLargeAnswer = (answer: EdgeResponse): EdgeResponse => ({
 });
 
 /**
- * The URL of a request's target, or `undefined` when it is none (such as `//`). A path is read as a
- * path, never resolved against a base, where `//host/path` would lose its first segments.
+ * The URL of a request's target, or `undefined` when it is none (such as `http://[`). A path is read
+ * as a path, never resolved against a base, where `//host/path` would lose its first segments.
  */
 export const requestUrlOf = (target = "/"): URL | undefined => {
   try {
@@ -59,15 +59,13 @@ export const requestUrlOf = (target = "/"): URL | undefined => {
 export const invalidTargetAnswer = (): EdgeResponse =>
   jsonError(400, "InvalidRequestException", "The request target is not a valid path");
 
-export const readRequestOf = (request: IncomingMessage, url: URL, body: Buffer): ReadRequest => {
-  return {
-    method: request.method ?? "GET",
-    path: url.pathname,
-    query: url.searchParams,
-    headers: request.headers,
-    body,
-  };
-};
+export const readRequestOf = (request: IncomingMessage, url: URL, body: Buffer): ReadRequest => ({
+  method: request.method ?? "GET",
+  path: url.pathname,
+  query: url.searchParams,
+  headers: request.headers,
+  body,
+});
 
 export const sendAnswer = (response: ServerResponse, answer: EdgeResponse) => {
   if (response.headersSent) return;
