@@ -37,6 +37,11 @@ const protocolOf = ({ method, path }: Pick<EdgeRequest, "method" | "path">): Ses
   return undefined;
 };
 
+const FORM_MEDIA_TYPE = "application/x-www-form-urlencoded";
+
+const mediaTypeOf = ({ headers }: ReadRequest) =>
+  (headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
+
 const isJsonText = (body: Buffer) => {
   try {
     JSON.parse(body.toString("utf8"));
@@ -49,6 +54,11 @@ const isJsonText = (body: Buffer) => {
 /** Refuses, as SES would, an SES API request the library would hang or fail on; `undefined` lets it through. */
 const refuseSesApiRequest = (request: ReadRequest, protocol: SesProtocol): EdgeResponse | undefined => {
   if (protocol === "query") {
+    // The library reads the form only when it is declared one (a JSON body it reads as JSON), so the
+    // Action checked here must come from a body it will read the same way.
+    if (mediaTypeOf(request) !== FORM_MEDIA_TYPE) {
+      return queryError(400, "MissingAction", `The request must be ${FORM_MEDIA_TYPE} and name its Action`);
+    }
     const actions = new URLSearchParams(request.body.toString("utf8")).getAll("Action");
     if (actions.length === 0)
       return queryError(400, "MissingAction", "The request must contain the parameter Action");
@@ -94,16 +104,22 @@ export const refuseOnMailboxPort =
   (request: ReadRequest): EdgeResponse | undefined => {
     const protocol = protocolOf(request);
     if (protocol) return refuseSesApiRequest(request, protocol);
-    const route = `${request.method} ${request.path}`;
+    // Express answers HEAD through the GET routes.
+    const route = `${request.method === "HEAD" ? "GET" : request.method} ${request.path}`;
     switch (route) {
       case "GET /":
       case "GET /health-check":
-      case "POST /clear-store":
         return undefined;
+      case "POST /clear-store":
+        return request.body.length === 0 || isJsonText(request.body)
+          ? undefined
+          : viewerError(400, "The body, if any, must be JSON");
       case "GET /store": {
         const since = request.query.getAll("since");
         if (since.length === 0) return undefined;
-        return since.length === 1 && /^\d+$/.test(since[0] as string)
+        // What the library itself accepts: a number written exactly as it would write it back.
+        const [text] = since as [string];
+        return since.length === 1 && Number.isSafeInteger(Number(text)) && String(Number(text)) === text
           ? undefined
           : viewerError(400, "since must be one whole number of epoch seconds");
       }
@@ -140,7 +156,12 @@ const translateRefusals = (response: ServerResponse, protocol: SesProtocol) => {
     const answer =
       protocol === "query"
         ? queryError(response.statusCode, "InvalidParameterValue", message)
-        : restJsonError(response.statusCode, text("type") ?? "BadRequestException", message);
+        : restJsonError(
+            response.statusCode,
+            text("type") ??
+              (response.statusCode === 404 ? "UnknownOperationException" : "BadRequestException"),
+            message,
+          );
     for (const [name, value] of Object.entries(answer.headers)) response.setHeader(name, value);
     response.setHeader("content-length", Buffer.byteLength(answer.body));
     return end(answer.body);

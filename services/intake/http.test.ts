@@ -180,13 +180,38 @@ describe("POST /api/requests", () => {
     expect((await response.json()).fieldErrors).toEqual([{ field: "", message: "must be a JSON object" }]);
   });
 
-  it("answers 415 for a body that is not declared as JSON", async () => {
+  it.each(["text/plain", "application/jsonx", "application/json-patch+json"])(
+    "answers 415 for a body declared as %s",
+    async (contentType) => {
+      const { publisher, post } = intake();
+
+      const response = await post(JSON.stringify(sampleRequestContent()), { "content-type": contentType });
+
+      expect(response.status).toBe(415);
+      expect(await response.json()).toEqual({ error: "Content-Type must be application/json" });
+      expect(publisher.published).toEqual([]);
+    },
+  );
+
+  it("accepts application/json with parameters and in any case", async () => {
+    const { post } = intake();
+
+    const response = await post(JSON.stringify(sampleRequestContent()), {
+      "content-type": "Application/JSON; charset=utf-8",
+    });
+
+    expect(response.status).toBe(202);
+  });
+
+  it("answers 415 for a compressed body, which it would otherwise read as JSON", async () => {
     const { publisher, post } = intake();
 
-    const response = await post(JSON.stringify(sampleRequestContent()), { "content-type": "text/plain" });
+    const response = await post(JSON.stringify(sampleRequestContent()), {
+      "content-type": "application/json",
+      "content-encoding": "gzip",
+    });
 
     expect(response.status).toBe(415);
-    expect(await response.json()).toEqual({ error: "Content-Type must be application/json" });
     expect(publisher.published).toEqual([]);
   });
 

@@ -98,9 +98,14 @@ const invalidInput = (what: string, fieldErrors: FieldError[], options?: ErrorOp
  * `createServiceApp`, an oversized body never gets this far.
  */
 export const readJsonBody = async (c: Context): Promise<unknown> => {
-  const contentType = c.req.header("content-type") ?? "";
-  if (!contentType.toLowerCase().startsWith("application/json")) {
+  const mediaType = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
+  if (mediaType !== "application/json") {
     throw new ClientError(415, "Content-Type must be application/json");
+  }
+  // A compressed body would be read as if it were the JSON itself.
+  const encoding = c.req.header("content-encoding")?.trim().toLowerCase();
+  if (encoding && encoding !== "identity") {
+    throw new ClientError(415, "Content-Encoding must be identity: compressed bodies are not accepted");
   }
   const text = await c.req.text();
   try {

@@ -207,6 +207,22 @@ describe("the edge answers hostile requests as AWS would and keeps serving", () 
     await stillServes();
   });
 
+  it.each([40, 1_000])(
+    "refuses an item whose attribute values nest %i levels, deeper than DynamoDB's 32, with ValidationException",
+    async (levels) => {
+      const value = `${'{"M":{"k":'.repeat(levels)}{"S":"x"}${"}}".repeat(levels)}`;
+
+      const response = await post("dynamodb", "/", `{"TableName":"t","Item":{"a":${value}}}`, {
+        "x-amz-target": "DynamoDB_20120810.PutItem",
+        "content-type": "application/x-amz-json-1.0",
+      });
+
+      expect(response.status).toBe(400);
+      expect(response.headers.get("x-amzn-errortype")).toBe("ValidationException");
+      await stillServes();
+    },
+  );
+
   it("drops a DynamoDB request whose client goes away mid-body, and serves the next", async () => {
     const { port } = new URL(edge.url);
     const socket = connect(Number(port), "127.0.0.1");
@@ -331,6 +347,48 @@ describe("the edge answers hostile requests as AWS would and keeps serving", () 
       name: "InvalidParameterValue",
       $metadata: { httpStatusCode: 400 },
     });
+  });
+
+  it("refuses an SES v1 request whose body is not a form, which the mailbox would read otherwise", async () => {
+    const response = await post("ses", "/", '{"Action":"GetSendQuota","a":"&Action=SendEmail&b="}', {
+      "content-type": "application/json",
+    });
+
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain("<Code>MissingAction</Code>");
+  });
+
+  it("names an SES v2 path the mailbox does not serve as an unknown operation", async () => {
+    const response = await fetch(`${edge.url}/v2/email/outbound-emails`, {
+      headers: { authorization: authorizationFor("ses") },
+    });
+
+    expect(response.status).toBe(404);
+    expect(response.headers.get("x-amzn-errortype")).toBe("UnknownOperationException");
+  });
+
+  it.each(["99999999999999999999999", "007", "1.5"])(
+    "refuses the viewer's since=%s, which the mailbox would answer twice",
+    async (since) => {
+      const response = await fetch(`${urlOf(mailbox.server)}/store?since=${since}`);
+
+      expect(response.status).toBe(400);
+    },
+  );
+
+  it("answers HEAD on the viewer's page and refuses a clear-store body that is not JSON, without a stack trace", async () => {
+    const mailboxUrl = urlOf(mailbox.server);
+
+    const head = await fetch(`${mailboxUrl}/`, { method: "HEAD" });
+    const clear = await fetch(`${mailboxUrl}/clear-store`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{not json",
+    });
+
+    expect(head.status).toBe(200);
+    expect(clear.status).toBe(400);
+    expect(await clear.text()).not.toContain("node_modules");
   });
 
   it("keeps the mailbox port up when its viewer is asked for an email that does not exist", async () => {

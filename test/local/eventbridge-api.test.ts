@@ -173,6 +173,24 @@ describe("PutEvents", () => {
     });
   });
 
+  it("refuses as malformed a detail nested deeper than the consumers can read, and accepts one just within", async () => {
+    const bus = new RecordingBus();
+    const { client } = await start(bus);
+    const nested = (depth: number) => `{"a":${"[".repeat(depth - 1)}1${"]".repeat(depth - 1)}}`;
+
+    const output = await client.send(
+      new PutEventsCommand({ Entries: [entry({ Detail: nested(100) }), entry({ Detail: nested(4_000) })] }),
+    );
+
+    expect(output.FailedEntryCount).toBe(1);
+    expect(output.Entries?.[0]?.EventId).toEqual(expect.any(String));
+    expect(output.Entries?.[1]).toEqual({
+      ErrorCode: "MalformedDetail",
+      ErrorMessage: "Detail is malformed.",
+    });
+    expect(bus.acceptedEvents).toHaveLength(1);
+  });
+
   it("reports each bad entry with AWS's error and accepts the good ones", async () => {
     const bus = new RecordingBus();
     const { client } = await start(bus);

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { DEFAULT_BUS } from "../../../events/contract.ts";
 import type { EventPattern } from "../../../events/patterns.ts";
 import { type EdgeRequest, type EdgeResponse, jsonError, type ServiceHandler } from "../edge/types.ts";
+import { nestsDeeperThan } from "../json-depth.ts";
 import { newBusEvent } from "./envelope.ts";
 import { InvalidEventPatternError, matchesEventPattern, validateEventPattern } from "./pattern.ts";
 import { type AcceptedEvent, type EventBusEngine, LOCAL_ACCOUNT_ID } from "./types.ts";
@@ -132,13 +133,19 @@ type CheckedEntry =
   | { ok: true; source: string; detailType: string; detail: Record<string, unknown> }
   | { ok: false; failure: EntryFailure };
 
+/**
+ * Deeper details are refused as malformed here rather than accepted: the consumers' parsers recurse, and
+ * an event none of them can read would only be retried into the dead-letter store.
+ */
+const MAX_DETAIL_NESTING = 100;
+
 /** The per-entry checks AWS makes, in its order: required fields, then the detail's JSON. */
 const checkEntry = ({ Source, DetailType, Detail }: PutEventsEntry): CheckedEntry => {
   if (!Source) return { ok: false, failure: missingArgument("Source") };
   if (!DetailType) return { ok: false, failure: missingArgument("DetailType") };
   if (!Detail) return { ok: false, failure: missingArgument("Detail") };
   const detail = parseJson(Detail);
-  if (!detail.ok || !isJsonObject(detail.value)) {
+  if (!detail.ok || !isJsonObject(detail.value) || nestsDeeperThan(detail.value, MAX_DETAIL_NESTING)) {
     return { ok: false, failure: { ErrorCode: "MalformedDetail", ErrorMessage: "Detail is malformed." } };
   }
   return { ok: true, source: Source, detailType: DetailType, detail: detail.value };
