@@ -10,10 +10,11 @@ import {
   type RunInstancesCommandInput,
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createEc2Api } from "../../infra/local/ec2/ec2-api.ts";
 import { type InstanceStateName, LocalEc2, localImageIdOf } from "../../infra/local/ec2/local-ec2.ts";
 import { type RunningEdge, startEdge } from "../../infra/local/edge/server.ts";
+import { waitUntil } from "../support/wait.ts";
 
 const IMAGE_ID = "ami-0123456789abcdef0";
 
@@ -218,7 +219,7 @@ describe("EC2 RunInstances through @aws-sdk/client-ec2", () => {
     expect(retry.ReservationId).toBe(first.ReservationId);
     expect(retry.Instances?.[0]?.InstanceId).toBe(first.Instances?.[0]?.InstanceId);
     expect(await describeIds(client, [])).toEqual([first.Instances?.[0]?.InstanceId]);
-    await vi.waitFor(() => expect(changes.map(([, state]) => state)).toEqual(["pending", "running"]));
+    await waitUntil(() => expect(changes.map(([, state]) => state)).toEqual(["pending", "running"]));
   });
 
   it("fails a ClientToken reused with other parameters with IdempotentParameterMismatch", async () => {
@@ -321,9 +322,9 @@ describe("EC2 lifecycle through @aws-sdk/client-ec2", () => {
     const reservation = await client.send(new RunInstancesCommand(launchInput()));
 
     const instanceId = reservation.Instances?.[0]?.InstanceId as string;
-    await vi.waitFor(async () => expect(await stateOf(client, instanceId)).toBe("running"));
+    await waitUntil(async () => expect(await stateOf(client, instanceId)).toBe("running"));
     // A change is reported once it is on disk, a moment after DescribeInstances already shows it.
-    await vi.waitFor(() =>
+    await waitUntil(() =>
       expect(changes).toEqual([
         [instanceId, "pending"],
         [instanceId, "running"],
@@ -335,7 +336,7 @@ describe("EC2 lifecycle through @aws-sdk/client-ec2", () => {
     const { client, changes } = await startStack();
     const instanceId = (await client.send(new RunInstancesCommand(launchInput()))).Instances?.[0]
       ?.InstanceId as string;
-    await vi.waitFor(async () => expect(await stateOf(client, instanceId)).toBe("running"));
+    await waitUntil(async () => expect(await stateOf(client, instanceId)).toBe("running"));
 
     const { TerminatingInstances } = await client.send(
       new TerminateInstancesCommand({ InstanceIds: [instanceId] }),
@@ -348,8 +349,8 @@ describe("EC2 lifecycle through @aws-sdk/client-ec2", () => {
         CurrentState: { Code: 32, Name: "shutting-down" },
       },
     ]);
-    await vi.waitFor(async () => expect(await stateOf(client, instanceId)).toBe("terminated"));
-    await vi.waitFor(() =>
+    await waitUntil(async () => expect(await stateOf(client, instanceId)).toBe("terminated"));
+    await waitUntil(() =>
       expect(changes.map(([, state]) => state)).toEqual([
         "pending",
         "running",
@@ -363,13 +364,13 @@ describe("EC2 lifecycle through @aws-sdk/client-ec2", () => {
     const before = await startStack({ bootDelayMs: 60_000 });
     const instanceId = (await before.client.send(new RunInstancesCommand(launchInput()))).Instances?.[0]
       ?.InstanceId as string;
-    await vi.waitFor(() => expect(before.changes).toEqual([[instanceId, "pending"]]));
+    await waitUntil(() => expect(before.changes).toEqual([[instanceId, "pending"]]));
     await stopStack(before);
 
     const after = await startStack({ bootDelayMs: 50 });
 
     expect(await describeIds(after.client, [])).toEqual([instanceId]);
-    await vi.waitFor(async () => expect(await stateOf(after.client, instanceId)).toBe("running"));
+    await waitUntil(async () => expect(await stateOf(after.client, instanceId)).toBe("running"));
     expect(after.changes).toEqual([[instanceId, "running"]]);
   });
 });
@@ -398,7 +399,7 @@ describe("EC2 DescribeInstances through @aws-sdk/client-ec2", () => {
       first,
       second,
     ]);
-    await vi.waitFor(async () =>
+    await waitUntil(async () =>
       expect(await describeIds(client, [{ Name: "instance-state-name", Values: ["running"] }])).toEqual([
         first,
       ]),

@@ -2,6 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { waitUntil } from "../../../test/support/wait.ts";
 import {
   Ec2Error,
   Ec2StateFileError,
@@ -266,7 +267,7 @@ describe("LocalEc2 ClientToken", () => {
   it("returns the earlier launch even after a restart, with its current state", async () => {
     const first = openEc2();
     const instanceId = await launchedId(first.ec2, launch({ clientToken: "token-1" }));
-    await vi.waitFor(() => expect(stateOf(first.ec2, instanceId)).toBe("running"));
+    await waitUntil(() => expect(stateOf(first.ec2, instanceId)).toBe("running"));
     await first.ec2.close();
     const { ec2 } = openEc2();
 
@@ -283,7 +284,7 @@ describe("LocalEc2 lifecycle", () => {
 
     const instanceId = await launchedId(ec2, launch({ imageId: FAILING_IMAGE_ID }));
 
-    await vi.waitFor(() => expect(changes).toHaveLength(2));
+    await waitUntil(() => expect(changes).toHaveLength(2));
     expect(changes).toEqual([
       [instanceId, "pending"],
       [instanceId, "terminated"],
@@ -301,8 +302,8 @@ describe("LocalEc2 lifecycle", () => {
     const [change] = await ec2.terminateInstances([instanceId]);
 
     expect(change).toEqual({ instanceId, previousState: "pending", currentState: "shutting-down" });
-    await vi.waitFor(() => expect(stateOf(ec2, instanceId)).toBe("terminated"));
-    await vi.waitFor(() => expect(changes).toHaveLength(3));
+    await waitUntil(() => expect(stateOf(ec2, instanceId)).toBe("terminated"));
+    await waitUntil(() => expect(changes).toHaveLength(3));
     expect(changes.map(([, state]) => state)).toEqual(["pending", "shutting-down", "terminated"]);
   });
 
@@ -310,7 +311,7 @@ describe("LocalEc2 lifecycle", () => {
     const { ec2, changes } = openEc2();
     const instanceId = await launchedId(ec2);
     await ec2.terminateInstances([instanceId]);
-    await vi.waitFor(() => expect(changes.at(-1)).toEqual([instanceId, "terminated"]));
+    await waitUntil(() => expect(changes.at(-1)).toEqual([instanceId, "terminated"]));
     const reported = changes.length;
 
     const [change] = await ec2.terminateInstances([instanceId]);
@@ -335,7 +336,7 @@ describe("LocalEc2 lifecycle", () => {
 
     await launchedId(ec2);
 
-    await vi.waitFor(() => expect(accepted).toEqual(["pending", "running"]), { timeout: 5_000 });
+    await waitUntil(() => expect(accepted).toEqual(["pending", "running"]));
   });
 
   it("after a restart, reports the changes the previous run recorded but could not report", async () => {
@@ -345,7 +346,7 @@ describe("LocalEc2 lifecycle", () => {
 
     const { changes } = openEc2();
 
-    await vi.waitFor(() =>
+    await waitUntil(() =>
       expect(changes).toEqual([
         [instanceId, "pending"],
         [instanceId, "running"],
@@ -464,7 +465,7 @@ describe("LocalEc2 describe", () => {
     const instanceId = await launchedId(ec2);
     const [rootVolume] = ec2.describeVolumes();
     await ec2.terminateInstances([instanceId]);
-    await vi.waitFor(() => expect(stateOf(ec2, instanceId)).toBe("terminated"));
+    await waitUntil(() => expect(stateOf(ec2, instanceId)).toBe("terminated"));
 
     expect(ec2.describeVolumes()).toEqual([]);
     expect(() => ec2.describeVolumes({ volumeIds: [rootVolume?.volumeId as string] })).toThrow(

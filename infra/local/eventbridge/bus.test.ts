@@ -1,6 +1,7 @@
 import { rm } from "node:fs/promises";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { busEvent, silentLogger, temporaryDataDir } from "../../../test/support/bus.ts";
+import { waitUntil } from "../../../test/support/wait.ts";
 import {
   BusConfigurationError,
   BusStateError,
@@ -131,8 +132,8 @@ describe("LocalEventBus delivery", () => {
     const event = busEvent({ source: "app" });
 
     await bus.accept([{ eventBusName: "approvals", event }]);
-    await vi.waitFor(() => expect(slow.invoked).toHaveLength(1));
-    await vi.waitFor(() => expect(bus.listDeadLetters()).toHaveLength(1));
+    await waitUntil(() => expect(slow.invoked).toHaveLength(1));
+    await waitUntil(() => expect(bus.listDeadLetters()).toHaveLength(1));
     slow.release();
     await bus.drained();
 
@@ -289,7 +290,7 @@ describe("LocalEventBus restarts", () => {
     });
     const events = [busEvent({ source: "app" }), busEvent({ source: "app" })];
     await first.accept(events.map((event) => ({ eventBusName: "approvals", event })));
-    await vi.waitFor(() => expect([delivered.received.length, unreachable.calls]).toEqual([2, 2]));
+    await waitUntil(() => expect([delivered.received.length, unreachable.calls]).toEqual([2, 2]));
     await first.close();
 
     const deliveredAgain = recorder();
@@ -334,7 +335,7 @@ describe("LocalEventBus restarts", () => {
       rules: [rule(beforeRestart.target)],
     });
     await first.accept([{ eventBusName: "approvals", event: busEvent({ source: "app" }) }]);
-    await vi.waitFor(() => expect(beforeRestart.calls).toBe(1));
+    await waitUntil(() => expect(beforeRestart.calls).toBe(1));
     await first.close();
 
     const afterRestart = flaky();
@@ -358,7 +359,7 @@ describe("LocalEventBus restarts", () => {
       rules: [{ name: "slow", eventBusName: "approvals", pattern: { source: ["app"] }, target: slow.target }],
     });
     await first.accept([{ eventBusName: "approvals", event: busEvent({ source: "app" }) }]);
-    await vi.waitFor(() => expect(slow.invoked).toHaveLength(1));
+    await waitUntil(() => expect(slow.invoked).toHaveLength(1));
 
     const closing = first.close();
     slow.release();
@@ -388,7 +389,7 @@ describe("LocalEventBus restarts", () => {
     });
     const event = busEvent({ source: "app" });
     await first.accept([{ eventBusName: "approvals", event }]);
-    await vi.waitFor(() => expect(hung.invoked).toHaveLength(1));
+    await waitUntil(() => expect(hung.invoked).toHaveLength(1));
 
     await first.close();
     hung.release();
@@ -426,7 +427,7 @@ describe("LocalEventBus scheduled rules", () => {
       ],
     });
 
-    await vi.waitFor(() => expect(delivered.map((event) => event.id)).toContain(invocations[0]?.id));
+    await waitUntil(() => expect(delivered.map((event) => event.id)).toContain(invocations[0]?.id));
     await bus.close();
     const invocationsAtClose = invocations.length;
     await new Promise((resolve) => setTimeout(resolve, 60));
