@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { RequestListener, ServerResponse } from "node:http";
 import { isPlainObject } from "../../events/request-id.ts";
+import { mediaTypeOf } from "../../services/shared/http.ts";
 import { requestUrlOf } from "./edge/delegation.ts";
 import type { EdgeRequest, EdgeResponse, ReadRequest } from "./edge/types.ts";
 import { xmlText } from "./xml.ts";
@@ -39,9 +40,6 @@ const protocolOf = ({ method, path }: Pick<EdgeRequest, "method" | "path">): Ses
 
 const FORM_MEDIA_TYPE = "application/x-www-form-urlencoded";
 
-const mediaTypeOf = ({ headers }: ReadRequest) =>
-  (headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
-
 const isJsonText = (body: Buffer) => {
   try {
     JSON.parse(body.toString("utf8"));
@@ -56,7 +54,7 @@ const refuseSesApiRequest = (request: ReadRequest, protocol: SesProtocol): EdgeR
   if (protocol === "query") {
     // The library reads the form only when it is declared one (a JSON body it reads as JSON), so the
     // Action checked here must come from a body it will read the same way.
-    if (mediaTypeOf(request) !== FORM_MEDIA_TYPE) {
+    if (mediaTypeOf(request.headers["content-type"]) !== FORM_MEDIA_TYPE) {
       return queryError(400, "MissingAction", `The request must be ${FORM_MEDIA_TYPE} and name its Action`);
     }
     const actions = new URLSearchParams(request.body.toString("utf8")).getAll("Action");

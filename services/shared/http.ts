@@ -97,9 +97,12 @@ const invalidInput = (what: string, fieldErrors: FieldError[], options?: ErrorOp
  * Reads a JSON body, refusing non-JSON and wrongly typed bodies with a clear 4xx; in an app of
  * `createServiceApp`, an oversized body never gets this far.
  */
+/** The media type of a Content-Type header, without its parameters, in lower case. */
+export const mediaTypeOf = (contentType: string | undefined): string | undefined =>
+  contentType?.split(";")[0]?.trim().toLowerCase();
+
 export const readJsonBody = async (c: Context): Promise<unknown> => {
-  const mediaType = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
-  if (mediaType !== "application/json") {
+  if (mediaTypeOf(c.req.header("content-type")) !== "application/json") {
     throw new ClientError(415, "Content-Type must be application/json");
   }
   // A compressed body would be read as if it were the JSON itself.

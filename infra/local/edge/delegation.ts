@@ -39,10 +39,10 @@ export const readWholeBody = (request: IncomingMessage): Promise<Buffer> =>
   });
 
 /** A 413 that also closes the connection, whose unread rest of the body must not be taken for a request. */
-export const bodyTooLargeAnswer = (answer: EdgeResponse): EdgeResponse => ({
-  ...answer,
-  headers: { ...answer.headers, connection: "close" },
-});
+export const bodyTooLargeAnswer = (error: BodyTooLargeError): EdgeResponse => {
+  const answer = jsonError(413, "RequestEntityTooLarge", error.message);
+  return { ...answer, headers: { ...answer.headers, connection: "close" } };
+};
 
 /**
  * The URL of a request's target, or `undefined` when it is none (such as `http://[`). A path is read
@@ -136,7 +136,7 @@ export const guardedListener =
       },
       (error: unknown) => {
         if (error instanceof BodyTooLargeError) {
-          sendAnswer(response, bodyTooLargeAnswer(jsonError(413, "RequestEntityTooLarge", error.message)));
+          sendAnswer(response, bodyTooLargeAnswer(error));
         }
       },
     );

@@ -87,7 +87,7 @@ export const startEdge = async ({
         body = await readWholeBody(request);
       } catch (error) {
         if (error instanceof BodyTooLargeError) {
-          return bodyTooLargeAnswer(jsonError(413, "RequestEntityTooLarge", error.message));
+          return bodyTooLargeAnswer(error);
         }
         throw error;
       }

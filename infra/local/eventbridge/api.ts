@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DEFAULT_BUS } from "../../../events/contract.ts";
 import type { EventPattern } from "../../../events/patterns.ts";
+import { isPlainObject } from "../../../events/request-id.ts";
 import { type EdgeRequest, type EdgeResponse, jsonError, type ServiceHandler } from "../edge/types.ts";
 import { nestsDeeperThan } from "../json-depth.ts";
 import { newBusEvent } from "./envelope.ts";
@@ -118,9 +119,6 @@ const missingArgument = (parameter: string): EntryFailure => ({
   ErrorMessage: `Parameter ${parameter} is not valid. Reason: ${parameter} is a required argument.`,
 });
 
-const isJsonObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
 const parseJson = (text: string): { ok: true; value: unknown } | { ok: false; reason: string } => {
   try {
     return { ok: true, value: JSON.parse(text) };
@@ -145,7 +143,7 @@ const checkEntry = ({ Source, DetailType, Detail }: PutEventsEntry): CheckedEntr
   if (!DetailType) return { ok: false, failure: missingArgument("DetailType") };
   if (!Detail) return { ok: false, failure: missingArgument("Detail") };
   const detail = parseJson(Detail);
-  if (!detail.ok || !isJsonObject(detail.value) || nestsDeeperThan(detail.value, MAX_DETAIL_NESTING)) {
+  if (!detail.ok || !isPlainObject(detail.value) || nestsDeeperThan(detail.value, MAX_DETAIL_NESTING)) {
     return { ok: false, failure: { ErrorCode: "MalformedDetail", ErrorMessage: "Detail is malformed." } };
   }
   return { ok: true, source: Source, detailType: DetailType, detail: detail.value };
@@ -271,7 +269,7 @@ export const createEventBridgeApi = ({
 
     const pattern = patternOf(patternText);
     const event = parseJson(eventText);
-    if (!event.ok || !isJsonObject(event.value)) throw validationError("Parameter Event is not valid.");
+    if (!event.ok || !isPlainObject(event.value)) throw validationError("Parameter Event is not valid.");
     const envelope = event.value;
     if (REQUIRED_TEST_EVENT_FIELDS.some((field) => !(field in envelope))) {
       throw validationError("Parameter Event is not valid.");
@@ -314,7 +312,7 @@ export const createEventBridgeApi = ({
     }
     const text = request.body.toString("utf8");
     const input = parseJson(text.trim() === "" ? "{}" : text);
-    if (!input.ok || !isJsonObject(input.value)) {
+    if (!input.ok || !isPlainObject(input.value)) {
       throw new EventsApiError("SerializationException", "The request body is not a JSON object");
     }
     return action(input.value, request);
