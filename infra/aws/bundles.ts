@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { App, AssetStaging } from "aws-cdk-lib";
 import type { CfnFunction } from "aws-cdk-lib/aws-lambda";
-import type { ServiceName } from "../../services/subscription.ts";
+import type { ServiceName } from "../../services/shared/manifest.ts";
 import type { HandlerFunction } from "./constructs/handler-function.ts";
 import { readDeploymentContext } from "./context.ts";
 import { REPO_ROOT } from "./paths.ts";

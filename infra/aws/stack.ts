@@ -10,13 +10,17 @@ import type { Construct } from "constructs";
 import { APPROVALS_BUS, DEFAULT_BUS } from "../../events/contract.ts";
 import { imagesWith } from "../../services/ec2-launcher/domain.ts";
 import { services } from "../../services/registry.ts";
-import type { KeySpec, AttributeType as SpecAttributeType, TableSpec } from "../table-spec.ts";
+import type { SettingName } from "../../services/shared/manifest.ts";
+import type {
+  KeySpec,
+  AttributeType as SpecAttributeType,
+  TableSpec,
+} from "../../services/shared/table-spec.ts";
 import { LOG_RETENTION } from "./constructs/handler-function.ts";
 import { Portal } from "./constructs/portal.ts";
 import { Service } from "./constructs/service.ts";
 import type { DeploymentContext } from "./context.ts";
 import { acknowledge } from "./nag.ts";
-import { type SettingName, wiring } from "./wiring.ts";
 
 export interface ApprovalsStackProps extends StackProps {
   context: DeploymentContext;
@@ -47,8 +51,8 @@ const apiPathPrefixesOf = (paths: readonly string[]) => [
 ];
 
 /**
- * The whole application on AWS, built from the services' own declarations: their subscriptions become
- * rules, their table specs tables, their HTTP surfaces routes; `wiring.ts` adds what code needs.
+ * The whole application on AWS, built from the services' manifests: their subscriptions become rules,
+ * their table specs tables, their HTTP surfaces routes, their needs environment and grants.
  */
 export class ApprovalsStack extends Stack {
   readonly bus: EventBus;
@@ -122,9 +126,7 @@ export class ApprovalsStack extends Stack {
       },
     });
 
-    const httpPaths = services.flatMap(
-      (service) => service.httpSurface?.routes.map((route) => route.path) ?? [],
-    );
+    const httpPaths = services.flatMap((service) => service.http?.routes.map((route) => route.path) ?? []);
     this.portal = new Portal(this, "Portal", {
       directory: props.portalDirectory,
       api,
@@ -145,10 +147,9 @@ export class ApprovalsStack extends Stack {
       DEFAULT_SUBNET_ID: context.subnetId,
     };
     this.services = services.map(
-      (declaration) =>
-        new Service(this, declaration.name, {
-          declaration,
-          wiring: wiring[declaration.name],
+      (manifest) =>
+        new Service(this, manifest.name, {
+          manifest,
           shared: {
             buses,
             publishBus: this.bus,

@@ -15,7 +15,7 @@ import { Hono } from "hono";
 import { APPROVALS_BUS, DEFAULT_BUS } from "../../events/contract.ts";
 import { Ec2InstanceStateChange } from "../../events/ec2-state-change.ts";
 import { answerUnrouted } from "../../services/shared/http.ts";
-import type { HandlerRef } from "../../services/subscription.ts";
+import type { HandlerRef } from "../../services/shared/manifest.ts";
 import type { LocalConfig } from "./config.ts";
 import { dynamoDbService } from "./dynamodb.ts";
 import { createEc2Api } from "./ec2/ec2-api.ts";
@@ -222,8 +222,8 @@ export const startLocalStack = async (
     );
     const apps: Hono[] = [health];
     for (const service of services) {
-      if (!service.httpSurface) continue;
-      const module = (await import(pathToFileURL(join(REPO_ROOT, service.httpSurface.app)).href)) as {
+      if (!service.http) continue;
+      const module = (await import(pathToFileURL(join(REPO_ROOT, service.http.app)).href)) as {
         app: Hono;
       };
       apps.push(module.app);

@@ -6,7 +6,7 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
-import type { KeySpec, TableSpec } from "../table-spec.ts";
+import type { KeySpec, TableSpec } from "../../services/shared/table-spec.ts";
 
 const keySchemaOf = (partitionKey: KeySpec, sortKey?: KeySpec) => [
   { AttributeName: partitionKey.name, KeyType: "HASH" as const },

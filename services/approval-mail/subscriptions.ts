@@ -1,7 +1,7 @@
 import { APPROVALS_BUS } from "../../events/contract.ts";
 import { producedBy } from "../../events/patterns.ts";
 import { RequestAccepted } from "../../events/request-accepted.ts";
-import type { Subscription } from "../subscription.ts";
+import type { Subscription } from "../shared/manifest.ts";
 
 export const subscriptions: Subscription[] = [
   {

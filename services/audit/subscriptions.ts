@@ -1,5 +1,5 @@
 import { APPROVALS_BUS, FLOW_EVENTS, producedBy } from "../../events/index.ts";
-import type { HttpSurface, Subscription } from "../subscription.ts";
+import type { Subscription } from "../shared/manifest.ts";
 
 export const subscriptions: Subscription[] = [
   {
@@ -13,13 +13,3 @@ export const subscriptions: Subscription[] = [
     handler: { entry: "services/audit/handlers/on-flow-event.ts", exportName: "handler" },
   },
 ];
-
-export const httpSurface: HttpSurface = {
-  service: "audit",
-  routes: [
-    { method: "GET", path: "/api/requests" },
-    { method: "GET", path: "/api/requests/{id}" },
-  ],
-  handler: { entry: "services/audit/http-handler.ts", exportName: "handler" },
-  app: "services/audit/http.ts",
-};

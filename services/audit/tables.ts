@@ -1,4 +1,4 @@
-import type { TableSpec } from "../../infra/table-spec.ts";
+import type { TableSpec } from "../shared/table-spec.ts";
 
 /** The constant partition of the index that lists every request, newest first. */
 export const ALL_REQUESTS_PARTITION = "ALL";

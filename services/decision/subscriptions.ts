@@ -1,5 +1,4 @@
-import type { HttpSurface, Subscription } from "../subscription.ts";
-import { DECISION_PATHS } from "./domain.ts";
+import type { Subscription } from "../shared/manifest.ts";
 
 export const subscriptions: Subscription[] = [
   {
@@ -12,12 +11,3 @@ export const subscriptions: Subscription[] = [
     handler: { entry: "services/decision/handlers/expire-sweeper.ts", exportName: "handler" },
   },
 ];
-
-export const httpSurface: HttpSurface = {
-  service: "decision",
-  routes: Object.values(DECISION_PATHS).flatMap((path) =>
-    (["GET", "HEAD", "POST"] as const).map((method) => ({ method, path })),
-  ),
-  handler: { entry: "services/decision/http-handler.ts", exportName: "handler" },
-  app: "services/decision/http.ts",
-};

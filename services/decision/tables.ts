@@ -1,4 +1,4 @@
-import type { TableSpec } from "../../infra/table-spec.ts";
+import type { TableSpec } from "../shared/table-spec.ts";
 
 const APPROVALS_TABLE_NAME_ENV = "DECISION_APPROVALS_TABLE" as const;
 

@@ -3,7 +3,7 @@ import { Ec2InstanceStateChange } from "../../events/ec2-state-change.ts";
 import { producedBy } from "../../events/patterns.ts";
 import { ec2ResourceSchema } from "../../events/request.ts";
 import { RequestApproved } from "../../events/request-approved.ts";
-import type { Subscription } from "../subscription.ts";
+import type { Subscription } from "../shared/manifest.ts";
 import { LAUNCH_SETTLING_STATES } from "./domain.ts";
 
 export const subscriptions: Subscription[] = [

@@ -1,4 +1,4 @@
-import type { TableSpec } from "../../infra/table-spec.ts";
+import type { TableSpec } from "../shared/table-spec.ts";
 
 /** The index that finds a launch from the instance id an `aws.ec2` state change names. */
 export const LAUNCHES_BY_INSTANCE_INDEX = {

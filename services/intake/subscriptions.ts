@@ -1,7 +1,7 @@
 import { APPROVALS_BUS } from "../../events/contract.ts";
 import { producedBy } from "../../events/patterns.ts";
 import { ResourceRequested } from "../../events/resource-requested.ts";
-import type { HttpSurface, Subscription } from "../subscription.ts";
+import type { Subscription } from "../shared/manifest.ts";
 
 export const subscriptions: Subscription[] = [
   {
@@ -16,10 +16,3 @@ export const subscriptions: Subscription[] = [
     handler: { entry: "services/intake/handlers/on-resource-requested.ts", exportName: "handler" },
   },
 ];
-
-export const httpSurface: HttpSurface = {
-  service: "intake",
-  routes: [{ method: "POST", path: "/api/requests" }],
-  handler: { entry: "services/intake/http-handler.ts", exportName: "handler" },
-  app: "services/intake/http.ts",
-};

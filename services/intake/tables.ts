@@ -1,4 +1,4 @@
-import type { TableSpec } from "../../infra/table-spec.ts";
+import type { TableSpec } from "../shared/table-spec.ts";
 
 /**
  * One item per request id: the HTTP submission record and the consumer's accepted request are the

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { APPROVALS_BUS } from "../../events/contract.ts";
-import { matchesEventPattern } from "../../infra/local/eventbridge/pattern.ts";
-import type { EventSubscription } from "../subscription.ts";
+import { matchesEventPattern } from "../../infra/local/eventbridge/pattern/index.ts";
+import type { EventSubscription } from "../shared/manifest.ts";
 import { subscriptions } from "./subscriptions.ts";
 
 const [onNews] = subscriptions as EventSubscription[];

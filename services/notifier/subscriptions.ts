@@ -1,6 +1,6 @@
 import { APPROVALS_BUS } from "../../events/contract.ts";
 import { producedBy } from "../../events/patterns.ts";
-import type { Subscription } from "../subscription.ts";
+import type { Subscription } from "../shared/manifest.ts";
 import { NOTIFIABLE_EVENTS } from "./domain.ts";
 
 export const subscriptions: Subscription[] = [

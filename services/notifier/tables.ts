@@ -1,4 +1,4 @@
-import type { TableSpec } from "../../infra/table-spec.ts";
+import type { TableSpec } from "../shared/table-spec.ts";
 
 /**
  * One item per event the requester was emailed about, keyed by the event's id: it records the email

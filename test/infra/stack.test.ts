@@ -13,7 +13,6 @@ import {
 import { DEAD_LETTER_RETENTION, TARGET_RETRY } from "../../infra/aws/constructs/service.ts";
 import { REQUIRED_LAUNCH_TAG } from "../../infra/aws/ec2-permissions.ts";
 import { API_THROTTLE, ARCHIVE_RETENTION_DAYS } from "../../infra/aws/stack.ts";
-import { wiring } from "../../infra/aws/wiring.ts";
 import { DEFAULT_IMAGES, LAUNCH_TAG_KEYS, ssmParametersOf } from "../../services/ec2-launcher/domain.ts";
 import { services } from "../../services/registry.ts";
 import {
@@ -22,7 +21,7 @@ import {
   MAILING_LEASE_MS,
   OUTCOME_PUBLISH_GRACE_MS,
 } from "../../services/shared/leases.ts";
-import type { HandlerRef } from "../../services/subscription.ts";
+import type { HandlerRef, ServiceManifest } from "../../services/shared/manifest.ts";
 import { cdkJsonContext, type SynthesizedStack, synthesize } from "./synth.ts";
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
@@ -32,6 +31,14 @@ type Statement = {
   Condition?: Record<string, unknown>;
   Sid?: string;
 };
+
+const manifestOf = (name: string): ServiceManifest => {
+  const manifest = services.find((service) => service.name === name);
+  if (!manifest) throw new Error(`No service named ${name} in the registry`);
+  return manifest;
+};
+
+const tablesUsedBy = (manifest: ServiceManifest) => [...manifest.tables, ...(manifest.borrowedTables ?? [])];
 
 const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
@@ -291,7 +298,7 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
         ...service.subscriptions.map(
           (subscription) => `${service.name}/${functionIdOf(subscription.handler)}`,
         ),
-        ...(service.httpSurface ? [`${service.name}/${functionIdOf(service.httpSurface.handler)}`] : []),
+        ...(service.http ? [`${service.name}/${functionIdOf(service.http.handler)}`] : []),
       ]);
       expect(
         functionsOf()
@@ -311,7 +318,7 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
     it("runs every function on Node.js 22 on arm64, traced, with explicit memory and a timeout shorter than any lease", () => {
       const httpHandlers = new Set(
         services.flatMap((service) =>
-          service.httpSurface ? [`${service.name}/${functionIdOf(service.httpSurface.handler)}`] : [],
+          service.http ? [`${service.name}/${functionIdOf(service.http.handler)}`] : [],
         ),
       );
       const shortestLeaseMs = Math.min(EFFECT_LEASE_MS, MAILING_LEASE_MS, OUTCOME_PUBLISH_GRACE_MS);
@@ -343,14 +350,14 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
       };
       const context = cdkJsonContext();
       for (const { functionId, service } of functionsOf()) {
-        const serviceWiring = wiring[service];
+        const manifest = manifestOf(service);
         const expected: Record<string, unknown> = {
           NODE_OPTIONS: "--enable-source-maps",
           POWERTOOLS_SERVICE_NAME: service,
         };
-        if (serviceWiring.publishes.length > 0)
+        if (manifest.publishes.length > 0)
           expected.EVENT_BUS_NAME = { Ref: synth.logicalIdOf(synth.stack.bus) };
-        for (const spec of serviceWiring.tables) {
+        for (const spec of tablesUsedBy(manifest)) {
           const table = synth.stack.tables.get(spec.id);
           expected[spec.tableNameEnv] = { Ref: table && synth.logicalIdOf(table) };
         }
@@ -360,10 +367,10 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
           APPROVAL_TTL_SECONDS: String(context.approvalTtlSeconds),
           PUBLIC_URL: portalUrl,
         };
-        for (const setting of serviceWiring.settings) {
+        for (const setting of manifest.needs.settings) {
           if (settings[setting] !== undefined) expected[setting] = settings[setting];
         }
-        if (serviceWiring.readsHmacKey)
+        if (manifest.needs.readsHmacKey)
           expected.HMAC_SECRET_ARN = { Ref: expect.stringMatching(/^DecisionLinkKey/) };
         expect(resources[functionId]?.Properties.Environment, functionId).toEqual({ Variables: expected });
       }
@@ -494,7 +501,7 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
           .filter((statement) => asList(statement.Action).some((action) => action.startsWith("dynamodb:")))
           .flatMap((statement) => asList(statement.Resource))
           .map((resource) => JSON.stringify(resource));
-        const expected = wiring[service].tables.flatMap((spec) => {
+        const expected = tablesUsedBy(manifestOf(service)).flatMap((spec) => {
           const table = synth.stack.tables.get(spec.id);
           const tableArn = { "Fn::GetAtt": [table && synth.logicalIdOf(table), "Arn"] };
           const indexArns = (spec.globalIndexes ?? []).map((index) => ({
@@ -560,8 +567,8 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
   describe("HTTP", () => {
     it("routes every route of every HTTP surface to its service's function", () => {
       for (const service of services) {
-        if (!service.httpSurface) continue;
-        const fn = handlerFunction(service.name, service.httpSurface.handler);
+        if (!service.http) continue;
+        const fn = handlerFunction(service.name, service.http.handler);
         const integrations = synth.template.findResources("AWS::ApiGatewayV2::Integration", {
           Properties: Match.objectLike({
             IntegrationUri: { "Fn::GetAtt": [synth.logicalIdOf(fn.function), "Arn"] },
@@ -570,14 +577,14 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
         });
         const [integrationId] = Object.keys(integrations);
         expect(integrationId, service.name).toBeDefined();
-        for (const route of service.httpSurface.routes) {
+        for (const route of service.http.routes) {
           synth.template.hasResourceProperties("AWS::ApiGatewayV2::Route", {
             RouteKey: `${route.method} ${route.path}`,
             Target: { "Fn::Join": ["", ["integrations/", { Ref: integrationId }]] },
           });
         }
       }
-      const routeCount = services.flatMap((service) => service.httpSurface?.routes ?? []).length;
+      const routeCount = services.flatMap((service) => service.http?.routes ?? []).length;
       expect(resourcesOfType("AWS::ApiGatewayV2::Route")).toHaveLength(routeCount);
     });
 
@@ -651,7 +658,7 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
       const apiPrefixes = [
         ...new Set(
           services.flatMap(
-            (service) => service.httpSurface?.routes.map((route) => `/${route.path.split("/")[1]}/*`) ?? [],
+            (service) => service.http?.routes.map((route) => `/${route.path.split("/")[1]}/*`) ?? [],
           ),
         ),
       ];
@@ -757,8 +764,6 @@ describe("the AWS stack with a deployment's own settings", () => {
     const policies = synth.template.findResources("AWS::IAM::Policy", {
       Properties: { PolicyDocument: { Statement: Match.arrayWith([identityWildcard]) } },
     });
-    expect(Object.keys(policies)).toHaveLength(
-      services.filter((service) => wiring[service.name].sendsEmail).length,
-    );
+    expect(Object.keys(policies)).toHaveLength(services.filter((service) => service.needs.sendsEmail).length);
   });
 });

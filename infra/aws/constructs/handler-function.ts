@@ -7,7 +7,7 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { EVENT_HANDLER_TIMEOUT_MS } from "../../../services/shared/leases.ts";
-import type { HandlerRef } from "../../../services/subscription.ts";
+import type { HandlerRef } from "../../../services/shared/manifest.ts";
 import { acknowledge } from "../nag.ts";
 import { REPO_ROOT } from "../paths.ts";
 

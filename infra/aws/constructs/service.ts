@@ -11,14 +11,20 @@ import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { producersOf } from "../../../events/contract.ts";
 import type { EventPattern as CatalogPattern } from "../../../events/patterns.ts";
-import type { ServiceDeclaration } from "../../../services/registry.ts";
-import type { HandlerRef, HttpRoute, ServiceName, Subscription } from "../../../services/subscription.ts";
+import type {
+  HandlerRef,
+  HttpRoute,
+  Publication,
+  ServiceManifest,
+  ServiceName,
+  SettingName,
+  Subscription,
+} from "../../../services/shared/manifest.ts";
 import { ec2DescribeStatements, ec2LaunchStatements, type LaunchSettings } from "../ec2-permissions.ts";
 import { acknowledge, type ExplainedStatement, explainedPolicy } from "../nag.ts";
-import { type Publication, type ServiceWiring, type SettingName, WiringError } from "../wiring.ts";
 import { functionIdOf, HandlerFunction, type Invocation } from "./handler-function.ts";
 
-/** What the stack shares with every service; each service takes only what its wiring names. */
+/** What the stack shares with every service; each service takes only what its manifest names. */
 export interface SharedResources {
   /** Buses by the name subscriptions use (the approvals bus and the account's default bus). */
   buses: ReadonlyMap<string, IEventBus>;
@@ -37,9 +43,12 @@ export interface SharedResources {
 }
 
 export interface ServiceProps {
-  declaration: ServiceDeclaration;
-  wiring: ServiceWiring;
+  manifest: ServiceManifest;
   shared: SharedResources;
+}
+
+export class ManifestWiringError extends Error {
+  override readonly name = "ManifestWiringError";
 }
 
 export class UnknownBusError extends Error {
@@ -103,8 +112,8 @@ const publishConditionsOf = (
   const detailTypesBySource = new Map<string, string[]>();
   for (const { contract, source } of publications) {
     if (!contract.openToAnySource && !producersOf(contract).includes(source))
-      throw new WiringError(
-        `${service} is wired to publish ${contract.detailType} as ${source}, not its producer`,
+      throw new ManifestWiringError(
+        `${service} declares it publishes ${contract.detailType} as ${source}, not its producer`,
       );
     detailTypesBySource.set(source, [...(detailTypesBySource.get(source) ?? []), contract.detailType]);
   }
@@ -117,7 +126,7 @@ const sameHandler = (a: HandlerRef, b: HandlerRef) => a.entry === b.entry && a.e
 
 /**
  * One service on AWS: a function per handler it declares, a rule per subscription (each target with a
- * retry policy and a dead-letter queue), its HTTP routes, and each function's grants from the wiring.
+ * retry policy and a dead-letter queue), its HTTP routes, and each function's grants from the manifest.
  */
 export class Service extends Construct {
   /** The service's functions, by the construct id derived from the handler's module. */
@@ -128,12 +137,12 @@ export class Service extends Construct {
   constructor(scope: Construct, id: string, props: ServiceProps) {
     super(scope, id);
     this.props = props;
-    this.name = props.declaration.name;
-    const { declaration } = props;
-    for (const subscription of declaration.subscriptions) this.subscribe(subscription);
-    if (declaration.httpSurface) {
-      const { handler, routes } = declaration.httpSurface;
-      const fn = this.functionFor(handler, "http", `${declaration.name}: HTTP routes`);
+    this.name = props.manifest.name;
+    const { manifest } = props;
+    for (const subscription of manifest.subscriptions) this.subscribe(subscription);
+    if (manifest.http) {
+      const { handler, routes, access } = manifest.http;
+      const fn = this.functionFor(handler, "http", `${manifest.name}: HTTP routes`);
       const integration = new HttpLambdaIntegration(`${functionIdOf(handler)}-integration`, fn.function);
       const paths = [...new Set(routes.map((route) => route.path))];
       for (const path of paths) {
@@ -141,7 +150,7 @@ export class Service extends Construct {
           .filter((route) => route.path === path)
           .map((route) => HTTP_METHODS[route.method]);
         for (const route of props.shared.api.addRoutes({ path, methods, integration })) {
-          acknowledge(route, "AwsSolutions-APIG4", this.httpAccessReason());
+          acknowledge(route, "AwsSolutions-APIG4", access);
         }
       }
     }
@@ -178,7 +187,7 @@ export class Service extends Construct {
   private outputRedriveTarget(handler: HandlerRef, deadLetters: Queue, fn: HandlerFunction): void {
     const id = `${functionIdOf(handler)}-dead-letters-url`;
     if (this.node.tryFindChild(id)) return;
-    const name = `${this.props.declaration.name} ${functionIdOf(handler)}`;
+    const name = `${this.props.manifest.name} ${functionIdOf(handler)}`;
     new CfnOutput(this, id, { value: deadLetters.queueUrl, description: `Dead letters of ${name}` });
     new CfnOutput(this, `${functionIdOf(handler)}-function-name`, {
       value: fn.function.functionName,
@@ -196,7 +205,7 @@ export class Service extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       retentionPeriod: DEAD_LETTER_RETENTION,
     });
-    const reason = `This queue is itself the dead-letter queue of ${this.props.declaration.name}'s ${functionIdOf(handler)} (EventBridge target and Lambda async failures); messages are redriven by an operator, not by another queue`;
+    const reason = `This queue is itself the dead-letter queue of ${this.props.manifest.name}'s ${functionIdOf(handler)} (EventBridge target and Lambda async failures); messages are redriven by an operator, not by another queue`;
     acknowledge(queue, "Serverless-SQSRedrivePolicy", reason);
     return queue;
   }
@@ -211,7 +220,7 @@ export class Service extends Construct {
     const existing = this.functions.get(id);
     if (existing) return existing;
     const fn = new HandlerFunction(this, id, {
-      service: this.props.declaration.name,
+      service: this.props.manifest.name,
       handler,
       invocation,
       description,
@@ -230,32 +239,25 @@ export class Service extends Construct {
     return fn;
   }
 
-  private httpAccessReason(): string {
-    const reason = this.props.wiring.httpAccess;
-    if (!reason)
-      throw new WiringError(
-        `${this.props.declaration.name} has HTTP routes: its wiring must say who may call them`,
-      );
-    return reason;
-  }
-
   private environment(): Record<string, string> {
-    const { wiring, shared } = this.props;
+    const { manifest, shared } = this.props;
+    const { needs } = manifest;
     const environment: Record<string, string> = {};
-    if (wiring.publishes.length > 0) environment.EVENT_BUS_NAME = shared.publishBus.eventBusName;
-    for (const spec of wiring.tables) environment[spec.tableNameEnv] = this.table(spec.id).tableName;
-    for (const setting of wiring.settings) {
+    if (manifest.publishes.length > 0) environment.EVENT_BUS_NAME = shared.publishBus.eventBusName;
+    for (const spec of this.tablesUsed()) environment[spec.tableNameEnv] = this.table(spec.id).tableName;
+    for (const setting of needs.settings) {
       const value = shared.settings[setting];
       if (value !== undefined) environment[setting] = value;
     }
-    if (wiring.readsHmacKey) environment.HMAC_SECRET_ARN = shared.hmacKey.secretArn;
+    if (needs.readsHmacKey) environment.HMAC_SECRET_ARN = shared.hmacKey.secretArn;
     return environment;
   }
 
   private grant(fn: HandlerFunction, handler: HandlerRef): void {
-    const { wiring, shared } = this.props;
+    const { manifest, shared } = this.props;
+    const { needs } = manifest;
     const grantee = fn.function;
-    for (const spec of wiring.tables) {
+    for (const spec of this.tablesUsed()) {
       const { tableArn } = this.table(spec.id);
       Grant.addToPrincipal({ grantee, actions: TABLE_ACTIONS, resourceArns: [tableArn] });
       // Each index by name rather than `index/*`: a role reaches only the indexes its table declares.
@@ -263,7 +265,7 @@ export class Service extends Construct {
       if (indexArns.length > 0)
         Grant.addToPrincipal({ grantee, actions: INDEX_ACTIONS, resourceArns: indexArns });
     }
-    for (const conditions of publishConditionsOf(this.name, wiring.publishes)) {
+    for (const conditions of publishConditionsOf(this.name, manifest.publishes)) {
       Grant.addToPrincipal({
         grantee,
         actions: ["events:PutEvents"],
@@ -271,24 +273,28 @@ export class Service extends Construct {
         conditions,
       });
     }
-    if (wiring.sendsEmail) shared.sender.grantSendEmail(grantee);
-    if (wiring.sendsEmail && shared.sesSandbox) {
+    if (needs.sendsEmail) shared.sender.grantSendEmail(grantee);
+    if (needs.sendsEmail && shared.sesSandbox) {
       explainedPolicy(fn, "SesSandboxRecipients", fn.role, [sesSandboxRecipientsStatement(this)]);
     }
-    if (wiring.readsHmacKey) shared.hmacKey.grantRead(grantee);
+    if (needs.readsHmacKey) shared.hmacKey.grantRead(grantee);
     // EC2 offers no grant methods: these are policies of their own, each wildcard explained.
-    if (wiring.ec2?.launch.some((launcher) => sameHandler(launcher, handler))) {
+    if (needs.ec2?.launch.some((launcher) => sameHandler(launcher, handler))) {
       explainedPolicy(fn, "Ec2Launch", fn.role, ec2LaunchStatements(this, shared.launchSettings));
     }
-    if (wiring.ec2?.describe.some((describer) => sameHandler(describer, handler))) {
+    if (needs.ec2?.describe.some((describer) => sameHandler(describer, handler))) {
       explainedPolicy(fn, "Ec2Describe", fn.role, ec2DescribeStatements());
     }
   }
 
+  private tablesUsed() {
+    const { tables, borrowedTables = [] } = this.props.manifest;
+    return [...tables, ...borrowedTables];
+  }
+
   private table(id: string): ITable {
     const table = this.props.shared.tables.get(id);
-    if (!table)
-      throw new UnknownTableError(`${this.props.declaration.name} is wired to an unknown table: ${id}`);
+    if (!table) throw new UnknownTableError(`${this.props.manifest.name} declares an unknown table: ${id}`);
     return table;
   }
 }

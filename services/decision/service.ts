@@ -1,0 +1,30 @@
+import { ApprovalRequested } from "../../events/approval-requested.ts";
+import { RequestApproved } from "../../events/request-approved.ts";
+import { RequestExpired } from "../../events/request-expired.ts";
+import { RequestRejected } from "../../events/request-rejected.ts";
+import { asProducer, type ServiceManifest } from "../shared/manifest.ts";
+import { DECISION_PATHS } from "./domain.ts";
+import { subscriptions } from "./subscriptions.ts";
+import { tables } from "./tables.ts";
+
+export const service: ServiceManifest = {
+  name: "decision",
+  subscriptions,
+  tables,
+  http: {
+    service: "decision",
+    routes: Object.values(DECISION_PATHS).flatMap((path) =>
+      (["GET", "HEAD", "POST"] as const).map((method) => ({ method, path })),
+    ),
+    handler: { entry: "services/decision/http-handler.ts", exportName: "handler" },
+    app: "services/decision/http.ts",
+    access:
+      "The decision pages are authorized by the link's token: HMAC-signed, single use, bound to one approver and expiring, checked before any read; approvers have no other account",
+  },
+  publishes: [
+    ...asProducer(RequestApproved, RequestRejected, RequestExpired),
+    // The sweeper publishes the policy refusals a crash in approval-mail left unpublished, as approval-mail.
+    { contract: RequestRejected, source: ApprovalRequested.source },
+  ],
+  needs: { settings: ["PUBLIC_URL"], sendsEmail: false, readsHmacKey: true },
+};

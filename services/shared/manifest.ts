@@ -1,0 +1,117 @@
+import type { EventContract } from "../../events/contract.ts";
+import type { EventPattern } from "../../events/patterns.ts";
+import type { TableSpec } from "./table-spec.ts";
+
+export type ServiceName = "intake" | "approval-mail" | "decision" | "ec2-launcher" | "notifier" | "audit";
+
+/** Where a handler lives: a module (path from the repository root) and its exported function. */
+export interface HandlerRef {
+  entry: string;
+  exportName: "handler";
+}
+
+interface SubscriptionBase {
+  /** Unique across services: the rule name locally, the construct id on AWS. */
+  name: string;
+  service: ServiceName;
+  description: string;
+  handler: HandlerRef;
+}
+
+/** A rule on a bus: the pattern lives here and nowhere else. */
+export interface EventSubscription extends SubscriptionBase {
+  kind: "event";
+  eventBusName: string;
+  pattern: EventPattern;
+}
+
+/** A scheduled rule (EventBridge `rate(...)` expression), e.g. the expiry sweeper. */
+export interface ScheduleSubscription extends SubscriptionBase {
+  kind: "schedule";
+  schedule: `rate(${string})`;
+}
+
+export type Subscription = EventSubscription | ScheduleSubscription;
+
+export interface HttpRoute {
+  method: "GET" | "POST" | "HEAD";
+  /** API Gateway style path: `{id}` for a parameter. */
+  path: string;
+}
+
+/** A service's HTTP surface: its routes and the Lambda handler (a Hono app behind `hono/aws-lambda`). */
+export interface HttpSurface {
+  service: ServiceName;
+  routes: HttpRoute[];
+  handler: HandlerRef;
+  /** The module exporting the Hono app as `app`, mounted by the local runtime. */
+  app: string;
+}
+
+/** Deployment settings a service's config reads from its environment, by variable name. */
+export type SettingName =
+  | "SENDER"
+  | "APPROVERS"
+  | "APPROVAL_TTL_SECONDS"
+  | "PUBLIC_URL"
+  | "IMAGE_IDS"
+  | "SECURITY_GROUP_IDS"
+  | "DEFAULT_SUBNET_ID";
+
+/** An event a service publishes, and the source it publishes it under: one of the contract's producers. */
+export interface Publication {
+  contract: EventContract;
+  source: string;
+}
+
+/** Events a service publishes as their own producer, under the source the catalog gives each. */
+export const asProducer = (...contracts: EventContract[]): Publication[] =>
+  contracts.map((contract) => ({ contract, source: contract.source }));
+
+export interface Ec2Grants {
+  /** Handlers that launch instances (RunInstances, tagging at launch). */
+  launch: readonly HandlerRef[];
+  /** Handlers that only look instances up (DescribeInstances). */
+  describe: readonly HandlerRef[];
+}
+
+/** What the service's code needs beyond its own tables and the bus; each runtime grants exactly this. */
+export interface ServiceNeeds {
+  /** Deployment settings its config reads. */
+  settings: readonly SettingName[];
+  sendsEmail: boolean;
+  /** The key that signs and verifies decision links. */
+  readsHmacKey: boolean;
+  ec2?: Ec2Grants;
+}
+
+/**
+ * What a service is, declared once: the CDK stack and the local runtime build its rules, tables,
+ * routes, environment and permissions from this and from nothing else.
+ */
+export interface ServiceManifest {
+  name: ServiceName;
+  subscriptions: readonly Subscription[];
+  /** The tables this service owns: only its own functions read or write them. */
+  tables: readonly TableSpec[];
+  /** Another service's tables this one still writes (approval-mail's items in decision's table). */
+  borrowedTables?: readonly TableSpec[];
+  http?: HttpSurface & {
+    /** Who may call the routes and what protects them: the reason API Gateway has no authorizer. */
+    access: string;
+  };
+  /** What its functions publish: PutEvents is granted for these sources and detail-types only. */
+  publishes: readonly Publication[];
+  needs: ServiceNeeds;
+}
+
+export class ManifestError extends Error {
+  override readonly name = "ManifestError";
+}
+
+/** The handler of one of a service's own subscriptions, by name; a typo fails at synth and at start. */
+export const handlerOf = (subscriptions: readonly Subscription[], name: string): HandlerRef => {
+  const subscription = subscriptions.find((candidate) => candidate.name === name);
+  if (!subscription) throw new ManifestError(`No subscription named ${name}`);
+  return subscription.handler;
+};
