@@ -185,9 +185,6 @@ export const startLocalStack = async (
       ...(config.IMAGE_IDS && { IMAGE_IDS: JSON.stringify(config.IMAGE_IDS) }),
       POWERTOOLS_SERVICE_NAME: "approvals-local",
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
-      POWERTOOLS_METRICS_NAMESPACE: "Approvals",
-      POWERTOOLS_METRICS_DISABLED: "true",
-      POWERTOOLS_TRACE_ENABLED: "false",
       ...tableNameEnvironment(tables),
     });
 
