@@ -1,15 +1,15 @@
 import { randomUUID } from "node:crypto";
 import type { EdgeRequest, EdgeResponse, ServiceHandler } from "../edge/types.ts";
 import { xmlText } from "../xml.ts";
+import type { LocalEc2 } from "./local-ec2.ts";
 import {
   Ec2Error,
   type Filter,
   INSTANCE_STATE_CODES,
   type Instance,
   type InstanceStateName,
-  type LocalEc2,
   type Reservation,
-} from "./local-ec2.ts";
+} from "./resources.ts";
 
 const XML_NAMESPACE = "http://ec2.amazonaws.com/doc/2016-11-15/";
 

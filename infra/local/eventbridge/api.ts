@@ -5,7 +5,7 @@ import { isPlainObject } from "../../../events/request-id.ts";
 import { type EdgeRequest, type EdgeResponse, jsonError, type ServiceHandler } from "../edge/types.ts";
 import { nestsDeeperThan } from "../json-depth.ts";
 import { newBusEvent } from "./envelope.ts";
-import { InvalidEventPatternError, matchesEventPattern, validateEventPattern } from "./pattern.ts";
+import { InvalidEventPatternError, matchesEventPattern, validateEventPattern } from "./pattern/index.ts";
 import { type AcceptedEvent, type EventBusEngine, LOCAL_ACCOUNT_ID } from "./types.ts";
 
 /** The `X-Amz-Target` prefix `@aws-sdk/client-eventbridge` and the AWS CLI send. */

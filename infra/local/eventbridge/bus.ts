@@ -4,7 +4,7 @@ import { APPROVALS_BUS, DEFAULT_BUS } from "../../../events/contract.ts";
 import type { EventPattern } from "../../../events/patterns.ts";
 import { DeadLetterNotFoundError } from "./dead-letters.ts";
 import { type AcceptedRecord, DeliveryJournal, type JournalRecord, type PendingDelivery } from "./journal.ts";
-import { matchesEventPattern, validateEventPattern } from "./pattern.ts";
+import { matchesEventPattern, validateEventPattern } from "./pattern/index.ts";
 import { everyInterval, rateIntervalMs, scheduledEvent } from "./schedule.ts";
 import type {
   AcceptedEvent,

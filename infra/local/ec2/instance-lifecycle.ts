@@ -1,0 +1,223 @@
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { z } from "zod";
+import { EC2_INSTANCE_STATES } from "../../../events/ec2-state-change.ts";
+import { replaceFileDurably } from "../durable-file.ts";
+import { FAILING_IMAGE_ID } from "./images.ts";
+import {
+  type Instance,
+  type InstanceStateChange,
+  type InstanceStateName,
+  instanceSchema,
+} from "./resources.ts";
+
+const REPORT_RETRY_MS = 1_000;
+
+export class Ec2StateFileError extends Error {
+  override readonly name = "Ec2StateFileError";
+}
+
+const stateChangeSchema = z.object({ instanceId: z.string(), state: z.enum(EC2_INSTANCE_STATES) });
+type StateChange = z.infer<typeof stateChangeSchema>;
+
+const stateFileSchema = z.object({
+  instances: z.array(instanceSchema),
+  /** State changes not yet reported: kept with the state so that a restart reports them instead of losing them. */
+  unreportedStateChanges: z.array(stateChangeSchema),
+});
+type StateFile = z.infer<typeof stateFileSchema>;
+
+/** Reports a state change; a rejection is logged and the same change reported again later. */
+export type StateChangeListener = (instanceId: string, state: InstanceStateName) => void | Promise<void>;
+
+export interface InstanceLifecycleOptions {
+  /** The file holding the instances and their state changes not yet reported. */
+  statePath: string;
+  onStateChange: StateChangeListener;
+  /** How long an instance stays `pending` before it is `running`. */
+  bootDelayMs: number;
+  /** How long an instance stays `shutting-down` before it is `terminated`. */
+  shutdownDelayMs: number;
+}
+
+const loadState = (path: string): StateFile => {
+  if (!existsSync(path)) return { instances: [], unreportedStateChanges: [] };
+  try {
+    return stateFileSchema.parse(JSON.parse(readFileSync(path, "utf8")));
+  } catch (error) {
+    throw new Ec2StateFileError(`The local EC2 state in ${path} is unreadable`, { cause: error });
+  }
+};
+
+/**
+ * The instances' state machine: moves them through pending -> running and shutting-down -> terminated
+ * after short delays, and reports every state change. State is on disk before a change's call returns;
+ * after a restart, interrupted transitions resume and changes not yet reported are reported.
+ */
+export class InstanceLifecycle {
+  private readonly statePath: string;
+  private readonly instancesById = new Map<string, Instance>();
+  private readonly unreportedStateChanges: StateChange[];
+  private readonly transitionTimers = new Map<string, NodeJS.Timeout>();
+  private readonly onStateChange: StateChangeListener;
+  private readonly bootDelayMs: number;
+  private readonly shutdownDelayMs: number;
+  private reportRetryTimer: NodeJS.Timeout | undefined;
+  private reporting = false;
+  private closed = false;
+  private lastWrite: Promise<void> = Promise.resolve();
+
+  constructor({ statePath, onStateChange, bootDelayMs, shutdownDelayMs }: InstanceLifecycleOptions) {
+    this.statePath = statePath;
+    this.onStateChange = onStateChange;
+    this.bootDelayMs = bootDelayMs;
+    this.shutdownDelayMs = shutdownDelayMs;
+    mkdirSync(dirname(this.statePath), { recursive: true });
+    const state = loadState(this.statePath);
+    for (const instance of state.instances) this.instancesById.set(instance.instanceId, instance);
+    this.unreportedStateChanges = state.unreportedStateChanges;
+    for (const instance of this.instancesById.values()) this.scheduleTransition(instance);
+    void this.reportStateChanges();
+  }
+
+  /** Every instance, terminated ones included; only the lifecycle changes them. */
+  get instances(): ReadonlyMap<string, Instance> {
+    return this.instancesById;
+  }
+
+  /** Takes in a new `pending` instance and boots it once it is on disk. */
+  async launch(instance: Instance): Promise<void> {
+    this.instancesById.set(instance.instanceId, instance);
+    this.unreportedStateChanges.push({ instanceId: instance.instanceId, state: "pending" });
+    await this.persist();
+    this.scheduleTransition(instance);
+    void this.reportStateChanges();
+  }
+
+  /** Idempotent as on AWS: terminating an instance that is already on its way out changes nothing. */
+  async terminate(instances: Instance[]): Promise<InstanceStateChange[]> {
+    const changes = instances.map((instance): InstanceStateChange => {
+      const previousState = instance.state;
+      if (previousState === "pending" || previousState === "running") {
+        this.changeState(instance, "shutting-down", {
+          reason: `User initiated (${new Date().toISOString().slice(0, 19).replace("T", " ")} GMT)`,
+          stateReason: {
+            code: "Client.UserInitiatedShutdown",
+            message: "Client.UserInitiatedShutdown: User initiated shutdown",
+          },
+        });
+      }
+      return { instanceId: instance.instanceId, previousState, currentState: instance.state };
+    });
+    await this.persist();
+    for (const instance of instances) this.scheduleTransition(instance);
+    void this.reportStateChanges();
+    return changes;
+  }
+
+  /** Stops the lifecycle timers and waits for the state on disk to be complete. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.transitionTimers.values()) clearTimeout(timer);
+    this.transitionTimers.clear();
+    clearTimeout(this.reportRetryTimer);
+    await this.lastWrite;
+  }
+
+  private changeState(
+    instance: Instance,
+    state: InstanceStateName,
+    why: { reason: string; stateReason?: Instance["stateReason"] },
+  ) {
+    instance.state = state;
+    instance.stateChangedAt = new Date().toISOString();
+    instance.stateTransitionReason = why.reason;
+    instance.stateReason = why.stateReason;
+    this.unreportedStateChanges.push({ instanceId: instance.instanceId, state });
+  }
+
+  /** Arms the timer of the instance's next automatic state change, counted from when it entered its state. */
+  private scheduleTransition(instance: Instance) {
+    clearTimeout(this.transitionTimers.get(instance.instanceId));
+    this.transitionTimers.delete(instance.instanceId);
+    if (this.closed) return;
+    const delay =
+      instance.state === "pending"
+        ? this.bootDelayMs
+        : instance.state === "shutting-down"
+          ? this.shutdownDelayMs
+          : undefined;
+    if (delay === undefined) return;
+    const remaining = Math.max(0, Date.parse(instance.stateChangedAt) + delay - Date.now());
+    const timer = setTimeout(() => {
+      this.transitionTimers.delete(instance.instanceId);
+      this.completeTransition(instance).catch((error: unknown) =>
+        console.error(`[local-ec2] state change of ${instance.instanceId} failed`, error),
+      );
+    }, remaining);
+    this.transitionTimers.set(instance.instanceId, timer);
+  }
+
+  private async completeTransition(instance: Instance) {
+    if (instance.state === "pending" && instance.imageId === FAILING_IMAGE_ID) {
+      this.changeState(instance, "terminated", {
+        reason: "Server.InternalError",
+        stateReason: {
+          code: "Server.InternalError",
+          message: "Server.InternalError: Internal error on launch",
+        },
+      });
+    } else if (instance.state === "pending") {
+      this.changeState(instance, "running", { reason: "" });
+    } else if (instance.state === "shutting-down") {
+      this.changeState(instance, "terminated", {
+        reason: instance.stateTransitionReason,
+        stateReason: instance.stateReason,
+      });
+    } else {
+      return;
+    }
+    await this.persist();
+    this.scheduleTransition(instance);
+    await this.reportStateChanges();
+  }
+
+  /**
+   * Reports the recorded state changes one at a time, in order, forgetting each only once it was reported;
+   * a failure is retried later rather than skipped, so no consumer misses a change.
+   */
+  private async reportStateChanges() {
+    if (this.reporting) return;
+    this.reporting = true;
+    try {
+      for (
+        let next = this.unreportedStateChanges[0];
+        next && !this.closed;
+        next = this.unreportedStateChanges[0]
+      ) {
+        await this.onStateChange(next.instanceId, next.state);
+        this.unreportedStateChanges.shift();
+        await this.persist();
+      }
+    } catch (error) {
+      console.error("[local-ec2] reporting a state change failed; retrying", error);
+      clearTimeout(this.reportRetryTimer);
+      if (!this.closed)
+        this.reportRetryTimer = setTimeout(() => void this.reportStateChanges(), REPORT_RETRY_MS);
+    } finally {
+      this.reporting = false;
+    }
+  }
+
+  /** Writes are queued so that each one lands whole and in order, the last one holding the latest state. */
+  private persist(): Promise<void> {
+    const state: StateFile = {
+      instances: [...this.instancesById.values()],
+      unreportedStateChanges: this.unreportedStateChanges,
+    };
+    const content = JSON.stringify(state, null, 2);
+    const write = this.lastWrite.then(() => replaceFileDurably(this.statePath, content));
+    this.lastWrite = write.catch(() => undefined);
+    return write;
+  }
+}
