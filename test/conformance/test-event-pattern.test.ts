@@ -1,20 +1,7 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { TestEventPatternCommand } from "@aws-sdk/client-eventbridge";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EventsEdge, RecordingBus, startEventsEdge } from "../support/local-events.ts";
-
-interface ConformanceCase {
-  name: string;
-  expect: "match" | "no-match" | "invalid";
-  pattern: unknown;
-  event: unknown;
-}
-
-const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-const casesFile = path.resolve(repoRoot, "..", "shared", "conformance", "eventbridge-patterns.json");
-const { cases } = JSON.parse(readFileSync(casesFile, "utf8")) as { cases: ConformanceCase[] };
+import { conformanceCases } from "./cases.ts";
 
 /**
  * Every case as the real SDK sends it to `TestEventPattern`. The events are passed as they are: each
@@ -31,10 +18,10 @@ describe("TestEventPattern on AWS-validated pattern cases", () => {
   });
 
   it("has all 156 cases to run", () => {
-    expect(cases).toHaveLength(156);
+    expect(conformanceCases).toHaveLength(156);
   });
 
-  it.each(cases.map((conformanceCase) => [conformanceCase.name, conformanceCase] as const))(
+  it.each(conformanceCases.map((conformanceCase) => [conformanceCase.name, conformanceCase] as const))(
     "%s",
     async (_name, { expect: expected, pattern, event }) => {
       const testing = edge.client.send(
