@@ -1,4 +1,4 @@
-import { formatTable } from "../infra/local/format-table.ts";
+import { formatTable } from "../cli/format-table.ts";
 import { benchmarkBus } from "./bus.bench.ts";
 import { benchmarkFlow } from "./flow.bench.ts";
 import { benchmarkLambdaBundles } from "./lambda-bundles.bench.ts";

@@ -213,8 +213,14 @@ export const ec2ResourceSchema = z
         });
       }
     },
-    // Judged only once the fields they read passed their own checks, so a size gets one message at a time.
-    { when: ({ issues }) => !issues.some((issue) => VOLUME_RULE_INPUTS.includes(issue.path?.[0] ?? "")) },
+    // Judged only once the fields they read passed their own checks, so a size gets one message at a time;
+    // never on a value that is no object at all (zod would otherwise run it on `null` and throw).
+    {
+      when: ({ value, issues }) =>
+        typeof value === "object" &&
+        value !== null &&
+        !issues.some((issue) => VOLUME_RULE_INPUTS.includes(issue.path?.[0] ?? "")),
+    },
   );
 
 export const RESOURCE_TYPES = ["ec2"] as const;

@@ -1,5 +1,5 @@
+import { PAGE_SIZE } from "../../api/contract.ts";
 import { REQUEST_STATUSES } from "../../events/request-status.ts";
-import { PAGE_SIZE } from "../../services/audit/page-size.ts";
 
 export const DEFAULT_PAGE_SIZE = 20;
 

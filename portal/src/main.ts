@@ -1,5 +1,6 @@
+import { healthRoute } from "../../api/contract.ts";
 import { THEME_CSS } from "../../services/shared/theme.ts";
-import { getHealth, type ShownRequest } from "./api.ts";
+import { api, type ShownRequest } from "./api.ts";
 import { renderNewRequest } from "./pages/new-request.ts";
 import { renderRequest } from "./pages/request.ts";
 import { renderRequestList } from "./pages/request-list.ts";
@@ -59,7 +60,8 @@ window.addEventListener("popstate", render);
 render();
 
 // Local mode names its mailbox so a newcomer can play the approver; on AWS there is none.
-getHealth()
+api
+  .call(healthRoute, {})
   .then((health) => {
     if (!health.mailbox) return;
     const link = document.getElementById("mailbox-link") as HTMLAnchorElement;

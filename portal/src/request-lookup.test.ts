@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ApiError, type RequestWithTimeline } from "./api.ts";
+import { ApiError } from "../../api/client.ts";
+import type { RequestWithTimeline } from "../../api/schemas.ts";
 import { nextLookupStep, UNKNOWN_AFTER_MS } from "./request-lookup.ts";
 
 const view = (status: RequestWithTimeline["status"]): RequestWithTimeline => ({

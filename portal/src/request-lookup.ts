@@ -1,4 +1,5 @@
-import { ApiError, type RequestWithTimeline } from "./api.ts";
+import { ApiError } from "../../api/client.ts";
+import type { RequestWithTimeline } from "../../api/schemas.ts";
 import { isFinalStatus } from "./format.ts";
 
 /** How often the request page asks again while the request is not final or not found yet. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { TimelineEntry } from "../../api/schemas.ts";
 import {
   ApprovalRequested,
   DetailValidationError,
@@ -17,14 +18,7 @@ import {
 import { REQUEST_STATUSES, type RequestStatus } from "../../events/request-status.ts";
 import { envelopeOf, sampleRequest } from "../../test/support/fixtures.ts";
 import { decide } from "../intake/domain.ts";
-import {
-  auditRecordOf,
-  EmptyTimelineError,
-  projectView,
-  statusOf,
-  type TimelineEntry,
-  UnknownEventTypeError,
-} from "./domain.ts";
+import { auditRecordOf, EmptyTimelineError, projectView, statusOf, UnknownEventTypeError } from "./domain.ts";
 import {
   APPROVER,
   expiredFlow,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Decision, RequestView, TimelineEntry } from "../../api/schemas.ts";
 import {
   type AcceptedRequest,
   ApprovalRequested,
@@ -45,17 +46,6 @@ export const statusOf = (seenTypes: Iterable<string>): RequestStatus => {
   const seen = new Set(seenTypes);
   return STATUS_BY_PRECEDENCE.find(([contract]) => seen.has(contract.detailType))?.[1] ?? "SUBMITTED";
 };
-
-/** One audited event of a request, as the timeline keeps and serves it. */
-export interface TimelineEntry {
-  eventId: string;
-  type: string;
-  /** The envelope's time in ISO 8601 with milliseconds, so that times compare as strings. */
-  time: string;
-  source: string;
-  /** The detail exactly as it was delivered. */
-  detail: unknown;
-}
 
 export interface AuditRecord {
   requestId: string;
@@ -119,43 +109,6 @@ export const chronologically = (a: TimelineEntry, b: TimelineEntry): number =>
   compareText(a.time, b.time) ||
   (FLOW_POSITION.get(a.type) ?? FLOW_EVENTS.length) - (FLOW_POSITION.get(b.type) ?? FLOW_EVENTS.length) ||
   compareText(a.eventId, b.eventId);
-
-export interface Decision {
-  outcome: "APPROVED" | "REJECTED" | "EXPIRED";
-  /** Absent for an expiry, and for a refusal by policy rather than by a person. */
-  approver?: string;
-  reason?: string;
-  decidedAt: string;
-}
-
-export interface RequestView {
-  requestId: string;
-  status: RequestStatus;
-  requester?: { email: string; name?: string };
-  resource?: AcceptedRequest["resource"];
-  justification?: string;
-  /** When the request's earliest audited event happened. */
-  submittedAt: string;
-  /** When its latest audited event happened. */
-  updatedAt: string;
-  decision?: Decision;
-  instanceId?: string;
-  privateIp?: string;
-  fieldErrors?: FieldError[];
-  failureReason?: string;
-  approvers?: string[];
-  expiresAt?: string;
-}
-
-/** `GET /api/requests/{id}`: the request's view and every event audited for it, oldest first. */
-export type RequestWithTimeline = RequestView & { timeline: TimelineEntry[] };
-
-/** One page of `GET /api/requests`, newest first. */
-export interface RequestPage {
-  items: RequestView[];
-  /** Absent on the last page. */
-  nextCursor?: string;
-}
 
 /** A timeline entry whose detail satisfies its contract, typed by its detail-type. */
 type FlowEvent<C = FlowContract> =

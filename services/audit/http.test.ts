@@ -1,10 +1,11 @@
 import "../../test/support/service-environment.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openApiDocument } from "../../api/openapi.ts";
+import type { RequestView } from "../../api/schemas.ts";
 import type { RawEnvelope } from "../../events/index.ts";
 import { startTestDynamo, type TestDynamo } from "../../test/support/dynamo.ts";
 import { silentLogger } from "../../test/support/fakes.ts";
 import { sampleRequest } from "../../test/support/fixtures.ts";
-import type { RequestView } from "./domain.ts";
 import { createFlowEventHandler } from "./handlers/on-flow-event.ts";
 import { createAuditApp } from "./http.ts";
 import { createAuditStore } from "./store.ts";
@@ -206,6 +207,14 @@ describe("the audit HTTP API", () => {
       expect(response.headers.get("allow")).toBe("GET, HEAD");
       expect(await response.json()).toEqual({ error: expect.stringContaining(method) });
     });
+  });
+
+  it("serves the whole API's OpenAPI 3.1 document at /api/openapi.json", async () => {
+    const { status, body } = await getJson("/api/openapi.json");
+
+    expect(status).toBe(200);
+    expect(body.openapi).toBe("3.1.0");
+    expect(body).toEqual(openApiDocument());
   });
 
   it("answers 404 in JSON for a path it does not serve", async () => {

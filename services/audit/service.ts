@@ -1,4 +1,5 @@
-import type { ServiceManifest } from "../shared/manifest.ts";
+import { getRequestRoute, listRequestsRoute, openApiDocumentRoute } from "../../api/contract.ts";
+import { routeOf, type ServiceManifest } from "../shared/manifest.ts";
 import { subscriptions } from "./subscriptions.ts";
 import { tables } from "./tables.ts";
 
@@ -8,10 +9,7 @@ export const service: ServiceManifest = {
   tables,
   http: {
     service: "audit",
-    routes: [
-      { method: "GET", path: "/api/requests" },
-      { method: "GET", path: "/api/requests/{id}" },
-    ],
+    routes: [listRequestsRoute, getRequestRoute, openApiDocumentRoute].map(routeOf),
     handler: { entry: "services/audit/http-handler.ts", exportName: "handler" },
     app: "services/audit/http.ts",
     access:

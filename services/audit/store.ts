@@ -6,17 +6,12 @@ import {
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
+import type { RequestPage, RequestView, TimelineEntry } from "../../api/schemas.ts";
 import { requestIdSchema } from "../../events/index.ts";
 import type { RequestStatus } from "../../events/request-status.ts";
 import { documentClientOf, queryAll, whetherConditionHeld } from "../shared/dynamo.ts";
 import { config } from "./config.ts";
-import {
-  type AuditRecord,
-  chronologically,
-  type RequestPage,
-  type RequestView,
-  type TimelineEntry,
-} from "./domain.ts";
+import { type AuditRecord, chronologically } from "./domain.ts";
 import {
   ALL_REQUESTS_PARTITION,
   auditRequestsTable,

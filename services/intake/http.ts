@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
+import { submitRequestRoute } from "../../api/contract.ts";
 import type { Publisher } from "../../events/publish.ts";
 import { ResourceRequested } from "../../events/resource-requested.ts";
 import { ClientError } from "../shared/errors.ts";
 import { publisher } from "../shared/events.ts";
-import { createServiceApp, parseOrReject, readJsonBody } from "../shared/http.ts";
+import { acceptJsonBody, createServiceApp } from "../shared/http.ts";
 import { identify, REUSED_ID_MESSAGE } from "./domain.ts";
 import { type IntakeStore, intakeStore } from "./store.ts";
 
@@ -28,8 +29,8 @@ export const randomRequestId = (): string => `req_${randomBytes(10).toString("he
  */
 export const createIntakeApp = ({ store, publish, newRequestId, now, logger }: IntakeAppDeps) => {
   const app = createServiceApp(logger);
-  app.post("/api/requests", async (c) => {
-    const detail = parseOrReject(ResourceRequested.schema, await readJsonBody(c), "Request");
+  app.openapi({ ...submitRequestRoute, middleware: [acceptJsonBody] }, async (c) => {
+    const detail = c.req.valid("json");
     const submission = identify(detail, newRequestId);
     const { requestId } = submission;
     const outcome = await store.recordSubmission({ ...submission, submittedAt: now().toISOString() });

@@ -1,7 +1,8 @@
+import { submitRequestRoute } from "../../api/contract.ts";
 import { RequestAccepted } from "../../events/request-accepted.ts";
 import { RequestInvalid } from "../../events/request-invalid.ts";
 import { ResourceRequested } from "../../events/resource-requested.ts";
-import { asProducer, type ServiceManifest } from "../shared/manifest.ts";
+import { asProducer, routeOf, type ServiceManifest } from "../shared/manifest.ts";
 import { subscriptions } from "./subscriptions.ts";
 import { tables } from "./tables.ts";
 
@@ -11,7 +12,7 @@ export const service: ServiceManifest = {
   tables,
   http: {
     service: "intake",
-    routes: [{ method: "POST", path: "/api/requests" }],
+    routes: [routeOf(submitRequestRoute)],
     handler: { entry: "services/intake/http-handler.ts", exportName: "handler" },
     app: "services/intake/http.ts",
     access:

@@ -1,15 +1,22 @@
+import { createRoute, z } from "@hono/zod-openapi";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import { silentLogger } from "../../test/support/fakes.ts";
-import { answerUnrouted, createServiceApp, parseOrReject, readJsonBody } from "./http.ts";
+import { acceptJsonBody, answerUnrouted, createServiceApp } from "./http.ts";
 
 /** Two services sharing a path under different methods, as intake and audit share `/api/requests`. */
+const thingSchema = z.strictObject({ name: z.string() });
+
+const createThing = createRoute({
+  method: "post",
+  path: "/api/things",
+  request: { body: { required: true, content: { "application/json": { schema: thingSchema } } } },
+  responses: { 201: { description: "Created", content: { "application/json": { schema: thingSchema } } } },
+});
+
 const writer = () => {
   const app = createServiceApp(silentLogger());
-  app.post("/api/things", async (c) =>
-    c.json(parseOrReject(z.strictObject({ name: z.string() }), await readJsonBody(c)), 201),
-  );
+  app.openapi({ ...createThing, middleware: [acceptJsonBody] }, (c) => c.json(c.req.valid("json"), 201));
   return app;
 };
 
@@ -121,5 +128,20 @@ describe("a body that is wrong as a whole", () => {
       error: `Request is invalid: body ${problem}`,
       fieldErrors: [{ field: "", message: problem }],
     });
+  });
+});
+
+describe("a Content-Type header too malformed for Hono's JSON validator", () => {
+  it("is refused with 415 in JSON, not taken for an internal error", async () => {
+    const response = await writer().request("/api/things", {
+      method: "POST",
+      headers: { "content-type": "application/json;" },
+      body: JSON.stringify({ name: "ana" }),
+    });
+
+    const answer = await answerOf(response);
+    expect(answer.status).toBe(415);
+    expect(answer.contentType).toBe("application/json");
+    expect(answer.body).toEqual({ error: expect.any(String) });
   });
 });

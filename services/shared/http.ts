@@ -1,8 +1,10 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { type Context, Hono, type NotFoundHandler } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context, Hono, MiddlewareHandler, NotFoundHandler, ValidationTargets } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
 import { METHOD_NAME_ALL } from "hono/router";
-import type { z } from "zod";
+import type { BlankEnv } from "hono/types";
 import { type FieldError, fieldErrorsOf } from "../../events/validation.ts";
 import { ClientError } from "./errors.ts";
 
@@ -49,12 +51,35 @@ export const answerUnrouted =
   };
 
 /**
- * A Hono app with the policies every service shares: bodies above `MAX_JSON_BODY_BYTES` are refused
- * with 413, 4xx messages pass through as JSON, 5xx details are logged and hidden, and a request no
- * route takes gets a JSON 404 or 405.
+ * 400 naming every field's problem. The whole body is the empty field, as the catalog's `FieldError`
+ * has it; the message calls it "body" (only a body can be wrong as a whole: queries and paths are
+ * always objects of strings).
+ */
+const invalidInput = (what: string, fieldErrors: FieldError[], options?: ErrorOptions) =>
+  new ClientError(
+    400,
+    `${what} is invalid: ${fieldErrors.map(({ field, message }) => `${field || "body"} ${message}`).join("; ")}`,
+    fieldErrors,
+    options,
+  );
+
+/** How a refusal names the part of the request a route's schema refused; anything else is the body. */
+const INPUT_NAMES: Partial<Record<keyof ValidationTargets, string>> = { query: "Query", param: "Path" };
+
+/**
+ * A Hono app serving routes of the API's contract (`app.openapi(route, handler)`), with the policies
+ * every service shares: input a route's schemas refuse is answered 400 naming each field's problem,
+ * bodies above `MAX_JSON_BODY_BYTES` are refused with 413, 4xx messages pass through as JSON, 5xx
+ * details are logged and hidden, and a request no route takes gets a JSON 404 or 405.
  */
 export const createServiceApp = (logger: Logger) => {
-  const app = new Hono();
+  const app = new OpenAPIHono<BlankEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        throw invalidInput(INPUT_NAMES[result.target] ?? "Request", fieldErrorsOf(result.error));
+      }
+    },
+  });
   // The limit is counted as the body streams in: a chunked body, which declares no length, is cut
   // off at the limit instead of being read whole first.
   app.use(
@@ -73,6 +98,10 @@ export const createServiceApp = (logger: Logger) => {
         error.status,
       );
     }
+    // Hono's own refusals, such as a Content-Type header too malformed for its JSON validator.
+    if (error instanceof HTTPException && error.status < 500) {
+      return c.json({ error: error.message }, error.status);
+    }
     logger.error("Unhandled error in HTTP route", { error });
     return c.json({ error: "Internal error" }, 500);
   });
@@ -80,28 +109,16 @@ export const createServiceApp = (logger: Logger) => {
   return app;
 };
 
-/**
- * 400 naming every field's problem. The whole body is the empty field, as the catalog's `FieldError`
- * has it; the message calls it "body" (only a body can be wrong as a whole: queries and paths are
- * always objects of strings).
- */
-const invalidInput = (what: string, fieldErrors: FieldError[], options?: ErrorOptions) =>
-  new ClientError(
-    400,
-    `${what} is invalid: ${fieldErrors.map(({ field, message }) => `${field || "body"} ${message}`).join("; ")}`,
-    fieldErrors,
-    options,
-  );
-
-/**
- * Reads a JSON body, refusing non-JSON and wrongly typed bodies with a clear 4xx; in an app of
- * `createServiceApp`, an oversized body never gets this far.
- */
 /** The media type of a Content-Type header, without its parameters, in lower case. */
 export const mediaTypeOf = (contentType: string | undefined): string | undefined =>
   contentType?.split(";")[0]?.trim().toLowerCase();
 
-export const readJsonBody = async (c: Context): Promise<unknown> => {
+/**
+ * Goes before a route that reads a JSON body: refuses non-JSON and compressed bodies with 415 and
+ * unparseable JSON with 400, so the route's schema only ever judges a parsed body. In an app of
+ * `createServiceApp`, an oversized body never gets this far.
+ */
+export const acceptJsonBody: MiddlewareHandler = async (c, next) => {
   if (mediaTypeOf(c.req.header("content-type")) !== "application/json") {
     throw new ClientError(415, "Content-Type must be application/json");
   }
@@ -110,21 +127,12 @@ export const readJsonBody = async (c: Context): Promise<unknown> => {
   if (encoding && encoding !== "identity") {
     throw new ClientError(415, "Content-Encoding must be identity: compressed bodies are not accepted");
   }
+  // Read through Hono's body cache, where the route's validator reads it again.
   const text = await c.req.text();
   try {
-    return JSON.parse(text);
+    JSON.parse(text);
   } catch (cause) {
     throw invalidInput("Request", [{ field: "", message: "is not valid JSON" }], { cause });
   }
-};
-
-/** Parses input with a schema, answering 400 with every field's problem named. */
-export const parseOrReject = <S extends z.ZodType>(
-  schema: S,
-  input: unknown,
-  what = "Request",
-): z.output<S> => {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  throw invalidInput(what, fieldErrorsOf(result.error));
+  await next();
 };

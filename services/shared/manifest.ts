@@ -39,6 +39,14 @@ export interface HttpRoute {
   path: string;
 }
 
+/** The API Gateway route of a route of the HTTP contract (`api/contract.ts`), which declares it once. */
+export const routeOf = (route: { method: string; path: string }): HttpRoute => {
+  const method = route.method.toUpperCase();
+  if (method !== "GET" && method !== "POST" && method !== "HEAD")
+    throw new ManifestError(`${route.method} ${route.path}: no service serves this method`);
+  return { method, path: route.path };
+};
+
 /** A service's HTTP surface: its routes and the Lambda handler (a Hono app behind `hono/aws-lambda`). */
 export interface HttpSurface {
   service: ServiceName;
@@ -94,8 +102,6 @@ export interface ServiceManifest {
   subscriptions: readonly Subscription[];
   /** The tables this service owns: only its own functions read or write them. */
   tables: readonly TableSpec[];
-  /** Another service's tables this one still writes (approval-mail's items in decision's table). */
-  borrowedTables?: readonly TableSpec[];
   http?: HttpSurface & {
     /** Who may call the routes and what protects them: the reason API Gateway has no authorizer. */
     access: string;

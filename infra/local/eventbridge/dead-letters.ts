@@ -1,8 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import { text } from "node:stream/consumers";
 import { z } from "zod";
-import type { EdgeResponse } from "../edge/types.ts";
 import { formatTable } from "../../../cli/format-table.ts";
+import type { EdgeResponse } from "../edge/types.ts";
 import type { DeadLetter, DeadLetterStore } from "./types.ts";
 
 export const DEAD_LETTERS_PATH = "/_local/dead-letters";

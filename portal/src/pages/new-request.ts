@@ -1,3 +1,5 @@
+import { ApiError } from "../../../api/client.ts";
+import { submitRequestRoute } from "../../../api/contract.ts";
 import {
   INSTANCE_TYPES,
   JUSTIFICATION_MAX_LENGTH,
@@ -6,7 +8,7 @@ import {
   VOLUME_TYPES,
 } from "../../../events/request.ts";
 import { ResourceRequested } from "../../../events/resource-requested.ts";
-import { ApiError, type ShownRequest, submitRequest } from "../api.ts";
+import { api, type ShownRequest } from "../api.ts";
 import { h } from "../dom.ts";
 import {
   DEFAULT_FORM_VALUES,
@@ -129,12 +131,14 @@ export const renderNewRequest = (
         button.disabled = true;
         button.textContent = "Submitting…";
         try {
-          const detail = detailFromForm(values);
-          const accepted = await submitRequest(detail);
+          // The detail as the API reads it (validateForm passed it): sent, then shown until the audit
+          // trail has it.
+          const detail = ResourceRequested.schema.parse(detailFromForm(values));
+          const accepted = await api.call(submitRequestRoute, { body: detail });
           rememberEmail(values.email);
-          // The detail as the API read it (validateForm passed it), shown until the audit trail has it.
-          const submitted = { ...ResourceRequested.schema.parse(detail), ...accepted };
-          navigate(`/requests/${encodeURIComponent(accepted.requestId)}`, { submitted });
+          navigate(`/requests/${encodeURIComponent(accepted.requestId)}`, {
+            submitted: { ...detail, ...accepted },
+          });
         } catch (error) {
           if (error instanceof ApiError && error.fieldErrors.length > 0)
             showErrors(formErrorsFrom(error.fieldErrors));

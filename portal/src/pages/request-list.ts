@@ -1,7 +1,9 @@
+import { fetchAllRequests } from "../../../api/client.ts";
+import { listRequestsRoute } from "../../../api/contract.ts";
+import { requestsToCsv } from "../../../api/csv.ts";
+import type { RequestView } from "../../../api/schemas.ts";
 import { REQUEST_STATUSES } from "../../../events/request-status.ts";
-import { fetchAllRequests } from "../../../services/audit/client.ts";
-import { requestsToCsv } from "../../../services/audit/csv.ts";
-import { listRequests, type RequestView } from "../api.ts";
+import { api } from "../api.ts";
 import { h } from "../dom.ts";
 import { humanTime, statusLabel } from "../format.ts";
 import { listQueryFrom, listQueryString } from "../list-query.ts";
@@ -96,7 +98,9 @@ export const renderRequestList = (main: HTMLElement, { title, mine }: ListOption
     }
     results.replaceChildren(h("p", { class: "muted" }, "Loading…"));
     try {
-      const page = await listRequests({ ...filters(), limit: initial.pageSize, cursor: cursors[pageIndex] });
+      const page = await api.call(listRequestsRoute, {
+        query: { ...filters(), limit: initial.pageSize, cursor: cursors[pageIndex] },
+      });
       nextCursor = page.nextCursor;
       results.replaceChildren(tableOf(page.items));
       previous.disabled = pageIndex === 0;
@@ -133,7 +137,7 @@ export const renderRequestList = (main: HTMLElement, { title, mine }: ListOption
   downloadButton.addEventListener("click", async () => {
     downloadButton.disabled = true;
     try {
-      download("requests.csv", requestsToCsv(await fetchAllRequests(window.location.origin, filters())));
+      download("requests.csv", requestsToCsv(await fetchAllRequests(api, filters())));
     } finally {
       downloadButton.disabled = false;
     }

@@ -1,4 +1,5 @@
-import { getRequest, type ShownRequest } from "../api.ts";
+import { getRequestRoute } from "../../../api/contract.ts";
+import { api, type ShownRequest } from "../api.ts";
 import { h } from "../dom.ts";
 import { eventLabel, humanTime, isFinalStatus, statusLabel, statusTone } from "../format.ts";
 import { type LookupAnswer, nextLookupStep, REFRESH_MS } from "../request-lookup.ts";
@@ -136,7 +137,7 @@ export const renderRequest = (
     if (signal.aborted) return;
     let answer: LookupAnswer;
     try {
-      answer = { view: await getRequest(requestId) };
+      answer = { view: await api.call(getRequestRoute, { params: { id: requestId } }) };
     } catch (error) {
       answer = { error };
     }

@@ -16,6 +16,7 @@ import {
   ResourceRequested,
 } from "../../../events/index.ts";
 import { envelopeOf } from "../../../test/support/fixtures.ts";
+import { hashToken } from "../../shared/decision-token.ts";
 
 /** Envelope times have whole seconds, as EventBridge writes them. */
 export const secondsAfter = (start: string, seconds: number): string =>
@@ -45,7 +46,11 @@ const requestedAndAskedFor = (request: AcceptedRequest, start: string) => {
     event(RequestAccepted, { requestId, request, acceptedAt: secondsAfter(start, 1) }),
     event(ApprovalRequested, {
       requestId,
+      request,
       approvers: [APPROVER],
+      linkHashes: {
+        [APPROVER]: { approve: [hashToken("approve-link")], reject: [hashToken("reject-link")] },
+      },
       expiresAt: secondsAfter(start, 3600),
       requestedAt: secondsAfter(start, 2),
     }),

@@ -1,4 +1,4 @@
-import "../../test/support/service-environment.ts";
+import "../test/support/service-environment.ts";
 import { once } from "node:events";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import type { Server } from "node:http";
@@ -7,16 +7,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestDynamo, type TestDynamo } from "../../test/support/dynamo.ts";
-import { silentLogger } from "../../test/support/fakes.ts";
-import { sampleRequest } from "../../test/support/fixtures.ts";
-import { formatLocalTime, runRequestsCommand, UsageError } from "./cli.ts";
-import { ApiError, ApiUnreachableError } from "./client.ts";
-import type { RequestView } from "./domain.ts";
-import { createAuditApp } from "./http.ts";
-import { createAuditStore } from "./store.ts";
-import { auditRequestsTable, auditTimelineTable, tables } from "./tables.ts";
-import { secondsAfter } from "./testing/flows.ts";
+import { ApiError, ApiUnreachableError } from "../api/client.ts";
+import type { RequestView } from "../api/schemas.ts";
+import { createAuditApp } from "../services/audit/http.ts";
+import { createAuditStore } from "../services/audit/store.ts";
+import { auditRequestsTable, auditTimelineTable, tables } from "../services/audit/tables.ts";
+import { secondsAfter } from "../services/audit/testing/flows.ts";
+import { startTestDynamo, type TestDynamo } from "../test/support/dynamo.ts";
+import { silentLogger } from "../test/support/fakes.ts";
+import { sampleRequest } from "../test/support/fixtures.ts";
+import { formatLocalTime, runRequestsCommand, UsageError } from "./requests.ts";
 
 const START = "2025-06-01T12:00:00Z";
 

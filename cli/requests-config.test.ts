@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../shared/config.ts";
-import { loadRequestsCliConfig } from "./cli-config.ts";
+import { ConfigError } from "../services/shared/config.ts";
+import { loadRequestsCliConfig } from "./requests.ts";
 
 const run = promisify(execFile);
 
@@ -44,8 +44,8 @@ describe("the requests CLI's configuration", () => {
   });
 
   it("makes the CLI print the problem, without a stack trace, and exit 1", async () => {
-    const failure = run(process.execPath, ["--import", "tsx", "services/audit/cli.ts", "list"], {
-      cwd: `${import.meta.dirname}/../..`,
+    const failure = run(process.execPath, ["--import", "tsx", "cli/requests.ts", "list"], {
+      cwd: `${import.meta.dirname}/..`,
       env: { PATH: process.env.PATH, API_URL: "nope" },
     });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { csvCell, requestsToCsv } from "./csv.ts";
-import type { RequestView } from "./domain.ts";
+import type { RequestView } from "./schemas.ts";
 
 const request = (view: Partial<RequestView>): RequestView => ({
   requestId: "req-1",

@@ -1,5 +1,5 @@
-import type { FieldError } from "../../events/validation.ts";
-import type { RequestView } from "./domain.ts";
+import type { FieldError } from "../events/validation.ts";
+import type { RequestView } from "./schemas.ts";
 
 /** Why an `INVALID` request was refused, in one cell; an error about no one field is its message alone. */
 const fieldErrorsText = (fieldErrors: readonly FieldError[] | undefined) =>

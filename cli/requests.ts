@@ -2,17 +2,39 @@ import { realpathSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { formatTable } from "../../infra/local/format-table.ts";
-import { ConfigError } from "../shared/config.ts";
-import { loadRequestsCliConfig } from "./cli-config.ts";
-import { ApiError, ApiUnreachableError, fetchAllRequests } from "./client.ts";
-import { requestsToCsv } from "./csv.ts";
-import type { RequestView } from "./domain.ts";
+import {
+  ApiError,
+  ApiUnreachableError,
+  createApiClient,
+  fetchAllRequests,
+  UnexpectedAnswerError,
+} from "../api/client.ts";
+import { requestsToCsv } from "../api/csv.ts";
+import type { RequestView } from "../api/schemas.ts";
+import { ConfigError, env, loadConfig } from "../services/shared/config.ts";
+import { formatTable } from "./format-table.ts";
 
 const USAGE = `Usage:
   npm run requests -- list [--requester EMAIL] [--status STATUS]
   npm run requests -- export FILE.csv [--requester EMAIL] [--status STATUS]
 The requests API is read at API_URL (default http://localhost:$PORT, PORT defaulting to 3000).`;
+
+const DEFAULT_PORT = 3000;
+
+/** The requests CLI's environment, read once when it starts. */
+export const loadRequestsCliConfig = (environment: Record<string, string | undefined> = process.env) => {
+  const { API_URL, PORT, INIT_CWD } = loadConfig(
+    {
+      API_URL: env.url().optional(),
+      // The port `npm start` serves on: a shell that moved it for local mode finds the API there too.
+      PORT: env.wholeNumber(1, 65535).default(DEFAULT_PORT),
+      // npm sets it to the directory `npm run` was started from; run directly, the CLI uses its own.
+      INIT_CWD: env.text().optional(),
+    },
+    environment,
+  );
+  return { API_URL: API_URL ?? `http://localhost:${PORT}`, INIT_CWD };
+};
 
 export class UsageError extends Error {
   override readonly name = "UsageError";
@@ -69,13 +91,14 @@ export const runRequestsCommand = async (
 ): Promise<string> => {
   const { positionals, values: filters } = parseCommandLine(args);
   const [command, ...operands] = positionals;
+  const api = createApiClient(options.apiUrl);
   if (command === "list" && operands.length === 0) {
-    const requests = await fetchAllRequests(options.apiUrl, filters);
+    const requests = await fetchAllRequests(api, filters);
     return requests.length === 0 ? "No requests match." : requestsTable(requests);
   }
   const [file] = operands;
   if (command === "export" && file !== undefined && operands.length === 1) {
-    const requests = await fetchAllRequests(options.apiUrl, filters);
+    const requests = await fetchAllRequests(api, filters);
     const path = resolve(options.cwd, file);
     await writeFile(path, requestsToCsv(requests));
     return `Wrote ${requests.length} request${requests.length === 1 ? "" : "s"} to ${path}`;
@@ -100,6 +123,7 @@ if (isEntryPoint) {
       error instanceof ConfigError ||
       error instanceof ApiUnreachableError ||
       error instanceof ApiError ||
+      error instanceof UnexpectedAnswerError ||
       // The export file could not be written: Node's message names the path and the reason.
       (error instanceof Error && "syscall" in error);
     console.error(expected ? (error as Error).message : error);

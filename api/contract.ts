@@ -1,0 +1,141 @@
+import { createRoute, type RouteConfig, z } from "@hono/zod-openapi";
+import { emailSchema, mustBe, requestIdSchema } from "../events/request.ts";
+import { REQUEST_STATUSES } from "../events/request-status.ts";
+import { ResourceRequested } from "../events/resource-requested.ts";
+import {
+  errorBodySchema,
+  healthSchema,
+  requestPageSchema,
+  requestWithTimelineSchema,
+  submissionSchema,
+} from "./schemas.ts";
+
+/**
+ * The HTTP API under `/api`, each route described once: the services serve these routes, the OpenAPI
+ * document is built from them, and the portal and the CLI call them through `client.ts`. Browser-safe.
+ */
+
+/** zod 4 with `.openapi()`, for schemas that describe the API. */
+export { z };
+
+/** How many requests one page of `GET /api/requests` holds when not asked, and at most. */
+export const PAGE_SIZE = { default: 25, max: 100 } as const;
+
+const jsonAnswer = <S extends z.ZodType>(schema: S, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+const refusal = (description: string) => jsonAnswer(errorBodySchema, description);
+
+/**
+ * A query parameter read once: an empty one (`?status=`) filters nothing, as a form with an unset
+ * field sends it, and a repeated one counts by its first value.
+ */
+const queryParameter = <S extends z.ZodType>(schema: S) =>
+  z.preprocess((value) => {
+    const first: unknown = Array.isArray(value) ? value[0] : value;
+    return first === "" ? undefined : first;
+  }, schema.optional());
+
+const limitMessage = `must be a whole number from 1 to ${PAGE_SIZE.max}`;
+
+export const listRequestsQuerySchema = z.object({
+  requester: queryParameter(emailSchema).openapi({
+    description: "Only this requester's requests, whatever the case of the address.",
+  }),
+  status: queryParameter(z.enum(REQUEST_STATUSES, mustBe(`one of ${REQUEST_STATUSES.join(", ")}`))).openapi({
+    description: "Only requests in this status.",
+  }),
+  limit: queryParameter(
+    z
+      .string()
+      .regex(/^[0-9]{1,4}$/, limitMessage)
+      .transform(Number)
+      .pipe(z.number().min(1, limitMessage).max(PAGE_SIZE.max, limitMessage)),
+  )
+    .transform((limit) => limit ?? PAGE_SIZE.default)
+    .openapi({
+      description: "How many requests the page holds at most.",
+      type: "integer",
+      minimum: 1,
+      maximum: PAGE_SIZE.max,
+      default: PAGE_SIZE.default,
+    }),
+  cursor: queryParameter(z.string()).openapi({
+    description: "The nextCursor of the page before, with the same filters.",
+  }),
+});
+
+export const submitRequestRoute = createRoute({
+  method: "post",
+  path: "/api/requests",
+  summary: "Submit a request",
+  description:
+    "Publishes the request as a ResourceRequested event. requestId is an idempotency key: the same body under the same id is accepted again without a second event.",
+  request: {
+    body: { required: true, content: { "application/json": { schema: ResourceRequested.schema } } },
+  },
+  responses: {
+    202: jsonAnswer(submissionSchema, "Accepted: the request is on its way to an approver."),
+    400: refusal("The body is not JSON, or names each field that breaks the contract."),
+    409: refusal("The requestId was already used for a different request."),
+    413: refusal("The body is larger than the API accepts."),
+    415: refusal("The body is not application/json, or is compressed."),
+    503: jsonAnswer(
+      errorBodySchema.extend({ requestId: requestIdSchema }),
+      "Recorded but not queued: send the same request again with this requestId.",
+    ),
+  },
+});
+
+export const listRequestsRoute = createRoute({
+  method: "get",
+  path: "/api/requests",
+  summary: "List requests",
+  description: "A page of requests, newest first; follow nextCursor for the next one.",
+  request: { query: listRequestsQuerySchema },
+  responses: {
+    200: jsonAnswer(requestPageSchema, "One page of requests."),
+    400: refusal("Names each query parameter that makes no sense, a cursor of another listing among them."),
+  },
+});
+
+export const getRequestRoute = createRoute({
+  method: "get",
+  path: "/api/requests/{id}",
+  summary: "Get a request with its timeline",
+  request: { params: z.object({ id: requestIdSchema }) },
+  responses: {
+    200: jsonAnswer(requestWithTimelineSchema, "The request and every event audited for it, oldest first."),
+    400: refusal("The id cannot be a request id."),
+    404: refusal(
+      "No request has this id (yet: the audit trail records a request a moment after it is sent).",
+    ),
+  },
+});
+
+export const healthRoute = createRoute({
+  method: "get",
+  path: "/api/health",
+  summary: "Health of local mode",
+  description: "Served by the local runtime once every part of it is up; a deployment on AWS has none.",
+  responses: { 200: jsonAnswer(healthSchema, "Local mode is up.") },
+});
+
+export const openApiDocumentRoute = createRoute({
+  method: "get",
+  path: "/api/openapi.json",
+  summary: "This API's OpenAPI 3.1 document",
+  responses: {
+    200: jsonAnswer(z.looseObject({ openapi: z.string() }), "The OpenAPI document."),
+  },
+});
+
+export const API_ROUTES: readonly RouteConfig[] = [
+  submitRequestRoute,
+  listRequestsRoute,
+  getRequestRoute,
+  healthRoute,
+  openApiDocumentRoute,
+];

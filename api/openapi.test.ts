@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import { REQUEST_STATUSES } from "../events/request-status.ts";
+import { PAGE_SIZE } from "./contract.ts";
+import { openApiDocument } from "./openapi.ts";
+
+const document = openApiDocument();
+
+const operation = (path: string, method: "get" | "post") => {
+  const found = document.paths?.[path]?.[method];
+  expect(found, `${method.toUpperCase()} ${path}`).toBeDefined();
+  return found as NonNullable<typeof found>;
+};
+
+const parametersOf = (path: string, method: "get" | "post") =>
+  (operation(path, method).parameters ?? []).map((parameter) =>
+    "name" in parameter
+      ? { name: parameter.name, in: parameter.in, required: parameter.required }
+      : parameter,
+  );
+
+const responseCodesOf = (path: string, method: "get" | "post") =>
+  Object.keys(operation(path, method).responses ?? {}).sort();
+
+describe("the API's OpenAPI document", () => {
+  it("is an OpenAPI 3.1 document", () => {
+    expect(document.openapi).toBe("3.1.0");
+    expect(document.info.title).toBeTruthy();
+  });
+
+  it("lists every route of the API, and nothing else", () => {
+    const routes = Object.entries(document.paths ?? {}).flatMap(([path, item]) =>
+      Object.keys(item ?? {}).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+
+    expect(routes.sort()).toEqual([
+      "GET /api/health",
+      "GET /api/openapi.json",
+      "GET /api/requests",
+      "GET /api/requests/{id}",
+      "POST /api/requests",
+    ]);
+  });
+
+  it("describes submitting a request: the ResourceRequested detail in, each way it can end out", () => {
+    const submit = operation("/api/requests", "post");
+
+    expect(submit.requestBody).toMatchObject({
+      required: true,
+      content: {
+        "application/json": {
+          schema: {
+            type: "object",
+            required: ["requester", "resource", "justification"],
+            additionalProperties: false,
+          },
+        },
+      },
+    });
+    expect(responseCodesOf("/api/requests", "post")).toEqual(["202", "400", "409", "413", "415", "503"]);
+  });
+
+  it("describes the list's optional filters and paging, with the page size's limits", () => {
+    expect(parametersOf("/api/requests", "get")).toEqual([
+      { name: "requester", in: "query", required: false },
+      { name: "status", in: "query", required: false },
+      { name: "limit", in: "query", required: false },
+      { name: "cursor", in: "query", required: false },
+    ]);
+    const [, status, limit] = operation("/api/requests", "get").parameters ?? [];
+    expect(status).toMatchObject({ schema: { enum: [...REQUEST_STATUSES] } });
+    expect(limit).toMatchObject({
+      schema: { type: "integer", minimum: 1, maximum: PAGE_SIZE.max, default: PAGE_SIZE.default },
+    });
+    expect(responseCodesOf("/api/requests", "get")).toEqual(["200", "400"]);
+  });
+
+  it("describes one request by its id in the path", () => {
+    expect(parametersOf("/api/requests/{id}", "get")).toEqual([{ name: "id", in: "path", required: true }]);
+    expect(responseCodesOf("/api/requests/{id}", "get")).toEqual(["200", "400", "404"]);
+  });
+
+  it("describes the health check and the document itself", () => {
+    expect(responseCodesOf("/api/health", "get")).toEqual(["200"]);
+    expect(responseCodesOf("/api/openapi.json", "get")).toEqual(["200"]);
+  });
+
+  it("names the bodies it answers with, refusals included", () => {
+    expect(Object.keys(document.components?.schemas ?? {})).toEqual(
+      expect.arrayContaining(["RequestView", "RequestWithTimeline", "RequestPage", "TimelineEntry", "Error"]),
+    );
+    expect(operation("/api/requests/{id}", "get").responses?.["404"]).toMatchObject({
+      content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+    });
+  });
+});

@@ -1,0 +1,92 @@
+import { z } from "@hono/zod-openapi";
+import { requestIdSchema, resourceSchema } from "../events/request.ts";
+import { REQUEST_STATUSES } from "../events/request-status.ts";
+
+/** The bodies the HTTP API answers with: what its routes in `contract.ts` promise and its clients read. */
+
+export const fieldErrorSchema = z
+  .object({
+    field: z.string().openapi({ description: "Dotted path of the field, e.g. resource.volume.sizeGiB" }),
+    message: z.string(),
+  })
+  .openapi("FieldError", { description: "A field's problem; the empty field is the whole body." });
+
+/** Every refusal: a message for people, and for a refused input each field's problem. */
+export const errorBodySchema = z
+  .object({ error: z.string(), fieldErrors: z.array(fieldErrorSchema).optional() })
+  .openapi("Error");
+
+export type ErrorBody = z.output<typeof errorBodySchema>;
+
+export const decisionSchema = z
+  .object({
+    outcome: z.enum(["APPROVED", "REJECTED", "EXPIRED"]),
+    approver: z.string().optional().openapi({
+      description: "Absent for an expiry, and for a refusal by policy rather than by a person.",
+    }),
+    reason: z.string().optional(),
+    decidedAt: z.string(),
+  })
+  .openapi("Decision");
+
+export type Decision = z.output<typeof decisionSchema>;
+
+export const requestViewSchema = z
+  .object({
+    requestId: requestIdSchema,
+    status: z.enum(REQUEST_STATUSES),
+    requester: z.object({ email: z.string(), name: z.string().optional() }).optional(),
+    resource: resourceSchema.optional(),
+    justification: z.string().optional(),
+    submittedAt: z.string().openapi({ description: "When the request's earliest audited event happened." }),
+    updatedAt: z.string().openapi({ description: "When its latest audited event happened." }),
+    decision: decisionSchema.optional(),
+    instanceId: z.string().optional(),
+    privateIp: z.string().optional(),
+    fieldErrors: z.array(fieldErrorSchema).optional(),
+    failureReason: z.string().optional(),
+    approvers: z.array(z.string()).optional(),
+    expiresAt: z.string().optional(),
+  })
+  .openapi("RequestView", { description: "A request as the audit trail projects it from its events." });
+
+export type RequestView = z.output<typeof requestViewSchema>;
+
+export const timelineEntrySchema = z
+  .object({
+    eventId: z.string(),
+    type: z.string(),
+    time: z.string().openapi({
+      description: "The event's time in ISO 8601 with milliseconds, so that times compare as strings.",
+    }),
+    source: z.string(),
+    detail: z.unknown().openapi({ description: "The detail exactly as it was delivered." }),
+  })
+  .openapi("TimelineEntry", { description: "One audited event of a request." });
+
+export type TimelineEntry = z.output<typeof timelineEntrySchema>;
+
+export const requestWithTimelineSchema = requestViewSchema
+  .extend({ timeline: z.array(timelineEntrySchema).openapi({ description: "Oldest first." }) })
+  .openapi("RequestWithTimeline");
+
+/** `GET /api/requests/{id}`: the request's view and every event audited for it, oldest first. */
+export type RequestWithTimeline = z.output<typeof requestWithTimelineSchema>;
+
+export const requestPageSchema = z
+  .object({
+    items: z.array(requestViewSchema),
+    nextCursor: z.string().optional().openapi({ description: "Absent on the last page." }),
+  })
+  .openapi("RequestPage", { description: "One page of requests, newest first." });
+
+export type RequestPage = z.output<typeof requestPageSchema>;
+
+export const submissionSchema = z
+  .object({ requestId: requestIdSchema, status: z.literal("SUBMITTED") })
+  .openapi("Submission");
+
+/** Local mode names its edge and mailbox; on AWS nothing serves the health check. */
+export const healthSchema = z
+  .object({ status: z.literal("ok"), edge: z.string().optional(), mailbox: z.string().optional() })
+  .openapi("Health");
