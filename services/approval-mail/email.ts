@@ -1,6 +1,5 @@
 import type { AcceptedRequest } from "../../events/request.ts";
-import { decisionLink } from "../decision/domain.ts";
-import type { DecisionAction } from "../decision/token.ts";
+import { type DecisionAction, decisionLink } from "../shared/decision-token.ts";
 import { html } from "../shared/html.ts";
 import { renderSummary, summaryAsText, themedDocument } from "../shared/layout.ts";
 import type { OutgoingEmail } from "../shared/mail.ts";

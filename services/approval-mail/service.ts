@@ -1,15 +1,13 @@
 import { ApprovalRequested } from "../../events/approval-requested.ts";
 import { RequestRejected } from "../../events/request-rejected.ts";
-import { approvalsTable } from "../decision/tables.ts";
 import { asProducer, type ServiceManifest } from "../shared/manifest.ts";
 import { subscriptions } from "./subscriptions.ts";
+import { tables } from "./tables.ts";
 
 export const service: ServiceManifest = {
   name: "approval-mail",
   subscriptions,
-  tables: [],
-  // Transitional: approval-mail still creates the approval items decision decides on.
-  borrowedTables: [approvalsTable],
+  tables,
   // Policy refusals are approval-mail's own RequestRejected, published under its source.
   publishes: [
     ...asProducer(ApprovalRequested),
@@ -18,6 +16,7 @@ export const service: ServiceManifest = {
   needs: {
     settings: ["SENDER", "APPROVERS", "APPROVAL_TTL_SECONDS", "PUBLIC_URL"],
     sendsEmail: true,
+    // It signs the decision links.
     readsHmacKey: true,
   },
 };

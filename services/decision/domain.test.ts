@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { sampleRequest } from "../../test/support/fixtures.ts";
-import { type AskedApproval, checkReason, judgeDecision, outcomeOf } from "./domain.ts";
-import type { TokenClaims } from "./token.ts";
+import type { TokenClaims } from "../shared/decision-token.ts";
+import {
+  type AskedApproval,
+  askedApprovalOf,
+  checkReason,
+  type EarlyDecision,
+  grantsOf,
+  judgeDecision,
+  outcomeOf,
+  settleEarlyDecision,
+} from "./domain.ts";
 
 const NOW = new Date("2026-03-01T10:00:00.000Z");
 const CLAIMS: TokenClaims = {
@@ -18,7 +27,7 @@ const pending = (overrides: Partial<AskedApproval> = {}): AskedApproval => ({
   createdAt: "2026-03-01T09:00:00.000Z",
   status: "PENDING",
   approvers: ["bob@example.com"],
-  grants: { "bob@example.com": { approve: ["hash-approve"], reject: ["hash-reject"] } },
+  grants: grantsOf({ "bob@example.com": { approve: ["hash-approve"], reject: ["hash-reject"] } }),
   expiresAt: "2026-03-02T10:00:00.000Z",
   ...overrides,
 });
@@ -30,8 +39,11 @@ describe("judging a signed link against the stored approval", () => {
     expect(judgeDecision(approval, CLAIMS, "hash-approve", NOW)).toEqual({ decidable: true, approval });
   });
 
+  it("lets a verified link decide while its request's ApprovalRequested is still on its way", () => {
+    expect(judgeDecision(undefined, CLAIMS, "hash-approve", NOW)).toEqual({ decidable: true });
+  });
+
   it.each([
-    ["no stored approval", undefined, "hash-approve"],
     ["a hash that was never sent", pending(), "hash-other"],
     ["the reject link's hash on the approve path", pending(), "hash-reject"],
   ])("calls the link not valid (403) for %s", (_case, record, hash) => {
@@ -61,6 +73,26 @@ describe("judging a signed link against the stored approval", () => {
     expect(judgeDecision(approval, CLAIMS, "hash-approve", NOW)).toMatchObject({
       decidable: false,
       refusal: { status: 410, message: expect.stringContaining("rejected by cy@example.com") },
+    });
+  });
+
+  it("answers 410 with the early decision once one was made before ApprovalRequested arrived", () => {
+    const early: EarlyDecision = {
+      requestId: "req-1",
+      createdAt: NOW.toISOString(),
+      status: "DECIDED_EARLY",
+      decision: {
+        action: "approve",
+        approver: "cy@example.com",
+        decidedAt: NOW.toISOString(),
+        tokenHash: "h",
+      },
+      expiresAt: "2026-03-02T10:00:00.000Z",
+    };
+
+    expect(judgeDecision(early, CLAIMS, "hash-approve", NOW)).toMatchObject({
+      decidable: false,
+      refusal: { status: 410, message: expect.stringContaining("approved by cy@example.com") },
     });
   });
 
@@ -122,22 +154,74 @@ describe("the event a settled approval owes", () => {
       expiredAt: "2026-03-02T10:00:30.000Z",
     });
   });
+});
 
-  it("is RequestRejected from approval-mail, without an approver, for a request nobody could approve", () => {
-    const outcome = outcomeOf({
-      requestId: "req-1",
+const REQUESTED = {
+  requestId: "req-1",
+  request: sampleRequest(),
+  approvers: ["bob@example.com"],
+  linkHashes: { "bob@example.com": { approve: ["hash-approve"], reject: ["hash-reject"] } },
+  expiresAt: "2026-03-02T10:00:00.000Z",
+  requestedAt: "2026-03-01T09:00:00.000Z",
+};
+
+describe("the approval an ApprovalRequested opens", () => {
+  it("is pending until the deadline, grants exactly the announced links, and is due to expire then", () => {
+    expect(askedApprovalOf(REQUESTED)).toEqual(
+      pending({ sweepTask: "EXPIRE", sweepAt: REQUESTED.expiresAt }),
+    );
+  });
+});
+
+describe("settling an early decision when its ApprovalRequested arrives", () => {
+  const early = (decision: Partial<EarlyDecision["decision"]> = {}): EarlyDecision => ({
+    requestId: "req-1",
+    createdAt: NOW.toISOString(),
+    status: "DECIDED_EARLY",
+    decision: {
+      action: "approve",
+      approver: "bob@example.com",
+      reason: "Fine",
+      decidedAt: NOW.toISOString(),
+      tokenHash: "hash-approve",
+      ...decision,
+    },
+    expiresAt: REQUESTED.expiresAt,
+  });
+
+  it("decides the approval with it, due to be published, when its link was announced for that approver and action", () => {
+    const settled = settleEarlyDecision(early(), REQUESTED, NOW);
+
+    expect(settled).toMatchObject({
+      status: "DECIDED",
       request: sampleRequest(),
-      requesterEmail: "ana@example.com",
-      createdAt: NOW.toISOString(),
-      status: "REFUSED",
-      decision: { action: "reject", reason: "Nobody else", decidedAt: NOW.toISOString() },
+      decision: {
+        action: "approve",
+        approver: "bob@example.com",
+        reason: "Fine",
+        decidedAt: NOW.toISOString(),
+      },
+      sweepTask: "PUBLISH",
     });
+    expect(settled.decision).not.toHaveProperty("tokenHash");
+    expect(outcomeOf(settled)?.contract.detailType).toBe("RequestApproved");
+  });
 
-    expect(outcome).toMatchObject({
-      contract: { detailType: "RequestRejected" },
-      source: "approvals.approval-mail",
-      detail: { reason: "Nobody else" },
+  it.each([
+    ["a hash approval-mail never issued", { tokenHash: "hash-forged" }],
+    ["the hash of the other action's link", { tokenHash: "hash-reject" }],
+    ["another approver's decision", { approver: "cy@example.com" }],
+    ["the requester's own decision", { approver: "ana@example.com" }],
+    ["a decision at the deadline", { decidedAt: REQUESTED.expiresAt }],
+  ])("voids it for %s, leaving the approval pending and due to expire", (_case, decision) => {
+    const settled = settleEarlyDecision(early(decision), REQUESTED, NOW);
+
+    expect(settled).toMatchObject({
+      status: "PENDING",
+      sweepTask: "EXPIRE",
+      voidedDecision: early(decision).decision,
     });
-    expect(outcome?.detail).not.toHaveProperty("approver");
+    expect(settled).not.toHaveProperty("decision");
+    expect(outcomeOf(settled)).toBeUndefined();
   });
 });

@@ -1,45 +1,41 @@
-import { ApprovalRequested } from "../../events/approval-requested.ts";
-import type { DetailInputOf } from "../../events/contract.ts";
+import type { ApprovalRequested } from "../../events/approval-requested.ts";
+import type { DetailInputOf, DetailOf } from "../../events/contract.ts";
 import type { AcceptedRequest } from "../../events/request.ts";
 import { REASON_MAX_LENGTH } from "../../events/request.ts";
 import { RequestApproved } from "../../events/request-approved.ts";
 import { RequestExpired } from "../../events/request-expired.ts";
 import { RequestRejected } from "../../events/request-rejected.ts";
+import type { DecisionAction, TokenClaims, TokenProblem } from "../shared/decision-token.ts";
 import { OUTCOME_PUBLISH_GRACE_MS } from "../shared/leases.ts";
-import type { DecisionAction, TokenClaims, TokenProblem } from "./token.ts";
-
-/** The decision pages' paths: the links in the emails and the routes that serve them. */
-export const DECISION_PATHS: Record<DecisionAction, string> = {
-  approve: "/decisions/approve",
-  reject: "/decisions/reject",
-};
-
-export const decisionLink = (publicUrl: string, action: DecisionAction, token: string): string =>
-  `${publicUrl}${DECISION_PATHS[action]}?token=${encodeURIComponent(token)}`;
 
 export type SweepTask = "EXPIRE" | "PUBLISH";
 
-/** The hashes of the links sent to one approver: more than one each if a mail had to be sent again. */
-export interface ApproverGrant {
-  approve: string[];
-  reject: string[];
-  mailSentAt?: string;
-  messageId?: string;
-}
+/**
+ * One link an approver may decide with, as a string: a DynamoDB string set of these merges with ADD,
+ * whatever order the ApprovalRequested events announcing them arrive in. The action and the hash
+ * hold no ':', so no two grants share a key.
+ */
+export const grantKey = (approver: string, action: DecisionAction, tokenHash: string): string =>
+  `${action}:${tokenHash}:${approver}`;
+
+/** The grants of the link hashes an ApprovalRequested announces. */
+export const grantsOf = (linkHashes: DetailOf<typeof ApprovalRequested>["linkHashes"]): Set<string> =>
+  new Set(
+    Object.entries(linkHashes).flatMap(([approver, hashes]) => [
+      ...hashes.approve.map((hash) => grantKey(approver, "approve", hash)),
+      ...hashes.reject.map((hash) => grantKey(approver, "reject", hash)),
+    ]),
+  );
 
 export interface Decision {
   action: DecisionAction;
-  /** Absent when policy refused the request before anyone was asked. */
-  approver?: string;
+  approver: string;
   reason?: string;
   decidedAt: string;
 }
 
 interface RecordBase {
   requestId: string;
-  request: AcceptedRequest;
-  /** Lower-case, so the decision's condition can refuse self-approval. */
-  requesterEmail: string;
   createdAt: string;
   /** Work the sweeper still has to do for this item, due at `sweepAt`; absent once there is none. */
   sweepTask?: SweepTask;
@@ -47,32 +43,83 @@ interface RecordBase {
   outcomePublishedAt?: string;
 }
 
-/** A request approvers were asked about. */
+/** A request approval-mail asked approvers about (its ApprovalRequested arrived). */
 export interface AskedApproval extends RecordBase {
   status: "PENDING" | "DECIDED" | "EXPIRED";
+  request: AcceptedRequest;
+  /** Lower-case, so the decision's condition can refuse self-approval. */
+  requesterEmail: string;
   approvers: string[];
-  grants: Record<string, ApproverGrant>;
+  /** Every link that may decide, as `grantKey`s: only hashes, never a token. */
+  grants: Set<string>;
   expiresAt: string;
-  mailClaimId?: string;
-  mailClaimedAt?: string;
-  approvalRequestedAt?: string;
   decision?: Decision;
   expiredAt?: string;
+  /** An early decision whose link approval-mail never announced for that approver and action. */
+  voidedDecision?: EarlyDecision["decision"];
 }
 
-/** A request refused before anyone was asked: no approver other than the requester. */
-export interface RefusedRequest extends RecordBase {
-  status: "REFUSED";
-  decision: Decision;
+/**
+ * A decision made with a link whose MAC checked out before the request's ApprovalRequested reached
+ * decision. It stands once that event arrives and lists the link's hash for that approver and action.
+ */
+export interface EarlyDecision extends RecordBase {
+  status: "DECIDED_EARLY";
+  decision: Decision & { tokenHash: string };
+  /** The link's own expiry. */
+  expiresAt: string;
 }
 
-export type ApprovalRecord = AskedApproval | RefusedRequest;
+export type ApprovalRecord = AskedApproval | EarlyDecision;
 
 /**
  * When the sweeper publishes the outcome of an item settled `now` unless its writer has by then: after
  * the grace a writer still publishing could need, so the sweeper does not publish it a second time.
  */
 export const publishDueAt = (now: Date): Date => new Date(now.getTime() + OUTCOME_PUBLISH_GRACE_MS);
+
+/** The approval an ApprovalRequested opens: pending, with the sweeper due to expire it at its deadline. */
+export const askedApprovalOf = (requested: DetailOf<typeof ApprovalRequested>): AskedApproval => ({
+  requestId: requested.requestId,
+  request: requested.request,
+  requesterEmail: requested.request.requester.email.toLowerCase(),
+  createdAt: requested.requestedAt,
+  status: "PENDING",
+  approvers: requested.approvers,
+  grants: grantsOf(requested.linkHashes),
+  expiresAt: requested.expiresAt,
+  sweepTask: "EXPIRE",
+  sweepAt: requested.expiresAt,
+});
+
+/**
+ * What an early decision becomes once its ApprovalRequested arrives. It stands when approval-mail
+ * announced its link for that approver and action, the approver is not the requester and it was made
+ * before the deadline: the approval is then decided and owes its outcome to the bus (the sweeper's
+ * PUBLISH task covers a lost publish). Otherwise it is void and the approval is pending as if it had
+ * never been made.
+ */
+export const settleEarlyDecision = (
+  early: EarlyDecision,
+  requested: DetailOf<typeof ApprovalRequested>,
+  now: Date,
+): AskedApproval => {
+  const asked = askedApprovalOf(requested);
+  const { tokenHash, ...decision } = early.decision;
+  const stands =
+    asked.grants.has(grantKey(decision.approver, decision.action, tokenHash)) &&
+    decision.approver !== asked.requesterEmail &&
+    Date.parse(decision.decidedAt) < Date.parse(asked.expiresAt);
+  return stands
+    ? {
+        ...asked,
+        status: "DECIDED",
+        decision,
+        sweepTask: "PUBLISH",
+        sweepAt: publishDueAt(now).toISOString(),
+      }
+    : { ...asked, voidedDecision: early.decision };
+};
 
 /** Why a link cannot decide, as the page tells the approver. */
 export interface Refusal {
@@ -106,11 +153,24 @@ export const MISSING_TOKEN: Refusal = {
 const ACTION_PAST: Record<DecisionAction, string> = { approve: "approved", reject: "rejected" };
 
 export const describeDecision = (decision: Decision): string =>
-  `It was ${ACTION_PAST[decision.action]}${decision.approver ? ` by ${decision.approver}` : ""}.`;
+  `It was ${ACTION_PAST[decision.action]} by ${decision.approver}.`;
 
-export type Judgement = { decidable: true; approval: AskedApproval } | { decidable: false; refusal: Refusal };
+/**
+ * Absent `approval`: the request's ApprovalRequested has not arrived yet, and the link's MAC alone
+ * vouches for it (only approval-mail signs links); the page shows what the link itself says.
+ */
+export type Judgement =
+  | { decidable: true; approval?: AskedApproval }
+  | { decidable: false; refusal: Refusal };
 
 const refused = (refusal: Refusal): Judgement => ({ decidable: false, refusal });
+
+const alreadyDecided = (decision: Decision): Judgement =>
+  refused({
+    status: 410,
+    title: "This request has already been decided",
+    message: `${describeDecision(decision)} Each request is decided once.`,
+  });
 
 /**
  * Whether a token whose signature checked out may decide the request as it is stored now. The link
@@ -123,9 +183,9 @@ export const judgeDecision = (
   tokenHash: string,
   now: Date,
 ): Judgement => {
-  if (!record || record.status === "REFUSED") return refused(INVALID_LINK);
-  const grant = record.grants[claims.approver];
-  if (!grant?.[claims.action].includes(tokenHash)) return refused(INVALID_LINK);
+  if (!record) return { decidable: true };
+  if (record.status === "DECIDED_EARLY") return alreadyDecided(record.decision);
+  if (!record.grants.has(grantKey(claims.approver, claims.action, tokenHash))) return refused(INVALID_LINK);
   if (record.requesterEmail === claims.approver) {
     return refused({
       status: 403,
@@ -133,13 +193,7 @@ export const judgeDecision = (
       message: "Another approver has to decide it.",
     });
   }
-  if (record.status === "DECIDED" && record.decision) {
-    return refused({
-      status: 410,
-      title: "This request has already been decided",
-      message: `${describeDecision(record.decision)} Each request is decided once.`,
-    });
-  }
+  if (record.status === "DECIDED" && record.decision) return alreadyDecided(record.decision);
   if (record.status === "EXPIRED" || Date.parse(record.expiresAt) <= now.getTime()) {
     return refused(refusalForToken("expired"));
   }
@@ -169,32 +223,20 @@ export const checkReason = (action: DecisionAction, raw: string): ReasonCheck =>
 
 /** The event a settled item owes the bus, derived from its state. */
 export type Outcome =
-  | { contract: typeof RequestApproved; detail: DetailInputOf<typeof RequestApproved>; source?: undefined }
-  | { contract: typeof RequestRejected; detail: DetailInputOf<typeof RequestRejected>; source?: string }
-  | { contract: typeof RequestExpired; detail: DetailInputOf<typeof RequestExpired>; source?: undefined };
+  | { contract: typeof RequestApproved; detail: DetailInputOf<typeof RequestApproved> }
+  | { contract: typeof RequestRejected; detail: DetailInputOf<typeof RequestRejected> }
+  | { contract: typeof RequestExpired; detail: DetailInputOf<typeof RequestExpired> };
 
 export const outcomeOf = (record: ApprovalRecord): Outcome | undefined => {
+  if (record.status === "DECIDED_EARLY") return undefined;
   const { requestId, request } = record;
-  if (record.status === "REFUSED") {
-    // Policy refused it in approval-mail, before the decision service had any part in it.
-    return {
-      contract: RequestRejected,
-      source: ApprovalRequested.source,
-      detail: {
-        requestId,
-        request,
-        reason: record.decision.reason ?? "",
-        decidedAt: record.decision.decidedAt,
-      },
-    };
-  }
   if (record.status === "EXPIRED" && record.expiredAt) {
     return {
       contract: RequestExpired,
       detail: { requestId, request, expiresAt: record.expiresAt, expiredAt: record.expiredAt },
     };
   }
-  if (record.status === "DECIDED" && record.decision?.approver) {
+  if (record.status === "DECIDED" && record.decision) {
     const { action, approver, reason, decidedAt } = record.decision;
     return action === "approve"
       ? { contract: RequestApproved, detail: { requestId, request, approver, reason, decidedAt } }

@@ -5,12 +5,13 @@ import { startTestDynamo, type TestDynamo } from "../../test/support/dynamo.ts";
 import { manualClock, silentLogger } from "../../test/support/fakes.ts";
 import { sampleRequest } from "../../test/support/fixtures.ts";
 import { recordingPublisher } from "../../test/support/recording-publisher.ts";
+import { createDecisionToken, type DecisionAction } from "../shared/decision-token.ts";
+import { TEST_KEY, withSegment } from "../shared/testing/decision-tokens.ts";
 import { createDecisionApp } from "./http.ts";
 import { createOutcomePublisher, type EventPublisher } from "./outcomes.ts";
 import { type ApprovalStore, createApprovalStore } from "./store.ts";
 import { approvalsTable } from "./tables.ts";
-import { seedPendingApproval, TEST_KEY, withSegment } from "./testing/approvals.ts";
-import { createDecisionToken, type DecisionAction } from "./token.ts";
+import { seedPendingApproval } from "./testing/approvals.ts";
 
 const PUBLIC_URL = "http://localhost:3000";
 /** What a browser sends with our own form: under `Referrer-Policy: no-referrer` its Origin is "null". */
@@ -305,9 +306,11 @@ describe("deciding (POST)", () => {
     const forged = forge(linksOf(links).approve);
     const reads = vi.spyOn(store, "get");
     const decisions = vi.spyOn(store, "recordDecision");
+    const earlyDecisions = vi.spyOn(store, "recordEarlyDecision");
     onTestFinished(() => {
       reads.mockRestore();
       decisions.mockRestore();
+      earlyDecisions.mockRestore();
     });
 
     const shown = await open("approve", forged);
@@ -316,6 +319,7 @@ describe("deciding (POST)", () => {
     expect([shown.status, pressed.status]).toEqual([403, 403]);
     expect(reads).not.toHaveBeenCalled();
     expect(decisions).not.toHaveBeenCalled();
+    expect(earlyDecisions).not.toHaveBeenCalled();
   });
 
   it("refuses another request's token pointed at this one (403)", async () => {

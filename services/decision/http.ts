@@ -4,24 +4,24 @@ import { bodyLimit } from "hono/body-limit";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
+import {
+  DECISION_ACTIONS,
+  DECISION_PATHS,
+  type DecisionAction,
+  hashToken,
+  verifyDecisionToken,
+} from "../shared/decision-token.ts";
 import { publisher } from "../shared/events.ts";
+import { hmacKey } from "../shared/hmac-key.ts";
 import type { SafeHtml } from "../shared/html.ts";
 import { closeAfterEarlyAnswer } from "../shared/http.ts";
+import { THEME_STYLE_HASH } from "../shared/layout.ts";
 import { approvalsTableName, config } from "./config.ts";
-import {
-  CONCURRENT_CHANGE,
-  checkReason,
-  DECISION_PATHS,
-  judgeDecision,
-  MISSING_TOKEN,
-  type Refusal,
-  refusalForToken,
-} from "./domain.ts";
-import { hmacKey } from "./hmac-key.ts";
-import { createOutcomePublisher, type OutcomePublisher } from "./outcomes.ts";
-import { confirmationPage, messagePage, THEME_STYLE_HASH } from "./pages.ts";
+import { decide } from "./decide.ts";
+import { checkReason, judgeDecision, MISSING_TOKEN, type Refusal, refusalForToken } from "./domain.ts";
+import { createOutcomePublisher, type OutcomePublisher, publishOrLeaveToSweeper } from "./outcomes.ts";
+import { confirmationPage, messagePage } from "./pages.ts";
 import { type ApprovalStore, createApprovalStore } from "./store.ts";
-import { DECISION_ACTIONS, type DecisionAction, hashToken, verifyDecisionToken } from "./token.ts";
 
 /** A form holds a token and at most a reason of 1,000 characters; anything far larger is not ours. */
 const MAX_FORM_BYTES = 32 * 1024;
@@ -61,6 +61,8 @@ const refusalPage = (c: Context, refusal: Refusal) =>
  * The approver's pages. GET (and HEAD) only show what a link would decide: mail scanners open links.
  * The POST decides, once, and only from our own origin. Every token is checked against its MAC in
  * constant time before the table is read, and every problem with a link is a 4xx page, never a 5xx.
+ * A link may be opened before its request's ApprovalRequested reached decision: its verified claims
+ * are then all the page shows, and a decision is recorded early (see `decide`).
  */
 export const createDecisionApp = (deps: DecisionAppDeps) => {
   // Not createServiceApp: these are pages for people, so errors are pages too, not JSON.
@@ -122,9 +124,10 @@ export const createDecisionApp = (deps: DecisionAppDeps) => {
         confirmationPage({
           action,
           token,
-          request: approval.request,
+          requestId: claims.requestId,
+          request: approval?.request,
           approver: claims.approver,
-          expiresAt: approval.expiresAt,
+          expiresAt: approval?.expiresAt ?? claims.expiresAt.toISOString(),
         }),
       );
     });
@@ -160,9 +163,10 @@ export const createDecisionApp = (deps: DecisionAppDeps) => {
           confirmationPage({
             action,
             token,
-            request: judgement.approval.request,
+            requestId: claims.requestId,
+            request: judgement.approval?.request,
             approver: claims.approver,
-            expiresAt: judgement.approval.expiresAt,
+            expiresAt: judgement.approval?.expiresAt ?? claims.expiresAt.toISOString(),
             reason: rawReason,
             reasonError: reasonCheck.error,
           }),
@@ -170,32 +174,14 @@ export const createDecisionApp = (deps: DecisionAppDeps) => {
         );
       }
 
-      const decided = await deps.store.recordDecision({
-        requestId: claims.requestId,
-        action,
-        approver: claims.approver,
-        tokenHash,
-        reason: reasonCheck.reason,
-        now,
-      });
-      if (!decided) {
-        const judgement = judgeDecision(await deps.store.get(claims.requestId), claims, tokenHash, now);
-        return refusalPage(c, judgement.decidable ? CONCURRENT_CHANGE : judgement.refusal);
-      }
-      deps.logger.info("Decision recorded", {
-        requestId: claims.requestId,
-        action,
-        approver: claims.approver,
-      });
-      try {
-        await deps.publishOutcome(decided);
-      } catch (error) {
-        // The decision stands and the item is marked for the sweeper, which publishes it shortly.
-        deps.logger.error("Publishing the decision failed; the sweeper will publish it", {
-          requestId: claims.requestId,
-          error,
-        });
-      }
+      const result = await decide(deps.store, { claims, tokenHash, reason: reasonCheck.reason, now });
+      if (!result.recorded) return refusalPage(c, result.refusal);
+      deps.logger.info(
+        "approval" in result ? "Decision recorded" : "Decision recorded before ApprovalRequested arrived",
+        { requestId: claims.requestId, action, approver: claims.approver },
+      );
+      if ("approval" in result)
+        await publishOrLeaveToSweeper(deps.publishOutcome, result.approval, deps.logger);
       const done = ACTION_DONE[action];
       return page(
         c,
@@ -203,7 +189,7 @@ export const createDecisionApp = (deps: DecisionAppDeps) => {
           badge: { text: done.badge, tone: done.tone },
           title: `Request ${claims.requestId} ${done.badge.toLowerCase()}`,
           message: `Thank you. ${done.next}`,
-          request: decided.request,
+          request: "approval" in result ? result.approval.request : undefined,
         }),
       );
     });

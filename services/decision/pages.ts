@@ -1,15 +1,9 @@
-import { createHash } from "node:crypto";
 import type { AcceptedRequest } from "../../events/request.ts";
 import { REASON_MAX_LENGTH } from "../../events/request.ts";
+import { DECISION_PATHS, type DecisionAction } from "../shared/decision-token.ts";
 import { html, type SafeHtml } from "../shared/html.ts";
 import { renderSummary, themedDocument } from "../shared/layout.ts";
 import { renderTime, requestSummaryRows } from "../shared/request-summary.ts";
-import { THEME_CSS } from "../shared/theme.ts";
-import { DECISION_PATHS } from "./domain.ts";
-import type { DecisionAction } from "./token.ts";
-
-/** The pages' only style is the theme, inline (see `themedDocument`); the CSP allows exactly it, by hash. */
-export const THEME_STYLE_HASH = `'sha256-${createHash("sha256").update(THEME_CSS).digest("base64")}'`;
 
 const ACTION_WORDING: Record<DecisionAction, { verb: string; button: string; buttonClass: string }> = {
   approve: { verb: "Approve", button: "Approve request", buttonClass: "" },
@@ -19,7 +13,9 @@ const ACTION_WORDING: Record<DecisionAction, { verb: string; button: string; but
 export interface ConfirmationPageInput {
   action: DecisionAction;
   token: string;
-  request: AcceptedRequest;
+  requestId: string;
+  /** Absent while the request's ApprovalRequested is on its way: the page shows what the link says. */
+  request?: AcceptedRequest;
   approver: string;
   expiresAt: string;
   /** What the approver typed, shown again with `reasonError` when it was refused. */
@@ -31,6 +27,7 @@ export interface ConfirmationPageInput {
 export const confirmationPage = ({
   action,
   token,
+  requestId,
   request,
   approver,
   expiresAt,
@@ -41,12 +38,12 @@ export const confirmationPage = ({
   const reasonRequired = action === "reject";
   const describedBy = reasonError ? "reason-hint reason-error" : "reason-hint";
   return themedDocument(
-    `${wording.verb} request ${request.requestId}?`,
+    `${wording.verb} request ${requestId}?`,
     html`<h1>${wording.verb} this request?</h1>
 <p>You are deciding as <strong>${approver}</strong>. The link works until ${renderTime(expiresAt)}.</p>
 <section class="card" aria-labelledby="summary-heading">
 <h2 id="summary-heading">The request</h2>
-${renderSummary(requestSummaryRows(request))}
+${request ? renderSummary(requestSummaryRows(request)) : html`<p>Request <strong>${requestId}</strong>; the approval email shows its details.</p>`}
 </section>
 <form class="card" method="post" action="${DECISION_PATHS[action]}">
 <input type="hidden" name="token" value="${token}">

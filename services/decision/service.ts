@@ -1,9 +1,8 @@
-import { ApprovalRequested } from "../../events/approval-requested.ts";
 import { RequestApproved } from "../../events/request-approved.ts";
 import { RequestExpired } from "../../events/request-expired.ts";
 import { RequestRejected } from "../../events/request-rejected.ts";
+import { DECISION_PATHS } from "../shared/decision-token.ts";
 import { asProducer, type ServiceManifest } from "../shared/manifest.ts";
-import { DECISION_PATHS } from "./domain.ts";
 import { subscriptions } from "./subscriptions.ts";
 import { tables } from "./tables.ts";
 
@@ -21,10 +20,6 @@ export const service: ServiceManifest = {
     access:
       "The decision pages are authorized by the link's token: HMAC-signed, single use, bound to one approver and expiring, checked before any read; approvers have no other account",
   },
-  publishes: [
-    ...asProducer(RequestApproved, RequestRejected, RequestExpired),
-    // The sweeper publishes the policy refusals a crash in approval-mail left unpublished, as approval-mail.
-    { contract: RequestRejected, source: ApprovalRequested.source },
-  ],
+  publishes: asProducer(RequestApproved, RequestRejected, RequestExpired),
   needs: { settings: ["PUBLIC_URL"], sendsEmail: false, readsHmacKey: true },
 };

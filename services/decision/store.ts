@@ -1,23 +1,31 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { DecisionAction } from "../shared/decision-token.ts";
 import { documentClientOf, queryAll, unlessConditionFails, whetherConditionHeld } from "../shared/dynamo.ts";
 import {
   type ApprovalRecord,
   type AskedApproval,
   type Decision,
+  type EarlyDecision,
+  grantKey,
   publishDueAt,
   type SweepTask,
 } from "./domain.ts";
 import { SWEEP_INDEX } from "./tables.ts";
-import type { DecisionAction } from "./token.ts";
 
-export interface NewHashes {
-  approve: string;
-  reject: string;
+/** A decision made with a link whose MAC checked out. */
+export interface LinkDecision {
+  requestId: string;
+  action: DecisionAction;
+  approver: string;
+  tokenHash: string;
+  reason: string | undefined;
+  now: Date;
 }
 
 /**
- * The approvals table, the one place that knows its item layout. approval-mail creates items and
- * records the mailing; decision records decisions and expiry; both publish outcomes through it.
+ * The approvals table, the one place that knows its item layout. Only decision writes it: the
+ * ApprovalRequested handler creates and merges approvals, the pages record decisions, the sweeper
+ * expires approvals and publishes what a crash left unpublished.
  */
 export const createApprovalStore = (
   tableName: string,
@@ -25,6 +33,17 @@ export const createApprovalStore = (
 ) => {
   const update = (input: Omit<ConstructorParameters<typeof UpdateCommand>[0], "TableName">) =>
     document.send(new UpdateCommand({ TableName: tableName, ...input }));
+
+  const putIfAbsent = (record: ApprovalRecord): Promise<boolean> =>
+    whetherConditionHeld(
+      document.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: record,
+          ConditionExpression: "attribute_not_exists(requestId)",
+        }),
+      ),
+    );
 
   return {
     get: async (requestId: string): Promise<ApprovalRecord | undefined> => {
@@ -34,100 +53,67 @@ export const createApprovalStore = (
       return output.Item as ApprovalRecord | undefined;
     },
 
-    /** Creates the item unless one exists; false when an earlier delivery created it. */
-    createIfAbsent: (record: ApprovalRecord): Promise<boolean> =>
+    /** Creates the approval unless its item exists; false when an earlier event or an early decision did. */
+    createIfAbsent: (approval: AskedApproval): Promise<boolean> => putIfAbsent(approval),
+
+    /** Adds the grants of a later ApprovalRequested to a pending approval; false when it is no longer pending. */
+    mergeGrants: (requestId: string, grants: Set<string>): Promise<boolean> =>
+      whetherConditionHeld(
+        update({
+          Key: { requestId },
+          UpdateExpression: "ADD grants :grants",
+          ConditionExpression: "#status = :pending",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":grants": grants, ":pending": "PENDING" },
+        }),
+      ),
+
+    /**
+     * Records a decision on a request whose ApprovalRequested has not arrived: one conditional put, so
+     * the first decision wins, and a put that comes after the approval's own loses to it. Resolves to
+     * the item written, or undefined when the request's item exists by now.
+     */
+    recordEarlyDecision: async ({
+      expiresAt,
+      tokenHash,
+      now,
+      ...decided
+    }: LinkDecision & { expiresAt: Date }): Promise<EarlyDecision | undefined> => {
+      const early: EarlyDecision = {
+        requestId: decided.requestId,
+        createdAt: now.toISOString(),
+        status: "DECIDED_EARLY",
+        decision: {
+          action: decided.action,
+          approver: decided.approver,
+          reason: decided.reason,
+          decidedAt: now.toISOString(),
+          tokenHash,
+        },
+        expiresAt: expiresAt.toISOString(),
+      };
+      return (await putIfAbsent(early)) ? early : undefined;
+    },
+
+    /**
+     * Replaces an early decision with the approval its ApprovalRequested settled it into, unless
+     * another delivery of that event did so first.
+     */
+    replaceEarlyDecision: (early: EarlyDecision, settled: AskedApproval): Promise<boolean> =>
       whetherConditionHeld(
         document.send(
           new PutCommand({
             TableName: tableName,
-            Item: record,
-            ConditionExpression: "attribute_not_exists(requestId)",
+            Item: settled,
+            ConditionExpression: "#status = :early AND decision.tokenHash = :tokenHash",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: {
+              ":early": "DECIDED_EARLY" satisfies EarlyDecision["status"],
+              ":tokenHash": early.decision.tokenHash,
+            },
           }),
         ),
       ),
-
-    /**
-     * Takes the mailing over from a delivery that died (its claim is older than `staleBefore`, or it
-     * gave the claim up), adding fresh link hashes for the approvers still without mail. The older
-     * hashes stay valid: a mail that went out just before the crash keeps working links.
-     */
-    takeOverMailing: ({
-      requestId,
-      claimId,
-      claimedAt,
-      staleBefore,
-      hashes,
-    }: {
-      requestId: string;
-      claimId: string;
-      claimedAt: Date;
-      staleBefore: Date;
-      hashes: Record<string, NewHashes>;
-    }): Promise<boolean> => {
-      const approvers = Object.keys(hashes);
-      const names: Record<string, string> = { "#status": "status" };
-      const values: Record<string, unknown> = {
-        ":pending": "PENDING",
-        ":claimId": claimId,
-        ":claimedAt": claimedAt.toISOString(),
-        ":staleBefore": staleBefore.toISOString(),
-      };
-      const sets = ["mailClaimId = :claimId", "mailClaimedAt = :claimedAt"];
-      const unsent: string[] = [];
-      approvers.forEach((approver, index) => {
-        names[`#a${index}`] = approver;
-        values[`:approve${index}`] = [hashes[approver]?.approve];
-        values[`:reject${index}`] = [hashes[approver]?.reject];
-        sets.push(
-          `grants.#a${index}.approve = list_append(grants.#a${index}.approve, :approve${index})`,
-          `grants.#a${index}.reject = list_append(grants.#a${index}.reject, :reject${index})`,
-        );
-        unsent.push(`attribute_not_exists(grants.#a${index}.mailSentAt)`);
-      });
-      return whetherConditionHeld(
-        update({
-          Key: { requestId },
-          UpdateExpression: `SET ${sets.join(", ")}`,
-          ConditionExpression: [
-            "#status = :pending",
-            "(attribute_not_exists(mailClaimId) OR mailClaimedAt < :staleBefore)",
-            ...unsent,
-          ].join(" AND "),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-    },
-
-    /** Gives a claim up after a failure, so the retry need not wait for it to go stale. */
-    releaseMailClaim: async (requestId: string, claimId: string): Promise<void> => {
-      await whetherConditionHeld(
-        update({
-          Key: { requestId },
-          UpdateExpression: "REMOVE mailClaimId, mailClaimedAt",
-          ConditionExpression: "mailClaimId = :claimId",
-          ExpressionAttributeValues: { ":claimId": claimId },
-        }),
-      );
-    },
-
-    markMailSent: async (requestId: string, approver: string, sentAt: Date, messageId: string) => {
-      await update({
-        Key: { requestId },
-        UpdateExpression:
-          "SET grants.#approver.mailSentAt = :sentAt, grants.#approver.messageId = :messageId",
-        ExpressionAttributeNames: { "#approver": approver },
-        ExpressionAttributeValues: { ":sentAt": sentAt.toISOString(), ":messageId": messageId },
-      });
-    },
-
-    markApprovalRequested: async (requestId: string, at: Date) => {
-      await update({
-        Key: { requestId },
-        UpdateExpression: "SET approvalRequestedAt = :at",
-        ExpressionAttributeValues: { ":at": at.toISOString() },
-      });
-    },
 
     /**
      * The decision, as one conditional write: still pending, not expired, not the requester, and the
@@ -141,14 +127,7 @@ export const createApprovalStore = (
       tokenHash,
       reason,
       now,
-    }: {
-      requestId: string;
-      action: DecisionAction;
-      approver: string;
-      tokenHash: string;
-      reason: string | undefined;
-      now: Date;
-    }): Promise<AskedApproval | undefined> => {
+    }: LinkDecision): Promise<AskedApproval | undefined> => {
       const decision: Decision = { action, approver, reason, decidedAt: now.toISOString() };
       const output = await unlessConditionFails(
         update({
@@ -156,8 +135,8 @@ export const createApprovalStore = (
           UpdateExpression:
             "SET #status = :decided, decision = :decision, sweepTask = :publish, sweepAt = :publishDueAt",
           ConditionExpression:
-            "#status = :pending AND expiresAt > :now AND requesterEmail <> :approver AND contains(grants.#approver.#action, :tokenHash)",
-          ExpressionAttributeNames: { "#status": "status", "#approver": approver, "#action": action },
+            "#status = :pending AND expiresAt > :now AND requesterEmail <> :approver AND contains(grants, :grant)",
+          ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: {
             ":decided": "DECIDED",
             ":pending": "PENDING",
@@ -166,7 +145,7 @@ export const createApprovalStore = (
             ":publishDueAt": publishDueAt(now).toISOString(),
             ":now": now.toISOString(),
             ":approver": approver,
-            ":tokenHash": tokenHash,
+            ":grant": grantKey(approver, action, tokenHash),
           },
           ReturnValues: "ALL_NEW",
         }),

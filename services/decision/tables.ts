@@ -5,9 +5,9 @@ const APPROVALS_TABLE_NAME_ENV = "DECISION_APPROVALS_TABLE" as const;
 export const SWEEP_INDEX = "by-sweep-task";
 
 /**
- * One item per request that reached approval-mail: who may decide, the hashes of their links, the
- * decision, and what the sweeper still has to do. Written by approval-mail (creation, mailing) and by
- * decision (decisions, expiry); nobody else reads it.
+ * One item per request approvers were asked about: who may decide, the hashes of their links (from
+ * ApprovalRequested), the decision, and what the sweeper still has to do; or a decision made before
+ * that event arrived, waiting for it. Only decision reads or writes it.
  *
  * The sweep index is sparse: only items with work left (`sweepTask` EXPIRE while pending, PUBLISH
  * while an outcome event may still be unpublished) appear in it, keyed by when that work is due.

@@ -1,5 +1,9 @@
+import { createHash } from "node:crypto";
 import { html, SafeHtml } from "./html.ts";
 import { THEME_CSS } from "./theme.ts";
+
+/** A themed page's only style is the theme, inline; its CSP allows exactly that, by hash. */
+export const THEME_STYLE_HASH = `'sha256-${createHash("sha256").update(THEME_CSS).digest("base64")}'`;
 
 /**
  * A whole HTML document in the shared look: the decision pages and every email use it. The theme goes

@@ -1,7 +1,7 @@
 import "../../../test/support/service-environment.ts";
 import { randomBytes } from "node:crypto";
 import type { Context } from "aws-lambda";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
 import { ApprovalRequested } from "../../../events/approval-requested.ts";
 import type { AcceptedRequest } from "../../../events/request.ts";
 import { RequestAccepted } from "../../../events/request-accepted.ts";
@@ -10,25 +10,29 @@ import { localLambdaContext } from "../../../infra/local/lambda-context.ts";
 import { startTestDynamo, type TestDynamo } from "../../../test/support/dynamo.ts";
 import { manualClock, silentLogger } from "../../../test/support/fakes.ts";
 import { envelopeOf, sampleRequest } from "../../../test/support/fixtures.ts";
+import { testIdempotency } from "../../../test/support/idempotency.ts";
 import { recordingPublisher } from "../../../test/support/recording-publisher.ts";
-import type { AskedApproval } from "../../decision/domain.ts";
-import { createOutcomePublisher } from "../../decision/outcomes.ts";
-import { type ApprovalStore, createApprovalStore } from "../../decision/store.ts";
-import { approvalsTable } from "../../decision/tables.ts";
-import { TEST_KEY } from "../../decision/testing/approvals.ts";
-import { hashToken, verifyDecisionToken } from "../../decision/token.ts";
+import { hashToken, verifyDecisionToken } from "../../shared/decision-token.ts";
 import { MAILING_LEASE_MS } from "../../shared/leases.ts";
 import type { OutgoingEmail } from "../../shared/mail.ts";
+import { TEST_KEY } from "../../shared/testing/decision-tokens.ts";
+import { createMailingStore, type Mailing, type MailingStore } from "../store.ts";
+import { idempotencyTable, mailingsTable } from "../tables.ts";
 import { ApprovalMailInProgressError, createOnRequestAcceptedHandler } from "./on-request-accepted.ts";
 
 const TTL_SECONDS = 3600;
 
 let dynamo: TestDynamo;
-let store: ApprovalStore;
+let store: MailingStore;
 
 beforeAll(async () => {
-  dynamo = await startTestDynamo([approvalsTable]);
-  store = createApprovalStore(approvalsTable.id, dynamo.document);
+  // approval-mail's own table and no other: a write to decision's table would fail here.
+  dynamo = await startTestDynamo([mailingsTable, idempotencyTable]);
+  store = createMailingStore(
+    mailingsTable.id,
+    dynamo.document,
+    testIdempotency(dynamo, idempotencyTable.id, "approval-mail"),
+  );
 });
 afterAll(() => dynamo.close());
 
@@ -37,13 +41,16 @@ const setUp = (approvers = ["bob@example.com", "cy@example.com"]) => {
   const clock = manualClock();
   const bus = recordingPublisher();
   const sent: OutgoingEmail[] = [];
-  const mailbox = { failSendTo: undefined as string | undefined };
+  const mailbox = {
+    failSendTo: undefined as string | undefined,
+    onSend: (_email: OutgoingEmail) => {},
+  };
   const handler = createOnRequestAcceptedHandler({
     store,
     publisher: bus,
-    publishOutcome: createOutcomePublisher({ publisher: bus, store, now: clock.now }),
     sendEmail: async (email) => {
       if (email.to === mailbox.failSendTo) throw new Error("SES is unavailable");
+      mailbox.onSend(email);
       sent.push(email);
       return `message-${sent.length}`;
     },
@@ -72,7 +79,7 @@ const linkIn = (email: OutgoingEmail, action: "approve" | "reject") => {
   return decodeURIComponent(match?.[1] ?? "");
 };
 
-const storedApproval = async (requestId: string) => (await store.get(requestId)) as AskedApproval;
+const storedMailing = async (requestId: string) => (await store.get(requestId)) as Mailing;
 
 describe("approval-mail on RequestAccepted", () => {
   it("sends one email per approver and announces ApprovalRequested without any token", async () => {
@@ -84,13 +91,55 @@ describe("approval-mail on RequestAccepted", () => {
     expect(sent.map((email) => email.to).sort()).toEqual(["bob@example.com", "cy@example.com"]);
     const announced = bus.eventsOf(ApprovalRequested);
     expect(announced).toHaveLength(1);
+    const linksTo = (approver: string) => {
+      const email = sent.find((candidate) => candidate.to === approver) as OutgoingEmail;
+      return { approve: [hashToken(linkIn(email, "approve"))], reject: [hashToken(linkIn(email, "reject"))] };
+    };
     expect(announced[0]?.detail).toEqual({
       requestId: "mail-each",
+      request,
       approvers: ["bob@example.com", "cy@example.com"],
+      linkHashes: {
+        "bob@example.com": linksTo("bob@example.com"),
+        "cy@example.com": linksTo("cy@example.com"),
+      },
       expiresAt: "2026-03-01T11:00:00.000Z",
       requestedAt: clock.now().toISOString(),
     });
-    expect(JSON.stringify(announced)).not.toContain(linkIn(sent[0] as OutgoingEmail, "approve"));
+    for (const email of sent) {
+      expect(JSON.stringify(announced)).not.toContain(linkIn(email, "approve"));
+      expect(JSON.stringify(announced)).not.toContain(linkIn(email, "reject"));
+    }
+  });
+
+  it("announces ApprovalRequested before sending any mail, so no link can be clicked before it is on the bus", async () => {
+    const order: string[] = [];
+    const { bus, deliver, mailbox } = setUp(["bob@example.com"]);
+    const publish = bus.publish;
+    bus.publish = async (contract, detail, options) => {
+      order.push(contract.detailType);
+      return publish(contract, detail, options);
+    };
+    mailbox.onSend = (email) => order.push(`mail to ${email.to}`);
+
+    await deliver(sampleRequest({ requestId: "mail-order" }));
+
+    expect(order).toEqual(["ApprovalRequested", "mail to bob@example.com"]);
+  });
+
+  it("writes approval-mail's table and no other, asking or refusing", async () => {
+    const asking = setUp(["bob@example.com"]);
+    const refusing = setUp(["ana@example.com"]);
+    const send = vi.spyOn(dynamo.document, "send");
+    onTestFinished(() => send.mockRestore());
+
+    await asking.deliver(sampleRequest({ requestId: "mail-own-table" }));
+    await refusing.deliver(sampleRequest({ requestId: "mail-own-table-refused" }));
+
+    expect(asking.sent).toHaveLength(1);
+    expect(refusing.bus.eventsOf(RequestRejected)).toHaveLength(1);
+    const tables = send.mock.calls.map(([command]) => (command.input as { TableName?: string }).TableName);
+    expect(new Set(tables)).toEqual(new Set([mailingsTable.id]));
   });
 
   it("sends links that verify, for that approver, and stores only their hashes", async () => {
@@ -107,14 +156,14 @@ describe("approval-mail on RequestAccepted", () => {
       claims: { requestId: "mail-links", approver: "bob@example.com" },
     });
     expect(verifyDecisionToken(rejectToken, "reject", TEST_KEY, clock.now()).valid).toBe(true);
-    const stored = await storedApproval("mail-links");
-    expect(stored.grants["bob@example.com"]).toMatchObject({
+    const stored = await storedMailing("mail-links");
+    expect(stored.links["bob@example.com"]).toMatchObject({
       approve: [hashToken(approveToken)],
       reject: [hashToken(rejectToken)],
       messageId: "message-1",
     });
     expect(JSON.stringify(stored)).not.toContain(approveToken);
-    expect(stored).toMatchObject({ status: "PENDING", expiresAt: "2026-03-01T11:00:00.000Z" });
+    expect(stored).toMatchObject({ kind: "MAILING", expiresAt: "2026-03-01T11:00:00.000Z" });
   });
 
   it("sends no second email and no second ApprovalRequested when the event is delivered again", async () => {
@@ -137,10 +186,11 @@ describe("approval-mail on RequestAccepted", () => {
   });
 
   it("refuses the request with RequestRejected, once, when no approver but the requester remains", async () => {
-    const { sent, bus, deliver } = setUp(["ana@example.com"]);
+    const { sent, bus, deliver, clock } = setUp(["ana@example.com"]);
     const request = sampleRequest({ requestId: "mail-nobody" });
 
     await deliver(request);
+    clock.advance(60);
     await deliver(request);
 
     expect(sent).toHaveLength(0);
@@ -150,6 +200,35 @@ describe("approval-mail on RequestAccepted", () => {
     expect(rejected[0]?.detail).toMatchObject({ requestId: "mail-nobody", request });
     expect(rejected[0]?.detail.reason).toMatch(/no approver other than the requester/i);
     expect(rejected[0]?.detail).not.toHaveProperty("approver");
+    expect(bus.eventsOf(ApprovalRequested)).toHaveLength(0);
+  });
+
+  it("publishes the refusal again after a lost publish, and then never more", async () => {
+    const { bus, deliver } = setUp(["ana@example.com"]);
+    const request = sampleRequest({ requestId: "mail-nobody-retried" });
+    bus.failNext();
+
+    await expect(deliver(request)).rejects.toThrow("EventBridge is unreachable");
+    await deliver(request);
+    await deliver(request);
+
+    expect(bus.eventsOf(RequestRejected)).toHaveLength(1);
+  });
+
+  it("keeps to what the first delivery settled when the approvers change in between", async () => {
+    const refusedFirst = sampleRequest({ requestId: "mail-refused-then-asked" });
+    await setUp(["ana@example.com"]).deliver(refusedFirst);
+    const askedFirst = sampleRequest({ requestId: "mail-asked-then-refused" });
+    await setUp(["bob@example.com"]).deliver(askedFirst);
+
+    const laterAsking = setUp(["bob@example.com"]);
+    await laterAsking.deliver(refusedFirst);
+    const laterRefusing = setUp(["ana@example.com"]);
+    await laterRefusing.deliver(askedFirst);
+
+    expect(laterAsking.sent).toHaveLength(0);
+    expect(laterAsking.bus.published).toHaveLength(0);
+    expect(laterRefusing.bus.published).toHaveLength(0);
   });
 
   it("escapes markup from the request in the email and keeps the subject on one line", async () => {
@@ -180,30 +259,36 @@ describe("approval-mail on RequestAccepted", () => {
     await deliver(request);
 
     expect(sent.map((email) => email.to)).toEqual(["bob@example.com", "cy@example.com"]);
-    const stored = await storedApproval("mail-partial");
+    const stored = await storedMailing("mail-partial");
     const retriedToken = linkIn(sent[1] as OutgoingEmail, "approve");
-    expect(stored.grants["cy@example.com"]?.approve).toContain(hashToken(retriedToken));
+    expect(stored.links["cy@example.com"]?.approve).toContain(hashToken(retriedToken));
     expect(verifyDecisionToken(retriedToken, "approve", TEST_KEY, clock.now()).valid).toBe(true);
-    expect(bus.eventsOf(ApprovalRequested)).toHaveLength(1);
+    // The retry issued cy a fresh link: announced again, with every hash so far, so decision merges it.
+    const announced = bus.eventsOf(ApprovalRequested);
+    expect(announced).toHaveLength(2);
+    expect(announced[1]?.detail.linkHashes["cy@example.com"]?.approve).toEqual([
+      ...(announced[0]?.detail.linkHashes["cy@example.com"]?.approve ?? []),
+      hashToken(retriedToken),
+    ]);
+    expect(announced[1]?.detail.linkHashes["bob@example.com"]).toEqual(
+      announced[0]?.detail.linkHashes["bob@example.com"],
+    );
   });
 
   it("leaves the mails to a delivery still sending them, and takes over once its claim is stale", async () => {
     const delivery = setUp(["bob@example.com"]);
     const request = sampleRequest({ requestId: "mail-claimed" });
     // An earlier delivery stored the item and claimed the mailing a moment ago; it may still be sending.
+    const earlierHash = hashToken("an earlier delivery's link");
     await store.createIfAbsent({
+      kind: "MAILING",
       requestId: "mail-claimed",
-      request,
-      requesterEmail: "ana@example.com",
       createdAt: delivery.clock.now().toISOString(),
-      status: "PENDING",
       approvers: ["bob@example.com"],
-      grants: { "bob@example.com": { approve: ["earlier-hash"], reject: ["earlier-hash"] } },
+      links: { "bob@example.com": { approve: [earlierHash], reject: [earlierHash] } },
       expiresAt: "2026-03-01T11:00:00.000Z",
       mailClaimId: "earlier-delivery",
       mailClaimedAt: delivery.clock.now().toISOString(),
-      sweepTask: "EXPIRE",
-      sweepAt: "2026-03-01T11:00:00.000Z",
     });
 
     await expect(delivery.deliver(request)).rejects.toBeInstanceOf(ApprovalMailInProgressError);
@@ -213,10 +298,10 @@ describe("approval-mail on RequestAccepted", () => {
     await delivery.deliver(request);
 
     expect(delivery.sent.map((email) => email.to)).toEqual(["bob@example.com"]);
-    expect((await storedApproval("mail-claimed")).grants["bob@example.com"]?.approve).toEqual([
-      "earlier-hash",
-      hashToken(linkIn(delivery.sent[0] as OutgoingEmail, "approve")),
-    ]);
-    expect(delivery.bus.eventsOf(ApprovalRequested)).toHaveLength(1);
+    const both = [earlierHash, hashToken(linkIn(delivery.sent[0] as OutgoingEmail, "approve"))];
+    expect((await storedMailing("mail-claimed")).links["bob@example.com"]?.approve).toEqual(both);
+    const announced = delivery.bus.eventsOf(ApprovalRequested);
+    expect(announced).toHaveLength(1);
+    expect(announced[0]?.detail.linkHashes["bob@example.com"]?.approve).toEqual(both);
   });
 });

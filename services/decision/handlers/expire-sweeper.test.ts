@@ -5,12 +5,12 @@ import { startTestDynamo, type TestDynamo } from "../../../test/support/dynamo.t
 import { manualClock, silentLogger } from "../../../test/support/fakes.ts";
 import { sampleRequest } from "../../../test/support/fixtures.ts";
 import { recordingPublisher } from "../../../test/support/recording-publisher.ts";
+import { hashToken } from "../../shared/decision-token.ts";
 import { OUTCOME_PUBLISH_GRACE_MS } from "../../shared/leases.ts";
 import { createOutcomePublisher, type EventPublisher } from "../outcomes.ts";
 import { type ApprovalStore, createApprovalStore } from "../store.ts";
 import { approvalsTable } from "../tables.ts";
 import { seedPendingApproval } from "../testing/approvals.ts";
-import { hashToken } from "../token.ts";
 import { createExpireSweeperHandler, SweepError } from "./expire-sweeper.ts";
 
 const TTL_MS = 3600_000;

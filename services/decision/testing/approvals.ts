@@ -1,22 +1,33 @@
+import type { ApprovalRequested } from "../../../events/approval-requested.ts";
+import type { DetailOf } from "../../../events/contract.ts";
 import type { AcceptedRequest } from "../../../events/request.ts";
-import type { AskedApproval } from "../domain.ts";
+import { hashesOf, type IssuedLinks, issueLinks } from "../../shared/testing/decision-tokens.ts";
+import { askedApprovalOf } from "../domain.ts";
 import type { ApprovalStore } from "../store.ts";
-import { createDecisionToken, type DecisionAction, hashToken } from "../token.ts";
 
-/** Fixtures of decision links and the approvals table, shared by the approval-mail and decision tests. */
+/** Fixtures of the approvals table for the decision tests. */
 
-export const TEST_KEY = Buffer.from("key-for-tests-only-0123456789abcdef", "utf8");
+/** The ApprovalRequested approval-mail publishes for links it issued. */
+export const approvalRequestedFor = ({
+  request,
+  links,
+  expiresAt,
+  requestedAt,
+}: {
+  request: AcceptedRequest;
+  links: IssuedLinks;
+  expiresAt: Date;
+  requestedAt: Date;
+}): DetailOf<typeof ApprovalRequested> => ({
+  requestId: request.requestId,
+  request,
+  approvers: Object.keys(links),
+  linkHashes: hashesOf(links),
+  expiresAt: expiresAt.toISOString(),
+  requestedAt: requestedAt.toISOString(),
+});
 
-/** Rewrites one dot-separated segment of a token, keeping the others (and so the original MAC). */
-export const withSegment = (token: string, index: number, value: string) =>
-  token
-    .split(".")
-    .map((segment, position) => (position === index ? value : segment))
-    .join(".");
-
-export type IssuedLinks = Record<string, Record<DecisionAction, string>>;
-
-/** Stores a pending approval as approval-mail would and returns each approver's tokens. */
+/** Stores a pending approval as its ApprovalRequested would and returns each approver's tokens. */
 export const seedPendingApproval = async (
   store: ApprovalStore,
   {
@@ -26,35 +37,9 @@ export const seedPendingApproval = async (
     createdAt,
   }: { request: AcceptedRequest; approvers: string[]; expiresAt: Date; createdAt: Date },
 ): Promise<IssuedLinks> => {
-  let nonce = 0;
-  const random = (size: number) => Buffer.alloc(size, ++nonce);
-  const links: IssuedLinks = {};
-  for (const approver of approvers) {
-    const issue = (action: DecisionAction) =>
-      createDecisionToken({ requestId: request.requestId, action, approver, expiresAt }, TEST_KEY, random);
-    links[approver] = { approve: issue("approve"), reject: issue("reject") };
-  }
-  const record: AskedApproval = {
-    requestId: request.requestId,
-    request,
-    requesterEmail: request.requester.email.toLowerCase(),
-    createdAt: createdAt.toISOString(),
-    status: "PENDING",
-    approvers,
-    grants: Object.fromEntries(
-      Object.entries(links).map(([approver, tokens]) => [
-        approver,
-        {
-          approve: [hashToken(tokens.approve)],
-          reject: [hashToken(tokens.reject)],
-          mailSentAt: createdAt.toISOString(),
-        },
-      ]),
-    ),
-    expiresAt: expiresAt.toISOString(),
-    sweepTask: "EXPIRE",
-    sweepAt: expiresAt.toISOString(),
-  };
-  await store.createIfAbsent(record);
+  const links = issueLinks({ requestId: request.requestId, approvers, expiresAt });
+  await store.createIfAbsent(
+    askedApprovalOf(approvalRequestedFor({ request, links, expiresAt, requestedAt: createdAt })),
+  );
   return links;
 };

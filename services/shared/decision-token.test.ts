@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { TEST_KEY, withSegment } from "./testing/approvals.ts";
 import {
   createDecisionToken,
   hashToken,
   MAX_TOKEN_LENGTH,
   type TokenClaims,
   verifyDecisionToken,
-} from "./token.ts";
+} from "./decision-token.ts";
+import { TEST_KEY, withSegment } from "./testing/decision-tokens.ts";
 
 const NOW = new Date("2026-03-01T10:00:00.000Z");
 const CLAIMS: TokenClaims = {

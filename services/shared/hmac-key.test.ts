@@ -1,6 +1,6 @@
 import "../../test/support/service-environment.ts";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../shared/config.ts";
+import { ConfigError } from "./config.ts";
 import { createHmacKeyProvider, HmacKeyUnavailableError } from "./hmac-key.ts";
 
 const SECRET = "a-secret-of-at-least-thirty-two-characters";

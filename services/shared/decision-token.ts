@@ -1,7 +1,8 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 
 /**
- * Decision links. A token is
+ * Decision links, the one thing approval-mail (which signs them) and decision (which verifies them)
+ * share besides the bus. A token is
  *   v1 . requestId . base64url(approver) . expiry (epoch seconds) . nonce . HMAC-SHA256
  * where the MAC covers (version, requestId, action, approver, expiry, nonce). The action is not in the
  * token but comes from the link's path, so an approve token cannot be replayed as a reject and vice
@@ -11,6 +12,15 @@ import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 
 export const DECISION_ACTIONS = ["approve", "reject"] as const;
 export type DecisionAction = (typeof DECISION_ACTIONS)[number];
+
+/** The decision pages' paths: the links in the emails and the routes that serve them. */
+export const DECISION_PATHS: Record<DecisionAction, string> = {
+  approve: "/decisions/approve",
+  reject: "/decisions/reject",
+};
+
+export const decisionLink = (publicUrl: string, action: DecisionAction, token: string): string =>
+  `${publicUrl}${DECISION_PATHS[action]}?token=${encodeURIComponent(token)}`;
 
 const TOKEN_VERSION = "v1";
 const NONCE_BYTES = 16;
@@ -110,5 +120,8 @@ export const verifyDecisionToken = (
   return { valid: true, claims };
 };
 
-/** What the database keeps instead of the token: a leaked table holds no usable link. */
+/**
+ * What may be stored or published instead of the token: approval-mail announces these in
+ * ApprovalRequested and decision checks presented links against them; a leaked hash is no usable link.
+ */
 export const hashToken = (token: string): string => createHash("sha256").update(token).digest("base64url");

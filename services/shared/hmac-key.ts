@@ -1,6 +1,6 @@
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import { z } from "zod";
-import { ConfigError, env, loadConfig } from "../shared/config.ts";
+import { ConfigError, env, loadConfig } from "./config.ts";
 
 /** Shorter keys are guessable offline from a single link. */
 export const MIN_HMAC_SECRET_LENGTH = 32;

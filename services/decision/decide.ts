@@ -1,0 +1,45 @@
+import type { TokenClaims } from "../shared/decision-token.ts";
+import {
+  type AskedApproval,
+  CONCURRENT_CHANGE,
+  type EarlyDecision,
+  judgeDecision,
+  type Refusal,
+} from "./domain.ts";
+import type { ApprovalStore } from "./store.ts";
+
+export type DecisionResult =
+  | { recorded: true; approval: AskedApproval }
+  | { recorded: true; early: EarlyDecision }
+  | { recorded: false; refusal: Refusal };
+
+/** A write lost to a concurrent one is tried once more against the item as it is now. */
+const ATTEMPTS = 2;
+
+/**
+ * Records the decision of a link whose MAC checked out, once per request: on the approval, once its
+ * ApprovalRequested has arrived; before that, as an early decision the ApprovalRequested handler
+ * settles. Every write is conditional on the same item, so of concurrent decisions (and of an early
+ * decision racing the approval's creation) exactly one wins, and each loser reads the item again and
+ * takes the other path or answers with what won.
+ */
+export const decide = async (
+  store: ApprovalStore,
+  { claims, tokenHash, reason, now }: { claims: TokenClaims; tokenHash: string; reason?: string; now: Date },
+): Promise<DecisionResult> => {
+  const { requestId, action, approver, expiresAt } = claims;
+  const decision = { requestId, action, approver, tokenHash, reason, now };
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const approval = await store.recordDecision(decision);
+    if (approval) return { recorded: true, approval };
+    const current = await store.get(requestId);
+    if (!current) {
+      const early = await store.recordEarlyDecision({ ...decision, expiresAt });
+      if (early) return { recorded: true, early };
+      continue;
+    }
+    const judgement = judgeDecision(current, claims, tokenHash, now);
+    if (!judgement.decidable) return { recorded: false, refusal: judgement.refusal };
+  }
+  return { recorded: false, refusal: CONCURRENT_CHANGE };
+};
