@@ -38,8 +38,9 @@ export interface LocalInvocation {
 /**
  * Invokes an event handler as Lambda does, deadline included: past its timeout the invocation fails,
  * so the bus retries it instead of waiting on it forever. Node cannot freeze the late handler as Lambda
- * does, so it runs on; the claims it holds outlast the timeout (services/shared/leases.ts), so the
- * retry waits for it rather than running its side effect beside it.
+ * does, so it runs on: approval-mail's mailing claim outlasts the timeout (services/shared/leases.ts),
+ * so its retry waits; an idempotency record in progress expires at the deadline, so a retry may run
+ * that effect beside the late handler (a duplicate local mode allows and Lambda does not).
  */
 export const invokeWithDeadline = async <Event>(
   handler: (event: Event, context: Context) => unknown,

@@ -1,6 +1,7 @@
 import "../../test/support/service-environment.ts";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_IMAGES, imagesWith } from "./domain.ts";
+import { idempotencyTable } from "./tables.ts";
 
 /** The launcher's config as a cold start reads it, with IMAGE_IDS as given (undefined: not set). */
 const loadWith = async (imageIds: string | undefined) => {
@@ -35,6 +36,13 @@ describe("ec2-launcher config", () => {
     await expect(loading).rejects.toThrow(
       "Invalid configuration: IMAGE_IDS.ubuntu-24.04.arm64 must be an AMI id (ami-0123456789abcdef0) or an SSM parameter reference",
     );
+  });
+
+  it("refuses to load without the name of its idempotency table, naming the variable", async () => {
+    vi.resetModules();
+    vi.stubEnv(idempotencyTable.tableNameEnv, undefined);
+
+    await expect(import("./config.ts")).rejects.toThrow(`${idempotencyTable.tableNameEnv} is not set`);
   });
 
   it("refuses to load with an IMAGE_IDS that is not JSON", async () => {

@@ -1,8 +1,9 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { AcceptedRequest } from "../../events/request.ts";
 import { documentClientOf } from "../shared/dynamo.ts";
-import { publishOnce } from "../shared/once.ts";
-import { launchesTableName } from "./config.ts";
+import { createIdempotency, type Idempotency } from "../shared/idempotency.ts";
+import { tableNames } from "./config.ts";
 import { LAUNCHES_BY_INSTANCE_INDEX } from "./tables.ts";
 
 /**
@@ -11,16 +12,32 @@ import { LAUNCHES_BY_INSTANCE_INDEX } from "./tables.ts";
  */
 export type LaunchEffect = "started" | "outcome";
 
+/** Why a request can never launch as asked: no image for it, or EC2 refusing it for good. */
+export interface PermanentLaunchFailure {
+  errorCode?: string;
+  reason: string;
+}
+
 export interface LaunchRecord {
   requestId: string;
   request: AcceptedRequest;
   approver: string;
   instanceId?: string;
-  startedDoneAt?: string;
-  outcomeDoneAt?: string;
+  /** Set instead of an instance; its ProvisioningFailed is the request's outcome. */
+  permanentFailure?: PermanentLaunchFailure;
 }
 
-export const createLaunchStore = (document: DynamoDBDocumentClient, tableName: string) => ({
+/**
+ * The launch of each request, and the records of its events in the idempotency table. A crash after
+ * EventBridge took one of them and before its record leaves it in progress until that invocation's
+ * deadline; a retry then publishes it again, under a new event id. Every consumer keys the launcher's
+ * events by request id, so the copy is a repeat: it is listed twice on the timeline and moves nothing.
+ */
+export const createLaunchStore = (
+  document: DynamoDBDocumentClient,
+  tableName: string,
+  idempotency: Idempotency,
+) => ({
   /** Records the approved request (the first approval seen sticks) and answers the launch as it stands. */
   recordApproval: async ({
     requestId,
@@ -54,6 +71,24 @@ export const createLaunchStore = (document: DynamoDBDocumentClient, tableName: s
     );
   },
 
+  /** Records why the request can never launch (the first failure recorded sticks) and answers that one. */
+  recordPermanentFailure: async (
+    requestId: string,
+    failure: PermanentLaunchFailure,
+  ): Promise<PermanentLaunchFailure> => {
+    const { Attributes } = await document.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { requestId },
+        UpdateExpression: "SET permanentFailure = if_not_exists(permanentFailure, :failure)",
+        ConditionExpression: "attribute_exists(requestId)",
+        ExpressionAttributeValues: { ":failure": failure },
+        ReturnValues: "ALL_NEW",
+      }),
+    );
+    return (Attributes as LaunchRecord & { permanentFailure: PermanentLaunchFailure }).permanentFailure;
+  },
+
   get: async (requestId: string): Promise<LaunchRecord | undefined> => {
     const { Item } = await document.send(
       new GetCommand({ TableName: tableName, Key: { requestId }, ConsistentRead: true }),
@@ -75,10 +110,22 @@ export const createLaunchStore = (document: DynamoDBDocumentClient, tableName: s
   },
 
   /** Publishes one of the launch's events once, however often and concurrently it is attempted. */
-  publishOnce: (requestId: string, effect: LaunchEffect, now: () => Date, publish: () => Promise<string[]>) =>
-    publishOnce({ document, tableName, key: { requestId }, effect, now, publish }),
+  publishOnce: (requestId: string, effect: LaunchEffect, publish: () => Promise<string[]>) =>
+    idempotency.runOnce({ name: effect, key: requestId }, publish),
 });
 
 export type LaunchStore = ReturnType<typeof createLaunchStore>;
 
-export const launchStore = createLaunchStore(documentClientOf(), launchesTableName);
+const client = new DynamoDBClient({});
+
+export const launcherIdempotency = createIdempotency({
+  client,
+  tableName: tableNames.idempotency,
+  service: "ec2-launcher",
+});
+
+export const launchStore = createLaunchStore(
+  documentClientOf(client),
+  tableNames.launches,
+  launcherIdempotency,
+);

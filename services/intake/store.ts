@@ -1,10 +1,10 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { AcceptedRequest } from "../../events/request.ts";
 import { documentClientOf, unlessConditionFails, whetherConditionHeld } from "../shared/dynamo.ts";
-import { publishOnce } from "../shared/once.ts";
+import { createIdempotency, type Idempotency } from "../shared/idempotency.ts";
 import { tableNames } from "./config.ts";
 import type { IdentifiedRequest } from "./domain.ts";
-import { rejectionsTable } from "./tables.ts";
 
 /** The item of `intake-requests`: written by the HTTP submission, by the consumer, or both. */
 export interface StoredRequest {
@@ -14,10 +14,11 @@ export interface StoredRequest {
   submittedAt?: string;
   /** ResourceRequested went out for the HTTP submission. */
   submissionPublished?: boolean;
-  /** When the consumer first accepted it; every RequestAccepted for it carries this same time. */
+  /**
+   * When the consumer first accepted it; every RequestAccepted for it carries this same time. Whether
+   * that RequestAccepted went out is recorded in the idempotency table (effect "acceptance").
+   */
   acceptedAt?: string;
-  /** When its RequestAccepted went out (recorded by `publishOnce`, effect "acceptance"). */
-  acceptanceDoneAt?: string;
 }
 
 export type SubmissionOutcome =
@@ -29,12 +30,17 @@ export type AcceptanceOutcome =
   | { kind: "stored"; record: StoredRequest & { acceptedAt: string } }
   | { kind: "conflict" };
 
-/** Refusals are kept this long: far beyond the bus's retry window, then DynamoDB may drop them. */
-const REJECTION_RETENTION_SECONDS = 14 * 24 * 3600;
-
+/**
+ * The request items, and intake's publications, each run once through the idempotency table. A crash
+ * after EventBridge took a publication and before its record leaves it in progress until that
+ * invocation's deadline; a retry then publishes it again, under a new event id. A second
+ * RequestAccepted carries the same request and acceptance time, and approval-mail keys by request id,
+ * so it is a repeat; a second RequestInvalid can email the requester the same refusal twice.
+ */
 export const createIntakeStore = (
   document: DynamoDBDocumentClient,
-  tables: { requests: string; rejections: string },
+  tables: { requests: string },
+  idempotency: Idempotency,
 ) => {
   const getRequest = async (requestId: string): Promise<StoredRequest | undefined> => {
     const { Item } = await document.send(
@@ -62,10 +68,8 @@ export const createIntakeStore = (
     if (created) return { kind: "created" };
     const existing = await getRequest(requestId);
     if (existing?.contentHash !== contentHash) return { kind: "conflict" };
-    return {
-      kind: "exists",
-      alreadyPublished: Boolean(existing.submissionPublished || existing.acceptanceDoneAt),
-    };
+    // A consumer that accepted it was delivered its ResourceRequested: it reached the bus.
+    return { kind: "exists", alreadyPublished: Boolean(existing.submissionPublished || existing.acceptedAt) };
   };
 
   const markSubmissionPublished = async (requestId: string): Promise<void> => {
@@ -113,30 +117,23 @@ export const createIntakeStore = (
     recordSubmission,
     markSubmissionPublished,
     recordAcceptance,
-    /** Publishes a request's RequestAccepted once; the record of it lives on the request item itself. */
-    publishAcceptanceOnce: (requestId: string, now: () => Date, publish: () => Promise<string[]>) =>
-      publishOnce({
-        document,
-        tableName: tables.requests,
-        key: { requestId },
-        effect: "acceptance",
-        now,
-        publish,
-      }),
+    /** Publishes a request's RequestAccepted once, however often and concurrently it is attempted. */
+    publishAcceptanceOnce: (requestId: string, publish: () => Promise<string[]>) =>
+      idempotency.runOnce({ name: "acceptance", key: requestId }, publish),
     /** Publishes the RequestInvalid of a refused detail (named by its rejection key) once. */
-    publishRefusalOnce: (rejectionKey: string, now: () => Date, publish: () => Promise<string[]>) =>
-      publishOnce({
-        document,
-        tableName: tables.rejections,
-        key: { rejectionKey },
-        effect: "refusal",
-        now,
-        publish,
-        retention: { attribute: rejectionsTable.timeToLiveAttribute, seconds: REJECTION_RETENTION_SECONDS },
-      }),
+    publishRefusalOnce: (rejectionKey: string, publish: () => Promise<string[]>) =>
+      idempotency.runOnce({ name: "refusal", key: rejectionKey }, publish),
   };
 };
 
 export type IntakeStore = ReturnType<typeof createIntakeStore>;
 
-export const intakeStore = createIntakeStore(documentClientOf(), tableNames);
+const client = new DynamoDBClient({});
+
+export const intakeIdempotency = createIdempotency({
+  client,
+  tableName: tableNames.idempotency,
+  service: "intake",
+});
+
+export const intakeStore = createIntakeStore(documentClientOf(client), tableNames, intakeIdempotency);

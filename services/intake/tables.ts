@@ -1,4 +1,4 @@
-import type { TableSpec } from "../shared/table-spec.ts";
+import { idempotencyTableSpec, type TableSpec } from "../shared/table-spec.ts";
 
 /**
  * One item per request id: the HTTP submission record and the consumer's accepted request are the
@@ -11,14 +11,9 @@ export const requestsTable = {
 } as const satisfies TableSpec;
 
 /**
- * One item per refused detail (request id + hash of the detail as sent): redeliveries and copies of an
- * invalid `ResourceRequested` publish one `RequestInvalid`, so the requester is told once.
+ * The records of intake's effects: each request's one `RequestAccepted`, and the one `RequestInvalid`
+ * of each refused detail (request id + hash of the detail as sent), so the requester is told once.
  */
-export const rejectionsTable = {
-  id: "intake-rejections",
-  tableNameEnv: "INTAKE_REJECTIONS_TABLE",
-  partitionKey: { name: "rejectionKey", type: "S" },
-  timeToLiveAttribute: "expiresAt",
-} as const satisfies TableSpec;
+export const idempotencyTable = idempotencyTableSpec("intake-idempotency", "INTAKE_IDEMPOTENCY_TABLE");
 
-export const tables: TableSpec[] = [requestsTable, rejectionsTable];
+export const tables: TableSpec[] = [requestsTable, idempotencyTable];

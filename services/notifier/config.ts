@@ -1,6 +1,6 @@
 import { env, loadConfig } from "../shared/config.ts";
-import { notificationsTable } from "./tables.ts";
+import { idempotencyTable } from "./tables.ts";
 
-const config = loadConfig({ [notificationsTable.tableNameEnv]: env.text() });
+const config = loadConfig({ [idempotencyTable.tableNameEnv]: env.text() });
 
-export const notificationsTableName = config[notificationsTable.tableNameEnv];
+export const idempotencyTableName = config[idempotencyTable.tableNameEnv];

@@ -1,13 +1,9 @@
-import type { TableSpec } from "../shared/table-spec.ts";
+import { idempotencyTableSpec, type TableSpec } from "../shared/table-spec.ts";
 
 /**
- * One item per event the requester was emailed about, keyed by the event's id: it records the email
- * (and the RequesterNotified that reports it) so a redelivered event sends nothing twice.
+ * The records of the notifier's effects, per event the requester is told about (keyed by the event's
+ * id): the email, and the RequesterNotified that reports it, so a redelivered event sends nothing twice.
  */
-export const notificationsTable = {
-  id: "notifier-notifications",
-  tableNameEnv: "NOTIFIER_NOTIFICATIONS_TABLE" as const,
-  partitionKey: { name: "eventId", type: "S" },
-} satisfies TableSpec;
+export const idempotencyTable = idempotencyTableSpec("notifier-idempotency", "NOTIFIER_IDEMPOTENCY_TABLE");
 
-export const tables: TableSpec[] = [notificationsTable];
+export const tables: TableSpec[] = [idempotencyTable];

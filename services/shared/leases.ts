@@ -11,14 +11,11 @@
 /** The longest an event consumer runs before Lambda stops it. */
 export const EVENT_HANDLER_TIMEOUT_MS = 30_000;
 
-/** A `runOnce` claim (intake, ec2-launcher, notifier): one effect, run by one delivery at a time. */
-export const EFFECT_LEASE_MS = 4 * EVENT_HANDLER_TIMEOUT_MS;
-
 /** approval-mail's claim on mailing the approvers of one request. */
 export const MAILING_LEASE_MS = 2 * EVENT_HANDLER_TIMEOUT_MS;
 
 /**
- * How long a settled approval's outcome event is left to its writer (the decision page, approval-mail
- * or the sweeper) before the sweeper publishes it instead.
+ * How long a settled approval's outcome event is left to its writer (the decision page, decision's
+ * ApprovalRequested handler or the sweeper) before the sweeper publishes it instead.
  */
 export const OUTCOME_PUBLISH_GRACE_MS = 2 * EVENT_HANDLER_TIMEOUT_MS;

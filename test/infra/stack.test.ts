@@ -15,8 +15,8 @@ import { REQUIRED_LAUNCH_TAG } from "../../infra/aws/ec2-permissions.ts";
 import { API_THROTTLE, ARCHIVE_RETENTION_DAYS } from "../../infra/aws/stack.ts";
 import { DEFAULT_IMAGES, LAUNCH_TAG_KEYS, ssmParametersOf } from "../../services/ec2-launcher/domain.ts";
 import { services } from "../../services/registry.ts";
+import { IDEMPOTENCY_RECORD_SECONDS } from "../../services/shared/idempotency.ts";
 import {
-  EFFECT_LEASE_MS,
   EVENT_HANDLER_TIMEOUT_MS,
   MAILING_LEASE_MS,
   OUTCOME_PUBLISH_GRACE_MS,
@@ -37,8 +37,6 @@ const manifestOf = (name: string): ServiceManifest => {
   if (!manifest) throw new Error(`No service named ${name} in the registry`);
   return manifest;
 };
-
-const tablesUsedBy = (manifest: ServiceManifest) => [...manifest.tables, ...(manifest.borrowedTables ?? [])];
 
 const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
@@ -67,6 +65,12 @@ const logs = ["logs:CreateLogStream", "logs:PutLogEvents"];
 const xray = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"];
 const deadLetters = ["sqs:SendMessage"];
 const tableWrites = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"];
+const idempotencyRecords = [
+  "dynamodb:DeleteItem",
+  "dynamodb:GetItem",
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+];
 const publishes = ["events:PutEvents"];
 const sendsEmail = ["ses:SendEmail", "ses:SendRawEmail"];
 const readsHmacKey = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"];
@@ -75,10 +79,7 @@ const readsHmacKey = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecret
 const PUBLISHABLE: Record<string, Record<string, string[]>> = {
   intake: { "approvals.intake": ["ResourceRequested", "RequestAccepted", "RequestInvalid"] },
   "approval-mail": { "approvals.approval-mail": ["ApprovalRequested", "RequestRejected"] },
-  decision: {
-    "approvals.decision": ["RequestApproved", "RequestRejected", "RequestExpired"],
-    "approvals.approval-mail": ["RequestRejected"],
-  },
+  decision: { "approvals.decision": ["RequestApproved", "RequestRejected", "RequestExpired"] },
   "ec2-launcher": {
     "approvals.ec2-launcher": ["ProvisioningStarted", "ResourceProvisioned", "ProvisioningFailed"],
   },
@@ -88,15 +89,31 @@ const PUBLISHABLE: Record<string, Record<string, string[]>> = {
 
 /** Every function's role, action by action: a change to any of them has to be made here too, on purpose. */
 const EXPECTED_ACTIONS: Record<string, string[]> = {
-  "intake/on-resource-requested": [...logs, ...xray, ...deadLetters, ...tableWrites, ...publishes],
-  "intake/http-handler": [...logs, ...xray, ...tableWrites, ...publishes],
+  "intake/on-resource-requested": [
+    ...logs,
+    ...xray,
+    ...deadLetters,
+    ...tableWrites,
+    ...idempotencyRecords,
+    ...publishes,
+  ],
+  "intake/http-handler": [...logs, ...xray, ...tableWrites, ...idempotencyRecords, ...publishes],
   "approval-mail/on-request-accepted": [
     ...logs,
     ...xray,
     ...deadLetters,
     ...tableWrites,
+    ...idempotencyRecords,
     ...publishes,
     ...sendsEmail,
+    ...readsHmacKey,
+  ],
+  "decision/on-approval-requested": [
+    ...logs,
+    ...xray,
+    ...deadLetters,
+    ...tableWrites,
+    ...publishes,
     ...readsHmacKey,
   ],
   "decision/expire-sweeper": [
@@ -113,6 +130,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     ...xray,
     ...deadLetters,
     ...tableWrites,
+    ...idempotencyRecords,
     ...publishes,
     "ec2:CreateTags",
     "ec2:RunInstances",
@@ -123,10 +141,18 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     ...xray,
     ...deadLetters,
     ...tableWrites,
+    ...idempotencyRecords,
     ...publishes,
     "ec2:DescribeInstances",
   ],
-  "notifier/on-request-news": [...logs, ...xray, ...deadLetters, ...tableWrites, ...publishes, ...sendsEmail],
+  "notifier/on-request-news": [
+    ...logs,
+    ...xray,
+    ...deadLetters,
+    ...idempotencyRecords,
+    ...publishes,
+    ...sendsEmail,
+  ],
   "audit/on-flow-event": [...logs, ...xray, ...deadLetters, ...tableWrites],
   "audit/http-handler": [...logs, ...xray, ...tableWrites],
 };
@@ -167,6 +193,12 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
 
   const actionsOfRole = (roleId: string) =>
     [...new Set(statementsOfRole(roleId).flatMap((statement) => asList(statement.Action)))].sort();
+
+  /** A table's ARN as the template refers to it. */
+  const tableArnOf = (specId: string) => {
+    const table = synth.stack.tables.get(specId);
+    return { "Fn::GetAtt": [table && synth.logicalIdOf(table), "Arn"] };
+  };
 
   beforeAll(() => {
     synth = synthesize();
@@ -321,7 +353,7 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
           service.http ? [`${service.name}/${functionIdOf(service.http.handler)}`] : [],
         ),
       );
-      const shortestLeaseMs = Math.min(EFFECT_LEASE_MS, MAILING_LEASE_MS, OUTCOME_PUBLISH_GRACE_MS);
+      const shortestLeaseMs = Math.min(MAILING_LEASE_MS, OUTCOME_PUBLISH_GRACE_MS);
       for (const { functionId, name } of functionsOf()) {
         const properties = resources[functionId]?.Properties ?? {};
         expect(properties, name).toMatchObject({
@@ -357,7 +389,7 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
         };
         if (manifest.publishes.length > 0)
           expected.EVENT_BUS_NAME = { Ref: synth.logicalIdOf(synth.stack.bus) };
-        for (const spec of tablesUsedBy(manifest)) {
+        for (const spec of manifest.tables) {
           const table = synth.stack.tables.get(spec.id);
           expected[spec.tableNameEnv] = { Ref: table && synth.logicalIdOf(table) };
         }
@@ -487,12 +519,38 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
       );
     });
 
-    it("keeps the audit trail append-only: no role can delete from any table", () => {
+    it("keeps the audit trail append-only: no role can delete from any table but its service's idempotency records", () => {
       const actions = functionsOf().flatMap((fn) => actionsOfRole(fn.roleId));
-      const deleting = actions.filter((action) =>
-        /^dynamodb:(DeleteItem|BatchWriteItem|DeleteTable|PartiQLDelete)/.test(action),
+      expect(
+        actions.filter((action) => /^dynamodb:(BatchWriteItem|DeleteTable|PartiQLDelete)/.test(action)),
+      ).toEqual([]);
+      for (const { name, service, roleId } of functionsOf()) {
+        const deletable = statementsOfRole(roleId)
+          .filter((statement) => asList(statement.Action).includes("dynamodb:DeleteItem"))
+          .flatMap((statement) => asList(statement.Resource));
+        const idempotencyTables = manifestOf(service)
+          .tables.filter((spec) => spec.holdsIdempotencyRecords)
+          .map((spec) => tableArnOf(spec.id));
+        expect(deletable, name).toEqual(idempotencyTables);
+      }
+      expect(services.find((service) => service.name === "audit")?.tables).not.toContainEqual(
+        expect.objectContaining({ holdsIdempotencyRecords: true }),
       );
-      expect(deleting).toEqual([]);
+    });
+
+    it("lets a function do with its idempotency records exactly what Powertools Idempotency does", () => {
+      for (const { name, service, roleId } of functionsOf()) {
+        for (const spec of manifestOf(service).tables.filter((table) => table.holdsIdempotencyRecords)) {
+          const onRecords = statementsOfRole(roleId).filter((statement) =>
+            asList(statement.Resource).some(
+              (resource) => JSON.stringify(resource) === JSON.stringify(tableArnOf(spec.id)),
+            ),
+          );
+          expect(onRecords.flatMap((statement) => asList(statement.Action)).sort(), name).toEqual(
+            idempotencyRecords,
+          );
+        }
+      }
     });
 
     it("lets each function reach only the tables its service is wired to, and their indexes by name", () => {
@@ -501,7 +559,7 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
           .filter((statement) => asList(statement.Action).some((action) => action.startsWith("dynamodb:")))
           .flatMap((statement) => asList(statement.Resource))
           .map((resource) => JSON.stringify(resource));
-        const expected = tablesUsedBy(manifestOf(service)).flatMap((spec) => {
+        const expected = manifestOf(service).tables.flatMap((spec) => {
           const table = synth.stack.tables.get(spec.id);
           const tableArn = { "Fn::GetAtt": [table && synth.logicalIdOf(table), "Arn"] };
           const indexArns = (spec.globalIndexes ?? []).map((index) => ({
@@ -525,6 +583,14 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
   });
 
   describe("tables", () => {
+    it("keeps idempotency records for as long as any copy of an event can come back", () => {
+      const day = 24 * 3600;
+      const lastRedrive = TARGET_RETRY.maxEventAge.toSeconds() + DEAD_LETTER_RETENTION.toSeconds();
+
+      expect(IDEMPOTENCY_RECORD_SECONDS).toBeGreaterThanOrEqual(ARCHIVE_RETENTION_DAYS * day);
+      expect(IDEMPOTENCY_RECORD_SECONDS).toBeGreaterThan(lastRedrive + day);
+    });
+
     it("creates every table spec on demand with point-in-time recovery, its keys, indexes and TTL, and keeps it", () => {
       const specs = services.flatMap((service) => service.tables);
       expect(resourcesOfType("AWS::DynamoDB::Table")).toHaveLength(specs.length);

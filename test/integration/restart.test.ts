@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadLocalConfig } from "../../infra/local/config.ts";
-import { EFFECT_LEASE_MS } from "../../services/shared/leases.ts";
+import { EVENT_HANDLER_TIMEOUT_MS, MAILING_LEASE_MS } from "../../services/shared/leases.ts";
 import {
   decide,
   decisionLinks,
@@ -21,8 +21,12 @@ import { type StackPorts, type StackUnderTest, startStack } from "../support/sta
  */
 const { BUS_RETRY_BASE_MS, BUS_MAX_ATTEMPTS } = loadLocalConfig({});
 
-/** The longest claim lease, plus up to two of the bus's longest waits before the retry that finds it expired. */
-const CLAIM_RECOVERY_MS = EFFECT_LEASE_MS + 120_000;
+/**
+ * The longest a claim orphaned by the kill holds: approval-mail's mailing lease, or an idempotency
+ * record in progress until its invocation's deadline; plus up to two of the bus's longest waits before
+ * the retry that finds it expired.
+ */
+const CLAIM_RECOVERY_MS = Math.max(MAILING_LEASE_MS, EVENT_HANDLER_TIMEOUT_MS) + 120_000;
 
 describe("local mode across restarts", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "approvals-restart-"));

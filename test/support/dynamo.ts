@@ -5,8 +5,8 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import dynalite from "dynalite";
 import { ensureTables } from "../../infra/local/tables.ts";
-import type { TableSpec } from "../../services/shared/table-spec.ts";
 import { documentClientOf } from "../../services/shared/dynamo.ts";
+import type { TableSpec } from "../../services/shared/table-spec.ts";
 
 export interface TestDynamo {
   client: DynamoDBClient;

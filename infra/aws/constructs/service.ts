@@ -75,6 +75,18 @@ export const DEAD_LETTER_RETENTION = Duration.days(14);
  */
 const TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"];
 
+/**
+ * What Powertools Idempotency does with its records, and nothing more: claims an effect with a
+ * conditional put, reads the claim it lost to, records the result with an update, and deletes the
+ * claim of an effect that failed so the retry can run it (the only delete any role may make).
+ */
+const IDEMPOTENCY_TABLE_ACTIONS = [
+  "dynamodb:GetItem",
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+];
+
 const INDEX_ACTIONS = ["dynamodb:Query"];
 
 const HTTP_METHODS: Record<HttpRoute["method"], HttpMethod> = {
@@ -244,7 +256,7 @@ export class Service extends Construct {
     const { needs } = manifest;
     const environment: Record<string, string> = {};
     if (manifest.publishes.length > 0) environment.EVENT_BUS_NAME = shared.publishBus.eventBusName;
-    for (const spec of this.tablesUsed()) environment[spec.tableNameEnv] = this.table(spec.id).tableName;
+    for (const spec of manifest.tables) environment[spec.tableNameEnv] = this.table(spec.id).tableName;
     for (const setting of needs.settings) {
       const value = shared.settings[setting];
       if (value !== undefined) environment[setting] = value;
@@ -257,9 +269,10 @@ export class Service extends Construct {
     const { manifest, shared } = this.props;
     const { needs } = manifest;
     const grantee = fn.function;
-    for (const spec of this.tablesUsed()) {
+    for (const spec of manifest.tables) {
       const { tableArn } = this.table(spec.id);
-      Grant.addToPrincipal({ grantee, actions: TABLE_ACTIONS, resourceArns: [tableArn] });
+      const actions = spec.holdsIdempotencyRecords ? IDEMPOTENCY_TABLE_ACTIONS : TABLE_ACTIONS;
+      Grant.addToPrincipal({ grantee, actions, resourceArns: [tableArn] });
       // Each index by name rather than `index/*`: a role reaches only the indexes its table declares.
       const indexArns = (spec.globalIndexes ?? []).map((index) => `${tableArn}/index/${index.indexName}`);
       if (indexArns.length > 0)
@@ -285,11 +298,6 @@ export class Service extends Construct {
     if (needs.ec2?.describe.some((describer) => sameHandler(describer, handler))) {
       explainedPolicy(fn, "Ec2Describe", fn.role, ec2DescribeStatements());
     }
-  }
-
-  private tablesUsed() {
-    const { tables, borrowedTables = [] } = this.props.manifest;
-    return [...tables, ...borrowedTables];
   }
 
   private table(id: string): ITable {

@@ -1,4 +1,5 @@
 import "../../../test/support/service-environment.ts";
+import { IdempotencyAlreadyInProgressError } from "@aws-lambda-powertools/idempotency";
 import { DescribeInstancesCommand, type Instance } from "@aws-sdk/client-ec2";
 import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -7,8 +8,13 @@ import { ProvisioningFailed } from "../../../events/provisioning-failed.ts";
 import { ResourceProvisioned } from "../../../events/resource-provisioned.ts";
 import { localLambdaContext } from "../../../infra/local/lambda-context.ts";
 import { envelopeOf } from "../../../test/support/fixtures.ts";
+import { deliverTogetherThenRetryFailures } from "../../../test/support/idempotency.ts";
 import { approvalOf, ec2Error, newInstanceId, startLauncherTestbed } from "../testing/fixtures.ts";
-import { createInstanceStateChangeHandler, handler } from "./on-instance-state-change.ts";
+import {
+  createInstanceStateChangeHandler,
+  handler,
+  InstanceNotVisibleError,
+} from "./on-instance-state-change.ts";
 
 type State = (typeof EC2_INSTANCE_STATES)[number];
 
@@ -104,6 +110,31 @@ describe("ec2-launcher on EC2 instance state changes", () => {
     await change(instanceId, "terminated");
 
     expect(bus.published.map((event) => event.detailType)).toEqual([ResourceProvisioned.detailType]);
+  });
+
+  it("settles the launch once when `running` and `terminated` arrive at the same time and are retried", async () => {
+    const { bus, change } = setUp();
+    const { instanceId } = await launched("racing-states");
+    describedAs(instanceId, { PrivateIpAddress: "10.0.1.28" });
+
+    const failures = await deliverTogetherThenRetryFailures(
+      (state: State) => change(instanceId, state),
+      ["running", "terminated", "running"],
+    );
+
+    expect(failures.filter((failure) => !(failure instanceof IdempotencyAlreadyInProgressError))).toEqual([]);
+    expect(bus.published).toHaveLength(1);
+  });
+
+  it("settles nothing while EC2 does not describe the running instance, and provisions it on the retry", async () => {
+    const { bus, change } = setUp();
+    const { instanceId } = await launched("visible-later");
+    await expect(change(instanceId, "running")).rejects.toThrow(InstanceNotVisibleError);
+    describedAs(instanceId, { PrivateIpAddress: "10.0.1.29" });
+
+    await change(instanceId, "running");
+
+    expect(bus.detailsOf(ResourceProvisioned)).toMatchObject([{ requestId: "visible-later", instanceId }]);
   });
 
   it("finds the launch by its RequestId tag when `running` overtakes the record of its instance", async () => {

@@ -11,7 +11,7 @@ import { ResourceProvisioned } from "../../../events/resource-provisioned.ts";
 import { publisher } from "../../shared/events.ts";
 import { endedBeforeRunningReason, LAUNCH_TAG_KEYS, outcomeOfState } from "../domain.ts";
 import { type DescribedInstance, type Ec2Gateway, ec2Gateway } from "../ec2.ts";
-import { type LaunchRecord, type LaunchStore, launchStore } from "../store.ts";
+import { type LaunchRecord, type LaunchStore, launcherIdempotency, launchStore } from "../store.ts";
 
 export interface InstanceStateChangeDeps {
   store: LaunchStore;
@@ -29,7 +29,8 @@ export class InstanceNotVisibleError extends Error {
 /**
  * Settles a launch from EC2's state changes: `running` is `ResourceProvisioned`, ending before that is
  * `ProvisioningFailed`; whichever comes first is the one outcome of the request. State changes of
- * instances the launcher did not launch are ignored.
+ * instances the launcher did not launch are ignored. A delivery that finds the outcome being published
+ * by another one fails with Powertools' `IdempotencyAlreadyInProgressError`, for the bus to retry.
  */
 export const createInstanceStateChangeHandler = ({
   store,
@@ -66,39 +67,32 @@ export const createInstanceStateChangeHandler = ({
       logger.debug("State change of an instance the launcher did not launch; ignored", { instanceId, state });
       return;
     }
-    const { requestId, request, outcomeDoneAt } = found.launch;
-    if (outcomeDoneAt) {
-      logger.info("Launch already settled; state change ignored", { requestId, instanceId, state });
-      return;
-    }
-    const instance = found.instance ?? (await ec2.describeInstance(instanceId));
-
-    if (outcome === "provisioned") {
-      if (!instance)
-        throw new InstanceNotVisibleError(`EC2 does not describe running instance ${instanceId} yet`);
-      await store.publishOnce(requestId, "outcome", now, () =>
-        publish(ResourceProvisioned, {
+    const { requestId, request } = found.launch;
+    // The instance is described within the outcome's effect: once settled, a repeat asks EC2 nothing.
+    const { ran } = await store.publishOnce(requestId, "outcome", async () => {
+      const instance = found.instance ?? (await ec2.describeInstance(instanceId));
+      if (outcome === "provisioned") {
+        if (!instance)
+          throw new InstanceNotVisibleError(`EC2 does not describe running instance ${instanceId} yet`);
+        return publish(ResourceProvisioned, {
           requestId,
           request,
           instanceId,
           privateIp: instance.privateIp,
           provisionedAt: now().toISOString(),
-        }),
-      );
-      logger.info("Instance running", { requestId, instanceId });
-      return;
-    }
-
-    await store.publishOnce(requestId, "outcome", now, () =>
-      publish(ProvisioningFailed, {
+        });
+      }
+      return publish(ProvisioningFailed, {
         requestId,
         request,
         instanceId,
         reason: endedBeforeRunningReason(instanceId, state, instance?.stateReason),
         failedAt: now().toISOString(),
-      }),
-    );
-    logger.warn("Instance ended before it ran", { requestId, instanceId, state });
+      });
+    });
+    if (!ran) logger.info("Launch already settled; state change ignored", { requestId, instanceId, state });
+    else if (outcome === "provisioned") logger.info("Instance running", { requestId, instanceId });
+    else logger.warn("Instance ended before it ran", { requestId, instanceId, state });
   };
 };
 
@@ -114,4 +108,5 @@ export const handler = middy(
   }),
 )
   .use(injectLambdaContext(logger))
+  .use(launcherIdempotency.lambdaContextMiddleware)
   .use(parser({ schema: Ec2InstanceStateChange.schema, envelope: EventBridgeEnvelope }));

@@ -1,8 +1,10 @@
 import "../../../test/support/service-environment.ts";
+import { IdempotencyAlreadyInProgressError } from "@aws-lambda-powertools/idempotency";
 import { RunInstancesCommand } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ProvisioningFailed } from "../../../events/provisioning-failed.ts";
 import { ProvisioningStarted } from "../../../events/provisioning-started.ts";
+import { deliverTogetherThenRetryFailures } from "../../../test/support/idempotency.ts";
 import { launchSettings } from "../config.ts";
 import { buildRunInstancesInput, DEFAULT_IMAGES, imagesWith, type LaunchSettings } from "../domain.ts";
 import { APPROVER, approvalOf, ec2Error, newInstanceId, startLauncherTestbed } from "../testing/fixtures.ts";
@@ -123,13 +125,14 @@ describe("ec2-launcher on RequestApproved", () => {
     expect(runInstancesCalls()).toHaveLength(1);
   });
 
-  it("announces one ProvisioningStarted for concurrent copies, every launch call on the same client token", async () => {
+  it("announces one ProvisioningStarted for concurrent copies and their retries, every launch call on the same client token", async () => {
     const { bus, handle } = setUp();
     const approval = approvalOf("concurrent");
     testbed.ec2Mock.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: newInstanceId() }] });
 
-    await Promise.all([handle(approval), handle(approval), handle(approval)]);
+    const failures = await deliverTogetherThenRetryFailures(handle, [approval, approval, approval]);
 
+    expect(failures.filter((failure) => !(failure instanceof IdempotencyAlreadyInProgressError))).toEqual([]);
     expect(bus.detailsOf(ProvisioningStarted)).toHaveLength(1);
     expect(new Set(runInstancesCalls().map((input) => input.ClientToken))).toEqual(new Set(["concurrent"]));
   });
@@ -157,6 +160,59 @@ describe("ec2-launcher on RequestApproved", () => {
       },
     ]);
     expect(runInstancesCalls()).toHaveLength(1);
+  });
+
+  it("fails a copy that finds the launch being announced by another, for the bus to retry it", async () => {
+    const { deps } = testbed.freshDeps();
+    const approval = approvalOf("announcing");
+    testbed.ec2Mock.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: newInstanceId() }] });
+    let announcing = false;
+    let finishAnnouncing: (eventIds: string[]) => void = () => {};
+    const holder = createRequestApprovedHandler({
+      ...deps,
+      settings: launchSettings,
+      publish: () => {
+        announcing = true;
+        return new Promise((resolve) => {
+          finishAnnouncing = resolve;
+        });
+      },
+    });
+    const held = holder(approval);
+    await expect.poll(() => announcing).toBe(true);
+    const { bus, handle } = setUp();
+
+    await expect(handle(approval)).rejects.toBeInstanceOf(IdempotencyAlreadyInProgressError);
+    finishAnnouncing(["event-1"]);
+    await held;
+    await handle(approval);
+
+    expect(bus.published).toEqual([]);
+    expect(runInstancesCalls()).toHaveLength(1);
+  });
+
+  it("publishes a failure recorded before a crash on the redelivery, without asking EC2 again", async () => {
+    const { bus, handle } = setUp();
+    const approval = approvalOf("failed-then-crashed");
+    await testbed.store.recordApproval(approval);
+    await testbed.store.recordPermanentFailure("failed-then-crashed", {
+      errorCode: "InvalidSubnetID.NotFound",
+      reason: "EC2 refused to launch the instance (InvalidSubnetID.NotFound)",
+    });
+
+    await handle(approval);
+    await handle(approval);
+
+    expect(bus.detailsOf(ProvisioningFailed)).toEqual([
+      {
+        requestId: "failed-then-crashed",
+        request: approval.request,
+        errorCode: "InvalidSubnetID.NotFound",
+        reason: "EC2 refused to launch the instance (InvalidSubnetID.NotFound)",
+        failedAt: "2030-01-01T10:00:05.000Z",
+      },
+    ]);
+    expect(runInstancesCalls()).toEqual([]);
   });
 
   it.each([

@@ -20,7 +20,7 @@ import {
   noImageReason,
 } from "../domain.ts";
 import { type Ec2Gateway, ec2FailureOf, ec2Gateway } from "../ec2.ts";
-import { type LaunchStore, launchStore } from "../store.ts";
+import { type LaunchStore, launcherIdempotency, launchStore, type PermanentLaunchFailure } from "../store.ts";
 
 export interface RequestApprovedDeps {
   store: LaunchStore;
@@ -34,8 +34,9 @@ export interface RequestApprovedDeps {
 /**
  * Launches the instance of an approved EC2 request, from the image of its OS for its instance type's
  * architecture, and announces it with one `ProvisioningStarted`. No image for the request, or EC2
- * refusing it for good, ends it with `ProvisioningFailed`; anything else that goes wrong
- * throws, so the bus retries (the ClientToken keeps retries on the same instance).
+ * refusing it for good, ends it with `ProvisioningFailed`; anything else that goes wrong throws, so the
+ * bus retries (the ClientToken keeps retries on the same instance). So does finding an event of the
+ * launch being published by another delivery (Powertools' `IdempotencyAlreadyInProgressError`).
  */
 export const createRequestApprovedHandler = ({
   store,
@@ -45,14 +46,19 @@ export const createRequestApprovedHandler = ({
   now,
   logger,
 }: RequestApprovedDeps) => {
-  /** Ends the request as failed, once however often the approval is delivered. */
-  const failForGood = (
+  /**
+   * Ends the request as failed, once however often the approval is delivered. The failure is recorded
+   * first, so a redelivery after a crash publishes it without asking EC2 again.
+   */
+  const failForGood = async (
     { requestId, request }: DetailOf<typeof RequestApproved>,
-    failure: { errorCode?: string; reason: string },
-  ) =>
-    store.publishOnce(requestId, "outcome", now, () =>
-      publish(ProvisioningFailed, { requestId, request, ...failure, failedAt: now().toISOString() }),
+    failure: PermanentLaunchFailure,
+  ) => {
+    const recorded = await store.recordPermanentFailure(requestId, failure);
+    return store.publishOnce(requestId, "outcome", () =>
+      publish(ProvisioningFailed, { requestId, request, ...recorded, failedAt: now().toISOString() }),
     );
+  };
 
   /** Resolves to the new instance's id, or to undefined when the request can never launch as asked. */
   const launchInstance = async (approval: DetailOf<typeof RequestApproved>): Promise<string | undefined> => {
@@ -82,13 +88,13 @@ export const createRequestApprovedHandler = ({
   return async (approval: DetailOf<typeof RequestApproved>): Promise<void> => {
     const { requestId, request, approver } = approval;
     const launch = await store.recordApproval({ requestId, request, approver });
-    if (launch.startedDoneAt || (launch.outcomeDoneAt && !launch.instanceId)) {
-      logger.info("Launch already handled; redelivery ignored", { requestId });
+    if (launch.permanentFailure) {
+      await failForGood(approval, launch.permanentFailure);
       return;
     }
     const instanceId = launch.instanceId ?? (await launchInstance(approval));
     if (!instanceId) return;
-    await store.publishOnce(requestId, "started", now, () =>
+    const { ran } = await store.publishOnce(requestId, "started", () =>
       publish(ProvisioningStarted, {
         requestId,
         request,
@@ -97,7 +103,10 @@ export const createRequestApprovedHandler = ({
         startedAt: now().toISOString(),
       }),
     );
-    logger.info("Instance launching", { requestId, instanceId });
+    logger.info(ran ? "Instance launching" : "Launch already announced; redelivery ignored", {
+      requestId,
+      instanceId,
+    });
   };
 };
 
@@ -114,4 +123,5 @@ export const handler = middy(
   }),
 )
   .use(injectLambdaContext(logger))
+  .use(launcherIdempotency.lambdaContextMiddleware)
   .use(parser({ schema: RequestApproved.schema, envelope: EventBridgeEnvelope }));

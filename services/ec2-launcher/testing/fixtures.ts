@@ -7,10 +7,11 @@ import { RequestApproved } from "../../../events/request-approved.ts";
 import { startTestDynamo, type TestDynamo } from "../../../test/support/dynamo.ts";
 import { silentLogger } from "../../../test/support/fakes.ts";
 import { sampleRequest } from "../../../test/support/fixtures.ts";
+import { testIdempotency } from "../../../test/support/idempotency.ts";
 import { recordingPublisher } from "../../../test/support/recording-publisher.ts";
 import { createEc2Gateway } from "../ec2.ts";
 import { createLaunchStore } from "../store.ts";
-import { launchesTable, tables } from "../tables.ts";
+import { idempotencyTable, launchesTable, tables } from "../tables.ts";
 
 export const APPROVER = "bob@example.com";
 
@@ -37,7 +38,7 @@ export const newInstanceId = () => `i-${(++instances).toString(16).padStart(17, 
 export const FIXED_NOW = new Date("2030-01-01T10:00:05.000Z");
 
 /**
- * The launcher's dependencies for handler tests: the store on dynalite with the launcher's table, the
+ * The launcher's dependencies for handler tests: the store on dynalite with the launcher's tables, the
  * real EC2 gateway over an SDK client whose calls are mocked, and a recording publisher.
  */
 export const startLauncherTestbed = async () => {
@@ -47,7 +48,11 @@ export const startLauncherTestbed = async () => {
     credentials: { accessKeyId: "test", secretAccessKey: "test" },
   });
   const ec2Mock = mockClient(ec2Client);
-  const store = createLaunchStore(dynamo.document, launchesTable.id);
+  const store = createLaunchStore(
+    dynamo.document,
+    launchesTable.id,
+    testIdempotency(dynamo, idempotencyTable.id, "ec2-launcher"),
+  );
   const freshDeps = () => {
     const bus = recordingPublisher();
     return {

@@ -1,5 +1,10 @@
 import "../../../test/support/service-environment.ts";
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyPersistenceLayerError,
+} from "@aws-lambda-powertools/idempotency";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RequestAccepted } from "../../../events/request-accepted.ts";
 import { deriveRequestId, requestIdForEvent } from "../../../events/request-id.ts";
@@ -7,8 +12,13 @@ import { RequestInvalid } from "../../../events/request-invalid.ts";
 import { ResourceRequested } from "../../../events/resource-requested.ts";
 import { silentLogger } from "../../../test/support/fakes.ts";
 import { envelopeOf, sampleRequestContent } from "../../../test/support/fixtures.ts";
+import {
+  deliverTogetherThenRetryFailures,
+  everFreshInvocation,
+  invocationEndingIn,
+  testIdempotency,
+} from "../../../test/support/idempotency.ts";
 import { recordingPublisher } from "../../../test/support/recording-publisher.ts";
-import { EFFECT_LEASE_MS } from "../../shared/leases.ts";
 import { decide, REUSED_ID_MESSAGE } from "../domain.ts";
 import { createIntakeStore } from "../store.ts";
 import { startTestStore, type TestStore } from "../testing/store.ts";
@@ -55,7 +65,7 @@ describe("a valid ResourceRequested", () => {
     const { publisher, handle } = intake();
     const detail = uniqueDetail("derived");
 
-    await handle(envelope(detail));
+    await expect(handle(envelope(detail))).resolves.toBe("published");
 
     const [accepted, ...others] = publisher.detailsOf(RequestAccepted);
     expect(others).toEqual([]);
@@ -68,7 +78,6 @@ describe("a valid ResourceRequested", () => {
     expect(await testStore.store.getRequest(accepted?.requestId ?? "")).toMatchObject({
       request: accepted?.request,
       acceptedAt: NOW.toISOString(),
-      acceptanceDoneAt: NOW.toISOString(),
     });
     expect(publisher.detailsOf(RequestInvalid)).toEqual([]);
   });
@@ -86,27 +95,37 @@ describe("a valid ResourceRequested", () => {
     const { publisher, handle } = intake();
     const event = envelope(uniqueDetail("sequential"));
 
-    for (let delivery = 0; delivery < 10; delivery++) await handle(event);
+    const outcomes = [];
+    for (let delivery = 0; delivery < 10; delivery++) outcomes.push(await handle(event));
 
     expect(publisher.detailsOf(RequestAccepted)).toHaveLength(1);
+    expect(outcomes).toEqual(["published", ...Array(9).fill("already-published")]);
   });
 
-  it("is accepted once when ten copies (different event ids) arrive at the same time", async () => {
+  it("is accepted once when ten copies (different event ids and times) arrive at the same time and are retried", async () => {
     const { publisher, handle } = intake();
     const detail = uniqueDetail("concurrent-copies");
+    const copies = Array.from({ length: 10 }, (_, copy) =>
+      envelopeOf(ResourceRequested, structuredClone(detail), {
+        source: "ci.pipeline",
+        time: new Date(NOW.getTime() + copy * 1000).toISOString(),
+      }),
+    );
 
-    await Promise.all(Array.from({ length: 10 }, () => handle(envelope(structuredClone(detail)))));
+    const failures = await deliverTogetherThenRetryFailures(handle, copies);
 
+    expect(failures.filter((failure) => !(failure instanceof IdempotencyAlreadyInProgressError))).toEqual([]);
     expect(publisher.detailsOf(RequestAccepted)).toHaveLength(1);
     expect(publisher.detailsOf(RequestAccepted)[0]?.requestId).toBe(deriveRequestId(detail));
   });
 
-  it("is accepted once when the same event is delivered ten times at the same time", async () => {
+  it("is accepted once when the same event is delivered ten times at the same time and retried", async () => {
     const { publisher, handle } = intake();
     const event = envelope(uniqueDetail("concurrent-redeliveries"));
 
-    await Promise.all(Array.from({ length: 10 }, () => handle(event)));
+    const failures = await deliverTogetherThenRetryFailures(handle, Array(10).fill(event));
 
+    expect(failures.filter((failure) => !(failure instanceof IdempotencyAlreadyInProgressError))).toEqual([]);
     expect(publisher.detailsOf(RequestAccepted)).toHaveLength(1);
   });
 
@@ -190,9 +209,10 @@ describe("an invalid ResourceRequested", () => {
       extra: 1,
     });
 
-    await Promise.all(Array.from({ length: 10 }, () => handle(event)));
+    const failures = await deliverTogetherThenRetryFailures(handle, Array(10).fill(event));
     for (let delivery = 0; delivery < 3; delivery++) await handle(event);
 
+    expect(failures.filter((failure) => !(failure instanceof IdempotencyAlreadyInProgressError))).toEqual([]);
     expect(publisher.detailsOf(RequestInvalid)).toHaveLength(1);
   });
 
@@ -244,21 +264,53 @@ describe("failures", () => {
   it("throws on DynamoDB errors, so the bus retries", async () => {
     const publisher = recordingPublisher();
     const handle = createResourceRequestedHandler({
-      store: createIntakeStore(testStore.dynamo.document, {
-        requests: "no-such-table",
-        rejections: "no-such-table",
-      }),
+      store: createIntakeStore(
+        testStore.dynamo.document,
+        { requests: "no-such-table" },
+        testIdempotency(testStore.dynamo, "no-such-table", "intake"),
+      ),
       publish: publisher.publish,
       now: () => NOW,
       logger: silentLogger(),
     });
 
     await expect(handle(envelope(uniqueDetail("no-table")))).rejects.toThrow(/non-existent table|not found/i);
-    await expect(handle(envelope("garbage"))).rejects.toThrow(/non-existent table|not found/i);
+    const refusing = handle(envelope("garbage"));
+    await expect(refusing).rejects.toBeInstanceOf(IdempotencyPersistenceLayerError);
+    await expect(refusing).rejects.toMatchObject({
+      cause: expect.objectContaining({ message: expect.stringMatching(/non-existent table|not found/i) }),
+    });
     expect(publisher.published).toEqual([]);
   });
 
-  it("takes over once the lease of a publisher that died after claiming is up", async () => {
+  it("throws while another delivery is publishing the acceptance, so the bus retries it once that is done", async () => {
+    const detail = uniqueDetail("in-progress");
+    let publishStarted = false;
+    let releasePublication: (eventIds: string[]) => void = () => {};
+    const holding = createResourceRequestedHandler({
+      store: testStore.store,
+      publish: () => {
+        publishStarted = true;
+        return new Promise((resolve) => {
+          releasePublication = resolve;
+        });
+      },
+      now: () => NOW,
+      logger: silentLogger(),
+    });
+    const held = holding(envelope(detail));
+    await expect.poll(() => publishStarted).toBe(true);
+    const { publisher, handle } = intake();
+
+    await expect(handle(envelope(detail))).rejects.toBeInstanceOf(IdempotencyAlreadyInProgressError);
+    releasePublication(["event-1"]);
+    await expect(held).resolves.toBe("published");
+
+    await expect(handle(envelope(detail))).resolves.toBe("already-published");
+    expect(publisher.published).toEqual([]);
+  });
+
+  it("takes the acceptance over once the invocation of a publisher that died after claiming it has ended", async () => {
     const detail = uniqueDetail("dead-claimant");
     const request = identified(detail);
     // A delivery that claimed the publication and died while publishing: it never gives the claim back.
@@ -272,11 +324,14 @@ describe("failures", () => {
       now: () => NOW,
       logger: silentLogger(),
     });
+    testStore.idempotency.config.registerLambdaContext(invocationEndingIn(200));
     void dying(envelope(detail));
     await expect.poll(() => dyingPublishStarted).toBe(true);
-    const afterTheLease = new Date(NOW.getTime() + EFFECT_LEASE_MS + 1);
-    const { publisher, handle } = intake(() => afterTheLease);
+    testStore.idempotency.config.registerLambdaContext(everFreshInvocation());
+    const { publisher, handle } = intake(() => new Date(NOW.getTime() + 60_000));
 
+    await expect(handle(envelope(detail))).rejects.toBeInstanceOf(IdempotencyAlreadyInProgressError);
+    await sleep(250);
     await handle(envelope(detail));
 
     expect(publisher.detailsOf(RequestAccepted)).toEqual([

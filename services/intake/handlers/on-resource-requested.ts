@@ -15,7 +15,7 @@ import {
   rejectionKeyOf,
   reusedIdRejection,
 } from "../domain.ts";
-import { type IntakeStore, intakeStore } from "../store.ts";
+import { type IntakeStore, intakeIdempotency, intakeStore } from "../store.ts";
 
 export interface ResourceRequestedDeps {
   store: IntakeStore;
@@ -31,7 +31,9 @@ const outcomeOf = ({ ran }: { ran: boolean }): PublishOutcome => (ran ? "publish
 /**
  * Takes a `ResourceRequested` from any source, valid or not, and answers it with exactly one
  * `RequestAccepted` or `RequestInvalid`. Bad input never throws (it would only end in the dead-letter
- * queue); DynamoDB and EventBridge failures do, so the bus retries.
+ * queue); DynamoDB and EventBridge failures do, so the bus retries, and so does finding the answer
+ * being published by another delivery (Powertools' `IdempotencyAlreadyInProgressError`): the retry
+ * finds it published.
  */
 export const createResourceRequestedHandler =
   ({ store, publish, now, logger }: ResourceRequestedDeps) =>
@@ -39,7 +41,7 @@ export const createResourceRequestedHandler =
     const refuse = async (rejection: Rejection) => {
       logger.info("Refusing ResourceRequested", { requestId: rejection.requestId, errors: rejection.errors });
       return outcomeOf(
-        await store.publishRefusalOnce(rejectionKeyOf(rejection, event.detail), now, () =>
+        await store.publishRefusalOnce(rejectionKeyOf(rejection, event.detail), () =>
           publish(RequestInvalid, invalidDetail(rejection, event.id, now().toISOString())),
         ),
       );
@@ -50,11 +52,9 @@ export const createResourceRequestedHandler =
 
     const stored = await store.recordAcceptance({ ...decision, acceptedAt: now().toISOString() });
     if (stored.kind === "conflict") return refuse(reusedIdRejection(decision));
-    const { acceptedAt, acceptanceDoneAt } = stored.record;
-    if (acceptanceDoneAt) return "already-published";
     return outcomeOf(
-      await store.publishAcceptanceOnce(decision.requestId, now, () =>
-        publish(RequestAccepted, acceptedDetail(decision.request, acceptedAt)),
+      await store.publishAcceptanceOnce(decision.requestId, () =>
+        publish(RequestAccepted, acceptedDetail(decision.request, stored.record.acceptedAt)),
       ),
     );
   };
@@ -70,4 +70,5 @@ export const handler = middy(
   }),
 )
   .use(injectLambdaContext(logger))
+  .use(intakeIdempotency.lambdaContextMiddleware)
   .use(parser({ schema: RawEnvelopeSchema }));

@@ -1,4 +1,5 @@
 import "../../../test/support/service-environment.ts";
+import { IdempotencyAlreadyInProgressError } from "@aws-lambda-powertools/idempotency";
 import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ProvisioningFailed } from "../../../events/provisioning-failed.ts";
@@ -9,10 +10,11 @@ import { localLambdaContext } from "../../../infra/local/lambda-context.ts";
 import { startTestDynamo, type TestDynamo } from "../../../test/support/dynamo.ts";
 import { silentLogger } from "../../../test/support/fakes.ts";
 import { envelopeOf, sampleRequest } from "../../../test/support/fixtures.ts";
+import { deliverTogetherThenRetryFailures, testIdempotency } from "../../../test/support/idempotency.ts";
 import { recordingPublisher } from "../../../test/support/recording-publisher.ts";
 import type { OutgoingEmail } from "../../shared/mail.ts";
 import { createNotificationStore } from "../store.ts";
-import { notificationsTable, tables } from "../tables.ts";
+import { idempotencyTable, tables } from "../tables.ts";
 import { delivered } from "../testing/delivered.ts";
 import { createRequestNewsHandler, handler } from "./on-request-news.ts";
 
@@ -56,12 +58,11 @@ describe("notifier on the news of a request", () => {
   });
   afterAll(() => dynamo.close());
 
-  const setUp = () => {
-    const mailer = recordingMailer();
+  const setUp = (mailer = recordingMailer()) => {
     const bus = recordingPublisher();
     const logger = silentLogger();
     const handle = createRequestNewsHandler({
-      store: createNotificationStore(dynamo.document, notificationsTable.id),
+      store: createNotificationStore(testIdempotency(dynamo, idempotencyTable.id, "notifier")),
       sendEmail: mailer.sendEmail,
       publish: bus.publish,
       now: () => new Date("2030-01-01T10:05:02.000Z"),
@@ -109,14 +110,43 @@ describe("notifier on the news of a request", () => {
     expect(bus.detailsOf(RequesterNotified)).toHaveLength(1);
   });
 
-  it("sends one email per event when the same event is delivered three times at once", async () => {
+  it("sends one email per event when the same event is delivered three times at once and retried", async () => {
     const { mailer, bus, handle } = setUp();
     const event = provisioned("concurrent");
 
-    await Promise.all([handle(event), handle(event), handle(event)]);
+    const failures = await deliverTogetherThenRetryFailures(handle, [event, event, event]);
 
+    expect(failures.filter((failure) => !(failure instanceof IdempotencyAlreadyInProgressError))).toEqual([]);
     expect(mailer.sent).toHaveLength(1);
     expect(bus.detailsOf(RequesterNotified)).toHaveLength(1);
+  });
+
+  it("fails a delivery that finds the email being sent by another, for the bus to retry it", async () => {
+    const event = provisioned("sending");
+    const mailer = recordingMailer();
+    let sending = false;
+    let finishSending: () => void = () => {};
+    const holder = setUp({
+      ...mailer,
+      sendEmail: async (email) => {
+        sending = true;
+        await new Promise<void>((resolve) => {
+          finishSending = resolve;
+        });
+        return mailer.sendEmail(email);
+      },
+    });
+    const held = holder.handle(event);
+    await expect.poll(() => sending).toBe(true);
+    const { handle } = setUp(mailer);
+
+    await expect(handle(event)).rejects.toBeInstanceOf(IdempotencyAlreadyInProgressError);
+    finishSending();
+    await held;
+    await handle(event);
+
+    expect(mailer.sent).toHaveLength(1);
+    expect(holder.bus.detailsOf(RequesterNotified)).toMatchObject([{ messageId: "message-1" }]);
   });
 
   it("emails again for another event of the same request", async () => {

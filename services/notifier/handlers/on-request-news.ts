@@ -7,7 +7,7 @@ import { RequesterNotified } from "../../../events/requester-notified.ts";
 import { publisher } from "../../shared/events.ts";
 import { type OutgoingEmail, sendEmail } from "../../shared/mail.ts";
 import { type NotifiableEvent, noticeOf, notifiableEventSchema } from "../domain.ts";
-import { type NotificationStore, notificationStore } from "../store.ts";
+import { type NotificationStore, notificationStore, notifierIdempotency } from "../store.ts";
 
 export interface RequestNewsDeps {
   store: NotificationStore;
@@ -19,7 +19,9 @@ export interface RequestNewsDeps {
 
 /**
  * Emails the requester about a turn of their request, once per event however often it is delivered,
- * and reports it with `RequesterNotified`. Failures to send or publish throw, so the bus retries.
+ * and reports it with `RequesterNotified`. Failures to send or publish throw, so the bus retries; so
+ * does finding the email or its report in progress in another delivery (Powertools'
+ * `IdempotencyAlreadyInProgressError`), whose retry then finds it done.
  */
 export const createRequestNewsHandler =
   ({ store, sendEmail, publish, now, logger }: RequestNewsDeps) =>
@@ -34,11 +36,11 @@ export const createRequestNewsHandler =
       });
       return;
     }
-    const { result: sent } = await store.emailOnce(event.id, now, async () => ({
+    const { result: sent } = await store.emailOnce(event.id, async () => ({
       messageId: await sendEmail({ to, subject, text, html }),
       sentAt: now().toISOString(),
     }));
-    await store.announceOnce(event.id, now, () =>
+    await store.announceOnce(event.id, () =>
       publish(RequesterNotified, {
         requestId,
         requesterEmail: to,
@@ -63,4 +65,5 @@ export const handler = middy(
   }),
 )
   .use(injectLambdaContext(logger))
+  .use(notifierIdempotency.lambdaContextMiddleware)
   .use(parser({ schema: notifiableEventSchema }));
