@@ -56,6 +56,65 @@ describe("local configuration defaults and refusals", () => {
   });
 });
 
+describe("local users and the identity provider's port", () => {
+  it("runs the provider on 8010 with one requester, two approvers and an operator when nothing is set", () => {
+    const config = loadLocalConfig({});
+
+    expect(config.IDP_PORT).toBe(8010);
+    expect(config.LOCAL_USERS).toEqual([
+      { email: "requester@example.com", name: "Riley Requester", groups: ["requesters"] },
+      { email: "approver@example.com", name: "Avery Approver", groups: ["approvers"] },
+      { email: "approver2@example.com", name: "Alex Approver", groups: ["approvers"] },
+      { email: "operator@example.com", name: "Oakley Operator", groups: ["operators"] },
+    ]);
+  });
+
+  it("reads LOCAL_USERS as JSON, addresses lower-cased", () => {
+    const config = loadLocalConfig({
+      LOCAL_USERS: '[{"email": "Kim@Example.com", "name": "Kim", "groups": ["approvers", "operators"]}]',
+      IDP_PORT: "8111",
+    });
+
+    expect(config.LOCAL_USERS).toEqual([
+      { email: "kim@example.com", name: "Kim", groups: ["approvers", "operators"] },
+    ]);
+    expect(config.IDP_PORT).toBe(8111);
+  });
+
+  it.each([
+    ["not JSON", "[{", "LOCAL_USERS must be JSON like"],
+    ["not a list", '{"email": "kim@example.com"}', "LOCAL_USERS must be a JSON list like"],
+    ["an empty list", "[]", "LOCAL_USERS must list at least one user"],
+    [
+      "an unknown group",
+      '[{"email": "kim@example.com", "name": "Kim", "groups": ["requesters"]}, {"email": "lee@example.com", "name": "Lee", "groups": ["admins"]}]',
+      "LOCAL_USERS[1].groups[0] must be one of requesters, approvers, operators",
+    ],
+    [
+      "a bad email",
+      '[{"email": "kim", "name": "Kim", "groups": []}]',
+      "LOCAL_USERS[0].email must be an email address",
+    ],
+    ["a missing name", '[{"email": "kim@example.com", "groups": []}]', "LOCAL_USERS[0].name must be a name"],
+    [
+      "an address listed twice",
+      '[{"email": "kim@example.com", "name": "Kim", "groups": []}, {"email": "KIM@example.com", "name": "Kim 2", "groups": []}]',
+      "LOCAL_USERS[1].email is listed twice",
+    ],
+  ])("refuses LOCAL_USERS with %s, naming the entry and the field", (_case, value, message) => {
+    const load = () => loadLocalConfig({ LOCAL_USERS: value });
+
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(message);
+  });
+
+  it("refuses an IDP_PORT that is not a port", () => {
+    expect(() => loadLocalConfig({ IDP_PORT: "80100" })).toThrow(
+      "Invalid local configuration: IDP_PORT must be at most 65535",
+    );
+  });
+});
+
 describe("the dead-letter CLI's configuration", () => {
   it("reads the local edge's default address when EDGE_URL is not set", () => {
     expect(loadDeadLetterCliConfig({})).toEqual({ EDGE_URL: "http://localhost:4566" });

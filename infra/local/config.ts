@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { imageOverridesSchema } from "../../services/ec2-launcher/domain.ts";
 import { ConfigError, env, loadConfig, settingEntryOf } from "../../services/shared/config.ts";
+import { DEFAULT_LOCAL_USERS, localUsersSchema } from "./identity/users.ts";
 
 const DEFAULT_EDGE_PORT = 4566;
 
@@ -12,6 +13,7 @@ const localConfigSchema = z.object({
   PORT: port(3000),
   EDGE_PORT: port(DEFAULT_EDGE_PORT),
   MAIL_PORT: port(8005),
+  IDP_PORT: port(8010),
   PUBLIC_URL: env.url().optional(),
   // The services parse these again from what the runtime hands them: the same parsers, so both agree.
   APPROVERS: env.emailList().prefault("approver@example.com"),
@@ -26,15 +28,30 @@ const localConfigSchema = z.object({
   BUS_MAX_ATTEMPTS: env.wholeNumber(1).default(12),
   BUS_RETRY_BASE_MS: env.wholeNumber(1).default(200),
   SWEEP_INTERVAL_MS: env.wholeNumber(1).optional(),
+  LOCAL_USERS: localUsersSchema.prefault(DEFAULT_LOCAL_USERS),
 });
 
 export type LocalConfig = z.output<typeof localConfigSchema> & { PUBLIC_URL: string };
+
+/**
+ * LOCAL_USERS is a list of users that differ from one another: its problems name the entry at fault
+ * by its position, as `LOCAL_USERS[1].groups[0]`; every other setting reads as `settingEntryOf` says.
+ */
+const localSettingEntryOf = (path: readonly PropertyKey[]): string =>
+  path[0] === "LOCAL_USERS"
+    ? path
+        .map((segment) => (typeof segment === "number" ? `[${segment}]` : `.${String(segment)}`))
+        .join("")
+        .slice(1)
+    : settingEntryOf(path);
 
 /** Local mode's settings, from the environment, checked before anything starts. */
 export const loadLocalConfig = (env: Record<string, string | undefined> = process.env): LocalConfig => {
   const result = localConfigSchema.safeParse(env);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${settingEntryOf(issue.path)} ${issue.message}`);
+    const problems = result.error.issues.map(
+      (issue) => `${localSettingEntryOf(issue.path)} ${issue.message}`,
+    );
     throw new ConfigError(`Invalid local configuration: ${problems.join("; ")}`, { cause: result.error });
   }
   const config = result.data;

@@ -25,6 +25,8 @@ Resource approvals is running (local mode, data in ${stack.dataDir})
   Portal and API     ${stack.portalUrl}
   Mailbox            ${stack.mailboxUrl}   (approval emails land here; open one to play the approver)
   AWS edge           ${edgeUrl}   (aws --endpoint-url ${edgeUrl} ...)
+  Sign-in (OIDC)     ${stack.identityProviderUrl}   (npm run token -- EMAIL prints an access token)
+  Local users        ${config.LOCAL_USERS.map((user) => user.email).join(", ")}
   Approvers          ${config.APPROVERS.join(", ")}
 
 Press Ctrl-C to stop; data is kept for the next start.

@@ -20,6 +20,7 @@ import { newBusEvent } from "./eventbridge/envelope.ts";
 import { LOCAL_ACCOUNT_ID } from "./eventbridge/types.ts";
 import { rulesOf } from "./functions.ts";
 import { startHttpServer } from "./http-server.ts";
+import { startIdentityProvider } from "./identity/server.ts";
 import { type Mailbox, startMailbox } from "./mailbox.ts";
 import { ensureTables, tableNameEnvironment } from "./tables.ts";
 
@@ -27,6 +28,8 @@ export interface LocalStack {
   portalUrl: string;
   edgeUrl: string;
   mailboxUrl: string;
+  /** The local OpenID Provider: the issuer of every local token. */
+  identityProviderUrl: string;
   dataDir: string;
   close(): Promise<void>;
 }
@@ -167,10 +170,25 @@ const startAwsEdge = async (
     localRoutes: deadLetterRoutes(parts.bus),
   });
 
+/** The OpenID Provider the portal signs in with, on its own port, keeping its keys under the data directory. */
+const startIdentity = async (config: LocalConfig, dataDir: string, shutdown: Shutdown, log: Log) => {
+  const identity = await startIdentityProvider({
+    host: config.HOST,
+    port: config.IDP_PORT,
+    dataDir,
+    publicUrl: config.PUBLIC_URL,
+    users: config.LOCAL_USERS,
+    log,
+  });
+  shutdown.add(() => identity.close());
+  return identity;
+};
+
 /**
  * Starts everything local mode runs on one machine, in order: storage, the mailbox, the bus with every
  * service's rules, the AWS edge, the services' environment and tables, EC2 (which reports on the bus
- * from its first moment), then the HTTP server for the portal, the API and the decision pages.
+ * from its first moment), the identity provider, then the HTTP server for the portal, the API and the
+ * decision pages.
  */
 export const startLocalStack = async (config: LocalConfig, log: Log = () => {}): Promise<LocalStack> => {
   const dataDir = resolve(config.DATA_DIR);
@@ -195,13 +213,14 @@ export const startLocalStack = async (config: LocalConfig, log: Log = () => {}):
     const ec2 = startEc2(config, dataDir, bus);
     shutdown.add(() => ec2.close());
     ec2Api = createEc2Api(ec2);
+    const identity = await startIdentity(config, dataDir, shutdown, log);
 
     const mailboxUrl = `http://localhost:${mailbox.port}`;
     const http = await startHttpServer({
       services,
       port: config.PORT,
       host: config.HOST,
-      health: { edge: edge.url, mailbox: mailboxUrl },
+      health: { edge: edge.url, mailbox: mailboxUrl, identity: identity.url },
     });
     shutdown.add(() => http.close());
 
@@ -209,6 +228,7 @@ export const startLocalStack = async (config: LocalConfig, log: Log = () => {}):
       portalUrl: `http://localhost:${http.port}`,
       edgeUrl: edge.url,
       mailboxUrl,
+      identityProviderUrl: identity.url,
       dataDir,
       close: shutdown.run,
     };

@@ -46,6 +46,7 @@ const freePorts = async (): Promise<StackPorts> => ({
   http: await freePort(),
   edge: await freePort(),
   mail: await freePort(),
+  identity: await freePort(),
 });
 
 export interface MailboxEmail {
@@ -81,6 +82,7 @@ export interface StackPorts {
   http: number;
   edge: number;
   mail: number;
+  identity: number;
 }
 
 export interface StackOptions {
@@ -141,6 +143,7 @@ const launchStack = async (options: StackOptions, ports: StackPorts): Promise<St
       PORT: String(ports.http),
       EDGE_PORT: String(ports.edge),
       MAIL_PORT: String(ports.mail),
+      IDP_PORT: String(ports.identity),
       PUBLIC_URL: portalUrl,
       EC2_BOOT_DELAY_MS: "300",
       BUS_RETRY_BASE_MS: "50",
