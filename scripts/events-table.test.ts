@@ -8,7 +8,7 @@ import {
   EventsTableError,
   eventsTable,
   eventsTableIn,
-  publishersFromSources,
+  publishersFromManifests,
   type SubscribingService,
   withEventsTable,
 } from "./events-table.ts";
@@ -40,8 +40,11 @@ const service = (name: string, ...patterns: Record<string, unknown>[]): Subscrib
   subscriptions: patterns.map((pattern, index) => ({ name: `${name}-${index}`, pattern })),
 });
 
-/** The services publishing under the catalog's `approvals.*` sources, whoever subscribes in a test. */
-const publishersOf = publishersFromSources([service("shop"), service("warehouse")]);
+/** The publishers as the manifests declare them, whoever subscribes in a test. */
+const publishersOf = publishersFromManifests([
+  { name: "shop", publishes: [{ contract: OrderPlaced }, { contract: OrderShipped }] },
+  { name: "warehouse", publishes: [{ contract: OrderShipped }] },
+]);
 
 const tableOf = (services: SubscribingService[], contracts: EventContract[] = catalog) =>
   eventsTable({ catalog: contracts, services, publishersOf });
@@ -72,11 +75,11 @@ describe("the events table", () => {
     expect(detailTypes).toEqual(["OrderPlaced", "OrderShipped", "Bucket Created"]);
   });
 
-  it("names our publishers by the sources the catalog gives them, and the outside ones by what they are", () => {
+  it("names as publishers the services whose manifests declare the event, and the outside ones by what they are", () => {
     expect(rowOf(table, "OrderPlaced").publishers).toBe(
       "shop; any outside system, under a source of its own",
     );
-    expect(rowOf(table, "OrderShipped").publishers).toBe("warehouse; shop");
+    expect(rowOf(table, "OrderShipped").publishers).toBe("shop; warehouse");
     expect(rowOf(table, "Bucket Created").publishers).toBe("AWS (`aws.s3`, on the `default` bus)");
   });
 

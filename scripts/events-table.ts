@@ -19,13 +19,21 @@ export interface EventsTableSources {
   publishersOf: (contract: EventContract) => readonly string[];
 }
 
-/** Our services publish under `approvals.<service>`: the source names the service. */
-export const publishersFromSources =
-  (services: readonly SubscribingService[]) =>
+/** What the table needs of a service to name it as a publisher: what its manifest says it publishes. */
+export interface PublishingService {
+  name: string;
+  publishes: readonly { contract: { detailType: string } }[];
+}
+
+/** The services whose manifests declare they publish an event, under whichever of its sources. */
+export const publishersFromManifests =
+  (services: readonly PublishingService[]) =>
   (contract: EventContract): string[] =>
-    producersOf(contract).flatMap((source) =>
-      services.filter((service) => source === `approvals.${service.name}`).map((service) => service.name),
-    );
+    services
+      .filter((service) =>
+        service.publishes.some((publication) => publication.contract.detailType === contract.detailType),
+      )
+      .map((service) => service.name);
 
 /** Publishers that are not services of ours, as the catalog declares them. */
 const outsidePublishersOf = (contract: EventContract): string[] => [
