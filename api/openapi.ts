@@ -1,4 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { BEARER_SCHEME } from "./access.ts";
 import { API_ROUTES } from "./contract.ts";
 
 /**
@@ -7,6 +8,13 @@ import { API_ROUTES } from "./contract.ts";
  */
 export const openApiDocument = () => {
   const described = new OpenAPIHono();
+  described.openAPIRegistry.registerComponent("securitySchemes", BEARER_SCHEME, {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description:
+      "An access token of the identity provider (Cognito on AWS, the local OpenID Provider locally).",
+  });
   for (const route of API_ROUTES) described.openAPIRegistry.registerPath(route);
   return described.getOpenAPI31Document({
     openapi: "3.1.0",

@@ -6,8 +6,10 @@ import type { FieldError } from "../../events/validation.ts";
  */
 export class ClientError extends Error {
   override readonly name: string = "ClientError";
+  /** Headers the answer needs besides the JSON body (a 401's `WWW-Authenticate`). */
+  readonly headers: Record<string, string> = {};
   constructor(
-    readonly status: 400 | 403 | 404 | 409 | 410 | 413 | 415,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415,
     message: string,
     readonly fieldErrors?: FieldError[],
     options?: ErrorOptions,

@@ -96,6 +96,7 @@ export const createServiceApp = (logger: Logger) => {
       return c.json(
         { error: error.message, ...(error.fieldErrors && { fieldErrors: error.fieldErrors }) },
         error.status,
+        error.headers,
       );
     }
     // Hono's own refusals, such as a Content-Type header too malformed for its JSON validator.
