@@ -26,11 +26,24 @@ describe("the import rules (npm run lint)", () => {
     expect(found.sort()).toEqual(
       [
         "service-imports-another-service: services/approval-mail/mail.ts -> services/decision/token.ts",
+        "shared-kernel-imports-a-service: services/shared/link-token.ts -> services/decision/token.ts",
         "portal-imports-beyond-the-contracts: portal/src/main.ts -> services/audit/csv.ts",
+        "catalog-imports-code: events/catalog.ts -> services/shared/link-token.ts",
+        "http-contract-imports-code: api/contract.ts -> services/audit/csv.ts",
         "local-runtime-imports-aws-app: infra/local/runtime.ts -> infra/aws/stack.ts",
+        "aws-app-imports-local-runtime: infra/aws/stack.ts -> infra/local/region.ts",
         "service-imports-outside-its-layer: services/intake/handler.ts -> test/support/clock.ts",
         "product-imports-a-test-helper: services/intake/handler.ts -> test/support/clock.ts",
+        "no-circular: services/notifier/inbox.ts -> services/notifier/outbox.ts",
       ].sort(),
+    );
+  });
+
+  it("cover every rule of the configuration with a violation in the fixture", async () => {
+    const config = await extractDepcruiseConfig(join(REPOSITORY, ".dependency-cruiser.mjs"));
+    const violated = new Set((await violationsIn(FIXTURE)).map(({ rule }) => rule.name));
+    expect((config.forbidden ?? []).map((rule) => rule.name).filter((name) => !violated.has(name))).toEqual(
+      [],
     );
   });
 });
