@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";
+import { readOrCreateSecretFile } from "../secret-file.ts";
 
 /** The algorithm of every token the local provider signs; Cognito signs with it too. */
 export const SIGNING_ALGORITHM = "RS256";
@@ -18,22 +18,12 @@ export interface IdentityKeys {
   cookieKeys: string[];
 }
 
-/** Kept secret: only the owner may read what signs the tokens and the cookies. */
-const writeSecretFile = async (file: string, content: string) => {
-  await writeFile(file, content, { mode: 0o600 });
-  await chmod(file, 0o600);
-};
-
 /** Made once per data directory and read back on every start, so tokens and sessions survive restarts. */
 const persisted = async <T>(file: string, make: () => Promise<T>, isValid: (value: unknown) => boolean) => {
-  if (!existsSync(file)) {
-    const value = await make();
-    await writeSecretFile(file, JSON.stringify(value, null, 2));
-    return value;
-  }
+  const text = await readOrCreateSecretFile(file, async () => JSON.stringify(await make(), null, 2));
   let value: unknown;
   try {
-    value = JSON.parse(await readFile(file, "utf8"));
+    value = JSON.parse(text);
   } catch (cause) {
     throw new IdentityKeyFileError(`${file} is not readable JSON; remove it to make a new one`, { cause });
   }

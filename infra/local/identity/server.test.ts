@@ -1,13 +1,21 @@
 import { createHash, randomBytes } from "node:crypto";
+import { once } from "node:events";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { request as httpRequest } from "node:http";
+import { createServer, request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from "jose";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LOCAL_PORTAL_CLIENT_ID } from "./portal-client.ts";
 import { type RunningIdentityProvider, startIdentityProvider } from "./server.ts";
-import { exchangeCode, refreshTokens, signInAsLocalUser, TokenRequestError } from "./sign-in-client.ts";
+import {
+  exchangeCode,
+  refreshTokens,
+  SignInProtocolError,
+  signInAsLocalUser,
+  TokenRequestError,
+} from "./sign-in-client.ts";
 import { DEFAULT_LOCAL_USERS, type LocalUser, subjectOf } from "./users.ts";
 
 const PUBLIC_URL = "http://localhost:3999";
@@ -157,6 +165,50 @@ describe("the local OpenID Provider", () => {
 
     await expect(exchange).rejects.toThrow(TokenRequestError);
     await expect(exchange).rejects.toMatchObject({ error: "invalid_grant" });
+  });
+
+  it("refuses an authorization request without PKCE, and one for a redirect URI the portal did not register", async () => {
+    const provider = await start();
+    const ask = (parameters: Record<string, string>) =>
+      fetch(
+        `${provider.url}/auth?${new URLSearchParams({
+          client_id: LOCAL_PORTAL_CLIENT_ID,
+          response_type: "code",
+          scope: "openid email profile",
+          ...parameters,
+        })}`,
+        { redirect: "manual" },
+      );
+
+    const withoutPkce = await ask({});
+    const back = new URL(withoutPkce.headers.get("location") ?? "", provider.url);
+    expect(`${back.origin}${back.pathname}`).toBe(`${PUBLIC_URL}/auth/callback`);
+    expect(back.searchParams.get("error")).toBe("invalid_request");
+
+    const challenge = createHash("sha256").update(randomBytes(32)).digest("base64url");
+    const elsewhere = await ask({
+      code_challenge: challenge,
+      code_challenge_method: "S256",
+      redirect_uri: "https://attacker.example/callback",
+    });
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.headers.get("location")).toBeNull();
+  });
+
+  it("is told apart from a server that is no OpenID Provider, whatever that server answers", async () => {
+    const notAProvider = createServer((_, answer) =>
+      answer.writeHead(200, { "content-type": "text/html" }).end("<p>hi"),
+    );
+    notAProvider.listen(0, "127.0.0.1");
+    await once(notAProvider, "listening");
+    const { port } = notAProvider.address() as AddressInfo;
+    try {
+      await expect(
+        signInAsLocalUser({ idpUrl: `http://127.0.0.1:${port}`, email: "requester@example.com" }),
+      ).rejects.toThrow(SignInProtocolError);
+    } finally {
+      notAProvider.close();
+    }
   });
 
   it("refreshes: a refresh token buys a new access token for the same user, and is rotated", async () => {

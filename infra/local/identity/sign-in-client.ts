@@ -126,7 +126,10 @@ export const signInAsLocalUser = async ({
   clientId?: string;
 }): Promise<AuthorizationCodeGrant> => {
   const discoveryAnswer = await fetchOrExplain(`${idpUrl}/.well-known/openid-configuration`, {}, idpUrl);
-  const discovery = discoverySchema.safeParse(discoveryAnswer.ok ? await discoveryAnswer.json() : undefined);
+  // Whatever answered may not speak JSON at all: that too means it is no OpenID Provider.
+  const discovery = discoverySchema.safeParse(
+    discoveryAnswer.ok ? await discoveryAnswer.json().catch(() => undefined) : undefined,
+  );
   if (!discovery.success)
     throw new SignInProtocolError(
       `${idpUrl} is not an OpenID Provider (discovery answered ${discoveryAnswer.status})`,
