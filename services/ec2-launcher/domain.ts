@@ -12,6 +12,7 @@ import {
   OS_ARCHITECTURES,
   type VolumeType,
 } from "../../events/request.ts";
+import { jsonSetting } from "../shared/config.ts";
 
 /**
  * The image each operating system launches from, per architecture: an `ami-...` id, or a `resolve:ssm:`
@@ -88,21 +89,6 @@ const imageReferenceSchema = z
     `must be an AMI id (ami-0123456789abcdef0) or an SSM parameter reference (${SSM_IMAGE_PREFIX}/path/to/parameter)`,
   );
 
-/** Configuration arrives as JSON text (an environment variable, `-c key=...`) or already parsed (cdk.json). */
-const parsedJson = (value: unknown, context: z.RefinementCtx) => {
-  if (typeof value !== "string") return value;
-  try {
-    return JSON.parse(value) as unknown;
-  } catch (error) {
-    context.addIssue({
-      code: "custom",
-      input: value,
-      message: `must be JSON like {"ubuntu-24.04": {"arm64": "ami-0123456789abcdef0"}} (${(error as Error).message})`,
-    });
-    return z.NEVER;
-  }
-};
-
 const unknownKeysMessage = (kind: string, known: readonly string[]) => (issue: z.core.$ZodRawIssue) =>
   issue.code === "unrecognized_keys"
     ? `names an unknown ${kind} ${issue.keys.join(", ")} (known: ${known.join(", ")})`
@@ -114,8 +100,8 @@ const unknownKeysMessage = (kind: string, known: readonly string[]) => (issue: z
  * An operator's image overrides, `{ "<os>": { "<architecture>": "ami-... or resolve:ssm:..." } }`: each
  * entry replaces that default image. Only architectures the OS runs on may be named.
  */
-export const imageOverridesSchema = z.preprocess(
-  parsedJson,
+export const imageOverridesSchema = jsonSetting(
+  '{"ubuntu-24.04": {"arm64": "ami-0123456789abcdef0"}}',
   z
     .partialRecord(
       z.enum(OPERATING_SYSTEMS),

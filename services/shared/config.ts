@@ -36,6 +36,25 @@ const commaSeparated = (value: string): string[] =>
     .map((item) => item.trim())
     .filter(Boolean);
 
+/**
+ * A JSON setting, read by `schema`: it arrives as JSON text (an environment variable, `-c key=...`) or
+ * already parsed (cdk.json); text that is not JSON is refused with an example of what is.
+ */
+export const jsonSetting = <S extends z.ZodType>(example: string, schema: S) =>
+  z.preprocess((value, context) => {
+    if (typeof value !== "string") return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch (error) {
+      context.addIssue({
+        code: "custom",
+        input: value,
+        message: `must be JSON like ${example} (${(error as Error).message})`,
+      });
+      return z.NEVER;
+    }
+  }, schema);
+
 /** Variable parsers shared by every service's config (and the local runtime's). */
 export const env = {
   text: () => z.string().trim().min(1, "must not be empty"),
@@ -56,5 +75,11 @@ export const env = {
         z.array(z.email("must be comma-separated email addresses")).min(1, "must name at least one address"),
       ),
   email: () => z.email("must be an email address"),
+  /** `true` or `false`; unset is false. */
+  flag: () =>
+    z
+      .enum(["true", "false"], { error: "must be true or false" })
+      .default("false")
+      .transform((value) => value === "true"),
   list: () => z.string().transform(commaSeparated),
 };

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { jsonSetting } from "../../../services/shared/config.ts";
 
 /** The groups a user may belong to: the same names as the Cognito user pool's groups on AWS. */
 export const USER_GROUPS = ["requesters", "approvers", "operators"] as const;
@@ -30,23 +31,9 @@ const localUserSchema = z.strictObject({
   }),
 });
 
-const parsedJsonList = (value: unknown, context: z.RefinementCtx) => {
-  if (typeof value !== "string") return value;
-  try {
-    return JSON.parse(value) as unknown;
-  } catch (error) {
-    context.addIssue({
-      code: "custom",
-      input: value,
-      message: `must be JSON like ${EXAMPLE} (${(error as Error).message})`,
-    });
-    return z.NEVER;
-  }
-};
-
 /** LOCAL_USERS: JSON text (or already parsed), each email listed once, at least one user. */
-export const localUsersSchema = z.preprocess(
-  parsedJsonList,
+export const localUsersSchema = jsonSetting(
+  EXAMPLE,
   z
     .array(localUserSchema, { error: `must be a JSON list like ${EXAMPLE}` })
     .min(1, "must list at least one user")
