@@ -25,6 +25,66 @@ const listOf = <Item extends z.ZodType>(item: Item) =>
     z.array(item),
   );
 
+/** Flags come as booleans from cdk.json and as "true"/"false" from `-c`. */
+const flag = z.preprocess(
+  (value) => (value === "true" ? true : value === "false" ? false : value),
+  z.boolean({ error: "must be true or false" }),
+);
+
+/** Structured settings come as objects from cdk.json and as JSON text from `-c`. */
+const jsonObject = <Schema extends z.ZodType>(schema: Schema, example: string) =>
+  z.preprocess((value, context) => {
+    if (typeof value !== "string") return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch (error) {
+      context.addIssue({
+        code: "custom",
+        input: value,
+        message: `must be JSON like ${example} (${(error as Error).message})`,
+      });
+      return z.NEVER;
+    }
+  }, schema);
+
+const ACCOUNT_ID = /^\d{12}$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/;
+/** Cognito's rule for a provider name, less the corner cases: no underscores, no spaces. */
+const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9.-]{1,30}[A-Za-z0-9]$/;
+
+const providerName = z
+  .string({ error: "must be the provider's name" })
+  .regex(PROVIDER_NAME, "must be 3 to 32 letters, digits, dots or hyphens (the sign-in page shows it)");
+
+/**
+ * An organization's identity provider its users sign in with, besides the user pool's own accounts:
+ * a SAML 2.0 provider by its metadata document, or an OpenID Provider by its issuer, with the client
+ * the organization registered for the user pool (its secret kept in Secrets Manager, never in context).
+ */
+export const identityProviderSchema = z.discriminatedUnion(
+  "type",
+  [
+    z.object({
+      type: z.literal("saml"),
+      name: providerName,
+      metadataUrl: z.url({ protocol: /^https$/, error: "must be the https URL of the SAML metadata" }),
+    }),
+    z.object({
+      type: z.literal("oidc"),
+      name: providerName,
+      issuerUrl: z.url({ protocol: /^https$/, error: "must be the OpenID Provider's https issuer URL" }),
+      clientId: z.string({ error: "must be the client id registered with the provider" }).min(1),
+      clientSecretArn: z
+        .string({ error: "must be the ARN of the Secrets Manager secret holding the client secret" })
+        .regex(SECRET_ARN, "must be the ARN of the Secrets Manager secret holding the client secret"),
+    }),
+  ],
+  { error: 'must have a type of "saml" or "oidc"' },
+);
+
+export type IdentityProviderContext = z.output<typeof identityProviderSchema>;
+
 const ACM_CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]+$/;
 
 const deploymentContextSchema = z
@@ -40,10 +100,7 @@ const deploymentContextSchema = z
         z.string().regex(/^sg-[0-9a-f]{8,17}$/, "must be comma-separated security group ids (sg-0123abcd)"),
       ),
     ),
-    sesSandbox: z.preprocess(
-      (value) => (value === "true" ? true : value === "false" ? false : value),
-      z.boolean({ error: "must be true or false" }),
-    ),
+    sesSandbox: flag,
     approvalTtlSeconds: z.coerce
       .number({ error: "must be a number of seconds" })
       .int("must be a whole number of seconds")
@@ -62,6 +119,21 @@ const deploymentContextSchema = z
           "must be the ARN of an ACM certificate in us-east-1 (CloudFront's region)",
         ),
     ),
+    publishers: listOf(
+      z
+        .string()
+        .refine(
+          (publisher) => ACCOUNT_ID.test(publisher) || ROLE_ARN.test(publisher),
+          "must be comma-separated account ids (123456789012) or IAM role ARNs",
+        ),
+    ),
+    identityProvider: optional(
+      jsonObject(
+        identityProviderSchema,
+        '{"type": "saml", "name": "Corporate", "metadataUrl": "https://..."} or {"type": "oidc", "name": "Corporate", "issuerUrl": "https://...", "clientId": "...", "clientSecretArn": "arn:aws:secretsmanager:..."}',
+      ),
+    ),
+    decisionsRequireSignIn: flag,
   })
   .superRefine((context, issues) => {
     if ((context.portalDomain === undefined) !== (context.portalCertificateArn === undefined)) {

@@ -1,4 +1,4 @@
-import { handle } from "hono/aws-lambda";
+import { handleBehindCloudFront } from "../shared/behind-cloudfront.ts";
 import { app } from "./http.ts";
 
-export const handler = handle(app);
+export const handler = handleBehindCloudFront(app);

@@ -1,3 +1,5 @@
+import type { RouteConfig } from "@hono/zod-openapi";
+import { groupsAdmittedTo } from "../../api/access.ts";
 import type { EventContract } from "../../events/contract.ts";
 import type { EventPattern } from "../../events/patterns.ts";
 import type { TableSpec } from "./table-spec.ts";
@@ -37,14 +39,22 @@ export interface HttpRoute {
   method: "GET" | "POST" | "HEAD";
   /** API Gateway style path: `{id}` for a parameter. */
   path: string;
+  /**
+   * Only signed-in callers may call it (the contract route admits groups): on AWS the JWT authorizer
+   * turns away anyone without a valid access token before the function runs.
+   */
+  signedIn: boolean;
 }
 
-/** The API Gateway route of a route of the HTTP contract (`api/contract.ts`), which declares it once. */
-export const routeOf = (route: { method: string; path: string }): HttpRoute => {
+/**
+ * The API Gateway route of a route of the HTTP contract (`api/contract.ts`), which declares it once,
+ * who may call it included.
+ */
+export const routeOf = (route: RouteConfig): HttpRoute => {
   const method = route.method.toUpperCase();
   if (method !== "GET" && method !== "POST" && method !== "HEAD")
     throw new ManifestError(`${route.method} ${route.path}: no service serves this method`);
-  return { method, path: route.path };
+  return { method, path: route.path, signedIn: groupsAdmittedTo(route) !== undefined };
 };
 
 /** A service's HTTP surface: its routes and the Lambda handler (a Hono app behind `hono/aws-lambda`). */
@@ -64,7 +74,13 @@ export type SettingName =
   | "PUBLIC_URL"
   | "IMAGE_IDS"
   | "SECURITY_GROUP_IDS"
-  | "DEFAULT_SUBNET_ID";
+  | "DEFAULT_SUBNET_ID"
+  | "DECISIONS_REQUIRE_SIGN_IN"
+  | SignInSettingName;
+
+/** Where a service that serves signed-in routes checks access tokens (services/shared/http-auth.ts). */
+export const SIGN_IN_SETTINGS = ["AUTH_ISSUER", "AUTH_AUDIENCE", "AUTH_JWKS_URL"] as const;
+export type SignInSettingName = (typeof SIGN_IN_SETTINGS)[number];
 
 /** An event a service publishes, and the source it publishes it under: one of the contract's producers. */
 export interface Publication {
@@ -103,7 +119,10 @@ export interface ServiceManifest {
   /** The tables this service owns: only its own functions read or write them. */
   tables: readonly TableSpec[];
   http?: HttpSurface & {
-    /** Who may call the routes and what protects them: the reason API Gateway has no authorizer. */
+    /**
+     * Who may call the routes that are not signed-in and what protects them: the reason API Gateway
+     * puts no authorizer on them.
+     */
     access: string;
   };
   /** What its functions publish: PutEvents is granted for these sources and detail-types only. */

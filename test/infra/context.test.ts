@@ -123,4 +123,86 @@ describe("deployment context", () => {
     expect(error.message).toMatch(/sesSandbox must be true or false/);
     expect(error.message).toMatch(/approvalTtlSeconds must be at least 300 seconds/);
   });
+
+  it("reads publishers as account ids and role ARNs, and has none by default", () => {
+    const publishers = "111122223333, arn:aws:iam::444455556666:role/ci-publisher";
+
+    expect(readDeploymentContext(nodeWith({ publishers })).publishers).toEqual([
+      "111122223333",
+      "arn:aws:iam::444455556666:role/ci-publisher",
+    ]);
+    expect(readDeploymentContext(nodeWith()).publishers).toEqual([]);
+    expect(failureOf({ publishers: "111122223333,ci-user" }).message).toMatch(
+      /publishers must be comma-separated account ids \(123456789012\) or IAM role ARNs/,
+    );
+    expect(failureOf({ publishers: "arn:aws:iam::444455556666:user/ana" }).message).toMatch(
+      /publishers must/,
+    );
+  });
+
+  it("reads an identity provider as JSON from the command line as well as from cdk.json, and has none by default", () => {
+    const saml = {
+      type: "saml",
+      name: "Corporate",
+      metadataUrl: "https://login.example.com/federationmetadata.xml",
+    };
+
+    expect(
+      readDeploymentContext(nodeWith({ identityProvider: JSON.stringify(saml) })).identityProvider,
+    ).toEqual(saml);
+    expect(readDeploymentContext(nodeWith({ identityProvider: saml })).identityProvider).toEqual(saml);
+    expect(readDeploymentContext(nodeWith()).identityProvider).toBeUndefined();
+  });
+
+  it.each([
+    ["text that is not JSON", "saml", /identityProvider must be JSON like/],
+    [
+      "an unknown type",
+      { type: "ldap", name: "Corporate" },
+      /identityProvider\.type must have a type of "saml" or "oidc"/,
+    ],
+    [
+      "a SAML metadata URL that is not https",
+      { type: "saml", name: "Corporate", metadataUrl: "http://login.example.com/metadata" },
+      /identityProvider\.metadataUrl must be the https URL of the SAML metadata/,
+    ],
+    [
+      "a name Cognito refuses",
+      { type: "saml", name: "Corp_IdP", metadataUrl: "https://login.example.com/metadata" },
+      /identityProvider\.name must be 3 to 32 letters, digits, dots or hyphens/,
+    ],
+    [
+      "an OIDC client secret that is not a Secrets Manager ARN",
+      {
+        type: "oidc",
+        name: "Corporate",
+        issuerUrl: "https://login.example.com",
+        clientId: "portal",
+        clientSecretArn: "the-secret",
+      },
+      /identityProvider\.clientSecretArn must be the ARN of the Secrets Manager secret/,
+    ],
+    [
+      "an OIDC provider without its client",
+      {
+        type: "oidc",
+        name: "Corporate",
+        issuerUrl: "https://login.example.com",
+        clientSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:oidc-AbCdEf",
+      },
+      /identityProvider\.clientId must be the client id registered with the provider/,
+    ],
+  ])("refuses an identity provider holding %s, naming the field", (_, identityProvider, message) => {
+    expect(failureOf({ identityProvider }).message).toMatch(message);
+  });
+
+  it("reads whether link decisions require sign-in as a flag, off by default", () => {
+    expect(readDeploymentContext(nodeWith()).decisionsRequireSignIn).toBe(false);
+    expect(readDeploymentContext(nodeWith({ decisionsRequireSignIn: "true" })).decisionsRequireSignIn).toBe(
+      true,
+    );
+    expect(failureOf({ decisionsRequireSignIn: "on" }).message).toMatch(
+      /decisionsRequireSignIn must be true or false/,
+    );
+  });
 });

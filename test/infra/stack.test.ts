@@ -2,6 +2,7 @@ import type { Template } from "aws-cdk-lib/assertions";
 import { Match } from "aws-cdk-lib/assertions";
 import { CachePolicy, OriginRequestPolicy } from "aws-cdk-lib/aws-cloudfront";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PORTAL_CONFIG_PATH } from "../../api/portal-config.ts";
 import { APPROVALS_BUS, DEFAULT_BUS } from "../../events/contract.ts";
 import { INSTANCE_TYPES } from "../../events/request.ts";
 import {
@@ -325,7 +326,7 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
   });
 
   describe("functions", () => {
-    it("has one function per handler of the registry and no other Node.js function", () => {
+    it("has one function per handler of the registry, the sign-in trigger and no other Node.js function", () => {
       const handlers = services.flatMap((service) => [
         ...service.subscriptions.map(
           (subscription) => `${service.name}/${functionIdOf(subscription.handler)}`,
@@ -341,9 +342,10 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
         String(fn.Properties.Runtime).startsWith("nodejs"),
       );
       expect(nodeFunctions.map(([id]) => id).sort()).toEqual(
-        functionsOf()
-          .map((fn) => fn.functionId)
-          .sort(),
+        [
+          ...functionsOf().map((fn) => fn.functionId),
+          synth.logicalIdOf(synth.stack.signIn.preTokenGeneration.function),
+        ].sort(),
       );
     });
 
@@ -393,17 +395,36 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
           const table = synth.stack.tables.get(spec.id);
           expected[spec.tableNameEnv] = { Ref: table && synth.logicalIdOf(table) };
         }
+        const issuer = { "Fn::GetAtt": [synth.logicalIdOf(synth.stack.signIn.userPool), "ProviderURL"] };
         const settings: Record<string, unknown> = {
           SENDER: context.sender,
           APPROVERS: context.approvers,
           APPROVAL_TTL_SECONDS: String(context.approvalTtlSeconds),
           PUBLIC_URL: portalUrl,
+          DECISIONS_REQUIRE_SIGN_IN: String(context.decisionsRequireSignIn),
+          AUTH_ISSUER: issuer,
+          AUTH_AUDIENCE: { Ref: synth.logicalIdOf(synth.stack.signIn.client) },
+          AUTH_JWKS_URL: { "Fn::Join": ["", [issuer, "/.well-known/jwks.json"]] },
         };
         for (const setting of manifest.needs.settings) {
           if (settings[setting] !== undefined) expected[setting] = settings[setting];
         }
         if (manifest.needs.readsHmacKey)
           expected.HMAC_SECRET_ARN = { Ref: expect.stringMatching(/^DecisionLinkKey/) };
+        if (
+          manifest.http &&
+          functionId === synth.logicalIdOf(handlerFunction(service, manifest.http.handler).function)
+        )
+          expected.ORIGIN_VERIFY_SECRET = {
+            "Fn::Join": [
+              "",
+              [
+                "{{resolve:secretsmanager:",
+                { Ref: expect.stringMatching(/^OriginVerify/) },
+                ":SecretString:::}}",
+              ],
+            ],
+          };
         expect(resources[functionId]?.Properties.Environment, functionId).toEqual({ Variables: expected });
       }
     });
@@ -728,10 +749,15 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
           ),
         ),
       ];
-      expect(config.CacheBehaviors.map((behavior) => behavior.PathPattern).sort()).toEqual(
-        apiPrefixes.sort(),
+      const apiBehaviors = config.CacheBehaviors.filter(
+        (behavior) => behavior.TargetOriginId === apiOrigin?.Id,
       );
-      for (const behavior of config.CacheBehaviors) {
+      expect(apiBehaviors.map((behavior) => behavior.PathPattern).sort()).toEqual(apiPrefixes.sort());
+      // Besides the API's paths, only the portal's configuration has a behavior of its own (access.test.ts).
+      expect(config.CacheBehaviors.map((behavior) => behavior.PathPattern).sort()).toEqual(
+        [...apiPrefixes, PORTAL_CONFIG_PATH].sort(),
+      );
+      for (const behavior of apiBehaviors) {
         expect(behavior).toMatchObject({
           TargetOriginId: apiOrigin?.Id,
           CachePolicyId: CachePolicy.CACHING_DISABLED.cachePolicyId,
@@ -763,6 +789,11 @@ describe("the AWS stack with a deployment's own settings", () => {
     portalCertificateArn:
       "arn:aws:acm:us-east-1:123456789012:certificate/0f6b4a3c-1111-2222-3333-444455556666",
     sesSandbox: "true",
+    identityProvider: {
+      type: "saml",
+      name: "Corporate",
+      metadataUrl: "https://login.example.com/federationmetadata.xml",
+    },
   };
 
   beforeAll(() => {
@@ -792,6 +823,23 @@ describe("the AWS stack with a deployment's own settings", () => {
           APPROVERS: "ana@example.com,bo@example.com",
         }),
       },
+    });
+  });
+
+  it("offers the organization's SAML provider on the sign-in page, asking it for email and name", () => {
+    synth.template.hasResourceProperties("AWS::Cognito::UserPoolIdentityProvider", {
+      ProviderName: settings.identityProvider.name,
+      ProviderType: "SAML",
+      ProviderDetails: { MetadataURL: settings.identityProvider.metadataUrl },
+      AttributeMapping: {
+        email: "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
+        name: "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name",
+      },
+    });
+    const [providerId] = Object.keys(synth.template.findResources("AWS::Cognito::UserPoolIdentityProvider"));
+    synth.template.hasResourceProperties("AWS::Cognito::UserPoolClient", {
+      SupportedIdentityProviders: ["COGNITO", { Ref: providerId }],
+      CallbackURLs: [`https://${settings.portalDomain}/auth/callback`],
     });
   });
 

@@ -20,6 +20,8 @@ export interface SynthesizedStack {
   /** cdk-nag findings nobody acknowledged, as `rule at construct path`. */
   nagFindings: string[];
   logicalIdOf: (construct: IConstruct) => string;
+  /** The cloud assembly's directory: the template and the staged assets. */
+  outdir: string;
   /** Removes the assembly and the placeholder portal. */
   cleanUp: () => void;
 }
@@ -73,6 +75,7 @@ export const synthesize = (context: Record<string, unknown> = {}): SynthesizedSt
     template: Template.fromJSON(JSON.parse(readFileSync(join(outdir, stack.templateFile), "utf8"))),
     nagFindings,
     logicalIdOf: (construct) => stack.getLogicalId(construct.node.defaultChild as CfnElement),
+    outdir,
     cleanUp: () => {
       for (const directory of [outdir, portalDirectory]) rmSync(directory, { recursive: true, force: true });
     },

@@ -30,16 +30,17 @@ export const HANDLER_BUNDLING = {
 } as const satisfies BundlingOptions & { platform: "node" };
 
 /** How a handler is invoked decides how long it may run. */
-export type Invocation = "event" | "http";
+export type Invocation = "event" | "http" | "sign-in";
 
 /**
  * Event consumers run no longer than the claims they take on side effects assume (services/shared/
  * leases.ts derives every lease from EVENT_HANDLER_TIMEOUT_MS). API Gateway gives an integration at
- * most 30 s; pages and the API answer in far less.
+ * most 30 s; pages and the API answer in far less. Cognito waits 5 s for a sign-in trigger.
  */
 export const TIMEOUTS: Record<Invocation, Duration> = {
   event: Duration.millis(EVENT_HANDLER_TIMEOUT_MS),
   http: Duration.seconds(10),
+  "sign-in": Duration.seconds(5),
 };
 
 /** Enough for the SDK and zod to load quickly: Lambda gives CPU in proportion to memory. */

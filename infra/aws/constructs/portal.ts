@@ -23,9 +23,11 @@ import {
 import { HttpOrigin, S3BucketOrigin } from "aws-cdk-lib/aws-cloudfront-origins";
 import type { Policy } from "aws-cdk-lib/aws-iam";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from "aws-cdk-lib/aws-s3";
+import { BlockPublicAccess, Bucket, BucketEncryption } from "aws-cdk-lib/aws-s3";
 import { BucketDeployment, Source } from "aws-cdk-lib/aws-s3-deployment";
 import { Construct } from "constructs";
+import { PORTAL_CONFIG_PATH, type PortalConfig } from "../../../api/portal-config.ts";
+import { ORIGIN_VERIFY_HEADER } from "../../../services/shared/behind-cloudfront.ts";
 import { acknowledge, wildcardResourcesOf } from "../nag.ts";
 import { LOG_RETENTION } from "./handler-function.ts";
 
@@ -37,6 +39,10 @@ export class UnexpectedConstructShapeError extends Error {
   override readonly name = "UnexpectedConstructShapeError";
 }
 
+export class PortalFilesAlreadyPublishedError extends Error {
+  override readonly name = "PortalFilesAlreadyPublishedError";
+}
+
 export interface PortalProps {
   /** The built portal (index.html and its assets). */
   directory: string;
@@ -44,6 +50,8 @@ export interface PortalProps {
   /** First path segments the API serves (`/api`, `/decisions`): CloudFront sends them to the API. */
   apiPathPrefixes: readonly string[];
   customDomain?: { domainName: string; certificateArn: string };
+  /** What CloudFront sends the API in ORIGIN_VERIFY_HEADER, so the functions know it came through it. */
+  originVerifySecret: string;
 }
 
 /**
@@ -62,11 +70,17 @@ function handler(event) {
 /**
  * The web portal on a private bucket behind CloudFront (origin access control), and the one origin the
  * browser sees: CloudFront forwards the API's paths to the HTTP API, uncached, so no CORS is needed.
+ *
+ * CloudFront keeps no standard logs: they record each request's query string, and a decision link
+ * carries its token there. The API's access log records every API and decision request (without the
+ * query), the bucket's server access log every portal file served.
  */
 export class Portal extends Construct {
   readonly distribution: Distribution;
   /** The origin approval links and the portal are served from. */
   readonly url: string;
+  private readonly site: Bucket;
+  private readonly directory: string;
 
   constructor(scope: Construct, id: string, props: PortalProps) {
     super(scope, id);
@@ -79,8 +93,6 @@ export class Portal extends Construct {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       encryption: BucketEncryption.S3_MANAGED,
-      // CloudFront's standard logs are delivered with ACLs.
-      objectOwnership: ObjectOwnership.OBJECT_WRITER,
       lifecycleRules: [{ expiration: Duration.days(365) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -100,7 +112,10 @@ export class Portal extends Construct {
     });
     const apiOrigin = new HttpOrigin(
       `${props.api.apiId}.execute-api.${props.api.stack.region}.${props.api.stack.urlSuffix}`,
-      { protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY },
+      {
+        protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
+        customHeaders: { [ORIGIN_VERIFY_HEADER]: props.originVerifySecret },
+      },
     );
     const apiBehavior: BehaviorOptions = {
       origin: apiOrigin,
@@ -114,24 +129,30 @@ export class Portal extends Construct {
     const certificate = props.customDomain
       ? Certificate.fromCertificateArn(this, "Certificate", props.customDomain.certificateArn)
       : undefined;
+    const siteOrigin = S3BucketOrigin.withOriginAccessControl(site);
+    // The sign-in settings change with a deployment, not with the portal's build: never cached for long.
+    const configBehavior: BehaviorOptions = {
+      origin: siteOrigin,
+      viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      cachePolicy: CachePolicy.CACHING_DISABLED,
+      responseHeadersPolicy: ResponseHeadersPolicy.SECURITY_HEADERS,
+    };
     this.distribution = new Distribution(this, "Distribution", {
       comment: "Resource approvals: portal, API and decision pages",
       defaultRootObject: "index.html",
       defaultBehavior: {
-        origin: S3BucketOrigin.withOriginAccessControl(site),
+        origin: siteOrigin,
         viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         cachePolicy: CachePolicy.CACHING_OPTIMIZED,
         responseHeadersPolicy: ResponseHeadersPolicy.SECURITY_HEADERS,
         functionAssociations: [{ function: spaFallback, eventType: FunctionEventType.VIEWER_REQUEST }],
       },
-      additionalBehaviors: Object.fromEntries(
-        props.apiPathPrefixes.map((prefix) => [`${prefix}/*`, apiBehavior]),
-      ),
+      additionalBehaviors: {
+        [PORTAL_CONFIG_PATH]: configBehavior,
+        ...Object.fromEntries(props.apiPathPrefixes.map((prefix) => [`${prefix}/*`, apiBehavior])),
+      },
       httpVersion: HttpVersion.HTTP2_AND_3,
       priceClass: PriceClass.PRICE_CLASS_100,
-      enableLogging: true,
-      logBucket: accessLogs,
-      logFilePrefix: "cloudfront/",
       ...(props.customDomain && {
         domainNames: [props.customDomain.domainName],
         certificate,
@@ -139,19 +160,36 @@ export class Portal extends Construct {
       }),
     });
     this.url = `https://${props.customDomain?.domainName ?? this.distribution.distributionDomainName}`;
+    this.site = site;
+    this.directory = props.directory;
+    this.acknowledgeDistributionFindings(props.customDomain === undefined);
+  }
 
+  /**
+   * Uploads the portal's build and, next to it, its configuration (how to sign in), which the sign-in
+   * can only give once it knows the portal's address: hence a step of its own, taken once.
+   */
+  publishFiles(config: PortalConfig): void {
+    if (this.node.tryFindChild("Files")) {
+      throw new PortalFilesAlreadyPublishedError(`${this.node.path}: the portal's files are published once`);
+    }
     const deployment = new BucketDeployment(this, "Files", {
-      sources: [Source.asset(props.directory)],
-      destinationBucket: site,
+      sources: [Source.asset(this.directory), Source.jsonData(PORTAL_CONFIG_PATH.slice(1), config)],
+      destinationBucket: this.site,
       distribution: this.distribution,
       distributionPaths: ["/*"],
       memoryLimit: 512,
       logGroup: new LogGroup(this, "FilesDeploymentLogs", { retention: LOG_RETENTION }),
     });
-    this.acknowledgeFindings(deployment, props.customDomain === undefined);
+    this.acknowledgeUploaderFindings(deployment);
   }
 
-  private acknowledgeFindings(deployment: BucketDeployment, defaultDomain: boolean): void {
+  private acknowledgeDistributionFindings(defaultDomain: boolean): void {
+    acknowledge(
+      this.distribution,
+      "AwsSolutions-CFR3",
+      "CloudFront's standard logs would record decision links' single-use tokens (query strings); the API's access log (no query strings) records every API and decision request and the portal bucket's server access log every file; logging v2 without cs-uri-query can only be set up from us-east-1 (docs/DEPLOYMENT.md)",
+    );
     acknowledge(
       this.distribution,
       "AwsSolutions-CFR1",
@@ -169,7 +207,9 @@ export class Portal extends Construct {
         "Without portalDomain the distribution uses the cloudfront.net certificate, whose TLS policy CloudFront fixes; set portalDomain and portalCertificateArn for TLS 1.2+",
       );
     }
+  }
 
+  private acknowledgeUploaderFindings(deployment: BucketDeployment): void {
     // The uploader is CDK's own BucketDeployment function: it runs only during deployments.
     const uploaderRole = deployment.handlerRole;
     const uploader = uploaderRole.node.scope;

@@ -1,5 +1,5 @@
 import { CfnOutput, Duration, Stack } from "aws-cdk-lib";
-import { type HttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
+import { type HttpApi, HttpMethod, type IHttpRouteAuthorizer } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { type EventPattern, type IEventBus, Rule, Schedule } from "aws-cdk-lib/aws-events";
@@ -20,6 +20,7 @@ import type {
   SettingName,
   Subscription,
 } from "../../../services/shared/manifest.ts";
+import { SIGN_IN_SETTINGS } from "../../../services/shared/manifest.ts";
 import { ec2DescribeStatements, ec2LaunchStatements, type LaunchSettings } from "../ec2-permissions.ts";
 import { acknowledge, type ExplainedStatement, explainedPolicy } from "../nag.ts";
 import { functionIdOf, HandlerFunction, type Invocation } from "./handler-function.ts";
@@ -40,6 +41,10 @@ export interface SharedResources {
   settings: Readonly<Record<SettingName, string | undefined>>;
   launchSettings: LaunchSettings;
   api: HttpApi;
+  /** Checks the access token of every signed-in route before its function runs. */
+  signedInAuthorizer: IHttpRouteAuthorizer;
+  /** What CloudFront sends in ORIGIN_VERIFY_HEADER; the HTTP functions refuse requests without it. */
+  originVerifySecret: string;
 }
 
 export interface ServiceProps {
@@ -144,27 +149,46 @@ export class Service extends Construct {
   /** The service's functions, by the construct id derived from the handler's module. */
   readonly functions = new Map<string, HandlerFunction>();
   readonly name: ServiceName;
+  readonly manifest: ServiceManifest;
   private readonly props: ServiceProps;
 
   constructor(scope: Construct, id: string, props: ServiceProps) {
     super(scope, id);
     this.props = props;
+    this.manifest = props.manifest;
     this.name = props.manifest.name;
     const { manifest } = props;
     for (const subscription of manifest.subscriptions) this.subscribe(subscription);
-    if (manifest.http) {
-      const { handler, routes, access } = manifest.http;
-      const fn = this.functionFor(handler, "http", `${manifest.name}: HTTP routes`);
-      const integration = new HttpLambdaIntegration(`${functionIdOf(handler)}-integration`, fn.function);
-      const paths = [...new Set(routes.map((route) => route.path))];
-      for (const path of paths) {
-        const methods = routes
-          .filter((route) => route.path === path)
-          .map((route) => HTTP_METHODS[route.method]);
-        for (const route of props.shared.api.addRoutes({ path, methods, integration })) {
-          acknowledge(route, "AwsSolutions-APIG4", access);
-        }
-      }
+    if (manifest.http) this.serve(manifest.http);
+  }
+
+  /**
+   * The service's routes on the HTTP API: the signed-in ones behind the JWT authorizer, the others open,
+   * with the manifest's reason (their own checks, such as a decision link's token).
+   */
+  private serve({ handler, routes, access }: NonNullable<ServiceManifest["http"]>): void {
+    const { manifest, shared } = this.props;
+    const missing = SIGN_IN_SETTINGS.filter((setting) => !manifest.needs.settings.includes(setting));
+    if (routes.some((route) => route.signedIn) && missing.length > 0)
+      throw new ManifestWiringError(
+        `${manifest.name} serves signed-in routes but its needs.settings lack ${missing.join(", ")}`,
+      );
+    const fn = this.functionFor(handler, "http", `${manifest.name}: HTTP routes`);
+    const integration = new HttpLambdaIntegration(`${functionIdOf(handler)}-integration`, fn.function);
+    const groups = new Map<string, HttpRoute[]>();
+    for (const route of routes) {
+      const key = `${route.path} ${route.signedIn}`;
+      groups.set(key, [...(groups.get(key) ?? []), route]);
+    }
+    for (const [first, ...rest] of groups.values()) {
+      if (!first) continue;
+      const added = shared.api.addRoutes({
+        path: first.path,
+        methods: [first, ...rest].map((route) => HTTP_METHODS[route.method]),
+        integration,
+        authorizer: first.signedIn ? shared.signedInAuthorizer : undefined,
+      });
+      if (!first.signedIn) for (const route of added) acknowledge(route, "AwsSolutions-APIG4", access);
     }
   }
 
@@ -236,7 +260,7 @@ export class Service extends Construct {
       handler,
       invocation,
       description,
-      environment: this.environment(),
+      environment: this.environment(invocation),
       deadLetterQueue,
     });
     this.grant(fn, handler);
@@ -251,7 +275,7 @@ export class Service extends Construct {
     return fn;
   }
 
-  private environment(): Record<string, string> {
+  private environment(invocation: Invocation): Record<string, string> {
     const { manifest, shared } = this.props;
     const { needs } = manifest;
     const environment: Record<string, string> = {};
@@ -262,6 +286,7 @@ export class Service extends Construct {
       if (value !== undefined) environment[setting] = value;
     }
     if (needs.readsHmacKey) environment.HMAC_SECRET_ARN = shared.hmacKey.secretArn;
+    if (invocation === "http") environment.ORIGIN_VERIFY_SECRET = shared.originVerifySecret;
     return environment;
   }
 
