@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { APPROVALS_BUS } from "../events/contract.ts";
+import { OUTSIDE_PRINCIPAL } from "../infra/local/edge/principals.ts";
 import { startEdge } from "../infra/local/edge/server.ts";
 import { createEventBridgeApi } from "../infra/local/eventbridge/api.ts";
 import { LocalEventBus } from "../infra/local/eventbridge/bus.ts";
@@ -50,11 +51,15 @@ export const benchmarkBus = async ({
     ],
   });
   await bus.start();
-  const edge = await startEdge({ port: 0, services: { events: createEventBridgeApi({ bus }) } });
+  const edge = await startEdge({
+    port: 0,
+    principals: [OUTSIDE_PRINCIPAL],
+    services: { events: createEventBridgeApi({ bus }) },
+  });
   const client = new EventBridgeClient({
     endpoint: edge.url,
     region: "us-east-1",
-    credentials: { accessKeyId: "bench", secretAccessKey: "bench" },
+    credentials: OUTSIDE_PRINCIPAL,
     maxAttempts: 1,
   });
   try {

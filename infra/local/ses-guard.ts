@@ -20,13 +20,13 @@ const V2_PATH_PREFIX = "/v2/email/";
 
 type SesProtocol = "query" | "rest-json";
 
-const queryError = (status: number, code: string, message: string): EdgeResponse => ({
+export const queryError = (status: number, code: string, message: string): EdgeResponse => ({
   status,
   headers: { "content-type": "text/xml;charset=UTF-8" },
   body: `<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type><Code>${xmlText(code)}</Code><Message>${xmlText(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
 });
 
-const restJsonError = (status: number, type: string, message: string): EdgeResponse => ({
+export const restJsonError = (status: number, type: string, message: string): EdgeResponse => ({
   status,
   headers: { "content-type": "application/json", "x-amzn-errortype": type },
   body: JSON.stringify({ message }),

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
-import { PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   RequestAccepted,
@@ -10,6 +10,13 @@ import {
   ResourceRequested,
 } from "../../events/index.ts";
 import { requestIdForEvent } from "../../events/request-id.ts";
+import {
+  existingServicesPrincipal,
+  OUTSIDE_PRINCIPAL,
+  type Principal,
+} from "../../infra/local/edge/principals.ts";
+import { signedFetch } from "../../infra/local/edge/signature.ts";
+import { DEAD_LETTERS_PATH, DEAD_LETTERS_SCOPE } from "../../infra/local/eventbridge/dead-letters.ts";
 import {
   decide,
   decisionLinks,
@@ -30,13 +37,27 @@ const entryOf = (detailType: string, detail: unknown, source = "ci.pipeline") =>
 
 describe("ResourceRequested published straight onto the bus", () => {
   let stack: StackUnderTest;
+  /** The stack's own principal, from its DATA_DIR: what its services sign with. */
+  let services: Principal;
+  /** A client signing as the stack's services do, to play their part. */
+  let servicesEventBridge: EventBridgeClient;
   beforeAll(async () => {
     stack = await startStack();
+    services = await existingServicesPrincipal(stack.dataDir);
+    servicesEventBridge = new EventBridgeClient({
+      endpoint: stack.edgeUrl,
+      region: "us-east-1",
+      credentials: services,
+    });
   });
-  afterAll(() => stack?.destroy());
+  afterAll(async () => {
+    servicesEventBridge?.destroy();
+    await stack?.destroy();
+  });
 
-  const publish = async (entries: ReturnType<typeof entryOf>[]) => {
-    const output = await stack.eventBridge.send(new PutEventsCommand({ Entries: entries }));
+  /** Published as another system does, with the outside credentials. */
+  const publish = async (entries: ReturnType<typeof entryOf>[], client = stack.eventBridge) => {
+    const output = await client.send(new PutEventsCommand({ Entries: entries }));
     expect(output.FailedEntryCount).toBe(0);
   };
 
@@ -124,8 +145,14 @@ describe("ResourceRequested published straight onto the bus", () => {
       expect(recorded.fieldErrors?.length).toBeGreaterThan(0);
     }
     expect(await emailsTo(stack, "x@y.z")).toEqual([]);
-    const deadLetters = await (await fetch(`${stack.edgeUrl}/_local/dead-letters`)).json();
-    expect(JSON.stringify(deadLetters)).not.toContain("hello");
+    const listing = await signedFetch(
+      services,
+      new URL(DEAD_LETTERS_PATH, stack.edgeUrl),
+      { method: "GET" },
+      DEAD_LETTERS_SCOPE,
+    );
+    expect(listing.status).toBe(200);
+    expect(JSON.stringify(await listing.json())).not.toContain("hello");
   });
 
   it("accepts the README's aws events put-events example as written", async () => {
@@ -162,9 +189,10 @@ describe("ResourceRequested published straight onto the bus", () => {
       RequestAccepted.source,
     );
 
-    await publish([provisioned]);
-    await publish([approved, provisioned]);
-    await publish([accepted]);
+    // Our services' own events: only their principal may put them on the bus.
+    await publish([provisioned], servicesEventBridge);
+    await publish([approved, provisioned], servicesEventBridge);
+    await publish([accepted], servicesEventBridge);
 
     const view = await waitForStatus(stack, requestId, "PROVISIONED");
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -205,5 +233,66 @@ describe("ResourceRequested published straight onto the bus", () => {
       new DescribeInstancesCommand({ Filters: [{ Name: "tag:RequestId", Values: [requestId] }] }),
     );
     expect(described.Reservations?.flatMap((reservation) => reservation.Instances ?? []) ?? []).toEqual([]);
+  });
+
+  it("refuses at the edge a RequestApproved an outside system forges under the decision service's source, and nothing happens", async () => {
+    const requestId = `forged-source-${Date.now()}`;
+    const { privateIp: _, ...resource } = validRequest().resource;
+    const detail = validRequest({ requestId, resource });
+    await publish([entryOf(ResourceRequested.detailType, detail)]);
+    await waitForStatus(stack, requestId, "PENDING_APPROVAL");
+    const forged = entryOf(
+      RequestApproved.detailType,
+      {
+        requestId,
+        request: { ...detail, requestId },
+        approver: "approver@example.com",
+        decidedAt: new Date().toISOString(),
+      },
+      RequestApproved.source,
+    );
+    const laterId = `after-forged-source-${Date.now()}`;
+
+    const output = await stack.eventBridge.send(
+      new PutEventsCommand({
+        Entries: [forged, entryOf(ResourceRequested.detailType, validRequest({ requestId: laterId }))],
+      }),
+    );
+
+    expect(output.FailedEntryCount).toBe(1);
+    expect(output.Entries?.[0]).toEqual({
+      ErrorCode: "AccessDeniedException",
+      ErrorMessage: expect.stringMatching(
+        new RegExp(
+          `^User: ${OUTSIDE_PRINCIPAL.arn} is not authorized to perform: events:PutEvents on resource: arn:aws:events:us-east-1:\\d{12}:event-bus/approvals with an explicit deny in a resource-based policy$`,
+        ),
+      ),
+    });
+    await waitForStatus(stack, laterId, "PENDING_APPROVAL");
+    const view = await getRequest(stack, requestId);
+    expect(view?.status).toBe("PENDING_APPROVAL");
+    expect(view?.timeline.map((entry) => entry.type)).not.toContain(RequestApproved.detailType);
+    const described = await stack.ec2.send(
+      new DescribeInstancesCommand({ Filters: [{ Name: "tag:RequestId", Values: [requestId] }] }),
+    );
+    expect(described.Reservations?.flatMap((reservation) => reservation.Instances ?? []) ?? []).toEqual([]);
+  });
+
+  it("refuses at the edge an EC2 state change anyone forges, as AWS refuses every aws.* source", async () => {
+    const forged = {
+      EventBusName: "default",
+      Source: "aws.ec2",
+      DetailType: "EC2 Instance State-change Notification",
+      Detail: JSON.stringify({ "instance-id": "i-0123456789abcdef0", state: "running" }),
+    };
+
+    const fromOutside = await stack.eventBridge.send(new PutEventsCommand({ Entries: [forged] }));
+    const fromServices = await servicesEventBridge.send(new PutEventsCommand({ Entries: [forged] }));
+
+    for (const output of [fromOutside, fromServices]) {
+      expect(output.Entries).toEqual([
+        { ErrorCode: "NotAuthorizedForSourceException", ErrorMessage: "Not authorized for the source." },
+      ]);
+    }
   });
 });

@@ -13,7 +13,9 @@ import {
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createEc2Api } from "../../infra/local/ec2/ec2-api.ts";
 import { type InstanceStateName, LocalEc2, localImageIdOf } from "../../infra/local/ec2/local-ec2.ts";
+import { OUTSIDE_PRINCIPAL } from "../../infra/local/edge/principals.ts";
 import { type RunningEdge, startEdge } from "../../infra/local/edge/server.ts";
+import { signedHeadersOf } from "../../infra/local/edge/signature.ts";
 import { waitUntil } from "../support/wait.ts";
 
 const IMAGE_ID = "ami-0123456789abcdef0";
@@ -38,11 +40,15 @@ const startStack = async ({ bootDelayMs = 50 } = {}): Promise<LocalStack> => {
       changes.push([instanceId, state]);
     },
   });
-  const edge = await startEdge({ port: 0, services: { ec2: createEc2Api(ec2) } });
+  const edge = await startEdge({
+    port: 0,
+    services: { ec2: createEc2Api(ec2) },
+    principals: [OUTSIDE_PRINCIPAL],
+  });
   const client = new EC2Client({
     endpoint: edge.url,
     region: "us-east-1",
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    credentials: OUTSIDE_PRINCIPAL,
     maxAttempts: 1,
   });
   const stack = { ec2, edge, client, changes };
@@ -77,16 +83,16 @@ const stateOf = async (client: EC2Client, instanceId: string) => {
 };
 
 /** Sends a request the SDKs cannot produce, signed in form only: the edge routes by credential scope. */
-const postRaw = (edge: RunningEdge, body: string | Uint8Array<ArrayBuffer>) =>
-  fetch(edge.url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-www-form-urlencoded",
-      authorization:
-        "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=00",
-    },
-    body,
-  });
+/** A body no SDK would send, signed as an outside client so that it reaches the local EC2. */
+const postRaw = async (edge: RunningEdge, body: string | Uint8Array<ArrayBuffer>) => {
+  const url = new URL(edge.url);
+  const { host: _, ...headers } = await signedHeadersOf(
+    OUTSIDE_PRINCIPAL,
+    { method: "POST", url, headers: { "content-type": "application/x-www-form-urlencoded" }, body },
+    { region: "us-east-1", service: "ec2" },
+  );
+  return fetch(url, { method: "POST", headers, body });
+};
 
 beforeEach(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "ec2-sdk-"));

@@ -14,7 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dynamoDbService } from "../../infra/local/dynamodb.ts";
 import { createEc2Api } from "../../infra/local/ec2/ec2-api.ts";
 import { LocalEc2 } from "../../infra/local/ec2/local-ec2.ts";
+import { OUTSIDE_PRINCIPAL } from "../../infra/local/edge/principals.ts";
 import { type RunningEdge, startEdge } from "../../infra/local/edge/server.ts";
+import { signedFetch, signedHeadersOf } from "../../infra/local/edge/signature.ts";
 import { createEventBridgeApi } from "../../infra/local/eventbridge/api.ts";
 import { type Mailbox, startMailbox } from "../../infra/local/mailbox.ts";
 import { RecordingBus, TEST_REGION } from "../support/local-events.ts";
@@ -22,16 +24,13 @@ import { RecordingBus, TEST_REGION } from "../support/local-events.ts";
 const urlOf = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
 /** The status of a GET with this exact request target, which fetch would normalise. */
-const statusOfRawRequest = (baseUrl: string, target: string, authorization?: string) =>
+const statusOfRawRequest = (baseUrl: string, target: string, headers: Record<string, string> = {}) =>
   new Promise<number | undefined>((resolveStatus, reject) => {
     const { hostname, port } = new URL(baseUrl);
-    const request = httpRequest(
-      { host: hostname, port, path: target, headers: authorization ? { authorization } : {} },
-      (response) => {
-        response.resume();
-        resolveStatus(response.statusCode);
-      },
-    );
+    const request = httpRequest({ host: hostname, port, path: target, headers }, (response) => {
+      response.resume();
+      resolveStatus(response.statusCode);
+    });
     request.on("error", reject);
     request.end();
   });
@@ -64,7 +63,7 @@ describe("the edge routes each SDK client to its service", () => {
   const clientConfig = () => ({
     endpoint: edge.url,
     region: TEST_REGION,
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    credentials: OUTSIDE_PRINCIPAL,
     maxAttempts: 1,
   });
 
@@ -72,6 +71,7 @@ describe("the edge routes each SDK client to its service", () => {
     ({ dynamo, mailbox } = await startDelegatedServers(dataDir));
     edge = await startEdge({
       port: 0,
+      principals: [OUTSIDE_PRINCIPAL],
       services: {
         events: createEventBridgeApi({ bus }),
         ec2: createEc2Api(ec2),
@@ -151,19 +151,33 @@ describe("the edge answers hostile requests as AWS would and keeps serving", () 
   let dynamo: Server;
   let mailbox: Mailbox;
   let edge: RunningEdge;
+  /** For raw requests the edge refuses before it checks any signature. */
   const authorizationFor = (service: string) =>
-    `AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0`;
-  const post = (service: string, path: string, body: BodyInit, headers: Record<string, string> = {}) =>
-    fetch(`${edge.url}${path}`, {
-      method: "POST",
-      headers: { authorization: authorizationFor(service), ...headers },
-      body,
-    });
+    `AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0`;
+  /** Signed as an outside client, so each request reaches the service behind the edge. */
+  const send = (
+    service: string,
+    method: string,
+    path: string,
+    body?: string,
+    headers?: Record<string, string>,
+  ) =>
+    signedFetch(
+      OUTSIDE_PRINCIPAL,
+      new URL(path, edge.url),
+      { method, headers, body },
+      {
+        region: TEST_REGION,
+        service,
+      },
+    );
+  const post = (service: string, path: string, body: string, headers: Record<string, string> = {}) =>
+    send(service, "POST", path, body, headers);
   const dynamoClient = () =>
     new DynamoDBClient({
       endpoint: edge.url,
       region: TEST_REGION,
-      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      credentials: OUTSIDE_PRINCIPAL,
       maxAttempts: 1,
     });
   const stillServes = async () => {
@@ -175,6 +189,7 @@ describe("the edge answers hostile requests as AWS would and keeps serving", () 
     ({ dynamo, mailbox } = await startDelegatedServers(dataDir));
     edge = await startEdge({
       port: 0,
+      principals: [OUTSIDE_PRINCIPAL],
       services: { dynamodb: dynamoDbService(dynamo), ses: mailbox.sesApi },
     });
   });
@@ -256,7 +271,12 @@ describe("the edge answers hostile requests as AWS would and keeps serving", () 
   it.each(["//", "//:x", "//["])(
     "reads the request target %s as a path on the edge and the mailbox port, and keeps serving",
     async (target) => {
-      const onEdge = await statusOfRawRequest(edge.url, target, authorizationFor("dynamodb"));
+      const signed = await signedHeadersOf(
+        OUTSIDE_PRINCIPAL,
+        { method: "GET", url: new URL(`${edge.url}${target}`) },
+        { region: TEST_REGION, service: "dynamodb" },
+      );
+      const onEdge = await statusOfRawRequest(edge.url, target, signed);
       const onMailbox = await statusOfRawRequest(urlOf(mailbox.server), target);
 
       expect(onEdge).toBeLessThan(500);
@@ -269,7 +289,9 @@ describe("the edge answers hostile requests as AWS would and keeps serving", () 
   it("answers a request target no URL can be made of with 400 on the edge and the mailbox port", async () => {
     const target = "http://[";
 
-    const onEdge = await statusOfRawRequest(edge.url, target, authorizationFor("dynamodb"));
+    const onEdge = await statusOfRawRequest(edge.url, target, {
+      authorization: authorizationFor("dynamodb"),
+    });
     const onMailbox = await statusOfRawRequest(urlOf(mailbox.server), target);
 
     expect([onEdge, onMailbox]).toEqual([400, 400]);
@@ -286,9 +308,7 @@ describe("the edge answers hostile requests as AWS would and keeps serving", () 
   });
 
   it("serves only SES's API under the SES scope, not the mailbox viewer's routes", async () => {
-    const download = await fetch(`${edge.url}/get-emlContent?messageId=nope`, {
-      headers: { authorization: authorizationFor("ses") },
-    });
+    const download = await send("ses", "GET", "/get-emlContent?messageId=nope");
     const clear = await post("ses", "/clear-store", "");
 
     expect(download.status).toBe(404);
@@ -319,7 +339,7 @@ describe("the edge answers hostile requests as AWS would and keeps serving", () 
     const config = {
       endpoint: edge.url,
       region: TEST_REGION,
-      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      credentials: OUTSIDE_PRINCIPAL,
       maxAttempts: 1,
     };
 
@@ -359,9 +379,7 @@ describe("the edge answers hostile requests as AWS would and keeps serving", () 
   });
 
   it("names an SES v2 path the mailbox does not serve as an unknown operation", async () => {
-    const response = await fetch(`${edge.url}/v2/email/outbound-emails`, {
-      headers: { authorization: authorizationFor("ses") },
-    });
+    const response = await send("ses", "GET", "/v2/email/outbound-emails");
 
     expect(response.status).toBe(404);
     expect(response.headers.get("x-amzn-errortype")).toBe("UnknownOperationException");

@@ -6,7 +6,16 @@ import {
   TestEventPatternCommand,
 } from "@aws-sdk/client-eventbridge";
 import { afterEach, describe, expect, it } from "vitest";
-import { type EventsEdge, RecordingBus, startEventsEdge, TEST_REGION } from "../support/local-events.ts";
+import { OUTSIDE_PRINCIPAL } from "../../infra/local/edge/principals.ts";
+import { signedFetch } from "../../infra/local/edge/signature.ts";
+import {
+  type EventsEdge,
+  eventBridgeClientAs,
+  RecordingBus,
+  startEventsEdge,
+  TEST_REGION,
+  TEST_SERVICES_PRINCIPAL,
+} from "../support/local-events.ts";
 
 const NOW = new Date("2024-05-01T12:00:00.000Z");
 const ACCOUNT = "000000000000";
@@ -41,23 +50,23 @@ const failureOf = (call: Promise<unknown>): Promise<unknown> =>
   );
 
 /** A request signed in name only: the edge routes by the credential scope and checks no signature. */
-const rawRequest = (
+/** A request no SDK would send, signed as the services are unless `signed` is false. */
+const rawRequest = async (
   url: string,
   init: { service?: string; target?: string; body: string; signed?: boolean },
-) =>
-  fetch(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-amz-json-1.1",
-      ...(init.target ? { "x-amz-target": init.target } : {}),
-      ...(init.signed === false
-        ? {}
-        : {
-            authorization: `AWS4-HMAC-SHA256 Credential=test/20240501/${TEST_REGION}/${init.service ?? "events"}/aws4_request, SignedHeaders=host, Signature=0`,
-          }),
-    },
-    body: init.body,
-  });
+) => {
+  const headers = {
+    "content-type": "application/x-amz-json-1.1",
+    ...(init.target ? { "x-amz-target": init.target } : {}),
+  };
+  if (init.signed === false) return fetch(url, { method: "POST", headers, body: init.body });
+  return signedFetch(
+    TEST_SERVICES_PRINCIPAL,
+    new URL(url),
+    { method: "POST", headers, body: init.body },
+    { region: TEST_REGION, service: init.service ?? "events" },
+  );
+};
 
 describe("PutEvents", () => {
   it("answers an EventId per entry and hands the AWS envelopes to the bus in one call", async () => {
@@ -299,6 +308,51 @@ describe("PutEvents", () => {
 
     expect(output.FailedEntryCount).toBe(2);
     expect(output.Entries?.map((result) => result.ErrorCode)).toEqual(["InternalFailure", "InvalidArgument"]);
+  });
+});
+
+describe("who may put which source", () => {
+  const APPROVED = entry({ Source: "approvals.decision", DetailType: "RequestApproved" });
+  const EC2_STATE = entry({
+    Source: "aws.ec2",
+    DetailType: "EC2 Instance State-change Notification",
+    EventBusName: "default",
+  });
+  const REQUESTED = entry({ Source: "ci.pipeline", DetailType: "ResourceRequested" });
+
+  it("refuses an outside principal our services' sources and AWS's, entry by entry, and takes its request", async () => {
+    const bus = new RecordingBus();
+    const { url } = await start(bus);
+    const outside = eventBridgeClientAs(url, OUTSIDE_PRINCIPAL);
+
+    const output = await outside.send(new PutEventsCommand({ Entries: [APPROVED, REQUESTED, EC2_STATE] }));
+
+    expect(output.FailedEntryCount).toBe(2);
+    expect(output.Entries).toEqual([
+      {
+        ErrorCode: "AccessDeniedException",
+        ErrorMessage:
+          `User: ${OUTSIDE_PRINCIPAL.arn} is not authorized to perform: events:PutEvents on resource: ` +
+          `${APPROVALS_ARN} with an explicit deny in a resource-based policy`,
+      },
+      { EventId: expect.any(String) },
+      { ErrorCode: "NotAuthorizedForSourceException", ErrorMessage: "Not authorized for the source." },
+    ]);
+    expect(bus.acceptedEvents.map(({ event }) => event.source)).toEqual(["ci.pipeline"]);
+    outside.destroy();
+  });
+
+  it("lets the services' principal put their own sources, but not AWS's", async () => {
+    const bus = new RecordingBus();
+    const { client } = await start(bus);
+
+    const output = await client.send(new PutEventsCommand({ Entries: [APPROVED, EC2_STATE] }));
+
+    expect(output.Entries?.map((result) => result.ErrorCode)).toEqual([
+      undefined,
+      "NotAuthorizedForSourceException",
+    ]);
+    expect(bus.acceptedEvents.map(({ event }) => event.source)).toEqual(["approvals.decision"]);
   });
 });
 

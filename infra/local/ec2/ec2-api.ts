@@ -48,7 +48,7 @@ const resultAnswer = (action: string, requestId: string, result: XmlFields) =>
   );
 
 /** EC2's error document; SDKs raise an exception named after `Code`. */
-const errorAnswer = (status: number, requestId: string, code: string, message: string) =>
+export const errorAnswer = (status: number, requestId: string, code: string, message: string) =>
   xmlAnswer(
     status,
     requestId,

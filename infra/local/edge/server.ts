@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { allowedHostsOf, refusedAsMisdirected } from "../host-check.ts";
+import { signatureRefusal } from "./auth-refusals.ts";
 import {
   BodyTooLargeError,
   bodyTooLargeAnswer,
@@ -11,7 +13,9 @@ import {
   requestUrlOf,
   sendAnswer,
 } from "./delegation.ts";
-import { type EdgeResponse, type EdgeService, jsonError } from "./types.ts";
+import type { Principal } from "./principals.ts";
+import { verifySignature } from "./signature.ts";
+import { type EdgeResponse, type EdgeService, jsonError, type ReadRequest } from "./types.ts";
 
 const CREDENTIAL_IN_HEADER = /Credential=[^/,\s]+\/\d{8}\/([^/,\s]+)\/([^/,\s]+)\/aws4_request/;
 const CREDENTIAL_IN_QUERY = /^[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request$/;
@@ -39,8 +43,15 @@ export interface EdgeOptions {
   host?: string;
   /** Keyed by the service name of the SigV4 credential scope: events, ec2, dynamodb, ses. */
   services: Record<string, EdgeService>;
-  /** Non-AWS paths the local runtime serves on the edge (health, dead letters), tried first. */
-  localRoutes?: (request: IncomingMessage, url: URL) => Promise<EdgeResponse | undefined>;
+  /** Everyone whose signatures the edge accepts; any other access key is refused as AWS refuses it. */
+  principals: readonly Principal[];
+  /**
+   * Non-AWS paths the local runtime serves on the edge (dead letters), tried first, with the principal
+   * whose signature the request carries, if it carries a valid one: each route decides whom it serves.
+   */
+  localRoutes?: (request: ReadRequest, caller: Principal | undefined) => Promise<EdgeResponse | undefined>;
+  /** Its host is answered besides loopback's (see host-check.ts). */
+  publicUrl?: string;
 }
 
 export interface RunningEdge {
@@ -51,19 +62,36 @@ export interface RunningEdge {
 
 /**
  * One AWS-compatible endpoint, as LocalStack's on port 4566: the service is chosen by the credential
- * scope of the request's SigV4 signature, and any credentials and region are accepted.
+ * scope of the request's SigV4 signature, in any region. Unlike LocalStack's, the signature must be
+ * valid: made with the secret of a principal the edge knows, within AWS's clock skew.
  */
 export const startEdge = async ({
   port,
   host = "127.0.0.1",
   services,
+  principals,
   localRoutes,
+  publicUrl,
 }: EdgeOptions): Promise<RunningEdge> => {
+  const allowedHosts = allowedHostsOf(publicUrl);
+  const principalsByKey = new Map(principals.map((principal) => [principal.accessKeyId, principal]));
   const server = createServer((request, response) => {
+    if (refusedAsMisdirected(request, response, allowedHosts)) return;
     const answer = async (): Promise<EdgeResponse | undefined> => {
       const url = requestUrlOf(request.url);
       if (!url) return invalidTargetAnswer();
-      const local = await localRoutes?.(request, url);
+      let body: Buffer;
+      try {
+        body = await readWholeBody(request);
+      } catch (error) {
+        if (error instanceof BodyTooLargeError) {
+          return bodyTooLargeAnswer(error);
+        }
+        throw error;
+      }
+      const read = readRequestOf(request, url, body);
+      const signature = await verifySignature(read, (key) => principalsByKey.get(key), new Date());
+      const local = await localRoutes?.(read, signature.ok ? signature.principal : undefined);
       if (local) return local;
       const scope = credentialScopeOf(request.headers, url.searchParams);
       if (!scope) {
@@ -82,17 +110,10 @@ export const startEdge = async ({
           `The local edge does not serve the '${scope.service}' service`,
         );
       }
-      let body: Buffer;
-      try {
-        body = await readWholeBody(request);
-      } catch (error) {
-        if (error instanceof BodyTooLargeError) {
-          return bodyTooLargeAnswer(error);
-        }
-        throw error;
+      if (!signature.ok) return signatureRefusal(signature.fault, scope.service, read);
+      if (typeof service === "function") {
+        return service({ ...read, region: scope.region, principal: signature.principal });
       }
-      const read = readRequestOf(request, url, body);
-      if (typeof service === "function") return service({ ...read, region: scope.region });
       const refusal = service.refuse?.(read);
       if (refusal) return refusal;
       replayRequest(service.listener, request, body, response);

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, RequestListener } from "node:http";
+import type { Principal } from "./principals.ts";
 
 /** A request the edge has read whole, for services it implements itself (EventBridge, EC2). */
 export interface EdgeRequest {
@@ -9,6 +10,8 @@ export interface EdgeRequest {
   body: Buffer;
   /** Region from the SigV4 credential scope; any region is accepted. */
   region: string;
+  /** Who signed the request: the edge has verified the signature with this principal's secret. */
+  principal: Principal;
 }
 
 export interface EdgeResponse {
@@ -18,7 +21,7 @@ export interface EdgeResponse {
 }
 
 /** A request read whole, wherever it arrived. */
-export type ReadRequest = Omit<EdgeRequest, "region">;
+export type ReadRequest = Omit<EdgeRequest, "region" | "principal">;
 
 /** One AWS service implemented in process, answering in that service's own wire protocol. */
 export type ServiceHandler = (request: EdgeRequest) => Promise<EdgeResponse>;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DEFAULT_BUS } from "../../../events/contract.ts";
+import { APPROVALS_BUS, DEFAULT_BUS } from "../../../events/contract.ts";
 import type { EventPattern } from "../../../events/patterns.ts";
 import { isPlainObject } from "../../../events/request-id.ts";
 import { type EdgeRequest, type EdgeResponse, jsonError, type ServiceHandler } from "../edge/types.ts";
@@ -114,6 +114,48 @@ interface EntryFailure {
   ErrorMessage: string;
 }
 
+/** Sources starting so are AWS's own services': nobody may put them through the API, as on AWS. */
+const AWS_SOURCE_PREFIX = "aws.";
+
+const notAuthorizedForSource: EntryFailure = {
+  ErrorCode: "NotAuthorizedForSourceException",
+  ErrorMessage: "Not authorized for the source.",
+};
+
+/**
+ * A source a bus's resource policy keeps to some principals: an explicit Deny of `events:PutEvents`
+ * for everyone else on entries whose `events:source` starts with `sourcePrefix`, as the CDK app's bus
+ * policy keeps `approvals.*` to the stack's function roles.
+ */
+export interface ReservedSource {
+  busName: string;
+  sourcePrefix: string;
+  /** ARNs of the principals the policy lets publish it. */
+  principals: readonly string[];
+}
+
+/** The sources of our services' events, all under `approvals.`. */
+const SERVICES_SOURCE_PREFIX = "approvals.";
+
+/** The approvals bus's policy, as the CDK app writes it: our services' sources are the services' role's alone. */
+export const approvalsBusPolicy = (servicesRoleArn: string): ReservedSource => ({
+  busName: APPROVALS_BUS,
+  sourcePrefix: SERVICES_SOURCE_PREFIX,
+  principals: [servicesRoleArn],
+});
+
+/**
+ * AWS authorizes PutEvents entry by entry (each names its own bus, under its own policy): an entry the
+ * bus's policy denies fails alone with `AccessDeniedException`, one of the per-entry codes of the API
+ * reference (PutEventsResultEntry), in IAM's wording, while the call and its other entries go through.
+ */
+const deniedByBusPolicy = (principalArn: string, busArn: string): EntryFailure => ({
+  ErrorCode: "AccessDeniedException",
+  ErrorMessage:
+    `User: ${principalArn} is not authorized to perform: events:PutEvents on resource: ${busArn} ` +
+    "with an explicit deny in a resource-based policy",
+});
+
 const missingArgument = (parameter: string): EntryFailure => ({
   ErrorCode: "InvalidArgument",
   ErrorMessage: `Parameter ${parameter} is not valid. Reason: ${parameter} is a required argument.`,
@@ -185,6 +227,8 @@ const jsonAnswer = (body: unknown): EdgeResponse => ({
 
 export interface EventBridgeApiOptions {
   bus: EventBusEngine;
+  /** What the buses' resource policies keep to some principals; without any, every source is open. */
+  reservedSources?: readonly ReservedSource[];
   /** The account reported in envelopes and ARNs. */
   accountId?: string;
   now?: () => Date;
@@ -201,11 +245,29 @@ type Action = (input: unknown, request: EdgeRequest) => Promise<object>;
 export const createEventBridgeApi = ({
   bus,
   accountId = LOCAL_ACCOUNT_ID,
+  reservedSources = [],
   now = () => new Date(),
 }: EventBridgeApiOptions): ServiceHandler => {
   const busArn = (region: string, name: string) => `arn:aws:events:${region}:${accountId}:event-bus/${name}`;
 
-  const putEvents: Action = async (input, { region }) => {
+  /** Why the caller may not put an entry of `source` on the bus, or `undefined` when it may. */
+  const refusalOfSource = (
+    source: string,
+    eventBusName: string,
+    { principal, region }: EdgeRequest,
+  ): EntryFailure | undefined => {
+    if (source.startsWith(AWS_SOURCE_PREFIX)) return notAuthorizedForSource;
+    const denied = reservedSources.some(
+      (reserved) =>
+        reserved.busName === eventBusName &&
+        source.startsWith(reserved.sourcePrefix) &&
+        !reserved.principals.includes(principal.arn),
+    );
+    return denied ? deniedByBusPolicy(principal.arn, busArn(region, eventBusName)) : undefined;
+  };
+
+  const putEvents: Action = async (input, request) => {
+    const { region } = request;
     const { Entries: entries } = parseInput(PutEventsInputSchema, input);
     if (entries === undefined) throw absentMembersError({ entries });
     checkEntryCount(entries);
@@ -221,6 +283,12 @@ export const createEventBridgeApi = ({
         results.push(checked.failure);
         return;
       }
+      const eventBusName = busNameOf(entry.EventBusName);
+      const refusal = refusalOfSource(checked.source, eventBusName, request);
+      if (refusal) {
+        results.push(refusal);
+        return;
+      }
       const event = newBusEvent({
         source: checked.source,
         detailType: checked.detailType,
@@ -231,7 +299,6 @@ export const createEventBridgeApi = ({
         account: accountId,
       });
       results.push({ EventId: event.id });
-      const eventBusName = busNameOf(entry.EventBusName);
       if (bus.busNames.includes(eventBusName)) {
         accepted.push({ event: { eventBusName, event }, position });
       } else {

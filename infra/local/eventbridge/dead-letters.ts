@@ -1,8 +1,8 @@
-import type { IncomingMessage } from "node:http";
-import { text } from "node:stream/consumers";
 import { z } from "zod";
 import { formatTable } from "../../../cli/format-table.ts";
-import type { EdgeResponse } from "../edge/types.ts";
+import type { Principal } from "../edge/principals.ts";
+import { signedFetch } from "../edge/signature.ts";
+import type { EdgeResponse, ReadRequest } from "../edge/types.ts";
 import type { DeadLetter, DeadLetterStore } from "./types.ts";
 
 export const DEAD_LETTERS_PATH = "/_local/dead-letters";
@@ -40,8 +40,8 @@ const methodNotAllowed = (allowed: string) => ({
   headers: { "content-type": "application/json", allow: allowed },
 });
 
-const redriveFrom = async (store: DeadLetterStore, request: IncomingMessage): Promise<EdgeResponse> => {
-  const body = await text(request);
+const redriveFrom = async (store: DeadLetterStore, request: ReadRequest): Promise<EdgeResponse> => {
+  const body = request.body.toString("utf8");
   let input: unknown;
   try {
     input = body.trim() === "" ? {} : JSON.parse(body);
@@ -59,28 +59,55 @@ const redriveFrom = async (store: DeadLetterStore, request: IncomingMessage): Pr
   }
 };
 
+/** The scope the dead-letter routes are signed under: they are the local runtime's, no AWS service's. */
+export const DEAD_LETTERS_SCOPE = { region: "us-east-1", service: "local" };
+
 /**
  * The edge's `localRoutes` for the dead-letter store: `GET /_local/dead-letters` lists it and
- * `POST /_local/dead-letters/redrive` (`{ids?: string[]}`, all when absent) redrives.
+ * `POST /_local/dead-letters/redrive` (`{ids?: string[]}`, all when absent) redrives. Both are an
+ * operator's actions, as reading and redriving a dead-letter queue are on AWS (IAM on the queue): only
+ * requests signed by one of `operators`, the stack's own principal, are served.
  */
 export const deadLetterRoutes =
-  (store: DeadLetterStore) =>
-  async (request: IncomingMessage, url: URL): Promise<EdgeResponse | undefined> => {
-    if (url.pathname === DEAD_LETTERS_PATH) {
+  (store: DeadLetterStore, operators: readonly Principal[]) =>
+  async (request: ReadRequest, caller: Principal | undefined): Promise<EdgeResponse | undefined> => {
+    if (request.path !== DEAD_LETTERS_PATH && request.path !== REDRIVE_PATH) return undefined;
+    if (!caller || !operators.some((operator) => operator.arn === caller.arn)) {
+      return json(403, {
+        message:
+          "Dead letters are the operator's: sign with the stack's credentials (DATA_DIR/service-credentials.json), as npm run dlq does",
+      });
+    }
+    if (request.path === DEAD_LETTERS_PATH) {
       return request.method === "GET"
         ? json(200, { deadLetters: store.listDeadLetters() })
         : methodNotAllowed("GET");
     }
-    if (url.pathname === REDRIVE_PATH) {
-      return request.method === "POST" ? redriveFrom(store, request) : methodNotAllowed("POST");
-    }
-    return undefined;
+    return request.method === "POST" ? redriveFrom(store, request) : methodNotAllowed("POST");
   };
 
-const callRuntime = async <T>(edgeUrl: string, path: string, init?: RequestInit): Promise<T> => {
+/** Where the running runtime's edge answers, and the operator's credentials to sign with. */
+export interface RuntimeAccess {
+  edgeUrl: string;
+  operator: Principal;
+}
+
+/** A call to the runtime's dead-letter routes, signed as the operator; POSTs carry a JSON body. */
+const callRuntime = async <T>(
+  { edgeUrl, operator }: RuntimeAccess,
+  path: string,
+  json?: string,
+): Promise<T> => {
   let response: Response;
   try {
-    response = await fetch(new URL(path, edgeUrl), init);
+    response = await signedFetch(
+      operator,
+      new URL(path, edgeUrl),
+      json === undefined
+        ? { method: "GET" }
+        : { method: "POST", headers: { "content-type": "application/json" }, body: json },
+      DEAD_LETTERS_SCOPE,
+    );
   } catch (error) {
     throw new RuntimeUnreachableError(
       `The local runtime is not reachable at ${edgeUrl}: start it with \`npm start\`, or set EDGE_URL to where it runs`,
@@ -94,17 +121,11 @@ const callRuntime = async <T>(edgeUrl: string, path: string, init?: RequestInit)
   return body as T;
 };
 
-const fetchDeadLetters = async (edgeUrl: string): Promise<DeadLetter[]> =>
-  (await callRuntime<{ deadLetters: DeadLetter[] }>(edgeUrl, DEAD_LETTERS_PATH)).deadLetters;
+const fetchDeadLetters = async (runtime: RuntimeAccess): Promise<DeadLetter[]> =>
+  (await callRuntime<{ deadLetters: DeadLetter[] }>(runtime, DEAD_LETTERS_PATH)).deadLetters;
 
-const requestRedrive = async (edgeUrl: string, ids?: string[]): Promise<DeadLetter[]> =>
-  (
-    await callRuntime<{ redriven: DeadLetter[] }>(edgeUrl, REDRIVE_PATH, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ ids }),
-    })
-  ).redriven;
+const requestRedrive = async (runtime: RuntimeAccess, ids?: string[]): Promise<DeadLetter[]> =>
+  (await callRuntime<{ redriven: DeadLetter[] }>(runtime, REDRIVE_PATH, JSON.stringify({ ids }))).redriven;
 
 const deadLetterTable = (deadLetters: readonly DeadLetter[]): string =>
   formatTable(
@@ -125,14 +146,17 @@ const USAGE =
   "Usage: npm run dlq -- list\n       npm run dlq -- redrive [ID...]   (every dead letter when no id is given)";
 
 /** The `dlq` command against the running local runtime's edge; returns what to print. */
-export const runDeadLetterCommand = async (args: readonly string[], edgeUrl: string): Promise<string> => {
+export const runDeadLetterCommand = async (
+  args: readonly string[],
+  runtime: RuntimeAccess,
+): Promise<string> => {
   const [command, ...ids] = args;
   if (command === "list" && ids.length === 0) {
-    const deadLetters = await fetchDeadLetters(edgeUrl);
+    const deadLetters = await fetchDeadLetters(runtime);
     return deadLetters.length === 0 ? "No dead letters." : deadLetterTable(deadLetters);
   }
   if (command === "redrive") {
-    const redriven = await requestRedrive(edgeUrl, ids.length > 0 ? ids : undefined);
+    const redriven = await requestRedrive(runtime, ids.length > 0 ? ids : undefined);
     return redriven.length === 0
       ? "No dead letters to redrive."
       : `Redriven ${redriven.length} dead letter(s); they are queued for delivery:\n${deadLetterTable(redriven)}`;

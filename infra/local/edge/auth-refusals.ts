@@ -1,0 +1,107 @@
+import { randomUUID } from "node:crypto";
+import { errorAnswer as ec2ErrorAnswer } from "../ec2/ec2-api.ts";
+import { queryError, restJsonError } from "../ses-guard.ts";
+import type { SignatureFault } from "./signature.ts";
+import { type EdgeResponse, jsonError, type ReadRequest } from "./types.ts";
+
+/**
+ * How each AWS protocol the edge speaks refuses a request it cannot authenticate. Codes, statuses and
+ * messages are AWS's: the common errors of each API reference (IncompleteSignature, MissingAuthenticationToken,
+ * InvalidClientTokenId, RequestExpired) and what the services answer in practice, e.g. DynamoDB's and
+ * EventBridge's `InvalidSignatureException: Signature expired: ... (... - 15 min.)`.
+ */
+type Protocol = "aws-json" | "rest-json" | "ec2-query" | "query";
+
+interface Refusal {
+  status: number;
+  code: string;
+  message: string;
+}
+
+const MISMATCH_MESSAGE =
+  "The request signature we calculated does not match the signature you provided. Check your AWS Secret " +
+  "Access Key and signing method. Consult the service documentation for details.";
+const UNKNOWN_KEY_MESSAGE = "The security token included in the request is invalid.";
+const PRESIGNED_MESSAGE =
+  "The local edge verifies SigV4 signatures in the Authorization header only: presigned (query string) " +
+  "requests are not supported";
+const MISSING_MESSAGE = "Missing Authentication Token";
+
+/** JSON protocols (JSON 1.0/1.1 and REST-JSON) name their errors alike; REST-JSON answers them with 403. */
+const jsonRefusal = (fault: SignatureFault, status: number): Refusal => {
+  switch (fault.reason) {
+    case "missing":
+      return { status: 403, code: "MissingAuthenticationTokenException", message: MISSING_MESSAGE };
+    case "presigned":
+      return { status: 403, code: "MissingAuthenticationTokenException", message: PRESIGNED_MESSAGE };
+    case "incomplete":
+      return { status, code: "IncompleteSignatureException", message: fault.message };
+    case "unknown-key":
+      return { status, code: "UnrecognizedClientException", message: UNKNOWN_KEY_MESSAGE };
+    case "mismatch":
+      return { status, code: "InvalidSignatureException", message: MISMATCH_MESSAGE };
+    case "expired":
+      return { status, code: "InvalidSignatureException", message: fault.message };
+  }
+};
+
+/** The Query protocol's common errors; EC2 differs in two: `AuthFailure` and `RequestExpired`. */
+const queryRefusal = (fault: SignatureFault, ec2: boolean): Refusal => {
+  switch (fault.reason) {
+    case "missing":
+      return { status: 403, code: "MissingAuthenticationToken", message: MISSING_MESSAGE };
+    case "presigned":
+      return { status: 403, code: "MissingAuthenticationToken", message: PRESIGNED_MESSAGE };
+    case "incomplete":
+      return { status: 400, code: "IncompleteSignature", message: fault.message };
+    case "unknown-key":
+      return ec2
+        ? {
+            status: 401,
+            code: "AuthFailure",
+            message: "AWS was not able to validate the provided access credentials",
+          }
+        : { status: 403, code: "InvalidClientTokenId", message: UNKNOWN_KEY_MESSAGE };
+    case "mismatch":
+      return { status: 403, code: "SignatureDoesNotMatch", message: MISMATCH_MESSAGE };
+    case "expired":
+      return ec2
+        ? { status: 400, code: "RequestExpired", message: "Request has expired." }
+        : { status: 403, code: "SignatureDoesNotMatch", message: fault.message };
+  }
+};
+
+/** The protocol of a request, by the service of its credential scope (SES speaks two, told by path). */
+const protocolOf = (service: string, request: Pick<ReadRequest, "method" | "path">): Protocol => {
+  if (service === "ec2") return "ec2-query";
+  if (service === "ses" || service === "email") {
+    return request.method === "POST" && request.path === "/" ? "query" : "rest-json";
+  }
+  return "aws-json";
+};
+
+/** The answer AWS gives, in the request's own protocol, to a request whose signature it refuses. */
+export const signatureRefusal = (
+  fault: SignatureFault,
+  service: string,
+  request: Pick<ReadRequest, "method" | "path">,
+): EdgeResponse => {
+  switch (protocolOf(service, request)) {
+    case "aws-json": {
+      const { status, code, message } = jsonRefusal(fault, 400);
+      return jsonError(status, code, message);
+    }
+    case "rest-json": {
+      const { status, code, message } = jsonRefusal(fault, 403);
+      return restJsonError(status, code, message);
+    }
+    case "ec2-query": {
+      const { status, code, message } = queryRefusal(fault, true);
+      return ec2ErrorAnswer(status, randomUUID(), code, message);
+    }
+    case "query": {
+      const { status, code, message } = queryRefusal(fault, false);
+      return queryError(status, code, message);
+    }
+  }
+};
