@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { sampleRequest } from "../test/support/fixtures.ts";
-import { architectureOf, ec2ResourceSchema, INSTANCE_TYPES, OS_ARCHITECTURES } from "./request.ts";
+import {
+  architectureOf,
+  ec2ResourceSchema,
+  INSTANCE_TYPES,
+  OS_ARCHITECTURES,
+  reasonSchema,
+} from "./request.ts";
 import { ResourceRequested } from "./resource-requested.ts";
 import { fieldErrorsOf } from "./validation.ts";
 
@@ -239,5 +245,77 @@ describe("the resource of a request", () => {
     const { type: _, ...untyped } = sampleRequest().resource;
 
     expect(errorsOf(requestWith(untyped))).toEqual([{ field: "resource.type", message: "is required" }]);
+  });
+});
+
+describe("free text, which the plain-text emails quote", () => {
+  const FREE_TEXT_RULE = "must not contain control characters other than newline and tab";
+  const NAME_RULE = "must not contain control characters, line breaks or tabs";
+  const errorsOf = (detail: unknown) => {
+    const result = ResourceRequested.schema.safeParse(detail);
+    return result.error && fieldErrorsOf(result.error);
+  };
+  const withJustification = (justification: string) => ({ ...sampleRequest(), justification });
+  const withRequesterName = (name: string) => ({
+    ...sampleRequest(),
+    requester: { ...sampleRequest().requester, name },
+  });
+  const withResourceName = (name: string) => ({
+    ...sampleRequest(),
+    resource: { ...sampleRequest().resource, name },
+  });
+
+  // A carriage return starts a line of its own in many mail readers; the others are no text at all.
+  const FORGING: readonly (readonly [string, string])[] = [
+    ["a carriage return", "Load tests\rApproved by: security team"],
+    ["a bell", "Load tests\u0007"],
+    ["a form feed", "Load tests\fnext page"],
+    ["an escape", "Load tests\u001b[2J"],
+    ["a NUL", "Load tests\u0000"],
+    ["DEL", "Load tests\u007f"],
+    ["a C1 next-line", "Load tests\u0085Approved"],
+  ];
+
+  it.each(FORGING)("refuses a justification with %s, naming the field and what is refused", (_, text) => {
+    expect(errorsOf(withJustification(text))).toEqual([{ field: "justification", message: FREE_TEXT_RULE }]);
+  });
+
+  it("keeps a justification's newlines and tabs, the lines its author typed", () => {
+    const result = ResourceRequested.schema.safeParse(
+      withJustification("Load tests:\n\t- the API\n\t- the portal"),
+    );
+
+    expect(result.data?.justification).toBe("Load tests:\n\t- the API\n\t- the portal");
+  });
+
+  it.each<readonly [string, string]>([
+    ...FORGING,
+    ["a newline", "Ana\nApproved by: security"],
+    ["a tab", "Ana\tLopez"],
+  ])("refuses a requester's name with %s, a name keeping to one line", (_, name) => {
+    expect(errorsOf(withRequesterName(name))).toEqual([{ field: "requester.name", message: NAME_RULE }]);
+  });
+
+  it.each<readonly [string, string]>([
+    ...FORGING,
+    ["a newline", "web-1\nApproved by: security"],
+    ["a tab", "web\t1"],
+  ])("refuses a resource's name with %s, a name keeping to one line", (_, name) => {
+    expect(errorsOf(withResourceName(name))).toEqual([{ field: "resource.name", message: NAME_RULE }]);
+  });
+
+  it("accepts names of letters beyond ASCII, with spaces", () => {
+    expect(errorsOf(withRequesterName("Ana Łopez-Núñez"))).toBeUndefined();
+    expect(errorsOf(withResourceName("web 1 (staging)"))).toBeUndefined();
+  });
+
+  it.each(FORGING)("refuses a decision's reason with %s, saying what is refused", (_, reason) => {
+    const result = reasonSchema.safeParse(reason);
+
+    expect(result.error && fieldErrorsOf(result.error)).toEqual([{ field: "", message: FREE_TEXT_RULE }]);
+  });
+
+  it("keeps a reason's newlines and tabs", () => {
+    expect(reasonSchema.parse("Too big.\n\tAsk for a t3.small")).toBe("Too big.\n\tAsk for a t3.small");
   });
 });

@@ -3,13 +3,28 @@ import { z } from "zod";
 /** Building blocks shared by the events that carry a request. */
 
 const NO_LINE_BREAKS = /^[^\r\n]*$/;
-// Control characters would let free text forge extra email headers or break log lines.
-const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
+/*
+ * Control characters would let free text forge extra email headers, a line of the plain-text email
+ * (a carriage return, a form feed) or log lines. A name stays on one line; a text of several lines
+ * keeps the two its author could have typed: newline and tab.
+ */
+const NO_CONTROL_CHARACTERS = /^\P{Cc}*$/u;
+const FREE_TEXT = /^[\P{Cc}\n\t]*$/u;
+const FREE_TEXT_RULE = "must not contain control characters other than newline and tab";
 
 /** Zod's error option: "is required" when the field is absent, otherwise what it must be. */
 export const mustBe = (what: string) => ({
   error: (issue: { input?: unknown }) => (issue.input === undefined ? "is required" : `must be ${what}`),
 });
+
+/** A name of one line, of at most `maxLength` characters. */
+const nameSchema = (maxLength: number) =>
+  z
+    .string(mustBe("a string"))
+    .trim()
+    .min(1, "must not be empty")
+    .max(maxLength, `must be at most ${maxLength} characters`)
+    .regex(NO_CONTROL_CHARACTERS, "must not contain control characters, line breaks or tabs");
 
 const oneOf = (values: readonly string[]) => mustBe(`one of ${values.join(", ")}`);
 
@@ -25,13 +40,7 @@ export const emailSchema = z
 export const requesterSchema = z.strictObject(
   {
     email: emailSchema,
-    name: z
-      .string(mustBe("a string"))
-      .trim()
-      .min(1, "must not be empty")
-      .max(100, "must be at most 100 characters")
-      .regex(NO_CONTROL_CHARACTERS, "must not contain control characters")
-      .optional(),
+    name: nameSchema(100).optional(),
   },
   mustBe("an object with an email"),
 );
@@ -159,13 +168,7 @@ export const ec2ResourceSchema = z
     type: z.literal("ec2", mustBe("ec2")),
     instanceType: z.enum(INSTANCE_TYPES, oneOf(INSTANCE_TYPES)),
     os: z.enum(OPERATING_SYSTEMS, oneOf(OPERATING_SYSTEMS)),
-    name: z
-      .string(mustBe("a string"))
-      .trim()
-      .min(1, "must not be empty")
-      .max(128, "must be at most 128 characters")
-      .regex(NO_CONTROL_CHARACTERS, "must not contain control characters")
-      .optional(),
+    name: nameSchema(128).optional(),
     volume: z
       .strictObject(
         {
@@ -243,7 +246,8 @@ export const justificationSchema = z
   .string(mustBe("a string"))
   .trim()
   .min(1, "must not be empty")
-  .max(JUSTIFICATION_MAX_LENGTH, `must be at most ${JUSTIFICATION_MAX_LENGTH} characters`);
+  .max(JUSTIFICATION_MAX_LENGTH, `must be at most ${JUSTIFICATION_MAX_LENGTH} characters`)
+  .regex(FREE_TEXT, FREE_TEXT_RULE);
 
 /** The request as it travels after intake accepted it: the id is always there. */
 export const acceptedRequestSchema = z.strictObject({
@@ -264,6 +268,7 @@ export const REASON_MAX_LENGTH = 1000;
 export const reasonSchema = z
   .string()
   .trim()
-  .max(REASON_MAX_LENGTH, `must be at most ${REASON_MAX_LENGTH} characters`);
+  .max(REASON_MAX_LENGTH, `must be at most ${REASON_MAX_LENGTH} characters`)
+  .regex(FREE_TEXT, FREE_TEXT_RULE);
 
 export const instanceIdSchema = z.string().regex(/^i-[0-9a-f]{8,17}$/, "must look like i-0123456789abcdef0");

@@ -9,12 +9,13 @@ import {
   readFileSync,
   truncateSync,
 } from "node:fs";
-import type { RequestListener, Server } from "node:http";
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { guardedListener, requestListenerOf } from "./edge/delegation.ts";
 import type { DelegatedService } from "./edge/types.ts";
+import { allowedHostsOf, refusedAsMisdirected } from "./host-check.ts";
 import { refuseAsSes, refuseOnMailboxPort, withSesErrorShapes } from "./ses-guard.ts";
 
 // aws-ses-v2-local is CommonJS with an `exports.default`; ESM import interop hands over the module object.
@@ -95,10 +96,13 @@ export const startMailbox = async ({
   host,
   port,
   dataDir,
+  publicUrl,
 }: {
   host: string;
   port: number;
   dataDir: string;
+  /** Its host is answered besides loopback's (see host-check.ts). */
+  publicUrl?: string;
 }): Promise<Mailbox> => {
   await assertPortFree(port, host);
   const file = join(dataDir, "mailbox.ndjson");
@@ -139,8 +143,12 @@ export const startMailbox = async ({
   }
   const hasEmail = (messageId: string) =>
     sesStore.getStoreReadonly().emails.some((email) => email.messageId === messageId);
+  const allowedHosts = allowedHostsOf(publicUrl);
+  const answerMailboxPort = guardedListener(sesListener, refuseOnMailboxPort(hasEmail));
   server.removeAllListeners("request");
-  server.on("request", guardedListener(sesListener, refuseOnMailboxPort(hasEmail)));
+  server.on("request", (request: IncomingMessage, response: ServerResponse) => {
+    if (!refusedAsMisdirected(request, response, allowedHosts)) answerMailboxPort(request, response);
+  });
   const listening = server;
   return {
     server: listening,

@@ -6,6 +6,7 @@ import { errors, type Interaction } from "oidc-provider";
 import type { SafeHtml } from "../../../services/shared/html.ts";
 import { THEME_STYLE_HASH } from "../../../services/shared/layout.ts";
 import { BodyTooLargeError, readWholeBody } from "../edge/delegation.ts";
+import { allowedHostsOf, refusedAsMisdirected } from "../host-check.ts";
 import { loadIdentityKeys } from "./keys.ts";
 import { messagePage, signInPage } from "./pages.ts";
 import { createLocalProvider } from "./provider.ts";
@@ -48,19 +49,6 @@ const securityHeaders = (portalOrigin: string) => ({
 
 const sendPage = (response: ServerResponse, status: number, page: SafeHtml) => {
   response.writeHead(status, { "Content-Type": "text/html; charset=utf-8" }).end(page.value);
-};
-
-const sendJson = (response: ServerResponse, status: number, body: unknown) => {
-  response.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
-};
-
-/** Against DNS rebinding: a page of another site that resolves its name to this machine gets nothing. */
-const hostAllowed = (request: IncomingMessage, allowedHosts: ReadonlySet<string>): boolean => {
-  try {
-    return allowedHosts.has(new URL(`http://${request.headers.host ?? ""}`).hostname);
-  } catch {
-    return false;
-  }
 };
 
 const SIGN_IN_EXPIRED = messagePage(
@@ -133,7 +121,7 @@ export const startIdentityProvider = async (
   const { host, port, dataDir, publicUrl, users, log = () => {} } = options;
   const keys = await loadIdentityKeys(dataDir);
   const portalOrigin = new URL(publicUrl).origin;
-  const allowedHosts = new Set(["localhost", "127.0.0.1", new URL(publicUrl).hostname]);
+  const allowedHosts = allowedHostsOf(publicUrl);
   const headers = securityHeaders(portalOrigin);
 
   const server = createServer();
@@ -151,12 +139,7 @@ export const startIdentityProvider = async (
   const answerInteraction = interactionRoutes(provider, users);
 
   server.on("request", async (request: IncomingMessage, response: ServerResponse) => {
-    if (!hostAllowed(request, allowedHosts)) {
-      return sendJson(response, 421, {
-        error: "misdirected_request",
-        error_description: `This server answers only to ${[...allowedHosts].join(", ")}`,
-      });
-    }
+    if (refusedAsMisdirected(request, response, allowedHosts)) return;
     for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
     const interaction = INTERACTION_ROUTE.exec(new URL(request.url ?? "/", url).pathname);
     if (!interaction) return answerProtocol(request, response);
