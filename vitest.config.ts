@@ -32,7 +32,10 @@ export default defineConfig({
       },
       { extends: true, test: { name: "infra", include: INFRA } },
       { extends: true, test: { name: "integration", include: INTEGRATION } },
-      { extends: true, test: { name: "browser", include: BROWSER } },
+      {
+        extends: true,
+        test: { name: "browser", include: BROWSER, globalSetup: ["test/browser/build-portal.ts"] },
+      },
     ],
   },
 });

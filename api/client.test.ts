@@ -162,6 +162,34 @@ describe("the API client", () => {
     );
   });
 
+  it("sends no Authorization header without an access token", async () => {
+    const headersSent: Headers[] = [];
+    const api = createApiClient(BASE_URL, async (_, init) => {
+      headersSent.push(new Headers(init?.headers));
+      return Response.json({ status: "ok" });
+    });
+
+    await api.call(healthRoute, {});
+
+    expect(headersSent.map((headers) => headers.get("authorization"))).toEqual([null]);
+  });
+
+  it("sends a given access token as a bearer token, and asks a token source anew for each call", async () => {
+    const headersSent: string[] = [];
+    const answer: typeof fetch = async (_, init) => {
+      headersSent.push(new Headers(init?.headers).get("authorization") ?? "none");
+      return Response.json({ status: "ok" });
+    };
+    let renewals = 0;
+
+    await createApiClient(BASE_URL, answer, "token-a").call(healthRoute, {});
+    const renewing = createApiClient(BASE_URL, answer, async () => `renewed-${++renewals}`);
+    await renewing.call(healthRoute, {});
+    await renewing.call(healthRoute, {});
+
+    expect(headersSent).toEqual(["Bearer token-a", "Bearer renewed-1", "Bearer renewed-2"]);
+  });
+
   it("names the address it cannot reach", async () => {
     const api = createApiClient(BASE_URL, async () => {
       throw new TypeError("fetch failed");

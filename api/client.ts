@@ -83,14 +83,23 @@ const successSchemaOf = (route: RouteConfig, status: number): z.ZodType | undefi
   return schema instanceof z.ZodType ? schema : undefined;
 };
 
+/** The caller's OIDC access token, or how to get a current one (a browser's session renews it). */
+export type AccessTokenSource = string | (() => string | Promise<string>);
+
 /**
  * A client of the API at `baseUrl`, e.g. `http://localhost:3000` (where `/api/...` lives). `fetch`
- * may be replaced, e.g. by an in-process app's `request`.
+ * may be replaced, e.g. by an in-process app's `request`. With an `accessToken`, every call is made
+ * as its user (`Authorization: Bearer`), the token being asked for anew at each call.
  */
-export const createApiClient = (baseUrl: string, fetchAnswer: typeof fetch = fetch) => {
+export const createApiClient = (
+  baseUrl: string,
+  fetchAnswer: typeof fetch = fetch,
+  accessToken?: AccessTokenSource,
+) => {
   const call = async <R extends RouteConfig>(route: R, input: RouteInput<R>): Promise<SuccessBody<R>> => {
     const parts = input as RequestParts;
     const url = urlOf(baseUrl, route, parts);
+    const token = typeof accessToken === "function" ? await accessToken() : accessToken;
     let response: Response;
     try {
       response = await fetchAnswer(url, {
@@ -98,6 +107,7 @@ export const createApiClient = (baseUrl: string, fetchAnswer: typeof fetch = fet
         headers: {
           accept: "application/json",
           ...(parts.body !== undefined && { "content-type": "application/json" }),
+          ...(token !== undefined && { authorization: `Bearer ${token}` }),
         },
         body: parts.body === undefined ? undefined : JSON.stringify(parts.body),
       });

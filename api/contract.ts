@@ -1,12 +1,14 @@
 import { createRoute, type RouteConfig, z } from "@hono/zod-openapi";
 import { emailSchema, mustBe, requestIdSchema } from "../events/request.ts";
 import { REQUEST_STATUSES } from "../events/request-status.ts";
-import { ResourceRequested } from "../events/resource-requested.ts";
+import { signedIn } from "./access.ts";
+import { APPROVAL_ROUTES } from "./approvals.ts";
 import {
   errorBodySchema,
   healthSchema,
   requestPageSchema,
   requestWithTimelineSchema,
+  submissionBodySchema,
   submissionSchema,
 } from "./schemas.ts";
 
@@ -28,6 +30,14 @@ const jsonAnswer = <S extends z.ZodType>(schema: S, description: string) => ({
 
 const refusal = (description: string) => jsonAnswer(errorBodySchema, description);
 
+/** The answers of every signed-in route to a caller it does not admit. */
+const signInRefusals = {
+  401: refusal(
+    "No access token, or one that is expired, tampered with or for another client; WWW-Authenticate says which.",
+  ),
+  403: refusal("The signed-in user is in none of the groups the route admits."),
+};
+
 /**
  * A query parameter read once: an empty one (`?status=`) filters nothing, as a form with an unset
  * field sends it, and a repeated one counts by its first value.
@@ -42,7 +52,8 @@ const limitMessage = `must be a whole number from 1 to ${PAGE_SIZE.max}`;
 
 export const listRequestsQuerySchema = z.object({
   requester: queryParameter(emailSchema).openapi({
-    description: "Only this requester's requests, whatever the case of the address.",
+    description:
+      "Only this requester's requests, whatever the case of the address, among those the caller may see.",
   }),
   status: queryParameter(z.enum(REQUEST_STATUSES, mustBe(`one of ${REQUEST_STATUSES.join(", ")}`))).openapi({
     description: "Only requests in this status.",
@@ -72,13 +83,17 @@ export const submitRequestRoute = createRoute({
   path: "/api/requests",
   summary: "Submit a request",
   description:
-    "Publishes the request as a ResourceRequested event. requestId is an idempotency key: the same body under the same id is accepted again without a second event.",
+    "Publishes the request as a ResourceRequested event, its requester being the signed-in user. requestId is an idempotency key: the same body under the same id is accepted again without a second event.",
+  ...signedIn("requesters"),
   request: {
-    body: { required: true, content: { "application/json": { schema: ResourceRequested.schema } } },
+    body: { required: true, content: { "application/json": { schema: submissionBodySchema } } },
   },
   responses: {
     202: jsonAnswer(submissionSchema, "Accepted: the request is on its way to an approver."),
-    400: refusal("The body is not JSON, or names each field that breaks the contract."),
+    400: refusal(
+      "The body is not JSON, or names each field that breaks the contract (a requester other than the caller among them).",
+    ),
+    ...signInRefusals,
     409: refusal("The requestId was already used for a different request."),
     413: refusal("The body is larger than the API accepts."),
     415: refusal("The body is not application/json, or is compressed."),
@@ -93,11 +108,14 @@ export const listRequestsRoute = createRoute({
   method: "get",
   path: "/api/requests",
   summary: "List requests",
-  description: "A page of requests, newest first; follow nextCursor for the next one.",
+  description:
+    "A page of the requests the caller may see, newest first; follow nextCursor for the next one. A requester sees their own requests, an approver also those they are asked to decide, an operator every request.",
+  ...signedIn("requesters", "approvers", "operators"),
   request: { query: listRequestsQuerySchema },
   responses: {
     200: jsonAnswer(requestPageSchema, "One page of requests."),
     400: refusal("Names each query parameter that makes no sense, a cursor of another listing among them."),
+    ...signInRefusals,
   },
 });
 
@@ -105,12 +123,15 @@ export const getRequestRoute = createRoute({
   method: "get",
   path: "/api/requests/{id}",
   summary: "Get a request with its timeline",
+  description: "A request the caller may see, as in the list.",
+  ...signedIn("requesters", "approvers", "operators"),
   request: { params: z.object({ id: requestIdSchema }) },
   responses: {
     200: jsonAnswer(requestWithTimelineSchema, "The request and every event audited for it, oldest first."),
     400: refusal("The id cannot be a request id."),
+    ...signInRefusals,
     404: refusal(
-      "No request has this id (yet: the audit trail records a request a moment after it is sent).",
+      "No request has this id that the caller may see (yet: the audit trail records a request a moment after it is sent). Another user's request answers exactly as an unknown id.",
     ),
   },
 });
@@ -138,4 +159,5 @@ export const API_ROUTES: readonly RouteConfig[] = [
   getRequestRoute,
   healthRoute,
   openApiDocumentRoute,
+  ...APPROVAL_ROUTES,
 ];

@@ -33,10 +33,14 @@ describe("the API's OpenAPI document", () => {
     );
 
     expect(routes.sort()).toEqual([
+      "GET /api/approvals",
       "GET /api/health",
       "GET /api/openapi.json",
       "GET /api/requests",
       "GET /api/requests/{id}",
+      "POST /api/approvals/{requestId}",
+      "POST /api/link-decisions",
+      "POST /api/link-decisions/preview",
       "POST /api/requests",
     ]);
   });
@@ -46,17 +50,25 @@ describe("the API's OpenAPI document", () => {
 
     expect(submit.requestBody).toMatchObject({
       required: true,
-      content: {
-        "application/json": {
-          schema: {
-            type: "object",
-            required: ["requester", "resource", "justification"],
-            additionalProperties: false,
-          },
-        },
-      },
+      content: { "application/json": { schema: { $ref: "#/components/schemas/SubmissionBody" } } },
     });
-    expect(responseCodesOf("/api/requests", "post")).toEqual(["202", "400", "409", "413", "415", "503"]);
+    expect(document.components?.schemas?.SubmissionBody).toMatchObject({
+      type: "object",
+      // The requester is the signed-in caller: the body may leave it out.
+      required: ["resource", "justification"],
+      additionalProperties: false,
+      properties: { requester: { description: expect.stringContaining("access token") } },
+    });
+    expect(responseCodesOf("/api/requests", "post")).toEqual([
+      "202",
+      "400",
+      "401",
+      "403",
+      "409",
+      "413",
+      "415",
+      "503",
+    ]);
   });
 
   it("describes the list's optional filters and paging, with the page size's limits", () => {
@@ -71,12 +83,31 @@ describe("the API's OpenAPI document", () => {
     expect(limit).toMatchObject({
       schema: { type: "integer", minimum: 1, maximum: PAGE_SIZE.max, default: PAGE_SIZE.default },
     });
-    expect(responseCodesOf("/api/requests", "get")).toEqual(["200", "400"]);
+    expect(responseCodesOf("/api/requests", "get")).toEqual(["200", "400", "401", "403"]);
   });
 
   it("describes one request by its id in the path", () => {
     expect(parametersOf("/api/requests/{id}", "get")).toEqual([{ name: "id", in: "path", required: true }]);
-    expect(responseCodesOf("/api/requests/{id}", "get")).toEqual(["200", "400", "404"]);
+    expect(responseCodesOf("/api/requests/{id}", "get")).toEqual(["200", "400", "401", "403", "404"]);
+  });
+
+  it("asks for a bearer token on the requests' routes, naming the groups each admits", () => {
+    const signIn = (path: string, method: "get" | "post") => {
+      const { security, "x-groups": groups } = operation(path, method) as {
+        security?: unknown;
+        "x-groups"?: unknown;
+      };
+      return { security, groups };
+    };
+    const everyone = ["requesters", "approvers", "operators"];
+
+    expect(signIn("/api/requests", "post")).toEqual({
+      security: [{ bearerAuth: [] }],
+      groups: ["requesters"],
+    });
+    expect(signIn("/api/requests", "get")).toEqual({ security: [{ bearerAuth: [] }], groups: everyone });
+    expect(signIn("/api/requests/{id}", "get")).toEqual({ security: [{ bearerAuth: [] }], groups: everyone });
+    expect(signIn("/api/health", "get")).toEqual({ security: undefined, groups: undefined });
   });
 
   it("describes the health check and the document itself", () => {

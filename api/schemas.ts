@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { requestIdSchema, resourceSchema } from "../events/request.ts";
+import { requesterSchema, requestIdSchema, resourceSchema } from "../events/request.ts";
 import { REQUEST_STATUSES } from "../events/request-status.ts";
+import { ResourceRequested } from "../events/resource-requested.ts";
 
 /** The bodies the HTTP API answers with: what its routes in `contract.ts` promise and its clients read. */
 
@@ -81,6 +82,22 @@ export const requestPageSchema = z
   .openapi("RequestPage", { description: "One page of requests, newest first." });
 
 export type RequestPage = z.output<typeof requestPageSchema>;
+
+/**
+ * What `POST /api/requests` takes: a `ResourceRequested` detail whose requester is the signed-in
+ * caller. The event other systems publish keeps its required requester; over HTTP the access token
+ * says who asks, so the body need not.
+ */
+export const submissionBodySchema = ResourceRequested.schema
+  .extend({
+    requester: requesterSchema.optional().openapi({
+      description:
+        "Who asks: always the signed-in user, from the access token. May be left out; one naming anybody else (by email, whatever its case) is refused.",
+    }),
+  })
+  .openapi("SubmissionBody");
+
+export type SubmissionBody = z.output<typeof submissionBodySchema>;
 
 export const submissionSchema = z
   .object({ requestId: requestIdSchema, status: z.literal("SUBMITTED") })

@@ -1,5 +1,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { decide, decisionLinks, submit, validRequest } from "../test/support/flow.ts";
+import {
+  decide,
+  decisionLinks,
+  localUsersEnv,
+  OPERATOR_EMAIL,
+  signedInAs,
+  submit,
+  validRequest,
+} from "../test/support/flow.ts";
 import { type StackUnderTest, startStack } from "../test/support/stack.ts";
 import { BenchmarkFailedError } from "./bus.bench.ts";
 import { type Metric, percentile } from "./types.ts";
@@ -45,7 +53,8 @@ const provisionedIds = async (stack: StackUnderTest) => {
   let cursor: string | undefined;
   do {
     const query = new URLSearchParams({ status: "PROVISIONED", limit: "100", ...(cursor && { cursor }) });
-    const page = (await (await fetch(`${stack.portalUrl}/api/requests?${query}`)).json()) as {
+    const headers = await signedInAs(stack, OPERATOR_EMAIL);
+    const page = (await (await fetch(`${stack.portalUrl}/api/requests?${query}`, { headers })).json()) as {
       items: { requestId: string }[];
       nextCursor?: string;
     };
@@ -65,7 +74,9 @@ export const benchmarkFlow = async ({
   concurrency = 10,
   maxDurationMs = 180_000,
 }: FlowBenchmarkOptions = {}): Promise<Metric[]> => {
-  const stack = await startStack({ env: { EC2_BOOT_DELAY_MS: "0", POWERTOOLS_LOG_LEVEL: "ERROR" } });
+  const stack = await startStack({
+    env: { EC2_BOOT_DELAY_MS: "0", POWERTOOLS_LOG_LEVEL: "ERROR", ...localUsersEnv() },
+  });
   try {
     const deadline = Date.now() + maxDurationMs;
     const submittedAt = new Map<string, number>();

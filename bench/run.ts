@@ -1,4 +1,5 @@
 import { formatTable } from "../cli/format-table.ts";
+import { benchmarkAccessTokens } from "./access-token.bench.ts";
 import { benchmarkBus } from "./bus.bench.ts";
 import { benchmarkFlow } from "./flow.bench.ts";
 import { benchmarkLambdaBundles } from "./lambda-bundles.bench.ts";
@@ -22,6 +23,11 @@ const BENCHMARKS: Benchmark[] = [
     description:
       "each Lambda handler bundled as the CDK stack bundles it: size, and module init in a fresh process",
     run: () => benchmarkLambdaBundles(),
+  },
+  {
+    name: "access-token",
+    description: "the API's sign-in check: a real local access token verified 5,000 times, the JWKS cached",
+    run: () => benchmarkAccessTokens(),
   },
 ];
 

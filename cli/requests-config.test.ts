@@ -8,7 +8,11 @@ const run = promisify(execFile);
 
 describe("the requests CLI's configuration", () => {
   it("reads the local API and no start directory when nothing is set", () => {
-    expect(loadRequestsCliConfig({})).toEqual({ API_URL: "http://localhost:3000", INIT_CWD: undefined });
+    expect(loadRequestsCliConfig({})).toEqual({
+      API_URL: "http://localhost:3000",
+      INIT_CWD: undefined,
+      API_TOKEN: undefined,
+    });
   });
 
   it("finds the local API on PORT, as npm start serves it", () => {
@@ -33,8 +37,24 @@ describe("the requests CLI's configuration", () => {
     ).toEqual({
       API_URL: "https://approvals.example.com",
       INIT_CWD: "/home/ana",
+      API_TOKEN: undefined,
     });
   });
+
+  it("reads the access token to call the API with from API_TOKEN", () => {
+    expect(loadRequestsCliConfig({ API_TOKEN: " eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl\n" }).API_TOKEN).toBe(
+      "eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl",
+    );
+  });
+
+  it.each(["Bearer eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl", "eyJhbGciOi.eyJzdWIiOi", ""])(
+    "refuses an API_TOKEN that is not a token alone (%j), naming it",
+    (token) => {
+      expect(() => loadRequestsCliConfig({ API_TOKEN: token })).toThrow(
+        /^Invalid configuration: API_TOKEN must /,
+      );
+    },
+  );
 
   it("refuses an API_URL that is not an absolute URL, naming it", () => {
     const load = () => loadRequestsCliConfig({ API_URL: "approvals example com" });

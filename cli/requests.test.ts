@@ -13,10 +13,16 @@ import { createAuditApp } from "../services/audit/http.ts";
 import { createAuditStore } from "../services/audit/store.ts";
 import { auditRequestsTable, auditTimelineTable, tables } from "../services/audit/tables.ts";
 import { secondsAfter } from "../services/audit/testing/flows.ts";
+import {
+  OPERATOR,
+  REQUESTER,
+  startTestIdentityProvider,
+  type TestIdentityProvider,
+} from "../services/shared/testing/access-tokens.ts";
 import { startTestDynamo, type TestDynamo } from "../test/support/dynamo.ts";
 import { silentLogger } from "../test/support/fakes.ts";
 import { sampleRequest } from "../test/support/fixtures.ts";
-import { formatLocalTime, runRequestsCommand, UsageError } from "./requests.ts";
+import { ApiTokenRefusedError, formatLocalTime, runRequestsCommand, UsageError } from "./requests.ts";
 
 const START = "2025-06-01T12:00:00Z";
 
@@ -53,18 +59,23 @@ describe("the requests CLI against the audit API", () => {
   let server: Server;
   let apiUrl: string;
   let workDir: string;
+  let identityProvider: TestIdentityProvider;
+  /** An operator's: the CLI reads every request. */
+  let accessToken: string;
 
-  const run = (...args: string[]) => runRequestsCommand(args, { apiUrl, cwd: workDir });
+  const run = (...args: string[]) => runRequestsCommand(args, { apiUrl, accessToken, cwd: workDir });
 
   beforeAll(async () => {
     dynamo = await startTestDynamo(tables);
+    identityProvider = await startTestIdentityProvider();
+    accessToken = await identityProvider.accessToken(OPERATOR);
     const store = createAuditStore(dynamo.document, {
       requests: auditRequestsTable.id,
       timeline: auditTimelineTable.id,
     });
     await Promise.all([...bulkViews, nastyView].map((view) => store.saveView(view, 1)));
     server = serve({
-      fetch: createAuditApp(store, silentLogger()).fetch,
+      fetch: createAuditApp(store, silentLogger(), identityProvider.verifyAccessToken).fetch,
       port: 0,
       hostname: "127.0.0.1",
     }) as Server;
@@ -175,6 +186,53 @@ describe("the requests CLI against the audit API", () => {
 
       await expect(failure).rejects.toThrow(ApiError);
       await expect(failure).rejects.toThrow(/400.*status/);
+    });
+
+    it("names API_TOKEN when none is set and the API asks for one", async () => {
+      const failure = runRequestsCommand(["list"], { apiUrl, cwd: workDir });
+
+      await expect(failure).rejects.toThrow(ApiTokenRefusedError);
+      await expect(failure).rejects.toThrow(
+        /API_TOKEN is not set\. Set API_TOKEN to an operator's access token, e\.g\. API_TOKEN=\$\(npm run -s token -- operator@example\.com\)/,
+      );
+    });
+
+    it("names API_TOKEN when the API does not accept the token, with the API's reason", async () => {
+      const expired = await identityProvider.accessToken(OPERATOR, { expiresIn: "-1m" });
+
+      const failure = runRequestsCommand(["export", "x.csv"], { apiUrl, accessToken: expired, cwd: workDir });
+
+      await expect(failure).rejects.toThrow(ApiTokenRefusedError);
+      await expect(failure).rejects.toThrow(
+        /refused: 401 The access token has expired\. Set API_TOKEN to an operator's access token/,
+      );
+    });
+
+    it("names API_TOKEN when its user may not read requests at all", async () => {
+      const outsider = await identityProvider.accessToken({ email: "guest@example.com", groups: [] });
+
+      const failure = runRequestsCommand(["list"], { apiUrl, accessToken: outsider, cwd: workDir });
+
+      await expect(failure).rejects.toThrow(
+        /refused: 403 Only members of .*\. Set API_TOKEN to an operator's access token/,
+      );
+    });
+
+    it("lists only what the token's user may see: a requester's token, only their own requests", async () => {
+      const requesterToken = await identityProvider.accessToken({ ...REQUESTER, email: "bob@example.com" });
+
+      const output = await runRequestsCommand(["list"], {
+        apiUrl,
+        accessToken: requesterToken,
+        cwd: workDir,
+      });
+
+      expect(
+        output
+          .split("\n")
+          .slice(2)
+          .map((row) => row.split(/\s+/)[0]),
+      ).toEqual(["nasty"]);
     });
 
     it.each([[[]], [["export"]], [["list", "extra"]], [["list", "--colour", "red"]], [["remove", "x"]]])(

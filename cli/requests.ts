@@ -17,15 +17,24 @@ import { formatTable } from "./format-table.ts";
 const USAGE = `Usage:
   npm run requests -- list [--requester EMAIL] [--status STATUS]
   npm run requests -- export FILE.csv [--requester EMAIL] [--status STATUS]
-The requests API is read at API_URL (default http://localhost:$PORT, PORT defaulting to 3000).`;
+The requests API is read at API_URL (default http://localhost:$PORT, PORT defaulting to 3000), as the
+operator whose access token is in API_TOKEN, e.g. API_TOKEN=$(npm run -s token -- operator@example.com).`;
 
 const DEFAULT_PORT = 3000;
 
+/** A JWT as the identity provider issues it: three base64url parts, and nothing around them. */
+const ACCESS_TOKEN_PATTERN = /^[\w-]+\.[\w-]+\.[\w-]+$/;
+
 /** The requests CLI's environment, read once when it starts. */
 export const loadRequestsCliConfig = (environment: Record<string, string | undefined> = process.env) => {
-  const { API_URL, PORT, INIT_CWD } = loadConfig(
+  const { API_URL, PORT, INIT_CWD, API_TOKEN } = loadConfig(
     {
       API_URL: env.url().optional(),
+      // Checked here so a token pasted with its "Bearer " or cut short is named, not sent.
+      API_TOKEN: env
+        .text()
+        .regex(ACCESS_TOKEN_PATTERN, "must be an access token alone (a JWT: three parts separated by dots)")
+        .optional(),
       // The port `npm start` serves on: a shell that moved it for local mode finds the API there too.
       PORT: env.wholeNumber(1, 65535).default(DEFAULT_PORT),
       // npm sets it to the directory `npm run` was started from; run directly, the CLI uses its own.
@@ -33,18 +42,28 @@ export const loadRequestsCliConfig = (environment: Record<string, string | undef
     },
     environment,
   );
-  return { API_URL: API_URL ?? `http://localhost:${PORT}`, INIT_CWD };
+  return { API_URL: API_URL ?? `http://localhost:${PORT}`, INIT_CWD, API_TOKEN };
 };
 
 export class UsageError extends Error {
   override readonly name = "UsageError";
 }
 
+/** The API did not take API_TOKEN (or none was set): what to set instead. */
+export class ApiTokenRefusedError extends Error {
+  override readonly name = "ApiTokenRefusedError";
+}
+
 /** The client names the address it could not reach; from here, this is what to do about it. */
 const UNREACHABLE_HINT = "Is it running (npm start)? Set API_URL to use another.";
 
+const TOKEN_HINT =
+  "Set API_TOKEN to an operator's access token, e.g. API_TOKEN=$(npm run -s token -- operator@example.com)";
+
 export interface CommandOptions {
   apiUrl: string;
+  /** The operator's access token the API is called with (API_TOKEN). */
+  accessToken?: string;
   /** Where a relative export path is resolved: the directory `npm run` was started from. */
   cwd: string;
 }
@@ -91,14 +110,24 @@ export const runRequestsCommand = async (
 ): Promise<string> => {
   const { positionals, values: filters } = parseCommandLine(args);
   const [command, ...operands] = positionals;
-  const api = createApiClient(options.apiUrl);
+  const api = createApiClient(options.apiUrl, fetch, options.accessToken);
+  const fetchRequests = () =>
+    fetchAllRequests(api, filters).catch((error: unknown) => {
+      if (!(error instanceof ApiError) || (error.status !== 401 && error.status !== 403)) throw error;
+      // The client's message already names the status and the API's reason.
+      const problem =
+        options.accessToken === undefined
+          ? "The requests API asks for an access token and API_TOKEN is not set"
+          : error.message;
+      throw new ApiTokenRefusedError(`${problem}. ${TOKEN_HINT}.`, { cause: error });
+    });
   if (command === "list" && operands.length === 0) {
-    const requests = await fetchAllRequests(api, filters);
+    const requests = await fetchRequests();
     return requests.length === 0 ? "No requests match." : requestsTable(requests);
   }
   const [file] = operands;
   if (command === "export" && file !== undefined && operands.length === 1) {
-    const requests = await fetchAllRequests(api, filters);
+    const requests = await fetchRequests();
     const path = resolve(options.cwd, file);
     await writeFile(path, requestsToCsv(requests));
     return `Wrote ${requests.length} request${requests.length === 1 ? "" : "s"} to ${path}`;
@@ -114,6 +143,7 @@ if (isEntryPoint) {
     console.log(
       await runRequestsCommand(process.argv.slice(2), {
         apiUrl: config.API_URL,
+        accessToken: config.API_TOKEN,
         cwd: config.INIT_CWD ?? process.cwd(),
       }),
     );
@@ -123,6 +153,7 @@ if (isEntryPoint) {
       error instanceof ConfigError ||
       error instanceof ApiUnreachableError ||
       error instanceof ApiError ||
+      error instanceof ApiTokenRefusedError ||
       error instanceof UnexpectedAnswerError ||
       // The export file could not be written: Node's message names the path and the reason.
       (error instanceof Error && "syscall" in error);

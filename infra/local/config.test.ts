@@ -56,6 +56,19 @@ describe("local configuration defaults and refusals", () => {
   });
 });
 
+describe("DECISIONS_REQUIRE_SIGN_IN", () => {
+  it("is off unless set to true", () => {
+    expect(loadLocalConfig({}).DECISIONS_REQUIRE_SIGN_IN).toBe(false);
+    expect(loadLocalConfig({ DECISIONS_REQUIRE_SIGN_IN: "true" }).DECISIONS_REQUIRE_SIGN_IN).toBe(true);
+  });
+
+  it("refuses anything but true or false, naming it", () => {
+    expect(() => loadLocalConfig({ DECISIONS_REQUIRE_SIGN_IN: "yes" })).toThrow(
+      "DECISIONS_REQUIRE_SIGN_IN must be true or false",
+    );
+  });
+});
+
 describe("local users and the identity provider's port", () => {
   it("runs the provider on 8010 with one requester, two approvers and an operator when nothing is set", () => {
     const config = loadLocalConfig({});
@@ -117,22 +130,27 @@ describe("local users and the identity provider's port", () => {
 
 describe("the dead-letter CLI's configuration", () => {
   it("reads the local edge's default address when EDGE_URL is not set", () => {
-    expect(loadDeadLetterCliConfig({})).toEqual({ EDGE_URL: "http://localhost:4566" });
+    expect(loadDeadLetterCliConfig({})).toEqual({ EDGE_URL: "http://localhost:4566", DATA_DIR: ".data" });
   });
 
   it("finds the edge on the EDGE_PORT local mode was started with when EDGE_URL is not set", () => {
-    expect(loadDeadLetterCliConfig({ EDGE_PORT: "4600" })).toEqual({ EDGE_URL: "http://localhost:4600" });
+    expect(loadDeadLetterCliConfig({ EDGE_PORT: "4600" })).toEqual({
+      EDGE_URL: "http://localhost:4600",
+      DATA_DIR: ".data",
+    });
   });
 
   it("prefers EDGE_URL to EDGE_PORT", () => {
     expect(loadDeadLetterCliConfig({ EDGE_URL: "http://127.0.0.1:4570", EDGE_PORT: "4600" })).toEqual({
       EDGE_URL: "http://127.0.0.1:4570",
+      DATA_DIR: ".data",
     });
   });
 
   it("reads EDGE_URL without its trailing slash", () => {
     expect(loadDeadLetterCliConfig({ EDGE_URL: "http://127.0.0.1:4570/" })).toEqual({
       EDGE_URL: "http://127.0.0.1:4570",
+      DATA_DIR: ".data",
     });
   });
 

@@ -19,6 +19,7 @@ const localConfigSchema = z.object({
   APPROVERS: env.emailList().prefault("approver@example.com"),
   APPROVAL_TTL_SECONDS: env.positiveInt().default(72 * 3600),
   SENDER: env.email().default("approvals@example.com"),
+  DECISIONS_REQUIRE_SIGN_IN: env.flag(),
   AWS_REGION: z.string().min(1).default("us-east-1"),
   // Unset, local mode launches from the same public image parameters as AWS, which the local EC2 resolves.
   IMAGE_IDS: imageOverridesSchema.optional(),
@@ -62,13 +63,17 @@ export const loadLocalConfig = (env: Record<string, string | undefined> = proces
 };
 
 /**
- * `npm run dlq`'s one setting: where the running local runtime's edge answers; with no EDGE_URL, on
- * the EDGE_PORT the runtime was started with.
+ * `npm run dlq`'s settings: where the running local runtime's edge answers (with no EDGE_URL, on the
+ * EDGE_PORT the runtime was started with), and its DATA_DIR, which holds the credentials it signs with.
  */
 export const loadDeadLetterCliConfig = (environment: Record<string, string | undefined> = process.env) => {
-  const { EDGE_URL, EDGE_PORT } = loadConfig(
-    { EDGE_URL: env.url().optional(), EDGE_PORT: port(DEFAULT_EDGE_PORT) },
+  const { EDGE_URL, EDGE_PORT, DATA_DIR } = loadConfig(
+    {
+      EDGE_URL: env.url().optional(),
+      EDGE_PORT: port(DEFAULT_EDGE_PORT),
+      DATA_DIR: localConfigSchema.shape.DATA_DIR,
+    },
     environment,
   );
-  return { EDGE_URL: EDGE_URL ?? `http://localhost:${EDGE_PORT}` };
+  return { EDGE_URL: EDGE_URL ?? `http://localhost:${EDGE_PORT}`, DATA_DIR };
 };

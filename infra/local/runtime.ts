@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { existsSync } from "node:fs";
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
@@ -12,16 +11,19 @@ import type { LocalConfig } from "./config.ts";
 import { dynamoDbService } from "./dynamodb.ts";
 import { createEc2Api } from "./ec2/ec2-api.ts";
 import { LocalEc2 } from "./ec2/local-ec2.ts";
+import { OUTSIDE_PRINCIPAL, type Principal, servicesPrincipal } from "./edge/principals.ts";
 import { type RunningEdge, startEdge } from "./edge/server.ts";
 import { jsonError, type ServiceHandler } from "./edge/types.ts";
-import { createEventBridgeApi } from "./eventbridge/api.ts";
+import { approvalsBusPolicy, createEventBridgeApi } from "./eventbridge/api.ts";
 import { deadLetterRoutes, LocalEventBus } from "./eventbridge/bus.ts";
 import { newBusEvent } from "./eventbridge/envelope.ts";
 import { LOCAL_ACCOUNT_ID } from "./eventbridge/types.ts";
 import { rulesOf } from "./functions.ts";
 import { startHttpServer } from "./http-server.ts";
+import { LOCAL_PORTAL_CLIENT_ID } from "./identity/portal-client.ts";
 import { startIdentityProvider } from "./identity/server.ts";
 import { type Mailbox, startMailbox } from "./mailbox.ts";
+import { readOrCreateSecretFile } from "./secret-file.ts";
 import { ensureTables, tableNameEnvironment } from "./tables.ts";
 
 export interface LocalStack {
@@ -50,14 +52,10 @@ class Shutdown {
 }
 
 /** The HMAC key for decision links: made once per data directory so links survive restarts. */
-const localHmacSecret = async (dataDir: string): Promise<string> => {
-  const file = join(dataDir, "hmac-secret");
-  if (existsSync(file)) return (await readFile(file, "utf8")).trim();
-  const secret = randomBytes(32).toString("base64url");
-  await writeFile(file, secret, { mode: 0o600 });
-  await chmod(file, 0o600);
-  return secret;
-};
+const localHmacSecret = async (dataDir: string): Promise<string> =>
+  (
+    await readOrCreateSecretFile(join(dataDir, "hmac-secret"), () => randomBytes(32).toString("base64url"))
+  ).trim();
 
 /** DynamoDB: dynalite, kept under the data directory, reached only through the edge. */
 const startDatabase = async (dataDir: string, shutdown: Shutdown) => {
@@ -93,25 +91,35 @@ const startBus = (config: LocalConfig, dataDir: string, services: readonly Servi
   });
 };
 
-/** What a Lambda function's environment would hold, for the handlers running in this process. */
+/**
+ * What a Lambda function's environment would hold, for the handlers running in this process: they sign
+ * with the stack's own credentials, as functions do with their role's.
+ */
 const configureServiceEnvironment = async (
   config: LocalConfig,
   dataDir: string,
   edgeUrl: string,
   services: readonly ServiceManifest[],
+  servicesRole: Principal,
+  identityIssuer: string,
 ) => {
   Object.assign(process.env, {
     AWS_ENDPOINT_URL: edgeUrl,
     AWS_REGION: config.AWS_REGION,
-    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? "local",
-    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? "local",
+    AWS_ACCESS_KEY_ID: servicesRole.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: servicesRole.secretAccessKey,
     EVENT_BUS_NAME: APPROVALS_BUS,
     SENDER: config.SENDER,
     APPROVERS: config.APPROVERS.join(","),
     APPROVAL_TTL_SECONDS: String(config.APPROVAL_TTL_SECONDS),
     PUBLIC_URL: config.PUBLIC_URL,
+    DECISIONS_REQUIRE_SIGN_IN: String(config.DECISIONS_REQUIRE_SIGN_IN),
     HMAC_SECRET: await localHmacSecret(dataDir),
     ...(config.IMAGE_IDS && { IMAGE_IDS: JSON.stringify(config.IMAGE_IDS) }),
+    // The API checks bearer tokens against the local provider as API Gateway's authorizer does against Cognito.
+    AUTH_ISSUER: identityIssuer,
+    AUTH_AUDIENCE: LOCAL_PORTAL_CLIENT_ID,
+    AUTH_JWKS_URL: `${identityIssuer}/jwks`,
     POWERTOOLS_SERVICE_NAME: "approvals-local",
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
     ...tableNameEnvironment(services.flatMap((service) => service.tables)),
@@ -119,6 +127,7 @@ const configureServiceEnvironment = async (
 };
 
 const createTables = async (config: LocalConfig, edgeUrl: string, services: readonly ServiceManifest[]) => {
+  // After configureServiceEnvironment: it signs with the stack's credentials, as a deployment would.
   const client = new DynamoDBClient({ endpoint: edgeUrl, region: config.AWS_REGION });
   try {
     await ensureTables(
@@ -150,24 +159,33 @@ const startEc2 = (config: LocalConfig, dataDir: string, bus: LocalEventBus) =>
       ]),
   });
 
-/** One AWS-compatible endpoint for every API the services call; EC2 answers once it has started. */
+/**
+ * One AWS-compatible endpoint for every API the services call; EC2 answers once it has started. It
+ * knows two principals: the stack's services and any outside client, with the README's credentials.
+ */
 const startAwsEdge = async (
   config: LocalConfig,
   parts: { bus: LocalEventBus; database: ReturnType<typeof dynalite>; mailbox: Mailbox },
+  servicesRole: Principal,
   ec2: () => ServiceHandler | undefined,
 ): Promise<RunningEdge> =>
   startEdge({
     port: config.EDGE_PORT,
     host: config.HOST,
+    publicUrl: config.PUBLIC_URL,
+    principals: [servicesRole, OUTSIDE_PRINCIPAL],
     services: {
-      events: createEventBridgeApi({ bus: parts.bus }),
+      events: createEventBridgeApi({
+        bus: parts.bus,
+        reservedSources: [approvalsBusPolicy(servicesRole.arn)],
+      }),
       ec2: (request) =>
         ec2()?.(request) ?? Promise.resolve(jsonError(503, "ServiceUnavailable", "EC2 is starting")),
       dynamodb: dynamoDbService(parts.database),
       ses: parts.mailbox.sesApi,
       email: parts.mailbox.sesApi,
     },
-    localRoutes: deadLetterRoutes(parts.bus),
+    localRoutes: deadLetterRoutes(parts.bus, [servicesRole]),
   });
 
 /** The OpenID Provider the portal signs in with, on its own port, keeping its keys under the data directory. */
@@ -186,9 +204,9 @@ const startIdentity = async (config: LocalConfig, dataDir: string, shutdown: Shu
 
 /**
  * Starts everything local mode runs on one machine, in order: storage, the mailbox, the bus with every
- * service's rules, the AWS edge, the services' environment and tables, EC2 (which reports on the bus
- * from its first moment), the identity provider, then the HTTP server for the portal, the API and the
- * decision pages.
+ * service's rules, the AWS edge, the identity provider (whose issuer the services' environment names),
+ * the services' environment and tables, EC2 (which reports on the bus from its first moment), then the
+ * HTTP server for the portal, the API and the decision pages.
  */
 export const startLocalStack = async (config: LocalConfig, log: Log = () => {}): Promise<LocalStack> => {
   const dataDir = resolve(config.DATA_DIR);
@@ -198,29 +216,37 @@ export const startLocalStack = async (config: LocalConfig, log: Log = () => {}):
   try {
     const { services } = await import("../../services/registry.ts");
     const database = await startDatabase(dataDir, shutdown);
-    const mailbox = await startMailbox({ host: config.HOST, port: config.MAIL_PORT, dataDir });
+    const mailbox = await startMailbox({
+      host: config.HOST,
+      port: config.MAIL_PORT,
+      dataDir,
+      publicUrl: config.PUBLIC_URL,
+    });
     shutdown.add(() => mailbox.close());
     const bus = startBus(config, dataDir, services, log);
     shutdown.add(() => bus.close());
 
     let ec2Api: ServiceHandler | undefined;
-    const edge = await startAwsEdge(config, { bus, database, mailbox }, () => ec2Api);
+    const servicesRole = await servicesPrincipal(dataDir);
+    const edge = await startAwsEdge(config, { bus, database, mailbox }, servicesRole, () => ec2Api);
     shutdown.add(() => edge.close());
 
-    await configureServiceEnvironment(config, dataDir, edge.url, services);
+    const identity = await startIdentity(config, dataDir, shutdown, log);
+    await configureServiceEnvironment(config, dataDir, edge.url, services, servicesRole, identity.url);
     await createTables(config, edge.url, services);
     await bus.start();
     const ec2 = startEc2(config, dataDir, bus);
     shutdown.add(() => ec2.close());
     ec2Api = createEc2Api(ec2);
-    const identity = await startIdentity(config, dataDir, shutdown, log);
 
     const mailboxUrl = `http://localhost:${mailbox.port}`;
     const http = await startHttpServer({
       services,
       port: config.PORT,
       host: config.HOST,
+      publicUrl: config.PUBLIC_URL,
       health: { edge: edge.url, mailbox: mailboxUrl, identity: identity.url },
+      identityProviderUrl: identity.url,
     });
     shutdown.add(() => http.close());
 

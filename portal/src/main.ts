@@ -1,9 +1,9 @@
 import { healthRoute } from "../../api/contract.ts";
 import { THEME_CSS } from "../../services/shared/theme.ts";
-import { api, type ShownRequest } from "./api.ts";
-import { renderNewRequest } from "./pages/new-request.ts";
-import { renderRequest } from "./pages/request.ts";
-import { renderRequestList } from "./pages/request-list.ts";
+import { api, type ShownRequest, useSession } from "./api.ts";
+import { h } from "./dom.ts";
+import { pageOf } from "./routes.ts";
+import { type Session, startSession } from "./sign-in.ts";
 import { PORTAL_CSS } from "./style.ts";
 
 const style = document.createElement("style");
@@ -11,61 +11,85 @@ style.textContent = THEME_CSS + PORTAL_CSS;
 document.head.append(style);
 
 const main = document.getElementById("main") as HTMLElement;
-let leavePage = new AbortController();
 
-const render = () => {
-  leavePage.abort();
-  leavePage = new AbortController();
-  const path = window.location.pathname;
-  for (const link of document.querySelectorAll<HTMLAnchorElement>("a[data-nav]")) {
-    if (link.getAttribute("href") === path) link.setAttribute("aria-current", "page");
-    else link.removeAttribute("aria-current");
-  }
-  const requestPage = /^\/requests\/([^/]+)$/.exec(path);
-  if (requestPage?.[1]) {
-    document.title = "Request · Resource approvals";
-    // Request ids need no decoding ([A-Za-z0-9_-]); anything else is refused by the API as it stands.
-    renderRequest(main, requestPage[1], leavePage.signal, submittedFromHistory());
-  } else if (path === "/my") {
-    document.title = "My requests · Resource approvals";
-    renderRequestList(main, { title: "My requests", mine: true });
-  } else if (path === "/all") {
-    document.title = "All requests · Resource approvals";
-    renderRequestList(main, { title: "All requests", mine: false });
-  } else {
-    document.title = "New request · Resource approvals";
-    renderNewRequest(main, navigate);
-  }
+/** The signed-in user and a way out, in the header of every page. */
+const showAccount = (session: Session) => {
+  const account = document.getElementById("account") as HTMLElement;
+  account.replaceChildren(
+    h(
+      "p",
+      { class: "who" },
+      h("span", { id: "account-name" }, session.user.name),
+      " ",
+      h("span", { id: "account-email" }, session.user.email),
+    ),
+    h("button", { type: "button", class: "secondary", onclick: () => void session.signOut() }, "Sign out"),
+  );
+  account.hidden = false;
 };
 
-/** What the form just submitted travels with the navigation, so its page can show it at once. */
-function submittedFromHistory(): ShownRequest | undefined {
-  const state = window.history.state as { submitted?: ShownRequest } | null;
-  return state?.submitted;
-}
+const showSignInFailure = (error: unknown) => {
+  document.title = "Sign-in failed · Resource approvals";
+  main.replaceChildren(
+    h("h1", {}, "Signing in did not finish"),
+    h("p", { role: "alert" }, error instanceof Error ? error.message : String(error)),
+    // A whole page load, so signing in starts afresh.
+    h("p", {}, h("a", { href: "/", class: "button" }, "Sign in")),
+  );
+};
 
-function navigate(path: string, state: { submitted?: ShownRequest } = {}) {
-  window.history.pushState(state, "", path);
+const startPortal = (session: Session) => {
+  let leavePage = new AbortController();
+  const render = () => {
+    leavePage.abort();
+    leavePage = new AbortController();
+    const path = window.location.pathname;
+    for (const link of document.querySelectorAll<HTMLAnchorElement>("a[data-nav]")) {
+      if (link.getAttribute("href") === path) link.setAttribute("aria-current", "page");
+      else link.removeAttribute("aria-current");
+    }
+    const { page, params } = pageOf(path);
+    document.title = `${page.title} · Resource approvals`;
+    page.render(main, {
+      params,
+      user: session.user,
+      signal: leavePage.signal,
+      navigate,
+    });
+  };
+
+  function navigate(path: string, state: { submitted?: ShownRequest } = {}) {
+    window.history.pushState(state, "", path);
+    render();
+    main.focus();
+  }
+
+  document.addEventListener("click", (event) => {
+    const link = (event.target as Element).closest?.("a[data-nav]");
+    if (!(link instanceof HTMLAnchorElement) || event.metaKey || event.ctrlKey || event.shiftKey) return;
+    event.preventDefault();
+    navigate(link.getAttribute("href") ?? "/");
+  });
+  window.addEventListener("popstate", render);
   render();
-  main.focus();
-}
-
-document.addEventListener("click", (event) => {
-  const link = (event.target as Element).closest?.("a[data-nav]");
-  if (!(link instanceof HTMLAnchorElement) || event.metaKey || event.ctrlKey || event.shiftKey) return;
-  event.preventDefault();
-  navigate(link.getAttribute("href") ?? "/");
-});
-window.addEventListener("popstate", render);
-render();
+};
 
 // Local mode names its mailbox so a newcomer can play the approver; on AWS there is none.
-api
-  .call(healthRoute, {})
-  .then((health) => {
-    if (!health.mailbox) return;
-    const link = document.getElementById("mailbox-link") as HTMLAnchorElement;
-    link.href = health.mailbox;
-    link.hidden = false;
-  })
-  .catch(() => undefined);
+const showMailboxLink = () =>
+  api
+    .call(healthRoute, {})
+    .then((health) => {
+      if (!health.mailbox) return;
+      const link = document.getElementById("mailbox-link") as HTMLAnchorElement;
+      link.href = health.mailbox;
+      link.hidden = false;
+    })
+    .catch(() => undefined);
+
+main.replaceChildren(h("p", { class: "muted" }, "Signing in…"));
+startSession().then((session) => {
+  useSession(session);
+  showAccount(session);
+  startPortal(session);
+  void showMailboxLink();
+}, showSignInFailure);

@@ -7,16 +7,17 @@ import {
   validateForm,
 } from "./request-form.ts";
 
+const ANA = { email: "ana@example.com", name: "Ana" };
+
 const filled = (overrides: Partial<RequestFormValues> = {}): RequestFormValues => ({
   ...DEFAULT_FORM_VALUES,
-  email: "ana@example.com",
   justification: "Build agent",
   ...overrides,
 });
 
 describe("the new-request form", () => {
-  it("turns filled inputs into the ResourceRequested detail, leaving empty optional fields out", () => {
-    const detail = detailFromForm(filled({ name: " Ana ", privateIp: "", subnetId: "subnet-0abc1234" }));
+  it("turns filled inputs into the ResourceRequested detail of the signed-in requester, leaving empty optional fields out", () => {
+    const detail = detailFromForm(filled({ privateIp: "", subnetId: "subnet-0abc1234" }), ANA);
 
     expect(detail).toEqual({
       requester: { email: "ana@example.com", name: "Ana" },
@@ -33,13 +34,17 @@ describe("the new-request form", () => {
     });
   });
 
-  it("accepts the defaults once email and justification are given", () => {
-    expect(validateForm(filled())).toEqual({});
+  it("accepts the defaults once the justification is given", () => {
+    expect(validateForm(filled(), ANA)).toEqual({});
+  });
+
+  it("shows a requester the schema refuses at the form, as no input holds it", () => {
+    expect(validateForm(filled(), { email: "ana@", name: "Ana" })).toEqual({
+      form: "requester.email must be a valid email address",
+    });
   });
 
   it.each([
-    [{ email: "" }, "email", "must be a valid email address"],
-    [{ email: "ana@" }, "email", "must be a valid email address"],
     [{ volumeSizeGiB: "7" }, "volumeSizeGiB", "must be at least 8"],
     [{ volumeSizeGiB: "16385" }, "volumeSizeGiB", "must be at most 16384"],
     [{ volumeSizeGiB: "20.5" }, "volumeSizeGiB", "must be a whole number"],
@@ -58,7 +63,7 @@ describe("the new-request form", () => {
     [{ justification: "" }, "justification", "must not be empty"],
     [{ justification: "x".repeat(2001) }, "justification", "must be at most 2000 characters"],
   ] as const)("shows the schema's message next to the input for %o", (overrides, input, message) => {
-    expect(validateForm(filled(overrides))[input]).toBe(message);
+    expect(validateForm(filled(overrides), ANA)[input]).toBe(message);
   });
 
   it("places the API's field errors next to their inputs, and unknown ones at the form", () => {

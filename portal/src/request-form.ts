@@ -3,8 +3,6 @@ import { type FieldError, fieldErrorsOf } from "../../events/validation.ts";
 
 /** The form's raw values, as strings straight from the inputs. */
 export interface RequestFormValues {
-  email: string;
-  name: string;
   instanceType: string;
   os: string;
   instanceName: string;
@@ -16,8 +14,6 @@ export interface RequestFormValues {
 }
 
 export const DEFAULT_FORM_VALUES: RequestFormValues = {
-  email: "",
-  name: "",
   instanceType: "t3.micro",
   os: "amazon-linux-2023",
   instanceName: "",
@@ -28,10 +24,8 @@ export const DEFAULT_FORM_VALUES: RequestFormValues = {
   justification: "",
 };
 
-/** Which input shows the error of each field path of the detail. */
+/** Which input shows the error of each field path of the detail; the requester's show at the form. */
 export const INPUT_OF_FIELD: Record<string, keyof RequestFormValues> = {
-  "requester.email": "email",
-  "requester.name": "name",
   "resource.instanceType": "instanceType",
   "resource.os": "os",
   "resource.name": "instanceName",
@@ -44,9 +38,15 @@ export const INPUT_OF_FIELD: Record<string, keyof RequestFormValues> = {
 
 const optional = (value: string) => (value.trim() === "" ? undefined : value.trim());
 
+/** Who asks: the signed-in user, as the API takes it from their access token. */
+export interface Requester {
+  email: string;
+  name: string;
+}
+
 /** Optional fields left empty are left out, so the detail says only what the requester chose. */
-export const detailFromForm = (values: RequestFormValues) => ({
-  requester: { email: values.email.trim(), name: optional(values.name) },
+export const detailFromForm = (values: RequestFormValues, requester: Requester) => ({
+  requester: { email: requester.email, name: requester.name },
   resource: {
     type: "ec2",
     instanceType: values.instanceType,
@@ -75,8 +75,8 @@ export const formErrorsFrom = (fieldErrors: FieldError[]): FormErrors => {
 };
 
 /** Validates with the same schema the API uses: the browser and the server agree on every message. */
-export const validateForm = (values: RequestFormValues): FormErrors => {
-  const result = ResourceRequested.schema.safeParse(detailFromForm(values));
+export const validateForm = (values: RequestFormValues, requester: Requester): FormErrors => {
+  const result = ResourceRequested.schema.safeParse(detailFromForm(values, requester));
   if (result.success) return {};
   const errors = formErrorsFrom(fieldErrorsOf(result.error));
   if (errors.volumeSizeGiB && values.volumeSizeGiB.trim() === "") errors.volumeSizeGiB = "is required";

@@ -2,6 +2,11 @@
 export const PORTAL_CSS = `
 header.site nav { display: flex; gap: 1rem; flex-wrap: wrap; }
 header.site nav a[aria-current="page"] { text-decoration-thickness: 3px; }
+header.site .account { margin-left: auto; display: flex; gap: 0.75rem; align-items: center; flex-wrap: wrap; }
+header.site .account[hidden] { display: none; }
+header.site .account p { margin: 0; }
+header.site .account button { padding: 0.3rem 0.8rem; width: auto; }
+#account-email { opacity: 0.8; }
 .skip-link { position: absolute; left: -999px; }
 .skip-link:focus { left: 1rem; top: 1rem; background: #fff; color: var(--ink); padding: 0.5rem; z-index: 1; }
 .field { margin-bottom: 0.5rem; }

@@ -5,6 +5,7 @@ export const config = loadConfig({
   APPROVERS: env.emailList(),
   APPROVAL_TTL_SECONDS: env.positiveInt(),
   PUBLIC_URL: env.url(),
+  DECISIONS_REQUIRE_SIGN_IN: env.flag(),
   [mailingsTable.tableNameEnv]: env.text(),
   [idempotencyTable.tableNameEnv]: env.text(),
 });

@@ -7,13 +7,14 @@ const MARKUP_REQUEST = sampleRequest({
   justification: 'Need it <script>alert("x")</script>\r\nBcc: everyone@example.com',
 });
 
-const compose = (request = MARKUP_REQUEST) =>
+const compose = (request = MARKUP_REQUEST, { signInRequired = false } = {}) =>
   approvalEmail({
     request,
     approver: "bob@example.com",
     expiresAt: new Date("2026-03-04T10:00:00.000Z"),
     publicUrl: "http://localhost:3000",
     tokens: { approve: "v1.approve-token", reject: "v1.reject-token" },
+    signInRequired,
   });
 
 describe("the approval email", () => {
@@ -31,6 +32,17 @@ describe("the approval email", () => {
     for (const body of [email.html.value, email.text]) {
       expect(body).toContain("http://localhost:3000/decisions/approve?token=v1.approve-token");
       expect(body).toContain("http://localhost:3000/decisions/reject?token=v1.reject-token");
+    }
+  });
+
+  it("links to the portal's sign-in confirmation with each token in the fragment when decisions require sign-in", () => {
+    const email = compose(sampleRequest(), { signInRequired: true });
+
+    for (const body of [email.html.value, email.text]) {
+      expect(body).toContain("http://localhost:3000/decide#approve.v1.approve-token");
+      expect(body).toContain("http://localhost:3000/decide#reject.v1.reject-token");
+      expect(body).not.toContain("?token=");
+      expect(body).toContain("sign in as bob@example.com");
     }
   });
 

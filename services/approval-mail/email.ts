@@ -11,6 +11,8 @@ export interface ApprovalEmailInput {
   expiresAt: Date;
   publicUrl: string;
   tokens: Record<DecisionAction, string>;
+  /** The links then open the portal, where only this approver, signed in, can decide with them. */
+  signInRequired: boolean;
 }
 
 /** One approver's email: the request, its deadline, and that approver's own Approve and Reject links. */
@@ -20,14 +22,17 @@ export const approvalEmail = ({
   expiresAt,
   publicUrl,
   tokens,
+  signInRequired,
 }: ApprovalEmailInput): OutgoingEmail => {
   const rows = requestSummaryRows(request);
-  const approveUrl = decisionLink(publicUrl, "approve", tokens.approve);
-  const rejectUrl = decisionLink(publicUrl, "reject", tokens.reject);
+  const approveUrl = decisionLink(publicUrl, "approve", tokens.approve, { signInRequired });
+  const rejectUrl = decisionLink(publicUrl, "reject", tokens.reject, { signInRequired });
   const deadline = formatUtc(expiresAt);
   const asking = `${requesterLabel(request)} asks for ${resourceLabel(request)}. You are one of its approvers.`;
-  const linkNote =
-    "Each link opens a confirmation page; nothing is decided until you press its button. The links are yours alone: do not forward this email.";
+  const opens = signInRequired
+    ? `Each link opens the approvals portal, where you sign in as ${approver} and confirm`
+    : "Each link opens a confirmation page";
+  const linkNote = `${opens}; nothing is decided until you press its button. The links are yours alone: do not forward this email.`;
   return {
     to: approver,
     subject: `Approval needed: ${resourceLabel(request)} for ${request.requester.name ?? request.requester.email} (request ${request.requestId})`,

@@ -14,7 +14,7 @@ export const service: ServiceManifest = {
     { contract: RequestRejected, source: ApprovalRequested.source },
   ],
   needs: {
-    settings: ["SENDER", "APPROVERS", "APPROVAL_TTL_SECONDS", "PUBLIC_URL"],
+    settings: ["SENDER", "APPROVERS", "APPROVAL_TTL_SECONDS", "PUBLIC_URL", "DECISIONS_REQUIRE_SIGN_IN"],
     sendsEmail: true,
     // It signs the decision links.
     readsHmacKey: true,

@@ -18,7 +18,15 @@ import {
 import { REQUEST_STATUSES, type RequestStatus } from "../../events/request-status.ts";
 import { envelopeOf, sampleRequest } from "../../test/support/fixtures.ts";
 import { decide } from "../intake/domain.ts";
-import { auditRecordOf, EmptyTimelineError, projectView, statusOf, UnknownEventTypeError } from "./domain.ts";
+import {
+  auditRecordOf,
+  EmptyTimelineError,
+  mayRead,
+  projectView,
+  readAccessOf,
+  statusOf,
+  UnknownEventTypeError,
+} from "./domain.ts";
 import {
   APPROVER,
   expiredFlow,
@@ -310,5 +318,43 @@ describe("auditRecordOf", () => {
       "detail-type": "Other",
     };
     expect(() => auditRecordOf(stray)).toThrow(UnknownEventTypeError);
+  });
+});
+
+describe("who may read a request", () => {
+  const view = {
+    requestId: "r1",
+    status: "PENDING_APPROVAL" as const,
+    requester: { email: "Ana@Example.com" },
+    approvers: ["Approver@Example.com"],
+    submittedAt: "2025-01-01T00:00:00.000Z",
+    updatedAt: "2025-01-01T00:00:00.000Z",
+  };
+
+  it("lets an operator read every request", () => {
+    const access = readAccessOf({ email: "ops@example.com", groups: ["operators"] });
+    expect(access).toEqual({ kind: "everything" });
+    expect(mayRead(access, view)).toBe(true);
+  });
+
+  it("lets a requester read their own request whatever the case of the address, and nobody else's", () => {
+    expect(mayRead(readAccessOf({ email: "ana@example.COM", groups: ["requesters"] }), view)).toBe(true);
+    expect(mayRead(readAccessOf({ email: "bob@example.com", groups: ["requesters"] }), view)).toBe(false);
+  });
+
+  it("lets an approver read the requests they are asked to decide, but a requester only their own", () => {
+    expect(mayRead(readAccessOf({ email: "approver@example.com", groups: ["approvers"] }), view)).toBe(true);
+    expect(mayRead(readAccessOf({ email: "approver@example.com", groups: ["requesters"] }), view)).toBe(
+      false,
+    );
+    expect(mayRead(readAccessOf({ email: "approver2@example.com", groups: ["approvers"] }), view)).toBe(
+      false,
+    );
+  });
+
+  it("lets nobody but an operator read a request without a known requester or approvers", () => {
+    const { requester: _requester, approvers: _approvers, ...anonymous } = view;
+    expect(mayRead(readAccessOf({ email: "ana@example.com", groups: ["approvers"] }), anonymous)).toBe(false);
+    expect(mayRead(readAccessOf({ email: "ops@example.com", groups: ["operators"] }), anonymous)).toBe(true);
   });
 });

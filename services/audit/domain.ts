@@ -22,6 +22,7 @@ import {
 } from "../../events/index.ts";
 import { requestIdOf } from "../../events/request-id.ts";
 import type { RequestStatus } from "../../events/request-status.ts";
+import type { Identity } from "../shared/access-token.ts";
 
 /**
  * The status each event type establishes, strongest first. A request shows the strongest status among
@@ -218,4 +219,30 @@ export const projectView = (requestId: string, entries: readonly TimelineEntry[]
     fieldErrors: status === "INVALID" ? fieldErrors : undefined,
     ...view,
   };
+};
+
+/**
+ * Which requests a caller may read: an operator every request; anyone else their own (by requester
+ * email, whatever its case), and an approver also those they are asked to decide.
+ */
+export type ReadAccess =
+  | { kind: "everything" }
+  | { kind: "own"; email: string }
+  | { kind: "own-and-asked"; email: string };
+
+export const readAccessOf = ({ email, groups }: Pick<Identity, "email" | "groups">): ReadAccess => {
+  if (groups.includes("operators")) return { kind: "everything" };
+  const key = emailKeyOf(email);
+  return groups.includes("approvers") ? { kind: "own-and-asked", email: key } : { kind: "own", email: key };
+};
+
+/** Addresses are compared whatever their case, as mail systems deliver them. */
+export const emailKeyOf = (email: string): string => email.toLowerCase();
+
+export const mayRead = (access: ReadAccess, { requester, approvers = [] }: RequestView): boolean => {
+  if (access.kind === "everything") return true;
+  if (requester !== undefined && emailKeyOf(requester.email) === access.email) return true;
+  return (
+    access.kind === "own-and-asked" && approvers.some((approver) => emailKeyOf(approver) === access.email)
+  );
 };

@@ -6,11 +6,17 @@ import type { RawEnvelope } from "../../events/index.ts";
 import { startTestDynamo, type TestDynamo } from "../../test/support/dynamo.ts";
 import { silentLogger } from "../../test/support/fakes.ts";
 import { sampleRequest } from "../../test/support/fixtures.ts";
+import {
+  OPERATOR,
+  startTestIdentityProvider,
+  type TestIdentityProvider,
+  type TestUser,
+} from "../shared/testing/access-tokens.ts";
 import { createFlowEventHandler } from "./handlers/on-flow-event.ts";
 import { createAuditApp } from "./http.ts";
 import { createAuditStore } from "./store.ts";
 import { auditRequestsTable, auditTimelineTable, tables } from "./tables.ts";
-import { invalidFlow, provisionedFlow, rejectedFlow, secondsAfter } from "./testing/flows.ts";
+import { APPROVER, invalidFlow, provisionedFlow, rejectedFlow, secondsAfter } from "./testing/flows.ts";
 
 const START = "2025-05-01T10:00:00Z";
 const ANA = { email: "ana@example.com", name: "Ana" };
@@ -30,6 +36,12 @@ const seededFlows: Record<string, RawEnvelope[]> = {
   r7: invalidFlow("r7", secondsAfter(START, 360)),
 };
 
+/** Readers of the seeded requests: the one approver every flow asks, and the two requesters. */
+const ASKED_APPROVER: TestUser = { email: APPROVER.toUpperCase(), name: "Abe", groups: ["approvers"] };
+const OTHER_APPROVER: TestUser = { email: "approver2@example.com", groups: ["approvers"] };
+const ANA_SIGNED_IN: TestUser = { ...ANA, groups: ["requesters"] };
+const BOB_SIGNED_IN: TestUser = { email: "bob@example.com", name: "Bob", groups: ["requesters"] };
+
 interface Page {
   items: RequestView[];
   nextCursor?: string;
@@ -38,19 +50,21 @@ interface Page {
 describe("the audit HTTP API", () => {
   let dynamo: TestDynamo;
   let app: ReturnType<typeof createAuditApp>;
+  let identityProvider: TestIdentityProvider;
 
-  const getJson = async (path: string) => {
-    const response = await app.request(path);
+  /** Reads as an operator, who sees every request, unless `reader` says otherwise. */
+  const getJson = async (path: string, reader: TestUser = OPERATOR) => {
+    const response = await app.request(path, { headers: await identityProvider.authorizationOf(reader) });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
 
   /** Follows nextCursor from the first page to the last, as a client would. */
-  const allPages = async (query: string): Promise<Page[]> => {
+  const allPages = async (query: string, reader?: TestUser): Promise<Page[]> => {
     const pages: Page[] = [];
     let cursor: string | undefined;
     do {
       const suffix: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
-      const { status, body } = await getJson(`/api/requests?${query}${suffix}`);
+      const { status, body } = await getJson(`/api/requests?${query}${suffix}`, reader);
       expect(status).toBe(200);
       const page = body as unknown as Page;
       pages.push(page);
@@ -63,6 +77,7 @@ describe("the audit HTTP API", () => {
 
   beforeAll(async () => {
     dynamo = await startTestDynamo(tables);
+    identityProvider = await startTestIdentityProvider();
     const store = createAuditStore(dynamo.document, {
       requests: auditRequestsTable.id,
       timeline: auditTimelineTable.id,
@@ -70,7 +85,7 @@ describe("the audit HTTP API", () => {
     const logger = silentLogger();
     const handle = createFlowEventHandler({ store, logger });
     for (const envelope of Object.values(seededFlows).flat()) await handle(envelope);
-    app = createAuditApp(store, logger);
+    app = createAuditApp(store, logger, identityProvider.verifyAccessToken);
   });
   afterAll(() => dynamo.close());
 
@@ -207,6 +222,68 @@ describe("the audit HTTP API", () => {
       expect(response.headers.get("allow")).toBe("GET, HEAD");
       expect(await response.json()).toEqual({ error: expect.stringContaining(method) });
     });
+  });
+
+  describe("who sees which request", () => {
+    it("shows a requester only their own requests, whatever the case of their address", async () => {
+      expect(idsOf(await allPages("limit=2", ANA_SIGNED_IN))).toEqual(["r6", "r4", "r3", "r1"]);
+      expect(idsOf(await allPages("", { ...BOB_SIGNED_IN, email: "BOB@example.com" }))).toEqual([
+        "r7",
+        "r5",
+        "r2",
+      ]);
+    });
+
+    it("lets a requester's filters only narrow their own requests", async () => {
+      expect(idsOf(await allPages("status=REJECTED", ANA_SIGNED_IN))).toEqual(["r6", "r3"]);
+      expect(idsOf(await allPages("requester=ana%40example.com&limit=3", ANA_SIGNED_IN))).toEqual([
+        "r6",
+        "r4",
+        "r3",
+        "r1",
+      ]);
+      expect(idsOf(await allPages("requester=bob%40example.com", ANA_SIGNED_IN))).toEqual([]);
+    });
+
+    it("shows an approver the requests they are asked to decide, page by page, and not the others", async () => {
+      expect(idsOf(await allPages("limit=2", ASKED_APPROVER))).toEqual(["r6", "r5", "r4", "r3", "r2", "r1"]);
+      expect(idsOf(await allPages("status=REJECTED&limit=1", ASKED_APPROVER))).toEqual(["r6", "r3", "r2"]);
+      expect(idsOf(await allPages("requester=bob%40example.com", ASKED_APPROVER))).toEqual(["r5", "r2"]);
+      expect(idsOf(await allPages("", OTHER_APPROVER))).toEqual([]);
+    });
+
+    it("answers another user's request exactly as an unknown id", async () => {
+      const unknown = await getJson("/api/requests/no-such-request", ANA_SIGNED_IN);
+      const others = await getJson("/api/requests/r5", ANA_SIGNED_IN);
+
+      expect(others.status).toBe(404);
+      expect(others.body).toEqual({ error: "No request with id r5" });
+      expect(unknown.body).toEqual({ error: "No request with id no-such-request" });
+      expect((await getJson("/api/requests/r1", OTHER_APPROVER)).status).toBe(404);
+      expect((await getJson("/api/requests/r7", ASKED_APPROVER)).status).toBe(404);
+    });
+
+    it("shows a request to its requester, to the approver asked to decide it and to an operator", async () => {
+      for (const reader of [ANA_SIGNED_IN, ASKED_APPROVER, OPERATOR]) {
+        const { status, body } = await getJson("/api/requests/r3", reader);
+        expect({ reader: reader.email, status, requestId: body.requestId }).toEqual({
+          reader: reader.email,
+          status: 200,
+          requestId: "r3",
+        });
+      }
+    });
+
+    it.each(["/api/requests", "/api/requests/r1"])(
+      "answers 401 with a Bearer challenge at %s without a token",
+      async (path) => {
+        const response = await app.request(path);
+
+        expect(response.status).toBe(401);
+        expect(response.headers.get("www-authenticate")).toMatch(/^Bearer realm=/);
+        expect(await response.json()).toEqual({ error: expect.stringContaining("Sign in") });
+      },
+    );
   });
 
   it("serves the whole API's OpenAPI 3.1 document at /api/openapi.json", async () => {

@@ -1,20 +1,29 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import { listApprovalsRoute } from "../../api/approvals.ts";
 import { getRequestRoute, listRequestsRoute, openApiDocumentRoute } from "../../api/contract.ts";
 import { openApiDocument } from "../../api/openapi.ts";
+import type { AccessTokenVerifier } from "../shared/access-token.ts";
 import { ClientError } from "../shared/errors.ts";
 import { createServiceApp } from "../shared/http.ts";
+import { accessTokenVerifier, admitTo } from "../shared/http-auth.ts";
+import { mayRead, readAccessOf } from "./domain.ts";
 import { type AuditStore, auditStore, InvalidCursorError } from "./store.ts";
 
 /**
- * The audit API: one request with its timeline, the filtered, paginated list of requests, and the
- * OpenAPI document of the whole API.
+ * The audit API: one request with its timeline, the filtered, paginated list of requests, each of
+ * them only as far as the signed-in caller may read them, and the OpenAPI document of the whole API.
  */
-export const createAuditApp = (store: AuditStore, logger: Logger) => {
+export const createAuditApp = (
+  store: AuditStore,
+  logger: Logger,
+  verifyAccessToken: () => AccessTokenVerifier,
+) => {
   const app = createServiceApp(logger);
 
-  app.openapi(listRequestsRoute, async (c) => {
+  const listRequests = { ...listRequestsRoute, middleware: admitTo(listRequestsRoute, verifyAccessToken) };
+  app.openapi(listRequests, async (c) => {
     try {
-      return c.json(await store.listViews(c.req.valid("query")), 200);
+      return c.json(await store.listViews(c.req.valid("query"), readAccessOf(c.get("identity"))), 200);
     } catch (error) {
       if (error instanceof InvalidCursorError) {
         throw new ClientError(
@@ -28,16 +37,25 @@ export const createAuditApp = (store: AuditStore, logger: Logger) => {
     }
   });
 
-  app.openapi(getRequestRoute, async (c) => {
+  const getRequest = { ...getRequestRoute, middleware: admitTo(getRequestRoute, verifyAccessToken) };
+  app.openapi(getRequest, async (c) => {
     const { id } = c.req.valid("param");
     const [view, timeline] = await Promise.all([store.getView(id), store.readTimeline(id)]);
-    if (!view) throw new ClientError(404, `No request with id ${id}`);
+    // Someone else's request reads as no request at all, so ids cannot be probed for.
+    if (!view || !mayRead(readAccessOf(c.get("identity")), view)) {
+      throw new ClientError(404, `No request with id ${id}`);
+    }
     return c.json({ ...view, timeline }, 200);
   });
+
+  const listApprovals = { ...listApprovalsRoute, middleware: admitTo(listApprovalsRoute, verifyAccessToken) };
+  app.openapi(listApprovals, async (c) =>
+    c.json({ items: await store.listAwaitingDecisionOf(c.get("identity").email) }, 200),
+  );
 
   app.openapi(openApiDocumentRoute, (c) => c.json(openApiDocument(), 200));
 
   return app;
 };
 
-export const app = createAuditApp(auditStore, new Logger({ serviceName: "audit" }));
+export const app = createAuditApp(auditStore, new Logger({ serviceName: "audit" }), accessTokenVerifier);

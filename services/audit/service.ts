@@ -1,5 +1,6 @@
+import { listApprovalsRoute } from "../../api/approvals.ts";
 import { getRequestRoute, listRequestsRoute, openApiDocumentRoute } from "../../api/contract.ts";
-import { routeOf, type ServiceManifest } from "../shared/manifest.ts";
+import { routeOf, type ServiceManifest, SIGN_IN_SETTINGS } from "../shared/manifest.ts";
 import { subscriptions } from "./subscriptions.ts";
 import { tables } from "./tables.ts";
 
@@ -9,12 +10,12 @@ export const service: ServiceManifest = {
   tables,
   http: {
     service: "audit",
-    routes: [listRequestsRoute, getRequestRoute, openApiDocumentRoute].map(routeOf),
+    routes: [listRequestsRoute, getRequestRoute, listApprovalsRoute, openApiDocumentRoute].map(routeOf),
     handler: { entry: "services/audit/http-handler.ts", exportName: "handler" },
     app: "services/audit/http.ts",
     access:
-      "Read-only request status for the portal, which has no sign-in in this release; deployments that need one put CloudFront behind their identity provider (docs/DEPLOYMENT.md)",
+      "Requests and approvals are for signed-in users only; the one open route is the OpenAPI document, which describes the API and holds no data",
   },
   publishes: [],
-  needs: { settings: [], sendsEmail: false, readsHmacKey: false },
+  needs: { settings: [...SIGN_IN_SETTINGS], sendsEmail: false, readsHmacKey: false },
 };

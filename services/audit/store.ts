@@ -11,7 +11,7 @@ import { requestIdSchema } from "../../events/index.ts";
 import type { RequestStatus } from "../../events/request-status.ts";
 import { documentClientOf, queryAll, whetherConditionHeld } from "../shared/dynamo.ts";
 import { config } from "./config.ts";
-import { type AuditRecord, chronologically } from "./domain.ts";
+import { type AuditRecord, chronologically, emailKeyOf, type ReadAccess } from "./domain.ts";
 import {
   ALL_REQUESTS_PARTITION,
   auditRequestsTable,
@@ -41,6 +41,8 @@ export class InvalidCursorError extends Error {
 interface ViewItem extends RequestView {
   /** The requester's email in lower case: addresses are matched whatever their case. */
   requesterKey?: string;
+  /** The approvers' emails in lower case, for listing what an approver is asked to decide. */
+  approverKeys?: string[];
   listPartition: typeof ALL_REQUESTS_PARTITION;
   /** How many timeline entries the view was projected from. */
   version: number;
@@ -53,9 +55,16 @@ interface TimelineItem extends Omit<TimelineEntry, "detail"> {
 }
 
 const VERSION_ATTRIBUTE = "version" satisfies keyof ViewItem;
+const APPROVER_KEYS_ATTRIBUTE = "approverKeys" satisfies keyof ViewItem;
 
 /** A filter that does not fit the index's partition costs extra Queries; this bounds them per page. */
 const MAX_QUERIES_PER_PAGE = 10;
+
+/**
+ * How many items a filtered Query evaluates at least: reading past the page is harmless (the cursor
+ * then resumes after the last item shown), while reading a few at a time would spend the Queries.
+ */
+const FILTERED_QUERY_SIZE = 100;
 
 const CURSOR_PATTERN = /^[A-Za-z0-9_-]{1,2048}$/;
 
@@ -63,15 +72,65 @@ interface ListPlan {
   index: RequestIndex;
   partition: string;
   statusFilter?: RequestStatus;
+  /** For a reader who may not see everything in the partition: whose requests, or asked of whom, show. */
+  readerFilter?: { email: string; shows: "asked" | "own-or-asked" };
 }
 
-const planFor = ({ requester, status }: ListQuery): ListPlan => {
+const statusPlan = (status: RequestStatus | undefined): ListPlan =>
+  status === undefined
+    ? { index: REQUEST_INDEXES.all, partition: ALL_REQUESTS_PARTITION }
+    : { index: REQUEST_INDEXES.byStatus, partition: status };
+
+/**
+ * The index, partition and filters that list exactly what the query asks for among what the reader
+ * may see; undefined when nothing can match (a requester asking for someone else's requests).
+ */
+const planFor = ({ requester, status }: ListQuery, access: ReadAccess): ListPlan | undefined => {
   // A requester has few requests, so their partition is the narrower one to read when both filters apply.
-  if (requester !== undefined) {
-    return { index: REQUEST_INDEXES.byRequester, partition: requester.toLowerCase(), statusFilter: status };
+  const byRequester = (email: string): ListPlan => ({
+    index: REQUEST_INDEXES.byRequester,
+    partition: emailKeyOf(email),
+    statusFilter: status,
+  });
+  if (access.kind === "everything")
+    return requester === undefined ? statusPlan(status) : byRequester(requester);
+  if (requester === undefined) {
+    if (access.kind === "own") return byRequester(access.email);
+    return {
+      ...statusPlan(status),
+      statusFilter: undefined,
+      readerFilter: { email: access.email, shows: "own-or-asked" },
+    };
   }
-  if (status !== undefined) return { index: REQUEST_INDEXES.byStatus, partition: status };
-  return { index: REQUEST_INDEXES.all, partition: ALL_REQUESTS_PARTITION };
+  if (emailKeyOf(requester) === access.email) return byRequester(access.email);
+  if (access.kind === "own") return undefined;
+  return { ...byRequester(requester), readerFilter: { email: access.email, shows: "asked" } };
+};
+
+/** The FilterExpression of a plan's filters, if it has any. */
+const filterOf = ({ statusFilter, readerFilter }: ListPlan): Partial<QueryCommandInput> => {
+  const conditions: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  if (statusFilter !== undefined) {
+    conditions.push("#status = :status");
+    names["#status"] = REQUEST_INDEXES.byStatus.partitionKey.name;
+    values[":status"] = statusFilter;
+  }
+  if (readerFilter !== undefined) {
+    const asked = "contains(#approverKeys, :reader)";
+    conditions.push(readerFilter.shows === "asked" ? asked : `(#requesterKey = :reader OR ${asked})`);
+    names["#approverKeys"] = APPROVER_KEYS_ATTRIBUTE;
+    if (readerFilter.shows === "own-or-asked")
+      names["#requesterKey"] = REQUEST_INDEXES.byRequester.partitionKey.name;
+    values[":reader"] = readerFilter.email;
+  }
+  if (conditions.length === 0) return {};
+  return {
+    FilterExpression: conditions.join(" AND "),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
 };
 
 /** The key a Query would resume after this item with, as LastEvaluatedKey gives it. */
@@ -107,7 +166,8 @@ const decodeCursor = (cursor: string, plan: ListPlan): Record<string, unknown> =
   return parsed.data;
 };
 
-const viewOf = ({ requesterKey, listPartition, version, ...view }: ViewItem): RequestView => view;
+const viewOf = ({ requesterKey, approverKeys, listPartition, version, ...view }: ViewItem): RequestView =>
+  view;
 
 export const createAuditStore = (document: DynamoDBDocumentClient, tables: AuditTableNames) => {
   /** Adds the event to its request's timeline unless it is there already; resolves to whether it was new. */
@@ -156,7 +216,8 @@ export const createAuditStore = (document: DynamoDBDocumentClient, tables: Audit
   const saveView = async (view: RequestView, version: number): Promise<boolean> => {
     const item: ViewItem = {
       ...view,
-      requesterKey: view.requester?.email.toLowerCase(),
+      requesterKey: view.requester && emailKeyOf(view.requester.email),
+      approverKeys: view.approvers?.map(emailKeyOf),
       listPartition: ALL_REQUESTS_PARTITION,
       version,
     };
@@ -187,37 +248,35 @@ export const createAuditStore = (document: DynamoDBDocumentClient, tables: Audit
   };
 
   /**
-   * One page of views, newest first, from the index that fits the filters. It reads one item past
-   * the page, so a next cursor is only given when another request really follows.
+   * One page of the views `access` lets the reader see, newest first, from the index that fits the
+   * filters. It reads one item past the page, so a next cursor is only given when another request
+   * really follows; a page cut short by the Queries' bound still gives the cursor to read on.
    */
-  const listViews = async (query: ListQuery): Promise<RequestPage> => {
-    const plan = planFor(query);
+  const listViews = async (query: ListQuery, access: ReadAccess): Promise<RequestPage> => {
+    const plan = planFor(query, access);
+    if (!plan) return { items: [] };
     let startKey = query.cursor === undefined ? undefined : decodeCursor(query.cursor, plan);
+    const filter = filterOf(plan);
     const found: ViewItem[] = [];
     for (let queries = 0; queries < MAX_QUERIES_PER_PAGE; queries++) {
-      const input: QueryCommandInput = {
-        TableName: tables.requests,
-        IndexName: plan.index.indexName,
-        KeyConditionExpression: "#partition = :partition",
-        ExpressionAttributeNames: { "#partition": plan.index.partitionKey.name },
-        ExpressionAttributeValues: { ":partition": plan.partition },
-        ScanIndexForward: false,
-        // Limit counts items read before the filter; asking only for what is missing never overshoots.
-        Limit: query.limit + 1 - found.length,
-        ExclusiveStartKey: startKey,
-      };
-      if (plan.statusFilter !== undefined) {
-        input.FilterExpression = "#status = :status";
-        input.ExpressionAttributeNames = {
-          ...input.ExpressionAttributeNames,
-          "#status": REQUEST_INDEXES.byStatus.partitionKey.name,
-        };
-        input.ExpressionAttributeValues = {
-          ...input.ExpressionAttributeValues,
-          ":status": plan.statusFilter,
-        };
-      }
-      const page = await document.send(new QueryCommand(input));
+      const missing = query.limit + 1 - found.length;
+      const page = await document.send(
+        new QueryCommand({
+          TableName: tables.requests,
+          IndexName: plan.index.indexName,
+          KeyConditionExpression: "#partition = :partition",
+          ...filter,
+          ExpressionAttributeNames: {
+            "#partition": plan.index.partitionKey.name,
+            ...filter.ExpressionAttributeNames,
+          },
+          ExpressionAttributeValues: { ":partition": plan.partition, ...filter.ExpressionAttributeValues },
+          ScanIndexForward: false,
+          // Limit counts items evaluated before the filter; unfiltered, asking for what is missing is enough.
+          Limit: filter.FilterExpression === undefined ? missing : Math.max(missing, FILTERED_QUERY_SIZE),
+          ExclusiveStartKey: startKey,
+        }),
+      );
       found.push(...((page.Items ?? []) as ViewItem[]));
       startKey = page.LastEvaluatedKey;
       if (found.length > query.limit || !startKey) break;
@@ -230,7 +289,27 @@ export const createAuditStore = (document: DynamoDBDocumentClient, tables: Audit
     return { items: items.map(viewOf), nextCursor: startKey && encodeCursor(startKey) };
   };
 
-  return { appendToTimeline, readTimeline, saveView, getView, listViews };
+  /** Every request pending approval whose approvers include `email` (whatever its case), newest first. */
+  const listAwaitingDecisionOf = async (email: string): Promise<RequestView[]> => {
+    const items = await queryAll<ViewItem>(document, {
+      TableName: tables.requests,
+      IndexName: REQUEST_INDEXES.byStatus.indexName,
+      KeyConditionExpression: "#status = :pending",
+      FilterExpression: "contains(#approverKeys, :approver)",
+      ExpressionAttributeNames: {
+        "#status": REQUEST_INDEXES.byStatus.partitionKey.name,
+        "#approverKeys": APPROVER_KEYS_ATTRIBUTE,
+      },
+      ExpressionAttributeValues: {
+        ":pending": "PENDING_APPROVAL" satisfies RequestStatus,
+        ":approver": emailKeyOf(email),
+      },
+      ScanIndexForward: false,
+    });
+    return items.map(viewOf);
+  };
+
+  return { appendToTimeline, readTimeline, saveView, getView, listViews, listAwaitingDecisionOf };
 };
 
 export type AuditStore = ReturnType<typeof createAuditStore>;

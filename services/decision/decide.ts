@@ -4,9 +4,10 @@ import {
   CONCURRENT_CHANGE,
   type EarlyDecision,
   judgeDecision,
+  judgeSignedInDecision,
   type Refusal,
 } from "./domain.ts";
-import type { ApprovalStore } from "./store.ts";
+import type { ApprovalStore, SignedInDecision } from "./store.ts";
 
 export type DecisionResult =
   | { recorded: true; approval: AskedApproval }
@@ -25,10 +26,16 @@ const ATTEMPTS = 2;
  */
 export const decide = async (
   store: ApprovalStore,
-  { claims, tokenHash, reason, now }: { claims: TokenClaims; tokenHash: string; reason?: string; now: Date },
+  {
+    claims,
+    tokenHash,
+    approverSubject,
+    reason,
+    now,
+  }: { claims: TokenClaims; tokenHash: string; approverSubject?: string; reason?: string; now: Date },
 ): Promise<DecisionResult> => {
   const { requestId, action, approver, expiresAt } = claims;
-  const decision = { requestId, action, approver, tokenHash, reason, now };
+  const decision = { requestId, action, approver, approverSubject, tokenHash, reason, now };
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const approval = await store.recordDecision(decision);
     if (approval) return { recorded: true, approval };
@@ -39,6 +46,28 @@ export const decide = async (
       continue;
     }
     const judgement = judgeDecision(current, claims, tokenHash, now);
+    if (!judgement.decidable) return { recorded: false, refusal: judgement.refusal };
+  }
+  return { recorded: false, refusal: CONCURRENT_CHANGE };
+};
+
+/**
+ * Records a signed-in approver's decision, by the same conditional write as a link's, so the first
+ * decision wins whichever way each was made. A write that fails is explained by judging the item as
+ * it is now; one that looked decidable lost to a concurrent change and is tried once more.
+ */
+export const decideSignedIn = async (
+  store: ApprovalStore,
+  decision: SignedInDecision,
+): Promise<{ recorded: true; approval: AskedApproval } | { recorded: false; refusal: Refusal }> => {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const approval = await store.recordSignedInDecision(decision);
+    if (approval) return { recorded: true, approval };
+    const judgement = judgeSignedInDecision(
+      await store.get(decision.requestId),
+      decision.approver,
+      decision.now,
+    );
     if (!judgement.decidable) return { recorded: false, refusal: judgement.refusal };
   }
   return { recorded: false, refusal: CONCURRENT_CHANGE };

@@ -5,10 +5,14 @@ import {
   type AskedApproval,
   askedApprovalOf,
   checkReason,
+  confirmedAwaitingDecision,
   type EarlyDecision,
+  grantKey,
   grantsOf,
   judgeDecision,
+  judgeSignedInDecision,
   outcomeOf,
+  refusalUnlessStillApprover,
   settleEarlyDecision,
 } from "./domain.ts";
 
@@ -106,6 +110,78 @@ describe("judging a signed link against the stored approval", () => {
   });
 });
 
+describe("judging a signed-in approver's decision against the stored approval", () => {
+  const BOB = { email: "bob@example.com", subject: "sub-bob" };
+
+  it("lets an approver the request was sent to decide it while it is pending", () => {
+    const approval = pending();
+
+    expect(judgeSignedInDecision(approval, BOB, NOW)).toEqual({ decidable: true, approval });
+  });
+
+  it("finds the approver whatever the case of the token's email", () => {
+    const approval = pending();
+
+    expect(judgeSignedInDecision(approval, { ...BOB, email: "Bob@Example.COM" }, NOW)).toEqual({
+      decidable: true,
+      approval,
+    });
+  });
+
+  it.each([
+    ["an approver the request was not sent to", pending(), { email: "cy@example.com", subject: "sub-cy" }],
+    ["a request decision has not heard of", undefined, BOB],
+  ])("answers 404 for %s, as for a request that does not exist", (_case, record, approver) => {
+    expect(judgeSignedInDecision(record, approver, NOW)).toMatchObject({
+      decidable: false,
+      refusal: { status: 404, title: "No request awaits your decision here" },
+    });
+  });
+
+  it("refuses the requester (403), whatever the case of their email", () => {
+    const approval = pending({ requesterEmail: "bob@example.com" });
+
+    expect(judgeSignedInDecision(approval, { ...BOB, email: "BOB@example.com" }, NOW)).toMatchObject({
+      decidable: false,
+      refusal: { status: 403, title: "You cannot decide your own request" },
+    });
+  });
+
+  it("refuses a decided request with the earlier decision, in the link pages' words", () => {
+    const approval = pending({
+      status: "DECIDED",
+      decision: { action: "approve", approver: "cy@example.com", decidedAt: NOW.toISOString() },
+    });
+
+    expect(judgeSignedInDecision(approval, BOB, NOW)).toMatchObject({
+      decidable: false,
+      refusal: {
+        title: "This request has already been decided",
+        message: expect.stringContaining("approved by cy@example.com"),
+      },
+    });
+  });
+
+  it("refuses once the deadline has passed, even before the sweeper marked it", () => {
+    const judgement = judgeSignedInDecision(pending(), BOB, new Date("2026-03-02T10:00:00.000Z"));
+
+    expect(judgement).toMatchObject({ decidable: false, refusal: { title: "This link has expired" } });
+  });
+});
+
+describe("an approver the deployment no longer lists", () => {
+  it("is refused (403) naming why", () => {
+    expect(refusalUnlessStillApprover("bob@example.com", ["cy@example.com"])).toMatchObject({
+      status: 403,
+      title: "You are no longer an approver",
+    });
+  });
+
+  it("is not refused while listed, whatever the case of their email", () => {
+    expect(refusalUnlessStillApprover("Bob@Example.com", ["bob@example.com"])).toBeUndefined();
+  });
+});
+
 describe("the reason given with a decision", () => {
   it("is optional for an approval", () => {
     expect(checkReason("approve", "   ")).toEqual({ valid: true, reason: undefined });
@@ -121,6 +197,20 @@ describe("the reason given with a decision", () => {
 
   it("is at most 1,000 characters", () => {
     expect(checkReason("approve", "x".repeat(1001))).toMatchObject({ valid: false });
+  });
+
+  it("keeps a form's CRLF line breaks as newlines", () => {
+    expect(checkReason("reject", "Too big.\r\nAsk for a t3.small")).toEqual({
+      valid: true,
+      reason: "Too big.\nAsk for a t3.small",
+    });
+  });
+
+  it("refuses any other control character, which could forge a line of the requester's email", () => {
+    expect(checkReason("reject", "Too big.\rApproved after all")).toEqual({
+      valid: false,
+      error: "The reason must not contain control characters other than newline and tab.",
+    });
   });
 });
 
@@ -208,9 +298,28 @@ describe("settling an early decision when its ApprovalRequested arrives", () => 
   });
 
   it.each([
-    ["a hash approval-mail never issued", { tokenHash: "hash-forged" }],
+    ["a link this event does not announce", { tokenHash: "hash-fresh" }],
     ["the hash of the other action's link", { tokenHash: "hash-reject" }],
-    ["another approver's decision", { approver: "cy@example.com" }],
+  ])("keeps an approver's decision waiting for %s, the approval pending meanwhile", (_case, decision) => {
+    const settled = settleEarlyDecision(early(decision), REQUESTED, NOW);
+
+    expect(settled).toMatchObject({
+      status: "PENDING",
+      sweepTask: "EXPIRE",
+      awaitingDecision: early(decision).decision,
+    });
+    expect(confirmedAwaitingDecision(settled)).toBeUndefined();
+    expect(outcomeOf(settled)).toBeUndefined();
+    // A later announcement of that very link confirms it.
+    const announced = {
+      ...settled,
+      grants: new Set([...settled.grants, grantKey("bob@example.com", "approve", decision.tokenHash)]),
+    };
+    expect(confirmedAwaitingDecision(announced)).toEqual(early(decision).decision);
+  });
+
+  it.each([
+    ["someone approval-mail did not ask", { approver: "dee@example.com", tokenHash: "hash-fresh" }],
     ["the requester's own decision", { approver: "ana@example.com" }],
     ["a decision at the deadline", { decidedAt: REQUESTED.expiresAt }],
   ])("voids it for %s, leaving the approval pending and due to expire", (_case, decision) => {

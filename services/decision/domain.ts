@@ -1,7 +1,7 @@
 import type { ApprovalRequested } from "../../events/approval-requested.ts";
 import type { DetailInputOf, DetailOf } from "../../events/contract.ts";
 import type { AcceptedRequest } from "../../events/request.ts";
-import { REASON_MAX_LENGTH } from "../../events/request.ts";
+import { reasonSchema } from "../../events/request.ts";
 import { RequestApproved } from "../../events/request-approved.ts";
 import { RequestExpired } from "../../events/request-expired.ts";
 import { RequestRejected } from "../../events/request-rejected.ts";
@@ -30,8 +30,16 @@ export const grantsOf = (linkHashes: DetailOf<typeof ApprovalRequested>["linkHas
 export interface Decision {
   action: DecisionAction;
   approver: string;
+  /** The identity provider's id of an approver who decided signed in. */
+  approverSubject?: string;
   reason?: string;
   decidedAt: string;
+}
+
+/** An approver as a verified access token names them. */
+export interface SignedInApprover {
+  email: string;
+  subject: string;
 }
 
 interface RecordBase {
@@ -55,7 +63,13 @@ export interface AskedApproval extends RecordBase {
   expiresAt: string;
   decision?: Decision;
   expiredAt?: string;
-  /** An early decision whose link approval-mail never announced for that approver and action. */
+  /**
+   * An early decision by one of the approvers whose link no ApprovalRequested has announced yet: a
+   * retried mailing's fresh link, whose own announcement is still on its way. It stands once a later
+   * ApprovalRequested announces it, while the approval is still pending; the deadline ends the wait.
+   */
+  awaitingDecision?: EarlyDecision["decision"];
+  /** An early decision that could never stand: the requester's own, or one made at the deadline. */
   voidedDecision?: EarlyDecision["decision"];
 }
 
@@ -85,7 +99,8 @@ export const askedApprovalOf = (requested: DetailOf<typeof ApprovalRequested>): 
   requesterEmail: requested.request.requester.email.toLowerCase(),
   createdAt: requested.requestedAt,
   status: "PENDING",
-  approvers: requested.approvers,
+  // Lower-case, so a signed-in decision's condition finds the approver whatever the token's case.
+  approvers: requested.approvers.map((approver) => approver.toLowerCase()),
   grants: grantsOf(requested.linkHashes),
   expiresAt: requested.expiresAt,
   sweepTask: "EXPIRE",
@@ -93,11 +108,12 @@ export const askedApprovalOf = (requested: DetailOf<typeof ApprovalRequested>): 
 });
 
 /**
- * What an early decision becomes once its ApprovalRequested arrives. It stands when approval-mail
+ * What an early decision becomes once an ApprovalRequested arrives. It stands when approval-mail
  * announced its link for that approver and action, the approver is not the requester and it was made
  * before the deadline: the approval is then decided and owes its outcome to the bus (the sweeper's
- * PUBLISH task covers a lost publish). Otherwise it is void and the approval is pending as if it had
- * never been made.
+ * PUBLISH task covers a lost publish). An approver's link this event does not announce waits for the
+ * one that does (`awaitingDecision`); the requester's decision, or one at the deadline, is void. Either
+ * way the approval is pending meanwhile, as if no decision had been made.
  */
 export const settleEarlyDecision = (
   early: EarlyDecision,
@@ -106,24 +122,37 @@ export const settleEarlyDecision = (
 ): AskedApproval => {
   const asked = askedApprovalOf(requested);
   const { tokenHash, ...decision } = early.decision;
-  const stands =
-    asked.grants.has(grantKey(decision.approver, decision.action, tokenHash)) &&
+  const mayStand =
     decision.approver !== asked.requesterEmail &&
     Date.parse(decision.decidedAt) < Date.parse(asked.expiresAt);
-  return stands
-    ? {
-        ...asked,
-        status: "DECIDED",
-        decision,
-        sweepTask: "PUBLISH",
-        sweepAt: publishDueAt(now).toISOString(),
-      }
-    : { ...asked, voidedDecision: early.decision };
+  if (!mayStand) return { ...asked, voidedDecision: early.decision };
+  if (!asked.grants.has(grantKey(decision.approver, decision.action, tokenHash))) {
+    return asked.approvers.includes(decision.approver)
+      ? { ...asked, awaitingDecision: early.decision }
+      : { ...asked, voidedDecision: early.decision };
+  }
+  return {
+    ...asked,
+    status: "DECIDED",
+    decision,
+    sweepTask: "PUBLISH",
+    sweepAt: publishDueAt(now).toISOString(),
+  };
+};
+
+/** The decision that waited for its link to be announced, once an approval's grants announce it. */
+export const confirmedAwaitingDecision = (approval: AskedApproval): EarlyDecision["decision"] | undefined => {
+  const awaiting = approval.awaitingDecision;
+  return approval.status === "PENDING" &&
+    awaiting &&
+    approval.grants.has(grantKey(awaiting.approver, awaiting.action, awaiting.tokenHash))
+    ? awaiting
+    : undefined;
 };
 
 /** Why a link cannot decide, as the page tells the approver. */
 export interface Refusal {
-  status: 400 | 403 | 409 | 410;
+  status: 400 | 403 | 404 | 409 | 410;
   title: string;
   message: string;
 }
@@ -186,19 +215,65 @@ export const judgeDecision = (
   if (!record) return { decidable: true };
   if (record.status === "DECIDED_EARLY") return alreadyDecided(record.decision);
   if (!record.grants.has(grantKey(claims.approver, claims.action, tokenHash))) return refused(INVALID_LINK);
-  if (record.requesterEmail === claims.approver) {
-    return refused({
-      status: 403,
-      title: "You cannot decide your own request",
-      message: "Another approver has to decide it.",
-    });
-  }
+  if (record.requesterEmail === claims.approver) return refused(OWN_REQUEST);
+  return judgeOpenness(record, now);
+};
+
+const OWN_REQUEST: Refusal = {
+  status: 403,
+  title: "You cannot decide your own request",
+  message: "Another approver has to decide it.",
+};
+
+/** Whether an approval may still be decided at all: neither decided nor past its deadline. */
+const judgeOpenness = (record: AskedApproval, now: Date): Judgement => {
   if (record.status === "DECIDED" && record.decision) return alreadyDecided(record.decision);
   if (record.status === "EXPIRED" || Date.parse(record.expiresAt) <= now.getTime()) {
     return refused(refusalForToken("expired"));
   }
   return { decidable: true, approval: record };
 };
+
+/** For a request this approver was not asked about: the same answer as for one that does not exist. */
+export const NOT_ASKED: Refusal = {
+  status: 404,
+  title: "No request awaits your decision here",
+  message: "It may not exist, or you are not among its approvers.",
+};
+
+/**
+ * Whether a signed-in approver may decide the request as it is stored now: only one approval-mail
+ * asked them about (by email, whatever its case), never the requester. A request whose
+ * ApprovalRequested has not arrived is not theirs to decide yet: without a link, nothing vouches for
+ * them before it does.
+ */
+export const judgeSignedInDecision = (
+  record: ApprovalRecord | undefined,
+  approver: SignedInApprover,
+  now: Date,
+): Judgement => {
+  if (!record || record.status === "DECIDED_EARLY") return refused(NOT_ASKED);
+  const email = approver.email.toLowerCase();
+  if (record.requesterEmail === email) return refused(OWN_REQUEST);
+  if (!record.approvers.includes(email)) return refused(NOT_ASKED);
+  return judgeOpenness(record, now);
+};
+
+/**
+ * Refuses an approver the deployment no longer lists (`APPROVERS`), however valid their link or
+ * token: removing someone stops every way they had to decide.
+ */
+export const refusalUnlessStillApprover = (
+  approver: string,
+  currentApprovers: readonly string[],
+): Refusal | undefined =>
+  currentApprovers.includes(approver.toLowerCase())
+    ? undefined
+    : {
+        status: 403,
+        title: "You are no longer an approver",
+        message: `${approver} is not among this deployment's approvers any more, so nothing was decided. Another approver has to decide the request.`,
+      };
 
 /** The answer when the conditional write failed although the stored item looked decidable. */
 export const CONCURRENT_CHANGE: Refusal = {
@@ -209,12 +284,15 @@ export const CONCURRENT_CHANGE: Refusal = {
 
 export type ReasonCheck = { valid: true; reason: string | undefined } | { valid: false; error: string };
 
-/** A rejection must say why (the requester is told); an approval may. */
+/**
+ * A rejection must say why (the requester is told); an approval may. Either is judged by the rule the
+ * decision events hold it to. A form sends its textarea's line breaks as CRLF: they are kept as the
+ * newlines they were typed as, and any other control character is refused.
+ */
 export const checkReason = (action: DecisionAction, raw: string): ReasonCheck => {
-  const reason = raw.trim();
-  if (reason.length > REASON_MAX_LENGTH) {
-    return { valid: false, error: `The reason must be at most ${REASON_MAX_LENGTH} characters.` };
-  }
+  const parsed = reasonSchema.safeParse(raw.replaceAll("\r\n", "\n"));
+  if (!parsed.success) return { valid: false, error: `The reason ${parsed.error.issues[0]?.message}.` };
+  const reason = parsed.data;
   if (action === "reject" && reason.length === 0) {
     return { valid: false, error: "Say why you reject the request; the requester will read it." };
   }

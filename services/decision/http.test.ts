@@ -30,11 +30,16 @@ const setUp = async ({
   requestId,
   request = sampleRequest({ requestId }),
   approvers = ["bob@example.com", "cy@example.com"],
+  currentApprovers = approvers,
+  decisionsRequireSignIn = false,
   publisher,
 }: {
   requestId: string;
   request?: AcceptedRequest;
   approvers?: string[];
+  /** The deployment's APPROVERS now, when they differ from those the request's links were sent to. */
+  currentApprovers?: string[];
+  decisionsRequireSignIn?: boolean;
   publisher?: EventPublisher;
 }) => {
   const clock = manualClock();
@@ -45,6 +50,8 @@ const setUp = async ({
     hmacKey: async () => TEST_KEY,
     now: clock.now,
     publicUrl: PUBLIC_URL,
+    approvers: currentApprovers,
+    decisionsRequireSignIn,
     logger: silentLogger(),
   });
   const links = await seedPendingApproval(store, {
@@ -394,6 +401,63 @@ describe("deciding (POST)", () => {
 
     expect(response.status).toBe(200);
     expect(await stored()).toMatchObject({ status: "DECIDED", sweepTask: "PUBLISH" });
+  });
+});
+
+describe("an approver removed from APPROVERS since the mail went out", () => {
+  it("can no longer decide with their link (403 page), while the approvers still listed can", async () => {
+    const { open, press, links, bus, stored } = await setUp({
+      requestId: "removed-approver",
+      currentApprovers: ["cy@example.com"],
+    });
+
+    const shown = await open("approve", linksOf(links, "bob@example.com").approve);
+    const pressed = await press("approve", linksOf(links, "bob@example.com").approve);
+
+    expect(shown.status).toBe(403);
+    expect(pressed.status).toBe(403);
+    expect(await pressed.text()).toContain("You are no longer an approver");
+    expect(bus.published).toHaveLength(0);
+    expect(await stored()).toMatchObject({ status: "PENDING" });
+
+    const byCy = await press("approve", linksOf(links, "cy@example.com").approve);
+    expect(byCy.status).toBe(200);
+    expect(bus.published).toEqual([
+      expect.objectContaining({
+        detailType: "RequestApproved",
+        detail: expect.objectContaining({ approver: "cy@example.com" }),
+      }),
+    ]);
+  });
+});
+
+describe("a link where decisions require sign-in (DECISIONS_REQUIRE_SIGN_IN)", () => {
+  it("opens no form, only a link to sign in as its approver, carrying the token in the fragment", async () => {
+    const { open, links, stored } = await setUp({ requestId: "sign-in-get", decisionsRequireSignIn: true });
+    const token = linksOf(links).approve;
+
+    const response = await open("approve", token);
+    const page = await response.text();
+
+    expect(response.status).toBe(200);
+    expect(page).not.toContain("<form");
+    expect(page).toContain("Sign in as bob@example.com to decide");
+    expect(page).toContain(`href="/decide#approve.${token}"`);
+    expect(await stored()).toMatchObject({ status: "PENDING" });
+  });
+
+  it("decides nothing from the page's POST (403)", async () => {
+    const { press, links, bus, stored } = await setUp({
+      requestId: "sign-in-post",
+      decisionsRequireSignIn: true,
+    });
+
+    const response = await press("approve", linksOf(links).approve);
+
+    expect(response.status).toBe(403);
+    expect(await response.text()).toContain("Decisions need sign-in");
+    expect(bus.published).toHaveLength(0);
+    expect(await stored()).toMatchObject({ status: "PENDING" });
   });
 });
 

@@ -14,13 +14,22 @@ import {
 import { publisher } from "../shared/events.ts";
 import { hmacKey } from "../shared/hmac-key.ts";
 import type { SafeHtml } from "../shared/html.ts";
-import { closeAfterEarlyAnswer } from "../shared/http.ts";
+import { answerUnrouted, closeAfterEarlyAnswer } from "../shared/http.ts";
+import { accessTokenVerifier } from "../shared/http-auth.ts";
 import { THEME_STYLE_HASH } from "../shared/layout.ts";
+import { createDecisionApi } from "./api.ts";
 import { approvalsTableName, config } from "./config.ts";
 import { decide } from "./decide.ts";
-import { checkReason, judgeDecision, MISSING_TOKEN, type Refusal, refusalForToken } from "./domain.ts";
+import {
+  checkReason,
+  judgeDecision,
+  MISSING_TOKEN,
+  type Refusal,
+  refusalForToken,
+  refusalUnlessStillApprover,
+} from "./domain.ts";
 import { createOutcomePublisher, type OutcomePublisher, publishOrLeaveToSweeper } from "./outcomes.ts";
-import { confirmationPage, messagePage } from "./pages.ts";
+import { confirmationPage, messagePage, signInPage } from "./pages.ts";
 import { type ApprovalStore, createApprovalStore } from "./store.ts";
 
 /** A form holds a token and at most a reason of 1,000 characters; anything far larger is not ours. */
@@ -33,8 +42,19 @@ export interface DecisionAppDeps {
   now: () => Date;
   /** The site the links point at; a POST must come from its origin. */
   publicUrl: string;
+  /** The deployment's approvers now (`APPROVERS`): a link of anyone else decides nothing. */
+  approvers: readonly string[];
+  /** Links then decide only in the portal, signed in as their approver; their pages only point there. */
+  decisionsRequireSignIn: boolean;
   logger: Logger;
 }
+
+const SIGN_IN_REQUIRED: Refusal = {
+  status: 403,
+  title: "Decisions need sign-in",
+  message:
+    "Nothing was decided. Open the link from the approval email again and sign in as the approver it was sent to.",
+};
 
 const UNREADABLE_FORM: Refusal = {
   status: 400,
@@ -118,7 +138,12 @@ export const createDecisionApp = (deps: DecisionAppDeps) => {
       const { claims } = check;
       const judgement = judgeDecision(await deps.store.get(claims.requestId), claims, hashToken(token), now);
       if (!judgement.decidable) return refusalPage(c, judgement.refusal);
+      const removed = refusalUnlessStillApprover(claims.approver, deps.approvers);
+      if (removed) return refusalPage(c, removed);
       const { approval } = judgement;
+      if (deps.decisionsRequireSignIn) {
+        return page(c, signInPage({ requestId: claims.requestId, approver: claims.approver, action, token }));
+      }
       return page(
         c,
         confirmationPage({
@@ -133,6 +158,7 @@ export const createDecisionApp = (deps: DecisionAppDeps) => {
     });
 
     app.post(DECISION_PATHS[action], async (c) => {
+      if (deps.decisionsRequireSignIn) return refusalPage(c, SIGN_IN_REQUIRED);
       const form = await c.req.parseBody().catch((error: unknown) => {
         deps.logger.info("Unreadable decision form", { error });
         return undefined;
@@ -144,6 +170,8 @@ export const createDecisionApp = (deps: DecisionAppDeps) => {
       const check = await verify(token, action, now);
       if (!check.valid) return refusalPage(c, refusalForToken(check.problem));
       const { claims } = check;
+      const removed = refusalUnlessStillApprover(claims.approver, deps.approvers);
+      if (removed) return refusalPage(c, removed);
       if (form.confirm !== action) {
         return refusalPage(c, {
           status: 400,
@@ -220,12 +248,28 @@ export const createDecisionApp = (deps: DecisionAppDeps) => {
 const logger = new Logger({ serviceName: "decision" });
 const store = createApprovalStore(approvalsTableName);
 const now = () => new Date();
+const publishOutcome = createOutcomePublisher({ publisher, store, now });
 
-export const app = createDecisionApp({
+const pagesApp = createDecisionApp({
   store,
-  publishOutcome: createOutcomePublisher({ publisher, store, now }),
+  publishOutcome,
   hmacKey,
   now,
   publicUrl: config.PUBLIC_URL,
+  approvers: config.APPROVERS,
+  decisionsRequireSignIn: config.DECISIONS_REQUIRE_SIGN_IN,
   logger,
 });
+const apiApp = createDecisionApi({
+  store,
+  publishOutcome,
+  hmacKey,
+  now,
+  approvers: config.APPROVERS,
+  verifyAccessToken: accessTokenVerifier,
+  logger,
+});
+
+/** The pages and the API, each keeping its own error answers (pages for people, JSON for the API). */
+export const app = new Hono().route("/", pagesApp).route("/", apiApp);
+app.notFound(answerUnrouted([app]));

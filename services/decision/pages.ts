@@ -1,3 +1,4 @@
+import { LINK_DECISION_PAGE, linkFragmentOf } from "../../api/approvals.ts";
 import type { AcceptedRequest } from "../../events/request.ts";
 import { REASON_MAX_LENGTH } from "../../events/request.ts";
 import { DECISION_PATHS, type DecisionAction } from "../shared/decision-token.ts";
@@ -74,4 +75,23 @@ export const messagePage = ({ title, message, badge, request }: MessagePageInput
 <h1>${title}</h1>
 <p>${message}</p>
 ${request ? html`<section class="card" aria-label="The request">${renderSummary(requestSummaryRows(request))}</section>` : ""}`,
+  );
+
+export interface SignInPageInput {
+  requestId: string;
+  approver: string;
+  action: DecisionAction;
+  token: string;
+}
+
+/**
+ * What a link opens where decisions need sign-in: no form, only the way to the portal's confirmation,
+ * with the token in the fragment so that page's own loading sends it to no server.
+ */
+export const signInPage = ({ requestId, approver, action, token }: SignInPageInput): SafeHtml =>
+  themedDocument(
+    `${ACTION_WORDING[action].verb} request ${requestId}?`,
+    html`<h1>Sign in to decide</h1>
+<p>Request <strong>${requestId}</strong> is decided in the approvals portal, signed in as the approver this link was sent to.</p>
+<p><a class="button" href="${LINK_DECISION_PAGE}#${linkFragmentOf({ action, token })}">Sign in as ${approver} to decide</a></p>`,
   );

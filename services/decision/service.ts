@@ -1,8 +1,9 @@
+import { decideApprovalRoute, decideWithLinkRoute, previewLinkDecisionRoute } from "../../api/approvals.ts";
 import { RequestApproved } from "../../events/request-approved.ts";
 import { RequestExpired } from "../../events/request-expired.ts";
 import { RequestRejected } from "../../events/request-rejected.ts";
 import { DECISION_PATHS } from "../shared/decision-token.ts";
-import { asProducer, type ServiceManifest } from "../shared/manifest.ts";
+import { asProducer, routeOf, type ServiceManifest, SIGN_IN_SETTINGS } from "../shared/manifest.ts";
 import { subscriptions } from "./subscriptions.ts";
 import { tables } from "./tables.ts";
 
@@ -12,14 +13,21 @@ export const service: ServiceManifest = {
   tables,
   http: {
     service: "decision",
-    routes: Object.values(DECISION_PATHS).flatMap((path) =>
-      (["GET", "HEAD", "POST"] as const).map((method) => ({ method, path })),
-    ),
+    routes: [
+      ...Object.values(DECISION_PATHS).flatMap((path) =>
+        (["GET", "HEAD", "POST"] as const).map((method) => ({ method, path, signedIn: false })),
+      ),
+      ...[decideApprovalRoute, previewLinkDecisionRoute, decideWithLinkRoute].map(routeOf),
+    ],
     handler: { entry: "services/decision/http-handler.ts", exportName: "handler" },
     app: "services/decision/http.ts",
     access:
-      "The decision pages are authorized by the link's token: HMAC-signed, single use, bound to one approver and expiring, checked before any read; approvers have no other account",
+      "The decision pages are authorized by the link's token: HMAC-signed, single use, bound to one approver and expiring, checked before any read. The API routes admit signed-in approvers only",
   },
   publishes: asProducer(RequestApproved, RequestRejected, RequestExpired),
-  needs: { settings: ["PUBLIC_URL"], sendsEmail: false, readsHmacKey: true },
+  needs: {
+    settings: ["PUBLIC_URL", "APPROVERS", "DECISIONS_REQUIRE_SIGN_IN", ...SIGN_IN_SETTINGS],
+    sendsEmail: false,
+    readsHmacKey: true,
+  },
 };

@@ -8,6 +8,7 @@ import {
   type EarlyDecision,
   grantKey,
   publishDueAt,
+  type SignedInApprover,
   type SweepTask,
 } from "./domain.ts";
 import { SWEEP_INDEX } from "./tables.ts";
@@ -18,6 +19,17 @@ export interface LinkDecision {
   action: DecisionAction;
   approver: string;
   tokenHash: string;
+  /** The identity provider's id of the approver, when the link was used signed in as them. */
+  approverSubject?: string;
+  reason: string | undefined;
+  now: Date;
+}
+
+/** A decision made by a signed-in approver, without a link. */
+export interface SignedInDecision {
+  requestId: string;
+  action: DecisionAction;
+  approver: SignedInApprover;
   reason: string | undefined;
   now: Date;
 }
@@ -45,6 +57,38 @@ export const createApprovalStore = (
       ),
     );
 
+  /**
+   * Writes the decision if the approval is still pending before its deadline and `condition` holds:
+   * the one conditional write every way of deciding goes through, so the first decision wins.
+   */
+  const decideIf = async (
+    requestId: string,
+    decision: Decision,
+    now: Date,
+    condition: { expression: string; values: Record<string, unknown> },
+  ): Promise<AskedApproval | undefined> => {
+    const output = await unlessConditionFails(
+      update({
+        Key: { requestId },
+        UpdateExpression:
+          "SET #status = :decided, decision = :decision, sweepTask = :publish, sweepAt = :publishDueAt",
+        ConditionExpression: `#status = :pending AND expiresAt > :now AND ${condition.expression}`,
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: {
+          ":decided": "DECIDED",
+          ":pending": "PENDING",
+          ":decision": decision,
+          ":publish": "PUBLISH" satisfies SweepTask,
+          ":publishDueAt": publishDueAt(now).toISOString(),
+          ":now": now.toISOString(),
+          ...condition.values,
+        },
+        ReturnValues: "ALL_NEW",
+      }),
+    );
+    return output?.Attributes as AskedApproval | undefined;
+  };
+
   return {
     get: async (requestId: string): Promise<ApprovalRecord | undefined> => {
       const output = await document.send(
@@ -57,16 +101,20 @@ export const createApprovalStore = (
     createIfAbsent: (approval: AskedApproval): Promise<boolean> => putIfAbsent(approval),
 
     /** Adds the grants of a later ApprovalRequested to a pending approval; false when it is no longer pending. */
-    mergeGrants: (requestId: string, grants: Set<string>): Promise<boolean> =>
-      whetherConditionHeld(
-        update({
-          Key: { requestId },
-          UpdateExpression: "ADD grants :grants",
-          ConditionExpression: "#status = :pending",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":grants": grants, ":pending": "PENDING" },
-        }),
-      ),
+    /** Adds links to a pending approval; resolves to it as it is now, or undefined once it is settled. */
+    mergeGrants: async (requestId: string, grants: Set<string>): Promise<AskedApproval | undefined> =>
+      (
+        await unlessConditionFails(
+          update({
+            Key: { requestId },
+            UpdateExpression: "ADD grants :grants",
+            ConditionExpression: "#status = :pending",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: { ":grants": grants, ":pending": "PENDING" },
+            ReturnValues: "ALL_NEW",
+          }),
+        )
+      )?.Attributes as AskedApproval | undefined,
 
     /**
      * Records a decision on a request whose ApprovalRequested has not arrived: one conditional put, so
@@ -86,6 +134,7 @@ export const createApprovalStore = (
         decision: {
           action: decided.action,
           approver: decided.approver,
+          approverSubject: decided.approverSubject,
           reason: decided.reason,
           decidedAt: now.toISOString(),
           tokenHash,
@@ -120,38 +169,47 @@ export const createApprovalStore = (
      * link's hash stored for this approver and action. The first decision wins; a link decides once.
      * Resolves to the decided item, or undefined when the condition did not hold.
      */
-    recordDecision: async ({
+    recordDecision: ({
       requestId,
       action,
       approver,
+      approverSubject,
       tokenHash,
       reason,
       now,
-    }: LinkDecision): Promise<AskedApproval | undefined> => {
-      const decision: Decision = { action, approver, reason, decidedAt: now.toISOString() };
-      const output = await unlessConditionFails(
-        update({
-          Key: { requestId },
-          UpdateExpression:
-            "SET #status = :decided, decision = :decision, sweepTask = :publish, sweepAt = :publishDueAt",
-          ConditionExpression:
-            "#status = :pending AND expiresAt > :now AND requesterEmail <> :approver AND contains(grants, :grant)",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: {
-            ":decided": "DECIDED",
-            ":pending": "PENDING",
-            ":decision": decision,
-            ":publish": "PUBLISH" satisfies SweepTask,
-            ":publishDueAt": publishDueAt(now).toISOString(),
-            ":now": now.toISOString(),
-            ":approver": approver,
-            ":grant": grantKey(approver, action, tokenHash),
-          },
-          ReturnValues: "ALL_NEW",
-        }),
-      );
-      return output?.Attributes as AskedApproval | undefined;
-    },
+    }: LinkDecision): Promise<AskedApproval | undefined> =>
+      decideIf(requestId, { action, approver, approverSubject, reason, decidedAt: now.toISOString() }, now, {
+        expression: "requesterEmail <> :approver AND contains(grants, :grant)",
+        values: { ":approver": approver, ":grant": grantKey(approver, action, tokenHash) },
+      }),
+
+    /**
+     * A signed-in approver's decision, under the same condition as a link's, except that the approver
+     * must be among the approval's approvers instead of holding a granted link. The decision records
+     * the identity: its email (the outcome's approver) and its subject.
+     */
+    recordSignedInDecision: ({
+      requestId,
+      action,
+      approver,
+      reason,
+      now,
+    }: SignedInDecision): Promise<AskedApproval | undefined> =>
+      decideIf(
+        requestId,
+        {
+          action,
+          approver: approver.email,
+          approverSubject: approver.subject,
+          reason,
+          decidedAt: now.toISOString(),
+        },
+        now,
+        {
+          expression: "requesterEmail <> :approverKey AND contains(approvers, :approverKey)",
+          values: { ":approverKey": approver.email.toLowerCase() },
+        },
+      ),
 
     /** Marks a pending item past its deadline EXPIRED; undefined when it was decided or expired already. */
     expire: async (requestId: string, now: Date): Promise<AskedApproval | undefined> => {

@@ -5,6 +5,13 @@ import { silentLogger } from "../../test/support/fakes.ts";
 import { sampleRequestContent } from "../../test/support/fixtures.ts";
 import { recordingPublisher } from "../../test/support/recording-publisher.ts";
 import { MAX_JSON_BODY_BYTES } from "../shared/http.ts";
+import {
+  OPERATOR,
+  REQUESTER,
+  startTestIdentityProvider,
+  type TestIdentityProvider,
+  type TestUser,
+} from "../shared/testing/access-tokens.ts";
 import { createIntakeApp, randomRequestId } from "./http.ts";
 import { startTestStore, type TestStore } from "./testing/store.ts";
 
@@ -12,8 +19,13 @@ const NOW = new Date("2025-03-01T12:00:00.000Z");
 const JSON_HEADERS = { "content-type": "application/json" };
 
 let testStore: TestStore;
+let identityProvider: TestIdentityProvider;
+/** The sample request's requester, as the identity provider names her. */
+let requesterAuthorization: Record<string, string>;
 beforeAll(async () => {
   testStore = await startTestStore();
+  identityProvider = await startTestIdentityProvider();
+  requesterAuthorization = await identityProvider.authorizationOf(REQUESTER);
 });
 afterAll(() => testStore.dynamo.close());
 
@@ -25,11 +37,17 @@ const intake = () => {
     newRequestId: randomRequestId,
     now: () => NOW,
     logger: silentLogger(),
+    verifyAccessToken: identityProvider.verifyAccessToken,
   });
-  const post = (body: unknown, headers: Record<string, string> = JSON_HEADERS) =>
+  /** Posts as the sample request's requester unless `authorization` says otherwise. */
+  const post = (
+    body: unknown,
+    headers: Record<string, string> = JSON_HEADERS,
+    authorization: Record<string, string> = requesterAuthorization,
+  ) =>
     app.request("/api/requests", {
       method: "POST",
-      headers,
+      headers: { ...authorization, ...headers },
       body: typeof body === "string" ? body : JSON.stringify(body),
     });
   return { app, publisher, post };
@@ -246,7 +264,7 @@ describe("POST /api/requests", () => {
 
     const response = await app.request("/api/requests", {
       method: "POST",
-      headers: JSON_HEADERS,
+      headers: { ...requesterAuthorization, ...JSON_HEADERS },
       body,
       duplex: "half",
     } as RequestInit);
@@ -283,5 +301,76 @@ describe("POST /api/requests", () => {
     expect(response.status).toBe(400);
     expect(response.headers.get("content-type")).toMatch(/^application\/json/);
     expect(await response.text()).not.toContain("<script>");
+  });
+
+  describe("who the requester is", () => {
+    const { requester: _requester, ...withoutRequester } = sampleRequestContent();
+    const asUser = async (user: TestUser) => identityProvider.authorizationOf(user);
+
+    it("takes the requester from the access token when the body leaves it out", async () => {
+      const { publisher, post } = intake();
+      const caller = { email: "Carla@Example.com", name: "Carla", groups: ["requesters"] } as const;
+
+      const response = await post(withoutRequester, JSON_HEADERS, await asUser(caller));
+
+      expect(response.status).toBe(202);
+      expect(publisher.detailsOf(ResourceRequested)[0]?.requester).toEqual({
+        email: "Carla@Example.com",
+        name: "Carla",
+      });
+    });
+
+    it("accepts a body naming the caller whatever the case, and still names them as the token does", async () => {
+      const { publisher, post } = intake();
+
+      const response = await post({
+        ...withoutRequester,
+        requester: { email: REQUESTER.email.toUpperCase(), name: "Someone I made up" },
+      });
+
+      expect(response.status).toBe(202);
+      expect(publisher.detailsOf(ResourceRequested)[0]?.requester).toEqual({
+        email: REQUESTER.email,
+        name: REQUESTER.name,
+      });
+    });
+
+    it("refuses a body naming another requester with 400 naming requester, storing and publishing nothing", async () => {
+      const { publisher, post } = intake();
+      const requestId = freshId("impostor");
+
+      const response = await post({
+        ...withoutRequester,
+        requestId,
+        requester: { email: "approver+me@example.com", name: "Not Ana" },
+      });
+
+      expect(response.status).toBe(400);
+      expect((await response.json()).fieldErrors).toEqual([
+        { field: "requester", message: expect.stringContaining("signed-in user") },
+      ]);
+      expect(publisher.published).toEqual([]);
+      expect(await testStore.store.getRequest(requestId)).toBeUndefined();
+    });
+
+    it("answers 401 with a Bearer challenge to a caller without a token, before reading the body", async () => {
+      const { publisher, post } = intake();
+
+      const response = await post("not even JSON", JSON_HEADERS, {});
+
+      expect(response.status).toBe(401);
+      expect(response.headers.get("www-authenticate")).toMatch(/^Bearer /);
+      expect(publisher.published).toEqual([]);
+    });
+
+    it("answers 403 to a signed-in user who is not a requester", async () => {
+      const { publisher, post } = intake();
+
+      const response = await post(withoutRequester, JSON_HEADERS, await asUser(OPERATOR));
+
+      expect(response.status).toBe(403);
+      expect((await response.json()).error).toContain("requesters");
+      expect(publisher.published).toEqual([]);
+    });
   });
 });

@@ -1,12 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
+import type { MiddlewareHandler } from "hono";
 import { submitRequestRoute } from "../../api/contract.ts";
+import type { SubmissionBody } from "../../api/schemas.ts";
 import type { Publisher } from "../../events/publish.ts";
+import { requesterSchema } from "../../events/request.ts";
 import { ResourceRequested } from "../../events/resource-requested.ts";
+import type { AccessTokenVerifier, Identity } from "../shared/access-token.ts";
 import { ClientError } from "../shared/errors.ts";
 import { publisher } from "../shared/events.ts";
 import { acceptJsonBody, createServiceApp } from "../shared/http.ts";
-import { identify, REUSED_ID_MESSAGE } from "./domain.ts";
+import { accessTokenVerifier, admitTo, type SignedInEnv } from "../shared/http-auth.ts";
+import { identify, REUSED_ID_MESSAGE, type ResourceRequestedDetail } from "./domain.ts";
 import { type IntakeStore, intakeStore } from "./store.ts";
 
 export interface IntakeAppDeps {
@@ -15,22 +20,53 @@ export interface IntakeAppDeps {
   newRequestId: () => string;
   now: () => Date;
   logger: Logger;
+  verifyAccessToken: () => AccessTokenVerifier;
 }
+
+const OTHER_REQUESTER_MESSAGE = "must be you, the signed-in user, or be left out";
+
+/**
+ * The detail of the caller's submission: its requester is the signed-in user, as the identity
+ * provider names them. A body naming someone else is refused rather than corrected, so the caller
+ * learns that a request cannot be filed for another person.
+ */
+export const detailSubmittedBy = (body: SubmissionBody, caller: Identity): ResourceRequestedDetail => {
+  if (body.requester && body.requester.email.toLowerCase() !== caller.email.toLowerCase()) {
+    throw new ClientError(400, `Request is invalid: requester ${OTHER_REQUESTER_MESSAGE}`, [
+      { field: "requester", message: OTHER_REQUESTER_MESSAGE },
+    ]);
+  }
+  // A provider's display name the event's contract cannot carry leaves the requester named by email.
+  const name = requesterSchema.shape.name.safeParse(caller.name).data;
+  return { ...body, requester: { email: caller.email, ...(name && { name }) } };
+};
 
 /** `req_` and 80 random bits in hex: unguessable, URL-safe, well inside the id pattern. */
 export const randomRequestId = (): string => `req_${randomBytes(10).toString("hex")}`;
 
 /**
- * `POST /api/requests`: validates the `ResourceRequested` detail, records the submission under its
- * id, publishes it and answers 202. The record is written before the event, so a reused id is refused
- * (409) before anything goes out. If publishing fails, the answer is 503 with the request id, and
+ * `POST /api/requests`, for signed-in requesters: validates the body, makes the caller its requester,
+ * records the submission under its id, publishes it and answers 202. The record is written before the
+ * event, so a reused id is refused (409) before anything goes out. If publishing fails, the answer is 503 with the request id, and
  * repeating the same request (same id, same body) publishes it again: a record whose event never went
  * out is never stuck.
  */
-export const createIntakeApp = ({ store, publish, newRequestId, now, logger }: IntakeAppDeps) => {
+export const createIntakeApp = ({
+  store,
+  publish,
+  newRequestId,
+  now,
+  logger,
+  verifyAccessToken,
+}: IntakeAppDeps) => {
   const app = createServiceApp(logger);
-  app.openapi({ ...submitRequestRoute, middleware: [acceptJsonBody] }, async (c) => {
-    const detail = c.req.valid("json");
+  // The caller is known before the body is read: a stranger learns nothing about what it would accept.
+  const middleware: [MiddlewareHandler<SignedInEnv>, MiddlewareHandler] = [
+    admitTo(submitRequestRoute, verifyAccessToken),
+    acceptJsonBody,
+  ];
+  app.openapi({ ...submitRequestRoute, middleware }, async (c) => {
+    const detail = detailSubmittedBy(c.req.valid("json"), c.get("identity"));
     const submission = identify(detail, newRequestId);
     const { requestId } = submission;
     const outcome = await store.recordSubmission({ ...submission, submittedAt: now().toISOString() });
@@ -66,4 +102,5 @@ export const app = createIntakeApp({
   newRequestId: randomRequestId,
   now: () => new Date(),
   logger: new Logger({ serviceName: "intake" }),
+  verifyAccessToken: accessTokenVerifier,
 });

@@ -2,7 +2,7 @@ import { submitRequestRoute } from "../../api/contract.ts";
 import { RequestAccepted } from "../../events/request-accepted.ts";
 import { RequestInvalid } from "../../events/request-invalid.ts";
 import { ResourceRequested } from "../../events/resource-requested.ts";
-import { asProducer, routeOf, type ServiceManifest } from "../shared/manifest.ts";
+import { asProducer, routeOf, type ServiceManifest, SIGN_IN_SETTINGS } from "../shared/manifest.ts";
 import { subscriptions } from "./subscriptions.ts";
 import { tables } from "./tables.ts";
 
@@ -16,8 +16,8 @@ export const service: ServiceManifest = {
     handler: { entry: "services/intake/http-handler.ts", exportName: "handler" },
     app: "services/intake/http.ts",
     access:
-      "Submitting a request is open to whoever reaches the portal, like any other producer of ResourceRequested: it only asks, an approver decides, and the stage throttles it",
+      "Submitting a request is for signed-in requesters only; the requester is the caller, taken from the access token",
   },
   publishes: asProducer(ResourceRequested, RequestAccepted, RequestInvalid),
-  needs: { settings: [], sendsEmail: false, readsHmacKey: false },
+  needs: { settings: [...SIGN_IN_SETTINGS], sendsEmail: false, readsHmacKey: false },
 };

@@ -91,7 +91,9 @@ describe("verifying an access token", () => {
     expect(await refusalOf(await accessToken({ token_use: "id" }))).toBe(
       "The access token is not an access token",
     );
-    expect(await refusalOf(await accessToken({ email: undefined }))).toBe("The access token holds no email address");
+    expect(await refusalOf(await accessToken({ email: undefined }))).toBe(
+      "The access token holds no email address",
+    );
   });
 
   it("refuses what is not a JWT at all", async () => {

@@ -1,4 +1,10 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import {
+  APPROVAL_ACTIONS,
+  type ApprovalAction,
+  LINK_DECISION_PAGE,
+  linkFragmentOf,
+} from "../../api/approvals.ts";
 
 /**
  * Decision links, the one thing approval-mail (which signs them) and decision (which verifies them)
@@ -10,8 +16,8 @@ import { createHash, createHmac, timingSafeEqual } from "node:crypto";
  * read; the database only ever holds sha256(token).
  */
 
-export const DECISION_ACTIONS = ["approve", "reject"] as const;
-export type DecisionAction = (typeof DECISION_ACTIONS)[number];
+export const DECISION_ACTIONS = APPROVAL_ACTIONS;
+export type DecisionAction = ApprovalAction;
 
 /** The decision pages' paths: the links in the emails and the routes that serve them. */
 export const DECISION_PATHS: Record<DecisionAction, string> = {
@@ -19,8 +25,19 @@ export const DECISION_PATHS: Record<DecisionAction, string> = {
   reject: "/decisions/reject",
 };
 
-export const decisionLink = (publicUrl: string, action: DecisionAction, token: string): string =>
-  `${publicUrl}${DECISION_PATHS[action]}?token=${encodeURIComponent(token)}`;
+/**
+ * The link an approval email carries: the decision page with the token in its query, or, where
+ * decisions require sign-in, the portal's page with the token in the fragment, which no server receives.
+ */
+export const decisionLink = (
+  publicUrl: string,
+  action: DecisionAction,
+  token: string,
+  { signInRequired = false }: { signInRequired?: boolean } = {},
+): string =>
+  signInRequired
+    ? `${publicUrl}${LINK_DECISION_PAGE}#${linkFragmentOf({ action, token })}`
+    : `${publicUrl}${DECISION_PATHS[action]}?token=${encodeURIComponent(token)}`;
 
 const TOKEN_VERSION = "v1";
 const NONCE_BYTES = 16;

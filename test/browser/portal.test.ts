@@ -1,12 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
+  ANA,
   decide,
   decisionLinks,
   getRequest,
+  localUsersEnv,
+  OPERATOR_EMAIL,
   submit,
   validRequest,
   waitForEmails,
@@ -15,45 +18,48 @@ import {
 import { type StackUnderTest, startStack } from "../support/stack.ts";
 import {
   BrowserSession,
-  buildPortal,
   chromiumAvailable,
+  fillValidForm,
+  type LocalUserUnderTest,
   launchChromium,
+  listedIds,
+  openSignedIn,
+  requestIdFromUrl,
   scrollsSideways,
+  signInAs,
   unlabelledControls,
 } from "./support.ts";
 
 const APPROVER = "approver@example.com";
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 
-/** A requester no other test uses, so list filters see only this test's requests. */
-const uniqueRequester = (who: string) => `${who}-${randomUUID().slice(0, 8)}@example.com`;
+const requester = (email: string, name: string): LocalUserUnderTest => ({
+  email,
+  name,
+  groups: ["requesters"],
+});
 
-const fillValidForm = async (page: Page, email: string) => {
-  await page.getByLabel("Email", { exact: true }).fill(email);
-  await page.getByLabel("Name (optional)", { exact: true }).fill("Ana");
-  await page.getByLabel("Instance type").selectOption("t3.small");
-  await page.getByLabel("OS", { exact: true }).selectOption("ubuntu-24.04");
-  await page.getByLabel("Volume size (GiB)").fill("30");
-  await page.getByLabel("Private IP (optional)").fill("10.0.1.25");
-  await page.getByLabel("Subnet (optional)").fill("subnet-0abc1234");
-  await page.getByLabel("Justification").fill("Nightly build agent");
+const RILEY = requester("requester@example.com", "Riley Requester");
+const KIM = requester("kim@example.com", "Kim");
+const OPERATOR: LocalUserUnderTest = {
+  email: OPERATOR_EMAIL,
+  name: "Oakley Operator",
+  groups: ["operators"],
 };
-
-const requestIdFromUrl = (page: Page) =>
-  decodeURIComponent(new URL(page.url()).pathname.replace(/^\/requests\//, ""));
-
-/** The request ids listed in the results table, top to bottom. */
-const listedIds = async (page: Page) => {
-  await page.getByText("Loading…").waitFor({ state: "detached" });
-  return page.locator("main tbody tr td:first-child a").allTextContents();
-};
+/** Requesters no other test uses, so list filters see only their test's requests. */
+const uniqueRequester = (who: string, name: string) =>
+  requester(`${who}-${randomUUID().slice(0, 8)}@example.com`, name);
+const LISTED = uniqueRequester("ops", "Lee Listed");
+const MINE = uniqueRequester("mine", "Mo Mine");
+const ON_A_PHONE = uniqueRequester("phone", "Pat Phone");
 
 /** Submits requests straight through the API, as other systems do, and waits until each awaits a decision. */
 const createRequests = async (stack: StackUnderTest, email: string, count: number, spacingMs = 0) => {
   const ids: string[] = [];
   for (let index = 0; index < count; index++) {
     if (index > 0 && spacingMs > 0) await sleep(spacingMs);
-    const answer = await submit(stack, validRequest({ requester: { email }, justification: `Box ${index}` }));
+    const body = validRequest({ requester: { email }, justification: `Box ${index}` });
+    const answer = await submit(stack, body, {}, email);
     expect(answer.status).toBe(202);
     ids.push(String(answer.body.requestId));
   }
@@ -89,8 +95,10 @@ describe.skipIf(!chromiumAvailable)("the portal and the decision pages in Chromi
   let session: BrowserSession;
 
   beforeAll(async () => {
-    await buildPortal();
-    [stack, browser] = await Promise.all([startStack(), launchChromium()]);
+    [stack, browser] = await Promise.all([
+      startStack({ env: localUsersEnv(KIM, LISTED, MINE, ON_A_PHONE) }),
+      launchChromium(),
+    ]);
   });
   afterAll(async () => {
     await browser?.close();
@@ -104,9 +112,8 @@ describe.skipIf(!chromiumAvailable)("the portal and the decision pages in Chromi
   });
 
   it("takes a request from the form to a provisioned instance, approved from the emailed link", async () => {
-    const requesterPage = await session.newPage();
-    await requesterPage.goto(stack.portalUrl);
-    await fillValidForm(requesterPage, "ana@example.com");
+    const requesterPage = await openSignedIn(session, stack.portalUrl, ANA);
+    await fillValidForm(requesterPage);
     await requesterPage.getByRole("button", { name: "Submit request" }).click();
 
     await requesterPage.waitForURL(/\/requests\/req_/);
@@ -139,14 +146,12 @@ describe.skipIf(!chromiumAvailable)("the portal and the decision pages in Chromi
   });
 
   it("shows each field's error inline, as the API words it, and submits nothing", async () => {
-    const page = await session.newPage();
+    const page = await openSignedIn(session, stack.portalUrl, ANA);
     const posted: string[] = [];
     page.on("request", (request) => {
       if (request.method() === "POST") posted.push(request.url());
     });
-    await page.goto(stack.portalUrl);
     const cases = [
-      { label: "Email", value: "ana@", field: "requester.email", body: { requester: { email: "ana@" } } },
       { label: "Volume size (GiB)", value: "4", field: "resource.volume.sizeGiB", volume: 4 },
       { label: "Volume size (GiB)", value: "20000", field: "resource.volume.sizeGiB", volume: 20000 },
       { label: "Volume size (GiB)", value: "20.5", field: "resource.volume.sizeGiB", volume: 20.5 },
@@ -167,7 +172,7 @@ describe.skipIf(!chromiumAvailable)("the portal and the decision pages in Chromi
     ];
 
     for (const bad of cases) {
-      await fillValidForm(page, "ana@example.com");
+      await fillValidForm(page);
       const input = page.getByLabel(bad.label, { exact: true });
       await input.fill(bad.value);
       await page.getByRole("button", { name: "Submit request" }).click();
@@ -202,13 +207,12 @@ describe.skipIf(!chromiumAvailable)("the portal and the decision pages in Chromi
   });
 
   it("lists all requests filtered by status and requester, pages through them and downloads the filtered CSV", async () => {
-    const requester = uniqueRequester("ops");
+    const requester = LISTED.email;
     const ids = await createRequests(stack, requester, 5);
     const rejectedId = ids[2] as string;
     await reject(stack, rejectedId);
-    const page = await session.newPage();
+    const page = await openSignedIn(session, `${stack.portalUrl}/all?limit=2`, OPERATOR);
 
-    await page.goto(`${stack.portalUrl}/all?limit=2`);
     await page.getByLabel("Requester").fill(requester);
     await page.getByRole("button", { name: "Apply filters" }).click();
     const firstPage = await listedIds(page);
@@ -245,11 +249,10 @@ describe.skipIf(!chromiumAvailable)("the portal and the decision pages in Chromi
       expect(row).toMatchObject({ status: "PENDING_APPROVAL", requesterEmail: requester });
   });
 
-  it("shows My requests for the email this browser last submitted with, newest first, filtered by status", async () => {
-    const requester = uniqueRequester("mine");
-    const page = await session.newPage();
-    await page.goto(stack.portalUrl);
-    await fillValidForm(page, requester);
+  it("shows My requests for the signed-in requester, newest first, filtered by status", async () => {
+    const requester = MINE.email;
+    const page = await openSignedIn(session, stack.portalUrl, MINE);
+    await fillValidForm(page);
     await page.getByRole("button", { name: "Submit request" }).click();
     await page.waitForURL(/\/requests\/req_/);
     const fromTheForm = requestIdFromUrl(page);
@@ -270,8 +273,7 @@ describe.skipIf(!chromiumAvailable)("the portal and the decision pages in Chromi
   });
 
   it("can be filled and submitted with the keyboard alone, and labels every control", async () => {
-    const page = await session.newPage();
-    await page.goto(stack.portalUrl);
+    const page = await openSignedIn(session, stack.portalUrl, KIM);
     const focusedLabel = () =>
       page.evaluate(() => {
         const focused = document.activeElement as HTMLInputElement | null;
@@ -282,8 +284,6 @@ describe.skipIf(!chromiumAvailable)("the portal and the decision pages in Chromi
     await expect(focusedLabel()).resolves.toBe("Skip to content");
     await page.keyboard.press("Enter");
     const steps: [label: string, keys: () => Promise<void>][] = [
-      ["Email", () => page.keyboard.type("kim@example.com")],
-      ["Name (optional)", () => page.keyboard.type("Kim")],
       ["Instance type", () => page.keyboard.press("ArrowDown")],
       ["OS", () => page.keyboard.press("ArrowDown")],
       ["Instance name (optional)", () => page.keyboard.type("kbd-box")],
@@ -330,7 +330,7 @@ describe.skipIf(!chromiumAvailable)("the portal and the decision pages in Chromi
   });
 
   it("lets an approver decide on a phone without sideways scrolling", async () => {
-    const [requestId] = (await createRequests(stack, uniqueRequester("phone"), 1)) as [string];
+    const [requestId] = (await createRequests(stack, ON_A_PHONE.email, 1)) as [string];
     const [approvalEmail] = await waitForEmails(stack, APPROVER, requestId);
     const links = decisionLinks(approvalEmail as NonNullable<typeof approvalEmail>);
     const phone = await session.newPage(PHONE);
@@ -351,6 +351,8 @@ describe.skipIf(!chromiumAvailable)("the portal and the decision pages in Chromi
     await expect(scrollsSideways(phone)).resolves.toBe(false);
     await waitForStatus(stack, requestId, "REJECTED");
 
+    await phone.goto(stack.portalUrl);
+    await signInAs(phone, ON_A_PHONE);
     for (const path of ["/", `/requests/${requestId}`, "/all", "/my"]) {
       await phone.goto(`${stack.portalUrl}${path}`);
       await phone.locator("main h1").waitFor();
@@ -359,8 +361,7 @@ describe.skipIf(!chromiumAvailable)("the portal and the decision pages in Chromi
   });
 
   it("links to the local mailbox so a newcomer can play the approver", async () => {
-    const page = await session.newPage();
-    await page.goto(stack.portalUrl);
+    const page = await openSignedIn(session, stack.portalUrl, RILEY);
 
     const mailbox = page.getByRole("link", { name: /mailbox/i });
     await mailbox.waitFor();

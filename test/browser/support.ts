@@ -8,6 +8,10 @@ import {
   type Page,
 } from "playwright-core";
 import { build } from "vite";
+import type { LocalUser } from "../support/flow.ts";
+
+/** A user of the stack's LOCAL_USERS, whom a test signs in as on the provider's page. */
+export type LocalUserUnderTest = LocalUser;
 
 /** Debian's Chromium: `.ci/run` installs the `chromium` package; playwright-core brings no browser. */
 export const CHROMIUM_PATH = "/usr/bin/chromium";
@@ -30,7 +34,10 @@ export const chromiumAvailable = ((): boolean => {
   return false;
 })();
 
-/** Builds portal/dist, which the local runtime serves, so the tests drive the current sources. */
+/**
+ * Builds portal/dist, which the local runtime serves, so the tests drive the current sources: once per
+ * run, in the tier's global setup (build-portal.ts).
+ */
 export const buildPortal = async () => {
   await build({ configFile: resolve(REPO_ROOT, "portal", "vite.config.ts"), logLevel: "warn" });
 };
@@ -57,6 +64,7 @@ export const launchChromium = (): Promise<Browser> =>
 export class BrowserSession {
   private readonly contexts: BrowserContext[] = [];
   private readonly problems: string[] = [];
+  private readonly expected: RegExp[] = [];
 
   constructor(private readonly browser: Browser) {}
 
@@ -73,10 +81,16 @@ export class BrowserSession {
     return context.newPage();
   }
 
-  /** Closes every page and answers what went wrong in them. */
+  /** A problem the test provokes on purpose (the browser reports a refused call as a console error). */
+  expectProblem(pattern: RegExp): void {
+    this.expected.push(pattern);
+  }
+
+  /** Closes every page and answers what went wrong in them, but for the problems the test expected. */
   async close(): Promise<string[]> {
     await Promise.all(this.contexts.splice(0).map((context) => context.close()));
-    return this.problems.splice(0);
+    const expected = this.expected.splice(0);
+    return this.problems.splice(0).filter((problem) => !expected.some((pattern) => pattern.test(problem)));
   }
 }
 
@@ -99,4 +113,46 @@ export const unlabelledControls = async (page: Page): Promise<string[]> => {
       unlabelled.push(await control.evaluate((element) => element.outerHTML));
   }
   return unlabelled;
+};
+
+/**
+ * Signs in on the local provider's sign-in page (which labels each user's button with their name), where the portal has just sent `page`, and waits until
+ * the portal shows the user in its header.
+ */
+export const signInAs = async (page: Page, user: LocalUserUnderTest) => {
+  await page.getByRole("button", { name: `Sign in as ${user.name}` }).click();
+  await page.getByRole("region", { name: "Signed in as" }).getByText(user.email).waitFor();
+};
+
+/** Opens `url` of the portal in a fresh context of `session` and signs in there as `user`. */
+export const openSignedIn = async (
+  session: BrowserSession,
+  url: string,
+  user: LocalUserUnderTest,
+  options?: BrowserContextOptions,
+): Promise<Page> => {
+  const page = await session.newPage(options);
+  await page.goto(url);
+  await signInAs(page, user);
+  return page;
+};
+
+/** Fills the new-request form with a valid request (the requester is whoever is signed in). */
+export const fillValidForm = async (page: Page) => {
+  await page.getByLabel("Instance type").selectOption("t3.small");
+  await page.getByLabel("OS", { exact: true }).selectOption("ubuntu-24.04");
+  await page.getByLabel("Volume size (GiB)").fill("30");
+  await page.getByLabel("Private IP (optional)").fill("10.0.1.25");
+  await page.getByLabel("Subnet (optional)").fill("subnet-0abc1234");
+  await page.getByLabel("Justification").fill("Nightly build agent");
+};
+
+/** The id of the request whose page is open. */
+export const requestIdFromUrl = (page: Page) =>
+  decodeURIComponent(new URL(page.url()).pathname.replace(/^\/requests\//, ""));
+
+/** The request ids listed in the results table, top to bottom, once the list has loaded. */
+export const listedIds = async (page: Page) => {
+  await page.getByText("Loading…").waitFor({ state: "detached" });
+  return page.locator("main tbody tr td:first-child a").allTextContents();
 };

@@ -4,6 +4,7 @@ import {
   decisionLinks,
   emailsTo,
   getRequest,
+  localUsersEnv,
   submit,
   validRequest,
   waitForEmails,
@@ -30,10 +31,18 @@ const withToken = (link: string, mutate: (token: string) => string) => {
   return url.toString();
 };
 
+const SELF_APPROVER = { email: "approver@example.com", name: "Self" };
+
 describe("decisions from the approval email", () => {
   let stack: StackUnderTest;
   beforeAll(async () => {
-    stack = await startStack({ env: { APPROVERS: "approver@example.com,boss@example.com" } });
+    stack = await startStack({
+      env: {
+        APPROVERS: "approver@example.com,boss@example.com",
+        // The approver files a request of their own too.
+        ...localUsersEnv({ ...SELF_APPROVER, groups: ["approvers", "requesters"] }),
+      },
+    });
   });
   afterAll(() => stack?.destroy());
 
@@ -107,6 +116,8 @@ describe("decisions from the approval email", () => {
     const submitted = await submit(
       stack,
       validRequest({ requester: { email: "Approver@Example.com", name: "Self" } }),
+      {},
+      SELF_APPROVER.email,
     );
     const requestId = String(submitted.body.requestId);
 

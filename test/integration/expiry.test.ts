@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   decide,
   decisionLinks,
+  localUsersEnv,
   submit,
   validRequest,
   waitForEmails,
@@ -13,7 +14,12 @@ describe("requests nobody can or does decide", () => {
   let stack: StackUnderTest;
   beforeAll(async () => {
     stack = await startStack({
-      env: { APPROVAL_TTL_SECONDS: "2", SWEEP_INTERVAL_MS: "500", APPROVERS: "solo@example.com" },
+      env: {
+        APPROVAL_TTL_SECONDS: "2",
+        SWEEP_INTERVAL_MS: "500",
+        APPROVERS: "solo@example.com",
+        ...localUsersEnv({ email: "solo@example.com", name: "Solo", groups: ["requesters"] }),
+      },
     });
   });
   afterAll(() => stack?.destroy());
@@ -32,7 +38,12 @@ describe("requests nobody can or does decide", () => {
   });
 
   it("refuses a request whose requester is the only approver, and says why", async () => {
-    const submitted = await submit(stack, validRequest({ requester: { email: "solo@example.com" } }));
+    const submitted = await submit(
+      stack,
+      validRequest({ requester: { email: "solo@example.com" } }),
+      {},
+      "solo@example.com",
+    );
     const requestId = String(submitted.body.requestId);
 
     const refused = await waitForStatus(stack, requestId, "REJECTED");

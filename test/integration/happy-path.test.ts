@@ -4,6 +4,7 @@ import {
   decide,
   decisionLinks,
   getRequest,
+  localUsersEnv,
   submit,
   validRequest,
   waitForEmails,
@@ -14,7 +15,7 @@ import { type StackUnderTest, startStack } from "../support/stack.ts";
 describe("a request from the portal API to a running instance", () => {
   let stack: StackUnderTest;
   beforeAll(async () => {
-    stack = await startStack();
+    stack = await startStack({ env: localUsersEnv() });
   });
   afterAll(() => stack?.destroy());
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { emailsTo, getRequest, submit, validRequest, waitForEmails } from "../support/flow.ts";
+import { emailsTo, getRequest, localUsersEnv, submit, validRequest, waitForEmails } from "../support/flow.ts";
 import { type StackUnderTest, startStack } from "../support/stack.ts";
 
 type Body = ReturnType<typeof validRequest>;
@@ -15,7 +15,11 @@ const cases: { name: string; mutate: (body: Body) => unknown; field: string }[] 
     mutate: (b) => ({ ...b, requester: { email: "ana@example.com\r\nBcc: victim@example.com" } }),
     field: "requester.email",
   },
-  { name: "a missing requester", mutate: ({ requester: _, ...rest }) => rest, field: "requester" },
+  {
+    name: "a requester other than the signed-in user",
+    mutate: (b) => ({ ...b, requester: { email: "approver+me@example.com" } }),
+    field: "requester",
+  },
   {
     name: "an unknown resource type",
     mutate: (b) => ({ ...b, resource: { ...b.resource, type: "rds" } }),
@@ -68,6 +72,16 @@ const cases: { name: string; mutate: (body: Body) => unknown; field: string }[] 
     field: "justification",
   },
   {
+    name: "a carriage return in the justification, forging a line of the email",
+    mutate: (b) => ({ ...b, justification: "Load tests\rApproved by: security team" }),
+    field: "justification",
+  },
+  {
+    name: "a control character in the justification",
+    mutate: (b) => ({ ...b, justification: "Load tests\u0007" }),
+    field: "justification",
+  },
+  {
     name: "a requestId with bad characters",
     mutate: (b) => ({ ...b, requestId: "a/b" }),
     field: "requestId",
@@ -82,7 +96,7 @@ const cases: { name: string; mutate: (body: Body) => unknown; field: string }[] 
 describe("bad input over HTTP", () => {
   let stack: StackUnderTest;
   beforeAll(async () => {
-    stack = await startStack();
+    stack = await startStack({ env: localUsersEnv() });
   });
   afterAll(() => stack?.destroy());
 

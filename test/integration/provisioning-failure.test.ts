@@ -6,6 +6,7 @@ import { sampleRequest } from "../support/fixtures.ts";
 import {
   decide,
   decisionLinks,
+  localUsersEnv,
   submit,
   validRequest,
   waitForEmails,
@@ -18,7 +19,10 @@ describe("launching the image of the requested OS and architecture", () => {
   beforeAll(async () => {
     stack = await startStack({
       // Amazon Linux on x86_64 launches from the image the local EC2 fails; every other image keeps its default.
-      env: { IMAGE_IDS: JSON.stringify({ "amazon-linux-2023": { x86_64: FAILING_IMAGE_ID } }) },
+      env: {
+        IMAGE_IDS: JSON.stringify({ "amazon-linux-2023": { x86_64: FAILING_IMAGE_ID } }),
+        ...localUsersEnv(),
+      },
     });
   });
   afterAll(() => stack?.destroy());

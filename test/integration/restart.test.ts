@@ -8,6 +8,7 @@ import {
   decide,
   decisionLinks,
   getRequest,
+  localUsersEnv,
   submit,
   validRequest,
   waitForEmails,
@@ -35,7 +36,11 @@ describe("local mode across restarts", () => {
     const stack = await startStack({
       dataDir,
       ports,
-      env: { BUS_RETRY_BASE_MS: String(BUS_RETRY_BASE_MS), BUS_MAX_ATTEMPTS: String(BUS_MAX_ATTEMPTS) },
+      env: {
+        BUS_RETRY_BASE_MS: String(BUS_RETRY_BASE_MS),
+        BUS_MAX_ATTEMPTS: String(BUS_MAX_ATTEMPTS),
+        ...localUsersEnv(),
+      },
     });
     stacks.push(stack);
     return stack;

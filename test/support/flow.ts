@@ -1,16 +1,80 @@
-import { sampleRequestContent } from "./fixtures.ts";
+import type { Group } from "../../api/access.ts";
+import { exchangeCode, signInAsLocalUser } from "../../infra/local/identity/sign-in-client.ts";
+import { sampleRequest, sampleRequestContent } from "./fixtures.ts";
 import type { MailboxEmail, StackUnderTest } from "./stack.ts";
 
-/** A request body as the portal posts it; `overrides` replaces whole fields, valid or not. */
+/** A request body as a system posts it, its requester named; `overrides` replaces whole fields, valid or not. */
 export const validRequest = (overrides: Record<string, unknown> = {}) => ({
   ...sampleRequestContent(),
   ...overrides,
 });
 
-export const submit = async (stack: StackUnderTest, body: unknown, headers: Record<string, string> = {}) => {
+export interface LocalUser {
+  email: string;
+  name: string;
+  groups: Group[];
+}
+
+/** The fixtures' requester, who submits by default: a local user of every stack that submits over HTTP. */
+export const ANA: LocalUser = { ...sampleRequest().requester, name: "Ana", groups: ["requesters"] };
+
+/** Local mode's default users (see LOCAL_USERS in the README). */
+export const OPERATOR_EMAIL = "operator@example.com";
+const DEFAULT_USERS: LocalUser[] = [
+  { email: "requester@example.com", name: "Riley Requester", groups: ["requesters"] },
+  { email: "approver@example.com", name: "Avery Approver", groups: ["approvers"] },
+  { email: "approver2@example.com", name: "Alex Approver", groups: ["approvers"] },
+  { email: OPERATOR_EMAIL, name: "Oakley Operator", groups: ["operators"] },
+];
+
+/**
+ * The LOCAL_USERS of a stack the flow is driven on: the defaults, Ana, and `users`, who replace a
+ * default of the same email (e.g. an approver who also files requests).
+ */
+export const localUsersEnv = (...users: LocalUser[]) => {
+  const all = [...DEFAULT_USERS, ANA, ...users];
+  const byEmail = new Map(all.map((user) => [user.email.toLowerCase(), user]));
+  return { LOCAL_USERS: JSON.stringify([...byEmail.values()]) };
+};
+
+const signedInTokens = new WeakMap<StackUnderTest, Map<string, Promise<string>>>();
+
+/**
+ * An access token of the local user `email`, signed in at the stack's own provider through the real
+ * protocol once per stack and user (a token lives an hour, longer than any test).
+ */
+export const accessTokenOf = (stack: StackUnderTest, email: string): Promise<string> => {
+  const tokens = signedInTokens.get(stack) ?? new Map<string, Promise<string>>();
+  signedInTokens.set(stack, tokens);
+  const key = email.toLowerCase();
+  let token = tokens.get(key);
+  if (!token) {
+    const idpUrl = `http://localhost:${stack.ports.identity}`;
+    token = signInAsLocalUser({ idpUrl, email })
+      .then(exchangeCode)
+      .then((tokenResponse) => tokenResponse.access_token);
+    // A failed sign-in is not kept: the next call tries again.
+    token.catch(() => tokens.delete(key));
+    tokens.set(key, token);
+  }
+  return token;
+};
+
+/** The Authorization header of the local user `email` on this stack. */
+export const signedInAs = async (stack: StackUnderTest, email: string) => ({
+  authorization: `Bearer ${await accessTokenOf(stack, email)}`,
+});
+
+/** Posts a request as the local user `as` (Ana, the fixtures' requester, unless a test acts as someone else). */
+export const submit = async (
+  stack: StackUnderTest,
+  body: unknown,
+  headers: Record<string, string> = {},
+  as: string = ANA.email,
+) => {
   const response = await fetch(`${stack.portalUrl}/api/requests`, {
     method: "POST",
-    headers: { "content-type": "application/json", ...headers },
+    headers: { "content-type": "application/json", ...(await signedInAs(stack, as)), ...headers },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -33,11 +97,19 @@ export interface RequestView {
   [key: string]: unknown;
 }
 
+/**
+ * A request as `as` sees it. Tests follow the flow as an operator by default, who sees every request,
+ * those other systems publish among them (their requesters are no local users); who sees what is
+ * test/integration/access.test.ts's subject.
+ */
 export const getRequest = async (
   stack: StackUnderTest,
   requestId: string,
+  as: string = OPERATOR_EMAIL,
 ): Promise<RequestView | undefined> => {
-  const response = await fetch(`${stack.portalUrl}/api/requests/${encodeURIComponent(requestId)}`);
+  const response = await fetch(`${stack.portalUrl}/api/requests/${encodeURIComponent(requestId)}`, {
+    headers: await signedInAs(stack, as),
+  });
   if (response.status === 404) return undefined;
   if (!response.ok) throw new Error(`GET request ${requestId}: ${response.status} ${await response.text()}`);
   return (await response.json()) as RequestView;

@@ -1,6 +1,7 @@
 import { APPROVALS_BUS } from "../../events/contract.ts";
 import { tableNameEnvironment } from "../../infra/local/tables.ts";
 import { services } from "../../services/registry.ts";
+import { TEST_AUDIENCE, TEST_ISSUER } from "../../services/shared/testing/access-tokens.ts";
 
 /**
  * Imported first by tests of modules that read their environment when they load (the wired handlers
@@ -16,5 +17,9 @@ Object.assign(process.env, {
   HMAC_SECRET: "test-secret-that-is-at-least-32-characters",
   AWS_REGION: "us-east-1",
   POWERTOOLS_LOG_LEVEL: "SILENT",
+  // The wired apps' verifier reads these on first use; tests give the apps under test their own.
+  AUTH_ISSUER: TEST_ISSUER,
+  AUTH_AUDIENCE: TEST_AUDIENCE,
+  AUTH_JWKS_URL: `${TEST_ISSUER}/jwks`,
   ...tableNameEnvironment(services.flatMap((service) => service.tables)),
 });

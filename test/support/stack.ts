@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { OUTSIDE_PRINCIPAL } from "../../infra/local/edge/principals.ts";
 
 const REPO_ROOT = resolve(import.meta.dirname, "..", "..");
 
@@ -92,10 +93,11 @@ export interface StackOptions {
   ports?: StackPorts;
 }
 
+/** The SDK clients of a test are another system's: they sign with the outside credentials the README documents. */
 const sdkConfig = (endpoint: string) => ({
   endpoint,
   region: "us-east-1",
-  credentials: { accessKeyId: "test", secretAccessKey: "test" },
+  credentials: OUTSIDE_PRINCIPAL,
 });
 
 /** The stack process ended before it answered on /api/health. */

@@ -18,7 +18,7 @@ import {
   type RequestFormValues,
   validateForm,
 } from "../request-form.ts";
-import { rememberEmail, rememberedEmail } from "../storage.ts";
+import type { SignedInUser } from "../sign-in.ts";
 
 interface FieldSpec {
   key: keyof RequestFormValues;
@@ -41,8 +41,6 @@ const select = (options: readonly string[]) => (id: string, value: string) =>
   );
 
 const FIELDS: FieldSpec[] = [
-  { key: "email", label: "Email", control: input("email", { autocomplete: "email" }) },
-  { key: "name", label: "Name", optional: true, control: input("text", { autocomplete: "name" }) },
   { key: "instanceType", label: "Instance type", control: select(INSTANCE_TYPES) },
   { key: "os", label: "OS", control: select(OPERATING_SYSTEMS) },
   {
@@ -87,12 +85,16 @@ const FIELDS: FieldSpec[] = [
   },
 ];
 
-/** The new-request form: inline errors from the shared schema, then the request's page on success. */
+/**
+ * The new-request form of the signed-in requester: inline errors from the shared schema, then the
+ * request's page on success.
+ */
 export const renderNewRequest = (
   main: HTMLElement,
+  requester: SignedInUser,
   navigate: (path: string, state: { submitted: ShownRequest }) => void,
 ) => {
-  const values: RequestFormValues = { ...DEFAULT_FORM_VALUES, email: rememberedEmail() };
+  const values: RequestFormValues = { ...DEFAULT_FORM_VALUES };
   const errorSlots = new Map<string, HTMLElement>();
   const controls = new Map<
     keyof RequestFormValues,
@@ -125,7 +127,7 @@ export const renderNewRequest = (
       onsubmit: async (event: Event) => {
         event.preventDefault();
         read();
-        const errors = validateForm(values);
+        const errors = validateForm(values, requester);
         showErrors(errors);
         if (Object.keys(errors).length > 0) return;
         button.disabled = true;
@@ -133,9 +135,8 @@ export const renderNewRequest = (
         try {
           // The detail as the API reads it (validateForm passed it): sent, then shown until the audit
           // trail has it.
-          const detail = ResourceRequested.schema.parse(detailFromForm(values));
+          const detail = ResourceRequested.schema.parse(detailFromForm(values, requester));
           const accepted = await api.call(submitRequestRoute, { body: detail });
-          rememberEmail(values.email);
           navigate(`/requests/${encodeURIComponent(accepted.requestId)}`, {
             submitted: { ...detail, ...accepted },
           });
@@ -179,6 +180,14 @@ export const renderNewRequest = (
   main.replaceChildren(
     h("h1", { id: "new-request-title" }, "Request an EC2 instance"),
     h("p", { class: "muted" }, "An approver decides from an email; you can follow the request on its page."),
+    h(
+      "p",
+      {},
+      "Requesting as ",
+      h("strong", {}, requester.name),
+      " ",
+      h("span", { class: "muted" }, requester.email),
+    ),
     h("div", { class: "card" }, form),
   );
 };

@@ -7,15 +7,16 @@ import { api } from "../api.ts";
 import { h } from "../dom.ts";
 import { humanTime, statusLabel } from "../format.ts";
 import { listQueryFrom, listQueryString } from "../list-query.ts";
-import { rememberEmail, rememberedEmail } from "../storage.ts";
+import type { SignedInUser } from "../sign-in.ts";
 import { statusBadge } from "./request.ts";
 
 const COLUMNS = ["Request", "Status", "Requester", "Resource", "Submitted"] as const;
 
 interface ListOptions {
   title: string;
-  /** "My requests" fixes the requester to the remembered email; "All requests" lets operators filter. */
+  /** "My requests" fixes the requester to the signed-in user; "All requests" lets them filter. */
   mine: boolean;
+  user: SignedInUser;
 }
 
 const tableOf = (items: RequestView[]) =>
@@ -61,13 +62,14 @@ const download = (fileName: string, content: string) => {
 };
 
 /** A filtered, paginated list of requests, newest first. */
-export const renderRequestList = (main: HTMLElement, { title, mine }: ListOptions) => {
+export const renderRequestList = (main: HTMLElement, { title, mine, user }: ListOptions) => {
   // The filters live in the query string too, so a filtered list is a link an operator can share.
   const initial = listQueryFrom(window.location.search);
   const requester = h("input", {
     id: "filter-requester",
     type: "email",
-    value: (mine ? rememberedEmail() : "") || initial.requester,
+    value: mine ? user.email : initial.requester,
+    readonly: mine,
     autocomplete: "email",
   });
   const status = h(
@@ -91,11 +93,6 @@ export const renderRequestList = (main: HTMLElement, { title, mine }: ListOption
   const filters = () => ({ requester: requester.value.trim(), status: status.value });
 
   const load = async () => {
-    if (mine && !requester.value.trim()) {
-      results.replaceChildren(h("p", { class: "muted" }, "Enter the email you submit requests with."));
-      previous.disabled = next.disabled = true;
-      return;
-    }
     results.replaceChildren(h("p", { class: "muted" }, "Loading…"));
     try {
       const page = await api.call(listRequestsRoute, {
@@ -116,7 +113,6 @@ export const renderRequestList = (main: HTMLElement, { title, mine }: ListOption
   const restart = () => {
     cursors.length = 1;
     pageIndex = 0;
-    if (mine && requester.value.trim()) rememberEmail(requester.value);
     const query = listQueryString({ ...filters(), pageSize: initial.pageSize });
     window.history.replaceState(window.history.state, "", `${window.location.pathname}${query}`);
     void load();
@@ -167,7 +163,8 @@ export const renderRequestList = (main: HTMLElement, { title, mine }: ListOption
         {},
         h("button", { type: "submit" }, mine ? "Show my requests" : "Apply filters"),
         " ",
-        mine ? null : downloadButton,
+        // The API lets operators read every request; the export is theirs.
+        !mine && user.groups.includes("operators") ? downloadButton : null,
       ),
     ),
     results,

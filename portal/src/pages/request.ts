@@ -10,7 +10,7 @@ export const statusBadge = (status: string) =>
 const row = (term: string, value: string | number | undefined) =>
   value === undefined || value === "" ? [] : [h("dt", {}, term), h("dd", {}, String(value))];
 
-const summaryOf = (view: ShownRequest) =>
+export const summaryOf = (view: ShownRequest) =>
   h(
     "dl",
     { class: "summary" },

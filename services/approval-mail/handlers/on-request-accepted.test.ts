@@ -57,7 +57,12 @@ const setUp = (approvers = ["bob@example.com", "cy@example.com"]) => {
     hmacKey: async () => TEST_KEY,
     now: clock.now,
     randomBytes,
-    settings: { approvers, ttlSeconds: TTL_SECONDS, publicUrl: "http://localhost:3000" },
+    settings: {
+      approvers,
+      ttlSeconds: TTL_SECONDS,
+      publicUrl: "http://localhost:3000",
+      decisionsRequireSignIn: false,
+    },
     logger: silentLogger(),
   });
   // Lambda hands the handler the raw envelope; its parser middleware turns that into the detail.
@@ -238,7 +243,7 @@ describe("approval-mail on RequestAccepted", () => {
       sampleRequest({
         requestId: "mail-markup",
         requester: { email: "ana@example.com", name: "<img src=x onerror=alert(1)>" },
-        justification: "<script>steal()</script>\r\nBcc: everyone@example.com",
+        justification: "<script>steal()</script>\nBcc: everyone@example.com",
       }),
     );
 

@@ -32,6 +32,8 @@ export interface ApprovalMailSettings {
   approvers: readonly string[];
   ttlSeconds: number;
   publicUrl: string;
+  /** Mail links that decide only signed in as their approver (see `decisionLink`). */
+  decisionsRequireSignIn: boolean;
 }
 
 export interface ApprovalMailDeps {
@@ -181,6 +183,7 @@ export const createOnRequestAcceptedHandler = (deps: ApprovalMailDeps) => {
             expiresAt: new Date(mailing.expiresAt),
             publicUrl: settings.publicUrl,
             tokens,
+            signInRequired: settings.decisionsRequireSignIn,
           }),
         );
         await store.markMailSent(mailing.requestId, approver, deps.now(), messageId);
@@ -233,6 +236,7 @@ export const handler = createOnRequestAcceptedHandler({
     approvers: config.APPROVERS,
     ttlSeconds: config.APPROVAL_TTL_SECONDS,
     publicUrl: config.PUBLIC_URL,
+    decisionsRequireSignIn: config.DECISIONS_REQUIRE_SIGN_IN,
   },
   logger: new Logger({ serviceName: "approval-mail" }),
 }).use(approvalMailIdempotency.lambdaContextMiddleware);

@@ -41,6 +41,8 @@ const setUp = (requestId: string) => {
     hmacKey: async () => TEST_KEY,
     now: clock.now,
     publicUrl: "http://localhost:3000",
+    approvers: APPROVERS,
+    decisionsRequireSignIn: false,
     logger: silentLogger(),
   });
   const handler = createOnApprovalRequestedHandler({
@@ -182,19 +184,42 @@ describe("a decision made before ApprovalRequested arrives", () => {
     },
   );
 
-  it("is void when approval-mail never announced its link: the approval stays pending and nothing is published", async () => {
-    const { press, announce, stored, bus, unannouncedLink, bobs } = setUp("early-void");
+  it("waits when its link is not announced yet: the approval stays pending, nothing is published, and a later decision still decides", async () => {
+    const { press, announce, stored, bus, unannouncedLink, bobs } = setUp("early-waiting");
 
     expect((await press("approve", unannouncedLink("approve"))).status).toBe(200);
     await announce();
 
     expect(await stored()).toMatchObject({
       status: "PENDING",
-      voidedDecision: { approver: "bob@example.com", action: "approve" },
+      awaitingDecision: { approver: "bob@example.com", action: "approve" },
     });
     expect(bus.published).toHaveLength(0);
     expect((await press("reject", bobs.reject, "Too big")).status).toBe(200);
     expect(bus.published.map((event) => event.detailType)).toEqual(["RequestRejected"]);
+  });
+
+  it("stands once a retried mailing's announcement of its fresh link arrives after the first one", async () => {
+    const { press, announce, stored, bus, unannouncedLink, bobs, cys } = setUp("early-reordered");
+    const freshLink = unannouncedLink("approve");
+
+    expect((await press("approve", freshLink)).status).toBe(200);
+    await announce(); // the first mailing's announcement: the fresh link is not in it
+    await announce({ "bob@example.com": { approve: freshLink, reject: bobs.reject }, "cy@example.com": cys });
+    await announce({ "bob@example.com": { approve: freshLink, reject: bobs.reject }, "cy@example.com": cys });
+
+    expect(await stored()).toMatchObject({ status: "DECIDED", decision: { approver: "bob@example.com" } });
+    expect(bus.published.map((event) => event.detailType)).toEqual(["RequestApproved"]);
+  });
+
+  it("lets exactly one of concurrent presses of the same link decide, once the approval is recorded", async () => {
+    const { press, announce, bus, bobs } = setUp("same-link-race");
+    await announce();
+
+    const responses = await Promise.all([1, 2, 3].map(() => press("approve", bobs.approve)));
+
+    expect(responses.map((response) => response.status).sort()).toEqual([200, 410, 410]);
+    expect(bus.published.map((event) => event.detailType)).toEqual(["RequestApproved"]);
   });
 
   it("leaves a lost publish to the sweeper", async () => {

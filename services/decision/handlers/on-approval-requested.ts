@@ -7,7 +7,14 @@ import { ApprovalRequested } from "../../../events/approval-requested.ts";
 import type { DetailOf } from "../../../events/contract.ts";
 import { publisher } from "../../shared/events.ts";
 import { approvalsTableName } from "../config.ts";
-import { askedApprovalOf, type EarlyDecision, grantsOf, settleEarlyDecision } from "../domain.ts";
+import {
+  type AskedApproval,
+  askedApprovalOf,
+  confirmedAwaitingDecision,
+  type EarlyDecision,
+  grantsOf,
+  settleEarlyDecision,
+} from "../domain.ts";
 import { createOutcomePublisher, type OutcomePublisher, publishOrLeaveToSweeper } from "../outcomes.ts";
 import { type ApprovalStore, createApprovalStore } from "../store.ts";
 
@@ -44,8 +51,16 @@ export const createOnApprovalRequestedHandler = ({
     if (!(await store.replaceEarlyDecision(early, settled))) return false;
     const { requestId } = requested;
     const { approver, action } = early.decision;
+    if (settled.awaitingDecision) {
+      logger.info("An early decision waits for the announcement of its link", {
+        requestId,
+        approver,
+        action,
+      });
+      return true;
+    }
     if (settled.status !== "DECIDED") {
-      logger.warn("An early decision's link was not issued to its approver for its action: void", {
+      logger.warn("An early decision cannot stand (the requester's own, or made at the deadline): void", {
         requestId,
         approver,
         action,
@@ -55,6 +70,28 @@ export const createOnApprovalRequestedHandler = ({
     logger.info("Early decision settled", { requestId, approver, action });
     await publishOrLeaveToSweeper(publishOutcome, settled, logger);
     return true;
+  };
+
+  /** An early decision whose link this event announces at last now decides, if nothing else has. */
+  const confirmAwaited = async (approval: AskedApproval) => {
+    const awaiting = confirmedAwaitingDecision(approval);
+    if (!awaiting) return;
+    const { tokenHash, action, approver, approverSubject, reason } = awaiting;
+    const decided = await store.recordDecision({
+      requestId: approval.requestId,
+      action,
+      approver,
+      approverSubject,
+      tokenHash,
+      reason,
+      now: now(),
+    });
+    if (!decided) return;
+    logger.info("Early decision confirmed by a later announcement", {
+      requestId: approval.requestId,
+      approver,
+    });
+    await publishOrLeaveToSweeper(publishOutcome, decided, logger);
   };
 
   const record = async (requested: DetailOf<typeof ApprovalRequested>) => {
@@ -71,6 +108,7 @@ export const createOnApprovalRequestedHandler = ({
         const merged = await store.mergeGrants(requestId, grantsOf(requested.linkHashes));
         // Decided or expired already: no link may decide any more, so there is nothing to add.
         logger.info(merged ? "Link hashes merged" : "Approval already settled", { requestId });
+        if (merged) await confirmAwaited(merged);
         return;
       }
     }

@@ -1,0 +1,133 @@
+import {
+  type ApprovalAction,
+  type ApprovalOutcome,
+  decideApprovalRoute,
+  listApprovalsRoute,
+} from "../../../api/approvals.ts";
+import { ApiError } from "../../../api/client.ts";
+import type { RequestView } from "../../../api/schemas.ts";
+import { REASON_MAX_LENGTH } from "../../../events/request.ts";
+import { api } from "../api.ts";
+import { h } from "../dom.ts";
+import { humanTime } from "../format.ts";
+import type { SignedInUser } from "../sign-in.ts";
+import { statusBadge, summaryOf } from "./request.ts";
+
+const BUTTONS: Record<ApprovalAction, { text: string; className: string }> = {
+  approve: { text: "Approve", className: "" },
+  reject: { text: "Reject", className: "reject" },
+};
+
+const DONE: Record<ApprovalOutcome["outcome"], string> = {
+  APPROVED: "Approved. The requester will be told, and the resource will be provisioned.",
+  REJECTED: "Rejected. The requester will be told, with your reason.",
+};
+
+/**
+ * A reason box and one button per action; pressing one decides through `decide` and shows its
+ * outcome in place of the form. A refusal is shown as the API words it: the same rules, in the same
+ * words, as the emailed links. Only a refused reason (400) leaves the form to try again.
+ */
+export const decisionForm = (
+  id: string,
+  actions: readonly ApprovalAction[],
+  decide: (action: ApprovalAction, reason: string | undefined) => Promise<ApprovalOutcome>,
+) => {
+  const reasonId = `${id}-reason`;
+  const reason = h("textarea", {
+    id: reasonId,
+    name: "reason",
+    maxlength: REASON_MAX_LENGTH,
+    "aria-describedby": `${reasonId}-hint`,
+  });
+  const message = h("p", { role: "status", "aria-live": "polite" });
+  const buttons = actions.map((action) =>
+    h(
+      "button",
+      { type: "button", class: BUTTONS[action].className, "data-action": action },
+      BUTTONS[action].text,
+    ),
+  );
+  const form = h(
+    "div",
+    { class: "decision-form" },
+    h("label", { for: reasonId }, "Reason"),
+    h(
+      "p",
+      { id: `${reasonId}-hint`, class: "muted" },
+      actions.includes("reject")
+        ? "Optional to approve; a rejection must say why. The requester reads it."
+        : "Optional; shown to the requester.",
+    ),
+    reason,
+    h("p", { class: "actions" }, ...buttons),
+    message,
+  );
+  for (const [index, action] of actions.entries()) {
+    buttons[index]?.addEventListener("click", async () => {
+      for (const button of buttons) button.disabled = true;
+      message.className = "muted";
+      message.textContent = "Deciding…";
+      try {
+        const outcome = await decide(action, reason.value.trim() || undefined);
+        form.replaceChildren(
+          h("p", { role: "status" }, statusBadge(outcome.outcome), " ", DONE[outcome.outcome]),
+        );
+      } catch (error) {
+        message.className = "error";
+        message.setAttribute("role", "alert");
+        message.textContent = error instanceof Error ? error.message : String(error);
+        if (error instanceof ApiError && error.status === 400)
+          for (const button of buttons) button.disabled = false;
+      }
+    });
+  }
+  return form;
+};
+
+const approvalCard = (view: RequestView) =>
+  h(
+    "section",
+    {
+      class: "card approval",
+      "aria-labelledby": `approval-${view.requestId}`,
+      "data-request-id": view.requestId,
+    },
+    h(
+      "h2",
+      { id: `approval-${view.requestId}` },
+      "Request ",
+      h("a", { href: `/requests/${encodeURIComponent(view.requestId)}`, "data-nav": true }, view.requestId),
+    ),
+    summaryOf(view),
+    view.expiresAt ? h("p", { class: "muted" }, `Decide before ${humanTime(view.expiresAt)}.`) : null,
+    decisionForm(`decide-${view.requestId}`, ["approve", "reject"], (action, reason) =>
+      api.call(decideApprovalRoute, { params: { requestId: view.requestId }, body: { action, reason } }),
+    ),
+  );
+
+/** The Approvals page: every request awaiting the signed-in approver's decision, each decided in place. */
+export const renderApprovals = (main: HTMLElement, user: SignedInUser) => {
+  const live = h("div", { "aria-live": "polite" }, h("p", { class: "muted" }, "Loading…"));
+  main.replaceChildren(h("h1", {}, "Approvals"), live);
+  if (!user.groups.includes("approvers")) {
+    live.replaceChildren(h("p", {}, "Only approvers decide requests. You are not among them."));
+    return;
+  }
+  api.call(listApprovalsRoute, {}).then(
+    ({ items }) =>
+      live.replaceChildren(
+        ...(items.length === 0
+          ? [h("p", { class: "muted" }, "Nothing awaits your decision.")]
+          : items.map(approvalCard)),
+      ),
+    (error: unknown) =>
+      live.replaceChildren(
+        h(
+          "p",
+          { role: "alert" },
+          `Could not load your approvals: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      ),
+  );
+};

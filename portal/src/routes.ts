@@ -1,0 +1,68 @@
+import type { ShownRequest } from "./api.ts";
+import { renderApprovals } from "./pages/approvals.ts";
+import { renderDecide } from "./pages/decide.ts";
+import { renderNewRequest } from "./pages/new-request.ts";
+import { renderRequest } from "./pages/request.ts";
+import { renderRequestList } from "./pages/request-list.ts";
+import type { SignedInUser } from "./sign-in.ts";
+
+/** What a page is given when the portal shows it. */
+export interface PageContext {
+  /** The path's captured parts, e.g. a request id. */
+  params: string[];
+  user: SignedInUser;
+  /** Aborted when the visitor leaves the page, to stop its refreshing. */
+  signal: AbortSignal;
+  navigate: (path: string, state?: { submitted?: ShownRequest }) => void;
+}
+
+export interface PortalPage {
+  path: RegExp;
+  title: string;
+  render: (main: HTMLElement, page: PageContext) => void;
+}
+
+/** What the form just submitted travels with the navigation, so its page can show it at once. */
+const submittedFromHistory = (): ShownRequest | undefined => {
+  const state = window.history.state as { submitted?: ShownRequest } | null;
+  return state?.submitted;
+};
+
+const NEW_REQUEST_PAGE: PortalPage = {
+  path: /^\/$/,
+  title: "New request",
+  render: (main, { user, navigate }) => renderNewRequest(main, user, navigate),
+};
+
+/** Every page of the portal (all behind sign-in); the first whose path matches is shown. */
+const PAGES: PortalPage[] = [
+  NEW_REQUEST_PAGE,
+  {
+    path: /^\/requests\/([^/]+)$/,
+    title: "Request",
+    // Request ids need no decoding ([A-Za-z0-9_-]); anything else is refused by the API as it stands.
+    render: (main, { params: [requestId = ""], signal }) =>
+      renderRequest(main, requestId, signal, submittedFromHistory()),
+  },
+  {
+    path: /^\/my$/,
+    title: "My requests",
+    render: (main, { user }) => renderRequestList(main, { title: "My requests", mine: true, user }),
+  },
+  {
+    path: /^\/all$/,
+    title: "All requests",
+    render: (main, { user }) => renderRequestList(main, { title: "All requests", mine: false, user }),
+  },
+  { path: /^\/approvals$/, title: "Approvals", render: (main, { user }) => renderApprovals(main, user) },
+  { path: /^\/decide$/, title: "Decide", render: (main, { user }) => renderDecide(main, user) },
+];
+
+/** The page of a path with what its path captured; any unknown path shows the new-request form. */
+export const pageOf = (path: string): { page: PortalPage; params: string[] } => {
+  for (const page of PAGES) {
+    const match = page.path.exec(path);
+    if (match) return { page, params: match.slice(1) };
+  }
+  return { page: NEW_REQUEST_PAGE, params: [] };
+};

@@ -1,0 +1,81 @@
+import "../../test/support/service-environment.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RequestView } from "../../api/schemas.ts";
+import { startTestDynamo, type TestDynamo } from "../../test/support/dynamo.ts";
+import { silentLogger } from "../../test/support/fakes.ts";
+import { sampleRequest } from "../../test/support/fixtures.ts";
+import {
+  startTestIdentityProvider,
+  type TestIdentityProvider,
+  type TestUser,
+} from "../shared/testing/access-tokens.ts";
+import { createFlowEventHandler } from "./handlers/on-flow-event.ts";
+import { createAuditApp } from "./http.ts";
+import { createAuditStore } from "./store.ts";
+import { auditRequestsTable, auditTimelineTable, tables } from "./tables.ts";
+import { APPROVER, expiredFlow, provisionedFlow, rejectedFlow, secondsAfter } from "./testing/flows.ts";
+
+const START = "2025-05-01T10:00:00Z";
+/** The first three events of a flow: requested, accepted, and approvers asked. */
+const pendingFlow = (requestId: string, start: string) =>
+  provisionedFlow(sampleRequest({ requestId }), start).slice(0, 3);
+
+/** The approver every flow asks, signed in under another spelling of their address. */
+const ASKED: TestUser = { email: APPROVER.toUpperCase(), name: "Abe", groups: ["approvers"] };
+const NOT_ASKED: TestUser = { email: "approver2@example.com", groups: ["approvers"] };
+
+describe("GET /api/approvals: what awaits the signed-in approver's decision", () => {
+  let dynamo: TestDynamo;
+  let app: ReturnType<typeof createAuditApp>;
+  let identityProvider: TestIdentityProvider;
+
+  const listAs = async (reader: TestUser) => {
+    const response = await app.request("/api/approvals", {
+      headers: await identityProvider.authorizationOf(reader),
+    });
+    return { status: response.status, body: (await response.json()) as { items?: RequestView[] } };
+  };
+
+  beforeAll(async () => {
+    dynamo = await startTestDynamo(tables);
+    identityProvider = await startTestIdentityProvider();
+    const store = createAuditStore(dynamo.document, {
+      requests: auditRequestsTable.id,
+      timeline: auditTimelineTable.id,
+    });
+    const logger = silentLogger();
+    const handle = createFlowEventHandler({ store, logger });
+    const flows = [
+      pendingFlow("p1", secondsAfter(START, 0)),
+      rejectedFlow(sampleRequest({ requestId: "decided" }), secondsAfter(START, 60)),
+      expiredFlow(sampleRequest({ requestId: "expired" }), secondsAfter(START, 120)),
+      pendingFlow("p2", secondsAfter(START, 180)),
+    ];
+    for (const envelope of flows.flat()) await handle(envelope);
+    app = createAuditApp(store, logger, identityProvider.verifyAccessToken);
+  });
+  afterAll(() => dynamo.close());
+
+  it("lists the pending requests the approver was asked about, newest first, whatever the case of their email", async () => {
+    const { status, body } = await listAs(ASKED);
+
+    expect(status).toBe(200);
+    expect(body.items?.map((item) => [item.requestId, item.status])).toEqual([
+      ["p2", "PENDING_APPROVAL"],
+      ["p1", "PENDING_APPROVAL"],
+    ]);
+    expect(body.items?.[0]).toMatchObject({ approvers: [APPROVER], resource: { name: "build-box" } });
+  });
+
+  it("lists nothing for an approver nobody asked", async () => {
+    expect(await listAs(NOT_ASKED)).toEqual({ status: 200, body: { items: [] } });
+  });
+
+  it("admits only approvers: 403 for a requester, 401 without a token", async () => {
+    const requester = await listAs({ email: "ana@example.com", groups: ["requesters"] });
+    const anonymous = await app.request("/api/approvals");
+
+    expect(requester.status).toBe(403);
+    expect(anonymous.status).toBe(401);
+  });
+});

@@ -1,0 +1,171 @@
+import type { Logger } from "@aws-lambda-powertools/logger";
+import type { RouteConfig } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import {
+  type ApprovalOutcome,
+  decideApprovalRoute,
+  decideWithLinkRoute,
+  type LinkToken,
+  previewLinkDecisionRoute,
+} from "../../api/approvals.ts";
+import type { AccessTokenVerifier, Identity } from "../shared/access-token.ts";
+import { type DecisionAction, hashToken, verifyDecisionToken } from "../shared/decision-token.ts";
+import { ClientError } from "../shared/errors.ts";
+import { acceptJsonBody, createServiceApp } from "../shared/http.ts";
+import { admitTo, type SignedInEnv } from "../shared/http-auth.ts";
+import { decide, decideSignedIn } from "./decide.ts";
+import {
+  checkReason,
+  type Decision,
+  judgeDecision,
+  type Refusal,
+  refusalForToken,
+  refusalUnlessStillApprover,
+} from "./domain.ts";
+import { type OutcomePublisher, publishOrLeaveToSweeper } from "./outcomes.ts";
+import type { ApprovalStore } from "./store.ts";
+
+export interface DecisionApiDeps {
+  store: ApprovalStore;
+  publishOutcome: OutcomePublisher;
+  hmacKey: () => Promise<Buffer>;
+  now: () => Date;
+  /** The deployment's approvers now (`APPROVERS`): nobody else decides, whatever they hold. */
+  approvers: readonly string[];
+  verifyAccessToken: () => AccessTokenVerifier;
+  logger: Logger;
+}
+
+/**
+ * A page's refusal as the API answers it: the same words; an expired or decided request is a 409
+ * (the request's state conflicts with deciding it) where a page says 410 (the link is gone).
+ */
+const apiRefusal = (refusal: Refusal, options?: ErrorOptions) =>
+  new ClientError(
+    refusal.status === 410 ? 409 : refusal.status,
+    `${refusal.title}. ${refusal.message}`,
+    undefined,
+    options,
+  );
+
+const refuseUnlessStillApprover = (approver: string, approvers: readonly string[]) => {
+  const refusal = refusalUnlessStillApprover(approver, approvers);
+  if (refusal) throw apiRefusal(refusal);
+};
+
+/** The reason as the link pages accept it, or a 400 naming `reason`. */
+const reasonFor = (action: DecisionAction, raw: string | undefined): string | undefined => {
+  const check = checkReason(action, raw ?? "");
+  if (!check.valid)
+    throw new ClientError(400, `Request is invalid: reason ${check.error}`, [
+      { field: "reason", message: check.error },
+    ]);
+  return check.reason;
+};
+
+const outcomeOf = (
+  requestId: string,
+  { action, approver, reason, decidedAt }: Decision,
+): ApprovalOutcome => ({
+  requestId,
+  outcome: action === "approve" ? "APPROVED" : "REJECTED",
+  approver,
+  reason,
+  decidedAt,
+});
+
+/**
+ * The approvers' API: deciding signed in, and, where links require sign-in, the link's confirmation
+ * and decision for the approver it was sent to. Every route admits only signed-in approvers, and
+ * every decision goes through the same conditional write as the link pages', so the first one wins.
+ */
+export const createDecisionApi = (deps: DecisionApiDeps) => {
+  const app = createServiceApp(deps.logger);
+  const signedInJson = (route: RouteConfig): [MiddlewareHandler<SignedInEnv>, MiddlewareHandler] => [
+    admitTo(route, deps.verifyAccessToken),
+    acceptJsonBody,
+  ];
+
+  /** A link's token checked as the pages check it, then bound to the signed-in approver. */
+  const verifyLinkFor = async ({ action, token }: LinkToken, identity: Identity, now: Date) => {
+    const check = verifyDecisionToken(token, action, await deps.hmacKey(), now);
+    if (!check.valid) throw apiRefusal(refusalForToken(check.problem));
+    if (check.claims.approver !== identity.email.toLowerCase()) {
+      throw new ClientError(
+        403,
+        "This link was sent to another approver. Sign in as the approver it was sent to, or decide on the Approvals page.",
+      );
+    }
+    refuseUnlessStillApprover(check.claims.approver, deps.approvers);
+    return { claims: check.claims, tokenHash: hashToken(token) };
+  };
+
+  app.openapi({ ...decideApprovalRoute, middleware: signedInJson(decideApprovalRoute) }, async (c) => {
+    const { requestId } = c.req.valid("param");
+    const { action, reason: rawReason } = c.req.valid("json");
+    const identity = c.get("identity");
+    refuseUnlessStillApprover(identity.email, deps.approvers);
+    const reason = reasonFor(action, rawReason);
+    const result = await decideSignedIn(deps.store, {
+      requestId,
+      action,
+      approver: { email: identity.email, subject: identity.subject },
+      reason,
+      now: deps.now(),
+    });
+    if (!result.recorded) throw apiRefusal(result.refusal);
+    deps.logger.info("Decision recorded, signed in", { requestId, action, approver: identity.email });
+    await publishOrLeaveToSweeper(deps.publishOutcome, result.approval, deps.logger);
+    // The write that recorded it set the decision.
+    return c.json(outcomeOf(requestId, result.approval.decision as Decision), 200);
+  });
+
+  app.openapi(
+    { ...previewLinkDecisionRoute, middleware: signedInJson(previewLinkDecisionRoute) },
+    async (c) => {
+      const link = c.req.valid("json");
+      const now = deps.now();
+      const { claims, tokenHash } = await verifyLinkFor(link, c.get("identity"), now);
+      const judgement = judgeDecision(await deps.store.get(claims.requestId), claims, tokenHash, now);
+      if (!judgement.decidable) throw apiRefusal(judgement.refusal);
+      return c.json(
+        {
+          requestId: claims.requestId,
+          action: claims.action,
+          approver: claims.approver,
+          expiresAt: judgement.approval?.expiresAt ?? claims.expiresAt.toISOString(),
+          request: judgement.approval?.request,
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi({ ...decideWithLinkRoute, middleware: signedInJson(decideWithLinkRoute) }, async (c) => {
+    const { reason: rawReason, ...link } = c.req.valid("json");
+    const identity = c.get("identity");
+    const now = deps.now();
+    const { claims, tokenHash } = await verifyLinkFor(link, identity, now);
+    const reason = reasonFor(link.action, rawReason);
+    const result = await decide(deps.store, {
+      claims,
+      tokenHash,
+      approverSubject: identity.subject,
+      reason,
+      now,
+    });
+    if (!result.recorded) throw apiRefusal(result.refusal);
+    deps.logger.info("Decision recorded with a link, signed in", {
+      requestId: claims.requestId,
+      action: claims.action,
+      approver: claims.approver,
+    });
+    if ("approval" in result) {
+      await publishOrLeaveToSweeper(deps.publishOutcome, result.approval, deps.logger);
+      return c.json(outcomeOf(claims.requestId, result.approval.decision as Decision), 200);
+    }
+    return c.json(outcomeOf(claims.requestId, result.early.decision), 200);
+  });
+
+  return app;
+};

@@ -1,0 +1,130 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { waitForEmails } from "../support/flow.ts";
+import { type StackUnderTest, startStack } from "../support/stack.ts";
+import {
+  BrowserSession,
+  chromiumAvailable,
+  type LocalUserUnderTest,
+  launchChromium,
+  openSignedIn,
+} from "./support.ts";
+
+const REQUESTER: LocalUserUnderTest = {
+  email: "requester@example.com",
+  name: "Riley Requester",
+  groups: ["requesters"],
+};
+const APPROVER: LocalUserUnderTest = {
+  email: "approver@example.com",
+  name: "Avery Approver",
+  groups: ["approvers"],
+};
+const APPROVER2: LocalUserUnderTest = {
+  email: "approver2@example.com",
+  name: "Alex Approver",
+  groups: ["approvers"],
+};
+const LOCAL_USERS = JSON.stringify([REQUESTER, APPROVER, APPROVER2]);
+
+const submitFromForm = async (page: Page, justification: string) => {
+  await page.getByLabel("Instance type").selectOption("t3.micro");
+  await page.getByLabel("Justification").fill(justification);
+  await page.getByRole("button", { name: "Submit request" }).click();
+  await page.waitForURL(/\/requests\/req_/);
+  await page.getByText("Pending approval", { exact: true }).waitFor();
+  return decodeURIComponent(new URL(page.url()).pathname.replace(/^\/requests\//, ""));
+};
+
+/** Starts a stack with these users and `env`, and a browser; each test's pages must log no error. */
+const useStackAndBrowser = (env: Record<string, string> = {}) => {
+  const under = {} as { stack: StackUnderTest; browser: Browser; session: BrowserSession };
+  beforeAll(async () => {
+    [under.stack, under.browser] = await Promise.all([
+      startStack({ env: { LOCAL_USERS, APPROVERS: `${APPROVER.email},${APPROVER2.email}`, ...env } }),
+      launchChromium(),
+    ]);
+  });
+  afterAll(async () => {
+    await under.browser?.close();
+    await under.stack?.destroy();
+  });
+  beforeEach(() => {
+    under.session = new BrowserSession(under.browser);
+  });
+  afterEach(async () => {
+    expect(await under.session.close(), "console and page errors").toEqual([]);
+  });
+  return under;
+};
+
+describe.skipIf(!chromiumAvailable)("the Approvals page in Chromium", () => {
+  const under = useStackAndBrowser();
+
+  it("lets a signed-in approver approve what awaits them; the request is provisioned", async () => {
+    const { stack, session } = under;
+    const requesterPage = await openSignedIn(session, stack.portalUrl, REQUESTER);
+    const requestId = await submitFromForm(requesterPage, "Approved on the Approvals page");
+
+    const approverPage = await openSignedIn(session, `${stack.portalUrl}/approvals`, APPROVER);
+    const card = approverPage.locator(`section[data-request-id="${requestId}"]`);
+    await card.waitFor();
+    await expect(card.textContent()).resolves.toContain("Approved on the Approvals page");
+    await card.getByLabel("Reason").fill("Fine for a week");
+    await card.getByRole("button", { name: "Approve" }).click();
+    await card.getByText("Approved. The requester will be told", { exact: false }).waitFor();
+
+    // The requester's page refreshes itself until the request is final.
+    await requesterPage.getByText("Provisioned", { exact: true }).waitFor({ timeout: 20_000 });
+    const decision = await requesterPage.getByRole("region", { name: "Decision" }).textContent();
+    expect(decision).toContain(APPROVER.email);
+    expect(decision).toContain("Fine for a week");
+
+    await approverPage.reload();
+    await approverPage.getByText("Nothing awaits your decision.").waitFor();
+  });
+
+  it("shows a rejection's missing reason as the API words it, then rejects with one", async () => {
+    const { stack, session } = under;
+    const requesterPage = await openSignedIn(session, stack.portalUrl, REQUESTER);
+    const requestId = await submitFromForm(requesterPage, "Rejected on the Approvals page");
+    const approverPage = await openSignedIn(session, `${stack.portalUrl}/approvals`, APPROVER2);
+    session.expectProblem(/400 \(Bad Request\)/);
+    const card = approverPage.locator(`section[data-request-id="${requestId}"]`);
+
+    await card.getByRole("button", { name: "Reject" }).click();
+    await card.getByRole("alert").getByText("Say why you reject the request", { exact: false }).waitFor();
+    await card.getByLabel("Reason").fill("Use the shared runner");
+    await card.getByRole("button", { name: "Reject" }).click();
+    await card.getByText("Rejected. The requester will be told", { exact: false }).waitFor();
+
+    await requesterPage
+      .getByRole("region", { name: "Decision" })
+      .getByText("Use the shared runner")
+      .waitFor({ timeout: 20_000 });
+  });
+});
+
+describe.skipIf(!chromiumAvailable)("a mailed link where decisions require sign-in, in Chromium", () => {
+  const under = useStackAndBrowser({ DECISIONS_REQUIRE_SIGN_IN: "true" });
+
+  it("opens the portal, signs in as the link's approver and decides there", async () => {
+    const { stack, session } = under;
+    const requesterPage = await openSignedIn(session, stack.portalUrl, REQUESTER);
+    const requestId = await submitFromForm(requesterPage, "Approved from a signed-in link");
+    const [mail] = await waitForEmails(stack, APPROVER.email, requestId);
+    const approveLink = /href="([^"]*\/decide#approve\.[^"]+)"/.exec(mail?.body.html ?? "")?.[1];
+    expect(approveLink).toBeDefined();
+
+    const approverPage = await openSignedIn(session, String(approveLink), APPROVER);
+    await approverPage.getByText(`You are deciding as ${APPROVER.email}`).waitFor();
+    await expect(approverPage.locator("main").textContent()).resolves.toContain(
+      "Approved from a signed-in link",
+    );
+    await approverPage.getByRole("button", { name: "Approve" }).click();
+    await approverPage.getByText("Approved. The requester will be told", { exact: false }).waitFor();
+    expect(new URL(approverPage.url()).hash).toBe("");
+
+    await requesterPage.getByText("Provisioned", { exact: true }).waitFor({ timeout: 20_000 });
+  });
+});
