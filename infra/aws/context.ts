@@ -1,7 +1,7 @@
 import type { Node } from "constructs";
 import { z } from "zod";
 import { imageOverridesSchema } from "../../services/ec2-launcher/domain.ts";
-import { settingEntryOf } from "../../services/shared/config.ts";
+import { jsonSetting, settingEntryOf } from "../../services/shared/config.ts";
 
 /** A deployment's context (cdk.json or `-c key=value`) is missing a value or holds a malformed one. */
 export class DeploymentContextError extends Error {
@@ -30,22 +30,6 @@ const flag = z.preprocess(
   (value) => (value === "true" ? true : value === "false" ? false : value),
   z.boolean({ error: "must be true or false" }),
 );
-
-/** Structured settings come as objects from cdk.json and as JSON text from `-c`. */
-const jsonObject = <Schema extends z.ZodType>(schema: Schema, example: string) =>
-  z.preprocess((value, context) => {
-    if (typeof value !== "string") return value;
-    try {
-      return JSON.parse(value) as unknown;
-    } catch (error) {
-      context.addIssue({
-        code: "custom",
-        input: value,
-        message: `must be JSON like ${example} (${(error as Error).message})`,
-      });
-      return z.NEVER;
-    }
-  }, schema);
 
 const ACCOUNT_ID = /^\d{12}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
@@ -128,9 +112,9 @@ const deploymentContextSchema = z
         ),
     ),
     identityProvider: optional(
-      jsonObject(
-        identityProviderSchema,
+      jsonSetting(
         '{"type": "saml", "name": "Corporate", "metadataUrl": "https://..."} or {"type": "oidc", "name": "Corporate", "issuerUrl": "https://...", "clientId": "...", "clientSecretArn": "arn:aws:secretsmanager:..."}',
+        identityProviderSchema,
       ),
     ),
     decisionsRequireSignIn: flag,
