@@ -1,6 +1,6 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { DecisionAction } from "../shared/decision-token.ts";
-import { unlessConditionFails, whetherConditionHeld } from "../shared/dynamo.ts";
+import { requestTable, unlessConditionFails, whetherConditionHeld } from "../shared/dynamo.ts";
 import type { Idempotency } from "../shared/idempotency.ts";
 
 /** The links issued to one approver, by hash: more than one each if a mail had to be sent again. */
@@ -44,28 +44,13 @@ export const createMailingStore = (
   document: DynamoDBDocumentClient,
   idempotency: Idempotency,
 ) => {
-  const update = (input: Omit<ConstructorParameters<typeof UpdateCommand>[0], "TableName">) =>
-    document.send(new UpdateCommand({ TableName: tableName, ...input }));
+  const { get, createIfAbsent, update } = requestTable<MailingRecord>(document, tableName);
 
   return {
-    get: async (requestId: string): Promise<MailingRecord | undefined> => {
-      const output = await document.send(
-        new GetCommand({ TableName: tableName, Key: { requestId }, ConsistentRead: true }),
-      );
-      return output.Item as MailingRecord | undefined;
-    },
+    get,
 
     /** Creates the item unless one exists; false when an earlier delivery created it. */
-    createIfAbsent: (record: MailingRecord): Promise<boolean> =>
-      whetherConditionHeld(
-        document.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: record,
-            ConditionExpression: "attribute_not_exists(requestId)",
-          }),
-        ),
-      ),
+    createIfAbsent,
 
     /**
      * Takes the mailing over from a delivery that died (its claim is older than `staleBefore`) or gave

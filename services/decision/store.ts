@@ -1,6 +1,12 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { DecisionAction } from "../shared/decision-token.ts";
-import { documentClientOf, queryAll, unlessConditionFails, whetherConditionHeld } from "../shared/dynamo.ts";
+import {
+  documentClientOf,
+  queryAll,
+  requestTable,
+  unlessConditionFails,
+  whetherConditionHeld,
+} from "../shared/dynamo.ts";
 import {
   type ApprovalRecord,
   type AskedApproval,
@@ -43,19 +49,7 @@ export const createApprovalStore = (
   tableName: string,
   document: DynamoDBDocumentClient = documentClientOf(),
 ) => {
-  const update = (input: Omit<ConstructorParameters<typeof UpdateCommand>[0], "TableName">) =>
-    document.send(new UpdateCommand({ TableName: tableName, ...input }));
-
-  const putIfAbsent = (record: ApprovalRecord): Promise<boolean> =>
-    whetherConditionHeld(
-      document.send(
-        new PutCommand({
-          TableName: tableName,
-          Item: record,
-          ConditionExpression: "attribute_not_exists(requestId)",
-        }),
-      ),
-    );
+  const { get, createIfAbsent: putIfAbsent, update } = requestTable<ApprovalRecord>(document, tableName);
 
   /**
    * Writes the decision if the approval is still pending before its deadline and `condition` holds:
@@ -90,12 +84,7 @@ export const createApprovalStore = (
   };
 
   return {
-    get: async (requestId: string): Promise<ApprovalRecord | undefined> => {
-      const output = await document.send(
-        new GetCommand({ TableName: tableName, Key: { requestId }, ConsistentRead: true }),
-      );
-      return output.Item as ApprovalRecord | undefined;
-    },
+    get,
 
     /** Creates the approval unless its item exists; false when an earlier event or an early decision did. */
     createIfAbsent: (approval: AskedApproval): Promise<boolean> => putIfAbsent(approval),
