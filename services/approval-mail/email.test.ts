@@ -35,6 +35,15 @@ describe("the approval email", () => {
     }
   });
 
+  it("opens its links in a page of their own, without a referrer: a mail viewer's frame would refuse the decision page", () => {
+    const links = [...compose().html.value.matchAll(/<a [^>]*>/g)].map(([tag]) => tag);
+    expect(links).toHaveLength(2);
+    for (const link of links) {
+      expect(link).toContain('target="_blank"');
+      expect(link).toContain('rel="noopener noreferrer"');
+    }
+  });
+
   it("links to the portal's sign-in confirmation with each token in the fragment when decisions require sign-in", () => {
     const email = compose(sampleRequest(), { signInRequired: true });
 

@@ -53,7 +53,7 @@ export const approvalEmail = ({
 <p>${asking}</p>
 <div class="card">${renderSummary(rows)}</div>
 <p>Decide before <strong>${deadline}</strong>.</p>
-<p><a class="button" href="${approveUrl}">Approve</a> <a class="button reject" href="${rejectUrl}">Reject</a></p>
+<p><a class="button" href="${approveUrl}" target="_blank" rel="noopener noreferrer">Approve</a> <a class="button reject" href="${rejectUrl}" target="_blank" rel="noopener noreferrer">Reject</a></p>
 <p class="muted">${linkNote}</p>`,
     ),
   };
