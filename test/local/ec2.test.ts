@@ -13,9 +13,9 @@ import {
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createEc2Api } from "../../infra/local/ec2/ec2-api.ts";
 import { type InstanceStateName, LocalEc2, localImageIdOf } from "../../infra/local/ec2/local-ec2.ts";
-import { OUTSIDE_PRINCIPAL } from "../../infra/local/edge/principals.ts";
 import { type RunningEdge, startEdge } from "../../infra/local/edge/server.ts";
 import { signedHeadersOf } from "../../infra/local/edge/signature.ts";
+import { TEST_SERVICES_PRINCIPAL } from "../support/local-events.ts";
 import { waitUntil } from "../support/wait.ts";
 
 const IMAGE_ID = "ami-0123456789abcdef0";
@@ -43,12 +43,12 @@ const startStack = async ({ bootDelayMs = 50 } = {}): Promise<LocalStack> => {
   const edge = await startEdge({
     port: 0,
     services: { ec2: createEc2Api(ec2) },
-    principals: [OUTSIDE_PRINCIPAL],
+    principals: [TEST_SERVICES_PRINCIPAL],
   });
   const client = new EC2Client({
     endpoint: edge.url,
     region: "us-east-1",
-    credentials: OUTSIDE_PRINCIPAL,
+    credentials: TEST_SERVICES_PRINCIPAL,
     maxAttempts: 1,
   });
   const stack = { ec2, edge, client, changes };
@@ -83,11 +83,11 @@ const stateOf = async (client: EC2Client, instanceId: string) => {
 };
 
 /** Sends a request the SDKs cannot produce, signed in form only: the edge routes by credential scope. */
-/** A body no SDK would send, signed as an outside client so that it reaches the local EC2. */
+/** A body no SDK would send, signed as the stack's services (the only callers of EC2) so that it reaches it. */
 const postRaw = async (edge: RunningEdge, body: string | Uint8Array<ArrayBuffer>) => {
   const url = new URL(edge.url);
   const { host: _, ...headers } = await signedHeadersOf(
-    OUTSIDE_PRINCIPAL,
+    TEST_SERVICES_PRINCIPAL,
     { method: "POST", url, headers: { "content-type": "application/x-www-form-urlencoded" }, body },
     { region: "us-east-1", service: "ec2" },
   );

@@ -14,12 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dynamoDbService } from "../../infra/local/dynamodb.ts";
 import { createEc2Api } from "../../infra/local/ec2/ec2-api.ts";
 import { LocalEc2 } from "../../infra/local/ec2/local-ec2.ts";
-import { OUTSIDE_PRINCIPAL } from "../../infra/local/edge/principals.ts";
 import { type RunningEdge, startEdge } from "../../infra/local/edge/server.ts";
 import { signedFetch, signedHeadersOf } from "../../infra/local/edge/signature.ts";
 import { createEventBridgeApi } from "../../infra/local/eventbridge/api.ts";
 import { type Mailbox, startMailbox } from "../../infra/local/mailbox.ts";
-import { RecordingBus, TEST_REGION } from "../support/local-events.ts";
+import { RecordingBus, TEST_REGION, TEST_SERVICES_PRINCIPAL } from "../support/local-events.ts";
 
 const urlOf = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -63,7 +62,7 @@ describe("the edge routes each SDK client to its service", () => {
   const clientConfig = () => ({
     endpoint: edge.url,
     region: TEST_REGION,
-    credentials: OUTSIDE_PRINCIPAL,
+    credentials: TEST_SERVICES_PRINCIPAL,
     maxAttempts: 1,
   });
 
@@ -71,7 +70,7 @@ describe("the edge routes each SDK client to its service", () => {
     ({ dynamo, mailbox } = await startDelegatedServers(dataDir));
     edge = await startEdge({
       port: 0,
-      principals: [OUTSIDE_PRINCIPAL],
+      principals: [TEST_SERVICES_PRINCIPAL],
       services: {
         events: createEventBridgeApi({ bus }),
         ec2: createEc2Api(ec2),
@@ -163,7 +162,7 @@ describe("the edge answers hostile requests as AWS would and keeps serving", () 
     headers?: Record<string, string>,
   ) =>
     signedFetch(
-      OUTSIDE_PRINCIPAL,
+      TEST_SERVICES_PRINCIPAL,
       new URL(path, edge.url),
       { method, headers, body },
       {
@@ -177,7 +176,7 @@ describe("the edge answers hostile requests as AWS would and keeps serving", () 
     new DynamoDBClient({
       endpoint: edge.url,
       region: TEST_REGION,
-      credentials: OUTSIDE_PRINCIPAL,
+      credentials: TEST_SERVICES_PRINCIPAL,
       maxAttempts: 1,
     });
   const stillServes = async () => {
@@ -189,7 +188,7 @@ describe("the edge answers hostile requests as AWS would and keeps serving", () 
     ({ dynamo, mailbox } = await startDelegatedServers(dataDir));
     edge = await startEdge({
       port: 0,
-      principals: [OUTSIDE_PRINCIPAL],
+      principals: [TEST_SERVICES_PRINCIPAL],
       services: { dynamodb: dynamoDbService(dynamo), ses: mailbox.sesApi },
     });
   });
@@ -272,7 +271,7 @@ describe("the edge answers hostile requests as AWS would and keeps serving", () 
     "reads the request target %s as a path on the edge and the mailbox port, and keeps serving",
     async (target) => {
       const signed = await signedHeadersOf(
-        OUTSIDE_PRINCIPAL,
+        TEST_SERVICES_PRINCIPAL,
         { method: "GET", url: new URL(`${edge.url}${target}`) },
         { region: TEST_REGION, service: "dynamodb" },
       );
@@ -339,7 +338,7 @@ describe("the edge answers hostile requests as AWS would and keeps serving", () 
     const config = {
       endpoint: edge.url,
       region: TEST_REGION,
-      credentials: OUTSIDE_PRINCIPAL,
+      credentials: TEST_SERVICES_PRINCIPAL,
       maxAttempts: 1,
     };
 

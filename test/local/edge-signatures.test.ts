@@ -119,10 +119,27 @@ describe("the edge checks every request's SigV4 signature as AWS does", () => {
   });
 
   it.each(Object.keys(calls) as Protocol[])(
-    "serves %s to the outside credentials and the services' own",
+    "serves %s to the services' own credentials",
     async (protocol) => {
-      await expect(calls[protocol](OUTSIDE_PRINCIPAL)).resolves.toBeDefined();
       await expect(calls[protocol](TEST_SERVICES_PRINCIPAL)).resolves.toBeDefined();
+    },
+  );
+
+  it("serves EventBridge to the outside credentials, to publish as another system", async () => {
+    await expect(calls.EventBridge(OUTSIDE_PRINCIPAL)).resolves.toBeDefined();
+  });
+
+  it.each([
+    ["DynamoDB", 400, "AccessDeniedException"],
+    ["EC2", 403, "UnauthorizedOperation"],
+    ["SES v1", 403, "AccessDenied"],
+    ["SES v2", 403, "AccessDeniedException"],
+  ] as const)(
+    "refuses %s to the outside credentials, as IAM refuses what no policy allows: %i %s",
+    async (protocol, status, name) => {
+      const refusal = await calls[protocol](OUTSIDE_PRINCIPAL).catch((error: unknown) => error);
+      expect(refusal).toMatchObject({ name, $metadata: { httpStatusCode: status } });
+      expect((refusal as Error).message).toContain(OUTSIDE_PRINCIPAL.arn);
     },
   );
 

@@ -6,7 +6,11 @@ import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { OUTSIDE_PRINCIPAL } from "../../infra/local/edge/principals.ts";
+import {
+  existingServicesPrincipal,
+  OUTSIDE_PRINCIPAL,
+  type Principal,
+} from "../../infra/local/edge/principals.ts";
 
 const REPO_ROOT = resolve(import.meta.dirname, "..", "..");
 
@@ -93,11 +97,11 @@ export interface StackOptions {
   ports?: StackPorts;
 }
 
-/** The SDK clients of a test are another system's: they sign with the outside credentials the README documents. */
-const sdkConfig = (endpoint: string) => ({
+/** An SDK client's settings at the stack's edge, signing as `principal`. */
+const sdkConfig = (endpoint: string, principal: Principal) => ({
   endpoint,
   region: "us-east-1",
-  credentials: OUTSIDE_PRINCIPAL,
+  credentials: principal,
 });
 
 /** The stack process ended before it answered on /api/health. */
@@ -205,6 +209,7 @@ const launchStack = async (options: StackOptions, ports: StackPorts): Promise<St
     throw error;
   }
 
+  const stackPrincipal = await existingServicesPrincipal(dataDir);
   return {
     ports,
     portalUrl,
@@ -212,9 +217,11 @@ const launchStack = async (options: StackOptions, ports: StackPorts): Promise<St
     mailboxUrl,
     dataDir,
     output: () => output,
-    eventBridge: new EventBridgeClient(sdkConfig(edgeUrl)),
-    ec2: new EC2Client(sdkConfig(edgeUrl)),
-    dynamo: new DynamoDBClient(sdkConfig(edgeUrl)),
+    // Publishing is another system's, with the outside credentials the README documents; looking at the
+    // stack's instances and tables is the operator's, with the stack's own credentials.
+    eventBridge: new EventBridgeClient(sdkConfig(edgeUrl, OUTSIDE_PRINCIPAL)),
+    ec2: new EC2Client(sdkConfig(edgeUrl, stackPrincipal)),
+    dynamo: new DynamoDBClient(sdkConfig(edgeUrl, stackPrincipal)),
     emails: async () =>
       ((await (await fetch(`${mailboxUrl}/store`)).json()) as { emails: MailboxEmail[] }).emails,
     eventually,

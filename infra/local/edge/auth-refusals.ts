@@ -80,6 +80,28 @@ const protocolOf = (service: string, request: Pick<ReadRequest, "method" | "path
   return "aws-json";
 };
 
+/**
+ * The answer AWS gives, in the request's own protocol, to a signed request no policy allows: each API's
+ * access-denied error (EC2's `UnauthorizedOperation`, the Query protocol's `AccessDenied`).
+ */
+export const accessRefusal = (
+  principalArn: string,
+  service: string,
+  request: Pick<ReadRequest, "method" | "path">,
+): EdgeResponse => {
+  const message = `User: ${principalArn} is not authorized to call ${service} at the local edge: only the stack's services are`;
+  switch (protocolOf(service, request)) {
+    case "aws-json":
+      return jsonError(400, "AccessDeniedException", message);
+    case "rest-json":
+      return restJsonError(403, "AccessDeniedException", message);
+    case "ec2-query":
+      return ec2ErrorAnswer(403, randomUUID(), "UnauthorizedOperation", message);
+    case "query":
+      return queryError(403, "AccessDenied", message);
+  }
+};
+
 /** The answer AWS gives, in the request's own protocol, to a request whose signature it refuses. */
 export const signatureRefusal = (
   fault: SignatureFault,

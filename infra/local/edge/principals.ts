@@ -25,6 +25,14 @@ export const OUTSIDE_PRINCIPAL: Principal = {
 /** The stack's own services, as the CDK app's function roles are on AWS. */
 export const SERVICES_ROLE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/approvals-services`;
 
+/**
+ * What a principal may call at the edge, as IAM would allow it: the stack's services everything, an outside
+ * principal only EventBridge (publishing, where the bus's rules on sources still apply). The tables, the
+ * mail and the instances are the stack's, as they are behind the function roles on AWS.
+ */
+export const mayCall = (principal: Principal, service: string): boolean =>
+  principal.arn === SERVICES_ROLE_ARN || service === "events";
+
 /** Under DATA_DIR: the services' access key and secret, made on the first start, readable by its owner alone. */
 export const SERVICE_CREDENTIALS_FILE = "service-credentials.json";
 

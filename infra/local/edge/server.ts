@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { allowedHostsOf, refusedAsMisdirected } from "../host-check.ts";
-import { signatureRefusal } from "./auth-refusals.ts";
+import { accessRefusal, signatureRefusal } from "./auth-refusals.ts";
 import {
   BodyTooLargeError,
   bodyTooLargeAnswer,
@@ -13,7 +13,7 @@ import {
   requestUrlOf,
   sendAnswer,
 } from "./delegation.ts";
-import type { Principal } from "./principals.ts";
+import { mayCall, type Principal } from "./principals.ts";
 import { verifySignature } from "./signature.ts";
 import { type EdgeResponse, type EdgeService, jsonError, type ReadRequest } from "./types.ts";
 
@@ -111,6 +111,9 @@ export const startEdge = async ({
         );
       }
       if (!signature.ok) return signatureRefusal(signature.fault, scope.service, read);
+      if (!mayCall(signature.principal, scope.service)) {
+        return accessRefusal(signature.principal.arn, scope.service, read);
+      }
       if (typeof service === "function") {
         return service({ ...read, region: scope.region, principal: signature.principal });
       }
