@@ -11,9 +11,9 @@ import {
 } from "../shared/testing/access-tokens.ts";
 import { createFlowEventHandler } from "./handlers/on-flow-event.ts";
 import { createAuditApp } from "./http.ts";
-import { createAuditStore } from "./store.ts";
-import { auditRequestsTable, auditTimelineTable, tables } from "./tables.ts";
+import { tables } from "./tables.ts";
 import { APPROVER, expiredFlow, provisionedFlow, rejectedFlow, secondsAfter } from "./testing/flows.ts";
+import { testAuditStore } from "./testing/store.ts";
 
 const START = "2025-05-01T10:00:00Z";
 /** The first three events of a flow: requested, accepted, and approvers asked. */
@@ -39,10 +39,7 @@ describe("GET /api/approvals: what awaits the signed-in approver's decision", ()
   beforeAll(async () => {
     dynamo = await startTestDynamo(tables);
     identityProvider = await startTestIdentityProvider();
-    const store = createAuditStore(dynamo.document, {
-      requests: auditRequestsTable.id,
-      timeline: auditTimelineTable.id,
-    });
+    const store = testAuditStore(dynamo);
     const logger = silentLogger();
     const handle = createFlowEventHandler({ store, logger });
     const flows = [

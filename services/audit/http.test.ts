@@ -14,9 +14,9 @@ import {
 } from "../shared/testing/access-tokens.ts";
 import { createFlowEventHandler } from "./handlers/on-flow-event.ts";
 import { createAuditApp } from "./http.ts";
-import { createAuditStore } from "./store.ts";
-import { auditRequestsTable, auditTimelineTable, tables } from "./tables.ts";
+import { tables } from "./tables.ts";
 import { APPROVER, invalidFlow, provisionedFlow, rejectedFlow, secondsAfter } from "./testing/flows.ts";
+import { testAuditStore } from "./testing/store.ts";
 
 const START = "2025-05-01T10:00:00Z";
 const ANA = { email: "ana@example.com", name: "Ana" };
@@ -78,10 +78,7 @@ describe("the audit HTTP API", () => {
   beforeAll(async () => {
     dynamo = await startTestDynamo(tables);
     identityProvider = await startTestIdentityProvider();
-    const store = createAuditStore(dynamo.document, {
-      requests: auditRequestsTable.id,
-      timeline: auditTimelineTable.id,
-    });
+    const store = testAuditStore(dynamo);
     const logger = silentLogger();
     const handle = createFlowEventHandler({ store, logger });
     for (const envelope of Object.values(seededFlows).flat()) await handle(envelope);

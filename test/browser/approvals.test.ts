@@ -5,26 +5,14 @@ import { type StackUnderTest, startStack } from "../support/stack.ts";
 import {
   BrowserSession,
   chromiumAvailable,
-  type LocalUserUnderTest,
+  defaultLocalUser,
   launchChromium,
   openSignedIn,
 } from "./support.ts";
 
-const REQUESTER: LocalUserUnderTest = {
-  email: "requester@example.com",
-  name: "Riley Requester",
-  groups: ["requesters"],
-};
-const APPROVER: LocalUserUnderTest = {
-  email: "approver@example.com",
-  name: "Avery Approver",
-  groups: ["approvers"],
-};
-const APPROVER2: LocalUserUnderTest = {
-  email: "approver2@example.com",
-  name: "Alex Approver",
-  groups: ["approvers"],
-};
+const REQUESTER = defaultLocalUser("requester@example.com");
+const APPROVER = defaultLocalUser("approver@example.com");
+const APPROVER2 = defaultLocalUser("approver2@example.com");
 const LOCAL_USERS = JSON.stringify([REQUESTER, APPROVER, APPROVER2]);
 
 const submitFromForm = async (page: Page, justification: string) => {

@@ -5,8 +5,8 @@ import { type StackUnderTest, startStack } from "../support/stack.ts";
 import {
   BrowserSession,
   chromiumAvailable,
+  defaultLocalUser,
   fillValidForm,
-  type LocalUserUnderTest,
   launchChromium,
   listedIds,
   openSignedIn,
@@ -15,16 +15,8 @@ import {
 } from "./support.ts";
 
 /** Two of local mode's default users. */
-const RILEY: LocalUserUnderTest = {
-  email: "requester@example.com",
-  name: "Riley Requester",
-  groups: ["requesters"],
-};
-const OPERATOR: LocalUserUnderTest = {
-  email: "operator@example.com",
-  name: "Oakley Operator",
-  groups: ["operators"],
-};
+const RILEY = defaultLocalUser("requester@example.com");
+const OPERATOR = defaultLocalUser("operator@example.com");
 
 const isSignInNavigation = (request: Request) =>
   request.isNavigationRequest() && new URL(request.url()).pathname === "/auth";

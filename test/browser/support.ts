@@ -8,10 +8,22 @@ import {
   type Page,
 } from "playwright-core";
 import { build } from "vite";
+import { DEFAULT_LOCAL_USERS } from "../../infra/local/identity/users.ts";
 import type { LocalUser } from "../support/flow.ts";
 
 /** A user of the stack's LOCAL_USERS, whom a test signs in as on the provider's page. */
 export type LocalUserUnderTest = LocalUser;
+
+export class UnknownLocalUserError extends Error {
+  override readonly name = "UnknownLocalUserError";
+}
+
+/** One of local mode's default users (`DEFAULT_LOCAL_USERS`), by email, as the sign-in page lists it. */
+export const defaultLocalUser = (email: string): LocalUserUnderTest => {
+  const user = DEFAULT_LOCAL_USERS.find((candidate) => candidate.email === email);
+  if (!user) throw new UnknownLocalUserError(`${email} is none of local mode's default users`);
+  return user;
+};
 
 /** Debian's Chromium: `.ci/run` installs the `chromium` package; playwright-core brings no browser. */
 export const CHROMIUM_PATH = "/usr/bin/chromium";

@@ -204,13 +204,13 @@ describe("ResourceRequested published straight onto the bus", () => {
     ).toBeGreaterThanOrEqual(1);
   });
 
-  it("launches nothing for a RequestApproved an outside system publishes, and leaves the request pending", async () => {
-    const requestId = `forged-${Date.now()}`;
+  /** Submits a request, waits until it is pending, and forges its approval under `source`. */
+  const forgedApprovalOfPendingRequest = async (requestId: string, source: string) => {
     const { privateIp: _, ...resource } = validRequest().resource;
     const detail = validRequest({ requestId, resource });
     await publish([entryOf(ResourceRequested.detailType, detail)]);
     await waitForStatus(stack, requestId, "PENDING_APPROVAL");
-    const forged = entryOf(
+    return entryOf(
       RequestApproved.detailType,
       {
         requestId,
@@ -218,13 +218,15 @@ describe("ResourceRequested published straight onto the bus", () => {
         approver: "approver@example.com",
         decidedAt: new Date().toISOString(),
       },
-      "ci.pipeline",
+      source,
     );
-    // A request published after the forgery: once it is pending, the forgery has had its chance.
-    const laterId = `after-forged-${Date.now()}`;
+  };
 
-    await publish([forged, entryOf(ResourceRequested.detailType, validRequest({ requestId: laterId }))]);
-
+  /**
+   * The forged approval changed nothing: once a request published after it is pending (the forgery has
+   * had its chance), the request is still pending, has no approval on its timeline and no instance.
+   */
+  const expectStillPendingWithoutInstance = async (requestId: string, laterId: string) => {
     await waitForStatus(stack, laterId, "PENDING_APPROVAL");
     const view = await getRequest(stack, requestId);
     expect(view?.status).toBe("PENDING_APPROVAL");
@@ -233,24 +235,22 @@ describe("ResourceRequested published straight onto the bus", () => {
       new DescribeInstancesCommand({ Filters: [{ Name: "tag:RequestId", Values: [requestId] }] }),
     );
     expect(described.Reservations?.flatMap((reservation) => reservation.Instances ?? []) ?? []).toEqual([]);
+  };
+
+  it("launches nothing for a RequestApproved an outside system publishes, and leaves the request pending", async () => {
+    const requestId = `forged-${Date.now()}`;
+    const forged = await forgedApprovalOfPendingRequest(requestId, "ci.pipeline");
+    // A request published after the forgery: once it is pending, the forgery has had its chance.
+    const laterId = `after-forged-${Date.now()}`;
+
+    await publish([forged, entryOf(ResourceRequested.detailType, validRequest({ requestId: laterId }))]);
+
+    await expectStillPendingWithoutInstance(requestId, laterId);
   });
 
   it("refuses at the edge a RequestApproved an outside system forges under the decision service's source, and nothing happens", async () => {
     const requestId = `forged-source-${Date.now()}`;
-    const { privateIp: _, ...resource } = validRequest().resource;
-    const detail = validRequest({ requestId, resource });
-    await publish([entryOf(ResourceRequested.detailType, detail)]);
-    await waitForStatus(stack, requestId, "PENDING_APPROVAL");
-    const forged = entryOf(
-      RequestApproved.detailType,
-      {
-        requestId,
-        request: { ...detail, requestId },
-        approver: "approver@example.com",
-        decidedAt: new Date().toISOString(),
-      },
-      RequestApproved.source,
-    );
+    const forged = await forgedApprovalOfPendingRequest(requestId, RequestApproved.source);
     const laterId = `after-forged-source-${Date.now()}`;
 
     const output = await stack.eventBridge.send(
@@ -268,14 +268,7 @@ describe("ResourceRequested published straight onto the bus", () => {
         ),
       ),
     });
-    await waitForStatus(stack, laterId, "PENDING_APPROVAL");
-    const view = await getRequest(stack, requestId);
-    expect(view?.status).toBe("PENDING_APPROVAL");
-    expect(view?.timeline.map((entry) => entry.type)).not.toContain(RequestApproved.detailType);
-    const described = await stack.ec2.send(
-      new DescribeInstancesCommand({ Filters: [{ Name: "tag:RequestId", Values: [requestId] }] }),
-    );
-    expect(described.Reservations?.flatMap((reservation) => reservation.Instances ?? []) ?? []).toEqual([]);
+    await expectStillPendingWithoutInstance(requestId, laterId);
   });
 
   it("refuses at the edge an EC2 state change anyone forges, as AWS refuses every aws.* source", async () => {
