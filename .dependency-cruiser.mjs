@@ -2,7 +2,9 @@
  * The import boundaries of the codebase, checked by `npm run lint` (`npm run lint:imports`).
  * Services meet only on the bus: each imports the catalog, the shared kernel, the HTTP contract and
  * itself, never another service. The local runtime and the CDK app are two readings of the same
- * manifests and never import each other. Test helpers stay out of what ships.
+ * manifests and never import each other. lib/ holds pure libraries of ours that depend on nothing of
+ * ours; policy/ is the approval-policy language, on the catalog and lib/ alone. Test helpers stay out
+ * of what ships.
  * @type {import('dependency-cruiser').IConfiguration}
  */
 const NPM = "node_modules";
@@ -22,7 +24,7 @@ export default {
     {
       name: "service-imports-outside-its-layer",
       comment:
-        "Services depend on the catalog, the shared kernel and the HTTP contract only, never on infra, the portal, the CLIs or tooling.",
+        "Services depend on the catalog, the shared kernel, the HTTP contract, lib/ and the policy language only, never on infra, the portal, the CLIs or tooling.",
       severity: "error",
       from: { path: "^services/", pathNot: TEST_ONLY },
       to: { path: "^(infra|portal|cli|bench|scripts|test)/" },
@@ -39,7 +41,7 @@ export default {
       comment: "events/ is the contract everyone reads; it depends on nothing of ours.",
       severity: "error",
       from: { path: "^events/", pathNot: TEST_ONLY },
-      to: { path: "^(services|infra|portal|cli|api|bench|scripts|test)/" },
+      to: { path: "^(services|infra|portal|cli|api|bench|scripts|test|lib|policy)/" },
     },
     {
       name: "http-contract-imports-code",
@@ -47,7 +49,23 @@ export default {
         "api/ is the HTTP contract the portal and CLIs share with the services; it reads only the catalog.",
       severity: "error",
       from: { path: "^api/", pathNot: TEST_ONLY },
-      to: { path: "^(services|infra|portal|cli|bench|scripts|test)/" },
+      to: { path: "^(services|infra|portal|cli|bench|scripts|test|lib|policy)/" },
+    },
+    {
+      name: "library-imports-code",
+      comment:
+        "lib/ holds libraries of ours as pure as a package from npm (the EventBridge pattern engine): they import nothing of ours, so anything may use them.",
+      severity: "error",
+      from: { path: "^lib/" },
+      to: { dependencyTypes: ["local"], pathNot: "^lib/" },
+    },
+    {
+      name: "policy-imports-beyond-catalog-and-lib",
+      comment:
+        "policy/ is the approval-policy language (its file, its evaluation): it reads the catalog's request types and lib/'s pattern engine only, so the services, both runtimes and the CLI can all load it.",
+      severity: "error",
+      from: { path: "^policy/", pathNot: TEST_ONLY },
+      to: { dependencyTypes: ["local"], pathNot: ["^(policy|events|lib)/"] },
     },
     {
       name: "portal-imports-beyond-the-contracts",
@@ -88,7 +106,7 @@ export default {
   ],
   options: {
     doNotFollow: { path: NPM },
-    includeOnly: "^(events|services|infra|portal|api|cli|bench|scripts|test|[^/]+\\.ts$)",
+    includeOnly: "^(events|services|infra|portal|api|cli|bench|scripts|test|lib|policy|[^/]+\\.ts$)",
     // The fixture breaks every rule on purpose; test/lint cruises it on its own.
     exclude: { path: ["^node_modules/", "^cdk\\.out/", "/dist/", "^\\.data/", "^test/lint/fixtures/"] },
     tsPreCompilationDeps: true,

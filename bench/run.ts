@@ -3,6 +3,7 @@ import { benchmarkAccessTokens } from "./access-token.bench.ts";
 import { benchmarkBus } from "./bus.bench.ts";
 import { benchmarkFlow } from "./flow.bench.ts";
 import { benchmarkLambdaBundles } from "./lambda-bundles.bench.ts";
+import { benchmarkPolicies } from "./policy.bench.ts";
 import type { Benchmark } from "./types.ts";
 
 /** Every benchmark of `npm run bench`; add an entry to measure something new. */
@@ -28,6 +29,12 @@ const BENCHMARKS: Benchmark[] = [
     name: "access-token",
     description: "the API's sign-in check: a real local access token verified 5,000 times, the JWKS cached",
     run: () => benchmarkAccessTokens(),
+  },
+  {
+    name: "policy",
+    description:
+      "choosing a request's approval policy among 100, every one tried before the last decides, with and without explaining why",
+    run: () => benchmarkPolicies(),
   },
 ];
 

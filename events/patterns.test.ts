@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { matchesEventPattern, validateEventPattern } from "../infra/local/eventbridge/pattern/index.ts";
+import { matchesEventPattern, validateEventPattern } from "../lib/event-pattern/index.ts";
 import { ApprovalRequested } from "./approval-requested.ts";
 import { producedBy } from "./patterns.ts";
 import { RequestAccepted } from "./request-accepted.ts";

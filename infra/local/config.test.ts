@@ -1,6 +1,9 @@
 import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { ConfigError } from "../../services/shared/config.ts";
 import { loadDeadLetterCliConfig, loadLocalConfig } from "./config.ts";
 
@@ -65,6 +68,34 @@ describe("DECISIONS_REQUIRE_SIGN_IN", () => {
   it("refuses anything but true or false, naming it", () => {
     expect(() => loadLocalConfig({ DECISIONS_REQUIRE_SIGN_IN: "yes" })).toThrow(
       "DECISIONS_REQUIRE_SIGN_IN must be true or false",
+    );
+  });
+});
+
+describe("APPROVAL_POLICIES", () => {
+  const repositoryFile = (...path: string[]) => join(import.meta.dirname, "..", "..", ...path);
+
+  it("is the repository's policy file unless set", () => {
+    expect(loadLocalConfig({}).APPROVAL_POLICIES).toBe(repositoryFile("policies", "approval-policies.json"));
+    expect(
+      loadLocalConfig({ APPROVAL_POLICIES: repositoryFile("policies", "examples", "ec2-by-size.json") }),
+    ).toMatchObject({ APPROVAL_POLICIES: repositoryFile("policies", "examples", "ec2-by-size.json") });
+  });
+
+  it("stops the start with the policy file's problems", () => {
+    const directory = mkdtempSync(join(tmpdir(), "policies-"));
+    onTestFinished(() => rmSync(directory, { recursive: true, force: true }));
+    const file = join(directory, "policies.json");
+    writeFileSync(
+      file,
+      JSON.stringify({ policies: [{ name: "t3", match: { type: "ec2" }, deny: { reason: "no" } }] }),
+    );
+
+    const load = () => loadLocalConfig({ APPROVAL_POLICIES: file });
+
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(
+      `Invalid approval policies in ${file}: policy "t3": match is not a valid EventBridge event pattern: "type" must be an object or an array`,
     );
   });
 });

@@ -1,4 +1,6 @@
+import { resolve } from "node:path";
 import { z } from "zod";
+import { DEFAULT_POLICY_FILE, loadPolicies, PolicyFileError } from "../../policy/index.ts";
 import { imageOverridesSchema } from "../../services/ec2-launcher/domain.ts";
 import { ConfigError, env, loadConfig, settingEntryOf } from "../../services/shared/config.ts";
 import { DEFAULT_LOCAL_USERS, localUsersSchema } from "./identity/users.ts";
@@ -30,9 +32,13 @@ const localConfigSchema = z.object({
   BUS_RETRY_BASE_MS: env.wholeNumber(1).default(200),
   SWEEP_INTERVAL_MS: env.wholeNumber(1).optional(),
   LOCAL_USERS: localUsersSchema.prefault(DEFAULT_LOCAL_USERS),
+  APPROVAL_POLICIES: env.text().optional(),
 });
 
-export type LocalConfig = z.output<typeof localConfigSchema> & { PUBLIC_URL: string };
+export type LocalConfig = z.output<typeof localConfigSchema> & {
+  PUBLIC_URL: string;
+  APPROVAL_POLICIES: string;
+};
 
 /**
  * LOCAL_USERS is a list of users that differ from one another: its problems name the entry at fault
@@ -56,9 +62,17 @@ export const loadLocalConfig = (env: Record<string, string | undefined> = proces
     throw new ConfigError(`Invalid local configuration: ${problems.join("; ")}`, { cause: result.error });
   }
   const config = result.data;
+  const policyFile = resolve(config.APPROVAL_POLICIES ?? DEFAULT_POLICY_FILE);
+  try {
+    loadPolicies(policyFile);
+  } catch (error) {
+    if (error instanceof PolicyFileError) throw new ConfigError(error.message, { cause: error });
+    throw error;
+  }
   return {
     ...config,
     PUBLIC_URL: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
+    APPROVAL_POLICIES: policyFile,
   };
 };
 

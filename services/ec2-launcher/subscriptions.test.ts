@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { APPROVALS_BUS, DEFAULT_BUS } from "../../events/contract.ts";
-import { matchesEventPattern } from "../../infra/local/eventbridge/pattern/index.ts";
+import { matchesEventPattern } from "../../lib/event-pattern/index.ts";
 import type { EventSubscription } from "../shared/manifest.ts";
 import { subscriptions } from "./subscriptions.ts";
 

@@ -3,7 +3,7 @@ import {
   InvalidEventPatternError,
   matchesEventPattern,
   validateEventPattern,
-} from "../../infra/local/eventbridge/pattern/index.ts";
+} from "../../lib/event-pattern/index.ts";
 import { conformanceCases } from "./cases.ts";
 
 describe("EventBridge pattern conformance (AWS-validated cases)", () => {

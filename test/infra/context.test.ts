@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DeploymentContextError, readDeploymentContext } from "../../infra/aws/context.ts";
 import { cdkJsonContext } from "./synth.ts";
@@ -128,8 +129,8 @@ describe("deployment context", () => {
     const publishers = "111122223333, arn:aws:iam::444455556666:role/ci-publisher";
 
     expect(readDeploymentContext(nodeWith({ publishers })).publishers).toEqual([
-      "111122223333",
-      "arn:aws:iam::444455556666:role/ci-publisher",
+      { principal: "111122223333" },
+      { principal: "arn:aws:iam::444455556666:role/ci-publisher" },
     ]);
     expect(readDeploymentContext(nodeWith()).publishers).toEqual([]);
     expect(failureOf({ publishers: "111122223333,ci-user" }).message).toMatch(
@@ -140,11 +141,53 @@ describe("deployment context", () => {
     );
   });
 
+  it("reads a publisher bound to a source of its own as SOURCE=PRINCIPAL, from the command line as from JSON", () => {
+    const fromCli = readDeploymentContext(
+      nodeWith({ publishers: "acme.ci=arn:aws:iam::111122223333:role/ci, billing/jobs=444455556666" }),
+    ).publishers;
+
+    expect(fromCli).toEqual([
+      { source: "acme.ci", principal: "arn:aws:iam::111122223333:role/ci" },
+      { source: "billing/jobs", principal: "444455556666" },
+    ]);
+    expect(
+      readDeploymentContext(
+        nodeWith({ publishers: ["acme.ci=arn:aws:iam::111122223333:role/ci", "billing/jobs=444455556666"] }),
+      ).publishers,
+    ).toEqual(fromCli);
+    // A role name may hold `=`: an entry that starts as an ARN is a principal alone.
+    expect(
+      readDeploymentContext(nodeWith({ publishers: "arn:aws:iam::111122223333:role/team=ci" })).publishers,
+    ).toEqual([{ principal: "arn:aws:iam::111122223333:role/team=ci" }]);
+  });
+
+  it.each([
+    [
+      "the flow's own source",
+      "approvals.intake=111122223333",
+      /publishers binds approvals\.intake, a source of the flow's own/,
+    ],
+    [
+      "an AWS source",
+      "aws.ec2=111122223333",
+      /publishers binds aws\.ec2, a source of the flow's own \(approvals\.\*\) or of AWS/,
+    ],
+    [
+      "a source with a space",
+      "acme ci=111122223333",
+      /publishers binds acme ci, which is not an event source/,
+    ],
+    ["a principal that is neither", "acme.ci=ci-user", /publishers must be comma-separated account ids/],
+  ])("refuses a publisher bound to %s, naming publishers", (_, publishers, message) => {
+    expect(failureOf({ publishers }).message).toMatch(message);
+  });
+
   it("reads an identity provider as JSON from the command line as well as from cdk.json, and has none by default", () => {
     const saml = {
       type: "saml",
       name: "Corporate",
       metadataUrl: "https://login.example.com/federationmetadata.xml",
+      trustEmails: true,
     };
 
     expect(
@@ -163,12 +206,22 @@ describe("deployment context", () => {
     ],
     [
       "a SAML metadata URL that is not https",
-      { type: "saml", name: "Corporate", metadataUrl: "http://login.example.com/metadata" },
+      {
+        type: "saml",
+        name: "Corporate",
+        metadataUrl: "http://login.example.com/metadata",
+        trustEmails: true,
+      },
       /identityProvider\.metadataUrl must be the https URL of the SAML metadata/,
     ],
     [
       "a name Cognito refuses",
-      { type: "saml", name: "Corp_IdP", metadataUrl: "https://login.example.com/metadata" },
+      {
+        type: "saml",
+        name: "Corp_IdP",
+        metadataUrl: "https://login.example.com/metadata",
+        trustEmails: true,
+      },
       /identityProvider\.name must be 3 to 32 letters, digits, dots or hyphens/,
     ],
     [
@@ -192,8 +245,34 @@ describe("deployment context", () => {
       },
       /identityProvider\.clientId must be the client id registered with the provider/,
     ],
+    [
+      "a SAML provider nobody said whether to trust the addresses of",
+      { type: "saml", name: "Corporate", metadataUrl: "https://login.example.com/metadata" },
+      /identityProvider\.trustEmails must be true, or emailVerifiedAttribute set/,
+    ],
+    [
+      "a trustEmails that is not a flag",
+      {
+        type: "saml",
+        name: "Corporate",
+        metadataUrl: "https://login.example.com/metadata",
+        trustEmails: "yes",
+      },
+      /identityProvider\.trustEmails must be true or false/,
+    ],
   ])("refuses an identity provider holding %s, naming the field", (_, identityProvider, message) => {
     expect(failureOf({ identityProvider }).message).toMatch(message);
+  });
+
+  it("takes a SAML provider's per-user verified attribute instead of trusting all its addresses", () => {
+    const saml = {
+      type: "saml",
+      name: "Corporate",
+      metadataUrl: "https://login.example.com/metadata",
+      emailVerifiedAttribute: "urn:corp:email_verified",
+    };
+
+    expect(readDeploymentContext(nodeWith({ identityProvider: saml })).identityProvider).toEqual(saml);
   });
 
   it("reads whether link decisions require sign-in as a flag, off by default", () => {
@@ -203,6 +282,21 @@ describe("deployment context", () => {
     );
     expect(failureOf({ decisionsRequireSignIn: "on" }).message).toMatch(
       /decisionsRequireSignIn must be true or false/,
+    );
+  });
+  it("reads the approval policies from approvalPolicies, relative to the repository, and stops synth on a bad file", () => {
+    expect(readDeploymentContext(nodeWith()).approvalPolicies).toBe(
+      join(import.meta.dirname, "..", "..", "policies", "approval-policies.json"),
+    );
+    expect(
+      readDeploymentContext(nodeWith({ approvalPolicies: "policies/examples/ec2-by-size.json" }))
+        .approvalPolicies,
+    ).toBe(join(import.meta.dirname, "..", "..", "policies", "examples", "ec2-by-size.json"));
+    // A policy fixture is JSON, but no policy file.
+    const fixture = join(import.meta.dirname, "..", "..", "policies", "tests", "default-one-approver.json");
+
+    expect(failureOf({ approvalPolicies: fixture }).message).toMatch(
+      `Invalid approval policies in ${fixture}: policies is required`,
     );
   });
 });

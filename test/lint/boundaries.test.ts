@@ -35,6 +35,8 @@ describe("the import rules (npm run lint)", () => {
         "service-imports-outside-its-layer: services/intake/handler.ts -> test/support/clock.ts",
         "product-imports-a-test-helper: services/intake/handler.ts -> test/support/clock.ts",
         "no-circular: services/notifier/inbox.ts -> services/notifier/outbox.ts",
+        "library-imports-code: lib/event-pattern/match.ts -> infra/local/region.ts",
+        "policy-imports-beyond-catalog-and-lib: policy/evaluate.ts -> services/audit/csv.ts",
       ].sort(),
     );
   });

@@ -2,10 +2,14 @@ import { z } from "zod";
 import { APPROVALS_BUS, DEFAULT_BUS } from "../../../events/contract.ts";
 import type { EventPattern } from "../../../events/patterns.ts";
 import { isPlainObject } from "../../../events/request-id.ts";
+import {
+  InvalidEventPatternError,
+  matchesEventPattern,
+  validateEventPattern,
+} from "../../../lib/event-pattern/index.ts";
 import { type EdgeRequest, type EdgeResponse, jsonError, type ServiceHandler } from "../edge/types.ts";
 import { nestsDeeperThan } from "../json-depth.ts";
 import { newBusEvent } from "./envelope.ts";
-import { InvalidEventPatternError, matchesEventPattern, validateEventPattern } from "./pattern/index.ts";
 import { type AcceptedEvent, type EventBusEngine, LOCAL_ACCOUNT_ID } from "./types.ts";
 
 /** The `X-Amz-Target` prefix `@aws-sdk/client-eventbridge` and the AWS CLI send. */

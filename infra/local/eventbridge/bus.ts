@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { APPROVALS_BUS, DEFAULT_BUS } from "../../../events/contract.ts";
 import type { EventPattern } from "../../../events/patterns.ts";
+import { matchesEventPattern, validateEventPattern } from "../../../lib/event-pattern/index.ts";
 import { DeadLetterNotFoundError } from "./dead-letters.ts";
 import { type AcceptedRecord, DeliveryJournal, type JournalRecord, type PendingDelivery } from "./journal.ts";
-import { matchesEventPattern, validateEventPattern } from "./pattern/index.ts";
 import { everyInterval, rateIntervalMs, scheduledEvent } from "./schedule.ts";
 import type {
   AcceptedEvent,

@@ -1,8 +1,7 @@
-import type { EventPattern } from "../../../../events/patterns.ts";
 import { ipAddressToHex } from "./ip-address.ts";
 import { parseMatchExpression } from "./operators.ts";
 import { InvalidEventPatternError, refuse } from "./refusal.ts";
-import { isLeaf, isObject, type Leaf, type ValueTest } from "./values.ts";
+import { type EventPattern, isLeaf, isObject, type Leaf, type ValueTest } from "./values.ts";
 import { MAX_WILDCARD_COMPLEXITY, type WildcardPattern, wildcardComplexity } from "./wildcard.ts";
 
 /**

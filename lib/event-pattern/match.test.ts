@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compileEventPattern, InvalidEventPatternError } from "./index.ts";
+import { compileEventPattern, compileExplainingEventPattern, InvalidEventPatternError } from "./index.ts";
 import { matches } from "./testing/verdicts.ts";
 
 describe("compileEventPattern", () => {
@@ -12,6 +12,35 @@ describe("compileEventPattern", () => {
 
   it("refuses an invalid pattern like validateEventPattern", () => {
     expect(() => compileEventPattern({ source: [] })).toThrow(InvalidEventPatternError);
+  });
+});
+
+describe("compileExplainingEventPattern", () => {
+  it("names the fields an event fails, per alternative", () => {
+    const pattern = compileExplainingEventPattern({
+      resource: { type: ["ec2"], instanceType: [{ prefix: "t3." }] },
+      $or: [{ region: ["eu-west-1"] }, { requester: { groups: ["admins"] } }],
+    });
+    const event = { resource: { type: "ec2", instanceType: "m7i.large" }, requester: { groups: ["admins"] } };
+
+    expect(pattern.matches(event)).toBe(false);
+    expect(pattern.mismatches(event)).toEqual([
+      ["resource.instanceType", "region"],
+      ["resource.instanceType"],
+    ]);
+  });
+
+  it("names no field of an alternative whose fields match only in different array elements", () => {
+    const pattern = compileExplainingEventPattern({ items: { kind: ["cpu"], size: [100] } });
+    const event = {
+      items: [
+        { kind: "cpu", size: 1 },
+        { kind: "disk", size: 100 },
+      ],
+    };
+
+    expect(pattern.matches(event)).toBe(false);
+    expect(pattern.mismatches(event)).toEqual([[]]);
   });
 });
 

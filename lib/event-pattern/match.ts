@@ -13,14 +13,33 @@ import { isLeaf, isObject } from "./values.ts";
 /** Decides whether one event matches the pattern it was compiled from. */
 export type EventPatternMatcher = (event: object) => boolean;
 
+/**
+ * For an event the pattern does not match, why: per alternative, the paths of the fields the event
+ * fails. An alternative with no paths listed has every field matched, but through different elements
+ * of one event array.
+ */
+export type EventPatternMismatches = (event: object) => string[][];
+
+const compileBranches = (branches: Branch[]): CompiledField[][] =>
+  branches.map((branch) => [...branch.values()].map(compileFieldLookup));
+
 /** A matcher for the alternatives of a parsed pattern: an event matches when any alternative does. */
 export const matcherOf = (branches: Branch[]): EventPatternMatcher => {
-  const compiled = branches.map((branch) => [...branch.values()].map(compileFieldLookup));
+  const compiled = compileBranches(branches);
   if (compiled.length === 1) {
     const [fields] = compiled as [CompiledField[]];
     return (event) => matchesBranch(fields, event);
   }
   return (event) => compiled.some((fields) => matchesBranch(fields, event));
+};
+
+/** Reports the fields of each alternative an event fails; slower than the matcher, so asked only to explain. */
+export const mismatchesOf = (branches: Branch[]): EventPatternMismatches => {
+  const compiled = compileBranches(branches);
+  return (event) =>
+    compiled.map((fields) =>
+      fields.filter((field) => evaluateField(field, event) === UNSATISFIED).map((field) => field.rule.path),
+    );
 };
 
 interface CompiledField {
