@@ -55,6 +55,31 @@ export interface PublishOptions {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** An event of a contract as it goes out: its source, detail-type and detail as JSON. */
+export interface OutgoingEvent {
+  source: string;
+  detailType: string;
+  detail: string;
+}
+
+/**
+ * The event a detail of `contract` goes out as, checked as every publication is: the source is one of
+ * the contract's producers (any, for an open contract) and the detail is valid against its schema.
+ */
+export const outgoingEvent = <C extends EventContract>(
+  contract: C,
+  detail: DetailInputOf<C>,
+  source: string = contract.source,
+): OutgoingEvent => {
+  const producers = producersOf(contract);
+  if (!contract.openToAnySource && !producers.includes(source)) {
+    throw new UnknownProducerError(contract.detailType, source, producers);
+  }
+  const parsed = contract.schema.safeParse(detail);
+  if (!parsed.success) throw new DetailValidationError(contract.detailType, parsed.error);
+  return { source, detailType: contract.detailType, detail: JSON.stringify(parsed.data) };
+};
+
 /**
  * A typed publisher: every detail is checked against its contract before it leaves, entries go out at
  * most ten a call, and only the entries EventBridge refused are sent again.
@@ -100,20 +125,14 @@ export const createPublisher = ({
     details: DetailInputOf<C> | readonly DetailInputOf<C>[],
     options: PublishOptions = {},
   ): Promise<string[]> => {
-    const source = options.source ?? contract.source;
-    const producers = producersOf(contract);
-    if (!contract.openToAnySource && !producers.includes(source)) {
-      throw new UnknownProducerError(contract.detailType, source, producers);
-    }
     const list = (Array.isArray(details) ? details : [details]) as DetailInputOf<C>[];
     const entries = list.map((detail): PutEventsRequestEntry => {
-      const parsed = contract.schema.safeParse(detail);
-      if (!parsed.success) throw new DetailValidationError(contract.detailType, parsed.error);
+      const event = outgoingEvent(contract, detail, options.source);
       return {
         EventBusName: eventBusName,
-        Source: source,
-        DetailType: contract.detailType,
-        Detail: JSON.stringify(parsed.data),
+        Source: event.source,
+        DetailType: event.detailType,
+        Detail: event.detail,
         Resources: options.resources,
       };
     });

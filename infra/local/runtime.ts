@@ -23,6 +23,13 @@ import { startHttpServer } from "./http-server.ts";
 import { LOCAL_PORTAL_CLIENT_ID } from "./identity/portal-client.ts";
 import { startIdentityProvider } from "./identity/server.ts";
 import { type Mailbox, startMailbox } from "./mailbox.ts";
+import { createSchedulerApi } from "./scheduler/api.ts";
+import { LocalScheduler } from "./scheduler/scheduler.ts";
+import {
+  LOCAL_SCHEDULE_GROUP,
+  LOCAL_SCHEDULER_ROLE_ARN,
+  localScheduleEnvironment,
+} from "./scheduler/stack-resources.ts";
 import { readOrCreateSecretFile } from "./secret-file.ts";
 import { ensureTables, tableNameEnvironment } from "./tables.ts";
 
@@ -91,6 +98,20 @@ const startBus = (config: LocalConfig, dataDir: string, services: readonly Servi
   });
 };
 
+/** EventBridge Scheduler, firing into the bus; it makes the stack's schedule group on the first start. */
+const openScheduler = (config: LocalConfig, dataDir: string, bus: LocalEventBus, log: Log) => {
+  const report = (message: string, details?: unknown) =>
+    log(`${message} ${details ? JSON.stringify(details) : ""}`);
+  return LocalScheduler.open({
+    dataDir,
+    bus,
+    region: config.AWS_REGION,
+    roleArn: LOCAL_SCHEDULER_ROLE_ARN,
+    groups: [LOCAL_SCHEDULE_GROUP],
+    logger: { warn: report, error: report },
+  });
+};
+
 /**
  * What a Lambda function's environment would hold, for the handlers running in this process: they sign
  * with the stack's own credentials, as functions do with their role's.
@@ -123,6 +144,7 @@ const configureServiceEnvironment = async (
     POWERTOOLS_SERVICE_NAME: "approvals-local",
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
     ...tableNameEnvironment(services.flatMap((service) => service.tables)),
+    ...localScheduleEnvironment(services, config.AWS_REGION),
   });
 };
 
@@ -165,7 +187,12 @@ const startEc2 = (config: LocalConfig, dataDir: string, bus: LocalEventBus) =>
  */
 const startAwsEdge = async (
   config: LocalConfig,
-  parts: { bus: LocalEventBus; database: ReturnType<typeof dynalite>; mailbox: Mailbox },
+  parts: {
+    bus: LocalEventBus;
+    scheduler: LocalScheduler;
+    database: ReturnType<typeof dynalite>;
+    mailbox: Mailbox;
+  },
   servicesRole: Principal,
   ec2: () => ServiceHandler | undefined,
 ): Promise<RunningEdge> =>
@@ -184,6 +211,7 @@ const startAwsEdge = async (
       dynamodb: dynamoDbService(parts.database),
       ses: parts.mailbox.sesApi,
       email: parts.mailbox.sesApi,
+      scheduler: createSchedulerApi(parts.scheduler),
     },
     localRoutes: deadLetterRoutes(parts.bus, [servicesRole]),
   });
@@ -204,9 +232,10 @@ const startIdentity = async (config: LocalConfig, dataDir: string, shutdown: Shu
 
 /**
  * Starts everything local mode runs on one machine, in order: storage, the mailbox, the bus with every
- * service's rules, the AWS edge, the identity provider (whose issuer the services' environment names),
- * the services' environment and tables, EC2 (which reports on the bus from its first moment), then the
- * HTTP server for the portal, the API and the decision pages.
+ * service's rules and the Scheduler firing into it, the AWS edge, the identity provider (whose issuer
+ * the services' environment names), the services' environment and tables, the bus and then the
+ * Scheduler (in one turn: see LocalScheduler.start), EC2 (which reports on the bus from its first
+ * moment), then the HTTP server for the portal, the API and the decision pages.
  */
 export const startLocalStack = async (config: LocalConfig, log: Log = () => {}): Promise<LocalStack> => {
   const dataDir = resolve(config.DATA_DIR);
@@ -225,16 +254,25 @@ export const startLocalStack = async (config: LocalConfig, log: Log = () => {}):
     shutdown.add(() => mailbox.close());
     const bus = startBus(config, dataDir, services, log);
     shutdown.add(() => bus.close());
+    // Closed before the bus it fires into.
+    const scheduler = await openScheduler(config, dataDir, bus, log);
+    shutdown.add(() => scheduler.close());
 
     let ec2Api: ServiceHandler | undefined;
     const servicesRole = await servicesPrincipal(dataDir);
-    const edge = await startAwsEdge(config, { bus, database, mailbox }, servicesRole, () => ec2Api);
+    const edge = await startAwsEdge(
+      config,
+      { bus, scheduler, database, mailbox },
+      servicesRole,
+      () => ec2Api,
+    );
     shutdown.add(() => edge.close());
 
     const identity = await startIdentity(config, dataDir, shutdown, log);
     await configureServiceEnvironment(config, dataDir, edge.url, services, servicesRole, identity.url);
     await createTables(config, edge.url, services);
     await bus.start();
+    scheduler.start();
     const ec2 = startEc2(config, dataDir, bus);
     shutdown.add(() => ec2.close());
     ec2Api = createEc2Api(ec2);

@@ -107,6 +107,11 @@ export interface ServiceNeeds {
   /** The key that signs and verifies decision links. */
   readsHmacKey: boolean;
   ec2?: Ec2Grants;
+  /**
+   * It has EventBridge Scheduler put its events on the bus later (services/shared/schedules.ts): its
+   * functions get the stack's schedule group, the role and dead-letter queue schedules name, and the bus.
+   */
+  schedules?: boolean;
 }
 
 /**

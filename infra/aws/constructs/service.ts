@@ -21,6 +21,7 @@ import type {
   Subscription,
 } from "../../../services/shared/manifest.ts";
 import { SIGN_IN_SETTINGS } from "../../../services/shared/manifest.ts";
+import type { ScheduleSettings } from "../../../services/shared/schedules.ts";
 import { ec2DescribeStatements, ec2LaunchStatements, type LaunchSettings } from "../ec2-permissions.ts";
 import { acknowledge, type ExplainedStatement, explainedPolicy } from "../nag.ts";
 import { functionIdOf, HandlerFunction, type Invocation } from "./handler-function.ts";
@@ -45,6 +46,8 @@ export interface SharedResources {
   signedInAuthorizer: IHttpRouteAuthorizer;
   /** What CloudFront sends in ORIGIN_VERIFY_HEADER; the HTTP functions refuse requests without it. */
   originVerifySecret: string;
+  /** The stack's schedules (constructs/schedules.ts), made when some service declares `needs.schedules`. */
+  schedules?: { readonly settings: ScheduleSettings; grantTo(fn: HandlerFunction): void };
 }
 
 export interface ServiceProps {
@@ -122,7 +125,7 @@ const sesSandboxRecipientsStatement = (scope: Construct): ExplainedStatement => 
  * The detail-types a service may publish under each source. A PutEvents call is allowed only when every
  * entry's source and detail-type are in one of these (ForAllValues: a call carries many entries).
  */
-const publishConditionsOf = (
+export const publishConditionsOf = (
   service: ServiceName,
   publications: readonly Publication[],
 ): Record<string, Record<string, string[]>>[] => {
@@ -286,6 +289,7 @@ export class Service extends Construct {
       if (value !== undefined) environment[setting] = value;
     }
     if (needs.readsHmacKey) environment.HMAC_SECRET_ARN = shared.hmacKey.secretArn;
+    if (needs.schedules) Object.assign(environment, this.schedules().settings);
     if (invocation === "http") environment.ORIGIN_VERIFY_SECRET = shared.originVerifySecret;
     return environment;
   }
@@ -316,6 +320,7 @@ export class Service extends Construct {
       explainedPolicy(fn, "SesSandboxRecipients", fn.role, [sesSandboxRecipientsStatement(this)]);
     }
     if (needs.readsHmacKey) shared.hmacKey.grantRead(grantee);
+    if (needs.schedules) this.schedules().grantTo(fn);
     // EC2 offers no grant methods: these are policies of their own, each wildcard explained.
     if (needs.ec2?.launch.some((launcher) => sameHandler(launcher, handler))) {
       explainedPolicy(fn, "Ec2Launch", fn.role, ec2LaunchStatements(this, shared.launchSettings));
@@ -323,6 +328,13 @@ export class Service extends Construct {
     if (needs.ec2?.describe.some((describer) => sameHandler(describer, handler))) {
       explainedPolicy(fn, "Ec2Describe", fn.role, ec2DescribeStatements());
     }
+  }
+
+  private schedules(): NonNullable<SharedResources["schedules"]> {
+    const { schedules } = this.props.shared;
+    if (!schedules)
+      throw new ManifestWiringError(`${this.name} declares needs.schedules but the stack made no schedules`);
+    return schedules;
   }
 
   private table(id: string): ITable {

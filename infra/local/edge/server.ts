@@ -41,7 +41,7 @@ export const credentialScopeOf = (
 export interface EdgeOptions {
   port: number;
   host?: string;
-  /** Keyed by the service name of the SigV4 credential scope: events, ec2, dynamodb, ses. */
+  /** Keyed by the service name of the SigV4 credential scope: events, ec2, dynamodb, ses, scheduler. */
   services: Record<string, EdgeService>;
   /** Everyone whose signatures the edge accepts; any other access key is refused as AWS refuses it. */
   principals: readonly Principal[];
