@@ -61,6 +61,10 @@ export const timelineEntrySchema = z
       description: "The event's time in ISO 8601 with milliseconds, so that times compare as strings.",
     }),
     source: z.string(),
+    account: z.string().optional().openapi({
+      description:
+        "The AWS account that put the event on the bus, as EventBridge gives it: with the source, who published it. Absent on entries recorded before it was kept.",
+    }),
     detail: z.unknown().openapi({ description: "The detail exactly as it was delivered." }),
   })
   .openapi("TimelineEntry", { description: "One audited event of a request." });
@@ -90,7 +94,8 @@ export type RequestPage = z.output<typeof requestPageSchema>;
  */
 export const submissionBodySchema = ResourceRequested.schema
   .extend({
-    requester: requesterSchema.optional().openapi({
+    // The requester's subject comes from the access token only, never from a body.
+    requester: requesterSchema.omit({ subject: true }).optional().openapi({
       description:
         "Who asks: always the signed-in user, from the access token. May be left out; one naming anybody else (by email, whatever its case) is refused.",
     }),

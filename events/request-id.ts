@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
-import { requestIdSchema } from "./request.ts";
-import { ResourceRequested } from "./resource-requested.ts";
+import { type AcceptedRequest, requestIdSchema } from "./request.ts";
 
 export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
@@ -19,21 +18,27 @@ export const sha256Hex = (text: string): string => createHash("sha256").update(t
 export const deriveRequestId = (content: unknown): string =>
   `req_${sha256Hex(canonicalJson(content)).slice(0, 32)}`;
 
-/** For a refused detail without a usable id: stable across redeliveries of the same event. */
-export const requestIdForEvent = (eventId: string): string =>
-  `req_${sha256Hex(`event:${eventId}`).slice(0, 32)}`;
+/**
+ * The id a valid `ResourceRequested` detail is known by from then on (part of the public contract: a
+ * publisher that sends no id can compute it): the given id, else one derived from its content.
+ */
+export const requestIdOf = ({
+  requestId,
+  ...content
+}: Omit<AcceptedRequest, "requestId"> & { requestId?: string }): string =>
+  requestId ?? deriveRequestId(content);
+
+/** The id a detail names, valid or not, when that id is itself well formed. */
+export const givenRequestIdOf = (detail: unknown): string | undefined =>
+  requestIdSchema.safeParse(isPlainObject(detail) ? detail.requestId : undefined).data;
+
+/** Begins every refusal's id, and no request's: `ResourceRequested` refuses a requestId with it. */
+export const REFUSAL_ID_PREFIX = "refused-";
 
 /**
- * The id a `ResourceRequested` detail is known by from then on (part of the public contract: a
- * publisher that sends no id can compute it): the given id; else, for a valid detail, one derived from
- * its content; else, for a refused one, one derived from the id of the event that carried it.
+ * The id a refused `ResourceRequested` is known by: its own, from the id of the event that carried
+ * it, never the id its detail named. So a refusal never lands on the timeline of a request someone
+ * else named, every redelivery of the event agrees on it, and `refused-` tells an operator what it is.
  */
-export const requestIdOf = (detail: unknown, eventId: string): string => {
-  const parsed = ResourceRequested.schema.safeParse(detail);
-  if (parsed.success) {
-    const { requestId, ...content } = parsed.data;
-    return requestId ?? deriveRequestId(content);
-  }
-  const given = requestIdSchema.safeParse(isPlainObject(detail) ? detail.requestId : undefined);
-  return given.success ? given.data : requestIdForEvent(eventId);
-};
+export const refusalIdOf = (eventId: string): string =>
+  `${REFUSAL_ID_PREFIX}${sha256Hex(`refusal:${eventId}`).slice(0, 32)}`;

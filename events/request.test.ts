@@ -248,6 +248,39 @@ describe("the resource of a request", () => {
   });
 });
 
+describe("the requester's subject, the identity provider's id of them", () => {
+  const requestBy = (subject: unknown) => ({
+    ...sampleRequest(),
+    requester: { ...sampleRequest().requester, subject },
+  });
+  const errorsOf = (detail: unknown) => {
+    const result = ResourceRequested.schema.safeParse(detail);
+    return result.error && fieldErrorsOf(result.error);
+  };
+
+  it("may be left out, as publishers from before it and outside the portal do", () => {
+    expect(errorsOf(sampleRequest())).toBeUndefined();
+  });
+
+  it("travels exactly as the provider gives it, up to 255 characters", () => {
+    const subject = ` 3f0c2a1e-Mixed|Case ${"x".repeat(234)}`;
+
+    const result = ResourceRequested.schema.safeParse(requestBy(subject));
+
+    expect(subject).toHaveLength(255);
+    expect(result.data?.requester.subject).toBe(subject);
+  });
+
+  it.each<readonly [string, unknown, string]>([
+    ["empty", "", "must not be empty"],
+    ["longer than 255 characters", "x".repeat(256), "must be at most 255 characters"],
+    ["of two lines", "sub-1\nsub-2", "must not contain control characters, line breaks or tabs"],
+    ["no string", 42, "must be a string"],
+  ])("is refused when %s, naming requester.subject", (_case, subject, message) => {
+    expect(errorsOf(requestBy(subject))).toEqual([{ field: "requester.subject", message }]);
+  });
+});
+
 describe("free text, which the plain-text emails quote", () => {
   const FREE_TEXT_RULE = "must not contain control characters other than newline and tab";
   const NAME_RULE = "must not contain control characters, line breaks or tabs";

@@ -37,10 +37,29 @@ export const emailSchema = z
   .max(254, "must be at most 254 characters")
   .regex(NO_LINE_BREAKS, "must not contain line breaks");
 
+/** OpenID Connect's bound on a subject identifier (Core 1.0, section 2). */
+const SUBJECT_MAX_LENGTH = 255;
+
+/**
+ * The identity provider's id of a user (its `sub`), compared exactly as the provider gives it: never
+ * trimmed or folded, since two spellings of it are two users.
+ */
+const subjectSchema = z
+  .string(mustBe("a string"))
+  .min(1, "must not be empty")
+  .max(SUBJECT_MAX_LENGTH, `must be at most ${SUBJECT_MAX_LENGTH} characters`)
+  .regex(NO_CONTROL_CHARACTERS, "must not contain control characters, line breaks or tabs");
+
 export const requesterSchema = z.strictObject(
   {
     email: emailSchema,
     name: nameSchema(100).optional(),
+    /**
+     * Who the requester is to the identity provider, when they signed in to ask (intake sets it from
+     * the access token). Self-approval is judged by it as well as by the email; a publisher outside
+     * the portal may leave it out.
+     */
+    subject: subjectSchema.optional(),
   },
   mustBe("an object with an email"),
 );

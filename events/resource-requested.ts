@@ -1,6 +1,16 @@
 import { z } from "zod";
 import { defineEvent } from "./contract.ts";
 import { justificationSchema, mustBe, requesterSchema, requestIdSchema, resourceSchema } from "./request.ts";
+import { REFUSAL_ID_PREFIX } from "./request-id.ts";
+
+/**
+ * A caller's id may not pass for a refusal's, whose timeline would then hold someone else's request.
+ * A pattern rather than a refinement, so the exported JSON Schema states it too.
+ */
+const callerRequestIdSchema = requestIdSchema.regex(
+  new RegExp(`^(?!${REFUSAL_ID_PREFIX})`),
+  `must not begin with ${REFUSAL_ID_PREFIX}, which names refused submissions`,
+);
 
 /** The public contract: the portal publishes it, and so may any outside system. Extend it, don't break it. */
 export const ResourceRequested = defineEvent({
@@ -11,7 +21,7 @@ export const ResourceRequested = defineEvent({
     "Someone asks for a resource. requestId is an optional idempotency key; intake generates one when absent.",
   schema: z.strictObject(
     {
-      requestId: requestIdSchema.optional(),
+      requestId: callerRequestIdSchema.optional(),
       requester: requesterSchema,
       resource: resourceSchema,
       justification: justificationSchema,

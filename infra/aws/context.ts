@@ -1,7 +1,10 @@
+import { resolve } from "node:path";
 import type { Node } from "constructs";
 import { z } from "zod";
+import { DEFAULT_POLICY_FILE, loadPolicies, PolicyFileError } from "../../policy/index.ts";
 import { imageOverridesSchema } from "../../services/ec2-launcher/domain.ts";
 import { jsonSetting, settingEntryOf } from "../../services/shared/config.ts";
+import { REPO_ROOT } from "./paths.ts";
 
 /** A deployment's context (cdk.json or `-c key=value`) is missing a value or holds a malformed one. */
 export class DeploymentContextError extends Error {
@@ -34,12 +37,62 @@ const flag = z.preprocess(
 const ACCOUNT_ID = /^\d{12}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/;
+/**
+ * An event source an outside publisher may own: letters, digits and `._-/`, as EventBridge sources are
+ * written, and never the flow's own (`approvals.*`) nor AWS's (`aws.*`).
+ */
+const SOURCE = /^[A-Za-z0-9][\w./-]{0,255}$/;
+const RESERVED_SOURCE = /^(approvals|aws)\./i;
+/** `SOURCE=PRINCIPAL`: the source is split off at the first `=` before any `:` (a role name may hold `=`). */
+const BOUND_PUBLISHER = /^([^=:]+)=(.+)$/;
+
+/** Who may put `ResourceRequested` on the bus, and the source only it may use, if it is bound to one. */
+export interface Publisher {
+  /** An account id (any principal of that account) or an IAM role ARN. */
+  principal: string;
+  source?: string;
+}
+
+const PUBLISHER_FORMAT =
+  "must be comma-separated account ids (123456789012) or IAM role ARNs, each optionally bound to a source of its own (acme.ci=123456789012)";
+
+const publisher = z.string().transform((entry, context): Publisher => {
+  const bound = BOUND_PUBLISHER.exec(entry);
+  const [source, principal] = bound ? [bound[1] as string, bound[2] as string] : [undefined, entry];
+  if (!ACCOUNT_ID.test(principal) && !ROLE_ARN.test(principal)) {
+    context.addIssue({ code: "custom", input: entry, message: PUBLISHER_FORMAT });
+  } else if (source !== undefined && !SOURCE.test(source)) {
+    context.addIssue({
+      code: "custom",
+      input: entry,
+      message: `binds ${source}, which is not an event source (letters, digits, dots, hyphens, underscores and slashes)`,
+    });
+  } else if (source !== undefined && RESERVED_SOURCE.test(source)) {
+    context.addIssue({
+      code: "custom",
+      input: entry,
+      message: `binds ${source}, a source of the flow's own (approvals.*) or of AWS (aws.*): an outside publisher binds a source of its own`,
+    });
+  }
+  return source === undefined ? { principal } : { principal, source };
+});
+
 /** Cognito's rule for a provider name, less the corner cases: no underscores, no spaces. */
 const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9.-]{1,30}[A-Za-z0-9]$/;
 
 const providerName = z
   .string({ error: "must be the provider's name" })
   .regex(PROVIDER_NAME, "must be 3 to 32 letters, digits, dots or hyphens (the sign-in page shows it)");
+
+/**
+ * Whether the provider's email addresses count as verified for a user who signs in through it. The
+ * API trusts a token's email (it decides who requested and who approves), so an address counts only
+ * when someone vouches for it: an OpenID Provider per user with its `email_verified` claim; a SAML
+ * provider, whose assertions have no standard word for it, per user through the attribute named in
+ * `emailVerifiedAttribute`, or for every user with `trustEmails: true` (the operator vouches that the
+ * organization's directory sets its users' addresses, not the users themselves).
+ */
+const trustEmails = z.boolean({ error: "must be true or false" }).optional();
 
 /**
  * An organization's identity provider its users sign in with, besides the user pool's own accounts:
@@ -49,11 +102,22 @@ const providerName = z
 export const identityProviderSchema = z.discriminatedUnion(
   "type",
   [
-    z.object({
-      type: z.literal("saml"),
-      name: providerName,
-      metadataUrl: z.url({ protocol: /^https$/, error: "must be the https URL of the SAML metadata" }),
-    }),
+    z
+      .object({
+        type: z.literal("saml"),
+        name: providerName,
+        metadataUrl: z.url({ protocol: /^https$/, error: "must be the https URL of the SAML metadata" }),
+        emailVerifiedAttribute: z
+          .string({ error: "must be the name of the SAML attribute saying whether the email is verified" })
+          .min(1, "must be the name of the SAML attribute saying whether the email is verified")
+          .optional(),
+        trustEmails,
+      })
+      .refine((provider) => provider.trustEmails === true || provider.emailVerifiedAttribute !== undefined, {
+        path: ["trustEmails"],
+        message:
+          "must be true, or emailVerifiedAttribute set: a SAML assertion does not say whether its email address is verified, and an unverified one is refused",
+      }),
     z.object({
       type: z.literal("oidc"),
       name: providerName,
@@ -62,6 +126,7 @@ export const identityProviderSchema = z.discriminatedUnion(
       clientSecretArn: z
         .string({ error: "must be the ARN of the Secrets Manager secret holding the client secret" })
         .regex(SECRET_ARN, "must be the ARN of the Secrets Manager secret holding the client secret"),
+      trustEmails,
     }),
   ],
   { error: 'must have a type of "saml" or "oidc"' },
@@ -103,21 +168,18 @@ const deploymentContextSchema = z
           "must be the ARN of an ACM certificate in us-east-1 (CloudFront's region)",
         ),
     ),
-    publishers: listOf(
-      z
-        .string()
-        .refine(
-          (publisher) => ACCOUNT_ID.test(publisher) || ROLE_ARN.test(publisher),
-          "must be comma-separated account ids (123456789012) or IAM role ARNs",
-        ),
-    ),
+    publishers: listOf(publisher),
     identityProvider: optional(
       jsonSetting(
-        '{"type": "saml", "name": "Corporate", "metadataUrl": "https://..."} or {"type": "oidc", "name": "Corporate", "issuerUrl": "https://...", "clientId": "...", "clientSecretArn": "arn:aws:secretsmanager:..."}',
+        '{"type": "saml", "name": "Corporate", "metadataUrl": "https://...", "trustEmails": true} or {"type": "oidc", "name": "Corporate", "issuerUrl": "https://...", "clientId": "...", "clientSecretArn": "arn:aws:secretsmanager:..."}',
         identityProviderSchema,
       ),
     ),
     decisionsRequireSignIn: flag,
+    // A path relative to the repository; the file is checked once the rest of the context is.
+    approvalPolicies: optional(z.string()).transform((path) =>
+      resolve(REPO_ROOT, path ?? DEFAULT_POLICY_FILE),
+    ),
   })
   .superRefine((context, issues) => {
     if ((context.portalDomain === undefined) !== (context.portalCertificateArn === undefined)) {
@@ -144,7 +206,15 @@ export const DEPLOYMENT_CONTEXT_KEYS = Object.keys(
 export const readDeploymentContext = (node: Pick<Node, "tryGetContext">): DeploymentContext => {
   const raw = Object.fromEntries(DEPLOYMENT_CONTEXT_KEYS.map((key) => [key, node.tryGetContext(key)]));
   const result = deploymentContextSchema.safeParse(raw);
-  if (result.success) return result.data;
+  if (result.success) {
+    try {
+      loadPolicies(result.data.approvalPolicies);
+    } catch (error) {
+      if (error instanceof PolicyFileError) throw new DeploymentContextError(error.message, { cause: error });
+      throw error;
+    }
+    return result.data;
+  }
   const problems = result.error.issues.map((issue) => {
     const key = String(issue.path[0]);
     return raw[key] === undefined && issue.code !== "custom"

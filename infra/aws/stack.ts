@@ -13,7 +13,7 @@ import { PORTAL_SCOPE } from "../../api/portal-config.ts";
 import { APPROVALS_BUS, DEFAULT_BUS } from "../../events/contract.ts";
 import { ResourceRequested } from "../../events/resource-requested.ts";
 import { imagesWith } from "../../services/ec2-launcher/domain.ts";
-import { services } from "../../services/registry.ts";
+import { services as registry } from "../../services/registry.ts";
 import type { ServiceManifest, SettingName } from "../../services/shared/manifest.ts";
 import type {
   KeySpec,
@@ -21,16 +21,19 @@ import type {
   TableSpec,
 } from "../../services/shared/table-spec.ts";
 import { LOG_RETENTION } from "./constructs/handler-function.ts";
-import { Portal } from "./constructs/portal.ts";
+import { PORTAL_LOG_FIELDS, Portal } from "./constructs/portal.ts";
+import { Schedules } from "./constructs/schedules.ts";
 import { Service } from "./constructs/service.ts";
 import { SignIn } from "./constructs/sign-in.ts";
-import type { DeploymentContext } from "./context.ts";
+import type { DeploymentContext, Publisher } from "./context.ts";
 import { acknowledge } from "./nag.ts";
 
 export interface ApprovalsStackProps extends StackProps {
   context: DeploymentContext;
   /** The built portal to upload (`portal/dist`). */
   portalDirectory: string;
+  /** The services to deploy; the registry's unless a test gives others. */
+  services?: readonly ServiceManifest[];
 }
 
 /** How long the bus keeps every event for replay. */
@@ -44,6 +47,21 @@ const SECRET_LENGTH = 64;
 
 /** The sources only the stack's own functions may publish under: the flow's own events. */
 export const OWN_SOURCES = "approvals.*";
+
+/** AWS's own services' sources: they reach buses without PutEvents, so nobody puts them. */
+export const AWS_SOURCES = "aws.*";
+
+/** The sources a service publishes its events under (its manifest's publications). */
+export const sourcesPublishedBy = (manifest: ServiceManifest): string[] => [
+  ...new Set(manifest.publishes.map(({ source }) => source)),
+];
+
+/**
+ * A bus policy statement id naming a source. EventBridge takes letters, digits, `-` and `_` (CDK keeps
+ * 64 characters), so outside sources also get their position, which keeps `acme.ci` and `acme-ci` apart.
+ */
+const statementIdOf = (prefix: string, source: string) =>
+  `${prefix}-${source.replace(/[^A-Za-z0-9_-]/g, "-")}`;
 
 const ATTRIBUTE_TYPES: Record<SpecAttributeType, AttributeType> = {
   S: AttributeType.STRING,
@@ -67,12 +85,15 @@ export class ApprovalsStack extends Stack {
   /** Every service's tables, by spec id. */
   readonly tables: ReadonlyMap<string, Table>;
   readonly services: readonly Service[];
+  /** Made when some service declares `needs.schedules`. */
+  readonly schedules?: Schedules;
   readonly portal: Portal;
   readonly signIn: SignIn;
 
   constructor(scope: Construct, id: string, props: ApprovalsStackProps) {
     super(scope, id, props);
     const { context } = props;
+    const services = props.services ?? registry;
 
     this.bus = new EventBus(this, "Bus", {
       eventBusName: APPROVALS_BUS,
@@ -190,6 +211,9 @@ export class ApprovalsStack extends Stack {
       AUTH_AUDIENCE: this.signIn.client.userPoolClientId,
       AUTH_JWKS_URL: this.signIn.jwksUrl,
     };
+    const schedulers = services.filter((manifest) => manifest.needs.schedules);
+    if (schedulers.length > 0)
+      this.schedules = new Schedules(this, "Schedules", { bus: this.bus, schedulers });
     this.services = services.map(
       (manifest) =>
         new Service(this, manifest.name, {
@@ -209,6 +233,7 @@ export class ApprovalsStack extends Stack {
             api,
             signedInAuthorizer,
             originVerifySecret,
+            schedules: this.schedules,
           },
         }),
     );
@@ -233,61 +258,114 @@ export class ApprovalsStack extends Stack {
       description:
         "The managed login; a federated provider redirects to its /saml2/idpresponse or /oauth2/idpresponse",
     });
+    // What setting up CloudFront's request log by hand takes, outside us-east-1 (docs/DEPLOYMENT.md).
+    new CfnOutput(this, "PortalDistributionArn", { value: this.portal.distribution.distributionArn });
+    new CfnOutput(this, "PortalRequestLogFields", {
+      value: PORTAL_LOG_FIELDS.join(","),
+      description: "The fields CloudFront's request log keeps: no query string, cookie or referrer",
+    });
   }
 
   /**
-   * Who may put what on the bus, whatever IAM policies in the account allow: the flow's own sources only
-   * the stack's publishing functions, `ResourceRequested` only the context's `publishers` and the
-   * functions that publish it (intake). Explicit denies, which no identity policy can override.
+   * Who may put what on the bus, whatever IAM policies in the account allow, in explicit denies no
+   * identity policy can override:
+   * - each source of the flow's own only the functions of the services that publish under it, so no
+   *   function can pass for another service (its role's policy narrows it to its own detail-types);
+   * - any other `approvals.*` source and AWS's `aws.*` sources nobody;
+   * - `ResourceRequested` only the context's `publishers` and the functions that publish it (intake);
+   * - a source a publisher is bound to only that publisher, so the event's `source` names who put it.
    */
-  private closeBus(publishers: readonly string[]): void {
-    const rolesPublishing = (publishes: (manifest: ServiceManifest) => boolean) =>
-      this.services
-        .filter((service) => publishes(service.manifest))
-        .flatMap((service) => [...service.functions.values()].map((fn) => fn.role.roleArn));
-    const accounts = publishers.filter((publisher) => !publisher.startsWith("arn:"));
-    const roles = publishers.filter((publisher) => publisher.startsWith("arn:"));
+  private closeBus(publishers: readonly Publisher[]): void {
     const putEvents = { actions: ["events:PutEvents"], resources: [this.bus.eventBusArn] };
-    this.bus.addToResourcePolicy(
-      new PolicyStatement({
-        sid: "OnlyTheFlowPublishesItsOwnEvents",
-        effect: Effect.DENY,
-        principals: [new AnyPrincipal()],
-        ...putEvents,
-        conditions: {
-          StringLike: { "events:source": OWN_SOURCES },
-          ArnNotEquals: { "aws:PrincipalArn": rolesPublishing((manifest) => manifest.publishes.length > 0) },
-        },
-      }),
+    const deny = (sid: string, conditions: Record<string, Record<string, unknown>>) =>
+      this.bus.addToResourcePolicy(
+        new PolicyStatement({
+          sid,
+          effect: Effect.DENY,
+          principals: [new AnyPrincipal()],
+          ...putEvents,
+          conditions,
+        }),
+      );
+    const rolesOf = (services: readonly Service[]) => [
+      ...services.flatMap((service) => [...service.functions.values()].map((fn) => fn.role.roleArn)),
+      // Scheduler puts the events of the services that schedule them with the schedules' role.
+      ...(this.schedules && services.some((service) => service.manifest.needs.schedules)
+        ? [this.schedules.role.roleArn]
+        : []),
+    ];
+
+    const ownSources = [...new Set(this.services.flatMap((service) => sourcesPublishedBy(service.manifest)))];
+    for (const source of ownSources) {
+      const producers = this.services.filter((service) =>
+        sourcesPublishedBy(service.manifest).includes(source),
+      );
+      deny(statementIdOf("OwnSource", source), {
+        StringEquals: { "events:source": source },
+        ArnNotEquals: { "aws:PrincipalArn": rolesOf(producers) },
+      });
+    }
+    deny("NoOtherFlowSource", {
+      StringLike: { "events:source": OWN_SOURCES },
+      StringNotEquals: { "events:source": ownSources },
+    });
+    deny("NoAwsSource", { StringLike: { "events:source": AWS_SOURCES } });
+
+    /** The publishers' distinct role ARNs, or their distinct account ids. */
+    const principalsOf = (entries: readonly Publisher[], kind: "role" | "account") => [
+      ...new Set(
+        entries
+          .map(({ principal }) => principal)
+          .filter((principal) => principal.startsWith("arn:") === (kind === "role")),
+      ),
+    ];
+    /** Denies `conditions` to everyone but the stack's `functionRoles` and the publishers `entries` name. */
+    const denyAllBut = (
+      sid: string,
+      conditions: Record<string, Record<string, unknown>>,
+      functionRoles: readonly string[],
+      entries: readonly Publisher[],
+    ) => {
+      const exceptRoles = [...functionRoles, ...principalsOf(entries, "role")];
+      const exceptAccounts = principalsOf(entries, "account");
+      deny(sid, {
+        ...conditions,
+        ...(exceptRoles.length > 0 && { ArnNotEquals: { "aws:PrincipalArn": exceptRoles } }),
+        ...(exceptAccounts.length > 0 && { StringNotEquals: { "aws:PrincipalAccount": exceptAccounts } }),
+      });
+    };
+
+    const asksForResources = this.services.filter((service) =>
+      service.manifest.publishes.some(({ contract }) => contract.detailType === ResourceRequested.detailType),
     );
-    const asksForResources = (manifest: ServiceManifest) =>
-      manifest.publishes.some(({ contract }) => contract.detailType === ResourceRequested.detailType);
-    this.bus.addToResourcePolicy(
-      new PolicyStatement({
-        sid: "OnlyPublishersAskForResources",
-        effect: Effect.DENY,
-        principals: [new AnyPrincipal()],
-        ...putEvents,
-        conditions: {
-          StringEquals: { "events:detail-type": ResourceRequested.detailType },
-          ArnNotEquals: { "aws:PrincipalArn": [...rolesPublishing(asksForResources), ...roles] },
-          ...(accounts.length > 0 && { StringNotEquals: { "aws:PrincipalAccount": accounts } }),
-        },
-      }),
+    denyAllBut(
+      "OnlyPublishersAskForResources",
+      { StringEquals: { "events:detail-type": ResourceRequested.detailType } },
+      rolesOf(asksForResources),
+      publishers,
     );
+    const boundSources = [...new Set(publishers.flatMap(({ source }) => (source ? [source] : [])))];
+    for (const [index, source] of boundSources.entries()) {
+      denyAllBut(
+        statementIdOf(`PublisherSource${index + 1}`, source),
+        { StringEquals: { "events:source": source } },
+        [],
+        publishers.filter((entry) => entry.source === source),
+      );
+    }
     if (publishers.length === 0) return;
     // Other accounts need the bus's permission besides their own; a role of this account needs either.
     this.bus.addToResourcePolicy(
       new PolicyStatement({
         sid: "PublishersAskForResources",
         principals: [
-          ...accounts.map((account) => new AccountPrincipal(account)),
-          ...roles.map((role) => new ArnPrincipal(role)),
+          ...principalsOf(publishers, "account").map((account) => new AccountPrincipal(account)),
+          ...principalsOf(publishers, "role").map((role) => new ArnPrincipal(role)),
         ],
         ...putEvents,
         conditions: {
           StringEquals: { "events:detail-type": ResourceRequested.detailType },
-          StringNotLike: { "events:source": OWN_SOURCES },
+          StringNotLike: { "events:source": [OWN_SOURCES, AWS_SOURCES] },
         },
       }),
     );

@@ -2,7 +2,7 @@ import type { RouteConfig } from "@hono/zod-openapi";
 import { groupsAdmittedTo } from "../../api/access.ts";
 import { type ApiClient, ApiError, createApiClient, type RouteInput } from "../../api/client.ts";
 import type { RequestView, RequestWithTimeline } from "../../api/schemas.ts";
-import type { Session } from "./sign-in.ts";
+import type { Session, SignedInUser } from "./sign-in.ts";
 
 let session: Session | undefined;
 
@@ -38,6 +38,15 @@ export const api: ApiClient = {
       throw error;
     }
   },
+};
+
+/**
+ * Whether the API lets `user` call `route`, by the groups the route itself declares: the portal offers
+ * only what the API would do for them.
+ */
+export const admits = (route: RouteConfig, user: SignedInUser): boolean => {
+  const groups = groupsAdmittedTo(route);
+  return groups === undefined || groups.some((group) => user.groups.includes(group));
 };
 
 /** A request the request page can show: the audit API's view, or what the form has just submitted. */

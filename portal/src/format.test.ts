@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { eventLabel, humanTime, isFinalStatus, statusLabel, statusTone } from "./format.ts";
+import { eventLabel, humanTime, isFinalStatus, publisherLabel, statusLabel, statusTone } from "./format.ts";
 
 describe("portal formatting", () => {
   it("labels every status for people and colours the outcomes", () => {
@@ -19,6 +19,16 @@ describe("portal formatting", () => {
     expect(humanTime("2026-11-28T10:04:05.000Z", "en-GB", "UTC")).toBe("28 Nov 2026, 10:04:05");
     expect(humanTime("not a time")).toBe("not a time");
     expect(humanTime(undefined)).toBe("");
+  });
+
+  it("names who published a request, with the account when the audit trail knows it", () => {
+    expect(publisherLabel({ type: "ResourceRequested", source: "acme.ci", account: "111122223333" })).toBe(
+      "published by acme.ci (account 111122223333)",
+    );
+    expect(publisherLabel({ type: "ResourceRequested", source: "acme.ci" })).toBe("published by acme.ci");
+    expect(
+      publisherLabel({ type: "RequestAccepted", source: "approvals.intake", account: "111122223333" }),
+    ).toBe("approvals.intake");
   });
 
   it("turns detail-types into words", () => {

@@ -1,4 +1,6 @@
+import type { TimelineEntry } from "../../api/schemas.ts";
 import type { RequestStatus } from "../../events/request-status.ts";
+import { ResourceRequested } from "../../events/resource-requested.ts";
 
 const LABELS: Record<RequestStatus, { label: string; tone: "" | "ok" | "bad" | "warn" }> = {
   SUBMITTED: { label: "Submitted", tone: "" },
@@ -32,3 +34,16 @@ export const eventLabel = (detailType: string) =>
   detailType
     .replace(/([a-z])([A-Z])/g, "$1 $2")
     .replace(/ (\w)/g, (_, letter: string) => ` ${letter.toLowerCase()}`);
+
+/**
+ * Who an entry of the timeline came from. A request can come from outside, so for a
+ * `ResourceRequested` the portal says who published it: its source and, when known, its account.
+ */
+export const publisherLabel = ({
+  type,
+  source,
+  account,
+}: Pick<TimelineEntry, "type" | "source" | "account">) =>
+  type === ResourceRequested.detailType
+    ? `published by ${source}${account === undefined ? "" : ` (account ${account})`}`
+    : source;

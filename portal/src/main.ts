@@ -2,7 +2,7 @@ import { healthRoute } from "../../api/contract.ts";
 import { THEME_CSS } from "../../services/shared/theme.ts";
 import { api, type ShownRequest, useSession } from "./api.ts";
 import { h } from "./dom.ts";
-import { pageOf } from "./routes.ts";
+import { offersLinkTo, pageOf } from "./routes.ts";
 import { type Session, startSession } from "./sign-in.ts";
 import { PORTAL_CSS } from "./style.ts";
 
@@ -39,6 +39,10 @@ const showSignInFailure = (error: unknown) => {
 };
 
 const startPortal = (session: Session) => {
+  // The page behind a hidden link still opens, and says who it is for.
+  for (const link of document.querySelectorAll<HTMLAnchorElement>("a[data-nav]")) {
+    link.hidden = !offersLinkTo(link.getAttribute("href") ?? "/", session.user);
+  }
   let leavePage = new AbortController();
   const render = () => {
     leavePage.abort();

@@ -1,4 +1,6 @@
-import type { ShownRequest } from "./api.ts";
+import type { RouteConfig } from "@hono/zod-openapi";
+import { listApprovalsRoute } from "../../api/approvals.ts";
+import { admits, type ShownRequest } from "./api.ts";
 import { renderApprovals } from "./pages/approvals.ts";
 import { renderDecide } from "./pages/decide.ts";
 import { renderNewRequest } from "./pages/new-request.ts";
@@ -19,6 +21,8 @@ export interface PageContext {
 export interface PortalPage {
   path: RegExp;
   title: string;
+  /** The API route the page shows: its link is offered only to the users that route admits. */
+  route?: RouteConfig;
   render: (main: HTMLElement, page: PageContext) => void;
 }
 
@@ -54,7 +58,12 @@ const PAGES: PortalPage[] = [
     title: "All requests",
     render: (main, { user }) => renderRequestList(main, { title: "All requests", mine: false, user }),
   },
-  { path: /^\/approvals$/, title: "Approvals", render: (main, { user }) => renderApprovals(main, user) },
+  {
+    path: /^\/approvals$/,
+    title: "Approvals",
+    route: listApprovalsRoute,
+    render: (main, { user }) => renderApprovals(main, user),
+  },
   { path: /^\/decide$/, title: "Decide", render: (main, { user }) => renderDecide(main, user) },
 ];
 
@@ -65,4 +74,10 @@ export const pageOf = (path: string): { page: PortalPage; params: string[] } => 
     if (match) return { page, params: match.slice(1) };
   }
   return { page: NEW_REQUEST_PAGE, params: [] };
+};
+
+/** Whether the portal offers `user` a link to the page at `path`. */
+export const offersLinkTo = (path: string, user: SignedInUser): boolean => {
+  const { route } = pageOf(path).page;
+  return route === undefined || admits(route, user);
 };

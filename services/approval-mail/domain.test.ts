@@ -15,6 +15,18 @@ describe("selecting approvers", () => {
     ]);
   });
 
+  it.each([
+    ["a plus-addressed requester", "approver+me@example.com", "approver@example.com"],
+    ["a requester with dots Gmail ignores", "a.p.p.r.o.v.e.r@gmail.com", "approver@gmail.com"],
+    ["an approver configured plus-addressed", "approver@example.com", "Approver+Requests@example.com"],
+  ])("never asks the requester by another spelling of their address: %s", (_case, requester, approver) => {
+    expect(selectApprovers([approver, "bob@example.com"], requester)).toEqual(["bob@example.com"]);
+  });
+
+  it("asks an approver whose address differs from the requester's only by a dot outside Gmail", () => {
+    expect(selectApprovers(["a.b@corp.example"], "ab@corp.example")).toEqual(["a.b@corp.example"]);
+  });
+
   it("leaves nobody when the requester is the only approver", () => {
     expect(selectApprovers(["ana@example.com"], "Ana@example.com")).toEqual([]);
   });

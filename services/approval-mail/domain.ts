@@ -1,3 +1,5 @@
+import { canonicalEmail } from "../shared/canonical-email.ts";
+
 /**
  * Who is asked and until when. Pure: the handler passes the configuration, the request and the clock.
  */
@@ -5,11 +7,16 @@
 export const NO_APPROVER_REASON =
   "No approver other than the requester is configured, so nobody can approve this request.";
 
-/** The configured approvers, once each, never the requester (compared case-insensitively). */
+/**
+ * The configured approvers, once each (lower-cased), never the requester: no approver whose mailbox
+ * is the requester's by `canonicalEmail`, so a request filed as `approver+me@` is not mailed to
+ * `approver@`. Approvers are configured by email alone, so there is no subject to compare here;
+ * decision compares it when someone decides signed in.
+ */
 export const selectApprovers = (configured: readonly string[], requesterEmail: string): string[] => {
-  const requester = requesterEmail.toLowerCase();
+  const requester = canonicalEmail(requesterEmail);
   return [...new Set(configured.map((approver) => approver.toLowerCase()))].filter(
-    (approver) => approver !== requester,
+    (approver) => canonicalEmail(approver) !== requester,
   );
 };
 

@@ -15,6 +15,7 @@ import {
   ResourceProvisioned,
   ResourceRequested,
 } from "../../events/index.ts";
+import { refusalIdOf } from "../../events/request-id.ts";
 import { REQUEST_STATUSES, type RequestStatus } from "../../events/request-status.ts";
 import { envelopeOf, sampleRequest } from "../../test/support/fixtures.ts";
 import { decide } from "../intake/domain.ts";
@@ -33,8 +34,10 @@ import {
   failedFlow,
   INSTANCE_ID,
   invalidFlow,
+  permutations,
   provisionedFlow,
   rejectedFlow,
+  reusedIdFlow,
   secondsAfter,
 } from "./testing/flows.ts";
 
@@ -42,17 +45,6 @@ const START = "2025-03-01T09:00:00Z";
 
 const entriesOf = (envelopes: readonly RawEnvelope[]): TimelineEntry[] =>
   envelopes.map((envelope) => auditRecordOf(envelope).entry);
-
-function* permutations<T>(items: readonly T[]): Generator<T[]> {
-  if (items.length <= 1) {
-    yield [...items];
-    return;
-  }
-  for (const [index, item] of items.entries()) {
-    const rest = [...items.slice(0, index), ...items.slice(index + 1)];
-    for (const tail of permutations(rest)) yield [item, ...tail];
-  }
-}
 
 describe("statusOf", () => {
   const cases: [string, string[], RequestStatus][] = [
@@ -198,9 +190,10 @@ describe("projectView fields", () => {
   });
 
   it("shows an invalid request's field errors and the requester intake could name", () => {
-    const view = projectView("req-bad", entriesOf(invalidFlow("req-bad", START)));
+    const refusalId = refusalIdOf("req-bad-0");
+    const view = projectView(refusalId, entriesOf(invalidFlow("req-bad", START)));
     expect(view).toEqual({
-      requestId: "req-bad",
+      requestId: refusalId,
       status: "INVALID",
       requester: { email: "bob@example.com" },
       submittedAt: "2025-03-01T09:00:00.000Z",
@@ -209,6 +202,19 @@ describe("projectView fields", () => {
         { field: "resource.instanceType", message: "must be one of t3.nano, ..." },
         { field: "justification", message: "must not be empty" },
       ],
+    });
+  });
+
+  it("shows a refused reuse of an id as a request of its own: the submission, its requester and why", () => {
+    const flow = reusedIdFlow(sampleRequest({ requestId: "req-taken" }), "reuse", START);
+    const refusalId = refusalIdOf("reuse-0");
+    const view = projectView(refusalId, entriesOf(flow));
+    expect(view).toMatchObject({
+      requestId: refusalId,
+      status: "INVALID",
+      requester: { email: "mallory@example.com", name: "Mallory" },
+      justification: "Something else entirely",
+      fieldErrors: [{ field: "requestId", message: "was already used for a request with different content" }],
     });
   });
 
@@ -225,7 +231,7 @@ describe("projectView fields", () => {
     expect(view.updatedAt).toBe("2025-03-01T09:00:10.000Z");
   });
 
-  it("keeps an accepted request's status when another submission reusing its id is refused", () => {
+  it("keeps an accepted request's status beside the refusal of a reuse of its id, recorded there before refusals had ids of their own", () => {
     const request = sampleRequest({ requestId: "req-reused" });
     const refusal = envelopeOf(
       RequestInvalid,
@@ -274,7 +280,7 @@ describe("projectView fields", () => {
 });
 
 describe("auditRecordOf", () => {
-  it("records an event under its requestId with its envelope's id, type, source and time", () => {
+  it("records an event under its requestId with its envelope's id, type, time and publisher (source and account)", () => {
     const [accepted] = provisionedFlow(sampleRequest({ requestId: "req-6" }), START).slice(1);
     expect(auditRecordOf(accepted as RawEnvelope)).toEqual({
       requestId: "req-6",
@@ -283,9 +289,55 @@ describe("auditRecordOf", () => {
         type: RequestAccepted.detailType,
         time: "2025-03-01T09:00:01.000Z",
         source: RequestAccepted.source,
+        account: (accepted as RawEnvelope).account,
         detail: (accepted as RawEnvelope).detail,
       },
     });
+  });
+
+  it("keeps the account that published an outside ResourceRequested", () => {
+    const requested = envelopeOf(ResourceRequested, sampleRequest(), {
+      source: "acme.ci",
+      account: "111122223333",
+      time: START,
+    });
+    expect(auditRecordOf(requested).entry).toMatchObject({ source: "acme.ci", account: "111122223333" });
+  });
+
+  it("places a valid ResourceRequested under its id, naming the refusal it would go to if intake refused it", () => {
+    const requested = envelopeOf(ResourceRequested, sampleRequest({ requestId: "req-named" }), {
+      id: "event-valid",
+      time: START,
+    });
+    expect(auditRecordOf(requested)).toMatchObject({
+      requestId: "req-named",
+      refusalId: refusalIdOf("event-valid"),
+    });
+  });
+
+  it("places a RequestInvalid under the refusal's id, naming the submission to take off the id it named", () => {
+    const [requested, refusal] = reusedIdFlow(sampleRequest({ requestId: "req-taken" }), "reuse", START) as [
+      RawEnvelope,
+      RawEnvelope,
+    ];
+    expect(auditRecordOf(refusal)).toMatchObject({
+      requestId: refusalIdOf(requested.id),
+      refusedSubmission: { requestId: "req-taken", eventId: requested.id },
+    });
+  });
+
+  it("names no submission to move for a RequestInvalid whose detail named no usable id", () => {
+    const refusal = envelopeOf(
+      RequestInvalid,
+      {
+        requestId: refusalIdOf("event-garbage"),
+        errors: [{ field: "", message: "must be a JSON object" }],
+        sourceEventId: "event-garbage",
+        rejectedAt: START,
+      },
+      { time: START },
+    );
+    expect(auditRecordOf(refusal)).not.toHaveProperty("refusedSubmission");
   });
 
   it("places a ResourceRequested without requestId under the id intake derives for it", () => {
@@ -300,11 +352,17 @@ describe("auditRecordOf", () => {
     ]);
   });
 
-  it("records a ResourceRequested that fails the schema, under the id intake's RequestInvalid will carry", () => {
-    const garbage = envelopeOf(ResourceRequested, { requester: 42 }, { id: "event-junk", time: START });
+  it("records a ResourceRequested that fails the schema under its refusal's id, which intake's RequestInvalid will carry", () => {
+    const garbage = envelopeOf(
+      ResourceRequested,
+      { requestId: "req-someone-elses", requester: 42 },
+      { id: "event-junk", time: START },
+    );
     const record = auditRecordOf(garbage);
-    expect(record.requestId).toBe(decide({ requester: 42 }, "event-junk").requestId);
-    expect(record.entry.detail).toEqual({ requester: 42 });
+    expect(record.requestId).toBe(refusalIdOf("event-junk"));
+    expect(record.requestId).toBe(decide(garbage.detail, "event-junk").requestId);
+    expect(record).not.toHaveProperty("refusalId");
+    expect(record.entry.detail).toEqual({ requestId: "req-someone-elses", requester: 42 });
   });
 
   it("refuses any other event whose detail breaks its contract", () => {

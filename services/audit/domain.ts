@@ -20,16 +20,16 @@ import {
   ResourceRequested,
   requestIdSchema,
 } from "../../events/index.ts";
-import { requestIdOf } from "../../events/request-id.ts";
+import { refusalIdOf, requestIdOf } from "../../events/request-id.ts";
 import type { RequestStatus } from "../../events/request-status.ts";
 import type { Identity } from "../shared/access-token.ts";
 
 /**
  * The status each event type establishes, strongest first. A request shows the strongest status among
  * the events it has seen, so neither arrival order nor repeats can move it back along the flow. A
- * person's decision outranks the expiry sweeper. `RequestInvalid` ranks last: once intake accepted a
- * request under its id, a refusal under the same id was about another submission that reused the id,
- * and does not make the accepted request invalid.
+ * person's decision outranks the expiry sweeper. `RequestInvalid` ranks last: a refusal now has a
+ * timeline of its own, but timelines recorded before that may hold the refusal of another submission
+ * that reused an accepted request's id, which does not make the accepted request invalid.
  */
 const STATUS_BY_PRECEDENCE = [
   [ProvisioningFailed, "FAILED"],
@@ -49,8 +49,19 @@ export const statusOf = (seenTypes: Iterable<string>): RequestStatus => {
 };
 
 export interface AuditRecord {
+  /** The timeline the event is recorded on. */
   requestId: string;
   entry: TimelineEntry;
+  /**
+   * For a valid `ResourceRequested`: the id of its refusal, whose timeline it belongs on instead if
+   * intake refuses it (its id already named a request with other content).
+   */
+  refusalId?: string;
+  /**
+   * For a `RequestInvalid`: the refused submission, which may have been recorded under the id it went
+   * by before the refusal came; it moves to the refusal's timeline.
+   */
+  refusedSubmission?: { requestId: string; eventId: string };
 }
 
 type FlowContract = (typeof FLOW_EVENTS)[number];
@@ -66,31 +77,45 @@ const flowContractFor = (detailType: string): FlowContract | undefined =>
 const carriesRequestId = z.object({ requestId: requestIdSchema });
 
 /**
- * What the audit trail records for an event: the request it belongs to and its timeline entry.
- * A `ResourceRequested` is outside input: it is recorded even when its detail fails the schema, under
- * the id intake settles for it (given, derived from its content, or from the event id), the id that
- * intake's `RequestAccepted` or `RequestInvalid` then carries. Every other event comes from a service
- * of the flow, so a detail that breaks its contract is refused.
+ * What the audit trail records for an event: the request it belongs to and its timeline entry, which
+ * keeps who published it (source and account). A `ResourceRequested` is outside input: a detail that
+ * fails the schema is recorded under its refusal's id, as intake's `RequestInvalid` will carry it; a
+ * valid one under its id (given or derived from its content), unless intake refuses it for reusing an
+ * id, and then under its refusal's. Every other event comes from a service of the flow, so a detail
+ * that breaks its contract is refused.
  */
 export const auditRecordOf = (envelope: RawEnvelope): AuditRecord => {
   const type = envelope["detail-type"];
   const contract = flowContractFor(type);
   if (!contract) throw new UnknownEventTypeError(type);
-  const parsed = contract.schema.safeParse(envelope.detail);
-  if (!parsed.success && contract !== ResourceRequested) throw new DetailValidationError(type, parsed.error);
-  return {
-    requestId:
-      contract === ResourceRequested
-        ? requestIdOf(envelope.detail, envelope.id)
-        : carriesRequestId.parse(envelope.detail).requestId,
-    entry: {
-      eventId: envelope.id,
-      type,
-      time: new Date(envelope.time).toISOString(),
-      source: envelope.source,
-      detail: envelope.detail,
-    },
+  const entry: TimelineEntry = {
+    eventId: envelope.id,
+    type,
+    time: new Date(envelope.time).toISOString(),
+    source: envelope.source,
+    account: envelope.account,
+    detail: envelope.detail,
   };
+  if (contract === ResourceRequested) {
+    const requested = ResourceRequested.schema.safeParse(envelope.detail);
+    const refusalId = refusalIdOf(envelope.id);
+    return requested.success
+      ? { requestId: requestIdOf(requested.data), entry, refusalId }
+      : { requestId: refusalId, entry };
+  }
+  const parsed = contract.schema.safeParse(envelope.detail);
+  if (!parsed.success) throw new DetailValidationError(type, parsed.error);
+  if (contract === RequestInvalid) {
+    const { requestId, givenRequestId, sourceEventId } = RequestInvalid.schema.parse(envelope.detail);
+    return {
+      requestId,
+      entry,
+      ...(givenRequestId !== undefined && {
+        refusedSubmission: { requestId: givenRequestId, eventId: sourceEventId },
+      }),
+    };
+  }
+  return { requestId: carriesRequestId.parse(envelope.detail).requestId, entry };
 };
 
 export class UnknownEventTypeError extends Error {
@@ -215,7 +240,8 @@ export const projectView = (requestId: string, entries: readonly TimelineEntry[]
     updatedAt: last.time,
     // The decision shown is the one the status reflects, e.g. an approval over a late expiry.
     decision: STATUS_BY_PRECEDENCE.map(([contract]) => decisions.get(contract.detailType)).find(Boolean),
-    // Refusals of other submissions that reused an accepted request's id stay on the timeline only.
+    // On timelines from before refusals had ids of their own, a refusal of another submission that
+    // reused an accepted request's id stays on the timeline only.
     fieldErrors: status === "INVALID" ? fieldErrors : undefined,
     ...view,
   };

@@ -40,12 +40,12 @@ export const createAuditApp = (
   const getRequest = { ...getRequestRoute, middleware: admitTo(getRequestRoute, verifyAccessToken) };
   app.openapi(getRequest, async (c) => {
     const { id } = c.req.valid("param");
-    const [view, timeline] = await Promise.all([store.getView(id), store.readTimeline(id)]);
+    const [view, { entries }] = await Promise.all([store.getView(id), store.readTimeline(id)]);
     // Someone else's request reads as no request at all, so ids cannot be probed for.
     if (!view || !mayRead(readAccessOf(c.get("identity")), view)) {
       throw new ClientError(404, `No request with id ${id}`);
     }
-    return c.json({ ...view, timeline }, 200);
+    return c.json({ ...view, timeline: entries }, 200);
   });
 
   const listApprovals = { ...listApprovalsRoute, middleware: admitTo(listApprovalsRoute, verifyAccessToken) };

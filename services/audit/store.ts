@@ -4,6 +4,7 @@ import {
   PutCommand,
   QueryCommand,
   type QueryCommandInput,
+  UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import type { RequestPage, RequestView, TimelineEntry } from "../../api/schemas.ts";
@@ -44,7 +45,17 @@ interface ViewItem extends RequestView {
   /** The approvers' emails in lower case, for listing what an approver is asked to decide. */
   approverKeys?: string[];
   listPartition: typeof ALL_REQUESTS_PARTITION;
-  /** How many timeline entries the view was projected from. */
+  /** The version of the timeline the view was projected from (see `Timeline`). */
+  version: number;
+}
+
+/**
+ * What stays of a view once every entry of its timeline moved to a refusal's: no request goes by the
+ * id any more, but the version stays, so a delivery that read the timeline earlier cannot bring the
+ * view back. It has none of the list indexes' keys, so no listing shows it.
+ */
+interface VacantViewItem {
+  requestId: string;
   version: number;
 }
 
@@ -52,9 +63,26 @@ interface TimelineItem extends Omit<TimelineEntry, "detail"> {
   requestId: string;
   /** Stored as JSON: outside details may hold values a DynamoDB map cannot (numbers beyond its range). */
   detailJson: string;
+  /**
+   * The refusal's id, once the entry moved to that refusal's timeline. The item stays here, hidden
+   * from the timeline, because its move must count in the timeline's version.
+   */
+  movedTo?: string;
+}
+
+/** A request's timeline, as its view is projected from it. */
+export interface Timeline {
+  /** Its entries, oldest first, without those that moved to a refusal's timeline. */
+  entries: TimelineEntry[];
+  /**
+   * How far it has come: each entry counts one, and one more once it moved away. Entries only come
+   * and move away, never back, so the version only grows, and only the whole timeline has the greatest.
+   */
+  version: number;
 }
 
 const VERSION_ATTRIBUTE = "version" satisfies keyof ViewItem;
+const MOVED_TO_ATTRIBUTE = "movedTo" satisfies keyof TimelineItem;
 const APPROVER_KEYS_ATTRIBUTE = "approverKeys" satisfies keyof ViewItem;
 
 /** A filter that does not fit the index's partition costs extra Queries; this bounds them per page. */
@@ -169,12 +197,27 @@ const decodeCursor = (cursor: string, plan: ListPlan): Record<string, unknown> =
 const viewOf = ({ requesterKey, approverKeys, listPartition, version, ...view }: ViewItem): RequestView =>
   view;
 
+const isVacant = (item: ViewItem | VacantViewItem): item is VacantViewItem => !("status" in item);
+
+const entryOf = ({ eventId, type, time, source, account, detailJson }: TimelineItem): TimelineEntry => ({
+  eventId,
+  type,
+  time,
+  source,
+  // Entries recorded before the account was kept have none.
+  ...(account !== undefined && { account }),
+  detail: JSON.parse(detailJson),
+});
+
 export const createAuditStore = (document: DynamoDBDocumentClient, tables: AuditTableNames) => {
-  /** Adds the event to its request's timeline unless it is there already; resolves to whether it was new. */
-  const appendToTimeline = async ({ requestId, entry }: AuditRecord): Promise<boolean> => {
-    const { detail, ...fields } = entry;
-    const item: TimelineItem = { requestId, ...fields, detailJson: JSON.stringify(detail) };
-    return whetherConditionHeld(
+  const timelineKey = (requestId: string, eventId: string) => ({
+    [auditTimelineTable.partitionKey.name]: requestId,
+    [auditTimelineTable.sortKey.name]: eventId,
+  });
+
+  /** Puts the item unless its event is on that timeline already (moved away or not); whether it was new. */
+  const putUnlessPresent = (item: TimelineItem): Promise<boolean> =>
+    whetherConditionHeld(
       document.send(
         new PutCommand({
           TableName: tables.timeline,
@@ -184,10 +227,59 @@ export const createAuditStore = (document: DynamoDBDocumentClient, tables: Audit
         }),
       ),
     );
+
+  /** Adds the event to its request's timeline unless it is there already; resolves to whether it was new. */
+  const appendToTimeline = async ({
+    requestId,
+    entry,
+  }: Pick<AuditRecord, "requestId" | "entry">): Promise<boolean> => {
+    const { detail, ...fields } = entry;
+    return putUnlessPresent({ requestId, ...fields, detailJson: JSON.stringify(detail) });
   };
 
-  /** The request's whole timeline, oldest first; strongly consistent so it includes every append that finished. */
-  const readTimeline = async (requestId: string): Promise<TimelineEntry[]> => {
+  /** Whether anything was recorded under the id: strongly consistent, so every append that finished counts. */
+  const holdsTimeline = async (requestId: string): Promise<boolean> => {
+    const { Items = [] } = await document.send(
+      new QueryCommand({
+        TableName: tables.timeline,
+        KeyConditionExpression: "#requestId = :requestId",
+        ExpressionAttributeNames: { "#requestId": auditTimelineTable.partitionKey.name },
+        ExpressionAttributeValues: { ":requestId": requestId },
+        ConsistentRead: true,
+        Limit: 1,
+      }),
+    );
+    return Items.length > 0;
+  };
+
+  /**
+   * Moves the event's entry from one timeline to another: copies it there first, then marks it moved
+   * where it was, so the entry is always on one of them, and repeating the move changes nothing. Resolves
+   * whether the entry was found where it was (moved now or before), so that timeline is projected again.
+   */
+  const moveEntry = async ({ from, eventId, to }: { from: string; eventId: string; to: string }) => {
+    // An entry moved to its own timeline would only hide itself.
+    if (from === to) return false;
+    const { Item } = await document.send(
+      new GetCommand({ TableName: tables.timeline, Key: timelineKey(from, eventId), ConsistentRead: true }),
+    );
+    if (!Item) return false;
+    const { requestId: _from, movedTo: _movedTo, ...fields } = Item as TimelineItem;
+    await putUnlessPresent({ requestId: to, ...fields });
+    await document.send(
+      new UpdateCommand({
+        TableName: tables.timeline,
+        Key: timelineKey(from, eventId),
+        UpdateExpression: "SET #movedTo = :to",
+        ExpressionAttributeNames: { "#movedTo": MOVED_TO_ATTRIBUTE },
+        ExpressionAttributeValues: { ":to": to },
+      }),
+    );
+    return true;
+  };
+
+  /** The request's timeline; strongly consistent so it includes every append and move that finished. */
+  const readTimeline = async (requestId: string): Promise<Timeline> => {
     const items = await queryAll<TimelineItem>(document, {
       TableName: tables.timeline,
       KeyConditionExpression: "#requestId = :requestId",
@@ -195,33 +287,23 @@ export const createAuditStore = (document: DynamoDBDocumentClient, tables: Audit
       ExpressionAttributeValues: { ":requestId": requestId },
       ConsistentRead: true,
     });
-    return items
-      .map(
-        ({ eventId, type, time, source, detailJson }): TimelineEntry => ({
-          eventId,
-          type,
-          time,
-          source,
-          detail: JSON.parse(detailJson),
-        }),
-      )
-      .sort(chronologically);
+    return {
+      entries: items
+        .filter((item) => item.movedTo === undefined)
+        .map(entryOf)
+        .sort(chronologically),
+      version: items.reduce((version, item) => version + (item.movedTo === undefined ? 1 : 2), 0),
+    };
   };
 
   /**
-   * Stores the view projected from `version` timeline entries unless one projected from at least as
-   * many is there. Timelines only grow and are read consistently, so the view with the most entries
-   * has seen every event: concurrent writers cannot lose each other's fields, whoever writes last.
+   * Stores a view item unless one of at least the same version is there. Every change to a timeline
+   * raises its version and is followed by a consistent read and a save, so the view saved last with
+   * the greatest version has seen every change: concurrent writers cannot lose each other's fields,
+   * whoever writes last.
    */
-  const saveView = async (view: RequestView, version: number): Promise<boolean> => {
-    const item: ViewItem = {
-      ...view,
-      requesterKey: view.requester && emailKeyOf(view.requester.email),
-      approverKeys: view.approvers?.map(emailKeyOf),
-      listPartition: ALL_REQUESTS_PARTITION,
-      version,
-    };
-    return whetherConditionHeld(
+  const putViewItem = (item: ViewItem | VacantViewItem): Promise<boolean> =>
+    whetherConditionHeld(
       document.send(
         new PutCommand({
           TableName: tables.requests,
@@ -231,11 +313,24 @@ export const createAuditStore = (document: DynamoDBDocumentClient, tables: Audit
             "#requestId": auditRequestsTable.partitionKey.name,
             "#version": VERSION_ATTRIBUTE,
           },
-          ExpressionAttributeValues: { ":version": version },
+          ExpressionAttributeValues: { ":version": item.version },
         }),
       ),
     );
-  };
+
+  /** Stores the view projected from the timeline of `version` (see `putViewItem`). */
+  const saveView = (view: RequestView, version: number): Promise<boolean> =>
+    putViewItem({
+      ...view,
+      requesterKey: view.requester && emailKeyOf(view.requester.email),
+      approverKeys: view.approvers?.map(emailKeyOf),
+      listPartition: ALL_REQUESTS_PARTITION,
+      version,
+    });
+
+  /** Takes the view away once every entry of the timeline of `version` moved to a refusal's. */
+  const vacateView = (requestId: string, version: number): Promise<boolean> =>
+    putViewItem({ requestId, version });
 
   const getView = async (requestId: string): Promise<RequestView | undefined> => {
     const { Item } = await document.send(
@@ -244,7 +339,8 @@ export const createAuditStore = (document: DynamoDBDocumentClient, tables: Audit
         Key: { [auditRequestsTable.partitionKey.name]: requestId },
       }),
     );
-    return Item && viewOf(Item as ViewItem);
+    const item = Item as ViewItem | VacantViewItem | undefined;
+    return item && !isVacant(item) ? viewOf(item) : undefined;
   };
 
   /**
@@ -309,7 +405,17 @@ export const createAuditStore = (document: DynamoDBDocumentClient, tables: Audit
     return items.map(viewOf);
   };
 
-  return { appendToTimeline, readTimeline, saveView, getView, listViews, listAwaitingDecisionOf };
+  return {
+    appendToTimeline,
+    holdsTimeline,
+    moveEntry,
+    readTimeline,
+    saveView,
+    vacateView,
+    getView,
+    listViews,
+    listAwaitingDecisionOf,
+  };
 };
 
 export type AuditStore = ReturnType<typeof createAuditStore>;

@@ -170,6 +170,47 @@ describe("deciding signed in (POST /api/approvals/{requestId})", () => {
     expect(await stored()).toMatchObject({ status: "PENDING" });
   });
 
+  it.each([
+    ["in another case", "api-self-case", "Approver@Example.com", "approver@example.com"],
+    ["plus-addressed", "api-self-plus", "approver+me@example.com", "approver@example.com"],
+    ["with dots Gmail ignores", "api-self-gmail", "a.p.p.r.o.v.e.r@gmail.com", "approver@gmail.com"],
+  ])(
+    "refuses (403) the approver whose request it is, their address typed %s",
+    async (_case, requestId, requesterEmail, approverEmail) => {
+      const { decideAs, bus, stored } = await setUp({
+        requestId,
+        request: sampleRequest({ requestId, requester: { email: requesterEmail } }),
+        approvers: [approverEmail, "cy@example.com"],
+      });
+
+      const response = await decideAs({ email: approverEmail, groups: ["approvers"] }, { action: "approve" });
+
+      expect(response.status).toBe(403);
+      expect(await errorOf(response)).toContain("You cannot decide your own request");
+      expect(bus.published).toHaveLength(0);
+      expect(await stored()).toMatchObject({ status: "PENDING" });
+    },
+  );
+
+  it("refuses (403) an approver signed in with another email than they asked with, by their subject", async () => {
+    const requestId = "api-self-subject";
+    const { decideAs, bus, stored } = await setUp({
+      requestId,
+      // Bob asked under an older address; the provider's id of him is the same.
+      request: sampleRequest({
+        requestId,
+        requester: { email: "robert@example.com", subject: "sub-bob@example.com" },
+      }),
+    });
+
+    const response = await decideAs(BOB, { action: "approve" });
+
+    expect(response.status).toBe(403);
+    expect(await errorOf(response)).toContain("You cannot decide your own request");
+    expect(bus.published).toHaveLength(0);
+    expect(await stored()).toMatchObject({ status: "PENDING" });
+  });
+
   it("refuses a later decision (409) in the link pages' words, the first one standing", async () => {
     const { decideAs, bus, stored } = await setUp({ requestId: "api-twice" });
 
@@ -267,6 +308,27 @@ describe("deciding with a link, signed in as its approver (POST /api/link-decisi
     });
     expect(bus.published).toHaveLength(1);
     expect(await stored()).toMatchObject({ decision: { approverSubject: "sub-bob@example.com" } });
+  });
+
+  it("refuses the requester's own subject (403), on the preview and the decision, though the link is theirs", async () => {
+    const requestId = "link-self-subject";
+    const { post, linkOf, bus, stored } = await setUp({
+      requestId,
+      request: sampleRequest({
+        requestId,
+        requester: { email: "robert@example.com", subject: "sub-bob@example.com" },
+      }),
+    });
+    const bobsLink = linkOf("bob@example.com");
+
+    const preview = await post("/api/link-decisions/preview", BOB, bobsLink);
+    const decided = await post("/api/link-decisions", BOB, bobsLink);
+
+    expect(preview.status).toBe(403);
+    expect(decided.status).toBe(403);
+    expect(await errorOf(decided)).toContain("You cannot decide your own request");
+    expect(bus.published).toHaveLength(0);
+    expect(await stored()).toMatchObject({ status: "PENDING" });
   });
 
   it("refuses another approver's link (403), on the preview and the decision", async () => {

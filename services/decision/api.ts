@@ -125,8 +125,15 @@ export const createDecisionApi = (deps: DecisionApiDeps) => {
     async (c) => {
       const link = c.req.valid("json");
       const now = deps.now();
-      const { claims, tokenHash } = await verifyLinkFor(link, c.get("identity"), now);
-      const judgement = judgeDecision(await deps.store.get(claims.requestId), claims, tokenHash, now);
+      const identity = c.get("identity");
+      const { claims, tokenHash } = await verifyLinkFor(link, identity, now);
+      const judgement = judgeDecision(
+        await deps.store.get(claims.requestId),
+        claims,
+        tokenHash,
+        now,
+        identity.subject,
+      );
       if (!judgement.decidable) throw apiRefusal(judgement.refusal);
       return c.json(
         {

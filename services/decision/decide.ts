@@ -45,7 +45,7 @@ export const decide = async (
       if (early) return { recorded: true, early };
       continue;
     }
-    const judgement = judgeDecision(current, claims, tokenHash, now);
+    const judgement = judgeDecision(current, claims, tokenHash, now, approverSubject);
     if (!judgement.decidable) return { recorded: false, refusal: judgement.refusal };
   }
   return { recorded: false, refusal: CONCURRENT_CHANGE };

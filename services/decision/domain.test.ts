@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { AcceptedRequest } from "../../events/request.ts";
 import { sampleRequest } from "../../test/support/fixtures.ts";
 import type { TokenClaims } from "../shared/decision-token.ts";
 import {
@@ -9,6 +10,7 @@ import {
   type EarlyDecision,
   grantKey,
   grantsOf,
+  isRequester,
   judgeDecision,
   judgeSignedInDecision,
   outcomeOf,
@@ -28,12 +30,71 @@ const pending = (overrides: Partial<AskedApproval> = {}): AskedApproval => ({
   requestId: "req-1",
   request: sampleRequest(),
   requesterEmail: "ana@example.com",
+  requesterCanonicalEmail: "ana@example.com",
   createdAt: "2026-03-01T09:00:00.000Z",
   status: "PENDING",
   approvers: ["bob@example.com"],
   grants: grantsOf({ "bob@example.com": { approve: ["hash-approve"], reject: ["hash-reject"] } }),
   expiresAt: "2026-03-02T10:00:00.000Z",
   ...overrides,
+});
+
+/** The approval opened for a request by `requester`, asking bob, as its ApprovalRequested stores it. */
+const requestedBy = (requester: AcceptedRequest["requester"]): AskedApproval =>
+  askedApprovalOf({
+    requestId: "req-1",
+    request: sampleRequest({ requester }),
+    approvers: ["bob@example.com"],
+    linkHashes: { "bob@example.com": { approve: ["hash-approve"], reject: ["hash-reject"] } },
+    expiresAt: "2026-03-02T10:00:00.000Z",
+    requestedAt: "2026-03-01T09:00:00.000Z",
+  });
+
+describe("who is the requester of an approval, by identity rather than by spelling", () => {
+  it.each([
+    ["their email in another case", "approver@example.com", "Approver@Example.com"],
+    ["their plus-addressed email", "approver+me@example.com", "approver@example.com"],
+    ["the plain email of a plus-addressed request", "approver@example.com", "Approver+Me@example.com"],
+    ["their Gmail address with dots", "approver@gmail.com", "a.p.p.r.o.v.e.r@gmail.com"],
+    [
+      "their Gmail address without the dots it was asked with",
+      "a.p.p.r.o.v.e.r@gmail.com",
+      "approver@gmail.com",
+    ],
+  ])("is whoever decides with %s", (_case, requesterEmail, deciderEmail) => {
+    expect(isRequester(requestedBy({ email: requesterEmail }), { email: deciderEmail })).toBe(true);
+  });
+
+  it("is whoever signs in as the requester's subject, whatever email their token holds", () => {
+    const approval = requestedBy({ email: "ana@example.com", subject: "sub-ana" });
+
+    expect(isRequester(approval, { email: "ana.lopez@corp.example", subject: "sub-ana" })).toBe(true);
+  });
+
+  it.each([
+    ["a dotted address outside Gmail, which may be someone else", "ab@corp.example", "a.b@corp.example"],
+    ["another mailbox", "approver@example.com", "approver2@example.com"],
+    ["the same name at another domain", "approver@example.com", "approver@example.org"],
+  ])("is not the approver deciding with %s", (_case, requesterEmail, deciderEmail) => {
+    expect(isRequester(requestedBy({ email: requesterEmail }), { email: deciderEmail })).toBe(false);
+  });
+
+  it("is not an approver with another subject and another mailbox", () => {
+    const approval = requestedBy({ email: "ana@example.com", subject: "sub-ana" });
+
+    expect(isRequester(approval, { email: "bob@example.com", subject: "sub-bob" })).toBe(false);
+  });
+
+  it("is judged by the lower-cased email alone on an approval stored before subjects and canonical emails were kept", () => {
+    const stored = {
+      ...pending(),
+      requesterEmail: "approver+me@example.com",
+      requesterCanonicalEmail: undefined,
+    };
+
+    expect(isRequester(stored, { email: "Approver+Me@Example.com", subject: "sub-any" })).toBe(true);
+    expect(isRequester(stored, { email: "bob@example.com", subject: "sub-bob" })).toBe(false);
+  });
 });
 
 describe("judging a signed link against the stored approval", () => {
@@ -59,12 +120,24 @@ describe("judging a signed link against the stored approval", () => {
     });
   });
 
-  it("refuses the requester deciding their own request", () => {
-    const approval = pending({ requesterEmail: "bob@example.com" });
+  it("refuses the requester deciding their own request, whichever spelling of their address they asked with", () => {
+    const approval = requestedBy({ email: "Bob+Requests@Example.com" });
 
     expect(judgeDecision(approval, CLAIMS, "hash-approve", NOW)).toMatchObject({
       decidable: false,
       refusal: { status: 403, title: "You cannot decide your own request" },
+    });
+  });
+
+  it("refuses the requester using an approver's link signed in as themselves (the same subject)", () => {
+    const approval = requestedBy({ email: "ana@example.com", subject: "sub-ana" });
+
+    expect(judgeDecision(approval, CLAIMS, "hash-approve", NOW, "sub-ana")).toMatchObject({
+      decidable: false,
+      refusal: { status: 403, title: "You cannot decide your own request" },
+    });
+    expect(judgeDecision(approval, CLAIMS, "hash-approve", NOW, "sub-bob")).toMatchObject({
+      decidable: true,
     });
   });
 
@@ -139,9 +212,18 @@ describe("judging a signed-in approver's decision against the stored approval", 
   });
 
   it("refuses the requester (403), whatever the case of their email", () => {
-    const approval = pending({ requesterEmail: "bob@example.com" });
+    const approval = requestedBy({ email: "bob@example.com" });
 
     expect(judgeSignedInDecision(approval, { ...BOB, email: "BOB@example.com" }, NOW)).toMatchObject({
+      decidable: false,
+      refusal: { status: 403, title: "You cannot decide your own request" },
+    });
+  });
+
+  it("refuses the requester (403) signed in with another email, by the subject they asked with", () => {
+    const approval = requestedBy({ email: "robert@example.com", subject: BOB.subject });
+
+    expect(judgeSignedInDecision(approval, BOB, NOW)).toMatchObject({
       decidable: false,
       refusal: { status: 403, title: "You cannot decide your own request" },
     });
@@ -261,6 +343,16 @@ describe("the approval an ApprovalRequested opens", () => {
       pending({ sweepTask: "EXPIRE", sweepAt: REQUESTED.expiresAt }),
     );
   });
+
+  it("keeps who the requester is for the decision's condition: email lower-cased and canonical, and subject", () => {
+    const approval = requestedBy({ email: "Ana.Lopez+cloud@Example.com", subject: "sub-Ana" });
+
+    expect(approval).toMatchObject({
+      requesterEmail: "ana.lopez+cloud@example.com",
+      requesterCanonicalEmail: "ana.lopez@example.com",
+      requesterSubject: "sub-Ana",
+    });
+  });
 });
 
 describe("settling an early decision when its ApprovalRequested arrives", () => {
@@ -332,5 +424,18 @@ describe("settling an early decision when its ApprovalRequested arrives", () => 
     });
     expect(settled).not.toHaveProperty("decision");
     expect(outcomeOf(settled)).toBeUndefined();
+  });
+
+  it.each<readonly [string, AcceptedRequest["requester"]]>([
+    ["by another spelling of their address", { email: "Bob+Requests@Example.com" }],
+    ["by the subject they asked with", { email: "ana@example.com", subject: "sub-bob" }],
+  ])("voids an asked approver's announced link when they are the requester %s", (_case, requester) => {
+    const requested = { ...REQUESTED, request: sampleRequest({ requester }) };
+    const signedInAsBob = early({ approverSubject: "sub-bob" });
+
+    expect(settleEarlyDecision(signedInAsBob, requested, NOW)).toMatchObject({
+      status: "PENDING",
+      voidedDecision: signedInAsBob.decision,
+    });
   });
 });

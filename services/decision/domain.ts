@@ -5,6 +5,7 @@ import { reasonSchema } from "../../events/request.ts";
 import { RequestApproved } from "../../events/request-approved.ts";
 import { RequestExpired } from "../../events/request-expired.ts";
 import { RequestRejected } from "../../events/request-rejected.ts";
+import { canonicalEmail } from "../shared/canonical-email.ts";
 import type { DecisionAction, TokenClaims, TokenProblem } from "../shared/decision-token.ts";
 import { OUTCOME_PUBLISH_GRACE_MS } from "../shared/leases.ts";
 
@@ -36,9 +37,17 @@ export interface Decision {
   decidedAt: string;
 }
 
-/** An approver as a verified access token names them. */
-export interface SignedInApprover {
+/**
+ * Whoever decides: the email their link was sent to or their access token names, and the identity
+ * provider's id of them when they are signed in.
+ */
+export interface Decider {
   email: string;
+  subject?: string;
+}
+
+/** An approver as a verified access token names them. */
+export interface SignedInApprover extends Decider {
   subject: string;
 }
 
@@ -55,8 +64,15 @@ interface RecordBase {
 export interface AskedApproval extends RecordBase {
   status: "PENDING" | "DECIDED" | "EXPIRED";
   request: AcceptedRequest;
-  /** Lower-case, so the decision's condition can refuse self-approval. */
+  /**
+   * The requester as the decision's condition refuses them (see `isRequester`): lower-case, all an
+   * approval stored before the other two were kept holds.
+   */
   requesterEmail: string;
+  /** `canonicalEmail` of the requester's email; absent on approvals stored before it was kept. */
+  requesterCanonicalEmail?: string;
+  /** The identity provider's id of the requester, when they asked signed in. */
+  requesterSubject?: string;
   approvers: string[];
   /** Every link that may decide, as `grantKey`s: only hashes, never a token. */
   grants: Set<string>;
@@ -97,6 +113,8 @@ export const askedApprovalOf = (requested: DetailOf<typeof ApprovalRequested>): 
   requestId: requested.requestId,
   request: requested.request,
   requesterEmail: requested.request.requester.email.toLowerCase(),
+  requesterCanonicalEmail: canonicalEmail(requested.request.requester.email),
+  requesterSubject: requested.request.requester.subject,
   createdAt: requested.requestedAt,
   status: "PENDING",
   // Lower-case, so a signed-in decision's condition finds the approver whatever the token's case.
@@ -106,6 +124,17 @@ export const askedApprovalOf = (requested: DetailOf<typeof ApprovalRequested>): 
   sweepTask: "EXPIRE",
   sweepAt: requested.expiresAt,
 });
+
+/**
+ * Whether `decider` is the approval's requester, by identity rather than by how an address is typed:
+ * the same subject, or the same mailbox by `canonicalEmail` (case, plus-addressing, Gmail's dots). An
+ * approval stored before those were kept is judged by its lower-cased email. The store's conditional
+ * writes refuse exactly these (`notTheRequester`, store.ts), so a judgement never disagrees with a write.
+ */
+export const isRequester = (approval: AskedApproval, { email, subject }: Decider): boolean =>
+  approval.requesterEmail === email.toLowerCase() ||
+  approval.requesterCanonicalEmail === canonicalEmail(email) ||
+  (subject !== undefined && approval.requesterSubject === subject);
 
 /**
  * What an early decision becomes once an ApprovalRequested arrives. It stands when approval-mail
@@ -123,7 +152,7 @@ export const settleEarlyDecision = (
   const asked = askedApprovalOf(requested);
   const { tokenHash, ...decision } = early.decision;
   const mayStand =
-    decision.approver !== asked.requesterEmail &&
+    !isRequester(asked, { email: decision.approver, subject: decision.approverSubject }) &&
     Date.parse(decision.decidedAt) < Date.parse(asked.expiresAt);
   if (!mayStand) return { ...asked, voidedDecision: early.decision };
   if (!asked.grants.has(grantKey(decision.approver, decision.action, tokenHash))) {
@@ -204,18 +233,19 @@ const alreadyDecided = (decision: Decision): Judgement =>
 /**
  * Whether a token whose signature checked out may decide the request as it is stored now. The link
  * must be one that was sent (its hash is stored for that approver and action) before anything about
- * the request is revealed.
+ * the request is revealed. `approverSubject` is the signed-in user's when the link is used signed in.
  */
 export const judgeDecision = (
   record: ApprovalRecord | undefined,
   claims: TokenClaims,
   tokenHash: string,
   now: Date,
+  approverSubject?: string,
 ): Judgement => {
   if (!record) return { decidable: true };
   if (record.status === "DECIDED_EARLY") return alreadyDecided(record.decision);
   if (!record.grants.has(grantKey(claims.approver, claims.action, tokenHash))) return refused(INVALID_LINK);
-  if (record.requesterEmail === claims.approver) return refused(OWN_REQUEST);
+  if (isRequester(record, { email: claims.approver, subject: approverSubject })) return refused(OWN_REQUEST);
   return judgeOpenness(record, now);
 };
 
@@ -243,7 +273,7 @@ export const NOT_ASKED: Refusal = {
 
 /**
  * Whether a signed-in approver may decide the request as it is stored now: only one approval-mail
- * asked them about (by email, whatever its case), never the requester. A request whose
+ * asked them about (by email, whatever its case), never the requester (`isRequester`). A request whose
  * ApprovalRequested has not arrived is not theirs to decide yet: without a link, nothing vouches for
  * them before it does.
  */
@@ -253,9 +283,8 @@ export const judgeSignedInDecision = (
   now: Date,
 ): Judgement => {
   if (!record || record.status === "DECIDED_EARLY") return refused(NOT_ASKED);
-  const email = approver.email.toLowerCase();
-  if (record.requesterEmail === email) return refused(OWN_REQUEST);
-  if (!record.approvers.includes(email)) return refused(NOT_ASKED);
+  if (isRequester(record, approver)) return refused(OWN_REQUEST);
+  if (!record.approvers.includes(approver.email.toLowerCase())) return refused(NOT_ASKED);
   return judgeOpenness(record, now);
 };
 

@@ -360,20 +360,27 @@ describe("deciding (POST)", () => {
     expect(bus.published).toHaveLength(0);
   });
 
-  it("refuses the requester deciding their own request (403), even with a link", async () => {
-    const { open, press, links, bus } = await setUp({
-      requestId: "post-self",
-      approvers: ["ana@example.com"],
-    });
+  it.each([
+    ["as she asked", "post-self", "ana@example.com"],
+    ["though she asked plus-addressed", "post-self-plus", "ana+cloud@example.com"],
+  ])(
+    "refuses the requester deciding their own request (403), even with a link, %s",
+    async (_case, requestId, asked) => {
+      const { open, press, links, bus } = await setUp({
+        requestId,
+        request: sampleRequest({ requestId, requester: { email: asked } }),
+        approvers: ["ana@example.com"],
+      });
 
-    const shown = await open("approve", linksOf(links, "ana@example.com").approve);
-    const pressed = await press("approve", linksOf(links, "ana@example.com").approve);
+      const shown = await open("approve", linksOf(links, "ana@example.com").approve);
+      const pressed = await press("approve", linksOf(links, "ana@example.com").approve);
 
-    expect(shown.status).toBe(403);
-    expect(pressed.status).toBe(403);
-    expect(await pressed.text()).toContain("You cannot decide your own request");
-    expect(bus.published).toHaveLength(0);
-  });
+      expect(shown.status).toBe(403);
+      expect(pressed.status).toBe(403);
+      expect(await pressed.text()).toContain("You cannot decide your own request");
+      expect(bus.published).toHaveLength(0);
+    },
+  );
 
   it("answers 410 on an expired link, on GET and POST, deciding nothing", async () => {
     const { open, press, links, clock, bus, stored } = await setUp({ requestId: "post-expired" });

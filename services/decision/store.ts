@@ -1,4 +1,5 @@
 import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { canonicalEmail } from "../shared/canonical-email.ts";
 import type { DecisionAction } from "../shared/decision-token.ts";
 import {
   documentClientOf,
@@ -10,6 +11,7 @@ import {
 import {
   type ApprovalRecord,
   type AskedApproval,
+  type Decider,
   type Decision,
   type EarlyDecision,
   grantKey,
@@ -40,6 +42,36 @@ export interface SignedInDecision {
   now: Date;
 }
 
+interface Condition {
+  expression: string;
+  values: Record<string, unknown>;
+}
+
+/**
+ * That `decider` is not the approval's requester, on its stored attributes, as `isRequester` judges it:
+ * not their lower-cased email, nor (where the approval keeps them) their canonical email or subject. An
+ * absent attribute is tested for, not left to a comparison with nothing.
+ */
+const notTheRequester = ({ email, subject }: Decider): Condition => ({
+  expression: [
+    "requesterEmail <> :deciderEmail",
+    "(attribute_not_exists(requesterCanonicalEmail) OR requesterCanonicalEmail <> :deciderCanonicalEmail)",
+    ...(subject === undefined
+      ? []
+      : ["(attribute_not_exists(requesterSubject) OR requesterSubject <> :deciderSubject)"]),
+  ].join(" AND "),
+  values: {
+    ":deciderEmail": email.toLowerCase(),
+    ":deciderCanonicalEmail": canonicalEmail(email),
+    ...(subject !== undefined && { ":deciderSubject": subject }),
+  },
+});
+
+const allOf = (first: Condition, second: Condition): Condition => ({
+  expression: `${first.expression} AND ${second.expression}`,
+  values: { ...first.values, ...second.values },
+});
+
 /**
  * The approvals table, the one place that knows its item layout. Only decision writes it: the
  * ApprovalRequested handler creates and merges approvals, the pages record decisions, the sweeper
@@ -59,7 +91,7 @@ export const createApprovalStore = (
     requestId: string,
     decision: Decision,
     now: Date,
-    condition: { expression: string; values: Record<string, unknown> },
+    condition: Condition,
   ): Promise<AskedApproval | undefined> => {
     const output = await unlessConditionFails(
       update({
@@ -154,9 +186,10 @@ export const createApprovalStore = (
       ),
 
     /**
-     * The decision, as one conditional write: still pending, not expired, not the requester, and the
-     * link's hash stored for this approver and action. The first decision wins; a link decides once.
-     * Resolves to the decided item, or undefined when the condition did not hold.
+     * The decision, as one conditional write: still pending, not expired, not the requester (by the
+     * link's email, and by the subject of an approver using it signed in), and the link's hash stored
+     * for this approver and action. The first decision wins; a link decides once. Resolves to the
+     * decided item, or undefined when the condition did not hold.
      */
     recordDecision: ({
       requestId,
@@ -167,10 +200,15 @@ export const createApprovalStore = (
       reason,
       now,
     }: LinkDecision): Promise<AskedApproval | undefined> =>
-      decideIf(requestId, { action, approver, approverSubject, reason, decidedAt: now.toISOString() }, now, {
-        expression: "requesterEmail <> :approver AND contains(grants, :grant)",
-        values: { ":approver": approver, ":grant": grantKey(approver, action, tokenHash) },
-      }),
+      decideIf(
+        requestId,
+        { action, approver, approverSubject, reason, decidedAt: now.toISOString() },
+        now,
+        allOf(notTheRequester({ email: approver, subject: approverSubject }), {
+          expression: "contains(grants, :grant)",
+          values: { ":grant": grantKey(approver, action, tokenHash) },
+        }),
+      ),
 
     /**
      * A signed-in approver's decision, under the same condition as a link's, except that the approver
@@ -194,10 +232,10 @@ export const createApprovalStore = (
           decidedAt: now.toISOString(),
         },
         now,
-        {
-          expression: "requesterEmail <> :approverKey AND contains(approvers, :approverKey)",
+        allOf(notTheRequester(approver), {
+          expression: "contains(approvers, :approverKey)",
           values: { ":approverKey": approver.email.toLowerCase() },
-        },
+        }),
       ),
 
     /** Marks a pending item past its deadline EXPIRED; undefined when it was decided or expired already. */

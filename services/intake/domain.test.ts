@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RequestAccepted } from "../../events/request-accepted.ts";
-import { canonicalJson, requestIdForEvent } from "../../events/request-id.ts";
+import { canonicalJson, refusalIdOf } from "../../events/request-id.ts";
 import { RequestInvalid } from "../../events/request-invalid.ts";
 import { sampleRequestContent } from "../../test/support/fixtures.ts";
 import {
@@ -11,7 +11,6 @@ import {
   invalidDetail,
   MAX_REPORTED_ERRORS,
   REUSED_ID_MESSAGE,
-  rejectionKeyOf,
   reusedIdRejection,
 } from "./domain.ts";
 
@@ -99,6 +98,12 @@ describe("decide: each field rule of ResourceRequested names its field and why",
     ],
     ["a requestId with bad characters", { requestId: "req 1/2" }, "requestId", "must be 1-64 characters"],
     ["a 65-character requestId", { requestId: "a".repeat(65) }, "requestId", "must be 1-64 characters"],
+    [
+      "a requestId that would pass for a refusal's",
+      { requestId: "refused-0123456789abcdef0123456789abcdef" },
+      "requestId",
+      "must not begin with refused-",
+    ],
     ["an unknown top-level field", { priority: "high" }, "priority", "is not a recognised field"],
     [
       "an unknown resource field",
@@ -133,21 +138,25 @@ describe("decide: each field rule of ResourceRequested names its field and why",
 });
 
 describe("decide: what a refusal carries", () => {
-  it("keeps the given requestId and the requester email when they are valid", () => {
+  it("goes by an id of its own, not the one the detail named, which it keeps as the given id", () => {
     const decision = rejected(
       decide({ ...sampleRequestContent(), requestId: "ticket-42", justification: "" }, EVENT_ID),
     );
 
-    expect(decision.requestId).toBe("ticket-42");
+    expect(decision.requestId).toBe(refusalIdOf(EVENT_ID));
+    expect(decision.givenRequestId).toBe("ticket-42");
     expect(decision.requesterEmail).toBe("ana@example.com");
   });
 
-  it("derives the requestId from the event id when the given one is unusable, the same on every delivery", () => {
+  it("goes by the same id on every delivery of the event, and names no given id when that one is unusable", () => {
     const decision = rejected(decide({ ...sampleRequestContent(), requestId: "no spaces please" }, EVENT_ID));
 
-    expect(decision.requestId).toBe(requestIdForEvent(EVENT_ID));
+    expect(decision.requestId).toBe(refusalIdOf(EVENT_ID));
     expect(decision.requestId).toMatch(REQUEST_ID_PATTERN);
-    expect(requestIdForEvent("another-event")).not.toBe(decision.requestId);
+    expect(decision.givenRequestId).toBeUndefined();
+    expect(invalidDetail(decision, EVENT_ID, "2025-01-01T00:00:00.000Z")).not.toHaveProperty(
+      "givenRequestId",
+    );
   });
 
   it("leaves out a requester email that is itself invalid, so nobody is mailed at a forged address", () => {
@@ -175,7 +184,8 @@ describe("decide: what a refusal carries", () => {
 
     expect(decision).toEqual({
       kind: "reject",
-      requestId: requestIdForEvent(EVENT_ID),
+      requestId: refusalIdOf(EVENT_ID),
+      givenRequestId: undefined,
       requesterEmail: undefined,
       errors: [{ field: "", message }],
     });
@@ -199,14 +209,21 @@ describe("decide: what a refusal carries", () => {
     ).not.toThrow();
   });
 
-  it("refuses a valid request whose id names other content with an error on requestId", () => {
+  it("refuses a valid request whose id names other content with an error on requestId, under its own id", () => {
     const request = accepted(decide({ ...sampleRequestContent(), requestId: "ticket-42" }, EVENT_ID));
 
-    expect(reusedIdRejection(request)).toEqual({
-      requestId: "ticket-42",
+    expect(reusedIdRejection(request, EVENT_ID)).toEqual({
+      requestId: refusalIdOf(EVENT_ID),
+      givenRequestId: "ticket-42",
       requesterEmail: "ana@example.com",
       errors: [{ field: "requestId", message: REUSED_ID_MESSAGE }],
     });
+  });
+
+  it("names the derived id as the given one when a valid detail without an id is refused", () => {
+    const request = accepted(decide(sampleRequestContent(), EVENT_ID));
+
+    expect(reusedIdRejection(request, EVENT_ID).givenRequestId).toBe(request.requestId);
   });
 });
 
@@ -266,16 +283,6 @@ describe("request ids and content hashes", () => {
 
     expect(contentHashOf(content)).toBe(contentHashOf(structuredClone(content)));
   });
-
-  it("gives copies of one refused detail one rejection key, and different details different keys", () => {
-    const detail = { ...sampleRequestContent(), justification: "" };
-    const first = rejected(decide(detail, "event-1"));
-    const copy = rejected(decide(structuredClone(detail), "event-1"));
-    const other = rejected(decide({ ...detail, extra: true }, "event-1"));
-
-    expect(rejectionKeyOf(copy, detail)).toBe(rejectionKeyOf(first, detail));
-    expect(rejectionKeyOf(other, { ...detail, extra: true })).not.toBe(rejectionKeyOf(first, detail));
-  });
 });
 
 describe("outgoing details satisfy the catalog", () => {
@@ -287,13 +294,16 @@ describe("outgoing details satisfy the catalog", () => {
     expect(detail).toEqual({ requestId: request.requestId, request, acceptedAt: "2025-01-01T00:00:00.000Z" });
   });
 
-  it("builds a RequestInvalid detail naming the source event", () => {
-    const decision = rejected(decide({ ...sampleRequestContent(), justification: "" }, EVENT_ID));
+  it("builds a RequestInvalid detail naming the source event and the id the detail named", () => {
+    const decision = rejected(
+      decide({ ...sampleRequestContent(), requestId: "ticket-42", justification: "" }, EVENT_ID),
+    );
 
     const detail = RequestInvalid.schema.parse(invalidDetail(decision, EVENT_ID, "2025-01-01T00:00:00.000Z"));
 
     expect(detail).toEqual({
-      requestId: requestIdForEvent(EVENT_ID),
+      requestId: refusalIdOf(EVENT_ID),
+      givenRequestId: "ticket-42",
       requesterEmail: "ana@example.com",
       errors: [{ field: "justification", message: "must not be empty" }],
       sourceEventId: EVENT_ID,

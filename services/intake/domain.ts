@@ -5,8 +5,9 @@ import type { RequestAccepted } from "../../events/request-accepted.ts";
 import {
   canonicalJson,
   deriveRequestId,
+  givenRequestIdOf,
   isPlainObject,
-  requestIdOf,
+  refusalIdOf,
   sha256Hex,
 } from "../../events/request-id.ts";
 import type { RequestInvalid } from "../../events/request-invalid.ts";
@@ -47,8 +48,16 @@ export const identify = (
   return { requestId, request: { requestId, ...content }, contentHash: contentHashOf(content) };
 };
 
+/**
+ * A refused submission. It goes by an id of its own, from the id of the event that carried it: a
+ * refusal never lands on the request whose id the detail named (someone else's, maybe), and each
+ * refused event is answered once however often it is delivered.
+ */
 export interface Rejection {
+  /** The refusal's own id, `refusalIdOf(sourceEventId)`. */
   requestId: string;
+  /** The id the detail went by, for its publisher to match the refusal with; see RequestInvalid. */
+  givenRequestId?: string;
   requesterEmail?: string;
   errors: FieldError[];
 }
@@ -75,7 +84,8 @@ const validPart = <S extends z.ZodType>(schema: S, value: unknown): z.output<S> 
 
 /**
  * What intake does with a `ResourceRequested` detail from anywhere: accept it under its id (given or
- * derived from its content), or refuse it with every field's reason. Never throws, whatever the detail.
+ * derived from its content), or refuse it, under the refusal's own id, with every field's reason.
+ * Never throws, whatever the detail.
  */
 export const decide = (detail: unknown, sourceEventId: string): IntakeDecision => {
   const parsed = ResourceRequested.schema.safeParse(detail);
@@ -84,7 +94,8 @@ export const decide = (detail: unknown, sourceEventId: string): IntakeDecision =
   const requester = isPlainObject(fields.requester) ? fields.requester : {};
   return {
     kind: "reject",
-    requestId: requestIdOf(detail, sourceEventId),
+    requestId: refusalIdOf(sourceEventId),
+    givenRequestId: givenRequestIdOf(detail),
     requesterEmail: validPart(emailSchema, requester.email),
     errors: reportable(fieldErrorsOf(parsed.error)),
   };
@@ -92,16 +103,19 @@ export const decide = (detail: unknown, sourceEventId: string): IntakeDecision =
 
 export const REUSED_ID_MESSAGE = "was already used for a request with different content";
 
-/** A valid detail whose id already names a different request. */
-export const reusedIdRejection = ({ requestId, request }: IdentifiedRequest): Rejection => ({
-  requestId,
+/**
+ * A valid detail whose id already names a different request. The refusal does not say whose: that
+ * would tell a stranger about someone else's request.
+ */
+export const reusedIdRejection = (
+  { requestId, request }: IdentifiedRequest,
+  sourceEventId: string,
+): Rejection => ({
+  requestId: refusalIdOf(sourceEventId),
+  givenRequestId: requestId,
   requesterEmail: request.requester.email,
   errors: [{ field: "requestId", message: REUSED_ID_MESSAGE }],
 });
-
-/** Copies of one refused detail share this key, so they are refused once. */
-export const rejectionKeyOf = (rejection: Rejection, detail: unknown): string =>
-  `${rejection.requestId}#${sha256Hex(canonicalJson(detail))}`;
 
 export const acceptedDetail = (
   request: AcceptedRequest,
@@ -109,11 +123,12 @@ export const acceptedDetail = (
 ): DetailInputOf<typeof RequestAccepted> => ({ requestId: request.requestId, request, acceptedAt });
 
 export const invalidDetail = (
-  { requestId, requesterEmail, errors }: Rejection,
+  { requestId, givenRequestId, requesterEmail, errors }: Rejection,
   sourceEventId: string,
   rejectedAt: string,
 ): DetailInputOf<typeof RequestInvalid> => ({
   requestId,
+  ...(givenRequestId && { givenRequestId }),
   ...(requesterEmail && { requesterEmail }),
   errors,
   sourceEventId,

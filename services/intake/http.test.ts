@@ -53,6 +53,15 @@ const intake = () => {
   return { app, publisher, post };
 };
 
+/** The test provider's id of the sample request's requester (`sub-` and her email). */
+const REQUESTER_SUBJECT = "sub-ana@example.com";
+
+/** The sample request as intake files it for its signed-in requester: with her subject from the token. */
+const filedByRequester = (requestId: string) => {
+  const content = sampleRequestContent();
+  return { ...content, requester: { ...content.requester, subject: REQUESTER_SUBJECT }, requestId };
+};
+
 let idCounter = 0;
 /** Each test uses ids of its own: they share one table. */
 const freshId = (label: string) => `http-${label}-${++idCounter}`;
@@ -66,12 +75,10 @@ describe("POST /api/requests", () => {
     expect(response.status).toBe(202);
     const body = await response.json();
     expect(body).toEqual({ requestId: expect.stringMatching(/^req_[0-9a-f]{20}$/), status: "SUBMITTED" });
-    expect(publisher.detailsOf(ResourceRequested)).toEqual([
-      { ...sampleRequestContent(), requestId: body.requestId },
-    ]);
+    expect(publisher.detailsOf(ResourceRequested)).toEqual([filedByRequester(body.requestId)]);
     const stored = await testStore.store.getRequest(body.requestId);
     expect(stored).toMatchObject({
-      request: { ...sampleRequestContent(), requestId: body.requestId },
+      request: filedByRequester(body.requestId),
       submittedAt: NOW.toISOString(),
       submissionPublished: true,
     });
@@ -173,7 +180,7 @@ describe("POST /api/requests", () => {
 
     expect(repeat.status).toBe(202);
     expect(await repeat.json()).toEqual({ requestId, status: "SUBMITTED" });
-    expect(publisher.detailsOf(ResourceRequested)).toEqual([{ ...sampleRequestContent(), requestId }]);
+    expect(publisher.detailsOf(ResourceRequested)).toEqual([filedByRequester(requestId)]);
   });
 
   it("answers 400 for a body that is not JSON", async () => {
@@ -307,7 +314,7 @@ describe("POST /api/requests", () => {
     const { requester: _requester, ...withoutRequester } = sampleRequestContent();
     const asUser = async (user: TestUser) => identityProvider.authorizationOf(user);
 
-    it("takes the requester from the access token when the body leaves it out", async () => {
+    it("takes the requester from the access token when the body leaves it out, with the provider's id of them", async () => {
       const { publisher, post } = intake();
       const caller = { email: "Carla@Example.com", name: "Carla", groups: ["requesters"] } as const;
 
@@ -317,6 +324,7 @@ describe("POST /api/requests", () => {
       expect(publisher.detailsOf(ResourceRequested)[0]?.requester).toEqual({
         email: "Carla@Example.com",
         name: "Carla",
+        subject: "sub-carla@example.com",
       });
     });
 
@@ -332,7 +340,26 @@ describe("POST /api/requests", () => {
       expect(publisher.detailsOf(ResourceRequested)[0]?.requester).toEqual({
         email: REQUESTER.email,
         name: REQUESTER.name,
+        subject: REQUESTER_SUBJECT,
       });
+    });
+
+    it("refuses a body naming a subject with 400 naming requester.subject: only the token says who asks", async () => {
+      const { publisher, post } = intake();
+      const requestId = freshId("subject");
+
+      const response = await post({
+        ...withoutRequester,
+        requestId,
+        requester: { email: REQUESTER.email, subject: "sub-someone-else" },
+      });
+
+      expect(response.status).toBe(400);
+      expect((await response.json()).fieldErrors).toEqual([
+        { field: "requester.subject", message: "is not a recognised field" },
+      ]);
+      expect(publisher.published).toEqual([]);
+      expect(await testStore.store.getRequest(requestId)).toBeUndefined();
     });
 
     it("refuses a body naming another requester with 400 naming requester, storing and publishing nothing", async () => {

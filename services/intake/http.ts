@@ -27,8 +27,9 @@ const OTHER_REQUESTER_MESSAGE = "must be you, the signed-in user, or be left out
 
 /**
  * The detail of the caller's submission: its requester is the signed-in user, as the identity
- * provider names them. A body naming someone else is refused rather than corrected, so the caller
- * learns that a request cannot be filed for another person.
+ * provider names them, with the provider's id of them (`subject`), by which decision refuses them
+ * deciding it whatever email they decide with. A body naming someone else is refused rather than
+ * corrected, so the caller learns that a request cannot be filed for another person.
  */
 export const detailSubmittedBy = (body: SubmissionBody, caller: Identity): ResourceRequestedDetail => {
   if (body.requester && body.requester.email.toLowerCase() !== caller.email.toLowerCase()) {
@@ -38,7 +39,7 @@ export const detailSubmittedBy = (body: SubmissionBody, caller: Identity): Resou
   }
   // A provider's display name the event's contract cannot carry leaves the requester named by email.
   const name = requesterSchema.shape.name.safeParse(caller.name).data;
-  return { ...body, requester: { email: caller.email, ...(name && { name }) } };
+  return { ...body, requester: { email: caller.email, ...(name && { name }), subject: caller.subject } };
 };
 
 /** `req_` and 80 random bits in hex: unguessable, URL-safe, well inside the id pattern. */

@@ -120,9 +120,12 @@ export const createIntakeStore = (
     /** Publishes a request's RequestAccepted once, however often and concurrently it is attempted. */
     publishAcceptanceOnce: (requestId: string, publish: () => Promise<string[]>) =>
       idempotency.runOnce({ name: "acceptance", key: requestId }, publish),
-    /** Publishes the RequestInvalid of a refused detail (named by its rejection key) once. */
-    publishRefusalOnce: (rejectionKey: string, publish: () => Promise<string[]>) =>
-      idempotency.runOnce({ name: "refusal", key: rejectionKey }, publish),
+    /**
+     * Publishes the RequestInvalid of a refused event once, keyed by the refusal's id (one per event):
+     * each copy of a refused detail is a submission of its own, answered under its own id.
+     */
+    publishRefusalOnce: (refusalId: string, publish: () => Promise<string[]>) =>
+      idempotency.runOnce({ name: "refusal", key: refusalId }, publish),
   };
 };
 

@@ -12,7 +12,7 @@ export const requestsTable = {
 
 /**
  * The records of intake's effects: each request's one `RequestAccepted`, and the one `RequestInvalid`
- * of each refused detail (request id + hash of the detail as sent), so the requester is told once.
+ * of each refused event (by its refusal's id), so the requester is told once per refused submission.
  */
 export const idempotencyTable = idempotencyTableSpec("intake-idempotency", "INTAKE_IDEMPOTENCY_TABLE");
 

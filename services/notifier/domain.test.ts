@@ -22,10 +22,11 @@ const rejected = (requestId: string, fields: { approver?: string; reason: string
   });
 
 describe("noticeOf", () => {
-  it("tells the requester of an invalid request which fields are wrong and why", () => {
+  it("tells the requester of an invalid request which fields are wrong and why, and the id it was sent as", () => {
     const notice = noticeOf(
       delivered(RequestInvalid, {
         requestId: "bad-1",
+        givenRequestId: "ticket-42",
         requesterEmail: "ana@example.com",
         errors: [
           { field: "resource.instanceType", message: "must be one of t3.nano, t3.micro" },
@@ -40,6 +41,7 @@ describe("noticeOf", () => {
     expect(notice.subject).toBe("Request bad-1 was not accepted");
     expect(notice.text).toContain("resource.instanceType: must be one of t3.nano, t3.micro");
     expect(notice.text).toContain("justification: is required");
+    expect(notice.text).toContain("Sent as: ticket-42");
     expect(notice.html.value).toContain(
       "<dt>resource.instanceType</dt><dd>must be one of t3.nano, t3.micro</dd>",
     );

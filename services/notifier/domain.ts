@@ -71,6 +71,8 @@ const messageOf = (event: NotifiableEvent): Message => {
         lead: `Request ${requestId} has fields that need fixing. Correct them and submit the request again.`,
         facts: [
           { label: "Request id", value: requestId },
+          // A refusal has an id of its own; the requester knows the submission by the id it was sent with.
+          ...factsOf(["Sent as", event.detail.givenRequestId]),
           ...event.detail.errors.map(({ field, message }) => ({
             label: field || "(request)",
             value: message,

@@ -28,7 +28,8 @@ export interface AccessTokenSettings {
  * Groups the API does not know are ignored rather than refused: a user may belong to others.
  */
 const claimsSchema = z.object({
-  sub: z.string().min(1),
+  // OpenID Connect bounds a subject at 255 characters; a longer one could not travel as the requester's.
+  sub: z.string().min(1).max(255),
   token_use: z.literal("access", "is not an access token"),
   email: z.email({ error: "holds no email address" }),
   name: z.string().trim().min(1).optional(),

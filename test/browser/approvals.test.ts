@@ -59,8 +59,19 @@ describe.skipIf(!chromiumAvailable)("the Approvals page in Chromium", () => {
     await card.waitFor();
     await expect(card.textContent()).resolves.toContain("Approved on the Approvals page");
     await card.getByLabel("Reason").fill("Fine for a week");
-    await card.getByRole("button", { name: "Approve" }).click();
-    await card.getByText("Approved. The requester will be told", { exact: false }).waitFor();
+    // By keyboard: the confirmation takes the focus from the button it replaces, then links onwards.
+    await card.getByRole("button", { name: "Approve" }).focus();
+    await approverPage.keyboard.press("Enter");
+    const confirmation = card.getByRole("status").filter({ hasText: "Approved. The requester will be told" });
+    await confirmation.waitFor();
+    await expect(confirmation.evaluate((element) => element === document.activeElement)).resolves.toBe(true);
+    await approverPage.keyboard.press("Tab");
+    await expect(approverPage.evaluate(() => document.activeElement?.textContent)).resolves.toBe(
+      `request ${requestId}`,
+    );
+    await approverPage.keyboard.press("Enter");
+    await approverPage.waitForURL(`${stack.portalUrl}/requests/${requestId}`);
+    await approverPage.getByRole("region", { name: "Decision" }).getByText("Fine for a week").waitFor();
 
     // The requester's page refreshes itself until the request is final.
     await requesterPage.getByText("Provisioned", { exact: true }).waitFor({ timeout: 20_000 });
@@ -68,7 +79,7 @@ describe.skipIf(!chromiumAvailable)("the Approvals page in Chromium", () => {
     expect(decision).toContain(APPROVER.email);
     expect(decision).toContain("Fine for a week");
 
-    await approverPage.reload();
+    await approverPage.goto(`${stack.portalUrl}/approvals`);
     await approverPage.getByText("Nothing awaits your decision.").waitFor();
   });
 
@@ -81,15 +92,44 @@ describe.skipIf(!chromiumAvailable)("the Approvals page in Chromium", () => {
     const card = approverPage.locator(`section[data-request-id="${requestId}"]`);
 
     await card.getByRole("button", { name: "Reject" }).click();
-    await card.getByRole("alert").getByText("Say why you reject the request", { exact: false }).waitFor();
-    await card.getByLabel("Reason").fill("Use the shared runner");
+    const reason = card.getByLabel("Reason");
+    await expect.poll(() => reason.getAttribute("aria-invalid")).toBe("true");
+    // As the request form shows its fields' errors: at the field, which describes it and has the focus.
+    const errorId = (await reason.getAttribute("aria-describedby"))
+      ?.split(" ")
+      .find((id) => id.endsWith("-error"));
+    await expect(card.locator(`[id="${errorId}"]`).textContent()).resolves.toBe(
+      "Say why you reject the request; the requester will read it.",
+    );
+    await expect(reason.evaluate((element) => element === document.activeElement)).resolves.toBe(true);
+    await expect(card.textContent()).resolves.not.toContain("Request is invalid");
+
+    await reason.fill("Use the shared runner");
     await card.getByRole("button", { name: "Reject" }).click();
     await card.getByText("Rejected. The requester will be told", { exact: false }).waitFor();
+    await card.getByRole("link", { name: `request ${requestId}` }).click();
+    await approverPage.waitForURL(`${stack.portalUrl}/requests/${requestId}`);
 
     await requesterPage
       .getByRole("region", { name: "Decision" })
       .getByText("Use the shared runner")
       .waitFor({ timeout: 20_000 });
+  });
+
+  it("offers the Approvals page in the navigation to approvers alone", async () => {
+    const { stack, session } = under;
+    const nav = (page: Page) => page.getByRole("navigation", { name: "Main" });
+
+    const approverPage = await openSignedIn(session, stack.portalUrl, APPROVER);
+    await nav(approverPage).getByRole("link", { name: "Approvals" }).click();
+    await approverPage.waitForURL(`${stack.portalUrl}/approvals`);
+
+    const requesterPage = await openSignedIn(session, stack.portalUrl, REQUESTER);
+    await nav(requesterPage).getByRole("link", { name: "My requests" }).waitFor();
+    await expect(nav(requesterPage).getByRole("link", { name: "Approvals" }).count()).resolves.toBe(0);
+    // Its address still opens the page, which says whom it is for.
+    await requesterPage.goto(`${stack.portalUrl}/approvals`);
+    await requesterPage.getByText("Only approvers decide requests. You are not among them.").waitFor();
   });
 });
 
@@ -112,6 +152,8 @@ describe.skipIf(!chromiumAvailable)("a mailed link where decisions require sign-
     await approverPage.getByRole("button", { name: "Approve" }).click();
     await approverPage.getByText("Approved. The requester will be told", { exact: false }).waitFor();
     expect(new URL(approverPage.url()).hash).toBe("");
+    await approverPage.getByRole("link", { name: `request ${requestId}` }).click();
+    await approverPage.waitForURL(`${stack.portalUrl}/requests/${requestId}`);
 
     await requesterPage.getByText("Provisioned", { exact: true }).waitFor({ timeout: 20_000 });
   });

@@ -1,5 +1,6 @@
 import type { Browser, Request } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { subjectOf } from "../../infra/local/identity/users.ts";
 import { getRequest } from "../support/flow.ts";
 import { type StackUnderTest, startStack } from "../support/stack.ts";
 import {
@@ -58,7 +59,11 @@ describe.skipIf(!chromiumAvailable)("signing in to the portal in Chromium", () =
       () => getRequest(stack, requestIdFromUrl(page)),
       (view) => view !== undefined,
     );
-    expect(submitted?.requester).toEqual({ email: RILEY.email, name: RILEY.name });
+    expect(submitted?.requester).toEqual({
+      email: RILEY.email,
+      name: RILEY.name,
+      subject: subjectOf(RILEY.email),
+    });
   });
 
   it("offers the CSV download to operators only", async () => {

@@ -2,19 +2,22 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Match } from "aws-cdk-lib/assertions";
 import { CachePolicy } from "aws-cdk-lib/aws-cloudfront";
+import type { IConstruct } from "constructs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GROUPS, groupsAdmittedTo } from "../../api/access.ts";
 import { API_ROUTES } from "../../api/contract.ts";
 import { PORTAL_CONFIG_PATH, PORTAL_SCOPE, portalConfigSchema } from "../../api/portal-config.ts";
 import { ResourceRequested } from "../../events/resource-requested.ts";
 import { TIMEOUTS } from "../../infra/aws/constructs/handler-function.ts";
+import { PORTAL_LOG_FIELDS, PORTAL_LOG_PREFIX } from "../../infra/aws/constructs/portal.ts";
 import {
   ACCESS_TOKEN_VALIDITY,
   REFRESH_TOKEN_VALIDITY,
   SIGN_IN_CALLBACK_PATH,
 } from "../../infra/aws/constructs/sign-in.ts";
+import { TRUSTED_EMAIL_PROVIDER } from "../../infra/aws/functions/pre-token-generation.ts";
 import { REPO_ROOT } from "../../infra/aws/paths.ts";
-import { OWN_SOURCES } from "../../infra/aws/stack.ts";
+import { AWS_SOURCES, OWN_SOURCES, sourcesPublishedBy } from "../../infra/aws/stack.ts";
 import { services } from "../../services/registry.ts";
 import { ORIGIN_VERIFY_HEADER } from "../../services/shared/behind-cloudfront.ts";
 import { type SynthesizedStack, synthesize } from "./synth.ts";
@@ -25,6 +28,7 @@ type BusStatement = {
   Effect: "Allow" | "Deny";
   Principal: unknown;
   Action: string;
+  Resource: unknown;
   Condition: Record<string, Record<string, unknown>>;
 };
 
@@ -54,6 +58,103 @@ const rolesOfServicesThat = (synth: SynthesizedStack, publishes: (detailType: st
     .filter((service) => service.manifest.publishes.some(({ contract }) => publishes(contract.detailType)))
     .flatMap((service) => [...service.functions.values()])
     .map((fn) => ({ "Fn::GetAtt": [synth.logicalIdOf(fn.role), "Arn"] }));
+
+/** A role's ARN as the template refers to it. */
+const roleOf = (synth: SynthesizedStack, role: IConstruct | undefined) => {
+  if (!role) throw new Error("no role");
+  return { "Fn::GetAtt": [synth.logicalIdOf(role), "Arn"] };
+};
+
+const serviceNamed = (synth: SynthesizedStack, name: string) => {
+  const service = synth.stack.services.find((candidate) => candidate.name === name);
+  if (!service) throw new Error(`no service named ${name}`);
+  return service;
+};
+
+/**
+ * The roles that put events under `source`, as the template refers to them: the functions of the
+ * services that publish under it, and the schedules' role when one of those services schedules events.
+ */
+const rolesPublishingUnder = (synth: SynthesizedStack, source: string) => {
+  const producers = synth.stack.services.filter((service) =>
+    sourcesPublishedBy(service.manifest).includes(source),
+  );
+  const { schedules } = synth.stack;
+  return [
+    ...producers.flatMap((service) => [...service.functions.values()]).map((fn) => roleOf(synth, fn.role)),
+    ...(schedules && producers.some((service) => service.manifest.needs.schedules)
+      ? [roleOf(synth, schedules.role)]
+      : []),
+  ];
+};
+
+/** One entry of a PutEvents call: who puts it (a role as the template refers to it, or an ARN), and what. */
+interface PutEventsEntry {
+  principal: unknown;
+  account: string;
+  source: string;
+  detailType: string;
+}
+
+const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : [value]);
+
+const globMatches = (pattern: string, value: string) =>
+  new RegExp(
+    `^${pattern
+      .split("*")
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  ).test(value);
+
+/**
+ * The Sids of the bus policy's denies that refuse `entry`: each holds when every condition holds, as
+ * IAM evaluates them, for the operators and keys the policy uses (any other fails the test).
+ */
+const deniedBy = (synth: SynthesizedStack, entry: PutEventsEntry): string[] => {
+  const keyValueOf = (key: string): unknown => {
+    const values: Record<string, unknown> = {
+      "events:source": entry.source,
+      "events:detail-type": entry.detailType,
+      "aws:PrincipalArn": entry.principal,
+      "aws:PrincipalAccount": entry.account,
+    };
+    if (!(key in values)) throw new Error(`the bus policy reads ${key}, which this test does not know`);
+    return values[key];
+  };
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const holds = (operator: string, key: string, expected: unknown): boolean => {
+    const value = keyValueOf(key);
+    const listed = asList(expected);
+    switch (operator) {
+      case "StringEquals":
+        return listed.some((candidate) => same(candidate, value));
+      case "StringNotEquals":
+      case "ArnNotEquals":
+        return !listed.some((candidate) => same(candidate, value));
+      case "StringLike":
+        return listed.some((pattern) => globMatches(String(pattern), String(value)));
+      case "StringNotLike":
+        return !listed.some((pattern) => globMatches(String(pattern), String(value)));
+      default:
+        throw new Error(`the bus policy uses ${operator}, which this test does not know`);
+    }
+  };
+  return busStatements(synth)
+    .filter((statement) => statement.Effect === "Deny")
+    .filter((statement) =>
+      Object.entries(statement.Condition).every(([operator, keys]) =>
+        Object.entries(keys).every(([key, expected]) => holds(operator, key, expected)),
+      ),
+    )
+    .map((statement) => statement.Sid.replace(/^cdk-/, ""));
+};
+
+/** The environment the stack gives the pre token generation trigger. */
+const triggerEnvironmentOf = (synth: SynthesizedStack): Record<string, unknown> =>
+  (
+    synth.template.toJSON().Resources[synth.logicalIdOf(synth.stack.signIn.preTokenGeneration.function)]
+      .Properties.Environment as { Variables: Record<string, unknown> }
+  ).Variables;
 
 /** `https://<the distribution's domain><path>`, as the template joins it. */
 const portalUrlWith = (synth: SynthesizedStack, path: string) => ({
@@ -142,8 +243,30 @@ describe("sign-in and access on AWS, from cdk.json's defaults", () => {
         SupportedIdentityProviders: ["COGNITO"],
       });
       expect(ACCESS_TOKEN_VALIDITY.toHours()).toBe(1);
-      expect(client.Properties.ExplicitAuthFlows).toContain("ALLOW_REFRESH_TOKEN_AUTH");
-      expect(client.Properties.ExplicitAuthFlows).not.toContain("ALLOW_USER_PASSWORD_AUTH");
+    });
+
+    it("signs in only through the managed login: no SRP, password or custom flow on the user pools API", () => {
+      const client = onlyResource(synth, "AWS::Cognito::UserPoolClient");
+
+      // Left out, Cognito would allow SRP and custom auth, whose tokens may edit their own user.
+      expect(client.Properties.ExplicitAuthFlows).toEqual(["ALLOW_REFRESH_TOKEN_AUTH"]);
+      expect(PORTAL_SCOPE.split(" ")).not.toContain("aws.cognito.signin.user.admin");
+    });
+
+    it("lets no user change their own email, and keeps a changed address from counting until it is confirmed", () => {
+      const client = onlyResource(synth, "AWS::Cognito::UserPoolClient");
+      const writable = client.Properties.WriteAttributes as string[];
+
+      // An empty or missing list would mean every standard attribute, email included.
+      expect(writable.length).toBeGreaterThan(0);
+      for (const trusted of ["email", "email_verified", "name"]) expect(writable).not.toContain(trusted);
+      expect(onlyResource(synth, "AWS::Cognito::UserPool").Properties.UserAttributeUpdateSettings).toEqual({
+        AttributesRequireVerificationBeforeUpdate: ["email"],
+      });
+    });
+
+    it("trusts no provider's addresses wholesale when none is configured", () => {
+      expect(triggerEnvironmentOf(synth)[TRUSTED_EMAIL_PROVIDER]).toBeUndefined();
     });
   });
 
@@ -266,12 +389,67 @@ describe("sign-in and access on AWS, from cdk.json's defaults", () => {
   });
 
   describe("no decision token in any log", () => {
-    it("keeps no CloudFront standard log, which would record the links' query strings", () => {
+    it("keeps CloudFront's legacy standard log off: it records every query string", () => {
       const config = onlyResource(synth, "AWS::CloudFront::Distribution").Properties.DistributionConfig as {
         Logging?: unknown;
       };
       expect(config.Logging).toBeUndefined();
-      expect(resourcesOfType(synth, "AWS::Logs::Delivery")).toEqual([]);
+    });
+
+    it("logs CloudFront's requests (v2) without query strings, cookies or referrers, from us-east-1", () => {
+      const source = onlyResource(synth, "AWS::Logs::DeliverySource");
+      const destination = onlyResource(synth, "AWS::Logs::DeliveryDestination");
+      const delivery = onlyResource(synth, "AWS::Logs::Delivery");
+      const fields = delivery.Properties.RecordFields as string[];
+
+      expect(fields).toEqual([...PORTAL_LOG_FIELDS]);
+      for (const withheld of ["cs-uri-query", "cs(Cookie)", "cs(Referer)"])
+        expect(fields).not.toContain(withheld);
+      expect(fields).toEqual(
+        expect.arrayContaining(["date", "time", "c-ip", "cs-method", "cs-uri-stem", "sc-status"]),
+      );
+      expect(source.Properties).toMatchObject({
+        LogType: "ACCESS_LOGS",
+        ResourceArn: expect.objectContaining({ "Fn::Join": expect.anything() }),
+      });
+      expect(JSON.stringify(source.Properties.ResourceArn)).toContain(
+        synth.logicalIdOf(synth.stack.portal.distribution),
+      );
+      expect(delivery.Properties).toMatchObject({
+        DeliverySourceName: source.Properties.Name,
+        DeliveryDestinationArn: { "Fn::GetAtt": [expect.any(String), "Arn"] },
+      });
+      expect(JSON.stringify(destination.Properties.DestinationResourceArn)).toContain(
+        `/${PORTAL_LOG_PREFIX}`,
+      );
+
+      // CloudFront's logging is set up through CloudWatch Logs in us-east-1 only: elsewhere, none of it.
+      const conditions = synth.template.toJSON().Conditions as Record<string, unknown>;
+      for (const resource of [source, destination, delivery]) {
+        const condition = (resource as { Condition?: string }).Condition;
+        expect(condition && conditions[condition]).toEqual({
+          "Fn::Equals": [{ Ref: "AWS::Region" }, "us-east-1"],
+        });
+      }
+    });
+
+    it("lets CloudWatch Logs' delivery write CloudFront's logs under their prefix only, from this account's delivery source", () => {
+      const statements = resourcesOfType(synth, "AWS::S3::BucketPolicy").flatMap(
+        ([, policy]) =>
+          (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+      );
+      const delivery = statements.filter(
+        (statement) =>
+          JSON.stringify(statement.Principal) === JSON.stringify({ Service: "delivery.logs.amazonaws.com" }),
+      );
+
+      expect(delivery).toHaveLength(1);
+      expect(delivery[0]).toMatchObject({ Effect: "Allow", Action: "s3:PutObject" });
+      expect(JSON.stringify(delivery[0]?.Resource)).toContain(`/${PORTAL_LOG_PREFIX}/*`);
+      expect(delivery[0]?.Condition).toMatchObject({
+        StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } },
+      });
+      expect(JSON.stringify(delivery[0]?.Condition)).toContain(":logs:us-east-1:");
     });
 
     it("logs the API's route, never its path or query string", () => {
@@ -357,34 +535,85 @@ describe("sign-in and access on AWS, from cdk.json's defaults", () => {
   });
 
   describe("the bus", () => {
-    it("denies the flow's own sources to everyone but the stack's publishing functions", () => {
-      const statement = statementNamed(synth, "OnlyTheFlowPublishesItsOwnEvents");
-      expect(statement).toMatchObject({
-        Effect: "Deny",
-        Principal: { AWS: "*" },
-        Action: "events:PutEvents",
-        Condition: {
-          StringLike: { "events:source": OWN_SOURCES },
-          ArnNotEquals: { "aws:PrincipalArn": rolesOfServicesThat(synth, () => true) },
-        },
+    const outsider = { principal: "arn:aws:iam::999988887777:role/someone", account: "999988887777" };
+
+    it("denies every statement's puts to any principal, on the approvals bus only", () => {
+      const denies = busStatements(synth).filter((statement) => statement.Effect === "Deny");
+      expect(denies.length).toBeGreaterThan(0);
+      for (const statement of denies) {
+        expect(statement, statement.Sid).toMatchObject({
+          Principal: { AWS: "*" },
+          Action: "events:PutEvents",
+          Resource: { "Fn::GetAtt": [synth.logicalIdOf(synth.stack.bus), "Arn"] },
+        });
+      }
+      expect(busStatements(synth).filter((statement) => statement.Effect === "Allow")).toEqual([]);
+    });
+
+    it("has a statement of its own for each source the manifests publish under", () => {
+      const ownSources = [...new Set(services.flatMap(sourcesPublishedBy))].sort();
+
+      expect(ownSources).toEqual([
+        "approvals.approval-mail",
+        "approvals.decision",
+        "approvals.ec2-launcher",
+        "approvals.intake",
+        "approvals.notifier",
+      ]);
+      for (const source of ownSources) {
+        expect(statementNamed(synth, `OwnSource-${source.replaceAll(".", "-")}`)?.Condition, source).toEqual({
+          StringEquals: { "events:source": source },
+          ArnNotEquals: { "aws:PrincipalArn": rolesPublishingUnder(synth, source) },
+        });
+      }
+    });
+
+    it("lets each service's functions publish under its own sources, and no other service's", () => {
+      for (const service of synth.stack.services) {
+        for (const fn of service.functions.values()) {
+          const principal = roleOf(synth, fn.role);
+          for (const source of new Set(services.flatMap(sourcesPublishedBy))) {
+            const denied = deniedBy(synth, { principal, account: "123456789012", source, detailType: "Any" });
+            const own = sourcesPublishedBy(service.manifest).includes(source);
+            expect(denied.length > 0, `${service.name} under ${source}`).toBe(!own);
+          }
+        }
+      }
+    });
+
+    it("denies anyone the flow's sources, other approvals.* sources and AWS's", () => {
+      const intake = roleOf(synth, [...serviceNamed(synth, "intake").functions.values()][0]?.role);
+      for (const [source, sid] of [
+        ["approvals.decision", "OwnSource-approvals-decision"],
+        ["approvals.audit", "NoOtherFlowSource"],
+        ["approvals.anything", "NoOtherFlowSource"],
+        ["aws.ec2", "NoAwsSource"],
+      ] as const) {
+        expect(deniedBy(synth, { ...outsider, source, detailType: "RequestApproved" }), source).toContain(
+          sid,
+        );
+      }
+      expect(
+        deniedBy(synth, { principal: intake, account: "123456789012", source: "aws.ec2", detailType: "X" }),
+      ).toEqual(["NoAwsSource"]);
+      expect(statementNamed(synth, "NoOtherFlowSource")?.Condition.StringLike).toEqual({
+        "events:source": OWN_SOURCES,
       });
-      expect(OWN_SOURCES).toBe("approvals.*");
+      expect(statementNamed(synth, "NoAwsSource")?.Condition).toEqual({
+        StringLike: { "events:source": AWS_SOURCES },
+      });
     });
 
     it("denies ResourceRequested to everyone but the functions that publish it, with no publisher listed", () => {
       const intakeRoles = rolesOfServicesThat(synth, (type) => type === ResourceRequested.detailType);
       expect(intakeRoles.length).toBeGreaterThan(0);
-      expect(statementNamed(synth, "OnlyPublishersAskForResources")).toEqual(
-        expect.objectContaining({
-          Effect: "Deny",
-          Principal: { AWS: "*" },
-          Condition: {
-            StringEquals: { "events:detail-type": ResourceRequested.detailType },
-            ArnNotEquals: { "aws:PrincipalArn": intakeRoles },
-          },
-        }),
-      );
-      expect(busStatements(synth).filter((statement) => statement.Effect === "Allow")).toEqual([]);
+      expect(statementNamed(synth, "OnlyPublishersAskForResources")?.Condition).toEqual({
+        StringEquals: { "events:detail-type": ResourceRequested.detailType },
+        ArnNotEquals: { "aws:PrincipalArn": intakeRoles },
+      });
+      expect(
+        deniedBy(synth, { ...outsider, source: "ci.pipeline", detailType: ResourceRequested.detailType }),
+      ).toEqual(["OnlyPublishersAskForResources"]);
     });
   });
 });
@@ -393,6 +622,9 @@ describe("sign-in and access with a deployment's own publishers and identity pro
   let synth: SynthesizedStack;
   const account = "111122223333";
   const role = "arn:aws:iam::444455556666:role/ci-publisher";
+  const boundSource = "acme.ci";
+  const boundRole = "arn:aws:iam::777788889999:role/acme-ci";
+  const boundAccount = "555566667777";
   const provider = {
     type: "oidc",
     name: "Corporate",
@@ -403,7 +635,7 @@ describe("sign-in and access with a deployment's own publishers and identity pro
 
   beforeAll(() => {
     synth = synthesize({
-      publishers: `${account},${role}`,
+      publishers: `${account},${role},${boundSource}=${boundRole},${boundSource}=${boundAccount}`,
       identityProvider: JSON.stringify(provider),
       decisionsRequireSignIn: "true",
     });
@@ -420,12 +652,17 @@ describe("sign-in and access with a deployment's own publishers and identity pro
       expect.objectContaining({
         Effect: "Allow",
         Principal: {
-          AWS: [{ "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, `:iam::${account}:root`]] }, role],
+          AWS: [
+            { "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, `:iam::${account}:root`]] },
+            { "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, `:iam::${boundAccount}:root`]] },
+            role,
+            boundRole,
+          ],
         },
         Action: "events:PutEvents",
         Condition: {
           StringEquals: { "events:detail-type": ResourceRequested.detailType },
-          StringNotLike: { "events:source": OWN_SOURCES },
+          StringNotLike: { "events:source": [OWN_SOURCES, AWS_SOURCES] },
         },
       }),
     );
@@ -435,11 +672,60 @@ describe("sign-in and access with a deployment's own publishers and identity pro
         "aws:PrincipalArn": [
           ...rolesOfServicesThat(synth, (type) => type === ResourceRequested.detailType),
           role,
+          boundRole,
         ],
       },
-      StringNotEquals: { "aws:PrincipalAccount": [account] },
+      StringNotEquals: { "aws:PrincipalAccount": [account, boundAccount] },
     });
-    expect(statementNamed(synth, "OnlyTheFlowPublishesItsOwnEvents")?.Effect).toBe("Deny");
+    const asks = (principal: string, source: string) =>
+      deniedBy(synth, {
+        principal,
+        account: principal.split(":")[4] ?? "",
+        source,
+        detailType: ResourceRequested.detailType,
+      });
+    expect(asks(role, "ci.pipeline")).toEqual([]);
+    expect(asks(`arn:aws:iam::${account}:role/any-role-of-that-account`, "ci.pipeline")).toEqual([]);
+    expect(asks("arn:aws:iam::999988887777:role/someone", "ci.pipeline")).toEqual([
+      "OnlyPublishersAskForResources",
+    ]);
+    expect(asks(role, "approvals.intake")).toContain("OwnSource-approvals-intake");
+    expect(asks(role, "aws.ec2")).toContain("NoAwsSource");
+  });
+
+  it("keeps a bound source to its own publishers, so the event's source names who put it", () => {
+    expect(statementNamed(synth, `PublisherSource1-${boundSource.replaceAll(".", "-")}`)?.Condition).toEqual({
+      StringEquals: { "events:source": boundSource },
+      ArnNotEquals: { "aws:PrincipalArn": [boundRole] },
+      StringNotEquals: { "aws:PrincipalAccount": [boundAccount] },
+    });
+    const asks = (principal: string, source: string) =>
+      deniedBy(synth, {
+        principal,
+        account: principal.split(":")[4] ?? "",
+        source,
+        detailType: ResourceRequested.detailType,
+      });
+    expect(asks(boundRole, boundSource)).toEqual([]);
+    expect(asks(`arn:aws:iam::${boundAccount}:role/build`, boundSource)).toEqual([]);
+    expect(asks(role, boundSource)).toEqual([`PublisherSource1-${boundSource.replaceAll(".", "-")}`]);
+    expect(asks(`arn:aws:iam::${account}:role/build`, boundSource)).toEqual([
+      `PublisherSource1-${boundSource.replaceAll(".", "-")}`,
+    ]);
+    // A plain publisher still asks under any source of its own choosing, and so does a bound one.
+    expect(asks(role, "ci.pipeline")).toEqual([]);
+    expect(asks(boundRole, "another.source")).toEqual([]);
+  });
+
+  it("maps the OpenID Provider's email_verified, lets Cognito write exactly the mapped attributes, and trusts no address wholesale", () => {
+    const [[, federation] = []] = resourcesOfType(synth, "AWS::Cognito::UserPoolIdentityProvider");
+    const mapping = federation?.Properties.AttributeMapping as Record<string, string>;
+
+    expect(mapping).toEqual({ email: "email", email_verified: "email_verified", name: "name" });
+    const writable = onlyResource(synth, "AWS::Cognito::UserPoolClient").Properties
+      .WriteAttributes as string[];
+    expect([...writable].sort()).toEqual(Object.keys(mapping).sort());
+    expect(triggerEnvironmentOf(synth)[TRUSTED_EMAIL_PROVIDER]).toBeUndefined();
   });
 
   it("offers the organization's OpenID Provider on the sign-in page, its client secret read at deploy time", () => {
@@ -469,5 +755,37 @@ describe("sign-in and access with a deployment's own publishers and identity pro
         }),
       },
     });
+  });
+});
+
+describe("sign-in through a SAML provider whose addresses the operator vouches for", () => {
+  let synth: SynthesizedStack;
+  const provider = {
+    type: "saml",
+    name: "Corporate",
+    metadataUrl: "https://login.example.com/federationmetadata.xml",
+    trustEmails: true,
+  };
+
+  beforeAll(() => {
+    synth = synthesize({ identityProvider: JSON.stringify(provider) });
+  });
+
+  afterAll(() => synth.cleanUp());
+
+  it("passes cdk-nag with no unacknowledged finding", () => {
+    expect(synth.nagFindings).toEqual([]);
+  });
+
+  it("tells the token trigger to take that provider's addresses, and lets Cognito write only the mapped email and name", () => {
+    const [[, federation] = []] = resourcesOfType(synth, "AWS::Cognito::UserPoolIdentityProvider");
+    const mapping = federation?.Properties.AttributeMapping as Record<string, string>;
+
+    expect(federation?.Properties.ProviderType).toBe("SAML");
+    expect(Object.keys(mapping).sort()).toEqual(["email", "name"]);
+    const writable = onlyResource(synth, "AWS::Cognito::UserPoolClient").Properties
+      .WriteAttributes as string[];
+    expect([...writable].sort()).toEqual(["email", "name"]);
+    expect(triggerEnvironmentOf(synth)[TRUSTED_EMAIL_PROVIDER]).toBe(provider.name);
   });
 });

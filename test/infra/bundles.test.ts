@@ -4,24 +4,52 @@ import { basename, dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleHandlers, type HandlerBundle, measureModuleInit } from "../../infra/aws/bundles.ts";
 import { services } from "../../services/registry.ts";
+import { ORIGIN_VERIFY_HEADER } from "../../services/shared/behind-cloudfront.ts";
+import type { HttpRoute } from "../../services/shared/manifest.ts";
 
 /**
- * Loads the bundle in a fresh process with exactly its function's environment, through a module
- * beside it that fails to load unless the bundle exports the `handler` function Lambda calls.
- * measureModuleInit is the loader that gives a bundle that environment; the time it measures is the
- * benchmark's business, not this test's.
+ * Runs `lines` (an ES module beside the bundle, which imports it as `./index.mjs`) in a fresh process
+ * with exactly its function's environment: measureModuleInit is the loader that gives a bundle that
+ * environment, and it rejects with what Node printed when the module throws. The time it measures is
+ * the benchmark's business, not this test's.
  */
-const loadHandlerOf = async (bundle: HandlerBundle): Promise<void> => {
-  const probe = join(dirname(bundle.file), "handler-probe.mjs");
-  await writeFile(
-    probe,
-    [
-      `import * as bundle from ${JSON.stringify(`./${basename(bundle.file)}`)};`,
-      `if (typeof bundle.handler !== "function") throw new TypeError("the bundle exports no handler function");`,
-    ].join("\n"),
-  );
-  await measureModuleInit({ ...bundle, file: probe });
+const probe = async (bundle: HandlerBundle, name: string, lines: readonly string[]): Promise<void> => {
+  const file = join(dirname(bundle.file), `${name}.mjs`);
+  await writeFile(file, lines.join("\n"));
+  await measureModuleInit({ ...bundle, file });
 };
+
+/** Loads the bundle, failing unless it exports the `handler` function Lambda calls. */
+const loadHandlerOf = (bundle: HandlerBundle): Promise<void> =>
+  probe(bundle, "handler-probe", [
+    `import * as bundle from ${JSON.stringify(`./${basename(bundle.file)}`)};`,
+    `if (typeof bundle.handler !== "function") throw new TypeError("the bundle exports no handler function");`,
+  ]);
+
+/** An HTTP API (payload 2.0) request for `route` as it reaches the function from API Gateway's own endpoint. */
+const directRequest = (route: HttpRoute, headers: Record<string, string>) => ({
+  version: "2.0",
+  routeKey: `${route.method} ${route.path}`,
+  rawPath: route.path,
+  rawQueryString: "",
+  headers: { host: "abc123.execute-api.eu-west-1.amazonaws.com", ...headers },
+  requestContext: {
+    http: {
+      method: route.method,
+      path: route.path,
+      protocol: "HTTP/1.1",
+      sourceIp: "203.0.113.9",
+      userAgent: "curl",
+    },
+    domainName: "abc123.execute-api.eu-west-1.amazonaws.com",
+    requestId: "r-1",
+    routeKey: `${route.method} ${route.path}`,
+    stage: "$default",
+    time: "07/Dec/2026:15:00:00 +0000",
+    timeEpoch: 0,
+  },
+  isBase64Encoded: false,
+});
 
 /**
  * The one test that bundles for real: every handler as `cdk synth` bundles it must load in a fresh
@@ -52,6 +80,34 @@ describe("Lambda bundles", () => {
   it("loads every bundle with exactly its function's environment, exporting its handler function", async () => {
     for (const bundle of bundles) {
       await expect(loadHandlerOf(bundle), `${bundle.service}/${bundle.functionId}`).resolves.toBeUndefined();
+    }
+  });
+
+  it("has every HTTP function refuse, with 403, a request that did not come through CloudFront", async () => {
+    const httpBundles = services.flatMap((service) =>
+      service.http
+        ? bundles
+            .filter((bundle) => bundle.service === service.name && bundle.functionId === "http-handler")
+            .map((bundle) => ({ bundle, routes: service.http?.routes ?? [] }))
+        : [],
+    );
+    expect(httpBundles.length).toBe(services.filter((service) => service.http).length);
+    for (const { bundle, routes } of httpBundles) {
+      const requests = routes.flatMap((route) => [
+        directRequest(route, {}),
+        directRequest(route, { [ORIGIN_VERIFY_HEADER]: "a-guess" }),
+      ]);
+      expect(requests.length, bundle.service).toBeGreaterThan(0);
+      await expect(
+        probe(bundle, "direct-requests", [
+          `import { handler } from ${JSON.stringify(`./${basename(bundle.file)}`)};`,
+          `for (const request of ${JSON.stringify(requests)}) {`,
+          "  const answer = await handler(request, {});",
+          '  if (answer.statusCode !== 403) throw new Error(request.routeKey + " answered " + answer.statusCode);',
+          "}",
+        ]),
+        bundle.service,
+      ).resolves.toBeUndefined();
     }
   });
 

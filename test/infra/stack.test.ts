@@ -793,6 +793,7 @@ describe("the AWS stack with a deployment's own settings", () => {
       type: "saml",
       name: "Corporate",
       metadataUrl: "https://login.example.com/federationmetadata.xml",
+      emailVerifiedAttribute: "https://login.example.com/claims/email_verified",
     },
   };
 
@@ -826,13 +827,14 @@ describe("the AWS stack with a deployment's own settings", () => {
     });
   });
 
-  it("offers the organization's SAML provider on the sign-in page, asking it for email and name", () => {
+  it("offers the organization's SAML provider on the sign-in page, asking it for email, whether it is verified, and name", () => {
     synth.template.hasResourceProperties("AWS::Cognito::UserPoolIdentityProvider", {
       ProviderName: settings.identityProvider.name,
       ProviderType: "SAML",
       ProviderDetails: { MetadataURL: settings.identityProvider.metadataUrl },
       AttributeMapping: {
         email: "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
+        email_verified: settings.identityProvider.emailVerifiedAttribute,
         name: "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name",
       },
     });

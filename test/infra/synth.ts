@@ -8,6 +8,7 @@ import { readDeploymentContext } from "../../infra/aws/context.ts";
 import { addNagChecks } from "../../infra/aws/nag.ts";
 import { REPO_ROOT } from "../../infra/aws/paths.ts";
 import { ApprovalsStack } from "../../infra/aws/stack.ts";
+import type { ServiceManifest } from "../../services/shared/manifest.ts";
 
 /** The context cdk.json ships: what `npx cdk synth` uses when nothing is passed. */
 export const cdkJsonContext = (): Record<string, unknown> =>
@@ -36,11 +37,15 @@ interface ValidationReport {
 const NAG_PACKS = new Set(["AwsSolutions", "Serverless"]);
 
 /**
- * Synthesizes the stack as `cdk synth` does, cdk-nag included, with `context` over cdk.json's. Bundling
+ * Synthesizes the stack as `cdk synth` does, cdk-nag included, with `context` over cdk.json's (and
+ * `services` instead of the registry's, when given). Bundling
  * is skipped (CDK's own `aws:cdk:bundling-stacks`), which leaves the template as it is apart from asset
  * hashes; the bundles themselves are built and loaded by bundles.test.ts and the bench.
  */
-export const synthesize = (context: Record<string, unknown> = {}): SynthesizedStack => {
+export const synthesize = (
+  context: Record<string, unknown> = {},
+  services?: readonly ServiceManifest[],
+): SynthesizedStack => {
   const outdir = mkdtempSync(join(tmpdir(), "infra-test-"));
   const portalDirectory = mkdtempSync(join(tmpdir(), "infra-test-portal-"));
   writeFileSync(join(portalDirectory, "index.html"), "<!doctype html><title>portal</title>");
@@ -52,6 +57,7 @@ export const synthesize = (context: Record<string, unknown> = {}): SynthesizedSt
   const stack = new ApprovalsStack(app, "ApprovalsTest", {
     context: readDeploymentContext(app.node),
     portalDirectory,
+    services,
   });
   let nagFindings: string[] = [];
   try {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { groupsAdmittedTo } from "../../api/access.ts";
 import { API_ROUTES } from "../../api/contract.ts";
 import { LOCAL_PORTAL_CLIENT_ID } from "../../infra/local/identity/portal-client.ts";
+import { subjectOf } from "../../infra/local/identity/users.ts";
 import {
   ANA,
   getRequest,
@@ -157,7 +158,7 @@ describe("who may call the API, through tokens of the local provider", () => {
     it("files the request under the signed-in requester, as the provider names her", async () => {
       const view = await getRequest(stack, anasRequest);
 
-      expect(view?.requester).toEqual({ email: ANA.email, name: ANA.name });
+      expect(view?.requester).toEqual({ email: ANA.email, name: ANA.name, subject: subjectOf(ANA.email) });
     });
 
     it("refuses a body naming another requester with 400 naming requester", async () => {

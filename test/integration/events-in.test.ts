@@ -9,7 +9,7 @@ import {
   ResourceProvisioned,
   ResourceRequested,
 } from "../../events/index.ts";
-import { requestIdForEvent } from "../../events/request-id.ts";
+import { refusalIdOf } from "../../events/request-id.ts";
 import {
   existingServicesPrincipal,
   OUTSIDE_PRINCIPAL,
@@ -17,6 +17,7 @@ import {
 } from "../../infra/local/edge/principals.ts";
 import { signedFetch } from "../../infra/local/edge/signature.ts";
 import { DEAD_LETTERS_PATH, DEAD_LETTERS_SCOPE } from "../../infra/local/eventbridge/dead-letters.ts";
+import { LOCAL_ACCOUNT_ID } from "../../infra/local/eventbridge/types.ts";
 import {
   decide,
   decisionLinks,
@@ -55,10 +56,11 @@ describe("ResourceRequested published straight onto the bus", () => {
     await stack?.destroy();
   });
 
-  /** Published as another system does, with the outside credentials. */
+  /** Published as another system does, with the outside credentials; resolves to the events' ids. */
   const publish = async (entries: ReturnType<typeof entryOf>[], client = stack.eventBridge) => {
     const output = await client.send(new PutEventsCommand({ Entries: entries }));
     expect(output.FailedEntryCount).toBe(0);
+    return (output.Entries ?? []).map((entry) => String(entry.EventId));
   };
 
   it("makes ten copies of one request, sent one by one and all at once, into one approval mail and one instance", async () => {
@@ -100,7 +102,7 @@ describe("ResourceRequested published straight onto the bus", () => {
     expect(mails).toHaveLength(1);
   });
 
-  it("turns an invalid detail into INVALID with each field's reason, tells the requester, asks no approver", async () => {
+  it("turns an invalid detail into INVALID under the refusal's own id with each field's reason, tells the requester, asks no approver", async () => {
     const requestId = `bad-${Date.now()}`;
     const detail = validRequest({
       requestId,
@@ -112,9 +114,9 @@ describe("ResourceRequested published straight onto the bus", () => {
       },
     });
 
-    await publish([entryOf(ResourceRequested.detailType, detail)]);
+    const [eventId] = await publish([entryOf(ResourceRequested.detailType, detail)]);
 
-    const invalid = await waitForStatus(stack, requestId, "INVALID");
+    const invalid = await waitForStatus(stack, refusalIdOf(String(eventId)), "INVALID");
     expect(invalid.fieldErrors?.map((error) => error.field).sort()).toEqual([
       "resource.instanceType",
       "resource.volume.sizeGiB",
@@ -122,6 +124,51 @@ describe("ResourceRequested published straight onto the bus", () => {
     const [told] = await waitForEmails(stack, "ana@example.com", requestId);
     expect(told?.body.text).toContain("resource.instanceType");
     expect(await emailsTo(stack, "approver@example.com", requestId)).toEqual([]);
+  });
+
+  it("refuses a reused requestId with other content under an id of its own, leaving the original's timeline untouched", async () => {
+    const requestId = `reused-${Date.now()}`;
+    await publish([entryOf(ResourceRequested.detailType, validRequest({ requestId }))]);
+    const original = await waitForStatus(stack, requestId, "PENDING_APPROVAL");
+    const eventIdsOf = (view: { timeline: { eventId: string }[] } | undefined) =>
+      view?.timeline.map((entry) => entry.eventId);
+
+    const [reuseEventId] = await publish([
+      entryOf(
+        ResourceRequested.detailType,
+        validRequest({ requestId, justification: "Someone else's request under the same id" }),
+        "other.pipeline",
+      ),
+    ]);
+
+    const refusalId = refusalIdOf(String(reuseEventId));
+    const refusal = await stack.eventually(
+      () => getRequest(stack, refusalId),
+      (view) => view?.status === "INVALID" && view.timeline.some((entry) => entry.eventId === reuseEventId),
+    );
+    expect(refusal?.fieldErrors).toEqual([
+      { field: "requestId", message: expect.stringContaining("already used") },
+    ]);
+    expect(refusal?.timeline).toContainEqual(
+      expect.objectContaining({
+        eventId: reuseEventId,
+        type: ResourceRequested.detailType,
+        source: "other.pipeline",
+        account: LOCAL_ACCOUNT_ID,
+      }),
+    );
+    expect(refusal?.timeline).toContainEqual(
+      expect.objectContaining({
+        detail: expect.objectContaining({ requestId: refusalId, givenRequestId: requestId }),
+      }),
+    );
+    // The submission may have been recorded under the id it named for a moment before its refusal came.
+    await expect
+      .poll(async () => eventIdsOf(await getRequest(stack, requestId)), { timeout: 10_000 })
+      .toEqual(eventIdsOf(original));
+    const after = await getRequest(stack, requestId);
+    expect(after?.status).toBe("PENDING_APPROVAL");
+    expect(after?.justification).toBe(original.justification);
   });
 
   it("records garbage with no usable requester without stopping the bus", async () => {
@@ -139,9 +186,9 @@ describe("ResourceRequested published straight onto the bus", () => {
     await publish([entryOf(ResourceRequested.detailType, validRequest({ requestId }))]);
 
     await waitForStatus(stack, requestId, "PENDING_APPROVAL");
-    // With no usable id, intake names the refused request after the event that carried it.
+    // A refusal goes by an id of its own, from the event that carried the refused detail.
     for (const entry of garbage.Entries ?? []) {
-      const recorded = await waitForStatus(stack, requestIdForEvent(String(entry.EventId)), "INVALID");
+      const recorded = await waitForStatus(stack, refusalIdOf(String(entry.EventId)), "INVALID");
       expect(recorded.fieldErrors?.length).toBeGreaterThan(0);
     }
     expect(await emailsTo(stack, "x@y.z")).toEqual([]);

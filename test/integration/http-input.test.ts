@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { emailsTo, getRequest, localUsersEnv, submit, validRequest, waitForEmails } from "../support/flow.ts";
+import {
+  ANA,
+  emailsTo,
+  getRequest,
+  localUsersEnv,
+  submit,
+  validRequest,
+  waitForEmails,
+  waitForStatus,
+} from "../support/flow.ts";
 import { type StackUnderTest, startStack } from "../support/stack.ts";
 
 type Body = ReturnType<typeof validRequest>;
@@ -91,6 +100,11 @@ const cases: { name: string; mutate: (body: Body) => unknown; field: string }[] 
     mutate: (b) => ({ ...b, requestId: "a".repeat(65) }),
     field: "requestId",
   },
+  {
+    name: "a requestId that would pass for a refusal's",
+    mutate: (b) => ({ ...b, requestId: "refused-0123456789abcdef0123456789abcdef" }),
+    field: "requestId",
+  },
 ];
 
 describe("bad input over HTTP", () => {
@@ -130,6 +144,21 @@ describe("bad input over HTTP", () => {
     expect(repeat).toEqual(first);
     expect(conflicting.status).toBe(409);
     expect(JSON.stringify(conflicting.body)).toContain("requestId");
+  });
+
+  it("answers 409 to another user reusing an id, naming the field but not whose request it is, and the request's timeline stays as it was", async () => {
+    const requestId = `taken-${Date.now()}`;
+    expect((await submit(stack, validRequest({ requestId }))).status).toBe(202);
+    const original = await waitForStatus(stack, requestId, "PENDING_APPROVAL");
+    const { requester: _ana, ...withoutRequester } = validRequest({ requestId, justification: "Mine now" });
+
+    const conflicting = await submit(stack, withoutRequester, {}, "requester@example.com");
+
+    expect(conflicting.status).toBe(409);
+    expect(conflicting.body.fieldErrors).toEqual([{ field: "requestId", message: expect.any(String) }]);
+    expect(JSON.stringify(conflicting.body)).not.toContain(ANA.email);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect((await getRequest(stack, requestId))?.timeline).toEqual(original.timeline);
   });
 
   it("keeps markup in free text as text in every email and page", async () => {

@@ -8,6 +8,7 @@ import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { EventBridgeClient, ListEventBusesCommand, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { SESClient, SendEmailCommand as SendEmailV1Command } from "@aws-sdk/client-ses";
 import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
+import { SignatureV4 } from "@smithy/signature-v4";
 import dynalite from "dynalite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dynamoDbService } from "../../infra/local/dynamodb.ts";
@@ -23,6 +24,7 @@ const MISMATCH =
   "The request signature we calculated does not match the signature you provided. Check your AWS Secret " +
   "Access Key and signing method. Consult the service documentation for details.";
 const INVALID_TOKEN = "The security token included in the request is invalid.";
+const UNSIGNED_HOST = "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.";
 const AMZ_DATE = String.raw`\d{8}T\d{6}Z`;
 
 interface Credentials {
@@ -38,6 +40,21 @@ const WRONG_SECRET: Credentials = {
 const MINUTE = 60_000;
 
 /**
+ * The SDK's own signer, but leaving the `host` header out of what it signs, as a hand-made client may:
+ * every other header is signed, so the signature itself is valid.
+ */
+class HostUnsignedSigner {
+  private readonly signer: SignatureV4;
+  constructor(options: ConstructorParameters<typeof SignatureV4>[0]) {
+    this.signer = new SignatureV4(options);
+  }
+  sign(...[request, options]: Parameters<SignatureV4["sign"]>) {
+    return this.signer.sign(request, { ...options, unsignableHeaders: new Set(["host"]) });
+  }
+}
+type SignerConstructor = typeof HostUnsignedSigner;
+
+/**
  * An edge in front of every service local mode runs, knowing the services' and the outside principal,
  * called by the real SDK clients: each refusal must be the one the SDK raises against AWS.
  */
@@ -49,32 +66,33 @@ describe("the edge checks every request's SigV4 signature as AWS does", () => {
   let mailbox: Mailbox;
   let edge: RunningEdge;
 
-  const config = (credentials: Credentials, clockOffsetMs = 0) => ({
+  const config = (credentials: Credentials, clockOffsetMs = 0, signerConstructor?: SignerConstructor) => ({
     endpoint: edge.url,
     region: TEST_REGION,
     credentials,
     maxAttempts: 1,
     systemClockOffset: clockOffsetMs,
+    signerConstructor,
   });
 
   /** One call per protocol the edge speaks, as each SDK client makes it. */
   const calls = {
-    EventBridge: (credentials: Credentials, offset?: number) =>
-      new EventBridgeClient(config(credentials, offset)).send(new ListEventBusesCommand({})),
-    DynamoDB: (credentials: Credentials, offset?: number) =>
-      new DynamoDBClient(config(credentials, offset)).send(new ListTablesCommand({})),
-    EC2: (credentials: Credentials, offset?: number) =>
-      new EC2Client(config(credentials, offset)).send(new DescribeInstancesCommand({})),
-    "SES v1": (credentials: Credentials, offset?: number) =>
-      new SESClient(config(credentials, offset)).send(
+    EventBridge: (credentials: Credentials, offset?: number, signer?: SignerConstructor) =>
+      new EventBridgeClient(config(credentials, offset, signer)).send(new ListEventBusesCommand({})),
+    DynamoDB: (credentials: Credentials, offset?: number, signer?: SignerConstructor) =>
+      new DynamoDBClient(config(credentials, offset, signer)).send(new ListTablesCommand({})),
+    EC2: (credentials: Credentials, offset?: number, signer?: SignerConstructor) =>
+      new EC2Client(config(credentials, offset, signer)).send(new DescribeInstancesCommand({})),
+    "SES v1": (credentials: Credentials, offset?: number, signer?: SignerConstructor) =>
+      new SESClient(config(credentials, offset, signer)).send(
         new SendEmailV1Command({
           Source: "approvals@example.com",
           Destination: { ToAddresses: ["ana@example.com"] },
           Message: { Subject: { Data: "Signed" }, Body: { Text: { Data: "hello" } } },
         }),
       ),
-    "SES v2": (credentials: Credentials, offset?: number) =>
-      new SESv2Client(config(credentials, offset)).send(
+    "SES v2": (credentials: Credentials, offset?: number, signer?: SignerConstructor) =>
+      new SESv2Client(config(credentials, offset, signer)).send(
         new SendEmailCommand({
           FromEmailAddress: "approvals@example.com",
           Destination: { ToAddresses: ["ana@example.com"] },
@@ -166,6 +184,21 @@ describe("the edge checks every request's SigV4 signature as AWS does", () => {
 
     expect(refusal).toMatchObject({ name, message: MISMATCH, $metadata: { httpStatusCode: status } });
   });
+
+  it.each([
+    ["EventBridge", 400, "InvalidSignatureException"],
+    ["DynamoDB", 400, "InvalidSignatureException"],
+    ["EC2", 403, "SignatureDoesNotMatch"],
+    ["SES v1", 403, "SignatureDoesNotMatch"],
+    ["SES v2", 403, "InvalidSignatureException"],
+  ] as const)(
+    "refuses %s a signature that does not cover the host header: %i %s",
+    async (protocol, status, name) => {
+      const refusal = await failureOf(calls[protocol](OUTSIDE_PRINCIPAL, 0, HostUnsignedSigner));
+
+      expect(refusal).toMatchObject({ name, message: UNSIGNED_HOST, $metadata: { httpStatusCode: status } });
+    },
+  );
 
   it.each([
     ["EventBridge", 400, "InvalidSignatureException"],

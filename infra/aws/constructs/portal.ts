@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { Aws, CfnCondition, Duration, Fn, RemovalPolicy, Stack } from "aws-cdk-lib";
 import type { HttpApi } from "aws-cdk-lib/aws-apigatewayv2";
 import { Certificate } from "aws-cdk-lib/aws-certificatemanager";
 import {
@@ -21,8 +21,8 @@ import {
   ViewerProtocolPolicy,
 } from "aws-cdk-lib/aws-cloudfront";
 import { HttpOrigin, S3BucketOrigin } from "aws-cdk-lib/aws-cloudfront-origins";
-import type { Policy } from "aws-cdk-lib/aws-iam";
-import { LogGroup } from "aws-cdk-lib/aws-logs";
+import { type Policy, PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { CfnDelivery, CfnDeliveryDestination, CfnDeliverySource, LogGroup } from "aws-cdk-lib/aws-logs";
 import { BlockPublicAccess, Bucket, BucketEncryption } from "aws-cdk-lib/aws-s3";
 import { BucketDeployment, Source } from "aws-cdk-lib/aws-s3-deployment";
 import { Construct } from "constructs";
@@ -55,6 +55,54 @@ export interface PortalProps {
 }
 
 /**
+ * What CloudFront's standard log (v2) records of each request: its 33 standard fields less three. Not
+ * the query string (`cs-uri-query`), where an emailed decision link carries its single-use token; not
+ * cookies (`cs(Cookie)`); not the `Referer` (`cs(Referer)`), which repeats a page's whole address,
+ * query string included.
+ */
+export const PORTAL_LOG_FIELDS = [
+  "date",
+  "time",
+  "x-edge-location",
+  "sc-bytes",
+  "c-ip",
+  "cs-method",
+  "cs(Host)",
+  "cs-uri-stem",
+  "sc-status",
+  "cs(User-Agent)",
+  "x-edge-result-type",
+  "x-edge-request-id",
+  "x-host-header",
+  "cs-protocol",
+  "cs-bytes",
+  "time-taken",
+  "x-forwarded-for",
+  "ssl-protocol",
+  "ssl-cipher",
+  "x-edge-response-result-type",
+  "cs-protocol-version",
+  "fle-status",
+  "fle-encrypted-fields",
+  "c-port",
+  "time-to-first-byte",
+  "x-edge-detailed-result-type",
+  "sc-content-type",
+  "sc-content-len",
+  "sc-range-start",
+  "sc-range-end",
+] as const;
+
+/** Where in the access log bucket CloudFront's log files go (the bucket's own server access log is under `s3/`). */
+export const PORTAL_LOG_PREFIX = "cloudfront";
+
+/**
+ * CloudFront's logging (v2) is set up through CloudWatch Logs in us-east-1 only, whichever region the
+ * bucket is in: a stack elsewhere cannot create it (docs/DEPLOYMENT.md sets it up by hand there).
+ */
+const CLOUDFRONT_LOGS_REGION = "us-east-1";
+
+/**
  * The portal's single-page routes have no file behind them: any path whose last segment has no
  * extension is the app's shell. Runs at the viewer edge for the S3 origin only, so the API's 404s stay
  * JSON (a distribution-wide error page would turn them into the shell).
@@ -71,9 +119,11 @@ function handler(event) {
  * The web portal on a private bucket behind CloudFront (origin access control), and the one origin the
  * browser sees: CloudFront forwards the API's paths to the HTTP API, uncached, so no CORS is needed.
  *
- * CloudFront keeps no standard logs: they record each request's query string, and a decision link
- * carries its token there. The API's access log records every API and decision request (without the
- * query), the bucket's server access log every portal file served.
+ * CloudFront's legacy standard logs stay off: they record each request's query string, where a
+ * decision link carries its token. Its standard logs (v2) record every request without it
+ * (PORTAL_LOG_FIELDS), when the stack is in us-east-1, the only region they can be set up from; the
+ * API's access log records every API and decision request (without the query), the site bucket's
+ * server access log every portal file served.
  */
 export class Portal extends Construct {
   readonly distribution: Distribution;
@@ -160,6 +210,7 @@ export class Portal extends Construct {
       }),
     });
     this.url = `https://${props.customDomain?.domainName ?? this.distribution.distributionDomainName}`;
+    this.logRequests(accessLogs);
     this.site = site;
     this.directory = props.directory;
     this.acknowledgeDistributionFindings(props.customDomain === undefined);
@@ -184,11 +235,57 @@ export class Portal extends Construct {
     this.acknowledgeUploaderFindings(deployment);
   }
 
+  /**
+   * CloudFront's standard logging (v2) to the access log bucket, with PORTAL_LOG_FIELDS only. The
+   * resources exist only where CloudFormation can create them (a stack in us-east-1); the bucket lets
+   * CloudWatch Logs' delivery write there in any case, for a delivery an operator sets up by hand.
+   */
+  private logRequests(bucket: Bucket): void {
+    const stack = Stack.of(this);
+    const sourceName = `${stack.stackName}-portal-requests`.slice(0, 60);
+    bucket.addToResourcePolicy(
+      new PolicyStatement({
+        sid: "CloudFrontLogDelivery",
+        principals: [new ServicePrincipal("delivery.logs.amazonaws.com")],
+        actions: ["s3:PutObject"],
+        resources: [bucket.arnForObjects(`${PORTAL_LOG_PREFIX}/*`)],
+        conditions: {
+          StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceAccount": Aws.ACCOUNT_ID },
+          ArnLike: {
+            "aws:SourceArn": `arn:${Aws.PARTITION}:logs:${CLOUDFRONT_LOGS_REGION}:${Aws.ACCOUNT_ID}:delivery-source:${sourceName}`,
+          },
+        },
+      }),
+    );
+    const inCloudFrontLogsRegion = new CfnCondition(this, "InCloudFrontLogsRegion", {
+      expression: Fn.conditionEquals(Aws.REGION, CLOUDFRONT_LOGS_REGION),
+    });
+    const source = new CfnDeliverySource(this, "RequestLogSource", {
+      name: sourceName,
+      logType: "ACCESS_LOGS",
+      resourceArn: this.distribution.distributionArn,
+    });
+    const destination = new CfnDeliveryDestination(this, "RequestLogDestination", {
+      name: sourceName,
+      outputFormat: "json",
+      destinationResourceArn: `${bucket.bucketArn}/${PORTAL_LOG_PREFIX}`,
+    });
+    const delivery = new CfnDelivery(this, "RequestLogDelivery", {
+      deliverySourceName: source.name,
+      deliveryDestinationArn: destination.attrArn,
+      recordFields: [...PORTAL_LOG_FIELDS],
+    });
+    delivery.addDependency(source);
+    if (bucket.policy) delivery.node.addDependency(bucket.policy);
+    for (const resource of [source, destination, delivery])
+      resource.cfnOptions.condition = inCloudFrontLogsRegion;
+  }
+
   private acknowledgeDistributionFindings(defaultDomain: boolean): void {
     acknowledge(
       this.distribution,
       "AwsSolutions-CFR3",
-      "CloudFront's standard logs would record decision links' single-use tokens (query strings); the API's access log (no query strings) records every API and decision request and the portal bucket's server access log every file; logging v2 without cs-uri-query can only be set up from us-east-1 (docs/DEPLOYMENT.md)",
+      "The legacy standard logs would record decision links' single-use tokens (query strings); the distribution logs through standard logging v2 instead, without the query string (PORTAL_LOG_FIELDS), which CloudFormation can create in us-east-1 only (docs/DEPLOYMENT.md sets it up by hand elsewhere); the API's access log records every API and decision request in any region",
     );
     acknowledge(
       this.distribution,

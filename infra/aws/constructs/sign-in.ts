@@ -1,14 +1,18 @@
 import { Duration, RemovalPolicy, SecretValue, Stack } from "aws-cdk-lib";
 import {
   AccountRecovery,
+  type AttributeMapping,
   CfnManagedLoginBranding,
+  type CfnUserPoolClient,
   CfnUserPoolGroup,
+  ClientAttributes,
   FeaturePlan,
   LambdaVersion,
   ManagedLoginVersion,
   Mfa,
   OAuthScope,
   ProviderAttribute,
+  type StandardAttributesMask,
   UserPool,
   type UserPoolClient,
   UserPoolClientIdentityProvider,
@@ -22,6 +26,7 @@ import { Construct } from "constructs";
 import { GROUPS } from "../../../api/access.ts";
 import { PORTAL_SCOPE } from "../../../api/portal-config.ts";
 import type { IdentityProviderContext } from "../context.ts";
+import { TRUSTED_EMAIL_PROVIDER } from "../functions/pre-token-generation.ts";
 import { acknowledge } from "../nag.ts";
 import { HandlerFunction } from "./handler-function.ts";
 
@@ -40,6 +45,13 @@ export const ACCESS_TOKEN_VALIDITY = Duration.hours(1);
 
 /** How long the portal may keep renewing without asking the user to sign in again. */
 export const REFRESH_TOKEN_VALIDITY = Duration.days(30);
+
+/**
+ * What the portal's tokens may write of their own user when nothing is federated. Cognito reads an
+ * empty list as "every standard attribute", email included, so the list names one attribute nothing
+ * reads. (The tokens cannot write anyway: they lack the `aws.cognito.signin.user.admin` scope.)
+ */
+const NOTHING_THE_API_READS: StandardAttributesMask = { locale: true };
 
 export const PRE_TOKEN_GENERATION_HANDLER = {
   entry: "infra/aws/functions/pre-token-generation.ts",
@@ -72,7 +84,9 @@ export class SignIn extends Construct {
       handler: PRE_TOKEN_GENERATION_HANDLER,
       invocation: "sign-in",
       description: "Sign-in: puts the user's email and name into the access token the API reads",
-      environment: {},
+      environment: props.identityProvider?.trustEmails
+        ? { [TRUSTED_EMAIL_PROVIDER]: props.identityProvider.name }
+        : {},
     });
     acknowledge(
       this.preTokenGeneration.function,
@@ -88,6 +102,8 @@ export class SignIn extends Construct {
         email: { required: true, mutable: true },
         fullname: { required: false, mutable: true },
       },
+      // A changed address counts only once its owner confirms it: until then the verified one stays.
+      keepOriginal: { email: true },
       // The pre token generation trigger's V2_0 event (claims in access tokens) needs Essentials or Plus.
       featurePlan: FeaturePlan.ESSENTIALS,
       mfa: Mfa.OPTIONAL,
@@ -129,10 +145,17 @@ export class SignIn extends Construct {
       });
     }
 
-    const federated = props.identityProvider && this.federate(props.identityProvider);
+    const mapping = props.identityProvider && attributeMappingOf(props.identityProvider);
+    const federated = props.identityProvider && mapping && this.federate(props.identityProvider, mapping);
     this.client = this.userPool.addClient("Portal", {
       generateSecret: false,
-      authFlows: { userSrp: true },
+      // Cognito writes a federated user's mapped attributes through the client at each sign-in, so those
+      // must be writable; nothing else is (a requester who could set their email could pass for anyone).
+      writeAttributes: new ClientAttributes().withStandardAttributes(
+        mapping
+          ? Object.fromEntries(Object.keys(mapping).map((attribute) => [attribute, true]))
+          : NOTHING_THE_API_READS,
+      ),
       oAuth: {
         flows: { authorizationCodeGrant: true },
         scopes: PORTAL_SCOPE.split(" ").map((scope) => OAuthScope.custom(scope)),
@@ -149,6 +172,10 @@ export class SignIn extends Construct {
       enableTokenRevocation: true,
       preventUserExistenceErrors: true,
     });
+    // The portal signs in only on the managed login (authorization code with PKCE): no SRP or password
+    // flow on the user pools API, whose tokens would carry the scope that lets a user edit themselves.
+    // An empty authFlows would leave Cognito's defaults (SRP and custom auth), hence the escape hatch.
+    (this.client.node.defaultChild as CfnUserPoolClient).explicitAuthFlows = ["ALLOW_REFRESH_TOKEN_AUTH"];
     if (federated) this.client.node.addDependency(federated);
 
     this.domain = this.userPool.addDomain("Domain", {
@@ -170,16 +197,14 @@ export class SignIn extends Construct {
   /** The organization's provider, asked for the user's email and name. */
   private federate(
     provider: IdentityProviderContext,
+    attributeMapping: AttributeMapping,
   ): UserPoolIdentityProviderSaml | UserPoolIdentityProviderOidc {
     if (provider.type === "saml") {
       return new UserPoolIdentityProviderSaml(this, "Federation", {
         userPool: this.userPool,
         name: provider.name,
         metadata: UserPoolIdentityProviderSamlMetadata.url(provider.metadataUrl),
-        attributeMapping: {
-          email: ProviderAttribute.other(SAML_EMAIL),
-          fullname: ProviderAttribute.other(SAML_NAME),
-        },
+        attributeMapping,
       });
     }
     return new UserPoolIdentityProviderOidc(this, "Federation", {
@@ -190,11 +215,26 @@ export class SignIn extends Construct {
       // A dynamic reference: CloudFormation reads the secret at deploy time, the template never holds it.
       clientSecret: SecretValue.secretsManager(provider.clientSecretArn).unsafeUnwrap(),
       scopes: PORTAL_SCOPE.split(" "),
-      attributeMapping: {
-        email: ProviderAttribute.other("email"),
-        emailVerified: ProviderAttribute.other("email_verified"),
-        fullname: ProviderAttribute.other("name"),
-      },
+      attributeMapping,
     });
   }
 }
+
+/**
+ * The provider's claims each user pool attribute takes: the email, whether the provider verified it
+ * (OIDC's `email_verified`, or the SAML attribute the context names), and the name.
+ */
+const attributeMappingOf = (provider: IdentityProviderContext): AttributeMapping =>
+  provider.type === "saml"
+    ? {
+        email: ProviderAttribute.other(SAML_EMAIL),
+        fullname: ProviderAttribute.other(SAML_NAME),
+        ...(provider.emailVerifiedAttribute && {
+          emailVerified: ProviderAttribute.other(provider.emailVerifiedAttribute),
+        }),
+      }
+    : {
+        email: ProviderAttribute.other("email"),
+        emailVerified: ProviderAttribute.other("email_verified"),
+        fullname: ProviderAttribute.other("name"),
+      };

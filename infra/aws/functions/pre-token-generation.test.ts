@@ -14,6 +14,9 @@ const eventFor = (userAttributes: Record<string, string>) =>
     response: { claimsAndScopeOverrideDetails: {} },
   }) as unknown as PreTokenGenerationV2TriggerEvent;
 
+const identitiesOf = (providerName: string, providerType: "OIDC" | "SAML") =>
+  JSON.stringify([{ userId: "u-1", providerName, providerType, primary: true, dateCreated: 1 }]);
+
 describe("the pre token generation trigger", () => {
   it("adds the verified email and the name to the access token", async () => {
     const answer = await handler(
@@ -32,12 +35,36 @@ describe("the pre token generation trigger", () => {
     expect(accessTokenClaimsOf({ email: "ana@example.com" })).toEqual({});
   });
 
-  it("trusts the email the organization's identity provider gave a federated user", () => {
+  it("takes a federated user's email when their provider marked it verified", () => {
     expect(
       accessTokenClaimsOf({
         email: "ana@corp.example",
-        identities: '[{"providerName":"Corporate","providerType":"OIDC"}]',
+        email_verified: "true",
+        identities: identitiesOf("Corporate", "OIDC"),
       }),
     ).toEqual({ email: "ana@corp.example" });
+  });
+
+  it("leaves out a federated user's email the provider did not mark verified, unless the operator trusts that provider", () => {
+    const unmarked = { email: "ana@corp.example", identities: identitiesOf("Corporate", "SAML") };
+
+    expect(accessTokenClaimsOf(unmarked)).toEqual({});
+    expect(accessTokenClaimsOf({ ...unmarked, email_verified: "false" })).toEqual({});
+    expect(accessTokenClaimsOf(unmarked, { trustedEmailProvider: "Corporate" })).toEqual({
+      email: "ana@corp.example",
+    });
+  });
+
+  it("trusts the operator's provider for its own users only, not for pool users or another provider's", () => {
+    const trust = { trustedEmailProvider: "Corporate" };
+
+    expect(accessTokenClaimsOf({ email: "ana@example.com" }, trust)).toEqual({});
+    expect(
+      accessTokenClaimsOf(
+        { email: "ana@else.example", identities: identitiesOf("Elsewhere", "OIDC") },
+        trust,
+      ),
+    ).toEqual({});
+    expect(accessTokenClaimsOf({ email: "ana@corp.example", identities: "not json" }, trust)).toEqual({});
   });
 });

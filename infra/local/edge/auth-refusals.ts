@@ -21,6 +21,11 @@ interface Refusal {
 const MISMATCH_MESSAGE =
   "The request signature we calculated does not match the signature you provided. Check your AWS Secret " +
   "Access Key and signing method. Consult the service documentation for details.";
+/**
+ * AWS's answer to a signature whose SignedHeaders leave out the host: DynamoDB's 400
+ * `InvalidSignatureException`, the same words as `SignatureDoesNotMatch` in the Query protocol.
+ */
+const UNSIGNED_HOST_MESSAGE = "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.";
 const UNKNOWN_KEY_MESSAGE = "The security token included in the request is invalid.";
 const PRESIGNED_MESSAGE =
   "The local edge verifies SigV4 signatures in the Authorization header only: presigned (query string) " +
@@ -40,6 +45,8 @@ const jsonRefusal = (fault: SignatureFault, status: number): Refusal => {
       return { status, code: "UnrecognizedClientException", message: UNKNOWN_KEY_MESSAGE };
     case "mismatch":
       return { status, code: "InvalidSignatureException", message: MISMATCH_MESSAGE };
+    case "unsigned-host":
+      return { status, code: "InvalidSignatureException", message: UNSIGNED_HOST_MESSAGE };
     case "expired":
       return { status, code: "InvalidSignatureException", message: fault.message };
   }
@@ -64,6 +71,8 @@ const queryRefusal = (fault: SignatureFault, ec2: boolean): Refusal => {
         : { status: 403, code: "InvalidClientTokenId", message: UNKNOWN_KEY_MESSAGE };
     case "mismatch":
       return { status: 403, code: "SignatureDoesNotMatch", message: MISMATCH_MESSAGE };
+    case "unsigned-host":
+      return { status: 403, code: "SignatureDoesNotMatch", message: UNSIGNED_HOST_MESSAGE };
     case "expired":
       return ec2
         ? { status: 400, code: "RequestExpired", message: "Request has expired." }
@@ -74,6 +83,7 @@ const queryRefusal = (fault: SignatureFault, ec2: boolean): Refusal => {
 /** The protocol of a request, by the service of its credential scope (SES speaks two, told by path). */
 const protocolOf = (service: string, request: Pick<ReadRequest, "method" | "path">): Protocol => {
   if (service === "ec2") return "ec2-query";
+  if (service === "scheduler") return "rest-json";
   if (service === "ses" || service === "email") {
     return request.method === "POST" && request.path === "/" ? "query" : "rest-json";
   }

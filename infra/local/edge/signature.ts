@@ -46,6 +46,7 @@ export type SignatureFault =
   | { reason: "incomplete"; message: string }
   | { reason: "unknown-key" }
   | { reason: "mismatch" }
+  | { reason: "unsigned-host" }
   | { reason: "expired"; message: string }
   | { reason: "presigned" };
 
@@ -183,8 +184,9 @@ const sameSignature = (expected: string, given: string) => {
 const isPresigned = (query: URLSearchParams) => query.has("X-Amz-Signature") || query.has("X-Amz-Credential");
 
 /**
- * Checks a request's SigV4 signature as AWS does: a known access key, a date within the clock skew,
- * and the signature the SDK's own signer computes with that key's secret, compared in constant time.
+ * Checks a request's SigV4 signature as AWS does: a known access key, a date within the clock skew, the
+ * host among the signed headers, and the signature the SDK's own signer computes with that key's secret,
+ * compared in constant time.
  */
 export const verifySignature = async (
   request: ReadRequest,
@@ -208,6 +210,10 @@ export const verifySignature = async (
   if (!principal) return { ok: false, fault: { reason: "unknown-key" } };
   const skew = skewFault(signedAt, now);
   if (skew) return { ok: false, fault: skew };
+  // A signature that leaves the host out could be replayed against any other endpoint that knows the key.
+  if (!authorization.signedHeaders.some((name) => name.toLowerCase() === "host")) {
+    return { ok: false, fault: { reason: "unsigned-host" } };
+  }
   const expected = await expectedSignature(request, authorization, principal, signedAt);
   if (!expected || !sameSignature(expected, authorization.signature)) {
     return { ok: false, fault: { reason: "mismatch" } };

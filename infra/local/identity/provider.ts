@@ -1,4 +1,8 @@
 import { join } from "node:path";
+// On Node.js 20, importing oidc-provider prints "WARNING: Unsupported runtime": its lib/index.js checks
+// at load that `process.release.lts` is Node 22's ("Jod") or later, as its maintainer supports only the
+// current LTS lines. No option or variable turns the check off, and faking the runtime or muting
+// console.warn would hide real warnings, so local mode lets it print; it goes away on Node.js 22.
 import Provider, { type Account, type Configuration, errors } from "oidc-provider";
 import { fileAdapter } from "./file-adapter.ts";
 import { type IdentityKeys, SIGNING_ALGORITHM } from "./keys.ts";

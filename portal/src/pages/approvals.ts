@@ -1,3 +1,4 @@
+import { groupsAdmittedTo } from "../../../api/access.ts";
 import {
   type ApprovalAction,
   type ApprovalOutcome,
@@ -7,11 +8,12 @@ import {
 import { ApiError } from "../../../api/client.ts";
 import type { RequestView } from "../../../api/schemas.ts";
 import { REASON_MAX_LENGTH } from "../../../events/request.ts";
-import { api } from "../api.ts";
+import { admits, api } from "../api.ts";
 import { h } from "../dom.ts";
+import { labelledField } from "../field.ts";
 import { humanTime } from "../format.ts";
 import type { SignedInUser } from "../sign-in.ts";
-import { statusBadge, summaryOf } from "./request.ts";
+import { requestPageLink, statusBadge, summaryOf } from "./request.ts";
 
 const BUTTONS: Record<ApprovalAction, { text: string; className: string }> = {
   approve: { text: "Approve", className: "" },
@@ -25,20 +27,22 @@ const DONE: Record<ApprovalOutcome["outcome"], string> = {
 
 /**
  * A reason box and one button per action; pressing one decides through `decide` and shows its
- * outcome in place of the form. A refusal is shown as the API words it: the same rules, in the same
- * words, as the emailed links. Only a refused reason (400) leaves the form to try again.
+ * outcome, with a link to the request's page, in place of the form. A refusal is shown as the API words
+ * it: the same rules, in the same words, as the emailed links; a refused reason (400) shows at the
+ * reason box, as the request form shows its fields' errors, and leaves the form to try again.
  */
 export const decisionForm = (
   id: string,
   actions: readonly ApprovalAction[],
   decide: (action: ApprovalAction, reason: string | undefined) => Promise<ApprovalOutcome>,
 ) => {
-  const reasonId = `${id}-reason`;
-  const reason = h("textarea", {
-    id: reasonId,
-    name: "reason",
-    maxlength: REASON_MAX_LENGTH,
-    "aria-describedby": `${reasonId}-hint`,
+  const reason = labelledField({
+    id: `${id}-reason`,
+    label: "Reason",
+    hint: actions.includes("reject")
+      ? "Optional to approve; a rejection must say why. The requester reads it."
+      : "Optional; shown to the requester.",
+    control: h("textarea", { id: `${id}-reason`, name: "reason", maxlength: REASON_MAX_LENGTH }),
   });
   const message = h("p", { role: "status", "aria-live": "polite" });
   const buttons = actions.map((action) =>
@@ -51,34 +55,50 @@ export const decisionForm = (
   const form = h(
     "div",
     { class: "decision-form" },
-    h("label", { for: reasonId }, "Reason"),
-    h(
-      "p",
-      { id: `${reasonId}-hint`, class: "muted" },
-      actions.includes("reject")
-        ? "Optional to approve; a rejection must say why. The requester reads it."
-        : "Optional; shown to the requester.",
-    ),
-    reason,
+    reason.element,
     h("p", { class: "actions" }, ...buttons),
     message,
   );
+  const showRefusal = (error: unknown) => {
+    const reasonError =
+      error instanceof ApiError ? error.fieldErrors.find(({ field }) => field === "reason") : undefined;
+    if (reasonError) {
+      message.textContent = "";
+      reason.showError(reasonError.message);
+      reason.control.focus();
+    } else {
+      message.className = "error";
+      message.setAttribute("role", "alert");
+      message.textContent = error instanceof Error ? error.message : String(error);
+    }
+    if (error instanceof ApiError && error.status === 400)
+      for (const button of buttons) button.disabled = false;
+  };
   for (const [index, action] of actions.entries()) {
     buttons[index]?.addEventListener("click", async () => {
       for (const button of buttons) button.disabled = true;
+      reason.showError(undefined);
       message.className = "muted";
+      message.setAttribute("role", "status");
       message.textContent = "Deciding…";
       try {
-        const outcome = await decide(action, reason.value.trim() || undefined);
-        form.replaceChildren(
-          h("p", { role: "status" }, statusBadge(outcome.outcome), " ", DONE[outcome.outcome]),
+        const outcome = await decide(action, reason.control.value.trim() || undefined);
+        // The pressed button goes with the form: focus moves to what replaces it, so the keyboard
+        // carries on from there.
+        const done = h(
+          "p",
+          { role: "status", tabindex: -1 },
+          statusBadge(outcome.outcome),
+          " ",
+          DONE[outcome.outcome],
+          " Follow it on the page of ",
+          requestPageLink(outcome.requestId, `request ${outcome.requestId}`),
+          ".",
         );
+        form.replaceChildren(done);
+        done.focus();
       } catch (error) {
-        message.className = "error";
-        message.setAttribute("role", "alert");
-        message.textContent = error instanceof Error ? error.message : String(error);
-        if (error instanceof ApiError && error.status === 400)
-          for (const button of buttons) button.disabled = false;
+        showRefusal(error);
       }
     });
   }
@@ -93,12 +113,7 @@ const approvalCard = (view: RequestView) =>
       "aria-labelledby": `approval-${view.requestId}`,
       "data-request-id": view.requestId,
     },
-    h(
-      "h2",
-      { id: `approval-${view.requestId}` },
-      "Request ",
-      h("a", { href: `/requests/${encodeURIComponent(view.requestId)}`, "data-nav": true }, view.requestId),
-    ),
+    h("h2", { id: `approval-${view.requestId}` }, "Request ", requestPageLink(view.requestId)),
     summaryOf(view),
     view.expiresAt ? h("p", { class: "muted" }, `Decide before ${humanTime(view.expiresAt)}.`) : null,
     decisionForm(`decide-${view.requestId}`, ["approve", "reject"], (action, reason) =>
@@ -110,8 +125,9 @@ const approvalCard = (view: RequestView) =>
 export const renderApprovals = (main: HTMLElement, user: SignedInUser) => {
   const live = h("div", { "aria-live": "polite" }, h("p", { class: "muted" }, "Loading…"));
   main.replaceChildren(h("h1", {}, "Approvals"), live);
-  if (!user.groups.includes("approvers")) {
-    live.replaceChildren(h("p", {}, "Only approvers decide requests. You are not among them."));
+  if (!admits(listApprovalsRoute, user)) {
+    const groups = groupsAdmittedTo(listApprovalsRoute) ?? [];
+    live.replaceChildren(h("p", {}, `Only ${groups.join(" or ")} decide requests. You are not among them.`));
     return;
   }
   api.call(listApprovalsRoute, {}).then(

@@ -10,6 +10,7 @@ import {
 import { ResourceRequested } from "../../../events/resource-requested.ts";
 import { api, type ShownRequest } from "../api.ts";
 import { h } from "../dom.ts";
+import { type Field, type FieldControl, labelledField } from "../field.ts";
 import {
   DEFAULT_FORM_VALUES,
   detailFromForm,
@@ -19,13 +20,14 @@ import {
   validateForm,
 } from "../request-form.ts";
 import type { SignedInUser } from "../sign-in.ts";
+import { requestPagePath } from "./request.ts";
 
-interface FieldSpec {
+interface RequestField {
   key: keyof RequestFormValues;
   label: string;
   optional?: boolean;
   hint?: string;
-  control: (id: string, value: string) => HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
+  control: (id: string, value: string) => FieldControl;
 }
 
 const input =
@@ -40,7 +42,7 @@ const select = (options: readonly string[]) => (id: string, value: string) =>
     ...options.map((option) => h("option", { value: option, selected: option === value }, option)),
   );
 
-const FIELDS: FieldSpec[] = [
+const FIELDS: RequestField[] = [
   { key: "instanceType", label: "Instance type", control: select(INSTANCE_TYPES) },
   { key: "os", label: "OS", control: select(OPERATING_SYSTEMS) },
   {
@@ -95,28 +97,31 @@ export const renderNewRequest = (
   navigate: (path: string, state: { submitted: ShownRequest }) => void,
 ) => {
   const values: RequestFormValues = { ...DEFAULT_FORM_VALUES };
-  const errorSlots = new Map<string, HTMLElement>();
-  const controls = new Map<
-    keyof RequestFormValues,
-    HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement
-  >();
+  const fields = new Map<keyof RequestFormValues, Field>(
+    FIELDS.map((field) => [
+      field.key,
+      labelledField({
+        id: field.key,
+        label: field.label,
+        control: field.control(field.key, values[field.key]),
+        hint: field.hint,
+        optional: field.optional,
+        required: !field.optional,
+      }),
+    ]),
+  );
   const formError = h("p", { class: "error", role: "alert", id: "form-error" });
   const button = h("button", { type: "submit" }, "Submit request");
 
   const showErrors = (errors: FormErrors) => {
-    for (const [key, control] of controls) {
-      const message = errors[key];
-      const slot = errorSlots.get(key);
-      if (slot) slot.textContent = message ?? "";
-      control.setAttribute("aria-invalid", message ? "true" : "false");
-    }
+    for (const [key, field] of fields) field.showError(errors[key]);
     formError.textContent = errors.form ?? "";
-    const firstInvalid = [...controls.entries()].find(([key]) => errors[key]);
-    firstInvalid?.[1].focus();
+    const firstInvalid = [...fields.entries()].find(([key]) => errors[key]);
+    firstInvalid?.[1].control.focus();
   };
 
   const read = () => {
-    for (const [key, control] of controls) values[key] = control.value;
+    for (const [key, field] of fields) values[key] = field.control.value;
   };
 
   const form = h(
@@ -137,7 +142,7 @@ export const renderNewRequest = (
           // trail has it.
           const detail = ResourceRequested.schema.parse(detailFromForm(values, requester));
           const accepted = await api.call(submitRequestRoute, { body: detail });
-          navigate(`/requests/${encodeURIComponent(accepted.requestId)}`, {
+          navigate(requestPagePath(accepted.requestId), {
             submitted: { ...detail, ...accepted },
           });
         } catch (error) {
@@ -150,29 +155,7 @@ export const renderNewRequest = (
         }
       },
     },
-    ...FIELDS.map((field) => {
-      const id = field.key;
-      const control = field.control(id, values[field.key]);
-      controls.set(field.key, control);
-      const errorSlot = h("p", { class: "error", id: `${id}-error`, "aria-live": "polite" });
-      errorSlots.set(field.key, errorSlot);
-      const hintId = field.hint ? `${id}-hint` : undefined;
-      control.setAttribute("aria-describedby", [hintId, `${id}-error`].filter(Boolean).join(" "));
-      if (!field.optional) control.setAttribute("aria-required", "true");
-      return h(
-        "div",
-        { class: "field" },
-        h(
-          "label",
-          { for: id },
-          field.label,
-          field.optional ? h("span", { class: "muted" }, " (optional)") : null,
-        ),
-        control,
-        field.hint ? h("p", { class: "muted hint", id: hintId }, field.hint) : null,
-        errorSlot,
-      );
-    }),
+    ...[...fields.values()].map((field) => field.element),
     formError,
     h("p", {}, button),
   );

@@ -8,7 +8,7 @@ import { h } from "../dom.ts";
 import { humanTime, statusLabel } from "../format.ts";
 import { listQueryFrom, listQueryString } from "../list-query.ts";
 import type { SignedInUser } from "../sign-in.ts";
-import { statusBadge } from "./request.ts";
+import { requestPageLink, statusBadge } from "./request.ts";
 
 const COLUMNS = ["Request", "Status", "Requester", "Resource", "Submitted"] as const;
 
@@ -33,9 +33,8 @@ const tableOf = (items: RequestView[]) =>
             "tbody",
             {},
             ...items.map((item) => {
-              const path = `/requests/${encodeURIComponent(item.requestId)}`;
               const cells: Record<(typeof COLUMNS)[number], Node | string> = {
-                Request: h("a", { href: path, "data-nav": true }, item.requestId),
+                Request: requestPageLink(item.requestId),
                 Status: statusBadge(item.status),
                 Requester: item.requester?.email ?? "",
                 Resource: [item.resource?.instanceType, item.resource?.os].filter(Boolean).join(" · "),

@@ -1,8 +1,14 @@
 import { getRequestRoute } from "../../../api/contract.ts";
 import { api, type ShownRequest } from "../api.ts";
 import { h } from "../dom.ts";
-import { eventLabel, humanTime, isFinalStatus, statusLabel, statusTone } from "../format.ts";
+import { eventLabel, humanTime, isFinalStatus, publisherLabel, statusLabel, statusTone } from "../format.ts";
 import { type LookupAnswer, nextLookupStep, REFRESH_MS } from "../request-lookup.ts";
+
+/** Where a request's page is: the form goes there, and every list and decision links to it. */
+export const requestPagePath = (requestId: string) => `/requests/${encodeURIComponent(requestId)}`;
+
+export const requestPageLink = (requestId: string, text = requestId) =>
+  h("a", { href: requestPagePath(requestId), "data-nav": true }, text);
 
 export const statusBadge = (status: string) =>
   h("span", { class: `badge ${statusTone(status)}`.trim(), "data-status": status }, statusLabel(status));
@@ -97,7 +103,7 @@ const timelineOf = (view: ShownRequest) =>
           h("time", { datetime: entry.time }, humanTime(entry.time)),
           " — ",
           eventLabel(entry.type),
-          h("span", { class: "muted" }, ` (${entry.source})`),
+          h("span", { class: "muted" }, ` (${publisherLabel(entry)})`),
         ),
       ),
     ),

@@ -3,7 +3,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
 import { type RawEnvelope, RawEnvelopeSchema } from "../../../events/index.ts";
-import { auditRecordOf, projectView } from "../domain.ts";
+import { type AuditRecord, auditRecordOf, projectView } from "../domain.ts";
 import { type AuditStore, auditStore } from "../store.ts";
 
 export interface FlowEventHandlerDeps {
@@ -18,21 +18,61 @@ export interface FlowEventHandlerDeps {
 export const createFlowEventHandler =
   ({ store, logger }: FlowEventHandlerDeps) =>
   async (envelope: RawEnvelope): Promise<void> => {
-    const record = auditRecordOf(envelope);
-    const appended = await store.appendToTimeline(record);
+    const { appended, changed } = await recordEvent(store, auditRecordOf(envelope));
     // Projected even for a repeat: the first delivery may have failed after appending, before saving the view.
-    const timeline = await store.readTimeline(record.requestId);
-    const view = projectView(record.requestId, timeline);
-    const saved = await store.saveView(view, timeline.length);
+    const projected = await Promise.all(changed.map(projectAgain(store)));
     logger.info("Audited event", {
-      requestId: record.requestId,
-      eventId: record.entry.eventId,
-      detailType: record.entry.type,
+      eventId: envelope.id,
+      detailType: envelope["detail-type"],
       appended,
-      status: view.status,
-      viewSaved: saved,
+      projected,
     });
   };
+
+/**
+ * Puts the event on its timeline; resolves whether it was new there and which timelines changed. A
+ * submission intake refuses ends up on its refusal's timeline, never on that of the request whose id
+ * it named, whichever of its `ResourceRequested` and `RequestInvalid` comes first.
+ */
+const recordEvent = async (
+  store: AuditStore,
+  { requestId, entry, refusalId, refusedSubmission }: AuditRecord,
+): Promise<{ appended: boolean; changed: string[] }> => {
+  const changed = new Set<string>();
+  let appended = false;
+  // A submission that intake refused already goes straight to its refusal.
+  const refusedAlready = refusalId !== undefined && (await store.holdsTimeline(refusalId));
+  if (!refusedAlready) {
+    appended = await store.appendToTimeline({ requestId, entry });
+    changed.add(requestId);
+  }
+  // The refusal may come between the check above and the append, and look for this entry before it
+  // is there. The refusal appends itself, then looks; this side appends, then looks again: one of the
+  // two sees the other and moves the entry (both may: moving is idempotent). Moving also clears what a
+  // delivery that died between its append and this second look left behind.
+  if (refusalId !== undefined && (refusedAlready || (await store.holdsTimeline(refusalId)))) {
+    appended = (await store.appendToTimeline({ requestId: refusalId, entry })) || appended;
+    if (await store.moveEntry({ from: requestId, eventId: entry.eventId, to: refusalId })) {
+      changed.add(requestId);
+    }
+    changed.add(refusalId);
+  }
+  if (refusedSubmission !== undefined) {
+    const { requestId: namedId, eventId } = refusedSubmission;
+    if (await store.moveEntry({ from: namedId, eventId, to: requestId })) changed.add(namedId);
+  }
+  return { appended, changed: [...changed] };
+};
+
+/** Projects a request's view from its timeline and saves it; no view once every entry moved away. */
+const projectAgain = (store: AuditStore) => async (requestId: string) => {
+  const { entries, version } = await store.readTimeline(requestId);
+  if (entries.length === 0) {
+    return { requestId, status: undefined, viewSaved: await store.vacateView(requestId, version) };
+  }
+  const view = projectView(requestId, entries);
+  return { requestId, status: view.status, viewSaved: await store.saveView(view, version) };
+};
 
 const logger = new Logger({ serviceName: "audit" });
 

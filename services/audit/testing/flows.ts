@@ -14,6 +14,7 @@ import {
   RequestRejected,
   ResourceProvisioned,
   ResourceRequested,
+  refusalIdOf,
 } from "../../../events/index.ts";
 import { envelopeOf } from "../../../test/support/fixtures.ts";
 import { hashToken } from "../../shared/decision-token.ts";
@@ -152,11 +153,14 @@ export const failedFlow = (request: AcceptedRequest, start: string): RawEnvelope
   ];
 };
 
-/** A ResourceRequested that fails the schema, and intake's answer to it. */
-export const invalidFlow = (requestId: string, start: string): RawEnvelope[] => {
-  const event = flowOf(requestId, start);
+/**
+ * A ResourceRequested that fails the schema, naming `givenRequestId`, and intake's answer to it, under
+ * the refusal's own id (`refusalIdOf` the first event's id). Event ids are `<label>-<n>`.
+ */
+export const invalidFlow = (givenRequestId: string, start: string, label = givenRequestId): RawEnvelope[] => {
+  const event = flowOf(label, start);
   const requested = event(ResourceRequested, {
-    requestId,
+    requestId: givenRequestId,
     requester: { email: "bob@example.com" },
     resource: { type: "ec2", instanceType: "t3.huge", os: "amazon-linux-2023" },
     justification: "",
@@ -164,7 +168,8 @@ export const invalidFlow = (requestId: string, start: string): RawEnvelope[] => 
   return [
     requested,
     event(RequestInvalid, {
-      requestId,
+      requestId: refusalIdOf(requested.id),
+      givenRequestId,
       requesterEmail: "bob@example.com",
       errors: [
         { field: "resource.instanceType", message: "must be one of t3.nano, ..." },
@@ -175,3 +180,41 @@ export const invalidFlow = (requestId: string, start: string): RawEnvelope[] => 
     }),
   ];
 };
+
+export const MALLORY = "mallory@example.com";
+
+/**
+ * A valid ResourceRequested from someone else that reuses an accepted request's id with other
+ * content, and intake's refusal of it under the refusal's own id. Event ids are `<label>-<n>`.
+ */
+export const reusedIdFlow = (request: AcceptedRequest, label: string, start: string): RawEnvelope[] => {
+  const event = flowOf(label, start);
+  const requested = event(ResourceRequested, {
+    ...request,
+    requester: { email: MALLORY, name: "Mallory" },
+    justification: "Something else entirely",
+  });
+  return [
+    requested,
+    event(RequestInvalid, {
+      requestId: refusalIdOf(requested.id),
+      givenRequestId: request.requestId,
+      requesterEmail: MALLORY,
+      errors: [{ field: "requestId", message: "was already used for a request with different content" }],
+      sourceEventId: requested.id,
+      rejectedAt: secondsAfter(start, 1),
+    }),
+  ];
+};
+
+/** Every order of the items, for checking that arrival order does not matter. */
+export function* permutations<T>(items: readonly T[]): Generator<T[]> {
+  if (items.length <= 1) {
+    yield [...items];
+    return;
+  }
+  for (const [index, item] of items.entries()) {
+    const rest = [...items.slice(0, index), ...items.slice(index + 1)];
+    for (const tail of permutations(rest)) yield [item, ...tail];
+  }
+}

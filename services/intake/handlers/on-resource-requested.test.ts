@@ -7,7 +7,7 @@ import {
 } from "@aws-lambda-powertools/idempotency";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RequestAccepted } from "../../../events/request-accepted.ts";
-import { deriveRequestId, requestIdForEvent } from "../../../events/request-id.ts";
+import { deriveRequestId, refusalIdOf } from "../../../events/request-id.ts";
 import { RequestInvalid } from "../../../events/request-invalid.ts";
 import { ResourceRequested } from "../../../events/resource-requested.ts";
 import { silentLogger } from "../../../test/support/fakes.ts";
@@ -144,7 +144,7 @@ describe("a valid ResourceRequested", () => {
     expect(publisher.detailsOf(RequestInvalid)).toEqual([]);
   });
 
-  it("is refused with an error on requestId when the id already names different content", async () => {
+  it("is refused under an id of its own, with an error on requestId, when the id already names different content", async () => {
     const { publisher, handle } = intake();
     const requestId = `reused-${randomUUID()}`;
     await handle(envelope({ ...sampleRequestContent(), requestId }));
@@ -159,7 +159,8 @@ describe("a valid ResourceRequested", () => {
     expect(publisher.detailsOf(RequestAccepted)).toHaveLength(1);
     expect(publisher.detailsOf(RequestInvalid)).toEqual([
       {
-        requestId,
+        requestId: refusalIdOf(sourceEvent.id),
+        givenRequestId: requestId,
         requesterEmail: "ana@example.com",
         errors: [{ field: "requestId", message: REUSED_ID_MESSAGE }],
         sourceEventId: sourceEvent.id,
@@ -173,7 +174,7 @@ describe("a valid ResourceRequested", () => {
 });
 
 describe("an invalid ResourceRequested", () => {
-  it("is answered with RequestInvalid carrying each field's reason, and nothing is accepted", async () => {
+  it("is answered with RequestInvalid under the refusal's own id, carrying each field's reason, and nothing is accepted", async () => {
     const { publisher, handle } = intake();
     const requestId = `invalid-${randomUUID()}`;
     const detail = sampleRequestContent();
@@ -187,7 +188,8 @@ describe("an invalid ResourceRequested", () => {
 
     expect(publisher.detailsOf(RequestInvalid)).toEqual([
       {
-        requestId,
+        requestId: refusalIdOf(sourceEvent.id),
+        givenRequestId: requestId,
         requesterEmail: "ana@example.com",
         errors: [
           { field: "resource.instanceType", message: expect.stringContaining("must be one of") },
@@ -216,6 +218,21 @@ describe("an invalid ResourceRequested", () => {
     expect(publisher.detailsOf(RequestInvalid)).toHaveLength(1);
   });
 
+  it("answers each copy published as an event of its own with a refusal of its own, once each", async () => {
+    const { publisher, handle } = intake();
+    const requestId = `reused-copies-${randomUUID()}`;
+    await handle(envelope({ ...sampleRequestContent(), requestId }));
+    const copies = [1, 2].map(() =>
+      envelope({ ...sampleRequestContent(), requestId, justification: "Other" }),
+    );
+
+    for (const copy of [...copies, ...copies]) await handle(copy);
+
+    expect(
+      publisher.detailsOf(RequestInvalid).map(({ requestId, givenRequestId }) => [requestId, givenRequestId]),
+    ).toEqual(copies.map((copy) => [refusalIdOf(copy.id), requestId]));
+  });
+
   it.each([
     ["a string", "please give me a server"],
     ["null", null],
@@ -236,12 +253,13 @@ describe("an invalid ResourceRequested", () => {
       const [refusal, ...others] = publisher.detailsOf(RequestInvalid);
       expect(others).toEqual([]);
       expect(refusal).toEqual({
-        requestId: requestIdForEvent(sourceEvent.id),
+        requestId: refusalIdOf(sourceEvent.id),
         errors: expect.arrayContaining([{ field: expect.any(String), message: expect.any(String) }]),
         sourceEventId: sourceEvent.id,
         rejectedAt: NOW.toISOString(),
       });
       expect(refusal).not.toHaveProperty("requesterEmail");
+      expect(refusal).not.toHaveProperty("givenRequestId");
     },
   );
 });

@@ -7,14 +7,7 @@ import type { Publisher } from "../../../events/publish.ts";
 import { RequestAccepted } from "../../../events/request-accepted.ts";
 import { RequestInvalid } from "../../../events/request-invalid.ts";
 import { publisher } from "../../shared/events.ts";
-import {
-  acceptedDetail,
-  decide,
-  invalidDetail,
-  type Rejection,
-  rejectionKeyOf,
-  reusedIdRejection,
-} from "../domain.ts";
+import { acceptedDetail, decide, invalidDetail, type Rejection, reusedIdRejection } from "../domain.ts";
 import { type IntakeStore, intakeIdempotency, intakeStore } from "../store.ts";
 
 export interface ResourceRequestedDeps {
@@ -30,7 +23,8 @@ const outcomeOf = ({ ran }: { ran: boolean }): PublishOutcome => (ran ? "publish
 
 /**
  * Takes a `ResourceRequested` from any source, valid or not, and answers it with exactly one
- * `RequestAccepted` or `RequestInvalid`. Bad input never throws (it would only end in the dead-letter
+ * `RequestAccepted` or `RequestInvalid` (under the refusal's own id, so a refusal never touches the
+ * request whose id a refused detail named). Bad input never throws (it would only end in the dead-letter
  * queue); DynamoDB and EventBridge failures do, so the bus retries, and so does finding the answer
  * being published by another delivery (Powertools' `IdempotencyAlreadyInProgressError`): the retry
  * finds it published.
@@ -39,9 +33,13 @@ export const createResourceRequestedHandler =
   ({ store, publish, now, logger }: ResourceRequestedDeps) =>
   async (event: RawEnvelope): Promise<PublishOutcome> => {
     const refuse = async (rejection: Rejection) => {
-      logger.info("Refusing ResourceRequested", { requestId: rejection.requestId, errors: rejection.errors });
+      logger.info("Refusing ResourceRequested", {
+        requestId: rejection.requestId,
+        givenRequestId: rejection.givenRequestId,
+        errors: rejection.errors,
+      });
       return outcomeOf(
-        await store.publishRefusalOnce(rejectionKeyOf(rejection, event.detail), () =>
+        await store.publishRefusalOnce(rejection.requestId, () =>
           publish(RequestInvalid, invalidDetail(rejection, event.id, now().toISOString())),
         ),
       );
@@ -51,7 +49,7 @@ export const createResourceRequestedHandler =
     if (decision.kind === "reject") return refuse(decision);
 
     const stored = await store.recordAcceptance({ ...decision, acceptedAt: now().toISOString() });
-    if (stored.kind === "conflict") return refuse(reusedIdRejection(decision));
+    if (stored.kind === "conflict") return refuse(reusedIdRejection(decision, event.id));
     return outcomeOf(
       await store.publishAcceptanceOnce(decision.requestId, () =>
         publish(RequestAccepted, acceptedDetail(decision.request, stored.record.acceptedAt)),

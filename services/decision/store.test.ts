@@ -1,0 +1,151 @@
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AcceptedRequest } from "../../events/request.ts";
+import { startTestDynamo, type TestDynamo } from "../../test/support/dynamo.ts";
+import { sampleRequest } from "../../test/support/fixtures.ts";
+import { hashToken } from "../shared/decision-token.ts";
+import type { SignedInApprover } from "./domain.ts";
+import { type ApprovalStore, createApprovalStore } from "./store.ts";
+import { approvalsTable } from "./tables.ts";
+import { seedPendingApproval } from "./testing/approvals.ts";
+
+/**
+ * The decision's conditional write is what refuses self-approval, whatever the judgement before it
+ * said: these tests run it on dynalite, so the condition expressions are DynamoDB's to evaluate.
+ */
+
+const NOW = new Date("2026-03-01T10:00:00.000Z");
+const EXPIRES_AT = new Date("2026-03-01T11:00:00.000Z");
+
+let dynamo: TestDynamo;
+let store: ApprovalStore;
+
+beforeAll(async () => {
+  dynamo = await startTestDynamo([approvalsTable]);
+  store = createApprovalStore(approvalsTable.id, dynamo.document);
+});
+afterAll(() => dynamo.close());
+
+let idCounter = 0;
+
+/**
+ * A pending approval of a fresh request by `requester`, its links sent to `approvers`; with
+ * `storedBeforeIdentities`, as decision stored it before it kept the requester's subject and
+ * canonical email.
+ */
+const pendingRequestBy = async (
+  requester: AcceptedRequest["requester"],
+  approvers: string[],
+  { storedBeforeIdentities = false } = {},
+) => {
+  const requestId = `store-${++idCounter}`;
+  const request = sampleRequest({ requestId, requester });
+  const links = await seedPendingApproval(store, {
+    request,
+    approvers,
+    createdAt: NOW,
+    expiresAt: EXPIRES_AT,
+  });
+  if (storedBeforeIdentities) {
+    await dynamo.document.send(
+      new UpdateCommand({
+        TableName: approvalsTable.id,
+        Key: { requestId },
+        UpdateExpression: "REMOVE requesterCanonicalEmail, requesterSubject",
+      }),
+    );
+  }
+  const pressLink = (approver: string, approverSubject?: string) => {
+    const token = links[approver]?.approve;
+    if (!token) throw new Error(`No link for ${approver}`);
+    return store.recordDecision({
+      requestId,
+      action: "approve",
+      approver,
+      approverSubject,
+      tokenHash: hashToken(token),
+      reason: undefined,
+      now: NOW,
+    });
+  };
+  const decideSignedIn = (approver: SignedInApprover) =>
+    store.recordSignedInDecision({ requestId, action: "approve", approver, reason: undefined, now: NOW });
+  return { requestId, pressLink, decideSignedIn, stored: () => store.get(requestId) };
+};
+
+describe("the decision's conditional write refuses the requester by identity", () => {
+  it.each([
+    ["in another case", "Approver@Example.com", "approver@example.com"],
+    ["plus-addressed", "approver+me@example.com", "approver@example.com"],
+    ["with Gmail's dots", "a.p.p.r.o.v.e.r@gmail.com", "approver@gmail.com"],
+  ])(
+    "refuses the link of the requester's own mailbox, their address typed %s, and lets another approver's stand",
+    async (_case, requesterEmail, ownMailbox) => {
+      const { pressLink, stored } = await pendingRequestBy({ email: requesterEmail }, [
+        ownMailbox,
+        "cy@example.com",
+      ]);
+
+      expect(await pressLink(ownMailbox)).toBeUndefined();
+      expect(await stored()).toMatchObject({ status: "PENDING" });
+      expect(await pressLink("cy@example.com")).toMatchObject({
+        status: "DECIDED",
+        decision: { approver: "cy@example.com" },
+      });
+    },
+  );
+
+  it("refuses a signed-in approver of another email whose subject is the requester's", async () => {
+    const { decideSignedIn, stored } = await pendingRequestBy(
+      { email: "ana@example.com", subject: "sub-ana" },
+      ["ana.lead@example.com"],
+    );
+
+    const decided = await decideSignedIn({ email: "ana.lead@example.com", subject: "sub-ana" });
+
+    expect(decided).toBeUndefined();
+    expect(await stored()).toMatchObject({ status: "PENDING" });
+  });
+
+  it("refuses the requester's subject using another approver's link signed in, and not that approver", async () => {
+    const { pressLink, stored } = await pendingRequestBy({ email: "ana@example.com", subject: "sub-ana" }, [
+      "bob@example.com",
+    ]);
+
+    expect(await pressLink("bob@example.com", "sub-ana")).toBeUndefined();
+    expect(await stored()).toMatchObject({ status: "PENDING" });
+    expect(await pressLink("bob@example.com", "sub-bob")).toMatchObject({
+      status: "DECIDED",
+      decision: { approver: "bob@example.com", approverSubject: "sub-bob" },
+    });
+  });
+
+  it("refuses the requester signed in by a plus-addressed email, and lets another approver decide signed in", async () => {
+    const { decideSignedIn, stored } = await pendingRequestBy({ email: "approver@example.com" }, [
+      "approver+me@example.com",
+      "cy@example.com",
+    ]);
+
+    expect(await decideSignedIn({ email: "Approver+Me@example.com", subject: "sub-x" })).toBeUndefined();
+    expect(await stored()).toMatchObject({ status: "PENDING" });
+    expect(await decideSignedIn({ email: "cy@example.com", subject: "sub-cy" })).toMatchObject({
+      status: "DECIDED",
+    });
+  });
+
+  it("still decides an approval stored before subjects and canonical emails were kept, refusing its requester's lower-cased email", async () => {
+    const { pressLink, decideSignedIn, stored } = await pendingRequestBy(
+      { email: "Ana@Example.com", subject: "sub-ana" },
+      ["ana@example.com", "bob@example.com"],
+      { storedBeforeIdentities: true },
+    );
+
+    expect(await stored()).not.toHaveProperty("requesterCanonicalEmail");
+    expect(await stored()).not.toHaveProperty("requesterSubject");
+    expect(await pressLink("ana@example.com")).toBeUndefined();
+    expect(await decideSignedIn({ email: "bob@example.com", subject: "sub-bob" })).toMatchObject({
+      status: "DECIDED",
+      decision: { approver: "bob@example.com" },
+    });
+  });
+});
