@@ -80,9 +80,14 @@ export const approvalOutcomeSchema = z
       .openapi({ description: "The signed-in approver's email, as the outcome event has it." }),
     reason: z.string().optional(),
     decidedAt: z.string(),
+    waitingFor: z.string().optional().openapi({
+      description:
+        "Present when the approval did not decide the request yet: what it still waits for, in words.",
+    }),
   })
   .openapi("ApprovalOutcome", {
-    description: "The decision just recorded: the first decision of a request wins.",
+    description:
+      "The vote just recorded, the caller's own: a rejection, or the approval that completes the last stage, decides the request.",
   });
 
 export type ApprovalOutcome = z.output<typeof approvalOutcomeSchema>;

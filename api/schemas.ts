@@ -23,7 +23,8 @@ export const decisionSchema = z
   .object({
     outcome: z.enum(["APPROVED", "REJECTED", "EXPIRED"]),
     approver: z.string().optional().openapi({
-      description: "Absent for an expiry, and for a refusal by policy rather than by a person.",
+      description:
+        "Who decided: an approver's email, or policy:<name> when a policy approved or refused it; absent for an expiry, and for a refusal before any approver was asked.",
     }),
     reason: z.string().optional(),
     decidedAt: z.string(),
@@ -31,6 +32,60 @@ export const decisionSchema = z
   .openapi("Decision");
 
 export type Decision = z.output<typeof decisionSchema>;
+
+const askedSchema = z.object({
+  email: z.string(),
+  onBehalfOf: z.string().optional().openapi({ description: "Whom they were asked for, as a delegate." }),
+  askedAt: z.string(),
+});
+
+const approvedBySchema = z.object({ email: z.string(), onBehalfOf: z.string().optional(), at: z.string() });
+
+const APPROVAL_STAGE_STATES = ["waiting", "active", "approved", "rejected", "expired"] as const;
+
+export const approvalStageSchema = z
+  .object({
+    index: z.number().int().openapi({ description: "The stage's place, from 0." }),
+    name: z.string(),
+    quorum: z.union([z.number().int(), z.literal("all")]).openapi({
+      description: 'Distinct approvals the stage needs; "all" until the stage starts and knows whom it asks.',
+    }),
+    state: z.enum(APPROVAL_STAGE_STATES).openapi({
+      description:
+        "waiting: not started yet; active: asking now; approved: reached its quorum; rejected: someone in it rejected; expired: nobody decided in time.",
+    }),
+    asked: z.array(askedSchema),
+    approvedBy: z.array(approvedBySchema),
+    rejectedBy: z.object({ email: z.string(), at: z.string(), reason: z.string().optional() }).optional(),
+  })
+  .openapi("ApprovalStage");
+
+export type ApprovalStage = z.output<typeof approvalStageSchema>;
+
+export const approvalSchema = z
+  .object({
+    policy: z.object({
+      name: z.string(),
+      hash: z.string().openapi({ description: "A hash of the policy's text, so a later edit shows." }),
+      why: z
+        .array(z.string())
+        .openapi({ description: "In words: the policies skipped and why, then why this one applies." }),
+    }),
+    outcome: z.enum(["autoApprove", "deny", "stages"]),
+    stages: z
+      .array(approvalStageSchema)
+      .openapi({ description: "In order; empty for autoApprove and deny." }),
+    waitingFor: z.string().optional().openapi({
+      description:
+        'Who is still needed, in words, while the request waits: "Waiting for 1 more approval from team leads (stage 1 of 2)".',
+    }),
+  })
+  .openapi("Approval", {
+    description:
+      "How the approval policy decides the request: the policy that matched, and each stage's progress.",
+  });
+
+export type Approval = z.output<typeof approvalSchema>;
 
 export const requestViewSchema = z
   .object({
@@ -46,8 +101,14 @@ export const requestViewSchema = z
     privateIp: z.string().optional(),
     fieldErrors: z.array(fieldErrorSchema).optional(),
     failureReason: z.string().optional(),
-    approvers: z.array(z.string()).optional(),
+    approvers: z
+      .array(z.string())
+      .optional()
+      .openapi({ description: "Everyone asked to approve it, in any stage." }),
     expiresAt: z.string().optional(),
+    approval: approvalSchema.optional().openapi({
+      description: "Absent for requests decided before approval policies.",
+    }),
   })
   .openapi("RequestView", { description: "A request as the audit trail projects it from its events." });
 
@@ -66,6 +127,10 @@ export const timelineEntrySchema = z
         "The AWS account that put the event on the bus, as EventBridge gives it: with the source, who published it. Absent on entries recorded before it was kept.",
     }),
     detail: z.unknown().openapi({ description: "The detail exactly as it was delivered." }),
+    summary: z.string().optional().openapi({
+      description:
+        'The event in words, e.g. "lead-a@example.com approved in stage 1 of 2 (team leads): 1 of 2"; absent where the event\'s type says enough.',
+    }),
   })
   .openapi("TimelineEntry", { description: "One audited event of a request." });
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { stageRefSchema } from "./approval-policy.ts";
 import { defineEvent } from "./contract.ts";
 import { acceptedRequestSchema, emailSchema, isoTimestampSchema, requestIdSchema } from "./request.ts";
 
@@ -26,7 +27,9 @@ export const ApprovalRequested = defineEvent({
     .strictObject({
       requestId: requestIdSchema,
       request: acceptedRequestSchema,
+      /** The approvers of the stage asked (`stage`), or of the whole request when absent. */
       approvers: z.array(emailSchema).min(1),
+      stage: stageRefSchema.optional(),
       /** Per approver, the hashes of the approve and reject links issued to them so far. */
       linkHashes: z.record(emailSchema, issuedLinkHashesSchema),
       expiresAt: isoTimestampSchema,

@@ -1,5 +1,5 @@
 import { EventBridgeSchema } from "@aws-lambda-powertools/parser/schemas/eventbridge";
-import type { z } from "zod";
+import { z } from "zod";
 import type { EventContract } from "./contract.ts";
 
 /**
@@ -9,6 +9,13 @@ import type { EventContract } from "./contract.ts";
  */
 export const envelopeSchemaOf = <C extends EventContract>(contract: C) =>
   EventBridgeSchema.extend({ detail: contract.schema as C["schema"] });
+
+/**
+ * The envelope of one contract with its detail-type pinned, so that a consumer of several events can
+ * parse them as one `z.discriminatedUnion("detail-type", ...)` and tell them apart.
+ */
+export const pinnedEnvelopeSchemaOf = <C extends EventContract>(contract: C) =>
+  envelopeSchemaOf(contract).extend({ "detail-type": z.literal(contract.detailType as C["detailType"]) });
 
 export type Envelope<C extends EventContract> = z.output<ReturnType<typeof envelopeSchemaOf<C>>>;
 

@@ -1,4 +1,8 @@
+import { ApprovalPolicyApplied } from "./approval-policy-applied.ts";
 import { ApprovalRequested } from "./approval-requested.ts";
+import { ApprovalStageCompleted } from "./approval-stage-completed.ts";
+import { ApprovalStageStarted } from "./approval-stage-started.ts";
+import { ApprovalVoteRecorded } from "./approval-vote-recorded.ts";
 import type { EventContract } from "./contract.ts";
 import { Ec2InstanceStateChange } from "./ec2-state-change.ts";
 import { ProvisioningFailed } from "./provisioning-failed.ts";
@@ -12,7 +16,12 @@ import { RequesterNotified } from "./requester-notified.ts";
 import { ResourceProvisioned } from "./resource-provisioned.ts";
 import { ResourceRequested } from "./resource-requested.ts";
 
+export * from "./approval-policy.ts";
+export * from "./approval-policy-applied.ts";
 export * from "./approval-requested.ts";
+export * from "./approval-stage-completed.ts";
+export * from "./approval-stage-started.ts";
+export * from "./approval-vote-recorded.ts";
 export * from "./contract.ts";
 export * from "./ec2-state-change.ts";
 export * from "./envelope.ts";
@@ -38,7 +47,11 @@ export const FLOW_EVENTS = [
   ResourceRequested,
   RequestAccepted,
   RequestInvalid,
+  ApprovalPolicyApplied,
+  ApprovalStageStarted,
   ApprovalRequested,
+  ApprovalVoteRecorded,
+  ApprovalStageCompleted,
   RequestApproved,
   RequestRejected,
   RequestExpired,

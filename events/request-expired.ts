@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { policyRefSchema } from "./approval-policy.ts";
 import { defineEvent } from "./contract.ts";
 import { acceptedRequestSchema, isoTimestampSchema, requestIdSchema } from "./request.ts";
 
@@ -11,5 +12,7 @@ export const RequestExpired = defineEvent({
     request: acceptedRequestSchema,
     expiresAt: isoTimestampSchema,
     expiredAt: isoTimestampSchema,
+    /** The policy whose approval expired; absent on approvals asked before policies. */
+    policy: policyRefSchema.optional(),
   }),
 });

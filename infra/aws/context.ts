@@ -138,9 +138,6 @@ const ACM_CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[
 
 const deploymentContextSchema = z
   .object({
-    approvers: listOf(z.email("must be comma-separated email addresses")).pipe(
-      z.array(z.string()).min(1, "must name at least one approver email address"),
-    ),
     sender: z.email("must be an email address (the SES identity approval emails come from)"),
     imageIds: optional(imageOverridesSchema),
     subnetId: optional(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, "must be a subnet id (subnet-0123abcd)")),

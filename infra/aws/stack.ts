@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { relative } from "node:path";
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import { HttpApi, HttpStage, LogGroupLogDestination } from "aws-cdk-lib/aws-apigatewayv2";
@@ -15,6 +17,7 @@ import { ResourceRequested } from "../../events/resource-requested.ts";
 import { imagesWith } from "../../services/ec2-launcher/domain.ts";
 import { services as registry } from "../../services/registry.ts";
 import type { ServiceManifest, SettingName } from "../../services/shared/manifest.ts";
+import type { EmbeddedPolicies } from "../../services/shared/policies.ts";
 import type {
   KeySpec,
   AttributeType as SpecAttributeType,
@@ -27,6 +30,7 @@ import { Service } from "./constructs/service.ts";
 import { SignIn } from "./constructs/sign-in.ts";
 import type { DeploymentContext, Publisher } from "./context.ts";
 import { acknowledge } from "./nag.ts";
+import { REPO_ROOT } from "./paths.ts";
 
 export interface ApprovalsStackProps extends StackProps {
   context: DeploymentContext;
@@ -75,6 +79,12 @@ const attributeOf = (key: KeySpec) => ({ name: key.name, type: ATTRIBUTE_TYPES[k
 const apiPathPrefixesOf = (paths: readonly string[]) => [
   ...new Set(paths.map((path) => `/${path.split("/")[1]}`)),
 ];
+
+/** The policy file the context names (readDeploymentContext has checked it), as bundles embed it. */
+const embeddedPoliciesOf = (file: string): EmbeddedPolicies => ({
+  source: relative(REPO_ROOT, file),
+  text: readFileSync(file, "utf8"),
+});
 
 /**
  * The whole application on AWS, built from the services' manifests: their subscriptions become rules,
@@ -200,7 +210,6 @@ export class ApprovalsStack extends Stack {
 
     const settings: Record<SettingName, string | undefined> = {
       SENDER: context.sender,
-      APPROVERS: context.approvers.join(","),
       APPROVAL_TTL_SECONDS: String(context.approvalTtlSeconds),
       PUBLIC_URL: this.portal.url,
       IMAGE_IDS: context.imageIds && JSON.stringify(context.imageIds),
@@ -211,6 +220,7 @@ export class ApprovalsStack extends Stack {
       AUTH_AUDIENCE: this.signIn.client.userPoolClientId,
       AUTH_JWKS_URL: this.signIn.jwksUrl,
     };
+    const approvalPolicies = embeddedPoliciesOf(context.approvalPolicies);
     const schedulers = services.filter((manifest) => manifest.needs.schedules);
     if (schedulers.length > 0)
       this.schedules = new Schedules(this, "Schedules", { bus: this.bus, schedulers });
@@ -234,6 +244,8 @@ export class ApprovalsStack extends Stack {
             signedInAuthorizer,
             originVerifySecret,
             schedules: this.schedules,
+            userPool: this.signIn.userPool,
+            approvalPolicies,
           },
         }),
     );

@@ -42,7 +42,6 @@ describe("local configuration defaults and refusals", () => {
       EDGE_PORT: 4566,
       MAIL_PORT: 8005,
       DATA_DIR: ".data",
-      APPROVERS: ["approver@example.com"],
       APPROVAL_TTL_SECONDS: 72 * 3600,
       PUBLIC_URL: "http://localhost:3000",
     });
@@ -50,11 +49,11 @@ describe("local configuration defaults and refusals", () => {
 
   it("names every bad variable and why, in one message", () => {
     const load = () =>
-      loadLocalConfig({ PORT: "abc", EDGE_PORT: "70000", APPROVERS: "nope", BUS_MAX_ATTEMPTS: "0" });
+      loadLocalConfig({ PORT: "abc", EDGE_PORT: "70000", SENDER: "nope", BUS_MAX_ATTEMPTS: "0" });
 
     expect(load).toThrow(
       "Invalid local configuration: PORT must be a whole number; EDGE_PORT must be at most 65535; " +
-        "APPROVERS must be comma-separated email addresses; BUS_MAX_ATTEMPTS must be at least 1",
+        "SENDER must be an email address; BUS_MAX_ATTEMPTS must be at least 1",
     );
   });
 });

@@ -18,7 +18,6 @@ const localConfigSchema = z.object({
   IDP_PORT: port(8010),
   PUBLIC_URL: env.url().optional(),
   // The services parse these again from what the runtime hands them: the same parsers, so both agree.
-  APPROVERS: env.emailList().prefault("approver@example.com"),
   APPROVAL_TTL_SECONDS: env.positiveInt().default(72 * 3600),
   SENDER: env.email().default("approvals@example.com"),
   DECISIONS_REQUIRE_SIGN_IN: env.flag(),

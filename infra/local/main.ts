@@ -27,7 +27,9 @@ Resource approvals is running (local mode, data in ${stack.dataDir})
   AWS edge           ${edgeUrl}   (aws --endpoint-url ${edgeUrl} ...)
   Sign-in (OIDC)     ${stack.identityProviderUrl}   (npm run token -- EMAIL prints an access token)
   Local users        ${config.LOCAL_USERS.map((user) => user.email).join(", ")}
-  Approvers          ${config.APPROVERS.join(", ")}
+  Approvers          ${config.LOCAL_USERS.filter((user) => user.groups.includes("approvers"))
+    .map((user) => user.email)
+    .join(", ")}   (the group "approvers"; APPROVAL_POLICIES says who decides what)
 
 Press Ctrl-C to stop; data is kept for the next start.
 `);

@@ -23,6 +23,7 @@ import { startHttpServer } from "./http-server.ts";
 import { LOCAL_PORTAL_CLIENT_ID } from "./identity/portal-client.ts";
 import { startIdentityProvider } from "./identity/server.ts";
 import { type Mailbox, startMailbox } from "./mailbox.ts";
+import { localDirectoryEnvironment, localPoliciesEnvironment } from "./needs-environment.ts";
 import { createSchedulerApi } from "./scheduler/api.ts";
 import { LocalScheduler } from "./scheduler/scheduler.ts";
 import {
@@ -131,7 +132,6 @@ const configureServiceEnvironment = async (
     AWS_SECRET_ACCESS_KEY: servicesRole.secretAccessKey,
     EVENT_BUS_NAME: APPROVALS_BUS,
     SENDER: config.SENDER,
-    APPROVERS: config.APPROVERS.join(","),
     APPROVAL_TTL_SECONDS: String(config.APPROVAL_TTL_SECONDS),
     PUBLIC_URL: config.PUBLIC_URL,
     DECISIONS_REQUIRE_SIGN_IN: String(config.DECISIONS_REQUIRE_SIGN_IN),
@@ -145,6 +145,8 @@ const configureServiceEnvironment = async (
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
     ...tableNameEnvironment(services.flatMap((service) => service.tables)),
     ...localScheduleEnvironment(services, config.AWS_REGION),
+    ...localDirectoryEnvironment(services, config.LOCAL_USERS),
+    ...localPoliciesEnvironment(services, config.APPROVAL_POLICIES),
   });
 };
 

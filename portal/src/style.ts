@@ -25,6 +25,10 @@ main:has(.filters) { max-width: 72rem; }
 .pager span { white-space: nowrap; }
 ol.timeline { padding-left: 1.25rem; }
 ol.timeline li { margin: 0.25rem 0; }
+ol.stages { padding-left: 0; list-style: none; }
+ol.stages > li { border-top: 1px solid var(--line); padding-top: 0.5rem; margin-top: 0.5rem; }
+ol.stages h3 { font-size: 1rem; margin: 0 0 0.5rem; }
+.waiting-for { font-size: 1.05rem; }
 .card > h2:first-child { font-size: 1.15rem; margin: 0 0 0.75rem; }
 @media (max-width: 600px) {
   .pager button { width: auto; flex: 1; padding-inline: 0.5rem; }

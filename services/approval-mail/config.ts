@@ -2,8 +2,6 @@ import { env, loadConfig } from "../shared/config.ts";
 import { idempotencyTable, mailingsTable } from "./tables.ts";
 
 export const config = loadConfig({
-  APPROVERS: env.emailList(),
-  APPROVAL_TTL_SECONDS: env.positiveInt(),
   PUBLIC_URL: env.url(),
   DECISIONS_REQUIRE_SIGN_IN: env.flag(),
   [mailingsTable.tableNameEnv]: env.text(),

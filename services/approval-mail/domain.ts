@@ -1,25 +1,99 @@
+import { z } from "zod";
+import { pinnedEnvelopeSchemaOf } from "../../events/envelope.ts";
+import { RequestApproved } from "../../events/request-approved.ts";
+import { RequestExpired } from "../../events/request-expired.ts";
+import { RequestRejected } from "../../events/request-rejected.ts";
 import { canonicalEmail } from "../shared/canonical-email.ts";
+import { approvalInWords, rejectionInWords } from "../shared/decision-words.ts";
+
+/** Who is asked, who hears how it ended, and how a stage is named. Pure: the handlers pass the facts. */
+
+/** A stage as ApprovalStageStarted names it (`index` from 0). */
+export interface StageOfRequest {
+  index: number;
+  name: string;
+  count: number;
+}
+
+/** An approver asked in a stage; `onBehalfOf` when asked as someone's delegate. */
+export interface AskedApprover {
+  email: string;
+  onBehalfOf?: string | undefined;
+}
 
 /**
- * Who is asked and until when. Pure: the handler passes the configuration, the request and the clock.
+ * The stage's approvers to mail, once each (lower-cased), never the requester: decision already leaves
+ * them out, and approval-mail keeps its own guard because it is the one that sends a link. By
+ * `canonicalEmail`, so a request filed as `approver+me@` is not mailed to `approver@`.
  */
-
-export const NO_APPROVER_REASON =
-  "No approver other than the requester is configured, so nobody can approve this request.";
-
-/**
- * The configured approvers, once each (lower-cased), never the requester: no approver whose mailbox
- * is the requester's by `canonicalEmail`, so a request filed as `approver+me@` is not mailed to
- * `approver@`. Approvers are configured by email alone, so there is no subject to compare here;
- * decision compares it when someone decides signed in.
- */
-export const selectApprovers = (configured: readonly string[], requesterEmail: string): string[] => {
+export const approversToAsk = (
+  approvers: readonly AskedApprover[],
+  requesterEmail: string,
+): AskedApprover[] => {
   const requester = canonicalEmail(requesterEmail);
-  return [...new Set(configured.map((approver) => approver.toLowerCase()))].filter(
-    (approver) => canonicalEmail(approver) !== requester,
-  );
+  const seen = new Set<string>();
+  return approvers.flatMap(({ email, onBehalfOf }) => {
+    const address = email.toLowerCase();
+    if (seen.has(address) || canonicalEmail(address) === requester) return [];
+    seen.add(address);
+    return [onBehalfOf ? { email: address, onBehalfOf: onBehalfOf.toLowerCase() } : { email: address }];
+  });
 };
 
-/** Deadlines are whole seconds: the token carries epoch seconds and must match the stored expiry. */
-export const approvalDeadline = (now: Date, ttlSeconds: number): Date =>
-  new Date((Math.floor(now.getTime() / 1000) + ttlSeconds) * 1000);
+/** "Stage 1 of 2: team leads — 2 approvals needed"; a policy of one stage needs no "1 of 1". */
+export const stageInWords = (stage: StageOfRequest, quorum: number): string => {
+  const needed = quorum === 1 ? "1 approval needed" : `${quorum} approvals needed`;
+  return stage.count === 1
+    ? `${stage.name} — ${needed}`
+    : `Stage ${stage.index + 1} of ${stage.count}: ${stage.name} — ${needed}`;
+};
+
+/**
+ * Who is told that a request ended: everyone approval-mail asked about it, in any stage, once each,
+ * but those who voted (their vote is among the outcome's, or they rejected it) — they know.
+ */
+export const stillAsked = (
+  askedPerStage: readonly (readonly string[])[],
+  voted: readonly string[],
+): string[] => {
+  const voters = new Set(voted.map((approver) => approver.toLowerCase()));
+  return [...new Set(askedPerStage.flat())].filter((approver) => !voters.has(approver.toLowerCase()));
+};
+
+/** The outcomes that end a request's approval: each one's approvers still asked are told. */
+export const CLOSING_EVENTS = [RequestApproved, RequestRejected, RequestExpired] as const;
+
+export const closingEventSchema = z.discriminatedUnion("detail-type", [
+  pinnedEnvelopeSchemaOf(RequestApproved),
+  pinnedEnvelopeSchemaOf(RequestRejected),
+  pinnedEnvelopeSchemaOf(RequestExpired),
+]);
+
+export type ClosingEvent = z.output<typeof closingEventSchema>;
+
+/** What the closure email says happened, and who voted (and so is not told). */
+export const closureOf = (event: ClosingEvent): { ended: string; outcome: string; voted: string[] } => {
+  switch (event["detail-type"]) {
+    case RequestApproved.detailType: {
+      const { detail } = event;
+      return {
+        ended: "was approved",
+        outcome: `was ${approvalInWords(detail)}`,
+        voted: [detail.approver, ...(detail.approvals ?? []).map(({ approver }) => approver)],
+      };
+    }
+    case RequestRejected.detailType: {
+      const { detail } = event;
+      return {
+        ended: "was rejected",
+        outcome: `was ${rejectionInWords(detail)}`,
+        voted: [
+          ...(detail.approver ? [detail.approver] : []),
+          ...(detail.approvals ?? []).map(({ approver }) => approver),
+        ],
+      };
+    }
+    case RequestExpired.detailType:
+      return { ended: "expired", outcome: "expired before enough approvers decided", voted: [] };
+  }
+};

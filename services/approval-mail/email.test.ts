@@ -1,16 +1,23 @@
 import { describe, expect, it } from "vitest";
 import { sampleRequest } from "../../test/support/fixtures.ts";
-import { approvalEmail } from "./email.ts";
+import { approvalEmail, closureEmail } from "./email.ts";
 
 const MARKUP_REQUEST = sampleRequest({
   requester: { email: "ana@example.com", name: "<b>Ana</b>" },
   justification: 'Need it <script>alert("x")</script>\r\nBcc: everyone@example.com',
 });
 
-const compose = (request = MARKUP_REQUEST, { signInRequired = false } = {}) =>
+const STAGE = "Stage 1 of 2: team leads — 2 approvals needed";
+
+const compose = (
+  request = MARKUP_REQUEST,
+  { signInRequired = false, onBehalfOf }: { signInRequired?: boolean; onBehalfOf?: string } = {},
+) =>
   approvalEmail({
     request,
     approver: "bob@example.com",
+    stage: STAGE,
+    onBehalfOf,
     expiresAt: new Date("2026-03-04T10:00:00.000Z"),
     publicUrl: "http://localhost:3000",
     tokens: { approve: "v1.approve-token", reject: "v1.reject-token" },
@@ -67,6 +74,23 @@ describe("the approval email", () => {
     }
   });
 
+  it("names the stage that asks and the approvals it needs, in HTML and text", () => {
+    const email = compose(sampleRequest());
+
+    for (const body of [email.html.value, email.text]) {
+      expect(body).toContain(STAGE);
+      expect(body).toContain("You are one of its approvers.");
+    }
+  });
+
+  it("tells a delegate on whose behalf they are asked", () => {
+    const email = compose(sampleRequest(), { onBehalfOf: "dee@example.com" });
+
+    for (const body of [email.html.value, email.text]) {
+      expect(body).toContain("You are asked on behalf of dee@example.com");
+    }
+  });
+
   it("shows markup from the request as text in the HTML", () => {
     const { html } = compose();
 
@@ -74,5 +98,35 @@ describe("the approval email", () => {
     expect(html.value).not.toContain("<b>Ana</b>");
     expect(html.value).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
     expect(html.value).toContain("&lt;b&gt;Ana&lt;/b&gt;");
+  });
+});
+
+describe("the closure email", () => {
+  const close = (request = sampleRequest()) =>
+    closureEmail({
+      request,
+      approver: "cy@example.com",
+      ended: "was approved",
+      outcome: "was approved by bob@example.com and dee@example.com",
+    });
+
+  it("tells the approver what happened and by whom, that there is nothing to do and the links no longer work", () => {
+    const email = close();
+
+    expect(email.to).toBe("cy@example.com");
+    expect(email.subject).toBe("Request req-1 was approved: nothing for you to do");
+    for (const body of [email.html.value, email.text]) {
+      expect(body).toContain("Request req-1");
+      expect(body).toContain("was approved by bob@example.com and dee@example.com");
+      expect(body).toContain("Nothing for you to do; your links no longer work.");
+    }
+  });
+
+  it("shows markup from the request as text in the HTML, and holds no link", () => {
+    const { html } = close(MARKUP_REQUEST);
+
+    expect(html.value).not.toContain("<b>Ana</b>");
+    expect(html.value).toContain("&lt;b&gt;Ana&lt;/b&gt;");
+    expect(html.value).not.toContain("<a ");
   });
 });

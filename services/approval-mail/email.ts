@@ -8,6 +8,10 @@ import { formatUtc, requesterLabel, requestSummaryRows, resourceLabel } from "..
 export interface ApprovalEmailInput {
   request: AcceptedRequest;
   approver: string;
+  /** The stage asking, in words ("Stage 1 of 2: team leads — 2 approvals needed"). */
+  stage: string;
+  /** The approver asked as this person's delegate. */
+  onBehalfOf?: string | undefined;
   expiresAt: Date;
   publicUrl: string;
   tokens: Record<DecisionAction, string>;
@@ -15,10 +19,15 @@ export interface ApprovalEmailInput {
   signInRequired: boolean;
 }
 
-/** One approver's email: the request, its deadline, and that approver's own Approve and Reject links. */
+/**
+ * One approver's email: the request, the stage asking, its deadline, and that approver's own Approve and
+ * Reject links.
+ */
 export const approvalEmail = ({
   request,
   approver,
+  stage,
+  onBehalfOf,
   expiresAt,
   publicUrl,
   tokens,
@@ -28,7 +37,10 @@ export const approvalEmail = ({
   const approveUrl = decisionLink(publicUrl, "approve", tokens.approve, { signInRequired });
   const rejectUrl = decisionLink(publicUrl, "reject", tokens.reject, { signInRequired });
   const deadline = formatUtc(expiresAt);
-  const asking = `${requesterLabel(request)} asks for ${resourceLabel(request)}. You are one of its approvers.`;
+  const asked = onBehalfOf
+    ? `You are asked on behalf of ${onBehalfOf}, as their delegate.`
+    : "You are one of its approvers.";
+  const asking = `${requesterLabel(request)} asks for ${resourceLabel(request)}. ${asked}`;
   const opens = signInRequired
     ? `Each link opens the approvals portal, where you sign in as ${approver} and confirm`
     : "Each link opens a confirmation page";
@@ -38,6 +50,7 @@ export const approvalEmail = ({
     subject: `Approval needed: ${resourceLabel(request)} for ${request.requester.name ?? request.requester.email} (request ${request.requestId})`,
     text: [
       asking,
+      stage,
       "",
       summaryAsText(rows),
       "",
@@ -51,10 +64,36 @@ export const approvalEmail = ({
       `Approval needed: request ${request.requestId}`,
       html`<h1>Approval needed</h1>
 <p>${asking}</p>
+<p><strong>${stage}</strong></p>
 <div class="card">${renderSummary(rows)}</div>
 <p>Decide before <strong>${deadline}</strong>.</p>
 <p><a class="button" href="${approveUrl}" target="_blank" rel="noopener noreferrer">Approve</a> <a class="button reject" href="${rejectUrl}" target="_blank" rel="noopener noreferrer">Reject</a></p>
 <p class="muted">${linkNote}</p>`,
+    ),
+  };
+};
+
+export interface ClosureEmailInput {
+  request: AcceptedRequest;
+  approver: string;
+  /** What happened, short, for the subject: "was approved", "was rejected", "expired". */
+  ended: string;
+  /** What happened and by whom: "was approved by A and B", "expired without a decision". */
+  outcome: string;
+}
+
+/** The one short email an approver still asked gets when the request ends without their vote. */
+export const closureEmail = ({ request, approver, ended, outcome }: ClosureEmailInput): OutgoingEmail => {
+  const happened = `Request ${request.requestId} (${resourceLabel(request)} for ${requesterLabel(request)}) ${outcome}.`;
+  const nothingToDo = "Nothing for you to do; your links no longer work.";
+  return {
+    to: approver,
+    subject: `Request ${request.requestId} ${ended}: nothing for you to do`,
+    text: [happened, nothingToDo].join("\n"),
+    html: themedDocument(
+      `Request ${request.requestId}: nothing for you to do`,
+      html`<p>${happened}</p>
+<p>${nothingToDo}</p>`,
     ),
   };
 };

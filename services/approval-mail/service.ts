@@ -1,5 +1,4 @@
 import { ApprovalRequested } from "../../events/approval-requested.ts";
-import { RequestRejected } from "../../events/request-rejected.ts";
 import { asProducer, type ServiceManifest } from "../shared/manifest.ts";
 import { subscriptions } from "./subscriptions.ts";
 import { tables } from "./tables.ts";
@@ -8,13 +7,9 @@ export const service: ServiceManifest = {
   name: "approval-mail",
   subscriptions,
   tables,
-  // Policy refusals are approval-mail's own RequestRejected, published under its source.
-  publishes: [
-    ...asProducer(ApprovalRequested),
-    { contract: RequestRejected, source: ApprovalRequested.source },
-  ],
+  publishes: asProducer(ApprovalRequested),
   needs: {
-    settings: ["SENDER", "APPROVERS", "APPROVAL_TTL_SECONDS", "PUBLIC_URL", "DECISIONS_REQUIRE_SIGN_IN"],
+    settings: ["SENDER", "PUBLIC_URL", "DECISIONS_REQUIRE_SIGN_IN"],
     sendsEmail: true,
     // It signs the decision links.
     readsHmacKey: true,

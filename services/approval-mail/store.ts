@@ -1,6 +1,6 @@
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { DecisionAction } from "../shared/decision-token.ts";
-import { requestTable, unlessConditionFails, whetherConditionHeld } from "../shared/dynamo.ts";
+import { queryAll, unlessConditionFails, whetherConditionHeld } from "../shared/dynamo.ts";
 import type { Idempotency } from "../shared/idempotency.ts";
 
 /** The links issued to one approver, by hash: more than one each if a mail had to be sent again. */
@@ -11,46 +11,61 @@ export interface IssuedLinks {
   messageId?: string;
 }
 
-/** Approvers were asked: the progress of their mails. */
+/** One stage's approvers were asked: the progress of their mails. */
 export interface Mailing {
-  kind: "MAILING";
   requestId: string;
+  /** The stage's index (from 0): the item's sort key. */
+  stage: number;
   createdAt: string;
   approvers: string[];
   links: Record<string, IssuedLinks>;
-  /** Whole seconds: the tokens carry epoch seconds, and every link of the request shares it. */
+  /** Whole seconds: the tokens carry epoch seconds, and every link of the stage shares it. */
   expiresAt: string;
   /** The delivery sending the mails, and since when: a stale claim is taken over. */
   mailClaimId?: string;
   mailClaimedAt?: string;
 }
 
-/** Nobody but the requester could be asked; its RequestRejected is published once (effect "refusal"). */
-export interface Refusal {
-  kind: "REFUSAL";
-  requestId: string;
-  refusedAt: string;
-}
-
-export type MailingRecord = Mailing | Refusal;
-
 /**
  * approval-mail's own table, the one place that knows its item layout. The first delivery of a
- * request's RequestAccepted settles, with a conditional put, whether approvers are asked or the request
- * is refused; later deliveries only carry on with what it settled.
+ * stage's ApprovalStageStarted creates its mailing with a conditional put; later deliveries only
+ * carry on with the mails it did not send.
  */
 export const createMailingStore = (
   tableName: string,
   document: DynamoDBDocumentClient,
   idempotency: Idempotency,
 ) => {
-  const { get, createIfAbsent, update } = requestTable<MailingRecord>(document, tableName);
+  const keyOf = (requestId: string, stage: number) => ({ requestId, stage });
 
   return {
-    get,
+    get: async (requestId: string, stage: number): Promise<Mailing | undefined> =>
+      (
+        await document.send(
+          new GetCommand({ TableName: tableName, Key: keyOf(requestId, stage), ConsistentRead: true }),
+        )
+      ).Item as Mailing | undefined,
 
-    /** Creates the item unless one exists; false when an earlier delivery created it. */
-    createIfAbsent,
+    /** Every stage's mailing of the request: whom approval-mail asked about it. */
+    mailingsOf: (requestId: string): Promise<Mailing[]> =>
+      queryAll<Mailing>(document, {
+        TableName: tableName,
+        KeyConditionExpression: "requestId = :requestId",
+        ExpressionAttributeValues: { ":requestId": requestId },
+        ConsistentRead: true,
+      }),
+
+    /** Creates the stage's mailing unless one exists; false when an earlier delivery created it. */
+    createIfAbsent: (mailing: Mailing): Promise<boolean> =>
+      whetherConditionHeld(
+        document.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: mailing,
+            ConditionExpression: "attribute_not_exists(requestId)",
+          }),
+        ),
+      ),
 
     /**
      * Takes the mailing over from a delivery that died (its claim is older than `staleBefore`) or gave
@@ -60,20 +75,21 @@ export const createMailingStore = (
      */
     takeOverMailing: async ({
       requestId,
+      stage,
       claimId,
       claimedAt,
       staleBefore,
       hashes,
     }: {
       requestId: string;
+      stage: number;
       claimId: string;
       claimedAt: Date;
       staleBefore: Date;
       hashes: Record<string, Record<DecisionAction, string>>;
     }): Promise<Mailing | undefined> => {
-      const names: Record<string, string> = { "#kind": "kind" };
+      const names: Record<string, string> = {};
       const values: Record<string, unknown> = {
-        ":mailing": "MAILING",
         ":claimId": claimId,
         ":claimedAt": claimedAt.toISOString(),
         ":staleBefore": staleBefore.toISOString(),
@@ -91,46 +107,66 @@ export const createMailingStore = (
         unsent.push(`attribute_not_exists(links.#a${index}.mailSentAt)`);
       });
       const output = await unlessConditionFails(
-        update({
-          Key: { requestId },
-          UpdateExpression: `SET ${sets.join(", ")}`,
-          ConditionExpression: [
-            "#kind = :mailing",
-            "(attribute_not_exists(mailClaimId) OR mailClaimedAt < :staleBefore)",
-            ...unsent,
-          ].join(" AND "),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: "ALL_NEW",
-        }),
+        document.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: keyOf(requestId, stage),
+            UpdateExpression: `SET ${sets.join(", ")}`,
+            ConditionExpression: [
+              "attribute_exists(requestId)",
+              "(attribute_not_exists(mailClaimId) OR mailClaimedAt < :staleBefore)",
+              ...unsent,
+            ].join(" AND "),
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValues: "ALL_NEW",
+          }),
+        ),
       );
       return output?.Attributes as Mailing | undefined;
     },
 
     /** Gives a claim up after a failure, so the retry need not wait for it to go stale. */
-    releaseMailClaim: async (requestId: string, claimId: string): Promise<void> => {
+    releaseMailClaim: async (requestId: string, stage: number, claimId: string): Promise<void> => {
       await whetherConditionHeld(
-        update({
-          Key: { requestId },
-          UpdateExpression: "REMOVE mailClaimId, mailClaimedAt",
-          ConditionExpression: "mailClaimId = :claimId",
-          ExpressionAttributeValues: { ":claimId": claimId },
+        document.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: keyOf(requestId, stage),
+            UpdateExpression: "REMOVE mailClaimId, mailClaimedAt",
+            ConditionExpression: "mailClaimId = :claimId",
+            ExpressionAttributeValues: { ":claimId": claimId },
+          }),
+        ),
+      );
+    },
+
+    markMailSent: async (
+      requestId: string,
+      stage: number,
+      approver: string,
+      sentAt: Date,
+      messageId: string,
+    ) => {
+      await document.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: keyOf(requestId, stage),
+          UpdateExpression:
+            "SET links.#approver.mailSentAt = :sentAt, links.#approver.messageId = :messageId",
+          ExpressionAttributeNames: { "#approver": approver },
+          ExpressionAttributeValues: { ":sentAt": sentAt.toISOString(), ":messageId": messageId },
         }),
       );
     },
 
-    markMailSent: async (requestId: string, approver: string, sentAt: Date, messageId: string) => {
-      await update({
-        Key: { requestId },
-        UpdateExpression: "SET links.#approver.mailSentAt = :sentAt, links.#approver.messageId = :messageId",
-        ExpressionAttributeNames: { "#approver": approver },
-        ExpressionAttributeValues: { ":sentAt": sentAt.toISOString(), ":messageId": messageId },
-      });
-    },
-
-    /** Publishes the refusal of a request once, however often its RequestAccepted is delivered. */
-    publishRefusalOnce: (requestId: string, publish: () => Promise<string[]>) =>
-      idempotency.runOnce({ name: "refusal", key: requestId }, publish),
+    /**
+     * Sends one approver's closure email of a request once, however often its outcome is delivered and
+     * in however many stages they were asked. Resolves to the message id, the recorded one when an
+     * earlier delivery sent it.
+     */
+    sendClosureOnce: (requestId: string, approver: string, send: () => Promise<string>) =>
+      idempotency.runOnce({ name: "closure", key: `${requestId}/${approver}` }, send),
   };
 };
 

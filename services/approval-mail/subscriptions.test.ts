@@ -4,20 +4,44 @@ import { matchesEventPattern } from "../../lib/event-pattern/index.ts";
 import type { EventSubscription } from "../shared/manifest.ts";
 import { subscriptions } from "./subscriptions.ts";
 
-const [onAccepted] = subscriptions as EventSubscription[];
+const [onStageStarted, onClosed] = subscriptions as EventSubscription[];
 
-const accepted = (source: string) => ({ source, "detail-type": "RequestAccepted", detail: {} });
+const event = (source: string, detailType: string) => ({ source, "detail-type": detailType, detail: {} });
 
 describe("approval-mail subscriptions", () => {
-  it("mails the approvers of requests intake accepted, from the approvals bus", () => {
-    expect(onAccepted?.eventBusName).toBe(APPROVALS_BUS);
-    expect(matchesEventPattern(onAccepted?.pattern ?? {}, accepted("approvals.intake"))).toBe(true);
+  it("mails the approvers of stages decision starts, from the approvals bus", () => {
+    expect(onStageStarted?.eventBusName).toBe(APPROVALS_BUS);
+    expect(
+      matchesEventPattern(onStageStarted?.pattern ?? {}, event("approvals.decision", "ApprovalStageStarted")),
+    ).toBe(true);
   });
 
-  it.each(["ci.pipeline", "approvals.decision"])(
-    "asks no approver for a RequestAccepted published under %s",
+  it.each(["ci.pipeline", "approvals.intake", "approvals.approval-mail"])(
+    "asks no approver for an ApprovalStageStarted published under %s",
     (source) => {
-      expect(matchesEventPattern(onAccepted?.pattern ?? {}, accepted(source))).toBe(false);
+      expect(matchesEventPattern(onStageStarted?.pattern ?? {}, event(source, "ApprovalStageStarted"))).toBe(
+        false,
+      );
     },
   );
+
+  it("no longer mails on RequestAccepted: decision starts the stages", () => {
+    expect(
+      matchesEventPattern(onStageStarted?.pattern ?? {}, event("approvals.intake", "RequestAccepted")),
+    ).toBe(false);
+  });
+
+  it.each(["RequestApproved", "RequestRejected", "RequestExpired"])(
+    "tells the approvers still asked of a %s from decision",
+    (detailType) => {
+      expect(onClosed?.eventBusName).toBe(APPROVALS_BUS);
+      expect(matchesEventPattern(onClosed?.pattern ?? {}, event("approvals.decision", detailType))).toBe(
+        true,
+      );
+    },
+  );
+
+  it.each(["ci.pipeline", "approvals.audit"])("ignores an outcome published under %s", (source) => {
+    expect(matchesEventPattern(onClosed?.pattern ?? {}, event(source, "RequestApproved"))).toBe(false);
+  });
 });

@@ -1,17 +1,28 @@
+import { ApprovalStageStarted } from "../../events/approval-stage-started.ts";
 import { APPROVALS_BUS } from "../../events/contract.ts";
 import { producedBy } from "../../events/patterns.ts";
-import { RequestAccepted } from "../../events/request-accepted.ts";
 import type { Subscription } from "../shared/manifest.ts";
+import { CLOSING_EVENTS } from "./domain.ts";
 
 export const subscriptions: Subscription[] = [
   {
     kind: "event",
-    name: "approval-mail-on-request-accepted",
+    name: "approval-mail-on-approval-stage-started",
     service: "approval-mail",
-    description: "Emails each approver an Approve and a Reject link for an accepted request.",
+    description: "Emails each approver of a stage that starts an Approve and a Reject link.",
     eventBusName: APPROVALS_BUS,
-    // Only intake accepts requests: a RequestAccepted from any other source is not acted on.
-    pattern: producedBy(RequestAccepted),
-    handler: { entry: "services/approval-mail/handlers/on-request-accepted.ts", exportName: "handler" },
+    // Only decision starts stages: an ApprovalStageStarted from any other source asks nobody.
+    pattern: producedBy(ApprovalStageStarted),
+    handler: { entry: "services/approval-mail/handlers/on-approval-stage-started.ts", exportName: "handler" },
+  },
+  {
+    kind: "event",
+    name: "approval-mail-on-request-closed",
+    service: "approval-mail",
+    description:
+      "Tells each approver still asked, once, that the request was approved, rejected or expired and that their links no longer work.",
+    eventBusName: APPROVALS_BUS,
+    pattern: producedBy(...CLOSING_EVENTS),
+    handler: { entry: "services/approval-mail/handlers/on-request-closed.ts", exportName: "handler" },
   },
 ];

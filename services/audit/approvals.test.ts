@@ -12,7 +12,16 @@ import {
 import { createFlowEventHandler } from "./handlers/on-flow-event.ts";
 import { createAuditApp } from "./http.ts";
 import { tables } from "./tables.ts";
-import { APPROVER, expiredFlow, provisionedFlow, rejectedFlow, secondsAfter } from "./testing/flows.ts";
+import {
+  APPROVER,
+  expiredFlow,
+  FINANCE,
+  provisionedFlow,
+  rejectedFlow,
+  secondsAfter,
+  TEAM_LEADS,
+  twoStageFlow,
+} from "./testing/flows.ts";
 import { testAuditStore } from "./testing/store.ts";
 
 const START = "2025-05-01T10:00:00Z";
@@ -74,5 +83,44 @@ describe("GET /api/approvals: what awaits the signed-in approver's decision", ()
 
     expect(requester.status).toBe(403);
     expect(anonymous.status).toBe(401);
+  });
+});
+
+describe("GET /api/approvals under a policy with stages", () => {
+  let dynamo: TestDynamo;
+  let identityProvider: TestIdentityProvider;
+  const request = sampleRequest({ requestId: "staged" });
+  const flow = twoStageFlow(request, START);
+  const [LEAD_A, LEAD_B, LEAD_C] = TEAM_LEADS;
+
+  /** Who sees the request among what awaits them, once the audit trail has these events. */
+  const awaitingAfter = async (...steps: (typeof flow.opened)[]) => {
+    const store = testAuditStore(dynamo);
+    const logger = silentLogger();
+    const handle = createFlowEventHandler({ store, logger });
+    for (const envelope of steps.flat()) await handle(envelope);
+    const app = createAuditApp(store, logger, identityProvider.verifyAccessToken);
+    const who: string[] = [];
+    for (const email of [...TEAM_LEADS, FINANCE]) {
+      const response = await app.request("/api/approvals", {
+        headers: await identityProvider.authorizationOf({ email, groups: ["approvers"] }),
+      });
+      const { items } = (await response.json()) as { items: RequestView[] };
+      if (items.some((item) => item.requestId === request.requestId)) who.push(email);
+    }
+    return who;
+  };
+
+  beforeAll(async () => {
+    dynamo = await startTestDynamo(tables);
+    identityProvider = await startTestIdentityProvider();
+  });
+  afterAll(() => dynamo.close());
+
+  it("awaits the stage asking now, minus those who approved already, then the next stage", async () => {
+    expect(await awaitingAfter(flow.opened)).toEqual([LEAD_A, LEAD_B, LEAD_C]);
+    expect(await awaitingAfter(flow.firstVote)).toEqual([LEAD_B, LEAD_C]);
+    expect(await awaitingAfter(flow.firstStageDone)).toEqual([FINANCE]);
+    expect(await awaitingAfter(flow.approved)).toEqual([]);
   });
 });

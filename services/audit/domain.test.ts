@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { TimelineEntry } from "../../api/schemas.ts";
 import {
+  ApprovalPolicyApplied,
   ApprovalRequested,
+  ApprovalStageCompleted,
+  ApprovalStageStarted,
+  ApprovalVoteRecorded,
   DetailValidationError,
   ProvisioningFailed,
   ProvisioningStarted,
@@ -31,6 +35,7 @@ import {
 import {
   APPROVER,
   expiredFlow,
+  FINANCE,
   failedFlow,
   INSTANCE_ID,
   invalidFlow,
@@ -39,6 +44,8 @@ import {
   rejectedFlow,
   reusedIdFlow,
   secondsAfter,
+  TEAM_LEADS,
+  twoStageFlow,
 } from "./testing/flows.ts";
 
 const START = "2025-03-01T09:00:00Z";
@@ -83,6 +90,33 @@ describe("statusOf", () => {
     ],
     ["only a notification", [RequesterNotified.detailType], "SUBMITTED"],
     ["repeats", [ApprovalRequested.detailType, ApprovalRequested.detailType], "PENDING_APPROVAL"],
+    [
+      "a policy's stages applied",
+      [RequestAccepted.detailType, ApprovalPolicyApplied.detailType],
+      "PENDING_APPROVAL",
+    ],
+    [
+      "a stage started",
+      [ApprovalPolicyApplied.detailType, ApprovalStageStarted.detailType],
+      "PENDING_APPROVAL",
+    ],
+    [
+      "a vote counted",
+      [ApprovalStageStarted.detailType, ApprovalVoteRecorded.detailType],
+      "PENDING_APPROVAL",
+    ],
+    [
+      "a stage completed",
+      [ApprovalVoteRecorded.detailType, ApprovalStageCompleted.detailType],
+      "PENDING_APPROVAL",
+    ],
+    [
+      "the last stage's approval",
+      [ApprovalStageCompleted.detailType, RequestApproved.detailType],
+      "APPROVED",
+    ],
+    ["a vote that rejects", [ApprovalVoteRecorded.detailType, RequestRejected.detailType], "REJECTED"],
+    ["an expiry while a stage asks", [ApprovalStageStarted.detailType, RequestExpired.detailType], "EXPIRED"],
   ];
 
   it.each(cases)("%s", (_case, seen, expected) => {
@@ -276,6 +310,56 @@ describe("projectView fields", () => {
 
   it("refuses to project a view without any event", () => {
     expect(() => projectView("req-5", [])).toThrow(EmptyTimelineError);
+  });
+});
+
+describe("projectView of a request under a two-stage policy", () => {
+  const request = sampleRequest({ requestId: "req-two-stages" });
+  const flow = twoStageFlow(request, START);
+  const viewAfter = (...steps: RawEnvelope[][]) => projectView(request.requestId, entriesOf(steps.flat()));
+
+  it("is pending approval from the policy's application, and explains what it waits for", () => {
+    const applied = viewAfter(flow.opened.slice(0, 3));
+    expect(applied.status).toBe("PENDING_APPROVAL");
+    expect(applied.approval?.waitingFor).toBe("Waiting for team leads (stage 1 of 2) to be asked");
+
+    const view = viewAfter(flow.opened, flow.firstVote);
+    expect(view.status).toBe("PENDING_APPROVAL");
+    expect(view.approval).toMatchObject({
+      policy: { name: "large-instances" },
+      waitingFor: "Waiting for 1 more approval from team leads (stage 1 of 2)",
+    });
+  });
+
+  it("lets everyone asked in any stage read it", () => {
+    const view = viewAfter(flow.opened, flow.firstVote, flow.firstStageDone);
+    expect(view.approvers).toEqual([...TEAM_LEADS, FINANCE]);
+  });
+
+  it("is approved by the last stage's approver, with both stages done", () => {
+    const view = viewAfter(flow.opened, flow.firstVote, flow.firstStageDone, flow.approved);
+    expect(view.status).toBe("APPROVED");
+    expect(view.decision).toMatchObject({ outcome: "APPROVED", approver: FINANCE });
+    expect(view.approval?.stages.map(({ state }) => state)).toEqual(["approved", "approved"]);
+  });
+
+  it("is only submitted while a policy that approves by itself has not approved yet", () => {
+    const [requested, accepted] = flow.opened;
+    const autoApproval = envelopeOf(
+      ApprovalPolicyApplied,
+      {
+        requestId: request.requestId,
+        request,
+        policy: { name: "small-dev-boxes", hash: "abcdef012345" },
+        outcome: "autoApprove",
+        why: ["small-dev-boxes: instanceType starts with t3."],
+        appliedAt: secondsAfter(START, 2),
+      },
+      { time: secondsAfter(START, 2) },
+    );
+    const view = viewAfter([requested as RawEnvelope, accepted as RawEnvelope, autoApproval]);
+    expect(view.status).toBe("SUBMITTED");
+    expect(view.approval).toMatchObject({ outcome: "autoApprove", stages: [] });
   });
 });
 

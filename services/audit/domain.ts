@@ -1,5 +1,9 @@
 import { z } from "zod";
 import type { Decision, RequestView, TimelineEntry } from "../../api/schemas.ts";
+import { ApprovalPolicyApplied } from "../../events/approval-policy-applied.ts";
+import { ApprovalStageCompleted } from "../../events/approval-stage-completed.ts";
+import { ApprovalStageStarted } from "../../events/approval-stage-started.ts";
+import { ApprovalVoteRecorded } from "../../events/approval-vote-recorded.ts";
 import {
   type AcceptedRequest,
   ApprovalRequested,
@@ -23,13 +27,16 @@ import {
 import { refusalIdOf, requestIdOf } from "../../events/request-id.ts";
 import type { RequestStatus } from "../../events/request-status.ts";
 import type { Identity } from "../shared/access-token.ts";
+import { approvalOf } from "./approval.ts";
 
 /**
  * The status each event type establishes, strongest first. A request shows the strongest status among
  * the events it has seen, so neither arrival order nor repeats can move it back along the flow. A
  * person's decision outranks the expiry sweeper. `RequestInvalid` ranks last: a refusal now has a
  * timeline of its own, but timelines recorded before that may hold the refusal of another submission
- * that reused an accepted request's id, which does not make the accepted request invalid.
+ * that reused an accepted request's id, which does not make the accepted request invalid. A policy's
+ * stages make a request pending from the moment the policy is applied; an auto-approval or denial
+ * does not (see `countsForStatus`), it is decided a moment later.
  */
 const STATUS_BY_PRECEDENCE = [
   [ProvisioningFailed, "FAILED"],
@@ -38,7 +45,11 @@ const STATUS_BY_PRECEDENCE = [
   [RequestApproved, "APPROVED"],
   [RequestRejected, "REJECTED"],
   [RequestExpired, "EXPIRED"],
+  [ApprovalStageCompleted, "PENDING_APPROVAL"],
+  [ApprovalVoteRecorded, "PENDING_APPROVAL"],
   [ApprovalRequested, "PENDING_APPROVAL"],
+  [ApprovalStageStarted, "PENDING_APPROVAL"],
+  [ApprovalPolicyApplied, "PENDING_APPROVAL"],
   [RequestAccepted, "SUBMITTED"],
   [RequestInvalid, "INVALID"],
 ] as const satisfies readonly (readonly [EventContract, RequestStatus])[];
@@ -47,6 +58,11 @@ export const statusOf = (seenTypes: Iterable<string>): RequestStatus => {
   const seen = new Set(seenTypes);
   return STATUS_BY_PRECEDENCE.find(([contract]) => seen.has(contract.detailType))?.[1] ?? "SUBMITTED";
 };
+
+/** Whether an entry establishes its type's status: an applied policy only when it asks for approvals. */
+const countsForStatus = (entry: TimelineEntry): boolean =>
+  entry.type !== ApprovalPolicyApplied.detailType ||
+  ApprovalPolicyApplied.schema.safeParse(entry.detail).data?.outcome === "stages";
 
 export interface AuditRecord {
   /** The timeline the event is recorded on. */
@@ -186,7 +202,8 @@ export const projectView = (requestId: string, entries: readonly TimelineEntry[]
         fieldErrors = event.detail.errors;
         break;
       case ApprovalRequested.detailType:
-        view.approvers = event.detail.approvers;
+        // Each stage asks its own approvers; everyone asked in any stage may read the request.
+        view.approvers = [...new Set([...(view.approvers ?? []), ...event.detail.approvers])];
         view.expiresAt = event.detail.expiresAt;
         break;
       case RequestApproved.detailType:
@@ -226,7 +243,8 @@ export const projectView = (requestId: string, entries: readonly TimelineEntry[]
     }
   }
 
-  const status = statusOf(timeline.map((entry) => entry.type));
+  const status = statusOf(timeline.filter(countsForStatus).map((entry) => entry.type));
+  const approval = approvalOf(timeline);
   const request = accepted ?? submitted;
   const requester =
     request?.requester ?? (requesterEmail === undefined ? undefined : { email: requesterEmail });
@@ -244,6 +262,7 @@ export const projectView = (requestId: string, entries: readonly TimelineEntry[]
     // reused an accepted request's id stays on the timeline only.
     fieldErrors: status === "INVALID" ? fieldErrors : undefined,
     ...view,
+    ...(approval && { approval }),
   };
 };
 

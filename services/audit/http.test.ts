@@ -185,6 +185,9 @@ describe("the audit HTTP API", () => {
           source: envelope.source,
           account: envelope.account,
           detail: envelope.detail,
+          // The events that say how the request is decided come in words too.
+          summary:
+            envelope["detail-type"] === "RequestApproved" ? `Request approved by ${APPROVER}` : undefined,
         })),
       );
     });

@@ -8,6 +8,7 @@ import { createServiceApp } from "../shared/http.ts";
 import { accessTokenVerifier, admitTo } from "../shared/http-auth.ts";
 import { mayRead, readAccessOf } from "./domain.ts";
 import { type AuditStore, auditStore, InvalidCursorError } from "./store.ts";
+import { entryInWords } from "./words.ts";
 
 /**
  * The audit API: one request with its timeline, the filtered, paginated list of requests, each of
@@ -45,7 +46,9 @@ export const createAuditApp = (
     if (!view || !mayRead(readAccessOf(c.get("identity")), view)) {
       throw new ClientError(404, `No request with id ${id}`);
     }
-    return c.json({ ...view, timeline: entries }, 200);
+    // Worded on reading, so entries recorded before the words existed read the same.
+    const timeline = entries.map((entry) => ({ ...entry, summary: entryInWords(entry) }));
+    return c.json({ ...view, timeline }, 200);
   });
 
   const listApprovals = { ...listApprovalsRoute, middleware: admitTo(listApprovalsRoute, verifyAccessToken) };

@@ -11,6 +11,7 @@ import type { RequestPage, RequestView, TimelineEntry } from "../../api/schemas.
 import { requestIdSchema } from "../../events/index.ts";
 import type { RequestStatus } from "../../events/request-status.ts";
 import { documentClientOf, queryAll, whetherConditionHeld } from "../shared/dynamo.ts";
+import { awaitedApproversOf } from "./approval.ts";
 import { config } from "./config.ts";
 import { type AuditRecord, chronologically, emailKeyOf, type ReadAccess } from "./domain.ts";
 import {
@@ -42,7 +43,7 @@ export class InvalidCursorError extends Error {
 interface ViewItem extends RequestView {
   /** The requester's email in lower case: addresses are matched whatever their case. */
   requesterKey?: string;
-  /** The approvers' emails in lower case, for listing what an approver is asked to decide. */
+  /** The emails, in lower case, of the approvers the request still waits for: what an approver is asked to decide. */
   approverKeys?: string[];
   listPartition: typeof ALL_REQUESTS_PARTITION;
   /** The version of the timeline the view was projected from (see `Timeline`). */
@@ -323,7 +324,7 @@ export const createAuditStore = (document: DynamoDBDocumentClient, tables: Audit
     putViewItem({
       ...view,
       requesterKey: view.requester && emailKeyOf(view.requester.email),
-      approverKeys: view.approvers?.map(emailKeyOf),
+      approverKeys: awaitedApproversOf(view)?.map(emailKeyOf),
       listPartition: ALL_REQUESTS_PARTITION,
       version,
     });

@@ -13,10 +13,10 @@ import {
 import { issueLinks, TEST_KEY } from "../shared/testing/decision-tokens.ts";
 import { createDecisionApi } from "./api.ts";
 import { createDecisionApp } from "./http.ts";
-import { createOutcomePublisher } from "./outcomes.ts";
+import { createOutboxPublisher } from "./outbox.ts";
 import { type ApprovalStore, createApprovalStore } from "./store.ts";
 import { approvalsTable } from "./tables.ts";
-import { seedPendingApproval } from "./testing/approvals.ts";
+import { approversDirectory, outcomesOn, seedPendingApproval } from "./testing/approvals.ts";
 
 const BOB: TestUser = { email: "bob@example.com", name: "Bob", groups: ["approvers"] };
 const CY: TestUser = { email: "cy@example.com", name: "Cy", groups: ["approvers"] };
@@ -49,23 +49,23 @@ const setUp = async ({
   seed?: boolean;
 }) => {
   const clock = manualClock();
-  const bus = recordingPublisher();
-  const publishOutcome = createOutcomePublisher({ publisher: bus, store, now: clock.now });
+  const recording = recordingPublisher();
+  const bus = outcomesOn(recording);
+  const publishOwed = createOutboxPublisher({ publisher: recording, store, now: clock.now });
   const shared = {
     store,
-    publishOutcome,
+    publishOwed,
+    directory: approversDirectory(currentApprovers),
     hmacKey: async () => TEST_KEY,
     now: clock.now,
     logger: silentLogger(),
   };
   const api = createDecisionApi({
     ...shared,
-    approvers: currentApprovers,
     verifyAccessToken: idp.verifyAccessToken,
   });
   const pages = createDecisionApp({
     ...shared,
-    approvers: currentApprovers,
     publicUrl: "http://localhost:3000",
     decisionsRequireSignIn: false,
   });

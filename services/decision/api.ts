@@ -10,28 +10,29 @@ import {
 } from "../../api/approvals.ts";
 import type { AccessTokenVerifier, Identity } from "../shared/access-token.ts";
 import { type DecisionAction, hashToken, verifyDecisionToken } from "../shared/decision-token.ts";
+import type { Directory } from "../shared/directory.ts";
 import { ClientError } from "../shared/errors.ts";
 import { acceptJsonBody, createServiceApp } from "../shared/http.ts";
 import { admitTo, type SignedInEnv } from "../shared/http-auth.ts";
-import { decide, decideSignedIn } from "./decide.ts";
+import { decide, decideSignedIn, refusalUnlessStillApprover } from "./decide.ts";
 import {
+  type AskedApproval,
   checkReason,
-  type Decision,
   judgeDecision,
   type Refusal,
   refusalForToken,
-  refusalUnlessStillApprover,
+  waitingForOf,
 } from "./domain.ts";
-import { type OutcomePublisher, publishOrLeaveToSweeper } from "./outcomes.ts";
+import { type OutboxPublisher, publishOrLeaveToSweeper } from "./outbox.ts";
 import type { ApprovalStore } from "./store.ts";
 
 export interface DecisionApiDeps {
   store: ApprovalStore;
-  publishOutcome: OutcomePublisher;
+  publishOwed: OutboxPublisher;
   hmacKey: () => Promise<Buffer>;
   now: () => Date;
-  /** The deployment's approvers now (`APPROVERS`): nobody else decides, whatever they hold. */
-  approvers: readonly string[];
+  /** Who is in which group now: an approver removed from a stage's groups decides nothing. */
+  directory: Directory;
   verifyAccessToken: () => AccessTokenVerifier;
   logger: Logger;
 }
@@ -48,11 +49,6 @@ const apiRefusal = (refusal: Refusal, options?: ErrorOptions) =>
     options,
   );
 
-const refuseUnlessStillApprover = (approver: string, approvers: readonly string[]) => {
-  const refusal = refusalUnlessStillApprover(approver, approvers);
-  if (refusal) throw apiRefusal(refusal);
-};
-
 /** The reason as the link pages accept it, or a 400 naming `reason`. */
 const reasonFor = (action: DecisionAction, raw: string | undefined): string | undefined => {
   const check = checkReason(action, raw ?? "");
@@ -63,15 +59,22 @@ const reasonFor = (action: DecisionAction, raw: string | undefined): string | un
   return check.reason;
 };
 
+/**
+ * The vote just recorded, as the API answers it: APPROVED or REJECTED is the caller's own answer,
+ * which decides the request when it rejects or completes the last stage; otherwise the request waits
+ * for the other approvals its stages need.
+ */
 const outcomeOf = (
   requestId: string,
-  { action, approver, reason, decidedAt }: Decision,
+  { action, approver, reason, now }: { action: DecisionAction; approver: string; reason?: string; now: Date },
+  approval?: AskedApproval,
 ): ApprovalOutcome => ({
   requestId,
   outcome: action === "approve" ? "APPROVED" : "REJECTED",
   approver,
   reason,
-  decidedAt,
+  decidedAt: now.toISOString(),
+  ...(approval?.status === "PENDING" && { waitingFor: waitingForOf(approval) }),
 });
 
 /**
@@ -96,7 +99,6 @@ export const createDecisionApi = (deps: DecisionApiDeps) => {
         "This link was sent to another approver. Sign in as the approver it was sent to, or decide on the Approvals page.",
       );
     }
-    refuseUnlessStillApprover(check.claims.approver, deps.approvers);
     return { claims: check.claims, tokenHash: hashToken(token) };
   };
 
@@ -104,20 +106,22 @@ export const createDecisionApi = (deps: DecisionApiDeps) => {
     const { requestId } = c.req.valid("param");
     const { action, reason: rawReason } = c.req.valid("json");
     const identity = c.get("identity");
-    refuseUnlessStillApprover(identity.email, deps.approvers);
     const reason = reasonFor(action, rawReason);
-    const result = await decideSignedIn(deps.store, {
+    const now = deps.now();
+    const result = await decideSignedIn(deps, {
       requestId,
       action,
       approver: { email: identity.email, subject: identity.subject },
       reason,
-      now: deps.now(),
+      now,
     });
     if (!result.recorded) throw apiRefusal(result.refusal);
-    deps.logger.info("Decision recorded, signed in", { requestId, action, approver: identity.email });
-    await publishOrLeaveToSweeper(deps.publishOutcome, result.approval, deps.logger);
-    // The write that recorded it set the decision.
-    return c.json(outcomeOf(requestId, result.approval.decision as Decision), 200);
+    deps.logger.info("Vote recorded, signed in", { requestId, action, approver: identity.email });
+    await publishOrLeaveToSweeper(deps.publishOwed, result.approval, result.keys, deps.logger);
+    return c.json(
+      outcomeOf(requestId, { action, approver: identity.email, reason, now }, result.approval),
+      200,
+    );
   });
 
   app.openapi(
@@ -127,14 +131,11 @@ export const createDecisionApi = (deps: DecisionApiDeps) => {
       const now = deps.now();
       const identity = c.get("identity");
       const { claims, tokenHash } = await verifyLinkFor(link, identity, now);
-      const judgement = judgeDecision(
-        await deps.store.get(claims.requestId),
-        claims,
-        tokenHash,
-        now,
-        identity.subject,
-      );
+      const record = await deps.store.get(claims.requestId);
+      const judgement = judgeDecision(record, claims, tokenHash, now, identity.subject);
       if (!judgement.decidable) throw apiRefusal(judgement.refusal);
+      const removed = await refusalUnlessStillApprover(deps.directory, record, claims.approver);
+      if (removed) throw apiRefusal(removed);
       return c.json(
         {
           requestId: claims.requestId,
@@ -154,7 +155,7 @@ export const createDecisionApi = (deps: DecisionApiDeps) => {
     const now = deps.now();
     const { claims, tokenHash } = await verifyLinkFor(link, identity, now);
     const reason = reasonFor(link.action, rawReason);
-    const result = await decide(deps.store, {
+    const result = await decide(deps, {
       claims,
       tokenHash,
       approverSubject: identity.subject,
@@ -162,16 +163,22 @@ export const createDecisionApi = (deps: DecisionApiDeps) => {
       now,
     });
     if (!result.recorded) throw apiRefusal(result.refusal);
-    deps.logger.info("Decision recorded with a link, signed in", {
+    deps.logger.info("Vote recorded with a link, signed in", {
       requestId: claims.requestId,
       action: claims.action,
       approver: claims.approver,
     });
     if ("approval" in result) {
-      await publishOrLeaveToSweeper(deps.publishOutcome, result.approval, deps.logger);
-      return c.json(outcomeOf(claims.requestId, result.approval.decision as Decision), 200);
+      await publishOrLeaveToSweeper(deps.publishOwed, result.approval, result.keys, deps.logger);
     }
-    return c.json(outcomeOf(claims.requestId, result.early.decision), 200);
+    return c.json(
+      outcomeOf(
+        claims.requestId,
+        { action: claims.action, approver: claims.approver, reason, now },
+        "approval" in result ? result.approval : undefined,
+      ),
+      200,
+    );
   });
 
   return app;

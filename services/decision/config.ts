@@ -3,8 +3,8 @@ import { approvalsTable } from "./tables.ts";
 
 export const config = loadConfig({
   PUBLIC_URL: env.url(),
-  /** Who may decide now: an approver removed since their links were mailed decides nothing. */
-  APPROVERS: env.emailList(),
+  /** How long an approval waits when its policy sets no `expiresAfter`. */
+  APPROVAL_TTL_SECONDS: env.positiveInt(),
   /** Links then decide only in the portal, signed in as the approver each was sent to. */
   DECISIONS_REQUIRE_SIGN_IN: env.flag(),
   [approvalsTable.tableNameEnv]: env.text(),

@@ -6,17 +6,15 @@ import {
   type AskedApproval,
   askedApprovalOf,
   checkReason,
-  confirmedAwaitingDecision,
   type EarlyDecision,
   grantKey,
   grantsOf,
   isRequester,
   judgeDecision,
   judgeSignedInDecision,
-  outcomeOf,
-  refusalUnlessStillApprover,
-  settleEarlyDecision,
+  waitingForOf,
 } from "./domain.ts";
+import { confirmedAwaitingDecision, settleEarlyDecision } from "./early.ts";
 
 const NOW = new Date("2026-03-01T10:00:00.000Z");
 const CLAIMS: TokenClaims = {
@@ -36,6 +34,12 @@ const pending = (overrides: Partial<AskedApproval> = {}): AskedApproval => ({
   approvers: ["bob@example.com"],
   grants: grantsOf({ "bob@example.com": { approve: ["hash-approve"], reject: ["hash-reject"] } }),
   expiresAt: "2026-03-02T10:00:00.000Z",
+  stage: { index: 0, name: "approvers", count: 1 },
+  quorum: 1,
+  votes: [],
+  voters: [],
+  outbox: {},
+  eventSeq: 0,
   ...overrides,
 });
 
@@ -251,19 +255,6 @@ describe("judging a signed-in approver's decision against the stored approval", 
   });
 });
 
-describe("an approver the deployment no longer lists", () => {
-  it("is refused (403) naming why", () => {
-    expect(refusalUnlessStillApprover("bob@example.com", ["cy@example.com"])).toMatchObject({
-      status: 403,
-      title: "You are no longer an approver",
-    });
-  });
-
-  it("is not refused while listed, whatever the case of their email", () => {
-    expect(refusalUnlessStillApprover("Bob@Example.com", ["bob@example.com"])).toBeUndefined();
-  });
-});
-
 describe("the reason given with a decision", () => {
   it("is optional for an approval", () => {
     expect(checkReason("approve", "   ")).toEqual({ valid: true, reason: undefined });
@@ -292,38 +283,6 @@ describe("the reason given with a decision", () => {
     expect(checkReason("reject", "Too big.\rApproved after all")).toEqual({
       valid: false,
       error: "The reason must not contain control characters other than newline and tab.",
-    });
-  });
-});
-
-describe("the event a settled approval owes", () => {
-  it("is nothing while pending", () => {
-    expect(outcomeOf(pending())).toBeUndefined();
-  });
-
-  it("is RequestApproved with the approver and the request", () => {
-    const decidedAt = NOW.toISOString();
-    const outcome = outcomeOf(
-      pending({ status: "DECIDED", decision: { action: "approve", approver: "bob@example.com", decidedAt } }),
-    );
-
-    expect(outcome?.contract.detailType).toBe("RequestApproved");
-    expect(outcome?.detail).toEqual({
-      requestId: "req-1",
-      request: sampleRequest(),
-      approver: "bob@example.com",
-      reason: undefined,
-      decidedAt,
-    });
-  });
-
-  it("is RequestExpired with the deadline and when it was marked", () => {
-    const outcome = outcomeOf(pending({ status: "EXPIRED", expiredAt: "2026-03-02T10:00:30.000Z" }));
-
-    expect(outcome?.contract.detailType).toBe("RequestExpired");
-    expect(outcome?.detail).toMatchObject({
-      expiresAt: "2026-03-02T10:00:00.000Z",
-      expiredAt: "2026-03-02T10:00:30.000Z",
     });
   });
 });
@@ -386,7 +345,11 @@ describe("settling an early decision when its ApprovalRequested arrives", () => 
       sweepTask: "PUBLISH",
     });
     expect(settled.decision).not.toHaveProperty("tokenHash");
-    expect(outcomeOf(settled)?.contract.detailType).toBe("RequestApproved");
+    expect(Object.values(settled.outbox).map((event) => event.detailType)).toEqual([
+      "ApprovalVoteRecorded",
+      "ApprovalStageCompleted",
+      "RequestApproved",
+    ]);
   });
 
   it.each([
@@ -401,11 +364,14 @@ describe("settling an early decision when its ApprovalRequested arrives", () => 
       awaitingDecision: early(decision).decision,
     });
     expect(confirmedAwaitingDecision(settled)).toBeUndefined();
-    expect(outcomeOf(settled)).toBeUndefined();
+    expect(settled.outbox).toEqual({});
     // A later announcement of that very link confirms it.
     const announced = {
       ...settled,
-      grants: new Set([...settled.grants, grantKey("bob@example.com", "approve", decision.tokenHash)]),
+      grants: new Set([
+        ...(settled.grants ?? []),
+        grantKey("bob@example.com", "approve", decision.tokenHash),
+      ]),
     };
     expect(confirmedAwaitingDecision(announced)).toEqual(early(decision).decision);
   });
@@ -423,7 +389,7 @@ describe("settling an early decision when its ApprovalRequested arrives", () => 
       voidedDecision: early(decision).decision,
     });
     expect(settled).not.toHaveProperty("decision");
-    expect(outcomeOf(settled)).toBeUndefined();
+    expect(settled.outbox).toEqual({});
   });
 
   it.each<readonly [string, AcceptedRequest["requester"]]>([
@@ -437,5 +403,24 @@ describe("settling an early decision when its ApprovalRequested arrives", () => 
       status: "PENDING",
       voidedDecision: signedInAsBob.decision,
     });
+  });
+});
+
+describe("what a pending approval still waits for", () => {
+  const vote = (stage: number, approver: string) => ({ stage, approver, decidedAt: NOW.toISOString() });
+
+  it("counts only the current stage's approvals against its quorum", () => {
+    const approval = pending({
+      stage: { index: 1, name: "finance", count: 2 },
+      quorum: 2,
+      votes: [vote(0, "carol@example.com"), vote(1, "bob@example.com")],
+    });
+    expect(waitingForOf(approval)).toBe("The request now waits for 1 more approval from finance.");
+  });
+
+  it("says approvals, plural, when more than one is missing", () => {
+    expect(waitingForOf(pending({ quorum: 3, votes: [vote(0, "bob@example.com")] }))).toBe(
+      "The request now waits for 2 more approvals from approvers.",
+    );
   });
 });

@@ -1,13 +1,12 @@
 import type { ApprovalRequested } from "../../events/approval-requested.ts";
-import type { DetailInputOf, DetailOf } from "../../events/contract.ts";
+import type { DetailOf } from "../../events/contract.ts";
 import type { AcceptedRequest } from "../../events/request.ts";
 import { reasonSchema } from "../../events/request.ts";
-import { RequestApproved } from "../../events/request-approved.ts";
-import { RequestExpired } from "../../events/request-expired.ts";
-import { RequestRejected } from "../../events/request-rejected.ts";
 import { canonicalEmail } from "../shared/canonical-email.ts";
 import type { DecisionAction, TokenClaims, TokenProblem } from "../shared/decision-token.ts";
 import { OUTCOME_PUBLISH_GRACE_MS } from "../shared/leases.ts";
+import type { OwedEvent } from "./outbox.ts";
+import type { PlannedStage, PolicyRef, StageRef, Vote } from "./stages.ts";
 
 export type SweepTask = "EXPIRE" | "PUBLISH";
 
@@ -30,6 +29,7 @@ export const grantsOf = (linkHashes: DetailOf<typeof ApprovalRequested>["linkHas
 
 export interface Decision {
   action: DecisionAction;
+  /** The approver's email, or `policy:<name>` when the policy decided. */
   approver: string;
   /** The identity provider's id of an approver who decided signed in. */
   approverSubject?: string;
@@ -60,7 +60,21 @@ interface RecordBase {
   outcomePublishedAt?: string;
 }
 
-/** A request approval-mail asked approvers about (its ApprovalRequested arrived). */
+/**
+ * A request's approval: opened by its policy when the request is accepted (or, for one asked before
+ * policies, by its ApprovalRequested), then moved through its stages by votes.
+ *
+ * Item layout (one item per request, key `requestId`):
+ * - `status`, `decision` (the outcome's decider: the last approver, a rejecting one, or `policy:<name>`),
+ *   `expiresAt`/`expiredAt`, and the requester's identity as conditions refuse it;
+ * - `policy` and `plan` (the policy's stages as written), `stage` (the current one), `approvers` (asked in
+ *   it, lower-case), `quorum` (resolved), `votes` (every counted approval, all stages) and `voters`
+ *   (everyone who voted, for the condition "never voted before");
+ * - `grants` (the hashes of every link approval-mail announced, merged with ADD);
+ * - `outbox` (events owed, keyed by their place in `eventSeq`, see outbox.ts), `sweepTask`/`sweepAt`.
+ * Every change is one conditional write on `eventSeq` (transitions.ts), so two concurrent votes never
+ * both count against the same state: the loser reads again and counts on top of the winner.
+ */
 export interface AskedApproval extends RecordBase {
   status: "PENDING" | "DECIDED" | "EXPIRED";
   request: AcceptedRequest;
@@ -73,10 +87,23 @@ export interface AskedApproval extends RecordBase {
   requesterCanonicalEmail?: string;
   /** The identity provider's id of the requester, when they asked signed in. */
   requesterSubject?: string;
+  /** Who the current stage asks, lower-case. */
   approvers: string[];
-  /** Every link that may decide, as `grantKey`s: only hashes, never a token. */
-  grants: Set<string>;
+  /** Every link that may decide, as `grantKey`s: only hashes, never a token; absent until one is announced. */
+  grants?: Set<string>;
   expiresAt: string;
+  /** The policy that decides the request; absent on approvals asked before policies. */
+  policy?: PolicyRef;
+  /** The policy's stages; absent when the approval has its one stage only (before policies, or decided at once). */
+  plan?: PlannedStage[];
+  stage: StageRef;
+  /** Distinct approvals that complete the current stage. */
+  quorum: number;
+  votes: Vote[];
+  voters: string[];
+  outbox: Record<string, OwedEvent>;
+  /** How many events the approval has owed so far: the next one's place in its outbox. */
+  eventSeq: number;
   decision?: Decision;
   expiredAt?: string;
   /**
@@ -108,7 +135,7 @@ export type ApprovalRecord = AskedApproval | EarlyDecision;
  */
 export const publishDueAt = (now: Date): Date => new Date(now.getTime() + OUTCOME_PUBLISH_GRACE_MS);
 
-/** The approval an ApprovalRequested opens: pending, with the sweeper due to expire it at its deadline. */
+/** The approval an ApprovalRequested opens when no policy opened one: pending, with the sweeper due to expire it at its deadline. */
 export const askedApprovalOf = (requested: DetailOf<typeof ApprovalRequested>): AskedApproval => ({
   requestId: requested.requestId,
   request: requested.request,
@@ -121,6 +148,13 @@ export const askedApprovalOf = (requested: DetailOf<typeof ApprovalRequested>): 
   approvers: requested.approvers.map((approver) => approver.toLowerCase()),
   grants: grantsOf(requested.linkHashes),
   expiresAt: requested.expiresAt,
+  // Without a policy, the approval is one stage whose first answer decides, as before policies.
+  stage: requested.stage ?? { index: 0, name: "approvers", count: 1 },
+  quorum: 1,
+  votes: [],
+  voters: [],
+  outbox: {},
+  eventSeq: 0,
   sweepTask: "EXPIRE",
   sweepAt: requested.expiresAt,
 });
@@ -135,49 +169,6 @@ export const isRequester = (approval: AskedApproval, { email, subject }: Decider
   approval.requesterEmail === email.toLowerCase() ||
   approval.requesterCanonicalEmail === canonicalEmail(email) ||
   (subject !== undefined && approval.requesterSubject === subject);
-
-/**
- * What an early decision becomes once an ApprovalRequested arrives. It stands when approval-mail
- * announced its link for that approver and action, the approver is not the requester and it was made
- * before the deadline: the approval is then decided and owes its outcome to the bus (the sweeper's
- * PUBLISH task covers a lost publish). An approver's link this event does not announce waits for the
- * one that does (`awaitingDecision`); the requester's decision, or one at the deadline, is void. Either
- * way the approval is pending meanwhile, as if no decision had been made.
- */
-export const settleEarlyDecision = (
-  early: EarlyDecision,
-  requested: DetailOf<typeof ApprovalRequested>,
-  now: Date,
-): AskedApproval => {
-  const asked = askedApprovalOf(requested);
-  const { tokenHash, ...decision } = early.decision;
-  const mayStand =
-    !isRequester(asked, { email: decision.approver, subject: decision.approverSubject }) &&
-    Date.parse(decision.decidedAt) < Date.parse(asked.expiresAt);
-  if (!mayStand) return { ...asked, voidedDecision: early.decision };
-  if (!asked.grants.has(grantKey(decision.approver, decision.action, tokenHash))) {
-    return asked.approvers.includes(decision.approver)
-      ? { ...asked, awaitingDecision: early.decision }
-      : { ...asked, voidedDecision: early.decision };
-  }
-  return {
-    ...asked,
-    status: "DECIDED",
-    decision,
-    sweepTask: "PUBLISH",
-    sweepAt: publishDueAt(now).toISOString(),
-  };
-};
-
-/** The decision that waited for its link to be announced, once an approval's grants announce it. */
-export const confirmedAwaitingDecision = (approval: AskedApproval): EarlyDecision["decision"] | undefined => {
-  const awaiting = approval.awaitingDecision;
-  return approval.status === "PENDING" &&
-    awaiting &&
-    approval.grants.has(grantKey(awaiting.approver, awaiting.action, awaiting.tokenHash))
-    ? awaiting
-    : undefined;
-};
 
 /** Why a link cannot decide, as the page tells the approver. */
 export interface Refusal {
@@ -218,8 +209,21 @@ export const describeDecision = (decision: Decision): string =>
  * vouches for it (only approval-mail signs links); the page shows what the link itself says.
  */
 export type Judgement =
-  | { decidable: true; approval?: AskedApproval }
+  | {
+      decidable: true;
+      approval?: AskedApproval;
+      /**
+       * The link of an approver the current stage asks, whose links approval-mail has not announced
+       * yet (its ApprovalRequested is on its way): its MAC alone vouches for it, as for an early
+       * decision, and its decision waits on the approval for that announcement (`awaitingDecision`).
+       */
+      unannounced?: true;
+    }
   | { decidable: false; refusal: Refusal };
+
+/** Whether the approval holds none of `approver`'s links yet: no ApprovalRequested announced them. */
+const noLinksAnnouncedFor = (approval: AskedApproval, approver: string): boolean =>
+  ![...(approval.grants ?? [])].some((grant) => grant.endsWith(`:${approver}`));
 
 const refused = (refusal: Refusal): Judgement => ({ decidable: false, refusal });
 
@@ -244,9 +248,32 @@ export const judgeDecision = (
 ): Judgement => {
   if (!record) return { decidable: true };
   if (record.status === "DECIDED_EARLY") return alreadyDecided(record.decision);
-  if (!record.grants.has(grantKey(claims.approver, claims.action, tokenHash))) return refused(INVALID_LINK);
+  const granted = record.grants?.has(grantKey(claims.approver, claims.action, tokenHash)) ?? false;
+  const unannounced =
+    !granted &&
+    record.status === "PENDING" &&
+    record.approvers.includes(claims.approver) &&
+    noLinksAnnouncedFor(record, claims.approver);
+  if (!granted && !unannounced) return refused(INVALID_LINK);
   if (isRequester(record, { email: claims.approver, subject: approverSubject })) return refused(OWN_REQUEST);
-  return judgeOpenness(record, now);
+  const openness = judgeOpenness(record, now);
+  if (!openness.decidable) return openness;
+  if (record.voters.includes(claims.approver)) return refused(ALREADY_VOTED);
+  if (!record.approvers.includes(claims.approver)) return refused(STAGE_MOVED_ON);
+  return unannounced ? { ...openness, unannounced } : openness;
+};
+
+const ALREADY_VOTED: Refusal = {
+  status: 410,
+  title: "You have already approved this request",
+  message: "Each approver counts once. The request waits for the other approvers it needs.",
+};
+
+/** A link of an earlier stage's approver who did not answer before that stage completed. */
+const STAGE_MOVED_ON: Refusal = {
+  status: 410,
+  title: "Your approval is no longer needed",
+  message: "The stage you were asked in is complete; other approvers decide the request now.",
 };
 
 const OWN_REQUEST: Refusal = {
@@ -272,8 +299,8 @@ export const NOT_ASKED: Refusal = {
 };
 
 /**
- * Whether a signed-in approver may decide the request as it is stored now: only one approval-mail
- * asked them about (by email, whatever its case), never the requester (`isRequester`). A request whose
+ * Whether a signed-in approver may decide the request as it is stored now: only one its current stage
+ * asks them about (by email, whatever its case) and who has not voted, never the requester (`isRequester`). A request whose
  * ApprovalRequested has not arrived is not theirs to decide yet: without a link, nothing vouches for
  * them before it does.
  */
@@ -284,25 +311,22 @@ export const judgeSignedInDecision = (
 ): Judgement => {
   if (!record || record.status === "DECIDED_EARLY") return refused(NOT_ASKED);
   if (isRequester(record, approver)) return refused(OWN_REQUEST);
-  if (!record.approvers.includes(approver.email.toLowerCase())) return refused(NOT_ASKED);
-  return judgeOpenness(record, now);
+  const email = approver.email.toLowerCase();
+  const voted = record.voters.includes(email);
+  if (!voted && !record.approvers.includes(email)) return refused(NOT_ASKED);
+  const openness = judgeOpenness(record, now);
+  return openness.decidable && voted ? refused(ALREADY_VOTED) : openness;
 };
 
 /**
- * Refuses an approver the deployment no longer lists (`APPROVERS`), however valid their link or
- * token: removing someone stops every way they had to decide.
+ * Refuses an approver the current stage's approvers no longer include (the directory asked now),
+ * however valid their link or token: removing someone from a group stops every way they had to decide.
  */
-export const refusalUnlessStillApprover = (
-  approver: string,
-  currentApprovers: readonly string[],
-): Refusal | undefined =>
-  currentApprovers.includes(approver.toLowerCase())
-    ? undefined
-    : {
-        status: 403,
-        title: "You are no longer an approver",
-        message: `${approver} is not among this deployment's approvers any more, so nothing was decided. Another approver has to decide the request.`,
-      };
+export const noLongerApprover = (approver: string): Refusal => ({
+  status: 403,
+  title: "You are no longer an approver",
+  message: `${approver} is not among this request's approvers any more, so nothing was decided. Another approver has to decide the request.`,
+});
 
 /** The answer when the conditional write failed although the stored item looked decidable. */
 export const CONCURRENT_CHANGE: Refusal = {
@@ -328,29 +352,12 @@ export const checkReason = (action: DecisionAction, raw: string): ReasonCheck =>
   return { valid: true, reason: reason || undefined };
 };
 
-/** The event a settled item owes the bus, derived from its state. */
-export type Outcome =
-  | { contract: typeof RequestApproved; detail: DetailInputOf<typeof RequestApproved> }
-  | { contract: typeof RequestRejected; detail: DetailInputOf<typeof RequestRejected> }
-  | { contract: typeof RequestExpired; detail: DetailInputOf<typeof RequestExpired> };
-
-export const outcomeOf = (record: ApprovalRecord): Outcome | undefined => {
-  if (record.status === "DECIDED_EARLY") return undefined;
-  const { requestId, request } = record;
-  if (record.status === "EXPIRED" && record.expiredAt) {
-    return {
-      contract: RequestExpired,
-      detail: { requestId, request, expiresAt: record.expiresAt, expiredAt: record.expiredAt },
-    };
-  }
-  if (record.status === "DECIDED" && record.decision) {
-    const { action, approver, reason, decidedAt } = record.decision;
-    return action === "approve"
-      ? { contract: RequestApproved, detail: { requestId, request, approver, reason, decidedAt } }
-      : {
-          contract: RequestRejected,
-          detail: { requestId, request, approver, reason: reason ?? "", decidedAt },
-        };
-  }
-  return undefined;
+/**
+ * What a pending approval still waits for, in words; the link page and the API answer an approval
+ * that did not decide the request with it.
+ */
+export const waitingForOf = (approval: AskedApproval): string => {
+  const counted = approval.votes.filter((vote) => vote.stage === approval.stage.index).length;
+  const missing = approval.quorum - counted;
+  return `The request now waits for ${missing} more approval${missing === 1 ? "" : "s"} from ${approval.stage.name}.`;
 };

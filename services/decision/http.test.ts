@@ -8,10 +8,10 @@ import { recordingPublisher } from "../../test/support/recording-publisher.ts";
 import { createDecisionToken, type DecisionAction } from "../shared/decision-token.ts";
 import { TEST_KEY, withSegment } from "../shared/testing/decision-tokens.ts";
 import { createDecisionApp } from "./http.ts";
-import { createOutcomePublisher, type EventPublisher } from "./outcomes.ts";
+import { createOutboxPublisher, type EventPublisher } from "./outbox.ts";
 import { type ApprovalStore, createApprovalStore } from "./store.ts";
 import { approvalsTable } from "./tables.ts";
-import { seedPendingApproval } from "./testing/approvals.ts";
+import { approversDirectory, outcomesOn, seedPendingApproval } from "./testing/approvals.ts";
 
 const PUBLIC_URL = "http://localhost:3000";
 /** What a browser sends with our own form: under `Referrer-Policy: no-referrer` its Origin is "null". */
@@ -37,20 +37,21 @@ const setUp = async ({
   requestId: string;
   request?: AcceptedRequest;
   approvers?: string[];
-  /** The deployment's APPROVERS now, when they differ from those the request's links were sent to. */
+  /** Who is in the group "approvers" now, when it differs from those the request's links were sent to. */
   currentApprovers?: string[];
   decisionsRequireSignIn?: boolean;
   publisher?: EventPublisher;
 }) => {
   const clock = manualClock();
-  const bus = recordingPublisher();
+  const recording = recordingPublisher();
+  const bus = outcomesOn(recording);
   const app = createDecisionApp({
     store,
-    publishOutcome: createOutcomePublisher({ publisher: publisher ?? bus, store, now: clock.now }),
+    publishOwed: createOutboxPublisher({ publisher: publisher ?? recording, store, now: clock.now }),
     hmacKey: async () => TEST_KEY,
     now: clock.now,
     publicUrl: PUBLIC_URL,
-    approvers: currentApprovers,
+    directory: approversDirectory(currentApprovers),
     decisionsRequireSignIn,
     logger: silentLogger(),
   });
@@ -169,6 +170,7 @@ describe("deciding (POST)", () => {
           approver: "bob@example.com",
           reason: "Fine by me",
           decidedAt: clock.now().toISOString(),
+          approvals: [{ stage: 0, approver: "bob@example.com", decidedAt: clock.now().toISOString() }],
         },
       },
     ]);
@@ -312,7 +314,7 @@ describe("deciding (POST)", () => {
     const { open, press, links } = await setUp({ requestId });
     const forged = forge(linksOf(links).approve);
     const reads = vi.spyOn(store, "get");
-    const decisions = vi.spyOn(store, "recordDecision");
+    const decisions = vi.spyOn(store, "apply");
     const earlyDecisions = vi.spyOn(store, "recordEarlyDecision");
     onTestFinished(() => {
       reads.mockRestore();
@@ -411,7 +413,7 @@ describe("deciding (POST)", () => {
   });
 });
 
-describe("an approver removed from APPROVERS since the mail went out", () => {
+describe('an approver removed from the group "approvers" since the mail went out', () => {
   it("can no longer decide with their link (403 page), while the approvers still listed can", async () => {
     const { open, press, links, bus, stored } = await setUp({
       requestId: "removed-approver",

@@ -11,6 +11,7 @@ import {
   hashToken,
   verifyDecisionToken,
 } from "../shared/decision-token.ts";
+import { type Directory, directory } from "../shared/directory.ts";
 import { publisher } from "../shared/events.ts";
 import { hmacKey } from "../shared/hmac-key.ts";
 import type { SafeHtml } from "../shared/html.ts";
@@ -19,16 +20,16 @@ import { accessTokenVerifier } from "../shared/http-auth.ts";
 import { THEME_STYLE_HASH } from "../shared/layout.ts";
 import { createDecisionApi } from "./api.ts";
 import { approvalsTableName, config } from "./config.ts";
-import { decide } from "./decide.ts";
+import { decide, refusalUnlessStillApprover } from "./decide.ts";
 import {
   checkReason,
   judgeDecision,
   MISSING_TOKEN,
   type Refusal,
   refusalForToken,
-  refusalUnlessStillApprover,
+  waitingForOf,
 } from "./domain.ts";
-import { createOutcomePublisher, type OutcomePublisher, publishOrLeaveToSweeper } from "./outcomes.ts";
+import { createOutboxPublisher, type OutboxPublisher, publishOrLeaveToSweeper } from "./outbox.ts";
 import { confirmationPage, messagePage, signInPage } from "./pages.ts";
 import { type ApprovalStore, createApprovalStore } from "./store.ts";
 
@@ -37,13 +38,13 @@ const MAX_FORM_BYTES = 32 * 1024;
 
 export interface DecisionAppDeps {
   store: ApprovalStore;
-  publishOutcome: OutcomePublisher;
+  publishOwed: OutboxPublisher;
   hmacKey: () => Promise<Buffer>;
   now: () => Date;
   /** The site the links point at; a POST must come from its origin. */
   publicUrl: string;
-  /** The deployment's approvers now (`APPROVERS`): a link of anyone else decides nothing. */
-  approvers: readonly string[];
+  /** Who is in which group now: a link of someone removed from its stage's groups decides nothing. */
+  directory: Directory;
   /** Links then decide only in the portal, signed in as their approver; their pages only point there. */
   decisionsRequireSignIn: boolean;
   logger: Logger;
@@ -136,9 +137,10 @@ export const createDecisionApp = (deps: DecisionAppDeps) => {
       const check = await verify(token, action, now);
       if (!check.valid) return refusalPage(c, refusalForToken(check.problem));
       const { claims } = check;
-      const judgement = judgeDecision(await deps.store.get(claims.requestId), claims, hashToken(token), now);
+      const record = await deps.store.get(claims.requestId);
+      const judgement = judgeDecision(record, claims, hashToken(token), now);
       if (!judgement.decidable) return refusalPage(c, judgement.refusal);
-      const removed = refusalUnlessStillApprover(claims.approver, deps.approvers);
+      const removed = await refusalUnlessStillApprover(deps.directory, record, claims.approver);
       if (removed) return refusalPage(c, removed);
       const { approval } = judgement;
       if (deps.decisionsRequireSignIn) {
@@ -170,8 +172,6 @@ export const createDecisionApp = (deps: DecisionAppDeps) => {
       const check = await verify(token, action, now);
       if (!check.valid) return refusalPage(c, refusalForToken(check.problem));
       const { claims } = check;
-      const removed = refusalUnlessStillApprover(claims.approver, deps.approvers);
-      if (removed) return refusalPage(c, removed);
       if (form.confirm !== action) {
         return refusalPage(c, {
           status: 400,
@@ -202,14 +202,33 @@ export const createDecisionApp = (deps: DecisionAppDeps) => {
         );
       }
 
-      const result = await decide(deps.store, { claims, tokenHash, reason: reasonCheck.reason, now });
+      // A link of someone no longer among its stage's approvers decides nothing (checked again when counted).
+      const removed = await refusalUnlessStillApprover(
+        deps.directory,
+        await deps.store.get(claims.requestId),
+        claims.approver,
+      );
+      if (removed) return refusalPage(c, removed);
+      const result = await decide(deps, { claims, tokenHash, reason: reasonCheck.reason, now });
       if (!result.recorded) return refusalPage(c, result.refusal);
       deps.logger.info(
-        "approval" in result ? "Decision recorded" : "Decision recorded before ApprovalRequested arrived",
+        "approval" in result ? "Vote recorded" : "Decision recorded before ApprovalRequested arrived",
         { requestId: claims.requestId, action, approver: claims.approver },
       );
-      if ("approval" in result)
-        await publishOrLeaveToSweeper(deps.publishOutcome, result.approval, deps.logger);
+      if ("approval" in result) {
+        await publishOrLeaveToSweeper(deps.publishOwed, result.approval, result.keys, deps.logger);
+        if (result.approval.status === "PENDING") {
+          return page(
+            c,
+            messagePage({
+              badge: { text: "Approval counted", tone: "ok" },
+              title: `Your approval of request ${claims.requestId} is counted`,
+              message: `Thank you, your approval is counted. ${waitingForOf(result.approval)}`,
+              request: result.approval.request,
+            }),
+          );
+        }
+      }
       const done = ACTION_DONE[action];
       return page(
         c,
@@ -248,24 +267,24 @@ export const createDecisionApp = (deps: DecisionAppDeps) => {
 const logger = new Logger({ serviceName: "decision" });
 const store = createApprovalStore(approvalsTableName);
 const now = () => new Date();
-const publishOutcome = createOutcomePublisher({ publisher, store, now });
+const publishOwed = createOutboxPublisher({ publisher, store, now });
 
 const pagesApp = createDecisionApp({
   store,
-  publishOutcome,
+  publishOwed,
   hmacKey,
   now,
   publicUrl: config.PUBLIC_URL,
-  approvers: config.APPROVERS,
+  directory,
   decisionsRequireSignIn: config.DECISIONS_REQUIRE_SIGN_IN,
   logger,
 });
 const apiApp = createDecisionApi({
   store,
-  publishOutcome,
+  publishOwed,
   hmacKey,
   now,
-  approvers: config.APPROVERS,
+  directory,
   verifyAccessToken: accessTokenVerifier,
   logger,
 });

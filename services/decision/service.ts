@@ -1,9 +1,7 @@
 import { decideApprovalRoute, decideWithLinkRoute, previewLinkDecisionRoute } from "../../api/approvals.ts";
-import { RequestApproved } from "../../events/request-approved.ts";
-import { RequestExpired } from "../../events/request-expired.ts";
-import { RequestRejected } from "../../events/request-rejected.ts";
 import { DECISION_PATHS } from "../shared/decision-token.ts";
 import { asProducer, routeOf, type ServiceManifest, SIGN_IN_SETTINGS } from "../shared/manifest.ts";
+import { DECISION_EVENTS } from "./outbox.ts";
 import { subscriptions } from "./subscriptions.ts";
 import { tables } from "./tables.ts";
 
@@ -24,10 +22,12 @@ export const service: ServiceManifest = {
     access:
       "The decision pages are authorized by the link's token: HMAC-signed, single use, bound to one approver and expiring, checked before any read. The API routes admit signed-in approvers only",
   },
-  publishes: asProducer(RequestApproved, RequestRejected, RequestExpired),
+  publishes: asProducer(...DECISION_EVENTS),
   needs: {
-    settings: ["PUBLIC_URL", "APPROVERS", "DECISIONS_REQUIRE_SIGN_IN", ...SIGN_IN_SETTINGS],
+    settings: ["PUBLIC_URL", "APPROVAL_TTL_SECONDS", "DECISIONS_REQUIRE_SIGN_IN", ...SIGN_IN_SETTINGS],
     sendsEmail: false,
     readsHmacKey: true,
+    directory: true,
+    policies: true,
   },
 };

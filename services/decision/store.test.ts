@@ -4,14 +4,22 @@ import type { AcceptedRequest } from "../../events/request.ts";
 import { startTestDynamo, type TestDynamo } from "../../test/support/dynamo.ts";
 import { sampleRequest } from "../../test/support/fixtures.ts";
 import { hashToken } from "../shared/decision-token.ts";
-import type { SignedInApprover } from "./domain.ts";
-import { type ApprovalStore, createApprovalStore } from "./store.ts";
+import type { AskedApproval, Decider, SignedInApprover } from "./domain.ts";
+import {
+  type ApprovalStore,
+  type Condition,
+  createApprovalStore,
+  linkVoteCondition,
+  signedInVoteCondition,
+} from "./store.ts";
 import { approvalsTable } from "./tables.ts";
 import { seedPendingApproval } from "./testing/approvals.ts";
+import { approveTransition } from "./transitions.ts";
 
 /**
- * The decision's conditional write is what refuses self-approval, whatever the judgement before it
- * said: these tests run it on dynalite, so the condition expressions are DynamoDB's to evaluate.
+ * The decision's conditional write is what refuses self-approval and counts each vote once, whatever
+ * the judgement before it said: these tests run it on dynalite, so the condition expressions are
+ * DynamoDB's to evaluate.
  */
 
 const NOW = new Date("2026-03-01T10:00:00.000Z");
@@ -55,21 +63,28 @@ const pendingRequestBy = async (
       }),
     );
   }
+  /** Applies `decider`'s approval to the approval as stored now, under `condition` alone. */
+  const approveAs = async (decider: Decider, condition: Condition) => {
+    const approval = (await store.get(requestId)) as AskedApproval;
+    const written = await store.apply(
+      approval,
+      approveTransition(approval, decider, undefined, NOW),
+      NOW,
+      condition,
+    );
+    return written?.approval;
+  };
   const pressLink = (approver: string, approverSubject?: string) => {
     const token = links[approver]?.approve;
     if (!token) throw new Error(`No link for ${approver}`);
-    return store.recordDecision({
-      requestId,
-      action: "approve",
-      approver,
-      approverSubject,
-      tokenHash: hashToken(token),
-      reason: undefined,
-      now: NOW,
-    });
+    const decider = { email: approver, subject: approverSubject };
+    return approveAs(
+      decider,
+      linkVoteCondition(decider, { action: "approve", tokenHash: hashToken(token) }, NOW),
+    );
   };
   const decideSignedIn = (approver: SignedInApprover) =>
-    store.recordSignedInDecision({ requestId, action: "approve", approver, reason: undefined, now: NOW });
+    approveAs(approver, signedInVoteCondition(approver, NOW));
   return { requestId, pressLink, decideSignedIn, stored: () => store.get(requestId) };
 };
 
@@ -147,5 +162,42 @@ describe("the decision's conditional write refuses the requester by identity", (
       status: "DECIDED",
       decision: { approver: "bob@example.com" },
     });
+  });
+});
+
+describe("a vote's conditional write", () => {
+  it("counts only one of two votes written against the same read: the other must read again", async () => {
+    const { stored } = await pendingRequestBy({ email: "ana@example.com" }, [
+      "bob@example.com",
+      "cy@example.com",
+    ]);
+    const read = { ...((await stored()) as AskedApproval), quorum: 3 };
+    const vote = (email: string) =>
+      store.apply(
+        read,
+        approveTransition(read, { email }, undefined, NOW),
+        NOW,
+        signedInVoteCondition({ email }, NOW),
+      );
+
+    const written = await Promise.all([vote("bob@example.com"), vote("cy@example.com")]);
+
+    expect(written.filter(Boolean)).toHaveLength(1);
+    expect(await stored()).toMatchObject({ votes: [{ approver: expect.any(String) }], eventSeq: 1 });
+  });
+
+  it("refuses an approver who voted before, however their vote is written again", async () => {
+    const { pressLink, stored } = await pendingRequestBy({ email: "ana@example.com" }, ["bob@example.com"]);
+    const approval = (await stored()) as AskedApproval;
+    const twice = { ...approval, quorum: 2 };
+    const first = await store.apply(
+      approval,
+      approveTransition(twice, { email: "bob@example.com" }, undefined, NOW),
+      NOW,
+      signedInVoteCondition({ email: "bob@example.com" }, NOW),
+    );
+
+    expect(first?.approval.voters).toEqual(["bob@example.com"]);
+    expect(await pressLink("bob@example.com")).toBeUndefined();
   });
 });

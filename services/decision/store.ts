@@ -12,14 +12,14 @@ import {
   type ApprovalRecord,
   type AskedApproval,
   type Decider,
-  type Decision,
   type EarlyDecision,
   grantKey,
   publishDueAt,
-  type SignedInApprover,
   type SweepTask,
 } from "./domain.ts";
+import { outboxEntries } from "./outbox.ts";
 import { SWEEP_INDEX } from "./tables.ts";
+import { applied, type Transition } from "./transitions.ts";
 
 /** A decision made with a link whose MAC checked out. */
 export interface LinkDecision {
@@ -33,16 +33,7 @@ export interface LinkDecision {
   now: Date;
 }
 
-/** A decision made by a signed-in approver, without a link. */
-export interface SignedInDecision {
-  requestId: string;
-  action: DecisionAction;
-  approver: SignedInApprover;
-  reason: string | undefined;
-  now: Date;
-}
-
-interface Condition {
+export interface Condition {
   expression: string;
   values: Record<string, unknown>;
 }
@@ -67,15 +58,58 @@ const notTheRequester = ({ email, subject }: Decider): Condition => ({
   },
 });
 
-const allOf = (first: Condition, second: Condition): Condition => ({
-  expression: `${first.expression} AND ${second.expression}`,
-  values: { ...first.values, ...second.values },
+const allOf = (...conditions: Condition[]): Condition => ({
+  expression: conditions.map(({ expression }) => expression).join(" AND "),
+  values: Object.assign({}, ...conditions.map(({ values }) => values)),
+});
+
+/** Pending and before its deadline: what every vote needs. */
+const openAt = (now: Date): Condition => ({
+  expression: "#status = :pending AND expiresAt > :now",
+  values: { ":pending": "PENDING", ":now": now.toISOString() },
 });
 
 /**
- * The approvals table, the one place that knows its item layout. Only decision writes it: the
- * ApprovalRequested handler creates and merges approvals, the pages record decisions, the sweeper
- * expires approvals and publishes what a crash left unpublished.
+ * That `decider` may vote in the current stage: asked in it, never voted before in any stage, not the
+ * requester, and the approval still open.
+ */
+const mayVote = (decider: Decider, now: Date): Condition =>
+  allOf(openAt(now), notTheRequester(decider), {
+    expression: "contains(approvers, :voter) AND NOT contains(voters, :voter)",
+    values: { ":voter": decider.email.toLowerCase() },
+  });
+
+/** A vote by a signed-in approver: they must be asked in the current stage. */
+export const signedInVoteCondition = mayVote;
+
+/** A vote with a link: also, the link's hash must be stored for that approver and action. */
+export const linkVoteCondition = (
+  decider: Decider,
+  { action, tokenHash }: { action: DecisionAction; tokenHash: string },
+  now: Date,
+): Condition =>
+  allOf(mayVote(decider, now), {
+    expression: "contains(grants, :grant)",
+    values: { ":grant": grantKey(decider.email.toLowerCase(), action, tokenHash) },
+  });
+
+/** A pending approval whose deadline has passed. */
+export const expiryCondition = (now: Date): Condition => ({
+  expression: "#status = :pending AND expiresAt <= :now",
+  values: { ":pending": "PENDING", ":now": now.toISOString() },
+});
+
+/** An approval written by `apply`, and the outbox keys of the events its write owes. */
+export interface Applied {
+  approval: AskedApproval;
+  keys: string[];
+}
+
+/**
+ * The approvals table, the one place that knows its item layout (see `AskedApproval`). Only decision
+ * writes it: the RequestAccepted handler opens approvals, the ApprovalRequested handler merges links
+ * (and creates approvals asked before policies), votes apply transitions, the sweeper expires
+ * approvals and publishes what a crash left unpublished.
  */
 export const createApprovalStore = (
   tableName: string,
@@ -84,35 +118,55 @@ export const createApprovalStore = (
   const { get, createIfAbsent: putIfAbsent, update } = requestTable<ApprovalRecord>(document, tableName);
 
   /**
-   * Writes the decision if the approval is still pending before its deadline and `condition` holds:
-   * the one conditional write every way of deciding goes through, so the first decision wins.
+   * Applies a transition in one conditional write: the approval must be as it was read (its
+   * `eventSeq`) and `condition` must hold. The write sets what the transition changes, puts the
+   * events it owes into the outbox and makes the item PUBLISH-due, so the sweeper publishes them
+   * should the writer not. Resolves to the approval written, or undefined when the condition failed.
    */
-  const decideIf = async (
-    requestId: string,
-    decision: Decision,
+  const apply = async (
+    approval: AskedApproval,
+    transition: Transition,
     now: Date,
     condition: Condition,
-  ): Promise<AskedApproval | undefined> => {
+  ): Promise<Applied | undefined> => {
+    const sweep = { sweepTask: "PUBLISH" as const, sweepAt: publishDueAt(now).toISOString() };
+    const written = applied(approval, transition, sweep);
+    const owed = outboxEntries(approval.eventSeq, transition.events);
+    const names: Record<string, string> = { "#status": "status" };
+    const values: Record<string, unknown> = { ":seenSeq": approval.eventSeq, ...condition.values };
+    const assignments: string[] = [];
+    const attributes = {
+      ...transition.set,
+      eventSeq: written.eventSeq,
+      ...(transition.events.length > 0 && sweep),
+    };
+    for (const [index, [name, value]] of Object.entries(attributes)
+      .filter(([, value]) => value !== undefined)
+      .entries()) {
+      names[`#a${index}`] = name;
+      values[`:a${index}`] = value;
+      assignments.push(`#a${index} = :a${index}`);
+    }
+    for (const [index, [key, event]] of Object.entries(owed).entries()) {
+      names[`#o${index}`] = key;
+      values[`:o${index}`] = event;
+      assignments.push(`outbox.#o${index} = :o${index}`);
+    }
+    const removals = (transition.remove ?? []).map((attribute, index) => {
+      names[`#r${index}`] = attribute;
+      return `#r${index}`;
+    });
     const output = await unlessConditionFails(
       update({
-        Key: { requestId },
-        UpdateExpression:
-          "SET #status = :decided, decision = :decision, sweepTask = :publish, sweepAt = :publishDueAt",
-        ConditionExpression: `#status = :pending AND expiresAt > :now AND ${condition.expression}`,
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: {
-          ":decided": "DECIDED",
-          ":pending": "PENDING",
-          ":decision": decision,
-          ":publish": "PUBLISH" satisfies SweepTask,
-          ":publishDueAt": publishDueAt(now).toISOString(),
-          ":now": now.toISOString(),
-          ...condition.values,
-        },
+        Key: { requestId: approval.requestId },
+        UpdateExpression: `SET ${assignments.join(", ")}${removals.length > 0 ? ` REMOVE ${removals.join(", ")}` : ""}`,
+        ConditionExpression: `eventSeq = :seenSeq AND ${condition.expression}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
         ReturnValues: "ALL_NEW",
       }),
     );
-    return output?.Attributes as AskedApproval | undefined;
+    return output ? { approval: output.Attributes as AskedApproval, keys: Object.keys(owed) } : undefined;
   };
 
   return {
@@ -121,7 +175,6 @@ export const createApprovalStore = (
     /** Creates the approval unless its item exists; false when an earlier event or an early decision did. */
     createIfAbsent: (approval: AskedApproval): Promise<boolean> => putIfAbsent(approval),
 
-    /** Adds the grants of a later ApprovalRequested to a pending approval; false when it is no longer pending. */
     /** Adds links to a pending approval; resolves to it as it is now, or undefined once it is settled. */
     mergeGrants: async (requestId: string, grants: Set<string>): Promise<AskedApproval | undefined> =>
       (
@@ -185,80 +238,37 @@ export const createApprovalStore = (
         ),
       ),
 
-    /**
-     * The decision, as one conditional write: still pending, not expired, not the requester (by the
-     * link's email, and by the subject of an approver using it signed in), and the link's hash stored
-     * for this approver and action. The first decision wins; a link decides once. Resolves to the
-     * decided item, or undefined when the condition did not hold.
-     */
-    recordDecision: ({
-      requestId,
-      action,
-      approver,
-      approverSubject,
-      tokenHash,
-      reason,
-      now,
-    }: LinkDecision): Promise<AskedApproval | undefined> =>
-      decideIf(
-        requestId,
-        { action, approver, approverSubject, reason, decidedAt: now.toISOString() },
-        now,
-        allOf(notTheRequester({ email: approver, subject: approverSubject }), {
-          expression: "contains(grants, :grant)",
-          values: { ":grant": grantKey(approver, action, tokenHash) },
-        }),
-      ),
+    apply,
 
     /**
-     * A signed-in approver's decision, under the same condition as a link's, except that the approver
-     * must be among the approval's approvers instead of holding a granted link. The decision records
-     * the identity: its email (the outcome's approver) and its subject.
+     * Keeps the decision of a link approval-mail has not announced yet on the approval, to stand once
+     * its announcement arrives (see `confirmedAwaitingDecision`): one conditional write, while the
+     * approval is as read, still open, holds no other waiting decision and still lacks the link.
      */
-    recordSignedInDecision: ({
-      requestId,
-      action,
-      approver,
-      reason,
-      now,
-    }: SignedInDecision): Promise<AskedApproval | undefined> =>
-      decideIf(
-        requestId,
-        {
-          action,
-          approver: approver.email,
-          approverSubject: approver.subject,
-          reason,
-          decidedAt: now.toISOString(),
-        },
-        now,
-        allOf(notTheRequester(approver), {
-          expression: "contains(approvers, :approverKey)",
-          values: { ":approverKey": approver.email.toLowerCase() },
-        }),
-      ),
-
-    /** Marks a pending item past its deadline EXPIRED; undefined when it was decided or expired already. */
-    expire: async (requestId: string, now: Date): Promise<AskedApproval | undefined> => {
-      const output = await unlessConditionFails(
-        update({
-          Key: { requestId },
-          UpdateExpression:
-            "SET #status = :expired, expiredAt = :now, sweepTask = :publish, sweepAt = :publishDueAt",
-          ConditionExpression: "#status = :pending AND expiresAt <= :now",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: {
-            ":expired": "EXPIRED",
-            ":pending": "PENDING",
-            ":now": now.toISOString(),
-            ":publish": "PUBLISH" satisfies SweepTask,
-            ":publishDueAt": publishDueAt(now).toISOString(),
-          },
-          ReturnValues: "ALL_NEW",
-        }),
-      );
-      return output?.Attributes as AskedApproval | undefined;
-    },
+    awaitAnnouncement: async (
+      approval: AskedApproval,
+      awaiting: NonNullable<AskedApproval["awaitingDecision"]>,
+      now: Date,
+    ): Promise<AskedApproval | undefined> =>
+      (
+        await unlessConditionFails(
+          update({
+            Key: { requestId: approval.requestId },
+            UpdateExpression: "SET awaitingDecision = :awaiting",
+            ConditionExpression:
+              "eventSeq = :seenSeq AND #status = :pending AND expiresAt > :now AND attribute_not_exists(awaitingDecision) AND NOT contains(grants, :grant)",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: {
+              ":awaiting": awaiting,
+              ":seenSeq": approval.eventSeq,
+              ":pending": "PENDING",
+              ":now": now.toISOString(),
+              ":grant": grantKey(awaiting.approver, awaiting.action, awaiting.tokenHash),
+            },
+            ReturnValues: "ALL_NEW",
+          }),
+        )
+      )?.Attributes as AskedApproval | undefined,
 
     /** Items whose sweep task is due at or before `dueBy`, every page of the sparse sweep index. */
     listDue: (task: SweepTask, dueBy: Date): Promise<ApprovalRecord[]> =>
@@ -269,14 +279,43 @@ export const createApprovalStore = (
         ExpressionAttributeValues: { ":task": task, ":dueBy": dueBy.toISOString() },
       }),
 
-    /** Takes the item off the sweeper's list once its outcome event is on the bus. */
-    markOutcomePublished: async (requestId: string, at: Date): Promise<void> => {
+    /**
+     * Takes published events out of the outbox. The write that empties it takes the item off the
+     * sweeper's PUBLISH list: back to EXPIRE at its deadline while pending, off the index once settled.
+     * With no keys, only that (a sweep that found nothing owed).
+     */
+    markPublished: async (requestId: string, keys: readonly string[], at: Date): Promise<void> => {
+      const current =
+        keys.length === 0
+          ? await get(requestId)
+          : ((
+              await unlessConditionFails(
+                update({
+                  Key: { requestId },
+                  UpdateExpression: `REMOVE ${keys.map((_, index) => `outbox.#k${index}`).join(", ")}`,
+                  ConditionExpression: "attribute_exists(requestId)",
+                  ExpressionAttributeNames: Object.fromEntries(keys.map((key, index) => [`#k${index}`, key])),
+                  ReturnValues: "ALL_NEW",
+                }),
+              )
+            )?.Attributes as ApprovalRecord | undefined);
+      if (!current || current.status === "DECIDED_EARLY" || current.sweepTask !== "PUBLISH") return;
+      if (Object.keys(current.outbox ?? {}).length > 0) return;
+      const pending = current.status === "PENDING";
       await whetherConditionHeld(
         update({
           Key: { requestId },
-          UpdateExpression: "SET outcomePublishedAt = :at REMOVE sweepTask, sweepAt",
-          ConditionExpression: "sweepTask = :publish",
-          ExpressionAttributeValues: { ":at": at.toISOString(), ":publish": "PUBLISH" satisfies SweepTask },
+          UpdateExpression: pending
+            ? "SET sweepTask = :expire, sweepAt = expiresAt"
+            : "SET outcomePublishedAt = :at REMOVE sweepTask, sweepAt",
+          ConditionExpression: "sweepTask = :publish AND size(outbox) = :none AND #status = :status",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":publish": "PUBLISH" satisfies SweepTask,
+            ":none": 0,
+            ":status": current.status,
+            ...(pending ? { ":expire": "EXPIRE" satisfies SweepTask } : { ":at": at.toISOString() }),
+          },
         }),
       );
     },

@@ -4,22 +4,39 @@ import { matchesEventPattern } from "../../lib/event-pattern/index.ts";
 import type { EventSubscription } from "../shared/manifest.ts";
 import { subscriptions } from "./subscriptions.ts";
 
-const onRequested = subscriptions.find(
-  (subscription): subscription is EventSubscription => subscription.kind === "event",
-);
+const onEvent = (name: string) =>
+  subscriptions.find(
+    (subscription): subscription is EventSubscription =>
+      subscription.kind === "event" && subscription.name === name,
+  );
 
-const requested = (source: string) => ({ source, "detail-type": "ApprovalRequested", detail: {} });
+const onRequested = onEvent("decision-on-approval-requested");
+const onAccepted = onEvent("decision-on-request-accepted");
+
+const event = (detailType: string, source: string) => ({ source, "detail-type": detailType, detail: {} });
 
 describe("decision subscriptions", () => {
-  it("records the approvals approval-mail asks for, from the approvals bus", () => {
+  it("applies the approval policies to the requests intake accepted, from the approvals bus", () => {
+    expect(onAccepted?.eventBusName).toBe(APPROVALS_BUS);
+    expect(matchesEventPattern(onAccepted?.pattern ?? {}, event("RequestAccepted", "approvals.intake"))).toBe(
+      true,
+    );
+    expect(matchesEventPattern(onAccepted?.pattern ?? {}, event("RequestAccepted", "ci.pipeline"))).toBe(
+      false,
+    );
+  });
+
+  it("records the links approval-mail sends, from the approvals bus", () => {
     expect(onRequested?.eventBusName).toBe(APPROVALS_BUS);
-    expect(matchesEventPattern(onRequested?.pattern ?? {}, requested("approvals.approval-mail"))).toBe(true);
+    expect(
+      matchesEventPattern(onRequested?.pattern ?? {}, event("ApprovalRequested", "approvals.approval-mail")),
+    ).toBe(true);
   });
 
   it.each(["ci.pipeline", "approvals.intake", "approvals.decision"])(
     "grants no link from an ApprovalRequested published under %s",
     (source) => {
-      expect(matchesEventPattern(onRequested?.pattern ?? {}, requested(source))).toBe(false);
+      expect(matchesEventPattern(onRequested?.pattern ?? {}, event("ApprovalRequested", source))).toBe(false);
     },
   );
 });

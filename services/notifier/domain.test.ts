@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ProvisioningFailed } from "../../events/provisioning-failed.ts";
+import { RequestApproved } from "../../events/request-approved.ts";
 import { RequestExpired } from "../../events/request-expired.ts";
 import { RequestInvalid } from "../../events/request-invalid.ts";
 import { RequestRejected } from "../../events/request-rejected.ts";
@@ -13,7 +14,25 @@ const MARKUP = `<script>alert("x")</script><img src=x onerror=alert(1)>`;
 
 const ESCAPED_MARKUP = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;";
 
-const rejected = (requestId: string, fields: { approver?: string; reason: string }) =>
+const POLICY = { name: "small-dev-boxes", hash: "0123456789ab" };
+
+const approved = (
+  requestId: string,
+  fields: {
+    approver: string;
+    reason?: string;
+    policy?: typeof POLICY;
+    approvals?: { stage: number; approver: string; onBehalfOf?: string; decidedAt: string }[];
+  },
+) =>
+  delivered(RequestApproved, {
+    requestId,
+    request: sampleRequest({ requestId }),
+    ...fields,
+    decidedAt: "2030-01-01T10:00:00.000Z",
+  });
+
+const rejected = (requestId: string, fields: { approver?: string; reason: string; policy?: typeof POLICY }) =>
   delivered(RequestRejected, {
     requestId,
     request: sampleRequest({ requestId: requestId }),
@@ -67,7 +86,7 @@ describe("noticeOf", () => {
 
     expect(notice.to).toBe("ana@example.com");
     expect(notice.subject).toBe("Request rej-1 was rejected");
-    expect(notice.text).toContain("bob@example.com rejected request rej-1.");
+    expect(notice.text).toContain("Request rej-1 was rejected by bob@example.com.");
     expect(notice.text).toContain("Reason: Use the shared runners");
   });
 
@@ -76,6 +95,68 @@ describe("noticeOf", () => {
 
     expect(notice.text).toContain("Request rej-2 was refused before any approver was asked.");
     expect(notice.text).toContain("Reason: No approver other than the requester");
+  });
+
+  it("says which policy refused the request, and why, without a separate reason", () => {
+    const notice = noticeOf(
+      rejected("rej-3", {
+        approver: "policy:no-huge-volumes",
+        reason: "volumes over 4 TiB go through capacity planning",
+        policy: { name: "no-huge-volumes", hash: "0123456789ab" },
+      }),
+    );
+
+    expect(notice.subject).toBe("Request rej-3 was refused");
+    expect(notice.text).toContain(
+      "Request rej-3 was refused by policy no-huge-volumes: volumes over 4 TiB go through capacity planning.",
+    );
+    expect(notice.text).not.toContain("Reason:");
+  });
+
+  it("says which policy auto-approved the request, and why", () => {
+    const notice = noticeOf(
+      approved("ok-auto", {
+        approver: "policy:small-dev-boxes",
+        reason: "small burstable instance",
+        policy: POLICY,
+      }),
+    );
+
+    expect(notice.to).toBe("ana@example.com");
+    expect(notice.subject).toBe("Request ok-auto was auto-approved");
+    expect(notice.text).toContain(
+      "Request ok-auto was auto-approved by policy small-dev-boxes: small burstable instance.",
+    );
+    expect(notice.text).not.toContain("Reason:");
+  });
+
+  it("names every approver of a request approved by several, and a delegate's principal", () => {
+    const notice = noticeOf(
+      approved("ok-quorum", {
+        approver: "cy@example.com",
+        approvals: [
+          { stage: 0, approver: "bob@example.com", decidedAt: "2030-01-01T09:00:00.000Z" },
+          {
+            stage: 0,
+            approver: "cy@example.com",
+            onBehalfOf: "dee@example.com",
+            decidedAt: "2030-01-01T10:00:00.000Z",
+          },
+        ],
+      }),
+    );
+
+    expect(notice.subject).toBe("Request ok-quorum was approved");
+    expect(notice.text).toContain(
+      "Request ok-quorum was approved by bob@example.com and cy@example.com on behalf of dee@example.com.",
+    );
+  });
+
+  it("names the one approver of a request approved by one, with their reason", () => {
+    const notice = noticeOf(approved("ok-one", { approver: "bob@example.com", reason: "Go ahead" }));
+
+    expect(notice.text).toContain("Request ok-one was approved by bob@example.com.");
+    expect(notice.text).toContain("Reason: Go ahead");
   });
 
   it("tells the requester their request expired, and when", () => {

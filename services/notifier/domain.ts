@@ -1,11 +1,12 @@
 import { z } from "zod";
-import type { EventContract } from "../../events/contract.ts";
-import { envelopeSchemaOf } from "../../events/envelope.ts";
+import { pinnedEnvelopeSchemaOf } from "../../events/envelope.ts";
 import { ProvisioningFailed } from "../../events/provisioning-failed.ts";
+import { RequestApproved } from "../../events/request-approved.ts";
 import { RequestExpired } from "../../events/request-expired.ts";
 import { RequestInvalid } from "../../events/request-invalid.ts";
 import { RequestRejected } from "../../events/request-rejected.ts";
 import { ResourceProvisioned } from "../../events/resource-provisioned.ts";
+import { approvalInWords, policyNameOf, rejectionInWords } from "../shared/decision-words.ts";
 import { html, type SafeHtml } from "../shared/html.ts";
 import { renderSummary, type SummaryRow, summaryAsText, themedDocument } from "../shared/layout.ts";
 import { formatUtc, requestSummaryRows } from "../shared/request-summary.ts";
@@ -13,23 +14,21 @@ import { formatUtc, requestSummaryRows } from "../shared/request-summary.ts";
 /** The events the requester hears about, each a turn of their request they did not make themselves. */
 export const NOTIFIABLE_EVENTS = [
   RequestInvalid,
+  RequestApproved,
   RequestRejected,
   RequestExpired,
   ResourceProvisioned,
   ProvisioningFailed,
 ] as const;
 
-/** The envelope of one contract with its detail-type pinned, so the union below can tell them apart. */
-const pinnedEnvelopeOf = <C extends EventContract>(contract: C) =>
-  envelopeSchemaOf(contract).extend({ "detail-type": z.literal(contract.detailType as C["detailType"]) });
-
 /** Any notifiable event with its envelope: the event id is what makes one email per event. */
 export const notifiableEventSchema = z.discriminatedUnion("detail-type", [
-  pinnedEnvelopeOf(RequestInvalid),
-  pinnedEnvelopeOf(RequestRejected),
-  pinnedEnvelopeOf(RequestExpired),
-  pinnedEnvelopeOf(ResourceProvisioned),
-  pinnedEnvelopeOf(ProvisioningFailed),
+  pinnedEnvelopeSchemaOf(RequestInvalid),
+  pinnedEnvelopeSchemaOf(RequestApproved),
+  pinnedEnvelopeSchemaOf(RequestRejected),
+  pinnedEnvelopeSchemaOf(RequestExpired),
+  pinnedEnvelopeSchemaOf(ResourceProvisioned),
+  pinnedEnvelopeSchemaOf(ProvisioningFailed),
 ]);
 
 export type NotifiableEvent = z.output<typeof notifiableEventSchema>;
@@ -79,19 +78,40 @@ const messageOf = (event: NotifiableEvent): Message => {
           })),
         ],
       };
-    case RequestRejected.detailType: {
-      const { approver, reason, decidedAt, request } = event.detail;
+    case RequestApproved.detailType: {
+      const { detail } = event;
+      const byPolicy = policyNameOf(detail.approver) !== undefined;
       return {
         requestId,
-        subject: `Request ${requestId} was rejected`,
-        status: { label: "Rejected", tone: "bad" },
-        heading: "Your request was rejected",
-        lead: approver
-          ? `${approver} rejected request ${requestId}.`
-          : `Request ${requestId} was refused before any approver was asked.`,
+        subject: `Request ${requestId} was ${byPolicy ? "auto-approved" : "approved"}`,
+        status: { label: "Approved", tone: "ok" },
+        heading: "Your request was approved",
+        lead: `Request ${requestId} was ${approvalInWords(detail)}. You get another email once its instance is running, or if it cannot be launched.`,
         facts: [
-          ...factsOf(["Reason", reason || "No reason given"], ["Decided", formatUtc(decidedAt)]),
-          ...requestSummaryRows(request),
+          // A policy's reason is in the lead already; a person's is theirs to give.
+          ...factsOf(
+            ["Reason", byPolicy ? undefined : detail.reason],
+            ["Decided", formatUtc(detail.decidedAt)],
+          ),
+          ...requestSummaryRows(detail.request),
+        ],
+      };
+    }
+    case RequestRejected.detailType: {
+      const { detail } = event;
+      const byPolicy = policyNameOf(detail.approver) !== undefined;
+      return {
+        requestId,
+        subject: `Request ${requestId} was ${byPolicy ? "refused" : "rejected"}`,
+        status: { label: byPolicy ? "Refused" : "Rejected", tone: "bad" },
+        heading: `Your request was ${byPolicy ? "refused" : "rejected"}`,
+        lead: `Request ${requestId} was ${rejectionInWords(detail)}.`,
+        facts: [
+          ...factsOf(
+            ["Reason", byPolicy ? undefined : detail.reason || "No reason given"],
+            ["Decided", formatUtc(detail.decidedAt)],
+          ),
+          ...requestSummaryRows(detail.request),
         ],
       };
     }

@@ -9,8 +9,8 @@ const [onNews] = subscriptions as EventSubscription[];
 describe("notifier subscriptions", () => {
   it.each([
     ["approvals.intake", "RequestInvalid"],
+    ["approvals.decision", "RequestApproved"],
     ["approvals.decision", "RequestRejected"],
-    ["approvals.approval-mail", "RequestRejected"],
     ["approvals.decision", "RequestExpired"],
     ["approvals.ec2-launcher", "ResourceProvisioned"],
     ["approvals.ec2-launcher", "ProvisioningFailed"],
@@ -23,7 +23,6 @@ describe("notifier subscriptions", () => {
 
   it.each([
     ["approvals.intake", "RequestAccepted"],
-    ["approvals.decision", "RequestApproved"],
     ["approvals.ec2-launcher", "ProvisioningStarted"],
     ["approvals.notifier", "RequesterNotified"],
   ])("leaves %s's %s alone: the requester is not emailed about it", (source, detailType) => {
@@ -32,6 +31,7 @@ describe("notifier subscriptions", () => {
 
   it.each([
     ["ci.pipeline", "RequestRejected"],
+    ["ci.pipeline", "RequestApproved"],
     ["ci.pipeline", "ResourceProvisioned"],
     ["ci.pipeline", "RequestInvalid"],
     ["approvals.approval-mail", "RequestExpired"],

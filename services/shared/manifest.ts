@@ -69,7 +69,6 @@ export interface HttpSurface {
 /** Deployment settings a service's config reads from its environment, by variable name. */
 export type SettingName =
   | "SENDER"
-  | "APPROVERS"
   | "APPROVAL_TTL_SECONDS"
   | "PUBLIC_URL"
   | "IMAGE_IDS"
@@ -112,6 +111,16 @@ export interface ServiceNeeds {
    * functions get the stack's schedule group, the role and dead-letter queue schedules name, and the bus.
    */
   schedules?: boolean;
+  /**
+   * It asks the identity provider who is in which group (services/shared/directory.ts): on AWS its
+   * functions may list the user pool's users and groups (USER_POOL_ID); locally they get LOCAL_USERS.
+   */
+  directory?: boolean;
+  /**
+   * It reads the approval policies (services/shared/policies.ts): on AWS the file checked at synth is
+   * embedded in its bundles; locally APPROVAL_POLICIES names the file checked at start.
+   */
+  policies?: boolean;
 }
 
 /**

@@ -29,7 +29,7 @@ const useStackAndBrowser = (env: Record<string, string> = {}) => {
   const under = {} as { stack: StackUnderTest; browser: Browser; session: BrowserSession };
   beforeAll(async () => {
     [under.stack, under.browser] = await Promise.all([
-      startStack({ env: { LOCAL_USERS, APPROVERS: `${APPROVER.email},${APPROVER2.email}`, ...env } }),
+      startStack({ env: { LOCAL_USERS, ...env } }),
       launchChromium(),
     ]);
   });

@@ -1,8 +1,9 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleHandlers, type HandlerBundle, measureModuleInit } from "../../infra/aws/bundles.ts";
+import { DEFAULT_POLICY_FILE } from "../../policy/index.ts";
 import { services } from "../../services/registry.ts";
 import { ORIGIN_VERIFY_HEADER } from "../../services/shared/behind-cloudfront.ts";
 import type { HttpRoute } from "../../services/shared/manifest.ts";
@@ -81,6 +82,25 @@ describe("Lambda bundles", () => {
     for (const bundle of bundles) {
       await expect(loadHandlerOf(bundle), `${bundle.service}/${bundle.functionId}`).resolves.toBeUndefined();
     }
+  });
+
+  it("embeds the deployment's policy file in bundles of the services that read policies, and of no other", async () => {
+    const { policies } = JSON.parse(await readFile(DEFAULT_POLICY_FILE, "utf8")) as {
+      policies: { description?: string }[];
+    };
+    // A policy's description is in a bundle only as part of the embedded file: no code spells it.
+    const descriptions = policies.flatMap(({ description }) => (description ? [description] : []));
+    expect(descriptions.length).toBeGreaterThan(0);
+    const readers = new Set(services.filter((service) => service.needs.policies).map(({ name }) => name));
+    expect(readers.size).toBeGreaterThan(0);
+    // esbuild leaves the document out of a reader's bundle whose handler never asks for the policies.
+    const embedding = new Set<string>();
+    for (const bundle of bundles) {
+      const code = await readFile(bundle.file, "utf8");
+      if (descriptions.every((description) => code.includes(description))) embedding.add(bundle.service);
+      else expect(descriptions.some((description) => code.includes(description))).toBe(false);
+    }
+    expect(embedding).toEqual(readers);
   });
 
   it("has every HTTP function refuse, with 403, a request that did not come through CloudFront", async () => {

@@ -24,7 +24,6 @@ describe("deployment context", () => {
     const context = readDeploymentContext(nodeWith());
 
     expect(context).toMatchObject({
-      approvers: ["approver@example.com"],
       sender: "approvals@example.com",
       sesSandbox: false,
     });
@@ -35,21 +34,19 @@ describe("deployment context", () => {
   it("reads lists and flags from the command line's strings as well as from JSON", () => {
     const fromCli = readDeploymentContext(
       nodeWith({
-        approvers: "ana@example.com, bo@example.com",
         securityGroupIds: "sg-0abc1234,sg-0def5678",
         sesSandbox: "true",
       }),
     );
     const fromJson = readDeploymentContext(
       nodeWith({
-        approvers: ["ana@example.com", "bo@example.com"],
         securityGroupIds: ["sg-0abc1234", "sg-0def5678"],
         sesSandbox: true,
       }),
     );
 
     expect(fromCli).toEqual(fromJson);
-    expect(fromCli.approvers).toEqual(["ana@example.com", "bo@example.com"]);
+    expect(fromCli.securityGroupIds).toEqual(["sg-0abc1234", "sg-0def5678"]);
   });
 
   it("names a missing key and says how to pass it", () => {
@@ -60,12 +57,12 @@ describe("deployment context", () => {
 
   it("names every malformed key at once", () => {
     const error = failureOf({
-      approvers: "ana@example.com,not-an-address",
+      sender: "not-an-address",
       imageIds: { "ubuntu-24.04": { arm64: "ubuntu" } },
       subnetId: "my-subnet",
     });
 
-    expect(error.message).toMatch(/approvers must be comma-separated email addresses/);
+    expect(error.message).toMatch(/sender must be an email address/);
     expect(error.message).toMatch(
       /imageIds\.ubuntu-24\.04\.arm64 must be an AMI id .* or an SSM parameter reference/,
     );

@@ -75,12 +75,27 @@ const idempotencyRecords = [
 const publishes = ["events:PutEvents"];
 const sendsEmail = ["ses:SendEmail", "ses:SendRawEmail"];
 const readsHmacKey = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"];
+const readsDirectory = [
+  "cognito-idp:AdminListGroupsForUser",
+  "cognito-idp:ListUsers",
+  "cognito-idp:ListUsersInGroup",
+];
 
 /** What each service may publish, per source: a change has to be made here too, on purpose. */
 const PUBLISHABLE: Record<string, Record<string, string[]>> = {
   intake: { "approvals.intake": ["ResourceRequested", "RequestAccepted", "RequestInvalid"] },
-  "approval-mail": { "approvals.approval-mail": ["ApprovalRequested", "RequestRejected"] },
-  decision: { "approvals.decision": ["RequestApproved", "RequestRejected", "RequestExpired"] },
+  "approval-mail": { "approvals.approval-mail": ["ApprovalRequested"] },
+  decision: {
+    "approvals.decision": [
+      "ApprovalPolicyApplied",
+      "ApprovalStageStarted",
+      "ApprovalVoteRecorded",
+      "ApprovalStageCompleted",
+      "RequestApproved",
+      "RequestRejected",
+      "RequestExpired",
+    ],
+  },
   "ec2-launcher": {
     "approvals.ec2-launcher": ["ProvisioningStarted", "ResourceProvisioned", "ProvisioningFailed"],
   },
@@ -99,7 +114,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     ...publishes,
   ],
   "intake/http-handler": [...logs, ...xray, ...tableWrites, ...idempotencyRecords, ...publishes],
-  "approval-mail/on-request-accepted": [
+  "approval-mail/on-approval-stage-started": [
     ...logs,
     ...xray,
     ...deadLetters,
@@ -109,6 +124,25 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     ...sendsEmail,
     ...readsHmacKey,
   ],
+  "approval-mail/on-request-closed": [
+    ...logs,
+    ...xray,
+    ...deadLetters,
+    ...tableWrites,
+    ...idempotencyRecords,
+    ...publishes,
+    ...sendsEmail,
+    ...readsHmacKey,
+  ],
+  "decision/on-request-accepted": [
+    ...logs,
+    ...xray,
+    ...deadLetters,
+    ...tableWrites,
+    ...publishes,
+    ...readsHmacKey,
+    ...readsDirectory,
+  ],
   "decision/on-approval-requested": [
     ...logs,
     ...xray,
@@ -116,6 +150,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     ...tableWrites,
     ...publishes,
     ...readsHmacKey,
+    ...readsDirectory,
   ],
   "decision/expire-sweeper": [
     ...logs,
@@ -124,8 +159,16 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     ...tableWrites,
     ...publishes,
     ...readsHmacKey,
+    ...readsDirectory,
   ],
-  "decision/http-handler": [...logs, ...xray, ...tableWrites, ...publishes, ...readsHmacKey],
+  "decision/http-handler": [
+    ...logs,
+    ...xray,
+    ...tableWrites,
+    ...publishes,
+    ...readsHmacKey,
+    ...readsDirectory,
+  ],
   "ec2-launcher/on-request-approved": [
     ...logs,
     ...xray,
@@ -398,7 +441,6 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
         const issuer = { "Fn::GetAtt": [synth.logicalIdOf(synth.stack.signIn.userPool), "ProviderURL"] };
         const settings: Record<string, unknown> = {
           SENDER: context.sender,
-          APPROVERS: context.approvers,
           APPROVAL_TTL_SECONDS: String(context.approvalTtlSeconds),
           PUBLIC_URL: portalUrl,
           DECISIONS_REQUIRE_SIGN_IN: String(context.decisionsRequireSignIn),
@@ -411,6 +453,8 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
         }
         if (manifest.needs.readsHmacKey)
           expected.HMAC_SECRET_ARN = { Ref: expect.stringMatching(/^DecisionLinkKey/) };
+        if (manifest.needs.directory)
+          expected.USER_POOL_ID = { Ref: synth.logicalIdOf(synth.stack.signIn.userPool) };
         if (
           manifest.http &&
           functionId === synth.logicalIdOf(handlerFunction(service, manifest.http.handler).function)
@@ -589,6 +633,25 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
           return [tableArn, ...indexArns].map((resource) => JSON.stringify(resource));
         });
         expect(reached.sort(), name).toEqual(expected.sort());
+      }
+    });
+
+    it("lets only the services that read the directory list the user pool's users and groups, on that pool alone", () => {
+      const readers = functionsOf()
+        .filter((fn) => actionsOfRole(fn.roleId).some((action) => action.startsWith("cognito-idp:")))
+        .map((fn) => fn.service);
+      expect([...new Set(readers)].sort()).toEqual(
+        services.filter((service) => service.needs.directory).map((service) => service.name),
+      );
+      const pool = { "Fn::GetAtt": [synth.logicalIdOf(synth.stack.signIn.userPool), "Arn"] };
+      for (const action of readsDirectory) {
+        const statements = resourcesOfType("AWS::IAM::Policy")
+          .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+          .filter((statement) => asList(statement.Action).includes(action));
+        expect(
+          statements.flatMap((statement) => asList(statement.Resource)),
+          action,
+        ).toEqual(statements.map(() => pool));
       }
     });
 
@@ -779,7 +842,6 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
 describe("the AWS stack with a deployment's own settings", () => {
   let synth: SynthesizedStack;
   const settings = {
-    approvers: "ana@example.com, bo@example.com",
     imageIds: JSON.stringify({
       "amazon-linux-2023": { x86_64: "ami-0123456789abcdef0", arm64: "resolve:ssm:/golden/al2023-arm64:4" },
     }),
@@ -821,7 +883,6 @@ describe("the AWS stack with a deployment's own settings", () => {
       Environment: {
         Variables: Match.objectLike({
           PUBLIC_URL: `https://${settings.portalDomain}`,
-          APPROVERS: "ana@example.com,bo@example.com",
         }),
       },
     });
@@ -880,6 +941,9 @@ describe("the AWS stack with a deployment's own settings", () => {
     const policies = synth.template.findResources("AWS::IAM::Policy", {
       Properties: { PolicyDocument: { Statement: Match.arrayWith([identityWildcard]) } },
     });
-    expect(Object.keys(policies)).toHaveLength(services.filter((service) => service.needs.sendsEmail).length);
+    const mailingFunctions = synth.stack.services
+      .filter((service) => service.manifest.needs.sendsEmail)
+      .flatMap((service) => [...service.functions.values()]);
+    expect(Object.keys(policies)).toHaveLength(mailingFunctions.length);
   });
 });

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { generateKeyPair, importJWK, type JWK, type JWTPayload, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { groupsAdmittedTo } from "../../api/access.ts";
@@ -22,6 +23,7 @@ import { type StackUnderTest, startStack } from "../support/stack.ts";
 const RILEY = "requester@example.com";
 const ASKED_APPROVER = "approver@example.com";
 const OTHER_APPROVER = "approver2@example.com";
+const ONE_APPROVER_POLICY = fileURLToPath(new URL("../fixtures/policies/one-approver.json", import.meta.url));
 
 describe("who may call the API, through tokens of the local provider", () => {
   let stack: StackUnderTest;
@@ -30,7 +32,8 @@ describe("who may call the API, through tokens of the local provider", () => {
   let rileysRequest: string;
 
   beforeAll(async () => {
-    stack = await startStack({ env: { APPROVERS: ASKED_APPROVER, ...localUsersEnv() } });
+    // Its policy asks ASKED_APPROVER alone, though OTHER_APPROVER is in the group "approvers" too.
+    stack = await startStack({ env: { APPROVAL_POLICIES: ONE_APPROVER_POLICY, ...localUsersEnv() } });
     const submitted = await submit(stack, validRequest({ requester: undefined }));
     const byRiley = await submit(stack, validRequest({ requester: undefined }), {}, RILEY);
     expect([submitted.status, byRiley.status]).toEqual([202, 202]);

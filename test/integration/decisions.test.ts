@@ -38,9 +38,11 @@ describe("decisions from the approval email", () => {
   beforeAll(async () => {
     stack = await startStack({
       env: {
-        APPROVERS: "approver@example.com,boss@example.com",
-        // The approver files a request of their own too.
-        ...localUsersEnv({ ...SELF_APPROVER, groups: ["approvers", "requesters"] }),
+        // The approver files a request of their own too; the boss approves as well.
+        ...localUsersEnv(
+          { ...SELF_APPROVER, groups: ["approvers", "requesters"] },
+          { email: "boss@example.com", name: "Boss", groups: ["approvers"] },
+        ),
       },
     });
   });

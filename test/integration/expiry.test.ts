@@ -17,8 +17,12 @@ describe("requests nobody can or does decide", () => {
       env: {
         APPROVAL_TTL_SECONDS: "2",
         SWEEP_INTERVAL_MS: "500",
-        APPROVERS: "solo@example.com",
-        ...localUsersEnv({ email: "solo@example.com", name: "Solo", groups: ["requesters"] }),
+        // Solo is the only member of the group "approvers": the default approvers only request here.
+        ...localUsersEnv(
+          { email: "solo@example.com", name: "Solo", groups: ["requesters", "approvers"] },
+          { email: "approver@example.com", name: "Avery Approver", groups: ["requesters"] },
+          { email: "approver2@example.com", name: "Alex Approver", groups: ["requesters"] },
+        ),
       },
     });
   });

@@ -67,7 +67,8 @@ describe("a request from the portal API to a running instance", () => {
 
     const final = await stack.eventually(
       () => getRequest(stack, requestId),
-      (view) => view?.timeline.some((entry) => entry.type === "RequesterNotified") ?? false,
+      // The requester is told twice: of the approval, then that the instance runs.
+      (view) => (view?.timeline.filter((entry) => entry.type === "RequesterNotified").length ?? 0) >= 2,
     );
     const types = final?.timeline.map((entry) => entry.type) ?? [];
     for (const type of [

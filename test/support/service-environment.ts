@@ -11,7 +11,6 @@ import { TEST_AUDIENCE, TEST_ISSUER } from "../../services/shared/testing/access
 Object.assign(process.env, {
   EVENT_BUS_NAME: APPROVALS_BUS,
   SENDER: "approvals@example.com",
-  APPROVERS: "approver@example.com",
   APPROVAL_TTL_SECONDS: "3600",
   PUBLIC_URL: "http://localhost:3000",
   HMAC_SECRET: "test-secret-that-is-at-least-32-characters",

@@ -59,6 +59,8 @@ export interface HandlerFunctionProps {
   environment: Record<string, string>;
   /** Where an event consumer's failed invocations go after Lambda's own retries. */
   deadLetterQueue?: IQueue;
+  /** Globals esbuild replaces in the bundle: data too large for the environment, such as the policies. */
+  define?: Record<string, string>;
 }
 
 /**
@@ -92,7 +94,7 @@ export class HandlerFunction extends Construct {
       role: this.role,
       logGroup,
       loggingFormat: LoggingFormat.JSON,
-      bundling: HANDLER_BUNDLING,
+      bundling: props.define ? { ...HANDLER_BUNDLING, define: props.define } : HANDLER_BUNDLING,
       deadLetterQueue: props.deadLetterQueue,
       environment: {
         ...props.environment,

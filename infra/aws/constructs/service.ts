@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Stack } from "aws-cdk-lib";
 import { type HttpApi, HttpMethod, type IHttpRouteAuthorizer } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import type { IUserPool } from "aws-cdk-lib/aws-cognito";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { type EventPattern, type IEventBus, Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
@@ -21,6 +22,7 @@ import type {
   Subscription,
 } from "../../../services/shared/manifest.ts";
 import { SIGN_IN_SETTINGS } from "../../../services/shared/manifest.ts";
+import { type EmbeddedPolicies, embedPolicies } from "../../../services/shared/policies.ts";
 import type { ScheduleSettings } from "../../../services/shared/schedules.ts";
 import { ec2DescribeStatements, ec2LaunchStatements, type LaunchSettings } from "../ec2-permissions.ts";
 import { acknowledge, type ExplainedStatement, explainedPolicy } from "../nag.ts";
@@ -46,6 +48,10 @@ export interface SharedResources {
   signedInAuthorizer: IHttpRouteAuthorizer;
   /** What CloudFront sends in ORIGIN_VERIFY_HEADER; the HTTP functions refuse requests without it. */
   originVerifySecret: string;
+  /** Where the identity provider keeps its users and groups: what `needs.directory` reads. */
+  userPool: IUserPool;
+  /** The deployment's policy file, checked at synth: embedded in the bundles of `needs.policies`. */
+  approvalPolicies: EmbeddedPolicies;
   /** The stack's schedules (constructs/schedules.ts), made when some service declares `needs.schedules`. */
   schedules?: { readonly settings: ScheduleSettings; grantTo(fn: HandlerFunction): void };
 }
@@ -96,6 +102,13 @@ const IDEMPOTENCY_TABLE_ACTIONS = [
 ];
 
 const INDEX_ACTIONS = ["dynamodb:Query"];
+
+/** What services/shared/directory.ts asks of the user pool: who is in a group, who has an address, their groups. */
+const DIRECTORY_ACTIONS = [
+  "cognito-idp:ListUsersInGroup",
+  "cognito-idp:ListUsers",
+  "cognito-idp:AdminListGroupsForUser",
+];
 
 const HTTP_METHODS: Record<HttpRoute["method"], HttpMethod> = {
   GET: HttpMethod.GET,
@@ -265,6 +278,9 @@ export class Service extends Construct {
       description,
       environment: this.environment(invocation),
       deadLetterQueue,
+      define: this.props.manifest.needs.policies
+        ? embedPolicies(this.props.shared.approvalPolicies)
+        : undefined,
     });
     this.grant(fn, handler);
     if (invocation === "http") {
@@ -290,6 +306,7 @@ export class Service extends Construct {
     }
     if (needs.readsHmacKey) environment.HMAC_SECRET_ARN = shared.hmacKey.secretArn;
     if (needs.schedules) Object.assign(environment, this.schedules().settings);
+    if (needs.directory) environment.USER_POOL_ID = shared.userPool.userPoolId;
     if (invocation === "http") environment.ORIGIN_VERIFY_SECRET = shared.originVerifySecret;
     return environment;
   }
@@ -321,6 +338,7 @@ export class Service extends Construct {
     }
     if (needs.readsHmacKey) shared.hmacKey.grantRead(grantee);
     if (needs.schedules) this.schedules().grantTo(fn);
+    if (needs.directory) shared.userPool.grant(grantee, ...DIRECTORY_ACTIONS);
     // EC2 offers no grant methods: these are policies of their own, each wildcard explained.
     if (needs.ec2?.launch.some((launcher) => sameHandler(launcher, handler))) {
       explainedPolicy(fn, "Ec2Launch", fn.role, ec2LaunchStatements(this, shared.launchSettings));

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { jsonSetting } from "../../../services/shared/config.ts";
+import { DEFAULT_DIRECTORY_USERS } from "../../../services/shared/directory.ts";
 
 /** The groups a user may belong to: the same names as the Cognito user pool's groups on AWS. */
 export const USER_GROUPS = ["requesters", "approvers", "operators"] as const;
@@ -12,18 +13,13 @@ export interface LocalUser {
   groups: UserGroup[];
 }
 
-/** Who can sign in to local mode when LOCAL_USERS is not set: one of each role, and a second approver. */
-export const DEFAULT_LOCAL_USERS: readonly LocalUser[] = [
-  { email: "requester@example.com", name: "Riley Requester", groups: ["requesters"] },
-  { email: "approver@example.com", name: "Avery Approver", groups: ["approvers"] },
-  { email: "approver2@example.com", name: "Alex Approver", groups: ["approvers"] },
-  { email: "operator@example.com", name: "Oakley Operator", groups: ["operators"] },
-];
+/** Who can sign in to local mode when LOCAL_USERS is not set: the services' directory's default users. */
+export const DEFAULT_LOCAL_USERS: readonly LocalUser[] = DEFAULT_DIRECTORY_USERS;
 
 const EXAMPLE = '[{"email": "ana@example.com", "name": "Ana", "groups": ["requesters"]}]';
 
 const localUserSchema = z.strictObject({
-  // Lower-cased as APPROVERS is, so one person is one user however the address was typed.
+  // Lower-cased as the directory holds addresses, so one person is one user however it was typed.
   email: z.email({ error: "must be an email address" }).transform((email) => email.toLowerCase()),
   name: z.string({ error: "must be a name" }).trim().min(1, "must not be empty"),
   groups: z.array(z.enum(USER_GROUPS, { error: `must be one of ${USER_GROUPS.join(", ")}` }), {

@@ -90,7 +90,7 @@ export const decisionForm = (
           { role: "status", tabindex: -1 },
           statusBadge(outcome.outcome),
           " ",
-          DONE[outcome.outcome],
+          outcome.waitingFor ? `Approved. ${outcome.waitingFor}` : DONE[outcome.outcome],
           " Follow it on the page of ",
           requestPageLink(outcome.requestId, `request ${outcome.requestId}`),
           ".",

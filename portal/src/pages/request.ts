@@ -1,5 +1,15 @@
 import { getRequestRoute } from "../../../api/contract.ts";
+import type { Approval, ApprovalStage } from "../../../api/schemas.ts";
 import { api, type ShownRequest } from "../api.ts";
+import {
+  notAnsweredIn,
+  outcomeInWords,
+  personInWords,
+  quorumInWords,
+  stageStateLabel,
+  stageStateTone,
+  stageTitle,
+} from "../approval.ts";
 import { h } from "../dom.ts";
 import { eventLabel, humanTime, isFinalStatus, publisherLabel, statusLabel, statusTone } from "../format.ts";
 import { type LookupAnswer, nextLookupStep, REFRESH_MS } from "../request-lookup.ts";
@@ -39,6 +49,14 @@ export const summaryOf = (view: ShownRequest) =>
     ...row("Approval link expires", humanTime(view.expiresAt)),
   );
 
+/** A policy decides as `policy:<name>`; nobody named is a refusal before any approver was asked. */
+const deciderInWords = (approver: string | undefined) =>
+  approver === undefined
+    ? "policy"
+    : approver.startsWith("policy:")
+      ? `policy ${approver.slice(7)}`
+      : approver;
+
 const decisionOf = (view: ShownRequest) =>
   view.decision
     ? h(
@@ -49,10 +67,85 @@ const decisionOf = (view: ShownRequest) =>
           "dl",
           { class: "summary" },
           ...row("Outcome", statusLabel(view.decision.outcome)),
-          ...row("By", view.decision.approver ?? "policy"),
+          ...row("By", deciderInWords(view.decision.approver)),
           ...row("Reason", view.decision.reason),
           ...row("When", humanTime(view.decision.decidedAt)),
         ),
+      )
+    : null;
+
+/** "a (28 Nov 2026, 10:04:05), b (…)": people with the time each did what the list is about. */
+const peopleAt = (people: { email: string; onBehalfOf?: string | undefined; at: string }[]) =>
+  people.map((person) => `${personInWords(person)} (${humanTime(person.at)})`).join(", ");
+
+const stageOf = (stage: ApprovalStage, stageCount: number) => {
+  const titleId = `approval-stage-${stage.index}`;
+  const waitingOn = stage.state === "active" ? notAnsweredIn(stage) : [];
+  return h(
+    "li",
+    { "aria-labelledby": titleId, "data-stage": stage.index, "data-state": stage.state },
+    h(
+      "h3",
+      { id: titleId },
+      `${stageTitle(stage, stageCount)} `,
+      h("span", { class: `badge ${stageStateTone(stage.state)}`.trim() }, stageStateLabel(stage.state)),
+    ),
+    h(
+      "dl",
+      { class: "summary" },
+      ...row(
+        "Quorum",
+        `${quorumInWords(stage)}${stage.asked.length > 0 ? ` (${stage.asked.length} asked)` : ""}`,
+      ),
+      ...row(
+        "Asked",
+        stage.asked.length > 0
+          ? peopleAt(stage.asked.map(({ askedAt, ...person }) => ({ ...person, at: askedAt })))
+          : undefined,
+      ),
+      ...row("Approved by", stage.approvedBy.length > 0 ? peopleAt(stage.approvedBy) : undefined),
+      ...row(
+        "Rejected by",
+        stage.rejectedBy
+          ? `${peopleAt([stage.rejectedBy])}${stage.rejectedBy.reason ? `: ${stage.rejectedBy.reason}` : ""}`
+          : undefined,
+      ),
+      ...row("Not answered yet", waitingOn.length > 0 ? waitingOn.map(personInWords).join(", ") : undefined),
+    ),
+  );
+};
+
+/** How the approval policy decides the request: the policy, why it matched, each stage, who is still needed. */
+const approvalOf = ({ approval }: { approval?: Approval | undefined }) =>
+  approval
+    ? h(
+        "section",
+        { class: "card", "aria-labelledby": "approval-title" },
+        h("h2", { id: "approval-title" }, "Approval"),
+        approval.waitingFor ? h("p", { class: "waiting-for" }, h("strong", {}, approval.waitingFor)) : null,
+        h(
+          "p",
+          {},
+          "Policy ",
+          h("strong", {}, approval.policy.name),
+          ` ${outcomeInWords(approval)}. `,
+          h("span", { class: "muted" }, `(version ${approval.policy.hash})`),
+        ),
+        approval.policy.why.length > 0
+          ? h(
+              "details",
+              {},
+              h("summary", {}, "Why this policy"),
+              h("ul", {}, ...approval.policy.why.map((reason) => h("li", {}, reason))),
+            )
+          : null,
+        approval.stages.length > 0
+          ? h(
+              "ol",
+              { class: "stages", "aria-label": "Stages" },
+              ...approval.stages.map((stage) => stageOf(stage, approval.stages.length)),
+            )
+          : null,
       )
     : null;
 
@@ -102,7 +195,7 @@ const timelineOf = (view: ShownRequest) =>
           {},
           h("time", { datetime: entry.time }, humanTime(entry.time)),
           " — ",
-          eventLabel(entry.type),
+          entry.summary ?? eventLabel(entry.type),
           h("span", { class: "muted" }, ` (${publisherLabel(entry)})`),
         ),
       ),
@@ -133,7 +226,9 @@ export const renderRequest = (
         isFinalStatus(view.status) ? null : h("span", { class: "muted" }, " (updating)"),
       ),
       h("section", { class: "card", "aria-label": "The request as submitted" }, summaryOf(view)),
-      ...[fieldErrorsOf(view), decisionOf(view), instanceOf(view)].filter((section) => section !== null),
+      ...[fieldErrorsOf(view), approvalOf(view), decisionOf(view), instanceOf(view)].filter(
+        (section) => section !== null,
+      ),
       ...(view.timeline ? [timelineOf(view)] : []),
     );
 

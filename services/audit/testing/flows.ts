@@ -1,3 +1,7 @@
+import { ApprovalPolicyApplied } from "../../../events/approval-policy-applied.ts";
+import { ApprovalStageCompleted } from "../../../events/approval-stage-completed.ts";
+import { ApprovalStageStarted } from "../../../events/approval-stage-started.ts";
+import { ApprovalVoteRecorded } from "../../../events/approval-vote-recorded.ts";
 import {
   type AcceptedRequest,
   ApprovalRequested,
@@ -218,3 +222,137 @@ export function* permutations<T>(items: readonly T[]): Generator<T[]> {
     for (const tail of permutations(rest)) yield [item, ...tail];
   }
 }
+
+export const TEAM_LEADS = ["lead-a@example.com", "lead-b@example.com", "lead-c@example.com"] as const;
+export const FINANCE = "finance@example.com";
+export const TWO_STAGE_POLICY = { name: "large-instances", hash: "0123456789ab" } as const;
+
+/**
+ * A request under a two-stage policy (team leads, 2 of 3; then finance, 1 of 1), approved by lead-a
+ * and lead-b, then finance: each step's events, in flow order, so tests take the flow up to a step.
+ */
+export const twoStageFlow = (request: AcceptedRequest, start: string) => {
+  const event = flowOf(request.requestId, start);
+  const { requestId, ...content } = request;
+  const policy = TWO_STAGE_POLICY;
+  const expiresAt = secondsAfter(start, 3 * 86400);
+  const stage = (index: number) => ({ index, name: ["team leads", "finance"][index] ?? "", count: 2 });
+  const asked = (index: number, approvers: readonly string[], at: number) => [
+    event(ApprovalStageStarted, {
+      requestId,
+      request,
+      policy,
+      stage: stage(index),
+      approvers: approvers.map((email) => ({ email })),
+      quorum: index === 0 ? 2 : 1,
+      expiresAt,
+      startedAt: secondsAfter(start, at),
+    }),
+    event(ApprovalRequested, {
+      requestId,
+      request,
+      stage: stage(index),
+      approvers: [...approvers],
+      linkHashes: Object.fromEntries(
+        approvers.map((email) => [
+          email,
+          { approve: [hashToken(`approve-${email}`)], reject: [hashToken(`reject-${email}`)] },
+        ]),
+      ),
+      expiresAt,
+      requestedAt: secondsAfter(start, at + 1),
+    }),
+  ];
+  const vote = (index: number, approver: string, approvals: number, at: number) =>
+    event(ApprovalVoteRecorded, {
+      requestId,
+      stage: stage(index),
+      approver,
+      action: "approve",
+      approvals,
+      quorum: index === 0 ? 2 : 1,
+      votedAt: secondsAfter(start, at),
+    });
+  const [leadA, leadB, leadC] = TEAM_LEADS;
+  const opened = [
+    event(ResourceRequested, { requestId, ...content }),
+    event(RequestAccepted, { requestId, request, acceptedAt: secondsAfter(start, 1) }),
+    event(ApprovalPolicyApplied, {
+      requestId,
+      request,
+      policy,
+      outcome: "stages",
+      stages: [
+        { name: "team leads", approvers: { groups: ["team-leads"], emails: [] }, quorum: 2 },
+        { name: "finance", approvers: { groups: [], emails: [FINANCE] }, quorum: "all" },
+      ],
+      expiresAt,
+      why: ["small-dev-boxes: instanceType is not t3.*", "large-instances: matches everything else"],
+      appliedAt: secondsAfter(start, 2),
+    }),
+    ...asked(0, [leadA, leadB, leadC], 3),
+  ];
+  const firstVote = [vote(0, leadA, 1, 5)];
+  const firstStageDone = [
+    vote(0, leadB, 2, 6),
+    event(ApprovalStageCompleted, {
+      requestId,
+      stage: stage(0),
+      approvedBy: [{ email: leadA }, { email: leadB }],
+      completedAt: secondsAfter(start, 6),
+    }),
+    ...asked(1, [FINANCE], 7),
+  ];
+  const approved = [
+    vote(1, FINANCE, 1, 9),
+    event(ApprovalStageCompleted, {
+      requestId,
+      stage: stage(1),
+      approvedBy: [{ email: FINANCE }],
+      completedAt: secondsAfter(start, 9),
+    }),
+    event(RequestApproved, {
+      requestId,
+      request,
+      approver: FINANCE,
+      policy,
+      approvals: [
+        { stage: 0, approver: leadA, decidedAt: secondsAfter(start, 5) },
+        { stage: 0, approver: leadB, decidedAt: secondsAfter(start, 6) },
+        { stage: 1, approver: FINANCE, decidedAt: secondsAfter(start, 9) },
+      ],
+      decidedAt: secondsAfter(start, 9),
+    }),
+  ];
+  const rejectedByLeadC = [
+    event(ApprovalVoteRecorded, {
+      requestId,
+      stage: stage(0),
+      approver: leadC,
+      action: "reject",
+      reason: "Too big for a test",
+      approvals: 1,
+      quorum: 2,
+      votedAt: secondsAfter(start, 6),
+    }),
+    event(RequestRejected, {
+      requestId,
+      request,
+      approver: leadC,
+      reason: "Too big for a test",
+      policy,
+      approvals: [{ stage: 0, approver: leadA, decidedAt: secondsAfter(start, 5) }],
+      decidedAt: secondsAfter(start, 6),
+    }),
+  ];
+  const expired = [
+    event(RequestExpired, {
+      requestId,
+      request,
+      policy,
+      expiresAt,
+      expiredAt: secondsAfter(start, 3 * 86400 + 1),
+    }),
+  ];
+  return { opened, firstVote, firstStageDone, approved, rejectedByLeadC, expired };
+};

@@ -5,12 +5,11 @@ import { startTestDynamo, type TestDynamo } from "../../../test/support/dynamo.t
 import { manualClock, silentLogger } from "../../../test/support/fakes.ts";
 import { sampleRequest } from "../../../test/support/fixtures.ts";
 import { recordingPublisher } from "../../../test/support/recording-publisher.ts";
-import { hashToken } from "../../shared/decision-token.ts";
 import { OUTCOME_PUBLISH_GRACE_MS } from "../../shared/leases.ts";
-import { createOutcomePublisher, type EventPublisher } from "../outcomes.ts";
+import { createOutboxPublisher, type EventPublisher } from "../outbox.ts";
 import { type ApprovalStore, createApprovalStore } from "../store.ts";
 import { approvalsTable } from "../tables.ts";
-import { seedPendingApproval } from "../testing/approvals.ts";
+import { outcomesOn, seedPendingApproval, voteWithLink } from "../testing/approvals.ts";
 import { createExpireSweeperHandler, SweepError } from "./expire-sweeper.ts";
 
 const TTL_MS = 3600_000;
@@ -26,16 +25,17 @@ afterEach(() => dynamo.close());
 
 const setUp = (failFor?: string) => {
   const clock = manualClock();
-  const bus = recordingPublisher();
+  const recording = recordingPublisher();
+  const bus = outcomesOn(recording);
   const publisher: EventPublisher = {
     publish: async (contract, detail, options) => {
       if ((detail as { requestId?: string }).requestId === failFor) throw new Error("bus unavailable");
-      return bus.publish(contract, detail, options);
+      return recording.publish(contract, detail, options);
     },
   };
   const handler = createExpireSweeperHandler({
     store,
-    publishOutcome: createOutcomePublisher({ publisher, store, now: clock.now }),
+    publishOwed: createOutboxPublisher({ publisher, store, now: clock.now }),
     now: clock.now,
     logger: silentLogger(),
   });
@@ -81,20 +81,23 @@ describe("the expiry sweeper", () => {
     const { clock, bus, sweep, seed } = setUp();
     const links = await seed("decided");
     const token = links["bob@example.com"]?.approve ?? "";
-    const decided = await store.recordDecision({
+    const decided = await voteWithLink(store, {
       requestId: "decided",
       action: "approve",
       approver: "bob@example.com",
-      tokenHash: hashToken(token),
-      reason: undefined,
+      token,
       now: clock.now(),
     });
-    await store.markOutcomePublished("decided", clock.now());
+    // Its writer published what it owed.
+    await createOutboxPublisher({ publisher: recordingPublisher(), store, now: clock.now })(
+      decided.approval,
+      decided.keys,
+    );
     clock.advance(7200);
 
     await sweep();
 
-    expect(decided?.status).toBe("DECIDED");
+    expect(decided.approval.status).toBe("DECIDED");
     expect(bus.published).toHaveLength(0);
     expect(await store.get("decided")).toMatchObject({ status: "DECIDED" });
   });
@@ -102,11 +105,11 @@ describe("the expiry sweeper", () => {
   it("publishes a decision whose publish was lost, once, after the grace period", async () => {
     const { clock, bus, sweep, seed } = setUp();
     const links = await seed("lost");
-    await store.recordDecision({
+    await voteWithLink(store, {
       requestId: "lost",
       action: "reject",
       approver: "bob@example.com",
-      tokenHash: hashToken(links["bob@example.com"]?.reject ?? ""),
+      token: links["bob@example.com"]?.reject ?? "",
       reason: "Too big",
       now: clock.now(),
     });

@@ -3,8 +3,9 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import { publisher } from "../../shared/events.ts";
 import { approvalsTableName } from "../config.ts";
-import { createOutcomePublisher, type OutcomePublisher } from "../outcomes.ts";
-import { type ApprovalStore, createApprovalStore } from "../store.ts";
+import { createOutboxPublisher, type OutboxPublisher } from "../outbox.ts";
+import { type ApprovalStore, createApprovalStore, expiryCondition } from "../store.ts";
+import { expireTransition } from "../transitions.ts";
 
 export class SweepError extends AggregateError {
   override readonly name = "SweepError";
@@ -12,18 +13,18 @@ export class SweepError extends AggregateError {
 
 export interface ExpireSweeperDeps {
   store: ApprovalStore;
-  publishOutcome: OutcomePublisher;
+  publishOwed: OutboxPublisher;
   now: () => Date;
   logger: Logger;
 }
 
 /**
  * Runs every minute. Expires each pending approval past its deadline (the condition re-checks both,
- * so a decision that won the race stays), publishes RequestExpired, and publishes any outcome whose
- * writer died before publishing it. One item's failure does not stop the others; the run then fails
+ * so a vote that won the race stays; a vote meanwhile leaves it to the next run), publishes
+ * RequestExpired, and publishes any event whose writer died before publishing it. One item's failure does not stop the others; the run then fails
  * so the schedule's retries and alarms see it.
  */
-export const createExpireSweeperHandler = ({ store, publishOutcome, now, logger }: ExpireSweeperDeps) =>
+export const createExpireSweeperHandler = ({ store, publishOwed, now, logger }: ExpireSweeperDeps) =>
   middy()
     .use(injectLambdaContext(logger))
     .handler(async () => {
@@ -40,8 +41,15 @@ export const createExpireSweeperHandler = ({ store, publishOutcome, now, logger 
 
       for (const due of await store.listDue("EXPIRE", startedAt)) {
         await attempt(due.requestId, async () => {
-          const expired = await store.expire(due.requestId, startedAt);
-          if (expired) await publishOutcome(expired);
+          const current = await store.get(due.requestId);
+          if (current?.status !== "PENDING") return;
+          const expired = await store.apply(
+            current,
+            expireTransition(current, startedAt),
+            startedAt,
+            expiryCondition(startedAt),
+          );
+          if (expired) await publishOwed(expired.approval, expired.keys);
         });
       }
       for (const due of await store.listDue("PUBLISH", startedAt)) {
@@ -49,8 +57,13 @@ export const createExpireSweeperHandler = ({ store, publishOutcome, now, logger 
           // The index lags the table: read again so an outcome published meanwhile is not sent twice.
           const current = await store.get(due.requestId);
           if (current?.sweepTask !== "PUBLISH") return;
-          logger.warn("Publishing an outcome its writer left unpublished", { requestId: due.requestId });
-          await publishOutcome(current);
+          if (current.status === "DECIDED_EARLY") return;
+          logger.warn("Publishing events their writer left unpublished", { requestId: due.requestId });
+          await publishOwed(current);
+          // Nothing was left (its writer published it all meanwhile): only the task is still to clear.
+          if (Object.keys(current.outbox ?? {}).length === 0) {
+            await store.markPublished(due.requestId, [], now());
+          }
         });
       }
       if (failures.length > 0)
@@ -62,7 +75,7 @@ const now = () => new Date();
 
 export const handler = createExpireSweeperHandler({
   store,
-  publishOutcome: createOutcomePublisher({ publisher, store, now }),
+  publishOwed: createOutboxPublisher({ publisher, store, now }),
   now,
   logger: new Logger({ serviceName: "decision" }),
 });

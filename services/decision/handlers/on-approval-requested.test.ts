@@ -12,10 +12,10 @@ import { createDecisionToken, type DecisionAction, hashToken } from "../../share
 import { type IssuedLinks, issueLinks, TEST_KEY } from "../../shared/testing/decision-tokens.ts";
 import { grantKey } from "../domain.ts";
 import { createDecisionApp } from "../http.ts";
-import { createOutcomePublisher } from "../outcomes.ts";
+import { createOutboxPublisher } from "../outbox.ts";
 import { type ApprovalStore, createApprovalStore } from "../store.ts";
 import { approvalsTable } from "../tables.ts";
-import { approvalRequestedFor } from "../testing/approvals.ts";
+import { approvalRequestedFor, approversDirectory, outcomesOn } from "../testing/approvals.ts";
 import { createOnApprovalRequestedHandler } from "./on-approval-requested.ts";
 
 const APPROVERS = ["bob@example.com", "cy@example.com"];
@@ -33,21 +33,24 @@ afterAll(() => dynamo.close());
 /** The decision pages and the ApprovalRequested handler of one request, around the real table. */
 const setUp = (requestId: string) => {
   const clock = manualClock();
-  const bus = recordingPublisher();
-  const publishOutcome = createOutcomePublisher({ publisher: bus, store, now: clock.now });
+  const recording = recordingPublisher();
+  const bus = outcomesOn(recording);
+  const publishOwed = createOutboxPublisher({ publisher: recording, store, now: clock.now });
+  const directory = approversDirectory(APPROVERS);
   const app = createDecisionApp({
     store,
-    publishOutcome,
+    publishOwed,
     hmacKey: async () => TEST_KEY,
     now: clock.now,
     publicUrl: "http://localhost:3000",
-    approvers: APPROVERS,
+    directory,
     decisionsRequireSignIn: false,
     logger: silentLogger(),
   });
   const handler = createOnApprovalRequestedHandler({
     store,
-    publishOutcome,
+    directory,
+    publishOwed,
     now: clock.now,
     logger: silentLogger(),
   });
@@ -147,6 +150,7 @@ describe("a decision made before ApprovalRequested arrives", () => {
         approver: "bob@example.com",
         reason: "Fine by me",
         decidedAt: clock.now().toISOString(),
+        approvals: [{ stage: 0, approver: "bob@example.com", decidedAt: clock.now().toISOString() }],
       },
     ]);
     expect(bus.published).toHaveLength(1);

@@ -5,17 +5,13 @@ import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
 import { ApprovalRequested } from "../../../events/approval-requested.ts";
 import type { DetailOf } from "../../../events/contract.ts";
+import { type Directory, directory } from "../../shared/directory.ts";
 import { publisher } from "../../shared/events.ts";
 import { approvalsTableName } from "../config.ts";
-import {
-  type AskedApproval,
-  askedApprovalOf,
-  confirmedAwaitingDecision,
-  type EarlyDecision,
-  grantsOf,
-  settleEarlyDecision,
-} from "../domain.ts";
-import { createOutcomePublisher, type OutcomePublisher, publishOrLeaveToSweeper } from "../outcomes.ts";
+import { decide } from "../decide.ts";
+import { type AskedApproval, askedApprovalOf, type EarlyDecision, grantsOf } from "../domain.ts";
+import { confirmedAwaitingDecision, settleEarlyDecision } from "../early.ts";
+import { createOutboxPublisher, type OutboxPublisher, publishOrLeaveToSweeper } from "../outbox.ts";
 import { type ApprovalStore, createApprovalStore } from "../store.ts";
 
 /** The approval's item kept changing under this delivery; the bus retries it. */
@@ -28,21 +24,24 @@ const MAX_ATTEMPTS = 3;
 
 export interface OnApprovalRequestedDeps {
   store: ApprovalStore;
-  publishOutcome: OutcomePublisher;
+  directory: Directory;
+  publishOwed: OutboxPublisher;
   now: () => Date;
   logger: Logger;
 }
 
 /**
- * On ApprovalRequested: record the approval, idempotently. The first event of a request creates it
- * (conditional put); a later one (a retried mailing's, or a copy) merges its link hashes into it, so
- * links already sent stay valid. When a decision was made early, before any event arrived, the item
+ * On ApprovalRequested: record the links approval-mail sent, idempotently. Their hashes merge into the
+ * approval the request's policy opened (as do a retried mailing's, or a copy's), so links already
+ * sent stay valid. An approval asked before policies has none: the first event creates it
+ * (conditional put). When a decision was made early, before any event arrived, the item
  * holds it instead: it is settled here (see `settleEarlyDecision`) and its outcome published, or void.
  * Every write is conditional, so a delivery that loses to a concurrent one reads the item again.
  */
 export const createOnApprovalRequestedHandler = ({
   store,
-  publishOutcome,
+  directory,
+  publishOwed,
   now,
   logger,
 }: OnApprovalRequestedDeps) => {
@@ -68,7 +67,7 @@ export const createOnApprovalRequestedHandler = ({
       return true;
     }
     logger.info("Early decision settled", { requestId, approver, action });
-    await publishOrLeaveToSweeper(publishOutcome, settled, logger);
+    await publishOrLeaveToSweeper(publishOwed, settled, undefined, logger);
     return true;
   };
 
@@ -77,21 +76,27 @@ export const createOnApprovalRequestedHandler = ({
     const awaiting = confirmedAwaitingDecision(approval);
     if (!awaiting) return;
     const { tokenHash, action, approver, approverSubject, reason } = awaiting;
-    const decided = await store.recordDecision({
-      requestId: approval.requestId,
-      action,
-      approver,
-      approverSubject,
-      tokenHash,
-      reason,
-      now: now(),
-    });
-    if (!decided) return;
+    const decided = await decide(
+      { store, directory },
+      {
+        claims: {
+          requestId: approval.requestId,
+          action,
+          approver,
+          expiresAt: new Date(approval.expiresAt),
+        },
+        tokenHash,
+        approverSubject,
+        reason,
+        now: now(),
+      },
+    );
+    if (!decided.recorded || !("approval" in decided)) return;
     logger.info("Early decision confirmed by a later announcement", {
       requestId: approval.requestId,
       approver,
     });
-    await publishOrLeaveToSweeper(publishOutcome, decided, logger);
+    await publishOrLeaveToSweeper(publishOwed, decided.approval, decided.keys, logger);
   };
 
   const record = async (requested: DetailOf<typeof ApprovalRequested>) => {
@@ -126,7 +131,8 @@ const now = () => new Date();
 
 export const handler = createOnApprovalRequestedHandler({
   store,
-  publishOutcome: createOutcomePublisher({ publisher, store, now }),
+  directory,
+  publishOwed: createOutboxPublisher({ publisher, store, now }),
   now,
   logger: new Logger({ serviceName: "decision" }),
 });

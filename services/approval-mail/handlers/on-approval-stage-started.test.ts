@@ -3,9 +3,9 @@ import { randomBytes } from "node:crypto";
 import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
 import { ApprovalRequested } from "../../../events/approval-requested.ts";
+import { ApprovalStageStarted } from "../../../events/approval-stage-started.ts";
+import type { DetailInputOf } from "../../../events/contract.ts";
 import type { AcceptedRequest } from "../../../events/request.ts";
-import { RequestAccepted } from "../../../events/request-accepted.ts";
-import { RequestRejected } from "../../../events/request-rejected.ts";
 import { localLambdaContext } from "../../../infra/local/lambda-context.ts";
 import { startTestDynamo, type TestDynamo } from "../../../test/support/dynamo.ts";
 import { manualClock, silentLogger } from "../../../test/support/fakes.ts";
@@ -18,9 +18,17 @@ import type { OutgoingEmail } from "../../shared/mail.ts";
 import { TEST_KEY } from "../../shared/testing/decision-tokens.ts";
 import { createMailingStore, type Mailing, type MailingStore } from "../store.ts";
 import { idempotencyTable, mailingsTable } from "../tables.ts";
-import { ApprovalMailInProgressError, createOnRequestAcceptedHandler } from "./on-request-accepted.ts";
+import {
+  ApprovalMailInProgressError,
+  createOnApprovalStageStartedHandler,
+} from "./on-approval-stage-started.ts";
 
-const TTL_SECONDS = 3600;
+/** The deadline decision gives the stage: an hour after the manual clock's start. */
+const EXPIRES_AT = "2026-03-01T11:00:00.000Z";
+
+const POLICY = { name: "large-instances", hash: "0123456789ab" };
+const TEAM_LEADS = { index: 0, name: "team leads", count: 2 };
+const FINANCE = { index: 1, name: "finance", count: 2 };
 
 let dynamo: TestDynamo;
 let store: MailingStore;
@@ -36,8 +44,27 @@ beforeAll(async () => {
 });
 afterAll(() => dynamo.close());
 
+type StageStarted = DetailInputOf<typeof ApprovalStageStarted>;
+
+/** A stage decision started for the request: its approvers by email, `quorum` of them needed. */
+const stageOf = (
+  request: AcceptedRequest,
+  approvers: StageStarted["approvers"] = [{ email: "bob@example.com" }, { email: "cy@example.com" }],
+  overrides: Partial<StageStarted> = {},
+): StageStarted => ({
+  requestId: request.requestId,
+  request,
+  policy: POLICY,
+  stage: TEAM_LEADS,
+  approvers,
+  quorum: 2,
+  expiresAt: EXPIRES_AT,
+  startedAt: "2026-03-01T10:00:00.000Z",
+  ...overrides,
+});
+
 /** A handler with fakes around the real table; `failSendTo` makes SES refuse mail to that address. */
-const setUp = (approvers = ["bob@example.com", "cy@example.com"]) => {
+const setUp = () => {
   const clock = manualClock();
   const bus = recordingPublisher();
   const sent: OutgoingEmail[] = [];
@@ -45,7 +72,7 @@ const setUp = (approvers = ["bob@example.com", "cy@example.com"]) => {
     failSendTo: undefined as string | undefined,
     onSend: (_email: OutgoingEmail) => {},
   };
-  const handler = createOnRequestAcceptedHandler({
+  const handler = createOnApprovalStageStartedHandler({
     store,
     publisher: bus,
     sendEmail: async (email) => {
@@ -57,24 +84,17 @@ const setUp = (approvers = ["bob@example.com", "cy@example.com"]) => {
     hmacKey: async () => TEST_KEY,
     now: clock.now,
     randomBytes,
-    settings: {
-      approvers,
-      ttlSeconds: TTL_SECONDS,
-      publicUrl: "http://localhost:3000",
-      decisionsRequireSignIn: false,
-    },
+    settings: { publicUrl: "http://localhost:3000", decisionsRequireSignIn: false },
     logger: silentLogger(),
   });
   // Lambda hands the handler the raw envelope; its parser middleware turns that into the detail.
   const invoke = handler as unknown as (event: unknown, context: Context) => Promise<void>;
-  const deliver = (request: AcceptedRequest) =>
+  const deliver = (started: StageStarted) =>
     invoke(
-      envelopeOf(
-        RequestAccepted,
-        { requestId: request.requestId, request, acceptedAt: clock.now().toISOString() },
-        { id: `accepted-${request.requestId}` },
-      ),
-      localLambdaContext("approval-mail-on-request-accepted", "us-east-1", "000000000000"),
+      envelopeOf(ApprovalStageStarted, started, {
+        id: `started-${started.requestId}-${started.stage.index}`,
+      }),
+      localLambdaContext("approval-mail-on-approval-stage-started", "us-east-1", "000000000000"),
     );
   return { clock, bus, sent, mailbox, deliver };
 };
@@ -84,14 +104,14 @@ const linkIn = (email: OutgoingEmail, action: "approve" | "reject") => {
   return decodeURIComponent(match?.[1] ?? "");
 };
 
-const storedMailing = async (requestId: string) => (await store.get(requestId)) as Mailing;
+const storedMailing = async (requestId: string, stage = 0) => (await store.get(requestId, stage)) as Mailing;
 
-describe("approval-mail on RequestAccepted", () => {
-  it("sends one email per approver and announces ApprovalRequested without any token", async () => {
+describe("approval-mail on ApprovalStageStarted", () => {
+  it("sends one email per approver of the stage and announces ApprovalRequested with the stage, without any token", async () => {
     const { sent, bus, clock, deliver } = setUp();
     const request = sampleRequest({ requestId: "mail-each" });
 
-    await deliver(request);
+    await deliver(stageOf(request));
 
     expect(sent.map((email) => email.to).sort()).toEqual(["bob@example.com", "cy@example.com"]);
     const announced = bus.eventsOf(ApprovalRequested);
@@ -104,11 +124,12 @@ describe("approval-mail on RequestAccepted", () => {
       requestId: "mail-each",
       request,
       approvers: ["bob@example.com", "cy@example.com"],
+      stage: TEAM_LEADS,
       linkHashes: {
         "bob@example.com": linksTo("bob@example.com"),
         "cy@example.com": linksTo("cy@example.com"),
       },
-      expiresAt: "2026-03-01T11:00:00.000Z",
+      expiresAt: EXPIRES_AT,
       requestedAt: clock.now().toISOString(),
     });
     for (const email of sent) {
@@ -117,9 +138,26 @@ describe("approval-mail on RequestAccepted", () => {
     }
   });
 
+  it("names the stage in each email, and on whose behalf a delegate is asked", async () => {
+    const { sent, deliver } = setUp();
+
+    await deliver(
+      stageOf(
+        sampleRequest({ requestId: "mail-stage-named" }),
+        [{ email: "bob@example.com" }, { email: "cy@example.com", onBehalfOf: "dee@example.com" }],
+        { stage: FINANCE, quorum: 1 },
+      ),
+    );
+
+    const to = (approver: string) => sent.find((email) => email.to === approver) as OutgoingEmail;
+    for (const email of sent) expect(email.text).toContain("Stage 2 of 2: finance — 1 approval needed");
+    expect(to("cy@example.com").text).toContain("on behalf of dee@example.com");
+    expect(to("bob@example.com").text).not.toContain("on behalf of");
+  });
+
   it("announces ApprovalRequested before sending any mail, so no link can be clicked before it is on the bus", async () => {
     const order: string[] = [];
-    const { bus, deliver, mailbox } = setUp(["bob@example.com"]);
+    const { bus, deliver, mailbox } = setUp();
     const publish = bus.publish;
     bus.publish = async (contract, detail, options) => {
       order.push(contract.detailType);
@@ -127,38 +165,34 @@ describe("approval-mail on RequestAccepted", () => {
     };
     mailbox.onSend = (email) => order.push(`mail to ${email.to}`);
 
-    await deliver(sampleRequest({ requestId: "mail-order" }));
+    await deliver(stageOf(sampleRequest({ requestId: "mail-order" }), [{ email: "bob@example.com" }]));
 
     expect(order).toEqual(["ApprovalRequested", "mail to bob@example.com"]);
   });
 
-  it("writes approval-mail's table and no other, asking or refusing", async () => {
-    const asking = setUp(["bob@example.com"]);
-    const refusing = setUp(["ana@example.com"]);
+  it("writes approval-mail's table and no other", async () => {
+    const { sent, deliver } = setUp();
     const send = vi.spyOn(dynamo.document, "send");
     onTestFinished(() => send.mockRestore());
 
-    await asking.deliver(sampleRequest({ requestId: "mail-own-table" }));
-    await refusing.deliver(sampleRequest({ requestId: "mail-own-table-refused" }));
+    await deliver(stageOf(sampleRequest({ requestId: "mail-own-table" }), [{ email: "bob@example.com" }]));
 
-    expect(asking.sent).toHaveLength(1);
-    expect(refusing.bus.eventsOf(RequestRejected)).toHaveLength(1);
+    expect(sent).toHaveLength(1);
     const tables = send.mock.calls.map(([command]) => (command.input as { TableName?: string }).TableName);
     expect(new Set(tables)).toEqual(new Set([mailingsTable.id]));
   });
 
-  it("sends links that verify, for that approver, and stores only their hashes", async () => {
-    const { sent, clock, deliver } = setUp(["bob@example.com"]);
-    const request = sampleRequest({ requestId: "mail-links" });
+  it("sends links that verify, for that approver, until the stage's deadline, and stores only their hashes", async () => {
+    const { sent, clock, deliver } = setUp();
 
-    await deliver(request);
+    await deliver(stageOf(sampleRequest({ requestId: "mail-links" }), [{ email: "bob@example.com" }]));
 
     const email = sent[0] as OutgoingEmail;
     const approveToken = linkIn(email, "approve");
     const rejectToken = linkIn(email, "reject");
     expect(verifyDecisionToken(approveToken, "approve", TEST_KEY, clock.now())).toMatchObject({
       valid: true,
-      claims: { requestId: "mail-links", approver: "bob@example.com" },
+      claims: { requestId: "mail-links", approver: "bob@example.com", expiresAt: new Date(EXPIRES_AT) },
     });
     expect(verifyDecisionToken(rejectToken, "reject", TEST_KEY, clock.now()).valid).toBe(true);
     const stored = await storedMailing("mail-links");
@@ -168,83 +202,73 @@ describe("approval-mail on RequestAccepted", () => {
       messageId: "message-1",
     });
     expect(JSON.stringify(stored)).not.toContain(approveToken);
-    expect(stored).toMatchObject({ kind: "MAILING", expiresAt: "2026-03-01T11:00:00.000Z" });
+    expect(stored).toMatchObject({ stage: 0, expiresAt: EXPIRES_AT });
   });
 
-  it("sends no second email and no second ApprovalRequested when the event is delivered again", async () => {
+  it("sends no second email and no second ApprovalRequested when the stage's event is delivered again", async () => {
     const { sent, bus, deliver } = setUp();
-    const request = sampleRequest({ requestId: "mail-redelivered" });
+    const started = stageOf(sampleRequest({ requestId: "mail-redelivered" }));
 
-    await deliver(request);
-    await deliver(request);
+    await deliver(started);
+    await deliver(started);
 
     expect(sent).toHaveLength(2);
     expect(bus.eventsOf(ApprovalRequested)).toHaveLength(1);
   });
 
-  it("never asks the requester, even when listed as an approver in another case", async () => {
-    const { sent, deliver } = setUp(["ANA@example.com", "bob@example.com"]);
+  it("mails each stage of a request, even an approver asked in both", async () => {
+    const { sent, bus, deliver } = setUp();
+    const request = sampleRequest({ requestId: "mail-two-stages" });
 
-    await deliver(sampleRequest({ requestId: "mail-not-self" }));
+    await deliver(stageOf(request));
+    await deliver(stageOf(request, [{ email: "cy@example.com" }], { stage: FINANCE, quorum: 1 }));
+
+    expect(sent.map((email) => email.to)).toEqual(["bob@example.com", "cy@example.com", "cy@example.com"]);
+    expect(
+      bus.eventsOf(ApprovalRequested).map(({ detail }) => [detail.stage?.index, detail.approvers]),
+    ).toEqual([
+      [0, ["bob@example.com", "cy@example.com"]],
+      [1, ["cy@example.com"]],
+    ]);
+    expect((await storedMailing("mail-two-stages", 1)).approvers).toEqual(["cy@example.com"]);
+  });
+
+  it("never mails the requester, even when the stage names them in another spelling", async () => {
+    const { sent, bus, deliver } = setUp();
+
+    await deliver(
+      stageOf(sampleRequest({ requestId: "mail-not-self" }), [
+        { email: "ana+approvals@example.com" },
+        { email: "bob@example.com" },
+      ]),
+    );
 
     expect(sent.map((email) => email.to)).toEqual(["bob@example.com"]);
+    expect(bus.eventsOf(ApprovalRequested)[0]?.detail.approvers).toEqual(["bob@example.com"]);
   });
 
-  it("refuses the request with RequestRejected, once, when no approver but the requester remains", async () => {
-    const { sent, bus, deliver, clock } = setUp(["ana@example.com"]);
-    const request = sampleRequest({ requestId: "mail-nobody" });
+  it("mails nobody and announces nothing when the stage names only the requester", async () => {
+    const { sent, bus, deliver } = setUp();
 
-    await deliver(request);
-    clock.advance(60);
-    await deliver(request);
+    await deliver(stageOf(sampleRequest({ requestId: "mail-only-self" }), [{ email: "ANA@example.com" }]));
 
     expect(sent).toHaveLength(0);
-    const rejected = bus.eventsOf(RequestRejected);
-    expect(rejected).toHaveLength(1);
-    expect(rejected[0]?.source).toBe("approvals.approval-mail");
-    expect(rejected[0]?.detail).toMatchObject({ requestId: "mail-nobody", request });
-    expect(rejected[0]?.detail.reason).toMatch(/no approver other than the requester/i);
-    expect(rejected[0]?.detail).not.toHaveProperty("approver");
-    expect(bus.eventsOf(ApprovalRequested)).toHaveLength(0);
-  });
-
-  it("publishes the refusal again after a lost publish, and then never more", async () => {
-    const { bus, deliver } = setUp(["ana@example.com"]);
-    const request = sampleRequest({ requestId: "mail-nobody-retried" });
-    bus.failNext();
-
-    await expect(deliver(request)).rejects.toThrow("EventBridge is unreachable");
-    await deliver(request);
-    await deliver(request);
-
-    expect(bus.eventsOf(RequestRejected)).toHaveLength(1);
-  });
-
-  it("keeps to what the first delivery settled when the approvers change in between", async () => {
-    const refusedFirst = sampleRequest({ requestId: "mail-refused-then-asked" });
-    await setUp(["ana@example.com"]).deliver(refusedFirst);
-    const askedFirst = sampleRequest({ requestId: "mail-asked-then-refused" });
-    await setUp(["bob@example.com"]).deliver(askedFirst);
-
-    const laterAsking = setUp(["bob@example.com"]);
-    await laterAsking.deliver(refusedFirst);
-    const laterRefusing = setUp(["ana@example.com"]);
-    await laterRefusing.deliver(askedFirst);
-
-    expect(laterAsking.sent).toHaveLength(0);
-    expect(laterAsking.bus.published).toHaveLength(0);
-    expect(laterRefusing.bus.published).toHaveLength(0);
+    expect(bus.published).toHaveLength(0);
+    expect(await store.get("mail-only-self", 0)).toBeUndefined();
   });
 
   it("escapes markup from the request in the email and keeps the subject on one line", async () => {
-    const { sent, deliver } = setUp(["bob@example.com"]);
+    const { sent, deliver } = setUp();
 
     await deliver(
-      sampleRequest({
-        requestId: "mail-markup",
-        requester: { email: "ana@example.com", name: "<img src=x onerror=alert(1)>" },
-        justification: "<script>steal()</script>\nBcc: everyone@example.com",
-      }),
+      stageOf(
+        sampleRequest({
+          requestId: "mail-markup",
+          requester: { email: "ana@example.com", name: "<img src=x onerror=alert(1)>" },
+          justification: "<script>steal()</script>\nBcc: everyone@example.com",
+        }),
+        [{ email: "bob@example.com" }],
+      ),
     );
 
     const email = sent[0] as OutgoingEmail;
@@ -256,12 +280,12 @@ describe("approval-mail on RequestAccepted", () => {
 
   it("after a failed send, the retry mails only the approvers still waiting, with links that work", async () => {
     const { sent, bus, clock, mailbox, deliver } = setUp();
-    const request = sampleRequest({ requestId: "mail-partial" });
+    const started = stageOf(sampleRequest({ requestId: "mail-partial" }));
     mailbox.failSendTo = "cy@example.com";
 
-    await expect(deliver(request)).rejects.toThrow("SES is unavailable");
+    await expect(deliver(started)).rejects.toThrow("SES is unavailable");
     mailbox.failSendTo = undefined;
-    await deliver(request);
+    await deliver(started);
 
     expect(sent.map((email) => email.to)).toEqual(["bob@example.com", "cy@example.com"]);
     const stored = await storedMailing("mail-partial");
@@ -271,6 +295,7 @@ describe("approval-mail on RequestAccepted", () => {
     // The retry issued cy a fresh link: announced again, with every hash so far, so decision merges it.
     const announced = bus.eventsOf(ApprovalRequested);
     expect(announced).toHaveLength(2);
+    expect(announced[1]?.detail.stage).toEqual(TEAM_LEADS);
     expect(announced[1]?.detail.linkHashes["cy@example.com"]?.approve).toEqual([
       ...(announced[0]?.detail.linkHashes["cy@example.com"]?.approve ?? []),
       hashToken(retriedToken),
@@ -280,27 +305,40 @@ describe("approval-mail on RequestAccepted", () => {
     );
   });
 
+  it("sends nothing more once the stage's deadline has passed", async () => {
+    const { sent, clock, mailbox, deliver } = setUp();
+    const started = stageOf(sampleRequest({ requestId: "mail-too-late" }), [{ email: "bob@example.com" }]);
+    mailbox.failSendTo = "bob@example.com";
+
+    await expect(deliver(started)).rejects.toThrow("SES is unavailable");
+    mailbox.failSendTo = undefined;
+    clock.advance(3600);
+    await deliver(started);
+
+    expect(sent).toHaveLength(0);
+  });
+
   it("leaves the mails to a delivery still sending them, and takes over once its claim is stale", async () => {
-    const delivery = setUp(["bob@example.com"]);
-    const request = sampleRequest({ requestId: "mail-claimed" });
+    const delivery = setUp();
+    const started = stageOf(sampleRequest({ requestId: "mail-claimed" }), [{ email: "bob@example.com" }]);
     // An earlier delivery stored the item and claimed the mailing a moment ago; it may still be sending.
     const earlierHash = hashToken("an earlier delivery's link");
     await store.createIfAbsent({
-      kind: "MAILING",
       requestId: "mail-claimed",
+      stage: 0,
       createdAt: delivery.clock.now().toISOString(),
       approvers: ["bob@example.com"],
       links: { "bob@example.com": { approve: [earlierHash], reject: [earlierHash] } },
-      expiresAt: "2026-03-01T11:00:00.000Z",
+      expiresAt: EXPIRES_AT,
       mailClaimId: "earlier-delivery",
       mailClaimedAt: delivery.clock.now().toISOString(),
     });
 
-    await expect(delivery.deliver(request)).rejects.toBeInstanceOf(ApprovalMailInProgressError);
+    await expect(delivery.deliver(started)).rejects.toBeInstanceOf(ApprovalMailInProgressError);
     expect(delivery.sent).toHaveLength(0);
 
     delivery.clock.advance(MAILING_LEASE_MS / 1000 + 1);
-    await delivery.deliver(request);
+    await delivery.deliver(started);
 
     expect(delivery.sent.map((email) => email.to)).toEqual(["bob@example.com"]);
     const both = [earlierHash, hashToken(linkIn(delivery.sent[0] as OutgoingEmail, "approve"))];

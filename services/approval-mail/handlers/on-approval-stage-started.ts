@@ -3,25 +3,21 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eventbridge";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import middy from "@middy/core";
 import { ApprovalRequested } from "../../../events/approval-requested.ts";
+import { ApprovalStageStarted } from "../../../events/approval-stage-started.ts";
 import type { DetailOf } from "../../../events/contract.ts";
 import type { Publisher } from "../../../events/publish.ts";
-import type { AcceptedRequest } from "../../../events/request.ts";
-import { RequestAccepted } from "../../../events/request-accepted.ts";
-import { RequestRejected } from "../../../events/request-rejected.ts";
 import { createDecisionToken, type DecisionAction, hashToken } from "../../shared/decision-token.ts";
-import { documentClientOf } from "../../shared/dynamo.ts";
 import { publisher } from "../../shared/events.ts";
 import { hmacKey } from "../../shared/hmac-key.ts";
-import { createIdempotency } from "../../shared/idempotency.ts";
 import { MAILING_LEASE_MS } from "../../shared/leases.ts";
 import { type OutgoingEmail, sendEmail } from "../../shared/mail.ts";
-import { config, idempotencyTableName, mailingsTableName } from "../config.ts";
-import { approvalDeadline, NO_APPROVER_REASON, selectApprovers } from "../domain.ts";
+import { config } from "../config.ts";
+import { type AskedApprover, approversToAsk, stageInWords } from "../domain.ts";
 import { approvalEmail } from "../email.ts";
-import { createMailingStore, type Mailing, type MailingStore, type Refusal } from "../store.ts";
+import type { Mailing, MailingStore } from "../store.ts";
+import { mailingStore } from "../wiring.ts";
 
 /** Another delivery of the same event is sending the mails; this one is retried until it is done. */
 export class ApprovalMailInProgressError extends Error {
@@ -29,8 +25,6 @@ export class ApprovalMailInProgressError extends Error {
 }
 
 export interface ApprovalMailSettings {
-  approvers: readonly string[];
-  ttlSeconds: number;
   publicUrl: string;
   /** Mail links that decide only signed in as their approver (see `decisionLink`). */
   decisionsRequireSignIn: boolean;
@@ -48,12 +42,14 @@ export interface ApprovalMailDeps {
 }
 
 type Tokens = Record<DecisionAction, string>;
+type StageStarted = DetailOf<typeof ApprovalStageStarted>;
 
-/** ApprovalRequested for a mailing: every link hash issued so far, never a token. */
-const announcementOf = (request: AcceptedRequest, mailing: Mailing) => ({
+/** ApprovalRequested for a stage's mailing: every link hash issued so far, never a token. */
+const announcementOf = (started: StageStarted, mailing: Mailing) => ({
   requestId: mailing.requestId,
-  request,
+  request: started.request,
   approvers: mailing.approvers,
+  stage: started.stage,
   linkHashes: Object.fromEntries(
     Object.entries(mailing.links).map(([approver, { approve, reject }]) => [approver, { approve, reject }]),
   ),
@@ -62,23 +58,22 @@ const announcementOf = (request: AcceptedRequest, mailing: Mailing) => ({
 });
 
 /**
- * On RequestAccepted: ask every configured approver but the requester, by email, once.
+ * On ApprovalStageStarted: ask the stage's approvers (never the requester) by email, once per stage.
+ * Decision chose them, and the deadline; approval-mail signs each one's links and says which stage asks.
  *
- * Redelivery and crashes. The first delivery creates the mailing in approval-mail's table
- * (conditional put) holding the hashes of the links it is about to send and a claim on the mailing,
- * publishes ApprovalRequested with those hashes (before any mail, so the event is on the bus before a
- * link can be clicked), then sends the mails, marking each approver's right after SES accepts it. A
- * later delivery finds the item and sends only what is unmarked, and only when the claim is free:
- * given up by a delivery that failed, or older than MAILING_LEASE_MS (its process died). Since only
- * hashes are stored, it issues fresh links, adds their hashes and publishes ApprovalRequested again
- * with every hash so far; decision merges them, so links already sent stay valid. (That partial
+ * Redelivery and crashes. The first delivery creates the stage's mailing in approval-mail's table
+ * (conditional put, keyed by request and stage) holding the hashes of the links it is about to send and
+ * a claim on the mailing, publishes ApprovalRequested with those hashes (before any mail, so the event
+ * is on the bus before a link can be clicked), then sends the mails, marking each approver's right after
+ * SES accepts it. A later delivery finds the item and sends only what is unmarked, and only when the
+ * claim is free: given up by a delivery that failed, or older than MAILING_LEASE_MS (its process died).
+ * Since only hashes are stored, it issues fresh links, adds their hashes and publishes ApprovalRequested
+ * again with every hash so far; decision merges them, so links already sent stay valid. (That partial
  * progress and the fresh links are why the mailing keeps its own claim instead of `runOnce`, whose
  * effect is one result recorded whole.) Left open: a crash between SES accepting a mail and the mark
- * sends that approver a second mail, a harmless duplicate. With no approver left, the refusal is
- * recorded in the same table (so it wins over a later mailing, or loses to an earlier one) and its
- * RequestRejected is published once, under approval-mail's source.
+ * sends that approver a second mail, a harmless duplicate.
  */
-export const createOnRequestAcceptedHandler = (deps: ApprovalMailDeps) => {
+export const createOnApprovalStageStartedHandler = (deps: ApprovalMailDeps) => {
   const { store, settings, logger } = deps;
 
   const issueTokens = (requestId: string, approver: string, expiresAt: Date, key: Buffer): Tokens => {
@@ -92,40 +87,23 @@ export const createOnRequestAcceptedHandler = (deps: ApprovalMailDeps) => {
     reject: hashToken(tokens.reject),
   });
 
-  const refuse = async ({ requestId, request }: DetailOf<typeof RequestAccepted>, now: Date) => {
-    const refusal: Refusal = { kind: "REFUSAL", requestId, refusedAt: now.toISOString() };
-    const recorded = (await store.createIfAbsent(refusal)) ? refusal : await store.get(requestId);
-    if (recorded?.kind !== "REFUSAL") {
-      logger.warn("Approvers were already asked under an earlier configuration: not refusing", { requestId });
-      return;
-    }
-    const { ran } = await store.publishRefusalOnce(requestId, () =>
-      deps.publisher.publish(
-        RequestRejected,
-        { requestId, request, reason: NO_APPROVER_REASON, decidedAt: recorded.refusedAt },
-        { source: ApprovalRequested.source },
-      ),
-    );
-    logger.info(ran ? "No approver other than the requester: request refused" : "Refusal already published", {
-      requestId,
-    });
-  };
-
   /** Creates the mailing or, when a delivery before this one did, takes over the mails it did not send. */
   const claimMailing = async (
-    requestId: string,
+    started: StageStarted,
     approvers: string[],
     claimId: string,
     now: Date,
   ): Promise<{ mailing: Mailing; toSend: Map<string, Tokens> } | undefined> => {
+    const { requestId } = started;
+    const stage = started.stage.index;
     const key = await deps.hmacKey();
-    const expiresAt = approvalDeadline(now, settings.ttlSeconds);
+    const expiresAt = new Date(started.expiresAt);
     const tokens = new Map(
       approvers.map((approver) => [approver, issueTokens(requestId, approver, expiresAt, key)]),
     );
     const fresh: Mailing = {
-      kind: "MAILING",
       requestId,
+      stage,
       createdAt: now.toISOString(),
       approvers,
       links: Object.fromEntries(
@@ -140,9 +118,9 @@ export const createOnRequestAcceptedHandler = (deps: ApprovalMailDeps) => {
     };
     if (await store.createIfAbsent(fresh)) return { mailing: fresh, toSend: tokens };
 
-    const existing = await store.get(requestId);
-    // Refused under an earlier configuration: nobody is asked.
-    if (existing?.kind !== "MAILING") return undefined;
+    const existing = await store.get(requestId, stage);
+    if (!existing)
+      throw new Error(`The mailing of ${requestId}, stage ${stage}, vanished after its creation`);
     const unsent = existing.approvers.filter((approver) => !existing.links[approver]?.mailSentAt);
     if (unsent.length === 0) return undefined;
     const existingDeadline = new Date(existing.expiresAt);
@@ -153,6 +131,7 @@ export const createOnRequestAcceptedHandler = (deps: ApprovalMailDeps) => {
     );
     const tookOver = await store.takeOverMailing({
       requestId,
+      stage,
       claimId,
       claimedAt: now,
       staleBefore: new Date(now.getTime() - MAILING_LEASE_MS),
@@ -160,38 +139,44 @@ export const createOnRequestAcceptedHandler = (deps: ApprovalMailDeps) => {
     });
     if (!tookOver) {
       throw new ApprovalMailInProgressError(
-        `Another delivery is still mailing the approvers of ${requestId}`,
+        `Another delivery is still mailing the approvers of ${requestId}, stage ${stage}`,
       );
     }
-    logger.warn("Taking over the mailing of an earlier delivery", { requestId, approvers: unsent });
+    logger.warn("Taking over the mailing of an earlier delivery", { requestId, stage, approvers: unsent });
     return { mailing: tookOver, toSend: replacements };
   };
 
   const announceAndSend = async (
-    request: AcceptedRequest,
+    started: StageStarted,
+    asked: readonly AskedApprover[],
     mailing: Mailing,
     toSend: Map<string, Tokens>,
     claimId: string,
   ) => {
+    const delegating = new Map(asked.map(({ email, onBehalfOf }) => [email, onBehalfOf]));
+    const stage = stageInWords(started.stage, started.quorum);
     try {
-      await deps.publisher.publish(ApprovalRequested, announcementOf(request, mailing));
+      await deps.publisher.publish(ApprovalRequested, announcementOf(started, mailing));
       for (const [approver, tokens] of toSend) {
         const messageId = await deps.sendEmail(
           approvalEmail({
-            request,
+            request: started.request,
             approver,
+            stage,
+            onBehalfOf: delegating.get(approver),
             expiresAt: new Date(mailing.expiresAt),
             publicUrl: settings.publicUrl,
             tokens,
             signInRequired: settings.decisionsRequireSignIn,
           }),
         );
-        await store.markMailSent(mailing.requestId, approver, deps.now(), messageId);
+        await store.markMailSent(mailing.requestId, mailing.stage, approver, deps.now(), messageId);
       }
     } catch (error) {
-      await store.releaseMailClaim(mailing.requestId, claimId).catch((releaseError: unknown) =>
+      await store.releaseMailClaim(mailing.requestId, mailing.stage, claimId).catch((releaseError: unknown) =>
         logger.warn("Could not give up the mailing claim; a retry waits for it to go stale", {
           requestId: mailing.requestId,
+          stage: mailing.stage,
           error: releaseError,
         }),
       );
@@ -201,42 +186,41 @@ export const createOnRequestAcceptedHandler = (deps: ApprovalMailDeps) => {
 
   return middy()
     .use(injectLambdaContext(logger))
-    .use(parser({ schema: RequestAccepted.schema, envelope: EventBridgeEnvelope }))
-    .handler(async (accepted) => {
-      const now = deps.now();
-      const approvers = selectApprovers(settings.approvers, accepted.request.requester.email);
-      if (approvers.length === 0) return refuse(accepted, now);
-
+    .use(parser({ schema: ApprovalStageStarted.schema, envelope: EventBridgeEnvelope }))
+    .handler(async (started) => {
+      const { requestId } = started;
+      const asked = approversToAsk(started.approvers, started.request.requester.email);
+      if (asked.length === 0) {
+        // Decision never starts a stage with only the requester in it; nobody is mailed a link to decide their own request.
+        logger.error("The stage asks nobody but the requester: no approval mail sent", {
+          requestId,
+          stage: started.stage.index,
+        });
+        return;
+      }
       const claimId = deps.randomBytes(16).toString("base64url");
-      const claimed = await claimMailing(accepted.requestId, approvers, claimId, now);
+      const emails = asked.map(({ email }) => email);
+      const claimed = await claimMailing(started, emails, claimId, deps.now());
       if (!claimed) return;
-      await announceAndSend(accepted.request, claimed.mailing, claimed.toSend, claimId);
+      await announceAndSend(started, asked, claimed.mailing, claimed.toSend, claimId);
       logger.info("Approvers asked", {
-        requestId: accepted.requestId,
+        requestId,
+        stage: started.stage.index,
         approvers: [...claimed.toSend.keys()],
       });
     });
 };
 
-const dynamoDbClient = new DynamoDBClient({});
-const approvalMailIdempotency = createIdempotency({
-  client: dynamoDbClient,
-  tableName: idempotencyTableName,
-  service: "approval-mail",
-});
-
-export const handler = createOnRequestAcceptedHandler({
-  store: createMailingStore(mailingsTableName, documentClientOf(dynamoDbClient), approvalMailIdempotency),
+export const handler = createOnApprovalStageStartedHandler({
+  store: mailingStore,
   publisher,
   sendEmail,
   hmacKey,
   now: () => new Date(),
   randomBytes,
   settings: {
-    approvers: config.APPROVERS,
-    ttlSeconds: config.APPROVAL_TTL_SECONDS,
     publicUrl: config.PUBLIC_URL,
     decisionsRequireSignIn: config.DECISIONS_REQUIRE_SIGN_IN,
   },
   logger: new Logger({ serviceName: "approval-mail" }),
-}).use(approvalMailIdempotency.lambdaContextMiddleware);
+});

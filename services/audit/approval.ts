@@ -1,0 +1,218 @@
+import type { z } from "zod";
+import type { Approval, ApprovalStage, TimelineEntry } from "../../api/schemas.ts";
+import { policyActorSchema } from "../../events/approval-policy.ts";
+import { ApprovalPolicyApplied } from "../../events/approval-policy-applied.ts";
+import { ApprovalStageCompleted } from "../../events/approval-stage-completed.ts";
+import { ApprovalStageStarted } from "../../events/approval-stage-started.ts";
+import { ApprovalVoteRecorded } from "../../events/approval-vote-recorded.ts";
+import type { EventContract } from "../../events/contract.ts";
+import { RequestApproved } from "../../events/request-approved.ts";
+import { RequestExpired } from "../../events/request-expired.ts";
+import { RequestRejected } from "../../events/request-rejected.ts";
+
+/** The events that tell how a policy decides a request; the explanation is built from them alone. */
+const EXPLAINING_EVENTS = [
+  ApprovalPolicyApplied,
+  ApprovalStageStarted,
+  ApprovalVoteRecorded,
+  ApprovalStageCompleted,
+  RequestApproved,
+  RequestRejected,
+  RequestExpired,
+] as const;
+
+type ExplainingEvent<C = (typeof EXPLAINING_EVENTS)[number]> =
+  C extends EventContract<infer DetailType, infer Schema>
+    ? { type: DetailType; detail: z.output<Schema> }
+    : never;
+
+const readExplainingEvent = (entry: TimelineEntry): ExplainingEvent | undefined => {
+  const contract = EXPLAINING_EVENTS.find(({ detailType }) => detailType === entry.type);
+  const parsed = contract?.schema.safeParse(entry.detail);
+  return parsed?.success ? ({ type: entry.type, detail: parsed.data } as ExplainingEvent) : undefined;
+};
+
+interface Person {
+  onBehalfOf?: string;
+  at: string;
+}
+
+/** What the events say of one stage; maps keyed by email, so repeats and order change nothing. */
+interface StageProgress {
+  name: string;
+  quorum: number | "all";
+  asked: Map<string, Person>;
+  approved: Map<string, Person>;
+  completed: boolean;
+  rejectedBy?: { email: string; at: string; reason?: string };
+}
+
+const earlier = (a: string, b: string) => (Date.parse(a) <= Date.parse(b) ? a : b);
+
+/** Keeps the earliest time a person was seen at: a redelivered or republished event adds nothing. */
+const note = (people: Map<string, Person>, email: string, onBehalfOf: string | undefined, at: string) => {
+  const known = people.get(email);
+  people.set(email, {
+    onBehalfOf: known?.onBehalfOf ?? onBehalfOf,
+    at: known ? earlier(known.at, at) : at,
+  });
+};
+
+const inTimeOrder = <T extends { email: string; at: string }>(people: T[]): T[] =>
+  people.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.email < b.email ? -1 : 1));
+
+const listOf = (people: Map<string, Person>) =>
+  inTimeOrder(
+    [...people].map(([email, { onBehalfOf, at }]) => ({
+      email,
+      ...(onBehalfOf !== undefined && { onBehalfOf }),
+      at,
+    })),
+  );
+
+const isPolicy = (decider: string) => policyActorSchema.safeParse(decider).success;
+
+const approvalsWord = (count: number) => (count === 1 ? "1 more approval" : `${count} more approvals`);
+
+/**
+ * How the approval policy decides the request, from the events of its timeline: the policy that
+ * matched and why, and each stage with whom it asked, who approved or rejected and when, and who is
+ * still needed. Every fact is kept by stage and email with its earliest time, so the explanation is
+ * the same whatever order the events arrived in and however often. Undefined for a request no policy
+ * decided (recorded before approval policies, or not accepted yet).
+ */
+export const approvalOf = (timeline: readonly TimelineEntry[]): Approval | undefined => {
+  const events = timeline.flatMap((entry) => readExplainingEvent(entry) ?? []);
+  const applied = events
+    .flatMap((event) => (event.type === ApprovalPolicyApplied.detailType ? [event.detail] : []))
+    .sort((a, b) => Date.parse(a.appliedAt) - Date.parse(b.appliedAt))[0];
+  if (!applied) return undefined;
+
+  const stages: StageProgress[] = (applied.stages ?? []).map(({ name, quorum }) => ({
+    name,
+    quorum,
+    asked: new Map(),
+    approved: new Map(),
+    completed: false,
+  }));
+  const stageAt = (index: number, name: string): StageProgress => {
+    stages[index] ??= { name, quorum: "all", asked: new Map(), approved: new Map(), completed: false };
+    return stages[index];
+  };
+  let approved = false;
+  let expired = false;
+  let rejection: { approver?: string; reason: string; at: string } | undefined;
+
+  for (const event of events) {
+    switch (event.type) {
+      case ApprovalStageStarted.detailType: {
+        const { stage, approvers, quorum, startedAt } = event.detail;
+        const progress = stageAt(stage.index, stage.name);
+        progress.quorum = quorum;
+        for (const { email, onBehalfOf } of approvers) note(progress.asked, email, onBehalfOf, startedAt);
+        break;
+      }
+      case ApprovalVoteRecorded.detailType: {
+        const { stage, approver, onBehalfOf, action, reason, votedAt } = event.detail;
+        const progress = stageAt(stage.index, stage.name);
+        if (action === "approve") note(progress.approved, approver, onBehalfOf, votedAt);
+        else
+          progress.rejectedBy ??= { email: approver, at: votedAt, ...(reason !== undefined && { reason }) };
+        break;
+      }
+      case ApprovalStageCompleted.detailType: {
+        const { stage, approvedBy, completedAt } = event.detail;
+        const progress = stageAt(stage.index, stage.name);
+        progress.completed = true;
+        for (const { email, onBehalfOf } of approvedBy)
+          note(progress.approved, email, onBehalfOf, completedAt);
+        break;
+      }
+      case RequestApproved.detailType:
+        approved = true;
+        for (const vote of event.detail.approvals ?? []) {
+          const progress = stages[vote.stage];
+          if (progress) note(progress.approved, vote.approver, vote.onBehalfOf, vote.decidedAt);
+        }
+        break;
+      case RequestRejected.detailType: {
+        const { approver, reason, decidedAt, approvals } = event.detail;
+        rejection ??= { ...(approver !== undefined && { approver }), reason, at: decidedAt };
+        for (const vote of approvals ?? []) {
+          const progress = stages[vote.stage];
+          if (progress) note(progress.approved, vote.approver, vote.onBehalfOf, vote.decidedAt);
+        }
+        break;
+      }
+      case RequestExpired.detailType:
+        expired = true;
+        break;
+    }
+  }
+
+  const isDone = (stage: StageProgress) =>
+    approved || stage.completed || (typeof stage.quorum === "number" && stage.approved.size >= stage.quorum);
+  // A person's rejection that came without its vote event still names the stage it ended: the one asking.
+  const asking = stages.findIndex((stage) => stage.asked.size > 0 && !isDone(stage));
+  const rejectedStage = stages[asking];
+  if (rejection?.approver !== undefined && !isPolicy(rejection.approver) && rejectedStage) {
+    rejectedStage.rejectedBy ??= { email: rejection.approver, at: rejection.at, reason: rejection.reason };
+  }
+  const decided = approved || rejection !== undefined || expired;
+
+  const stateOf = (stage: StageProgress): ApprovalStage["state"] => {
+    if (stage.rejectedBy) return "rejected";
+    if (isDone(stage)) return "approved";
+    if (stage.asked.size === 0) return "waiting";
+    if (rejection) return "rejected";
+    return expired ? "expired" : "active";
+  };
+
+  const shown: ApprovalStage[] = stages.map((stage, index) => ({
+    index,
+    name: stage.name,
+    quorum: stage.quorum,
+    state: stateOf(stage),
+    asked: listOf(stage.asked).map(({ at, ...person }) => ({ ...person, askedAt: at })),
+    approvedBy: listOf(stage.approved),
+    ...(stage.rejectedBy && { rejectedBy: stage.rejectedBy }),
+  }));
+
+  return {
+    policy: { name: applied.policy.name, hash: applied.policy.hash, why: applied.why },
+    outcome: applied.outcome,
+    stages: shown,
+    ...(!decided && { waitingFor: waitingFor(stages, shown) }),
+  };
+};
+
+/** "Waiting for 1 more approval from team leads (stage 1 of 2)": what the stage asking now still needs. */
+const waitingFor = (stages: StageProgress[], shown: ApprovalStage[]): string | undefined => {
+  const of = (index: number) => (stages.length > 1 ? ` (stage ${index + 1} of ${stages.length})` : "");
+  const active = shown.find((stage) => stage.state === "active");
+  if (active) {
+    const quorum = typeof active.quorum === "number" ? active.quorum : active.asked.length;
+    return `Waiting for ${approvalsWord(quorum - active.approvedBy.length)} from ${active.name}${of(active.index)}`;
+  }
+  // Between a stage's completion and the next one's start, or before the first starts.
+  const next = shown.find((stage) => stage.state === "waiting");
+  return next && `Waiting for ${next.name}${of(next.index)} to be asked`;
+};
+
+/**
+ * Whom a request still waits for: the approvers the stage asking now has not heard from yet. Before
+ * approval policies every approver asked was awaited until someone decided.
+ */
+export const awaitedApproversOf = ({
+  approval,
+  approvers,
+}: {
+  approval?: Approval;
+  approvers?: string[];
+}): string[] | undefined => {
+  if (!approval) return approvers;
+  const active = approval.stages.find((stage) => stage.state === "active");
+  if (!active) return [];
+  const answered = new Set(active.approvedBy.map(({ email }) => email));
+  return active.asked.flatMap(({ email }) => (answered.has(email) ? [] : [email]));
+};

@@ -1,0 +1,81 @@
+import type { TimelineEntry } from "../../api/schemas.ts";
+import {
+  ApprovalPolicyApplied,
+  ApprovalStageCompleted,
+  ApprovalStageStarted,
+  ApprovalVoteRecorded,
+  RequestApproved,
+  RequestExpired,
+  RequestRejected,
+} from "../../events/index.ts";
+import { approvalInWords, listInWords, policyNameOf, rejectionInWords } from "../shared/decision-words.ts";
+
+const stageInWords = ({ index, name, count }: { index: number; name: string; count: number }) =>
+  count > 1 ? `Stage ${index + 1} of ${count} (${name})` : `Stage ${name}`;
+
+const personInWords = ({ email, onBehalfOf }: { email: string; onBehalfOf?: string | undefined }) =>
+  onBehalfOf ? `${email} on behalf of ${onBehalfOf}` : email;
+
+const approvalsNeeded = (quorum: number) =>
+  quorum === 1 ? "1 approval needed" : `${quorum} approvals needed`;
+
+/**
+ * A timeline entry in words, for the events that explain how a request is decided: "Policy
+ * large-instances applies: 2 stages (team leads, then finance)", "lead-a@example.com approved in stage
+ * 1 of 2 (team leads): 1 of 2". Undefined for an event whose name says enough, and for a detail that
+ * breaks its contract (the timeline keeps it as delivered).
+ */
+export const entryInWords = ({
+  type,
+  detail,
+}: Pick<TimelineEntry, "type" | "detail">): string | undefined => {
+  switch (type) {
+    case ApprovalPolicyApplied.detailType: {
+      const applied = ApprovalPolicyApplied.schema.safeParse(detail).data;
+      if (!applied) return undefined;
+      const policy = `Policy ${applied.policy.name} applies`;
+      if (applied.outcome === "autoApprove") return `${policy}: approve without asking anyone`;
+      if (applied.outcome === "deny") return `${policy}: refuse`;
+      const stages = applied.stages ?? [];
+      const names = stages.map(({ name }) => name).join(", then ");
+      return `${policy}: ${stages.length === 1 ? "1 stage" : `${stages.length} stages`} (${names})`;
+    }
+    case ApprovalStageStarted.detailType: {
+      const started = ApprovalStageStarted.schema.safeParse(detail).data;
+      if (!started) return undefined;
+      const asked = listInWords(started.approvers.map(personInWords));
+      return `${stageInWords(started.stage)} asks ${asked}; ${approvalsNeeded(started.quorum)}`;
+    }
+    case ApprovalVoteRecorded.detailType: {
+      const vote = ApprovalVoteRecorded.schema.safeParse(detail).data;
+      if (!vote) return undefined;
+      const who = personInWords({ email: vote.approver, onBehalfOf: vote.onBehalfOf });
+      const where = stageInWords(vote.stage).replace(/^Stage/, "stage");
+      return vote.action === "approve"
+        ? `${who} approved in ${where}: ${vote.approvals} of ${vote.quorum}`
+        : `${who} rejected in ${where}${vote.reason ? `: ${vote.reason}` : ""}`;
+    }
+    case ApprovalStageCompleted.detailType: {
+      const completed = ApprovalStageCompleted.schema.safeParse(detail).data;
+      if (!completed) return undefined;
+      return `${stageInWords(completed.stage)} approved by ${listInWords(completed.approvedBy.map(personInWords))}`;
+    }
+    case RequestApproved.detailType: {
+      const approved = RequestApproved.schema.safeParse(detail).data;
+      return approved && `Request ${approvalInWords(approved)}`;
+    }
+    case RequestRejected.detailType: {
+      const rejected = RequestRejected.schema.safeParse(detail).data;
+      if (!rejected) return undefined;
+      // A policy's words hold its reason already; a person's reason follows theirs.
+      const words = `Request ${rejectionInWords(rejected)}`;
+      return policyNameOf(rejected.approver) === undefined ? `${words}: ${rejected.reason}` : words;
+    }
+    case RequestExpired.detailType:
+      return RequestExpired.schema.safeParse(detail).success
+        ? "Request expired: nobody decided in time"
+        : undefined;
+    default:
+      return undefined;
+  }
+};

@@ -1,0 +1,111 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eventbridge";
+import { parser } from "@aws-lambda-powertools/parser/middleware";
+import middy from "@middy/core";
+import type { DetailOf } from "../../../events/contract.ts";
+import { RequestAccepted } from "../../../events/request-accepted.ts";
+import { evaluate, type PolicySet } from "../../../policy/index.ts";
+import { type Directory, directory } from "../../shared/directory.ts";
+import { publisher } from "../../shared/events.ts";
+import { approvalPolicies } from "../../shared/policies.ts";
+import { approvalsTableName, config } from "../config.ts";
+import { publishDueAt } from "../domain.ts";
+import {
+  createOutboxPublisher,
+  type OutboxPublisher,
+  outboxEntries,
+  publishOrLeaveToSweeper,
+} from "../outbox.ts";
+import { requesterOf, resolveStage } from "../stages.ts";
+import { type ApprovalStore, createApprovalStore } from "../store.ts";
+import { approvalOfPolicy } from "../transitions.ts";
+
+export interface OnRequestAcceptedDeps {
+  store: ApprovalStore;
+  directory: Directory;
+  policies: () => PolicySet;
+  publishOwed: OutboxPublisher;
+  /** How long an approval waits when its policy sets no `expiresAfter` (APPROVAL_TTL_SECONDS). */
+  defaultTtlSeconds: number;
+  now: () => Date;
+  logger: Logger;
+}
+
+/**
+ * On RequestAccepted: applies the approval policies. The requester's groups come from the directory;
+ * the first policy that matches decides: auto-approval and denial decide the request at once, stages
+ * open its approval with the first stage's approvers (refused at once when too few can approve). The
+ * approval and every event it owes are one conditional put, so a second delivery changes nothing.
+ */
+export const createOnRequestAcceptedHandler = ({
+  store,
+  directory,
+  policies,
+  publishOwed,
+  defaultTtlSeconds,
+  now,
+  logger,
+}: OnRequestAcceptedDeps) => {
+  const apply = async ({ requestId, request }: DetailOf<typeof RequestAccepted>) => {
+    const at = now();
+    const groups = (await directory.userByEmail(request.requester.email))?.groups ?? [];
+    const decision = evaluate(policies(), {
+      requester: { ...request.requester, groups },
+      resource: request.resource,
+      justification: request.justification,
+    });
+    const { outcome } = decision;
+    const firstStage =
+      outcome.kind === "stages"
+        ? await resolveStage(directory, outcome.stages, 0, requesterOf(request), [])
+        : undefined;
+    const ttlMs = (outcome.kind === "stages" && outcome.expiresAfterMs) || defaultTtlSeconds * 1000;
+    const { approval, events: owed } = approvalOfPolicy({
+      requestId,
+      request,
+      decision,
+      firstStage,
+      expiresAt: new Date(at.getTime() + ttlMs),
+      now: at,
+    });
+    const opened = {
+      ...approval,
+      outbox: outboxEntries(0, owed),
+      eventSeq: owed.length,
+      sweepTask: "PUBLISH" as const,
+      sweepAt: publishDueAt(at).toISOString(),
+    };
+    if (!(await store.createIfAbsent(opened))) {
+      // A second delivery: the first one's put holds the events owed, which it or the sweeper publishes.
+      logger.info("Policy already applied", { requestId });
+      return;
+    }
+    logger.info("Approval policy applied", {
+      requestId,
+      policy: decision.policy.name,
+      outcome: outcome.kind,
+      status: opened.status,
+      approvers: opened.approvers,
+    });
+    await publishOrLeaveToSweeper(publishOwed, opened, undefined, logger);
+  };
+
+  return middy()
+    .use(injectLambdaContext(logger))
+    .use(parser({ schema: RequestAccepted.schema, envelope: EventBridgeEnvelope }))
+    .handler(apply);
+};
+
+const store = createApprovalStore(approvalsTableName);
+const now = () => new Date();
+
+export const handler = createOnRequestAcceptedHandler({
+  store,
+  directory,
+  policies: approvalPolicies,
+  publishOwed: createOutboxPublisher({ publisher, store, now }),
+  defaultTtlSeconds: config.APPROVAL_TTL_SECONDS,
+  now,
+  logger: new Logger({ serviceName: "decision" }),
+});
