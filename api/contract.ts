@@ -3,6 +3,7 @@ import { emailSchema, mustBe, requestIdSchema } from "../events/request.ts";
 import { REQUEST_STATUSES } from "../events/request-status.ts";
 import { signedIn } from "./access.ts";
 import { APPROVAL_ROUTES } from "./approvals.ts";
+import { DELEGATION_ROUTES } from "./delegations.ts";
 import {
   errorBodySchema,
   healthSchema,
@@ -10,6 +11,8 @@ import {
   requestWithTimelineSchema,
   submissionBodySchema,
   submissionSchema,
+  withdrawalBodySchema,
+  withdrawalSchema,
 } from "./schemas.ts";
 
 /**
@@ -136,6 +139,36 @@ export const getRequestRoute = createRoute({
   },
 });
 
+export const withdrawRequestRoute = createRoute({
+  method: "post",
+  path: "/api/requests/{id}/withdraw",
+  summary: "Withdraw a pending request",
+  description:
+    "The requester takes back their request while it waits for approval: it becomes CANCELLED (RequestCancelled), its emailed links stop working, and the approvers still asked are told. Only the request's requester may withdraw it (by their identity provider's subject when the request has one, else by email, whatever its case).",
+  ...signedIn("requesters", "approvers", "operators"),
+  request: {
+    params: z.object({ id: requestIdSchema }),
+    body: { required: false, content: { "application/json": { schema: withdrawalBodySchema } } },
+  },
+  responses: {
+    200: jsonAnswer(withdrawalSchema, "Withdrawn: the request is CANCELLED."),
+    202: jsonAnswer(
+      withdrawalSchema,
+      "Recorded before the request reached its approval: it is cancelled as it arrives, before any approver is asked, if the caller is its requester.",
+    ),
+    400: refusal("The id cannot be a request id, or the body names the field that breaks the contract."),
+    ...signInRefusals,
+    404: refusal(
+      "No request of the caller's has this id; another user's request answers exactly as an unknown id.",
+    ),
+    409: refusal(
+      "The request is no longer pending: the message names its status (decided, expired or withdrawn).",
+    ),
+    413: refusal("The body is larger than the API accepts."),
+    415: refusal("The body is not application/json."),
+  },
+});
+
 export const healthRoute = createRoute({
   method: "get",
   path: "/api/health",
@@ -157,7 +190,9 @@ export const API_ROUTES: readonly RouteConfig[] = [
   submitRequestRoute,
   listRequestsRoute,
   getRequestRoute,
+  withdrawRequestRoute,
   healthRoute,
   openApiDocumentRoute,
   ...APPROVAL_ROUTES,
+  ...DELEGATION_ROUTES,
 ];

@@ -33,7 +33,9 @@ describe("the API's OpenAPI document", () => {
     );
 
     expect(routes.sort()).toEqual([
+      "DELETE /api/delegations/mine",
       "GET /api/approvals",
+      "GET /api/delegations/mine",
       "GET /api/health",
       "GET /api/openapi.json",
       "GET /api/requests",
@@ -42,6 +44,8 @@ describe("the API's OpenAPI document", () => {
       "POST /api/link-decisions",
       "POST /api/link-decisions/preview",
       "POST /api/requests",
+      "POST /api/requests/{id}/withdraw",
+      "PUT /api/delegations/mine",
     ]);
   });
 

@@ -21,10 +21,10 @@ export type ErrorBody = z.output<typeof errorBodySchema>;
 
 export const decisionSchema = z
   .object({
-    outcome: z.enum(["APPROVED", "REJECTED", "EXPIRED"]),
+    outcome: z.enum(["APPROVED", "REJECTED", "EXPIRED", "CANCELLED"]),
     approver: z.string().optional().openapi({
       description:
-        "Who decided: an approver's email, or policy:<name> when a policy approved or refused it; absent for an expiry, and for a refusal before any approver was asked.",
+        "Who decided: an approver's email, policy:<name> when a policy approved or refused it, or the requester who withdrew it (CANCELLED); absent for an expiry, and for a refusal before any approver was asked.",
     }),
     reason: z.string().optional(),
     decidedAt: z.string(),
@@ -41,7 +41,7 @@ const askedSchema = z.object({
 
 const approvedBySchema = z.object({ email: z.string(), onBehalfOf: z.string().optional(), at: z.string() });
 
-const APPROVAL_STAGE_STATES = ["waiting", "active", "approved", "rejected", "expired"] as const;
+const APPROVAL_STAGE_STATES = ["waiting", "active", "approved", "rejected", "expired", "cancelled"] as const;
 
 export const approvalStageSchema = z
   .object({
@@ -52,7 +52,7 @@ export const approvalStageSchema = z
     }),
     state: z.enum(APPROVAL_STAGE_STATES).openapi({
       description:
-        "waiting: not started yet; active: asking now; approved: reached its quorum; rejected: someone in it rejected; expired: nobody decided in time.",
+        "waiting: not started yet; active: asking now; approved: reached its quorum; rejected: someone in it rejected; expired: nobody decided in time; cancelled: the requester withdrew the request while it asked.",
     }),
     asked: z.array(askedSchema),
     approvedBy: z.array(approvedBySchema),
@@ -172,6 +172,23 @@ export type SubmissionBody = z.output<typeof submissionBodySchema>;
 export const submissionSchema = z
   .object({ requestId: requestIdSchema, status: z.literal("SUBMITTED") })
   .openapi("Submission");
+
+/** `POST /api/requests/{id}/withdraw`: the requester may say why. */
+export const withdrawalBodySchema = z
+  .object({
+    reason: z.string().optional().openapi({
+      description: "Shown to the approvers who were asked; at most 1,000 characters once trimmed.",
+    }),
+  })
+  .openapi("WithdrawalBody");
+
+export type WithdrawalBody = z.output<typeof withdrawalBodySchema>;
+
+export const withdrawalSchema = z
+  .object({ requestId: requestIdSchema, status: z.literal("CANCELLED") })
+  .openapi("Withdrawal");
+
+export type WithdrawalAnswer = z.output<typeof withdrawalSchema>;
 
 /** Local mode names its edge and mailbox; on AWS nothing serves the health check. */
 export const healthSchema = z

@@ -1,14 +1,19 @@
+import { ApprovalEscalated } from "./approval-escalated.ts";
 import { ApprovalPolicyApplied } from "./approval-policy-applied.ts";
 import { ApprovalRequested } from "./approval-requested.ts";
 import { ApprovalStageCompleted } from "./approval-stage-completed.ts";
 import { ApprovalStageStarted } from "./approval-stage-started.ts";
+import { ApprovalTimerDue } from "./approval-timer-due.ts";
 import { ApprovalVoteRecorded } from "./approval-vote-recorded.ts";
+import { ApproversReminded } from "./approvers-reminded.ts";
 import type { EventContract } from "./contract.ts";
+import { DelegationChanged } from "./delegation-changed.ts";
 import { Ec2InstanceStateChange } from "./ec2-state-change.ts";
 import { ProvisioningFailed } from "./provisioning-failed.ts";
 import { ProvisioningStarted } from "./provisioning-started.ts";
 import { RequestAccepted } from "./request-accepted.ts";
 import { RequestApproved } from "./request-approved.ts";
+import { RequestCancelled } from "./request-cancelled.ts";
 import { RequestExpired } from "./request-expired.ts";
 import { RequestInvalid } from "./request-invalid.ts";
 import { RequestRejected } from "./request-rejected.ts";
@@ -16,13 +21,17 @@ import { RequesterNotified } from "./requester-notified.ts";
 import { ResourceProvisioned } from "./resource-provisioned.ts";
 import { ResourceRequested } from "./resource-requested.ts";
 
+export * from "./approval-escalated.ts";
 export * from "./approval-policy.ts";
 export * from "./approval-policy-applied.ts";
 export * from "./approval-requested.ts";
 export * from "./approval-stage-completed.ts";
 export * from "./approval-stage-started.ts";
+export * from "./approval-timer-due.ts";
 export * from "./approval-vote-recorded.ts";
+export * from "./approvers-reminded.ts";
 export * from "./contract.ts";
+export * from "./delegation-changed.ts";
 export * from "./ec2-state-change.ts";
 export * from "./envelope.ts";
 export * from "./patterns.ts";
@@ -32,6 +41,7 @@ export * from "./publish.ts";
 export * from "./request.ts";
 export * from "./request-accepted.ts";
 export * from "./request-approved.ts";
+export * from "./request-cancelled.ts";
 export * from "./request-expired.ts";
 export * from "./request-id.ts";
 export * from "./request-invalid.ts";
@@ -50,19 +60,30 @@ export const FLOW_EVENTS = [
   ApprovalPolicyApplied,
   ApprovalStageStarted,
   ApprovalRequested,
+  ApprovalTimerDue,
+  ApproversReminded,
+  ApprovalEscalated,
   ApprovalVoteRecorded,
   ApprovalStageCompleted,
   RequestApproved,
   RequestRejected,
   RequestExpired,
+  RequestCancelled,
   ProvisioningStarted,
   ResourceProvisioned,
   ProvisioningFailed,
   RequesterNotified,
 ] as const satisfies readonly EventContract[];
 
-/** The whole catalog: the flow plus the AWS events we consume. */
-export const CATALOG = [...FLOW_EVENTS, Ec2InstanceStateChange] as const satisfies readonly EventContract[];
+/**
+ * The whole catalog: the flow, the events about approvers rather than one request (DelegationChanged,
+ * which audit's per-request timelines do not take), and the AWS events we consume.
+ */
+export const CATALOG = [
+  ...FLOW_EVENTS,
+  DelegationChanged,
+  Ec2InstanceStateChange,
+] as const satisfies readonly EventContract[];
 
 export type FlowDetailType = (typeof FLOW_EVENTS)[number]["detailType"];
 

@@ -1,6 +1,7 @@
 import { service as approvalMail } from "./approval-mail/service.ts";
 import { service as audit } from "./audit/service.ts";
 import { service as decision } from "./decision/service.ts";
+import { service as delegation } from "./delegation/service.ts";
 import { service as ec2Launcher } from "./ec2-launcher/service.ts";
 import { service as intake } from "./intake/service.ts";
 import { service as notifier } from "./notifier/service.ts";
@@ -10,6 +11,7 @@ import type { ServiceManifest } from "./shared/manifest.ts";
 export const services: readonly ServiceManifest[] = [
   intake,
   approvalMail,
+  delegation,
   decision,
   ec2Launcher,
   notifier,

@@ -8,6 +8,7 @@ const STAGE_STATES: Record<ApprovalStage["state"], { label: string; tone: "" | "
   approved: { label: "Approved", tone: "ok" },
   rejected: { label: "Rejected", tone: "bad" },
   expired: { label: "Expired", tone: "bad" },
+  cancelled: { label: "Withdrawn", tone: "" },
 };
 
 export const stageStateLabel = (state: ApprovalStage["state"]) => STAGE_STATES[state].label;

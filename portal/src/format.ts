@@ -8,6 +8,7 @@ const LABELS: Record<RequestStatus, { label: string; tone: "" | "ok" | "bad" | "
   APPROVED: { label: "Approved", tone: "ok" },
   REJECTED: { label: "Rejected", tone: "bad" },
   EXPIRED: { label: "Expired", tone: "bad" },
+  CANCELLED: { label: "Cancelled", tone: "" },
   INVALID: { label: "Invalid", tone: "bad" },
   PROVISIONING: { label: "Provisioning", tone: "" },
   PROVISIONED: { label: "Provisioned", tone: "ok" },
@@ -15,7 +16,14 @@ const LABELS: Record<RequestStatus, { label: string; tone: "" | "ok" | "bad" | "
 };
 
 /** Statuses after which nothing more happens to a request, so the page stops refreshing. */
-const FINAL: ReadonlySet<string> = new Set(["REJECTED", "EXPIRED", "INVALID", "PROVISIONED", "FAILED"]);
+const FINAL: ReadonlySet<string> = new Set([
+  "REJECTED",
+  "EXPIRED",
+  "CANCELLED",
+  "INVALID",
+  "PROVISIONED",
+  "FAILED",
+]);
 
 export const statusLabel = (status: string) => LABELS[status as RequestStatus]?.label ?? status;
 export const statusTone = (status: string) => LABELS[status as RequestStatus]?.tone ?? "";

@@ -1,7 +1,9 @@
 import type { RouteConfig } from "@hono/zod-openapi";
 import { listApprovalsRoute } from "../../api/approvals.ts";
+import { getMyDelegationsRoute } from "../../api/delegations.ts";
 import { admits, type ShownRequest } from "./api.ts";
 import { renderApprovals } from "./pages/approvals.ts";
+import { renderAway } from "./pages/away.ts";
 import { renderDecide } from "./pages/decide.ts";
 import { renderNewRequest } from "./pages/new-request.ts";
 import { renderRequest } from "./pages/request.ts";
@@ -45,8 +47,8 @@ const PAGES: PortalPage[] = [
     path: /^\/requests\/([^/]+)$/,
     title: "Request",
     // Request ids need no decoding ([A-Za-z0-9_-]); anything else is refused by the API as it stands.
-    render: (main, { params: [requestId = ""], signal }) =>
-      renderRequest(main, requestId, signal, submittedFromHistory()),
+    render: (main, { params: [requestId = ""], signal, user }) =>
+      renderRequest(main, requestId, signal, user, submittedFromHistory()),
   },
   {
     path: /^\/my$/,
@@ -63,6 +65,12 @@ const PAGES: PortalPage[] = [
     title: "Approvals",
     route: listApprovalsRoute,
     render: (main, { user }) => renderApprovals(main, user),
+  },
+  {
+    path: /^\/away$/,
+    title: "Away",
+    route: getMyDelegationsRoute,
+    render: (main, { user }) => renderAway(main, user),
   },
   { path: /^\/decide$/, title: "Decide", render: (main, { user }) => renderDecide(main, user) },
 ];

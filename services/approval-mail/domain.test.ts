@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RequestApproved } from "../../events/request-approved.ts";
+import { RequestCancelled } from "../../events/request-cancelled.ts";
 import { RequestExpired } from "../../events/request-expired.ts";
 import { RequestRejected } from "../../events/request-rejected.ts";
 import { envelopeOf, sampleRequest } from "../../test/support/fixtures.ts";
@@ -114,6 +115,23 @@ describe("what a closure email says", () => {
       ended: "was rejected",
       outcome: "was rejected by cy@example.com",
       voted: ["cy@example.com", "bob@example.com"],
+    });
+  });
+
+  it("says a request was withdrawn and by whom: those who approved already are not told", () => {
+    expect(
+      closureOfEvent(RequestCancelled, {
+        requestId: "req-9",
+        request,
+        cancelledBy: "ana@example.com",
+        reason: "Found a spare box",
+        approvals: [{ stage: 0, approver: "bob@example.com", decidedAt }],
+        cancelledAt: decidedAt,
+      }),
+    ).toEqual({
+      ended: "was withdrawn",
+      outcome: "was withdrawn by its requester, ana@example.com (Found a spare box)",
+      voted: ["bob@example.com"],
     });
   });
 

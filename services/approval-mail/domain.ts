@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { pinnedEnvelopeSchemaOf } from "../../events/envelope.ts";
 import { RequestApproved } from "../../events/request-approved.ts";
+import { RequestCancelled } from "../../events/request-cancelled.ts";
 import { RequestExpired } from "../../events/request-expired.ts";
 import { RequestRejected } from "../../events/request-rejected.ts";
 import { canonicalEmail } from "../shared/canonical-email.ts";
@@ -61,12 +62,13 @@ export const stillAsked = (
 };
 
 /** The outcomes that end a request's approval: each one's approvers still asked are told. */
-export const CLOSING_EVENTS = [RequestApproved, RequestRejected, RequestExpired] as const;
+export const CLOSING_EVENTS = [RequestApproved, RequestRejected, RequestExpired, RequestCancelled] as const;
 
 export const closingEventSchema = z.discriminatedUnion("detail-type", [
   pinnedEnvelopeSchemaOf(RequestApproved),
   pinnedEnvelopeSchemaOf(RequestRejected),
   pinnedEnvelopeSchemaOf(RequestExpired),
+  pinnedEnvelopeSchemaOf(RequestCancelled),
 ]);
 
 export type ClosingEvent = z.output<typeof closingEventSchema>;
@@ -95,5 +97,14 @@ export const closureOf = (event: ClosingEvent): { ended: string; outcome: string
     }
     case RequestExpired.detailType:
       return { ended: "expired", outcome: "expired before enough approvers decided", voted: [] };
+    case RequestCancelled.detailType: {
+      const { detail } = event;
+      const why = detail.reason ? ` (${detail.reason})` : "";
+      return {
+        ended: "was withdrawn",
+        outcome: `was withdrawn by its requester, ${detail.cancelledBy}${why}`,
+        voted: (detail.approvals ?? []).map(({ approver }) => approver),
+      };
+    }
   }
 };

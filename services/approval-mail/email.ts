@@ -17,7 +17,18 @@ export interface ApprovalEmailInput {
   tokens: Record<DecisionAction, string>;
   /** The links then open the portal, where only this approver, signed in, can decide with them. */
   signInRequired: boolean;
+  /** Why the approver is mailed after the stage's own mail: a reminder, or the stage's escalation. */
+  occasion?: EmailOccasion;
 }
+
+export type EmailOccasion = { kind: "reminder"; n: number; max: number } | { kind: "escalation" };
+
+const occasionNote = (occasion: EmailOccasion | undefined): string =>
+  occasion?.kind === "reminder"
+    ? ` This is reminder ${occasion.n} of ${occasion.max}: the request still waits for your answer, and these links are new.`
+    : occasion?.kind === "escalation"
+      ? " You are asked as escalation: the stage's approvers did not complete it in time."
+      : "";
 
 /**
  * One approver's email: the request, the stage asking, its deadline, and that approver's own Approve and
@@ -32,6 +43,7 @@ export const approvalEmail = ({
   publicUrl,
   tokens,
   signInRequired,
+  occasion,
 }: ApprovalEmailInput): OutgoingEmail => {
   const rows = requestSummaryRows(request);
   const approveUrl = decisionLink(publicUrl, "approve", tokens.approve, { signInRequired });
@@ -40,14 +52,14 @@ export const approvalEmail = ({
   const asked = onBehalfOf
     ? `You are asked on behalf of ${onBehalfOf}, as their delegate.`
     : "You are one of its approvers.";
-  const asking = `${requesterLabel(request)} asks for ${resourceLabel(request)}. ${asked}`;
+  const asking = `${requesterLabel(request)} asks for ${resourceLabel(request)}. ${asked}${occasionNote(occasion)}`;
   const opens = signInRequired
     ? `Each link opens the approvals portal, where you sign in as ${approver} and confirm`
     : "Each link opens a confirmation page";
   const linkNote = `${opens}; nothing is decided until you press its button. The links are yours alone: do not forward this email.`;
   return {
     to: approver,
-    subject: `Approval needed: ${resourceLabel(request)} for ${request.requester.name ?? request.requester.email} (request ${request.requestId})`,
+    subject: `${occasion?.kind === "reminder" ? "Reminder: " : ""}Approval needed: ${resourceLabel(request)} for ${request.requester.name ?? request.requester.email} (request ${request.requestId})`,
     text: [
       asking,
       stage,

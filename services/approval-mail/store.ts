@@ -21,6 +21,8 @@ export interface Mailing {
   links: Record<string, IssuedLinks>;
   /** Whole seconds: the tokens carry epoch seconds, and every link of the stage shares it. */
   expiresAt: string;
+  /** Approvers the stage's escalation added (ApprovalEscalated), mailed apart from the stage's own mail. */
+  escalatedTo?: Set<string>;
   /** The delivery sending the mails, and since when: a stale claim is taken over. */
   mailClaimId?: string;
   mailClaimedAt?: string;
@@ -159,6 +161,30 @@ export const createMailingStore = (
         }),
       );
     },
+
+    /**
+     * Records the approvers an escalation added to the stage, so they hear how the request ended. The
+     * stage's own mailing must exist: false while its ApprovalStageStarted has not been handled yet.
+     */
+    addEscalated: (requestId: string, stage: number, approvers: readonly string[]): Promise<boolean> =>
+      whetherConditionHeld(
+        document.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: keyOf(requestId, stage),
+            UpdateExpression: "ADD escalatedTo :approvers",
+            ConditionExpression: "attribute_exists(requestId)",
+            ExpressionAttributeValues: { ":approvers": new Set(approvers) },
+          }),
+        ),
+      ),
+
+    /**
+     * Sends one approver's mail of a stage's reminder or escalation once (`key` names the request, the
+     * stage, the reminder and the approver), however often its event is delivered.
+     */
+    sendFollowUpOnce: (kind: "reminder" | "escalation", key: string, send: () => Promise<string>) =>
+      idempotency.runOnce({ name: kind, key }, send),
 
     /**
      * Sends one approver's closure email of a request once, however often its outcome is delivered and

@@ -4,7 +4,7 @@ import { matchesEventPattern } from "../../lib/event-pattern/index.ts";
 import type { EventSubscription } from "../shared/manifest.ts";
 import { subscriptions } from "./subscriptions.ts";
 
-const [onStageStarted, onClosed] = subscriptions as EventSubscription[];
+const [onStageStarted, onClosed, onReminded, onEscalated] = subscriptions as EventSubscription[];
 
 const event = (source: string, detailType: string) => ({ source, "detail-type": detailType, detail: {} });
 
@@ -31,7 +31,7 @@ describe("approval-mail subscriptions", () => {
     ).toBe(false);
   });
 
-  it.each(["RequestApproved", "RequestRejected", "RequestExpired"])(
+  it.each(["RequestApproved", "RequestRejected", "RequestExpired", "RequestCancelled"])(
     "tells the approvers still asked of a %s from decision",
     (detailType) => {
       expect(onClosed?.eventBusName).toBe(APPROVALS_BUS);
@@ -43,5 +43,14 @@ describe("approval-mail subscriptions", () => {
 
   it.each(["ci.pipeline", "approvals.audit"])("ignores an outcome published under %s", (source) => {
     expect(matchesEventPattern(onClosed?.pattern ?? {}, event(source, "RequestApproved"))).toBe(false);
+  });
+
+  it.each([
+    ["reminds", () => onReminded, "ApproversReminded"],
+    ["asks the escalation approvers", () => onEscalated, "ApprovalEscalated"],
+  ] as const)("%s only on decision's word", (_, subscription, detailType) => {
+    const pattern = subscription()?.pattern ?? {};
+    expect(matchesEventPattern(pattern, event("approvals.decision", detailType))).toBe(true);
+    expect(matchesEventPattern(pattern, event("approvals.approval-mail", detailType))).toBe(false);
   });
 });

@@ -119,6 +119,13 @@ describe("approvalOf", () => {
     expect(approval?.waitingFor).toBeUndefined();
   });
 
+  it("shows the stage that was asking as cancelled once the requester withdrew, waiting for nobody", () => {
+    const approval = explain(flow.opened, flow.firstVote, flow.withdrawn);
+    expect(approval?.stages.map(({ state }) => state)).toEqual(["cancelled", "waiting"]);
+    expect(approval?.stages[0]?.approvedBy.map(({ email }) => email)).toEqual([LEAD_A]);
+    expect(approval?.waitingFor).toBeUndefined();
+  });
+
   it("fills every stage's approvals from the outcome alone when the vote events are missing", () => {
     const outcomeOnly = flow.approved.filter((event) => event["detail-type"] === RequestApproved.detailType);
     const approval = explain(flow.opened, outcomeOnly);

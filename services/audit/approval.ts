@@ -7,6 +7,7 @@ import { ApprovalStageStarted } from "../../events/approval-stage-started.ts";
 import { ApprovalVoteRecorded } from "../../events/approval-vote-recorded.ts";
 import type { EventContract } from "../../events/contract.ts";
 import { RequestApproved } from "../../events/request-approved.ts";
+import { RequestCancelled } from "../../events/request-cancelled.ts";
 import { RequestExpired } from "../../events/request-expired.ts";
 import { RequestRejected } from "../../events/request-rejected.ts";
 
@@ -19,6 +20,7 @@ const EXPLAINING_EVENTS = [
   RequestApproved,
   RequestRejected,
   RequestExpired,
+  RequestCancelled,
 ] as const;
 
 type ExplainingEvent<C = (typeof EXPLAINING_EVENTS)[number]> =
@@ -101,6 +103,7 @@ export const approvalOf = (timeline: readonly TimelineEntry[]): Approval | undef
   };
   let approved = false;
   let expired = false;
+  let cancelled = false;
   let rejection: { approver?: string; reason: string; at: string } | undefined;
 
   for (const event of events) {
@@ -147,6 +150,13 @@ export const approvalOf = (timeline: readonly TimelineEntry[]): Approval | undef
       case RequestExpired.detailType:
         expired = true;
         break;
+      case RequestCancelled.detailType:
+        cancelled = true;
+        for (const vote of event.detail.approvals ?? []) {
+          const progress = stages[vote.stage];
+          if (progress) note(progress.approved, vote.approver, vote.onBehalfOf, vote.decidedAt);
+        }
+        break;
     }
   }
 
@@ -158,13 +168,14 @@ export const approvalOf = (timeline: readonly TimelineEntry[]): Approval | undef
   if (rejection?.approver !== undefined && !isPolicy(rejection.approver) && rejectedStage) {
     rejectedStage.rejectedBy ??= { email: rejection.approver, at: rejection.at, reason: rejection.reason };
   }
-  const decided = approved || rejection !== undefined || expired;
+  const decided = approved || rejection !== undefined || expired || cancelled;
 
   const stateOf = (stage: StageProgress): ApprovalStage["state"] => {
     if (stage.rejectedBy) return "rejected";
     if (isDone(stage)) return "approved";
     if (stage.asked.size === 0) return "waiting";
     if (rejection) return "rejected";
+    if (cancelled) return "cancelled";
     return expired ? "expired" : "active";
   };
 

@@ -12,6 +12,7 @@ import {
   type RawEnvelope,
   RequestAccepted,
   RequestApproved,
+  RequestCancelled,
   RequestExpired,
   RequesterNotified,
   RequestInvalid,
@@ -83,6 +84,12 @@ describe("statusOf", () => {
     ],
     ["an approval and a late expiry", [RequestExpired.detailType, RequestApproved.detailType], "APPROVED"],
     ["a rejection and a late expiry", [RequestExpired.detailType, RequestRejected.detailType], "REJECTED"],
+    [
+      "withdrawn by its requester",
+      [ApprovalStageStarted.detailType, RequestCancelled.detailType],
+      "CANCELLED",
+    ],
+    ["a withdrawal and a late expiry", [RequestExpired.detailType, RequestCancelled.detailType], "CANCELLED"],
     [
       "the requester told after a rejection",
       [RequestRejected.detailType, RequesterNotified.detailType],

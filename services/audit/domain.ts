@@ -16,6 +16,7 @@ import {
   type RawEnvelope,
   RequestAccepted,
   RequestApproved,
+  RequestCancelled,
   RequestExpired,
   RequesterNotified,
   RequestInvalid,
@@ -44,6 +45,8 @@ const STATUS_BY_PRECEDENCE = [
   [ProvisioningStarted, "PROVISIONING"],
   [RequestApproved, "APPROVED"],
   [RequestRejected, "REJECTED"],
+  // Decision's one conditional write lets only one of approval, rejection and withdrawal happen.
+  [RequestCancelled, "CANCELLED"],
   [RequestExpired, "EXPIRED"],
   [ApprovalStageCompleted, "PENDING_APPROVAL"],
   [ApprovalVoteRecorded, "PENDING_APPROVAL"],
@@ -213,6 +216,19 @@ export const projectView = (requestId: string, entries: readonly TimelineEntry[]
         if (!decisions.has(event.type)) {
           const outcome = event.type === RequestApproved.detailType ? "APPROVED" : "REJECTED";
           decisions.set(event.type, { outcome, approver, reason, decidedAt });
+        }
+        break;
+      }
+      case RequestCancelled.detailType: {
+        const { request, cancelledBy, reason, cancelledAt } = event.detail;
+        accepted = request;
+        if (!decisions.has(event.type)) {
+          decisions.set(event.type, {
+            outcome: "CANCELLED",
+            approver: cancelledBy,
+            reason,
+            decidedAt: cancelledAt,
+          });
         }
         break;
       }

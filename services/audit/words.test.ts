@@ -68,6 +68,12 @@ describe("entryInWords", () => {
     expect(wordsOf(flow.expired)).toEqual(["Request expired: nobody decided in time"]);
   });
 
+  it("says who withdrew the request, with their reason", () => {
+    expect(wordsOf(flow.withdrawn)).toEqual([
+      "Request withdrawn by its requester, ana@example.com: Found a spare box",
+    ]);
+  });
+
   it("leaves a detail that breaks its contract, and other events, unworded", () => {
     expect(entryInWords({ type: ApprovalPolicyApplied.detailType, detail: { policy: "?" } })).toBeUndefined();
     expect(entryInWords({ type: ResourceRequested.detailType, detail: {} })).toBeUndefined();

@@ -1,10 +1,13 @@
 import type { TimelineEntry } from "../../api/schemas.ts";
 import {
+  ApprovalEscalated,
   ApprovalPolicyApplied,
   ApprovalStageCompleted,
   ApprovalStageStarted,
   ApprovalVoteRecorded,
+  ApproversReminded,
   RequestApproved,
+  RequestCancelled,
   RequestExpired,
   RequestRejected,
 } from "../../events/index.ts";
@@ -60,6 +63,17 @@ export const entryInWords = ({
       if (!completed) return undefined;
       return `${stageInWords(completed.stage)} approved by ${listInWords(completed.approvedBy.map(personInWords))}`;
     }
+    case ApproversReminded.detailType: {
+      const reminded = ApproversReminded.schema.safeParse(detail).data;
+      if (!reminded) return undefined;
+      const { n, max } = reminded.reminder;
+      return `${stageInWords(reminded.stage)} reminds ${listInWords(reminded.approvers)} (reminder ${n} of ${max})`;
+    }
+    case ApprovalEscalated.detailType: {
+      const escalated = ApprovalEscalated.schema.safeParse(detail).data;
+      if (!escalated) return undefined;
+      return `${stageInWords(escalated.stage)} escalated: also asks ${listInWords(escalated.approvers)}`;
+    }
     case RequestApproved.detailType: {
       const approved = RequestApproved.schema.safeParse(detail).data;
       return approved && `Request ${approvalInWords(approved)}`;
@@ -75,6 +89,12 @@ export const entryInWords = ({
       return RequestExpired.schema.safeParse(detail).success
         ? "Request expired: nobody decided in time"
         : undefined;
+    case RequestCancelled.detailType: {
+      const cancelled = RequestCancelled.schema.safeParse(detail).data;
+      if (!cancelled) return undefined;
+      const words = `Request withdrawn by its requester, ${cancelled.cancelledBy}`;
+      return cancelled.reason ? `${words}: ${cancelled.reason}` : words;
+    }
     default:
       return undefined;
   }

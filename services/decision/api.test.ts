@@ -5,6 +5,7 @@ import { startTestDynamo, type TestDynamo } from "../../test/support/dynamo.ts";
 import { manualClock, silentLogger } from "../../test/support/fakes.ts";
 import { sampleRequest } from "../../test/support/fixtures.ts";
 import { recordingPublisher } from "../../test/support/recording-publisher.ts";
+import { recordingSchedules } from "../../test/support/recording-schedules.ts";
 import {
   startTestIdentityProvider,
   type TestIdentityProvider,
@@ -51,7 +52,12 @@ const setUp = async ({
   const clock = manualClock();
   const recording = recordingPublisher();
   const bus = outcomesOn(recording);
-  const publishOwed = createOutboxPublisher({ publisher: recording, store, now: clock.now });
+  const publishOwed = createOutboxPublisher({
+    publisher: recording,
+    schedules: recordingSchedules(),
+    store,
+    now: clock.now,
+  });
   const shared = {
     store,
     publishOwed,

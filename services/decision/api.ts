@@ -8,6 +8,7 @@ import {
   type LinkToken,
   previewLinkDecisionRoute,
 } from "../../api/approvals.ts";
+import { withdrawRequestRoute } from "../../api/contract.ts";
 import type { AccessTokenVerifier, Identity } from "../shared/access-token.ts";
 import { type DecisionAction, hashToken, verifyDecisionToken } from "../shared/decision-token.ts";
 import type { Directory } from "../shared/directory.ts";
@@ -15,8 +16,10 @@ import { ClientError } from "../shared/errors.ts";
 import { acceptJsonBody, createServiceApp } from "../shared/http.ts";
 import { admitTo, type SignedInEnv } from "../shared/http-auth.ts";
 import { decide, decideSignedIn, refusalUnlessStillApprover } from "./decide.ts";
+import type { DelegationLookup } from "./delegations.ts";
 import {
   type AskedApproval,
+  CONCURRENT_CHANGE,
   checkReason,
   judgeDecision,
   type Refusal,
@@ -25,6 +28,7 @@ import {
 } from "./domain.ts";
 import { type OutboxPublisher, publishOrLeaveToSweeper } from "./outbox.ts";
 import type { ApprovalStore } from "./store.ts";
+import { withdraw } from "./withdraw.ts";
 
 export interface DecisionApiDeps {
   store: ApprovalStore;
@@ -33,6 +37,8 @@ export interface DecisionApiDeps {
   now: () => Date;
   /** Who is in which group now: an approver removed from a stage's groups decides nothing. */
   directory: Directory;
+  /** Who is away when a later stage starts (delegations.ts); without it, nobody is. */
+  delegations?: DelegationLookup;
   verifyAccessToken: () => AccessTokenVerifier;
   logger: Logger;
 }
@@ -181,5 +187,50 @@ export const createDecisionApi = (deps: DecisionApiDeps) => {
     );
   });
 
+  app.openapi(
+    {
+      ...withdrawRequestRoute,
+      middleware: [admitTo(withdrawRequestRoute, deps.verifyAccessToken), optionalJsonBody] as [
+        MiddlewareHandler<SignedInEnv>,
+        MiddlewareHandler,
+      ],
+    },
+    async (c) => {
+      const { id: requestId } = c.req.valid("param");
+      const reason = reasonFor("approve", c.req.valid("json")?.reason);
+      const identity = c.get("identity");
+      const result = await withdraw(deps.store, {
+        requestId,
+        caller: { email: identity.email, subject: identity.subject },
+        reason,
+        now: deps.now(),
+      });
+      switch (result.outcome) {
+        case "notFound":
+          throw new ClientError(404, `No request ${requestId} of yours was found.`);
+        case "settled":
+          throw new ClientError(
+            409,
+            `Request ${requestId} is no longer pending, so it cannot be withdrawn: it is ${result.status}.`,
+          );
+        case "contended":
+          throw apiRefusal(CONCURRENT_CHANGE);
+        case "kept":
+          deps.logger.info("Withdrawal kept until the request reaches decision", { requestId });
+          return c.json({ requestId, status: "CANCELLED" as const }, 202);
+        case "cancelled":
+          deps.logger.info("Request withdrawn by its requester", { requestId });
+          await publishOrLeaveToSweeper(deps.publishOwed, result.approval, result.keys, deps.logger);
+          return c.json({ requestId, status: "CANCELLED" as const }, 200);
+      }
+    },
+  );
+
   return app;
 };
+
+/** A body is optional: none (no Content-Type) is no reason; one that is sent must be JSON. */
+const optionalJsonBody: MiddlewareHandler = async (c, next) =>
+  c.req.header("content-type") === undefined && !c.req.header("content-length")?.match(/^[1-9]/)
+    ? next()
+    : acceptJsonBody(c, next);

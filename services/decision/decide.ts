@@ -1,5 +1,6 @@
 import type { DecisionAction, TokenClaims } from "../shared/decision-token.ts";
 import type { Directory } from "../shared/directory.ts";
+import { type DelegationLookup, withDelegations } from "./delegations.ts";
 import {
   type ApprovalRecord,
   type AskedApproval,
@@ -15,6 +16,7 @@ import {
 } from "./domain.ts";
 import { DEFAULT_APPROVERS, isStillApprover, requesterOf, resolveStage } from "./stages.ts";
 import { type ApprovalStore, type Condition, linkVoteCondition, signedInVoteCondition } from "./store.ts";
+import { stageSpecOf } from "./timers.ts";
 import { approveTransition, completesStage, nextStageIndex, rejectTransition } from "./transitions.ts";
 
 export type DecisionResult =
@@ -33,11 +35,13 @@ const ATTEMPTS = 12;
 export interface DecideDeps {
   store: ApprovalStore;
   directory: Directory;
+  /** Who is away when a later stage starts; without it, nobody is. */
+  delegations?: DelegationLookup;
 }
 
 /** Who the approval's current stage asks, as its policy names them (before policies: the approvers group). */
 const currentSpecOf = (approval: AskedApproval) =>
-  approval.plan?.[approval.stage.index]?.approvers ?? DEFAULT_APPROVERS;
+  stageSpecOf(approval, approval.plan?.[approval.stage.index]?.approvers ?? DEFAULT_APPROVERS);
 
 /**
  * Whether `email` is still among the approvers of the stage a record is in, asked of the directory
@@ -48,8 +52,15 @@ export const refusalUnlessStillApprover = async (
   record: ApprovalRecord | undefined,
   email: string,
 ): Promise<Refusal | undefined> => {
-  const spec = record && record.status !== "DECIDED_EARLY" ? currentSpecOf(record) : DEFAULT_APPROVERS;
-  return (await isStillApprover(directory, spec, email)) ? undefined : noLongerApprover(email);
+  const spec =
+    record && record.status !== "DECIDED_EARLY" && record.status !== "WITHDRAWN_EARLY"
+      ? currentSpecOf(record)
+      : DEFAULT_APPROVERS;
+  // A delegate decides as long as the approver they stand in for still may.
+  const standingInFor = record && "delegates" in record ? record.delegates?.[email.toLowerCase()] : undefined;
+  return (await isStillApprover(directory, spec, standingInFor ?? email))
+    ? undefined
+    : noLongerApprover(email);
 };
 
 interface Ballot {
@@ -69,7 +80,7 @@ interface Ballot {
  * conditional write. A write that loses to a concurrent vote reads again and counts on top of it.
  */
 const castVote = async (
-  { store, directory }: DecideDeps,
+  { store, directory, delegations }: DecideDeps,
   { requestId, action, decider, reason, now, judge, condition }: Ballot,
   whenAbsent: () => Promise<DecisionResult | undefined>,
   whenUnannounced: (approval: AskedApproval) => Promise<DecisionResult | undefined> = async () => undefined,
@@ -94,7 +105,13 @@ const castVote = async (
     const transition =
       action === "reject"
         ? rejectTransition(approval, decider, reason ?? "", now)
-        : approveTransition(approval, decider, reason, now, await nextStageOf(directory, approval, decider));
+        : approveTransition(
+            approval,
+            decider,
+            reason,
+            now,
+            await nextStageOf({ directory, delegations }, approval, decider, now),
+          );
     const written = await store.apply(approval, transition, now, condition);
     if (written) return { recorded: true, ...written };
   }
@@ -102,11 +119,18 @@ const castVote = async (
 };
 
 /** The stage this approval starts next when `voter`'s approval completes the current one. */
-const nextStageOf = async (directory: Directory, approval: AskedApproval, voter: Decider) => {
+const nextStageOf = async (
+  { directory, delegations }: Pick<DecideDeps, "directory" | "delegations">,
+  approval: AskedApproval,
+  voter: Decider,
+  now: Date,
+) => {
   const next = nextStageIndex(approval);
   if (next === undefined || !approval.plan || !completesStage(approval)) return undefined;
   const counted = [...approval.voters, voter.email.toLowerCase()];
-  return resolveStage(directory, approval.plan, next, requesterOf(approval.request), counted);
+  const requester = requesterOf(approval.request);
+  const stage = await resolveStage(directory, approval.plan, next, requester, counted);
+  return withDelegations(delegations, stage, requester, counted, now);
 };
 
 /**

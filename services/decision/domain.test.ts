@@ -345,7 +345,7 @@ describe("settling an early decision when its ApprovalRequested arrives", () => 
       sweepTask: "PUBLISH",
     });
     expect(settled.decision).not.toHaveProperty("tokenHash");
-    expect(Object.values(settled.outbox).map((event) => event.detailType)).toEqual([
+    expect(Object.values(settled.outbox).map((entry) => "detailType" in entry && entry.detailType)).toEqual([
       "ApprovalVoteRecorded",
       "ApprovalStageCompleted",
       "RequestApproved",

@@ -2,10 +2,11 @@ import type { ApprovalRequested } from "../../events/approval-requested.ts";
 import type { DetailOf } from "../../events/contract.ts";
 import type { AcceptedRequest } from "../../events/request.ts";
 import { reasonSchema } from "../../events/request.ts";
+import type { PolicyOutcome } from "../../policy/index.ts";
 import { canonicalEmail } from "../shared/canonical-email.ts";
 import type { DecisionAction, TokenClaims, TokenProblem } from "../shared/decision-token.ts";
 import { OUTCOME_PUBLISH_GRACE_MS } from "../shared/leases.ts";
-import type { OwedEvent } from "./outbox.ts";
+import type { OwedEntry } from "./outbox.ts";
 import type { PlannedStage, PolicyRef, StageRef, Vote } from "./stages.ts";
 
 export type SweepTask = "EXPIRE" | "PUBLISH";
@@ -76,7 +77,7 @@ interface RecordBase {
  * both count against the same state: the loser reads again and counts on top of the winner.
  */
 export interface AskedApproval extends RecordBase {
-  status: "PENDING" | "DECIDED" | "EXPIRED";
+  status: "PENDING" | "DECIDED" | "EXPIRED" | "CANCELLED";
   request: AcceptedRequest;
   /**
    * The requester as the decision's condition refuses them (see `isRequester`): lower-case, all an
@@ -89,6 +90,8 @@ export interface AskedApproval extends RecordBase {
   requesterSubject?: string;
   /** Who the current stage asks, lower-case. */
   approvers: string[];
+  /** Those of `approvers` asked as delegates, each with the approver they stand in for (delegations.ts). */
+  delegates?: Record<string, string>;
   /** Every link that may decide, as `grantKey`s: only hashes, never a token; absent until one is announced. */
   grants?: Set<string>;
   expiresAt: string;
@@ -96,12 +99,16 @@ export interface AskedApproval extends RecordBase {
   policy?: PolicyRef;
   /** The policy's stages; absent when the approval has its one stage only (before policies, or decided at once). */
   plan?: PlannedStage[];
+  /** The policy's reminders and escalation, kept as applied (timers.ts); absent when it has neither. */
+  timing?: Timing;
+  /** The timers already handled (their schedule names), so a timer delivered twice acts once. */
+  timersDone?: string[];
   stage: StageRef;
   /** Distinct approvals that complete the current stage. */
   quorum: number;
   votes: Vote[];
   voters: string[];
-  outbox: Record<string, OwedEvent>;
+  outbox: Record<string, OwedEntry>;
   /** How many events the approval has owed so far: the next one's place in its outbox. */
   eventSeq: number;
   decision?: Decision;
@@ -114,6 +121,26 @@ export interface AskedApproval extends RecordBase {
   awaitingDecision?: EarlyDecision["decision"];
   /** An early decision that could never stand: the requester's own, or one made at the deadline. */
   voidedDecision?: EarlyDecision["decision"];
+  /** The requester's withdrawal, once they withdrew the request (status CANCELLED). */
+  withdrawal?: Withdrawal;
+}
+
+/** A requester's withdrawal of their request, as the signed-in user who asked for it. */
+export interface Withdrawal {
+  email: string;
+  subject?: string;
+  reason?: string;
+  withdrawnAt: string;
+}
+
+/**
+ * Withdrawals asked for before the request's RequestAccepted reached decision (see withdraw.ts): the
+ * request and its requester are not known yet, so each caller's withdrawal is kept, and the one by the
+ * requester, if any, cancels the request once it arrives. Nothing else is revealed or decided meanwhile.
+ */
+export interface EarlyWithdrawal extends RecordBase {
+  status: "WITHDRAWN_EARLY";
+  withdrawals: Withdrawal[];
 }
 
 /**
@@ -127,7 +154,16 @@ export interface EarlyDecision extends RecordBase {
   expiresAt: string;
 }
 
-export type ApprovalRecord = AskedApproval | EarlyDecision;
+/** How a policy's stages are reminded of and escalated (durations in milliseconds), as the policy said. */
+export type Timing = Pick<Extract<PolicyOutcome, { kind: "stages" }>, "reminders" | "escalation">;
+
+/** The timing an approval keeps of its policy's outcome: nothing when it sets neither. */
+export const timingOf = ({ reminders, escalation }: Timing): { timing?: Timing } =>
+  reminders || escalation
+    ? { timing: { ...(reminders && { reminders }), ...(escalation && { escalation }) } }
+    : {};
+
+export type ApprovalRecord = AskedApproval | EarlyDecision | EarlyWithdrawal;
 
 /**
  * When the sweeper publishes the outcome of an item settled `now` unless its writer has by then: after
@@ -248,6 +284,8 @@ export const judgeDecision = (
 ): Judgement => {
   if (!record) return { decidable: true };
   if (record.status === "DECIDED_EARLY") return alreadyDecided(record.decision);
+  // Only a withdrawal waits for the request: no link was sent for it yet that could be this one.
+  if (record.status === "WITHDRAWN_EARLY") return refused(INVALID_LINK);
   const granted = record.grants?.has(grantKey(claims.approver, claims.action, tokenHash)) ?? false;
   const unannounced =
     !granted &&
@@ -285,10 +323,18 @@ const OWN_REQUEST: Refusal = {
 /** Whether an approval may still be decided at all: neither decided nor past its deadline. */
 const judgeOpenness = (record: AskedApproval, now: Date): Judgement => {
   if (record.status === "DECIDED" && record.decision) return alreadyDecided(record.decision);
+  if (record.status === "CANCELLED") return refused(WITHDRAWN);
   if (record.status === "EXPIRED" || Date.parse(record.expiresAt) <= now.getTime()) {
     return refused(refusalForToken("expired"));
   }
   return { decidable: true, approval: record };
+};
+
+/** A request its requester withdrew: no link or vote decides it any more. */
+export const WITHDRAWN: Refusal = {
+  status: 410,
+  title: "This request was withdrawn by its requester",
+  message: "Nothing is left to decide: the requester no longer needs it.",
 };
 
 /** For a request this approver was not asked about: the same answer as for one that does not exist. */
@@ -309,7 +355,9 @@ export const judgeSignedInDecision = (
   approver: SignedInApprover,
   now: Date,
 ): Judgement => {
-  if (!record || record.status === "DECIDED_EARLY") return refused(NOT_ASKED);
+  if (!record || record.status === "DECIDED_EARLY" || record.status === "WITHDRAWN_EARLY") {
+    return refused(NOT_ASKED);
+  }
   if (isRequester(record, approver)) return refused(OWN_REQUEST);
   const email = approver.email.toLowerCase();
   const voted = record.voters.includes(email);

@@ -5,6 +5,7 @@ import { startTestDynamo, type TestDynamo } from "../../test/support/dynamo.ts";
 import { manualClock, silentLogger } from "../../test/support/fakes.ts";
 import { sampleRequest } from "../../test/support/fixtures.ts";
 import { recordingPublisher } from "../../test/support/recording-publisher.ts";
+import { recordingSchedules } from "../../test/support/recording-schedules.ts";
 import { createDecisionToken, type DecisionAction } from "../shared/decision-token.ts";
 import { TEST_KEY, withSegment } from "../shared/testing/decision-tokens.ts";
 import { createDecisionApp } from "./http.ts";
@@ -47,7 +48,12 @@ const setUp = async ({
   const bus = outcomesOn(recording);
   const app = createDecisionApp({
     store,
-    publishOwed: createOutboxPublisher({ publisher: publisher ?? recording, store, now: clock.now }),
+    publishOwed: createOutboxPublisher({
+      publisher: publisher ?? recording,
+      schedules: recordingSchedules(),
+      store,
+      now: clock.now,
+    }),
     hmacKey: async () => TEST_KEY,
     now: clock.now,
     publicUrl: PUBLIC_URL,

@@ -21,6 +21,7 @@ import { THEME_STYLE_HASH } from "../shared/layout.ts";
 import { createDecisionApi } from "./api.ts";
 import { approvalsTableName, config } from "./config.ts";
 import { decide, refusalUnlessStillApprover } from "./decide.ts";
+import { type DelegationLookup, delegationsCopy } from "./delegations.ts";
 import {
   checkReason,
   judgeDecision,
@@ -32,6 +33,7 @@ import {
 import { createOutboxPublisher, type OutboxPublisher, publishOrLeaveToSweeper } from "./outbox.ts";
 import { confirmationPage, messagePage, signInPage } from "./pages.ts";
 import { type ApprovalStore, createApprovalStore } from "./store.ts";
+import { schedules } from "./wiring.ts";
 
 /** A form holds a token and at most a reason of 1,000 characters; anything far larger is not ours. */
 const MAX_FORM_BYTES = 32 * 1024;
@@ -45,6 +47,8 @@ export interface DecisionAppDeps {
   publicUrl: string;
   /** Who is in which group now: a link of someone removed from its stage's groups decides nothing. */
   directory: Directory;
+  /** Who is away when a later stage starts (delegations.ts); without it, nobody is. */
+  delegations?: DelegationLookup;
   /** Links then decide only in the portal, signed in as their approver; their pages only point there. */
   decisionsRequireSignIn: boolean;
   logger: Logger;
@@ -267,7 +271,7 @@ export const createDecisionApp = (deps: DecisionAppDeps) => {
 const logger = new Logger({ serviceName: "decision" });
 const store = createApprovalStore(approvalsTableName);
 const now = () => new Date();
-const publishOwed = createOutboxPublisher({ publisher, store, now });
+const publishOwed = createOutboxPublisher({ publisher, schedules, store, now });
 
 const pagesApp = createDecisionApp({
   store,
@@ -276,6 +280,7 @@ const pagesApp = createDecisionApp({
   now,
   publicUrl: config.PUBLIC_URL,
   directory,
+  delegations: delegationsCopy,
   decisionsRequireSignIn: config.DECISIONS_REQUIRE_SIGN_IN,
   logger,
 });
@@ -285,6 +290,7 @@ const apiApp = createDecisionApi({
   hmacKey,
   now,
   directory,
+  delegations: delegationsCopy,
   verifyAccessToken: accessTokenVerifier,
   logger,
 });

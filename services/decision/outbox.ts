@@ -1,13 +1,18 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
+import { ApprovalEscalated } from "../../events/approval-escalated.ts";
 import { ApprovalPolicyApplied } from "../../events/approval-policy-applied.ts";
 import { ApprovalStageCompleted } from "../../events/approval-stage-completed.ts";
 import { ApprovalStageStarted } from "../../events/approval-stage-started.ts";
+import { ApprovalTimerDue } from "../../events/approval-timer-due.ts";
 import { ApprovalVoteRecorded } from "../../events/approval-vote-recorded.ts";
+import { ApproversReminded } from "../../events/approvers-reminded.ts";
 import type { DetailInputOf, EventContract } from "../../events/contract.ts";
 import type { Publisher } from "../../events/publish.ts";
 import { RequestApproved } from "../../events/request-approved.ts";
+import { RequestCancelled } from "../../events/request-cancelled.ts";
 import { RequestExpired } from "../../events/request-expired.ts";
 import { RequestRejected } from "../../events/request-rejected.ts";
+import type { Schedules } from "../shared/schedules.ts";
 
 /**
  * The events decision owes the bus. Each write that changes an approval puts the events it owes into
@@ -15,6 +20,9 @@ import { RequestRejected } from "../../events/request-rejected.ts";
  * (`eventSeq`); the writer publishes them and removes them, and the sweeper publishes whatever a
  * crash left there. The state says what is owed, so nothing is lost, in order; the price is that a
  * crash between a publish and its removal publishes that event a second time.
+ *
+ * The outbox owes schedules the same way (timers.ts): a one-time schedule to make, or the schedules of
+ * a settled approval to take back, so a crash between the write and EventBridge Scheduler loses none.
  */
 
 export const DECISION_EVENTS = [
@@ -22,9 +30,12 @@ export const DECISION_EVENTS = [
   ApprovalStageStarted,
   ApprovalVoteRecorded,
   ApprovalStageCompleted,
+  ApproversReminded,
+  ApprovalEscalated,
   RequestApproved,
   RequestRejected,
   RequestExpired,
+  RequestCancelled,
 ] as const;
 
 type DecisionEvent = (typeof DECISION_EVENTS)[number];
@@ -34,6 +45,19 @@ export type OwedEvent = {
   [C in DecisionEvent as C["detailType"]]: { detailType: C["detailType"]; detail: DetailInputOf<C> };
 }[DecisionEvent["detailType"]];
 
+/** A one-time schedule owed: EventBridge Scheduler puts its ApprovalTimerDue on the bus at `at`. */
+export interface OwedSchedule {
+  schedule: { name: string; at: string; detail: DetailInputOf<typeof ApprovalTimerDue> };
+}
+
+/** Schedules a settled approval no longer needs; one that fired or was never made is no matter. */
+export interface OwedCancellation {
+  cancel: string[];
+}
+
+/** One entry of the outbox: an event to publish, a schedule to make, or schedules to take back. */
+export type OwedEntry = OwedEvent | OwedSchedule | OwedCancellation;
+
 export const owed = <C extends DecisionEvent>(contract: C, detail: DetailInputOf<C>): OwedEvent =>
   ({ detailType: contract.detailType, detail }) as OwedEvent;
 
@@ -41,7 +65,7 @@ export const owed = <C extends DecisionEvent>(contract: C, detail: DetailInputOf
 export const outboxKey = (seq: number): string => String(seq).padStart(8, "0");
 
 /** The events at `firstSeq` onwards as outbox entries. */
-export const outboxEntries = (firstSeq: number, events: readonly OwedEvent[]): Record<string, OwedEvent> =>
+export const outboxEntries = (firstSeq: number, events: readonly OwedEntry[]): Record<string, OwedEntry> =>
   Object.fromEntries(events.map((event, offset) => [outboxKey(firstSeq + offset), event]));
 
 const contractOf = (detailType: string): EventContract => {
@@ -52,10 +76,15 @@ const contractOf = (detailType: string): EventContract => {
 
 export type EventPublisher = Pick<Publisher, "publish">;
 
+/** How far ahead of now a schedule is made at the soonest, so it is not in the past when Scheduler gets it. */
+const SCHEDULE_LEAD_MS = 1000;
+
+export type OutboxSchedules = Pick<Schedules, "scheduleOnce" | "cancelSchedule">;
+
 /** An item with events owed: its outbox and the keys of them a caller publishes. */
 export interface OwedBy {
   requestId: string;
-  outbox?: Record<string, OwedEvent>;
+  outbox?: Record<string, OwedEntry>;
 }
 
 export interface OutboxStore {
@@ -63,19 +92,41 @@ export interface OutboxStore {
 }
 
 /**
- * Publishes the owed events of `keys` (all of the outbox when absent) in their order and takes them
- * out of it. One publish failing stops the rest, so they are never published out of order.
+ * Publishes the owed entries of `keys` (all of the outbox when absent) in their order and takes them
+ * out of it: events go on the bus, schedules to EventBridge Scheduler. One failing stops the rest, so
+ * they are never done out of order.
  */
 export const createOutboxPublisher =
-  ({ publisher, store, now }: { publisher: EventPublisher; store: OutboxStore; now: () => Date }) =>
+  ({
+    publisher,
+    schedules,
+    store,
+    now,
+  }: {
+    publisher: EventPublisher;
+    schedules: OutboxSchedules;
+    store: OutboxStore;
+    now: () => Date;
+  }) =>
   async (item: OwedBy, keys?: readonly string[]): Promise<void> => {
     const outbox = item.outbox ?? {};
     const due = (keys ?? Object.keys(outbox)).filter((key) => Object.hasOwn(outbox, key)).sort();
     const published: string[] = [];
     try {
       for (const key of due) {
-        const event = outbox[key] as OwedEvent;
-        await publisher.publish(contractOf(event.detailType), event.detail as never);
+        const entry = outbox[key] as OwedEntry;
+        if ("schedule" in entry) {
+          const { name, at, detail } = entry.schedule;
+          // A schedule owed for a moment already past (the sweeper repairing a write late) fires at once:
+          // Scheduler refuses an at() in the past.
+          const soonest = now().getTime() + SCHEDULE_LEAD_MS;
+          const when = new Date(Math.max(Date.parse(at), soonest));
+          await schedules.scheduleOnce({ name, at: when, contract: ApprovalTimerDue, detail });
+        } else if ("cancel" in entry) {
+          for (const name of entry.cancel) await schedules.cancelSchedule(name);
+        } else {
+          await publisher.publish(contractOf(entry.detailType), entry.detail as never);
+        }
         published.push(key);
       }
     } finally {

@@ -1,4 +1,6 @@
 import { decideApprovalRoute, decideWithLinkRoute, previewLinkDecisionRoute } from "../../api/approvals.ts";
+import { withdrawRequestRoute } from "../../api/contract.ts";
+import { ApprovalTimerDue } from "../../events/approval-timer-due.ts";
 import { DECISION_PATHS } from "../shared/decision-token.ts";
 import { asProducer, routeOf, type ServiceManifest, SIGN_IN_SETTINGS } from "../shared/manifest.ts";
 import { DECISION_EVENTS } from "./outbox.ts";
@@ -15,19 +17,23 @@ export const service: ServiceManifest = {
       ...Object.values(DECISION_PATHS).flatMap((path) =>
         (["GET", "HEAD", "POST"] as const).map((method) => ({ method, path, signedIn: false })),
       ),
-      ...[decideApprovalRoute, previewLinkDecisionRoute, decideWithLinkRoute].map(routeOf),
+      ...[decideApprovalRoute, previewLinkDecisionRoute, decideWithLinkRoute, withdrawRequestRoute].map(
+        routeOf,
+      ),
     ],
     handler: { entry: "services/decision/http-handler.ts", exportName: "handler" },
     app: "services/decision/http.ts",
     access:
       "The decision pages are authorized by the link's token: HMAC-signed, single use, bound to one approver and expiring, checked before any read. The API routes admit signed-in approvers only",
   },
-  publishes: asProducer(...DECISION_EVENTS),
+  // ApprovalTimerDue goes out through its schedules (timers.ts): EventBridge Scheduler puts it on the bus.
+  publishes: asProducer(...DECISION_EVENTS, ApprovalTimerDue),
   needs: {
     settings: ["PUBLIC_URL", "APPROVAL_TTL_SECONDS", "DECISIONS_REQUIRE_SIGN_IN", ...SIGN_IN_SETTINGS],
     sendsEmail: false,
     readsHmacKey: true,
     directory: true,
     policies: true,
+    schedules: true,
   },
 };

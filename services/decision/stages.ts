@@ -28,6 +28,8 @@ export interface Vote {
   stage: number;
   approver: string;
   approverSubject?: string;
+  /** The approver they stood in for, when they were asked as a delegate. */
+  onBehalfOf?: string;
   reason?: string;
   decidedAt: string;
 }
@@ -48,6 +50,8 @@ export interface ResolvedStage {
   ref: StageRef;
   approvers: string[];
   quorum: number;
+  /** The approvers asked as delegates, each with the approver they stand in for (see delegations.ts). */
+  delegates?: Record<string, string>;
 }
 
 /** Everyone a spec names: members of its groups, then its emails; lower-case, each once, with their subject. */

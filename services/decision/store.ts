@@ -13,12 +13,15 @@ import {
   type AskedApproval,
   type Decider,
   type EarlyDecision,
+  type EarlyWithdrawal,
   grantKey,
   publishDueAt,
   type SweepTask,
+  type Withdrawal,
 } from "./domain.ts";
 import { outboxEntries } from "./outbox.ts";
 import { SWEEP_INDEX } from "./tables.ts";
+import { withTimers } from "./timers.ts";
 import { applied, type Transition } from "./transitions.ts";
 
 /** A decision made with a link whose MAC checked out. */
@@ -64,7 +67,7 @@ const allOf = (...conditions: Condition[]): Condition => ({
 });
 
 /** Pending and before its deadline: what every vote needs. */
-const openAt = (now: Date): Condition => ({
+export const openAt = (now: Date): Condition => ({
   expression: "#status = :pending AND expiresAt > :now",
   values: { ":pending": "PENDING", ":now": now.toISOString() },
 });
@@ -125,10 +128,12 @@ export const createApprovalStore = (
    */
   const apply = async (
     approval: AskedApproval,
-    transition: Transition,
+    given: Transition,
     now: Date,
     condition: Condition,
   ): Promise<Applied | undefined> => {
+    // Every change that starts a stage or settles the approval owes its timers too.
+    const transition = withTimers(approval, given);
     const sweep = { sweepTask: "PUBLISH" as const, sweepAt: publishDueAt(now).toISOString() };
     const written = applied(approval, transition, sweep);
     const owed = outboxEntries(approval.eventSeq, transition.events);
@@ -241,6 +246,47 @@ export const createApprovalStore = (
     apply,
 
     /**
+     * Keeps a withdrawal asked for before the request's approval exists (see withdraw.ts): appended to
+     * the request's early withdrawals. False when the approval exists by now.
+     */
+    keepEarlyWithdrawal: (requestId: string, withdrawal: Withdrawal): Promise<boolean> =>
+      whetherConditionHeld(
+        update({
+          Key: { requestId },
+          UpdateExpression:
+            "SET #status = :early, createdAt = if_not_exists(createdAt, :at), withdrawals = list_append(if_not_exists(withdrawals, :none), :one)",
+          ConditionExpression: "attribute_not_exists(requestId) OR #status = :early",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":early": "WITHDRAWN_EARLY" satisfies EarlyWithdrawal["status"],
+            ":at": withdrawal.withdrawnAt,
+            ":none": [],
+            ":one": [withdrawal],
+          },
+        }),
+      ),
+
+    /**
+     * Replaces early withdrawals with the approval RequestAccepted settled them into, unless another
+     * delivery did so first or a withdrawal was kept since they were read.
+     */
+    replaceEarlyWithdrawal: (early: EarlyWithdrawal, settled: AskedApproval): Promise<boolean> =>
+      whetherConditionHeld(
+        document.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: settled,
+            ConditionExpression: "#status = :early AND size(withdrawals) = :seen",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: {
+              ":early": "WITHDRAWN_EARLY" satisfies EarlyWithdrawal["status"],
+              ":seen": early.withdrawals.length,
+            },
+          }),
+        ),
+      ),
+
+    /**
      * Keeps the decision of a link approval-mail has not announced yet on the approval, to stand once
      * its announcement arrives (see `confirmedAwaitingDecision`): one conditional write, while the
      * approval is as read, still open, holds no other waiting decision and still lacks the link.
@@ -299,7 +345,8 @@ export const createApprovalStore = (
                 }),
               )
             )?.Attributes as ApprovalRecord | undefined);
-      if (!current || current.status === "DECIDED_EARLY" || current.sweepTask !== "PUBLISH") return;
+      if (!current || current.status === "DECIDED_EARLY" || current.status === "WITHDRAWN_EARLY") return;
+      if (current.sweepTask !== "PUBLISH") return;
       if (Object.keys(current.outbox ?? {}).length > 0) return;
       const pending = current.status === "PENDING";
       await whetherConditionHeld(

@@ -1,5 +1,7 @@
 import { ApprovalRequested } from "../../events/approval-requested.ts";
+import { ApprovalTimerDue } from "../../events/approval-timer-due.ts";
 import { APPROVALS_BUS } from "../../events/contract.ts";
+import { DelegationChanged } from "../../events/delegation-changed.ts";
 import { producedBy } from "../../events/patterns.ts";
 import { RequestAccepted } from "../../events/request-accepted.ts";
 import type { Subscription } from "../shared/manifest.ts";
@@ -26,11 +28,32 @@ export const subscriptions: Subscription[] = [
     handler: { entry: "services/decision/handlers/on-approval-requested.ts", exportName: "handler" },
   },
   {
+    kind: "event",
+    name: "decision-on-approval-timer-due",
+    service: "decision",
+    description:
+      "Acts on an approval's due timer: reminds the stage's approvers who have not answered, escalates the stage, or expires the request.",
+    eventBusName: APPROVALS_BUS,
+    // Only decision's own schedules put ApprovalTimerDue on the bus, with decision's source.
+    pattern: producedBy(ApprovalTimerDue),
+    handler: { entry: "services/decision/handlers/on-approval-timer-due.ts", exportName: "handler" },
+  },
+  {
+    kind: "event",
+    name: "decision-on-delegation-changed",
+    service: "decision",
+    description:
+      "Keeps decision's copy of the approvers' delegations, by which a stage asks an away approver's delegate.",
+    eventBusName: APPROVALS_BUS,
+    pattern: producedBy(DelegationChanged),
+    handler: { entry: "services/decision/handlers/on-delegation-changed.ts", exportName: "handler" },
+  },
+  {
     kind: "schedule",
     name: "decision-expire-sweeper",
     service: "decision",
     description:
-      "Every minute: expires pending approvals past their deadline (RequestExpired) and publishes events a crash left unpublished.",
+      "Every minute: publishes events and makes schedules a crash left owed, and expires pending approvals past their deadline that no timer expired (RequestExpired).",
     schedule: "rate(1 minute)",
     handler: { entry: "services/decision/handlers/expire-sweeper.ts", exportName: "handler" },
   },

@@ -25,4 +25,14 @@ export const approvalsTable = {
   ],
 } satisfies TableSpec;
 
-export const tables: TableSpec[] = [approvalsTable];
+/**
+ * Decision's own copy of the approvers' delegations (from DelegationChanged): one item per approver,
+ * their windows and the `changedAt` of the event it was copied from, so an older event never wins.
+ */
+export const delegationsCopyTable = {
+  id: "decision-delegations",
+  tableNameEnv: "DECISION_DELEGATIONS_TABLE" as const,
+  partitionKey: { name: "approver", type: "S" },
+} satisfies TableSpec;
+
+export const tables: TableSpec[] = [approvalsTable, delegationsCopyTable];

@@ -9,8 +9,8 @@ import { RequestExpired } from "../../events/request-expired.ts";
 import { RequestRejected } from "../../events/request-rejected.ts";
 import type { PolicyDecision } from "../../policy/index.ts";
 import { canonicalEmail } from "../shared/canonical-email.ts";
-import type { AskedApproval, Decider, Decision } from "./domain.ts";
-import { type OwedEvent, outboxEntries, owed } from "./outbox.ts";
+import { type AskedApproval, type Decider, type Decision, timingOf } from "./domain.ts";
+import { type OwedEntry, type OwedEvent, outboxEntries, owed } from "./outbox.ts";
 import { type ResolvedStage, type Vote, whyStageCannotComplete } from "./stages.ts";
 
 /**
@@ -26,7 +26,8 @@ export interface Transition {
   set: Partial<AskedApproval>;
   /** Attributes it removes. */
   remove?: (keyof AskedApproval)[];
-  events: OwedEvent[];
+  /** Events, and schedules (timers.ts), in the order they are owed. */
+  events: OwedEntry[];
 }
 
 /** A vote settles the decision that waited for the voter's link to be announced: the slot is free again. */
@@ -50,8 +51,19 @@ export const applied = (approval: AskedApproval, transition: Transition, sweep: 
 };
 
 /** The approvals an outcome lists: every counted one, all stages. */
-const approvalsOf = (votes: readonly Vote[]) =>
-  votes.map(({ stage, approver, decidedAt }) => ({ stage, approver, decidedAt }));
+export const approvalsOf = (votes: readonly Vote[]) =>
+  votes.map(({ stage, approver, onBehalfOf, decidedAt }) => ({
+    stage,
+    approver,
+    ...(onBehalfOf !== undefined && { onBehalfOf }),
+    decidedAt,
+  }));
+
+/** The approver a voter stands in for in the current stage, when they were asked as a delegate. */
+const onBehalfOfIn = (approval: AskedApproval, voter: string): { onBehalfOf?: string } => {
+  const onBehalfOf = approval.delegates?.[voter.toLowerCase()];
+  return onBehalfOf === undefined ? {} : { onBehalfOf };
+};
 
 const stageVotes = (approval: AskedApproval): Vote[] =>
   approval.votes.filter((vote) => vote.stage === approval.stage.index);
@@ -78,7 +90,10 @@ const stageStarted = (
           request: approval.request,
           policy: approval.policy,
           stage: stage.ref,
-          approvers: stage.approvers.map((email) => ({ email })),
+          approvers: stage.approvers.map((email) => {
+            const onBehalfOf = stage.delegates?.[email];
+            return onBehalfOf === undefined ? { email } : { email, onBehalfOf };
+          }),
           quorum: stage.quorum,
           expiresAt: approval.expiresAt,
           startedAt: now.toISOString(),
@@ -125,10 +140,12 @@ export const approveTransition = (
   const decidedAt = now.toISOString();
   // As the decider gave it (a token's case): `voters` holds it lower-case for the conditions.
   const approver = email;
+  const delegated = onBehalfOfIn(approval, approver);
   const vote: Vote = {
     stage: approval.stage.index,
     approver,
     ...(subject !== undefined && { approverSubject: subject }),
+    ...delegated,
     ...(reason !== undefined && { reason }),
     decidedAt,
   };
@@ -140,6 +157,7 @@ export const approveTransition = (
       requestId: approval.requestId,
       stage: approval.stage,
       approver,
+      ...delegated,
       action: "approve",
       reason,
       approvals: inStage.length,
@@ -153,7 +171,9 @@ export const approveTransition = (
     owed(ApprovalStageCompleted, {
       requestId: approval.requestId,
       stage: approval.stage,
-      approvedBy: inStage.map((counted) => ({ email: counted.approver })),
+      approvedBy: inStage.map(({ approver: email, onBehalfOf }) =>
+        onBehalfOf === undefined ? { email } : { email, onBehalfOf },
+      ),
       completedAt: decidedAt,
     }),
   );
@@ -166,7 +186,14 @@ export const approveTransition = (
       return { set: { ...refused.set, votes, voters }, ...settled, events: [...events, ...refused.events] };
     }
     return {
-      set: { votes, voters, stage: next.ref, approvers: next.approvers, quorum: next.quorum },
+      set: {
+        votes,
+        voters,
+        stage: next.ref,
+        approvers: next.approvers,
+        quorum: next.quorum,
+        delegates: next.delegates ?? {},
+      },
       ...settled,
       events: [...events, ...stageStarted(approval, next, now)],
     };
@@ -216,6 +243,7 @@ export const rejectTransition = (
         requestId: approval.requestId,
         stage: approval.stage,
         approver,
+        ...onBehalfOfIn(approval, approver),
         action: "reject",
         reason,
         approvals: stageVotes(approval).length,
@@ -271,7 +299,7 @@ export const approvalOfPolicy = ({
   firstStage,
   expiresAt,
   now,
-}: PolicyApplication): { approval: AskedApproval; events: OwedEvent[] } => {
+}: PolicyApplication): { approval: AskedApproval; events: OwedEntry[] } => {
   const { outcome, policy } = decision;
   const at = now.toISOString();
   const plan = outcome.kind === "stages" ? outcome.stages : undefined;
@@ -285,8 +313,10 @@ export const approvalOfPolicy = ({
     status: "PENDING",
     policy,
     ...(plan && { plan }),
+    ...(outcome.kind === "stages" && timingOf(outcome)),
     stage: firstStage?.ref ?? { index: 0, name: policy.name, count: 1 },
     approvers: firstStage?.approvers ?? [],
+    ...(firstStage?.delegates && { delegates: firstStage.delegates }),
     quorum: firstStage?.quorum ?? 1,
     votes: [],
     voters: [],

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ProvisioningFailed } from "../../events/provisioning-failed.ts";
 import { RequestApproved } from "../../events/request-approved.ts";
+import { RequestCancelled } from "../../events/request-cancelled.ts";
 import { RequestExpired } from "../../events/request-expired.ts";
 import { RequestInvalid } from "../../events/request-invalid.ts";
 import { RequestRejected } from "../../events/request-rejected.ts";
@@ -171,6 +172,23 @@ describe("noticeOf", () => {
 
     expect(notice.subject).toBe("Request exp-1 expired without a decision");
     expect(notice.text).toContain("Expired: Fri, 4 Jan 2030, 10:00 UTC");
+  });
+
+  it("confirms a withdrawal to the requester, with their reason", () => {
+    const notice = noticeOf(
+      delivered(RequestCancelled, {
+        requestId: "wd-1",
+        request: sampleRequest({ requestId: "wd-1" }),
+        cancelledBy: "ana@example.com",
+        reason: "Found a spare box",
+        cancelledAt: "2030-01-04T10:00:00.000Z",
+      }),
+    );
+
+    expect(notice.to).toBe("ana@example.com");
+    expect(notice.subject).toBe("You withdrew request wd-1");
+    expect(notice.text).toContain("Reason: Found a spare box");
+    expect(notice.text).toContain("Withdrawn: Fri, 4 Jan 2030, 10:00 UTC");
   });
 
   it("gives the instance id and private IP of a provisioned request", () => {

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { pinnedEnvelopeSchemaOf } from "../../events/envelope.ts";
 import { ProvisioningFailed } from "../../events/provisioning-failed.ts";
 import { RequestApproved } from "../../events/request-approved.ts";
+import { RequestCancelled } from "../../events/request-cancelled.ts";
 import { RequestExpired } from "../../events/request-expired.ts";
 import { RequestInvalid } from "../../events/request-invalid.ts";
 import { RequestRejected } from "../../events/request-rejected.ts";
@@ -11,12 +12,16 @@ import { html, type SafeHtml } from "../shared/html.ts";
 import { renderSummary, type SummaryRow, summaryAsText, themedDocument } from "../shared/layout.ts";
 import { formatUtc, requestSummaryRows } from "../shared/request-summary.ts";
 
-/** The events the requester hears about, each a turn of their request they did not make themselves. */
+/**
+ * The events the requester hears about: each turn of their request they did not make themselves, and
+ * their withdrawal of it, confirmed.
+ */
 export const NOTIFIABLE_EVENTS = [
   RequestInvalid,
   RequestApproved,
   RequestRejected,
   RequestExpired,
+  RequestCancelled,
   ResourceProvisioned,
   ProvisioningFailed,
 ] as const;
@@ -27,6 +32,7 @@ export const notifiableEventSchema = z.discriminatedUnion("detail-type", [
   pinnedEnvelopeSchemaOf(RequestApproved),
   pinnedEnvelopeSchemaOf(RequestRejected),
   pinnedEnvelopeSchemaOf(RequestExpired),
+  pinnedEnvelopeSchemaOf(RequestCancelled),
   pinnedEnvelopeSchemaOf(ResourceProvisioned),
   pinnedEnvelopeSchemaOf(ProvisioningFailed),
 ]);
@@ -124,6 +130,20 @@ const messageOf = (event: NotifiableEvent): Message => {
         heading: "Your request expired",
         lead: `Nobody decided on request ${requestId} before its approval links expired. Submit it again if you still need the resource.`,
         facts: [...factsOf(["Expired", formatUtc(expiresAt)]), ...requestSummaryRows(request)],
+      };
+    }
+    case RequestCancelled.detailType: {
+      const { reason, cancelledAt, request } = event.detail;
+      return {
+        requestId,
+        subject: `You withdrew request ${requestId}`,
+        status: { label: "Withdrawn", tone: "warn" },
+        heading: "You withdrew your request",
+        lead: `You withdrew request ${requestId}: nothing will be provisioned, and the approvers still asked have been told.`,
+        facts: [
+          ...factsOf(["Reason", reason], ["Withdrawn", formatUtc(cancelledAt)]),
+          ...requestSummaryRows(request),
+        ],
       };
     }
     case ResourceProvisioned.detailType: {

@@ -12,6 +12,7 @@ describe("notifier subscriptions", () => {
     ["approvals.decision", "RequestApproved"],
     ["approvals.decision", "RequestRejected"],
     ["approvals.decision", "RequestExpired"],
+    ["approvals.decision", "RequestCancelled"],
     ["approvals.ec2-launcher", "ResourceProvisioned"],
     ["approvals.ec2-launcher", "ProvisioningFailed"],
   ])("takes %s's %s from the approvals bus", (source, detailType) => {

@@ -4,7 +4,14 @@ import type { EventContract } from "../../events/contract.ts";
 import type { EventPattern } from "../../events/patterns.ts";
 import type { TableSpec } from "./table-spec.ts";
 
-export type ServiceName = "intake" | "approval-mail" | "decision" | "ec2-launcher" | "notifier" | "audit";
+export type ServiceName =
+  | "intake"
+  | "approval-mail"
+  | "decision"
+  | "ec2-launcher"
+  | "notifier"
+  | "audit"
+  | "delegation";
 
 /** Where a handler lives: a module (path from the repository root) and its exported function. */
 export interface HandlerRef {
@@ -35,8 +42,11 @@ export interface ScheduleSubscription extends SubscriptionBase {
 
 export type Subscription = EventSubscription | ScheduleSubscription;
 
+/** The methods the services' routes answer. */
+export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE"] as const;
+
 export interface HttpRoute {
-  method: "GET" | "POST" | "HEAD";
+  method: (typeof HTTP_METHODS)[number];
   /** API Gateway style path: `{id}` for a parameter. */
   path: string;
   /**
@@ -51,8 +61,8 @@ export interface HttpRoute {
  * who may call it included.
  */
 export const routeOf = (route: RouteConfig): HttpRoute => {
-  const method = route.method.toUpperCase();
-  if (method !== "GET" && method !== "POST" && method !== "HEAD")
+  const method = HTTP_METHODS.find((served) => served === route.method.toUpperCase());
+  if (method === undefined)
     throw new ManifestError(`${route.method} ${route.path}: no service serves this method`);
   return { method, path: route.path, signedIn: groupsAdmittedTo(route) !== undefined };
 };

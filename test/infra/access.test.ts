@@ -556,6 +556,7 @@ describe("sign-in and access on AWS, from cdk.json's defaults", () => {
       expect(ownSources).toEqual([
         "approvals.approval-mail",
         "approvals.decision",
+        "approvals.delegation",
         "approvals.ec2-launcher",
         "approvals.intake",
         "approvals.notifier",

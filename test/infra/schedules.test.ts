@@ -15,11 +15,9 @@ type Resource = { Type: string; Properties: Record<string, unknown> };
 
 const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
-/** The registry as it is, but with decision declaring that it schedules events (as issue 10 makes it). */
-const withDecisionScheduling = (): ServiceManifest[] =>
-  services.map((manifest) =>
-    manifest.name === "decision" ? { ...manifest, needs: { ...manifest.needs, schedules: true } } : manifest,
-  );
+/** The registry as it is, but with no service scheduling events (as before decision's timers). */
+const withoutScheduling = (): ServiceManifest[] =>
+  services.map((manifest) => ({ ...manifest, needs: { ...manifest.needs, schedules: false } }));
 
 describe("the AWS stack when a service declares needs.schedules", () => {
   let synth: SynthesizedStack;
@@ -27,7 +25,8 @@ describe("the AWS stack when a service declares needs.schedules", () => {
   let ids: { group: string; role: string; queue: string; bus: string };
 
   beforeAll(() => {
-    synth = synthesize({}, withDecisionScheduling());
+    // decision declares it: its approvals' reminders, escalations and expiries are schedules.
+    synth = synthesize();
     resources = synth.template.toJSON().Resources as Record<string, Resource>;
     const schedules = synth.stack.schedules;
     if (!schedules) throw new Error("the stack made no schedules");
@@ -221,7 +220,7 @@ describe("the AWS stack when a service declares needs.schedules", () => {
 
 describe("the AWS stack when no service declares needs.schedules", () => {
   it("makes no schedule group, role or queue for schedules", () => {
-    const synth = synthesize();
+    const synth = synthesize({}, withoutScheduling());
     try {
       expect(synth.stack.schedules).toBeUndefined();
       expect(synth.template.findResources("AWS::Scheduler::ScheduleGroup")).toEqual({});

@@ -11,6 +11,7 @@ import {
   MEMORY_MB,
   TIMEOUTS,
 } from "../../infra/aws/constructs/handler-function.ts";
+import { SCHEDULE_ACTIONS } from "../../infra/aws/constructs/schedules.ts";
 import { DEAD_LETTER_RETENTION, TARGET_RETRY } from "../../infra/aws/constructs/service.ts";
 import { REQUIRED_LAUNCH_TAG } from "../../infra/aws/ec2-permissions.ts";
 import { API_THROTTLE, ARCHIVE_RETENTION_DAYS } from "../../infra/aws/stack.ts";
@@ -73,6 +74,8 @@ const idempotencyRecords = [
   "dynamodb:UpdateItem",
 ];
 const publishes = ["events:PutEvents"];
+/** A service declaring `needs.schedules`: its schedules in the stack's group, and the role they run as. */
+const schedules = [...SCHEDULE_ACTIONS, "iam:PassRole"];
 const sendsEmail = ["ses:SendEmail", "ses:SendRawEmail"];
 const readsHmacKey = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"];
 const readsDirectory = [
@@ -91,9 +94,13 @@ const PUBLISHABLE: Record<string, Record<string, string[]>> = {
       "ApprovalStageStarted",
       "ApprovalVoteRecorded",
       "ApprovalStageCompleted",
+      "ApproversReminded",
+      "ApprovalEscalated",
       "RequestApproved",
       "RequestRejected",
       "RequestExpired",
+      "RequestCancelled",
+      "ApprovalTimerDue",
     ],
   },
   "ec2-launcher": {
@@ -101,6 +108,7 @@ const PUBLISHABLE: Record<string, Record<string, string[]>> = {
   },
   notifier: { "approvals.notifier": ["RequesterNotified"] },
   audit: {},
+  delegation: { "approvals.delegation": ["DelegationChanged"] },
 };
 
 /** Every function's role, action by action: a change to any of them has to be made here too, on purpose. */
@@ -134,6 +142,26 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     ...sendsEmail,
     ...readsHmacKey,
   ],
+  "approval-mail/on-approvers-reminded": [
+    ...logs,
+    ...xray,
+    ...deadLetters,
+    ...tableWrites,
+    ...idempotencyRecords,
+    ...publishes,
+    ...sendsEmail,
+    ...readsHmacKey,
+  ],
+  "approval-mail/on-approval-escalated": [
+    ...logs,
+    ...xray,
+    ...deadLetters,
+    ...tableWrites,
+    ...idempotencyRecords,
+    ...publishes,
+    ...sendsEmail,
+    ...readsHmacKey,
+  ],
   "decision/on-request-accepted": [
     ...logs,
     ...xray,
@@ -142,6 +170,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     ...publishes,
     ...readsHmacKey,
     ...readsDirectory,
+    ...schedules,
   ],
   "decision/on-approval-requested": [
     ...logs,
@@ -151,6 +180,27 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     ...publishes,
     ...readsHmacKey,
     ...readsDirectory,
+    ...schedules,
+  ],
+  "decision/on-delegation-changed": [
+    ...logs,
+    ...xray,
+    ...deadLetters,
+    ...tableWrites,
+    ...publishes,
+    ...readsHmacKey,
+    ...readsDirectory,
+    ...schedules,
+  ],
+  "decision/on-approval-timer-due": [
+    ...logs,
+    ...xray,
+    ...deadLetters,
+    ...tableWrites,
+    ...publishes,
+    ...readsHmacKey,
+    ...readsDirectory,
+    ...schedules,
   ],
   "decision/expire-sweeper": [
     ...logs,
@@ -160,6 +210,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     ...publishes,
     ...readsHmacKey,
     ...readsDirectory,
+    ...schedules,
   ],
   "decision/http-handler": [
     ...logs,
@@ -168,6 +219,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     ...publishes,
     ...readsHmacKey,
     ...readsDirectory,
+    ...schedules,
   ],
   "ec2-launcher/on-request-approved": [
     ...logs,
@@ -199,6 +251,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   ],
   "audit/on-flow-event": [...logs, ...xray, ...deadLetters, ...tableWrites],
   "audit/http-handler": [...logs, ...xray, ...tableWrites],
+  "delegation/http-handler": [...logs, ...xray, ...tableWrites, ...publishes],
 };
 
 describe("the AWS stack, synthesized from cdk.json's defaults", () => {
@@ -426,6 +479,14 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
         ],
       };
       const context = cdkJsonContext();
+      const stackSchedules = synth.stack.schedules;
+      const scheduleSettings = stackSchedules && {
+        SCHEDULE_GROUP:
+          synth.template.toJSON().Resources[synth.logicalIdOf(stackSchedules.group)].Properties.Name,
+        SCHEDULER_ROLE_ARN: { "Fn::GetAtt": [synth.logicalIdOf(stackSchedules.role), "Arn"] },
+        SCHEDULER_DLQ_ARN: { "Fn::GetAtt": [synth.logicalIdOf(stackSchedules.deadLetters), "Arn"] },
+        EVENT_BUS_ARN: { "Fn::GetAtt": [synth.logicalIdOf(synth.stack.bus), "Arn"] },
+      };
       for (const { functionId, service } of functionsOf()) {
         const manifest = manifestOf(service);
         const expected: Record<string, unknown> = {
@@ -453,6 +514,7 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
         }
         if (manifest.needs.readsHmacKey)
           expected.HMAC_SECRET_ARN = { Ref: expect.stringMatching(/^DecisionLinkKey/) };
+        if (manifest.needs.schedules) Object.assign(expected, scheduleSettings);
         if (manifest.needs.directory)
           expected.USER_POOL_ID = { Ref: synth.logicalIdOf(synth.stack.signIn.userPool) };
         if (

@@ -20,5 +20,10 @@ Object.assign(process.env, {
   AUTH_ISSUER: TEST_ISSUER,
   AUTH_AUDIENCE: TEST_AUDIENCE,
   AUTH_JWKS_URL: `${TEST_ISSUER}/jwks`,
+  // What `needs.schedules` gives a service's functions (services/shared/schedules.ts).
+  SCHEDULE_GROUP: "approvals",
+  SCHEDULER_ROLE_ARN: "arn:aws:iam::000000000000:role/test-scheduler",
+  SCHEDULER_DLQ_ARN: "arn:aws:sqs:us-east-1:000000000000:test-scheduler-dead-letters",
+  EVENT_BUS_ARN: `arn:aws:events:us-east-1:000000000000:event-bus/${APPROVALS_BUS}`,
   ...tableNameEnvironment(services.flatMap((service) => service.tables)),
 });

@@ -114,6 +114,8 @@ const HTTP_METHODS: Record<HttpRoute["method"], HttpMethod> = {
   GET: HttpMethod.GET,
   HEAD: HttpMethod.HEAD,
   POST: HttpMethod.POST,
+  PUT: HttpMethod.PUT,
+  DELETE: HttpMethod.DELETE,
 };
 
 /** The catalog writes patterns as EventBridge reads them; CDK spells `detail-type` as `detailType`. */

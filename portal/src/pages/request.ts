@@ -13,6 +13,8 @@ import {
 import { h } from "../dom.ts";
 import { eventLabel, humanTime, isFinalStatus, publisherLabel, statusLabel, statusTone } from "../format.ts";
 import { type LookupAnswer, nextLookupStep, REFRESH_MS } from "../request-lookup.ts";
+import type { SignedInUser } from "../sign-in.ts";
+import { mayOfferWithdrawal, withdrawPanel } from "../withdraw.ts";
 
 /** Where a request's page is: the form goes there, and every list and decision links to it. */
 export const requestPagePath = (requestId: string) => `/requests/${encodeURIComponent(requestId)}`;
@@ -205,18 +207,36 @@ const timelineOf = (view: ShownRequest) =>
 /**
  * A request's page; it refreshes itself until the request reaches a final status. Straight after the
  * form, the page shows what was submitted and asks only after a pause: the audit trail records the
- * request a moment after intake accepts it, and asking earlier would only meet a 404.
+ * request a moment after intake accepts it, and asking earlier would only meet a 404. Its requester
+ * may withdraw it while it waits for approval: that panel lives outside what each refresh redraws,
+ * so a reason being typed survives a refresh.
  */
 export const renderRequest = (
   main: HTMLElement,
   requestId: string,
   signal: AbortSignal,
+  user: SignedInUser,
   submitted?: ShownRequest,
 ) => {
   const live = h("div", { "aria-live": "polite" }, h("p", {}, "Loading…"));
-  main.replaceChildren(h("h1", {}, "Request ", h("code", {}, requestId)), live);
+  const withdrawal = h("div", {});
+  main.replaceChildren(h("h1", {}, "Request ", h("code", {}, requestId)), live, withdrawal);
+  let withdrawn = false;
+  const offerWithdrawal = (view: ShownRequest) => {
+    // Once withdrawn, the panel says so until the audit trail shows the request cancelled.
+    if (withdrawn) return;
+    if (!mayOfferWithdrawal(view, user)) withdrawal.replaceChildren();
+    else if (withdrawal.childElementCount === 0)
+      withdrawal.replaceChildren(
+        // A pending request's page keeps refreshing: it shows the request Cancelled once audited.
+        withdrawPanel(requestId, () => {
+          withdrawn = true;
+        }),
+      );
+  };
 
-  const show = (view: ShownRequest) =>
+  const show = (view: ShownRequest) => {
+    offerWithdrawal(view);
     live.replaceChildren(
       h(
         "p",
@@ -231,6 +251,7 @@ export const renderRequest = (
       ),
       ...(view.timeline ? [timelineOf(view)] : []),
     );
+  };
 
   const justSubmitted = submitted?.requestId === requestId ? submitted : undefined;
   const startedAt = Date.now();

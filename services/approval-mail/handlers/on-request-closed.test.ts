@@ -88,6 +88,16 @@ describe("approval-mail on a request's outcome", () => {
     }
   });
 
+  it("tells the approvers an escalation added too, unless they voted", async () => {
+    const { sent, deliver } = setUp();
+    await askedInStages("closed-escalated", ["bob@example.com"]);
+    await store.addEscalated("closed-escalated", 0, ["op@example.com", "eve@example.com"]);
+
+    await deliver(RequestApproved, approvedBy("closed-escalated", "eve@example.com"));
+
+    expect(sent.map((email) => email.to)).toEqual(["bob@example.com", "op@example.com"]);
+  });
+
   it("sends nobody a second email when the outcome is delivered again", async () => {
     const { sent, deliver } = setUp();
     await askedInStages("closed-twice", ["bob@example.com", "cy@example.com"]);

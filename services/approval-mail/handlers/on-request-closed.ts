@@ -30,7 +30,7 @@ export const createRequestClosedHandler =
     const { ended, outcome, voted } = closureOf(event);
     const mailings = await store.mailingsOf(requestId);
     const toTell = stillAsked(
-      mailings.map(({ approvers }) => approvers),
+      mailings.map(({ approvers, escalatedTo }) => [...approvers, ...(escalatedTo ?? [])]),
       voted,
     );
     for (const approver of toTell) {

@@ -12,6 +12,7 @@ import {
   type RawEnvelope,
   RequestAccepted,
   RequestApproved,
+  RequestCancelled,
   RequestExpired,
   RequesterNotified,
   RequestInvalid,
@@ -354,5 +355,17 @@ export const twoStageFlow = (request: AcceptedRequest, start: string) => {
       expiredAt: secondsAfter(start, 3 * 86400 + 1),
     }),
   ];
-  return { opened, firstVote, firstStageDone, approved, rejectedByLeadC, expired };
+  /** The requester withdraws it after lead A's approval. */
+  const withdrawn = [
+    event(RequestCancelled, {
+      requestId,
+      request,
+      cancelledBy: request.requester.email,
+      reason: "Found a spare box",
+      policy,
+      approvals: [{ stage: 0, approver: leadA, decidedAt: secondsAfter(start, 5) }],
+      cancelledAt: secondsAfter(start, 7),
+    }),
+  ];
+  return { opened, firstVote, firstStageDone, approved, rejectedByLeadC, expired, withdrawn };
 };

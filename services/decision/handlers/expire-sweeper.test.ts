@@ -5,6 +5,7 @@ import { startTestDynamo, type TestDynamo } from "../../../test/support/dynamo.t
 import { manualClock, silentLogger } from "../../../test/support/fakes.ts";
 import { sampleRequest } from "../../../test/support/fixtures.ts";
 import { recordingPublisher } from "../../../test/support/recording-publisher.ts";
+import { recordingSchedules } from "../../../test/support/recording-schedules.ts";
 import { OUTCOME_PUBLISH_GRACE_MS } from "../../shared/leases.ts";
 import { createOutboxPublisher, type EventPublisher } from "../outbox.ts";
 import { type ApprovalStore, createApprovalStore } from "../store.ts";
@@ -35,7 +36,7 @@ const setUp = (failFor?: string) => {
   };
   const handler = createExpireSweeperHandler({
     store,
-    publishOwed: createOutboxPublisher({ publisher, store, now: clock.now }),
+    publishOwed: createOutboxPublisher({ publisher, schedules: recordingSchedules(), store, now: clock.now }),
     now: clock.now,
     logger: silentLogger(),
   });
@@ -89,10 +90,12 @@ describe("the expiry sweeper", () => {
       now: clock.now(),
     });
     // Its writer published what it owed.
-    await createOutboxPublisher({ publisher: recordingPublisher(), store, now: clock.now })(
-      decided.approval,
-      decided.keys,
-    );
+    await createOutboxPublisher({
+      publisher: recordingPublisher(),
+      schedules: recordingSchedules(),
+      store,
+      now: clock.now,
+    })(decided.approval, decided.keys);
     clock.advance(7200);
 
     await sweep();

@@ -6,6 +6,7 @@ import { approvalsTableName } from "../config.ts";
 import { createOutboxPublisher, type OutboxPublisher } from "../outbox.ts";
 import { type ApprovalStore, createApprovalStore, expiryCondition } from "../store.ts";
 import { expireTransition } from "../transitions.ts";
+import { schedules } from "../wiring.ts";
 
 export class SweepError extends AggregateError {
   override readonly name = "SweepError";
@@ -19,9 +20,10 @@ export interface ExpireSweeperDeps {
 }
 
 /**
- * Runs every minute. Expires each pending approval past its deadline (the condition re-checks both,
- * so a vote that won the race stays; a vote meanwhile leaves it to the next run), publishes
- * RequestExpired, and publishes any event whose writer died before publishing it. One item's failure does not stop the others; the run then fails
+ * Runs every minute. Expires each pending approval past its deadline that no expiry schedule expired
+ * (approvals asked before policies; for the others a safety net, see timers.ts): the condition re-checks
+ * both, so a vote that won the race stays; a vote meanwhile leaves it to the next run. Publishes
+ * RequestExpired, and publishes any event, or makes any schedule, whose writer died before it could. One item's failure does not stop the others; the run then fails
  * so the schedule's retries and alarms see it.
  */
 export const createExpireSweeperHandler = ({ store, publishOwed, now, logger }: ExpireSweeperDeps) =>
@@ -57,7 +59,7 @@ export const createExpireSweeperHandler = ({ store, publishOwed, now, logger }: 
           // The index lags the table: read again so an outcome published meanwhile is not sent twice.
           const current = await store.get(due.requestId);
           if (current?.sweepTask !== "PUBLISH") return;
-          if (current.status === "DECIDED_EARLY") return;
+          if (current.status === "DECIDED_EARLY" || current.status === "WITHDRAWN_EARLY") return;
           logger.warn("Publishing events their writer left unpublished", { requestId: due.requestId });
           await publishOwed(current);
           // Nothing was left (its writer published it all meanwhile): only the task is still to clear.
@@ -75,7 +77,7 @@ const now = () => new Date();
 
 export const handler = createExpireSweeperHandler({
   store,
-  publishOwed: createOutboxPublisher({ publisher, store, now }),
+  publishOwed: createOutboxPublisher({ publisher, schedules, store, now }),
   now,
   logger: new Logger({ serviceName: "decision" }),
 });

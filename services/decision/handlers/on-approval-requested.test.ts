@@ -8,6 +8,7 @@ import { startTestDynamo, type TestDynamo } from "../../../test/support/dynamo.t
 import { manualClock, silentLogger } from "../../../test/support/fakes.ts";
 import { envelopeOf, sampleRequest } from "../../../test/support/fixtures.ts";
 import { recordingPublisher } from "../../../test/support/recording-publisher.ts";
+import { recordingSchedules } from "../../../test/support/recording-schedules.ts";
 import { createDecisionToken, type DecisionAction, hashToken } from "../../shared/decision-token.ts";
 import { type IssuedLinks, issueLinks, TEST_KEY } from "../../shared/testing/decision-tokens.ts";
 import { grantKey } from "../domain.ts";
@@ -35,7 +36,12 @@ const setUp = (requestId: string) => {
   const clock = manualClock();
   const recording = recordingPublisher();
   const bus = outcomesOn(recording);
-  const publishOwed = createOutboxPublisher({ publisher: recording, store, now: clock.now });
+  const publishOwed = createOutboxPublisher({
+    publisher: recording,
+    schedules: recordingSchedules(),
+    store,
+    now: clock.now,
+  });
   const directory = approversDirectory(APPROVERS);
   const app = createDecisionApp({
     store,

@@ -9,10 +9,12 @@ import { type Directory, directory } from "../../shared/directory.ts";
 import { publisher } from "../../shared/events.ts";
 import { approvalsTableName } from "../config.ts";
 import { decide } from "../decide.ts";
+import { type DelegationLookup, delegationsCopy } from "../delegations.ts";
 import { type AskedApproval, askedApprovalOf, type EarlyDecision, grantsOf } from "../domain.ts";
 import { confirmedAwaitingDecision, settleEarlyDecision } from "../early.ts";
 import { createOutboxPublisher, type OutboxPublisher, publishOrLeaveToSweeper } from "../outbox.ts";
 import { type ApprovalStore, createApprovalStore } from "../store.ts";
+import { schedules } from "../wiring.ts";
 
 /** The approval's item kept changing under this delivery; the bus retries it. */
 export class ApprovalContendedError extends Error {
@@ -25,6 +27,8 @@ const MAX_ATTEMPTS = 3;
 export interface OnApprovalRequestedDeps {
   store: ApprovalStore;
   directory: Directory;
+  /** Who is away when a later stage starts (delegations.ts); without it, nobody is. */
+  delegations?: DelegationLookup;
   publishOwed: OutboxPublisher;
   now: () => Date;
   logger: Logger;
@@ -41,6 +45,7 @@ export interface OnApprovalRequestedDeps {
 export const createOnApprovalRequestedHandler = ({
   store,
   directory,
+  delegations,
   publishOwed,
   now,
   logger,
@@ -77,7 +82,7 @@ export const createOnApprovalRequestedHandler = ({
     if (!awaiting) return;
     const { tokenHash, action, approver, approverSubject, reason } = awaiting;
     const decided = await decide(
-      { store, directory },
+      { store, directory, delegations },
       {
         claims: {
           requestId: approval.requestId,
@@ -132,7 +137,8 @@ const now = () => new Date();
 export const handler = createOnApprovalRequestedHandler({
   store,
   directory,
-  publishOwed: createOutboxPublisher({ publisher, store, now }),
+  delegations: delegationsCopy,
+  publishOwed: createOutboxPublisher({ publisher, schedules, store, now }),
   now,
   logger: new Logger({ serviceName: "decision" }),
 });

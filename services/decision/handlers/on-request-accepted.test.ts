@@ -9,6 +9,7 @@ import { startTestDynamo, type TestDynamo } from "../../../test/support/dynamo.t
 import { manualClock, silentLogger } from "../../../test/support/fakes.ts";
 import { envelopeOf, sampleRequest } from "../../../test/support/fixtures.ts";
 import { recordingPublisher } from "../../../test/support/recording-publisher.ts";
+import { recordingSchedules } from "../../../test/support/recording-schedules.ts";
 import { hashToken } from "../../shared/decision-token.ts";
 import { createLocalDirectory } from "../../shared/directory.ts";
 import { OUTCOME_PUBLISH_GRACE_MS } from "../../shared/leases.ts";
@@ -48,7 +49,12 @@ afterAll(() => dynamo.close());
 const setUp = (requestId: string) => {
   const clock = manualClock();
   const bus = recordingPublisher();
-  const publishOwed = createOutboxPublisher({ publisher: bus, store, now: clock.now });
+  const publishOwed = createOutboxPublisher({
+    publisher: bus,
+    schedules: recordingSchedules(),
+    store,
+    now: clock.now,
+  });
   const handler = createOnRequestAcceptedHandler({
     store,
     directory,
@@ -309,7 +315,12 @@ describe("events a crash left unpublished", () => {
     expect(await stored()).toMatchObject({ status: "PENDING", sweepTask: "PUBLISH" });
     const sweeper = createExpireSweeperHandler({
       store,
-      publishOwed: createOutboxPublisher({ publisher: bus, store, now: clock.now }),
+      publishOwed: createOutboxPublisher({
+        publisher: bus,
+        schedules: recordingSchedules(),
+        store,
+        now: clock.now,
+      }),
       now: clock.now,
       logger: silentLogger(),
     });

@@ -10,6 +10,7 @@ import { type Directory, directory } from "../../shared/directory.ts";
 import { publisher } from "../../shared/events.ts";
 import { approvalPolicies } from "../../shared/policies.ts";
 import { approvalsTableName, config } from "../config.ts";
+import { type DelegationLookup, delegationsCopy, withDelegations } from "../delegations.ts";
 import { publishDueAt } from "../domain.ts";
 import {
   createOutboxPublisher,
@@ -19,11 +20,16 @@ import {
 } from "../outbox.ts";
 import { requesterOf, resolveStage } from "../stages.ts";
 import { type ApprovalStore, createApprovalStore } from "../store.ts";
+import { timersOwed } from "../timers.ts";
 import { approvalOfPolicy } from "../transitions.ts";
+import { schedules } from "../wiring.ts";
+import { openApproval } from "../withdraw.ts";
 
 export interface OnRequestAcceptedDeps {
   store: ApprovalStore;
   directory: Directory;
+  /** Who is away when the first stage starts; without it, nobody is. */
+  delegations?: DelegationLookup;
   policies: () => PolicySet;
   publishOwed: OutboxPublisher;
   /** How long an approval waits when its policy sets no `expiresAfter` (APPROVAL_TTL_SECONDS). */
@@ -41,6 +47,7 @@ export interface OnRequestAcceptedDeps {
 export const createOnRequestAcceptedHandler = ({
   store,
   directory,
+  delegations,
   policies,
   publishOwed,
   defaultTtlSeconds,
@@ -58,10 +65,16 @@ export const createOnRequestAcceptedHandler = ({
     const { outcome } = decision;
     const firstStage =
       outcome.kind === "stages"
-        ? await resolveStage(directory, outcome.stages, 0, requesterOf(request), [])
+        ? await withDelegations(
+            delegations,
+            await resolveStage(directory, outcome.stages, 0, requesterOf(request), []),
+            requesterOf(request),
+            [],
+            at,
+          )
         : undefined;
     const ttlMs = (outcome.kind === "stages" && outcome.expiresAfterMs) || defaultTtlSeconds * 1000;
-    const { approval, events: owed } = approvalOfPolicy({
+    const { approval, events } = approvalOfPolicy({
       requestId,
       request,
       decision,
@@ -69,6 +82,7 @@ export const createOnRequestAcceptedHandler = ({
       expiresAt: new Date(at.getTime() + ttlMs),
       now: at,
     });
+    const owed = [...events, ...timersOwed(undefined, approval, events)];
     const opened = {
       ...approval,
       outbox: outboxEntries(0, owed),
@@ -76,19 +90,24 @@ export const createOnRequestAcceptedHandler = ({
       sweepTask: "PUBLISH" as const,
       sweepAt: publishDueAt(at).toISOString(),
     };
-    if (!(await store.createIfAbsent(opened))) {
+    const written = await openApproval(store, opened, at);
+    if (!written) {
       // A second delivery: the first one's put holds the events owed, which it or the sweeper publishes.
       logger.info("Policy already applied", { requestId });
       return;
     }
-    logger.info("Approval policy applied", {
-      requestId,
-      policy: decision.policy.name,
-      outcome: outcome.kind,
-      status: opened.status,
-      approvers: opened.approvers,
-    });
-    await publishOrLeaveToSweeper(publishOwed, opened, undefined, logger);
+    if (written.cancelled) {
+      logger.info("Request withdrawn before its approval opened", { requestId });
+    } else {
+      logger.info("Approval policy applied", {
+        requestId,
+        policy: decision.policy.name,
+        outcome: outcome.kind,
+        status: opened.status,
+        approvers: opened.approvers,
+      });
+    }
+    await publishOrLeaveToSweeper(publishOwed, written.approval, undefined, logger);
   };
 
   return middy()
@@ -103,8 +122,9 @@ const now = () => new Date();
 export const handler = createOnRequestAcceptedHandler({
   store,
   directory,
+  delegations: delegationsCopy,
   policies: approvalPolicies,
-  publishOwed: createOutboxPublisher({ publisher, store, now }),
+  publishOwed: createOutboxPublisher({ publisher, schedules, store, now }),
   defaultTtlSeconds: config.APPROVAL_TTL_SECONDS,
   now,
   logger: new Logger({ serviceName: "decision" }),

@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { stageRefSchema } from "./approval-policy.ts";
+import { defineEvent } from "./contract.ts";
+import { acceptedRequestSchema, emailSchema, isoTimestampSchema, requestIdSchema } from "./request.ts";
+
+/** approval-mail sends each of these approvers a reminder with fresh links. */
+export const ApproversReminded = defineEvent({
+  source: "approvals.decision",
+  detailType: "ApproversReminded",
+  description:
+    "The approvers of the current stage who have not answered yet are reminded (reminder n of at most max).",
+  schema: z.strictObject({
+    requestId: requestIdSchema,
+    request: acceptedRequestSchema,
+    stage: stageRefSchema,
+    /** Asked in the stage and not voted yet. */
+    approvers: z.array(emailSchema).min(1),
+    /** Distinct approvals that complete the stage. */
+    quorum: z.number().int().min(1),
+    reminder: z.strictObject({ n: z.number().int().min(1), max: z.number().int().min(1) }),
+    expiresAt: isoTimestampSchema,
+    remindedAt: isoTimestampSchema,
+  }),
+});

@@ -1,0 +1,143 @@
+import "../../test/support/service-environment.ts";
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ApprovalRequested } from "../../events/approval-requested.ts";
+import { startTestDynamo, type TestDynamo } from "../../test/support/dynamo.ts";
+import { manualClock, silentLogger } from "../../test/support/fakes.ts";
+import { sampleRequest } from "../../test/support/fixtures.ts";
+import { testIdempotency } from "../../test/support/idempotency.ts";
+import { recordingPublisher } from "../../test/support/recording-publisher.ts";
+import { hashToken } from "../shared/decision-token.ts";
+import type { OutgoingEmail } from "../shared/mail.ts";
+import { TEST_KEY } from "../shared/testing/decision-tokens.ts";
+import { createFollowUpMailer, type Escalated, type Reminded } from "./follow-up.ts";
+import {
+  createOnApprovalEscalatedHandler,
+  StageNotMailedYetError,
+} from "./handlers/on-approval-escalated.ts";
+import { createOnApproversRemindedHandler } from "./handlers/on-approvers-reminded.ts";
+import { createMailingStore, type MailingStore } from "./store.ts";
+import { idempotencyTable, mailingsTable } from "./tables.ts";
+
+const EXPIRES_AT = "2026-03-01T11:00:00.000Z";
+const STAGE = { index: 0, name: "team leads", count: 1 };
+
+let dynamo: TestDynamo;
+let store: MailingStore;
+
+beforeAll(async () => {
+  dynamo = await startTestDynamo([mailingsTable, idempotencyTable]);
+  store = createMailingStore(
+    mailingsTable.id,
+    dynamo.document,
+    testIdempotency(dynamo, idempotencyTable.id, "approval-mail"),
+  );
+});
+afterAll(() => dynamo.close());
+
+const setUp = () => {
+  const bus = recordingPublisher();
+  const sent: OutgoingEmail[] = [];
+  const mail = createFollowUpMailer({
+    store,
+    publisher: bus,
+    sendEmail: async (email) => {
+      sent.push(email);
+      return `message-${sent.length}`;
+    },
+    hmacKey: async () => TEST_KEY,
+    now: manualClock().now,
+    randomBytes,
+    settings: { publicUrl: "http://localhost:3000", decisionsRequireSignIn: false },
+    logger: silentLogger(),
+  });
+  return {
+    bus,
+    sent,
+    remind: createOnApproversRemindedHandler(mail),
+    escalate: createOnApprovalEscalatedHandler(mail, store),
+  };
+};
+
+const reminded = (requestId: string, n: number, approvers: string[]): Reminded => ({
+  requestId,
+  request: sampleRequest({ requestId }),
+  stage: STAGE,
+  approvers,
+  quorum: 2,
+  reminder: { n, max: 2 },
+  expiresAt: EXPIRES_AT,
+  remindedAt: "2026-03-01T10:10:00.000Z",
+});
+
+const escalated = (requestId: string, approvers: string[]): Escalated => ({
+  requestId,
+  request: sampleRequest({ requestId }),
+  stage: STAGE,
+  approvers,
+  quorum: 2,
+  expiresAt: EXPIRES_AT,
+  escalatedAt: "2026-03-01T10:20:00.000Z",
+});
+
+const tokenIn = (email: OutgoingEmail, action: "approve" | "reject") =>
+  decodeURIComponent(email.text.match(new RegExp(`/decisions/${action}\\?token=(\\S+)`))?.[1] ?? "");
+
+describe("approval-mail on ApproversReminded", () => {
+  it("mails each approver not yet answered a reminder whose fresh links decision hears of first, never the requester", async () => {
+    const { bus, sent, remind } = setUp();
+
+    await remind(reminded("remind-1", 1, ["bob@example.com", "ana@example.com"]));
+
+    const [announced] = bus.detailsOf(ApprovalRequested);
+    const [email] = sent;
+    expect(sent.map(({ to }) => to)).toEqual(["bob@example.com"]);
+    expect(email?.subject).toMatch(/^Reminder: Approval needed/);
+    expect(email?.text).toContain("reminder 1 of 2");
+    expect(announced).toMatchObject({ requestId: "remind-1", approvers: ["bob@example.com"], stage: STAGE });
+    expect(announced?.linkHashes["bob@example.com"]).toEqual({
+      approve: [hashToken(tokenIn(email as OutgoingEmail, "approve"))],
+      reject: [hashToken(tokenIn(email as OutgoingEmail, "reject"))],
+    });
+  });
+
+  it("sends each reminder once per approver however often it is delivered, and the next reminder again", async () => {
+    const { sent, remind } = setUp();
+
+    await remind(reminded("remind-2", 1, ["bob@example.com"]));
+    await remind(reminded("remind-2", 1, ["bob@example.com"]));
+    await remind(reminded("remind-2", 2, ["bob@example.com"]));
+
+    expect(sent.map(({ text }) => /reminder (\d) of 2/.exec(text)?.[1])).toEqual(["1", "2"]);
+  });
+});
+
+describe("approval-mail on ApprovalEscalated", () => {
+  it("asks the added approvers as escalation, once each, and counts them among those told how the request ended", async () => {
+    const { sent, escalate } = setUp();
+    await store.createIfAbsent({
+      requestId: "escalate-1",
+      stage: 0,
+      createdAt: "2026-03-01T10:00:00.000Z",
+      approvers: ["bob@example.com"],
+      links: {},
+      expiresAt: EXPIRES_AT,
+    });
+
+    await escalate(escalated("escalate-1", ["op@example.com"]));
+    await escalate(escalated("escalate-1", ["op@example.com"]));
+
+    expect(sent.map(({ to }) => to)).toEqual(["op@example.com"]);
+    expect(sent[0]?.text).toContain("asked as escalation");
+    expect((await store.get("escalate-1", 0))?.escalatedTo).toEqual(new Set(["op@example.com"]));
+  });
+
+  it("waits, to be retried, while the stage's own mailing has not been made", async () => {
+    const { sent, escalate } = setUp();
+
+    await expect(escalate(escalated("escalate-early", ["op@example.com"]))).rejects.toThrow(
+      StageNotMailedYetError,
+    );
+    expect(sent).toEqual([]);
+  });
+});

@@ -1,0 +1,56 @@
+import { randomBytes } from "node:crypto";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eventbridge";
+import { parser } from "@aws-lambda-powertools/parser/middleware";
+import middy from "@middy/core";
+import { ApprovalEscalated } from "../../../events/approval-escalated.ts";
+import { publisher } from "../../shared/events.ts";
+import { hmacKey } from "../../shared/hmac-key.ts";
+import { sendEmail } from "../../shared/mail.ts";
+import { config } from "../config.ts";
+import { createFollowUpMailer, type Escalated } from "../follow-up.ts";
+import type { MailingStore } from "../store.ts";
+import { approvalMailIdempotency, mailingStore } from "../wiring.ts";
+
+/** An escalation came before the stage's own mailing; the bus retries it once that mailing exists. */
+export class StageNotMailedYetError extends Error {
+  override readonly name = "StageNotMailedYetError";
+}
+
+/**
+ * On ApprovalEscalated: the added approvers are recorded on the stage's mailing (so they hear how the
+ * request ended) and asked as the stage asks its own, as escalation, once each.
+ */
+export const createOnApprovalEscalatedHandler =
+  (mail: ReturnType<typeof createFollowUpMailer>, store: Pick<MailingStore, "addEscalated">) =>
+  async (escalated: Escalated): Promise<void> => {
+    const { requestId, stage } = escalated;
+    if (!(await store.addEscalated(requestId, stage.index, escalated.approvers))) {
+      throw new StageNotMailedYetError(
+        `The approvers of ${requestId}, stage ${stage.index}, are not mailed yet: the escalation waits`,
+      );
+    }
+    await mail(escalated, { kind: "escalation" });
+  };
+
+const logger = new Logger({ serviceName: "approval-mail" });
+
+export const handler = middy(
+  createOnApprovalEscalatedHandler(
+    createFollowUpMailer({
+      store: mailingStore,
+      publisher,
+      sendEmail,
+      hmacKey,
+      now: () => new Date(),
+      randomBytes,
+      settings: { publicUrl: config.PUBLIC_URL, decisionsRequireSignIn: config.DECISIONS_REQUIRE_SIGN_IN },
+      logger,
+    }),
+    mailingStore,
+  ),
+)
+  .use(injectLambdaContext(logger))
+  .use(approvalMailIdempotency.lambdaContextMiddleware)
+  .use(parser({ schema: ApprovalEscalated.schema, envelope: EventBridgeEnvelope }));
