@@ -37,6 +37,16 @@ const askedSchema = z.object({
   email: z.string(),
   onBehalfOf: z.string().optional().openapi({ description: "Whom they were asked for, as a delegate." }),
   askedAt: z.string(),
+  escalated: z
+    .literal(true)
+    .optional()
+    .openapi({ description: "Asked when the stage was escalated, not when it started." }),
+});
+
+const remindedSchema = z.object({
+  email: z.string(),
+  times: z.number().int().openapi({ description: "How many reminders they were sent." }),
+  lastAt: z.string(),
 });
 
 const approvedBySchema = z.object({ email: z.string(), onBehalfOf: z.string().optional(), at: z.string() });
@@ -57,6 +67,10 @@ export const approvalStageSchema = z
     asked: z.array(askedSchema),
     approvedBy: z.array(approvedBySchema),
     rejectedBy: z.object({ email: z.string(), at: z.string(), reason: z.string().optional() }).optional(),
+    reminded: z
+      .array(remindedSchema)
+      .optional()
+      .openapi({ description: "Who was reminded, how often and when last; absent before any reminder." }),
   })
   .openapi("ApprovalStage");
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { TimelineEntry } from "../../api/schemas.ts";
+import { ApprovalEscalated } from "../../events/approval-escalated.ts";
 import { ApprovalPolicyApplied } from "../../events/approval-policy-applied.ts";
+import { ApproversReminded } from "../../events/approvers-reminded.ts";
 import { type RawEnvelope, RequestApproved, RequestRejected } from "../../events/index.ts";
 import { envelopeOf, sampleRequest } from "../../test/support/fixtures.ts";
 import { approvalOf, awaitedApproversOf } from "./approval.ts";
@@ -71,6 +73,54 @@ describe("approvalOf", () => {
     const approval = explain(flow.opened, flow.firstVote);
     expect(approval?.stages[0]?.approvedBy).toEqual([{ email: LEAD_A, at: secondsAfter(START, 5) }]);
     expect(approval?.waitingFor).toBe("Waiting for 1 more approval from team leads (stage 1 of 2)");
+  });
+
+  it("shows who was reminded, how often and when last, and whom an escalation added", () => {
+    const stage = { index: 0, name: "team leads", count: 2 };
+    const reminder = (n: number, approvers: string[], at: number) =>
+      envelopeOf(
+        ApproversReminded,
+        {
+          requestId: request.requestId,
+          request,
+          stage,
+          approvers,
+          quorum: 2,
+          reminder: { n, max: 2 },
+          expiresAt: secondsAfter(START, 86400),
+          remindedAt: secondsAfter(START, at),
+        },
+        { time: secondsAfter(START, at) },
+      );
+    const escalation = envelopeOf(
+      ApprovalEscalated,
+      {
+        requestId: request.requestId,
+        request,
+        stage,
+        approvers: [FINANCE],
+        quorum: 2,
+        expiresAt: secondsAfter(START, 86400),
+        escalatedAt: secondsAfter(START, 40),
+      },
+      { time: secondsAfter(START, 40) },
+    );
+    const first = reminder(1, [LEAD_A, LEAD_B, LEAD_C], 20);
+    const second = reminder(2, [LEAD_B, LEAD_C], 30);
+
+    const approval = explain(flow.opened, flow.firstVote, [first, second, second, escalation]);
+
+    expect(approval?.stages[0]?.reminded).toEqual([
+      { email: LEAD_A, times: 1, lastAt: secondsAfter(START, 20) },
+      { email: LEAD_B, times: 2, lastAt: secondsAfter(START, 30) },
+      { email: LEAD_C, times: 2, lastAt: secondsAfter(START, 30) },
+    ]);
+    expect(approval?.stages[0]?.asked).toContainEqual({
+      email: FINANCE,
+      askedAt: secondsAfter(START, 40),
+      escalated: true,
+    });
+    expect(approval?.stages[0]?.asked.filter((person) => person.escalated)).toHaveLength(1);
   });
 
   it("moves to the next stage once the first reaches its quorum", () => {

@@ -1,10 +1,12 @@
 import type { z } from "zod";
 import type { Approval, ApprovalStage, TimelineEntry } from "../../api/schemas.ts";
+import { ApprovalEscalated } from "../../events/approval-escalated.ts";
 import { policyActorSchema } from "../../events/approval-policy.ts";
 import { ApprovalPolicyApplied } from "../../events/approval-policy-applied.ts";
 import { ApprovalStageCompleted } from "../../events/approval-stage-completed.ts";
 import { ApprovalStageStarted } from "../../events/approval-stage-started.ts";
 import { ApprovalVoteRecorded } from "../../events/approval-vote-recorded.ts";
+import { ApproversReminded } from "../../events/approvers-reminded.ts";
 import type { EventContract } from "../../events/contract.ts";
 import { RequestApproved } from "../../events/request-approved.ts";
 import { RequestCancelled } from "../../events/request-cancelled.ts";
@@ -17,6 +19,8 @@ const EXPLAINING_EVENTS = [
   ApprovalStageStarted,
   ApprovalVoteRecorded,
   ApprovalStageCompleted,
+  ApproversReminded,
+  ApprovalEscalated,
   RequestApproved,
   RequestRejected,
   RequestExpired,
@@ -47,6 +51,10 @@ interface StageProgress {
   approved: Map<string, Person>;
   completed: boolean;
   rejectedBy?: { email: string; at: string; reason?: string };
+  /** Who the escalation added to the stage. */
+  escalated: Set<string>;
+  /** Per person reminded, the reminders' numbers and the time of each: a repeat of one counts once. */
+  reminded: Map<string, Map<number, string>>;
 }
 
 const earlier = (a: string, b: string) => (Date.parse(a) <= Date.parse(b) ? a : b);
@@ -72,6 +80,16 @@ const listOf = (people: Map<string, Person>) =>
     })),
   );
 
+/** Each person reminded, how often, and when last, in the order they were last reminded. */
+const remindersOf = (reminded: Map<string, Map<number, string>>) =>
+  [...reminded]
+    .map(([email, times]) => ({
+      email,
+      times: times.size,
+      lastAt: [...times.values()].reduce((last, at) => (Date.parse(at) > Date.parse(last) ? at : last)),
+    }))
+    .sort((a, b) => Date.parse(a.lastAt) - Date.parse(b.lastAt) || (a.email < b.email ? -1 : 1));
+
 const isPolicy = (decider: string) => policyActorSchema.safeParse(decider).success;
 
 const approvalsWord = (count: number) => (count === 1 ? "1 more approval" : `${count} more approvals`);
@@ -90,15 +108,18 @@ export const approvalOf = (timeline: readonly TimelineEntry[]): Approval | undef
     .sort((a, b) => Date.parse(a.appliedAt) - Date.parse(b.appliedAt))[0];
   if (!applied) return undefined;
 
-  const stages: StageProgress[] = (applied.stages ?? []).map(({ name, quorum }) => ({
+  const progressOf = (name: string, quorum: number | "all"): StageProgress => ({
     name,
     quorum,
     asked: new Map(),
     approved: new Map(),
     completed: false,
-  }));
+    escalated: new Set(),
+    reminded: new Map(),
+  });
+  const stages: StageProgress[] = (applied.stages ?? []).map(({ name, quorum }) => progressOf(name, quorum));
   const stageAt = (index: number, name: string): StageProgress => {
-    stages[index] ??= { name, quorum: "all", asked: new Map(), approved: new Map(), completed: false };
+    stages[index] ??= progressOf(name, "all");
     return stages[index];
   };
   let approved = false;
@@ -129,6 +150,25 @@ export const approvalOf = (timeline: readonly TimelineEntry[]): Approval | undef
         progress.completed = true;
         for (const { email, onBehalfOf } of approvedBy)
           note(progress.approved, email, onBehalfOf, completedAt);
+        break;
+      }
+      case ApproversReminded.detailType: {
+        const { stage, approvers, reminder, remindedAt } = event.detail;
+        const progress = stageAt(stage.index, stage.name);
+        for (const email of approvers) {
+          const reminders = progress.reminded.get(email) ?? new Map<number, string>();
+          reminders.set(reminder.n, earlier(reminders.get(reminder.n) ?? remindedAt, remindedAt));
+          progress.reminded.set(email, reminders);
+        }
+        break;
+      }
+      case ApprovalEscalated.detailType: {
+        const { stage, approvers, escalatedAt } = event.detail;
+        const progress = stageAt(stage.index, stage.name);
+        for (const email of approvers) {
+          note(progress.asked, email, undefined, escalatedAt);
+          progress.escalated.add(email);
+        }
         break;
       }
       case RequestApproved.detailType:
@@ -184,9 +224,14 @@ export const approvalOf = (timeline: readonly TimelineEntry[]): Approval | undef
     name: stage.name,
     quorum: stage.quorum,
     state: stateOf(stage),
-    asked: listOf(stage.asked).map(({ at, ...person }) => ({ ...person, askedAt: at })),
+    asked: listOf(stage.asked).map(({ at, ...person }) => ({
+      ...person,
+      askedAt: at,
+      ...(stage.escalated.has(person.email) && { escalated: true as const }),
+    })),
     approvedBy: listOf(stage.approved),
     ...(stage.rejectedBy && { rejectedBy: stage.rejectedBy }),
+    ...(stage.reminded.size > 0 && { reminded: remindersOf(stage.reminded) }),
   }));
 
   return {

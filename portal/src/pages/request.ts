@@ -102,7 +102,24 @@ const stageOf = (stage: ApprovalStage, stageCount: number) => {
       ...row(
         "Asked",
         stage.asked.length > 0
-          ? peopleAt(stage.asked.map(({ askedAt, ...person }) => ({ ...person, at: askedAt })))
+          ? peopleAt(
+              stage.asked.map(({ askedAt, escalated, ...person }) => ({
+                ...person,
+                ...(escalated && { email: `${person.email}, by escalation` }),
+                at: askedAt,
+              })),
+            )
+          : undefined,
+      ),
+      ...row(
+        "Reminded",
+        stage.reminded?.length
+          ? stage.reminded
+              .map(
+                ({ email, times, lastAt }) =>
+                  `${email} (${times === 1 ? "once" : `${times} times`}, last ${humanTime(lastAt)})`,
+              )
+              .join(", ")
           : undefined,
       ),
       ...row("Approved by", stage.approvedBy.length > 0 ? peopleAt(stage.approvedBy) : undefined),
