@@ -1,13 +1,12 @@
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { waitForEmails } from "../support/flow.ts";
-import { type StackUnderTest, startStack } from "../support/stack.ts";
 import {
-  BrowserSession,
   chromiumAvailable,
   defaultLocalUser,
-  launchChromium,
   openSignedIn,
+  submitFromForm,
+  useStackAndBrowser,
 } from "./support.ts";
 
 const REQUESTER = defaultLocalUser("requester@example.com");
@@ -15,39 +14,8 @@ const APPROVER = defaultLocalUser("approver@example.com");
 const APPROVER2 = defaultLocalUser("approver2@example.com");
 const LOCAL_USERS = JSON.stringify([REQUESTER, APPROVER, APPROVER2]);
 
-const submitFromForm = async (page: Page, justification: string) => {
-  await page.getByLabel("Instance type").selectOption("t3.micro");
-  await page.getByLabel("Justification").fill(justification);
-  await page.getByRole("button", { name: "Submit request" }).click();
-  await page.waitForURL(/\/requests\/req_/);
-  await page.getByText("Pending approval", { exact: true }).waitFor();
-  return decodeURIComponent(new URL(page.url()).pathname.replace(/^\/requests\//, ""));
-};
-
-/** Starts a stack with these users and `env`, and a browser; each test's pages must log no error. */
-const useStackAndBrowser = (env: Record<string, string> = {}) => {
-  const under = {} as { stack: StackUnderTest; browser: Browser; session: BrowserSession };
-  beforeAll(async () => {
-    [under.stack, under.browser] = await Promise.all([
-      startStack({ env: { LOCAL_USERS, ...env } }),
-      launchChromium(),
-    ]);
-  });
-  afterAll(async () => {
-    await under.browser?.close();
-    await under.stack?.destroy();
-  });
-  beforeEach(() => {
-    under.session = new BrowserSession(under.browser);
-  });
-  afterEach(async () => {
-    expect(await under.session.close(), "console and page errors").toEqual([]);
-  });
-  return under;
-};
-
 describe.skipIf(!chromiumAvailable)("the Approvals page in Chromium", () => {
-  const under = useStackAndBrowser();
+  const under = useStackAndBrowser({ LOCAL_USERS });
 
   it("lets a signed-in approver approve what awaits them; the request is provisioned", async () => {
     const { stack, session } = under;
@@ -134,7 +102,7 @@ describe.skipIf(!chromiumAvailable)("the Approvals page in Chromium", () => {
 });
 
 describe.skipIf(!chromiumAvailable)("a mailed link where decisions require sign-in, in Chromium", () => {
-  const under = useStackAndBrowser({ DECISIONS_REQUIRE_SIGN_IN: "true" });
+  const under = useStackAndBrowser({ LOCAL_USERS, DECISIONS_REQUIRE_SIGN_IN: "true" });
 
   it("opens the portal, signs in as the link's approver and decides there", async () => {
     const { stack, session } = under;

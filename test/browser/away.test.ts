@@ -1,13 +1,5 @@
-import type { Browser } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type StackUnderTest, startStack } from "../support/stack.ts";
-import {
-  BrowserSession,
-  chromiumAvailable,
-  defaultLocalUser,
-  launchChromium,
-  openSignedIn,
-} from "./support.ts";
+import { describe, expect, it } from "vitest";
+import { chromiumAvailable, defaultLocalUser, openSignedIn, useStackAndBrowser } from "./support.ts";
 
 const REQUESTER = defaultLocalUser("requester@example.com");
 const APPROVER = defaultLocalUser("approver@example.com");
@@ -21,27 +13,10 @@ const localInput = (days: number) => {
 };
 
 describe.skipIf(!chromiumAvailable)("the Away page in Chromium", () => {
-  let stack: StackUnderTest;
-  let browser: Browser;
-  let session: BrowserSession;
-  beforeAll(async () => {
-    [stack, browser] = await Promise.all([
-      startStack({ env: { LOCAL_USERS: JSON.stringify([REQUESTER, APPROVER, APPROVER2]) } }),
-      launchChromium(),
-    ]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.destroy();
-  });
-  beforeEach(() => {
-    session = new BrowserSession(browser);
-  });
-  afterEach(async () => {
-    expect(await session.close(), "console and page errors").toEqual([]);
-  });
+  const under = useStackAndBrowser({ LOCAL_USERS: JSON.stringify([REQUESTER, APPROVER, APPROVER2]) });
 
   it("lets an approver set a time away with a delegate, shows it, refuses themselves at the field, and clears it", async () => {
+    const { stack, session } = under;
     const page = await openSignedIn(session, stack.portalUrl, APPROVER);
     await page.getByRole("link", { name: "Away" }).click();
     await page.getByText("You are not away: requests ask you.").waitFor();
@@ -63,6 +38,7 @@ describe.skipIf(!chromiumAvailable)("the Away page in Chromium", () => {
   });
 
   it("is not in the menu of a requester", async () => {
+    const { stack, session } = under;
     const page = await openSignedIn(session, stack.portalUrl, REQUESTER);
     await page.getByRole("link", { name: "My requests" }).waitFor();
 

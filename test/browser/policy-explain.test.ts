@@ -1,14 +1,13 @@
 import { resolve } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { decisionLinks, waitForEmails } from "../support/flow.ts";
-import { type StackUnderTest, startStack } from "../support/stack.ts";
 import {
-  BrowserSession,
   chromiumAvailable,
   defaultLocalUser,
-  launchChromium,
   openSignedIn,
+  submitFromForm,
+  useStackAndBrowser,
 } from "./support.ts";
 
 const REQUESTER = defaultLocalUser("requester@example.com");
@@ -28,34 +27,12 @@ const approveOnApprovalsPage = async (page: Page, portalUrl: string, requestId: 
 };
 
 describe.skipIf(!chromiumAvailable)("a request's page explains its approval policy, in Chromium", () => {
-  let stack: StackUnderTest;
-  let browser: Browser;
-  let session: BrowserSession;
-
-  beforeAll(async () => {
-    [stack, browser] = await Promise.all([
-      startStack({ env: { LOCAL_USERS, APPROVAL_POLICIES: TWO_STAGES } }),
-      launchChromium(),
-    ]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.destroy();
-  });
-  beforeEach(() => {
-    session = new BrowserSession(browser);
-  });
-  afterEach(async () => {
-    expect(await session.close(), "console and page errors").toEqual([]);
-  });
+  const under = useStackAndBrowser({ LOCAL_USERS, APPROVAL_POLICIES: TWO_STAGES });
 
   it("says whom it waits for, and the count moves with each approval, stage by stage", async () => {
+    const { stack, session } = under;
     const requesterPage = await openSignedIn(session, stack.portalUrl, REQUESTER);
-    await requesterPage.getByLabel("Instance type").selectOption("t3.micro");
-    await requesterPage.getByLabel("Justification").fill("Explained by its policy");
-    await requesterPage.getByRole("button", { name: "Submit request" }).click();
-    await requesterPage.waitForURL(/\/requests\/req_/);
-    const requestId = decodeURIComponent(new URL(requesterPage.url()).pathname.replace(/^\/requests\//, ""));
+    const requestId = await submitFromForm(requesterPage, "Explained by its policy");
 
     // The page refreshes itself while the request is pending.
     const approval = requesterPage.getByRole("region", { name: "Approval" });

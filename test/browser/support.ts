@@ -8,8 +8,10 @@ import {
   type Page,
 } from "playwright-core";
 import { build } from "vite";
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
 import { DEFAULT_LOCAL_USERS } from "../../infra/local/identity/users.ts";
 import type { LocalUser } from "../support/flow.ts";
+import { type StackUnderTest, startStack } from "../support/stack.ts";
 
 /** A user of the stack's LOCAL_USERS, whom a test signs in as on the provider's page. */
 export type LocalUserUnderTest = LocalUser;
@@ -167,4 +169,36 @@ export const requestIdFromUrl = (page: Page) =>
 export const listedIds = async (page: Page) => {
   await page.getByText("Loading…").waitFor({ state: "detached" });
   return page.locator("main tbody tr td:first-child a").allTextContents();
+};
+
+/**
+ * A stack started with `env` and a browser, for the tests of one `describe`: each test gets a fresh
+ * session, whose pages must log no console or page error.
+ */
+export const useStackAndBrowser = (env: Record<string, string>) => {
+  const under = {} as { stack: StackUnderTest; browser: Browser; session: BrowserSession };
+  beforeAll(async () => {
+    [under.stack, under.browser] = await Promise.all([startStack({ env }), launchChromium()]);
+  });
+  afterAll(async () => {
+    await under.browser?.close();
+    await under.stack?.destroy();
+  });
+  beforeEach(() => {
+    under.session = new BrowserSession(under.browser);
+  });
+  afterEach(async () => {
+    expect(await under.session.close(), "console and page errors").toEqual([]);
+  });
+  return under;
+};
+
+/** Submits the new-request form with a small instance and `justification`; the request's id once it is pending. */
+export const submitFromForm = async (page: Page, justification: string) => {
+  await page.getByLabel("Instance type").selectOption("t3.micro");
+  await page.getByLabel("Justification").fill(justification);
+  await page.getByRole("button", { name: "Submit request" }).click();
+  await page.waitForURL(/\/requests\/req_/);
+  await page.getByText("Pending approval", { exact: true }).waitFor();
+  return requestIdFromUrl(page);
 };

@@ -1,13 +1,11 @@
-import type { Browser } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { waitForEmails } from "../support/flow.ts";
-import { type StackUnderTest, startStack } from "../support/stack.ts";
 import {
-  BrowserSession,
   chromiumAvailable,
   defaultLocalUser,
-  launchChromium,
   openSignedIn,
+  submitFromForm,
+  useStackAndBrowser,
 } from "./support.ts";
 
 const REQUESTER = defaultLocalUser("requester@example.com");
@@ -15,32 +13,12 @@ const APPROVER = defaultLocalUser("approver@example.com");
 const LOCAL_USERS = JSON.stringify([REQUESTER, APPROVER]);
 
 describe.skipIf(!chromiumAvailable)("withdrawing a request on its page, in Chromium", () => {
-  let stack: StackUnderTest;
-  let browser: Browser;
-  let session: BrowserSession;
-
-  beforeAll(async () => {
-    [stack, browser] = await Promise.all([startStack({ env: { LOCAL_USERS } }), launchChromium()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.destroy();
-  });
-  beforeEach(() => {
-    session = new BrowserSession(browser);
-  });
-  afterEach(async () => {
-    expect(await session.close(), "console and page errors").toEqual([]);
-  });
+  const under = useStackAndBrowser({ LOCAL_USERS });
 
   it("offers the requester alone to withdraw, after a confirmation with a reason; the page then shows Cancelled", async () => {
+    const { stack, session } = under;
     const requesterPage = await openSignedIn(session, stack.portalUrl, REQUESTER);
-    await requesterPage.getByLabel("Instance type").selectOption("t3.micro");
-    await requesterPage.getByLabel("Justification").fill("Withdrawn on its page");
-    await requesterPage.getByRole("button", { name: "Submit request" }).click();
-    await requesterPage.waitForURL(/\/requests\/req_/);
-    const requestId = decodeURIComponent(new URL(requesterPage.url()).pathname.replace(/^\/requests\//, ""));
-    await requesterPage.getByText("Pending approval", { exact: true }).waitFor();
+    const requestId = await submitFromForm(requesterPage, "Withdrawn on its page");
     await waitForEmails(stack, APPROVER.email, requestId);
 
     // The approver asked sees the request, but it is not theirs to withdraw.
