@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exchangeCode, signInAsLocalUser } from "../../infra/local/identity/sign-in-client.ts";
 import { sampleRequestContent } from "../support/fixtures.ts";
-import { decide, decisionLinks, waitForEmails } from "../support/flow.ts";
+import { decide, decisionLinks, signedInCaller, waitForEmails } from "../support/flow.ts";
 import { type StackUnderTest, startStack } from "../support/stack.ts";
 
 /**
@@ -25,29 +24,7 @@ const LOCAL_USERS = JSON.stringify([
 const startApprovalsStack = (env: Record<string, string> = {}) =>
   startStack({ env: { LOCAL_USERS, ...env } });
 
-/** A signed-in user of the stack: their access token, and the API called with it. */
-const signIn = async (stack: StackUnderTest, email: string) => {
-  const grant = await signInAsLocalUser({ idpUrl: `http://localhost:${stack.ports.identity}`, email });
-  const { access_token: token } = await exchangeCode(grant);
-  const call = async (method: "GET" | "POST", path: string, body?: unknown) => {
-    const response = await fetch(`${stack.portalUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body !== undefined && { "content-type": "application/json" }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
-  return {
-    email,
-    get: (path: string) => call("GET", path),
-    post: (path: string, body: unknown) => call("POST", path, body),
-  };
-};
-
-type SignedIn = Awaited<ReturnType<typeof signIn>>;
+type SignedIn = Awaited<ReturnType<typeof signedInCaller>>;
 
 /** Submits a request as `requester` and waits until its approvers are asked. */
 const submitAndWaitForApprovers = async (stack: StackUnderTest, requester: SignedIn, asked: SignedIn) => {
@@ -76,10 +53,10 @@ describe("the Approvals API, signed in", () => {
 
   beforeAll(async () => {
     stack = await startApprovalsStack();
-    requester = await signIn(stack, REQUESTER);
-    approver = await signIn(stack, APPROVER);
-    approver2 = await signIn(stack, APPROVER2);
-    lead = await signIn(stack, LEAD);
+    requester = await signedInCaller(stack, REQUESTER);
+    approver = await signedInCaller(stack, APPROVER);
+    approver2 = await signedInCaller(stack, APPROVER2);
+    lead = await signedInCaller(stack, LEAD);
   });
   afterAll(() => stack?.destroy());
 
@@ -158,9 +135,9 @@ describe("links that require sign-in (DECISIONS_REQUIRE_SIGN_IN=true)", () => {
 
   beforeAll(async () => {
     stack = await startApprovalsStack({ DECISIONS_REQUIRE_SIGN_IN: "true" });
-    requester = await signIn(stack, REQUESTER);
-    approver = await signIn(stack, APPROVER);
-    approver2 = await signIn(stack, APPROVER2);
+    requester = await signedInCaller(stack, REQUESTER);
+    approver = await signedInCaller(stack, APPROVER);
+    approver2 = await signedInCaller(stack, APPROVER2);
   });
   afterAll(() => stack?.destroy());
 

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exchangeCode, signInAsLocalUser } from "../../infra/local/identity/sign-in-client.ts";
 import { sampleRequestContent } from "../support/fixtures.ts";
-import { decide, decisionLinks, emailsTo, waitForEmails } from "../support/flow.ts";
+import { decide, decisionLinks, emailsTo, signedInCaller, waitForEmails } from "../support/flow.ts";
 import { type StackUnderTest, startStack } from "../support/stack.ts";
 
 /**
@@ -19,28 +18,7 @@ const LOCAL_USERS = JSON.stringify([
   { email: APPROVER2, name: "Ada Approver", groups: ["approvers"] },
 ]);
 
-/** A signed-in user of the stack, calling the API with their access token. */
-const signIn = async (stack: StackUnderTest, email: string) => {
-  const grant = await signInAsLocalUser({ idpUrl: `http://localhost:${stack.ports.identity}`, email });
-  const { access_token: token } = await exchangeCode(grant);
-  const call = async (method: "GET" | "POST", path: string, body?: unknown) => {
-    const response = await fetch(`${stack.portalUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body !== undefined && { "content-type": "application/json" }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
-  return {
-    get: (path: string) => call("GET", path),
-    post: (path: string, body?: unknown) => call("POST", path, body),
-  };
-};
-
-type SignedIn = Awaited<ReturnType<typeof signIn>>;
+type SignedIn = Awaited<ReturnType<typeof signedInCaller>>;
 
 describe("withdrawing a request", () => {
   let stack: StackUnderTest;
@@ -51,9 +29,9 @@ describe("withdrawing a request", () => {
   beforeAll(async () => {
     stack = await startStack({ env: { LOCAL_USERS } });
     [requester, approver, approver2] = await Promise.all([
-      signIn(stack, REQUESTER),
-      signIn(stack, APPROVER),
-      signIn(stack, APPROVER2),
+      signedInCaller(stack, REQUESTER),
+      signedInCaller(stack, APPROVER),
+      signedInCaller(stack, APPROVER2),
     ]);
   });
   afterAll(() => stack?.destroy());

@@ -65,6 +65,24 @@ export const signedInAs = async (stack: StackUnderTest, email: string) => ({
   authorization: `Bearer ${await accessTokenOf(stack, email)}`,
 });
 
+/** A signed-in user of the stack, calling its API with their access token. */
+export const signedInCaller = async (stack: StackUnderTest, email: string) => {
+  const headers = await signedInAs(stack, email);
+  const call = async (method: "GET" | "POST", path: string, body?: unknown) => {
+    const response = await fetch(`${stack.portalUrl}${path}`, {
+      method,
+      headers: { ...headers, ...(body !== undefined && { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  return {
+    email,
+    get: (path: string) => call("GET", path),
+    post: (path: string, body?: unknown) => call("POST", path, body),
+  };
+};
+
 /** Posts a request as the local user `as` (Ana, the fixtures' requester, unless a test acts as someone else). */
 export const submit = async (
   stack: StackUnderTest,
