@@ -1,5 +1,6 @@
 import { createRoute, type RouteConfig, z } from "@hono/zod-openapi";
-import { emailSchema, mustBe, requestIdSchema } from "../events/request.ts";
+import { mustBe } from "../events/fields.ts";
+import { emailSchema, requestIdSchema } from "../events/request.ts";
 import { REQUEST_STATUSES } from "../events/request-status.ts";
 import { signedIn } from "./access.ts";
 import { APPROVAL_ROUTES } from "./approvals.ts";

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { emailSchema, mustBe } from "./request.ts";
+import { mustBe } from "./fields.ts";
+import { emailSchema } from "./request.ts";
 
 /** Building blocks of the events that carry how an approval policy decides a request. */
 

@@ -11,6 +11,7 @@ import { DelegationChanged } from "./delegation-changed.ts";
 import { Ec2InstanceStateChange } from "./ec2-state-change.ts";
 import { ProvisioningFailed } from "./provisioning-failed.ts";
 import { ProvisioningStarted } from "./provisioning-started.ts";
+import { RdsDbInstanceEvent } from "./rds-instance-event.ts";
 import { RequestAccepted } from "./request-accepted.ts";
 import { RequestApproved } from "./request-approved.ts";
 import { RequestCancelled } from "./request-cancelled.ts";
@@ -31,13 +32,19 @@ export * from "./approval-timer-due.ts";
 export * from "./approval-vote-recorded.ts";
 export * from "./approvers-reminded.ts";
 export * from "./contract.ts";
+export * from "./cost-estimate.ts";
 export * from "./delegation-changed.ts";
 export * from "./ec2-state-change.ts";
 export * from "./envelope.ts";
+export * from "./fields.ts";
+export * from "./launched-resource.ts";
 export * from "./patterns.ts";
 export * from "./provisioning-failed.ts";
 export * from "./provisioning-started.ts";
 export * from "./publish.ts";
+export * from "./rds-instance-event.ts";
+export * from "./rds-resource.ts";
+export * from "./region.ts";
 export * from "./request.ts";
 export * from "./request-accepted.ts";
 export * from "./request-approved.ts";
@@ -50,6 +57,7 @@ export * from "./request-status.ts";
 export * from "./requester-notified.ts";
 export * from "./resource-provisioned.ts";
 export * from "./resource-requested.ts";
+export * from "./s3-resource.ts";
 export * from "./validation.ts";
 
 /** Every event of the approval flow, in flow order; all of them travel on the approvals bus. */
@@ -83,6 +91,7 @@ export const CATALOG = [
   ...FLOW_EVENTS,
   DelegationChanged,
   Ec2InstanceStateChange,
+  RdsDbInstanceEvent,
 ] as const satisfies readonly EventContract[];
 
 export type FlowDetailType = (typeof FLOW_EVENTS)[number]["detailType"];

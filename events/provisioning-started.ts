@@ -1,6 +1,13 @@
 import { z } from "zod";
 import { defineEvent } from "./contract.ts";
 import {
+  bucketNameSchema,
+  dbInstanceIdentifierSchema,
+  LAUNCH_NAME_FIELDS,
+  namesItsLaunch,
+  OTHER_LAUNCHER_SOURCES,
+} from "./launched-resource.ts";
+import {
   acceptedRequestSchema,
   emailSchema,
   instanceIdSchema,
@@ -10,13 +17,19 @@ import {
 
 export const ProvisioningStarted = defineEvent({
   source: "approvals.ec2-launcher",
+  otherProducers: OTHER_LAUNCHER_SOURCES,
   detailType: "ProvisioningStarted",
-  description: "RunInstances accepted the launch; the instance is pending.",
-  schema: z.strictObject({
-    requestId: requestIdSchema,
-    request: acceptedRequestSchema,
-    approver: emailSchema,
-    instanceId: instanceIdSchema,
-    startedAt: isoTimestampSchema,
-  }),
+  description:
+    "The cloud accepted the create call: RunInstances (the instance is pending), CreateDBInstance (the database is being created) or CreateBucket. Each launcher publishes it under its own source.",
+  schema: z
+    .strictObject({
+      requestId: requestIdSchema,
+      request: acceptedRequestSchema,
+      approver: emailSchema,
+      instanceId: instanceIdSchema.optional(),
+      dbInstanceIdentifier: dbInstanceIdentifierSchema.optional(),
+      bucketName: bucketNameSchema.optional(),
+      startedAt: isoTimestampSchema,
+    })
+    .superRefine(namesItsLaunch(LAUNCH_NAME_FIELDS, true)),
 });

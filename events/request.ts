@@ -1,32 +1,19 @@
 import { z } from "zod";
+import { costEstimateSchema, estimatedMonthlyCostSchema } from "./cost-estimate.ts";
+import {
+  FREE_TEXT,
+  FREE_TEXT_RULE,
+  mustBe,
+  NO_CONTROL_CHARACTERS,
+  NO_LINE_BREAKS,
+  nameSchema,
+  oneOf,
+} from "./fields.ts";
+import { rdsResourceSchema } from "./rds-resource.ts";
+import { regionSchema } from "./region.ts";
+import { s3ResourceSchema } from "./s3-resource.ts";
 
 /** Building blocks shared by the events that carry a request. */
-
-const NO_LINE_BREAKS = /^[^\r\n]*$/;
-/*
- * Control characters would let free text forge extra email headers, a line of the plain-text email
- * (a carriage return, a form feed) or log lines. A name stays on one line; a text of several lines
- * keeps the two its author could have typed: newline and tab.
- */
-const NO_CONTROL_CHARACTERS = /^\P{Cc}*$/u;
-const FREE_TEXT = /^[\P{Cc}\n\t]*$/u;
-const FREE_TEXT_RULE = "must not contain control characters other than newline and tab";
-
-/** Zod's error option: "is required" when the field is absent, otherwise what it must be. */
-export const mustBe = (what: string) => ({
-  error: (issue: { input?: unknown }) => (issue.input === undefined ? "is required" : `must be ${what}`),
-});
-
-/** A name of one line, of at most `maxLength` characters. */
-const nameSchema = (maxLength: number) =>
-  z
-    .string(mustBe("a string"))
-    .trim()
-    .min(1, "must not be empty")
-    .max(maxLength, `must be at most ${maxLength} characters`)
-    .regex(NO_CONTROL_CHARACTERS, "must not contain control characters, line breaks or tabs");
-
-const oneOf = (values: readonly string[]) => mustBe(`one of ${values.join(", ")}`);
 
 export const requestIdSchema = z
   .string(mustBe("a string"))
@@ -245,21 +232,27 @@ export const ec2ResourceSchema = z
     },
   );
 
-export const RESOURCE_TYPES = ["ec2"] as const;
+export const RESOURCE_TYPES = ["ec2", "rds", "s3"] as const;
+export type ResourceType = (typeof RESOURCE_TYPES)[number];
 
 const resourceTypeMessage = oneOf(RESOURCE_TYPES).error;
 const resourceObjectMessage = mustBe("an object").error;
 
 /**
- * Routed on `type`, so an RDS or S3 resource joins as one more member without touching the others. A
- * resource that is no object at all is told so; only an object with an unknown type hears the types.
+ * Routed on `type`: each launcher subscribes to its own, and a new type joins as one more member
+ * without touching the others. A resource that is no object at all is told so; only an object with an
+ * unknown type hears the types.
  */
-export const resourceSchema = z.discriminatedUnion("type", [ec2ResourceSchema], {
-  error: (issue) =>
-    issue.code === "invalid_union"
-      ? resourceTypeMessage({ input: (issue.input as Record<string, unknown>).type })
-      : resourceObjectMessage(issue),
-});
+export const resourceSchema = z.discriminatedUnion(
+  "type",
+  [ec2ResourceSchema, rdsResourceSchema, s3ResourceSchema],
+  {
+    error: (issue) =>
+      issue.code === "invalid_union"
+        ? resourceTypeMessage({ input: (issue.input as Record<string, unknown>).type })
+        : resourceObjectMessage(issue),
+  },
+);
 
 export const justificationSchema = z
   .string(mustBe("a string"))
@@ -268,16 +261,28 @@ export const justificationSchema = z
   .max(JUSTIFICATION_MAX_LENGTH, `must be at most ${JUSTIFICATION_MAX_LENGTH} characters`)
   .regex(FREE_TEXT, FREE_TEXT_RULE);
 
-/** The request as it travels after intake accepted it: the id is always there. */
+/**
+ * The request as it travels after intake accepted it: the id is always there, and so are the region
+ * and the cost estimate intake settled, except on requests accepted before they existed (created in
+ * the stack's own region, with no estimate).
+ */
 export const acceptedRequestSchema = z.strictObject({
   requestId: requestIdSchema,
   requester: requesterSchema,
   resource: resourceSchema,
   justification: justificationSchema,
+  region: regionSchema.optional(),
+  estimatedMonthlyCostUsd: estimatedMonthlyCostSchema.optional(),
+  costEstimate: costEstimateSchema.optional(),
 });
 
 export type AcceptedRequest = z.output<typeof acceptedRequestSchema>;
+export type Resource = z.output<typeof resourceSchema>;
 export type Ec2Resource = z.output<typeof ec2ResourceSchema>;
+/** A request for one type of resource, as that type's launcher receives it. */
+export type RequestFor<Type extends ResourceType> = AcceptedRequest & {
+  resource: Extract<Resource, { type: Type }>;
+};
 
 export const isoTimestampSchema = z.iso.datetime({ error: "must be an ISO 8601 UTC timestamp" });
 

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { defineEvent } from "./contract.ts";
-import { justificationSchema, mustBe, requesterSchema, requestIdSchema, resourceSchema } from "./request.ts";
+import { mustBe } from "./fields.ts";
+import { regionSchema } from "./region.ts";
+import { justificationSchema, requesterSchema, requestIdSchema, resourceSchema } from "./request.ts";
 import { REFUSAL_ID_PREFIX } from "./request-id.ts";
 
 /**
@@ -25,6 +27,8 @@ export const ResourceRequested = defineEvent({
       requester: requesterSchema,
       resource: resourceSchema,
       justification: justificationSchema,
+      /** Where the resource is created: one of the operator's allowed regions; intake's default when absent. */
+      region: regionSchema.optional(),
     },
     mustBe("a JSON object"),
   ),

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { mustBe } from "../events/request.ts";
+import { mustBe } from "../events/fields.ts";
 import { fieldErrorsOf } from "../events/validation.ts";
 import { evaluate } from "./evaluate.ts";
 import { DEFAULT_POLICY_FILE, loadPolicies, PolicyFileError, type PolicySet } from "./load.ts";

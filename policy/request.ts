@@ -1,6 +1,9 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { justificationSchema, mustBe, requesterSchema, resourceSchema } from "../events/request.ts";
+import { estimatedMonthlyCostSchema } from "../events/cost-estimate.ts";
+import { mustBe } from "../events/fields.ts";
+import { regionSchema } from "../events/region.ts";
+import { justificationSchema, requesterSchema, resourceSchema } from "../events/request.ts";
 import { fieldErrorsOf } from "../events/validation.ts";
 
 /** A group of the identity provider, as Cognito names them. */
@@ -9,12 +12,10 @@ export const groupNameSchema = z
   .min(1, "must not be empty")
   .max(128, "must be at most 128 characters");
 
-const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
-
 /**
  * What a policy's `match` is evaluated against: the accepted request as the catalog carries it, with
  * the requester's groups from the identity provider. Fields join it as the product learns more about
- * a request (a cost estimate next); a pattern may name any of them.
+ * a request; a pattern may name any of them.
  */
 export const policyRequestSchema = z.strictObject(
   {
@@ -23,7 +24,8 @@ export const policyRequestSchema = z.strictObject(
     }),
     resource: resourceSchema,
     justification: justificationSchema,
-    region: z.string(mustBe("a string")).regex(REGION, "must be an AWS region such as eu-west-1").optional(),
+    region: regionSchema.optional(),
+    estimatedMonthlyCostUsd: estimatedMonthlyCostSchema.optional(),
   },
   mustBe("an object with requester, resource and justification"),
 );

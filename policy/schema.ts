@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { emailSchema, mustBe, reasonSchema } from "../events/request.ts";
+import { mustBe } from "../events/fields.ts";
+import { emailSchema, reasonSchema } from "../events/request.ts";
 import {
   compileExplainingEventPattern,
   type EventPattern,

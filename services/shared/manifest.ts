@@ -9,6 +9,8 @@ export type ServiceName =
   | "approval-mail"
   | "decision"
   | "ec2-launcher"
+  | "rds-launcher"
+  | "s3-launcher"
   | "notifier"
   | "audit"
   | "delegation";
@@ -85,6 +87,11 @@ export type SettingName =
   | "SECURITY_GROUP_IDS"
   | "DEFAULT_SUBNET_ID"
   | "DECISIONS_REQUIRE_SIGN_IN"
+  | "ALLOWED_REGIONS"
+  | "DEFAULT_REGION"
+  | "BUCKET_NAME_PREFIX"
+  | "DB_SUBNET_GROUP_NAME"
+  | "DB_SECURITY_GROUP_IDS"
   | SignInSettingName;
 
 /** Where a service that serves signed-in routes checks access tokens (services/shared/http-auth.ts). */
@@ -108,6 +115,18 @@ export interface Ec2Grants {
   describe: readonly HandlerRef[];
 }
 
+export interface RdsGrants {
+  /** Handlers that create DB instances (CreateDBInstance with a managed master password, tagging). */
+  create: readonly HandlerRef[];
+  /** Handlers that only look DB instances up (DescribeDBInstances). */
+  describe: readonly HandlerRef[];
+}
+
+export interface S3Grants {
+  /** Handlers that create and configure buckets (CreateBucket, its public-access block, encryption, versioning, lifecycle, policy, tags). */
+  create: readonly HandlerRef[];
+}
+
 /** What the service's code needs beyond its own tables and the bus; each runtime grants exactly this. */
 export interface ServiceNeeds {
   /** Deployment settings its config reads. */
@@ -116,6 +135,10 @@ export interface ServiceNeeds {
   /** The key that signs and verifies decision links. */
   readsHmacKey: boolean;
   ec2?: Ec2Grants;
+  rds?: RdsGrants;
+  s3?: S3Grants;
+  /** It reads public list prices (the AWS Price List API's GetProducts; locally the edge's snapshot). */
+  pricing?: boolean;
   /**
    * It has EventBridge Scheduler put its events on the bus later (services/shared/schedules.ts): its
    * functions get the stack's schedule group, the role and dead-letter queue schedules name, and the bus.
