@@ -61,6 +61,10 @@ export const createOnRequestAcceptedHandler = ({
       requester: { ...request.requester, groups },
       resource: request.resource,
       justification: request.justification,
+      ...(request.region !== undefined && { region: request.region }),
+      ...(request.estimatedMonthlyCostUsd !== undefined && {
+        estimatedMonthlyCostUsd: request.estimatedMonthlyCostUsd,
+      }),
     });
     const { outcome } = decision;
     const firstStage =
