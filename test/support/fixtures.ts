@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { EventContract } from "../../events/contract.ts";
 import type { RawEnvelope } from "../../events/envelope.ts";
-import type { AcceptedRequest } from "../../events/request.ts";
+import type { AcceptedRequest, RequestFor } from "../../events/request.ts";
 
 /** A valid EC2 request as accepted under its id; tests spread over it to change one field at a time. */
 export const sampleRequest = (overrides: Partial<AcceptedRequest> = {}): AcceptedRequest => ({
@@ -19,6 +19,39 @@ export const sampleRequest = (overrides: Partial<AcceptedRequest> = {}): Accepte
   justification: "Nightly builds",
   ...overrides,
 });
+
+/** A valid PostgreSQL database request, with the defaults the schema fills in written out. */
+export const sampleDatabaseRequest = (overrides: Partial<AcceptedRequest> = {}): RequestFor<"rds"> =>
+  ({
+    requestId: "req-db-1",
+    requester: { email: "ana@example.com", name: "Ana" },
+    resource: {
+      type: "rds",
+      engine: "postgres",
+      engineVersion: "16.8",
+      instanceClass: "db.t4g.micro",
+      allocatedStorageGiB: 20,
+      storageType: "gp3",
+      multiAz: false,
+      name: "orders",
+      databaseName: "orders",
+      backupRetentionDays: 7,
+    },
+    justification: "Orders service database",
+    region: "us-east-1",
+    ...overrides,
+  }) as RequestFor<"rds">;
+
+/** A valid S3 bucket request, with the defaults the schema fills in written out. */
+export const sampleBucketRequest = (overrides: Partial<AcceptedRequest> = {}): RequestFor<"s3"> =>
+  ({
+    requestId: "req-bucket-1",
+    requester: { email: "ana@example.com", name: "Ana" },
+    resource: { type: "s3", bucketName: "approvals-team-logs", versioning: true, encryption: "sse-s3" },
+    justification: "Build logs",
+    region: "us-east-1",
+    ...overrides,
+  }) as RequestFor<"s3">;
 
 /** The same request as a requester submits it: a `ResourceRequested` detail without an id. */
 export const sampleRequestContent = (): Omit<AcceptedRequest, "requestId"> => {
