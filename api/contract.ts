@@ -7,6 +7,8 @@ import { APPROVAL_ROUTES } from "./approvals.ts";
 import { DELEGATION_ROUTES } from "./delegations.ts";
 import {
   errorBodySchema,
+  estimateBodySchema,
+  estimateSchema,
   healthSchema,
   requestPageSchema,
   requestWithTimelineSchema,
@@ -95,7 +97,7 @@ export const submitRequestRoute = createRoute({
   responses: {
     202: jsonAnswer(submissionSchema, "Accepted: the request is on its way to an approver."),
     400: refusal(
-      "The body is not JSON, or names each field that breaks the contract (a requester other than the caller among them).",
+      "The body is not JSON, or names each field that breaks the contract or the deployment's rules (a requester other than the caller, a region not allowed, a bucket name without the required prefix among them).",
     ),
     ...signInRefusals,
     409: refusal("The requestId was already used for a different request."),
@@ -105,6 +107,27 @@ export const submitRequestRoute = createRoute({
       errorBodySchema.extend({ requestId: requestIdSchema }),
       "Recorded but not queued: send the same request again with this requestId.",
     ),
+  },
+});
+
+export const estimateRoute = createRoute({
+  method: "post",
+  path: "/api/estimates",
+  summary: "Estimate what a resource would cost",
+  description:
+    "Prices a resource in a region at AWS's public on-demand list prices, as intake will when the request is accepted, so a form can show the figure as it changes. Nothing is recorded or published.",
+  ...signedIn("requesters"),
+  request: {
+    body: { required: true, content: { "application/json": { schema: estimateBodySchema } } },
+  },
+  responses: {
+    200: jsonAnswer(estimateSchema, "The estimate; a part whose price is unknown says why."),
+    400: refusal(
+      "The body is not JSON, or names each field that breaks the contract or the allowed regions.",
+    ),
+    ...signInRefusals,
+    413: refusal("The body is larger than the API accepts."),
+    415: refusal("The body is not application/json, or is compressed."),
   },
 });
 
@@ -189,6 +212,7 @@ export const openApiDocumentRoute = createRoute({
 
 export const API_ROUTES: readonly RouteConfig[] = [
   submitRequestRoute,
+  estimateRoute,
   listRequestsRoute,
   getRequestRoute,
   withdrawRequestRoute,

@@ -1,4 +1,10 @@
 import { describe, expect, it } from "vitest";
+import {
+  sampleBucketRequest,
+  sampleDatabaseEstimate,
+  sampleDatabaseRequest,
+  sampleUnknownBucketEstimate,
+} from "../test/support/fixtures.ts";
 import { csvCell, requestsToCsv } from "./csv.ts";
 import type { RequestView } from "./schemas.ts";
 
@@ -45,9 +51,114 @@ describe("the requests CSV", () => {
     const [header, row, end] = csv.split("\r\n");
     expect(header?.split(",").slice(0, 3)).toEqual(["requestId", "status", "requesterEmail"]);
     expect(row).toBe(
-      "req-1,PROVISIONED,ana@example.com,Ana,t3.micro,amazon-linux-2023,,20,gp3,,2025-06-01T12:00:00.000Z,APPROVED,approver@example.com,,2025-06-01T12:05:00.000Z,i-0123456789abcdef0,,,,2025-06-01T12:06:00.000Z",
+      "req-1,PROVISIONED,ana@example.com,Ana,t3.micro,amazon-linux-2023,,20,gp3,,2025-06-01T12:00:00.000Z,APPROVED,approver@example.com,,2025-06-01T12:05:00.000Z,i-0123456789abcdef0,,,,2025-06-01T12:06:00.000Z,ec2" +
+        ",".repeat(20),
     );
     expect(end).toBe("");
+  });
+
+  it("keeps the first columns in their old order, and adds the new ones at the end", () => {
+    const [header] = requestsToCsv([]).split("\r\n");
+    expect(header).toBe(
+      [
+        "requestId,status,requesterEmail,requesterName,instanceType,os,instanceName,volumeSizeGiB,volumeType",
+        "justification,submittedAt,decision,approver,decisionReason,decidedAt,instanceId,privateIp",
+        "failureReason,invalidFields,updatedAt,resourceType,region,estimatedMonthlyCostUsd,costEstimate",
+        "engine,engineVersion,instanceClass,dbInstanceName,databaseName,allocatedStorageGiB,storageType",
+        "multiAz,backupRetentionDays,dbInstanceIdentifier,dbEndpoint,dbSecretArn,bucketName,versioning",
+        "encryption,expireObjectsAfterDays,bucketArn",
+      ].join(","),
+    );
+  });
+
+  it("writes a database's engine, class, storage, region, estimate and endpoint, and leaves the EC2 columns empty", () => {
+    // Without the estimate's parts, whose words hold commas, so each cell reads back by a plain split.
+    const {
+      requestId: _id,
+      requester,
+      costEstimate: _parts,
+      ...database
+    } = sampleDatabaseRequest({
+      region: "eu-west-1",
+      ...sampleDatabaseEstimate(),
+    });
+    const view = request({
+      ...database,
+      status: "PROVISIONED",
+      requester,
+      dbInstanceIdentifier: "orders-1a2b3c4d",
+      database: {
+        identifier: "orders-1a2b3c4d",
+        host: "orders.example.rds.amazonaws.com",
+        port: 5432,
+        masterUserSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1",
+        databaseName: "orders",
+      },
+    });
+
+    expect(cellOf(view, "resourceType")).toBe("rds");
+    expect(cellOf(view, "region")).toBe("eu-west-1");
+    expect(cellOf(view, "estimatedMonthlyCostUsd")).toBe("13.98");
+    expect(cellOf(view, "engine")).toBe("postgres");
+    expect(cellOf(view, "engineVersion")).toBe("16.8");
+    expect(cellOf(view, "instanceClass")).toBe("db.t4g.micro");
+    expect(cellOf(view, "dbInstanceName")).toBe("orders");
+    expect(cellOf(view, "allocatedStorageGiB")).toBe("20");
+    expect(cellOf(view, "multiAz")).toBe("false");
+    expect(cellOf(view, "backupRetentionDays")).toBe("7");
+    expect(cellOf(view, "dbInstanceIdentifier")).toBe("orders-1a2b3c4d");
+    expect(cellOf(view, "dbEndpoint")).toBe("orders.example.rds.amazonaws.com:5432");
+    expect(cellOf(view, "dbSecretArn")).toBe("arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1");
+    expect(cellOf(view, "instanceType")).toBe("");
+    expect(cellOf(view, "instanceName")).toBe("");
+    expect(cellOf(view, "bucketName")).toBe("");
+  });
+
+  it("writes a bucket's settings, and an unknown estimate as unknown, never 0", () => {
+    const {
+      requestId: _id,
+      requester,
+      costEstimate: _parts,
+      ...bucket
+    } = sampleBucketRequest({
+      ...sampleUnknownBucketEstimate(),
+      resource: {
+        type: "s3",
+        bucketName: "approvals-team-logs",
+        versioning: false,
+        encryption: "sse-kms",
+        expireObjectsAfterDays: 30,
+      },
+    });
+    const view = request({
+      ...bucket,
+      status: "PROVISIONED",
+      requester,
+      bucket: { name: "approvals-team-logs", arn: "arn:aws:s3:::approvals-team-logs", region: "us-east-1" },
+    });
+
+    expect(cellOf(view, "resourceType")).toBe("s3");
+    expect(cellOf(view, "estimatedMonthlyCostUsd")).toBe("unknown");
+    expect(cellOf(view, "bucketName")).toBe("approvals-team-logs");
+    expect(cellOf(view, "versioning")).toBe("false");
+    expect(cellOf(view, "encryption")).toBe("sse-kms");
+    expect(cellOf(view, "expireObjectsAfterDays")).toBe("30");
+    expect(cellOf(view, "bucketArn")).toBe("arn:aws:s3:::approvals-team-logs");
+    expect(cellOf(view, "engine")).toBe("");
+  });
+
+  it("writes the estimate's parts in words, quoted as one cell", () => {
+    const view = request({ ...sampleDatabaseEstimate() });
+    const [, row = ""] = requestsToCsv([view]).split("\r\n");
+
+    expect(row).toContain(
+      '"$13.98 a month: 730 hours of db.t4g.micro (PostgreSQL, Single-AZ) at $0.016 an hour = $11.68; 20 GiB-months of gp3 storage at $0.115 a GiB-month = $2.30; us-east-1 prices as of 2026-12-07"',
+    );
+  });
+
+  it("leaves the estimate empty for a request accepted before estimates", () => {
+    expect(cellOf(request({}), "estimatedMonthlyCostUsd")).toBe("");
+    expect(cellOf(request({}), "costEstimate")).toBe("");
   });
 
   it("says why a request was rejected", () => {

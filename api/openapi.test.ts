@@ -41,6 +41,7 @@ describe("the API's OpenAPI document", () => {
       "GET /api/requests",
       "GET /api/requests/{id}",
       "POST /api/approvals/{requestId}",
+      "POST /api/estimates",
       "POST /api/link-decisions",
       "POST /api/link-decisions/preview",
       "POST /api/requests",
@@ -73,6 +74,21 @@ describe("the API's OpenAPI document", () => {
       "415",
       "503",
     ]);
+  });
+
+  it("describes estimating a resource: a resource and an optional region in, the estimate out", () => {
+    expect(operation("/api/estimates", "post").requestBody).toMatchObject({
+      required: true,
+      content: { "application/json": { schema: { $ref: "#/components/schemas/EstimateBody" } } },
+    });
+    expect(document.components?.schemas?.EstimateBody).toMatchObject({
+      required: ["resource"],
+      additionalProperties: false,
+    });
+    expect(document.components?.schemas?.Estimate).toMatchObject({
+      required: ["region", "estimatedMonthlyCostUsd", "costEstimate"],
+    });
+    expect(responseCodesOf("/api/estimates", "post")).toEqual(["200", "400", "401", "403", "413", "415"]);
   });
 
   it("describes the list's optional filters and paging, with the page size's limits", () => {

@@ -1,4 +1,7 @@
 import { z } from "@hono/zod-openapi";
+import { costEstimateSchema, estimatedMonthlyCostSchema } from "../events/cost-estimate.ts";
+import { provisionedBucketSchema, provisionedDatabaseSchema } from "../events/launched-resource.ts";
+import { regionSchema } from "../events/region.ts";
 import { requesterSchema, requestIdSchema, resourceSchema } from "../events/request.ts";
 import { REQUEST_STATUSES } from "../events/request-status.ts";
 import { ResourceRequested } from "../events/resource-requested.ts";
@@ -110,9 +113,28 @@ export const requestViewSchema = z
     justification: z.string().optional(),
     submittedAt: z.string().openapi({ description: "When the request's earliest audited event happened." }),
     updatedAt: z.string().openapi({ description: "When its latest audited event happened." }),
+    region: regionSchema.optional().openapi({
+      description:
+        "Where it is created; absent on requests accepted before regions, created in the stack's own.",
+    }),
+    estimatedMonthlyCostUsd: estimatedMonthlyCostSchema.optional().openapi({
+      description:
+        "What it is expected to cost a month in US dollars, at list prices when it was accepted; null when a price is unknown (never 0 for unknown); absent on requests accepted before estimates.",
+    }),
+    costEstimate: costEstimateSchema.optional().openapi({
+      description: "The estimate's parts, with their unit prices and the day the prices were read.",
+    }),
     decision: decisionSchema.optional(),
     instanceId: z.string().optional(),
     privateIp: z.string().optional(),
+    dbInstanceIdentifier: z.string().optional().openapi({
+      description: "The RDS DB instance the launcher creates, once it has asked for it.",
+    }),
+    database: provisionedDatabaseSchema.optional().openapi({
+      description:
+        "The database once available: its endpoint and the Secrets Manager secret holding the master user's password.",
+    }),
+    bucket: provisionedBucketSchema.optional().openapi({ description: "The bucket once configured." }),
     fieldErrors: z.array(fieldErrorSchema).optional(),
     failureReason: z.string().optional(),
     approvers: z
@@ -186,6 +208,31 @@ export type SubmissionBody = z.output<typeof submissionBodySchema>;
 export const submissionSchema = z
   .object({ requestId: requestIdSchema, status: z.literal("SUBMITTED") })
   .openapi("Submission");
+
+/** `POST /api/estimates`: what a request would ask for, to price it before it is sent. */
+export const estimateBodySchema = z
+  .strictObject({
+    resource: resourceSchema,
+    region: regionSchema
+      .optional()
+      .openapi({ description: "One of the allowed regions; the default when absent." }),
+  })
+  .openapi("EstimateBody");
+
+export type EstimateBody = z.output<typeof estimateBodySchema>;
+
+export const estimateSchema = z
+  .object({
+    region: regionSchema,
+    estimatedMonthlyCostUsd: estimatedMonthlyCostSchema,
+    costEstimate: costEstimateSchema,
+  })
+  .openapi("Estimate", {
+    description:
+      "What the resource would cost a month at on-demand list prices, part by part; the total, rounded to cents, is null when any part's price is unknown.",
+  });
+
+export type EstimateAnswer = z.output<typeof estimateSchema>;
 
 /** `POST /api/requests/{id}/withdraw`: the requester may say why. */
 export const withdrawalBodySchema = z

@@ -9,6 +9,7 @@ import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiError, ApiUnreachableError } from "../api/client.ts";
 import type { RequestView } from "../api/schemas.ts";
+import type { AcceptedRequest } from "../events/request.ts";
 import { createAuditApp } from "../services/audit/http.ts";
 import { createAuditStore } from "../services/audit/store.ts";
 import { auditRequestsTable, auditTimelineTable, tables } from "../services/audit/tables.ts";
@@ -21,8 +22,14 @@ import {
 } from "../services/shared/testing/access-tokens.ts";
 import { startTestDynamo, type TestDynamo } from "../test/support/dynamo.ts";
 import { silentLogger } from "../test/support/fakes.ts";
-import { sampleRequest } from "../test/support/fixtures.ts";
-import { ApiTokenRefusedError, formatLocalTime, runRequestsCommand, UsageError } from "./requests.ts";
+import { sampleBucketRequest, sampleDatabaseRequest, sampleRequest } from "../test/support/fixtures.ts";
+import {
+  ApiTokenRefusedError,
+  formatLocalTime,
+  resourceSummary,
+  runRequestsCommand,
+  UsageError,
+} from "./requests.ts";
 
 const START = "2025-06-01T12:00:00Z";
 
@@ -250,5 +257,29 @@ describe("formatLocalTime", () => {
 
     expect(shown).toMatch(/2025/);
     expect(shown).not.toMatch(/T\d\d:/);
+  });
+});
+
+describe("resourceSummary", () => {
+  const viewOf = ({ requestId, requester: _requester, ...request }: AcceptedRequest): RequestView => ({
+    ...request,
+    requestId,
+    status: "SUBMITTED",
+    submittedAt: START,
+    updatedAt: START,
+  });
+
+  it("gives an instance's type and name", () => {
+    expect(resourceSummary(viewOf(sampleRequest()))).toBe('ec2 t3.micro "build-box"');
+  });
+
+  it("gives a database's engine, version, class and name, and its region", () => {
+    expect(resourceSummary(viewOf(sampleDatabaseRequest({ region: "eu-west-1" })))).toBe(
+      'rds postgres 16.8 db.t4g.micro "orders" in eu-west-1',
+    );
+  });
+
+  it("gives a bucket's name and region", () => {
+    expect(resourceSummary(viewOf(sampleBucketRequest()))).toBe("s3 approvals-team-logs in us-east-1");
   });
 });

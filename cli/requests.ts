@@ -73,10 +73,18 @@ const localTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", time
 /** A timestamp as a person reads it, in their own time zone. */
 export const formatLocalTime = (iso: string): string => localTime.format(new Date(iso));
 
-const resourceSummary = ({ resource }: RequestView): string =>
-  resource
-    ? [resource.type, resource.instanceType, resource.name && `"${resource.name}"`].filter(Boolean).join(" ")
-    : "";
+/** What a request asks for, short enough for a table: the type, what it is, its name and where. */
+export const resourceSummary = ({ resource, region }: RequestView): string => {
+  if (!resource) return "";
+  const quoted = (name: string | undefined) => name && `"${name}"`;
+  const what =
+    resource.type === "ec2"
+      ? [resource.instanceType, quoted(resource.name)]
+      : resource.type === "rds"
+        ? [resource.engine, resource.engineVersion, resource.instanceClass, quoted(resource.name)]
+        : [resource.bucketName];
+  return [resource.type, ...what, region && `in ${region}`].filter(Boolean).join(" ");
+};
 
 export const requestsTable = (requests: readonly RequestView[]): string =>
   formatTable(

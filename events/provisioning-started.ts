@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deciderSchema } from "./approval-policy.ts";
 import { defineEvent } from "./contract.ts";
 import {
   bucketNameSchema,
@@ -7,13 +8,7 @@ import {
   namesItsLaunch,
   OTHER_LAUNCHER_SOURCES,
 } from "./launched-resource.ts";
-import {
-  acceptedRequestSchema,
-  emailSchema,
-  instanceIdSchema,
-  isoTimestampSchema,
-  requestIdSchema,
-} from "./request.ts";
+import { acceptedRequestSchema, instanceIdSchema, isoTimestampSchema, requestIdSchema } from "./request.ts";
 
 export const ProvisioningStarted = defineEvent({
   source: "approvals.ec2-launcher",
@@ -25,7 +20,8 @@ export const ProvisioningStarted = defineEvent({
     .strictObject({
       requestId: requestIdSchema,
       request: acceptedRequestSchema,
-      approver: emailSchema,
+      // Whoever approved: a person, or the policy that auto-approved the request (policy:<name>).
+      approver: deciderSchema,
       instanceId: instanceIdSchema.optional(),
       dbInstanceIdentifier: dbInstanceIdentifierSchema.optional(),
       bucketName: bucketNameSchema.optional(),

@@ -5,6 +5,8 @@ import { service as delegation } from "./delegation/service.ts";
 import { service as ec2Launcher } from "./ec2-launcher/service.ts";
 import { service as intake } from "./intake/service.ts";
 import { service as notifier } from "./notifier/service.ts";
+import { service as rdsLauncher } from "./rds-launcher/service.ts";
+import { service as s3Launcher } from "./s3-launcher/service.ts";
 import type { ServiceManifest } from "./shared/manifest.ts";
 
 /** Every service, in flow order: the CDK app and the local runtime both build from this list alone. */
@@ -14,6 +16,8 @@ export const services: readonly ServiceManifest[] = [
   delegation,
   decision,
   ec2Launcher,
+  rdsLauncher,
+  s3Launcher,
   notifier,
   audit,
 ];

@@ -1,28 +1,53 @@
 import { join } from "node:path";
 import { App } from "aws-cdk-lib";
+import { services } from "../../services/registry.ts";
 import { type DeploymentContext, DeploymentContextError, readDeploymentContext } from "./context.ts";
+import {
+  addRegionForwarding,
+  defaultBusSubscriptionsOf,
+  type ForwardingPlan,
+  forwardingPlanOf,
+} from "./forwarding.ts";
 import { addNagChecks } from "./nag.ts";
 import { REPO_ROOT } from "./paths.ts";
 import { ApprovalsStack } from "./stack.ts";
 
+const STACK_NAME = "ResourceApprovals";
+
 const app = new App();
 
-const contextOrExit = (): DeploymentContext => {
+/** What the CDK CLI resolved from the profile or environment it runs with; unset without one. */
+const account = process.env.CDK_DEFAULT_ACCOUNT;
+const homeRegion = process.env.CDK_DEFAULT_REGION;
+
+/** A wrong setting is the operator's to fix: say which, without a stack trace in the way. */
+const orExit = <T>(read: () => T): T => {
   try {
-    return readDeploymentContext(app.node);
+    return read();
   } catch (error) {
-    // A wrong setting is the operator's to fix: say which, without a stack trace in the way.
     if (!(error instanceof DeploymentContextError)) throw error;
     console.error(error.message);
     process.exit(1);
   }
 };
 
+const context: DeploymentContext = orExit(() => readDeploymentContext(app.node));
+const forwarding: ForwardingPlan | undefined = orExit(() =>
+  forwardingPlanOf(context.allowedRegions, homeRegion),
+);
+
 addNagChecks(app);
-// One deployment per account and region: the bus has a fixed name outside systems publish to.
-new ApprovalsStack(app, "ResourceApprovals", {
-  description: "Resource approvals: request, approve and provision AWS resources through events",
-  context: contextOrExit(),
-  portalDirectory: join(REPO_ROOT, "portal", "dist"),
-});
+// One deployment per account and region: the bus has a fixed name outside systems publish to. Pinned to
+// the CLI's region when known, so the other regions' forwarding targets the region it is deployed to.
+orExit(
+  () =>
+    new ApprovalsStack(app, STACK_NAME, {
+      description: "Resource approvals: request, approve and provision AWS resources through events",
+      env: homeRegion ? { account, region: homeRegion } : undefined,
+      context,
+      portalDirectory: join(REPO_ROOT, "portal", "dist"),
+    }),
+);
+if (forwarding)
+  addRegionForwarding(app, STACK_NAME, forwarding, defaultBusSubscriptionsOf(services), account);
 app.synth();

@@ -77,7 +77,9 @@ export const bundleHandlers = async (workDir: string): Promise<HandlerBundle[]> 
   await writeFile(join(portalDirectory, "index.html"), "<!doctype html><title>portal</title>");
   const { context } = JSON.parse(await readFile(join(REPO_ROOT, "cdk.json"), "utf8")) as { context: object };
   const app = new App({ outdir: join(workDir, "cdk.out"), context: { ...context } });
+  // In Lambda's region, as a deployed stack is: settings derived from it (ALLOWED_REGIONS) are then real values.
   const stack = new ApprovalsStack(app, "BundleProbe", {
+    env: { region: LAMBDA_RUNTIME_ENVIRONMENT.AWS_REGION },
     context: readDeploymentContext(app.node),
     portalDirectory,
   });

@@ -1,6 +1,8 @@
 import { resolve } from "node:path";
+import { Token } from "aws-cdk-lib";
 import type { Node } from "constructs";
 import { z } from "zod";
+import { regionSchema } from "../../events/region.ts";
 import { DEFAULT_POLICY_FILE, loadPolicies, PolicyFileError } from "../../policy/index.ts";
 import { imageOverridesSchema } from "../../services/ec2-launcher/domain.ts";
 import { jsonSetting, settingEntryOf } from "../../services/shared/config.ts";
@@ -134,6 +136,25 @@ export const identityProviderSchema = z.discriminatedUnion(
 
 export type IdentityProviderContext = z.output<typeof identityProviderSchema>;
 
+/**
+ * The start of every bucket name a request may ask for: the s3-launcher's role may create and configure
+ * only buckets named so (`arn:aws:s3:::<prefix>*`), and intake refuses other names. It begins as a
+ * bucket name does and keeps S3's alphabet, so every name it starts can still be valid.
+ */
+const BUCKET_NAME_PREFIX = /^[a-z0-9][a-z0-9.-]{1,39}$/;
+const BUCKET_NAME_PREFIX_RULE =
+  "must be 2 to 40 lowercase letters, digits, periods or hyphens, starting with a letter or digit (every bucket name a request asks for starts with it)";
+/** S3 reserves these beginnings for itself (its bucket naming rules). */
+const RESERVED_BUCKET_PREFIXES = ["xn--", "sthree-", "amzn-s3-demo-"];
+
+/** The bucket-name prefix when the deployment names none. */
+export const DEFAULT_BUCKET_NAME_PREFIX = "approvals-";
+
+/** RDS keeps DB subnet group names in lowercase, and the launcher's role names the group by its ARN. */
+const DB_SUBNET_GROUP_NAME = /^[a-z0-9][a-z0-9._-]{0,254}$/;
+
+const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
+
 const ACM_CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]+$/;
 
 const deploymentContextSchema = z
@@ -142,8 +163,36 @@ const deploymentContextSchema = z
     imageIds: optional(imageOverridesSchema),
     subnetId: optional(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, "must be a subnet id (subnet-0123abcd)")),
     securityGroupIds: optional(
+      listOf(z.string().regex(SECURITY_GROUP_ID, "must be comma-separated security group ids (sg-0123abcd)")),
+    ),
+    // Unset: the stack's own region only (deploymentRegionsOf).
+    allowedRegions: optional(
+      listOf(regionSchema)
+        .pipe(z.array(z.string()).min(1, "must name at least one region"))
+        .refine((regions) => new Set(regions).size === regions.length, "must not name a region twice"),
+    ),
+    defaultRegion: optional(regionSchema),
+    bucketNamePrefix: optional(
+      z
+        .string()
+        .regex(BUCKET_NAME_PREFIX, BUCKET_NAME_PREFIX_RULE)
+        .refine((prefix) => !prefix.includes(".."), "must not hold two periods in a row (no bucket name may)")
+        .refine(
+          (prefix) => !RESERVED_BUCKET_PREFIXES.some((reserved) => prefix.startsWith(reserved)),
+          `must not begin with ${RESERVED_BUCKET_PREFIXES.join(", ")}, which S3 reserves`,
+        ),
+    ).transform((prefix) => prefix ?? DEFAULT_BUCKET_NAME_PREFIX),
+    dbSubnetGroupName: optional(
+      z
+        .string()
+        .regex(
+          DB_SUBNET_GROUP_NAME,
+          "must be a DB subnet group name: lowercase letters, digits, periods, underscores and hyphens, as RDS keeps it",
+        ),
+    ),
+    dbSecurityGroupIds: optional(
       listOf(
-        z.string().regex(/^sg-[0-9a-f]{8,17}$/, "must be comma-separated security group ids (sg-0123abcd)"),
+        z.string().regex(SECURITY_GROUP_ID, "must be comma-separated VPC security group ids (sg-0123abcd)"),
       ),
     ),
     sesSandbox: flag,
@@ -187,6 +236,21 @@ const deploymentContextSchema = z
         message: "is required when portalDomain or portalCertificateArn is set: a custom domain needs both",
       });
     }
+    if (context.defaultRegion === undefined) return;
+    if (context.allowedRegions === undefined) {
+      issues.addIssue({
+        code: "custom",
+        path: ["defaultRegion"],
+        message:
+          "needs allowedRegions: without it requests may use the stack's own region only, which is then the default",
+      });
+    } else if (!context.allowedRegions.includes(context.defaultRegion)) {
+      issues.addIssue({
+        code: "custom",
+        path: ["defaultRegion"],
+        message: `must be one of allowedRegions (${context.allowedRegions.join(", ")})`,
+      });
+    }
   });
 
 export type DeploymentContext = z.output<typeof deploymentContextSchema>;
@@ -221,4 +285,30 @@ export const readDeploymentContext = (node: Pick<Node, "tryGetContext">): Deploy
   throw new DeploymentContextError(`Invalid deployment context: ${problems.join("; ")}`, {
     cause: result.error,
   });
+};
+
+/** The regions requests may ask for, and the one a request that names none gets. */
+export interface DeploymentRegions {
+  allowed: readonly string[];
+  defaultRegion: string;
+}
+
+/**
+ * The context's regions on a stack in `stackRegion` (a token on an environment-agnostic stack):
+ * without allowedRegions, the stack's region alone; without defaultRegion, the stack's region, which
+ * must then be allowed.
+ */
+export const deploymentRegionsOf = (context: DeploymentContext, stackRegion: string): DeploymentRegions => {
+  const { allowedRegions, defaultRegion } = context;
+  if (allowedRegions === undefined) return { allowed: [stackRegion], defaultRegion: stackRegion };
+  if (defaultRegion !== undefined) return { allowed: allowedRegions, defaultRegion };
+  if (Token.isUnresolved(stackRegion))
+    throw new DeploymentContextError(
+      "defaultRegion is not set, and the stack's region is not known at synth to default to: set defaultRegion to one of allowedRegions, or synthesize with a region (AWS_REGION or a profile's)",
+    );
+  if (!allowedRegions.includes(stackRegion))
+    throw new DeploymentContextError(
+      `defaultRegion is not set, and the stack's region ${stackRegion} is not among allowedRegions (${allowedRegions.join(", ")}): set defaultRegion to one of them`,
+    );
+  return { allowed: allowedRegions, defaultRegion: stackRegion };
 };

@@ -12,6 +12,8 @@ export const REQUIRED_LAUNCH_TAG = LAUNCH_TAG_KEYS.requestId;
 const PUBLIC_PARAMETER_PATH = "/aws/service/";
 
 export interface LaunchSettings {
+  /** The regions requests may use: instances are launched in any of them, so every ARN is spelled per region. */
+  regions: readonly string[];
   /** The launcher's images, defaults and overrides merged: the SSM parameters among them are resolved at launch. */
   images: ImageTable;
   securityGroupIds?: readonly string[];
@@ -27,20 +29,22 @@ export interface LaunchSettings {
 export const ec2LaunchStatements = (scope: IConstruct, settings: LaunchSettings): ExplainedStatement[] => {
   const stack = Stack.of(scope);
   const ec2Arn = (resource: string, resourceName = "*", account = stack.account) =>
-    stack.formatArn({ service: "ec2", resource, resourceName, account });
+    settings.regions.map((region) =>
+      stack.formatArn({ service: "ec2", region, resource, resourceName, account }),
+    );
   const taggedAtLaunch = {
     Null: { [`aws:RequestTag/${REQUIRED_LAUNCH_TAG}`]: "false" },
     "ForAllValues:StringEquals": { "aws:TagKeys": Object.values(LAUNCH_TAG_KEYS) },
   };
   const securityGroups = settings.securityGroupIds?.length
-    ? settings.securityGroupIds.map((id) => ec2Arn("security-group", id))
-    : [ec2Arn("security-group")];
+    ? settings.securityGroupIds.flatMap((id) => ec2Arn("security-group", id))
+    : ec2Arn("security-group");
   const statements: ExplainedStatement[] = [
     {
       statement: new PolicyStatement({
         sid: "LaunchAllowedInstanceTypesTaggedWithTheirRequest",
         actions: ["ec2:RunInstances"],
-        resources: [ec2Arn("instance")],
+        resources: ec2Arn("instance"),
         conditions: { ...taggedAtLaunch, StringEquals: { "ec2:InstanceType": [...INSTANCE_TYPES] } },
       }),
       wildcardReason:
@@ -50,7 +54,7 @@ export const ec2LaunchStatements = (scope: IConstruct, settings: LaunchSettings)
       statement: new PolicyStatement({
         sid: "CreateVolumesTaggedWithTheirRequest",
         actions: ["ec2:RunInstances"],
-        resources: [ec2Arn("volume")],
+        resources: ec2Arn("volume"),
         conditions: taggedAtLaunch,
       }),
       wildcardReason:
@@ -61,10 +65,10 @@ export const ec2LaunchStatements = (scope: IConstruct, settings: LaunchSettings)
         sid: "UseNetworkAndImage",
         actions: ["ec2:RunInstances"],
         resources: [
-          ec2Arn("network-interface"),
-          ec2Arn("subnet"),
+          ...ec2Arn("network-interface"),
+          ...ec2Arn("subnet"),
           ...securityGroups,
-          ec2Arn("image", "*", ""),
+          ...ec2Arn("image", "*", ""),
         ],
       }),
       wildcardReason:
@@ -74,7 +78,7 @@ export const ec2LaunchStatements = (scope: IConstruct, settings: LaunchSettings)
       statement: new PolicyStatement({
         sid: "TagOnlyWhileLaunching",
         actions: ["ec2:CreateTags"],
-        resources: [ec2Arn("instance"), ec2Arn("volume")],
+        resources: [...ec2Arn("instance"), ...ec2Arn("volume")],
         conditions: { StringEquals: { "ec2:CreateAction": "RunInstances" } },
       }),
       wildcardReason:
@@ -88,13 +92,16 @@ export const ec2LaunchStatements = (scope: IConstruct, settings: LaunchSettings)
       statement: new PolicyStatement({
         sid: "ResolveTheImageParametersAtLaunch",
         actions: ["ssm:GetParameters"],
-        resources: parameters.map((parameter) =>
-          stack.formatArn({
-            service: "ssm",
-            resource: "parameter",
-            resourceName: parameter.replace(/^\//, ""),
-            account: parameter.startsWith(PUBLIC_PARAMETER_PATH) ? "" : stack.account,
-          }),
+        resources: settings.regions.flatMap((region) =>
+          parameters.map((parameter) =>
+            stack.formatArn({
+              service: "ssm",
+              region,
+              resource: "parameter",
+              resourceName: parameter.replace(/^\//, ""),
+              account: parameter.startsWith(PUBLIC_PARAMETER_PATH) ? "" : stack.account,
+            }),
+          ),
         ),
       }),
     });

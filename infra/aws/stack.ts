@@ -15,6 +15,7 @@ import { PORTAL_SCOPE } from "../../api/portal-config.ts";
 import { APPROVALS_BUS, DEFAULT_BUS } from "../../events/contract.ts";
 import { ResourceRequested } from "../../events/resource-requested.ts";
 import { imagesWith } from "../../services/ec2-launcher/domain.ts";
+import { CREATION_TAG_KEYS } from "../../services/rds-launcher/domain.ts";
 import { services as registry } from "../../services/registry.ts";
 import type { ServiceManifest, SettingName } from "../../services/shared/manifest.ts";
 import type { EmbeddedPolicies } from "../../services/shared/policies.ts";
@@ -28,7 +29,7 @@ import { PORTAL_LOG_FIELDS, Portal } from "./constructs/portal.ts";
 import { Schedules } from "./constructs/schedules.ts";
 import { Service } from "./constructs/service.ts";
 import { SignIn } from "./constructs/sign-in.ts";
-import type { DeploymentContext, Publisher } from "./context.ts";
+import { type DeploymentContext, deploymentRegionsOf, type Publisher } from "./context.ts";
 import { acknowledge } from "./nag.ts";
 import { REPO_ROOT } from "./paths.ts";
 
@@ -208,6 +209,7 @@ export class ApprovalsStack extends Stack {
       identitySource: ["$request.header.Authorization"],
     });
 
+    const regions = deploymentRegionsOf(context, this.region);
     const settings: Record<SettingName, string | undefined> = {
       SENDER: context.sender,
       APPROVAL_TTL_SECONDS: String(context.approvalTtlSeconds),
@@ -216,6 +218,13 @@ export class ApprovalsStack extends Stack {
       SECURITY_GROUP_IDS: context.securityGroupIds?.length ? context.securityGroupIds.join(",") : undefined,
       DEFAULT_SUBNET_ID: context.subnetId,
       DECISIONS_REQUIRE_SIGN_IN: String(context.decisionsRequireSignIn),
+      ALLOWED_REGIONS: regions.allowed.join(","),
+      DEFAULT_REGION: regions.defaultRegion,
+      BUCKET_NAME_PREFIX: context.bucketNamePrefix,
+      DB_SUBNET_GROUP_NAME: context.dbSubnetGroupName,
+      DB_SECURITY_GROUP_IDS: context.dbSecurityGroupIds?.length
+        ? context.dbSecurityGroupIds.join(",")
+        : undefined,
       AUTH_ISSUER: this.signIn.issuer,
       AUTH_AUDIENCE: this.signIn.client.userPoolClientId,
       AUTH_JWKS_URL: this.signIn.jwksUrl,
@@ -237,9 +246,17 @@ export class ApprovalsStack extends Stack {
             sesSandbox: context.sesSandbox,
             settings,
             launchSettings: {
+              regions: regions.allowed,
               images: imagesWith(context.imageIds ?? {}),
               securityGroupIds: context.securityGroupIds,
             },
+            rdsLaunchSettings: {
+              regions: regions.allowed,
+              subnetGroupName: context.dbSubnetGroupName,
+              requestTag: CREATION_TAG_KEYS.requestId,
+              tagKeys: Object.values(CREATION_TAG_KEYS),
+            },
+            bucketLaunchSettings: { regions: regions.allowed, bucketNamePrefix: context.bucketNamePrefix },
             api,
             signedInAuthorizer,
             originVerifySecret,

@@ -71,6 +71,21 @@ describe("DECISIONS_REQUIRE_SIGN_IN", () => {
   });
 });
 
+describe("ALLOWED_REGIONS and DEFAULT_REGION", () => {
+  it("allow us-east-1, the default, and eu-west-1 when nothing is set", () => {
+    expect(loadLocalConfig({})).toMatchObject({
+      ALLOWED_REGIONS: "us-east-1,eu-west-1",
+      DEFAULT_REGION: "us-east-1",
+    });
+  });
+
+  it("stop the start with a default outside the allowed regions, naming DEFAULT_REGION", () => {
+    expect(() => loadLocalConfig({ DEFAULT_REGION: "ap-northeast-1" })).toThrow(
+      /DEFAULT_REGION ap-northeast-1 must be one of ALLOWED_REGIONS \(us-east-1, eu-west-1\)/,
+    );
+  });
+});
+
 describe("APPROVAL_POLICIES", () => {
   const repositoryFile = (...path: string[]) => join(import.meta.dirname, "..", "..", ...path);
 

@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import { DEFAULT_POLICY_FILE, loadPolicies, PolicyFileError } from "../../policy/index.ts";
 import { imageOverridesSchema } from "../../services/ec2-launcher/domain.ts";
+import { intakeRulesOf } from "../../services/intake/rules.ts";
 import { ConfigError, env, loadConfig, settingEntryOf } from "../../services/shared/config.ts";
 import { DEFAULT_LOCAL_USERS, localUsersSchema } from "./identity/users.ts";
 
@@ -22,9 +23,15 @@ const localConfigSchema = z.object({
   SENDER: env.email().default("approvals@example.com"),
   DECISIONS_REQUIRE_SIGN_IN: env.flag(),
   AWS_REGION: z.string().min(1).default("us-east-1"),
+  // A second region by default, so local mode shows a request made elsewhere; checked as intake reads them.
+  ALLOWED_REGIONS: z.string().min(1).default("us-east-1,eu-west-1"),
+  DEFAULT_REGION: z.string().min(1).default("us-east-1"),
+  BUCKET_NAME_PREFIX: z.string().optional(),
   // Unset, local mode launches from the same public image parameters as AWS, which the local EC2 resolves.
   IMAGE_IDS: imageOverridesSchema.optional(),
   EC2_BOOT_DELAY_MS: env.wholeNumber(0).default(2000),
+  // How long a local DB instance stays `creating`; its PostgreSQL then takes a few seconds more to start.
+  RDS_CREATE_DELAY_MS: env.wholeNumber(0).default(3000),
   // With 200 ms doubling up to the 60 s cap, 12 attempts span about four minutes: longer than any
   // handler's in-progress claim, so a delivery that races a crashed one is not dead-lettered too early.
   BUS_MAX_ATTEMPTS: env.wholeNumber(1).default(12),
@@ -61,6 +68,8 @@ export const loadLocalConfig = (env: Record<string, string | undefined> = proces
     throw new ConfigError(`Invalid local configuration: ${problems.join("; ")}`, { cause: result.error });
   }
   const config = result.data;
+  const { ALLOWED_REGIONS, DEFAULT_REGION, BUCKET_NAME_PREFIX } = config;
+  intakeRulesOf({ ALLOWED_REGIONS, DEFAULT_REGION, BUCKET_NAME_PREFIX });
   const policyFile = resolve(config.APPROVAL_POLICIES ?? DEFAULT_POLICY_FILE);
   try {
     loadPolicies(policyFile);

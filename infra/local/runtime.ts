@@ -24,6 +24,13 @@ import { LOCAL_PORTAL_CLIENT_ID } from "./identity/portal-client.ts";
 import { startIdentityProvider } from "./identity/server.ts";
 import { type Mailbox, startMailbox } from "./mailbox.ts";
 import { localDirectoryEnvironment, localPoliciesEnvironment } from "./needs-environment.ts";
+import { createPricingApi } from "./pricing/api.ts";
+import { loadPriceSnapshot } from "./pricing/snapshot.ts";
+import { publishOnDefaultBus } from "./rds/bus-events.ts";
+import { LocalRds } from "./rds/local-rds.ts";
+import { createRdsApi } from "./rds/rds-api.ts";
+import { createSecretsManagerApi } from "./rds/secrets-api.ts";
+import { type LocalS3, startLocalS3 } from "./s3/s3-api.ts";
 import { createSchedulerApi } from "./scheduler/api.ts";
 import { LocalScheduler } from "./scheduler/scheduler.ts";
 import {
@@ -135,6 +142,9 @@ const configureServiceEnvironment = async (
     APPROVAL_TTL_SECONDS: String(config.APPROVAL_TTL_SECONDS),
     PUBLIC_URL: config.PUBLIC_URL,
     DECISIONS_REQUIRE_SIGN_IN: String(config.DECISIONS_REQUIRE_SIGN_IN),
+    ALLOWED_REGIONS: config.ALLOWED_REGIONS,
+    DEFAULT_REGION: config.DEFAULT_REGION,
+    ...(config.BUCKET_NAME_PREFIX && { BUCKET_NAME_PREFIX: config.BUCKET_NAME_PREFIX }),
     HMAC_SECRET: await localHmacSecret(dataDir),
     ...(config.IMAGE_IDS && { IMAGE_IDS: JSON.stringify(config.IMAGE_IDS) }),
     // The API checks bearer tokens against the local provider as API Gateway's authorizer does against Cognito.
@@ -183,6 +193,21 @@ const startEc2 = (config: LocalConfig, dataDir: string, bus: LocalEventBus) =>
       ]),
   });
 
+/** The local RDS, reporting each DB instance's events on the default bus in the instance's region, as AWS does. */
+const startRds = (config: LocalConfig, dataDir: string, bus: LocalEventBus) =>
+  LocalRds.open({
+    dataDir,
+    host: config.HOST,
+    createDelayMs: config.RDS_CREATE_DELAY_MS,
+    onEvent: publishOnDefaultBus(bus),
+  });
+
+/** What answers once RDS has started: its API, and Secrets Manager's for the secrets it manages. */
+interface RdsApis {
+  rds: ServiceHandler;
+  secretsmanager: ServiceHandler;
+}
+
 /**
  * One AWS-compatible endpoint for every API the services call; EC2 answers once it has started. It
  * knows two principals: the stack's services and any outside client, with the README's credentials.
@@ -194,9 +219,11 @@ const startAwsEdge = async (
     scheduler: LocalScheduler;
     database: ReturnType<typeof dynalite>;
     mailbox: Mailbox;
+    s3: LocalS3;
   },
   servicesRole: Principal,
   ec2: () => ServiceHandler | undefined,
+  rds: () => RdsApis | undefined,
 ): Promise<RunningEdge> =>
   startEdge({
     port: config.EDGE_PORT,
@@ -210,10 +237,18 @@ const startAwsEdge = async (
       }),
       ec2: (request) =>
         ec2()?.(request) ?? Promise.resolve(jsonError(503, "ServiceUnavailable", "EC2 is starting")),
+      rds: (request) =>
+        rds()?.rds(request) ?? Promise.resolve(jsonError(503, "ServiceUnavailable", "RDS is starting")),
+      secretsmanager: (request) =>
+        rds()?.secretsmanager(request) ??
+        Promise.resolve(jsonError(503, "ServiceUnavailable", "Secrets Manager is starting")),
       dynamodb: dynamoDbService(parts.database),
       ses: parts.mailbox.sesApi,
       email: parts.mailbox.sesApi,
       scheduler: createSchedulerApi(parts.scheduler),
+      s3: parts.s3.api,
+      // The Price List from the committed snapshot, as AWS answers it from us-east-1.
+      pricing: createPricingApi(loadPriceSnapshot()),
     },
     localRoutes: deadLetterRoutes(parts.bus, [servicesRole]),
   });
@@ -236,8 +271,8 @@ const startIdentity = async (config: LocalConfig, dataDir: string, shutdown: Shu
  * Starts everything local mode runs on one machine, in order: storage, the mailbox, the bus with every
  * service's rules and the Scheduler firing into it, the AWS edge, the identity provider (whose issuer
  * the services' environment names), the services' environment and tables, the bus and then the
- * Scheduler (in one turn: see LocalScheduler.start), EC2 (which reports on the bus from its first
- * moment), then the HTTP server for the portal, the API and the decision pages.
+ * Scheduler (in one turn: see LocalScheduler.start), EC2 and RDS (which report on the bus from their
+ * first moment), then the HTTP server for the portal, the API and the decision pages.
  */
 export const startLocalStack = async (config: LocalConfig, log: Log = () => {}): Promise<LocalStack> => {
   const dataDir = resolve(config.DATA_DIR);
@@ -260,13 +295,19 @@ export const startLocalStack = async (config: LocalConfig, log: Log = () => {}):
     const scheduler = await openScheduler(config, dataDir, bus, log);
     shutdown.add(() => scheduler.close());
 
+    // Closed after the edge that calls it.
+    const s3 = await startLocalS3(dataDir);
+    shutdown.add(() => s3.close());
+
     let ec2Api: ServiceHandler | undefined;
+    let rdsApis: RdsApis | undefined;
     const servicesRole = await servicesPrincipal(dataDir);
     const edge = await startAwsEdge(
       config,
-      { bus, scheduler, database, mailbox },
+      { bus, scheduler, database, mailbox, s3 },
       servicesRole,
       () => ec2Api,
+      () => rdsApis,
     );
     shutdown.add(() => edge.close());
 
@@ -278,6 +319,9 @@ export const startLocalStack = async (config: LocalConfig, log: Log = () => {}):
     const ec2 = startEc2(config, dataDir, bus);
     shutdown.add(() => ec2.close());
     ec2Api = createEc2Api(ec2);
+    const rds = await startRds(config, dataDir, bus);
+    shutdown.add(() => rds.close());
+    rdsApis = { rds: createRdsApi(rds), secretsmanager: createSecretsManagerApi(rds) };
 
     const mailboxUrl = `http://localhost:${mailbox.port}`;
     const http = await startHttpServer({

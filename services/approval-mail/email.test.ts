@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { sampleRequest } from "../../test/support/fixtures.ts";
+import {
+  sampleBucketRequest,
+  sampleDatabaseEstimate,
+  sampleDatabaseRequest,
+  sampleRequest,
+  sampleUnknownBucketEstimate,
+} from "../../test/support/fixtures.ts";
 import { approvalEmail, closureEmail } from "./email.ts";
 
 const MARKUP_REQUEST = sampleRequest({
@@ -72,6 +78,38 @@ describe("the approval email", () => {
       expect(body).toContain("Nightly builds");
       expect(body).toContain("Wed, 4 Mar 2026, 10:00 UTC");
     }
+  });
+
+  it("names a database in its subject, and shows its storage, availability, region and estimated cost", () => {
+    const email = compose(sampleDatabaseRequest({ region: "eu-west-1", ...sampleDatabaseEstimate() }));
+
+    expect(email.subject).toBe(
+      "Approval needed: RDS PostgreSQL 16.8 db.t4g.micro for Ana (request req-db-1)",
+    );
+    for (const body of [email.html.value, email.text]) {
+      expect(body).toContain("asks for RDS PostgreSQL 16.8 db.t4g.micro.");
+      expect(body).toContain("20 GiB gp3");
+      expect(body).toContain("Single-AZ");
+      expect(body).toContain("eu-west-1");
+      expect(body).toContain(
+        "$13.98 a month: 730 hours of db.t4g.micro (PostgreSQL, Single-AZ) at $0.016 an hour",
+      );
+    }
+    expect(email.text).toContain("Estimated cost: $13.98 a month");
+    expect(email.html.value).toContain("<dt>Estimated cost</dt><dd>$13.98 a month");
+  });
+
+  it("names a bucket, and says its cost is unknown when a price was not found, never $0", () => {
+    const email = compose(sampleBucketRequest(sampleUnknownBucketEstimate()));
+
+    expect(email.subject).toContain("S3 bucket approvals-team-logs");
+    expect(email.text).toContain("Versioning: on");
+    expect(email.text).toContain("Encryption: SSE-S3 (keys managed by S3)");
+    expect(email.text).toContain(
+      "Estimated cost: unknown: 0 GiB-months of S3 Standard storage at an unknown price",
+    );
+    expect(email.text).not.toContain("$0");
+    expect(email.html.value).toContain("<dt>Estimated cost</dt><dd>unknown: ");
   });
 
   it("names the stage that asks and the approvals it needs, in HTML and text", () => {

@@ -18,7 +18,7 @@ import {
 const START = "2026-12-01T09:00:00Z";
 const request = sampleRequest({
   requestId: "req-staged",
-  resource: { ...sampleRequest().resource, instanceType: "m7i.large" },
+  resource: { type: "ec2", instanceType: "m7i.large", os: "amazon-linux-2023" },
 });
 const flow = twoStageFlow(request, START);
 const [LEAD_A, LEAD_B, LEAD_C] = TEAM_LEADS;

@@ -22,8 +22,15 @@ import {
 } from "../../events/index.ts";
 import { refusalIdOf } from "../../events/request-id.ts";
 import { REQUEST_STATUSES, type RequestStatus } from "../../events/request-status.ts";
-import { envelopeOf, sampleRequest } from "../../test/support/fixtures.ts";
-import { decide } from "../intake/domain.ts";
+import {
+  envelopeOf,
+  sampleBucketRequest,
+  sampleDatabaseEstimate,
+  sampleDatabaseRequest,
+  sampleRequest,
+  sampleUnknownBucketEstimate,
+} from "../../test/support/fixtures.ts";
+import { decide, type IntakeRules } from "../intake/domain.ts";
 import {
   auditRecordOf,
   EmptyTimelineError,
@@ -40,6 +47,7 @@ import {
   failedFlow,
   INSTANCE_ID,
   invalidFlow,
+  PROVISIONED_DATABASE,
   permutations,
   provisionedFlow,
   rejectedFlow,
@@ -50,6 +58,9 @@ import {
 } from "./testing/flows.ts";
 
 const START = "2025-03-01T09:00:00Z";
+
+/** Intake's rules, for the ids it gives a request. */
+const INTAKE_RULES: IntakeRules = { allowedRegions: ["us-east-1"], defaultRegion: "us-east-1" };
 
 const entriesOf = (envelopes: readonly RawEnvelope[]): TimelineEntry[] =>
   envelopes.map((envelope) => auditRecordOf(envelope).entry);
@@ -315,6 +326,66 @@ describe("projectView fields", () => {
     expect(view.decision?.outcome).toBe("APPROVED");
   });
 
+  it("shows a provisioned database with its region, estimated cost, DB instance and endpoint", () => {
+    const request = sampleDatabaseRequest({
+      requestId: "req-db",
+      region: "eu-west-1",
+      ...sampleDatabaseEstimate(),
+    });
+    const view = projectView("req-db", entriesOf(provisionedFlow(request, START)));
+    expect(view).toMatchObject({
+      status: "PROVISIONED",
+      resource: request.resource,
+      region: "eu-west-1",
+      estimatedMonthlyCostUsd: 13.98,
+      costEstimate: request.costEstimate,
+      dbInstanceIdentifier: PROVISIONED_DATABASE.identifier,
+      database: PROVISIONED_DATABASE,
+    });
+    expect(view.instanceId).toBeUndefined();
+  });
+
+  it("names the DB instance being created, and the one whose creation failed", () => {
+    const request = sampleDatabaseRequest({ requestId: "req-db-failed" });
+    const entries = entriesOf(failedFlow(request, START));
+    expect(projectView("req-db-failed", entries.slice(0, -1))).toMatchObject({
+      status: "PROVISIONING",
+      dbInstanceIdentifier: PROVISIONED_DATABASE.identifier,
+    });
+    expect(projectView("req-db-failed", entries)).toMatchObject({
+      status: "FAILED",
+      dbInstanceIdentifier: PROVISIONED_DATABASE.identifier,
+      failureReason: "The instance terminated before it ran",
+    });
+  });
+
+  it("shows a configured bucket, and an estimate whose price is unknown as null, not 0", () => {
+    const request = sampleBucketRequest({ requestId: "req-bucket", ...sampleUnknownBucketEstimate() });
+    const view = projectView("req-bucket", entriesOf(provisionedFlow(request, START)));
+    expect(view).toMatchObject({
+      status: "PROVISIONED",
+      region: "us-east-1",
+      estimatedMonthlyCostUsd: null,
+      bucket: {
+        name: "approvals-team-logs",
+        arn: "arn:aws:s3:::approvals-team-logs",
+        region: "us-east-1",
+      },
+    });
+  });
+
+  it("shows the region a request asks for before intake accepts it, and no estimate until then", () => {
+    const request = sampleDatabaseRequest({
+      requestId: "req-db-asked",
+      region: "eu-west-1",
+      ...sampleDatabaseEstimate(),
+    });
+    const view = projectView("req-db-asked", entriesOf(provisionedFlow(request, START).slice(0, 1)));
+    expect(view).toMatchObject({ status: "SUBMITTED", region: "eu-west-1" });
+    expect(view.estimatedMonthlyCostUsd).toBeUndefined();
+    expect(view.costEstimate).toBeUndefined();
+  });
+
   it("refuses to project a view without any event", () => {
     expect(() => projectView("req-5", [])).toThrow(EmptyTimelineError);
   });
@@ -438,8 +509,8 @@ describe("auditRecordOf", () => {
     );
     const records = copies.map(auditRecordOf);
     expect(records.map((record) => record.requestId)).toEqual([
-      decide(content, "event-a").requestId,
-      decide(content, "event-a").requestId,
+      decide(content, "event-a", INTAKE_RULES).requestId,
+      decide(content, "event-a", INTAKE_RULES).requestId,
     ]);
   });
 
@@ -451,7 +522,7 @@ describe("auditRecordOf", () => {
     );
     const record = auditRecordOf(garbage);
     expect(record.requestId).toBe(refusalIdOf("event-junk"));
-    expect(record.requestId).toBe(decide(garbage.detail, "event-junk").requestId);
+    expect(record.requestId).toBe(decide(garbage.detail, "event-junk", INTAKE_RULES).requestId);
     expect(record).not.toHaveProperty("refusalId");
     expect(record.entry.detail).toEqual({ requestId: "req-someone-elses", requester: 42 });
   });

@@ -185,7 +185,7 @@ export const projectView = (requestId: string, entries: readonly TimelineEntry[]
   const last = timeline.at(-1);
   if (!first || !last) throw new EmptyTimelineError(requestId);
 
-  let submitted: Pick<AcceptedRequest, "requester" | "resource" | "justification"> | undefined;
+  let submitted: Pick<AcceptedRequest, "requester" | "resource" | "justification" | "region"> | undefined;
   let accepted: AcceptedRequest | undefined;
   let requesterEmail: string | undefined;
   let fieldErrors: FieldError[] | undefined;
@@ -241,16 +241,21 @@ export const projectView = (requestId: string, entries: readonly TimelineEntry[]
         break;
       case ProvisioningStarted.detailType:
         accepted = event.detail.request;
-        view.instanceId = event.detail.instanceId;
+        view.instanceId = event.detail.instanceId ?? view.instanceId;
+        view.dbInstanceIdentifier = event.detail.dbInstanceIdentifier ?? view.dbInstanceIdentifier;
         break;
       case ResourceProvisioned.detailType:
         accepted = event.detail.request;
-        view.instanceId = event.detail.instanceId;
+        view.instanceId = event.detail.instanceId ?? view.instanceId;
         view.privateIp = event.detail.privateIp ?? view.privateIp;
+        view.database = event.detail.database;
+        view.dbInstanceIdentifier = event.detail.database?.identifier ?? view.dbInstanceIdentifier;
+        view.bucket = event.detail.bucket;
         break;
       case ProvisioningFailed.detailType:
         accepted = event.detail.request;
         view.instanceId = event.detail.instanceId ?? view.instanceId;
+        view.dbInstanceIdentifier = event.detail.dbInstanceIdentifier ?? view.dbInstanceIdentifier;
         view.failureReason = event.detail.reason;
         break;
       case RequesterNotified.detailType:
@@ -270,6 +275,10 @@ export const projectView = (requestId: string, entries: readonly TimelineEntry[]
     requester,
     resource: request?.resource,
     justification: request?.justification,
+    region: request?.region,
+    // Only an accepted request carries an estimate: intake works it out when it accepts one.
+    estimatedMonthlyCostUsd: accepted?.estimatedMonthlyCostUsd,
+    costEstimate: accepted?.costEstimate,
     submittedAt: first.time,
     updatedAt: last.time,
     // The decision shown is the one the status reflects, e.g. an approval over a late expiry.

@@ -5,7 +5,13 @@ import type { RequestView } from "../../api/schemas.ts";
 import { type RawEnvelope, refusalIdOf } from "../../events/index.ts";
 import { startTestDynamo, type TestDynamo } from "../../test/support/dynamo.ts";
 import { silentLogger } from "../../test/support/fakes.ts";
-import { sampleRequest } from "../../test/support/fixtures.ts";
+import {
+  sampleBucketRequest,
+  sampleDatabaseEstimate,
+  sampleDatabaseRequest,
+  sampleRequest,
+  sampleUnknownBucketEstimate,
+} from "../../test/support/fixtures.ts";
 import {
   OPERATOR,
   startTestIdentityProvider,
@@ -15,7 +21,15 @@ import {
 import { createFlowEventHandler } from "./handlers/on-flow-event.ts";
 import { createAuditApp } from "./http.ts";
 import { tables } from "./tables.ts";
-import { APPROVER, invalidFlow, provisionedFlow, rejectedFlow, secondsAfter } from "./testing/flows.ts";
+import {
+  APPROVER,
+  INSTANCE_ID,
+  invalidFlow,
+  PROVISIONED_DATABASE,
+  provisionedFlow,
+  rejectedFlow,
+  secondsAfter,
+} from "./testing/flows.ts";
 import { testAuditStore } from "./testing/store.ts";
 
 const START = "2025-05-01T10:00:00Z";
@@ -185,9 +199,12 @@ describe("the audit HTTP API", () => {
           source: envelope.source,
           account: envelope.account,
           detail: envelope.detail,
-          // The events that say how the request is decided come in words too.
-          summary:
-            envelope["detail-type"] === "RequestApproved" ? `Request approved by ${APPROVER}` : undefined,
+          // The events that say how the request is decided, and what was created for it, come in words too.
+          summary: {
+            RequestApproved: `Request approved by ${APPROVER}`,
+            ProvisioningStarted: `Launching instance ${INSTANCE_ID}`,
+            ResourceProvisioned: `Instance ${INSTANCE_ID} running at 10.0.1.25`,
+          }[envelope["detail-type"]],
         })),
       );
     });
@@ -303,5 +320,72 @@ describe("the audit HTTP API", () => {
 
     expect(status).toBe(404);
     expect(body).toEqual({ error: expect.stringContaining("/api/requests/r1/timeline") });
+  });
+});
+
+describe("the audit HTTP API, for databases and buckets", () => {
+  let dynamo: TestDynamo;
+  let app: ReturnType<typeof createAuditApp>;
+  let identityProvider: TestIdentityProvider;
+
+  const database = sampleDatabaseRequest({
+    requestId: "db1",
+    region: "eu-west-1",
+    ...sampleDatabaseEstimate(),
+  });
+  const bucket = sampleBucketRequest({ requestId: "bucket1", ...sampleUnknownBucketEstimate() });
+
+  beforeAll(async () => {
+    dynamo = await startTestDynamo(tables);
+    identityProvider = await startTestIdentityProvider();
+    const store = testAuditStore(dynamo);
+    const logger = silentLogger();
+    const handle = createFlowEventHandler({ store, logger });
+    for (const request of [database, bucket]) {
+      for (const envelope of provisionedFlow(request, START)) await handle(envelope);
+    }
+    app = createAuditApp(store, logger, identityProvider.verifyAccessToken);
+  });
+  afterAll(() => dynamo.close());
+
+  const getView = async (requestId: string) => {
+    const response = await app.request(`/api/requests/${requestId}`, {
+      headers: await identityProvider.authorizationOf(OPERATOR),
+    });
+    expect(response.status).toBe(200);
+    return (await response.json()) as RequestView & { timeline: { type: string; summary?: string }[] };
+  };
+
+  it("answers a database's region, estimate and endpoint, and says its creation in words", async () => {
+    const view = await getView("db1");
+
+    expect(view).toMatchObject({
+      status: "PROVISIONED",
+      region: "eu-west-1",
+      estimatedMonthlyCostUsd: 13.98,
+      costEstimate: database.costEstimate,
+      dbInstanceIdentifier: PROVISIONED_DATABASE.identifier,
+      database: PROVISIONED_DATABASE,
+    });
+    expect(view.timeline.map(({ summary }) => summary).filter(Boolean)).toEqual([
+      `Request approved by ${APPROVER}`,
+      `Creating database ${PROVISIONED_DATABASE.identifier} in eu-west-1`,
+      `Database ${PROVISIONED_DATABASE.identifier} available at ${PROVISIONED_DATABASE.host}:5432`,
+    ]);
+  });
+
+  it("answers a bucket whose price is unknown with a null estimate, never 0", async () => {
+    const view = await getView("bucket1");
+
+    expect(view).toMatchObject({
+      status: "PROVISIONED",
+      estimatedMonthlyCostUsd: null,
+      bucket: { name: "approvals-team-logs", arn: "arn:aws:s3:::approvals-team-logs", region: "us-east-1" },
+    });
+    expect(view.timeline.map(({ summary }) => summary).filter(Boolean)).toEqual([
+      `Request approved by ${APPROVER}`,
+      "Creating bucket approvals-team-logs in us-east-1",
+      "Bucket approvals-team-logs ready in us-east-1",
+    ]);
   });
 });

@@ -6,12 +6,26 @@ import {
   ApprovalStageStarted,
   ApprovalVoteRecorded,
   ApproversReminded,
+  ProvisioningFailed,
+  ProvisioningStarted,
   RequestApproved,
   RequestCancelled,
   RequestExpired,
   RequestRejected,
+  ResourceProvisioned,
 } from "../../events/index.ts";
+import type { ResourceType } from "../../events/request.ts";
 import { approvalInWords, listInWords, policyNameOf, rejectionInWords } from "../shared/decision-words.ts";
+
+/** Requests from before regions name none: created in the stack's own region, which is not said. */
+const regionInWords = ({ region }: { region?: string | undefined }) => (region ? ` in ${region}` : "");
+
+/** What failed, per type: the launch of an instance, the creation of a database or a bucket. */
+const FAILED_WHAT = {
+  ec2: "Launching instance",
+  rds: "Creating database",
+  s3: "Creating bucket",
+} as const satisfies Record<ResourceType, string>;
 
 const stageInWords = ({ index, name, count }: { index: number; name: string; count: number }) =>
   count > 1 ? `Stage ${index + 1} of ${count} (${name})` : `Stage ${name}`;
@@ -23,7 +37,8 @@ const approvalsNeeded = (quorum: number) =>
   quorum === 1 ? "1 approval needed" : `${quorum} approvals needed`;
 
 /**
- * A timeline entry in words, for the events that explain how a request is decided: "Policy
+ * A timeline entry in words, for the events that explain how a request is decided and what was
+ * created for it: "Policy
  * large-instances applies: 2 stages (team leads, then finance)", "lead-a@example.com approved in stage
  * 1 of 2 (team leads): 1 of 2". Undefined for an event whose name says enough, and for a detail that
  * breaks its contract (the timeline keeps it as delivered).
@@ -94,6 +109,30 @@ export const entryInWords = ({
       if (!cancelled) return undefined;
       const words = `Request withdrawn by its requester, ${cancelled.cancelledBy}`;
       return cancelled.reason ? `${words}: ${cancelled.reason}` : words;
+    }
+    case ProvisioningStarted.detailType: {
+      const started = ProvisioningStarted.schema.safeParse(detail).data;
+      if (!started) return undefined;
+      const where = regionInWords(started.request);
+      if (started.dbInstanceIdentifier) return `Creating database ${started.dbInstanceIdentifier}${where}`;
+      if (started.bucketName) return `Creating bucket ${started.bucketName}${where}`;
+      return `Launching instance ${started.instanceId}${where}`;
+    }
+    case ResourceProvisioned.detailType: {
+      const provisioned = ResourceProvisioned.schema.safeParse(detail).data;
+      if (!provisioned) return undefined;
+      const { database, bucket } = provisioned;
+      if (database) return `Database ${database.identifier} available at ${database.host}:${database.port}`;
+      if (bucket) return `Bucket ${bucket.name} ready in ${bucket.region}`;
+      const at = provisioned.privateIp ? ` at ${provisioned.privateIp}` : "";
+      return `Instance ${provisioned.instanceId} running${at}`;
+    }
+    case ProvisioningFailed.detailType: {
+      const failed = ProvisioningFailed.schema.safeParse(detail).data;
+      if (!failed) return undefined;
+      const named = failed.dbInstanceIdentifier ?? failed.bucketName ?? failed.instanceId;
+      const what = FAILED_WHAT[failed.request.resource.type];
+      return `${what}${named ? ` ${named}` : ""} failed: ${failed.reason}`;
     }
     default:
       return undefined;

@@ -3,7 +3,13 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from "v
 import type { AcceptedRequest } from "../../events/request.ts";
 import { startTestDynamo, type TestDynamo } from "../../test/support/dynamo.ts";
 import { manualClock, silentLogger } from "../../test/support/fakes.ts";
-import { sampleRequest } from "../../test/support/fixtures.ts";
+import {
+  sampleBucketRequest,
+  sampleDatabaseEstimate,
+  sampleDatabaseRequest,
+  sampleRequest,
+  sampleUnknownBucketEstimate,
+} from "../../test/support/fixtures.ts";
 import { recordingPublisher } from "../../test/support/recording-publisher.ts";
 import { recordingSchedules } from "../../test/support/recording-schedules.ts";
 import { createDecisionToken, type DecisionAction } from "../shared/decision-token.ts";
@@ -107,6 +113,33 @@ describe("opening a decision link (GET, HEAD)", () => {
     expect(page).toContain('<meta name="viewport"');
     expect(await stored()).toEqual(before);
     expect(bus.published).toHaveLength(0);
+  });
+
+  it("shows a database request's engine, storage, region and estimated cost, as stored with its approval", async () => {
+    const request = sampleDatabaseRequest({
+      requestId: "get-database",
+      region: "eu-west-1",
+      ...sampleDatabaseEstimate(),
+    });
+    const { open, links } = await setUp({ requestId: request.requestId, request });
+
+    const page = await (await open("approve", linksOf(links).approve)).text();
+
+    expect(page).toContain("<dt>Resource</dt><dd>RDS PostgreSQL 16.8 db.t4g.micro</dd>");
+    expect(page).toContain("<dt>Storage</dt><dd>20 GiB gp3</dd>");
+    expect(page).toContain("<dt>Region</dt><dd>eu-west-1</dd>");
+    expect(page).toContain("<dt>Estimated cost</dt><dd>$13.98 a month: 730 hours of db.t4g.micro");
+  });
+
+  it("shows a bucket request whose price was not found with its cost unknown, never $0", async () => {
+    const request = sampleBucketRequest({ requestId: "get-bucket", ...sampleUnknownBucketEstimate() });
+    const { open, links } = await setUp({ requestId: request.requestId, request });
+
+    const page = await (await open("reject", linksOf(links).reject)).text();
+
+    expect(page).toContain("<dt>Resource</dt><dd>S3 bucket approvals-team-logs</dd>");
+    expect(page).toContain("<dt>Estimated cost</dt><dd>unknown: ");
+    expect(page).not.toContain("$0");
   });
 
   it("makes the reason required on the reject page", async () => {

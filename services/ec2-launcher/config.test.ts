@@ -28,6 +28,29 @@ describe("ec2-launcher config", () => {
     expect(settings.images["amazon-linux-2023"]?.arm64).toBe(DEFAULT_IMAGES["amazon-linux-2023"].arm64);
   });
 
+  it("keeps the images IMAGE_IDS names for one region apart, for that region alone", async () => {
+    const settings = await loadWith(
+      '{"regions": {"eu-west-1": {"ubuntu-24.04": {"arm64": "ami-0123456789abcdef0"}}}}',
+    );
+
+    expect(settings.regionalImages).toEqual({
+      "eu-west-1": { "ubuntu-24.04": { arm64: "ami-0123456789abcdef0" } },
+    });
+    expect(settings.images).toEqual(DEFAULT_IMAGES);
+  });
+
+  it("refuses to load with a parameter reference for one region, naming the entry at fault", async () => {
+    await expect(
+      loadWith('{"regions": {"eu-west-1": {"ubuntu-24.04": {"arm64": "resolve:ssm:/golden/ubuntu"}}}}'),
+    ).rejects.toThrow("IMAGE_IDS.regions.eu-west-1.ubuntu-24.04.arm64 must be an AMI id");
+  });
+
+  it("launches requests from before regions in the region it runs in", async () => {
+    vi.stubEnv("AWS_REGION", "eu-central-1");
+
+    expect((await loadWith(undefined)).stackRegion).toBe("eu-central-1");
+  });
+
   it("refuses to load with a malformed IMAGE_IDS, naming the entry at fault", async () => {
     const loading = loadWith('{"ubuntu-24.04": {"arm64": "latest-ubuntu"}}');
 

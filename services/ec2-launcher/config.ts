@@ -1,3 +1,4 @@
+import { regionSchema } from "../../events/region.ts";
 import { env, loadConfig } from "../shared/config.ts";
 import { imageOverridesSchema, imagesWith, type LaunchSettings } from "./domain.ts";
 import { idempotencyTable, launchesTable } from "./tables.ts";
@@ -5,6 +6,8 @@ import { idempotencyTable, launchesTable } from "./tables.ts";
 const config = loadConfig({
   [launchesTable.tableNameEnv]: env.text(),
   [idempotencyTable.tableNameEnv]: env.text(),
+  // Lambda sets it to the function's own region, as the local runtime does to the stack's.
+  AWS_REGION: regionSchema,
   IMAGE_IDS: imageOverridesSchema.optional(),
   SECURITY_GROUP_IDS: env.list().optional(),
   DEFAULT_SUBNET_ID: env.text().optional(),
@@ -17,6 +20,8 @@ export const tableNames = {
 
 export const launchSettings: LaunchSettings = {
   images: imagesWith(config.IMAGE_IDS ?? {}),
+  regionalImages: config.IMAGE_IDS?.regions ?? {},
+  stackRegion: config.AWS_REGION,
   securityGroupIds: config.SECURITY_GROUP_IDS ?? [],
   defaultSubnetId: config.DEFAULT_SUBNET_ID,
 };

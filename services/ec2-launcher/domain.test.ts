@@ -8,27 +8,31 @@ import {
   type OperatingSystem,
   OS_ARCHITECTURES,
 } from "../../events/request.ts";
-import { sampleRequest } from "../../test/support/fixtures.ts";
 import {
   buildRunInstancesInput,
   classifyLaunchError,
   DEFAULT_IMAGES,
   endedBeforeRunningReason,
   imageIdFor,
+  imageIdIn,
   imageOverridesSchema,
   imagesWith,
   type LaunchSettings,
   launchRefusalReason,
   noImageReason,
   outcomeOfState,
+  regionOf,
   ssmParameterOf,
   ssmParametersOf,
 } from "./domain.ts";
+import { ec2RequestOf } from "./testing/fixtures.ts";
 
-const request = sampleRequest();
+const request = ec2RequestOf();
 
 const settings: LaunchSettings = {
   images: imagesWith({}),
+  regionalImages: {},
+  stackRegion: "us-east-1",
   securityGroupIds: ["sg-0123456789abcdef0"],
   defaultSubnetId: "subnet-0def5678",
 };
@@ -84,8 +88,8 @@ describe("imageIdFor with the default images", () => {
 
   it("finds nothing where no image is configured, and says what to set", () => {
     expect(imageIdFor("ubuntu-24.04", "arm64", {})).toBeUndefined();
-    expect(noImageReason("ubuntu-24.04", "arm64")).toBe(
-      "No image is configured for ubuntu-24.04 on arm64: an operator can name one in the image settings (IMAGE_IDS)",
+    expect(noImageReason("ubuntu-24.04", "arm64", "eu-west-1")).toBe(
+      "No image is configured for ubuntu-24.04 on arm64 in eu-west-1: an operator can name one in the image settings (IMAGE_IDS)",
     );
   });
 });
@@ -148,6 +152,76 @@ describe("image overrides", () => {
 
     expect(issues.map((issue) => issue.path.join("."))).toEqual([path]);
     expect(issues[0]?.message).toMatch(message);
+  });
+});
+
+describe("images per region", () => {
+  const images = {
+    images: imagesWith({ "ubuntu-24.04": { arm64: "resolve:ssm:/golden/ubuntu" } }),
+    regionalImages: { "eu-west-1": { "ubuntu-24.04": { arm64: "ami-0123456789abcdef0" } } },
+  };
+
+  it("launch a region's own image there, and the common one everywhere else", () => {
+    expect(imageIdIn("eu-west-1", "ubuntu-24.04", "arm64", images)).toBe("ami-0123456789abcdef0");
+    expect(imageIdIn("us-east-1", "ubuntu-24.04", "arm64", images)).toBe("resolve:ssm:/golden/ubuntu");
+  });
+
+  it("fall back to the common image for what the region does not name", () => {
+    expect(imageIdIn("eu-west-1", "ubuntu-24.04", "x86_64", images)).toBe(
+      DEFAULT_IMAGES["ubuntu-24.04"].x86_64,
+    );
+  });
+
+  it("are read from IMAGE_IDS under regions, beside the common overrides", () => {
+    const overrides = {
+      "ubuntu-24.04": { arm64: "resolve:ssm:/golden/ubuntu" },
+      regions: { "eu-west-1": { "ubuntu-24.04": { arm64: "ami-0123456789abcdef0" } } },
+    };
+
+    expect(imageOverridesSchema.parse(JSON.stringify(overrides))).toEqual(overrides);
+  });
+
+  it.each([
+    [
+      "a region that is no region code",
+      { regions: { Ireland: {} } },
+      "regions.Ireland",
+      /^must be an AWS region code such as eu-west-1$/,
+    ],
+    [
+      "a parameter reference, which resolves in every region",
+      { regions: { "eu-west-1": { "ubuntu-24.04": { arm64: "resolve:ssm:/golden/ubuntu" } } } },
+      "regions.eu-west-1.ubuntu-24.04.arm64",
+      /^must be an AMI id \(ami-0123456789abcdef0\): a parameter reference/,
+    ],
+    [
+      "an operating system not offered",
+      { regions: { "eu-west-1": { "rhel-9": {} } } },
+      "regions.eu-west-1",
+      /^names an unknown operating system rhel-9/,
+    ],
+    [
+      "an architecture the OS does not run on",
+      { regions: { "eu-west-1": { "windows-server-2022": { arm64: "ami-0123456789abcdef0" } } } },
+      "regions.eu-west-1.windows-server-2022.arm64",
+      /^cannot be set: windows-server-2022 runs only on x86_64$/,
+    ],
+    ["regions that are no object", { regions: [] }, "regions", /^must be an object keyed by region$/],
+  ])("refuse %s, naming the entry", (_, overrides, path, message) => {
+    const issues = imageOverridesSchema.safeParse(overrides).error?.issues ?? [];
+
+    expect(issues.map((issue) => issue.path.join("."))).toEqual([path]);
+    expect(issues[0]?.message).toMatch(message);
+  });
+});
+
+describe("regionOf", () => {
+  it("creates a request's resources in its region", () => {
+    expect(regionOf(ec2RequestOf({ region: "eu-west-1" }), settings)).toBe("eu-west-1");
+  });
+
+  it("creates those of a request from before regions in the stack's own region", () => {
+    expect(regionOf(ec2RequestOf(), settings)).toBe("us-east-1");
   });
 });
 
@@ -214,12 +288,11 @@ describe("buildRunInstancesInput", () => {
   });
 
   it("leaves out what neither the request nor the configuration sets", () => {
-    const minimal = sampleRequest({
+    const minimal = ec2RequestOf({
       resource: { type: "ec2", instanceType: "t3.nano", os: "amazon-linux-2023" },
     });
 
     const input = buildRunInstancesInput(minimal, "bob@example.com", "ami-12345678", {
-      images: {},
       securityGroupIds: [],
     });
 

@@ -1,18 +1,32 @@
 import type { BlockDeviceMapping, RunInstancesCommandInput, Tag } from "@aws-sdk/client-ec2";
 import { z } from "zod";
 import type { EC2_INSTANCE_STATES } from "../../events/ec2-state-change.ts";
+import { type Region, regionSchema } from "../../events/region.ts";
 import {
-  type AcceptedRequest,
   ARCHITECTURES,
   type Architecture,
+  acceptedRequestSchema,
   type Ec2Resource,
+  ec2ResourceSchema,
   isBootVolumeType,
   OPERATING_SYSTEMS,
   type OperatingSystem,
   OS_ARCHITECTURES,
+  type RequestFor,
   type VolumeType,
 } from "../../events/request.ts";
+import { RequestApproved } from "../../events/request-approved.ts";
 import { jsonSetting } from "../shared/config.ts";
+
+/**
+ * `RequestApproved` as the launcher takes it: its subscription routes only EC2 requests here, so the
+ * parse narrows the resource to EC2's, and anything else is refused as a broken contract.
+ */
+export const ec2ApprovalSchema = RequestApproved.schema.extend({
+  request: acceptedRequestSchema.extend({ resource: ec2ResourceSchema }),
+});
+export type Ec2Approval = z.output<typeof ec2ApprovalSchema>;
+export type Ec2Request = RequestFor<"ec2">;
 
 /**
  * The image each operating system launches from, per architecture: an `ami-...` id, or a `resolve:ssm:`
@@ -20,8 +34,16 @@ import { jsonSetting } from "../shared/config.ts";
  */
 export type ImageTable = Partial<Record<OperatingSystem, Partial<Record<Architecture, string>>>>;
 
+/** Images of one region only, by region: an AMI id exists in the region it was made in, and nowhere else. */
+export type RegionalImages = Partial<Record<Region, ImageTable>>;
+
 export interface LaunchSettings {
+  /** The images of every region. */
   images: ImageTable;
+  /** Each region's own images, which win over `images` in that region. */
+  regionalImages: RegionalImages;
+  /** The stack's own region, where requests accepted before requests named a region launch. */
+  stackRegion: Region;
   securityGroupIds: string[];
   /** Where instances go when the request names no subnet; absent means the default VPC's choice. */
   defaultSubnetId?: string;
@@ -60,8 +82,21 @@ export const imageIdFor = (
   images: ImageTable,
 ): string | undefined => images[os]?.[architecture];
 
-export const noImageReason = (os: OperatingSystem, architecture: Architecture): string =>
-  `No image is configured for ${os} on ${architecture}: an operator can name one in the image settings (IMAGE_IDS)`;
+/** The image to launch for this OS on this architecture in this region: the region's own, else the common one. */
+export const imageIdIn = (
+  region: Region,
+  os: OperatingSystem,
+  architecture: Architecture,
+  { images, regionalImages }: Pick<LaunchSettings, "images" | "regionalImages">,
+): string | undefined =>
+  imageIdFor(os, architecture, regionalImages[region] ?? {}) ?? imageIdFor(os, architecture, images);
+
+/** Where the request's resources are created: its region, or the stack's for a request from before regions. */
+export const regionOf = (request: Ec2Request, { stackRegion }: Pick<LaunchSettings, "stackRegion">): Region =>
+  request.region ?? stackRegion;
+
+export const noImageReason = (os: OperatingSystem, architecture: Architecture, region: Region): string =>
+  `No image is configured for ${os} on ${architecture} in ${region}: an operator can name one in the image settings (IMAGE_IDS)`;
 
 const SSM_IMAGE_PREFIX = "resolve:ssm:";
 /** AWS's two AMI id lengths. */
@@ -89,42 +124,88 @@ const imageReferenceSchema = z
     `must be an AMI id (ami-0123456789abcdef0) or an SSM parameter reference (${SSM_IMAGE_PREFIX}/path/to/parameter)`,
   );
 
-const unknownKeysMessage = (kind: string, known: readonly string[]) => (issue: z.core.$ZodRawIssue) =>
-  issue.code === "unrecognized_keys"
-    ? `names an unknown ${kind} ${issue.keys.join(", ")} (known: ${known.join(", ")})`
-    : issue.code === "invalid_type"
-      ? `must be an object keyed by ${kind}`
-      : undefined;
+/** A region's own image: a parameter reference resolves in every region, so only an AMI id is one region's. */
+const regionalImageSchema = z
+  .string("must be a string")
+  .regex(
+    AMI_ID,
+    `must be an AMI id (ami-0123456789abcdef0): a parameter reference (${SSM_IMAGE_PREFIX}...) resolves in every region, so it goes outside "regions"`,
+  );
+
+const unknownKeysMessage =
+  (kind: string, known: readonly string[], hint = "") =>
+  (issue: z.core.$ZodRawIssue) =>
+    issue.code === "unrecognized_keys"
+      ? `names an unknown ${kind} ${issue.keys.join(", ")} (known: ${known.join(", ")})${hint}`
+      : issue.code === "invalid_type"
+        ? `must be an object keyed by ${kind}`
+        : undefined;
+
+const architectureImagesOf = (image: z.ZodType<string>) =>
+  z.partialRecord(z.enum(ARCHITECTURES), image, {
+    error: unknownKeysMessage("architecture", ARCHITECTURES),
+  });
+
+/** An optional entry per operating system, each of its architectures' images. */
+const imageTableShapeOf = (image: z.ZodType<string>) =>
+  Object.fromEntries(OPERATING_SYSTEMS.map((os) => [os, architectureImagesOf(image).optional()])) as {
+    [os in OperatingSystem]: z.ZodOptional<ReturnType<typeof architectureImagesOf>>;
+  };
+
+/** Only architectures the OS runs on may be named. */
+const onlyArchitecturesTheOsRunsOn = (table: ImageTable, context: z.RefinementCtx) => {
+  for (const os of OPERATING_SYSTEMS) {
+    for (const architecture of ARCHITECTURES) {
+      if (table[os]?.[architecture] === undefined || OS_ARCHITECTURES[os].includes(architecture)) continue;
+      context.addIssue({
+        code: "custom",
+        path: [os, architecture],
+        input: table[os]?.[architecture],
+        message: `cannot be set: ${os} runs only on ${OS_ARCHITECTURES[os].join(" and ")}`,
+      });
+    }
+  }
+};
+
+const regionalImagesSchema = z.record(
+  regionSchema,
+  z
+    .strictObject(imageTableShapeOf(regionalImageSchema), {
+      error: unknownKeysMessage("operating system", OPERATING_SYSTEMS),
+    })
+    .superRefine(onlyArchitecturesTheOsRunsOn),
+  {
+    error: (issue) =>
+      issue.code === "invalid_type"
+        ? "must be an object keyed by region"
+        : // The key's own issue says what a region code looks like.
+          issue.code === "invalid_key"
+          ? issue.issues[0]?.message
+          : undefined,
+  },
+);
 
 /**
  * An operator's image overrides, `{ "<os>": { "<architecture>": "ami-... or resolve:ssm:..." } }`: each
- * entry replaces that default image. Only architectures the OS runs on may be named.
+ * entry replaces that default image in every region. An AMI id exists in one region only, so the
+ * images of one region go under `"regions": { "<region>": { "<os>": { "<architecture>": "ami-..." } } }`.
  */
 export const imageOverridesSchema = jsonSetting(
-  '{"ubuntu-24.04": {"arm64": "ami-0123456789abcdef0"}}',
+  '{"ubuntu-24.04": {"arm64": "resolve:ssm:/golden/ubuntu"}, "regions": {"eu-west-1": {"ubuntu-24.04": {"arm64": "ami-0123456789abcdef0"}}}}',
   z
-    .partialRecord(
-      z.enum(OPERATING_SYSTEMS),
-      z.partialRecord(z.enum(ARCHITECTURES), imageReferenceSchema, {
-        error: unknownKeysMessage("architecture", ARCHITECTURES),
-      }),
-      { error: unknownKeysMessage("operating system", OPERATING_SYSTEMS) },
+    .strictObject(
+      { ...imageTableShapeOf(imageReferenceSchema), regions: regionalImagesSchema.optional() },
+      {
+        error: unknownKeysMessage(
+          "operating system",
+          OPERATING_SYSTEMS,
+          `; the images of one region go under "regions"`,
+        ),
+      },
     )
-    .superRefine((overrides, context) => {
-      for (const os of OPERATING_SYSTEMS) {
-        for (const architecture of ARCHITECTURES) {
-          if (overrides[os]?.[architecture] === undefined || OS_ARCHITECTURES[os].includes(architecture))
-            continue;
-          context.addIssue({
-            code: "custom",
-            path: [os, architecture],
-            input: overrides[os]?.[architecture],
-            message: `cannot be set: ${os} runs only on ${OS_ARCHITECTURES[os].join(" and ")}`,
-          });
-        }
-      }
-    }),
+    .superRefine(onlyArchitecturesTheOsRunsOn),
 );
+export type ImageOverrides = z.output<typeof imageOverridesSchema>;
 
 /**
  * Where each OS's images keep their root volume: a requested volume that can boot maps that device to
@@ -197,7 +278,7 @@ export const LAUNCH_TAG_KEYS = {
   name: "Name",
 } as const;
 
-export const launchTagsOf = (request: AcceptedRequest, approver: string): Tag[] => [
+export const launchTagsOf = (request: Ec2Request, approver: string): Tag[] => [
   { Key: LAUNCH_TAG_KEYS.requestId, Value: request.requestId },
   { Key: LAUNCH_TAG_KEYS.requester, Value: request.requester.email },
   { Key: LAUNCH_TAG_KEYS.approver, Value: approver },
@@ -209,10 +290,10 @@ export const launchTagsOf = (request: AcceptedRequest, approver: string): Tag[] 
  * land on the same instance instead of launching another.
  */
 export const buildRunInstancesInput = (
-  request: AcceptedRequest,
+  request: Ec2Request,
   approver: string,
   imageId: string,
-  settings: LaunchSettings,
+  settings: Pick<LaunchSettings, "securityGroupIds" | "defaultSubnetId">,
 ): RunInstancesCommandInput => {
   const { resource } = request;
   const subnetId = resource.subnetId ?? settings.defaultSubnetId;

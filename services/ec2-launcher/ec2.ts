@@ -5,6 +5,7 @@ import {
   RunInstancesCommand,
   type RunInstancesCommandInput,
 } from "@aws-sdk/client-ec2";
+import type { Region } from "../../events/region.ts";
 import type { Ec2Failure } from "./domain.ts";
 
 /** EC2 answered, but without what every successful answer carries. */
@@ -25,20 +26,36 @@ export const ec2FailureOf = (error: unknown): Ec2Failure =>
     ? { code: error.name, message: error.message }
     : { message: error instanceof Error ? error.message : String(error) };
 
-/** The two EC2 calls the launcher makes, through the real SDK client. */
-export const createEc2Gateway = (client: EC2Client) => ({
-  /** Launches (or, for a ClientToken seen before, finds) the instance; resolves to its id. */
-  runInstance: async (input: RunInstancesCommandInput): Promise<string> => {
-    const output = await client.send(new RunInstancesCommand(input));
+/**
+ * One client per region, made when a region is first asked for and kept for the module's life (a warm
+ * Lambda reuses it), since a client's region is fixed when it is made.
+ */
+export const regionalClients = <Client>(create: (region: Region) => Client) => {
+  const clients = new Map<Region, Client>();
+  return (region: Region): Client => {
+    let client = clients.get(region);
+    if (!client) {
+      client = create(region);
+      clients.set(region, client);
+    }
+    return client;
+  };
+};
+
+/** The two EC2 calls the launcher makes, in the region asked for, through the real SDK client of that region. */
+export const createEc2Gateway = (clientIn: (region: Region) => EC2Client) => ({
+  /** Launches (or, for a ClientToken seen before in the region, finds) the instance; resolves to its id. */
+  runInstance: async (region: Region, input: RunInstancesCommandInput): Promise<string> => {
+    const output = await clientIn(region).send(new RunInstancesCommand(input));
     const instanceId = output.Instances?.[0]?.InstanceId;
     if (!instanceId) throw new UnexpectedEc2ResponseError("RunInstances answered without an instance id");
     return instanceId;
   },
 
-  /** The instance as EC2 describes it now; undefined when EC2 does not know it. */
-  describeInstance: async (instanceId: string): Promise<DescribedInstance | undefined> => {
+  /** The instance as EC2 describes it now; undefined when EC2 does not know it in that region. */
+  describeInstance: async (region: Region, instanceId: string): Promise<DescribedInstance | undefined> => {
     try {
-      const output = await client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+      const output = await clientIn(region).send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
       const instance = output.Reservations?.[0]?.Instances?.[0];
       if (!instance) return undefined;
       return {
@@ -56,4 +73,4 @@ export const createEc2Gateway = (client: EC2Client) => ({
 
 export type Ec2Gateway = ReturnType<typeof createEc2Gateway>;
 
-export const ec2Gateway = createEc2Gateway(new EC2Client({}));
+export const ec2Gateway = createEc2Gateway(regionalClients((region) => new EC2Client({ region })));

@@ -1,9 +1,9 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { AcceptedRequest } from "../../events/request.ts";
 import { documentClientOf } from "../shared/dynamo.ts";
 import { createIdempotency, type Idempotency } from "../shared/idempotency.ts";
 import { tableNames } from "./config.ts";
+import type { Ec2Request } from "./domain.ts";
 import { LAUNCHES_BY_INSTANCE_INDEX } from "./tables.ts";
 
 /**
@@ -20,7 +20,7 @@ export interface PermanentLaunchFailure {
 
 export interface LaunchRecord {
   requestId: string;
-  request: AcceptedRequest;
+  request: Ec2Request;
   approver: string;
   instanceId?: string;
   /** Set instead of an instance; its ProvisioningFailed is the request's outcome. */

@@ -1,4 +1,5 @@
 import { env, loadConfig } from "../shared/config.ts";
+import { intakeRulesOf } from "./rules.ts";
 import { idempotencyTable, requestsTable } from "./tables.ts";
 
 const config = loadConfig({
@@ -10,3 +11,5 @@ export const tableNames = {
   requests: config[requestsTable.tableNameEnv],
   idempotency: config[idempotencyTable.tableNameEnv],
 };
+
+export const intakeRules = intakeRulesOf(process.env);

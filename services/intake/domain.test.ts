@@ -8,6 +8,7 @@ import {
   contentHashOf,
   decide,
   type IntakeDecision,
+  type IntakeRules,
   invalidDetail,
   MAX_REPORTED_ERRORS,
   REUSED_ID_MESSAGE,
@@ -15,6 +16,8 @@ import {
 } from "./domain.ts";
 
 const EVENT_ID = "0d7c1a9e-5b7a-4c1e-9f57-2f1f3c1f0a11";
+/** Two allowed regions, so a region other than the default can be asked for. */
+const RULES: IntakeRules = { allowedRegions: ["us-east-1", "eu-west-1"], defaultRegion: "us-east-1" };
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 const withResource = (resource: Record<string, unknown>) => {
@@ -112,7 +115,7 @@ describe("decide: each field rule of ResourceRequested names its field and why",
       "is not a recognised field",
     ],
   ])("%s", (_case, change, field, message) => {
-    const decision = rejected(decide({ ...sampleRequestContent(), ...change }, EVENT_ID));
+    const decision = rejected(decide({ ...sampleRequestContent(), ...change }, EVENT_ID, RULES));
 
     expect(decision.errors).toContainEqual({ field, message: expect.stringContaining(message) });
     expect(decision.errors.every((error) => error.field === field)).toBe(true);
@@ -120,14 +123,14 @@ describe("decide: each field rule of ResourceRequested names its field and why",
 
   it("accepts the boundaries of every range", () => {
     for (const sizeGiB of [8, 16384]) {
-      accepted(decide(withResource({ volume: { sizeGiB, type: "gp3" } }), EVENT_ID));
+      accepted(decide(withResource({ volume: { sizeGiB, type: "gp3" } }), EVENT_ID, RULES));
     }
-    accepted(decide({ ...sampleRequestContent(), justification: "x".repeat(2000) }, EVENT_ID));
-    accepted(decide({ ...sampleRequestContent(), requestId: "A".repeat(64) }, EVENT_ID));
+    accepted(decide({ ...sampleRequestContent(), justification: "x".repeat(2000) }, EVENT_ID, RULES));
+    accepted(decide({ ...sampleRequestContent(), requestId: "A".repeat(64) }, EVENT_ID, RULES));
   });
 
   it("names every missing field of an empty object", () => {
-    const decision = rejected(decide({}, EVENT_ID));
+    const decision = rejected(decide({}, EVENT_ID, RULES));
 
     expect(decision.errors).toEqual([
       { field: "requester", message: "is required" },
@@ -140,7 +143,7 @@ describe("decide: each field rule of ResourceRequested names its field and why",
 describe("decide: what a refusal carries", () => {
   it("goes by an id of its own, not the one the detail named, which it keeps as the given id", () => {
     const decision = rejected(
-      decide({ ...sampleRequestContent(), requestId: "ticket-42", justification: "" }, EVENT_ID),
+      decide({ ...sampleRequestContent(), requestId: "ticket-42", justification: "" }, EVENT_ID, RULES),
     );
 
     expect(decision.requestId).toBe(refusalIdOf(EVENT_ID));
@@ -149,7 +152,9 @@ describe("decide: what a refusal carries", () => {
   });
 
   it("goes by the same id on every delivery of the event, and names no given id when that one is unusable", () => {
-    const decision = rejected(decide({ ...sampleRequestContent(), requestId: "no spaces please" }, EVENT_ID));
+    const decision = rejected(
+      decide({ ...sampleRequestContent(), requestId: "no spaces please" }, EVENT_ID, RULES),
+    );
 
     expect(decision.requestId).toBe(refusalIdOf(EVENT_ID));
     expect(decision.requestId).toMatch(REQUEST_ID_PATTERN);
@@ -164,6 +169,7 @@ describe("decide: what a refusal carries", () => {
       decide(
         { ...sampleRequestContent(), requester: { email: "ana@example.com\nBcc: eve@example.com" } },
         EVENT_ID,
+        RULES,
       ),
     );
 
@@ -180,7 +186,7 @@ describe("decide: what a refusal carries", () => {
     ["a number", 42, "must be a JSON object"],
     ["no detail at all", undefined, "is required"],
   ])("refuses garbage (%s) with a reason for the whole detail and no email", (_case, garbage, message) => {
-    const decision = rejected(decide(garbage, EVENT_ID));
+    const decision = rejected(decide(garbage, EVENT_ID, RULES));
 
     expect(decision).toEqual({
       kind: "reject",
@@ -196,7 +202,7 @@ describe("decide: what a refusal carries", () => {
       Array.from({ length: 500 }, (_, index) => [`${"k".repeat(5000)}${index}`, 1]),
     );
 
-    const decision = rejected(decide({ ...sampleRequestContent(), ...flood }, EVENT_ID));
+    const decision = rejected(decide({ ...sampleRequestContent(), ...flood }, EVENT_ID, RULES));
 
     expect(decision.errors).toHaveLength(MAX_REPORTED_ERRORS + 1);
     expect(decision.errors.at(-1)).toEqual({
@@ -210,7 +216,7 @@ describe("decide: what a refusal carries", () => {
   });
 
   it("refuses a valid request whose id names other content with an error on requestId, under its own id", () => {
-    const request = accepted(decide({ ...sampleRequestContent(), requestId: "ticket-42" }, EVENT_ID));
+    const request = accepted(decide({ ...sampleRequestContent(), requestId: "ticket-42" }, EVENT_ID, RULES));
 
     expect(reusedIdRejection(request, EVENT_ID)).toEqual({
       requestId: refusalIdOf(EVENT_ID),
@@ -221,7 +227,7 @@ describe("decide: what a refusal carries", () => {
   });
 
   it("names the derived id as the given one when a valid detail without an id is refused", () => {
-    const request = accepted(decide(sampleRequestContent(), EVENT_ID));
+    const request = accepted(decide(sampleRequestContent(), EVENT_ID, RULES));
 
     expect(reusedIdRejection(request, EVENT_ID).givenRequestId).toBe(request.requestId);
   });
@@ -236,8 +242,8 @@ describe("request ids and content hashes", () => {
       requester: { name: "Ana", email: "ana@example.com" },
     };
 
-    const first = accepted(decide(detail, "event-1"));
-    const copy = accepted(decide(reordered, "event-2"));
+    const first = accepted(decide(detail, "event-1", RULES));
+    const copy = accepted(decide(reordered, "event-2", RULES));
 
     expect(copy.requestId).toBe(first.requestId);
     expect(first.requestId).toMatch(/^req_[0-9a-f]{32}$/);
@@ -245,16 +251,18 @@ describe("request ids and content hashes", () => {
   });
 
   it("derives different ids for different content", () => {
-    const first = accepted(decide(sampleRequestContent(), EVENT_ID));
-    const other = accepted(decide({ ...sampleRequestContent(), justification: "Another reason" }, EVENT_ID));
+    const first = accepted(decide(sampleRequestContent(), EVENT_ID, RULES));
+    const other = accepted(
+      decide({ ...sampleRequestContent(), justification: "Another reason" }, EVENT_ID, RULES),
+    );
 
     expect(other.requestId).not.toBe(first.requestId);
     expect(other.contentHash).not.toBe(first.contentHash);
   });
 
   it("keeps a given requestId, and hashes the content without it", () => {
-    const withId = accepted(decide({ ...sampleRequestContent(), requestId: "ticket-42" }, EVENT_ID));
-    const withoutId = accepted(decide(sampleRequestContent(), EVENT_ID));
+    const withId = accepted(decide({ ...sampleRequestContent(), requestId: "ticket-42" }, EVENT_ID, RULES));
+    const withoutId = accepted(decide(sampleRequestContent(), EVENT_ID, RULES));
 
     expect(withId.requestId).toBe("ticket-42");
     expect(withId.contentHash).toBe(withoutId.contentHash);
@@ -265,10 +273,11 @@ describe("request ids and content hashes", () => {
       decide(
         { ...sampleRequestContent(), justification: `  ${sampleRequestContent().justification} ` },
         EVENT_ID,
+        RULES,
       ),
     );
 
-    expect(padded.contentHash).toBe(accepted(decide(sampleRequestContent(), EVENT_ID)).contentHash);
+    expect(padded.contentHash).toBe(accepted(decide(sampleRequestContent(), EVENT_ID, RULES)).contentHash);
   });
 
   it("writes canonical JSON with sorted keys at every depth and arrays in order", () => {
@@ -279,7 +288,7 @@ describe("request ids and content hashes", () => {
   });
 
   it("hashes equal content equally", () => {
-    const { requestId: _id, ...content } = accepted(decide(sampleRequestContent(), EVENT_ID)).request;
+    const { requestId: _id, ...content } = accepted(decide(sampleRequestContent(), EVENT_ID, RULES)).request;
 
     expect(contentHashOf(content)).toBe(contentHashOf(structuredClone(content)));
   });
@@ -287,7 +296,7 @@ describe("request ids and content hashes", () => {
 
 describe("outgoing details satisfy the catalog", () => {
   it("builds a RequestAccepted detail", () => {
-    const { request } = accepted(decide(sampleRequestContent(), EVENT_ID));
+    const { request } = accepted(decide(sampleRequestContent(), EVENT_ID, RULES));
 
     const detail = RequestAccepted.schema.parse(acceptedDetail(request, "2025-01-01T00:00:00.000Z"));
 
@@ -296,7 +305,7 @@ describe("outgoing details satisfy the catalog", () => {
 
   it("builds a RequestInvalid detail naming the source event and the id the detail named", () => {
     const decision = rejected(
-      decide({ ...sampleRequestContent(), requestId: "ticket-42", justification: "" }, EVENT_ID),
+      decide({ ...sampleRequestContent(), requestId: "ticket-42", justification: "" }, EVENT_ID, RULES),
     );
 
     const detail = RequestInvalid.schema.parse(invalidDetail(decision, EVENT_ID, "2025-01-01T00:00:00.000Z"));
@@ -308,6 +317,44 @@ describe("outgoing details satisfy the catalog", () => {
       errors: [{ field: "justification", message: "must not be empty" }],
       sourceEventId: EVENT_ID,
       rejectedAt: "2025-01-01T00:00:00.000Z",
+    });
+  });
+});
+
+describe("decide: the operator's rules on regions and bucket names", () => {
+  it("files a request that names no region in the default region, as the same request as one naming it", () => {
+    const omitted = accepted(decide(sampleRequestContent(), "event-1", RULES));
+    const named = accepted(decide({ ...sampleRequestContent(), region: "us-east-1" }, "event-2", RULES));
+
+    expect(omitted.request.region).toBe("us-east-1");
+    expect(omitted.contentHash).toBe(named.contentHash);
+    expect(omitted.requestId).toBe(named.requestId);
+  });
+
+  it("accepts any allowed region", () => {
+    expect(
+      accepted(decide({ ...sampleRequestContent(), region: "eu-west-1" }, EVENT_ID, RULES)).request.region,
+    ).toBe("eu-west-1");
+  });
+
+  it("refuses a region outside the allowed ones, naming them", () => {
+    const decision = rejected(decide({ ...sampleRequestContent(), region: "ap-south-1" }, EVENT_ID, RULES));
+
+    expect(decision.errors).toEqual([{ field: "region", message: "must be one of us-east-1, eu-west-1" }]);
+  });
+
+  it("refuses a bucket whose name lacks the deployment's prefix, and takes one that has it", () => {
+    const bucket = (bucketName: string) => ({
+      ...sampleRequestContent(),
+      resource: { type: "s3", bucketName },
+    });
+    const rules = { ...RULES, bucketNamePrefix: "acme-" };
+
+    expect(rejected(decide(bucket("reports"), EVENT_ID, rules)).errors).toEqual([
+      { field: "resource.bucketName", message: "must start with acme-" },
+    ]);
+    expect(accepted(decide(bucket("acme-reports"), EVENT_ID, rules)).request.resource).toMatchObject({
+      bucketName: "acme-reports",
     });
   });
 });

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { DetailInputOf, DetailOf } from "../../events/contract.ts";
-import { type AcceptedRequest, emailSchema } from "../../events/request.ts";
+import type { Region } from "../../events/region.ts";
+import { type AcceptedRequest, emailSchema, type Resource } from "../../events/request.ts";
 import type { RequestAccepted } from "../../events/request-accepted.ts";
 import {
   canonicalJson,
@@ -25,6 +26,53 @@ export type ResourceRequestedDetail = DetailOf<typeof ResourceRequested>;
  */
 export const MAX_REPORTED_ERRORS = 20;
 const MAX_REPORTED_FIELD_LENGTH = 200;
+
+/** The operator's rules beyond the contract (services/intake/config.ts reads them from the settings). */
+export interface IntakeRules {
+  allowedRegions: readonly Region[];
+  /** One of allowedRegions: where a request that names no region is created. */
+  defaultRegion: Region;
+  /** When set, every bucket's name starts with it (the deployment's permissions may count on it). */
+  bucketNamePrefix?: string;
+}
+
+/** Where a resource is created, and what it is, before the rules beyond the contract are applied. */
+export interface Placement {
+  resource: Resource;
+  region?: Region;
+}
+
+/**
+ * The problems of a resource and region the contract accepts but the operator's rules do not: a
+ * region not allowed, a bucket named without the deployment's prefix.
+ */
+export const ruleErrorsOf = ({ resource, region }: Placement, rules: IntakeRules): FieldError[] => [
+  ...(region !== undefined && !rules.allowedRegions.includes(region)
+    ? [{ field: "region", message: `must be one of ${rules.allowedRegions.join(", ")}` }]
+    : []),
+  ...(resource.type === "s3" &&
+  rules.bucketNamePrefix !== undefined &&
+  !resource.bucketName.startsWith(rules.bucketNamePrefix)
+    ? [{ field: "resource.bucketName", message: `must start with ${rules.bucketNamePrefix}` }]
+    : []),
+];
+
+/** The region a request is created in: its own, or the default. */
+export const regionOf = ({ region }: { region?: Region }, rules: IntakeRules): Region =>
+  region ?? rules.defaultRegion;
+
+export type Admission = { ok: true; detail: ResourceRequestedDetail } | { ok: false; errors: FieldError[] };
+
+/**
+ * A valid detail under the operator's rules, its region filled in before anything hashes it: leaving
+ * the region out and naming the default are the same request.
+ */
+export const admit = (detail: ResourceRequestedDetail, rules: IntakeRules): Admission => {
+  const errors = ruleErrorsOf(detail, rules);
+  return errors.length > 0
+    ? { ok: false, errors }
+    : { ok: true, detail: { ...detail, region: regionOf(detail, rules) } };
+};
 
 /** Identifies a request's content: equal hashes mean the same request, whoever sent it and how. */
 export const contentHashOf = (content: RequestContent): string => sha256Hex(canonicalJson(content));
@@ -87,18 +135,23 @@ const validPart = <S extends z.ZodType>(schema: S, value: unknown): z.output<S> 
  * derived from its content), or refuse it, under the refusal's own id, with every field's reason.
  * Never throws, whatever the detail.
  */
-export const decide = (detail: unknown, sourceEventId: string): IntakeDecision => {
-  const parsed = ResourceRequested.schema.safeParse(detail);
-  if (parsed.success) return { kind: "accept", ...identify(parsed.data, deriveRequestId) };
-  const fields = isPlainObject(detail) ? detail : {};
-  const requester = isPlainObject(fields.requester) ? fields.requester : {};
-  return {
-    kind: "reject",
-    requestId: refusalIdOf(sourceEventId),
-    givenRequestId: givenRequestIdOf(detail),
-    requesterEmail: validPart(emailSchema, requester.email),
-    errors: reportable(fieldErrorsOf(parsed.error)),
+export const decide = (detail: unknown, sourceEventId: string, rules: IntakeRules): IntakeDecision => {
+  const refuse = (errors: FieldError[]): IntakeDecision => {
+    const fields = isPlainObject(detail) ? detail : {};
+    const requester = isPlainObject(fields.requester) ? fields.requester : {};
+    return {
+      kind: "reject",
+      requestId: refusalIdOf(sourceEventId),
+      givenRequestId: givenRequestIdOf(detail),
+      requesterEmail: validPart(emailSchema, requester.email),
+      errors: reportable(errors),
+    };
   };
+  const parsed = ResourceRequested.schema.safeParse(detail);
+  if (!parsed.success) return refuse(fieldErrorsOf(parsed.error));
+  const admission = admit(parsed.data, rules);
+  if (!admission.ok) return refuse(admission.errors);
+  return { kind: "accept", ...identify(admission.detail, deriveRequestId) };
 };
 
 export const REUSED_ID_MESSAGE = "was already used for a request with different content";

@@ -12,22 +12,37 @@ import {
   type TestIdentityProvider,
   type TestUser,
 } from "../shared/testing/access-tokens.ts";
+import { createEstimator } from "./cost/estimator.ts";
+import type { IntakeRules } from "./domain.ts";
 import { createIntakeApp, randomRequestId } from "./http.ts";
+import { startTestPriceList, type TestPriceList } from "./testing/price-list.ts";
 import { startTestStore, type TestStore } from "./testing/store.ts";
 
 const NOW = new Date("2025-03-01T12:00:00.000Z");
 const JSON_HEADERS = { "content-type": "application/json" };
 
 let testStore: TestStore;
+let prices: TestPriceList;
 let identityProvider: TestIdentityProvider;
 /** The sample request's requester, as the identity provider names her. */
 let requesterAuthorization: Record<string, string>;
 beforeAll(async () => {
   testStore = await startTestStore();
+  prices = await startTestPriceList();
   identityProvider = await startTestIdentityProvider();
   requesterAuthorization = await identityProvider.authorizationOf(REQUESTER);
 });
-afterAll(() => testStore.dynamo.close());
+afterAll(async () => {
+  testStore.dynamo.close();
+  await prices.close();
+});
+
+/** Two allowed regions, so a region other than the default can be asked for; buckets named for the team. */
+const RULES: IntakeRules = {
+  allowedRegions: ["us-east-1", "eu-west-1"],
+  defaultRegion: "us-east-1",
+  bucketNamePrefix: "team-",
+};
 
 const intake = () => {
   const publisher = recordingPublisher();
@@ -38,6 +53,8 @@ const intake = () => {
     now: () => NOW,
     logger: silentLogger(),
     verifyAccessToken: identityProvider.verifyAccessToken,
+    rules: RULES,
+    estimate: createEstimator({ priceList: prices.priceList, logger: silentLogger(), now: () => NOW }),
   });
   /** Posts as the sample request's requester unless `authorization` says otherwise. */
   const post = (
@@ -56,10 +73,18 @@ const intake = () => {
 /** The test provider's id of the sample request's requester (`sub-` and her email). */
 const REQUESTER_SUBJECT = "sub-ana@example.com";
 
-/** The sample request as intake files it for its signed-in requester: with her subject from the token. */
+/**
+ * The sample request as intake files it for its signed-in requester: with her subject from the token,
+ * in the default region.
+ */
 const filedByRequester = (requestId: string) => {
   const content = sampleRequestContent();
-  return { ...content, requester: { ...content.requester, subject: REQUESTER_SUBJECT }, requestId };
+  return {
+    ...content,
+    requester: { ...content.requester, subject: REQUESTER_SUBJECT },
+    requestId,
+    region: "us-east-1",
+  };
 };
 
 let idCounter = 0;
@@ -399,5 +424,130 @@ describe("POST /api/requests", () => {
       expect((await response.json()).error).toContain("requesters");
       expect(publisher.published).toEqual([]);
     });
+  });
+});
+
+describe("POST /api/requests: regions and bucket names", () => {
+  it("answers 400 naming region and the allowed regions for a region outside them, storing and publishing nothing", async () => {
+    const { publisher, post } = intake();
+    const requestId = freshId("far-region");
+
+    const response = await post({ ...sampleRequestContent(), requestId, region: "ap-south-1" });
+
+    expect(response.status).toBe(400);
+    expect((await response.json()).fieldErrors).toEqual([
+      { field: "region", message: "must be one of us-east-1, eu-west-1" },
+    ]);
+    expect(publisher.published).toEqual([]);
+    expect(await testStore.store.getRequest(requestId)).toBeUndefined();
+  });
+
+  it("counts a body naming the default region as the same request as one leaving it out", async () => {
+    const { publisher, post } = intake();
+    const requestId = freshId("default-region");
+
+    expect((await post({ ...sampleRequestContent(), requestId })).status).toBe(202);
+    expect((await post({ ...sampleRequestContent(), requestId, region: "us-east-1" })).status).toBe(202);
+
+    expect(publisher.detailsOf(ResourceRequested)).toEqual([filedByRequester(requestId)]);
+  });
+
+  it("answers 400 naming resource.bucketName for a bucket without the deployment's prefix", async () => {
+    const { post } = intake();
+
+    const response = await post({
+      ...sampleRequestContent(),
+      resource: { type: "s3", bucketName: "reports" },
+    });
+
+    expect(response.status).toBe(400);
+    expect((await response.json()).fieldErrors).toEqual([
+      { field: "resource.bucketName", message: "must start with team-" },
+    ]);
+  });
+});
+
+describe("POST /api/estimates", () => {
+  const estimate = (body: unknown, authorization: Record<string, string> = requesterAuthorization) =>
+    intake().app.request("/api/estimates", {
+      method: "POST",
+      headers: { ...authorization, ...JSON_HEADERS },
+      body: JSON.stringify(body),
+    });
+
+  it("answers the estimate of a resource in the default region, part by part, from the price list", async () => {
+    const usEast1 = prices.snapshot.regions["us-east-1"];
+
+    const response = await estimate({
+      resource: { type: "ec2", instanceType: "t3.micro", os: "ubuntu-24.04" },
+    });
+
+    expect(response.status).toBe(200);
+    const hourly = usEast1?.ec2["t3.micro"]?.Linux ?? Number.NaN;
+    const gp3 = usEast1?.ebs.gp3 ?? Number.NaN;
+    const instance = Math.round(hourly * 730 * 100) / 100;
+    const root = Math.round(8 * gp3 * 100) / 100;
+    expect(await response.json()).toEqual({
+      region: "us-east-1",
+      estimatedMonthlyCostUsd: Math.round((instance + root) * 100) / 100,
+      costEstimate: {
+        region: "us-east-1",
+        parts: [
+          {
+            item: "t3.micro (Linux)",
+            quantity: 730,
+            unit: "hours",
+            unitPriceUsd: hourly,
+            monthlyUsd: instance,
+          },
+          { item: "gp3 root volume", quantity: 8, unit: "GiB-months", unitPriceUsd: gp3, monthlyUsd: root },
+        ],
+        pricesAsOf: prices.snapshot.pricesAsOf,
+      },
+    });
+  });
+
+  it("prices a database in the region asked for", async () => {
+    const response = await estimate({
+      region: "eu-west-1",
+      resource: {
+        type: "rds",
+        engine: "mysql",
+        instanceClass: "db.t4g.small",
+        allocatedStorageGiB: 50,
+        name: "orders",
+      },
+    });
+
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body.region).toBe("eu-west-1");
+    expect(body.costEstimate.parts[0]).toMatchObject({
+      item: "db.t4g.small (MySQL, Single-AZ)",
+      unitPriceUsd: prices.snapshot.regions["eu-west-1"]?.rds["db.t4g.small"]?.MySQL?.["Single-AZ"],
+    });
+  });
+
+  it("answers 400 naming each field of a bad resource, and the region outside the allowed ones", async () => {
+    const bad = await estimate({
+      resource: { type: "ec2", instanceType: "t3.huge", os: "amazon-linux-2023" },
+    });
+    const farAway = await estimate({ region: "ap-south-1", resource: sampleRequestContent().resource });
+
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).fieldErrors).toEqual([
+      { field: "resource.instanceType", message: expect.stringMatching(/^must be one of t3.nano/) },
+    ]);
+    expect(farAway.status).toBe(400);
+    expect((await farAway.json()).fieldErrors).toEqual([
+      { field: "region", message: "must be one of us-east-1, eu-west-1" },
+    ]);
+  });
+
+  it("answers 401 without a token and 403 to a signed-in user who is not a requester", async () => {
+    const body = { resource: sampleRequestContent().resource };
+
+    expect((await estimate(body, {})).status).toBe(401);
+    expect((await estimate(body, await identityProvider.authorizationOf(OPERATOR))).status).toBe(403);
   });
 });

@@ -1,17 +1,28 @@
 import { randomBytes } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { MiddlewareHandler } from "hono";
-import { submitRequestRoute } from "../../api/contract.ts";
+import { estimateRoute, submitRequestRoute } from "../../api/contract.ts";
 import type { SubmissionBody } from "../../api/schemas.ts";
 import type { Publisher } from "../../events/publish.ts";
 import { requesterSchema } from "../../events/request.ts";
 import { ResourceRequested } from "../../events/resource-requested.ts";
+import type { FieldError } from "../../events/validation.ts";
 import type { AccessTokenVerifier, Identity } from "../shared/access-token.ts";
 import { ClientError } from "../shared/errors.ts";
 import { publisher } from "../shared/events.ts";
 import { acceptJsonBody, createServiceApp } from "../shared/http.ts";
 import { accessTokenVerifier, admitTo, type SignedInEnv } from "../shared/http-auth.ts";
-import { identify, REUSED_ID_MESSAGE, type ResourceRequestedDetail } from "./domain.ts";
+import { intakeRules } from "./config.ts";
+import { type Estimator, estimator } from "./cost/estimator.ts";
+import {
+  admit,
+  type IntakeRules,
+  identify,
+  REUSED_ID_MESSAGE,
+  type ResourceRequestedDetail,
+  regionOf,
+  ruleErrorsOf,
+} from "./domain.ts";
 import { type IntakeStore, intakeStore } from "./store.ts";
 
 export interface IntakeAppDeps {
@@ -21,7 +32,17 @@ export interface IntakeAppDeps {
   now: () => Date;
   logger: Logger;
   verifyAccessToken: () => AccessTokenVerifier;
+  rules: IntakeRules;
+  estimate: Estimator;
 }
+
+/** A body the contract accepts but the operator's rules refuse, answered as the contract's refusals are. */
+const refusalOf = (errors: FieldError[]) =>
+  new ClientError(
+    400,
+    `Request is invalid: ${errors.map(({ field, message }) => `${field} ${message}`).join("; ")}`,
+    errors,
+  );
 
 const OTHER_REQUESTER_MESSAGE = "must be you, the signed-in user, or be left out";
 
@@ -50,7 +71,8 @@ export const randomRequestId = (): string => `req_${randomBytes(10).toString("he
  * records the submission under its id, publishes it and answers 202. The record is written before the
  * event, so a reused id is refused (409) before anything goes out. If publishing fails, the answer is 503 with the request id, and
  * repeating the same request (same id, same body) publishes it again: a record whose event never went
- * out is never stuck.
+ * out is never stuck. `POST /api/estimates` prices a resource as acceptance will, for a form to show
+ * the figure as it changes; it records and publishes nothing.
  */
 export const createIntakeApp = ({
   store,
@@ -59,6 +81,8 @@ export const createIntakeApp = ({
   now,
   logger,
   verifyAccessToken,
+  rules,
+  estimate,
 }: IntakeAppDeps) => {
   const app = createServiceApp(logger);
   // The caller is known before the body is read: a stranger learns nothing about what it would accept.
@@ -67,8 +91,9 @@ export const createIntakeApp = ({
     acceptJsonBody,
   ];
   app.openapi({ ...submitRequestRoute, middleware }, async (c) => {
-    const detail = detailSubmittedBy(c.req.valid("json"), c.get("identity"));
-    const submission = identify(detail, newRequestId);
+    const admission = admit(detailSubmittedBy(c.req.valid("json"), c.get("identity")), rules);
+    if (!admission.ok) throw refusalOf(admission.errors);
+    const submission = identify(admission.detail, newRequestId);
     const { requestId } = submission;
     const outcome = await store.recordSubmission({ ...submission, submittedAt: now().toISOString() });
     if (outcome.kind === "conflict") {
@@ -94,6 +119,16 @@ export const createIntakeApp = ({
     }
     return c.json({ requestId, status: "SUBMITTED" as const }, 202);
   });
+  app.openapi(
+    { ...estimateRoute, middleware: [admitTo(estimateRoute, verifyAccessToken), acceptJsonBody] },
+    async (c) => {
+      const placement = c.req.valid("json");
+      const errors = ruleErrorsOf(placement, rules);
+      if (errors.length > 0) throw refusalOf(errors);
+      const region = regionOf(placement, rules);
+      return c.json({ region, ...(await estimate(placement.resource, region)) }, 200);
+    },
+  );
   return app;
 };
 
@@ -104,4 +139,6 @@ export const app = createIntakeApp({
   now: () => new Date(),
   logger: new Logger({ serviceName: "intake" }),
   verifyAccessToken: accessTokenVerifier,
+  rules: intakeRules,
+  estimate: estimator,
 });

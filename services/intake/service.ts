@@ -1,4 +1,4 @@
-import { submitRequestRoute } from "../../api/contract.ts";
+import { estimateRoute, submitRequestRoute } from "../../api/contract.ts";
 import { RequestAccepted } from "../../events/request-accepted.ts";
 import { RequestInvalid } from "../../events/request-invalid.ts";
 import { ResourceRequested } from "../../events/resource-requested.ts";
@@ -12,12 +12,17 @@ export const service: ServiceManifest = {
   tables,
   http: {
     service: "intake",
-    routes: [routeOf(submitRequestRoute)],
+    routes: [routeOf(submitRequestRoute), routeOf(estimateRoute)],
     handler: { entry: "services/intake/http-handler.ts", exportName: "handler" },
     app: "services/intake/http.ts",
     access:
-      "Submitting a request is for signed-in requesters only; the requester is the caller, taken from the access token",
+      "Submitting a request, and estimating one, is for signed-in requesters only; the requester is the caller, taken from the access token",
   },
   publishes: asProducer(ResourceRequested, RequestAccepted, RequestInvalid),
-  needs: { settings: [...SIGN_IN_SETTINGS], sendsEmail: false, readsHmacKey: false },
+  needs: {
+    settings: [...SIGN_IN_SETTINGS, "ALLOWED_REGIONS", "DEFAULT_REGION", "BUCKET_NAME_PREFIX"],
+    sendsEmail: false,
+    readsHmacKey: false,
+    pricing: true,
+  },
 };

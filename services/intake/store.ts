@@ -4,6 +4,7 @@ import type { AcceptedRequest } from "../../events/request.ts";
 import { documentClientOf, unlessConditionFails, whetherConditionHeld } from "../shared/dynamo.ts";
 import { createIdempotency, type Idempotency } from "../shared/idempotency.ts";
 import { tableNames } from "./config.ts";
+import type { Estimate } from "./cost/estimate.ts";
 import type { IdentifiedRequest } from "./domain.ts";
 
 /** The item of `intake-requests`: written by the HTTP submission, by the consumer, or both. */
@@ -19,6 +20,8 @@ export interface StoredRequest {
    * that RequestAccepted went out is recorded in the idempotency table (effect "acceptance").
    */
   acceptedAt?: string;
+  /** The cost estimate worked out when the consumer first accepted it; every acceptance carries this one. */
+  estimate?: Estimate;
 }
 
 export type SubmissionOutcome =
@@ -27,7 +30,7 @@ export type SubmissionOutcome =
   | { kind: "conflict" };
 
 export type AcceptanceOutcome =
-  | { kind: "stored"; record: StoredRequest & { acceptedAt: string } }
+  | { kind: "stored"; record: StoredRequest & { acceptedAt: string; estimate: Estimate } }
   | { kind: "conflict" };
 
 /**
@@ -85,31 +88,40 @@ export const createIntakeStore = (
 
   /**
    * The consumer's path: stores the request under its id unless the id holds different content (an
-   * HTTP submission of the same content is the same request). The first acceptance time sticks.
+   * HTTP submission of the same content is the same request). The first acceptance time and estimate stick.
    */
   const recordAcceptance = async ({
     requestId,
     request,
     contentHash,
     acceptedAt,
-  }: IdentifiedRequest & { acceptedAt: string }): Promise<AcceptanceOutcome> => {
+    estimate,
+  }: IdentifiedRequest & { acceptedAt: string; estimate: Estimate }): Promise<AcceptanceOutcome> => {
     const stored = await unlessConditionFails(
       document.send(
         new UpdateCommand({
           TableName: tables.requests,
           Key: { requestId },
           UpdateExpression:
-            "SET contentHash = :hash, #request = if_not_exists(#request, :request), acceptedAt = if_not_exists(acceptedAt, :acceptedAt)",
+            "SET contentHash = :hash, #request = if_not_exists(#request, :request), acceptedAt = if_not_exists(acceptedAt, :acceptedAt), estimate = if_not_exists(estimate, :estimate)",
           ConditionExpression: "attribute_not_exists(requestId) OR contentHash = :hash",
           // `request` is one of DynamoDB's reserved words.
           ExpressionAttributeNames: { "#request": "request" },
-          ExpressionAttributeValues: { ":hash": contentHash, ":request": request, ":acceptedAt": acceptedAt },
+          ExpressionAttributeValues: {
+            ":hash": contentHash,
+            ":request": request,
+            ":acceptedAt": acceptedAt,
+            ":estimate": estimate,
+          },
           ReturnValues: "ALL_NEW",
         }),
       ),
     );
     if (!stored) return { kind: "conflict" };
-    return { kind: "stored", record: stored.Attributes as StoredRequest & { acceptedAt: string } };
+    return {
+      kind: "stored",
+      record: stored.Attributes as StoredRequest & { acceptedAt: string; estimate: Estimate },
+    };
   };
 
   return {

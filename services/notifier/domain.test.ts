@@ -6,7 +6,12 @@ import { RequestExpired } from "../../events/request-expired.ts";
 import { RequestInvalid } from "../../events/request-invalid.ts";
 import { RequestRejected } from "../../events/request-rejected.ts";
 import { ResourceProvisioned } from "../../events/resource-provisioned.ts";
-import { sampleRequest } from "../../test/support/fixtures.ts";
+import {
+  sampleBucketRequest,
+  sampleDatabaseEstimate,
+  sampleDatabaseRequest,
+  sampleRequest,
+} from "../../test/support/fixtures.ts";
 import { noticeOf } from "./domain.ts";
 import { delivered } from "./testing/delivered.ts";
 
@@ -227,6 +232,109 @@ describe("noticeOf", () => {
     expect(notice.text).toContain("Error code: InvalidSubnetID.NotFound");
   });
 
+  it("gives a provisioned database's endpoint, database name, and the secret's ARN with how to read it, never a password", () => {
+    const request = sampleDatabaseRequest({ requestId: "db-1", ...sampleDatabaseEstimate() });
+    const secretArn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0a1b2c3d-AbCdEf";
+    const notice = noticeOf(
+      delivered(ResourceProvisioned, {
+        requestId: "db-1",
+        request,
+        database: {
+          identifier: "orders-1a2b3c4d",
+          host: "orders-1a2b3c4d.abcdefghij.us-east-1.rds.amazonaws.com",
+          port: 5432,
+          masterUserSecretArn: secretArn,
+          databaseName: "orders",
+        },
+        provisionedAt: "2030-01-01T10:15:00.000Z",
+      }),
+    );
+
+    expect(notice.subject).toBe("Request db-1: database orders-1a2b3c4d is available");
+    expect(notice.text).toContain("Your database is available");
+    expect(notice.text).toContain("Endpoint: orders-1a2b3c4d.abcdefghij.us-east-1.rds.amazonaws.com:5432");
+    expect(notice.text).toContain("Database name: orders");
+    expect(notice.text).toContain(`Credentials secret: ${secretArn}`);
+    expect(notice.text).toContain(
+      `aws secretsmanager get-secret-value --secret-id ${secretArn} --region us-east-1 --query SecretString --output text`,
+    );
+    expect(notice.text).toContain(
+      'psql "host=orders-1a2b3c4d.abcdefghij.us-east-1.rds.amazonaws.com port=5432 dbname=orders user=<username from the secret>"',
+    );
+    expect(notice.text).toContain("Resource: RDS PostgreSQL 16.8 db.t4g.micro");
+    expect(notice.text).toContain("Estimated cost: $13.98 a month");
+    expect(notice.text).not.toMatch(/password:/i);
+    expect(notice.html.value).toContain(`<dd>${secretArn}</dd>`);
+  });
+
+  it("gives a provisioned bucket's name, ARN and region", () => {
+    const request = sampleBucketRequest({ requestId: "bucket-1", region: "eu-west-1" });
+    const notice = noticeOf(
+      delivered(ResourceProvisioned, {
+        requestId: "bucket-1",
+        request,
+        bucket: {
+          name: "approvals-team-logs",
+          arn: "arn:aws:s3:::approvals-team-logs",
+          region: "eu-west-1",
+        },
+        provisionedAt: "2030-01-01T10:01:00.000Z",
+      }),
+    );
+
+    expect(notice.subject).toBe("Request bucket-1: bucket approvals-team-logs is ready");
+    expect(notice.text).toContain("Bucket: approvals-team-logs");
+    expect(notice.text).toContain("ARN: arn:aws:s3:::approvals-team-logs");
+    expect(notice.text).toContain("Bucket region: eu-west-1");
+    expect(notice.text).toContain("Public access is blocked");
+  });
+
+  it("names the database or the bucket that could not be created, and what failed", () => {
+    const database = noticeOf(
+      delivered(ProvisioningFailed, {
+        requestId: "db-fail",
+        request: sampleDatabaseRequest({ requestId: "db-fail" }),
+        dbInstanceIdentifier: "orders-1a2b3c4d",
+        errorCode: "StorageQuotaExceeded",
+        reason: "RDS refused to create the database (StorageQuotaExceeded)",
+        failedAt: "2030-01-01T10:05:00.000Z",
+      }),
+    );
+    const bucket = noticeOf(
+      delivered(ProvisioningFailed, {
+        requestId: "bucket-fail",
+        request: sampleBucketRequest({ requestId: "bucket-fail" }),
+        bucketName: "approvals-team-logs",
+        errorCode: "BucketAlreadyExists",
+        reason: "The bucket name approvals-team-logs belongs to another account",
+        failedAt: "2030-01-01T10:05:00.000Z",
+      }),
+    );
+
+    expect(database.subject).toBe("Request db-fail: the database could not be created");
+    expect(database.text).toContain("Request db-fail was approved, but creating its database failed.");
+    expect(database.text).toContain("DB instance: orders-1a2b3c4d");
+    expect(database.text).toContain("Error code: StorageQuotaExceeded");
+    expect(bucket.subject).toBe("Request bucket-fail: the bucket could not be created");
+    expect(bucket.text).toContain("Bucket: approvals-team-logs");
+    expect(bucket.text).toContain("Reason: The bucket name approvals-team-logs belongs to another account");
+  });
+
+  it("tells an approved requester which email comes next, in the words of the resource's type", () => {
+    const approvedDatabase = noticeOf(
+      delivered(RequestApproved, {
+        requestId: "db-ok",
+        request: sampleDatabaseRequest({ requestId: "db-ok" }),
+        approver: "bob@example.com",
+        decidedAt: "2030-01-01T10:00:00.000Z",
+      }),
+    );
+
+    expect(approvedDatabase.text).toContain(
+      "You get another email once its database is available, or if it cannot be created.",
+    );
+  });
+
   it("names the request id in the subject, the text and the HTML of every email", () => {
     const notices = [
       noticeOf(rejected("named-1", { approver: "bob@example.com", reason: "No" })),
@@ -253,7 +361,7 @@ describe("noticeOf", () => {
     const request = sampleRequest({
       requestId: "xss-1",
       justification: MARKUP,
-      resource: { ...sampleRequest({ requestId: "xss-1" }).resource, name: MARKUP },
+      resource: { type: "ec2", instanceType: "t3.micro", os: "amazon-linux-2023", name: MARKUP },
     });
     const notices = [
       noticeOf(

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { pinnedEnvelopeSchemaOf } from "../../events/envelope.ts";
+import type { ProvisionedDatabase } from "../../events/launched-resource.ts";
 import { ProvisioningFailed } from "../../events/provisioning-failed.ts";
+import type { Resource, ResourceType } from "../../events/request.ts";
 import { RequestApproved } from "../../events/request-approved.ts";
 import { RequestCancelled } from "../../events/request-cancelled.ts";
 import { RequestExpired } from "../../events/request-expired.ts";
@@ -64,6 +66,114 @@ interface Message {
 const factsOf = (...facts: (readonly [label: string, value: string | undefined])[]): SummaryRow[] =>
   facts.flatMap(([label, value]) => (value === undefined || value === "" ? [] : [{ label, value }]));
 
+/** A resource of each type in words: what it is, how it comes to be, and what it is once ready. */
+const LAUNCH_WORDS = {
+  ec2: { what: "instance", verb: "launched", doing: "launching", ready: "running" },
+  rds: { what: "database", verb: "created", doing: "creating", ready: "available" },
+  s3: { what: "bucket", verb: "created", doing: "creating", ready: "ready" },
+} as const satisfies Record<ResourceType, { what: string; verb: string; doing: string; ready: string }>;
+
+type Provisioned = z.output<typeof ResourceProvisioned.schema>;
+type Failed = z.output<typeof ProvisioningFailed.schema>;
+type MessageBody = Omit<Message, "requestId">;
+
+/**
+ * How the requester reads the database's password: RDS keeps it in Secrets Manager, never in an email.
+ * The secret's ARN names its region (arn:aws:secretsmanager:<region>:...), which the CLI must call.
+ */
+const secretHowTo = (secretArn: string): string => {
+  const region = secretArn.split(":")[3];
+  return `aws secretsmanager get-secret-value --secret-id ${secretArn}${region ? ` --region ${region}` : ""} --query SecretString --output text`;
+};
+
+/** The engine's own client, with the user name and password from the secret. */
+const connectCommand = (
+  resource: Resource,
+  { host, port, databaseName }: ProvisionedDatabase,
+): string | undefined => {
+  if (resource.type !== "rds") return undefined;
+  return resource.engine === "postgres"
+    ? `psql "host=${host} port=${port} dbname=${databaseName ?? "postgres"} user=<username from the secret>"`
+    : `mysql --host=${host} --port=${port} --user=<username from the secret> --password${databaseName ? ` ${databaseName}` : ""}`;
+};
+
+/** The ready resource, in the words of its type: what the requester connects to or puts objects in. */
+const provisionedMessageOf = (detail: Provisioned): MessageBody => {
+  const { requestId, request, provisionedAt } = detail;
+  const since = formatUtc(provisionedAt);
+  const summary = requestSummaryRows(request);
+  if (detail.database) {
+    const { identifier, host, port, databaseName, masterUserSecretArn } = detail.database;
+    return {
+      subject: `Request ${requestId}: database ${identifier} is available`,
+      status: { label: "Available", tone: "ok" },
+      heading: "Your database is available",
+      lead: `The database you asked for in request ${requestId} is available. Its master user's name and password are in AWS Secrets Manager, not in this email: read them with the command below, with AWS credentials allowed to read the secret.`,
+      facts: [
+        ...factsOf(
+          ["DB instance", identifier],
+          ["Endpoint", `${host}:${port}`],
+          ["Database name", databaseName],
+          ["Connect", connectCommand(request.resource, detail.database)],
+          ["Credentials secret", masterUserSecretArn],
+          ["Read the credentials", secretHowTo(masterUserSecretArn)],
+          ["Available since", since],
+        ),
+        ...summary,
+      ],
+    };
+  }
+  if (detail.bucket) {
+    const { name, arn, region } = detail.bucket;
+    return {
+      subject: `Request ${requestId}: bucket ${name} is ready`,
+      status: { label: "Ready", tone: "ok" },
+      heading: "Your bucket is ready",
+      lead: `The bucket you asked for in request ${requestId} is ready. Public access is blocked, and it refuses requests without TLS.`,
+      facts: [
+        ...factsOf(["Bucket", name], ["ARN", arn], ["Bucket region", region], ["Ready since", since]),
+        ...summary,
+      ],
+    };
+  }
+  return {
+    subject: `Request ${requestId}: instance ${detail.instanceId} is running`,
+    status: { label: "Running", tone: "ok" },
+    heading: "Your instance is running",
+    lead: `The instance you asked for in request ${requestId} is up and running.`,
+    facts: [
+      ...factsOf(
+        ["Instance ID", detail.instanceId],
+        ["Private IP", detail.privateIp ?? "Not reported by EC2"],
+        ["Running since", since],
+      ),
+      ...summary,
+    ],
+  };
+};
+
+const failedMessageOf = (detail: Failed): MessageBody => {
+  const { requestId, request, errorCode, reason, failedAt } = detail;
+  const { what, verb, doing } = LAUNCH_WORDS[request.resource.type];
+  return {
+    subject: `Request ${requestId}: the ${what} could not be ${verb}`,
+    status: { label: "Failed", tone: "bad" },
+    heading: `Your ${what} could not be ${verb}`,
+    lead: `Request ${requestId} was approved, but ${doing} its ${what} failed.`,
+    facts: [
+      ...factsOf(
+        ["Reason", reason],
+        ["Error code", errorCode],
+        ["Instance ID", detail.instanceId],
+        ["DB instance", detail.dbInstanceIdentifier],
+        ["Bucket", detail.bucketName],
+        ["Failed", formatUtc(failedAt)],
+      ),
+      ...requestSummaryRows(request),
+    ],
+  };
+};
+
 const messageOf = (event: NotifiableEvent): Message => {
   const { requestId } = event.detail;
   switch (event["detail-type"]) {
@@ -87,12 +197,13 @@ const messageOf = (event: NotifiableEvent): Message => {
     case RequestApproved.detailType: {
       const { detail } = event;
       const byPolicy = policyNameOf(detail.approver) !== undefined;
+      const { what, verb, ready } = LAUNCH_WORDS[detail.request.resource.type];
       return {
         requestId,
         subject: `Request ${requestId} was ${byPolicy ? "auto-approved" : "approved"}`,
         status: { label: "Approved", tone: "ok" },
         heading: "Your request was approved",
-        lead: `Request ${requestId} was ${approvalInWords(detail)}. You get another email once its instance is running, or if it cannot be launched.`,
+        lead: `Request ${requestId} was ${approvalInWords(detail)}. You get another email once its ${what} is ${ready}, or if it cannot be ${verb}.`,
         facts: [
           // A policy's reason is in the lead already; a person's is theirs to give.
           ...factsOf(
@@ -146,43 +257,10 @@ const messageOf = (event: NotifiableEvent): Message => {
         ],
       };
     }
-    case ResourceProvisioned.detailType: {
-      const { instanceId, privateIp, provisionedAt, request } = event.detail;
-      return {
-        requestId,
-        subject: `Request ${requestId}: instance ${instanceId} is running`,
-        status: { label: "Running", tone: "ok" },
-        heading: "Your instance is running",
-        lead: `The instance you asked for in request ${requestId} is up and running.`,
-        facts: [
-          ...factsOf(
-            ["Instance ID", instanceId],
-            ["Private IP", privateIp ?? "Not reported by EC2"],
-            ["Running since", formatUtc(provisionedAt)],
-          ),
-          ...requestSummaryRows(request),
-        ],
-      };
-    }
-    case ProvisioningFailed.detailType: {
-      const { instanceId, errorCode, reason, failedAt, request } = event.detail;
-      return {
-        requestId,
-        subject: `Request ${requestId}: the instance could not be launched`,
-        status: { label: "Failed", tone: "bad" },
-        heading: "Your instance could not be launched",
-        lead: `Request ${requestId} was approved, but launching its instance failed.`,
-        facts: [
-          ...factsOf(
-            ["Reason", reason],
-            ["Error code", errorCode],
-            ["Instance ID", instanceId],
-            ["Failed", formatUtc(failedAt)],
-          ),
-          ...requestSummaryRows(request),
-        ],
-      };
-    }
+    case ResourceProvisioned.detailType:
+      return { requestId, ...provisionedMessageOf(event.detail) };
+    case ProvisioningFailed.detailType:
+      return { requestId, ...failedMessageOf(event.detail) };
   }
 };
 

@@ -108,6 +108,10 @@ export interface Publication {
 export const asProducer = (...contracts: EventContract[]): Publication[] =>
   contracts.map((contract) => ({ contract, source: contract.source }));
 
+/** Events a service publishes as one of their other producers, under its own source (e.g. each launcher). */
+export const asOtherProducer = (source: string, ...contracts: EventContract[]): Publication[] =>
+  contracts.map((contract) => ({ contract, source }));
+
 export interface Ec2Grants {
   /** Handlers that launch instances (RunInstances, tagging at launch). */
   launch: readonly HandlerRef[];

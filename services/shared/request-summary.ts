@@ -1,3 +1,4 @@
+import { costEstimateInWords, resourceDetailRows, resourceInWords } from "../../api/request-words.ts";
 import type { AcceptedRequest } from "../../events/request.ts";
 import { html, type SafeHtml } from "./html.ts";
 import type { SummaryRow } from "./layout.ts";
@@ -24,23 +25,19 @@ export const formatUtc = (moment: Date | string): string => `${UTC_FORMAT.format
 export const requesterLabel = (request: AcceptedRequest): string =>
   request.requester.name ? `${request.requester.name} <${request.requester.email}>` : request.requester.email;
 
-export const resourceLabel = (request: AcceptedRequest): string =>
-  `EC2 ${request.resource.instanceType} (${request.resource.os})`;
+export const resourceLabel = (request: AcceptedRequest): string => resourceInWords(request.resource);
 
 /** The request's details, one row each, leaving out what it does not ask for. */
 export const requestSummaryRows = (request: AcceptedRequest): SummaryRow[] => {
-  const { resource } = request;
+  const cost = costEstimateInWords(request.estimatedMonthlyCostUsd, request.costEstimate);
   const rows: (SummaryRow | false)[] = [
     { label: "Request id", value: request.requestId },
     { label: "Requester", value: requesterLabel(request) },
     { label: "Resource", value: resourceLabel(request) },
-    resource.name !== undefined && { label: "Name", value: resource.name },
-    resource.volume !== undefined && {
-      label: "Volume",
-      value: `${resource.volume.sizeGiB} GiB ${resource.volume.type}`,
-    },
-    resource.privateIp !== undefined && { label: "Requested private IP", value: resource.privateIp },
-    resource.subnetId !== undefined && { label: "Subnet", value: resource.subnetId },
+    ...resourceDetailRows(request.resource),
+    // Requests from before regions were created in the stack's own region, which they do not name.
+    request.region !== undefined && { label: "Region", value: request.region },
+    cost !== undefined && { label: "Estimated cost", value: cost },
     { label: "Justification", value: request.justification },
   ];
   return rows.filter((row): row is SummaryRow => row !== false);

@@ -31,7 +31,8 @@ describe("the event catalog", () => {
   it("names each detail-type once, with a source under approvals. or aws.", () => {
     const names = CATALOG.map((contract) => contract.detailType);
     expect(new Set(names).size).toBe(names.length);
-    for (const contract of CATALOG) expect(contract.source).toMatch(/^(approvals\.[a-z0-9-]+|aws\.ec2)$/);
+    for (const contract of CATALOG)
+      expect(contract.source).toMatch(/^(approvals\.[a-z0-9-]+|aws\.(ec2|rds))$/);
   });
 });
 

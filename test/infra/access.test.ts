@@ -560,6 +560,8 @@ describe("sign-in and access on AWS, from cdk.json's defaults", () => {
         "approvals.ec2-launcher",
         "approvals.intake",
         "approvals.notifier",
+        "approvals.rds-launcher",
+        "approvals.s3-launcher",
       ]);
       for (const source of ownSources) {
         expect(statementNamed(synth, `OwnSource-${source.replaceAll(".", "-")}`)?.Condition, source).toEqual({

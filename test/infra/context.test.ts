@@ -1,6 +1,12 @@
 import { join } from "node:path";
+import { Aws } from "aws-cdk-lib";
 import { describe, expect, it } from "vitest";
-import { DeploymentContextError, readDeploymentContext } from "../../infra/aws/context.ts";
+import {
+  DEFAULT_BUCKET_NAME_PREFIX,
+  DeploymentContextError,
+  deploymentRegionsOf,
+  readDeploymentContext,
+} from "../../infra/aws/context.ts";
 import { cdkJsonContext } from "./synth.ts";
 
 /** A node whose context is cdk.json's, with `overrides` on top (`undefined` removes a key, like not passing it). */
@@ -295,5 +301,114 @@ describe("deployment context", () => {
     expect(failureOf({ approvalPolicies: fixture }).message).toMatch(
       `Invalid approval policies in ${fixture}: policies is required`,
     );
+  });
+
+  describe("regions, bucket names and the DB network", () => {
+    it("allows the stack's own region only, as the default, when no regions are set", () => {
+      const context = readDeploymentContext(nodeWith());
+
+      expect(context.allowedRegions).toBeUndefined();
+      expect(deploymentRegionsOf(context, "eu-west-1")).toEqual({
+        allowed: ["eu-west-1"],
+        defaultRegion: "eu-west-1",
+      });
+      // An environment-agnostic stack: the region is CloudFormation's, resolved at deploy.
+      expect(deploymentRegionsOf(context, Aws.REGION)).toEqual({
+        allowed: [Aws.REGION],
+        defaultRegion: Aws.REGION,
+      });
+    });
+
+    it("reads the allowed regions from the command line as from JSON, the stack's region the default among them", () => {
+      const fromCli = readDeploymentContext(nodeWith({ allowedRegions: "us-east-1, eu-west-1" }));
+      const fromJson = readDeploymentContext(nodeWith({ allowedRegions: ["us-east-1", "eu-west-1"] }));
+
+      expect(fromCli.allowedRegions).toEqual(["us-east-1", "eu-west-1"]);
+      expect(fromJson.allowedRegions).toEqual(fromCli.allowedRegions);
+      expect(deploymentRegionsOf(fromCli, "eu-west-1")).toEqual({
+        allowed: ["us-east-1", "eu-west-1"],
+        defaultRegion: "eu-west-1",
+      });
+      expect(
+        deploymentRegionsOf(
+          readDeploymentContext(
+            nodeWith({ allowedRegions: "us-east-1,eu-west-1", defaultRegion: "us-east-1" }),
+          ),
+          "eu-west-1",
+        ).defaultRegion,
+      ).toBe("us-east-1");
+    });
+
+    it.each([
+      [
+        "a region code that is none",
+        { allowedRegions: "us-east-1,Frankfurt" },
+        /allowedRegions must be an AWS region code/,
+      ],
+      [
+        "a region named twice",
+        { allowedRegions: "eu-west-1,eu-west-1" },
+        /allowedRegions must not name a region twice/,
+      ],
+      [
+        "a default region not allowed",
+        { allowedRegions: "us-east-1,eu-west-1", defaultRegion: "ap-northeast-1" },
+        /defaultRegion must be one of allowedRegions \(us-east-1, eu-west-1\)/,
+      ],
+      [
+        "a default region without allowed regions",
+        { defaultRegion: "eu-west-1" },
+        /defaultRegion needs allowedRegions/,
+      ],
+    ])("refuses %s, naming the key", (_, overrides, message) => {
+      expect(failureOf(overrides).message).toMatch(message);
+    });
+
+    it("refuses to default to a stack region the allowed regions leave out, or one it cannot know", () => {
+      const context = readDeploymentContext(nodeWith({ allowedRegions: "us-east-1,eu-west-1" }));
+
+      expect(() => deploymentRegionsOf(context, "ap-northeast-1")).toThrow(
+        /defaultRegion is not set, and the stack's region ap-northeast-1 is not among allowedRegions \(us-east-1, eu-west-1\)/,
+      );
+      expect(() => deploymentRegionsOf(context, Aws.REGION)).toThrow(DeploymentContextError);
+      expect(() => deploymentRegionsOf(context, Aws.REGION)).toThrow(
+        /set defaultRegion to one of allowedRegions/,
+      );
+    });
+
+    it("prefixes bucket names with approvals- unless told otherwise, and refuses a prefix no bucket name could start with", () => {
+      expect(readDeploymentContext(nodeWith()).bucketNamePrefix).toBe(DEFAULT_BUCKET_NAME_PREFIX);
+      expect(DEFAULT_BUCKET_NAME_PREFIX).toBe("approvals-");
+      expect(readDeploymentContext(nodeWith({ bucketNamePrefix: "acme-data." })).bucketNamePrefix).toBe(
+        "acme-data.",
+      );
+      expect(failureOf({ bucketNamePrefix: "Acme_" }).message).toMatch(
+        /bucketNamePrefix must be 2 to 40 lowercase letters, digits, periods or hyphens/,
+      );
+      expect(failureOf({ bucketNamePrefix: "acme..data" }).message).toMatch(
+        /bucketNamePrefix must not hold two periods in a row/,
+      );
+      expect(failureOf({ bucketNamePrefix: "xn--acme" }).message).toMatch(
+        /bucketNamePrefix must not begin with xn--, sthree-, amzn-s3-demo-/,
+      );
+    });
+
+    it("reads the DB subnet group and security groups, and has neither by default", () => {
+      const context = readDeploymentContext(
+        nodeWith({ dbSubnetGroupName: "private-dbs", dbSecurityGroupIds: "sg-0abc1234, sg-0def5678" }),
+      );
+
+      expect(context).toMatchObject({
+        dbSubnetGroupName: "private-dbs",
+        dbSecurityGroupIds: ["sg-0abc1234", "sg-0def5678"],
+      });
+      expect(readDeploymentContext(nodeWith())).toMatchObject({
+        dbSubnetGroupName: undefined,
+        dbSecurityGroupIds: undefined,
+      });
+      const error = failureOf({ dbSubnetGroupName: "Private DBs", dbSecurityGroupIds: "default" });
+      expect(error.message).toMatch(/dbSubnetGroupName must be a DB subnet group name/);
+      expect(error.message).toMatch(/dbSecurityGroupIds must be comma-separated VPC security group ids/);
+    });
   });
 });

@@ -14,6 +14,7 @@ import {
 import { SCHEDULE_ACTIONS } from "../../infra/aws/constructs/schedules.ts";
 import { DEAD_LETTER_RETENTION, TARGET_RETRY } from "../../infra/aws/constructs/service.ts";
 import { REQUIRED_LAUNCH_TAG } from "../../infra/aws/ec2-permissions.ts";
+import { S3_CREATE_ACTIONS } from "../../infra/aws/s3-permissions.ts";
 import { API_THROTTLE, ARCHIVE_RETENTION_DAYS } from "../../infra/aws/stack.ts";
 import { DEFAULT_IMAGES, LAUNCH_TAG_KEYS, ssmParametersOf } from "../../services/ec2-launcher/domain.ts";
 import { services } from "../../services/registry.ts";
@@ -78,6 +79,8 @@ const publishes = ["events:PutEvents"];
 const schedules = [...SCHEDULE_ACTIONS, "iam:PassRole"];
 const sendsEmail = ["ses:SendEmail", "ses:SendRawEmail"];
 const readsHmacKey = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"];
+/** A service declaring `needs.pricing`: AWS's public list prices. */
+const readsPrices = ["pricing:GetProducts"];
 const readsDirectory = [
   "cognito-idp:AdminListGroupsForUser",
   "cognito-idp:ListUsers",
@@ -106,6 +109,12 @@ const PUBLISHABLE: Record<string, Record<string, string[]>> = {
   "ec2-launcher": {
     "approvals.ec2-launcher": ["ProvisioningStarted", "ResourceProvisioned", "ProvisioningFailed"],
   },
+  "rds-launcher": {
+    "approvals.rds-launcher": ["ProvisioningStarted", "ResourceProvisioned", "ProvisioningFailed"],
+  },
+  "s3-launcher": {
+    "approvals.s3-launcher": ["ProvisioningStarted", "ResourceProvisioned", "ProvisioningFailed"],
+  },
   notifier: { "approvals.notifier": ["RequesterNotified"] },
   audit: {},
   delegation: { "approvals.delegation": ["DelegationChanged"] },
@@ -120,8 +129,16 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     ...tableWrites,
     ...idempotencyRecords,
     ...publishes,
+    ...readsPrices,
   ],
-  "intake/http-handler": [...logs, ...xray, ...tableWrites, ...idempotencyRecords, ...publishes],
+  "intake/http-handler": [
+    ...logs,
+    ...xray,
+    ...tableWrites,
+    ...idempotencyRecords,
+    ...publishes,
+    ...readsPrices,
+  ],
   "approval-mail/on-approval-stage-started": [
     ...logs,
     ...xray,
@@ -240,6 +257,48 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     ...idempotencyRecords,
     ...publishes,
     "ec2:DescribeInstances",
+  ],
+  "rds-launcher/on-request-approved": [
+    ...logs,
+    ...xray,
+    ...deadLetters,
+    ...tableWrites,
+    ...idempotencyRecords,
+    ...publishes,
+    "rds:CreateDBInstance",
+    "rds:AddTagsToResource",
+    "rds:DescribeDBInstances",
+    // RDS stores the managed master password with the caller's permissions, in the AWS managed key.
+    "secretsmanager:CreateSecret",
+    "secretsmanager:TagResource",
+    "kms:DescribeKey",
+  ],
+  "rds-launcher/on-db-instance-event": [
+    ...logs,
+    ...xray,
+    ...deadLetters,
+    ...tableWrites,
+    ...idempotencyRecords,
+    ...publishes,
+    "rds:DescribeDBInstances",
+  ],
+  "rds-launcher/creation-sweeper": [
+    ...logs,
+    ...xray,
+    ...deadLetters,
+    ...tableWrites,
+    ...idempotencyRecords,
+    ...publishes,
+    "rds:DescribeDBInstances",
+  ],
+  "s3-launcher/on-request-approved": [
+    ...logs,
+    ...xray,
+    ...deadLetters,
+    ...tableWrites,
+    ...idempotencyRecords,
+    ...publishes,
+    ...S3_CREATE_ACTIONS,
   ],
   "notifier/on-request-news": [
     ...logs,
@@ -505,6 +564,10 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
           APPROVAL_TTL_SECONDS: String(context.approvalTtlSeconds),
           PUBLIC_URL: portalUrl,
           DECISIONS_REQUIRE_SIGN_IN: String(context.decisionsRequireSignIn),
+          // Without allowedRegions, the stack's own region, resolved at deploy.
+          ALLOWED_REGIONS: { Ref: "AWS::Region" },
+          DEFAULT_REGION: { Ref: "AWS::Region" },
+          BUCKET_NAME_PREFIX: "approvals-",
           AUTH_ISSUER: issuer,
           AUTH_AUDIENCE: { Ref: synth.logicalIdOf(synth.stack.signIn.client) },
           AUTH_JWKS_URL: { "Fn::Join": ["", [issuer, "/.well-known/jwks.json"]] },

@@ -9,6 +9,7 @@ import {
   ResourceProvisioned,
   ResourceRequested,
 } from "../../events/index.ts";
+import { ec2ResourceSchema } from "../../events/request.ts";
 import { refusalIdOf } from "../../events/request-id.ts";
 import {
   existingServicesPrincipal,
@@ -216,7 +217,7 @@ describe("ResourceRequested published straight onto the bus", () => {
 
   it("settles on the right status when the flow's events arrive out of order", async () => {
     const requestId = `ooo-${Date.now()}`;
-    const { privateIp: _, ...resource } = validRequest().resource;
+    const { privateIp: _, ...resource } = ec2ResourceSchema.parse(validRequest().resource);
     const request = { ...validRequest({ resource }), requestId };
     const time = new Date().toISOString();
     const provisioned = entryOf(
@@ -253,7 +254,7 @@ describe("ResourceRequested published straight onto the bus", () => {
 
   /** Submits a request, waits until it is pending, and forges its approval under `source`. */
   const forgedApprovalOfPendingRequest = async (requestId: string, source: string) => {
-    const { privateIp: _, ...resource } = validRequest().resource;
+    const { privateIp: _, ...resource } = ec2ResourceSchema.parse(validRequest().resource);
     const detail = validRequest({ requestId, resource });
     await publish([entryOf(ResourceRequested.detailType, detail)]);
     await waitForStatus(stack, requestId, "PENDING_APPROVAL");

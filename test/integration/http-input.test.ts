@@ -31,7 +31,7 @@ const cases: { name: string; mutate: (body: Body) => unknown; field: string }[] 
   },
   {
     name: "an unknown resource type",
-    mutate: (b) => ({ ...b, resource: { ...b.resource, type: "rds" } }),
+    mutate: (b) => ({ ...b, resource: { ...b.resource, type: "lambda" } }),
     field: "resource.type",
   },
   {

@@ -53,6 +53,54 @@ export const sampleBucketRequest = (overrides: Partial<AcceptedRequest> = {}): R
     ...overrides,
   }) as RequestFor<"s3">;
 
+/**
+ * The estimate of `sampleDatabaseRequest` in us-east-1 as intake settles it: 730 hours of db.t4g.micro
+ * and 20 GiB-months of gp3, at made-up prices. Spread into a request.
+ */
+export const sampleDatabaseEstimate = (): Pick<
+  AcceptedRequest,
+  "estimatedMonthlyCostUsd" | "costEstimate"
+> => ({
+  estimatedMonthlyCostUsd: 13.98,
+  costEstimate: {
+    region: "us-east-1",
+    parts: [
+      {
+        item: "db.t4g.micro (PostgreSQL, Single-AZ)",
+        quantity: 730,
+        unit: "hours",
+        unitPriceUsd: 0.016,
+        monthlyUsd: 11.68,
+      },
+      { item: "gp3 storage", quantity: 20, unit: "GiB-months", unitPriceUsd: 0.115, monthlyUsd: 2.3 },
+    ],
+    pricesAsOf: "2026-12-07",
+  },
+});
+
+/** An estimate of `sampleBucketRequest` whose price was not found: its total is unknown (null), never 0. */
+export const sampleUnknownBucketEstimate = (): Pick<
+  AcceptedRequest,
+  "estimatedMonthlyCostUsd" | "costEstimate"
+> => ({
+  estimatedMonthlyCostUsd: null,
+  costEstimate: {
+    region: "us-east-1",
+    parts: [
+      {
+        item: "S3 Standard storage",
+        quantity: 0,
+        unit: "GiB-months",
+        unitPriceUsd: null,
+        monthlyUsd: null,
+        unknownBecause: "the Price List API did not answer",
+      },
+    ],
+    pricesAsOf: "2026-12-07",
+    notes: ["S3 bills stored data, requests and transfer by use"],
+  },
+});
+
 /** The same request as a requester submits it: a `ResourceRequested` detail without an id. */
 export const sampleRequestContent = (): Omit<AcceptedRequest, "requestId"> => {
   const { requestId: _id, ...content } = sampleRequest();

@@ -26,6 +26,8 @@ import { type EmbeddedPolicies, embedPolicies } from "../../../services/shared/p
 import type { ScheduleSettings } from "../../../services/shared/schedules.ts";
 import { ec2DescribeStatements, ec2LaunchStatements, type LaunchSettings } from "../ec2-permissions.ts";
 import { acknowledge, type ExplainedStatement, explainedPolicy } from "../nag.ts";
+import { type RdsLaunchSettings, rdsCreateStatements, rdsDescribeStatements } from "../rds-permissions.ts";
+import { type BucketLaunchSettings, s3CreateStatements } from "../s3-permissions.ts";
 import { functionIdOf, HandlerFunction, type Invocation } from "./handler-function.ts";
 
 /** What the stack shares with every service; each service takes only what its manifest names. */
@@ -43,6 +45,8 @@ export interface SharedResources {
   /** Setting values by environment variable; absent ones are left out of the environment. */
   settings: Readonly<Record<SettingName, string | undefined>>;
   launchSettings: LaunchSettings;
+  rdsLaunchSettings: RdsLaunchSettings;
+  bucketLaunchSettings: BucketLaunchSettings;
   api: HttpApi;
   /** Checks the access token of every signed-in route before its function runs. */
   signedInAuthorizer: IHttpRouteAuthorizer;
@@ -119,7 +123,7 @@ const HTTP_METHODS: Record<HttpRoute["method"], HttpMethod> = {
 };
 
 /** The catalog writes patterns as EventBridge reads them; CDK spells `detail-type` as `detailType`. */
-const toCdkPattern = ({ "detail-type": detailType, ...rest }: CatalogPattern): EventPattern =>
+export const toCdkPattern = ({ "detail-type": detailType, ...rest }: CatalogPattern): EventPattern =>
   ({ ...rest, ...(detailType === undefined ? {} : { detailType }) }) as EventPattern;
 
 /**
@@ -134,6 +138,17 @@ const sesSandboxRecipientsStatement = (scope: Construct): ExplainedStatement => 
   }),
   wildcardReason:
     "Only while the account's SES is in the sandbox (sesSandbox=true): recipients are the account's verified identities, which SES authorizes one by one",
+});
+
+/** The Price List API has no resources to name: GetProducts is allowed on `*` or not at all. */
+const pricingStatement = (): ExplainedStatement => ({
+  statement: new PolicyStatement({
+    sid: "ReadPublicListPrices",
+    actions: ["pricing:GetProducts"],
+    resources: ["*"],
+  }),
+  wildcardReason:
+    "The AWS Price List API supports no resource-level permissions; GetProducts only reads AWS's public list prices",
 });
 
 /**
@@ -348,6 +363,17 @@ export class Service extends Construct {
     if (needs.ec2?.describe.some((describer) => sameHandler(describer, handler))) {
       explainedPolicy(fn, "Ec2Describe", fn.role, ec2DescribeStatements());
     }
+    if (needs.rds?.create.some((creator) => sameHandler(creator, handler))) {
+      explainedPolicy(fn, "RdsCreate", fn.role, rdsCreateStatements(this, shared.rdsLaunchSettings));
+    }
+    if (needs.rds?.describe.some((describer) => sameHandler(describer, handler))) {
+      const { regions } = shared.rdsLaunchSettings;
+      explainedPolicy(fn, "RdsDescribe", fn.role, rdsDescribeStatements(this, regions));
+    }
+    if (needs.s3?.create.some((creator) => sameHandler(creator, handler))) {
+      explainedPolicy(fn, "S3Create", fn.role, s3CreateStatements(this, shared.bucketLaunchSettings));
+    }
+    if (needs.pricing) explainedPolicy(fn, "Pricing", fn.role, [pricingStatement()]);
   }
 
   private schedules(): NonNullable<SharedResources["schedules"]> {

@@ -1,6 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { EdgeRequest, EdgeResponse, ServiceHandler } from "../edge/types.ts";
-import { xmlText } from "../xml.ts";
+import {
+  type QueryParameters,
+  queryParametersOf,
+  XML_DECLARATION,
+  type XmlFields,
+  type XmlValue,
+  xmlChildren,
+  xmlElement,
+} from "../query-protocol.ts";
 import type { LocalEc2 } from "./local-ec2.ts";
 import {
   Ec2Error,
@@ -13,26 +21,10 @@ import {
 
 const XML_NAMESPACE = "http://ec2.amazonaws.com/doc/2016-11-15/";
 
-type XmlValue = string | number | boolean | undefined | XmlValue[] | XmlFields;
-interface XmlFields {
-  readonly [element: string]: XmlValue;
-}
-
-/** EC2's XML: a list is an element holding one `item` per entry; an absent value has no element. */
-const toXml = (name: string, value: XmlValue): string => {
-  if (value === undefined) return "";
-  if (Array.isArray(value))
-    return `<${name}>${value.map((entry) => toXml("item", entry)).join("")}</${name}>`;
-  if (typeof value === "object") return `<${name}>${childrenXml(value)}</${name}>`;
-  return `<${name}>${xmlText(String(value))}</${name}>`;
-};
-
-const childrenXml = (fields: XmlFields) =>
-  Object.entries(fields)
-    .map(([name, value]) => toXml(name, value))
-    .join("");
-
-const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
+/** EC2's XML names every entry of a list `item`. */
+const ITEM = () => "item";
+const toXml = (name: string, value: XmlValue): string => xmlElement(name, value, ITEM);
+const childrenXml = (fields: XmlFields) => xmlChildren(fields, ITEM);
 
 const xmlAnswer = (status: number, requestId: string, body: string): EdgeResponse => ({
   status,
@@ -54,118 +46,6 @@ export const errorAnswer = (status: number, requestId: string, code: string, mes
     requestId,
     toXml("Response", { Errors: { Error: { Code: code, Message: message } }, RequestID: requestId }),
   );
-
-/** One dotted name of a Query request (`Filter.1.Value.2`), indexed by its segments. */
-interface ParameterNode {
-  value?: string;
-  readonly children: Map<string, ParameterNode>;
-}
-
-const newParameterNode = (): ParameterNode => ({ children: new Map() });
-
-const MAX_PARAMETER_SEGMENTS = 16;
-
-/**
- * Indexes every parameter name by its dot-separated segments in one pass, so looking up a structure or
- * a list costs the size of what it holds rather than a scan of the whole request.
- */
-const parameterTree = (parameters: Iterable<[string, string]>): ParameterNode => {
-  const root = newParameterNode();
-  for (const [name, value] of parameters) {
-    const segments = name.split(".");
-    // EC2's deepest parameters have fewer than ten segments; a name of thousands of dots would
-    // otherwise grow a node per dot.
-    if (segments.length > MAX_PARAMETER_SEGMENTS || segments.includes("")) {
-      throw new Ec2Error("InvalidParameter", `The parameter name '${name.slice(0, 100)}' is not valid`);
-    }
-    let node = root;
-    for (const segment of segments) {
-      let child = node.children.get(segment);
-      if (!child) {
-        child = newParameterNode();
-        node.children.set(segment, child);
-      }
-      node = child;
-    }
-    node.value = value;
-  }
-  return root;
-};
-
-const LIST_INDEX = /^\d+$/;
-
-/**
- * Orders list indexes by their numeric value without converting them, since `01` and
- * `99999999999999999999` are as valid in a request as `1`; equal values fall back to their text.
- */
-const compareListIndexes = (left: string, right: string): number => {
-  const leftDigits = left.replace(/^0+(?=\d)/, "");
-  const rightDigits = right.replace(/^0+(?=\d)/, "");
-  if (leftDigits.length !== rightDigits.length) return leftDigits.length - rightDigits.length;
-  if (leftDigits !== rightDigits) return leftDigits < rightDigits ? -1 : 1;
-  return left < right ? -1 : left > right ? 1 : 0;
-};
-
-/** The flattened parameters of an EC2 Query request (`Filter.1.Value.2=...`), seen from one prefix. */
-class QueryParameters {
-  constructor(
-    private readonly node: ParameterNode,
-    private readonly prefix = "",
-  ) {}
-
-  string(name: string): string | undefined {
-    return this.node.children.get(name)?.value;
-  }
-
-  required(name: string): string {
-    const value = this.string(name);
-    if (value === undefined) {
-      throw new Ec2Error("MissingParameter", `The request must contain the parameter ${this.prefix}${name}`);
-    }
-    return value;
-  }
-
-  integer(name: string): number | undefined {
-    const value = this.string(name);
-    if (value === undefined) return undefined;
-    if (!/^-?\d+$/.test(value))
-      throw new Ec2Error("InvalidParameterValue", `Invalid value '${value}' for ${this.prefix}${name}`);
-    return Number(value);
-  }
-
-  requiredInteger(name: string): number {
-    this.required(name);
-    return this.integer(name) as number;
-  }
-
-  /** A nested structure (`Name.*`), if the request holds any of its members. */
-  structure(name: string): QueryParameters | undefined {
-    const child = this.node.children.get(name);
-    return child && child.children.size > 0
-      ? new QueryParameters(child, `${this.prefix}${name}.`)
-      : undefined;
-  }
-
-  /** The members of a list of structures, in index order: `Name.1.*`, `Name.2.*`, ... */
-  members(name: string): QueryParameters[] {
-    return this.listEntries(name)
-      .filter(([, member]) => member.children.size > 0)
-      .map(([index, member]) => new QueryParameters(member, `${this.prefix}${name}.${index}.`));
-  }
-
-  /** The values of a list of strings, in index order: `Name.1`, `Name.2`, ... */
-  strings(name: string): string[] {
-    return this.listEntries(name).flatMap(([, entry]) => (entry.value === undefined ? [] : [entry.value]));
-  }
-
-  private listEntries(name: string): [string, ParameterNode][] {
-    const list = this.node.children.get(name);
-    if (!list) return [];
-    return [...list.children]
-      .filter(([index]) => LIST_INDEX.test(index))
-      .sort(([left], [right]) => compareListIndexes(left, right));
-  }
-}
 
 const filtersOf = (parameters: QueryParameters): Filter[] =>
   parameters
@@ -216,13 +96,14 @@ const reservationXml = (reservation: Reservation): XmlFields => ({
   instancesSet: reservation.instances.map(instanceXml),
 });
 
-type Action = (ec2: LocalEc2, parameters: QueryParameters) => Promise<XmlFields>;
+/** One action, in the region of the request's credential scope. */
+type Action = (ec2: LocalEc2, parameters: QueryParameters, region: string) => Promise<XmlFields>;
 
 const ACTIONS = new Map<string, Action>(
   Object.entries({
-    RunInstances: async (ec2, parameters) =>
+    RunInstances: async (ec2, parameters, region) =>
       reservationXml(
-        await ec2.runInstances({
+        await ec2.runInstances(region, {
           imageId: parameters.required("ImageId"),
           instanceType: parameters.string("InstanceType"),
           minCount: parameters.requiredInteger("MinCount"),
@@ -250,17 +131,17 @@ const ACTIONS = new Map<string, Action>(
         }),
       ),
 
-    DescribeInstances: async (ec2, parameters) => ({
+    DescribeInstances: async (ec2, parameters, region) => ({
       reservationSet: ec2
-        .describeInstances({ instanceIds: parameters.strings("InstanceId"), filters: filtersOf(parameters) })
+        .describeInstances(region, { instanceIds: parameters.strings("InstanceId"), filters: filtersOf(parameters) })
         .map(reservationXml),
     }),
 
-    TerminateInstances: async (ec2, parameters) => {
+    TerminateInstances: async (ec2, parameters, region) => {
       const instanceIds = parameters.strings("InstanceId");
       if (instanceIds.length === 0)
         throw new Ec2Error("MissingParameter", "The request must contain the parameter InstanceId");
-      const changes = await ec2.terminateInstances(instanceIds);
+      const changes = await ec2.terminateInstances(region, instanceIds);
       return {
         instancesSet: changes.map((change) => ({
           instanceId: change.instanceId,
@@ -270,9 +151,9 @@ const ACTIONS = new Map<string, Action>(
       };
     },
 
-    DescribeVolumes: async (ec2, parameters) => ({
+    DescribeVolumes: async (ec2, parameters, region) => ({
       volumeSet: ec2
-        .describeVolumes({ volumeIds: parameters.strings("VolumeId"), filters: filtersOf(parameters) })
+        .describeVolumes(region, { volumeIds: parameters.strings("VolumeId"), filters: filtersOf(parameters) })
         .map((volume) => ({
           volumeId: volume.volumeId,
           size: volume.size,
@@ -297,11 +178,8 @@ const ACTIONS = new Map<string, Action>(
   } satisfies Record<string, Action>),
 );
 
-/** The parameters of a Query request: the URL's, then the form-encoded body's (the SDKs POST them all in the body). */
 const parametersOf = (request: EdgeRequest) =>
-  new QueryParameters(
-    parameterTree([...request.query, ...new URLSearchParams(request.body.toString("utf8"))]),
-  );
+  queryParametersOf(request, (code, message) => new Ec2Error(code, message));
 
 /**
  * The EC2 Query API in front of the local EC2, answering as AWS does: XML in the 2016-11-15 namespace,
@@ -320,7 +198,7 @@ export const createEc2Api =
       const action = ACTIONS.get(actionName);
       if (!action)
         throw new Ec2Error("InvalidAction", `The action ${actionName} is not valid for this web service.`);
-      return resultAnswer(actionName, requestId, await action(ec2, parameters));
+      return resultAnswer(actionName, requestId, await action(ec2, parameters, request.region));
     } catch (error) {
       if (error instanceof Ec2Error) return errorAnswer(400, requestId, error.code, error.message);
       console.error("[ec2-api] request failed", error);

@@ -24,7 +24,7 @@ describe("LocalEc2 describe filters", () => {
 
     const ids = (filters: { name: string; values: string[] }[]) =>
       ec2
-        .describeInstances({ filters })
+        .describeInstances(REGION, { filters })
         .flatMap((reservation) => reservation.instances.map((instance) => instance.instanceId));
 
     expect(ids([{ name: "tag:RequestId", values: ["req-*"] }])).toEqual([alpha, beta]);
@@ -73,7 +73,7 @@ describe("LocalEc2 describe filters", () => {
       launch({ tagSpecifications: [{ resourceType: "instance", tags: [{ key: "k", value }] }] }),
     );
 
-    const found = ec2.describeInstances({ filters: [{ name: "tag:k", values: [pattern] }] });
+    const found = ec2.describeInstances(REGION, { filters: [{ name: "tag:k", values: [pattern] }] });
 
     expect(found.map((reservation) => reservation.instances[0]?.instanceId)).toEqual(
       expected ? [instanceId] : [],
@@ -87,7 +87,7 @@ describe("LocalEc2 describe filters", () => {
     await launchedId(ec2, tagged("a".repeat(200)));
     const endsInB = await launchedId(ec2, tagged(`${"a".repeat(199)}b`));
 
-    const found = ec2.describeInstances({ filters: [{ name: "tag:k", values: ["*a*a*a*a*a*b"] }] });
+    const found = ec2.describeInstances(REGION, { filters: [{ name: "tag:k", values: ["*a*a*a*a*a*b"] }] });
 
     expect(found.map((reservation) => reservation.instances[0]?.instanceId)).toEqual([endsInB]);
   });

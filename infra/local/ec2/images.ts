@@ -23,17 +23,18 @@ const SSM_IMAGE_REFERENCE = /^resolve:ssm:(?<parameter>[\w.-]+|(?:\/[\w.-]+)+)(?
 
 /**
  * The image an SSM parameter names locally, where no parameter store holds real ones: made up from the
- * parameter's name, so every launch through the same parameter gets the same image (as on AWS until a
- * new image is published) and the services can use the very parameters they use on AWS.
+ * parameter's name and region, so every launch through the same parameter in a region gets the same
+ * image (as on AWS until a new image is published), each region its own (as AWS's public parameters
+ * name each region's copy of an image), and the services can use the very parameters they use on AWS.
  */
-export const localImageIdOf = (parameter: string): string =>
-  `ami-${createHash("sha256").update(parameter).digest("hex").slice(0, 17)}`;
+export const localImageIdOf = (parameter: string, region: string): string =>
+  `ami-${createHash("sha256").update(`${region}:${parameter}`).digest("hex").slice(0, 17)}`;
 
 /**
- * The AMI a launch names (as given, or resolved from a `resolve:ssm:` reference as RunInstances does)
- * and the device its root volume is attached as.
+ * The AMI a launch names (as given, or resolved in the launch's region from a `resolve:ssm:` reference
+ * as RunInstances does) and the device its root volume is attached as.
  */
-export const resolveImage = (imageId: string): { imageId: string; rootDeviceName: string } => {
+export const resolveImage = (imageId: string, region: string): { imageId: string; rootDeviceName: string } => {
   if (imageId.startsWith(SSM_IMAGE_PREFIX)) {
     const parameter = SSM_IMAGE_REFERENCE.exec(imageId)?.groups?.parameter;
     if (parameter === undefined) {
@@ -42,7 +43,7 @@ export const resolveImage = (imageId: string): { imageId: string; rootDeviceName
       );
     }
     return {
-      imageId: localImageIdOf(parameter),
+      imageId: localImageIdOf(parameter, region),
       rootDeviceName: SDA1_IMAGE_PARAMETERS.test(parameter) ? "/dev/sda1" : DEFAULT_ROOT_DEVICE_NAME,
     };
   }

@@ -20,7 +20,7 @@ describe("LocalEc2 lifecycle", () => {
       [instanceId, "pending"],
       [instanceId, "terminated"],
     ]);
-    expect(ec2.describeInstances({ instanceIds: [instanceId] })[0]?.instances[0]?.stateReason).toEqual({
+    expect(ec2.describeInstances(REGION, { instanceIds: [instanceId] })[0]?.instances[0]?.stateReason).toEqual({
       code: "Server.InternalError",
       message: "Server.InternalError: Internal error on launch",
     });
@@ -30,7 +30,7 @@ describe("LocalEc2 lifecycle", () => {
     const { ec2, changes } = openEc2({ bootDelayMs: 60_000 });
     const instanceId = await launchedId(ec2);
 
-    const [change] = await ec2.terminateInstances([instanceId]);
+    const [change] = await ec2.terminateInstances(REGION, [instanceId]);
 
     expect(change).toEqual({ instanceId, previousState: "pending", currentState: "shutting-down" });
     await waitUntil(() => expect(stateOf(ec2, instanceId)).toBe("terminated"));
@@ -41,11 +41,11 @@ describe("LocalEc2 lifecycle", () => {
   it("answers a second termination with the current state and reports nothing new", async () => {
     const { ec2, changes } = openEc2();
     const instanceId = await launchedId(ec2);
-    await ec2.terminateInstances([instanceId]);
+    await ec2.terminateInstances(REGION, [instanceId]);
     await waitUntil(() => expect(changes.at(-1)).toEqual([instanceId, "terminated"]));
     const reported = changes.length;
 
-    const [change] = await ec2.terminateInstances([instanceId]);
+    const [change] = await ec2.terminateInstances(REGION, [instanceId]);
 
     expect(change).toEqual({ instanceId, previousState: "terminated", currentState: "terminated" });
     expect(changes).toHaveLength(reported);

@@ -21,19 +21,26 @@ const stateChangeSchema = z.object({ instanceId: z.string(), state: z.enum(EC2_I
 type StateChange = z.infer<typeof stateChangeSchema>;
 
 const stateFileSchema = z.object({
-  instances: z.array(instanceSchema),
+  // State files from before regions hold instances without one: those of the stack's region.
+  instances: z.array(instanceSchema.extend({ region: instanceSchema.shape.region.optional() })),
   /** State changes not yet reported: kept with the state so that a restart reports them instead of losing them. */
   unreportedStateChanges: z.array(stateChangeSchema),
 });
 type StateFile = z.infer<typeof stateFileSchema>;
 
 /** Reports a state change; a rejection is logged and the same change reported again later. */
-export type StateChangeListener = (instanceId: string, state: InstanceStateName) => void | Promise<void>;
+export type StateChangeListener = (
+  instanceId: string,
+  state: InstanceStateName,
+  region: string,
+) => void | Promise<void>;
 
 export interface InstanceLifecycleOptions {
   /** The file holding the instances and their state changes not yet reported. */
   statePath: string;
   onStateChange: StateChangeListener;
+  /** The stack's own region: that of instances recorded before instances had one. */
+  region: string;
   /** How long an instance stays `pending` before it is `running`. */
   bootDelayMs: number;
   /** How long an instance stays `shutting-down` before it is `terminated`. */
@@ -67,14 +74,15 @@ export class InstanceLifecycle {
   private closed = false;
   private lastWrite: Promise<void> = Promise.resolve();
 
-  constructor({ statePath, onStateChange, bootDelayMs, shutdownDelayMs }: InstanceLifecycleOptions) {
+  constructor({ statePath, onStateChange, region, bootDelayMs, shutdownDelayMs }: InstanceLifecycleOptions) {
     this.statePath = statePath;
     this.onStateChange = onStateChange;
     this.bootDelayMs = bootDelayMs;
     this.shutdownDelayMs = shutdownDelayMs;
     mkdirSync(dirname(this.statePath), { recursive: true });
     const state = loadState(this.statePath);
-    for (const instance of state.instances) this.instancesById.set(instance.instanceId, instance);
+    for (const instance of state.instances)
+      this.instancesById.set(instance.instanceId, { ...instance, region: instance.region ?? region });
     this.unreportedStateChanges = state.unreportedStateChanges;
     for (const instance of this.instancesById.values()) this.scheduleTransition(instance);
     void this.reportStateChanges();
@@ -195,7 +203,9 @@ export class InstanceLifecycle {
         next && !this.closed;
         next = this.unreportedStateChanges[0]
       ) {
-        await this.onStateChange(next.instanceId, next.state);
+        // Instances are never forgotten, so every change has its instance.
+        const { region } = this.instancesById.get(next.instanceId) as Instance;
+        await this.onStateChange(next.instanceId, next.state, region);
         this.unreportedStateChanges.shift();
         await this.persist();
       }

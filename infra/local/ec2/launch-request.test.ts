@@ -10,7 +10,7 @@ describe("LocalEc2 launch requests", () => {
     const { ec2 } = openEc2({ bootDelayMs: 60_000 });
     const parameter = "/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id";
     const imageOf = async (imageId: string) =>
-      (await ec2.runInstances(launch({ imageId }))).instances[0]?.imageId;
+      (await ec2.runInstances(REGION, launch({ imageId }))).instances[0]?.imageId;
 
     const first = await imageOf(`resolve:ssm:${parameter}`);
     const again = await imageOf(`resolve:ssm:${parameter}`);
@@ -20,11 +20,11 @@ describe("LocalEc2 launch requests", () => {
     );
 
     expect(first).toMatch(/^ami-[0-9a-f]{17}$/);
-    expect(first).toBe(localImageIdOf(parameter));
+    expect(first).toBe(localImageIdOf(parameter, REGION));
     expect([again, byVersion]).toEqual([first, first]);
     expect(other).not.toBe(first);
     expect(
-      ec2.describeInstances({ filters: [{ name: "image-id", values: [first as string] }] }),
+      ec2.describeInstances(REGION, { filters: [{ name: "image-id", values: [first as string] }] }),
     ).toHaveLength(3);
   });
 
@@ -103,11 +103,11 @@ describe("LocalEc2 launch requests", () => {
   ])("refuses %s with %s", async (_, overrides, code) => {
     const { ec2 } = openEc2();
 
-    const attempt = ec2.runInstances(launch(overrides));
+    const attempt = ec2.runInstances(REGION, launch(overrides));
 
     await expect(attempt).rejects.toBeInstanceOf(Ec2Error);
     await expect(attempt).rejects.toMatchObject({ code });
-    expect(ec2.describeInstances()).toEqual([]);
+    expect(ec2.describeInstances(REGION)).toEqual([]);
   });
 
   it("attaches up to 128 volumes, the most any instance type takes, and refuses one more with AttachmentLimitExceeded", async () => {
@@ -115,8 +115,8 @@ describe("LocalEc2 launch requests", () => {
     const dataVolumes = (count: number) =>
       Array.from({ length: count }, (_, index) => ({ deviceName: `/dev/data${index}`, ebs: {} }));
 
-    const largest = await ec2.runInstances(launch({ blockDeviceMappings: dataVolumes(127) }));
-    const oneMore = ec2.runInstances(launch({ blockDeviceMappings: dataVolumes(128) }));
+    const largest = await ec2.runInstances(REGION, launch({ blockDeviceMappings: dataVolumes(127) }));
+    const oneMore = ec2.runInstances(REGION, launch({ blockDeviceMappings: dataVolumes(128) }));
 
     expect(largest.instances[0]?.volumes).toHaveLength(128);
     await expect(oneMore).rejects.toMatchObject({ code: "AttachmentLimitExceeded" });
@@ -136,11 +136,11 @@ describe("LocalEc2 launch requests", () => {
       }),
     );
 
-    expect(ec2.describeInstances({ instanceIds: [instanceId] })[0]?.instances[0]?.tags).toEqual([
+    expect(ec2.describeInstances(REGION, { instanceIds: [instanceId] })[0]?.instances[0]?.tags).toEqual([
       { key: "Name", value: "build-box" },
     ]);
     expect(
-      ec2.describeVolumes({ filters: [{ name: "attachment.instance-id", values: [instanceId] }] }),
+      ec2.describeVolumes(REGION, { filters: [{ name: "attachment.instance-id", values: [instanceId] }] }),
     ).toEqual([
       expect.objectContaining({
         deviceName: "/dev/xvda",

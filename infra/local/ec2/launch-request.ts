@@ -185,8 +185,8 @@ const checkTagSpecifications = (specifications: RunInstancesInput["tagSpecificat
 };
 
 /** Refuses a launch request as AWS would, before anything exists; else gives its volumes and the defaults it leaves implicit. */
-export const prepareLaunch = (input: RunInstancesInput) => {
-  const { imageId, rootDeviceName } = resolveImage(input.imageId);
+export const prepareLaunch = (input: RunInstancesInput, region: string) => {
+  const { imageId, rootDeviceName } = resolveImage(input.imageId, region);
   const instanceType = input.instanceType ?? DEFAULT_INSTANCE_TYPE;
   if (!INSTANCE_TYPE.test(instanceType))
     throw invalidValue(`Invalid value '${instanceType}' for InstanceType.`);

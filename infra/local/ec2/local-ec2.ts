@@ -31,6 +31,8 @@ const VOLUME_ID = /^vol-[0-9a-f]{8}([0-9a-f]{9})?$/;
 export interface LocalEc2Options {
   /** State lives in `<dataDir>/ec2/state.json`. */
   dataDir: string;
+  /** The stack's own region: instances recorded before instances had a region belong to it. */
+  region: string;
   onStateChange: StateChangeListener;
   /** How long an instance stays `pending` before it is `running`. */
   bootDelayMs?: number;
@@ -53,30 +55,38 @@ const checkIds = (ids: string[], pattern: RegExp, malformedCode: string) => {
 
 /**
  * The local stand-in for EC2: launches, describes and terminates instances the way AWS answers; its
- * InstanceLifecycle moves them through their states, reports every change and keeps them on disk.
+ * InstanceLifecycle moves them through their states, reports every change and keeps them on disk. Each
+ * call is made in a region, as each AWS call is: an instance belongs to the region it was launched in,
+ * and no other region's calls see it.
  */
 export class LocalEc2 {
   private readonly lifecycle: InstanceLifecycle;
 
-  constructor({ dataDir, onStateChange, bootDelayMs = 2_000, shutdownDelayMs = 1_000 }: LocalEc2Options) {
+  constructor({
+    dataDir,
+    region,
+    onStateChange,
+    bootDelayMs = 2_000,
+    shutdownDelayMs = 1_000,
+  }: LocalEc2Options) {
     this.lifecycle = new InstanceLifecycle({
       statePath: join(dataDir, "ec2", "state.json"),
       onStateChange,
+      region,
       bootDelayMs,
       shutdownDelayMs,
     });
   }
 
-  async runInstances(input: RunInstancesInput): Promise<Reservation> {
-    const { imageId, rootDeviceName, instanceType, tags, volumes, now } = prepareLaunch(input);
+  async runInstances(region: string, input: RunInstancesInput): Promise<Reservation> {
+    const { imageId, rootDeviceName, instanceType, tags, volumes, now } = prepareLaunch(input, region);
     const { clientToken } = input;
 
     const { clientToken: _, ...launchParameters } = input;
     const canonicalParameters: unknown = JSON.parse(JSON.stringify(launchParameters));
     if (clientToken !== undefined) {
-      const earlier = [...this.lifecycle.instances.values()].find(
-        (instance) => instance.clientToken === clientToken,
-      );
+      // A ClientToken is unique within its region only.
+      const earlier = this.instancesIn(region).find((instance) => instance.clientToken === clientToken);
       if (earlier) {
         if (!isDeepStrictEqual(earlier.launchParameters, canonicalParameters)) {
           throw new Ec2Error(
@@ -90,11 +100,12 @@ export class LocalEc2 {
 
     const instance: Instance = {
       instanceId: newId("i"),
+      region,
       reservationId: newId("r"),
       imageId,
       instanceType,
       subnetId: input.subnetId,
-      privateIpAddress: this.privateIpFor(input.subnetId, input.privateIpAddress),
+      privateIpAddress: this.privateIpFor(region, input.subnetId, input.privateIpAddress),
       launchTime: now,
       state: "pending",
       stateChangedAt: now,
@@ -109,27 +120,33 @@ export class LocalEc2 {
     return this.reservationOf(instance);
   }
 
-  describeInstances({ instanceIds = [], filters = [] }: { instanceIds?: string[]; filters?: Filter[] } = {}) {
+  describeInstances(
+    region: string,
+    { instanceIds = [], filters = [] }: { instanceIds?: string[]; filters?: Filter[] } = {},
+  ) {
     checkIds(instanceIds, INSTANCE_ID, "InvalidInstanceID.Malformed");
     checkFilters(filters, INSTANCE_FILTERS);
     const candidates =
-      instanceIds.length > 0 ? this.existingInstances(instanceIds) : [...this.lifecycle.instances.values()];
+      instanceIds.length > 0 ? this.existingInstances(region, instanceIds) : this.instancesIn(region);
     return candidates
       .filter((instance) => matchesFilters(instance, filters, INSTANCE_FILTERS))
       .map((instance) => this.reservationOf(instance));
   }
 
   /** Volumes of instances not yet terminated: like AWS's launch volumes, they are deleted on termination. */
-  describeVolumes({
-    volumeIds = [],
-    filters = [],
-  }: {
-    volumeIds?: string[];
-    filters?: Filter[];
-  } = {}): AttachedVolume[] {
+  describeVolumes(
+    region: string,
+    {
+      volumeIds = [],
+      filters = [],
+    }: {
+      volumeIds?: string[];
+      filters?: Filter[];
+    } = {},
+  ): AttachedVolume[] {
     checkIds(volumeIds, VOLUME_ID, "InvalidVolumeID.Malformed");
     checkFilters(filters, VOLUME_FILTERS);
-    const volumes = [...this.lifecycle.instances.values()]
+    const volumes = this.instancesIn(region)
       .filter((instance) => instance.state !== "terminated")
       .flatMap((instance) =>
         instance.volumes.map((volume) => ({ ...structuredClone(volume), instanceId: instance.instanceId })),
@@ -142,9 +159,9 @@ export class LocalEc2 {
   }
 
   /** Idempotent as on AWS: terminating an instance that is already on its way out changes nothing. */
-  async terminateInstances(instanceIds: string[]): Promise<InstanceStateChange[]> {
+  async terminateInstances(region: string, instanceIds: string[]): Promise<InstanceStateChange[]> {
     checkIds(instanceIds, INSTANCE_ID, "InvalidInstanceID.Malformed");
-    return this.lifecycle.terminate(this.existingInstances(instanceIds));
+    return this.lifecycle.terminate(this.existingInstances(region, instanceIds));
   }
 
   /** Stops the lifecycle timers and waits for the state on disk to be complete. */
@@ -152,8 +169,13 @@ export class LocalEc2 {
     return this.lifecycle.close();
   }
 
-  private existingInstances(instanceIds: string[]): Instance[] {
-    const missing = instanceIds.filter((id) => !this.lifecycle.instances.has(id));
+  private instancesIn(region: string): Instance[] {
+    return [...this.lifecycle.instances.values()].filter((instance) => instance.region === region);
+  }
+
+  /** The instances of these ids in the region: another region's are as unknown as ids never launched. */
+  private existingInstances(region: string, instanceIds: string[]): Instance[] {
+    const missing = instanceIds.filter((id) => this.lifecycle.instances.get(id)?.region !== region);
     if (missing.length > 0) throw notFound("InvalidInstanceID.NotFound", "instance", missing);
     return [...new Set(instanceIds)].map((id) => this.lifecycle.instances.get(id) as Instance);
   }
@@ -166,9 +188,10 @@ export class LocalEc2 {
     };
   }
 
-  private privateIpFor(subnetId: string | undefined, requested: string | undefined): string {
+  /** An address free in the subnet; a subnet is of one region, so the same id in another is another subnet. */
+  private privateIpFor(region: string, subnetId: string | undefined, requested: string | undefined): string {
     const inUse = new Set(
-      [...this.lifecycle.instances.values()]
+      this.instancesIn(region)
         .filter((instance) => instance.state !== "terminated" && instance.subnetId === subnetId)
         .map((instance) => instance.privateIpAddress),
     );

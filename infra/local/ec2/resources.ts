@@ -47,6 +47,8 @@ export type Volume = z.infer<typeof volumeSchema>;
 
 export const instanceSchema = z.object({
   instanceId: z.string(),
+  /** The region of the credential scope it was launched with: EC2 answers about it in that region only. */
+  region: z.string(),
   reservationId: z.string(),
   imageId: z.string(),
   instanceType: z.string(),

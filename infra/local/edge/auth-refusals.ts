@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { errorAnswer as ec2ErrorAnswer } from "../ec2/ec2-api.ts";
+import { s3Error } from "../s3/answers.ts";
 import { queryError, restJsonError } from "../ses-guard.ts";
 import type { SignatureFault } from "./signature.ts";
 import { type EdgeResponse, jsonError, type ReadRequest } from "./types.ts";
@@ -10,7 +11,7 @@ import { type EdgeResponse, jsonError, type ReadRequest } from "./types.ts";
  * InvalidClientTokenId, RequestExpired) and what the services answer in practice, e.g. DynamoDB's and
  * EventBridge's `InvalidSignatureException: Signature expired: ... (... - 15 min.)`.
  */
-type Protocol = "aws-json" | "rest-json" | "ec2-query" | "query";
+type Protocol = "aws-json" | "rest-json" | "ec2-query" | "query" | "rest-xml";
 
 interface Refusal {
   status: number;
@@ -80,9 +81,35 @@ const queryRefusal = (fault: SignatureFault, ec2: boolean): Refusal => {
   }
 };
 
+/** S3's own codes, all answered as `<Error>` documents (S3 reads an unsigned request as anonymous). */
+const s3Refusal = (fault: SignatureFault): Refusal => {
+  switch (fault.reason) {
+    case "missing":
+      return { status: 403, code: "AccessDenied", message: "Access Denied" };
+    case "presigned":
+      return { status: 403, code: "AccessDenied", message: PRESIGNED_MESSAGE };
+    case "incomplete":
+      return { status: 400, code: "AuthorizationHeaderMalformed", message: fault.message };
+    case "unknown-key":
+      return {
+        status: 403,
+        code: "InvalidAccessKeyId",
+        message: "The AWS Access Key Id you provided does not exist in our records.",
+      };
+    case "mismatch":
+      return { status: 403, code: "SignatureDoesNotMatch", message: MISMATCH_MESSAGE };
+    case "unsigned-host":
+      return { status: 403, code: "SignatureDoesNotMatch", message: UNSIGNED_HOST_MESSAGE };
+    case "expired":
+      return { status: 403, code: "RequestTimeTooSkewed", message: fault.message };
+  }
+};
+
 /** The protocol of a request, by the service of its credential scope (SES speaks two, told by path). */
 const protocolOf = (service: string, request: Pick<ReadRequest, "method" | "path">): Protocol => {
   if (service === "ec2") return "ec2-query";
+  if (service === "rds") return "query";
+  if (service === "s3") return "rest-xml";
   if (service === "scheduler") return "rest-json";
   if (service === "ses" || service === "email") {
     return request.method === "POST" && request.path === "/" ? "query" : "rest-json";
@@ -109,6 +136,8 @@ export const accessRefusal = (
       return ec2ErrorAnswer(403, randomUUID(), "UnauthorizedOperation", message);
     case "query":
       return queryError(403, "AccessDenied", message);
+    case "rest-xml":
+      return s3Error(403, "AccessDenied", message);
   }
 };
 
@@ -134,6 +163,10 @@ export const signatureRefusal = (
     case "query": {
       const { status, code, message } = queryRefusal(fault, false);
       return queryError(status, code, message);
+    }
+    case "rest-xml": {
+      const { status, code, message } = s3Refusal(fault);
+      return s3Error(status, code, message);
     }
   }
 };

@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import type { IncomingHttpHeaders } from "node:http";
 import { join } from "node:path";
 import { z } from "zod";
 import { LOCAL_ACCOUNT_ID } from "../eventbridge/types.ts";
+import { outsidersMayCall, type S3RequestLine, s3OperationOf } from "../s3/operations.ts";
 import { readOrCreateSecretFile } from "../secret-file.ts";
 
 /** Someone the edge knows: the access key they sign with, its secret, and who they are, as an IAM ARN. */
@@ -25,13 +27,27 @@ export const OUTSIDE_PRINCIPAL: Principal = {
 /** The stack's own services, as the CDK app's function roles are on AWS. */
 export const SERVICES_ROLE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/approvals-services`;
 
+/** The Secrets Manager operations an outside principal may call: reading, never changing. */
+const SECRET_READINGS = new Set(["secretsmanager.GetSecretValue", "secretsmanager.DescribeSecret"]);
+
 /**
  * What a principal may call at the edge, as IAM would allow it: the stack's services everything, an outside
- * principal only EventBridge (publishing, where the bus's rules on sources still apply). The tables, the
- * mail and the instances are the stack's, as they are behind the function roles on AWS.
+ * principal only EventBridge (publishing, where the bus's rules on sources still apply), S3's objects
+ * and readings (as a requester with a bucket the stack made for them; see outsidersMayCall) and reading
+ * the secrets RDS manages master passwords in (the requester's way to their database's password). The
+ * tables, the mail, the instances and the databases' control plane are the stack's, as they are behind
+ * the function roles on AWS.
  */
-export const mayCall = (principal: Principal, service: string): boolean =>
-  principal.arn === SERVICES_ROLE_ARN || service === "events";
+export const mayCall = (
+  principal: Principal,
+  service: string,
+  // Not edge/types.ts's ReadRequest, which names Principal from here: the two would import each other.
+  request: S3RequestLine & { headers: IncomingHttpHeaders },
+): boolean =>
+  principal.arn === SERVICES_ROLE_ARN ||
+  service === "events" ||
+  (service === "s3" && outsidersMayCall(s3OperationOf(request))) ||
+  (service === "secretsmanager" && SECRET_READINGS.has(String(request.headers["x-amz-target"])));
 
 /** Under DATA_DIR: the services' access key and secret, made on the first start, readable by its owner alone. */
 export const SERVICE_CREDENTIALS_FILE = "service-credentials.json";

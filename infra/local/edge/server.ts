@@ -111,7 +111,7 @@ export const startEdge = async ({
         );
       }
       if (!signature.ok) return signatureRefusal(signature.fault, scope.service, read);
-      if (!mayCall(signature.principal, scope.service)) {
+      if (!mayCall(signature.principal, scope.service, read)) {
         return accessRefusal(signature.principal.arn, scope.service, read);
       }
       if (typeof service === "function") {

@@ -41,14 +41,60 @@ const flowOf = (requestId: string, start: string) => {
   };
 };
 
+/** The request as its requester sent it: intake adds the cost estimate when it accepts it. */
+const submissionOf = ({
+  estimatedMonthlyCostUsd: _total,
+  costEstimate: _estimate,
+  ...submitted
+}: AcceptedRequest): DetailInputOf<typeof ResourceRequested> => submitted;
+
 export const APPROVER = "approver@example.com";
 export const INSTANCE_ID = "i-0123456789abcdef0";
 
+export const PROVISIONED_DATABASE = {
+  identifier: "orders-1a2b3c4d",
+  host: "orders-1a2b3c4d.abcdefghij.us-east-1.rds.amazonaws.com",
+  port: 5432,
+  masterUserSecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0a1b2c3d-AbCdEf",
+  databaseName: "orders",
+} as const;
+
+/**
+ * What the launcher of the request's type names its launch by, and what it reports once the resource
+ * is ready: an instance, a database or a bucket.
+ */
+const launchOf = (request: AcceptedRequest) => {
+  const { resource } = request;
+  switch (resource.type) {
+    case "ec2":
+      return {
+        named: { instanceId: INSTANCE_ID },
+        ready: { instanceId: INSTANCE_ID, privateIp: "10.0.1.25" },
+      };
+    case "rds":
+      return {
+        named: { dbInstanceIdentifier: PROVISIONED_DATABASE.identifier },
+        ready: { database: PROVISIONED_DATABASE },
+      };
+    case "s3":
+      return {
+        named: { bucketName: resource.bucketName },
+        ready: {
+          bucket: {
+            name: resource.bucketName,
+            arn: `arn:aws:s3:::${resource.bucketName}`,
+            region: request.region ?? "us-east-1",
+          },
+        },
+      };
+  }
+};
+
 const requestedAndAskedFor = (request: AcceptedRequest, start: string) => {
   const event = flowOf(request.requestId, start);
-  const { requestId, ...content } = request;
+  const { requestId } = request;
   const opening = [
-    event(ResourceRequested, { requestId, ...content }),
+    event(ResourceRequested, submissionOf(request)),
     event(RequestAccepted, { requestId, request, acceptedAt: secondsAfter(start, 1) }),
     event(ApprovalRequested, {
       requestId,
@@ -73,7 +119,7 @@ const notified = (request: AcceptedRequest, about: RawEnvelope, at: string) => (
   notifiedAt: at,
 });
 
-/** Submitted, approved and launched: the events before the instance runs or fails. */
+/** Submitted, approved and launched: the events before the resource is ready or fails. */
 const launched = (request: AcceptedRequest, start: string) => {
   const { event, opening } = requestedAndAskedFor(request, start);
   const { requestId } = request;
@@ -90,7 +136,7 @@ const launched = (request: AcceptedRequest, start: string) => {
       requestId,
       request,
       approver: APPROVER,
-      instanceId: INSTANCE_ID,
+      ...launchOf(request).named,
       startedAt: secondsAfter(start, 4),
     }),
   ];
@@ -103,8 +149,7 @@ export const provisionedFlow = (request: AcceptedRequest, start: string): RawEnv
   const provisioned = event(ResourceProvisioned, {
     requestId: request.requestId,
     request,
-    instanceId: INSTANCE_ID,
-    privateIp: "10.0.1.25",
+    ...launchOf(request).ready,
     provisionedAt: secondsAfter(start, 5),
   });
   return [
@@ -150,7 +195,7 @@ export const failedFlow = (request: AcceptedRequest, start: string): RawEnvelope
     event(ProvisioningFailed, {
       requestId: request.requestId,
       request,
-      instanceId: INSTANCE_ID,
+      ...launchOf(request).named,
       errorCode: "InsufficientInstanceCapacity",
       reason: "The instance terminated before it ran",
       failedAt: secondsAfter(start, 5),
@@ -234,7 +279,7 @@ export const TWO_STAGE_POLICY = { name: "large-instances", hash: "0123456789ab" 
  */
 export const twoStageFlow = (request: AcceptedRequest, start: string) => {
   const event = flowOf(request.requestId, start);
-  const { requestId, ...content } = request;
+  const { requestId } = request;
   const policy = TWO_STAGE_POLICY;
   const expiresAt = secondsAfter(start, 3 * 86400);
   const stage = (index: number) => ({ index, name: ["team leads", "finance"][index] ?? "", count: 2 });
@@ -276,7 +321,7 @@ export const twoStageFlow = (request: AcceptedRequest, start: string) => {
     });
   const [leadA, leadB, leadC] = TEAM_LEADS;
   const opened = [
-    event(ResourceRequested, { requestId, ...content }),
+    event(ResourceRequested, submissionOf(request)),
     event(RequestAccepted, { requestId, request, acceptedAt: secondsAfter(start, 1) }),
     event(ApprovalPolicyApplied, {
       requestId,

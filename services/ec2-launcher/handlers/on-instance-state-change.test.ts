@@ -9,7 +9,13 @@ import { ResourceProvisioned } from "../../../events/resource-provisioned.ts";
 import { localLambdaContext } from "../../../infra/local/lambda-context.ts";
 import { envelopeOf } from "../../../test/support/fixtures.ts";
 import { deliverTogetherThenRetryFailures } from "../../../test/support/idempotency.ts";
-import { approvalOf, ec2Error, newInstanceId, startLauncherTestbed } from "../testing/fixtures.ts";
+import {
+  approvalOf,
+  ec2Error,
+  newInstanceId,
+  STACK_REGION,
+  startLauncherTestbed,
+} from "../testing/fixtures.ts";
 import {
   createInstanceStateChangeHandler,
   handler,
@@ -18,6 +24,8 @@ import {
 
 type State = (typeof EC2_INSTANCE_STATES)[number];
 
+const OTHER_REGION = "eu-west-1";
+
 describe("ec2-launcher on EC2 instance state changes", () => {
   let testbed: Awaited<ReturnType<typeof startLauncherTestbed>>;
   beforeAll(async () => {
@@ -25,8 +33,9 @@ describe("ec2-launcher on EC2 instance state changes", () => {
   });
   afterAll(() => testbed.close());
   beforeEach(() => {
-    testbed.ec2Mock.reset();
-    testbed.ec2Mock.on(DescribeInstancesCommand).rejects(ec2Error("InvalidInstanceID.NotFound"));
+    testbed.resetEc2();
+    for (const region of [STACK_REGION, OTHER_REGION])
+      testbed.ec2MockIn(region).on(DescribeInstancesCommand).rejects(ec2Error("InvalidInstanceID.NotFound"));
   });
 
   const setUp = () => {
@@ -34,21 +43,27 @@ describe("ec2-launcher on EC2 instance state changes", () => {
     const handle = createInstanceStateChangeHandler(deps);
     return {
       bus,
-      change: (instanceId: string, state: State) => handle({ "instance-id": instanceId, state }),
+      /** A state change of an instance in `region` (the stack's own unless given). */
+      change: (instanceId: string, state: State, region = STACK_REGION) =>
+        handle({ region, detail: { "instance-id": instanceId, state } }),
     };
   };
 
   /** A request approved and launched by the launcher, as the RequestApproved handler leaves it. */
-  const launched = async (requestId: string, { attached = true } = {}) => {
-    const approval = approvalOf(requestId);
+  const launched = async (
+    requestId: string,
+    { attached = true, region = undefined as string | undefined } = {},
+  ) => {
+    const approval = approvalOf(requestId, {}, { region });
     const instanceId = newInstanceId();
     await testbed.store.recordApproval({ ...approval });
     if (attached) await testbed.store.attachInstance(requestId, instanceId);
     return { approval, instanceId };
   };
 
-  const describedAs = (instanceId: string, instance: Instance) =>
-    testbed.ec2Mock
+  const describedAs = (instanceId: string, instance: Instance, region = STACK_REGION) =>
+    testbed
+      .ec2MockIn(region)
       .on(DescribeInstancesCommand, { InstanceIds: [instanceId] })
       .resolves({ Reservations: [{ Instances: [{ InstanceId: instanceId, ...instance }] }] });
 
@@ -72,6 +87,35 @@ describe("ec2-launcher on EC2 instance state changes", () => {
           provisionedAt: "2030-01-01T10:00:05.000Z",
         },
       },
+    ]);
+  });
+
+  it("settles the launch of an instance in another region, asking EC2 in the instance's region", async () => {
+    const { bus, change } = setUp();
+    const { instanceId } = await launched("in-ireland", { region: OTHER_REGION });
+    describedAs(instanceId, { PrivateIpAddress: "10.0.2.25" }, OTHER_REGION);
+
+    await change(instanceId, "running", OTHER_REGION);
+
+    expect(bus.detailsOf(ResourceProvisioned)).toMatchObject([
+      { requestId: "in-ireland", instanceId, privateIp: "10.0.2.25", request: { region: OTHER_REGION } },
+    ]);
+    expect(testbed.ec2Mock.commandCalls(DescribeInstancesCommand)).toEqual([]);
+  });
+
+  it("finds a launch in another region by its RequestId tag there when `running` overtakes its record", async () => {
+    const { bus, change } = setUp();
+    const { instanceId } = await launched("overtaken-in-ireland", { attached: false, region: OTHER_REGION });
+    describedAs(
+      instanceId,
+      { PrivateIpAddress: "10.0.2.26", Tags: [{ Key: "RequestId", Value: "overtaken-in-ireland" }] },
+      OTHER_REGION,
+    );
+
+    await change(instanceId, "running", OTHER_REGION);
+
+    expect(bus.detailsOf(ResourceProvisioned)).toMatchObject([
+      { requestId: "overtaken-in-ireland", instanceId },
     ]);
   });
 
@@ -204,6 +248,10 @@ describe("ec2-launcher on EC2 instance state changes", () => {
 
     await expect(invoke(envelope, context)).resolves.toBeUndefined();
     await expect(invoke({ ...envelope, detail: { state: "running" } }, context)).rejects.toMatchObject({
+      name: "ParseError",
+    });
+    const { region: _, ...withoutRegion } = envelope;
+    await expect(invoke({ ...withoutRegion, id: "evt-no-region" }, context)).rejects.toMatchObject({
       name: "ParseError",
     });
   });

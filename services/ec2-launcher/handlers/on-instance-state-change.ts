@@ -1,10 +1,9 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eventbridge";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
-import type { DetailOf } from "../../../events/contract.ts";
 import { Ec2InstanceStateChange } from "../../../events/ec2-state-change.ts";
+import { type Envelope, envelopeSchemaOf } from "../../../events/envelope.ts";
 import { ProvisioningFailed } from "../../../events/provisioning-failed.ts";
 import type { Publisher } from "../../../events/publish.ts";
 import { ResourceProvisioned } from "../../../events/resource-provisioned.ts";
@@ -27,7 +26,13 @@ export class InstanceNotVisibleError extends Error {
 }
 
 /**
- * Settles a launch from EC2's state changes: `running` is `ResourceProvisioned`, ending before that is
+ * A state change as the handler reads it: the detail, and the region of the instance, which only the
+ * envelope names (the stack's default bus also gets the changes of its other regions, forwarded).
+ */
+export type InstanceStateChange = Pick<Envelope<typeof Ec2InstanceStateChange>, "region" | "detail">;
+
+/**
+ * Settles a launch from EC2's state changes, asking EC2 in the instance's region: `running` is `ResourceProvisioned`, ending before that is
  * `ProvisioningFailed`; whichever comes first is the one outcome of the request. State changes of
  * instances the launcher did not launch are ignored. A delivery that finds the outcome being published
  * by another one fails with Powertools' `IdempotencyAlreadyInProgressError`, for the bus to retry.
@@ -45,11 +50,12 @@ export const createInstanceStateChangeHandler = ({
    * looked up by the RequestId tag it was launched with: still unknown, it is someone else's.
    */
   const findLaunch = async (
+    region: string,
     instanceId: string,
   ): Promise<{ launch: LaunchRecord; instance?: DescribedInstance } | undefined> => {
     const indexed = await store.findByInstanceId(instanceId);
     if (indexed) return { launch: indexed };
-    const instance = await ec2.describeInstance(instanceId);
+    const instance = await ec2.describeInstance(region, instanceId);
     const requestId = instance?.tags[LAUNCH_TAG_KEYS.requestId];
     const launch = requestId ? await store.get(requestId) : undefined;
     if (!launch || (launch.instanceId !== undefined && launch.instanceId !== instanceId)) return undefined;
@@ -57,12 +63,12 @@ export const createInstanceStateChangeHandler = ({
   };
 
   return async ({
-    "instance-id": instanceId,
-    state,
-  }: DetailOf<typeof Ec2InstanceStateChange>): Promise<void> => {
+    region,
+    detail: { "instance-id": instanceId, state },
+  }: InstanceStateChange): Promise<void> => {
     const outcome = outcomeOfState(state);
     if (!outcome) return;
-    const found = await findLaunch(instanceId);
+    const found = await findLaunch(region, instanceId);
     if (!found) {
       logger.debug("State change of an instance the launcher did not launch; ignored", { instanceId, state });
       return;
@@ -70,7 +76,7 @@ export const createInstanceStateChangeHandler = ({
     const { requestId, request } = found.launch;
     // The instance is described within the outcome's effect: once settled, a repeat asks EC2 nothing.
     const { ran } = await store.publishOnce(requestId, "outcome", async () => {
-      const instance = found.instance ?? (await ec2.describeInstance(instanceId));
+      const instance = found.instance ?? (await ec2.describeInstance(region, instanceId));
       if (outcome === "provisioned") {
         if (!instance)
           throw new InstanceNotVisibleError(`EC2 does not describe running instance ${instanceId} yet`);
@@ -109,4 +115,4 @@ export const handler = middy(
 )
   .use(injectLambdaContext(logger))
   .use(launcherIdempotency.lambdaContextMiddleware)
-  .use(parser({ schema: Ec2InstanceStateChange.schema, envelope: EventBridgeEnvelope }));
+  .use(parser({ schema: envelopeSchemaOf(Ec2InstanceStateChange) }));

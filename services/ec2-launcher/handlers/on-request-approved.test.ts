@@ -7,7 +7,14 @@ import { ProvisioningStarted } from "../../../events/provisioning-started.ts";
 import { deliverTogetherThenRetryFailures } from "../../../test/support/idempotency.ts";
 import { launchSettings } from "../config.ts";
 import { buildRunInstancesInput, DEFAULT_IMAGES, imagesWith, type LaunchSettings } from "../domain.ts";
-import { APPROVER, approvalOf, ec2Error, newInstanceId, startLauncherTestbed } from "../testing/fixtures.ts";
+import {
+  APPROVER,
+  approvalOf,
+  ec2Error,
+  newInstanceId,
+  STACK_REGION,
+  startLauncherTestbed,
+} from "../testing/fixtures.ts";
 import { createRequestApprovedHandler } from "./on-request-approved.ts";
 
 describe("ec2-launcher on RequestApproved", () => {
@@ -16,14 +23,17 @@ describe("ec2-launcher on RequestApproved", () => {
     testbed = await startLauncherTestbed();
   });
   afterAll(() => testbed.close());
-  beforeEach(() => testbed.ec2Mock.reset());
+  beforeEach(() => testbed.resetEc2());
 
   const setUp = (settings: LaunchSettings = launchSettings) => {
     const { bus, deps } = testbed.freshDeps();
     return { bus, handle: createRequestApprovedHandler({ ...deps, settings }) };
   };
-  const runInstancesCalls = () =>
-    testbed.ec2Mock.commandCalls(RunInstancesCommand).map((call) => call.args[0].input);
+  const runInstancesCalls = (region = STACK_REGION) =>
+    testbed
+      .ec2MockIn(region)
+      .commandCalls(RunInstancesCommand)
+      .map((call) => call.args[0].input);
 
   it("launches the requested instance and records it against the request", async () => {
     const { handle } = setUp();
@@ -47,6 +57,49 @@ describe("ec2-launcher on RequestApproved", () => {
       approver: APPROVER,
       instanceId,
     });
+  });
+
+  it("launches a request for another region there, through that region's client", async () => {
+    const { bus, handle } = setUp();
+    const approval = approvalOf("in-ireland", {}, { region: "eu-west-1" });
+    const instanceId = newInstanceId();
+    testbed
+      .ec2MockIn("eu-west-1")
+      .on(RunInstancesCommand)
+      .resolves({ Instances: [{ InstanceId: instanceId }] });
+
+    await handle(approval);
+
+    expect(runInstancesCalls("eu-west-1")).toEqual([
+      buildRunInstancesInput(
+        approval.request,
+        APPROVER,
+        DEFAULT_IMAGES["amazon-linux-2023"].x86_64,
+        launchSettings,
+      ),
+    ]);
+    expect(runInstancesCalls(STACK_REGION)).toEqual([]);
+    expect(bus.detailsOf(ProvisioningStarted)).toMatchObject([{ requestId: "in-ireland", instanceId }]);
+  });
+
+  it("launches from the region's own image where an operator named one, and the common one elsewhere", async () => {
+    const { handle } = setUp({
+      ...launchSettings,
+      regionalImages: { "eu-west-1": { "amazon-linux-2023": { x86_64: "ami-0123456789abcdef0" } } },
+    });
+    for (const region of ["eu-west-1", STACK_REGION])
+      testbed
+        .ec2MockIn(region)
+        .on(RunInstancesCommand)
+        .resolves({ Instances: [{ InstanceId: newInstanceId() }] });
+
+    await handle(approvalOf("golden-in-ireland", {}, { region: "eu-west-1" }));
+    await handle(approvalOf("public-at-home", {}, { region: STACK_REGION }));
+
+    expect(runInstancesCalls("eu-west-1").map((input) => input.ImageId)).toEqual(["ami-0123456789abcdef0"]);
+    expect(runInstancesCalls(STACK_REGION).map((input) => input.ImageId)).toEqual([
+      DEFAULT_IMAGES["amazon-linux-2023"].x86_64,
+    ]);
   });
 
   it("launches a Graviton request from its OS's arm64 image", async () => {
@@ -91,7 +144,7 @@ describe("ec2-launcher on RequestApproved", () => {
           requestId: "no-image",
           request: approval.request,
           reason:
-            "No image is configured for ubuntu-22.04 on arm64: an operator can name one in the image settings (IMAGE_IDS)",
+            "No image is configured for ubuntu-22.04 on arm64 in us-east-1: an operator can name one in the image settings (IMAGE_IDS)",
           failedAt: "2030-01-01T10:00:05.000Z",
         },
       },

@@ -3,21 +3,22 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eventbridge";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
-import type { DetailOf } from "../../../events/contract.ts";
 import { ProvisioningFailed } from "../../../events/provisioning-failed.ts";
 import { ProvisioningStarted } from "../../../events/provisioning-started.ts";
 import type { Publisher } from "../../../events/publish.ts";
 import { architectureOf } from "../../../events/request.ts";
-import { RequestApproved } from "../../../events/request-approved.ts";
 import { publisher } from "../../shared/events.ts";
 import { launchSettings } from "../config.ts";
 import {
   buildRunInstancesInput,
   classifyLaunchError,
-  imageIdFor,
+  type Ec2Approval,
+  ec2ApprovalSchema,
+  imageIdIn,
   type LaunchSettings,
   launchRefusalReason,
   noImageReason,
+  regionOf,
 } from "../domain.ts";
 import { type Ec2Gateway, ec2FailureOf, ec2Gateway } from "../ec2.ts";
 import { type LaunchStore, launcherIdempotency, launchStore, type PermanentLaunchFailure } from "../store.ts";
@@ -32,8 +33,8 @@ export interface RequestApprovedDeps {
 }
 
 /**
- * Launches the instance of an approved EC2 request, from the image of its OS for its instance type's
- * architecture, and announces it with one `ProvisioningStarted`. No image for the request, or EC2
+ * Launches the instance of an approved EC2 request in the request's region, from the image of its OS for
+ * its instance type's architecture there, and announces it with one `ProvisioningStarted`. No image for the request, or EC2
  * refusing it for good, ends it with `ProvisioningFailed`; anything else that goes wrong throws, so the
  * bus retries (the ClientToken keeps retries on the same instance). So does finding an event of the
  * launch being published by another delivery (Powertools' `IdempotencyAlreadyInProgressError`).
@@ -50,10 +51,7 @@ export const createRequestApprovedHandler = ({
    * Ends the request as failed, once however often the approval is delivered. The failure is recorded
    * first, so a redelivery after a crash publishes it without asking EC2 again.
    */
-  const failForGood = async (
-    { requestId, request }: DetailOf<typeof RequestApproved>,
-    failure: PermanentLaunchFailure,
-  ) => {
+  const failForGood = async ({ requestId, request }: Ec2Approval, failure: PermanentLaunchFailure) => {
     const recorded = await store.recordPermanentFailure(requestId, failure);
     return store.publishOnce(requestId, "outcome", () =>
       publish(ProvisioningFailed, { requestId, request, ...recorded, failedAt: now().toISOString() }),
@@ -61,19 +59,23 @@ export const createRequestApprovedHandler = ({
   };
 
   /** Resolves to the new instance's id, or to undefined when the request can never launch as asked. */
-  const launchInstance = async (approval: DetailOf<typeof RequestApproved>): Promise<string | undefined> => {
+  const launchInstance = async (approval: Ec2Approval): Promise<string | undefined> => {
     const { requestId, request, approver } = approval;
     const { os, instanceType } = request.resource;
     const architecture = architectureOf(instanceType);
-    const imageId = imageIdFor(os, architecture, settings.images);
+    const region = regionOf(request, settings);
+    const imageId = imageIdIn(region, os, architecture, settings);
     if (imageId === undefined) {
-      logger.warn("No image configured for the request", { requestId, os, architecture });
-      await failForGood(approval, { reason: noImageReason(os, architecture) });
+      logger.warn("No image configured for the request", { requestId, os, architecture, region });
+      await failForGood(approval, { reason: noImageReason(os, architecture, region) });
       return undefined;
     }
     let instanceId: string;
     try {
-      instanceId = await ec2.runInstance(buildRunInstancesInput(request, approver, imageId, settings));
+      instanceId = await ec2.runInstance(
+        region,
+        buildRunInstancesInput(request, approver, imageId, settings),
+      );
     } catch (error) {
       const failure = ec2FailureOf(error);
       if (classifyLaunchError(failure) === "retryable") throw error;
@@ -85,7 +87,7 @@ export const createRequestApprovedHandler = ({
     return instanceId;
   };
 
-  return async (approval: DetailOf<typeof RequestApproved>): Promise<void> => {
+  return async (approval: Ec2Approval): Promise<void> => {
     const { requestId, request, approver } = approval;
     const launch = await store.recordApproval({ requestId, request, approver });
     if (launch.permanentFailure) {
@@ -124,4 +126,4 @@ export const handler = middy(
 )
   .use(injectLambdaContext(logger))
   .use(launcherIdempotency.lambdaContextMiddleware)
-  .use(parser({ schema: RequestApproved.schema, envelope: EventBridgeEnvelope }));
+  .use(parser({ schema: ec2ApprovalSchema, envelope: EventBridgeEnvelope }));

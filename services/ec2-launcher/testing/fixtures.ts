@@ -1,28 +1,39 @@
 import "../../../test/support/service-environment.ts";
 import { EC2Client, EC2ServiceException } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
-import type { DetailOf } from "../../../events/contract.ts";
-import type { Ec2Resource } from "../../../events/request.ts";
-import { RequestApproved } from "../../../events/request-approved.ts";
+import type { AcceptedRequest, Ec2Resource } from "../../../events/request.ts";
 import { startTestDynamo, type TestDynamo } from "../../../test/support/dynamo.ts";
 import { silentLogger } from "../../../test/support/fakes.ts";
 import { sampleRequest } from "../../../test/support/fixtures.ts";
 import { testIdempotency } from "../../../test/support/idempotency.ts";
 import { recordingPublisher } from "../../../test/support/recording-publisher.ts";
-import { createEc2Gateway } from "../ec2.ts";
+import { type Ec2Approval, type Ec2Request, ec2ApprovalSchema } from "../domain.ts";
+import { createEc2Gateway, regionalClients } from "../ec2.ts";
 import { createLaunchStore } from "../store.ts";
 import { idempotencyTable, launchesTable, tables } from "../tables.ts";
 
 export const APPROVER = "bob@example.com";
 
-/** A `RequestApproved` detail for an EC2 request with this id, the sample resource changed by `resource`. */
+/** The sample EC2 request, as the launcher reads it, with `overrides` over its fields. */
+export const ec2RequestOf = (overrides: Partial<AcceptedRequest> = {}): Ec2Request =>
+  ec2ApprovalSchema.shape.request.parse(sampleRequest(overrides));
+
+/**
+ * A `RequestApproved` detail for an EC2 request with this id, the sample resource changed by `resource`,
+ * in `region` when one is given (absent, as on requests accepted before regions).
+ */
 export const approvalOf = (
   requestId: string,
   resource: Partial<Ec2Resource> = {},
-): DetailOf<typeof RequestApproved> =>
-  RequestApproved.schema.parse({
+  { region }: { region?: string } = {},
+): Ec2Approval =>
+  ec2ApprovalSchema.parse({
     requestId,
-    request: sampleRequest({ requestId, resource: { ...sampleRequest().resource, ...resource } }),
+    request: sampleRequest({
+      requestId,
+      resource: { ...ec2RequestOf().resource, ...resource },
+      ...(region && { region }),
+    }),
     approver: APPROVER,
     decidedAt: "2030-01-01T10:00:00.000Z",
   });
@@ -37,17 +48,21 @@ export const newInstanceId = () => `i-${(++instances).toString(16).padStart(17, 
 
 export const FIXED_NOW = new Date("2030-01-01T10:00:05.000Z");
 
+/** The region the test environment gives the launcher as its own (test/support/service-environment.ts). */
+export const STACK_REGION = "us-east-1";
+
 /**
  * The launcher's dependencies for handler tests: the store on dynalite with the launcher's tables, the
- * real EC2 gateway over an SDK client whose calls are mocked, and a recording publisher.
+ * real EC2 gateway over an SDK client per region whose calls are mocked (`ec2MockIn`; `ec2Mock` is the
+ * stack region's), and a recording publisher.
  */
 export const startLauncherTestbed = async () => {
   const dynamo: TestDynamo = await startTestDynamo(tables);
-  const ec2Client = new EC2Client({
-    region: "us-east-1",
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-  });
-  const ec2Mock = mockClient(ec2Client);
+  const clientIn = regionalClients(
+    (region) => new EC2Client({ region, credentials: { accessKeyId: "test", secretAccessKey: "test" } }),
+  );
+  const ec2MockIn = regionalClients((region) => mockClient(clientIn(region)));
+  const ec2Mock = ec2MockIn(STACK_REGION);
   const store = createLaunchStore(
     dynamo.document,
     launchesTable.id,
@@ -59,19 +74,28 @@ export const startLauncherTestbed = async () => {
       bus,
       deps: {
         store,
-        ec2: createEc2Gateway(ec2Client),
+        ec2: createEc2Gateway(clientIn),
         publish: bus.publish,
         now: () => FIXED_NOW,
         logger: silentLogger(),
       },
     };
   };
+  const mockedRegions = new Set<string>([STACK_REGION]);
   return {
     store,
     ec2Mock,
+    ec2MockIn: (region: string) => {
+      mockedRegions.add(region);
+      return ec2MockIn(region);
+    },
+    /** Forgets every region's mocked answers and calls. */
+    resetEc2: () => {
+      for (const region of mockedRegions) ec2MockIn(region).reset();
+    },
     freshDeps,
     close: async () => {
-      ec2Mock.restore();
+      for (const region of mockedRegions) ec2MockIn(region).restore();
       await dynamo.close();
     },
   };

@@ -5,6 +5,7 @@ import {
   IdempotencyAlreadyInProgressError,
   IdempotencyPersistenceLayerError,
 } from "@aws-lambda-powertools/idempotency";
+import { PricingClient } from "@aws-sdk/client-pricing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RequestAccepted } from "../../../events/request-accepted.ts";
 import { deriveRequestId, refusalIdOf } from "../../../events/request-id.ts";
@@ -19,18 +20,40 @@ import {
   testIdempotency,
 } from "../../../test/support/idempotency.ts";
 import { recordingPublisher } from "../../../test/support/recording-publisher.ts";
-import { decide, REUSED_ID_MESSAGE } from "../domain.ts";
+import { createEstimator, type Estimator } from "../cost/estimator.ts";
+import { createPriceList } from "../cost/price-list.ts";
+import { decide, type IntakeRules, REUSED_ID_MESSAGE } from "../domain.ts";
 import { createIntakeStore } from "../store.ts";
+import { startTestPriceList, type TestPriceList } from "../testing/price-list.ts";
 import { startTestStore, type TestStore } from "../testing/store.ts";
 import { createResourceRequestedHandler } from "./on-resource-requested.ts";
 
 const NOW = new Date("2025-03-01T12:00:00.000Z");
 
+const RULES: IntakeRules = { allowedRegions: ["us-east-1", "eu-west-1"], defaultRegion: "us-east-1" };
+
 let testStore: TestStore;
+let prices: TestPriceList;
 beforeAll(async () => {
   testStore = await startTestStore();
+  prices = await startTestPriceList();
 });
-afterAll(() => testStore.dynamo.close());
+afterAll(async () => {
+  testStore.dynamo.close();
+  await prices.close();
+});
+
+/** The rules and the Price List of local mode: the edge answering from the committed snapshot. */
+const pricing = (
+  estimate: Estimator = createEstimator({
+    priceList: prices.priceList,
+    logger: silentLogger(),
+    now: () => NOW,
+  }),
+) => ({
+  rules: RULES,
+  estimate,
+});
 
 /** An envelope as EventBridge delivers it, here from an outside system publishing under its own source. */
 const envelope = (detail: unknown) =>
@@ -43,8 +66,25 @@ const intake = (now: () => Date = () => NOW) => {
     publish: publisher.publish,
     now,
     logger: silentLogger(),
+    ...pricing(),
   });
   return { publisher, handle };
+};
+
+/**
+ * The sample request as accepted: in the default region, with its estimate from the snapshot (a t3.micro
+ * on Linux for 730 hours and its 20 GiB gp3 volume in us-east-1).
+ */
+const asAccepted = (request: object) => {
+  const usEast1 = prices.snapshot.regions["us-east-1"];
+  const instance = Math.round((usEast1?.ec2["t3.micro"]?.Linux ?? Number.NaN) * 730 * 100) / 100;
+  const volume = Math.round(20 * (usEast1?.ebs.gp3 ?? Number.NaN) * 100) / 100;
+  return {
+    ...request,
+    region: "us-east-1",
+    estimatedMonthlyCostUsd: Math.round((instance + volume) * 100) / 100,
+    costEstimate: expect.objectContaining({ region: "us-east-1", pricesAsOf: prices.snapshot.pricesAsOf }),
+  };
 };
 
 /** Each test asks for different content (and so a different derived id): they share one table. */
@@ -55,7 +95,7 @@ const uniqueDetail = (label: string) => ({
 
 /** The request as intake identifies it, for setting up the store the way an earlier delivery would. */
 const identified = (detail: unknown) => {
-  const decision = decide(detail, "setup");
+  const decision = decide(detail, "setup", RULES);
   if (decision.kind !== "accept") throw new Error("the setup detail must be valid");
   return decision;
 };
@@ -72,12 +112,14 @@ describe("a valid ResourceRequested", () => {
     expect(accepted?.requestId).toMatch(/^req_[0-9a-f]{32}$/);
     expect(accepted).toEqual({
       requestId: accepted?.requestId,
-      request: { ...detail, requestId: accepted?.requestId },
+      request: asAccepted({ ...detail, requestId: accepted?.requestId }),
       acceptedAt: NOW.toISOString(),
     });
+    const { estimatedMonthlyCostUsd, costEstimate, ...request } = accepted?.request ?? {};
     expect(await testStore.store.getRequest(accepted?.requestId ?? "")).toMatchObject({
-      request: accepted?.request,
+      request,
       acceptedAt: NOW.toISOString(),
+      estimate: { estimatedMonthlyCostUsd, costEstimate },
     });
     expect(publisher.detailsOf(RequestInvalid)).toEqual([]);
   });
@@ -116,7 +158,10 @@ describe("a valid ResourceRequested", () => {
 
     expect(failures.filter((failure) => !(failure instanceof IdempotencyAlreadyInProgressError))).toEqual([]);
     expect(publisher.detailsOf(RequestAccepted)).toHaveLength(1);
-    expect(publisher.detailsOf(RequestAccepted)[0]?.requestId).toBe(deriveRequestId(detail));
+    // Its region, the default, is part of the content the id derives from.
+    expect(publisher.detailsOf(RequestAccepted)[0]?.requestId).toBe(
+      deriveRequestId({ ...detail, region: "us-east-1" }),
+    );
   });
 
   it("is accepted once when the same event is delivered ten times at the same time and retried", async () => {
@@ -139,7 +184,7 @@ describe("a valid ResourceRequested", () => {
     await handle(envelope(detail));
 
     expect(publisher.detailsOf(RequestAccepted)).toEqual([
-      { requestId, request: detail, acceptedAt: NOW.toISOString() },
+      { requestId, request: asAccepted(detail), acceptedAt: NOW.toISOString() },
     ]);
     expect(publisher.detailsOf(RequestInvalid)).toEqual([]);
   });
@@ -290,6 +335,8 @@ describe("failures", () => {
       publish: publisher.publish,
       now: () => NOW,
       logger: silentLogger(),
+      ...pricing(),
+      ...pricing(),
     });
 
     await expect(handle(envelope(uniqueDetail("no-table")))).rejects.toThrow(/non-existent table|not found/i);
@@ -315,6 +362,8 @@ describe("failures", () => {
       },
       now: () => NOW,
       logger: silentLogger(),
+      ...pricing(),
+      ...pricing(),
     });
     const held = holding(envelope(detail));
     await expect.poll(() => publishStarted).toBe(true);
@@ -341,19 +390,116 @@ describe("failures", () => {
       },
       now: () => NOW,
       logger: silentLogger(),
+      ...pricing(),
+      ...pricing(),
     });
-    testStore.idempotency.config.registerLambdaContext(invocationEndingIn(200));
+    // Long enough for both deliveries to look up the stored estimate and record the acceptance first.
+    testStore.idempotency.config.registerLambdaContext(invocationEndingIn(1000));
     void dying(envelope(detail));
     await expect.poll(() => dyingPublishStarted).toBe(true);
     testStore.idempotency.config.registerLambdaContext(everFreshInvocation());
     const { publisher, handle } = intake(() => new Date(NOW.getTime() + 60_000));
 
     await expect(handle(envelope(detail))).rejects.toBeInstanceOf(IdempotencyAlreadyInProgressError);
-    await sleep(250);
+    await sleep(1050);
     await handle(envelope(detail));
 
     expect(publisher.detailsOf(RequestAccepted)).toEqual([
-      { requestId: request.requestId, request: request.request, acceptedAt: NOW.toISOString() },
+      { requestId: request.requestId, request: asAccepted(request.request), acceptedAt: NOW.toISOString() },
     ]);
+  });
+});
+
+describe("the region and the cost estimate", () => {
+  it("refuses a region outside the allowed ones with a RequestInvalid naming them", async () => {
+    const { publisher, handle } = intake();
+
+    await handle(envelope({ ...uniqueDetail("far-region"), region: "sa-east-1" }));
+
+    expect(publisher.detailsOf(RequestAccepted)).toEqual([]);
+    expect(publisher.detailsOf(RequestInvalid).map((refusal) => refusal.errors)).toEqual([
+      [{ field: "region", message: "must be one of us-east-1, eu-west-1" }],
+    ]);
+  });
+
+  it("prices the request in the region it names", async () => {
+    const { publisher, handle } = intake();
+
+    await handle(envelope({ ...uniqueDetail("eu-region"), region: "eu-west-1" }));
+
+    const [accepted] = publisher.detailsOf(RequestAccepted);
+    const euWest1 = prices.snapshot.regions["eu-west-1"];
+    expect(accepted?.request.region).toBe("eu-west-1");
+    expect(accepted?.request.costEstimate?.parts.map((part) => part.unitPriceUsd)).toEqual([
+      euWest1?.ec2["t3.micro"]?.Linux,
+      euWest1?.ebs.gp3,
+    ]);
+  });
+
+  it("carries the estimate first stored when a redelivery comes after a crash, without pricing it again", async () => {
+    const first = intake();
+    const event = envelope(uniqueDetail("estimate-once"));
+    first.publisher.failNext();
+    await expect(first.handle(event)).rejects.toThrow("EventBridge is unreachable");
+    let repriced = 0;
+    const publisher = recordingPublisher();
+    const retry = createResourceRequestedHandler({
+      store: testStore.store,
+      publish: publisher.publish,
+      now: () => NOW,
+      logger: silentLogger(),
+      ...pricing(async () => {
+        repriced++;
+        throw new Error("a redelivery must not price the request again");
+      }),
+    });
+
+    await retry(event);
+
+    expect(repriced).toBe(0);
+    expect(publisher.detailsOf(RequestAccepted).map(({ request }) => request)).toEqual([
+      asAccepted({ ...(event.detail as object), requestId: expect.any(String) }),
+    ]);
+  });
+
+  it("accepts the request with every part unknown, and no total, when the Price List cannot be read", async () => {
+    // Nothing listens on port 9 (discard) here: every call fails to connect.
+    const unreachable = new PricingClient({
+      region: "us-east-1",
+      endpoint: "http://127.0.0.1:9",
+      maxAttempts: 1,
+      credentials: { accessKeyId: "AKIAUNREACHABLE23456", secretAccessKey: "unreachable" },
+    });
+    const publisher = recordingPublisher();
+    const estimate = createEstimator({
+      priceList: createPriceList({ client: unreachable, now: Date.now }),
+      logger: silentLogger(),
+      now: () => NOW,
+    });
+    const failing = createResourceRequestedHandler({
+      store: testStore.store,
+      publish: publisher.publish,
+      now: () => NOW,
+      logger: silentLogger(),
+      ...pricing(estimate),
+    });
+
+    await failing(envelope(uniqueDetail("price-list-down")));
+
+    const [accepted] = publisher.detailsOf(RequestAccepted);
+    expect(accepted?.request.estimatedMonthlyCostUsd).toBeNull();
+    expect(accepted?.request.costEstimate?.parts).toEqual([
+      expect.objectContaining({
+        unitPriceUsd: null,
+        monthlyUsd: null,
+        unknownBecause: expect.stringMatching(/^the price list could not be read/),
+      }),
+      expect.objectContaining({
+        unitPriceUsd: null,
+        monthlyUsd: null,
+        unknownBecause: expect.stringMatching(/^the price list could not be read/),
+      }),
+    ]);
+    unreachable.destroy();
   });
 });

@@ -7,7 +7,16 @@ import type { Publisher } from "../../../events/publish.ts";
 import { RequestAccepted } from "../../../events/request-accepted.ts";
 import { RequestInvalid } from "../../../events/request-invalid.ts";
 import { publisher } from "../../shared/events.ts";
-import { acceptedDetail, decide, invalidDetail, type Rejection, reusedIdRejection } from "../domain.ts";
+import { intakeRules } from "../config.ts";
+import { type Estimator, estimator } from "../cost/estimator.ts";
+import {
+  acceptedDetail,
+  decide,
+  type IntakeRules,
+  invalidDetail,
+  type Rejection,
+  reusedIdRejection,
+} from "../domain.ts";
 import { type IntakeStore, intakeIdempotency, intakeStore } from "../store.ts";
 
 export interface ResourceRequestedDeps {
@@ -15,6 +24,8 @@ export interface ResourceRequestedDeps {
   publish: Publisher["publish"];
   now: () => Date;
   logger: Logger;
+  rules: IntakeRules;
+  estimate: Estimator;
 }
 
 export type PublishOutcome = "published" | "already-published";
@@ -30,7 +41,7 @@ const outcomeOf = ({ ran }: { ran: boolean }): PublishOutcome => (ran ? "publish
  * finds it published.
  */
 export const createResourceRequestedHandler =
-  ({ store, publish, now, logger }: ResourceRequestedDeps) =>
+  ({ store, publish, now, logger, rules, estimate }: ResourceRequestedDeps) =>
   async (event: RawEnvelope): Promise<PublishOutcome> => {
     const refuse = async (rejection: Rejection) => {
       logger.info("Refusing ResourceRequested", {
@@ -45,14 +56,22 @@ export const createResourceRequestedHandler =
       );
     };
 
-    const decision = decide(event.detail, event.id);
+    const decision = decide(event.detail, event.id, rules);
     if (decision.kind === "reject") return refuse(decision);
 
-    const stored = await store.recordAcceptance({ ...decision, acceptedAt: now().toISOString() });
+    // Estimated once: a redelivery, or a duplicate under the same id, carries the figure first stored.
+    const { request } = decision;
+    const known = (await store.getRequest(decision.requestId))?.estimate;
+    const stored = await store.recordAcceptance({
+      ...decision,
+      acceptedAt: now().toISOString(),
+      estimate: known ?? (await estimate(request.resource, request.region ?? rules.defaultRegion)),
+    });
     if (stored.kind === "conflict") return refuse(reusedIdRejection(decision, event.id));
+    const { acceptedAt, estimate: settled } = stored.record;
     return outcomeOf(
       await store.publishAcceptanceOnce(decision.requestId, () =>
-        publish(RequestAccepted, acceptedDetail(decision.request, stored.record.acceptedAt)),
+        publish(RequestAccepted, acceptedDetail({ ...request, ...settled }, acceptedAt)),
       ),
     );
   };
@@ -65,6 +84,8 @@ export const handler = middy(
     publish: publisher.publish,
     now: () => new Date(),
     logger,
+    rules: intakeRules,
+    estimate: estimator,
   }),
 )
   .use(injectLambdaContext(logger))

@@ -1,0 +1,151 @@
+import { ArnFormat, Stack } from "aws-cdk-lib";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import type { IConstruct } from "constructs";
+import { RDS_ENGINES, RDS_INSTANCE_CLASSES } from "../../events/rds-resource.ts";
+import type { ExplainedStatement } from "./nag.ts";
+
+export interface RdsLaunchSettings {
+  /** The regions requests may use: every ARN below is spelled out per region. */
+  regions: readonly string[];
+  /** The deployment's DB subnet group; unset, RDS uses the default VPC's `default` group. */
+  subnetGroupName?: string;
+  /** The tag that ties a DB instance to its request: required at creation. */
+  requestTag: string;
+  /** Every tag key the launcher puts on an instance, and the only ones it may. */
+  tagKeys: readonly string[];
+}
+
+/**
+ * The AWS managed keys RDS encrypts storage and the managed master password's secret with, when (as
+ * the launcher does) the request names no key of its own.
+ */
+const AWS_MANAGED_KEY_ALIASES = ["alias/aws/rds", "alias/aws/secretsmanager"];
+
+const rdsArn = (stack: Stack, region: string, resource: string, resourceName: string) =>
+  stack.formatArn({
+    service: "rds",
+    region,
+    resource,
+    resourceName,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+
+/**
+ * CreateDBInstance authorizes the instance it creates and the groups the instance uses. The instance
+ * is allowed only as the issue asks for it: an allowed engine and class, encrypted storage, not
+ * publicly accessible, its master password managed by RDS in Secrets Manager, tagged with its request
+ * (each key a `Bool`/`Null` condition, so leaving the parameter out is refused too). The groups are
+ * allowed by ARN: the deployment's subnet group (or the default one) and the engines' default
+ * parameter and option groups, which requests cannot choose.
+ */
+export const rdsCreateStatements = (scope: IConstruct, settings: RdsLaunchSettings): ExplainedStatement[] => {
+  const stack = Stack.of(scope);
+  const perRegion = (resource: string, resourceName: string) =>
+    settings.regions.map((region) => rdsArn(stack, region, resource, resourceName));
+  const instances = perRegion("db", "*");
+  const taggedWithItsRequest = {
+    Null: { [`aws:RequestTag/${settings.requestTag}`]: "false" },
+    "ForAllValues:StringEquals": { "aws:TagKeys": [...settings.tagKeys] },
+  };
+  return [
+    {
+      statement: new PolicyStatement({
+        sid: "CreateAllowedEncryptedPrivateInstancesTaggedWithTheirRequest",
+        actions: ["rds:CreateDBInstance"],
+        resources: instances,
+        conditions: {
+          ...taggedWithItsRequest,
+          StringEquals: {
+            "rds:DatabaseEngine": [...RDS_ENGINES],
+            "rds:DatabaseClass": [...RDS_INSTANCE_CLASSES],
+          },
+          Bool: {
+            "rds:StorageEncrypted": "true",
+            "rds:PubliclyAccessible": "false",
+            "rds:ManageMasterUserPassword": "true",
+          },
+        },
+      }),
+      wildcardReason:
+        "A DB instance's identifier is derived from its request only when it is created; creation is limited to the allowed engines and classes, encrypted, private, with an RDS-managed password, tagged with its RequestId, in the allowed regions",
+    },
+    {
+      statement: new PolicyStatement({
+        sid: "UseTheSubnetGroupAndDefaultGroups",
+        actions: ["rds:CreateDBInstance"],
+        resources: [
+          ...perRegion("subgrp", settings.subnetGroupName ?? "default"),
+          ...perRegion("pg", "default.*"),
+          ...perRegion("og", "default:*"),
+        ],
+      }),
+      wildcardReason:
+        "The engines' default parameter and option groups are named by engine and version (default.postgres17, default:mysql-8-4), which RDS picks for the request's engine version; requests cannot name any other group",
+    },
+    {
+      // CreateDBInstance with Tags also authorizes AddTagsToResource on the new instance.
+      statement: new PolicyStatement({
+        sid: "TagInstancesWithTheirRequest",
+        actions: ["rds:AddTagsToResource"],
+        resources: instances,
+        conditions: taggedWithItsRequest,
+      }),
+      wildcardReason:
+        "Tagging happens as part of CreateDBInstance, whose identifier is known only then; only the launcher's tag keys, always with the RequestId",
+    },
+    {
+      // RDS creates the master password's secret with the caller's permissions (a forward access session).
+      statement: new PolicyStatement({
+        sid: "LetRdsStoreTheManagedMasterPassword",
+        actions: ["secretsmanager:CreateSecret", "secretsmanager:TagResource"],
+        resources: settings.regions.map((region) =>
+          stack.formatArn({
+            service: "secretsmanager",
+            region,
+            resource: "secret",
+            resourceName: "rds!*",
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ),
+      }),
+      wildcardReason:
+        "RDS names the secret of a managed master password rds!db-<uuid> when it creates it; the `!` is reserved to the services that manage secrets, so no other secret matches",
+    },
+    {
+      statement: new PolicyStatement({
+        sid: "LetRdsUseItsAwsManagedKeys",
+        actions: ["kms:DescribeKey"],
+        resources: settings.regions.map((region) =>
+          stack.formatArn({ service: "kms", region, resource: "key", resourceName: "*" }),
+        ),
+        conditions: {
+          "ForAnyValue:StringEquals": { "kms:ResourceAliases": AWS_MANAGED_KEY_ALIASES },
+          StringEquals: {
+            "kms:ViaService": settings.regions.flatMap((region) => [
+              `rds.${region}.${stack.urlSuffix}`,
+              `secretsmanager.${region}.${stack.urlSuffix}`,
+            ]),
+          },
+        },
+      }),
+      wildcardReason:
+        "The AWS managed keys' ids differ per account and region; only those two keys (by alias), and only through RDS and Secrets Manager, as RDS's Secrets Manager integration requires (kms:DescribeKey)",
+    },
+  ];
+};
+
+/** Looking DB instances up: DescribeDBInstances on instances of the allowed regions, nothing that changes one. */
+export const rdsDescribeStatements = (
+  scope: IConstruct,
+  regions: readonly string[],
+): ExplainedStatement[] => [
+  {
+    statement: new PolicyStatement({
+      sid: "LookUpDbInstances",
+      actions: ["rds:DescribeDBInstances"],
+      resources: regions.map((region) => rdsArn(Stack.of(scope), region, "db", "*")),
+    }),
+    wildcardReason:
+      "The launcher looks up the instances it created, whose identifiers come from requests; it only reads, in the allowed regions",
+  },
+];

@@ -1,0 +1,34 @@
+import { z } from "zod";
+import { regionSchema } from "../../events/region.ts";
+import { ConfigError, env, loadConfig } from "../shared/config.ts";
+import type { IntakeRules } from "./domain.ts";
+
+const DEFAULT_REGION = "us-east-1";
+
+const rulesShape = {
+  ALLOWED_REGIONS: env
+    .list()
+    .pipe(z.array(regionSchema).min(1, "must name at least one region"))
+    .default([DEFAULT_REGION]),
+  DEFAULT_REGION: regionSchema.default(DEFAULT_REGION),
+  BUCKET_NAME_PREFIX: env.text().optional(),
+};
+
+/**
+ * The operator's rules on what a request may ask for beyond the contract, from the settings: where
+ * (ALLOWED_REGIONS, DEFAULT_REGION, one of them) and how buckets are named (BUCKET_NAME_PREFIX).
+ * The local runtime checks its settings with this too, before anything starts.
+ */
+export const intakeRulesOf = (environment: Record<string, string | undefined>): IntakeRules => {
+  const settings = loadConfig(rulesShape, environment);
+  if (!settings.ALLOWED_REGIONS.includes(settings.DEFAULT_REGION)) {
+    throw new ConfigError(
+      `Invalid configuration: DEFAULT_REGION ${settings.DEFAULT_REGION} must be one of ALLOWED_REGIONS (${settings.ALLOWED_REGIONS.join(", ")})`,
+    );
+  }
+  return {
+    allowedRegions: settings.ALLOWED_REGIONS,
+    defaultRegion: settings.DEFAULT_REGION,
+    ...(settings.BUCKET_NAME_PREFIX && { bucketNamePrefix: settings.BUCKET_NAME_PREFIX }),
+  };
+};

@@ -1,0 +1,203 @@
+import { createHash } from "node:crypto";
+import type { CreateDBInstanceMessage, Tag } from "@aws-sdk/client-rds";
+import { z } from "zod";
+import type { DetailOf } from "../../events/contract.ts";
+import { RDS_IDENTIFIER_SUFFIX_LENGTH, type RdsEngine } from "../../events/rds-resource.ts";
+import type { RequestFor } from "../../events/request.ts";
+import { RequestApproved } from "../../events/request-approved.ts";
+
+/** An approval of an RDS request: the only kind the launcher's subscription lets through. */
+export type RdsApproval = DetailOf<typeof RequestApproved> & { request: RequestFor<"rds"> };
+
+/** `RequestApproved` as the launcher reads it: an approval of another resource type is refused, not launched. */
+export const rdsApprovalSchema = RequestApproved.schema.pipe(
+  z.custom<RdsApproval>(
+    (approval) => (approval as DetailOf<typeof RequestApproved>).request.resource.type === "rds",
+    "must approve an RDS request: the rds-launcher creates nothing else",
+  ),
+);
+
+export interface CreationSettings {
+  /** The stack's own region: where a request that names none is created. */
+  homeRegion: string;
+  /** The DB subnet group new instances go in; absent means the default VPC's. */
+  dbSubnetGroupName?: string;
+  /** The VPC security groups new instances get; empty means the VPC's default group. */
+  dbSecurityGroupIds: string[];
+}
+
+export const regionOf = (request: RequestFor<"rds">, settings: CreationSettings): string =>
+  request.region ?? settings.homeRegion;
+
+/**
+ * The DB instance identifier of a request: its name, `-`, and 8 hex characters of a hash of its id.
+ * Derived, never random, so a retry after a crash asks for the same identifier and finds its own
+ * instance; hashed, because a request id may hold capitals and underscores, which RDS refuses.
+ */
+export const dbInstanceIdentifierOf = (request: RequestFor<"rds">): string => {
+  const suffix = createHash("sha256")
+    .update(request.requestId)
+    .digest("hex")
+    .slice(0, RDS_IDENTIFIER_SUFFIX_LENGTH - 1);
+  // Lower-case throughout, as RDS stores it: the name's rules allow no capitals, and hex has none.
+  return `${request.resource.name}-${suffix}`;
+};
+
+/**
+ * The master user each engine's instance is created with. Its password is never ours to know: RDS
+ * generates it and keeps it in Secrets Manager (`ManageMasterUserPassword`), where the requester reads
+ * it. `postgres` and `admin` are the names RDS's own console suggests.
+ */
+export const MASTER_USERNAMES: Record<RdsEngine, string> = { postgres: "postgres", mysql: "admin" };
+
+/** Tag keys put on every DB instance created for a request (and, by CopyTagsToSnapshot, its snapshots). */
+export const CREATION_TAG_KEYS = {
+  requestId: "RequestId",
+  requester: "Requester",
+  approver: "Approver",
+  name: "Name",
+} as const;
+
+export const creationTagsOf = (request: RequestFor<"rds">, approver: string): Tag[] => [
+  { Key: CREATION_TAG_KEYS.requestId, Value: request.requestId },
+  { Key: CREATION_TAG_KEYS.requester, Value: request.requester.email },
+  { Key: CREATION_TAG_KEYS.approver, Value: approver },
+  { Key: CREATION_TAG_KEYS.name, Value: request.resource.name },
+];
+
+/**
+ * The one CreateDBInstance call for an approved request: encrypted, private, its password managed by
+ * RDS, deletable (the requester's, not ours, to protect), tagged with the request it belongs to.
+ */
+export const buildCreateDbInstanceInput = (
+  request: RequestFor<"rds">,
+  approver: string,
+  settings: CreationSettings,
+): CreateDBInstanceMessage => {
+  const { resource } = request;
+  return {
+    DBInstanceIdentifier: dbInstanceIdentifierOf(request),
+    Engine: resource.engine,
+    ...(resource.engineVersion && { EngineVersion: resource.engineVersion }),
+    DBInstanceClass: resource.instanceClass,
+    AllocatedStorage: resource.allocatedStorageGiB,
+    StorageType: resource.storageType,
+    MultiAZ: resource.multiAz,
+    ...(resource.databaseName && { DBName: resource.databaseName }),
+    BackupRetentionPeriod: resource.backupRetentionDays,
+    MasterUsername: MASTER_USERNAMES[resource.engine],
+    ManageMasterUserPassword: true,
+    StorageEncrypted: true,
+    PubliclyAccessible: false,
+    CopyTagsToSnapshot: true,
+    DeletionProtection: false,
+    ...(settings.dbSubnetGroupName && { DBSubnetGroupName: settings.dbSubnetGroupName }),
+    ...(settings.dbSecurityGroupIds.length > 0 && { VpcSecurityGroupIds: settings.dbSecurityGroupIds }),
+    Tags: creationTagsOf(request, approver),
+  };
+};
+
+/** An error RDS answered with (its wire code); `code` is absent when the call never got an answer. */
+export interface RdsFailure {
+  code?: string;
+  message: string;
+}
+
+/**
+ * Codes that say this request can never be created as asked, from CreateDBInstance's documented errors:
+ * retrying would only fail the same way. Quotas count here: an operator raises one in days, not in
+ * the bus's retries, and the requester is better told at once.
+ */
+const PERMANENT_ERROR_CODES = new Set([
+  "InvalidParameterValue",
+  "InvalidParameterCombination",
+  "MissingParameter",
+  "UnsupportedDBEngineVersion",
+  "StorageTypeNotSupported",
+  "StorageTypeNotAvailableFault",
+  "InstanceQuotaExceeded",
+  "StorageQuotaExceeded",
+  "DBSubnetGroupNotFoundFault",
+  "DBSubnetGroupDoesNotCoverEnoughAZs",
+  "DBSecurityGroupNotFound",
+  "DBParameterGroupNotFound",
+  "OptionGroupNotFoundFault",
+  "InvalidSubnet",
+  "InvalidVPCNetworkStateFault",
+  "NetworkTypeNotSupported",
+  "KMSKeyNotAccessibleFault",
+  "AuthorizationNotFound",
+]);
+
+export type CreateErrorKind = "permanent" | "retryable";
+
+/**
+ * Permanent errors fail the request at once. Everything else is retried: throttling, capacity, RDS's
+ * 5xx, network trouble, and codes not known here (credentials, permissions), which an operator fixes
+ * and redrives from the dead-letter queue rather than failing the request for good.
+ */
+export const classifyCreateError = ({ code }: RdsFailure): CreateErrorKind =>
+  code !== undefined && PERMANENT_ERROR_CODES.has(code) ? "permanent" : "retryable";
+
+export const createRefusalReason = ({ code, message }: RdsFailure): string =>
+  `RDS refused to create the DB instance (${code ?? "no error code"}): ${message}`;
+
+export const identifierTakenReason = (identifier: string): string =>
+  `The DB instance identifier ${identifier} is taken by a DB instance that was not created for this request: choose another name`;
+
+/**
+ * The `aws.rds` event categories that can settle a creation: `creation` (created), `failure` (it went
+ * into a failed or incompatible state) and `deletion` (deleted before it was ever available).
+ */
+export const SETTLING_EVENT_CATEGORIES = ["creation", "failure", "deletion"] as const;
+
+/**
+ * The statuses of an instance the requester can connect to: available, or busy with a task that leaves
+ * it open (the first backup RDS takes right after creating it, above all).
+ */
+const USABLE_STATUSES = new Set([
+  "available",
+  "backing-up",
+  "configuring-enhanced-monitoring",
+  "configuring-iam-database-auth",
+  "configuring-log-exports",
+  "storage-optimization",
+]);
+
+/** The statuses a new instance ends in when its creation failed, or when it is being deleted. */
+const FAILED_STATUSES = new Set([
+  "failed",
+  "incompatible-create",
+  "incompatible-network",
+  "incompatible-option-group",
+  "incompatible-parameters",
+  "incompatible-restore",
+  "insufficient-capacity",
+  "inaccessible-encryption-credentials",
+  "restore-error",
+  "storage-full",
+  "delete-precheck",
+  "deleting",
+]);
+
+export type CreationOutcome = "provisioned" | "failed";
+
+/** What a described status means for a creation; undefined while it is still on its way (creating, ...). */
+export const outcomeOfStatus = (status: string): CreationOutcome | undefined => {
+  if (USABLE_STATUSES.has(status)) return "provisioned";
+  if (FAILED_STATUSES.has(status)) return "failed";
+  return undefined;
+};
+
+export const failedCreationReason = (identifier: string, status: string, eventMessage?: string): string =>
+  `DB instance ${identifier} ended ${status} before it was ever available${eventMessage ? `: ${eventMessage}` : ""}`;
+
+export const vanishedReason = (identifier: string): string =>
+  `DB instance ${identifier} no longer exists: it was deleted before it was ever available`;
+
+/**
+ * How long after RDS accepted a creation the sweeper first checks on it: RDS's events settle almost
+ * every creation before then (one takes minutes), so the sweeper asks RDS only about those whose
+ * event was lost, and then at each of its runs until they settle.
+ */
+export const CREATION_CHECK_DELAY_MS = 20 * 60 * 1000;

@@ -1,0 +1,50 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eventbridge";
+import { parser } from "@aws-lambda-powertools/parser/middleware";
+import middy from "@middy/core";
+import type { DetailOf } from "../../../events/contract.ts";
+import { RdsDbInstanceEvent } from "../../../events/rds-instance-event.ts";
+import { publisher } from "../../shared/events.ts";
+import { rdsGateway } from "../rds.ts";
+import { createSettler, type SettleDeps } from "../settle.ts";
+import { creationStore, launcherIdempotency } from "../store.ts";
+
+/**
+ * Settles a creation when RDS reports on its instance (created, failed, deleted): the instance is
+ * described to confirm, since the event's category alone does not say whether it can be connected to.
+ * Events of instances the launcher did not create are ignored; a creation already settled asks RDS
+ * nothing. A delivery that finds the outcome being published by another one fails with Powertools'
+ * `IdempotencyAlreadyInProgressError`, for the bus to retry.
+ */
+export const createDbInstanceEventHandler = (deps: SettleDeps) => {
+  const settle = createSettler(deps);
+  return async ({ SourceIdentifier: identifier, Message }: DetailOf<typeof RdsDbInstanceEvent>) => {
+    const creation = await deps.store.findByIdentifier(identifier);
+    if (!creation || creation.permanentFailure || creation.settledAt) {
+      deps.logger.debug("Event of a DB instance with no creation to settle; ignored", { identifier });
+      return;
+    }
+    const result = await settle(creation, Message);
+    if (result === "pending") {
+      deps.logger.info("DB instance not settled yet; a later event or the sweeper settles it", {
+        identifier,
+      });
+    }
+  };
+};
+
+const logger = new Logger({ serviceName: "rds-launcher" });
+
+export const handler = middy(
+  createDbInstanceEventHandler({
+    store: creationStore,
+    rds: rdsGateway,
+    publish: publisher.publish,
+    now: () => new Date(),
+    logger,
+  }),
+)
+  .use(injectLambdaContext(logger))
+  .use(launcherIdempotency.lambdaContextMiddleware)
+  .use(parser({ schema: RdsDbInstanceEvent.schema, envelope: EventBridgeEnvelope }));

@@ -1,0 +1,33 @@
+import { LAUNCHER_SOURCES } from "../../events/launched-resource.ts";
+import { ProvisioningFailed } from "../../events/provisioning-failed.ts";
+import { ProvisioningStarted } from "../../events/provisioning-started.ts";
+import { ResourceProvisioned } from "../../events/resource-provisioned.ts";
+import { asOtherProducer, handlerOf, type ServiceManifest } from "../shared/manifest.ts";
+import { subscriptions } from "./subscriptions.ts";
+import { tables } from "./tables.ts";
+
+export const service: ServiceManifest = {
+  name: "rds-launcher",
+  subscriptions,
+  tables,
+  // The provisioning events are the EC2 launcher's contracts; each other launcher is one of their producers.
+  publishes: asOtherProducer(
+    LAUNCHER_SOURCES.rds,
+    ProvisioningStarted,
+    ResourceProvisioned,
+    ProvisioningFailed,
+  ),
+  needs: {
+    settings: ["DB_SUBNET_GROUP_NAME", "DB_SECURITY_GROUP_IDS"],
+    sendsEmail: false,
+    readsHmacKey: false,
+    rds: {
+      create: [handlerOf(subscriptions, "rds-launcher-on-request-approved")],
+      describe: [
+        handlerOf(subscriptions, "rds-launcher-on-request-approved"),
+        handlerOf(subscriptions, "rds-launcher-on-db-instance-event"),
+        handlerOf(subscriptions, "rds-launcher-creation-sweeper"),
+      ],
+    },
+  },
+};

@@ -1,0 +1,111 @@
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { LAUNCHER_SOURCES } from "../../events/launched-resource.ts";
+import { ProvisioningFailed } from "../../events/provisioning-failed.ts";
+import type { Publisher } from "../../events/publish.ts";
+import { ResourceProvisioned } from "../../events/resource-provisioned.ts";
+import {
+  CREATION_TAG_KEYS,
+  type CreationOutcome,
+  failedCreationReason,
+  outcomeOfStatus,
+  vanishedReason,
+} from "./domain.ts";
+import { type DescribedDbInstance, type RdsGateway, UnexpectedRdsResponseError } from "./rds.ts";
+import type { CreationRecord, CreationStore } from "./store.ts";
+
+export interface SettleDeps {
+  store: CreationStore;
+  rds: RdsGateway;
+  publish: Publisher["publish"];
+  now: () => Date;
+  logger: Logger;
+}
+
+/** Where a creation stands after a look at its instance. */
+export type SettleResult = CreationOutcome | "pending" | "not-ours";
+
+/**
+ * Settles a creation from what RDS describes now, never from an event alone (events are best effort
+ * and may come late or out of order): a usable instance is `ResourceProvisioned` with its endpoint and
+ * the secret of its password, a failed or vanished one `ProvisioningFailed`; whichever is published
+ * first is the request's one outcome. Shared by the `aws.rds` event handler and the sweeper that
+ * settles the creations whose event was lost.
+ */
+export const createSettler = ({ store, rds, publish, now, logger }: SettleDeps) => {
+  const source = LAUNCHER_SOURCES.rds;
+
+  const provisioned = (creation: CreationRecord, instance: DescribedDbInstance) => {
+    const { requestId, request, dbInstanceIdentifier } = creation;
+    if (!instance.endpoint || !instance.masterUserSecretArn) {
+      // Thrown so the bus (or the sweeper's next run) looks again once RDS fills them in.
+      throw new UnexpectedRdsResponseError(
+        `DB instance ${dbInstanceIdentifier} is ${instance.status} but RDS gives no endpoint or master user secret yet`,
+      );
+    }
+    return publish(
+      ResourceProvisioned,
+      {
+        requestId,
+        request,
+        database: {
+          identifier: dbInstanceIdentifier,
+          host: instance.endpoint.host,
+          port: instance.endpoint.port,
+          masterUserSecretArn: instance.masterUserSecretArn,
+          databaseName: request.resource.databaseName,
+        },
+        provisionedAt: now().toISOString(),
+      },
+      { source },
+    );
+  };
+
+  const failed = (creation: CreationRecord, reason: string) =>
+    publish(
+      ProvisioningFailed,
+      {
+        requestId: creation.requestId,
+        request: creation.request,
+        dbInstanceIdentifier: creation.dbInstanceIdentifier,
+        reason,
+        failedAt: now().toISOString(),
+      },
+      { source },
+    );
+
+  /** `eventMessage`: what RDS's event said, kept in a failure's reason (a status alone says little). */
+  return async (creation: CreationRecord, eventMessage?: string): Promise<SettleResult> => {
+    const { requestId, region, dbInstanceIdentifier: identifier } = creation;
+    const described = await rds.describeDbInstance(region, identifier);
+    const instance = described?.tags[CREATION_TAG_KEYS.requestId] === requestId ? described : undefined;
+    if (!instance && !creation.creatingSince) {
+      // Before RDS accepted our creation, another instance of the identifier is someone else's (the
+      // creation fails on it), and no instance at all means it is still to be asked for.
+      return described ? "not-ours" : "pending";
+    }
+    // Once RDS accepted it, our instance missing (or replaced by another's) is ours deleted.
+    const outcome = instance ? outcomeOfStatus(instance.status) : "failed";
+    if (!outcome) return "pending";
+    const { ran } = await store.publishOnce(requestId, "outcome", () =>
+      instance && outcome === "provisioned"
+        ? provisioned(creation, instance)
+        : failed(
+            creation,
+            instance
+              ? failedCreationReason(identifier, instance.status, eventMessage)
+              : vanishedReason(identifier),
+          ),
+    );
+    await store.markSettled(requestId, now());
+    if (!ran) logger.info("Creation already settled", { requestId, identifier });
+    else if (outcome === "provisioned")
+      logger.info("DB instance available", { requestId, identifier, region });
+    else
+      logger.warn("DB instance failed before it was available", {
+        requestId,
+        identifier,
+        status: instance?.status,
+      });
+    return outcome;
+  };
+};

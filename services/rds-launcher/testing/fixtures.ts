@@ -1,0 +1,127 @@
+import "../../../test/support/service-environment.ts";
+import { DBInstanceAlreadyExistsFault, RDSClient, RDSServiceException } from "@aws-sdk/client-rds";
+import { mockClient } from "aws-sdk-client-mock";
+import type { DetailOf } from "../../../events/contract.ts";
+import type { RdsDbInstanceEvent } from "../../../events/rds-instance-event.ts";
+import type { RdsResource } from "../../../events/rds-resource.ts";
+import type { AcceptedRequest } from "../../../events/request.ts";
+import { startTestDynamo, type TestDynamo } from "../../../test/support/dynamo.ts";
+import { silentLogger } from "../../../test/support/fakes.ts";
+import { sampleDatabaseRequest } from "../../../test/support/fixtures.ts";
+import { testIdempotency } from "../../../test/support/idempotency.ts";
+import { recordingPublisher } from "../../../test/support/recording-publisher.ts";
+import { clientPerRegion } from "../../shared/regional-clients.ts";
+import { type CreationSettings, type RdsApproval, rdsApprovalSchema } from "../domain.ts";
+import { createRdsGateway } from "../rds.ts";
+import { createCreationStore } from "../store.ts";
+import { creationsTable, idempotencyTable, tables } from "../tables.ts";
+
+export const APPROVER = "bob@example.com";
+
+export const SETTINGS: CreationSettings = { homeRegion: "us-east-1", dbSecurityGroupIds: [] };
+
+/** A `RequestApproved` detail for the sample database request under this id, its resource changed by `resource`. */
+export const approvalOf = (
+  requestId: string,
+  resource: Partial<RdsResource> = {},
+  request: Partial<AcceptedRequest> = {},
+): RdsApproval =>
+  rdsApprovalSchema.parse({
+    requestId,
+    request: sampleDatabaseRequest({
+      requestId,
+      resource: { ...sampleDatabaseRequest().resource, ...resource },
+      ...request,
+    }),
+    approver: APPROVER,
+    decidedAt: "2030-01-01T10:00:00.000Z",
+  });
+
+/** An error as the SDK raises it for an RDS error answer with this code (it keeps the code as `Code`). */
+export const rdsError = (code: string, fault: "client" | "server" = "client") =>
+  Object.assign(
+    new RDSServiceException({ name: code, $fault: fault, $metadata: {}, message: `${code} happened` }),
+    { Code: code },
+  );
+
+/** RDS's answer to a CreateDBInstance whose identifier is taken in that region, as the SDK raises it. */
+export const alreadyExistsError = () =>
+  Object.assign(new DBInstanceAlreadyExistsFault({ $metadata: {}, message: "DB instance already exists" }), {
+    Code: "DBInstanceAlreadyExists",
+  });
+
+/** An `aws.rds` event about this instance, as RDS publishes it on the default bus. */
+export const dbInstanceEvent = (
+  identifier: string,
+  { category = "creation", message = "DB instance created", eventId = "RDS-EVENT-0005" } = {},
+): DetailOf<typeof RdsDbInstanceEvent> => ({
+  EventCategories: [category],
+  SourceType: "DB_INSTANCE",
+  SourceArn: `arn:aws:rds:us-east-1:000000000000:db:${identifier}`,
+  SourceIdentifier: identifier,
+  Date: "2030-01-01T10:09:00.000Z",
+  Message: message,
+  EventID: eventId,
+});
+
+/** DescribeDBInstances' answer for one instance of this request in this status, as RDS gives it. */
+export const describedAs = (
+  identifier: string,
+  requestId: string,
+  status: string,
+  { region = "us-east-1" } = {},
+) => ({
+  DBInstances: [
+    {
+      DBInstanceIdentifier: identifier,
+      DBInstanceStatus: status,
+      ...(status !== "creating" && {
+        Endpoint: { Address: `${identifier}.abcdefghijkl.${region}.rds.amazonaws.com`, Port: 5432 },
+      }),
+      MasterUserSecret: {
+        SecretArn: `arn:aws:secretsmanager:${region}:000000000000:secret:rds!db-${identifier}-AbCdEf`,
+        SecretStatus: "active",
+      },
+      TagList: [{ Key: "RequestId", Value: requestId }],
+    },
+  ],
+});
+
+export const FIXED_NOW = new Date("2030-01-01T10:00:05.000Z");
+
+/**
+ * The launcher's dependencies for handler tests: the store on dynalite with the launcher's tables, the
+ * real RDS gateway over SDK clients (one per region) whose calls are mocked, and a recording publisher.
+ */
+export const startLauncherTestbed = async () => {
+  const dynamo: TestDynamo = await startTestDynamo(tables);
+  // Mocks every RDSClient, so each region's client the gateway makes answers from the same mock.
+  const rdsMock = mockClient(RDSClient);
+  const store = createCreationStore(
+    dynamo.document,
+    creationsTable.id,
+    testIdempotency(dynamo, idempotencyTable.id, "rds-launcher"),
+  );
+  const rds = createRdsGateway(
+    clientPerRegion(
+      (region) => new RDSClient({ region, credentials: { accessKeyId: "test", secretAccessKey: "test" } }),
+    ),
+  );
+  const freshDeps = (now: () => Date = () => FIXED_NOW) => {
+    const bus = recordingPublisher();
+    return { bus, deps: { store, rds, publish: bus.publish, now, logger: silentLogger() } };
+  };
+  /** The region each call of this command was sent to, in order. */
+  const regionsOf = async (command: Parameters<typeof rdsMock.commandCalls>[0]) =>
+    Promise.all(rdsMock.commandCalls(command).map((call) => (call.thisValue as RDSClient).config.region()));
+  return {
+    store,
+    rdsMock,
+    freshDeps,
+    regionsOf,
+    close: async () => {
+      rdsMock.restore();
+      await dynamo.close();
+    },
+  };
+};

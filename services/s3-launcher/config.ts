@@ -1,0 +1,23 @@
+import { env, loadConfig } from "../shared/config.ts";
+import { bucketsTable, idempotencyTable } from "./tables.ts";
+
+const config = loadConfig({
+  [bucketsTable.tableNameEnv]: env.text(),
+  [idempotencyTable.tableNameEnv]: env.text(),
+  AWS_REGION: env.text(),
+  AWS_ENDPOINT_URL: env.url().optional(),
+});
+
+export const tableNames = {
+  buckets: config[bucketsTable.tableNameEnv],
+  idempotency: config[idempotencyTable.tableNameEnv],
+};
+
+/** Where requests that name no region create their bucket: the stack's own region. */
+export const homeRegion = config.AWS_REGION;
+
+/**
+ * An endpoint of its own (the local edge) serves buckets on its path: S3's usual `<bucket>.<host>`
+ * addressing would need a DNS name per bucket, which a local host does not have.
+ */
+export const s3ClientSettings = { forcePathStyle: config.AWS_ENDPOINT_URL !== undefined };

@@ -1,0 +1,24 @@
+import { idempotencyTableSpec, type TableSpec } from "../shared/table-spec.ts";
+
+/**
+ * One item per bucket name the launcher was asked for, keyed by the name as S3 keys buckets: the first
+ * request to claim a name holds it, so no other request can ever take its bucket for its own. It keeps
+ * the request and approver, whether a CreateBucket call was made for it (`createCalled`), whether the
+ * bucket is known to be the request's (`created`), or why the request can never be provisioned.
+ */
+export const bucketsTable = {
+  id: "s3-launcher-buckets",
+  tableNameEnv: "S3_LAUNCHER_BUCKETS_TABLE" as const,
+  partitionKey: { name: "bucketName", type: "S" },
+} satisfies TableSpec;
+
+/**
+ * The records of the launcher's effects, per request: its one `ProvisioningStarted`, and its one outcome
+ * (`ResourceProvisioned` or `ProvisioningFailed`).
+ */
+export const idempotencyTable = idempotencyTableSpec(
+  "s3-launcher-idempotency",
+  "S3_LAUNCHER_IDEMPOTENCY_TABLE",
+);
+
+export const tables: TableSpec[] = [bucketsTable, idempotencyTable];

@@ -1,0 +1,139 @@
+import "../../../test/support/service-environment.ts";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { S3Client, S3ServiceException } from "@aws-sdk/client-s3";
+import { mockClient } from "aws-sdk-client-mock";
+import type { AcceptedRequest } from "../../../events/request.ts";
+import type { S3Resource } from "../../../events/s3-resource.ts";
+import { OUTSIDE_PRINCIPAL, type Principal } from "../../../infra/local/edge/principals.ts";
+import { startEdge } from "../../../infra/local/edge/server.ts";
+import { startLocalS3 } from "../../../infra/local/s3/s3-api.ts";
+import { startTestDynamo } from "../../../test/support/dynamo.ts";
+import { silentLogger } from "../../../test/support/fakes.ts";
+import { sampleBucketRequest } from "../../../test/support/fixtures.ts";
+import { testIdempotency } from "../../../test/support/idempotency.ts";
+import { TEST_SERVICES_PRINCIPAL } from "../../../test/support/local-events.ts";
+import { recordingPublisher } from "../../../test/support/recording-publisher.ts";
+import { clientPerRegion } from "../../shared/regional-clients.ts";
+import { type BucketApproval, bucketApprovalSchema } from "../domain.ts";
+import { createS3Gateway } from "../s3.ts";
+import { createBucketStore } from "../store.ts";
+import { bucketsTable, idempotencyTable, tables } from "../tables.ts";
+
+export const APPROVER = "bob@example.com";
+export const HOME_REGION = "us-east-1";
+
+/**
+ * A `RequestApproved` detail for a bucket request with this id (lower-case, as it names the bucket
+ * `approvals-<id>` unless `resource` names another), the sample request changed by `resource` and
+ * `request`.
+ */
+export const approvalOf = (
+  requestId: string,
+  resource: Partial<S3Resource> = {},
+  request: Partial<AcceptedRequest> = {},
+): BucketApproval =>
+  bucketApprovalSchema.parse({
+    requestId,
+    request: sampleBucketRequest({
+      requestId,
+      ...request,
+      resource: { ...sampleBucketRequest().resource, bucketName: `approvals-${requestId}`, ...resource },
+    }),
+    approver: APPROVER,
+    decidedAt: "2030-01-01T10:00:00.000Z",
+  });
+
+/** An error as the SDK raises it for an S3 error answer with this code. */
+export const s3Error = (code: string, fault: "client" | "server" = "client") =>
+  new S3ServiceException({ name: code, $fault: fault, $metadata: {}, message: `${code} happened` });
+
+export const FIXED_NOW = new Date("2030-01-01T10:00:05.000Z");
+
+/**
+ * The launcher's dependencies: the store on dynalite with the launcher's tables, the real S3 gateway
+ * over the SDK client `clientIn` makes for each region (once), and a recording publisher per handler.
+ */
+const startTestbed = async (clientIn: (region: string) => S3Client) => {
+  const dynamo = await startTestDynamo(tables);
+  const regionsAsked: string[] = [];
+  const gatewayIn = clientPerRegion((region) => createS3Gateway(clientIn(region)));
+  const store = createBucketStore(
+    dynamo.document,
+    bucketsTable.id,
+    testIdempotency(dynamo, idempotencyTable.id, "s3-launcher"),
+  );
+  const freshDeps = () => {
+    const bus = recordingPublisher();
+    return {
+      bus,
+      deps: {
+        store,
+        s3In: (region: string) => {
+          regionsAsked.push(region);
+          return gatewayIn(region);
+        },
+        publish: bus.publish,
+        homeRegion: HOME_REGION,
+        now: () => FIXED_NOW,
+        logger: silentLogger(),
+      },
+    };
+  };
+  return { store, regionsAsked, freshDeps, closeStore: () => dynamo.close() };
+};
+
+/** The testbed with S3's answers mocked, on every client whichever region it was made for. */
+export const startLauncherTestbed = async () => {
+  const s3Mock = mockClient(S3Client);
+  const testbed = await startTestbed(
+    (region) => new S3Client({ region, credentials: { accessKeyId: "test", secretAccessKey: "test" } }),
+  );
+  return {
+    ...testbed,
+    s3Mock,
+    close: async () => {
+      s3Mock.restore();
+      await testbed.closeStore();
+    },
+  };
+};
+
+/**
+ * The testbed on the real local S3 behind the local edge, where the launcher signs as the stack's
+ * services do; `clientAs` makes clients for the tests' own calls, as the launcher or as anyone else.
+ */
+export const startLocalS3Testbed = async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), "s3-launcher-"));
+  const s3 = await startLocalS3(dataDir);
+  const edge = await startEdge({
+    port: 0,
+    services: { s3: s3.api },
+    principals: [TEST_SERVICES_PRINCIPAL, OUTSIDE_PRINCIPAL],
+  });
+  const clients: S3Client[] = [];
+  const clientAs = (principal: Principal, region: string) => {
+    const client = new S3Client({
+      endpoint: edge.url,
+      forcePathStyle: true,
+      region,
+      credentials: { accessKeyId: principal.accessKeyId, secretAccessKey: principal.secretAccessKey },
+      maxAttempts: 1,
+    });
+    clients.push(client);
+    return client;
+  };
+  const testbed = await startTestbed((region) => clientAs(TEST_SERVICES_PRINCIPAL, region));
+  return {
+    ...testbed,
+    clientAs,
+    close: async () => {
+      for (const client of clients) client.destroy();
+      await testbed.closeStore();
+      await edge.close();
+      await s3.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+};

@@ -1,0 +1,513 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type BucketLocationConstraint,
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteBucketPolicyCommand,
+  DeleteObjectCommand,
+  DeletePublicAccessBlockCommand,
+  GetBucketEncryptionCommand,
+  GetBucketLifecycleConfigurationCommand,
+  GetBucketLocationCommand,
+  GetBucketPolicyCommand,
+  GetBucketTaggingCommand,
+  GetBucketVersioningCommand,
+  GetObjectCommand,
+  GetPublicAccessBlockCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
+  PutBucketEncryptionCommand,
+  PutBucketLifecycleConfigurationCommand,
+  PutBucketPolicyCommand,
+  PutBucketTaggingCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  PutPublicAccessBlockCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { OUTSIDE_PRINCIPAL, type Principal } from "../../infra/local/edge/principals.ts";
+import { type RunningEdge, startEdge } from "../../infra/local/edge/server.ts";
+import { signedFetch } from "../../infra/local/edge/signature.ts";
+import { type LocalS3, startLocalS3 } from "../../infra/local/s3/s3-api.ts";
+import { TEST_SERVICES_PRINCIPAL } from "../support/local-events.ts";
+
+const REGION = "eu-west-1";
+const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+let dataDir: string;
+let s3: LocalS3 | undefined;
+let edge: RunningEdge | undefined;
+const clients: S3Client[] = [];
+
+const startStack = async () => {
+  s3 = await startLocalS3(dataDir);
+  edge = await startEdge({
+    port: 0,
+    services: { s3: s3.api },
+    principals: [TEST_SERVICES_PRINCIPAL, OUTSIDE_PRINCIPAL],
+  });
+  return edge;
+};
+
+const stopStack = async () => {
+  await edge?.close();
+  await s3?.close();
+  edge = undefined;
+  s3 = undefined;
+};
+
+const edgeUrl = () => {
+  if (!edge) throw new Error("start the stack first");
+  return edge.url;
+};
+
+/** A real S3 client as the services and the README's users make it: the edge's URL, path-style. */
+const clientAs = (principal: Principal, region = REGION) => {
+  const client = new S3Client({
+    endpoint: edgeUrl(),
+    forcePathStyle: true,
+    region,
+    credentials: { accessKeyId: principal.accessKeyId, secretAccessKey: principal.secretAccessKey },
+    maxAttempts: 1,
+  });
+  clients.push(client);
+  return client;
+};
+
+const createIn = (
+  client: S3Client,
+  bucket: string,
+  region: BucketLocationConstraint | "us-east-1" = REGION,
+) =>
+  client.send(
+    new CreateBucketCommand({
+      Bucket: bucket,
+      ...(region === "us-east-1" ? {} : { CreateBucketConfiguration: { LocationConstraint: region } }),
+    }),
+  );
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), "s3-sdk-"));
+  await startStack();
+});
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.destroy();
+  await stopStack();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe("buckets through @aws-sdk/client-s3 at the local edge", () => {
+  it("creates a bucket in eu-west-1 that says where it is and lists among its owner's buckets only", async () => {
+    const services = clientAs(TEST_SERVICES_PRINCIPAL);
+    await createIn(services, "approvals-data");
+
+    await expect(services.send(new HeadBucketCommand({ Bucket: "approvals-data" }))).resolves.toMatchObject({
+      BucketRegion: REGION,
+    });
+    await expect(
+      services.send(new GetBucketLocationCommand({ Bucket: "approvals-data" })),
+    ).resolves.toMatchObject({
+      LocationConstraint: REGION,
+    });
+    const listed = await services.send(new ListBucketsCommand({}));
+    expect(listed.Buckets?.map(({ Name, BucketRegion }) => ({ Name, BucketRegion }))).toEqual([
+      { Name: "approvals-data", BucketRegion: REGION },
+    ]);
+    const outsiders = await clientAs(OUTSIDE_PRINCIPAL).send(new ListBucketsCommand({}));
+    expect(outsiders.Buckets ?? []).toEqual([]);
+  });
+
+  it("answers an empty location for a bucket in us-east-1, which takes no LocationConstraint", async () => {
+    const services = clientAs(TEST_SERVICES_PRINCIPAL, "us-east-1");
+    await createIn(services, "in-virginia", "us-east-1");
+
+    const location = await services.send(new GetBucketLocationCommand({ Bucket: "in-virginia" }));
+
+    expect(location.LocationConstraint ?? "").toBe("");
+  });
+
+  it("reads every setting back as it was put", async () => {
+    const services = clientAs(TEST_SERVICES_PRINCIPAL);
+    const Bucket = "settings-kept";
+    await createIn(services, Bucket);
+    const block = {
+      BlockPublicAcls: true,
+      IgnorePublicAcls: true,
+      BlockPublicPolicy: true,
+      RestrictPublicBuckets: true,
+    };
+    const policy = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:*",
+          Resource: [`arn:aws:s3:::${Bucket}`, `arn:aws:s3:::${Bucket}/*`],
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+      ],
+    });
+    const tags = [
+      { Key: "RequestId", Value: "req-1" },
+      { Key: "Requester", Value: "ada@example.com" },
+    ];
+
+    await services.send(new PutPublicAccessBlockCommand({ Bucket, PublicAccessBlockConfiguration: block }));
+    await services.send(
+      new PutBucketEncryptionCommand({
+        Bucket,
+        ServerSideEncryptionConfiguration: {
+          Rules: [
+            { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms" }, BucketKeyEnabled: true },
+          ],
+        },
+      }),
+    );
+    await services.send(
+      new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: "Enabled" } }),
+    );
+    await services.send(
+      new PutBucketLifecycleConfigurationCommand({
+        Bucket,
+        LifecycleConfiguration: {
+          Rules: [
+            {
+              ID: "expire",
+              Status: "Enabled",
+              Filter: { Prefix: "" },
+              Expiration: { Days: 30 },
+              NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+            },
+          ],
+        },
+      }),
+    );
+    await services.send(new PutBucketPolicyCommand({ Bucket, Policy: policy }));
+    await services.send(new PutBucketTaggingCommand({ Bucket, Tagging: { TagSet: tags } }));
+
+    const read = await services.send(new GetPublicAccessBlockCommand({ Bucket }));
+    expect(read.PublicAccessBlockConfiguration).toEqual(block);
+    const encryption = await services.send(new GetBucketEncryptionCommand({ Bucket }));
+    expect(encryption.ServerSideEncryptionConfiguration?.Rules).toEqual([
+      { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms" }, BucketKeyEnabled: true },
+    ]);
+    await expect(services.send(new GetBucketVersioningCommand({ Bucket }))).resolves.toMatchObject({
+      Status: "Enabled",
+    });
+    const lifecycle = await services.send(new GetBucketLifecycleConfigurationCommand({ Bucket }));
+    expect(lifecycle.Rules).toEqual([
+      {
+        ID: "expire",
+        Status: "Enabled",
+        Filter: { Prefix: "" },
+        Expiration: { Days: 30 },
+        NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+      },
+    ]);
+    const stored = await services.send(new GetBucketPolicyCommand({ Bucket }));
+    expect(JSON.parse(stored.Policy ?? "")).toEqual(JSON.parse(policy));
+    await expect(services.send(new GetBucketTaggingCommand({ Bucket }))).resolves.toMatchObject({
+      TagSet: tags,
+    });
+  });
+
+  it("answers settings never put as S3 does, and forgets deleted ones", async () => {
+    const services = clientAs(TEST_SERVICES_PRINCIPAL);
+    const Bucket = "settings-absent";
+    await createIn(services, Bucket);
+
+    const encryption = await services.send(new GetBucketEncryptionCommand({ Bucket }));
+    expect(
+      encryption.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault,
+    ).toEqual({
+      SSEAlgorithm: "AES256",
+    });
+    expect((await services.send(new GetBucketVersioningCommand({ Bucket }))).Status).toBeUndefined();
+    await expect(services.send(new GetPublicAccessBlockCommand({ Bucket }))).rejects.toMatchObject({
+      name: "NoSuchPublicAccessBlockConfiguration",
+    });
+    await expect(services.send(new GetBucketPolicyCommand({ Bucket }))).rejects.toMatchObject({
+      name: "NoSuchBucketPolicy",
+    });
+    await expect(services.send(new GetBucketTaggingCommand({ Bucket }))).rejects.toMatchObject({
+      name: "NoSuchTagSet",
+    });
+    await expect(services.send(new GetBucketLifecycleConfigurationCommand({ Bucket }))).rejects.toMatchObject(
+      {
+        name: "NoSuchLifecycleConfiguration",
+      },
+    );
+
+    await services.send(
+      new PutBucketPolicyCommand({ Bucket, Policy: '{"Version":"2012-10-17","Statement":[]}' }),
+    );
+    await services.send(new DeleteBucketPolicyCommand({ Bucket }));
+    await services.send(
+      new PutPublicAccessBlockCommand({ Bucket, PublicAccessBlockConfiguration: { BlockPublicAcls: true } }),
+    );
+    await services.send(new DeletePublicAccessBlockCommand({ Bucket }));
+
+    await expect(services.send(new GetBucketPolicyCommand({ Bucket }))).rejects.toMatchObject({
+      name: "NoSuchBucketPolicy",
+    });
+    await expect(services.send(new GetPublicAccessBlockCommand({ Bucket }))).rejects.toMatchObject({
+      name: "NoSuchPublicAccessBlockConfiguration",
+    });
+  });
+
+  it("refuses a policy that is not JSON and a versioning status S3 does not know", async () => {
+    const services = clientAs(TEST_SERVICES_PRINCIPAL);
+    const Bucket = "settings-refused";
+    await createIn(services, Bucket);
+
+    await expect(
+      services.send(new PutBucketPolicyCommand({ Bucket, Policy: "not json" })),
+    ).rejects.toMatchObject({
+      name: "MalformedPolicy",
+    });
+    await expect(
+      services.send(
+        new PutBucketVersioningCommand({
+          Bucket,
+          VersioningConfiguration: { Status: "On" as "Enabled" },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: "MalformedXML" });
+  });
+
+  it("keeps buckets and their settings across a restart", async () => {
+    const services = clientAs(TEST_SERVICES_PRINCIPAL);
+    await createIn(services, "survives-restart");
+    await services.send(
+      new PutBucketVersioningCommand({
+        Bucket: "survives-restart",
+        VersioningConfiguration: { Status: "Enabled" },
+      }),
+    );
+    await services.send(new PutObjectCommand({ Bucket: "survives-restart", Key: "kept.txt", Body: "kept" }));
+
+    for (const client of clients.splice(0)) client.destroy();
+    await stopStack();
+    await startStack();
+    const again = clientAs(TEST_SERVICES_PRINCIPAL);
+
+    await expect(
+      again.send(new GetBucketVersioningCommand({ Bucket: "survives-restart" })),
+    ).resolves.toMatchObject({ Status: "Enabled" });
+    const object = await again.send(new GetObjectCommand({ Bucket: "survives-restart", Key: "kept.txt" }));
+    expect(await object.Body?.transformToString()).toBe("kept");
+  });
+
+  it("deletes an empty bucket only", async () => {
+    const services = clientAs(TEST_SERVICES_PRINCIPAL);
+    await createIn(services, "to-delete");
+    await services.send(new PutObjectCommand({ Bucket: "to-delete", Key: "a", Body: "a" }));
+
+    await expect(services.send(new DeleteBucketCommand({ Bucket: "to-delete" }))).rejects.toMatchObject({
+      name: "BucketNotEmpty",
+    });
+    await services.send(new DeleteObjectCommand({ Bucket: "to-delete", Key: "a" }));
+    await services.send(new DeleteBucketCommand({ Bucket: "to-delete" }));
+
+    await expect(services.send(new HeadBucketCommand({ Bucket: "to-delete" }))).rejects.toMatchObject({
+      name: "NotFound",
+      $metadata: { httpStatusCode: 404 },
+    });
+  });
+});
+
+describe("objects through @aws-sdk/client-s3 at the local edge", () => {
+  it("puts, gets, heads, lists and deletes an object, naming the bucket's default encryption", async () => {
+    const services = clientAs(TEST_SERVICES_PRINCIPAL);
+    const Bucket = "objects-kept";
+    await createIn(services, Bucket);
+
+    const put = await services.send(
+      new PutObjectCommand({ Bucket, Key: "reports/q1.csv", Body: "a,b\n1,2\n", ContentType: "text/csv" }),
+    );
+    expect(put.ServerSideEncryption).toBe("AES256");
+
+    const got = await services.send(new GetObjectCommand({ Bucket, Key: "reports/q1.csv" }));
+    expect(await got.Body?.transformToString()).toBe("a,b\n1,2\n");
+    expect(got).toMatchObject({ ContentType: "text/csv", ServerSideEncryption: "AES256" });
+    await expect(
+      services.send(new HeadObjectCommand({ Bucket, Key: "reports/q1.csv" })),
+    ).resolves.toMatchObject({
+      ContentLength: 8,
+    });
+    const listed = await services.send(new ListObjectsV2Command({ Bucket, Prefix: "reports/" }));
+    expect(listed.Contents?.map((object) => object.Key)).toEqual(["reports/q1.csv"]);
+
+    await services.send(new DeleteObjectCommand({ Bucket, Key: "reports/q1.csv" }));
+    await expect(
+      services.send(new GetObjectCommand({ Bucket, Key: "reports/q1.csv" })),
+    ).rejects.toMatchObject({
+      name: "NoSuchKey",
+    });
+  });
+
+  it("names the bucket's chosen default encryption on its objects", async () => {
+    const services = clientAs(TEST_SERVICES_PRINCIPAL);
+    const Bucket = "objects-kms";
+    await createIn(services, Bucket);
+    await services.send(
+      new PutBucketEncryptionCommand({
+        Bucket,
+        ServerSideEncryptionConfiguration: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms" } }],
+        },
+      }),
+    );
+
+    await services.send(new PutObjectCommand({ Bucket, Key: "k", Body: "v" }));
+
+    await expect(services.send(new HeadObjectCommand({ Bucket, Key: "k" }))).resolves.toMatchObject({
+      ServerSideEncryption: "aws:kms",
+    });
+  });
+
+  it("lets the outside principal put and get objects in the stack's bucket, but not change the bucket", async () => {
+    const Bucket = "shared-with-requester";
+    await createIn(clientAs(TEST_SERVICES_PRINCIPAL), Bucket);
+    const outsider = clientAs(OUTSIDE_PRINCIPAL);
+
+    await outsider.send(new PutObjectCommand({ Bucket, Key: "from-outside.txt", Body: "hello" }));
+    const got = await outsider.send(new GetObjectCommand({ Bucket, Key: "from-outside.txt" }));
+    expect(await got.Body?.transformToString()).toBe("hello");
+    await expect(outsider.send(new GetBucketEncryptionCommand({ Bucket }))).resolves.toBeDefined();
+
+    await expect(
+      outsider.send(
+        new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: "Suspended" } }),
+      ),
+    ).rejects.toMatchObject({ name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
+    await expect(outsider.send(new DeleteBucketCommand({ Bucket }))).rejects.toMatchObject({
+      name: "AccessDenied",
+    });
+  });
+
+  it("refuses object calls to a bucket that does not exist", async () => {
+    const services = clientAs(TEST_SERVICES_PRINCIPAL);
+
+    await expect(
+      services.send(new PutObjectCommand({ Bucket: "no-such-bucket", Key: "k", Body: "v" })),
+    ).rejects.toMatchObject({
+      name: "NoSuchBucket",
+      $metadata: { httpStatusCode: 404 },
+    });
+  });
+});
+
+describe("S3's refusals at the local edge", () => {
+  it("answers BucketAlreadyOwnedByYou to the owner outside us-east-1 and BucketAlreadyExists to anyone else", async () => {
+    const services = clientAs(TEST_SERVICES_PRINCIPAL);
+    await createIn(services, "taken-name");
+
+    await expect(createIn(services, "taken-name")).rejects.toMatchObject({
+      name: "BucketAlreadyOwnedByYou",
+      $metadata: { httpStatusCode: 409 },
+    });
+    await expect(createIn(clientAs(OUTSIDE_PRINCIPAL), "taken-name")).rejects.toMatchObject({
+      name: "BucketAlreadyExists",
+      $metadata: { httpStatusCode: 409 },
+    });
+  });
+
+  it("answers the owner's second CreateBucket in us-east-1 with success, as S3 does for legacy callers", async () => {
+    const services = clientAs(TEST_SERVICES_PRINCIPAL, "us-east-1");
+    await createIn(services, "legacy-name", "us-east-1");
+
+    await expect(createIn(services, "legacy-name", "us-east-1")).resolves.toBeDefined();
+    await expect(
+      createIn(clientAs(OUTSIDE_PRINCIPAL, "us-east-1"), "legacy-name", "us-east-1"),
+    ).rejects.toMatchObject({ name: "BucketAlreadyExists" });
+  });
+
+  it("lets only one of two simultaneous creations of a name succeed", async () => {
+    const results = await Promise.allSettled([
+      createIn(clientAs(TEST_SERVICES_PRINCIPAL), "raced-name"),
+      createIn(clientAs(OUTSIDE_PRINCIPAL), "raced-name"),
+    ]);
+
+    expect(results.filter((result) => result.status === "fulfilled")).toHaveLength(1);
+    expect(results.find((result) => result.status === "rejected")).toMatchObject({
+      reason: { name: "BucketAlreadyExists" },
+    });
+  });
+
+  it("refuses a LocationConstraint other than the signing region, and none outside us-east-1", async () => {
+    const services = clientAs(TEST_SERVICES_PRINCIPAL);
+
+    await expect(createIn(services, "elsewhere", "eu-central-1")).rejects.toMatchObject({
+      name: "IllegalLocationConstraintException",
+      $metadata: { httpStatusCode: 400 },
+    });
+    // The SDK fills in its own region as the constraint: only a raw request can leave it out.
+    const unconstrained = await signedFetch(
+      TEST_SERVICES_PRINCIPAL,
+      new URL("/unconstrained", edgeUrl()),
+      { method: "PUT", headers: { "x-amz-content-sha256": EMPTY_SHA256 } },
+      { region: REGION, service: "s3" },
+    );
+    expect(unconstrained.status).toBe(400);
+    expect(await unconstrained.text()).toContain("<Code>IllegalLocationConstraintException</Code>");
+  });
+
+  it("refuses calls to a bucket signed for another region than its own, naming its region", async () => {
+    await createIn(clientAs(TEST_SERVICES_PRINCIPAL), "irish-bucket");
+    const inVirginia = clientAs(TEST_SERVICES_PRINCIPAL, "us-east-1");
+
+    await expect(
+      inVirginia.send(new GetObjectCommand({ Bucket: "irish-bucket", Key: "k" })),
+    ).rejects.toMatchObject({
+      name: "AuthorizationHeaderMalformed",
+      Region: REGION,
+    });
+    await expect(
+      inVirginia.send(new GetBucketLocationCommand({ Bucket: "irish-bucket" })),
+    ).resolves.toMatchObject({
+      LocationConstraint: REGION,
+    });
+  });
+
+  it("refuses a wrong secret and an unknown key with S3's own codes", async () => {
+    const wrongSecret = clientAs({ ...OUTSIDE_PRINCIPAL, secretAccessKey: "not-the-secret" });
+    const unknownKey = clientAs({ ...OUTSIDE_PRINCIPAL, accessKeyId: "AKIAUNKNOWNKEY000000" });
+
+    await expect(wrongSecret.send(new ListBucketsCommand({}))).rejects.toMatchObject({
+      name: "SignatureDoesNotMatch",
+      $metadata: { httpStatusCode: 403 },
+    });
+    await expect(unknownKey.send(new ListBucketsCommand({}))).rejects.toMatchObject({
+      name: "InvalidAccessKeyId",
+      $metadata: { httpStatusCode: 403 },
+    });
+  });
+
+  it.each([
+    ["ab", "3 to 63 characters"],
+    ["Upper-Case", "lowercase letters"],
+    ["-leading-hyphen", "begin and end"],
+    ["192.168.5.4", "IP address"],
+    ["xn--punycode", "reserves"],
+  ])("refuses the bucket name %s as InvalidBucketName (%s)", async (Bucket, rule) => {
+    const services = clientAs(TEST_SERVICES_PRINCIPAL);
+
+    const refused = services.send(
+      new CreateBucketCommand({ Bucket, CreateBucketConfiguration: { LocationConstraint: REGION } }),
+    );
+
+    await expect(refused).rejects.toMatchObject({
+      name: "InvalidBucketName",
+      $metadata: { httpStatusCode: 400 },
+    });
+    await expect(refused).rejects.toThrow(rule);
+  });
+});
