@@ -10,6 +10,7 @@ import {
   estimateBodySchema,
   estimateSchema,
   healthSchema,
+  regionsSchema,
   requestPageSchema,
   requestWithTimelineSchema,
   submissionBodySchema,
@@ -131,6 +132,19 @@ export const estimateRoute = createRoute({
   },
 });
 
+export const regionsRoute = createRoute({
+  method: "get",
+  path: "/api/regions",
+  summary: "The regions requests may use",
+  description:
+    "The regions the deployment allows requests to create resources in, and the one a request that names none is created in.",
+  ...signedIn("requesters"),
+  responses: {
+    200: jsonAnswer(regionsSchema, "The allowed regions and the default."),
+    ...signInRefusals,
+  },
+});
+
 export const listRequestsRoute = createRoute({
   method: "get",
   path: "/api/requests",
@@ -213,6 +227,7 @@ export const openApiDocumentRoute = createRoute({
 export const API_ROUTES: readonly RouteConfig[] = [
   submitRequestRoute,
   estimateRoute,
+  regionsRoute,
   listRequestsRoute,
   getRequestRoute,
   withdrawRequestRoute,

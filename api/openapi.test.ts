@@ -38,6 +38,7 @@ describe("the API's OpenAPI document", () => {
       "GET /api/delegations/mine",
       "GET /api/health",
       "GET /api/openapi.json",
+      "GET /api/regions",
       "GET /api/requests",
       "GET /api/requests/{id}",
       "POST /api/approvals/{requestId}",

@@ -234,6 +234,16 @@ export const estimateSchema = z
 
 export type EstimateAnswer = z.output<typeof estimateSchema>;
 
+/** `GET /api/regions`: where requests may create resources, so a form offers only those. */
+export const regionsSchema = z
+  .object({ allowed: z.array(regionSchema), default: regionSchema })
+  .openapi("Regions", {
+    description:
+      "The regions a request may name, and the one (among them) a request that names none is created in.",
+  });
+
+export type Regions = z.output<typeof regionsSchema>;
+
 /** `POST /api/requests/{id}/withdraw`: the requester may say why. */
 export const withdrawalBodySchema = z
   .object({

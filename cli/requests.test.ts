@@ -134,6 +134,9 @@ describe("the requests CLI against the audit API", () => {
         "",
         "",
         "2025-06-02T08:31:00.000Z",
+        "ec2",
+        // The columns of the other resource types, region and estimate: none for this request.
+        ...Array.from({ length: 20 }, () => ""),
       ];
       expect(row).toBe(`${expectedCells.join(",")}\r\n`);
     });

@@ -2,11 +2,12 @@ import { describe, expect, it } from "vitest";
 import { sampleBucketRequest, sampleDatabaseRequest, sampleRequest } from "../test/support/fixtures.ts";
 import { ProvisioningFailed } from "./provisioning-failed.ts";
 import { ProvisioningStarted } from "./provisioning-started.ts";
+import type { AcceptedRequest } from "./request.ts";
 import { ResourceProvisioned } from "./resource-provisioned.ts";
 import { fieldErrorsOf } from "./validation.ts";
 
 const at = "2026-12-07T10:00:00.000Z";
-const started = (request: ReturnType<typeof sampleRequest>, named: Record<string, unknown>) => ({
+const started = (request: AcceptedRequest, named: Record<string, unknown>) => ({
   requestId: request.requestId,
   request,
   approver: "approver@example.com",

@@ -173,12 +173,15 @@ const createTables = async (config: LocalConfig, edgeUrl: string, services: read
   }
 };
 
-/** The local EC2, reporting each instance's state changes on the default bus as AWS does. */
+/** The local EC2, reporting each instance's state changes on the default bus, in its region, as AWS does. */
 const startEc2 = (config: LocalConfig, dataDir: string, bus: LocalEventBus) =>
   new LocalEc2({
     dataDir,
+    region: config.AWS_REGION,
     bootDelayMs: config.EC2_BOOT_DELAY_MS,
-    onStateChange: (instanceId, state) =>
+    // One bus stands in for every region's default bus and the forwarding to the stack's: the envelope
+    // names the instance's region, as a forwarded event does.
+    onStateChange: (instanceId, state, region) =>
       bus.accept([
         {
           eventBusName: DEFAULT_BUS,
@@ -186,8 +189,8 @@ const startEc2 = (config: LocalConfig, dataDir: string, bus: LocalEventBus) =>
             source: Ec2InstanceStateChange.source,
             detailType: Ec2InstanceStateChange.detailType,
             detail: { "instance-id": instanceId, state },
-            region: config.AWS_REGION,
-            resources: [`arn:aws:ec2:${config.AWS_REGION}:${LOCAL_ACCOUNT_ID}:instance/${instanceId}`],
+            region,
+            resources: [`arn:aws:ec2:${region}:${LOCAL_ACCOUNT_ID}:instance/${instanceId}`],
           }),
         },
       ]),

@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import {
   DEFAULT_FORM_VALUES,
   detailFromForm,
+  estimateQuestionOf,
   formErrorsFrom,
+  inputsOf,
   type RequestFormValues,
   validateForm,
 } from "./request-form.ts";
@@ -14,6 +16,12 @@ const filled = (overrides: Partial<RequestFormValues> = {}): RequestFormValues =
   justification: "Build agent",
   ...overrides,
 });
+
+const database = (overrides: Partial<RequestFormValues> = {}) =>
+  filled({ resourceType: "rds", dbInstanceName: "orders", ...overrides });
+
+const bucket = (overrides: Partial<RequestFormValues> = {}) =>
+  filled({ resourceType: "s3", bucketName: "team-reports", ...overrides });
 
 describe("the new-request form", () => {
   it("turns filled inputs into the ResourceRequested detail of the signed-in requester, leaving empty optional fields out", () => {
@@ -30,6 +38,7 @@ describe("the new-request form", () => {
         privateIp: undefined,
         subnetId: "subnet-0abc1234",
       },
+      region: undefined,
       justification: "Build agent",
     });
   });
@@ -62,16 +71,147 @@ describe("the new-request form", () => {
     ],
     [{ justification: "" }, "justification", "must not be empty"],
     [{ justification: "x".repeat(2001) }, "justification", "must be at most 2000 characters"],
+    [{ region: "Europe" }, "region", "must be an AWS region code such as eu-west-1"],
   ] as const)("shows the schema's message next to the input for %o", (overrides, input, message) => {
     expect(validateForm(filled(overrides), ANA)[input]).toBe(message);
   });
 
   it("places the API's field errors next to their inputs, and unknown ones at the form", () => {
     expect(
-      formErrorsFrom([
+      formErrorsFrom("ec2", [
         { field: "resource.os", message: "must be one of ..." },
+        { field: "region", message: "must be one of us-east-1, eu-west-1" },
         { field: "requestId", message: "was reused" },
       ]),
-    ).toEqual({ os: "must be one of ...", form: "requestId was reused" });
+    ).toEqual({
+      os: "must be one of ...",
+      region: "must be one of us-east-1, eu-west-1",
+      form: "requestId was reused",
+    });
+  });
+
+  it("shows each type's own inputs only, with the region and the justification", () => {
+    expect(inputsOf("ec2")).toEqual([
+      "instanceType",
+      "os",
+      "instanceName",
+      "volumeSizeGiB",
+      "volumeType",
+      "privateIp",
+      "subnetId",
+      "region",
+      "justification",
+    ]);
+    expect(inputsOf("rds")).not.toContain("instanceType");
+    expect(inputsOf("s3")).toEqual([
+      "bucketName",
+      "versioning",
+      "encryption",
+      "expireObjectsAfterDays",
+      "region",
+      "justification",
+    ]);
+  });
+});
+
+describe("the new-request form for an RDS database", () => {
+  it("turns the database's inputs into an rds resource in the region chosen, leaving empty optional fields out", () => {
+    const detail = detailFromForm(
+      database({
+        region: "eu-west-1",
+        multiAz: "true",
+        allocatedStorageGiB: "50",
+        instanceClass: "db.m7g.large",
+      }),
+      ANA,
+    );
+
+    expect(detail.region).toBe("eu-west-1");
+    expect(detail.resource).toEqual({
+      type: "rds",
+      engine: "postgres",
+      engineVersion: undefined,
+      instanceClass: "db.m7g.large",
+      allocatedStorageGiB: 50,
+      storageType: "gp3",
+      multiAz: true,
+      name: "orders",
+      databaseName: undefined,
+      backupRetentionDays: 7,
+    });
+    expect(validateForm(database(), ANA)).toEqual({});
+  });
+
+  it.each([
+    [{ dbInstanceName: "Orders" }, "dbInstanceName", "must start with a lowercase letter"],
+    [{ dbInstanceName: "orders--eu" }, "dbInstanceName", "must not hold two hyphens in a row"],
+    [{ allocatedStorageGiB: "10" }, "allocatedStorageGiB", "must be at least 20"],
+    [{ allocatedStorageGiB: "" }, "allocatedStorageGiB", "is required"],
+    [{ backupRetentionDays: "36" }, "backupRetentionDays", "must be at most 35"],
+    [{ engine: "mysql", engineVersion: "16.8" }, "engineVersion", "must be one of 8.4.5, 8.0.42 for mysql"],
+    [{ databaseName: "postgres" }, "databaseName", "must not be postgres: postgres reserves it"],
+  ] as const)(
+    "shows the schema's message next to the database's input for %o",
+    (overrides, input, message) => {
+      expect(validateForm(database(overrides), ANA)[input]).toBe(message);
+    },
+  );
+
+  it("places the API's errors of the database's name at its own input, not the EC2 instance's", () => {
+    expect(formErrorsFrom("rds", [{ field: "resource.name", message: "must not be empty" }])).toEqual({
+      dbInstanceName: "must not be empty",
+    });
+  });
+});
+
+describe("the new-request form for an S3 bucket", () => {
+  it("turns the bucket's inputs into an s3 resource", () => {
+    expect(
+      detailFromForm(
+        bucket({ versioning: "false", encryption: "sse-kms", expireObjectsAfterDays: "30" }),
+        ANA,
+      ).resource,
+    ).toEqual({
+      type: "s3",
+      bucketName: "team-reports",
+      versioning: false,
+      encryption: "sse-kms",
+      expireObjectsAfterDays: 30,
+    });
+    expect(validateForm(bucket(), ANA)).toEqual({});
+  });
+
+  it.each([
+    ["Team_Reports", "must hold only lowercase letters, digits, periods and hyphens"],
+    ["ab", "must be 3 to 63 characters long"],
+    ["192.168.5.4", "must not be formatted as an IP address"],
+    ["team..reports", "must not hold two periods in a row"],
+  ])("names the naming rule %s breaks next to the bucket name", (bucketName, rule) => {
+    expect(validateForm(bucket({ bucketName }), ANA).bucketName).toBe(rule);
+  });
+
+  it("shows a bad expiry next to its input", () => {
+    expect(validateForm(bucket({ expireObjectsAfterDays: "0" }), ANA).expireObjectsAfterDays).toBe(
+      "must be at least 1",
+    );
+  });
+});
+
+describe("the live estimate's question", () => {
+  it("asks for the resource of the type chosen, in the region chosen, whatever the justification", () => {
+    expect(estimateQuestionOf(database({ region: "eu-west-1", justification: "" }))).toEqual({
+      region: "eu-west-1",
+      resource: expect.objectContaining({ type: "rds", instanceClass: "db.t4g.micro", name: "orders" }),
+    });
+  });
+
+  it("leaves the region out until one is chosen, so the API prices it in the default", () => {
+    expect(estimateQuestionOf(filled())).toEqual({ resource: expect.objectContaining({ type: "ec2" }) });
+  });
+
+  it("asks nothing while the resource or the region breaks the contract", () => {
+    expect(estimateQuestionOf(bucket({ bucketName: "Bad_Name" }))).toBeUndefined();
+    expect(estimateQuestionOf(database({ allocatedStorageGiB: "" }))).toBeUndefined();
+    expect(estimateQuestionOf(filled({ region: "Europe" }))).toBeUndefined();
   });
 });

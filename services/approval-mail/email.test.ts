@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { AcceptedRequest } from "../../events/request.ts";
 import {
   sampleBucketRequest,
   sampleDatabaseEstimate,
@@ -16,7 +17,7 @@ const MARKUP_REQUEST = sampleRequest({
 const STAGE = "Stage 1 of 2: team leads — 2 approvals needed";
 
 const compose = (
-  request = MARKUP_REQUEST,
+  request: AcceptedRequest = MARKUP_REQUEST,
   { signInRequired = false, onBehalfOf }: { signInRequired?: boolean; onBehalfOf?: string } = {},
 ) =>
   approvalEmail({

@@ -25,7 +25,7 @@ import {
   ssmParameterOf,
   ssmParametersOf,
 } from "./domain.ts";
-import { ec2RequestOf } from "./testing/fixtures.ts";
+import { ec2RequestOf } from "./testing/requests.ts";
 
 const request = ec2RequestOf();
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RequestAccepted } from "../../events/request-accepted.ts";
-import { canonicalJson, refusalIdOf } from "../../events/request-id.ts";
+import { canonicalJson, refusalIdOf, requestIdOf } from "../../events/request-id.ts";
 import { RequestInvalid } from "../../events/request-invalid.ts";
 import { sampleRequestContent } from "../../test/support/fixtures.ts";
 import {
@@ -322,13 +322,18 @@ describe("outgoing details satisfy the catalog", () => {
 });
 
 describe("decide: the operator's rules on regions and bucket names", () => {
-  it("files a request that names no region in the default region, as the same request as one naming it", () => {
+  it("files a request that names no region in the default region, as the same content as one naming it", () => {
     const omitted = accepted(decide(sampleRequestContent(), "event-1", RULES));
     const named = accepted(decide({ ...sampleRequestContent(), region: "us-east-1" }, "event-2", RULES));
 
     expect(omitted.request.region).toBe("us-east-1");
     expect(omitted.contentHash).toBe(named.contentHash);
-    expect(omitted.requestId).toBe(named.requestId);
+  });
+
+  it("derives the id of a request without one from what was sent, as a publisher computes it with requestIdOf", () => {
+    const sent = sampleRequestContent();
+
+    expect(accepted(decide(sent, EVENT_ID, RULES)).requestId).toBe(requestIdOf(sent));
   });
 
   it("accepts any allowed region", () => {

@@ -64,8 +64,8 @@ export const regionOf = ({ region }: { region?: Region }, rules: IntakeRules): R
 export type Admission = { ok: true; detail: ResourceRequestedDetail } | { ok: false; errors: FieldError[] };
 
 /**
- * A valid detail under the operator's rules, its region filled in before anything hashes it: leaving
- * the region out and naming the default are the same request.
+ * A valid detail under the operator's rules, its region filled in before its content is hashed:
+ * leaving the region out and naming the default are the same request under one id.
  */
 export const admit = (detail: ResourceRequestedDetail, rules: IntakeRules): Admission => {
   const errors = ruleErrorsOf(detail, rules);
@@ -151,7 +151,10 @@ export const decide = (detail: unknown, sourceEventId: string, rules: IntakeRule
   if (!parsed.success) return refuse(fieldErrorsOf(parsed.error));
   const admission = admit(parsed.data, rules);
   if (!admission.ok) return refuse(admission.errors);
-  return { kind: "accept", ...identify(admission.detail, deriveRequestId) };
+  // The id is derived from the detail as it was sent, as `requestIdOf` (the public contract) derives it:
+  // a publisher that names no region cannot know the default. The content compared for reuse has it.
+  const sent = contentOf(parsed.data);
+  return { kind: "accept", ...identify(admission.detail, () => deriveRequestId(sent)) };
 };
 
 export const REUSED_ID_MESSAGE = "was already used for a request with different content";

@@ -551,3 +551,20 @@ describe("POST /api/estimates", () => {
     expect((await estimate(body, await identityProvider.authorizationOf(OPERATOR))).status).toBe(403);
   });
 });
+
+describe("GET /api/regions", () => {
+  const regions = (authorization: Record<string, string> = requesterAuthorization) =>
+    intake().app.request("/api/regions", { headers: authorization });
+
+  it("answers the regions the rules allow and the default, for a form to offer", async () => {
+    const response = await regions();
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ allowed: ["us-east-1", "eu-west-1"], default: "us-east-1" });
+  });
+
+  it("answers 401 without a token and 403 to a signed-in user who is not a requester", async () => {
+    expect((await regions({})).status).toBe(401);
+    expect((await regions(await identityProvider.authorizationOf(OPERATOR))).status).toBe(403);
+  });
+});

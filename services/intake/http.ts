@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { MiddlewareHandler } from "hono";
-import { estimateRoute, submitRequestRoute } from "../../api/contract.ts";
+import { estimateRoute, regionsRoute, submitRequestRoute } from "../../api/contract.ts";
 import type { SubmissionBody } from "../../api/schemas.ts";
 import type { Publisher } from "../../events/publish.ts";
 import { requesterSchema } from "../../events/request.ts";
@@ -72,7 +72,8 @@ export const randomRequestId = (): string => `req_${randomBytes(10).toString("he
  * event, so a reused id is refused (409) before anything goes out. If publishing fails, the answer is 503 with the request id, and
  * repeating the same request (same id, same body) publishes it again: a record whose event never went
  * out is never stuck. `POST /api/estimates` prices a resource as acceptance will, for a form to show
- * the figure as it changes; it records and publishes nothing.
+ * the figure as it changes; it records and publishes nothing. `GET /api/regions` tells a form the
+ * regions the rules allow and the default, so it offers only what intake would accept.
  */
 export const createIntakeApp = ({
   store,
@@ -128,6 +129,9 @@ export const createIntakeApp = ({
       const region = regionOf(placement, rules);
       return c.json({ region, ...(await estimate(placement.resource, region)) }, 200);
     },
+  );
+  app.openapi({ ...regionsRoute, middleware: [admitTo(regionsRoute, verifyAccessToken)] }, (c) =>
+    c.json({ allowed: [...rules.allowedRegions], default: rules.defaultRegion }, 200),
   );
   return app;
 };

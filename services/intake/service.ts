@@ -1,4 +1,4 @@
-import { estimateRoute, submitRequestRoute } from "../../api/contract.ts";
+import { estimateRoute, regionsRoute, submitRequestRoute } from "../../api/contract.ts";
 import { RequestAccepted } from "../../events/request-accepted.ts";
 import { RequestInvalid } from "../../events/request-invalid.ts";
 import { ResourceRequested } from "../../events/resource-requested.ts";
@@ -12,11 +12,11 @@ export const service: ServiceManifest = {
   tables,
   http: {
     service: "intake",
-    routes: [routeOf(submitRequestRoute), routeOf(estimateRoute)],
+    routes: [submitRequestRoute, estimateRoute, regionsRoute].map(routeOf),
     handler: { entry: "services/intake/http-handler.ts", exportName: "handler" },
     app: "services/intake/http.ts",
     access:
-      "Submitting a request, and estimating one, is for signed-in requesters only; the requester is the caller, taken from the access token",
+      "Submitting a request, estimating one and reading the allowed regions is for signed-in requesters only; the requester is the caller, taken from the access token",
   },
   publishes: asProducer(ResourceRequested, RequestAccepted, RequestInvalid),
   needs: {

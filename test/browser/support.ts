@@ -193,9 +193,21 @@ export const useStackAndBrowser = (env: Record<string, string>) => {
   return under;
 };
 
-/** Submits the new-request form with a small instance and `justification`; the request's id once it is pending. */
-export const submitFromForm = async (page: Page, justification: string) => {
+/** Chooses a small instance: the form's resource unless a test fills in another. */
+const smallInstance = async (page: Page) => {
   await page.getByLabel("Instance type").selectOption("t3.micro");
+};
+
+/**
+ * Submits the new-request form with the resource `fill` chooses (a small instance unless told) and
+ * `justification`; the request's id once it is pending.
+ */
+export const submitFromForm = async (
+  page: Page,
+  justification: string,
+  fill: (page: Page) => Promise<void> = smallInstance,
+) => {
+  await fill(page);
   await page.getByLabel("Justification").fill(justification);
   await page.getByRole("button", { name: "Submit request" }).click();
   await page.waitForURL(/\/requests\/req_/);

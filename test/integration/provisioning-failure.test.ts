@@ -84,7 +84,7 @@ describe("launching the image of the requested OS and architecture", () => {
     const ubuntuArmParameter = ssmParameterOf(DEFAULT_IMAGES["ubuntu-24.04"].arm64) as string;
     expect(instance?.InstanceId).toBe(provisioned.instanceId);
     expect(instance?.InstanceType).toBe("t4g.micro");
-    expect(instance?.ImageId).toBe(localImageIdOf(ubuntuArmParameter));
+    expect(instance?.ImageId).toBe(localImageIdOf(ubuntuArmParameter, await stack.ec2.config.region()));
     // Ubuntu boots from /dev/sda1: the requested volume replaces that root disk, no second disk appears.
     expect(instance?.RootDeviceName).toBe("/dev/sda1");
     expect(instance?.BlockDeviceMappings?.map((mapping) => mapping.DeviceName)).toEqual(["/dev/sda1"]);

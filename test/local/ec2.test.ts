@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -19,25 +19,31 @@ import { TEST_SERVICES_PRINCIPAL } from "../support/local-events.ts";
 import { waitUntil } from "../support/wait.ts";
 
 const IMAGE_ID = "ami-0123456789abcdef0";
+/** The stack's own region, the clients' unless a test names another. */
+const HOME_REGION = "us-east-1";
 
 interface LocalStack {
   ec2: LocalEc2;
   edge: RunningEdge;
   client: EC2Client;
-  changes: [string, InstanceStateName][];
+  /** A client of the stack's edge signing for `region`, destroyed with the stack. */
+  clientIn: (region: string) => EC2Client;
+  clients: EC2Client[];
+  changes: [string, InstanceStateName, string][];
 }
 
 let dataDir: string;
 let stacks: LocalStack[] = [];
 
 const startStack = async ({ bootDelayMs = 50 } = {}): Promise<LocalStack> => {
-  const changes: [string, InstanceStateName][] = [];
+  const changes: [string, InstanceStateName, string][] = [];
   const ec2 = new LocalEc2({
     dataDir,
+    region: HOME_REGION,
     bootDelayMs,
     shutdownDelayMs: 50,
-    onStateChange: (instanceId, state) => {
-      changes.push([instanceId, state]);
+    onStateChange: (instanceId, state, region) => {
+      changes.push([instanceId, state, region]);
     },
   });
   const edge = await startEdge({
@@ -45,19 +51,25 @@ const startStack = async ({ bootDelayMs = 50 } = {}): Promise<LocalStack> => {
     services: { ec2: createEc2Api(ec2) },
     principals: [TEST_SERVICES_PRINCIPAL],
   });
-  const client = new EC2Client({
-    endpoint: edge.url,
-    region: "us-east-1",
-    credentials: TEST_SERVICES_PRINCIPAL,
-    maxAttempts: 1,
-  });
-  const stack = { ec2, edge, client, changes };
+  const clients: EC2Client[] = [];
+  const clientIn = (region: string) => {
+    const client = new EC2Client({
+      endpoint: edge.url,
+      region,
+      credentials: TEST_SERVICES_PRINCIPAL,
+      maxAttempts: 1,
+    });
+    clients.push(client);
+    return client;
+  };
+  const client = clientIn(HOME_REGION);
+  const stack = { ec2, edge, client, clientIn, changes, clients };
   stacks.push(stack);
   return stack;
 };
 
-const stopStack = async ({ client, edge, ec2 }: LocalStack) => {
-  client.destroy();
+const stopStack = async ({ clients, edge, ec2 }: LocalStack) => {
+  for (const client of clients) client.destroy();
   await edge.close();
   await ec2.close();
 };
@@ -172,10 +184,10 @@ describe("EC2 RunInstances through @aws-sdk/client-ec2", () => {
     );
 
     const instanceId = reservation.Instances?.[0]?.InstanceId as string;
-    expect(reservation.Instances?.[0]?.ImageId).toBe(localImageIdOf(parameter));
-    expect(await describeIds(client, [{ Name: "image-id", Values: [localImageIdOf(parameter)] }])).toEqual([
-      instanceId,
-    ]);
+    expect(reservation.Instances?.[0]?.ImageId).toBe(localImageIdOf(parameter, HOME_REGION));
+    expect(
+      await describeIds(client, [{ Name: "image-id", Values: [localImageIdOf(parameter, HOME_REGION)] }]),
+    ).toEqual([instanceId]);
   });
 
   it.each([
@@ -332,8 +344,8 @@ describe("EC2 lifecycle through @aws-sdk/client-ec2", () => {
     // A change is reported once it is on disk, a moment after DescribeInstances already shows it.
     await waitUntil(() =>
       expect(changes).toEqual([
-        [instanceId, "pending"],
-        [instanceId, "running"],
+        [instanceId, "pending", HOME_REGION],
+        [instanceId, "running", HOME_REGION],
       ]),
     );
   });
@@ -370,7 +382,7 @@ describe("EC2 lifecycle through @aws-sdk/client-ec2", () => {
     const before = await startStack({ bootDelayMs: 60_000 });
     const instanceId = (await before.client.send(new RunInstancesCommand(launchInput()))).Instances?.[0]
       ?.InstanceId as string;
-    await waitUntil(() => expect(before.changes).toEqual([[instanceId, "pending"]]));
+    await waitUntil(() => expect(before.changes).toEqual([[instanceId, "pending", HOME_REGION]]));
     await stopStack(before);
 
     const after = await startStack({ bootDelayMs: 50 });
@@ -378,7 +390,7 @@ describe("EC2 lifecycle through @aws-sdk/client-ec2", () => {
     expect(await describeIds(after.client, [])).toEqual([instanceId]);
     await waitUntil(async () => expect(await stateOf(after.client, instanceId)).toBe("running"));
     // Reported once on disk, a moment after DescribeInstances already shows it.
-    await waitUntil(() => expect(after.changes).toEqual([[instanceId, "running"]]));
+    await waitUntil(() => expect(after.changes).toEqual([[instanceId, "running", HOME_REGION]]));
   });
 });
 
@@ -436,6 +448,75 @@ describe("EC2 DescribeInstances through @aws-sdk/client-ec2", () => {
     const { Reservations } = await client.send(new DescribeInstancesCommand({}));
 
     expect(Reservations).toEqual([]);
+  });
+});
+
+describe("EC2 regions through @aws-sdk/client-ec2", () => {
+  it("lists an instance only in the region it was launched in, and reports its changes there", async () => {
+    const { client, clientIn, changes } = await startStack();
+    const ireland = clientIn("eu-west-1");
+
+    const instanceId = (await ireland.send(new RunInstancesCommand(launchInput()))).Instances?.[0]
+      ?.InstanceId as string;
+
+    expect(await describeIds(ireland, [])).toEqual([instanceId]);
+    expect(await describeIds(client, [])).toEqual([]);
+    await expect(
+      client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })),
+    ).rejects.toMatchObject({ name: "InvalidInstanceID.NotFound" });
+    await expect(
+      client.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] })),
+    ).rejects.toMatchObject({ name: "InvalidInstanceID.NotFound" });
+    await waitUntil(() =>
+      expect(changes).toEqual([
+        [instanceId, "pending", "eu-west-1"],
+        [instanceId, "running", "eu-west-1"],
+      ]),
+    );
+  });
+
+  it("launches one instance per region for the same ClientToken", async () => {
+    const { client, clientIn } = await startStack();
+    const input = launchInput({ ClientToken: "req-in-two-regions" });
+
+    const home = await client.send(new RunInstancesCommand(input));
+    const ireland = await clientIn("eu-west-1").send(new RunInstancesCommand(input));
+    const homeAgain = await client.send(new RunInstancesCommand(input));
+
+    expect(ireland.Instances?.[0]?.InstanceId).not.toBe(home.Instances?.[0]?.InstanceId);
+    expect(homeAgain.Instances?.[0]?.InstanceId).toBe(home.Instances?.[0]?.InstanceId);
+  });
+
+  it("resolves a public image parameter to each region's own image", async () => {
+    const { client, clientIn } = await startStack();
+    const parameter = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
+    const input = launchInput({ ImageId: `resolve:ssm:${parameter}` });
+
+    const home = await client.send(new RunInstancesCommand(input));
+    const ireland = await clientIn("eu-west-1").send(new RunInstancesCommand(input));
+
+    expect(home.Instances?.[0]?.ImageId).toBe(localImageIdOf(parameter, HOME_REGION));
+    expect(ireland.Instances?.[0]?.ImageId).toBe(localImageIdOf(parameter, "eu-west-1"));
+    expect(ireland.Instances?.[0]?.ImageId).not.toBe(home.Instances?.[0]?.ImageId);
+  });
+
+  it("keeps the instances of a state file from before regions, in the stack's region", async () => {
+    const before = await startStack({ bootDelayMs: 60_000 });
+    const instanceId = (await before.client.send(new RunInstancesCommand(launchInput()))).Instances?.[0]
+      ?.InstanceId as string;
+    await stopStack(before);
+    stacks = stacks.filter((stack) => stack !== before);
+    const statePath = join(dataDir, "ec2", "state.json");
+    const state = JSON.parse(await readFile(statePath, "utf8")) as { instances: Record<string, unknown>[] };
+    await writeFile(
+      statePath,
+      JSON.stringify({ ...state, instances: state.instances.map(({ region: _, ...instance }) => instance) }),
+    );
+
+    const { client, clientIn } = await startStack({ bootDelayMs: 60_000 });
+
+    expect(await describeIds(client, [])).toEqual([instanceId]);
+    expect(await describeIds(clientIn("eu-west-1"), [])).toEqual([]);
   });
 });
 

@@ -4,21 +4,22 @@ import type { RawEnvelope } from "../../events/envelope.ts";
 import type { AcceptedRequest, RequestFor } from "../../events/request.ts";
 
 /** A valid EC2 request as accepted under its id; tests spread over it to change one field at a time. */
-export const sampleRequest = (overrides: Partial<AcceptedRequest> = {}): AcceptedRequest => ({
-  requestId: "req-1",
-  requester: { email: "ana@example.com", name: "Ana" },
-  resource: {
-    type: "ec2",
-    instanceType: "t3.micro",
-    os: "amazon-linux-2023",
-    name: "build-box",
-    volume: { sizeGiB: 20, type: "gp3" },
-    privateIp: "10.0.1.25",
-    subnetId: "subnet-0abc1234",
-  },
-  justification: "Nightly builds",
-  ...overrides,
-});
+export const sampleRequest = (overrides: Partial<AcceptedRequest> = {}): RequestFor<"ec2"> =>
+  ({
+    requestId: "req-1",
+    requester: { email: "ana@example.com", name: "Ana" },
+    resource: {
+      type: "ec2",
+      instanceType: "t3.micro",
+      os: "amazon-linux-2023",
+      name: "build-box",
+      volume: { sizeGiB: 20, type: "gp3" },
+      privateIp: "10.0.1.25",
+      subnetId: "subnet-0abc1234",
+    },
+    justification: "Nightly builds",
+    ...overrides,
+  }) as RequestFor<"ec2">;
 
 /** A valid PostgreSQL database request, with the defaults the schema fills in written out. */
 export const sampleDatabaseRequest = (overrides: Partial<AcceptedRequest> = {}): RequestFor<"rds"> =>

@@ -133,7 +133,10 @@ const ACTIONS = new Map<string, Action>(
 
     DescribeInstances: async (ec2, parameters, region) => ({
       reservationSet: ec2
-        .describeInstances(region, { instanceIds: parameters.strings("InstanceId"), filters: filtersOf(parameters) })
+        .describeInstances(region, {
+          instanceIds: parameters.strings("InstanceId"),
+          filters: filtersOf(parameters),
+        })
         .map(reservationXml),
     }),
 
@@ -153,7 +156,10 @@ const ACTIONS = new Map<string, Action>(
 
     DescribeVolumes: async (ec2, parameters, region) => ({
       volumeSet: ec2
-        .describeVolumes(region, { volumeIds: parameters.strings("VolumeId"), filters: filtersOf(parameters) })
+        .describeVolumes(region, {
+          volumeIds: parameters.strings("VolumeId"),
+          filters: filtersOf(parameters),
+        })
         .map((volume) => ({
           volumeId: volume.volumeId,
           size: volume.size,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { launch, launchedId, useLocalEc2 } from "./testing/local-ec2.ts";
+import { launch, launchedId, REGION, useLocalEc2 } from "./testing/local-ec2.ts";
 
 const { openEc2 } = useLocalEc2();
 
@@ -103,6 +103,6 @@ describe("LocalEc2 describe filters", () => {
   ])("refuses %s with %s", (_, query, code) => {
     const { ec2 } = openEc2();
 
-    expect(() => ec2.describeInstances(query)).toThrow(expect.objectContaining({ code }));
+    expect(() => ec2.describeInstances(REGION, query)).toThrow(expect.objectContaining({ code }));
   });
 });

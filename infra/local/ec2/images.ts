@@ -34,7 +34,10 @@ export const localImageIdOf = (parameter: string, region: string): string =>
  * The AMI a launch names (as given, or resolved in the launch's region from a `resolve:ssm:` reference
  * as RunInstances does) and the device its root volume is attached as.
  */
-export const resolveImage = (imageId: string, region: string): { imageId: string; rootDeviceName: string } => {
+export const resolveImage = (
+  imageId: string,
+  region: string,
+): { imageId: string; rootDeviceName: string } => {
   if (imageId.startsWith(SSM_IMAGE_PREFIX)) {
     const parameter = SSM_IMAGE_REFERENCE.exec(imageId)?.groups?.parameter;
     if (parameter === undefined) {

@@ -5,7 +5,7 @@ import { waitUntil } from "../../../test/support/wait.ts";
 import { FAILING_IMAGE_ID } from "./images.ts";
 import { Ec2StateFileError } from "./instance-lifecycle.ts";
 import type { InstanceStateName } from "./resources.ts";
-import { launch, launchedId, stateOf, useLocalEc2 } from "./testing/local-ec2.ts";
+import { launch, launchedId, REGION, stateOf, useLocalEc2 } from "./testing/local-ec2.ts";
 
 const { openEc2, dataDir } = useLocalEc2();
 
@@ -17,10 +17,12 @@ describe("LocalEc2 lifecycle", () => {
 
     await waitUntil(() => expect(changes).toHaveLength(2));
     expect(changes).toEqual([
-      [instanceId, "pending"],
-      [instanceId, "terminated"],
+      [instanceId, "pending", REGION],
+      [instanceId, "terminated", REGION],
     ]);
-    expect(ec2.describeInstances(REGION, { instanceIds: [instanceId] })[0]?.instances[0]?.stateReason).toEqual({
+    expect(
+      ec2.describeInstances(REGION, { instanceIds: [instanceId] })[0]?.instances[0]?.stateReason,
+    ).toEqual({
       code: "Server.InternalError",
       message: "Server.InternalError: Internal error on launch",
     });
@@ -42,7 +44,7 @@ describe("LocalEc2 lifecycle", () => {
     const { ec2, changes } = openEc2();
     const instanceId = await launchedId(ec2);
     await ec2.terminateInstances(REGION, [instanceId]);
-    await waitUntil(() => expect(changes.at(-1)).toEqual([instanceId, "terminated"]));
+    await waitUntil(() => expect(changes.at(-1)).toEqual([instanceId, "terminated", REGION]));
     const reported = changes.length;
 
     const [change] = await ec2.terminateInstances(REGION, [instanceId]);
@@ -79,8 +81,8 @@ describe("LocalEc2 lifecycle", () => {
 
     await waitUntil(() =>
       expect(changes).toEqual([
-        [instanceId, "pending"],
-        [instanceId, "running"],
+        [instanceId, "pending", REGION],
+        [instanceId, "running", REGION],
       ]),
     );
   });

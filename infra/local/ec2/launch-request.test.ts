@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { localImageIdOf } from "./images.ts";
 import { Ec2Error, type RunInstancesInput } from "./resources.ts";
-import { launch, launchedId, useLocalEc2 } from "./testing/local-ec2.ts";
+import { launch, launchedId, REGION, useLocalEc2 } from "./testing/local-ec2.ts";
 
 const { openEc2 } = useLocalEc2();
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { waitUntil } from "../../../test/support/wait.ts";
-import { IMAGE_ID, launch, launchedId, stateOf, useLocalEc2 } from "./testing/local-ec2.ts";
+import { IMAGE_ID, launch, launchedId, REGION, stateOf, useLocalEc2 } from "./testing/local-ec2.ts";
 
 const { openEc2 } = useLocalEc2();
 
@@ -8,7 +8,7 @@ describe("LocalEc2 launches", () => {
   it("a pending instance with AWS-shaped ids, a private IP in 10.0.0.0/16 and a root volume", async () => {
     const { ec2 } = openEc2({ bootDelayMs: 60_000 });
 
-    const reservation = await ec2.runInstances(launch({ instanceType: "t3.micro" }));
+    const reservation = await ec2.runInstances(REGION, launch({ instanceType: "t3.micro" }));
 
     const [instance] = reservation.instances;
     expect(reservation.reservationId).toMatch(/^r-[0-9a-f]{17}$/);
@@ -26,16 +26,38 @@ describe("LocalEc2 launches", () => {
 
   it("refuses a private IP already used in the same subnet, and accepts it in another", async () => {
     const { ec2 } = openEc2();
-    await ec2.runInstances(launch({ subnetId: "subnet-0abc1234", privateIpAddress: "10.0.1.25" }));
+    await ec2.runInstances(REGION, launch({ subnetId: "subnet-0abc1234", privateIpAddress: "10.0.1.25" }));
 
     await expect(
-      ec2.runInstances(launch({ subnetId: "subnet-0abc1234", privateIpAddress: "10.0.1.25" })),
+      ec2.runInstances(REGION, launch({ subnetId: "subnet-0abc1234", privateIpAddress: "10.0.1.25" })),
     ).rejects.toMatchObject({
       code: "InvalidIPAddress.InUse",
     });
     await expect(
-      ec2.runInstances(launch({ subnetId: "subnet-0def5678", privateIpAddress: "10.0.1.25" })),
+      ec2.runInstances(REGION, launch({ subnetId: "subnet-0def5678", privateIpAddress: "10.0.1.25" })),
     ).resolves.toBeDefined();
+  });
+});
+
+describe("LocalEc2 regions", () => {
+  it("takes a subnet id of another region as another subnet, whose addresses are all free", async () => {
+    const { ec2 } = openEc2();
+    const inSubnet = launch({ subnetId: "subnet-0abc1234", privateIpAddress: "10.0.1.25" });
+    await ec2.runInstances(REGION, inSubnet);
+
+    await expect(ec2.runInstances("eu-west-1", inSubnet)).resolves.toBeDefined();
+  });
+
+  it("reports each instance's changes with its region", async () => {
+    const { ec2, changes } = openEc2();
+
+    const instanceId = await launchedId(ec2, launch(), "eu-west-1");
+
+    await waitUntil(() => expect(changes).toHaveLength(2));
+    expect(changes).toEqual([
+      [instanceId, "pending", "eu-west-1"],
+      [instanceId, "running", "eu-west-1"],
+    ]);
   });
 });
 
@@ -47,10 +69,12 @@ describe("LocalEc2 ClientToken", () => {
       { key: "b", value: "2" },
     ];
     await ec2.runInstances(
+      REGION,
       launch({ clientToken: "token-1", tagSpecifications: [{ resourceType: "instance", tags }] }),
     );
 
     const reordered = ec2.runInstances(
+      REGION,
       launch({
         clientToken: "token-1",
         tagSpecifications: [{ resourceType: "instance", tags: tags.toReversed() }],
@@ -67,10 +91,10 @@ describe("LocalEc2 ClientToken", () => {
     await first.ec2.close();
     const { ec2 } = openEc2();
 
-    const retried = await ec2.runInstances(launch({ clientToken: "token-1" }));
+    const retried = await ec2.runInstances(REGION, launch({ clientToken: "token-1" }));
 
     expect(retried.instances).toEqual([expect.objectContaining({ instanceId, state: "running" })]);
-    expect(ec2.describeInstances()).toHaveLength(1);
+    expect(ec2.describeInstances(REGION)).toHaveLength(1);
   });
 });
 
@@ -81,18 +105,18 @@ describe("LocalEc2 describe", () => {
   ])("refuses %s with %s", (_, query, code) => {
     const { ec2 } = openEc2();
 
-    expect(() => ec2.describeInstances(query)).toThrow(expect.objectContaining({ code }));
+    expect(() => ec2.describeInstances(REGION, query)).toThrow(expect.objectContaining({ code }));
   });
 
   it("no longer lists the volumes of a terminated instance", async () => {
     const { ec2 } = openEc2();
     const instanceId = await launchedId(ec2);
-    const [rootVolume] = ec2.describeVolumes();
-    await ec2.terminateInstances([instanceId]);
+    const [rootVolume] = ec2.describeVolumes(REGION);
+    await ec2.terminateInstances(REGION, [instanceId]);
     await waitUntil(() => expect(stateOf(ec2, instanceId)).toBe("terminated"));
 
-    expect(ec2.describeVolumes()).toEqual([]);
-    expect(() => ec2.describeVolumes({ volumeIds: [rootVolume?.volumeId as string] })).toThrow(
+    expect(ec2.describeVolumes(REGION)).toEqual([]);
+    expect(() => ec2.describeVolumes(REGION, { volumeIds: [rootVolume?.volumeId as string] })).toThrow(
       expect.objectContaining({ code: "InvalidVolume.NotFound" }),
     );
   });

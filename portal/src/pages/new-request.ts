@@ -1,48 +1,104 @@
 import { ApiError } from "../../../api/client.ts";
-import { submitRequestRoute } from "../../../api/contract.ts";
+import { estimateRoute, regionsRoute, submitRequestRoute } from "../../../api/contract.ts";
+import type { EstimateAnswer } from "../../../api/schemas.ts";
+import {
+  RDS_BACKUP_RETENTION_DAYS,
+  RDS_ENGINE_VERSIONS,
+  RDS_ENGINES,
+  RDS_INSTANCE_CLASSES,
+  RDS_STORAGE_GIB,
+  RDS_STORAGE_TYPES,
+  type RdsEngine,
+} from "../../../events/rds-resource.ts";
 import {
   INSTANCE_TYPES,
   JUSTIFICATION_MAX_LENGTH,
   OPERATING_SYSTEMS,
+  type ResourceType,
   VOLUME_SIZE_GIB,
   VOLUME_TYPES,
 } from "../../../events/request.ts";
 import { ResourceRequested } from "../../../events/resource-requested.ts";
+import { type S3_ENCRYPTIONS, S3_EXPIRATION_DAYS } from "../../../events/s3-resource.ts";
 import { api, type ShownRequest } from "../api.ts";
 import { h } from "../dom.ts";
+import { estimateView, latestAnswers } from "../estimate.ts";
 import { type Field, type FieldControl, labelledField } from "../field.ts";
 import {
   DEFAULT_FORM_VALUES,
   detailFromForm,
+  type EstimateQuestion,
+  estimateQuestionOf,
   type FormErrors,
+  type FormInput,
   formErrorsFrom,
+  inputsOf,
   type RequestFormValues,
+  resourceTypeOf,
   validateForm,
 } from "../request-form.ts";
 import type { SignedInUser } from "../sign-in.ts";
 import { requestPagePath } from "./request.ts";
 
 interface RequestField {
-  key: keyof RequestFormValues;
+  key: FormInput;
   label: string;
   optional?: boolean;
   hint?: string;
   control: (id: string, value: string) => FieldControl;
 }
 
+/** An option's value and, when people would read it otherwise, its text. */
+type Option = string | readonly [value: string, text: string];
+
 const input =
   (type: string, extra: Record<string, string | number> = {}) =>
   (id: string, value: string) =>
     h("input", { id, name: id, type, value, ...extra });
 
-const select = (options: readonly string[]) => (id: string, value: string) =>
-  h(
-    "select",
-    { id, name: id },
-    ...options.map((option) => h("option", { value: option, selected: option === value }, option)),
-  );
+const optionsOf = (options: readonly Option[], selected: string) =>
+  options.map((option) => {
+    const [value, text] = typeof option === "string" ? [option, option] : option;
+    return h("option", { value, selected: value === selected }, text);
+  });
+
+const select = (options: readonly Option[]) => (id: string, value: string) =>
+  h("select", { id, name: id }, ...optionsOf(options, value));
+
+const checkbox = (id: string, value: string) =>
+  h("input", { id, name: id, type: "checkbox", checked: value === "true" });
+
+const wholeNumber = (min: number, max: number) =>
+  input("number", { min, max, step: 1, inputmode: "numeric" });
+
+const RESOURCE_TYPE_OPTIONS: readonly (readonly [ResourceType, string])[] = [
+  ["ec2", "EC2 instance"],
+  ["rds", "RDS database"],
+  ["s3", "S3 bucket"],
+];
+
+/** Without a version RDS creates the engine's current default, so that is the first choice. */
+const engineVersionOptions = (engine: string): Option[] => [
+  ["", "RDS's current default"],
+  ...(RDS_ENGINE_VERSIONS[engine as RdsEngine] ?? []),
+];
+
+const ENCRYPTION_OPTIONS: readonly Option[] = [
+  ["sse-s3", "SSE-S3 (keys managed by S3)"],
+  ["sse-kms", "SSE-KMS (the AWS managed KMS key)"],
+] satisfies readonly (readonly [(typeof S3_ENCRYPTIONS)[number], string])[];
+
+/** Until the API names the allowed regions, the only choice is the deployment's default. */
+const DEFAULT_REGION_OPTION: Option = ["", "The default region"];
 
 const FIELDS: RequestField[] = [
+  { key: "resourceType", label: "Resource type", control: select(RESOURCE_TYPE_OPTIONS) },
+  {
+    key: "region",
+    label: "Region",
+    hint: "Where the resource is created; prices differ by region.",
+    control: select([DEFAULT_REGION_OPTION]),
+  },
   { key: "instanceType", label: "Instance type", control: select(INSTANCE_TYPES) },
   { key: "os", label: "OS", control: select(OPERATING_SYSTEMS) },
   {
@@ -56,12 +112,7 @@ const FIELDS: RequestField[] = [
     key: "volumeSizeGiB",
     label: "Volume size (GiB)",
     hint: `${VOLUME_SIZE_GIB.min} to ${VOLUME_SIZE_GIB.max.toLocaleString("en")} GiB.`,
-    control: input("number", {
-      min: VOLUME_SIZE_GIB.min,
-      max: VOLUME_SIZE_GIB.max,
-      step: 1,
-      inputmode: "numeric",
-    }),
+    control: wholeNumber(VOLUME_SIZE_GIB.min, VOLUME_SIZE_GIB.max),
   },
   { key: "volumeType", label: "Volume type", control: select(VOLUME_TYPES) },
   {
@@ -78,6 +129,60 @@ const FIELDS: RequestField[] = [
     hint: "e.g. subnet-0abc1234; the default subnet when empty.",
     control: input("text"),
   },
+  { key: "engine", label: "Engine", control: select(RDS_ENGINES) },
+  {
+    key: "engineVersion",
+    label: "Engine version",
+    control: (id, value) => select(engineVersionOptions(DEFAULT_FORM_VALUES.engine))(id, value),
+  },
+  { key: "instanceClass", label: "DB instance class", control: select(RDS_INSTANCE_CLASSES) },
+  {
+    key: "allocatedStorageGiB",
+    label: "Storage (GiB)",
+    hint: `${RDS_STORAGE_GIB.min} to ${RDS_STORAGE_GIB.max.toLocaleString("en")} GiB.`,
+    control: wholeNumber(RDS_STORAGE_GIB.min, RDS_STORAGE_GIB.max),
+  },
+  { key: "storageType", label: "Storage type", control: select(RDS_STORAGE_TYPES) },
+  {
+    key: "multiAz",
+    label: "Multi-AZ",
+    hint: "A standby in a second Availability Zone; it doubles the instance's price.",
+    control: checkbox,
+  },
+  {
+    key: "dbInstanceName",
+    label: "DB instance name",
+    hint: "A lowercase letter first, then lowercase letters, digits and single hyphens; the DB instance identifier adds 8 characters of the request id.",
+    control: input("text"),
+  },
+  {
+    key: "databaseName",
+    label: "Database name",
+    optional: true,
+    hint: "A database to create in the instance: a letter, then letters, digits and underscores.",
+    control: input("text"),
+  },
+  {
+    key: "backupRetentionDays",
+    label: "Backup retention (days)",
+    hint: `${RDS_BACKUP_RETENTION_DAYS.min} (no automated backups) to ${RDS_BACKUP_RETENTION_DAYS.max} days.`,
+    control: wholeNumber(RDS_BACKUP_RETENTION_DAYS.min, RDS_BACKUP_RETENTION_DAYS.max),
+  },
+  {
+    key: "bucketName",
+    label: "Bucket name",
+    hint: "3 to 63 lowercase letters, digits, periods and hyphens, starting and ending with a letter or digit; unique across all of S3.",
+    control: input("text", { autocapitalize: "none", spellcheck: "false" }),
+  },
+  { key: "versioning", label: "Versioning", hint: "Keeps every version of each object.", control: checkbox },
+  { key: "encryption", label: "Encryption", control: select(ENCRYPTION_OPTIONS) },
+  {
+    key: "expireObjectsAfterDays",
+    label: "Expire objects after (days)",
+    optional: true,
+    hint: `${S3_EXPIRATION_DAYS.min} to ${S3_EXPIRATION_DAYS.max.toLocaleString("en")} days; objects are kept until deleted when empty. Public access is always blocked, and only TLS is accepted.`,
+    control: wholeNumber(S3_EXPIRATION_DAYS.min, S3_EXPIRATION_DAYS.max),
+  },
   {
     key: "justification",
     label: "Justification",
@@ -87,9 +192,68 @@ const FIELDS: RequestField[] = [
   },
 ];
 
+const REQUIRED_ALWAYS: readonly FormInput[] = ["resourceType", "region"];
+
+const TITLES: Record<ResourceType, string> = {
+  ec2: "Request an EC2 instance",
+  rds: "Request an RDS database",
+  s3: "Request an S3 bucket",
+};
+
+/** The answers stop changing for this long before the form asks for an estimate. */
+const ESTIMATE_DELAY_MS = 300;
+
+const controlValue = (control: FieldControl) =>
+  control instanceof HTMLInputElement && control.type === "checkbox"
+    ? String(control.checked)
+    : control.value;
+
 /**
- * The new-request form of the signed-in requester: inline errors from the shared schema, then the
- * request's page on success.
+ * The live estimate: what the resource would cost as the form stands, asked of the API as the form
+ * changes; its answers are announced politely, and a slow one never replaces a newer one.
+ */
+const estimatePanel = () => {
+  const body = h("div", { "aria-live": "polite", id: "estimate" });
+  const element = h(
+    "section",
+    { class: "card", "aria-labelledby": "estimate-title" },
+    h("h2", { id: "estimate-title" }, "Estimated cost"),
+    body,
+  );
+  const say = (text: string, attributes: Record<string, string> = {}) =>
+    body.replaceChildren(h("p", { class: "muted", ...attributes }, text));
+  const ask = latestAnswers<EstimateQuestion, EstimateAnswer>({
+    delayMs: ESTIMATE_DELAY_MS,
+    ask: (question) => api.call(estimateRoute, { body: question }),
+    show: (answer) => {
+      body.removeAttribute("aria-busy");
+      if (answer.ok)
+        body.replaceChildren(estimateView(answer.value.estimatedMonthlyCostUsd, answer.value.costEstimate));
+      else
+        say(
+          `No estimate: ${answer.error instanceof Error ? answer.error.message : "the API did not answer"}`,
+        );
+    },
+  });
+  let asked: string | undefined;
+  const update = (question: EstimateQuestion | undefined) => {
+    const key = question && JSON.stringify(question);
+    if (key !== undefined && key === asked) return;
+    asked = key;
+    ask(question);
+    if (question) body.setAttribute("aria-busy", "true");
+    else {
+      body.removeAttribute("aria-busy");
+      say("Complete the resource's fields to see what it would cost a month.");
+    }
+  };
+  return { element, update };
+};
+
+/**
+ * The new-request form of the signed-in requester: the fields of the resource type chosen, a region
+ * among those allowed and a live estimate; inline errors from the shared schema, then the request's
+ * page on success.
  */
 export const renderNewRequest = (
   main: HTMLElement,
@@ -97,7 +261,7 @@ export const renderNewRequest = (
   navigate: (path: string, state: { submitted: ShownRequest }) => void,
 ) => {
   const values: RequestFormValues = { ...DEFAULT_FORM_VALUES };
-  const fields = new Map<keyof RequestFormValues, Field>(
+  const fields = new Map<FormInput, Field>(
     FIELDS.map((field) => [
       field.key,
       labelledField({
@@ -106,22 +270,63 @@ export const renderNewRequest = (
         control: field.control(field.key, values[field.key]),
         hint: field.hint,
         optional: field.optional,
-        required: !field.optional,
+        required: !field.optional && !(field.control === checkbox),
       }),
     ]),
   );
+  const fieldOf = (key: FormInput) => fields.get(key) as Field;
+  const title = h("h1", { id: "new-request-title" }, TITLES.ec2);
+  // Only the chosen type's fields are in the document: hidden ones would still be tabbed through or read.
+  const typeFields = h("div", {});
   const formError = h("p", { class: "error", role: "alert", id: "form-error" });
   const button = h("button", { type: "submit" }, "Submit request");
+  const estimate = estimatePanel();
+
+  const shown = () => [...REQUIRED_ALWAYS, ...inputsOf(resourceTypeOf(values))];
 
   const showErrors = (errors: FormErrors) => {
     for (const [key, field] of fields) field.showError(errors[key]);
     formError.textContent = errors.form ?? "";
-    const firstInvalid = [...fields.entries()].find(([key]) => errors[key]);
-    firstInvalid?.[1].control.focus();
+    const firstInvalid = shown().find((key) => errors[key]);
+    if (firstInvalid) fieldOf(firstInvalid).control.focus();
   };
 
   const read = () => {
-    for (const [key, field] of fields) values[key] = field.control.value;
+    for (const [key, field] of fields) values[key] = controlValue(field.control);
+  };
+
+  const showType = () => {
+    const type = resourceTypeOf(values);
+    title.textContent = TITLES[type];
+    typeFields.replaceChildren(
+      ...inputsOf(type)
+        .filter((key) => key !== "region" && key !== "justification")
+        .map((key) => fieldOf(key).element),
+    );
+    showErrors({});
+  };
+
+  const changed = (event: Event) => {
+    read();
+    if (event.target === fieldOf("resourceType").control) showType();
+    if (event.target === fieldOf("engine").control) {
+      // Versions are per engine: a version of the other one is no choice at all.
+      fieldOf("engineVersion").control.replaceChildren(...optionsOf(engineVersionOptions(values.engine), ""));
+      read();
+    }
+    estimate.update(estimateQuestionOf(values));
+  };
+
+  const showRegions = async () => {
+    try {
+      const regions = await api.call(regionsRoute, {});
+      const control = fieldOf("region").control;
+      control.replaceChildren(...optionsOf(regions.allowed, regions.default));
+      read();
+      estimate.update(estimateQuestionOf(values));
+    } catch {
+      // The request still goes to the default region: the one choice the select already offers.
+    }
   };
 
   const form = h(
@@ -129,6 +334,8 @@ export const renderNewRequest = (
     {
       novalidate: true,
       "aria-labelledby": "new-request-title",
+      oninput: changed,
+      onchange: changed,
       onsubmit: async (event: Event) => {
         event.preventDefault();
         read();
@@ -147,7 +354,7 @@ export const renderNewRequest = (
           });
         } catch (error) {
           if (error instanceof ApiError && error.fieldErrors.length > 0)
-            showErrors(formErrorsFrom(error.fieldErrors));
+            showErrors(formErrorsFrom(resourceTypeOf(values), error.fieldErrors));
           else showErrors({ form: error instanceof Error ? error.message : "The request could not be sent" });
         } finally {
           button.disabled = false;
@@ -155,13 +362,16 @@ export const renderNewRequest = (
         }
       },
     },
-    ...[...fields.values()].map((field) => field.element),
+    fieldOf("resourceType").element,
+    fieldOf("region").element,
+    typeFields,
+    fieldOf("justification").element,
     formError,
     h("p", {}, button),
   );
 
   main.replaceChildren(
-    h("h1", { id: "new-request-title" }, "Request an EC2 instance"),
+    title,
     h("p", { class: "muted" }, "An approver decides from an email; you can follow the request on its page."),
     h(
       "p",
@@ -172,5 +382,9 @@ export const renderNewRequest = (
       h("span", { class: "muted" }, requester.email),
     ),
     h("div", { class: "card" }, form),
+    estimate.element,
   );
+  showType();
+  estimate.update(estimateQuestionOf(values));
+  void showRegions();
 };

@@ -1,6 +1,7 @@
 import { fetchAllRequests } from "../../../api/client.ts";
 import { listRequestsRoute } from "../../../api/contract.ts";
 import { requestsToCsv } from "../../../api/csv.ts";
+import { monthlyCostInWords, resourceInWords } from "../../../api/request-words.ts";
 import type { RequestView } from "../../../api/schemas.ts";
 import { REQUEST_STATUSES } from "../../../events/request-status.ts";
 import { api } from "../api.ts";
@@ -10,7 +11,15 @@ import { listQueryFrom, listQueryString } from "../list-query.ts";
 import type { SignedInUser } from "../sign-in.ts";
 import { requestPageLink, statusBadge } from "./request.ts";
 
-const COLUMNS = ["Request", "Status", "Requester", "Resource", "Submitted"] as const;
+const COLUMNS = [
+  "Request",
+  "Status",
+  "Requester",
+  "Resource",
+  "Region",
+  "Est. monthly cost",
+  "Submitted",
+] as const;
 
 interface ListOptions {
   title: string;
@@ -37,7 +46,12 @@ const tableOf = (items: RequestView[]) =>
                 Request: requestPageLink(item.requestId),
                 Status: statusBadge(item.status),
                 Requester: item.requester?.email ?? "",
-                Resource: [item.resource?.instanceType, item.resource?.os].filter(Boolean).join(" · "),
+                Resource: item.resource ? resourceInWords(item.resource) : "",
+                Region: item.region ?? "",
+                "Est. monthly cost":
+                  item.estimatedMonthlyCostUsd === undefined
+                    ? ""
+                    : monthlyCostInWords(item.estimatedMonthlyCostUsd),
                 Submitted: humanTime(item.submittedAt),
               };
               // data-label names each cell where a narrow screen stacks the row into a card.

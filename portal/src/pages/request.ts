@@ -1,4 +1,5 @@
 import { getRequestRoute } from "../../../api/contract.ts";
+import { resourceDetailRows, resourceInWords } from "../../../api/request-words.ts";
 import type { Approval, ApprovalStage } from "../../../api/schemas.ts";
 import { api, type ShownRequest } from "../api.ts";
 import {
@@ -11,6 +12,7 @@ import {
   stageTitle,
 } from "../approval.ts";
 import { h } from "../dom.ts";
+import { estimateView } from "../estimate.ts";
 import { eventLabel, humanTime, isFinalStatus, publisherLabel, statusLabel, statusTone } from "../format.ts";
 import { type LookupAnswer, nextLookupStep, REFRESH_MS } from "../request-lookup.ts";
 import type { SignedInUser } from "../sign-in.ts";
@@ -37,19 +39,26 @@ export const summaryOf = (view: ShownRequest) =>
       "Requester",
       view.requester?.name ? `${view.requester.name} <${view.requester.email}>` : view.requester?.email,
     ),
-    ...row("Instance type", view.resource?.instanceType),
-    ...row("OS", view.resource?.os),
-    ...row("Instance name", view.resource?.name),
-    ...row(
-      "Volume",
-      view.resource?.volume ? `${view.resource.volume.sizeGiB} GiB ${view.resource.volume.type}` : undefined,
+    ...row("Resource", view.resource && resourceInWords(view.resource)),
+    ...(view.resource ? resourceDetailRows(view.resource) : []).flatMap(({ label, value }) =>
+      row(label, value),
     ),
-    ...row("Requested private IP", view.resource?.privateIp),
-    ...row("Subnet", view.resource?.subnetId),
+    ...row("Region", view.region),
     ...row("Justification", view.justification),
     ...row("Submitted", humanTime(view.submittedAt)),
     ...row("Approval link expires", humanTime(view.expiresAt)),
   );
+
+/** What the request was expected to cost when accepted; requests accepted before estimates have none. */
+const estimateOf = ({ estimatedMonthlyCostUsd, costEstimate }: ShownRequest) =>
+  estimatedMonthlyCostUsd !== undefined && costEstimate
+    ? h(
+        "section",
+        { class: "card", "aria-labelledby": "estimate-title" },
+        h("h2", { id: "estimate-title" }, "Estimated cost"),
+        estimateView(estimatedMonthlyCostUsd, costEstimate),
+      )
+    : null;
 
 /** A policy decides as `policy:<name>`; nobody named is a refusal before any approver was asked. */
 const deciderInWords = (approver: string | undefined) =>
@@ -168,21 +177,34 @@ const approvalOf = ({ approval }: { approval?: Approval | undefined }) =>
       )
     : null;
 
-const instanceOf = (view: ShownRequest) =>
-  view.instanceId || view.failureReason
-    ? h(
-        "section",
-        { class: "card", "aria-labelledby": "instance-title" },
-        h("h2", { id: "instance-title" }, "Instance"),
-        h(
-          "dl",
-          { class: "summary" },
-          ...row("Instance id", view.instanceId),
-          ...row("Private IP", view.privateIp),
-          ...row("Failure", view.failureReason),
-        ),
-      )
-    : null;
+const PROVISIONED_TITLES = { ec2: "Instance", rds: "Database", s3: "Bucket" } as const;
+
+/** The provisioned resource as the requester uses it, per type, or why it could not be created. */
+const provisionedOf = (view: ShownRequest) => {
+  const type = view.resource?.type ?? "ec2";
+  const facts = {
+    ec2: [...row("Instance id", view.instanceId), ...row("Private IP", view.privateIp)],
+    rds: [
+      ...row("DB instance", view.database?.identifier ?? view.dbInstanceIdentifier),
+      ...row("Endpoint", view.database && `${view.database.host}:${view.database.port}`),
+      ...row("Database name", view.database?.databaseName),
+      // The password itself never leaves Secrets Manager: the page names where to read it.
+      ...row("Master user secret", view.database?.masterUserSecretArn),
+    ],
+    s3: [
+      ...row("Bucket", view.bucket?.name),
+      ...row("ARN", view.bucket?.arn),
+      ...row("Region", view.bucket?.region),
+    ],
+  }[type];
+  if (facts.length === 0 && !view.failureReason) return null;
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "provisioned-title" },
+    h("h2", { id: "provisioned-title" }, PROVISIONED_TITLES[type]),
+    h("dl", { class: "summary" }, ...facts, ...row("Failure", view.failureReason)),
+  );
+};
 
 const fieldErrorsOf = (view: ShownRequest) =>
   view.fieldErrors?.length
@@ -263,9 +285,13 @@ export const renderRequest = (
         isFinalStatus(view.status) ? null : h("span", { class: "muted" }, " (updating)"),
       ),
       h("section", { class: "card", "aria-label": "The request as submitted" }, summaryOf(view)),
-      ...[fieldErrorsOf(view), approvalOf(view), decisionOf(view), instanceOf(view)].filter(
-        (section) => section !== null,
-      ),
+      ...[
+        estimateOf(view),
+        fieldErrorsOf(view),
+        approvalOf(view),
+        decisionOf(view),
+        provisionedOf(view),
+      ].filter((section) => section !== null),
       ...(view.timeline ? [timelineOf(view)] : []),
     );
   };

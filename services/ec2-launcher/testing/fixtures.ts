@@ -1,22 +1,19 @@
 import "../../../test/support/service-environment.ts";
 import { EC2Client, EC2ServiceException } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
-import type { AcceptedRequest, Ec2Resource } from "../../../events/request.ts";
+import type { Ec2Resource } from "../../../events/request.ts";
 import { startTestDynamo, type TestDynamo } from "../../../test/support/dynamo.ts";
 import { silentLogger } from "../../../test/support/fakes.ts";
 import { sampleRequest } from "../../../test/support/fixtures.ts";
 import { testIdempotency } from "../../../test/support/idempotency.ts";
 import { recordingPublisher } from "../../../test/support/recording-publisher.ts";
-import { type Ec2Approval, type Ec2Request, ec2ApprovalSchema } from "../domain.ts";
+import { type Ec2Approval, ec2ApprovalSchema } from "../domain.ts";
 import { createEc2Gateway, regionalClients } from "../ec2.ts";
 import { createLaunchStore } from "../store.ts";
 import { idempotencyTable, launchesTable, tables } from "../tables.ts";
+import { ec2RequestOf } from "./requests.ts";
 
 export const APPROVER = "bob@example.com";
-
-/** The sample EC2 request, as the launcher reads it, with `overrides` over its fields. */
-export const ec2RequestOf = (overrides: Partial<AcceptedRequest> = {}): Ec2Request =>
-  ec2ApprovalSchema.shape.request.parse(sampleRequest(overrides));
 
 /**
  * A `RequestApproved` detail for an EC2 request with this id, the sample resource changed by `resource`,

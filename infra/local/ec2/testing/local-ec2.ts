@@ -7,6 +7,9 @@ import type { RunInstancesInput } from "../resources.ts";
 
 export const IMAGE_ID = "ami-0123456789abcdef0";
 
+/** The region of the tests' calls, and the stack's own, where instances from before regions belong. */
+export const REGION = "us-east-1";
+
 export const launch = (overrides: Partial<RunInstancesInput> = {}): RunInstancesInput => ({
   imageId: IMAGE_ID,
   minCount: 1,
@@ -14,13 +17,13 @@ export const launch = (overrides: Partial<RunInstancesInput> = {}): RunInstances
   ...overrides,
 });
 
-export const launchedId = async (ec2: LocalEc2, input = launch()) => {
-  const reservation = await ec2.runInstances(input);
+export const launchedId = async (ec2: LocalEc2, input = launch(), region = REGION) => {
+  const reservation = await ec2.runInstances(region, input);
   return reservation.instances[0]?.instanceId as string;
 };
 
 export const stateOf = (ec2: LocalEc2, instanceId: string) =>
-  ec2.describeInstances({ instanceIds: [instanceId] })[0]?.instances[0]?.state;
+  ec2.describeInstances(REGION, { instanceIds: [instanceId] })[0]?.instances[0]?.state;
 
 /**
  * Gives every test of the calling file a fresh data directory, and LocalEc2s on it that record the state
@@ -41,13 +44,14 @@ export const useLocalEc2 = () => {
   });
 
   const openEc2 = (options: Partial<LocalEc2Options> = {}) => {
-    const changes: [string, InstanceStateName][] = [];
+    const changes: [string, InstanceStateName, string][] = [];
     const ec2 = new LocalEc2({
       dataDir,
+      region: REGION,
       bootDelayMs: 20,
       shutdownDelayMs: 20,
-      onStateChange: (instanceId, state) => {
-        changes.push([instanceId, state]);
+      onStateChange: (instanceId, state, region) => {
+        changes.push([instanceId, state, region]);
       },
       ...options,
     });
