@@ -17,7 +17,7 @@ export interface DetailRow {
 
 const ENGINE_NAMES: Record<RdsEngine, string> = { postgres: "PostgreSQL", mysql: "MySQL" };
 
-const ENCRYPTION_WORDS: Record<S3Encryption, string> = {
+export const ENCRYPTION_WORDS: Record<S3Encryption, string> = {
   "sse-s3": "SSE-S3 (keys managed by S3)",
   "sse-kms": "SSE-KMS (the AWS managed KMS key)",
 };

@@ -6,6 +6,7 @@ import {
   type RunInstancesCommandInput,
 } from "@aws-sdk/client-ec2";
 import type { Region } from "../../events/region.ts";
+import { clientPerRegion } from "../shared/regional-clients.ts";
 import type { Ec2Failure } from "./domain.ts";
 
 /** EC2 answered, but without what every successful answer carries. */
@@ -25,22 +26,6 @@ export const ec2FailureOf = (error: unknown): Ec2Failure =>
   error instanceof EC2ServiceException
     ? { code: error.name, message: error.message }
     : { message: error instanceof Error ? error.message : String(error) };
-
-/**
- * One client per region, made when a region is first asked for and kept for the module's life (a warm
- * Lambda reuses it), since a client's region is fixed when it is made.
- */
-export const regionalClients = <Client>(create: (region: Region) => Client) => {
-  const clients = new Map<Region, Client>();
-  return (region: Region): Client => {
-    let client = clients.get(region);
-    if (!client) {
-      client = create(region);
-      clients.set(region, client);
-    }
-    return client;
-  };
-};
 
 /** The two EC2 calls the launcher makes, in the region asked for, through the real SDK client of that region. */
 export const createEc2Gateway = (clientIn: (region: Region) => EC2Client) => ({
@@ -73,4 +58,4 @@ export const createEc2Gateway = (clientIn: (region: Region) => EC2Client) => ({
 
 export type Ec2Gateway = ReturnType<typeof createEc2Gateway>;
 
-export const ec2Gateway = createEc2Gateway(regionalClients((region) => new EC2Client({ region })));
+export const ec2Gateway = createEc2Gateway(clientPerRegion((region) => new EC2Client({ region })));

@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadLocalConfig } from "../../infra/local/config.ts";
+import { existingServicesPrincipal } from "../../infra/local/edge/principals.ts";
 import { EVENT_HANDLER_TIMEOUT_MS, MAILING_LEASE_MS } from "../../services/shared/leases.ts";
 import {
   decide,
@@ -14,6 +16,7 @@ import {
   waitForEmails,
   waitForStatus,
 } from "../support/flow.ts";
+import { submitAndApprove } from "../support/launches.ts";
 import { type StackPorts, type StackUnderTest, startStack } from "../support/stack.ts";
 
 /**
@@ -92,6 +95,45 @@ describe("local mode across restarts", () => {
         expect(
           (await waitForEmails(second, "approver@example.com", requestId)).length,
         ).toBeGreaterThanOrEqual(1);
+      }
+    },
+    CLAIM_RECOVERY_MS + 60_000,
+  );
+
+  it(
+    "creates one DB instance for an approval whose launch a kill -9 cut off",
+    async () => {
+      const first = await start();
+      const requestId = await submitAndApprove(first, {
+        type: "rds",
+        engine: "mysql",
+        instanceClass: "db.t4g.micro",
+        allocatedStorageGiB: 20,
+        name: "survivor",
+      });
+      // Killed once the approval is on the bus: its launch is under way, the instance still creating.
+      await first.eventually(
+        () => getRequest(first, requestId),
+        (view) => view?.timeline.some((entry) => entry.type === "RequestApproved") === true,
+      );
+
+      await first.stop("SIGKILL");
+      const second = await start(first.ports);
+
+      await waitForStatus(second, requestId, "PROVISIONED", CLAIM_RECOVERY_MS);
+      const rds = new RDSClient({
+        endpoint: second.edgeUrl,
+        region: "us-east-1",
+        credentials: await existingServicesPrincipal(dataDir),
+      });
+      try {
+        const { DBInstances = [] } = await rds.send(new DescribeDBInstancesCommand({}));
+        const ofRequest = DBInstances.filter((instance) =>
+          instance.TagList?.some((tag) => tag.Key === "RequestId" && tag.Value === requestId),
+        );
+        expect(ofRequest).toHaveLength(1);
+      } finally {
+        rds.destroy();
       }
     },
     CLAIM_RECOVERY_MS + 60_000,

@@ -55,7 +55,7 @@ const stopDelegatedServers = async (dynamo: Server, mailbox: Mailbox) => {
 describe("the edge routes each SDK client to its service", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "edge-routing-"));
   const bus = new RecordingBus();
-  const ec2 = new LocalEc2({ dataDir, onStateChange: () => {} });
+  const ec2 = new LocalEc2({ dataDir, region: "us-east-1", onStateChange: () => {} });
   let dynamo: Server;
   let mailbox: Mailbox;
   let edge: RunningEdge;

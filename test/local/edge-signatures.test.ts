@@ -61,7 +61,7 @@ type SignerConstructor = typeof HostUnsignedSigner;
 describe("the edge checks every request's SigV4 signature as AWS does", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "edge-signatures-"));
   const bus = new RecordingBus();
-  const ec2 = new LocalEc2({ dataDir, onStateChange: () => {} });
+  const ec2 = new LocalEc2({ dataDir, region: "us-east-1", onStateChange: () => {} });
   let dynamo: Server;
   let mailbox: Mailbox;
   let edge: RunningEdge;

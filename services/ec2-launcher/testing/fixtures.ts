@@ -7,8 +7,9 @@ import { silentLogger } from "../../../test/support/fakes.ts";
 import { sampleRequest } from "../../../test/support/fixtures.ts";
 import { testIdempotency } from "../../../test/support/idempotency.ts";
 import { recordingPublisher } from "../../../test/support/recording-publisher.ts";
+import { clientPerRegion } from "../../shared/regional-clients.ts";
 import { type Ec2Approval, ec2ApprovalSchema } from "../domain.ts";
-import { createEc2Gateway, regionalClients } from "../ec2.ts";
+import { createEc2Gateway } from "../ec2.ts";
 import { createLaunchStore } from "../store.ts";
 import { idempotencyTable, launchesTable, tables } from "../tables.ts";
 import { ec2RequestOf } from "./requests.ts";
@@ -55,10 +56,10 @@ export const STACK_REGION = "us-east-1";
  */
 export const startLauncherTestbed = async () => {
   const dynamo: TestDynamo = await startTestDynamo(tables);
-  const clientIn = regionalClients(
+  const clientIn = clientPerRegion(
     (region) => new EC2Client({ region, credentials: { accessKeyId: "test", secretAccessKey: "test" } }),
   );
-  const ec2MockIn = regionalClients((region) => mockClient(clientIn(region)));
+  const ec2MockIn = clientPerRegion((region) => mockClient(clientIn(region)));
   const ec2Mock = ec2MockIn(STACK_REGION);
   const store = createLaunchStore(
     dynamo.document,
