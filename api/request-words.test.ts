@@ -150,17 +150,24 @@ describe("costEstimateInWords", () => {
     );
   });
 
-  it("shows a price that is known to be nothing as $0.00, and ends with what the figure leaves out", () => {
+  it("gives a bucket's storage price with its month not known yet, and ends with what the figure leaves out", () => {
     const estimate: CostEstimate = {
       region: "eu-west-1",
       parts: [
-        { item: "S3 Standard storage", quantity: 0, unit: "GiB-months", unitPriceUsd: 0.023, monthlyUsd: 0 },
+        {
+          item: "S3 Standard storage",
+          quantity: 0,
+          unit: "GiB-months",
+          unitPriceUsd: 0.023,
+          monthlyUsd: null,
+          unknownBecause: "S3 bills by the GiB actually stored",
+        },
       ],
       pricesAsOf: "2026-12-07",
       notes: ["S3 bills stored data, requests and transfer by use"],
     };
-    expect(costEstimateInWords(0, estimate)).toBe(
-      "$0.00 a month: 0 GiB-months of S3 Standard storage at $0.023 a GiB-month = $0.00; eu-west-1 prices as of 2026-12-07; S3 bills stored data, requests and transfer by use",
+    expect(costEstimateInWords(null, estimate)).toBe(
+      "unknown: S3 Standard storage at $0.023 a GiB-month, an amount not known yet (S3 bills by the GiB actually stored); eu-west-1 prices as of 2026-12-07; S3 bills stored data, requests and transfer by use",
     );
   });
 

@@ -109,8 +109,12 @@ const PER_UNIT: Record<CostPart["unit"], string> = { hours: "an hour", "GiB-mont
 /** e.g. "730 hours of t3.micro (Linux) at $0.0104 an hour = $7.59". */
 export const costPartInWords = (part: CostPart): string => {
   const what = `${QUANTITY.format(part.quantity)} ${part.unit} of ${part.item}`;
+  const why = part.unknownBecause ? ` (${part.unknownBecause})` : "";
+  if (part.unitPriceUsd !== null && part.monthlyUsd === null) {
+    return `${part.item} at ${UNIT_DOLLARS.format(part.unitPriceUsd)} ${PER_UNIT[part.unit]}, an amount not known yet${why}`;
+  }
   if (part.unitPriceUsd === null || part.monthlyUsd === null) {
-    return `${what} at an unknown price${part.unknownBecause ? ` (${part.unknownBecause})` : ""}`;
+    return `${what} at an unknown price${why}`;
   }
   return `${what} at ${UNIT_DOLLARS.format(part.unitPriceUsd)} ${PER_UNIT[part.unit]} = ${dollarsInWords(part.monthlyUsd)}`;
 };

@@ -19,7 +19,7 @@ describe("producedBy", () => {
     });
   });
 
-  it("gives each producer its own alternative, RequestRejected under decision's and approval-mail's sources", () => {
+  it("gives each producer its own alternative: RequestRejected under decision's and approval-mail's sources, ResourceProvisioned under each launcher's", () => {
     const pattern = producedBy(RequestRejected, ResourceProvisioned);
 
     expect(pattern).toEqual({
@@ -27,6 +27,8 @@ describe("producedBy", () => {
         { source: ["approvals.decision"], "detail-type": ["RequestRejected"] },
         { source: ["approvals.approval-mail"], "detail-type": ["RequestRejected"] },
         { source: ["approvals.ec2-launcher"], "detail-type": ["ResourceProvisioned"] },
+        { source: ["approvals.rds-launcher"], "detail-type": ["ResourceProvisioned"] },
+        { source: ["approvals.s3-launcher"], "detail-type": ["ResourceProvisioned"] },
       ],
     });
     expect(validateEventPattern(pattern)).toEqual(pattern);

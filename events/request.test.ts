@@ -230,14 +230,14 @@ describe("the resource of a request", () => {
   });
 
   it("names the resource types when the type is unknown", () => {
-    expect(errorsOf(requestWith({ ...sampleRequest().resource, type: "rds" }))).toEqual([
-      { field: "resource.type", message: "must be one of ec2" },
+    expect(errorsOf(requestWith({ ...sampleRequest().resource, type: "lambda" }))).toEqual([
+      { field: "resource.type", message: "must be one of ec2, rds, s3" },
     ]);
   });
 
   it.each([null, 7])("names the resource types when the type is %j", (type) => {
     expect(errorsOf(requestWith({ ...sampleRequest().resource, type }))).toEqual([
-      { field: "resource.type", message: "must be one of ec2" },
+      { field: "resource.type", message: "must be one of ec2, rds, s3" },
     ]);
   });
 

@@ -65,7 +65,9 @@ export type Admission = { ok: true; detail: ResourceRequestedDetail } | { ok: fa
 
 /**
  * A valid detail under the operator's rules, its region filled in before its content is hashed:
- * leaving the region out and naming the default are the same request under one id.
+ * leaving the region out and naming the default are the same content, so an id given with one form
+ * and reused with the other is a repeat, not a reuse. An id derived for a detail without one is from
+ * the detail as sent (see `decide`), so there the two forms are two requests, as `requestIdOf` says.
  */
 export const admit = (detail: ResourceRequestedDetail, rules: IntakeRules): Admission => {
   const errors = ruleErrorsOf(detail, rules);

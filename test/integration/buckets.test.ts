@@ -57,21 +57,22 @@ describe("a bucket request on the local stack", () => {
     expect(await got.Body?.transformToString()).toBe("month,total\n1,42\n");
     expect(got.ServerSideEncryption).toBe("aws:kms");
 
-    const publicAccess = await outside.send(new GetPublicAccessBlockCommand({ Bucket }));
+    // The bucket's settings are its owner's to read: the stack's.
+    const publicAccess = await services.send(new GetPublicAccessBlockCommand({ Bucket }));
     expect(publicAccess.PublicAccessBlockConfiguration).toEqual({
       BlockPublicAcls: true,
       IgnorePublicAcls: true,
       BlockPublicPolicy: true,
       RestrictPublicBuckets: true,
     });
-    const encryption = await outside.send(new GetBucketEncryptionCommand({ Bucket }));
+    const encryption = await services.send(new GetBucketEncryptionCommand({ Bucket }));
     expect(
       encryption.ServerSideEncryptionConfiguration?.Rules?.map(
         (rule) => rule.ApplyServerSideEncryptionByDefault?.SSEAlgorithm,
       ),
     ).toEqual(["aws:kms"]);
     // Versioning is on unless the request turns it off.
-    expect((await outside.send(new GetBucketVersioningCommand({ Bucket }))).Status).toBe("Enabled");
+    expect((await services.send(new GetBucketVersioningCommand({ Bucket }))).Status).toBe("Enabled");
   });
 
   it("leaves versioning off and encrypts with S3's own keys when the request asks so", async () => {
@@ -80,8 +81,8 @@ describe("a bucket request on the local stack", () => {
 
     await waitForStatus(stack, requestId, "PROVISIONED");
 
-    expect((await outside.send(new GetBucketVersioningCommand({ Bucket }))).Status).toBeUndefined();
-    const encryption = await outside.send(new GetBucketEncryptionCommand({ Bucket }));
+    expect((await services.send(new GetBucketVersioningCommand({ Bucket }))).Status).toBeUndefined();
+    const encryption = await services.send(new GetBucketEncryptionCommand({ Bucket }));
     expect(
       encryption.ServerSideEncryptionConfiguration?.Rules?.map(
         (rule) => rule.ApplyServerSideEncryptionByDefault?.SSEAlgorithm,
@@ -97,9 +98,10 @@ describe("a bucket request on the local stack", () => {
     const requestId = await submitAndApprove(stack, { type: "s3", bucketName: Bucket });
 
     const failed = await waitForStatus(stack, requestId, "FAILED");
-    // The README's outside user is of the stack's own account: the launcher finds a bucket there it did not make.
-    expect(failed.failureReason).toContain(`Bucket ${Bucket} already exists`);
-    expect(failed.failureReason).toContain("was not created for this request");
+    // The README's outside user is "someone else": S3 denies the launcher their bucket's tags and refuses its creation.
+    expect(failed.failureReason).toBe(
+      `Bucket ${Bucket} already exists and belongs to someone else: bucket names are shared by every AWS account, so the request must name another`,
+    );
     const theirs = await outside.send(new GetObjectCommand({ Bucket, Key: "theirs.txt" }));
     expect(await theirs.Body?.transformToString()).toBe("theirs");
     expect((await outside.send(new GetBucketVersioningCommand({ Bucket }))).Status).toBeUndefined();

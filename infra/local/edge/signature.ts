@@ -160,6 +160,8 @@ const expectedSignature = async (
     sha256: Sha256,
     // The signer must not add a checksum header the client did not sign.
     applyChecksum: false,
+    // S3 signs the path as sent, encoded once; every other service encodes it once more.
+    uriEscapePath: authorization.service !== "s3",
   });
   const signed = await signer.sign(
     {
@@ -239,6 +241,7 @@ export const signedHeadersOf = async (
     region: scope.region,
     service: scope.service,
     sha256: Sha256,
+    uriEscapePath: scope.service !== "s3",
   });
   const signed = await signer.sign({
     method,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { outsidersMayCall, s3OperationOf } from "./operations.ts";
 
-const operationOf = (method: string, target: string) => {
+const operationOf = (method: string, target: string, headers: Record<string, string> = {}) => {
   const url = new URL(target, "http://local");
-  return s3OperationOf({ method, path: url.pathname, query: url.searchParams });
+  return s3OperationOf({ method, path: url.pathname, query: url.searchParams, headers });
 };
 
 describe("s3OperationOf", () => {
@@ -42,6 +42,56 @@ describe("s3OperationOf", () => {
 
   it("reads a trailing slash after the bucket as the bucket itself, not an object", () => {
     expect(operationOf("PUT", "/reports/")).toEqual({ kind: "CreateBucket", bucket: "reports" });
+  });
+
+  it("reads a key percent-decoded, as s3rver's router hands it on", () => {
+    expect(operationOf("GET", "/reports/q1%2Fdata%20final.csv")).toEqual({
+      kind: "object",
+      bucket: "reports",
+      key: "q1/data final.csv",
+      write: false,
+    });
+  });
+
+  it.each([
+    "/mybucket/..%2F..%2F..%2Fescaped",
+    "/mybucket/a/%2E%2E%2Fother-bucket%2Fkey",
+    "/mybucket/.%2Fhere",
+    "/mybucket/nul%00byte",
+  ])("refuses the key of %s, which s3rver would store outside the bucket's directory", (target) => {
+    expect(operationOf("PUT", target)).toMatchObject({
+      kind: "invalid",
+      status: 400,
+      code: "InvalidArgument",
+    });
+  });
+
+  it("refuses a path that is not percent-encoded UTF-8 as S3 does", () => {
+    expect(operationOf("GET", "/mybucket/%E0%A4%A")).toMatchObject({ kind: "invalid", code: "InvalidURI" });
+  });
+
+  it("refuses CopyObject, whose source the edge does not check, as not implemented", () => {
+    expect(
+      operationOf("PUT", "/mybucket/copy.txt", { "x-amz-copy-source": "/other-bucket/secret.txt" }),
+    ).toMatchObject({ kind: "unsupported", bucket: "mybucket" });
+  });
+
+  it.each([
+    ["PUT", "/mybucket/k?partNumber=1&uploadId=..%2F..%2F..%2Fescaped", "NoSuchUpload"],
+    ["POST", "/mybucket/k?uploadId=../..", "NoSuchUpload"],
+    ["PUT", "/mybucket/k?partNumber=key&uploadId=0123456789abcdef0123456789abcdef", "InvalidArgument"],
+    ["PUT", "/mybucket/k?partNumber=10001&uploadId=0123456789abcdef0123456789abcdef", "InvalidArgument"],
+  ])(
+    "refuses %s %s, whose upload id or part number s3rver would join into a path, with %s",
+    (method, target, code) => {
+      expect(operationOf(method, target)).toMatchObject({ kind: "invalid", code });
+    },
+  );
+
+  it("takes an upload id and part number S3 could have made", () => {
+    expect(
+      operationOf("PUT", "/mybucket/k?partNumber=10000&uploadId=0123456789abcdef0123456789abcdef"),
+    ).toMatchObject({ kind: "object", key: "k", write: true });
   });
 
   it("takes a bucket subresource it does not implement for what it is, not for a listing or a creation", () => {

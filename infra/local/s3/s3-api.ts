@@ -7,7 +7,14 @@ import { xmlText } from "../xml.ts";
 import { malformedXml, noSuchBucket, S3_XMLNS, s3Answer, s3Error, withoutBody } from "./answers.ts";
 import { type BucketRecord, BucketStore, BucketTakenError } from "./bucket-store.ts";
 import { type ObjectServer, startObjectServer } from "./object-server.ts";
-import { BUCKET_SETTINGS, type BucketSetting, type S3Operation, s3OperationOf } from "./operations.ts";
+import {
+  BUCKET_SETTINGS,
+  type BucketSetting,
+  type S3Operation,
+  s3OperationOf,
+  staysInBucket,
+  unstorableKey,
+} from "./operations.ts";
 
 /** Reads bodies as S3 does: element text kept as written (no number parsing), attributes ignored. */
 const XML_PARSER = new XMLParser({ parseTagValue: false, ignoreAttributes: true, ignoreDeclaration: true });
@@ -190,6 +197,34 @@ const wrongRegion = (operation: S3Operation, bucket: BucketRecord, request: Edge
   );
 };
 
+const refusalOf = ({ status, code, message, details }: Extract<S3Operation, { kind: "invalid" }>) =>
+  s3Error(status, code, message, details);
+
+/** Every character but these as a numeric reference: s3rver trims a key, then decodes its references. */
+const asKeyText = (key: string) =>
+  key.replace(/[^A-Za-z0-9/_.-]/gu, (character) => `&#${character.codePointAt(0)};`);
+
+/**
+ * A DeleteObjects as s3rver is to read it, or S3's refusal. s3rver joins the keys of the body into
+ * file paths as it does the key of a path: they are checked here, then handed on in a body written
+ * anew, in which s3rver reads exactly the keys checked, whatever its XML parser makes of the client's.
+ */
+const deleteObjectsRequest = (request: EdgeRequest): EdgeRequest | EdgeResponse => {
+  const listed = xmlDocumentOf(request.body.toString("utf8"), "Delete")?.Object;
+  const keys = listed === undefined ? [] : [listed].flat().map((object) => textAt(object, "Key"));
+  if (keys.length === 0 || keys.some((key) => key === undefined)) return malformedXml();
+  const checked = keys as string[];
+  if (!checked.every(staysInBucket)) return refusalOf(unstorableKey());
+  // The checksums the client sent are of its body, not this one.
+  const headers = Object.fromEntries(
+    Object.entries(request.headers).filter(
+      ([name]) => name !== "content-md5" && !name.startsWith("x-amz-checksum-"),
+    ),
+  );
+  const body = `<Delete>${checked.map((key) => `<Object><Key>${asKeyText(key)}</Key></Object>`).join("")}</Delete>`;
+  return { ...request, headers, body: Buffer.from(body) };
+};
+
 /** Answers a request whose object part s3rver serves, with the bucket's default encryption named as S3 names it. */
 const answerObjectCall = async (
   objects: ObjectServer,
@@ -197,7 +232,11 @@ const answerObjectCall = async (
   bucket: BucketRecord,
   request: EdgeRequest,
 ): Promise<EdgeResponse> => {
-  const answer = await objects.forward(request);
+  const forwarded =
+    request.method === "POST" && operation.key === undefined ? deleteObjectsRequest(request) : request;
+  // An answer, not a request: the refusal of the DeleteObjects.
+  if ("status" in forwarded) return forwarded;
+  const answer = await objects.forward(forwarded);
   const carriesObject =
     operation.key !== undefined &&
     ["GET", "HEAD", "PUT"].includes(request.method) &&
@@ -306,6 +345,15 @@ const deleteBucket = async (buckets: BucketStore, objects: ObjectServer, bucket:
   return s3Answer(204);
 };
 
+/**
+ * What only a bucket's owner may call: S3 answers anyone else (another account, whom no bucket policy
+ * grants these) `AccessDenied`, which is how the s3-launcher tells a bucket is someone else's. Objects
+ * stay open to every principal the edge lets in, as to a requester the stack made a bucket for.
+ */
+const OWNERS_ONLY = new Set<S3Operation["kind"]>(["setting", "DeleteBucket"]);
+
+const accessDenied = () => s3Error(403, "AccessDenied", "Access Denied");
+
 const answer = async (
   buckets: BucketStore,
   objects: ObjectServer,
@@ -320,15 +368,18 @@ const answer = async (
       `A header or parameter you provided implies functionality the local S3 does not implement (${operation.what})`,
     );
   }
+  if (operation.kind === "invalid") return refusalOf(operation);
   if (operation.kind === "CreateBucket") return createBucket(buckets, objects, operation.bucket, request);
   const bucket = buckets.get(operation.bucket);
   if (!bucket) return noSuchBucket(operation.bucket);
   if (operation.kind === "GetBucketLocation") {
+    if (bucket.ownerArn !== request.principal.arn) return accessDenied();
     // Answered at any region's endpoint: it is how a client learns where to send the rest.
     const constraint = bucket.region === US_EAST_1 ? "" : xmlText(bucket.region);
     return s3Answer(200, `<LocationConstraint xmlns="${S3_XMLNS}">${constraint}</LocationConstraint>`);
   }
   if (bucket.region !== request.region) return wrongRegion(operation, bucket, request);
+  if (OWNERS_ONLY.has(operation.kind) && bucket.ownerArn !== request.principal.arn) return accessDenied();
   switch (operation.kind) {
     case "HeadBucket":
       return s3Answer(200, undefined, { "x-amz-bucket-region": bucket.region });

@@ -176,16 +176,23 @@ describe("estimateOf: an RDS database", () => {
 });
 
 describe("estimateOf: an S3 bucket", () => {
-  it("states the per-GiB price of Standard storage for 0 GiB stored, a total of 0, and that S3 bills by use", () => {
+  it("states the per-GiB price of Standard storage but leaves the month unknown, never 0: S3 bills by use", () => {
     const { costEstimate, estimatedMonthlyCostUsd } = estimate(
       { type: "s3", bucketName: "reports", versioning: true, encryption: "sse-s3" },
       [usEast1.s3Standard],
     );
 
     expect(costEstimate.parts).toEqual([
-      { item: "S3 Standard storage", quantity: 0, unit: "GiB-months", unitPriceUsd: 0.023, monthlyUsd: 0 },
+      {
+        item: "S3 Standard storage",
+        quantity: 0,
+        unit: "GiB-months",
+        unitPriceUsd: 0.023,
+        monthlyUsd: null,
+        unknownBecause: "S3 bills by the GiB actually stored",
+      },
     ]);
-    expect(estimatedMonthlyCostUsd).toBe(0);
+    expect(estimatedMonthlyCostUsd).toBeNull();
     expect(costEstimate.notes).toEqual([S3_BY_USE_NOTE]);
   });
 });

@@ -46,6 +46,8 @@ export interface CostLine {
   unit: CostPart["unit"];
   price: PriceQuery;
   less?: PriceQuery;
+  /** Why how much of it a month is unknown until the resource is used: its unit price is still stated. */
+  billedByUse?: string;
 }
 
 export interface Estimate {
@@ -109,15 +111,21 @@ export const costLinesOf = (resource: Resource, region: Region): CostLine[] => {
     case "rds":
       return rdsLinesOf(resource, region);
     case "s3":
-      // A new bucket holds nothing: the part states the price a GiB will cost once something is stored.
+      // How much a bucket will store is not asked: the part states the price of a GiB, the month unknown.
       return [
-        { item: "S3 Standard storage", quantity: 0, unit: "GiB-months", price: s3StandardQuery(region) },
+        {
+          item: "S3 Standard storage",
+          quantity: 0,
+          unit: "GiB-months",
+          price: s3StandardQuery(region),
+          billedByUse: "S3 bills by the GiB actually stored",
+        },
       ];
   }
 };
 
 export const S3_BY_USE_NOTE =
-  "S3 bills by use: storage per GiB-month actually stored, plus requests and data transfer; a new bucket stores nothing, so its estimate is 0 until objects are put in it.";
+  "S3 bills by use: storage per GiB-month actually stored, plus requests and data transfer, so a bucket's monthly cost is unknown until it is used; the storage price shows what each GiB will cost.";
 const PROVISIONED_IOPS_NOTE =
   "io1 and io2 volumes are also billed for their provisioned IOPS, which this estimate leaves out.";
 
@@ -197,6 +205,16 @@ export const estimateOf = (
       };
     }
     published.push(...price.publishedOn);
+    if (line.billedByUse) {
+      return {
+        item,
+        quantity,
+        unit,
+        unitPriceUsd: price.usd,
+        monthlyUsd: null,
+        unknownBecause: line.billedByUse,
+      };
+    }
     return { item, quantity, unit, unitPriceUsd: price.usd, monthlyUsd: cents(quantity * price.usd) };
   });
   const monthly = parts.map((part) => part.monthlyUsd);

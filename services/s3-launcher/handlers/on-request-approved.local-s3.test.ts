@@ -97,9 +97,15 @@ describe("s3-launcher on RequestApproved, on the local S3", () => {
 
     await handle(approvalOf("someone-elses", {}, { region: "eu-west-1" }));
 
-    // Which reason depends on what S3 lets the launcher read of another's bucket: the local S3 lets it
-    // read the (absent) tags, where AWS denies another account's; either way the request fails.
-    expect(bus.detailsOf(ProvisioningFailed)).toMatchObject([{ requestId: "someone-elses" }]);
+    // Denied its tags, the launcher asks to create the bucket, which S3 refuses as BucketAlreadyExists.
+    expect(bus.detailsOf(ProvisioningFailed)).toMatchObject([
+      {
+        requestId: "someone-elses",
+        errorCode: "BucketAlreadyExists",
+        reason:
+          "Bucket approvals-someone-elses already exists and belongs to someone else: bucket names are shared by every AWS account, so the request must name another",
+      },
+    ]);
     expect(bus.detailsOf(ResourceProvisioned)).toEqual([]);
     await expect(someoneElse.send(new GetBucketTaggingCommand({ Bucket }))).rejects.toThrow(
       expect.objectContaining({ name: "NoSuchTagSet" }),
