@@ -2,11 +2,12 @@ import { z } from "zod";
 import { defineEvent } from "./contract.ts";
 
 /**
- * RDS's event IDs the rds-launcher settles a creation on (AWS's "Amazon RDS event categories and event
- * messages"): created, and the failures that end a creation.
+ * AWS's IDs of the DB instance events the local RDS reports (its "Amazon RDS event categories and event
+ * messages"). The rds-launcher settles on an event's category, not its ID: a failure has many IDs.
  */
-export const RDS_CREATION_EVENT_IDS = {
+export const RDS_EVENT_IDS = {
   created: "RDS-EVENT-0005",
+  deleted: "RDS-EVENT-0003",
 } as const;
 
 /** Published by RDS itself (or the local RDS) on the default bus; we only consume it. */

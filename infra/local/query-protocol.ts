@@ -1,4 +1,4 @@
-import type { EdgeRequest } from "./edge/types.ts";
+import type { EdgeRequest, EdgeResponse } from "./edge/types.ts";
 import { xmlText } from "./xml.ts";
 
 /**
@@ -162,3 +162,10 @@ export const xmlChildren = (fields: XmlFields, memberOf: (listName: string) => s
     .join("");
 
 export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
+
+/** A Query API's answer: `body` is its XML document, `requestId` the id the SDKs log with it. */
+export const xmlAnswer = (status: number, requestId: string, body: string): EdgeResponse => ({
+  status,
+  headers: { "content-type": "text/xml;charset=UTF-8", "x-amzn-requestid": requestId },
+  body: XML_DECLARATION + body,
+});

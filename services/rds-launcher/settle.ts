@@ -3,6 +3,7 @@ import { LAUNCHER_SOURCES } from "../../events/launched-resource.ts";
 import { ProvisioningFailed } from "../../events/provisioning-failed.ts";
 import type { Publisher } from "../../events/publish.ts";
 import { ResourceProvisioned } from "../../events/resource-provisioned.ts";
+import { publisher } from "../shared/events.ts";
 import {
   CREATION_TAG_KEYS,
   type CreationOutcome,
@@ -10,8 +11,8 @@ import {
   outcomeOfStatus,
   vanishedReason,
 } from "./domain.ts";
-import { type DescribedDbInstance, type RdsGateway, UnexpectedRdsResponseError } from "./rds.ts";
-import type { CreationRecord, CreationStore } from "./store.ts";
+import { type DescribedDbInstance, type RdsGateway, rdsGateway, UnexpectedRdsResponseError } from "./rds.ts";
+import { type CreationRecord, type CreationStore, creationStore } from "./store.ts";
 
 export interface SettleDeps {
   store: CreationStore;
@@ -20,6 +21,15 @@ export interface SettleDeps {
   now: () => Date;
   logger: Logger;
 }
+
+/** What the deployed handlers settle with: the real store, RDS and bus, the clock, and the handler's logger. */
+export const settleDeps = (logger: Logger): SettleDeps => ({
+  store: creationStore,
+  rds: rdsGateway,
+  publish: publisher.publish,
+  now: () => new Date(),
+  logger,
+});
 
 /** Where a creation stands after a look at its instance. */
 export type SettleResult = CreationOutcome | "pending" | "not-ours";

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import type { EdgeRequest, EdgeResponse, ServiceHandler } from "../edge/types.ts";
+import type { EdgeRequest, ServiceHandler } from "../edge/types.ts";
 import {
   type QueryParameters,
   queryParametersOf,
-  XML_DECLARATION,
   type XmlFields,
   type XmlValue,
+  xmlAnswer,
   xmlChildren,
   xmlElement,
 } from "../query-protocol.ts";
@@ -25,12 +25,6 @@ const XML_NAMESPACE = "http://ec2.amazonaws.com/doc/2016-11-15/";
 const ITEM = () => "item";
 const toXml = (name: string, value: XmlValue): string => xmlElement(name, value, ITEM);
 const childrenXml = (fields: XmlFields) => xmlChildren(fields, ITEM);
-
-const xmlAnswer = (status: number, requestId: string, body: string): EdgeResponse => ({
-  status,
-  headers: { "content-type": "text/xml;charset=UTF-8", "x-amzn-requestid": requestId },
-  body: XML_DECLARATION + body,
-});
 
 const resultAnswer = (action: string, requestId: string, result: XmlFields) =>
   xmlAnswer(

@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { RdsDbInstanceEvent } from "../../../events/rds-instance-event.ts";
-import { replaceFileDurably } from "../durable-file.ts";
+import { RDS_EVENT_IDS, RdsDbInstanceEvent } from "../../../events/rds-instance-event.ts";
+import { DurableFile } from "../durable-file.ts";
 import {
   type CreateDbInstanceInput,
   checkTags,
@@ -69,8 +69,8 @@ const loadState = (path: string): StateFile => {
 
 /** AWS's events for the steps it reports (its "Amazon RDS event categories and event messages"). */
 const EVENTS = {
-  created: { category: "creation", id: "RDS-EVENT-0005", message: "DB instance created" },
-  deleted: { category: "deletion", id: "RDS-EVENT-0003", message: "DB instance deleted" },
+  created: { category: "creation", id: RDS_EVENT_IDS.created, message: "DB instance created" },
+  deleted: { category: "deletion", id: RDS_EVENT_IDS.deleted, message: "DB instance deleted" },
   // Locally only its engine failing to start fails an instance, an event AWS has no ID of its own for.
   failed: { category: "failure", id: undefined, message: "DB instance failed" },
 } as const;
@@ -99,7 +99,8 @@ const keyOf = (region: string, identifier: string) => `${region}/${identifier}`;
  */
 export class LocalRds {
   private readonly rdsDir: string;
-  private readonly statePath: string;
+  /** Readable by its owner alone: it holds the managed master passwords. */
+  private readonly stateFile: DurableFile;
   private readonly host: string;
   private readonly onEvent: RdsEventListener;
   private readonly createDelayMs: number;
@@ -112,7 +113,6 @@ export class LocalRds {
   private reportRetryTimer: NodeJS.Timeout | undefined;
   private reporting = false;
   private closed = false;
-  private lastWrite: Promise<void> = Promise.resolve();
 
   private constructor({
     dataDir,
@@ -122,13 +122,14 @@ export class LocalRds {
     deleteDelayMs = 1_000,
   }: LocalRdsOptions) {
     this.rdsDir = join(dataDir, "rds");
-    this.statePath = join(this.rdsDir, "state.json");
+    const statePath = join(this.rdsDir, "state.json");
+    this.stateFile = new DurableFile(statePath, 0o600);
     this.host = host;
     this.onEvent = onEvent;
     this.createDelayMs = createDelayMs;
     this.deleteDelayMs = deleteDelayMs;
     mkdirSync(this.rdsDir, { recursive: true });
-    const state = loadState(this.statePath);
+    const state = loadState(statePath);
     for (const instance of state.instances)
       this.instances.set(keyOf(instance.region, instance.identifier), instance);
     for (const secret of state.secrets) this.secrets.set(secret.arn, secret);
@@ -250,7 +251,7 @@ export class LocalRds {
     const servers = [...this.servers.values()];
     this.servers.clear();
     await Promise.all(servers.map(async (server) => (await server)?.close()));
-    await this.lastWrite;
+    await this.stateFile.settled();
   }
 
   private existing(region: string, identifier: string): DbInstance {
@@ -421,17 +422,14 @@ export class LocalRds {
     }
   }
 
-  /** Writes are queued so that each one lands whole and in order, the last one holding the latest state. */
+  /** Writes the state as it is now; DurableFile keeps the writes in order, the last holding the latest. */
   private persist(): Promise<void> {
     const state: StateFile = {
       instances: [...this.instances.values()],
       secrets: [...this.secrets.values()],
       unreportedEvents: this.unreportedEvents,
     };
-    const content = JSON.stringify(state, null, 2);
-    const write = this.lastWrite.then(() => replaceFileDurably(this.statePath, content, 0o600));
-    this.lastWrite = write.catch(() => undefined);
-    return write;
+    return this.stateFile.write(JSON.stringify(state, null, 2));
   }
 }
 

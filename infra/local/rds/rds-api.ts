@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import type { EdgeResponse, ServiceHandler } from "../edge/types.ts";
+import type { ServiceHandler } from "../edge/types.ts";
 import {
   type QueryParameters,
   queryParametersOf,
-  XML_DECLARATION,
   type XmlFields,
+  xmlAnswer,
   xmlElement,
 } from "../query-protocol.ts";
 import { xmlText } from "../xml.ts";
@@ -20,12 +20,6 @@ const LIST_MEMBERS: Record<string, string> = {
   VpcSecurityGroups: "VpcSecurityGroupMembership",
 };
 const memberOf = (listName: string) => LIST_MEMBERS[listName] ?? "member";
-
-const xmlAnswer = (status: number, requestId: string, body: string): EdgeResponse => ({
-  status,
-  headers: { "content-type": "text/xml;charset=UTF-8", "x-amzn-requestid": requestId },
-  body: XML_DECLARATION + body,
-});
 
 const resultAnswer = (action: string, requestId: string, result: XmlFields) =>
   xmlAnswer(

@@ -1,6 +1,6 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { replaceFileDurably } from "../durable-file.ts";
+import { DurableState, readFileIfExists } from "../durable-file.ts";
 
 /** What a target is, as CreateSchedule takes it and GetSchedule gives it back (defaults filled in). */
 export interface ScheduleTarget {
@@ -115,34 +115,24 @@ const deserialize = (path: string, text: string): SchedulerState => {
 
 /**
  * The local Scheduler's state, one JSON file under `DATA_DIR/scheduler/`. A change is made to a copy,
- * written whole and fsynced (durable-file.ts), and only then becomes the state: what anyone reads has
+ * written whole and fsynced, and only then becomes the state (DurableState): what anyone reads has
  * survived a crash. Changes run one at a time. A schedule is a handful of fields and a stack holds a few
  * per pending request, so rewriting the file beats a journal's replay and compaction here.
  */
 export class SchedulerStore {
-  private queue: Promise<unknown> = Promise.resolve();
-
-  private constructor(
-    private readonly path: string,
-    private current: SchedulerState,
-  ) {}
+  private constructor(private readonly stored: DurableState<SchedulerState>) {}
 
   static async open(dataDir: string): Promise<SchedulerStore> {
     const directory = join(dataDir, "scheduler");
     await mkdir(directory, { recursive: true });
     const path = join(directory, "schedules.json");
-    let text: string;
-    try {
-      text = await readFile(path, "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return new SchedulerStore(path, emptyState());
-      throw error;
-    }
-    return new SchedulerStore(path, deserialize(path, text));
+    const text = await readFileIfExists(path);
+    const state = text === undefined ? emptyState() : deserialize(path, text);
+    return new SchedulerStore(new DurableState(path, state, serialize));
   }
 
   get state(): Readonly<SchedulerState> {
-    return this.current;
+    return this.stored.value;
   }
 
   /**
@@ -150,19 +140,11 @@ export class SchedulerStore {
    * has become the state. A change that throws leaves everything as it was.
    */
   change<T>(change: (draft: SchedulerState) => T): Promise<T> {
-    const run = this.queue.then(async () => {
-      const draft = structuredClone(this.current);
-      const result = change(draft);
-      await replaceFileDurably(this.path, serialize(draft));
-      this.current = draft;
-      return result;
-    });
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.stored.change(change);
   }
 
   /** Resolves once every change asked for so far has finished. */
-  async settled(): Promise<void> {
-    await this.queue;
+  settled(): Promise<void> {
+    return this.stored.settled();
   }
 }

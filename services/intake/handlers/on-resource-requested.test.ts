@@ -1,12 +1,11 @@
 import "../../../test/support/service-environment.ts";
 import { randomUUID } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import {
   IdempotencyAlreadyInProgressError,
   IdempotencyPersistenceLayerError,
 } from "@aws-lambda-powertools/idempotency";
 import { PricingClient } from "@aws-sdk/client-pricing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
 import { RequestAccepted } from "../../../events/request-accepted.ts";
 import { deriveRequestId, refusalIdOf } from "../../../events/request-id.ts";
 import { RequestInvalid } from "../../../events/request-invalid.ts";
@@ -159,9 +158,7 @@ describe("a valid ResourceRequested", () => {
     expect(failures.filter((failure) => !(failure instanceof IdempotencyAlreadyInProgressError))).toEqual([]);
     expect(publisher.detailsOf(RequestAccepted)).toHaveLength(1);
     // Its region, the default, is part of the content the id derives from.
-    expect(publisher.detailsOf(RequestAccepted)[0]?.requestId).toBe(
-      deriveRequestId(detail),
-    );
+    expect(publisher.detailsOf(RequestAccepted)[0]?.requestId).toBe(deriveRequestId(detail));
   });
 
   it("is accepted once when the same event is delivered ten times at the same time and retried", async () => {
@@ -336,7 +333,6 @@ describe("failures", () => {
       now: () => NOW,
       logger: silentLogger(),
       ...pricing(),
-      ...pricing(),
     });
 
     await expect(handle(envelope(uniqueDetail("no-table")))).rejects.toThrow(/non-existent table|not found/i);
@@ -363,7 +359,6 @@ describe("failures", () => {
       now: () => NOW,
       logger: silentLogger(),
       ...pricing(),
-      ...pricing(),
     });
     const held = holding(envelope(detail));
     await expect.poll(() => publishStarted).toBe(true);
@@ -381,27 +376,35 @@ describe("failures", () => {
     const detail = uniqueDetail("dead-claimant");
     const request = identified(detail);
     // A delivery that claimed the publication and died while publishing: it never gives the claim back.
-    let dyingPublishStarted = false;
+    let publishStarted: () => void = () => {};
+    const dyingPublishStarted = new Promise<void>((resolve) => {
+      publishStarted = resolve;
+    });
     const dying = createResourceRequestedHandler({
       store: testStore.store,
       publish: () => {
-        dyingPublishStarted = true;
+        publishStarted();
         return new Promise(() => {});
       },
       now: () => NOW,
       logger: silentLogger(),
       ...pricing(),
-      ...pricing(),
     });
-    // Long enough for both deliveries to look up the stored estimate and record the acceptance first.
-    testStore.idempotency.config.registerLambdaContext(invocationEndingIn(1000));
+    // The clock Powertools dates claims by stands still until the dying invocation's deadline is made to
+    // pass: its claim is in progress, then expired, however long each step takes.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    const timeLeftMs = 1000;
+    testStore.idempotency.config.registerLambdaContext(invocationEndingIn(timeLeftMs));
     void dying(envelope(detail));
-    await expect.poll(() => dyingPublishStarted).toBe(true);
+    await dyingPublishStarted;
     testStore.idempotency.config.registerLambdaContext(everFreshInvocation());
     const { publisher, handle } = intake(() => new Date(NOW.getTime() + 60_000));
 
     await expect(handle(envelope(detail))).rejects.toBeInstanceOf(IdempotencyAlreadyInProgressError);
-    await sleep(1050);
+    vi.setSystemTime(Date.now() + timeLeftMs + 1);
     await handle(envelope(detail));
 
     expect(publisher.detailsOf(RequestAccepted)).toEqual([

@@ -1,10 +1,8 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { publisher } from "../../shared/events.ts";
-import { rdsGateway } from "../rds.ts";
-import { createSettler, type SettleDeps } from "../settle.ts";
-import { creationStore, launcherIdempotency } from "../store.ts";
+import { createSettler, type SettleDeps, settleDeps } from "../settle.ts";
+import { launcherIdempotency } from "../store.ts";
 
 export class SweepError extends AggregateError {
   override readonly name = "SweepError";
@@ -42,14 +40,6 @@ export const createCreationSweeperHandler = (deps: SettleDeps) => {
 
 const logger = new Logger({ serviceName: "rds-launcher" });
 
-export const handler = middy(
-  createCreationSweeperHandler({
-    store: creationStore,
-    rds: rdsGateway,
-    publish: publisher.publish,
-    now: () => new Date(),
-    logger,
-  }),
-)
+export const handler = middy(createCreationSweeperHandler(settleDeps(logger)))
   .use(injectLambdaContext(logger))
   .use(launcherIdempotency.lambdaContextMiddleware);

@@ -5,10 +5,8 @@ import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
 import type { DetailOf } from "../../../events/contract.ts";
 import { RdsDbInstanceEvent } from "../../../events/rds-instance-event.ts";
-import { publisher } from "../../shared/events.ts";
-import { rdsGateway } from "../rds.ts";
-import { createSettler, type SettleDeps } from "../settle.ts";
-import { creationStore, launcherIdempotency } from "../store.ts";
+import { createSettler, type SettleDeps, settleDeps } from "../settle.ts";
+import { launcherIdempotency } from "../store.ts";
 
 /**
  * Settles a creation when RDS reports on its instance (created, failed, deleted): the instance is
@@ -36,15 +34,7 @@ export const createDbInstanceEventHandler = (deps: SettleDeps) => {
 
 const logger = new Logger({ serviceName: "rds-launcher" });
 
-export const handler = middy(
-  createDbInstanceEventHandler({
-    store: creationStore,
-    rds: rdsGateway,
-    publish: publisher.publish,
-    now: () => new Date(),
-    logger,
-  }),
-)
+export const handler = middy(createDbInstanceEventHandler(settleDeps(logger)))
   .use(injectLambdaContext(logger))
   .use(launcherIdempotency.lambdaContextMiddleware)
   .use(parser({ schema: RdsDbInstanceEvent.schema, envelope: EventBridgeEnvelope }));

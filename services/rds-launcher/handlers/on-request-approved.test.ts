@@ -42,6 +42,13 @@ describe("rds-launcher on RequestApproved", () => {
   const createCalls = () =>
     testbed.rdsMock.commandCalls(CreateDBInstanceCommand).map((call) => call.args[0].input);
   const identifierOf = (approval: ReturnType<typeof approvalOf>) => dbInstanceIdentifierOf(approval.request);
+  /** RDS refuses the creation, the identifier being taken, and describes the instance holding it. */
+  const identifierHeldBy = (approval: ReturnType<typeof approvalOf>, requestId: string, status: string) =>
+    testbed.rdsMock
+      .on(CreateDBInstanceCommand)
+      .rejects(alreadyExistsError())
+      .on(DescribeDBInstancesCommand)
+      .resolves(describedAs(identifierOf(approval), requestId, status));
 
   it("creates the requested instance in the request's region, announces it once under its own source, and puts it on the sweeper's list", async () => {
     const { bus, handle } = setUp();
@@ -120,11 +127,7 @@ describe("rds-launcher on RequestApproved", () => {
   it("takes the instance an earlier, crashed delivery created as its own, by its RequestId tag", async () => {
     const { bus, handle } = setUp();
     const approval = approvalOf("crashed-after-create");
-    testbed.rdsMock
-      .on(CreateDBInstanceCommand)
-      .rejects(alreadyExistsError())
-      .on(DescribeDBInstancesCommand)
-      .resolves(describedAs(identifierOf(approval), "crashed-after-create", "creating"));
+    identifierHeldBy(approval, "crashed-after-create", "creating");
 
     await handle(approval);
 
@@ -138,11 +141,7 @@ describe("rds-launcher on RequestApproved", () => {
   it("fails the request once, without asking RDS again, when another request's instance holds its identifier", async () => {
     const { bus, handle } = setUp();
     const approval = approvalOf("identifier-taken");
-    testbed.rdsMock
-      .on(CreateDBInstanceCommand)
-      .rejects(alreadyExistsError())
-      .on(DescribeDBInstancesCommand)
-      .resolves(describedAs(identifierOf(approval), "someone-else", "available"));
+    identifierHeldBy(approval, "someone-else", "available");
 
     await handle(approval);
     await handle(approval);
