@@ -2,6 +2,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
+import {
+  GetBucketTaggingCommand,
+  GetBucketVersioningCommand,
+  ListBucketsCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadLocalConfig } from "../../infra/local/config.ts";
 import { existingServicesPrincipal } from "../../infra/local/edge/principals.ts";
@@ -96,6 +102,8 @@ describe("local mode across restarts", () => {
           (await waitForEmails(second, "approver@example.com", requestId)).length,
         ).toBeGreaterThanOrEqual(1);
       }
+      // The next test starts on the same data directory, whose database one stack at a time may hold.
+      await second.stop();
     },
     CLAIM_RECOVERY_MS + 60_000,
   );
@@ -134,6 +142,44 @@ describe("local mode across restarts", () => {
         expect(ofRequest).toHaveLength(1);
       } finally {
         rds.destroy();
+      }
+      await second.stop();
+    },
+    CLAIM_RECOVERY_MS + 60_000,
+  );
+
+  it(
+    "makes one bucket of its own for an approval a kill -9 cut off, and provisions it after the restart",
+    async () => {
+      const first = await start();
+      const bucketName = "approvals-crash-survivor";
+      const requestId = await submitAndApprove(first, { type: "s3", bucketName, versioning: true });
+      await first.eventually(
+        () => getRequest(first, requestId),
+        (view) => view?.timeline.some((entry) => entry.type === "RequestApproved") === true,
+      );
+
+      await first.stop("SIGKILL");
+      const second = await start(first.ports);
+
+      // Wherever the kill cut the setup off, the retry must call the bucket its own, never someone else's.
+      await waitForStatus(second, requestId, "PROVISIONED", CLAIM_RECOVERY_MS);
+      const s3 = new S3Client({
+        endpoint: second.edgeUrl,
+        region: "us-east-1",
+        forcePathStyle: true,
+        credentials: await existingServicesPrincipal(dataDir),
+      });
+      try {
+        const { Buckets = [] } = await s3.send(new ListBucketsCommand({}));
+        expect(Buckets.filter((bucket) => bucket.Name === bucketName)).toHaveLength(1);
+        const { TagSet = [] } = await s3.send(new GetBucketTaggingCommand({ Bucket: bucketName }));
+        expect(TagSet).toContainEqual({ Key: "RequestId", Value: requestId });
+        expect((await s3.send(new GetBucketVersioningCommand({ Bucket: bucketName }))).Status).toBe(
+          "Enabled",
+        );
+      } finally {
+        s3.destroy();
       }
     },
     CLAIM_RECOVERY_MS + 60_000,
