@@ -11,6 +11,10 @@ header.site .account button { padding: 0.3rem 0.8rem; width: auto; }
 .skip-link:focus { left: 1rem; top: 1rem; background: #fff; color: var(--ink); padding: 0.5rem; z-index: 1; }
 .field { margin-bottom: 0.5rem; }
 .hint { margin: 0.25rem 0 0; font-size: 0.9rem; }
+/* A checkbox keeps its own size at the start of its row, not the full width text inputs take. */
+.estimate-panel { border-top: 1px solid var(--line); margin-top: 1rem; padding-top: 0.5rem; }
+.estimate-panel h2 { font-size: 1.1rem; margin: 0 0 0.25rem; }
+.field input[type="checkbox"] { display: block; width: auto; margin: 0.25rem 0 0; }
 button.secondary { background: #fff; color: var(--brand); border: 1px solid var(--brand); }
 button:disabled { opacity: 0.6; cursor: not-allowed; }
 .table-wrap { overflow-x: auto; }
@@ -18,8 +22,8 @@ table { width: 100%; border-collapse: collapse; background: var(--card); }
 th, td { text-align: left; padding: 0.5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 .filters { display: grid; grid-template-columns: repeat(auto-fit, minmax(14rem, 1fr)); gap: 0 1rem; align-items: end; }
 .filters > p { grid-column: 1 / -1; display: flex; flex-wrap: wrap; gap: 0.5rem; margin: 1rem 0 0.25rem; }
-.badge, td[data-label="Submitted"] { white-space: nowrap; }
-/* Lists need the room of their five columns. */
+.badge, td[data-label="Submitted"], td[data-label="Region"] { white-space: nowrap; }
+/* Lists need the room of their seven columns. */
 main:has(.filters) { max-width: 72rem; }
 .pager { display: flex; gap: 0.5rem; align-items: center; margin: 1rem 0; }
 .pager span { white-space: nowrap; }

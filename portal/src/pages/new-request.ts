@@ -1,5 +1,6 @@
 import { ApiError } from "../../../api/client.ts";
 import { estimateRoute, regionsRoute, submitRequestRoute } from "../../../api/contract.ts";
+import { ENCRYPTION_WORDS } from "../../../api/request-words.ts";
 import type { EstimateAnswer } from "../../../api/schemas.ts";
 import {
   RDS_BACKUP_RETENTION_DAYS,
@@ -19,8 +20,8 @@ import {
   VOLUME_TYPES,
 } from "../../../events/request.ts";
 import { ResourceRequested } from "../../../events/resource-requested.ts";
-import { type S3_ENCRYPTIONS, S3_EXPIRATION_DAYS } from "../../../events/s3-resource.ts";
-import { api, type ShownRequest } from "../api.ts";
+import { S3_ENCRYPTIONS, S3_EXPIRATION_DAYS } from "../../../events/s3-resource.ts";
+import { admits, api, type ShownRequest } from "../api.ts";
 import { h } from "../dom.ts";
 import { estimateView, latestAnswers } from "../estimate.ts";
 import { type Field, type FieldControl, labelledField } from "../field.ts";
@@ -83,10 +84,10 @@ const engineVersionOptions = (engine: string): Option[] => [
   ...(RDS_ENGINE_VERSIONS[engine as RdsEngine] ?? []),
 ];
 
-const ENCRYPTION_OPTIONS: readonly Option[] = [
-  ["sse-s3", "SSE-S3 (keys managed by S3)"],
-  ["sse-kms", "SSE-KMS (the AWS managed KMS key)"],
-] satisfies readonly (readonly [(typeof S3_ENCRYPTIONS)[number], string])[];
+const ENCRYPTION_OPTIONS: readonly Option[] = S3_ENCRYPTIONS.map((encryption) => [
+  encryption,
+  ENCRYPTION_WORDS[encryption],
+]);
 
 /** Until the API names the allowed regions, the only choice is the deployment's default. */
 const DEFAULT_REGION_OPTION: Option = ["", "The default region"];
@@ -192,7 +193,8 @@ const FIELDS: RequestField[] = [
   },
 ];
 
-const REQUIRED_ALWAYS: readonly FormInput[] = ["resourceType", "region"];
+/** Shown whatever the type: the type itself (inputsOf names the rest). */
+const ALWAYS_SHOWN: readonly FormInput[] = ["resourceType"];
 
 const TITLES: Record<ResourceType, string> = {
   ec2: "Request an EC2 instance",
@@ -216,12 +218,11 @@ const estimatePanel = () => {
   const body = h("div", { "aria-live": "polite", id: "estimate" });
   const element = h(
     "section",
-    { class: "card", "aria-labelledby": "estimate-title" },
+    { class: "estimate-panel", "aria-labelledby": "estimate-title" },
     h("h2", { id: "estimate-title" }, "Estimated cost"),
     body,
   );
-  const say = (text: string, attributes: Record<string, string> = {}) =>
-    body.replaceChildren(h("p", { class: "muted", ...attributes }, text));
+  const say = (text: string) => body.replaceChildren(h("p", { class: "muted" }, text));
   const ask = latestAnswers<EstimateQuestion, EstimateAnswer>({
     delayMs: ESTIMATE_DELAY_MS,
     ask: (question) => api.call(estimateRoute, { body: question }),
@@ -270,19 +271,21 @@ export const renderNewRequest = (
         control: field.control(field.key, values[field.key]),
         hint: field.hint,
         optional: field.optional,
-        required: !field.optional && !(field.control === checkbox),
+        // A checkbox is a yes or a no, never missing.
+        required: !field.optional && field.control !== checkbox,
       }),
     ]),
   );
   const fieldOf = (key: FormInput) => fields.get(key) as Field;
   const title = h("h1", { id: "new-request-title" }, TITLES.ec2);
-  // Only the chosen type's fields are in the document: hidden ones would still be tabbed through or read.
+  // Only the chosen type's fields are in the form; the others keep their values for when it is chosen again.
   const typeFields = h("div", {});
   const formError = h("p", { class: "error", role: "alert", id: "form-error" });
   const button = h("button", { type: "submit" }, "Submit request");
-  const estimate = estimatePanel();
+  // Intake answers requesters alone; anyone else would only meet refusals, as their submission would.
+  const estimate = admits(estimateRoute, requester) ? estimatePanel() : undefined;
 
-  const shown = () => [...REQUIRED_ALWAYS, ...inputsOf(resourceTypeOf(values))];
+  const shown = () => [...ALWAYS_SHOWN, ...inputsOf(resourceTypeOf(values))];
 
   const showErrors = (errors: FormErrors) => {
     for (const [key, field] of fields) field.showError(errors[key]);
@@ -314,7 +317,7 @@ export const renderNewRequest = (
       fieldOf("engineVersion").control.replaceChildren(...optionsOf(engineVersionOptions(values.engine), ""));
       read();
     }
-    estimate.update(estimateQuestionOf(values));
+    estimate?.update(estimateQuestionOf(values));
   };
 
   const showRegions = async () => {
@@ -323,7 +326,7 @@ export const renderNewRequest = (
       const control = fieldOf("region").control;
       control.replaceChildren(...optionsOf(regions.allowed, regions.default));
       read();
-      estimate.update(estimateQuestionOf(values));
+      estimate?.update(estimateQuestionOf(values));
     } catch {
       // The request still goes to the default region: the one choice the select already offers.
     }
@@ -366,6 +369,8 @@ export const renderNewRequest = (
     fieldOf("region").element,
     typeFields,
     fieldOf("justification").element,
+    // Beside the button, so what the request would cost is in view when it is sent.
+    ...(estimate ? [estimate.element] : []),
     formError,
     h("p", {}, button),
   );
@@ -382,9 +387,8 @@ export const renderNewRequest = (
       h("span", { class: "muted" }, requester.email),
     ),
     h("div", { class: "card" }, form),
-    estimate.element,
   );
   showType();
-  estimate.update(estimateQuestionOf(values));
-  void showRegions();
+  estimate?.update(estimateQuestionOf(values));
+  if (admits(regionsRoute, requester)) void showRegions();
 };

@@ -1,7 +1,7 @@
 import { fetchAllRequests } from "../../../api/client.ts";
 import { listRequestsRoute } from "../../../api/contract.ts";
 import { requestsToCsv } from "../../../api/csv.ts";
-import { monthlyCostInWords, resourceInWords } from "../../../api/request-words.ts";
+import { dollarsInWords, resourceInWords } from "../../../api/request-words.ts";
 import type { RequestView } from "../../../api/schemas.ts";
 import { REQUEST_STATUSES } from "../../../events/request-status.ts";
 import { api } from "../api.ts";
@@ -17,7 +17,7 @@ const COLUMNS = [
   "Requester",
   "Resource",
   "Region",
-  "Est. monthly cost",
+  "Monthly cost",
   "Submitted",
 ] as const;
 
@@ -48,10 +48,13 @@ const tableOf = (items: RequestView[]) =>
                 Requester: item.requester?.email ?? "",
                 Resource: item.resource ? resourceInWords(item.resource) : "",
                 Region: item.region ?? "",
-                "Est. monthly cost":
+                // The estimate when accepted: "unknown" when a price was, never $0.
+                "Monthly cost":
                   item.estimatedMonthlyCostUsd === undefined
                     ? ""
-                    : monthlyCostInWords(item.estimatedMonthlyCostUsd),
+                    : item.estimatedMonthlyCostUsd === null
+                      ? "unknown"
+                      : dollarsInWords(item.estimatedMonthlyCostUsd),
                 Submitted: humanTime(item.submittedAt),
               };
               // data-label names each cell where a narrow screen stacks the row into a card.
