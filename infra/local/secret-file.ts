@@ -1,5 +1,4 @@
-import { readFile } from "node:fs/promises";
-import { replaceFileDurably } from "./durable-file.ts";
+import { readFileIfExists, replaceFileDurably } from "./durable-file.ts";
 
 /**
  * A secret made once per data directory and read back on every start (a key, credentials), so what it
@@ -10,11 +9,8 @@ export const readOrCreateSecretFile = async (
   file: string,
   make: () => Promise<string> | string,
 ): Promise<string> => {
-  try {
-    return await readFile(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  }
+  const existing = await readFileIfExists(file);
+  if (existing !== undefined) return existing;
   const secret = await make();
   await replaceFileDurably(file, secret, 0o600);
   return secret;

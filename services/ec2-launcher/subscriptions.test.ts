@@ -1,19 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { APPROVALS_BUS, DEFAULT_BUS } from "../../events/contract.ts";
 import { matchesEventPattern } from "../../lib/event-pattern/index.ts";
-import type { EventSubscription } from "../shared/manifest.ts";
+import { approvalEventOf, subscriptionNamed } from "../../test/support/launchers.ts";
 import { subscriptions } from "./subscriptions.ts";
 
-const subscription = (name: string) =>
-  subscriptions.find(
-    (candidate): candidate is EventSubscription => candidate.name === name,
-  ) as EventSubscription;
-
-const approvalOf = (resourceType: string, source = "approvals.decision") => ({
-  source,
-  "detail-type": "RequestApproved",
-  detail: { requestId: "r-1", request: { resource: { type: resourceType } } },
-});
+const subscription = (name: string) => subscriptionNamed(subscriptions, "event", name);
 
 const stateChange = (state: string) => ({
   source: "aws.ec2",
@@ -26,8 +17,8 @@ describe("ec2-launcher subscriptions", () => {
     const onApproved = subscription("ec2-launcher-on-request-approved");
 
     expect(onApproved.eventBusName).toBe(APPROVALS_BUS);
-    expect(matchesEventPattern(onApproved.pattern, approvalOf("ec2"))).toBe(true);
-    expect(matchesEventPattern(onApproved.pattern, approvalOf("rds"))).toBe(false);
+    expect(matchesEventPattern(onApproved.pattern, approvalEventOf("ec2"))).toBe(true);
+    expect(matchesEventPattern(onApproved.pattern, approvalEventOf("rds"))).toBe(false);
   });
 
   it.each(["ci.pipeline", "approvals.approval-mail", "approvals.test"])(
@@ -35,7 +26,7 @@ describe("ec2-launcher subscriptions", () => {
     (source) => {
       const onApproved = subscription("ec2-launcher-on-request-approved");
 
-      expect(matchesEventPattern(onApproved.pattern, approvalOf("ec2", source))).toBe(false);
+      expect(matchesEventPattern(onApproved.pattern, approvalEventOf("ec2", source))).toBe(false);
     },
   );
 

@@ -256,7 +256,7 @@ describe("noticeOf", () => {
     expect(notice.text).toContain("Database name: orders");
     expect(notice.text).toContain(`Credentials secret: ${secretArn}`);
     expect(notice.text).toContain(
-      `aws secretsmanager get-secret-value --secret-id ${secretArn} --region us-east-1 --query SecretString --output text`,
+      `aws secretsmanager get-secret-value --secret-id '${secretArn}' --region us-east-1 --query SecretString --output text`,
     );
     expect(notice.text).toContain(
       'psql "host=orders-1a2b3c4d.abcdefghij.us-east-1.rds.amazonaws.com port=5432 dbname=orders user=<username from the secret>"',

@@ -79,11 +79,12 @@ type MessageBody = Omit<Message, "requestId">;
 
 /**
  * How the requester reads the database's password: RDS keeps it in Secrets Manager, never in an email.
- * The secret's ARN names its region (arn:aws:secretsmanager:<region>:...), which the CLI must call.
+ * The secret's ARN names its region (arn:aws:secretsmanager:<region>:...), which the CLI must call, and
+ * holds a `!` (`secret:rds!db-...`), which an interactive shell would expand unless quoted.
  */
 const secretHowTo = (secretArn: string): string => {
   const region = secretArn.split(":")[3];
-  return `aws secretsmanager get-secret-value --secret-id ${secretArn}${region ? ` --region ${region}` : ""} --query SecretString --output text`;
+  return `aws secretsmanager get-secret-value --secret-id '${secretArn}'${region ? ` --region ${region}` : ""} --query SecretString --output text`;
 };
 
 /** The engine's own client, with the user name and password from the secret. */

@@ -1,19 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { APPROVALS_BUS, DEFAULT_BUS } from "../../events/contract.ts";
 import { matchesEventPattern } from "../../lib/event-pattern/index.ts";
-import type { EventSubscription, ScheduleSubscription } from "../shared/manifest.ts";
+import { approvalEventOf, subscriptionNamed } from "../../test/support/launchers.ts";
 import { subscriptions } from "./subscriptions.ts";
 
-const subscription = (name: string) =>
-  subscriptions.find(
-    (candidate): candidate is EventSubscription => candidate.name === name,
-  ) as EventSubscription;
-
-const approvalOf = (resourceType: string, source = "approvals.decision") => ({
-  source,
-  "detail-type": "RequestApproved",
-  detail: { requestId: "r-1", request: { resource: { type: resourceType } } },
-});
+const subscription = (name: string) => subscriptionNamed(subscriptions, "event", name);
 
 const rdsEvent = (categories: string[], sourceType = "DB_INSTANCE") => ({
   source: "aws.rds",
@@ -26,9 +17,9 @@ describe("rds-launcher subscriptions", () => {
     const onApproved = subscription("rds-launcher-on-request-approved");
 
     expect(onApproved.eventBusName).toBe(APPROVALS_BUS);
-    expect(matchesEventPattern(onApproved.pattern, approvalOf("rds"))).toBe(true);
-    expect(matchesEventPattern(onApproved.pattern, approvalOf("ec2"))).toBe(false);
-    expect(matchesEventPattern(onApproved.pattern, approvalOf("s3"))).toBe(false);
+    expect(matchesEventPattern(onApproved.pattern, approvalEventOf("rds"))).toBe(true);
+    expect(matchesEventPattern(onApproved.pattern, approvalEventOf("ec2"))).toBe(false);
+    expect(matchesEventPattern(onApproved.pattern, approvalEventOf("s3"))).toBe(false);
   });
 
   it.each(["ci.pipeline", "approvals.approval-mail", "approvals.ec2-launcher"])(
@@ -37,7 +28,7 @@ describe("rds-launcher subscriptions", () => {
       expect(
         matchesEventPattern(
           subscription("rds-launcher-on-request-approved").pattern,
-          approvalOf("rds", source),
+          approvalEventOf("rds", source),
         ),
       ).toBe(false);
     },
@@ -62,11 +53,8 @@ describe("rds-launcher subscriptions", () => {
   });
 
   it("checks on unsettled creations on a schedule, so a lost event cannot leave a request provisioning", () => {
-    const sweeper = subscriptions.find(
-      (candidate): candidate is ScheduleSubscription => candidate.name === "rds-launcher-creation-sweeper",
-    );
+    const sweeper = subscriptionNamed(subscriptions, "schedule", "rds-launcher-creation-sweeper");
 
-    expect(sweeper?.kind).toBe("schedule");
-    expect(sweeper?.schedule).toBe("rate(5 minutes)");
+    expect(sweeper.schedule).toBe("rate(5 minutes)");
   });
 });

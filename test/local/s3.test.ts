@@ -29,50 +29,42 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
   PutPublicAccessBlockCommand,
-  S3Client,
+  type S3Client,
 } from "@aws-sdk/client-s3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { OUTSIDE_PRINCIPAL, type Principal } from "../../infra/local/edge/principals.ts";
-import { type RunningEdge, startEdge } from "../../infra/local/edge/server.ts";
 import { signedFetch } from "../../infra/local/edge/signature.ts";
-import { type LocalS3, startLocalS3 } from "../../infra/local/s3/s3-api.ts";
+import {
+  bucketSettingsOf,
+  type LocalS3AtEdge,
+  startLocalS3AtEdge,
+} from "../../infra/local/s3/testing/local-s3.ts";
 import { TEST_SERVICES_PRINCIPAL } from "../support/local-events.ts";
 
 const REGION = "eu-west-1";
 const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 let dataDir: string;
-let s3: LocalS3 | undefined;
-let edge: RunningEdge | undefined;
-const clients: S3Client[] = [];
+let stack: LocalS3AtEdge | undefined;
 
-const startStack = async () => {
-  s3 = await startLocalS3(dataDir);
-  edge = await startEdge({
-    port: 0,
-    services: { s3: s3.api },
-    principals: [TEST_SERVICES_PRINCIPAL, OUTSIDE_PRINCIPAL],
-  });
-  return edge;
+const running = () => {
+  if (!stack) throw new Error("start the stack first");
+  return stack;
 };
 
-const stopStack = async () => {
-  await edge?.close();
-  await s3?.close();
-  edge = undefined;
-  s3 = undefined;
-};
-
-const edgeUrl = () => {
-  if (!edge) throw new Error("start the stack first");
-  return edge.url;
+/** Stops the stack and starts it again on the same data directory. */
+const restartStack = async () => {
+  const stopped = running();
+  stack = undefined;
+  await stopped.close();
+  stack = await startLocalS3AtEdge(dataDir);
 };
 
 /** A request exactly as written, path and body untouched by an SDK, signed as `principal` for S3 in REGION. */
 const rawS3 = (principal: Principal, method: string, target: string, body = "") =>
   signedFetch(
     principal,
-    new URL(target, edgeUrl()),
+    new URL(target, running().url),
     {
       method,
       headers: { "x-amz-content-sha256": createHash("sha256").update(body).digest("hex") },
@@ -85,18 +77,7 @@ const rawS3 = (principal: Principal, method: string, target: string, body = "") 
 const filesNamed = async (fragment: string) =>
   (await readdir(dataDir, { recursive: true })).filter((path) => path.includes(fragment));
 
-/** A real S3 client as the services and the README's users make it: the edge's URL, path-style. */
-const clientAs = (principal: Principal, region = REGION) => {
-  const client = new S3Client({
-    endpoint: edgeUrl(),
-    forcePathStyle: true,
-    region,
-    credentials: { accessKeyId: principal.accessKeyId, secretAccessKey: principal.secretAccessKey },
-    maxAttempts: 1,
-  });
-  clients.push(client);
-  return client;
-};
+const clientAs = (principal: Principal, region = REGION) => running().clientAs(principal, region);
 
 const createIn = (
   client: S3Client,
@@ -112,12 +93,12 @@ const createIn = (
 
 beforeEach(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "s3-sdk-"));
-  await startStack();
+  stack = await startLocalS3AtEdge(dataDir);
 });
 
 afterEach(async () => {
-  for (const client of clients.splice(0)) client.destroy();
-  await stopStack();
+  await stack?.close();
+  stack = undefined;
   await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -211,29 +192,24 @@ describe("buckets through @aws-sdk/client-s3 at the local edge", () => {
     await services.send(new PutBucketPolicyCommand({ Bucket, Policy: policy }));
     await services.send(new PutBucketTaggingCommand({ Bucket, Tagging: { TagSet: tags } }));
 
-    const read = await services.send(new GetPublicAccessBlockCommand({ Bucket }));
-    expect(read.PublicAccessBlockConfiguration).toEqual(block);
-    const encryption = await services.send(new GetBucketEncryptionCommand({ Bucket }));
-    expect(encryption.ServerSideEncryptionConfiguration?.Rules).toEqual([
-      { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms" }, BucketKeyEnabled: true },
-    ]);
-    await expect(services.send(new GetBucketVersioningCommand({ Bucket }))).resolves.toMatchObject({
-      Status: "Enabled",
-    });
-    const lifecycle = await services.send(new GetBucketLifecycleConfigurationCommand({ Bucket }));
-    expect(lifecycle.Rules).toEqual([
-      {
-        ID: "expire",
-        Status: "Enabled",
-        Filter: { Prefix: "" },
-        Expiration: { Days: 30 },
-        NoncurrentVersionExpiration: { NoncurrentDays: 30 },
-      },
-    ]);
-    const stored = await services.send(new GetBucketPolicyCommand({ Bucket }));
-    expect(JSON.parse(stored.Policy ?? "")).toEqual(JSON.parse(policy));
-    await expect(services.send(new GetBucketTaggingCommand({ Bucket }))).resolves.toMatchObject({
-      TagSet: tags,
+    expect(await bucketSettingsOf(services, Bucket)).toEqual({
+      location: REGION,
+      publicAccessBlock: block,
+      encryptionRules: [
+        { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms" }, BucketKeyEnabled: true },
+      ],
+      versioning: "Enabled",
+      lifecycleRules: [
+        {
+          ID: "expire",
+          Status: "Enabled",
+          Filter: { Prefix: "" },
+          Expiration: { Days: 30 },
+          NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+        },
+      ],
+      policy: JSON.parse(policy),
+      tags,
     });
   });
 
@@ -312,9 +288,7 @@ describe("buckets through @aws-sdk/client-s3 at the local edge", () => {
     );
     await services.send(new PutObjectCommand({ Bucket: "survives-restart", Key: "kept.txt", Body: "kept" }));
 
-    for (const client of clients.splice(0)) client.destroy();
-    await stopStack();
-    await startStack();
+    await restartStack();
     const again = clientAs(TEST_SERVICES_PRINCIPAL);
 
     await expect(
@@ -470,7 +444,7 @@ describe("S3's refusals at the local edge", () => {
     // The SDK fills in its own region as the constraint: only a raw request can leave it out.
     const unconstrained = await signedFetch(
       TEST_SERVICES_PRINCIPAL,
-      new URL("/unconstrained", edgeUrl()),
+      new URL("/unconstrained", running().url),
       { method: "PUT", headers: { "x-amz-content-sha256": EMPTY_SHA256 } },
       { region: REGION, service: "s3" },
     );

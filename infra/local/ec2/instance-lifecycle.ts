@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { z } from "zod";
 import { EC2_INSTANCE_STATES } from "../../../events/ec2-state-change.ts";
-import { replaceFileDurably } from "../durable-file.ts";
+import { DurableFile } from "../durable-file.ts";
 import { FAILING_IMAGE_ID } from "./images.ts";
 import {
   type Instance,
@@ -62,7 +62,8 @@ const loadState = (path: string): StateFile => {
  * after a restart, interrupted transitions resume and changes not yet reported are reported.
  */
 export class InstanceLifecycle {
-  private readonly statePath: string;
+  /** Writes land whole and in order (DurableFile), the last one holding the latest state. */
+  private readonly stateFile: DurableFile;
   private readonly instancesById = new Map<string, Instance>();
   private readonly unreportedStateChanges: StateChange[];
   private readonly transitionTimers = new Map<string, NodeJS.Timeout>();
@@ -72,15 +73,14 @@ export class InstanceLifecycle {
   private reportRetryTimer: NodeJS.Timeout | undefined;
   private reporting = false;
   private closed = false;
-  private lastWrite: Promise<void> = Promise.resolve();
 
   constructor({ statePath, onStateChange, region, bootDelayMs, shutdownDelayMs }: InstanceLifecycleOptions) {
-    this.statePath = statePath;
+    this.stateFile = new DurableFile(statePath);
     this.onStateChange = onStateChange;
     this.bootDelayMs = bootDelayMs;
     this.shutdownDelayMs = shutdownDelayMs;
-    mkdirSync(dirname(this.statePath), { recursive: true });
-    const state = loadState(this.statePath);
+    mkdirSync(dirname(statePath), { recursive: true });
+    const state = loadState(statePath);
     for (const instance of state.instances)
       this.instancesById.set(instance.instanceId, { ...instance, region: instance.region ?? region });
     this.unreportedStateChanges = state.unreportedStateChanges;
@@ -129,7 +129,7 @@ export class InstanceLifecycle {
     for (const timer of this.transitionTimers.values()) clearTimeout(timer);
     this.transitionTimers.clear();
     clearTimeout(this.reportRetryTimer);
-    await this.lastWrite;
+    await this.stateFile.settled();
   }
 
   private changeState(
@@ -219,15 +219,11 @@ export class InstanceLifecycle {
     }
   }
 
-  /** Writes are queued so that each one lands whole and in order, the last one holding the latest state. */
   private persist(): Promise<void> {
     const state: StateFile = {
       instances: [...this.instancesById.values()],
       unreportedStateChanges: this.unreportedStateChanges,
     };
-    const content = JSON.stringify(state, null, 2);
-    const write = this.lastWrite.then(() => replaceFileDurably(this.statePath, content));
-    this.lastWrite = write.catch(() => undefined);
-    return write;
+    return this.stateFile.write(JSON.stringify(state, null, 2));
   }
 }

@@ -1,6 +1,6 @@
-import { type FileHandle, mkdir, open, readFile } from "node:fs/promises";
+import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { join } from "node:path";
-import { replaceFileDurably } from "../durable-file.ts";
+import { readFileIfExists, replaceFileDurably } from "../durable-file.ts";
 import type { BusEvent, DeadLetter } from "./types.ts";
 
 /**
@@ -161,13 +161,8 @@ interface ReplayedJournal {
 
 const replay = async (dataDir: string): Promise<ReplayedJournal> => {
   const state = new JournalState();
-  let text: string;
-  try {
-    text = await readFile(journalPath(dataDir), "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { state, tornTailBytes: 0 };
-    throw error;
-  }
+  const text = await readFileIfExists(journalPath(dataDir));
+  if (text === undefined) return { state, tornTailBytes: 0 };
   const lines = text.split("\n");
   // Whatever follows the last newline was being written when the process died.
   const tornTail = lines.pop() ?? "";

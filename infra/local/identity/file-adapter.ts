@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Adapter, AdapterConstructor, AdapterPayload } from "oidc-provider";
-import { replaceFileDurably } from "../durable-file.ts";
+import { DurableFile } from "../durable-file.ts";
 
 interface StoredEntry {
   payload: AdapterPayload;
@@ -28,21 +28,17 @@ const readEntries = (file: string): Map<string, StoredEntry> => {
  */
 export const fileAdapter = (file: string): AdapterConstructor => {
   const entries = readEntries(file);
-  let previousSave: Promise<unknown> = Promise.resolve();
+  const durable = new DurableFile(file);
 
   const isLive = (entry: StoredEntry | undefined): entry is StoredEntry =>
     entry !== undefined && (entry.expiresAt === undefined || entry.expiresAt > Date.now());
 
-  const write = () => {
-    for (const [key, entry] of entries) if (!isLive(entry)) entries.delete(key);
-    return replaceFileDurably(file, JSON.stringify(Object.fromEntries(entries)));
-  };
   /** One write after another (a failed one fails its caller, not the next), expired entries left out. */
-  const save = (): Promise<void> => {
-    const next = previousSave.then(write, write);
-    previousSave = next.catch(() => undefined);
-    return next;
-  };
+  const save = (): Promise<void> =>
+    durable.inTurn((write) => {
+      for (const [key, entry] of entries) if (!isLive(entry)) entries.delete(key);
+      return write(JSON.stringify(Object.fromEntries(entries)));
+    });
 
   const findWhere = (model: string, matches: (payload: AdapterPayload) => boolean) => {
     for (const [key, entry] of entries)

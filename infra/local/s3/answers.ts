@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { EdgeResponse } from "../edge/types.ts";
+import { XML_DECLARATION } from "../query-protocol.ts";
 import { xmlText } from "../xml.ts";
 
 export const S3_XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/";
-const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
 /** S3 names each answer with `x-amz-request-id` (and `x-amz-id-2`), where the JSON services use `x-amzn-requestid`. */
 const requestIdHeaders = () => {

@@ -3,10 +3,9 @@ import { EC2Client, EC2ServiceException } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
 import type { Ec2Resource } from "../../../events/request.ts";
 import { startTestDynamo, type TestDynamo } from "../../../test/support/dynamo.ts";
-import { silentLogger } from "../../../test/support/fakes.ts";
 import { sampleRequest } from "../../../test/support/fixtures.ts";
 import { testIdempotency } from "../../../test/support/idempotency.ts";
-import { recordingPublisher } from "../../../test/support/recording-publisher.ts";
+import { handlerDepsWith } from "../../../test/support/launchers.ts";
 import { clientPerRegion } from "../../shared/regional-clients.ts";
 import { type Ec2Approval, ec2ApprovalSchema } from "../domain.ts";
 import { createEc2Gateway } from "../ec2.ts";
@@ -66,19 +65,8 @@ export const startLauncherTestbed = async () => {
     launchesTable.id,
     testIdempotency(dynamo, idempotencyTable.id, "ec2-launcher"),
   );
-  const freshDeps = () => {
-    const bus = recordingPublisher();
-    return {
-      bus,
-      deps: {
-        store,
-        ec2: createEc2Gateway(clientIn),
-        publish: bus.publish,
-        now: () => FIXED_NOW,
-        logger: silentLogger(),
-      },
-    };
-  };
+  const ec2 = createEc2Gateway(clientIn);
+  const freshDeps = () => handlerDepsWith({ store, ec2, now: () => FIXED_NOW });
   const mockedRegions = new Set<string>([STACK_REGION]);
   return {
     store,

@@ -6,10 +6,9 @@ import type { RdsDbInstanceEvent } from "../../../events/rds-instance-event.ts";
 import type { RdsResource } from "../../../events/rds-resource.ts";
 import type { AcceptedRequest } from "../../../events/request.ts";
 import { startTestDynamo, type TestDynamo } from "../../../test/support/dynamo.ts";
-import { silentLogger } from "../../../test/support/fakes.ts";
 import { sampleDatabaseRequest } from "../../../test/support/fixtures.ts";
 import { testIdempotency } from "../../../test/support/idempotency.ts";
-import { recordingPublisher } from "../../../test/support/recording-publisher.ts";
+import { handlerDepsWith } from "../../../test/support/launchers.ts";
 import { clientPerRegion } from "../../shared/regional-clients.ts";
 import { type CreationSettings, type RdsApproval, rdsApprovalSchema } from "../domain.ts";
 import { createRdsGateway } from "../rds.ts";
@@ -107,10 +106,7 @@ export const startLauncherTestbed = async () => {
       (region) => new RDSClient({ region, credentials: { accessKeyId: "test", secretAccessKey: "test" } }),
     ),
   );
-  const freshDeps = (now: () => Date = () => FIXED_NOW) => {
-    const bus = recordingPublisher();
-    return { bus, deps: { store, rds, publish: bus.publish, now, logger: silentLogger() } };
-  };
+  const freshDeps = (now: () => Date = () => FIXED_NOW) => handlerDepsWith({ store, rds, now });
   /** The region each call of this command was sent to, in order. */
   const regionsOf = async (command: Parameters<typeof rdsMock.commandCalls>[0]) =>
     Promise.all(rdsMock.commandCalls(command).map((call) => (call.thisValue as RDSClient).config.region()));

@@ -1,20 +1,15 @@
 import "../../../test/support/service-environment.ts";
 import {
   CreateBucketCommand,
-  GetBucketEncryptionCommand,
-  GetBucketLifecycleConfigurationCommand,
-  GetBucketLocationCommand,
-  GetBucketPolicyCommand,
   GetBucketTaggingCommand,
-  GetBucketVersioningCommand,
   GetObjectCommand,
-  GetPublicAccessBlockCommand,
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ProvisioningFailed } from "../../../events/provisioning-failed.ts";
 import { ResourceProvisioned } from "../../../events/resource-provisioned.ts";
 import { OUTSIDE_PRINCIPAL } from "../../../infra/local/edge/principals.ts";
+import { bucketSettingsOf } from "../../../infra/local/s3/testing/local-s3.ts";
 import { TEST_SERVICES_PRINCIPAL } from "../../../test/support/local-events.ts";
 import { tlsOnlyPolicyOf } from "../domain.ts";
 import { APPROVER, approvalOf, startLocalS3Testbed } from "../testing/fixtures.ts";
@@ -49,22 +44,19 @@ describe("s3-launcher on RequestApproved, on the local S3", () => {
     expect(bus.detailsOf(ResourceProvisioned).map((detail) => detail.bucket)).toEqual([
       { name: Bucket, arn: `arn:aws:s3:::${Bucket}`, region: "eu-west-1" },
     ]);
-    expect((await s3.send(new GetBucketLocationCommand({ Bucket }))).LocationConstraint).toBe("eu-west-1");
-    expect(
-      (await s3.send(new GetPublicAccessBlockCommand({ Bucket }))).PublicAccessBlockConfiguration,
-    ).toEqual({
+    const settings = await bucketSettingsOf(s3, Bucket);
+    expect(settings.location).toBe("eu-west-1");
+    expect(settings.publicAccessBlock).toEqual({
       BlockPublicAcls: true,
       IgnorePublicAcls: true,
       BlockPublicPolicy: true,
       RestrictPublicBuckets: true,
     });
-    expect(
-      (await s3.send(new GetBucketEncryptionCommand({ Bucket }))).ServerSideEncryptionConfiguration?.Rules,
-    ).toMatchObject([
+    expect(settings.encryptionRules).toMatchObject([
       { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms" }, BucketKeyEnabled: true },
     ]);
-    expect((await s3.send(new GetBucketVersioningCommand({ Bucket }))).Status).toBe("Enabled");
-    expect((await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket }))).Rules).toMatchObject([
+    expect(settings.versioning).toBe("Enabled");
+    expect(settings.lifecycleRules).toMatchObject([
       {
         ID: "expire-objects",
         Status: "Enabled",
@@ -72,10 +64,8 @@ describe("s3-launcher on RequestApproved, on the local S3", () => {
         NoncurrentVersionExpiration: { NoncurrentDays: 30 },
       },
     ]);
-    expect(JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket }))).Policy ?? "")).toEqual(
-      tlsOnlyPolicyOf(Bucket, "eu-west-1"),
-    );
-    expect((await s3.send(new GetBucketTaggingCommand({ Bucket }))).TagSet).toEqual([
+    expect(settings.policy).toEqual(tlsOnlyPolicyOf(Bucket, "eu-west-1"));
+    expect(settings.tags).toEqual([
       { Key: "RequestId", Value: "read-back" },
       { Key: "Requester", Value: "ana@example.com" },
       { Key: "Approver", Value: APPROVER },

@@ -6,15 +6,12 @@ import { S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import type { AcceptedRequest } from "../../../events/request.ts";
 import type { S3Resource } from "../../../events/s3-resource.ts";
-import { OUTSIDE_PRINCIPAL, type Principal } from "../../../infra/local/edge/principals.ts";
-import { startEdge } from "../../../infra/local/edge/server.ts";
-import { startLocalS3 } from "../../../infra/local/s3/s3-api.ts";
+import { startLocalS3AtEdge } from "../../../infra/local/s3/testing/local-s3.ts";
 import { startTestDynamo } from "../../../test/support/dynamo.ts";
-import { silentLogger } from "../../../test/support/fakes.ts";
 import { sampleBucketRequest } from "../../../test/support/fixtures.ts";
 import { testIdempotency } from "../../../test/support/idempotency.ts";
+import { handlerDepsWith } from "../../../test/support/launchers.ts";
 import { TEST_SERVICES_PRINCIPAL } from "../../../test/support/local-events.ts";
-import { recordingPublisher } from "../../../test/support/recording-publisher.ts";
 import { clientPerRegion } from "../../shared/regional-clients.ts";
 import { type BucketApproval, bucketApprovalSchema } from "../domain.ts";
 import { createS3Gateway } from "../s3.ts";
@@ -64,23 +61,11 @@ const startTestbed = async (clientIn: (region: string) => S3Client) => {
     bucketsTable.id,
     testIdempotency(dynamo, idempotencyTable.id, "s3-launcher"),
   );
-  const freshDeps = () => {
-    const bus = recordingPublisher();
-    return {
-      bus,
-      deps: {
-        store,
-        s3In: (region: string) => {
-          regionsAsked.push(region);
-          return gatewayIn(region);
-        },
-        publish: bus.publish,
-        homeRegion: HOME_REGION,
-        now: () => FIXED_NOW,
-        logger: silentLogger(),
-      },
-    };
+  const s3In = (region: string) => {
+    regionsAsked.push(region);
+    return gatewayIn(region);
   };
+  const freshDeps = () => handlerDepsWith({ store, s3In, homeRegion: HOME_REGION, now: () => FIXED_NOW });
   return { store, regionsAsked, freshDeps, closeStore: () => dynamo.close() };
 };
 
@@ -106,32 +91,13 @@ export const startLauncherTestbed = async () => {
  */
 export const startLocalS3Testbed = async () => {
   const dataDir = await mkdtemp(join(tmpdir(), "s3-launcher-"));
-  const s3 = await startLocalS3(dataDir);
-  const edge = await startEdge({
-    port: 0,
-    services: { s3: s3.api },
-    principals: [TEST_SERVICES_PRINCIPAL, OUTSIDE_PRINCIPAL],
-  });
-  const clients: S3Client[] = [];
-  const clientAs = (principal: Principal, region: string) => {
-    const client = new S3Client({
-      endpoint: edge.url,
-      forcePathStyle: true,
-      region,
-      credentials: { accessKeyId: principal.accessKeyId, secretAccessKey: principal.secretAccessKey },
-      maxAttempts: 1,
-    });
-    clients.push(client);
-    return client;
-  };
-  const testbed = await startTestbed((region) => clientAs(TEST_SERVICES_PRINCIPAL, region));
+  const s3 = await startLocalS3AtEdge(dataDir);
+  const testbed = await startTestbed((region) => s3.clientAs(TEST_SERVICES_PRINCIPAL, region));
   return {
     ...testbed,
-    clientAs,
+    clientAs: s3.clientAs,
     close: async () => {
-      for (const client of clients) client.destroy();
       await testbed.closeStore();
-      await edge.close();
       await s3.close();
       await rm(dataDir, { recursive: true, force: true });
     },
