@@ -8,6 +8,7 @@ import { APPROVALS_BUS, DEFAULT_BUS } from "../../events/contract.ts";
 import { Ec2InstanceStateChange } from "../../events/ec2-state-change.ts";
 import type { ServiceManifest } from "../../services/shared/manifest.ts";
 import type { LocalConfig } from "./config.ts";
+import { claimDataDir } from "./data-dir-claim.ts";
 import { dynamoDbService } from "./dynamodb.ts";
 import { createEc2Api } from "./ec2/ec2-api.ts";
 import { LocalEc2 } from "./ec2/local-ec2.ts";
@@ -280,7 +281,9 @@ const startIdentity = async (config: LocalConfig, dataDir: string, shutdown: Shu
 export const startLocalStack = async (config: LocalConfig, log: Log = () => {}): Promise<LocalStack> => {
   const dataDir = resolve(config.DATA_DIR);
   await mkdir(join(dataDir, "dynamodb"), { recursive: true });
+  const claim = await claimDataDir(dataDir);
   const shutdown = new Shutdown(log);
+  shutdown.add(claim.release);
 
   try {
     const { services } = await import("../../services/registry.ts");
