@@ -1,17 +1,13 @@
-import { randomBytes } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eventbridge";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
 import { ApprovalEscalated } from "../../../events/approval-escalated.ts";
-import { publisher } from "../../shared/events.ts";
-import { hmacKey } from "../../shared/hmac-key.ts";
-import { sendEmail } from "../../shared/mail.ts";
-import { config } from "../config.ts";
 import { createFollowUpMailer, type Escalated } from "../follow-up.ts";
 import type { MailingStore } from "../store.ts";
 import { approvalMailIdempotency, mailingStore } from "../wiring.ts";
+import { linkMailingDeps } from "./link-mailing-deps.ts";
 
 /** An escalation came before the stage's own mailing; the bus retries it once that mailing exists. */
 export class StageNotMailedYetError extends Error {
@@ -37,19 +33,7 @@ export const createOnApprovalEscalatedHandler =
 const logger = new Logger({ serviceName: "approval-mail" });
 
 export const handler = middy(
-  createOnApprovalEscalatedHandler(
-    createFollowUpMailer({
-      store: mailingStore,
-      publisher,
-      sendEmail,
-      hmacKey,
-      now: () => new Date(),
-      randomBytes,
-      settings: { publicUrl: config.PUBLIC_URL, decisionsRequireSignIn: config.DECISIONS_REQUIRE_SIGN_IN },
-      logger,
-    }),
-    mailingStore,
-  ),
+  createOnApprovalEscalatedHandler(createFollowUpMailer(linkMailingDeps(logger)), mailingStore),
 )
   .use(injectLambdaContext(logger))
   .use(approvalMailIdempotency.lambdaContextMiddleware)

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eventbridge";
@@ -9,15 +8,12 @@ import { ApprovalStageStarted } from "../../../events/approval-stage-started.ts"
 import type { DetailOf } from "../../../events/contract.ts";
 import type { Publisher } from "../../../events/publish.ts";
 import { createDecisionToken, type DecisionAction, hashToken } from "../../shared/decision-token.ts";
-import { publisher } from "../../shared/events.ts";
-import { hmacKey } from "../../shared/hmac-key.ts";
 import { MAILING_LEASE_MS } from "../../shared/leases.ts";
-import { type OutgoingEmail, sendEmail } from "../../shared/mail.ts";
-import { config } from "../config.ts";
+import type { OutgoingEmail } from "../../shared/mail.ts";
 import { type AskedApprover, approversToAsk, stageInWords } from "../domain.ts";
 import { approvalEmail } from "../email.ts";
 import type { Mailing, MailingStore } from "../store.ts";
-import { mailingStore } from "../wiring.ts";
+import { linkMailingDeps } from "./link-mailing-deps.ts";
 
 /** Another delivery of the same event is sending the mails; this one is retried until it is done. */
 export class ApprovalMailInProgressError extends Error {
@@ -211,16 +207,6 @@ export const createOnApprovalStageStartedHandler = (deps: ApprovalMailDeps) => {
     });
 };
 
-export const handler = createOnApprovalStageStartedHandler({
-  store: mailingStore,
-  publisher,
-  sendEmail,
-  hmacKey,
-  now: () => new Date(),
-  randomBytes,
-  settings: {
-    publicUrl: config.PUBLIC_URL,
-    decisionsRequireSignIn: config.DECISIONS_REQUIRE_SIGN_IN,
-  },
-  logger: new Logger({ serviceName: "approval-mail" }),
-});
+export const handler = createOnApprovalStageStartedHandler(
+  linkMailingDeps(new Logger({ serviceName: "approval-mail" })),
+);

@@ -1,16 +1,12 @@
-import { randomBytes } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eventbridge";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
 import { ApproversReminded } from "../../../events/approvers-reminded.ts";
-import { publisher } from "../../shared/events.ts";
-import { hmacKey } from "../../shared/hmac-key.ts";
-import { sendEmail } from "../../shared/mail.ts";
-import { config } from "../config.ts";
 import { createFollowUpMailer, type Reminded } from "../follow-up.ts";
-import { approvalMailIdempotency, mailingStore } from "../wiring.ts";
+import { approvalMailIdempotency } from "../wiring.ts";
+import { linkMailingDeps } from "./link-mailing-deps.ts";
 
 /** On ApproversReminded: each approver who has not answered gets reminder n of max, with fresh links. */
 export const createOnApproversRemindedHandler =
@@ -21,20 +17,7 @@ export const createOnApproversRemindedHandler =
 
 const logger = new Logger({ serviceName: "approval-mail" });
 
-export const handler = middy(
-  createOnApproversRemindedHandler(
-    createFollowUpMailer({
-      store: mailingStore,
-      publisher,
-      sendEmail,
-      hmacKey,
-      now: () => new Date(),
-      randomBytes,
-      settings: { publicUrl: config.PUBLIC_URL, decisionsRequireSignIn: config.DECISIONS_REQUIRE_SIGN_IN },
-      logger,
-    }),
-  ),
-)
+export const handler = middy(createOnApproversRemindedHandler(createFollowUpMailer(linkMailingDeps(logger))))
   .use(injectLambdaContext(logger))
   .use(approvalMailIdempotency.lambdaContextMiddleware)
   .use(parser({ schema: ApproversReminded.schema, envelope: EventBridgeEnvelope }));
