@@ -1,10 +1,10 @@
-import { ApiError } from "../../api/client.ts";
 import { withdrawRequestRoute } from "../../api/contract.ts";
 import { REASON_MAX_LENGTH } from "../../events/request.ts";
 import { api, type ShownRequest } from "./api.ts";
 import { h } from "./dom.ts";
 import { labelledField } from "./field.ts";
 import { statusLabel } from "./format.ts";
+import { showReasonRefusal } from "./reason-refusal.ts";
 import type { SignedInUser } from "./sign-in.ts";
 
 /** The statuses in which a request still waits for approval, so its requester may withdraw it. */
@@ -82,17 +82,7 @@ export const withdrawPanel = (requestId: string, onWithdrawn: () => void) => {
         done.focus();
         onWithdrawn();
       } catch (error) {
-        const reasonError =
-          error instanceof ApiError ? error.fieldErrors.find(({ field }) => field === "reason") : undefined;
-        if (reasonError) {
-          message.textContent = "";
-          reason.showError(reasonError.message);
-          reason.control.focus();
-        } else {
-          message.className = "error";
-          message.setAttribute("role", "alert");
-          message.textContent = error instanceof Error ? error.message : String(error);
-        }
+        showReasonRefusal(error, reason, message);
         confirm.disabled = false;
         keep.disabled = false;
       }

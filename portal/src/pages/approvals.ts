@@ -12,6 +12,7 @@ import { admits, api } from "../api.ts";
 import { h } from "../dom.ts";
 import { labelledField } from "../field.ts";
 import { humanTime } from "../format.ts";
+import { showReasonRefusal } from "../reason-refusal.ts";
 import type { SignedInUser } from "../sign-in.ts";
 import { requestPageLink, statusBadge, summaryOf } from "./request.ts";
 
@@ -60,17 +61,7 @@ export const decisionForm = (
     message,
   );
   const showRefusal = (error: unknown) => {
-    const reasonError =
-      error instanceof ApiError ? error.fieldErrors.find(({ field }) => field === "reason") : undefined;
-    if (reasonError) {
-      message.textContent = "";
-      reason.showError(reasonError.message);
-      reason.control.focus();
-    } else {
-      message.className = "error";
-      message.setAttribute("role", "alert");
-      message.textContent = error instanceof Error ? error.message : String(error);
-    }
+    showReasonRefusal(error, reason, message);
     if (error instanceof ApiError && error.status === 400)
       for (const button of buttons) button.disabled = false;
   };
