@@ -15,6 +15,10 @@ import {
   requestWithTimelineSchema,
   submissionBodySchema,
   submissionSchema,
+  extensionAnswerSchema,
+  extensionBodySchema,
+  releaseAnswerSchema,
+  releaseBodySchema,
   withdrawalBodySchema,
   withdrawalSchema,
 } from "./schemas.ts";
@@ -207,6 +211,56 @@ export const withdrawRequestRoute = createRoute({
   },
 });
 
+export const extendLeaseRoute = createRoute({
+  method: "post",
+  path: "/api/requests/{id}/extend",
+  summary: "Ask for more time on a provisioned resource",
+  description:
+    "Asks for the lease's end to move later by `by`, with a justification. The extension goes through the approval policies like a request (ExtensionRequested): approved at once within the policy's limits, otherwise asked of its approvers with their own single-use links, refused beyond the policy's max. Approved, the end, the reminders and the resource's ExpiresAt tag move (LeaseExtended); refused, the requester is told why. The request's requester (their own) and operators (any) may ask.",
+  ...signedIn("requesters", "approvers", "operators"),
+  request: {
+    params: z.object({ id: requestIdSchema }),
+    body: { required: true, content: { "application/json": { schema: extensionBodySchema } } },
+  },
+  responses: {
+    202: jsonAnswer(extensionAnswerSchema, "Asked: the extension is on its way through the policies."),
+    400: refusal(
+      "The body names the field that breaks the contract, or the lease would run longer than LEASE_MAX.",
+    ),
+    ...signInRefusals,
+    404: refusal("No leased request of the caller's has this id; another user's answers exactly as an unknown id."),
+    409: refusal(
+      "The lease cannot be extended now: the message says why (not running yet, no end, released, or an extension already waiting).",
+    ),
+    413: refusal("The body is larger than the API accepts."),
+    415: refusal("The body is not application/json."),
+  },
+});
+
+export const releaseNowRoute = createRoute({
+  method: "post",
+  path: "/api/requests/{id}/release",
+  summary: "Release a provisioned resource now",
+  description:
+    "Ends the lease at once (ReleaseRequested): the resource's launcher does what the lease's terms say (terminate or stop an instance, delete a database after its final snapshot, delete a bucket if it is empty) and confirms it. The request's requester (their own) and operators (any) may release; the portal asks to confirm first.",
+  ...signedIn("requesters", "approvers", "operators"),
+  request: {
+    params: z.object({ id: requestIdSchema }),
+    body: { required: false, content: { "application/json": { schema: releaseBodySchema } } },
+  },
+  responses: {
+    202: jsonAnswer(releaseAnswerSchema, "Releasing: the launcher is at work; the request becomes RELEASED once it is confirmed."),
+    400: refusal("The id cannot be a request id, or the body names the field that breaks the contract."),
+    ...signInRefusals,
+    404: refusal("No leased request of the caller's has this id; another user's answers exactly as an unknown id."),
+    409: refusal("The resource is not running under a lease: the message names its state (not yet provisioned, releasing, released)."),
+    413: refusal("The body is larger than the API accepts."),
+    415: refusal("The body is not application/json."),
+  },
+});
+
+export const LEASE_ROUTES = [extendLeaseRoute, releaseNowRoute];
+
 export const healthRoute = createRoute({
   method: "get",
   path: "/api/health",
@@ -231,6 +285,7 @@ export const API_ROUTES: readonly RouteConfig[] = [
   listRequestsRoute,
   getRequestRoute,
   withdrawRequestRoute,
+  ...LEASE_ROUTES,
   healthRoute,
   openApiDocumentRoute,
   ...APPROVAL_ROUTES,

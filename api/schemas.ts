@@ -1,8 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import { costEstimateSchema, estimatedMonthlyCostSchema } from "../events/cost-estimate.ts";
 import { provisionedBucketSchema, provisionedDatabaseSchema } from "../events/launched-resource.ts";
+import { endActionSchema, releaseReasonSchema } from "../events/lease.ts";
+import { leaseDurationSchema } from "../events/lease-duration.ts";
 import { regionSchema } from "../events/region.ts";
-import { requesterSchema, requestIdSchema, resourceSchema } from "../events/request.ts";
+import { justificationSchema, requesterSchema, requestIdSchema, resourceSchema } from "../events/request.ts";
 import { REQUEST_STATUSES } from "../events/request-status.ts";
 import { ResourceRequested } from "../events/resource-requested.ts";
 
@@ -260,6 +262,51 @@ export const withdrawalSchema = z
   .openapi("Withdrawal");
 
 export type WithdrawalAnswer = z.output<typeof withdrawalSchema>;
+
+export const extensionBodySchema = z
+  .object({
+    by: leaseDurationSchema.describe(
+      "How much longer to keep the resource, from the lease's current end (ISO 8601, e.g. P3D).",
+    ),
+    justification: justificationSchema.describe("Why it is needed longer; shown to the approvers."),
+  })
+  .openapi("ExtensionBody");
+
+export type ExtensionBody = z.output<typeof extensionBodySchema>;
+
+export const extensionAnswerSchema = z
+  .object({
+    requestId: requestIdSchema,
+    /** The extension's number on this request, from 1. */
+    n: z.number().int(),
+    from: z.string().openapi({ description: "The lease's end now." }),
+    until: z.string().openapi({ description: "The end asked for; it holds once the extension is approved." }),
+    status: z.literal("REQUESTED"),
+  })
+  .openapi("ExtensionRequested");
+
+export type ExtensionAnswer = z.output<typeof extensionAnswerSchema>;
+
+export const releaseBodySchema = z
+  .object({
+    reason: z.string().optional().openapi({
+      description: "Why it is released early; kept on the timeline. At most 1,000 characters once trimmed.",
+    }),
+  })
+  .openapi("ReleaseBody");
+
+export type ReleaseBody = z.output<typeof releaseBodySchema>;
+
+export const releaseAnswerSchema = z
+  .object({
+    requestId: requestIdSchema,
+    status: z.literal("RELEASING"),
+    action: endActionSchema,
+    reason: releaseReasonSchema,
+  })
+  .openapi("ReleaseRequested");
+
+export type ReleaseAnswer = z.output<typeof releaseAnswerSchema>;
 
 /** Local mode names its edge and mailbox; on AWS nothing serves the health check. */
 export const healthSchema = z

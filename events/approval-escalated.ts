@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { stageRefSchema } from "./approval-policy.ts";
 import { defineEvent } from "./contract.ts";
+import { extensionRefSchema } from "./lease.ts";
 import { acceptedRequestSchema, emailSchema, isoTimestampSchema, requestIdSchema } from "./request.ts";
 
 /** approval-mail asks the added approvers as it asks a stage's, saying they are asked as escalation. */
@@ -11,6 +12,8 @@ export const ApprovalEscalated = defineEvent({
     "The stage was not complete after the policy's escalation delay: its escalation approvers are added to the stage's approvers.",
   schema: z.strictObject({
     requestId: requestIdSchema,
+    /** Present when the approval is of an extension of the lease (its round), not of the request. */
+    extension: extensionRefSchema.optional(),
     request: acceptedRequestSchema,
     stage: stageRefSchema,
     /** Only those the stage did not ask before; never the requester, never anyone who voted. */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { approverSpecSchema, policyRefSchema } from "./approval-policy.ts";
 import { defineEvent } from "./contract.ts";
+import { extensionRefSchema, leaseTermsSchema } from "./lease.ts";
 import { acceptedRequestSchema, isoTimestampSchema, requestIdSchema } from "./request.ts";
 
 /**
@@ -14,7 +15,11 @@ export const ApprovalPolicyApplied = defineEvent({
     "The approval policy that decides the request, what it says (auto-approve, deny or stages of approvers) and why it matched.",
   schema: z.strictObject({
     requestId: requestIdSchema,
+    /** Present when the approval is of an extension of the lease (its round), not of the request. */
+    extension: extensionRefSchema.optional(),
     request: acceptedRequestSchema,
+    /** The lease the policy settled for the request (absent on approvals from before leases). */
+    lease: leaseTermsSchema.optional(),
     policy: policyRefSchema,
     outcome: z.enum(["autoApprove", "deny", "stages"]),
     /** The stages as the policy names their approvers; absent for autoApprove and deny. */

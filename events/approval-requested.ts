@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { stageRefSchema } from "./approval-policy.ts";
 import { defineEvent } from "./contract.ts";
+import { extensionRefSchema } from "./lease.ts";
 import { acceptedRequestSchema, emailSchema, isoTimestampSchema, requestIdSchema } from "./request.ts";
 
 /** The SHA-256 of a decision link's token, base64url: what a presented link is checked against. */
@@ -26,6 +27,8 @@ export const ApprovalRequested = defineEvent({
   schema: z
     .strictObject({
       requestId: requestIdSchema,
+    /** Present when the approval is of an extension of the lease (its round), not of the request. */
+    extension: extensionRefSchema.optional(),
       request: acceptedRequestSchema,
       /** The approvers of the stage asked (`stage`), or of the whole request when absent. */
       approvers: z.array(emailSchema).min(1),

@@ -22,6 +22,8 @@ export const ApprovalTimerDue = defineEvent({
     stage: z.number().int().min(0),
     /** Which reminder of the stage this is, from 1; only for a reminder. */
     n: z.number().int().min(1).optional(),
+    /** The extension round the timer was set for; absent for the request's own approval. */
+    extension: z.number().int().min(1).optional(),
     dueAt: isoTimestampSchema,
   }),
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { stageRefSchema } from "./approval-policy.ts";
 import { defineEvent } from "./contract.ts";
+import { extensionRefSchema } from "./lease.ts";
 import { acceptedRequestSchema, emailSchema, isoTimestampSchema, requestIdSchema } from "./request.ts";
 
 /** approval-mail sends each of these approvers a reminder with fresh links. */
@@ -11,6 +12,8 @@ export const ApproversReminded = defineEvent({
     "The approvers of the current stage who have not answered yet are reminded (reminder n of at most max).",
   schema: z.strictObject({
     requestId: requestIdSchema,
+    /** Present when the approval is of an extension of the lease (its round), not of the request. */
+    extension: extensionRefSchema.optional(),
     request: acceptedRequestSchema,
     stage: stageRefSchema,
     /** Asked in the stage and not voted yet. */

@@ -9,6 +9,18 @@ import { ApproversReminded } from "./approvers-reminded.ts";
 import type { EventContract } from "./contract.ts";
 import { DelegationChanged } from "./delegation-changed.ts";
 import { Ec2InstanceStateChange } from "./ec2-state-change.ts";
+import {
+  ExtensionDecided,
+  ExtensionRequested,
+  LeaseExpiring,
+  LeaseExtended,
+  LeaseStarted,
+  LeaseTimerDue,
+  ReleaseCheckDue,
+  ReleaseFailed,
+  ReleaseRequested,
+  ResourceReleased,
+} from "./lease-events.ts";
 import { ProvisioningFailed } from "./provisioning-failed.ts";
 import { ProvisioningStarted } from "./provisioning-started.ts";
 import { RdsDbInstanceEvent } from "./rds-instance-event.ts";
@@ -34,10 +46,14 @@ export * from "./approvers-reminded.ts";
 export * from "./contract.ts";
 export * from "./cost-estimate.ts";
 export * from "./delegation-changed.ts";
+export * from "./duration.ts";
 export * from "./ec2-state-change.ts";
 export * from "./envelope.ts";
 export * from "./fields.ts";
 export * from "./launched-resource.ts";
+export * from "./lease.ts";
+export * from "./lease-duration.ts";
+export * from "./lease-events.ts";
 export * from "./patterns.ts";
 export * from "./provisioning-failed.ts";
 export * from "./provisioning-started.ts";
@@ -81,6 +97,16 @@ export const FLOW_EVENTS = [
   ResourceProvisioned,
   ProvisioningFailed,
   RequesterNotified,
+  LeaseStarted,
+  LeaseTimerDue,
+  LeaseExpiring,
+  ExtensionRequested,
+  ExtensionDecided,
+  LeaseExtended,
+  ReleaseRequested,
+  ReleaseCheckDue,
+  ResourceReleased,
+  ReleaseFailed,
 ] as const satisfies readonly EventContract[];
 
 /**

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { approvalVoteSchema, deciderSchema, policyRefSchema } from "./approval-policy.ts";
 import { defineEvent } from "./contract.ts";
+import { leaseTermsSchema } from "./lease.ts";
 import { acceptedRequestSchema, isoTimestampSchema, reasonSchema, requestIdSchema } from "./request.ts";
 
 export const RequestApproved = defineEvent({
@@ -11,6 +12,8 @@ export const RequestApproved = defineEvent({
   schema: z.strictObject({
     requestId: requestIdSchema,
     request: acceptedRequestSchema,
+    /** The lease the policy settled for the request (absent on approvals from before leases). */
+    lease: leaseTermsSchema.optional(),
     /** The approver whose approval completed the last stage, or `policy:<name>` for an auto-approval. */
     approver: deciderSchema,
     reason: reasonSchema.optional(),

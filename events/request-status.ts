@@ -13,6 +13,9 @@ export const REQUEST_STATUSES = [
   "PROVISIONING",
   "PROVISIONED",
   "FAILED",
+  "RELEASING",
+  "RELEASED",
+  "RELEASE_FAILED",
 ] as const;
 
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];

@@ -9,6 +9,7 @@ import {
   nameSchema,
   oneOf,
 } from "./fields.ts";
+import { requestedLeaseSchema } from "./lease-duration.ts";
 import { rdsResourceSchema } from "./rds-resource.ts";
 import { regionSchema } from "./region.ts";
 import { s3ResourceSchema } from "./s3-resource.ts";
@@ -272,6 +273,8 @@ export const acceptedRequestSchema = z.strictObject({
   resource: resourceSchema,
   justification: justificationSchema,
   region: regionSchema.optional(),
+  /** How long the requester asked to keep the resource; the policy's default when absent. */
+  lease: requestedLeaseSchema.optional(),
   estimatedMonthlyCostUsd: estimatedMonthlyCostSchema.optional(),
   costEstimate: costEstimateSchema.optional(),
 });

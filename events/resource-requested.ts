@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defineEvent } from "./contract.ts";
 import { mustBe } from "./fields.ts";
+import { requestedLeaseSchema } from "./lease-duration.ts";
 import { regionSchema } from "./region.ts";
 import { justificationSchema, requesterSchema, requestIdSchema, resourceSchema } from "./request.ts";
 import { REFUSAL_ID_PREFIX } from "./request-id.ts";
@@ -29,6 +30,11 @@ export const ResourceRequested = defineEvent({
       justification: justificationSchema,
       /** Where the resource is created: one of the operator's allowed regions; intake's default when absent. */
       region: regionSchema.optional(),
+      /**
+       * How long to keep the resource once it is PROVISIONED (ISO 8601, e.g. P7D), or "none" where a
+       * policy allows no end; the policy's default (else LEASE_DEFAULT) when absent.
+       */
+      lease: requestedLeaseSchema.optional(),
     },
     mustBe("a JSON object"),
   ),

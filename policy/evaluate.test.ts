@@ -37,6 +37,7 @@ describe("evaluate", () => {
     expect(decision).toEqual({
       policy: { name: "small-dev-boxes", hash: policies.conditional[0]?.hash },
       outcome: { kind: "autoApprove", reason: "small burstable instance" },
+      lease: { noEnd: false, onEnd: {} },
       why: ['matched "small-dev-boxes": its match accepts the request'],
     });
   });

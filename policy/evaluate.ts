@@ -1,11 +1,13 @@
 import type { MatchingPolicy, Policy, PolicySet } from "./load.ts";
 import type { PolicyRequest } from "./request.ts";
-import type { PolicyOutcome } from "./schema.ts";
+import type { LeaseRules, PolicyOutcome } from "./schema.ts";
 
 /** Which policy decides a request, what it decides, and why in words. */
 export interface PolicyDecision {
   policy: { name: string; hash: string };
   outcome: PolicyOutcome;
+  /** What the policy says of leases (policy/lease.ts applies it). */
+  lease: LeaseRules;
   /** Each policy tried before it and why it was skipped, then why this one applies. */
   readonly why: string[];
 }
@@ -46,7 +48,7 @@ const whySkipped = ({ name, match }: MatchingPolicy, request: PolicyRequest): st
 
 /** The explanation is worked out when first read: it costs several times the decision itself. */
 const decisionOf = (
-  { name, hash, outcome }: Policy,
+  { name, hash, outcome, lease }: Policy,
   skipped: readonly MatchingPolicy[],
   request: PolicyRequest,
   whyMatched: string,
@@ -55,6 +57,7 @@ const decisionOf = (
   return {
     policy: { name, hash },
     outcome,
+    lease,
     get why() {
       why ??= [...skipped.map((policy) => whySkipped(policy, request)), whyMatched];
       return why;

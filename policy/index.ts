@@ -20,4 +20,5 @@ export {
   PolicyRequestError,
   parsePolicyRequest,
 } from "./request.ts";
-export type { Approvers, PolicyOutcome, Stage } from "./schema.ts";
+export type { Approvers, LeaseRules, PolicyOutcome, Stage } from "./schema.ts";
+export { type ExtensionVerdict, judgeExtension, type LeaseLimits, type LeaseSettlement, settleLease } from "./lease.ts";

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { mustBe } from "../events/fields.ts";
+import { END_ACTIONS } from "../events/lease.ts";
+import { leaseDurationSchema } from "../events/lease-duration.ts";
 import { emailSchema, reasonSchema } from "../events/request.ts";
 import {
   compileExplainingEventPattern,
@@ -7,7 +9,7 @@ import {
   type ExplainingEventPattern,
   InvalidEventPatternError,
 } from "../lib/event-pattern/index.ts";
-import { InvalidDurationError, parseDuration } from "./duration.ts";
+import { InvalidDurationError, parseDuration } from "../events/duration.ts";
 import { groupNameSchema } from "./request.ts";
 
 /**
@@ -50,6 +52,26 @@ export interface CompiledMatch extends ExplainingEventPattern {
   pattern: EventPattern;
 }
 
+/**
+ * What a policy says of the leases of the requests it decides (policy/lease.ts applies it); each
+ * duration is kept as written, for the events and the emails that show it.
+ */
+export interface LeaseRules {
+  /** The lease of a request that asks for none; the deployment's LEASE_DEFAULT when absent. */
+  default?: string;
+  /** The longest a lease may run, extensions included, from PROVISIONED; the deployment's LEASE_MAX when absent. */
+  max?: string;
+  /** Whether a request may ask for no end ("none"). */
+  noEnd: boolean;
+  /**
+   * Extensions that keep the whole lease within this are approved by the policy; longer ones (up to
+   * `max`) go to the policy's approvers. Absent: a policy with stages asks its approvers every time.
+   */
+  autoExtendUpTo?: string;
+  /** What is done at the end, per resource type; absent types get the defaults (terminate, snapshot-and-delete). */
+  onEnd: { ec2?: (typeof END_ACTIONS.ec2)[number]; rds?: (typeof END_ACTIONS.rds)[number] };
+}
+
 /** A policy as parsed, before the loader gives it its hash. */
 export interface ParsedPolicy {
   name: string;
@@ -57,6 +79,7 @@ export interface ParsedPolicy {
   /** Absent when the policy matches every request (no `match`, or an empty one). */
   match?: CompiledMatch;
   outcome: PolicyOutcome;
+  lease: LeaseRules;
 }
 
 /** Policy names appear in events (`policy:<name>` decides an auto-approved request) and in URLs. */
@@ -159,6 +182,42 @@ const decisionSchema = z.strictObject(
   mustBe("an object with a reason"),
 );
 
+const leaseRulesSchema = z
+  .strictObject(
+    {
+      default: leaseDurationSchema.optional(),
+      max: leaseDurationSchema.optional(),
+      noEnd: z.boolean(mustBe("true or false")).optional(),
+      autoExtendUpTo: leaseDurationSchema.optional(),
+      onEnd: z
+        .strictObject(
+          {
+            ec2: z.enum(END_ACTIONS.ec2, mustBe(END_ACTIONS.ec2.join(" or "))).optional(),
+            rds: z.enum(END_ACTIONS.rds, mustBe(END_ACTIONS.rds.join(" or "))).optional(),
+          },
+          mustBe("an object with ec2 or rds"),
+        )
+        .optional(),
+    },
+    mustBe("an object with default, max, noEnd, autoExtendUpTo or onEnd"),
+  )
+  .superRefine((rules, context) => {
+    const longest = rules.max === undefined ? undefined : parseDuration(rules.max);
+    for (const field of ["default", "autoExtendUpTo"] as const) {
+      const value = rules[field];
+      if (value === undefined || longest === undefined || parseDuration(value) <= longest) continue;
+      context.addIssue({
+        code: "custom",
+        path: [field],
+        input: value,
+        message: `must not be longer than the policy's max (${rules.max})`,
+      });
+    }
+  })
+  .transform(
+    ({ noEnd = false, onEnd = {}, ...durations }): LeaseRules => ({ ...durations, noEnd, onEnd }),
+  );
+
 /** The fields that only shape how stages are waited for. */
 const STAGE_TIMING = ["expiresAfter", "reminders", "escalation"] as const;
 
@@ -192,6 +251,7 @@ const policySchema = z
       escalation: z
         .strictObject({ after: durationSchema, to: approversSchema }, mustBe("an object with after and to"))
         .optional(),
+      lease: leaseRulesSchema.optional(),
     },
     mustBe("an object with a name and one of autoApprove, deny or stages"),
   )
@@ -223,7 +283,7 @@ const policySchema = z
       });
     }
   })
-  .transform(({ name, description, match, autoApprove, deny, stages = [], ...timing }): ParsedPolicy => {
+  .transform(({ name, description, match, autoApprove, deny, stages = [], lease, ...timing }): ParsedPolicy => {
     const outcome: PolicyOutcome = autoApprove
       ? { kind: "autoApprove", reason: autoApprove.reason }
       : deny
@@ -244,6 +304,7 @@ const policySchema = z
       ...(description !== undefined && { description }),
       ...(match && { match }),
       outcome,
+      lease: lease ?? { noEnd: false, onEnd: {} },
     };
   });
 

@@ -2,10 +2,12 @@ import { resolve } from "node:path";
 import { Token } from "aws-cdk-lib";
 import type { Node } from "constructs";
 import { z } from "zod";
+import { leaseDurationSchema } from "../../events/lease-duration.ts";
 import { regionSchema } from "../../events/region.ts";
 import { DEFAULT_POLICY_FILE, loadPolicies, PolicyFileError } from "../../policy/index.ts";
 import { imageOverridesSchema } from "../../services/ec2-launcher/domain.ts";
 import { jsonSetting, settingEntryOf } from "../../services/shared/config.ts";
+import { durationListSetting } from "../../services/shared/lease-settings.ts";
 import { REPO_ROOT } from "./paths.ts";
 
 /** A deployment's context (cdk.json or `-c key=value`) is missing a value or holds a malformed one. */
@@ -157,6 +159,14 @@ const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
 
 const ACM_CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]+$/;
 
+/** Comma-separated ISO 8601 durations, kept as written for the services to read. */
+const durationList = z
+  .string()
+  .refine(
+    (text) => durationListSetting().safeParse(text).success,
+    "must be comma-separated ISO 8601 durations such as P3D,P1D,PT2H",
+  );
+
 const deploymentContextSchema = z
   .object({
     sender: z.email("must be an email address (the SES identity approval emails come from)"),
@@ -195,6 +205,12 @@ const deploymentContextSchema = z
         z.string().regex(SECURITY_GROUP_ID, "must be comma-separated VPC security group ids (sg-0123abcd)"),
       ),
     ),
+    // Unset, the services use LEASE_SETTING_DEFAULTS; each is checked again as the services read it.
+    leaseDefault: optional(leaseDurationSchema),
+    leaseMin: optional(leaseDurationSchema),
+    leaseMax: optional(leaseDurationSchema),
+    leaseReminders: optional(durationList),
+    releaseCheckDelays: optional(durationList),
     sesSandbox: flag,
     approvalTtlSeconds: z.coerce
       .number({ error: "must be a number of seconds" })

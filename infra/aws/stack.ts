@@ -225,6 +225,11 @@ export class ApprovalsStack extends Stack {
       DB_SECURITY_GROUP_IDS: context.dbSecurityGroupIds?.length
         ? context.dbSecurityGroupIds.join(",")
         : undefined,
+      LEASE_DEFAULT: context.leaseDefault,
+      LEASE_MIN: context.leaseMin,
+      LEASE_MAX: context.leaseMax,
+      LEASE_REMINDERS: context.leaseReminders,
+      RELEASE_CHECK_DELAYS: context.releaseCheckDelays,
       AUTH_ISSUER: this.signIn.issuer,
       AUTH_AUDIENCE: this.signIn.client.userPoolClientId,
       AUTH_JWKS_URL: this.signIn.jwksUrl,

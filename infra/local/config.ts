@@ -37,6 +37,12 @@ const localConfigSchema = z.object({
   BUS_MAX_ATTEMPTS: env.wholeNumber(1).default(12),
   BUS_RETRY_BASE_MS: env.wholeNumber(1).default(200),
   SWEEP_INTERVAL_MS: env.wholeNumber(1).optional(),
+  // Leases and the reaper's checks: the services read them (services/shared/lease-settings.ts); tests set seconds.
+  LEASE_DEFAULT: env.text().optional(),
+  LEASE_MIN: env.text().optional(),
+  LEASE_MAX: env.text().optional(),
+  LEASE_REMINDERS: env.text().optional(),
+  RELEASE_CHECK_DELAYS: env.text().optional(),
   LOCAL_USERS: localUsersSchema.prefault(DEFAULT_LOCAL_USERS),
   APPROVAL_POLICIES: env.text().optional(),
 });

@@ -146,6 +146,9 @@ const configureServiceEnvironment = async (
     ALLOWED_REGIONS: config.ALLOWED_REGIONS,
     DEFAULT_REGION: config.DEFAULT_REGION,
     ...(config.BUCKET_NAME_PREFIX && { BUCKET_NAME_PREFIX: config.BUCKET_NAME_PREFIX }),
+    ...Object.fromEntries(
+      LEASE_SETTINGS.flatMap((name) => (config[name] === undefined ? [] : [[name, config[name]]])),
+    ),
     HMAC_SECRET: await localHmacSecret(dataDir),
     ...(config.IMAGE_IDS && { IMAGE_IDS: JSON.stringify(config.IMAGE_IDS) }),
     // The API checks bearer tokens against the local provider as API Gateway's authorizer does against Cognito.
@@ -160,6 +163,8 @@ const configureServiceEnvironment = async (
     ...localPoliciesEnvironment(services, config.APPROVAL_POLICIES),
   });
 };
+
+const LEASE_SETTINGS = ["LEASE_DEFAULT", "LEASE_MIN", "LEASE_MAX", "LEASE_REMINDERS", "RELEASE_CHECK_DELAYS"] as const;
 
 const createTables = async (config: LocalConfig, edgeUrl: string, services: readonly ServiceManifest[]) => {
   // After configureServiceEnvironment: it signs with the stack's credentials, as a deployment would.

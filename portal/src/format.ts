@@ -13,6 +13,9 @@ const LABELS: Record<RequestStatus, { label: string; tone: "" | "ok" | "bad" | "
   PROVISIONING: { label: "Provisioning", tone: "" },
   PROVISIONED: { label: "Provisioned", tone: "ok" },
   FAILED: { label: "Failed", tone: "bad" },
+  RELEASING: { label: "Releasing", tone: "warn" },
+  RELEASED: { label: "Released", tone: "" },
+  RELEASE_FAILED: { label: "Release failed", tone: "bad" },
 };
 
 /** Statuses after which nothing more happens to a request, so the page stops refreshing. */

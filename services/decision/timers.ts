@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { ApprovalEscalated } from "../../events/approval-escalated.ts";
 import { ApprovalStageStarted } from "../../events/approval-stage-started.ts";
 import type { ApprovalTimerDue } from "../../events/approval-timer-due.ts";
@@ -6,6 +5,7 @@ import { ApproversReminded } from "../../events/approvers-reminded.ts";
 import type { DetailOf } from "../../events/contract.ts";
 import type { Approvers } from "../../policy/index.ts";
 import type { Directory } from "../shared/directory.ts";
+import { scheduleNameFor } from "../shared/schedules.ts";
 import type { AskedApproval } from "./domain.ts";
 import { type OwedEntry, type OwedSchedule, owed } from "./outbox.ts";
 import { requesterOf, resolveStage } from "./stages.ts";
@@ -23,23 +23,16 @@ import type { Transition } from "./transitions.ts";
 
 export type TimerDue = DetailOf<typeof ApprovalTimerDue>;
 
-const SCHEDULE_NAME_MAX = 64;
-
 /** The timer's place on the approval: `<kind>-<stage>-<n>` (n is 0 but for reminders). */
 const timerKey = ({ kind, stage, n }: Pick<TimerDue, "kind" | "stage" | "n">): string =>
   `${kind}-${stage}-${n ?? 0}`;
 
 /**
  * The schedule's name, `<requestId>-<kind>-<stage>-<n>`: the same timer always gets the same one, so
- * owing it twice moves it instead of adding one. A request id holds only characters Scheduler allows;
- * a name past Scheduler's 64 characters keeps its start and ends with a hash of the whole, to stay unique.
+ * owing it twice moves it instead of adding one.
  */
-export const scheduleNameOf = (requestId: string, timer: Pick<TimerDue, "kind" | "stage" | "n">): string => {
-  const name = `${requestId}-${timerKey(timer)}`;
-  if (name.length <= SCHEDULE_NAME_MAX) return name;
-  const hash = createHash("sha256").update(name).digest("hex").slice(0, 23);
-  return `${name.slice(0, SCHEDULE_NAME_MAX - hash.length - 1)}-${hash}`;
-};
+export const scheduleNameOf = (requestId: string, timer: Pick<TimerDue, "kind" | "stage" | "n">): string =>
+  scheduleNameFor(requestId, timerKey(timer));
 
 const timer = (detail: TimerDue): OwedSchedule => ({
   schedule: { name: scheduleNameOf(detail.requestId, detail), at: detail.dueAt, detail },

@@ -13,7 +13,8 @@ export type ServiceName =
   | "s3-launcher"
   | "notifier"
   | "audit"
-  | "delegation";
+  | "delegation"
+  | "lease";
 
 /** Where a handler lives: a module (path from the repository root) and its exported function. */
 export interface HandlerRef {
@@ -92,6 +93,11 @@ export type SettingName =
   | "BUCKET_NAME_PREFIX"
   | "DB_SUBNET_GROUP_NAME"
   | "DB_SECURITY_GROUP_IDS"
+  | "LEASE_DEFAULT"
+  | "LEASE_MIN"
+  | "LEASE_MAX"
+  | "LEASE_REMINDERS"
+  | "RELEASE_CHECK_DELAYS"
   | SignInSettingName;
 
 /** Where a service that serves signed-in routes checks access tokens (services/shared/http-auth.ts). */
@@ -117,6 +123,11 @@ export interface Ec2Grants {
   launch: readonly HandlerRef[];
   /** Handlers that only look instances up (DescribeInstances). */
   describe: readonly HandlerRef[];
+  /**
+   * Handlers that tag (ExpiresAt), stop and terminate the instances this stack launched, and only those
+   * (granted on the stack's own tag); they describe them too.
+   */
+  release?: readonly HandlerRef[];
 }
 
 export interface RdsGrants {
@@ -124,11 +135,15 @@ export interface RdsGrants {
   create: readonly HandlerRef[];
   /** Handlers that only look DB instances up (DescribeDBInstances). */
   describe: readonly HandlerRef[];
+  /** Handlers that tag and delete (with a final snapshot) the DB instances this stack created, and only those. */
+  release?: readonly HandlerRef[];
 }
 
 export interface S3Grants {
   /** Handlers that create and configure buckets (CreateBucket, its public-access block, encryption, versioning, lifecycle, policy, tags). */
   create: readonly HandlerRef[];
+  /** Handlers that tag, list and delete the buckets this stack created (under its bucket name prefix). */
+  release?: readonly HandlerRef[];
 }
 
 /** What the service's code needs beyond its own tables and the bus; each runtime grants exactly this. */
