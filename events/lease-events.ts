@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { deciderSchema, policyRefSchema } from "./approval-policy.ts";
+import { approvalVoteSchema, deciderSchema, policyRefSchema } from "./approval-policy.ts";
 import { defineEvent } from "./contract.ts";
 import {
   extensionRefSchema,
@@ -19,7 +19,8 @@ import { acceptedRequestSchema, isoTimestampSchema, reasonSchema, requestIdSchem
  * keeps the clock (LeaseStarted, LeaseTimerDue, LeaseExpiring, LeaseExtended, ReleaseRequested);
  * decision decides extensions (ExtensionRequested -> ExtensionDecided) through the approval policies;
  * each resource's launcher releases it and makes sure it is gone (ReleaseCheckDue, ResourceReleased,
- * ReleaseFailed).
+ * ReleaseFailed). Every event the requester is mailed about carries the request, so the notifier needs
+ * no lookup.
  */
 
 const LEASE_SOURCE = "approvals.lease";
@@ -98,14 +99,21 @@ export const ExtensionDecided = defineEvent({
     "An extension is approved (by a policy within its limits, or by the approvers it asked) or refused (by a policy, an approver, or nobody deciding in time), with the reason.",
   schema: z.strictObject({
     requestId: requestIdSchema,
+    request: acceptedRequestSchema,
     extension: extensionRefSchema,
     approved: z.boolean(),
     /** The approver who decided, or `policy:<name>`; absent when the extension's approval expired undecided. */
     decider: deciderSchema.optional(),
     reason: reasonSchema.optional(),
     policy: policyRefSchema.optional(),
+    /** The approvals the extension's round counted, all stages; absent when a policy decided at once. */
+    approvals: z.array(approvalVoteSchema).optional(),
     decidedAt: isoTimestampSchema,
-  }),
+  })
+    .refine((detail) => !detail.approved || detail.decider !== undefined, {
+      path: ["decider"],
+      message: "is required when the extension is approved",
+    }),
 });
 
 export const LeaseExtended = defineEvent({
@@ -114,6 +122,7 @@ export const LeaseExtended = defineEvent({
   description: "An approved extension moved the lease's end, its reminders and the resource's ExpiresAt tag.",
   schema: z.strictObject({
     requestId: requestIdSchema,
+    request: acceptedRequestSchema,
     resource: leasedResourceSchema,
     extension: extensionRefSchema,
     previousEndsAt: isoTimestampSchema,
@@ -166,10 +175,13 @@ export const ResourceReleased = defineEvent({
     "The launcher confirmed with a describe that the resource is stopped, terminated or deleted: the request is RELEASED, with the reason.",
   schema: z.strictObject({
     requestId: requestIdSchema,
+    request: acceptedRequestSchema,
     resource: leasedResourceSchema,
     action: endActionSchema,
     outcome: releaseOutcomeSchema,
     reason: releaseReasonSchema,
+    /** Who released it early, as ReleaseRequested named them; absent when the lease ended. */
+    by: leaseActorSchema.optional(),
     /** The database's final snapshot, when one was taken. */
     finalSnapshotIdentifier: z.string().min(1).optional(),
     releasedAt: isoTimestampSchema,
@@ -184,6 +196,7 @@ export const ReleaseFailed = defineEvent({
     "The launcher could not make sure the resource is gone (or kept it on purpose: a bucket that is not empty); the requester and the operators are told.",
   schema: z.strictObject({
     requestId: requestIdSchema,
+    request: acceptedRequestSchema,
     resource: leasedResourceSchema,
     action: endActionSchema,
     reason: releaseReasonSchema,

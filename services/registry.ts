@@ -4,6 +4,7 @@ import { service as decision } from "./decision/service.ts";
 import { service as delegation } from "./delegation/service.ts";
 import { service as ec2Launcher } from "./ec2-launcher/service.ts";
 import { service as intake } from "./intake/service.ts";
+import { service as lease } from "./lease/service.ts";
 import { service as notifier } from "./notifier/service.ts";
 import { service as rdsLauncher } from "./rds-launcher/service.ts";
 import { service as s3Launcher } from "./s3-launcher/service.ts";
@@ -18,6 +19,7 @@ export const services: readonly ServiceManifest[] = [
   ec2Launcher,
   rdsLauncher,
   s3Launcher,
+  lease,
   notifier,
   audit,
 ];

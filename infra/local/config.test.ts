@@ -211,3 +211,30 @@ describe("the dead-letter CLI's configuration", () => {
     });
   });
 });
+
+describe("local lease settings", () => {
+  it("stop the start naming the variable when one is not a duration, or the bounds disagree", () => {
+    for (const [settings, problem] of [
+      [{ LEASE_REMINDERS: "P3D,soon" }, "LEASE_REMINDERS"],
+      [{ RELEASE_CHECK_DELAYS: "" }, "RELEASE_CHECK_DELAYS"],
+      [{ LEASE_MIN: "P2D", LEASE_MAX: "P1D" }, "LEASE_MIN P2D must not be longer than LEASE_MAX P1D"],
+    ] as const) {
+      const load = () => loadLocalConfig(settings);
+
+      expect(load, problem).toThrow(ConfigError);
+      expect(load, problem).toThrow(problem);
+    }
+  });
+
+  it("take seconds, as tests of leases set them", () => {
+    expect(() =>
+      loadLocalConfig({
+        LEASE_DEFAULT: "PT30S",
+        LEASE_MIN: "PT10S",
+        LEASE_MAX: "PT5M",
+        LEASE_REMINDERS: "PT20S,PT10S",
+        RELEASE_CHECK_DELAYS: "PT1S,PT2S",
+      }),
+    ).not.toThrow();
+  });
+});

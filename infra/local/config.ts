@@ -4,6 +4,11 @@ import { DEFAULT_POLICY_FILE, loadPolicies, PolicyFileError } from "../../policy
 import { imageOverridesSchema } from "../../services/ec2-launcher/domain.ts";
 import { intakeRulesOf } from "../../services/intake/rules.ts";
 import { ConfigError, env, loadConfig, settingEntryOf } from "../../services/shared/config.ts";
+import {
+  LeaseSettingsError,
+  loadLeaseReminders,
+  loadReleaseCheckDelays,
+} from "../../services/shared/lease-settings.ts";
 import { DEFAULT_LOCAL_USERS, localUsersSchema } from "./identity/users.ts";
 
 const DEFAULT_EDGE_PORT = 4566;
@@ -74,8 +79,24 @@ export const loadLocalConfig = (env: Record<string, string | undefined> = proces
     throw new ConfigError(`Invalid local configuration: ${problems.join("; ")}`, { cause: result.error });
   }
   const config = result.data;
-  const { ALLOWED_REGIONS, DEFAULT_REGION, BUCKET_NAME_PREFIX } = config;
-  intakeRulesOf({ ALLOWED_REGIONS, DEFAULT_REGION, BUCKET_NAME_PREFIX });
+  const { ALLOWED_REGIONS, DEFAULT_REGION, BUCKET_NAME_PREFIX, LEASE_DEFAULT, LEASE_MIN, LEASE_MAX } = config;
+  try {
+    intakeRulesOf({
+      ALLOWED_REGIONS,
+      DEFAULT_REGION,
+      BUCKET_NAME_PREFIX,
+      LEASE_DEFAULT,
+      LEASE_MIN,
+      LEASE_MAX,
+    });
+    // The lease service and the launchers' reapers read these when they start: a bad one stops this start instead.
+    loadLeaseReminders({ LEASE_REMINDERS: config.LEASE_REMINDERS });
+    loadReleaseCheckDelays({ RELEASE_CHECK_DELAYS: config.RELEASE_CHECK_DELAYS });
+  } catch (error) {
+    if (error instanceof LeaseSettingsError)
+      throw new ConfigError(`Invalid local configuration: ${error.message}`, { cause: error });
+    throw error;
+  }
   const policyFile = resolve(config.APPROVAL_POLICIES ?? DEFAULT_POLICY_FILE);
   try {
     loadPolicies(policyFile);

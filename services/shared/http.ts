@@ -137,3 +137,9 @@ export const acceptJsonBody: MiddlewareHandler = async (c, next) => {
   }
   await next();
 };
+
+/** Goes before a route whose body is optional: none (no Content-Type, no length) passes; one that is sent must be JSON. */
+export const optionalJsonBody: MiddlewareHandler = async (c, next) =>
+  c.req.header("content-type") === undefined && !c.req.header("content-length")?.match(/^[1-9]/)
+    ? next()
+    : acceptJsonBody(c, next);

@@ -15,6 +15,9 @@ type Resource = { Type: string; Properties: Record<string, unknown> };
 
 const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
+/** The services that declare needs.schedules, in the registry's order: decision, the lease service, the launchers' reapers. */
+const schedulers = services.filter((manifest) => manifest.needs.schedules);
+
 /** The registry as it is, but with no service scheduling events (as before decision's timers). */
 const withoutScheduling = (): ServiceManifest[] =>
   services.map((manifest) => ({ ...manifest, needs: { ...manifest.needs, schedules: false } }));
@@ -25,7 +28,7 @@ describe("the AWS stack when a service declares needs.schedules", () => {
   let ids: { group: string; role: string; queue: string; bus: string };
 
   beforeAll(() => {
-    // decision declares it: its approvals' reminders, escalations and expiries are schedules.
+    // decision declares it (its approvals' timers), and so does the lease service (its leases' timers).
     synth = synthesize();
     resources = synth.template.toJSON().Resources as Record<string, Resource>;
     const schedules = synth.stack.schedules;
@@ -97,14 +100,17 @@ describe("the AWS stack when a service declares needs.schedules", () => {
   });
 
   it("lets the role put on the bus only what the scheduling services publish, and send to its DLQ", () => {
-    const decision = services.find((service) => service.name === "decision");
-    const detailTypesBySource = new Map<string, string[]>();
-    for (const { source, contract } of decision?.publishes ?? []) {
-      detailTypesBySource.set(source, [...(detailTypesBySource.get(source) ?? []), contract.detailType]);
-    }
+    const publishing = schedulers.flatMap((scheduler) => {
+      const detailTypesBySource = new Map<string, string[]>();
+      for (const { source, contract } of scheduler.publishes) {
+        detailTypesBySource.set(source, [...(detailTypesBySource.get(source) ?? []), contract.detailType]);
+      }
+      return [...detailTypesBySource];
+    });
 
+    expect(schedulers.map(({ name }) => name)).toEqual(expect.arrayContaining(["decision", "lease"]));
     expect(statementsOfRole(ids.role)).toEqual([
-      ...[...detailTypesBySource].map(([source, detailTypes]) => ({
+      ...publishing.map(([source, detailTypes]) => ({
         Effect: "Allow",
         Action: "events:PutEvents",
         Resource: { "Fn::GetAtt": [ids.bus, "Arn"] },
@@ -134,8 +140,8 @@ describe("the AWS stack when a service declares needs.schedules", () => {
     );
   });
 
-  it("gives each function of the scheduling service the group, the role, the DLQ and the bus", () => {
-    for (const { functionId } of functionsOf("decision")) {
+  it("gives each function of the scheduling services the group, the role, the DLQ and the bus", () => {
+    for (const { functionId } of schedulers.flatMap(({ name }) => functionsOf(name))) {
       const variables = variablesOf(functionId);
       expect(variables, functionId).toMatchObject({
         SCHEDULE_GROUP: groupName(),
@@ -147,7 +153,7 @@ describe("the AWS stack when a service declares needs.schedules", () => {
   });
 
   it("lets those functions manage the group's schedules and pass the schedules' role, nothing more", () => {
-    for (const { roleId } of functionsOf("decision")) {
+    for (const { roleId } of schedulers.flatMap(({ name }) => functionsOf(name))) {
       const statements = statementsOfRole(roleId).filter((statement) =>
         asList(statement.Action).some(
           (action) => action.startsWith("scheduler:") || action === "iam:PassRole",
@@ -183,7 +189,7 @@ describe("the AWS stack when a service declares needs.schedules", () => {
   });
 
   it("gives the other services' functions neither the schedules nor their settings", () => {
-    for (const service of services.filter((manifest) => manifest.name !== "decision")) {
+    for (const service of services.filter((manifest) => !manifest.needs.schedules)) {
       for (const { functionId, roleId } of functionsOf(service.name)) {
         const actions = statementsOfRole(roleId).flatMap((statement) => asList(statement.Action));
         expect(
@@ -195,23 +201,23 @@ describe("the AWS stack when a service declares needs.schedules", () => {
     }
   });
 
-  it("lets the schedules' role past the bus policy for the scheduling service's own sources", () => {
+  it("lets the schedules' role past the bus policy for the scheduling services' own sources", () => {
     const busPolicies = Object.values(resources).filter(
       (resource) => resource.Type === "AWS::Events::EventBusPolicy",
     );
     const statements = busPolicies.map((policy) => policy.Properties.Statement as Statement);
     const roleArn = { "Fn::GetAtt": [ids.role, "Arn"] };
-    const decisionSources = new Set(
-      services.find((service) => service.name === "decision")?.publishes.map(({ source }) => source),
+    const schedulerSources = new Set(
+      schedulers.flatMap((scheduler) => scheduler.publishes.map(({ source }) => source)),
     );
     const ownSourceDenies = statements.filter(
       (statement) =>
         statement.Effect === "Deny" &&
         typeof statement.Condition?.StringEquals?.["events:source"] === "string" &&
-        decisionSources.has(statement.Condition.StringEquals["events:source"] as string),
+        schedulerSources.has(statement.Condition.StringEquals["events:source"] as string),
     );
 
-    expect(ownSourceDenies.length).toBe(decisionSources.size);
+    expect(ownSourceDenies.length).toBe(schedulerSources.size);
     for (const statement of ownSourceDenies) {
       expect(asList(statement.Condition?.ArnNotEquals?.["aws:PrincipalArn"])).toContainEqual(roleArn);
     }

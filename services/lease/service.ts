@@ -1,0 +1,28 @@
+import { LEASE_ROUTES } from "../../api/contract.ts";
+import { LeaseTimerDue } from "../../events/lease-events.ts";
+import { asProducer, routeOf, type ServiceManifest, SIGN_IN_SETTINGS } from "../shared/manifest.ts";
+import { LEASE_EVENTS } from "./domain.ts";
+import { subscriptions } from "./subscriptions.ts";
+import { tables } from "./tables.ts";
+
+export const service: ServiceManifest = {
+  name: "lease",
+  subscriptions,
+  tables,
+  http: {
+    service: "lease",
+    routes: LEASE_ROUTES.map(routeOf),
+    handler: { entry: "services/lease/http-handler.ts", exportName: "handler" },
+    app: "services/lease/http.ts",
+    access:
+      "Every route admits signed-in users only: a request's requester to their own lease, operators to any",
+  },
+  // LeaseTimerDue goes out through its schedules (domain.ts timersOf): EventBridge Scheduler puts it on the bus.
+  publishes: asProducer(...LEASE_EVENTS, LeaseTimerDue),
+  needs: {
+    settings: ["LEASE_DEFAULT", "LEASE_MIN", "LEASE_MAX", "LEASE_REMINDERS", ...SIGN_IN_SETTINGS],
+    sendsEmail: false,
+    readsHmacKey: false,
+    schedules: true,
+  },
+};
