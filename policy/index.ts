@@ -5,6 +5,13 @@
 
 export { evaluate, type PolicyDecision } from "./evaluate.ts";
 export {
+  type ExtensionVerdict,
+  judgeExtension,
+  type LeaseLimits,
+  type LeaseSettlement,
+  settleLease,
+} from "./lease.ts";
+export {
   DEFAULT_POLICY_FILE,
   loadPolicies,
   type MatchingPolicy,
@@ -21,4 +28,3 @@ export {
   parsePolicyRequest,
 } from "./request.ts";
 export type { Approvers, LeaseRules, PolicyOutcome, Stage } from "./schema.ts";
-export { type ExtensionVerdict, judgeExtension, type LeaseLimits, type LeaseSettlement, settleLease } from "./lease.ts";

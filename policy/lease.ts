@@ -35,15 +35,24 @@ export const settleLease = (
   resourceType: ResourceType,
   limits: LeaseLimits,
 ): LeaseSettlement => {
-  const onEnd = resourceType === "s3" ? DEFAULT_END_ACTIONS.s3 : (rules.onEnd[resourceType] ?? DEFAULT_END_ACTIONS[resourceType]);
+  const onEnd =
+    resourceType === "s3"
+      ? DEFAULT_END_ACTIONS.s3
+      : (rules.onEnd[resourceType] ?? DEFAULT_END_ACTIONS[resourceType]);
   const max = rules.max === undefined ? limits.max : shorterOf(rules.max, limits.max);
   if (requested === NO_END) {
     return rules.noEnd
       ? { ok: true, terms: { duration: null, onEnd, max: null } }
-      : { ok: false, reason: `lease: policy "${policy.name}" does not allow a lease with no end; ask for at most ${max}` };
+      : {
+          ok: false,
+          reason: `lease: policy "${policy.name}" does not allow a lease with no end; ask for at most ${max}`,
+        };
   }
   if (requested !== undefined && longer(requested, max)) {
-    return { ok: false, reason: `lease: ${requested} is longer than the ${max} policy "${policy.name}" allows` };
+    return {
+      ok: false,
+      reason: `lease: ${requested} is longer than the ${max} policy "${policy.name}" allows`,
+    };
   }
   const duration = requested ?? shorterOf(rules.default ?? limits.default, max);
   return { ok: true, terms: { duration, onEnd, max: rules.noEnd ? null : max } };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { InvalidDurationError, parseDuration } from "../events/duration.ts";
 import { mustBe } from "../events/fields.ts";
 import { END_ACTIONS } from "../events/lease.ts";
 import { leaseDurationSchema } from "../events/lease-duration.ts";
@@ -9,7 +10,6 @@ import {
   type ExplainingEventPattern,
   InvalidEventPatternError,
 } from "../lib/event-pattern/index.ts";
-import { InvalidDurationError, parseDuration } from "../events/duration.ts";
 import { groupNameSchema } from "./request.ts";
 
 /**
@@ -214,9 +214,7 @@ const leaseRulesSchema = z
       });
     }
   })
-  .transform(
-    ({ noEnd = false, onEnd = {}, ...durations }): LeaseRules => ({ ...durations, noEnd, onEnd }),
-  );
+  .transform(({ noEnd = false, onEnd = {}, ...durations }): LeaseRules => ({ ...durations, noEnd, onEnd }));
 
 /** The fields that only shape how stages are waited for. */
 const STAGE_TIMING = ["expiresAfter", "reminders", "escalation"] as const;
@@ -283,30 +281,32 @@ const policySchema = z
       });
     }
   })
-  .transform(({ name, description, match, autoApprove, deny, stages = [], lease, ...timing }): ParsedPolicy => {
-    const outcome: PolicyOutcome = autoApprove
-      ? { kind: "autoApprove", reason: autoApprove.reason }
-      : deny
-        ? { kind: "deny", reason: deny.reason }
-        : {
-            kind: "stages",
-            stages: stages.map((stage, index) => ({ ...stage, name: stage.name ?? `stage ${index + 1}` })),
-            ...(timing.expiresAfter !== undefined && { expiresAfterMs: timing.expiresAfter }),
-            ...(timing.reminders && {
-              reminders: { everyMs: timing.reminders.every, max: timing.reminders.max },
-            }),
-            ...(timing.escalation && {
-              escalation: { afterMs: timing.escalation.after, to: timing.escalation.to },
-            }),
-          };
-    return {
-      name,
-      ...(description !== undefined && { description }),
-      ...(match && { match }),
-      outcome,
-      lease: lease ?? { noEnd: false, onEnd: {} },
-    };
-  });
+  .transform(
+    ({ name, description, match, autoApprove, deny, stages = [], lease, ...timing }): ParsedPolicy => {
+      const outcome: PolicyOutcome = autoApprove
+        ? { kind: "autoApprove", reason: autoApprove.reason }
+        : deny
+          ? { kind: "deny", reason: deny.reason }
+          : {
+              kind: "stages",
+              stages: stages.map((stage, index) => ({ ...stage, name: stage.name ?? `stage ${index + 1}` })),
+              ...(timing.expiresAfter !== undefined && { expiresAfterMs: timing.expiresAfter }),
+              ...(timing.reminders && {
+                reminders: { everyMs: timing.reminders.every, max: timing.reminders.max },
+              }),
+              ...(timing.escalation && {
+                escalation: { afterMs: timing.escalation.after, to: timing.escalation.to },
+              }),
+            };
+      return {
+        name,
+        ...(description !== undefined && { description }),
+        ...(match && { match }),
+        outcome,
+        lease: lease ?? { noEnd: false, onEnd: {} },
+      };
+    },
+  );
 
 export const policyFileSchema = z.strictObject(
   {

@@ -149,6 +149,7 @@ export const createDecisionApi = (deps: DecisionApiDeps) => {
           approver: claims.approver,
           expiresAt: judgement.approval?.expiresAt ?? claims.expiresAt.toISOString(),
           request: judgement.approval?.request,
+          extension: judgement.approval?.extension,
         },
         200,
       );

@@ -1,4 +1,5 @@
 import { env, loadConfig } from "../shared/config.ts";
+import { loadLeaseLimits } from "../shared/lease-settings.ts";
 import { approvalsTable } from "./tables.ts";
 
 export const config = loadConfig({
@@ -11,3 +12,6 @@ export const config = loadConfig({
 });
 
 export const approvalsTableName = config[approvalsTable.tableNameEnv];
+
+/** LEASE_DEFAULT, LEASE_MIN and LEASE_MAX: the bounds every policy settles a request's lease within. */
+export const leaseLimits = loadLeaseLimits();

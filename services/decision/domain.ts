@@ -1,5 +1,7 @@
+import type { z } from "zod";
 import type { ApprovalRequested } from "../../events/approval-requested.ts";
 import type { DetailOf } from "../../events/contract.ts";
+import type { extensionRefSchema, LeaseTerms } from "../../events/lease.ts";
 import type { AcceptedRequest } from "../../events/request.ts";
 import { reasonSchema } from "../../events/request.ts";
 import type { PolicyOutcome } from "../../policy/index.ts";
@@ -72,7 +74,11 @@ interface RecordBase {
  *   it, lower-case), `quorum` (resolved), `votes` (every counted approval, all stages) and `voters`
  *   (everyone who voted, for the condition "never voted before");
  * - `grants` (the hashes of every link approval-mail announced, merged with ADD);
- * - `outbox` (events owed, keyed by their place in `eventSeq`, see outbox.ts), `sweepTask`/`sweepAt`.
+ * - `outbox` (events owed, keyed by their place in `eventSeq`, see outbox.ts), `sweepTask`/`sweepAt`;
+ * - `lease` (the terms the policy settled at acceptance);
+ * - `extension` while the approval is a ROUND deciding an extension of the lease (rounds.ts): the
+ *   attributes above are then the round's, and `rounds` keeps each round it replaced, the request's
+ *   own first, so the request's outcome stays readable (`requestDecisionOf`).
  * Every change is one conditional write on `eventSeq` (transitions.ts), so two concurrent votes never
  * both count against the same state: the loser reads again and counts on top of the winner.
  */
@@ -123,7 +129,36 @@ export interface AskedApproval extends RecordBase {
   voidedDecision?: EarlyDecision["decision"];
   /** The requester's withdrawal, once they withdrew the request (status CANCELLED). */
   withdrawal?: Withdrawal;
+  /** The lease the policy settled when the request was accepted; absent on approvals from before leases. */
+  lease?: LeaseTerms;
+  /** The extension the approval decides now, as its round's events name it; absent for the request's own. */
+  extension?: ExtensionRef;
+  /** The rounds this approval moved past, in order: the request's own first, then each extension's. */
+  rounds?: PastRound[];
+  /** Every extension asked for (its `n`), decided at once or by a round: a second delivery does nothing. */
+  extensionsHandled?: number[];
 }
+
+export type ExtensionRef = z.output<typeof extensionRefSchema>;
+
+/** A round as it ended when the next one opened: the request's own (no `extension`) or an extension's. */
+export interface PastRound {
+  extension?: ExtensionRef;
+  status: AskedApproval["status"];
+  policy?: PolicyRef;
+  decision?: Decision;
+  votes: Vote[];
+  expiresAt: string;
+  expiredAt?: string;
+}
+
+/** How the request itself was decided, whichever round the approval is in now. */
+export const requestDecisionOf = (approval: AskedApproval): Pick<PastRound, "status" | "decision"> =>
+  approval.extension ? (approval.rounds?.[0] ?? { status: "DECIDED" }) : approval;
+
+/** What an approval decides, as its pages say it: the request, or an extension of its lease. */
+export const subjectOf = (approval: AskedApproval | undefined): "request" | "extension" =>
+  approval?.extension ? "extension" : "request";
 
 /** A requester's withdrawal of their request, as the signed-in user who asked for it. */
 export interface Withdrawal {
@@ -263,12 +298,19 @@ const noLinksAnnouncedFor = (approval: AskedApproval, approver: string): boolean
 
 const refused = (refusal: Refusal): Judgement => ({ decidable: false, refusal });
 
-const alreadyDecided = (decision: Decision): Judgement =>
+const alreadyDecided = (decision: Decision, subject: ReturnType<typeof subjectOf> = "request"): Judgement =>
   refused({
     status: 410,
-    title: "This request has already been decided",
-    message: `${describeDecision(decision)} Each request is decided once.`,
+    title: `This ${subject} has already been decided`,
+    message: `${describeDecision(decision)} Each ${subject} is decided once.`,
   });
+
+/**
+ * Whether a link's own expiry is the approval's deadline (links carry it in whole seconds): in a round,
+ * a link that is not announced yet must be one of the round's, never one of an earlier round's.
+ */
+const expiresWithApproval = (approval: AskedApproval, claims: TokenClaims): boolean =>
+  Math.floor(Date.parse(approval.expiresAt) / 1000) === Math.floor(claims.expiresAt.getTime() / 1000);
 
 /**
  * Whether a token whose signature checked out may decide the request as it is stored now. The link
@@ -291,7 +333,8 @@ export const judgeDecision = (
     !granted &&
     record.status === "PENDING" &&
     record.approvers.includes(claims.approver) &&
-    noLinksAnnouncedFor(record, claims.approver);
+    noLinksAnnouncedFor(record, claims.approver) &&
+    (!record.extension || expiresWithApproval(record, claims));
   if (!granted && !unannounced) return refused(INVALID_LINK);
   if (isRequester(record, { email: claims.approver, subject: approverSubject })) return refused(OWN_REQUEST);
   const openness = judgeOpenness(record, now);
@@ -322,12 +365,20 @@ const OWN_REQUEST: Refusal = {
 
 /** Whether an approval may still be decided at all: neither decided nor past its deadline. */
 const judgeOpenness = (record: AskedApproval, now: Date): Judgement => {
-  if (record.status === "DECIDED" && record.decision) return alreadyDecided(record.decision);
+  if (record.status === "DECIDED" && record.decision)
+    return alreadyDecided(record.decision, subjectOf(record));
   if (record.status === "CANCELLED") return refused(WITHDRAWN);
   if (record.status === "EXPIRED" || Date.parse(record.expiresAt) <= now.getTime()) {
-    return refused(refusalForToken("expired"));
+    return refused(record.extension ? EXTENSION_EXPIRED : refusalForToken("expired"));
   }
   return { decidable: true, approval: record };
+};
+
+const EXTENSION_EXPIRED: Refusal = {
+  status: 410,
+  title: "This link has expired",
+  message:
+    "The extension was not decided before its deadline, so it was refused. The requester has been told.",
 };
 
 /** A request its requester withdrew: no link or vote decides it any more. */
@@ -407,5 +458,5 @@ export const checkReason = (action: DecisionAction, raw: string): ReasonCheck =>
 export const waitingForOf = (approval: AskedApproval): string => {
   const counted = approval.votes.filter((vote) => vote.stage === approval.stage.index).length;
   const missing = approval.quorum - counted;
-  return `The request now waits for ${missing} more approval${missing === 1 ? "" : "s"} from ${approval.stage.name}.`;
+  return `The ${subjectOf(approval)} now waits for ${missing} more approval${missing === 1 ? "" : "s"} from ${approval.stage.name}.`;
 };

@@ -76,6 +76,12 @@ const ACTION_DONE: Record<DecisionAction, { badge: string; tone: "ok" | "bad"; n
   reject: { badge: "Rejected", tone: "bad", next: "The requester will be told, with your reason." },
 };
 
+/** The same, for a link of an extension's round. */
+const EXTENSION_DONE: typeof ACTION_DONE = {
+  approve: { badge: "Approved", tone: "ok", next: "The requester will be told, and the lease extended." },
+  reject: { badge: "Rejected", tone: "bad", next: "The requester will be told, with your reason." },
+};
+
 const page = (c: Context, body: SafeHtml, status: 200 | Refusal["status"] | 413 | 500 = 200) =>
   c.html(body.value, status);
 
@@ -159,6 +165,7 @@ export const createDecisionApp = (deps: DecisionAppDeps) => {
           request: approval?.request,
           approver: claims.approver,
           expiresAt: approval?.expiresAt ?? claims.expiresAt.toISOString(),
+          extension: approval?.extension,
         }),
       );
     });
@@ -201,6 +208,7 @@ export const createDecisionApp = (deps: DecisionAppDeps) => {
             expiresAt: judgement.approval?.expiresAt ?? claims.expiresAt.toISOString(),
             reason: rawReason,
             reasonError: reasonCheck.error,
+            extension: judgement.approval?.extension,
           }),
           400,
         );
@@ -226,19 +234,20 @@ export const createDecisionApp = (deps: DecisionAppDeps) => {
             c,
             messagePage({
               badge: { text: "Approval counted", tone: "ok" },
-              title: `Your approval of request ${claims.requestId} is counted`,
+              title: `Your approval of ${result.approval.extension ? "the extension of " : ""}request ${claims.requestId} is counted`,
               message: `Thank you, your approval is counted. ${waitingForOf(result.approval)}`,
               request: result.approval.request,
             }),
           );
         }
       }
-      const done = ACTION_DONE[action];
+      const extension = "approval" in result ? result.approval.extension : undefined;
+      const done = (extension ? EXTENSION_DONE : ACTION_DONE)[action];
       return page(
         c,
         messagePage({
           badge: { text: done.badge, tone: done.tone },
-          title: `Request ${claims.requestId} ${done.badge.toLowerCase()}`,
+          title: `${extension ? `Extension of request` : "Request"} ${claims.requestId} ${done.badge.toLowerCase()}`,
           message: `Thank you. ${done.next}`,
           request: "approval" in result ? result.approval.request : undefined,
         }),

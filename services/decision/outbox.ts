@@ -7,6 +7,7 @@ import { ApprovalTimerDue } from "../../events/approval-timer-due.ts";
 import { ApprovalVoteRecorded } from "../../events/approval-vote-recorded.ts";
 import { ApproversReminded } from "../../events/approvers-reminded.ts";
 import type { DetailInputOf, EventContract } from "../../events/contract.ts";
+import { ExtensionDecided } from "../../events/lease-events.ts";
 import type { Publisher } from "../../events/publish.ts";
 import { RequestApproved } from "../../events/request-approved.ts";
 import { RequestCancelled } from "../../events/request-cancelled.ts";
@@ -36,6 +37,7 @@ export const DECISION_EVENTS = [
   RequestRejected,
   RequestExpired,
   RequestCancelled,
+  ExtensionDecided,
 ] as const;
 
 type DecisionEvent = (typeof DECISION_EVENTS)[number];

@@ -4,7 +4,8 @@ import { REASON_MAX_LENGTH } from "../../events/request.ts";
 import { DECISION_PATHS, type DecisionAction } from "../shared/decision-token.ts";
 import { html, type SafeHtml } from "../shared/html.ts";
 import { renderSummary, themedDocument } from "../shared/layout.ts";
-import { renderTime, requestSummaryRows } from "../shared/request-summary.ts";
+import { formatUtc, renderTime, requestSummaryRows, resourceLabel } from "../shared/request-summary.ts";
+import type { ExtensionRef } from "./domain.ts";
 
 const ACTION_WORDING: Record<DecisionAction, { verb: string; button: string; buttonClass: string }> = {
   approve: { verb: "Approve", button: "Approve request", buttonClass: "" },
@@ -22,7 +23,16 @@ export interface ConfirmationPageInput {
   /** What the approver typed, shown again with `reasonError` when it was refused. */
   reason?: string;
   reasonError?: string;
+  /** The extension of the request's lease the link decides, when it is one of an extension's round. */
+  extension?: ExtensionRef;
 }
+
+/** What an extension's round decides, in one sentence. */
+export const extensionInWords = (
+  request: AcceptedRequest,
+  { from, until, justification }: ExtensionRef,
+): string =>
+  `Extend the lease of ${resourceLabel(request)} from ${formatUtc(from)} to ${formatUtc(until)}: ${justification}`;
 
 /** What a link opens: the request and one button. Showing it changes nothing. */
 export const confirmationPage = ({
@@ -34,13 +44,16 @@ export const confirmationPage = ({
   expiresAt,
   reason,
   reasonError,
+  extension,
 }: ConfirmationPageInput): SafeHtml => {
   const wording = ACTION_WORDING[action];
   const reasonRequired = action === "reject";
   const describedBy = reasonError ? "reason-hint reason-error" : "reason-hint";
+  const subject = extension ? "extension" : "request";
   return themedDocument(
-    `${wording.verb} request ${requestId}?`,
-    html`<h1>${wording.verb} this request?</h1>
+    `${wording.verb} ${extension ? "the extension of " : ""}request ${requestId}?`,
+    html`<h1>${wording.verb} this ${subject}?</h1>
+${extension && request ? html`<p class="extension">${extensionInWords(request, extension)}</p>` : ""}
 <p>You are deciding as <strong>${approver}</strong>. The link works until ${renderTime(expiresAt)}.</p>
 <section class="card" aria-labelledby="summary-heading">
 <h2 id="summary-heading">The request</h2>
@@ -54,7 +67,9 @@ ${request ? renderSummary(requestSummaryRows(request)) : html`<p>Request <strong
       reasonRequired ? html` required` : ""
     }${reasonError ? html` aria-invalid="true"` : ""}>${reason ?? ""}</textarea>
 ${reasonError ? html`<p id="reason-error" class="error" role="alert">${reasonError}</p>` : ""}
-<p><button type="submit" name="confirm" value="${action}" class="${wording.buttonClass}">${wording.button}</button></p>
+<p><button type="submit" name="confirm" value="${action}" class="${wording.buttonClass}">${
+      extension ? `${wording.verb} extension` : wording.button
+    }</button></p>
 </form>`,
   );
 };

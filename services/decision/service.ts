@@ -29,7 +29,15 @@ export const service: ServiceManifest = {
   // ApprovalTimerDue goes out through its schedules (timers.ts): EventBridge Scheduler puts it on the bus.
   publishes: asProducer(...DECISION_EVENTS, ApprovalTimerDue),
   needs: {
-    settings: ["PUBLIC_URL", "APPROVAL_TTL_SECONDS", "DECISIONS_REQUIRE_SIGN_IN", ...SIGN_IN_SETTINGS],
+    settings: [
+      "PUBLIC_URL",
+      "APPROVAL_TTL_SECONDS",
+      "DECISIONS_REQUIRE_SIGN_IN",
+      "LEASE_DEFAULT",
+      "LEASE_MIN",
+      "LEASE_MAX",
+      ...SIGN_IN_SETTINGS,
+    ],
     sendsEmail: false,
     readsHmacKey: true,
     directory: true,

@@ -96,6 +96,9 @@ export const linkVoteCondition = (
     values: { ":grant": grantKey(decider.email.toLowerCase(), action, tokenHash) },
   });
 
+/** The approval as read, whatever its state: `apply` checks that by its `eventSeq`. */
+export const asRead: Condition = { expression: "attribute_exists(#status)", values: {} };
+
 /** A pending approval whose deadline has passed. */
 export const expiryCondition = (now: Date): Condition => ({
   expression: "#status = :pending AND expiresAt <= :now",
@@ -180,16 +183,30 @@ export const createApprovalStore = (
     /** Creates the approval unless its item exists; false when an earlier event or an early decision did. */
     createIfAbsent: (approval: AskedApproval): Promise<boolean> => putIfAbsent(approval),
 
-    /** Adds links to a pending approval; resolves to it as it is now, or undefined once it is settled. */
-    mergeGrants: async (requestId: string, grants: Set<string>): Promise<AskedApproval | undefined> =>
+    /**
+     * Adds links to a pending approval in the round they were sent for (`extension`, absent for the
+     * request's own): links of a round the approval moved past never count. Resolves to the approval as
+     * it is now, or undefined once that round is settled or replaced.
+     */
+    mergeGrants: async (
+      requestId: string,
+      grants: Set<string>,
+      extension?: number,
+    ): Promise<AskedApproval | undefined> =>
       (
         await unlessConditionFails(
           update({
             Key: { requestId },
             UpdateExpression: "ADD grants :grants",
-            ConditionExpression: "#status = :pending",
+            ConditionExpression: `#status = :pending AND ${
+              extension === undefined ? "attribute_not_exists(extension)" : "extension.n = :round"
+            }`,
             ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: { ":grants": grants, ":pending": "PENDING" },
+            ExpressionAttributeValues: {
+              ":grants": grants,
+              ":pending": "PENDING",
+              ...(extension !== undefined && { ":round": extension }),
+            },
             ReturnValues: "ALL_NEW",
           }),
         )

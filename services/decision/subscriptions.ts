@@ -2,6 +2,7 @@ import { ApprovalRequested } from "../../events/approval-requested.ts";
 import { ApprovalTimerDue } from "../../events/approval-timer-due.ts";
 import { APPROVALS_BUS } from "../../events/contract.ts";
 import { DelegationChanged } from "../../events/delegation-changed.ts";
+import { ExtensionRequested } from "../../events/lease-events.ts";
 import { producedBy } from "../../events/patterns.ts";
 import { RequestAccepted } from "../../events/request-accepted.ts";
 import type { Subscription } from "../shared/manifest.ts";
@@ -37,6 +38,17 @@ export const subscriptions: Subscription[] = [
     // Only decision's own schedules put ApprovalTimerDue on the bus, with decision's source.
     pattern: producedBy(ApprovalTimerDue),
     handler: { entry: "services/decision/handlers/on-approval-timer-due.ts", exportName: "handler" },
+  },
+  {
+    kind: "event",
+    name: "decision-on-extension-requested",
+    service: "decision",
+    description:
+      "Puts an extension of a lease through the approval policies: approves or refuses it at once, or opens a round of the request's approval with the policy's approvers.",
+    eventBusName: APPROVALS_BUS,
+    // Only the lease service asks for extensions, for leases it keeps.
+    pattern: producedBy(ExtensionRequested),
+    handler: { entry: "services/decision/handlers/on-extension-requested.ts", exportName: "handler" },
   },
   {
     kind: "event",

@@ -221,3 +221,38 @@ describe("a due timer", () => {
     });
   });
 });
+
+describe("the timers of an extension's round", () => {
+  const round = pending({
+    extension: {
+      n: 2,
+      from: "2026-03-08T10:00:00.000Z",
+      until: "2026-03-20T10:00:00.000Z",
+      justification: "The load tests run longer",
+    },
+  });
+
+  it("are named apart from the request's own, and carry the round", () => {
+    const entries = timersOwed(undefined, round, [started(round, 0, START)]);
+
+    expect(schedulesOf(entries).map(({ name }) => name)).toEqual([
+      "req-timers-x2-expiry-0-0",
+      "req-timers-x2-reminder-0-1",
+      "req-timers-x2-escalation-0-0",
+    ]);
+    for (const entry of entries) expect(entry).toMatchObject({ schedule: { detail: { extension: 2 } } });
+  });
+
+  it("act only in their round: a timer of the request's own approval does nothing to it", () => {
+    expect(whyTimerIgnored(round, due("reminder", 0, 1), START)).toBe(
+      "the timer is of another round of the approval",
+    );
+
+    const reminded = reminderTransition(round, { ...due("reminder", 0, 1), extension: 2 }, START);
+
+    expect(reminded.events).toMatchObject([
+      { detailType: "ApproversReminded", detail: { extension: { n: 2 } } },
+      { schedule: { name: "req-timers-x2-reminder-0-2", detail: { extension: 2, n: 2 } } },
+    ]);
+  });
+});

@@ -9,7 +9,7 @@ import { scheduleNameFor } from "../shared/schedules.ts";
 import type { AskedApproval } from "./domain.ts";
 import { type OwedEntry, type OwedSchedule, owed } from "./outbox.ts";
 import { requesterOf, resolveStage } from "./stages.ts";
-import type { Transition } from "./transitions.ts";
+import { ofRound, type Transition } from "./transitions.ts";
 
 /**
  * An approval's timers, as one-time EventBridge Scheduler schedules rather than a sweep: each stage
@@ -23,16 +23,28 @@ import type { Transition } from "./transitions.ts";
 
 export type TimerDue = DetailOf<typeof ApprovalTimerDue>;
 
-/** The timer's place on the approval: `<kind>-<stage>-<n>` (n is 0 but for reminders). */
-const timerKey = ({ kind, stage, n }: Pick<TimerDue, "kind" | "stage" | "n">): string =>
-  `${kind}-${stage}-${n ?? 0}`;
+type TimerPlace = Pick<TimerDue, "kind" | "stage" | "n" | "extension">;
 
 /**
- * The schedule's name, `<requestId>-<kind>-<stage>-<n>`: the same timer always gets the same one, so
- * owing it twice moves it instead of adding one.
+ * The timer's place on the approval: `<kind>-<stage>-<n>` (n is 0 but for reminders), after `x<round>-`
+ * in an extension's round, whose timers are never an earlier round's.
  */
-export const scheduleNameOf = (requestId: string, timer: Pick<TimerDue, "kind" | "stage" | "n">): string =>
+const timerKey = ({ kind, stage, n, extension }: TimerPlace): string =>
+  `${roundPrefix(extension)}${kind}-${stage}-${n ?? 0}`;
+
+const roundPrefix = (extension: number | undefined): string =>
+  extension === undefined ? "" : `x${extension}-`;
+
+/**
+ * The schedule's name, `<requestId>-<kind>-<stage>-<n>` (with its round's `x<n>-`): the same timer always
+ * gets the same one, so owing it twice moves it instead of adding one.
+ */
+export const scheduleNameOf = (requestId: string, timer: TimerPlace): string =>
   scheduleNameFor(requestId, timerKey(timer));
+
+/** The round the approval's timers are set for, as they carry it. */
+const roundOf = (approval: Pick<AskedApproval, "extension">): Pick<TimerDue, "extension"> =>
+  approval.extension ? { extension: approval.extension.n } : {};
 
 const timer = (detail: TimerDue): OwedSchedule => ({
   schedule: { name: scheduleNameOf(detail.requestId, detail), at: detail.dueAt, detail },
@@ -41,9 +53,11 @@ const timer = (detail: TimerDue): OwedSchedule => ({
 const later = (from: string | Date, ms: number): string =>
   new Date(new Date(from).getTime() + ms).toISOString();
 
-/** The reminders of `stage` handled so far. */
-const remindersDone = (approval: AskedApproval, stage: number): number =>
-  (approval.timersDone ?? []).filter((key) => key.startsWith(`reminder-${stage}-`)).length;
+/** The reminders of `stage` handled so far (a round starts with none handled). */
+const remindersDone = (approval: AskedApproval, stage: number): number => {
+  const prefix = `${roundPrefix(approval.extension?.n)}reminder-${stage}-`;
+  return (approval.timersDone ?? []).filter((key) => key.startsWith(prefix)).length;
+};
 
 /**
  * The schedules that may still be waiting: per stage so far, the reminder after the last one handled
@@ -51,14 +65,18 @@ const remindersDone = (approval: AskedApproval, stage: number): number =>
  */
 const outstanding = (approval: AskedApproval): string[] => {
   const { requestId, timing } = approval;
-  const names = [scheduleNameOf(requestId, { kind: "expiry", stage: 0 })];
+  const round = roundOf(approval);
+  const names = [scheduleNameOf(requestId, { kind: "expiry", stage: 0, ...round })];
   for (let stage = 0; stage <= approval.stage.index; stage++) {
     const n = remindersDone(approval, stage) + 1;
     if (timing?.reminders && n <= timing.reminders.max) {
-      names.push(scheduleNameOf(requestId, { kind: "reminder", stage, n }));
+      names.push(scheduleNameOf(requestId, { kind: "reminder", stage, n, ...round }));
     }
-    if (timing?.escalation && !approval.timersDone?.includes(timerKey({ kind: "escalation", stage }))) {
-      names.push(scheduleNameOf(requestId, { kind: "escalation", stage }));
+    if (
+      timing?.escalation &&
+      !approval.timersDone?.includes(timerKey({ kind: "escalation", stage, ...round }))
+    ) {
+      names.push(scheduleNameOf(requestId, { kind: "escalation", stage, ...round }));
     }
   }
   return names;
@@ -78,11 +96,14 @@ export const timersOwed = (
   if (!after.policy) return [];
   if (before?.status === "PENDING" && after.status !== "PENDING") return [{ cancel: outstanding(before) }];
   const { requestId, timing } = after;
+  const round = roundOf(after);
   return entries.flatMap((entry) => {
     if (!("detailType" in entry) || entry.detailType !== ApprovalStageStarted.detailType) return [];
     const { stage, startedAt, expiresAt } = entry.detail;
     return [
-      ...(stage.index === 0 ? [timer({ requestId, kind: "expiry", stage: 0, dueAt: expiresAt })] : []),
+      ...(stage.index === 0
+        ? [timer({ requestId, kind: "expiry", stage: 0, ...round, dueAt: expiresAt })]
+        : []),
       ...(timing?.reminders
         ? [
             timer({
@@ -90,6 +111,7 @@ export const timersOwed = (
               kind: "reminder",
               stage: stage.index,
               n: 1,
+              ...round,
               dueAt: later(startedAt, timing.reminders.everyMs),
             }),
           ]
@@ -100,6 +122,7 @@ export const timersOwed = (
               requestId,
               kind: "escalation",
               stage: stage.index,
+              ...round,
               dueAt: later(startedAt, timing.escalation.afterMs),
             }),
           ]
@@ -116,10 +139,12 @@ export const withTimers = (approval: AskedApproval, transition: Transition): Tra
 };
 
 /**
- * Why a due timer changes nothing, or undefined when it acts: the approval is no longer pending, has
- * moved to another stage, handled this timer already (a second delivery), or (an expiry) is not due yet.
+ * Why a due timer changes nothing, or undefined when it acts: it was set for another round, the approval
+ * is no longer pending, has moved to another stage, handled this timer already (a second delivery), or
+ * (an expiry) is not due yet.
  */
 export const whyTimerIgnored = (approval: AskedApproval, due: TimerDue, now: Date): string | undefined => {
+  if (due.extension !== approval.extension?.n) return "the timer is of another round of the approval";
   if (approval.status !== "PENDING") return `the approval is ${approval.status}`;
   if (due.kind === "expiry") {
     return Date.parse(approval.expiresAt) > now.getTime() ? "the deadline has not passed" : undefined;
@@ -148,6 +173,7 @@ export const reminderTransition = (approval: AskedApproval, due: TimerDue, now: 
         ? [
             owed(ApproversReminded, {
               requestId: approval.requestId,
+              ...ofRound(approval),
               request: approval.request,
               stage: approval.stage,
               approvers: notAnswered,
@@ -165,6 +191,7 @@ export const reminderTransition = (approval: AskedApproval, due: TimerDue, now: 
               kind: "reminder",
               stage: due.stage,
               n: n + 1,
+              ...roundOf(approval),
               // From now, not from when it was due: a reminder that fired late does not bring the next one forward.
               dueAt: later(now, reminders.everyMs),
             }),
@@ -202,7 +229,9 @@ export const stageSpecOf = (approval: AskedApproval, planned: Approvers): Approv
   const escalation = approval.timing?.escalation;
   if (
     !escalation ||
-    !approval.timersDone?.includes(timerKey({ kind: "escalation", stage: approval.stage.index }))
+    !approval.timersDone?.includes(
+      timerKey({ kind: "escalation", stage: approval.stage.index, ...roundOf(approval) }),
+    )
   ) {
     return planned;
   }
@@ -226,6 +255,7 @@ export const escalationTransition = (
     events: [
       owed(ApprovalEscalated, {
         requestId: approval.requestId,
+        ...ofRound(approval),
         request: approval.request,
         stage: approval.stage,
         approvers: [...added],

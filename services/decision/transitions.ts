@@ -3,15 +3,16 @@ import { ApprovalPolicyApplied } from "../../events/approval-policy-applied.ts";
 import { ApprovalStageCompleted } from "../../events/approval-stage-completed.ts";
 import { ApprovalStageStarted } from "../../events/approval-stage-started.ts";
 import { ApprovalVoteRecorded } from "../../events/approval-vote-recorded.ts";
+import { ExtensionDecided } from "../../events/lease-events.ts";
 import type { AcceptedRequest } from "../../events/request.ts";
 import { RequestApproved } from "../../events/request-approved.ts";
 import { RequestExpired } from "../../events/request-expired.ts";
 import { RequestRejected } from "../../events/request-rejected.ts";
-import type { PolicyDecision } from "../../policy/index.ts";
+import type { LeaseSettlement, PolicyDecision } from "../../policy/index.ts";
 import { canonicalEmail } from "../shared/canonical-email.ts";
-import { type AskedApproval, type Decider, type Decision, timingOf } from "./domain.ts";
+import { type AskedApproval, type Decider, type Decision, type ExtensionRef, timingOf } from "./domain.ts";
 import { type OwedEntry, type OwedEvent, outboxEntries, owed } from "./outbox.ts";
-import { type ResolvedStage, type Vote, whyStageCannotComplete } from "./stages.ts";
+import { type PolicyRef, type ResolvedStage, type Vote, whyStageCannotComplete } from "./stages.ts";
 
 /**
  * What each change of an approval writes and owes the bus, as pure functions of the approval read:
@@ -78,8 +79,51 @@ export const nextStageIndex = (approval: AskedApproval): number | undefined => {
   return approval.plan && next < approval.plan.length ? next : undefined;
 };
 
-const stageStarted = (
-  approval: Pick<AskedApproval, "requestId" | "request" | "policy" | "expiresAt">,
+/** What every approval event of an extension's round carries: the extension it decides. */
+export const ofRound = ({ extension }: Pick<AskedApproval, "extension">): { extension?: ExtensionRef } =>
+  extension ? { extension } : {};
+
+/** The lease terms the approval's events show, when the policy settled any. */
+export const leaseOf = ({ lease }: Pick<AskedApproval, "lease">): Pick<AskedApproval, "lease"> =>
+  lease ? { lease } : {};
+
+/**
+ * How an extension is decided: at once by a policy, or at the end of its round (where the request's own
+ * approval ends in its outcome event); by the round's policy unless another is named.
+ */
+export const extensionDecided = (
+  approval: AskedApproval,
+  extension: ExtensionRef,
+  {
+    approved,
+    decider,
+    reason,
+    votes = [],
+    policy = approval.policy,
+    decidedAt,
+  }: {
+    approved: boolean;
+    decider?: string;
+    reason?: string;
+    votes?: readonly Vote[];
+    policy?: PolicyRef;
+    decidedAt: string;
+  },
+): OwedEvent =>
+  owed(ExtensionDecided, {
+    requestId: approval.requestId,
+    request: approval.request,
+    extension,
+    approved,
+    decider,
+    reason,
+    policy,
+    ...(votes.length > 0 && { approvals: approvalsOf(votes) }),
+    decidedAt,
+  });
+
+export const stageStarted = (
+  approval: Pick<AskedApproval, "requestId" | "request" | "policy" | "expiresAt" | "extension" | "lease">,
   stage: ResolvedStage,
   now: Date,
 ): OwedEvent[] =>
@@ -87,7 +131,9 @@ const stageStarted = (
     ? [
         owed(ApprovalStageStarted, {
           requestId: approval.requestId,
+          ...ofRound(approval),
           request: approval.request,
+          ...leaseOf(approval),
           policy: approval.policy,
           stage: stage.ref,
           approvers: stage.approvers.map((email) => {
@@ -112,15 +158,23 @@ const refusedByPolicy = (approval: AskedApproval, reason: string, votes: Vote[],
   return {
     set: { status: "DECIDED", decision },
     events: [
-      owed(RequestRejected, {
-        requestId: approval.requestId,
-        request: approval.request,
-        approver: decision.approver,
-        reason,
-        decidedAt: decision.decidedAt,
-        policy: approval.policy,
-        approvals: approvalsOf(votes),
-      }),
+      approval.extension
+        ? extensionDecided(approval, approval.extension, {
+            approved: false,
+            decider: decision.approver,
+            reason,
+            votes,
+            decidedAt: decision.decidedAt,
+          })
+        : owed(RequestRejected, {
+            requestId: approval.requestId,
+            request: approval.request,
+            approver: decision.approver,
+            reason,
+            decidedAt: decision.decidedAt,
+            policy: approval.policy,
+            approvals: approvalsOf(votes),
+          }),
     ],
   };
 };
@@ -155,6 +209,7 @@ export const approveTransition = (
   const events: OwedEvent[] = [
     owed(ApprovalVoteRecorded, {
       requestId: approval.requestId,
+      ...ofRound(approval),
       stage: approval.stage,
       approver,
       ...delegated,
@@ -170,6 +225,7 @@ export const approveTransition = (
   events.push(
     owed(ApprovalStageCompleted, {
       requestId: approval.requestId,
+      ...ofRound(approval),
       stage: approval.stage,
       approvedBy: inStage.map(({ approver: email, onBehalfOf }) =>
         onBehalfOf === undefined ? { email } : { email, onBehalfOf },
@@ -206,15 +262,24 @@ export const approveTransition = (
     decidedAt,
   };
   events.push(
-    owed(RequestApproved, {
-      requestId: approval.requestId,
-      request: approval.request,
-      approver,
-      reason,
-      decidedAt,
-      policy: approval.policy,
-      approvals: approvalsOf(votes),
-    }),
+    approval.extension
+      ? extensionDecided(approval, approval.extension, {
+          approved: true,
+          decider: approver,
+          reason,
+          votes,
+          decidedAt,
+        })
+      : owed(RequestApproved, {
+          requestId: approval.requestId,
+          request: approval.request,
+          ...leaseOf(approval),
+          approver,
+          reason,
+          decidedAt,
+          policy: approval.policy,
+          approvals: approvalsOf(votes),
+        }),
   );
   return { set: { status: "DECIDED", decision, votes, voters }, ...settled, events };
 };
@@ -241,6 +306,7 @@ export const rejectTransition = (
     events: [
       owed(ApprovalVoteRecorded, {
         requestId: approval.requestId,
+        ...ofRound(approval),
         stage: approval.stage,
         approver,
         ...onBehalfOfIn(approval, approver),
@@ -250,38 +316,59 @@ export const rejectTransition = (
         quorum: approval.quorum,
         votedAt: decidedAt,
       }),
-      owed(RequestRejected, {
-        requestId: approval.requestId,
-        request: approval.request,
-        approver,
-        reason,
-        decidedAt,
-        policy: approval.policy,
-        approvals: approvalsOf(approval.votes),
-      }),
+      approval.extension
+        ? extensionDecided(approval, approval.extension, {
+            approved: false,
+            decider: approver,
+            reason,
+            votes: approval.votes,
+            decidedAt,
+          })
+        : owed(RequestRejected, {
+            requestId: approval.requestId,
+            request: approval.request,
+            approver,
+            reason,
+            decidedAt,
+            policy: approval.policy,
+            approvals: approvalsOf(approval.votes),
+          }),
     ],
   };
 };
 
-/** A pending approval past its deadline. */
+/** A pending approval past its deadline; an extension nobody decided in time is refused. */
 export const expireTransition = (approval: AskedApproval, now: Date): Transition => ({
   set: { status: "EXPIRED", expiredAt: now.toISOString() },
   events: [
-    owed(RequestExpired, {
-      requestId: approval.requestId,
-      request: approval.request,
-      expiresAt: approval.expiresAt,
-      expiredAt: now.toISOString(),
-      policy: approval.policy,
-    }),
+    approval.extension
+      ? extensionDecided(approval, approval.extension, {
+          approved: false,
+          reason: `no approver decided before ${approval.expiresAt}`,
+          votes: approval.votes,
+          decidedAt: now.toISOString(),
+        })
+      : owed(RequestExpired, {
+          requestId: approval.requestId,
+          request: approval.request,
+          expiresAt: approval.expiresAt,
+          expiredAt: now.toISOString(),
+          policy: approval.policy,
+        }),
   ],
 });
+
+/** Why the policy applies, as ApprovalPolicyApplied holds it: each reason to 500 characters, a long pattern's explanation cut rather than refused. */
+export const whyOf = (decision: PolicyDecision): string[] =>
+  decision.why.map((line) => (line.length > WHY_MAX_LENGTH ? `${line.slice(0, WHY_MAX_LENGTH - 1)}…` : line));
 
 export interface PolicyApplication {
   requestId: string;
   request: AcceptedRequest;
   decision: PolicyDecision;
-  /** The first stage as resolved for this request; only for a policy with stages. */
+  /** The request's lease under the policy (settleLease): refused, it rejects the request. */
+  lease: LeaseSettlement;
+  /** The first stage as resolved for this request; only for a policy with stages whose lease is settled. */
   firstStage?: ResolvedStage;
   expiresAt: Date;
   now: Date;
@@ -289,13 +376,15 @@ export interface PolicyApplication {
 
 /**
  * The approval a policy opens for an accepted request, with what it owes: ApprovalPolicyApplied, then
- * the request approved or rejected by the policy (auto-approval, denial, or a first stage that cannot
- * reach its quorum), or the first stage started.
+ * the request approved or rejected by the policy (auto-approval, denial, a lease it does not allow, or
+ * a first stage that cannot reach its quorum), or the first stage started. The lease's terms go on
+ * every event that names the policy's outcome, and stay on the approval.
  */
 export const approvalOfPolicy = ({
   requestId,
   request,
   decision,
+  lease,
   firstStage,
   expiresAt,
   now,
@@ -323,21 +412,20 @@ export const approvalOfPolicy = ({
     expiresAt: expiresAt.toISOString(),
     outbox: {},
     eventSeq: 0,
+    ...(lease.ok && { lease: lease.terms }),
   };
   const events: OwedEvent[] = [
     owed(ApprovalPolicyApplied, {
       requestId,
       request,
+      ...leaseOf(approval),
       policy,
       outcome: outcome.kind,
       ...(plan && {
         stages: plan.map(({ name, approvers, quorum }) => ({ name, approvers, quorum })),
         expiresAt: approval.expiresAt,
       }),
-      // The event holds each reason to 500 characters: a long pattern's explanation is cut, not refused.
-      why: decision.why.map((line) =>
-        line.length > WHY_MAX_LENGTH ? `${line.slice(0, WHY_MAX_LENGTH - 1)}…` : line,
-      ),
+      why: whyOf(decision),
       appliedAt: at,
     }),
   ];
@@ -346,13 +434,18 @@ export const approvalOfPolicy = ({
     const detail = { requestId, request, approver: decisionMade.approver, reason, decidedAt: at, policy };
     return {
       set: { status: "DECIDED", decision: decisionMade },
-      events: [action === "approve" ? owed(RequestApproved, detail) : owed(RequestRejected, detail)],
+      events: [
+        action === "approve"
+          ? owed(RequestApproved, { ...detail, ...leaseOf(approval) })
+          : owed(RequestRejected, detail),
+      ],
     };
   };
   const plannedFirst = plan?.[0];
   const why = firstStage && plannedFirst ? whyStageCannotComplete(firstStage, plannedFirst) : undefined;
-  const transition: Transition =
-    outcome.kind === "autoApprove"
+  const transition: Transition = !lease.ok
+    ? decided("reject", lease.reason)
+    : outcome.kind === "autoApprove"
       ? decided("approve", outcome.reason)
       : outcome.kind === "deny"
         ? decided("reject", outcome.reason)

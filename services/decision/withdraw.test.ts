@@ -24,7 +24,7 @@ import { createDecisionApp } from "./http.ts";
 import { createOutboxPublisher } from "./outbox.ts";
 import { type ApprovalStore, createApprovalStore } from "./store.ts";
 import { approvalsTable } from "./tables.ts";
-import { approversDirectory, seedPendingApproval } from "./testing/approvals.ts";
+import { approversDirectory, DEFAULT_LEASE_LIMITS, seedPendingApproval } from "./testing/approvals.ts";
 import { cancelTransition, isRequesterOf } from "./withdraw.ts";
 
 const ANA: TestUser = { email: "ana@example.com", name: "Ana", groups: ["requesters"] };
@@ -316,6 +316,7 @@ describe("withdrawing before the request reaches decision", () => {
       policies: () => loadPolicies("test/fixtures/policies/quorum-and-stages.json"),
       publishOwed: setup.publishOwed,
       defaultTtlSeconds: 3600,
+      leaseLimits: DEFAULT_LEASE_LIMITS,
       now: setup.clock.now,
       logger: silentLogger(),
     });

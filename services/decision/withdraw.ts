@@ -50,6 +50,8 @@ export const cancelTransition = (approval: AskedApproval, withdrawal: Withdrawal
 
 /** The status a settled approval gives its request, as the API names it (REQUEST_STATUSES). */
 export const requestStatusOf = (approval: AskedApproval, now: Date): RequestStatus => {
+  // Only an approved request's lease is extended: its rounds are never the request's to withdraw.
+  if (approval.extension) return "APPROVED";
   if (approval.status === "DECIDED") return approval.decision?.action === "reject" ? "REJECTED" : "APPROVED";
   if (approval.status === "CANCELLED") return "CANCELLED";
   if (approval.status === "EXPIRED" || Date.parse(approval.expiresAt) <= now.getTime()) return "EXPIRED";

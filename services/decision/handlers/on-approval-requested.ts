@@ -115,8 +115,12 @@ export const createOnApprovalRequestedHandler = ({
       if (existing?.status === "DECIDED_EARLY") {
         if (await settle(existing, requested)) return;
       } else if (existing) {
-        const merged = await store.mergeGrants(requestId, grantsOf(requested.linkHashes));
-        // Decided or expired already: no link may decide any more, so there is nothing to add.
+        const merged = await store.mergeGrants(
+          requestId,
+          grantsOf(requested.linkHashes),
+          requested.extension?.n,
+        );
+        // Decided, expired or in another round already: none of these links may decide, so there is nothing to add.
         logger.info(merged ? "Link hashes merged" : "Approval already settled", { requestId });
         if (merged) await confirmAwaited(merged);
         return;

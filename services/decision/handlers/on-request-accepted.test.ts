@@ -2,9 +2,10 @@ import "../../../test/support/service-environment.ts";
 import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApprovalRequested } from "../../../events/approval-requested.ts";
+import type { AcceptedRequest } from "../../../events/request.ts";
 import { RequestAccepted } from "../../../events/request-accepted.ts";
 import { localLambdaContext } from "../../../infra/local/lambda-context.ts";
-import { loadPolicies } from "../../../policy/index.ts";
+import { loadPolicies, type PolicySet, parsePolicies } from "../../../policy/index.ts";
 import { startTestDynamo, type TestDynamo } from "../../../test/support/dynamo.ts";
 import { manualClock, silentLogger } from "../../../test/support/fakes.ts";
 import { envelopeOf, sampleRequest } from "../../../test/support/fixtures.ts";
@@ -19,7 +20,7 @@ import type { AskedApproval } from "../domain.ts";
 import { createOutboxPublisher } from "../outbox.ts";
 import { type ApprovalStore, createApprovalStore } from "../store.ts";
 import { approvalsTable } from "../tables.ts";
-import { approvalRequestedFor } from "../testing/approvals.ts";
+import { approvalRequestedFor, DEFAULT_LEASE_LIMITS } from "../testing/approvals.ts";
 import { createExpireSweeperHandler } from "./expire-sweeper.ts";
 import { createOnApprovalRequestedHandler } from "./on-approval-requested.ts";
 import { createOnRequestAcceptedHandler } from "./on-request-accepted.ts";
@@ -45,8 +46,11 @@ beforeAll(async () => {
 });
 afterAll(() => dynamo.close());
 
-/** The handler around the real table; `accept` delivers the RequestAccepted of a request with that justification. */
-const setUp = (requestId: string) => {
+/**
+ * The handler around the real table; `accept` delivers the RequestAccepted of a request with that
+ * justification (and anything else `overrides` sets).
+ */
+const setUp = (requestId: string, policies: PolicySet = POLICIES) => {
   const clock = manualClock();
   const bus = recordingPublisher();
   const publishOwed = createOutboxPublisher({
@@ -58,18 +62,19 @@ const setUp = (requestId: string) => {
   const handler = createOnRequestAcceptedHandler({
     store,
     directory,
-    policies: () => POLICIES,
+    policies: () => policies,
     publishOwed,
     defaultTtlSeconds: TTL_SECONDS,
+    leaseLimits: DEFAULT_LEASE_LIMITS,
     now: clock.now,
     logger: silentLogger(),
   });
   const request = (justification: string) => sampleRequest({ requestId, justification });
-  const accept = (justification: string) =>
+  const accept = (justification: string, overrides: Partial<AcceptedRequest> = {}) =>
     (handler as unknown as (event: unknown, context: Context) => Promise<void>)(
       envelopeOf(RequestAccepted, {
         requestId,
-        request: request(justification),
+        request: { ...request(justification), ...overrides },
         acceptedAt: clock.now().toISOString(),
       }),
       localLambdaContext("decision-on-request-accepted", "us-east-1", "000000000000"),
@@ -167,6 +172,104 @@ describe("applying the approval policies to an accepted request", () => {
       policy: { name: "two-stages" },
     });
     expect(await stored()).toMatchObject({ status: "PENDING", sweepTask: "EXPIRE", outbox: {} });
+  });
+});
+
+/** Policies with lease rules, beside one that has none and so takes the deployment's (P7D, at most P90D). */
+const LEASE_POLICIES = parsePolicies(
+  JSON.stringify({
+    policies: [
+      {
+        name: "short-lived",
+        match: { justification: [{ prefix: "short:" }] },
+        autoApprove: { reason: "a short-lived box" },
+        lease: { default: "P2D", max: "P14D", onEnd: { ec2: "stop" } },
+      },
+      {
+        name: "kept",
+        match: { justification: [{ prefix: "kept:" }] },
+        stages: [{ name: "leads", approvers: { groups: ["approvers"] }, quorum: 1 }],
+        lease: { noEnd: true },
+      },
+      { name: "plain", stages: [{ name: "leads", approvers: { groups: ["approvers"] }, quorum: 1 }] },
+    ],
+  }),
+  "lease-policies.json",
+);
+
+describe("settling the request's lease with its policy", () => {
+  it("gives a request that asks for none the deployment's default, on every event naming the outcome, and keeps it", async () => {
+    const { accept, vote, bus, types, stored } = setUp("lease-default", LEASE_POLICIES);
+    const terms = { duration: "P7D", onEnd: "terminate", max: "P90D" };
+
+    await accept("plain: a box");
+    await vote("bob@example.com");
+
+    expect(types()).toEqual([
+      "ApprovalPolicyApplied",
+      "ApprovalStageStarted",
+      "ApprovalVoteRecorded",
+      "ApprovalStageCompleted",
+      "RequestApproved",
+    ]);
+    for (const type of ["ApprovalPolicyApplied", "ApprovalStageStarted", "RequestApproved"]) {
+      expect(bus.published.find((event) => event.detailType === type)?.detail).toMatchObject({
+        lease: terms,
+      });
+    }
+    expect(await stored()).toMatchObject({ lease: terms });
+  });
+
+  it("gives the policy's own default and end action, on an auto-approval too", async () => {
+    const { accept, bus, types } = setUp("lease-policy-default", LEASE_POLICIES);
+
+    await accept("short: a test box");
+
+    expect(types()).toEqual(["ApprovalPolicyApplied", "RequestApproved"]);
+    expect(bus.published[1]?.detail).toMatchObject({
+      approver: "policy:short-lived",
+      lease: { duration: "P2D", onEnd: "stop", max: "P14D" },
+    });
+  });
+
+  it("keeps the lease the request asks for within the policy's max", async () => {
+    const { accept, bus } = setUp("lease-asked", LEASE_POLICIES);
+
+    await accept("short: a test box", { lease: "PT8H" });
+
+    expect(bus.published[1]?.detail).toMatchObject({ lease: { duration: "PT8H", max: "P14D" } });
+  });
+
+  it("rejects, by the policy, a lease longer than its max, before any approver is asked", async () => {
+    const { accept, bus, types, stored } = setUp("lease-too-long", LEASE_POLICIES);
+
+    await accept("short: a test box", { lease: "P30D" });
+
+    expect(types()).toEqual(["ApprovalPolicyApplied", "RequestRejected"]);
+    expect(bus.published[1]?.detail).toMatchObject({
+      approver: "policy:short-lived",
+      reason: 'lease: P30D is longer than the P14D policy "short-lived" allows',
+    });
+    expect(bus.published[0]?.detail).not.toHaveProperty("lease");
+    expect(await stored()).toMatchObject({ status: "DECIDED", decision: { action: "reject" } });
+  });
+
+  it('grants no end ("none") where the policy allows it, and rejects it where it does not', async () => {
+    const allowed = setUp("lease-none-allowed", LEASE_POLICIES);
+    const refused = setUp("lease-none-refused", LEASE_POLICIES);
+
+    await allowed.accept("kept: the build server", { lease: "none" });
+    await refused.accept("plain: a box", { lease: "none" });
+
+    expect(allowed.types()).toEqual(["ApprovalPolicyApplied", "ApprovalStageStarted"]);
+    expect(allowed.bus.published[1]?.detail).toMatchObject({
+      lease: { duration: null, onEnd: "terminate", max: null },
+    });
+    expect(refused.types()).toEqual(["ApprovalPolicyApplied", "RequestRejected"]);
+    expect(refused.bus.published[1]?.detail).toMatchObject({
+      approver: "policy:plain",
+      reason: 'lease: policy "plain" does not allow a lease with no end; ask for at most P90D',
+    });
   });
 });
 

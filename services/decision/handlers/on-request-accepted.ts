@@ -5,11 +5,11 @@ import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
 import type { DetailOf } from "../../../events/contract.ts";
 import { RequestAccepted } from "../../../events/request-accepted.ts";
-import { evaluate, type PolicySet } from "../../../policy/index.ts";
+import { type LeaseLimits, type PolicySet, settleLease } from "../../../policy/index.ts";
 import { type Directory, directory } from "../../shared/directory.ts";
 import { publisher } from "../../shared/events.ts";
 import { approvalPolicies } from "../../shared/policies.ts";
-import { approvalsTableName, config } from "../config.ts";
+import { approvalsTableName, config, leaseLimits } from "../config.ts";
 import { type DelegationLookup, delegationsCopy, withDelegations } from "../delegations.ts";
 import { publishDueAt } from "../domain.ts";
 import {
@@ -18,6 +18,7 @@ import {
   outboxEntries,
   publishOrLeaveToSweeper,
 } from "../outbox.ts";
+import { policyDecisionFor } from "../policy-decision.ts";
 import { requesterOf, resolveStage } from "../stages.ts";
 import { type ApprovalStore, createApprovalStore } from "../store.ts";
 import { timersOwed } from "../timers.ts";
@@ -34,15 +35,18 @@ export interface OnRequestAcceptedDeps {
   publishOwed: OutboxPublisher;
   /** How long an approval waits when its policy sets no `expiresAfter` (APPROVAL_TTL_SECONDS). */
   defaultTtlSeconds: number;
+  /** The deployment's bounds on leases (LEASE_DEFAULT, LEASE_MIN, LEASE_MAX). */
+  leaseLimits: LeaseLimits;
   now: () => Date;
   logger: Logger;
 }
 
 /**
  * On RequestAccepted: applies the approval policies. The requester's groups come from the directory;
- * the first policy that matches decides: auto-approval and denial decide the request at once, stages
- * open its approval with the first stage's approvers (refused at once when too few can approve). The
- * approval and every event it owes are one conditional put, so a second delivery changes nothing.
+ * the first policy that matches decides: it settles the request's lease (refusing a lease it does not
+ * allow), auto-approval and denial decide the request at once, stages open its approval with the first
+ * stage's approvers (refused at once when too few can approve). The approval and every event it owes
+ * are one conditional put, so a second delivery changes nothing.
  */
 export const createOnRequestAcceptedHandler = ({
   store,
@@ -51,24 +55,17 @@ export const createOnRequestAcceptedHandler = ({
   policies,
   publishOwed,
   defaultTtlSeconds,
+  leaseLimits,
   now,
   logger,
 }: OnRequestAcceptedDeps) => {
   const apply = async ({ requestId, request }: DetailOf<typeof RequestAccepted>) => {
     const at = now();
-    const groups = (await directory.userByEmail(request.requester.email))?.groups ?? [];
-    const decision = evaluate(policies(), {
-      requester: { ...request.requester, groups },
-      resource: request.resource,
-      justification: request.justification,
-      ...(request.region !== undefined && { region: request.region }),
-      ...(request.estimatedMonthlyCostUsd !== undefined && {
-        estimatedMonthlyCostUsd: request.estimatedMonthlyCostUsd,
-      }),
-    });
+    const decision = await policyDecisionFor(directory, policies(), request);
     const { outcome } = decision;
+    const lease = settleLease(decision, request.lease, request.resource.type, leaseLimits);
     const firstStage =
-      outcome.kind === "stages"
+      outcome.kind === "stages" && lease.ok
         ? await withDelegations(
             delegations,
             await resolveStage(directory, outcome.stages, 0, requesterOf(request), []),
@@ -82,6 +79,7 @@ export const createOnRequestAcceptedHandler = ({
       requestId,
       request,
       decision,
+      lease,
       firstStage,
       expiresAt: new Date(at.getTime() + ttlMs),
       now: at,
@@ -130,6 +128,7 @@ export const handler = createOnRequestAcceptedHandler({
   policies: approvalPolicies,
   publishOwed: createOutboxPublisher({ publisher, schedules, store, now }),
   defaultTtlSeconds: config.APPROVAL_TTL_SECONDS,
+  leaseLimits,
   now,
   logger: new Logger({ serviceName: "decision" }),
 });

@@ -3,12 +3,16 @@ import type { DetailOf } from "../../../events/contract.ts";
 import type { AcceptedRequest } from "../../../events/request.ts";
 import { type DecisionAction, hashToken } from "../../shared/decision-token.ts";
 import { createLocalDirectory, type Directory } from "../../shared/directory.ts";
+import { loadLeaseLimits } from "../../shared/lease-settings.ts";
 import { hashesOf, type IssuedLinks, issueLinks } from "../../shared/testing/decision-tokens.ts";
 import { decide } from "../decide.ts";
 import { askedApprovalOf } from "../domain.ts";
 import type { ApprovalStore } from "../store.ts";
 
 /** Fixtures of the approvals table for the decision tests. */
+
+/** The deployment's lease bounds as shipped: P7D by default, from PT1H to P90D. */
+export const DEFAULT_LEASE_LIMITS = loadLeaseLimits({});
 
 /** The ApprovalRequested approval-mail publishes for links it issued. */
 export const approvalRequestedFor = ({
