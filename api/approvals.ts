@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { extensionRefSchema } from "../events/lease.ts";
 import { acceptedRequestSchema, requestIdSchema } from "../events/request.ts";
 import { signedIn } from "./access.ts";
 import { errorBodySchema, requestViewSchema } from "./schemas.ts";
@@ -102,6 +103,10 @@ export const linkPreviewSchema = z
       description:
         "Absent while the request is on its way to the decision service: the link alone vouches for it.",
     }),
+    extension: extensionRefSchema.optional().openapi({
+      description:
+        "Present when the link decides an extension of the request's lease (from its end now until a later one, and why), not the request.",
+    }),
   })
   .openapi("LinkPreview", {
     description: "What a decision link would decide, as its confirmation shows it.",
@@ -109,8 +114,22 @@ export const linkPreviewSchema = z
 
 export type LinkPreview = z.output<typeof linkPreviewSchema>;
 
+export const awaitingApprovalSchema = requestViewSchema
+  .extend({
+    extension: z
+      .object({ n: z.number().int(), from: z.string(), until: z.string(), justification: z.string() })
+      .optional()
+      .openapi({
+        description:
+          "Present when what awaits the decision is an extension of the lease (from its end now until a later one, and why), not the request.",
+      }),
+  })
+  .openapi("AwaitingApproval");
+
+export type AwaitingApproval = z.output<typeof awaitingApprovalSchema>;
+
 export const approvalListSchema = z
-  .object({ items: z.array(requestViewSchema) })
+  .object({ items: z.array(awaitingApprovalSchema) })
   .openapi("ApprovalList", { description: "Requests awaiting the caller's decision, newest first." });
 
 export type ApprovalList = z.output<typeof approvalListSchema>;

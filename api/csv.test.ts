@@ -52,7 +52,7 @@ describe("the requests CSV", () => {
     expect(header?.split(",").slice(0, 3)).toEqual(["requestId", "status", "requesterEmail"]);
     expect(row).toBe(
       "req-1,PROVISIONED,ana@example.com,Ana,t3.micro,amazon-linux-2023,,20,gp3,,2025-06-01T12:00:00.000Z,APPROVED,approver@example.com,,2025-06-01T12:05:00.000Z,i-0123456789abcdef0,,,,2025-06-01T12:06:00.000Z,ec2" +
-        ",".repeat(20),
+        ",".repeat(22),
     );
     expect(end).toBe("");
   });
@@ -66,17 +66,19 @@ describe("the requests CSV", () => {
         "failureReason,invalidFields,updatedAt,resourceType,region,estimatedMonthlyCostUsd,costEstimate",
         "engine,engineVersion,instanceClass,dbInstanceName,databaseName,allocatedStorageGiB,storageType",
         "multiAz,backupRetentionDays,dbInstanceIdentifier,dbEndpoint,dbSecretArn,bucketName,versioning",
-        "encryption,expireObjectsAfterDays,bucketArn",
+        "encryption,expireObjectsAfterDays,bucketArn,leaseEndsAt,releasedAt",
       ].join(","),
     );
   });
 
   it("writes a database's engine, class, storage, region, estimate and endpoint, and leaves the EC2 columns empty", () => {
-    // Without the estimate's parts, whose words hold commas, so each cell reads back by a plain split.
+    // Without the estimate's parts, whose words hold commas, so each cell reads back by a plain split;
+    // without the lease it asks for, which a view holds as the terms its policy settled.
     const {
       requestId: _id,
       requester,
       costEstimate: _parts,
+      lease: _lease,
       ...database
     } = sampleDatabaseRequest({
       region: "eu-west-1",
@@ -119,6 +121,7 @@ describe("the requests CSV", () => {
       requestId: _id,
       requester,
       costEstimate: _parts,
+      lease: _lease,
       ...bucket
     } = sampleBucketRequest({
       ...sampleUnknownBucketEstimate(),
@@ -159,6 +162,37 @@ describe("the requests CSV", () => {
   it("leaves the estimate empty for a request accepted before estimates", () => {
     expect(cellOf(request({}), "estimatedMonthlyCostUsd")).toBe("");
     expect(cellOf(request({}), "costEstimate")).toBe("");
+  });
+
+  it("writes the lease's end, and when the resource was released", () => {
+    const released = request({
+      status: "RELEASED",
+      leaseEndsAt: "2025-06-08T12:06:00.000Z",
+      lease: {
+        duration: "P7D",
+        onEnd: "terminate",
+        max: "P30D",
+        startedAt: "2025-06-01T12:06:00.000Z",
+        endsAt: "2025-06-08T12:06:00.000Z",
+        extensions: [],
+        release: {
+          reason: "lease-ended",
+          action: "terminate",
+          requestedAt: "2025-06-08T12:06:00.000Z",
+          outcome: "terminated",
+          releasedAt: "2025-06-08T12:07:30.000Z",
+        },
+      },
+    });
+
+    expect(cellOf(released, "leaseEndsAt")).toBe("2025-06-08T12:06:00.000Z");
+    expect(cellOf(released, "releasedAt")).toBe("2025-06-08T12:07:30.000Z");
+  });
+
+  it("writes a lease without an end as none, and leaves both empty before the lease starts", () => {
+    expect(cellOf(request({ status: "PROVISIONED", leaseEndsAt: null }), "leaseEndsAt")).toBe("none");
+    expect(cellOf(request({ status: "APPROVED" }), "leaseEndsAt")).toBe("");
+    expect(cellOf(request({ status: "APPROVED" }), "releasedAt")).toBe("");
   });
 
   it("says why a request was rejected", () => {

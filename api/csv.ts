@@ -1,3 +1,4 @@
+import { NO_END } from "../events/lease-duration.ts";
 import type { Resource, ResourceType } from "../events/request.ts";
 import type { FieldError } from "../events/validation.ts";
 import { costEstimateInWords } from "./request-words.ts";
@@ -23,6 +24,9 @@ const estimateCell = ({ estimatedMonthlyCostUsd }: RequestView) =>
   estimatedMonthlyCostUsd === null ? "unknown" : estimatedMonthlyCostUsd;
 
 const flagCell = (flag: boolean | undefined) => (flag === undefined ? undefined : String(flag));
+
+/** A lease without an end says so as a request asks for one (`none`); empty before it starts. */
+const leaseEndCell = ({ leaseEndsAt }: RequestView) => (leaseEndsAt === null ? NO_END : leaseEndsAt);
 
 /**
  * The CSV export of requests, shared by the CLI (`npm run requests -- export`) and the portal's
@@ -71,6 +75,8 @@ const COLUMNS: [string, (request: RequestView) => string | number | undefined][]
   ["encryption", (r) => s3Of(r)?.encryption],
   ["expireObjectsAfterDays", (r) => s3Of(r)?.expireObjectsAfterDays],
   ["bucketArn", (r) => r.bucket?.arn],
+  ["leaseEndsAt", leaseEndCell],
+  ["releasedAt", (r) => r.lease?.release?.releasedAt],
 ];
 
 /** Spreadsheets run cells starting with these as formulas; a leading quote keeps them text. */

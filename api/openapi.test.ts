@@ -46,6 +46,8 @@ describe("the API's OpenAPI document", () => {
       "POST /api/link-decisions",
       "POST /api/link-decisions/preview",
       "POST /api/requests",
+      "POST /api/requests/{id}/extend",
+      "POST /api/requests/{id}/release",
       "POST /api/requests/{id}/withdraw",
       "PUT /api/delegations/mine",
     ]);
@@ -134,6 +136,50 @@ describe("the API's OpenAPI document", () => {
   it("describes the health check and the document itself", () => {
     expect(responseCodesOf("/api/health", "get")).toEqual(["200"]);
     expect(responseCodesOf("/api/openapi.json", "get")).toEqual(["200"]);
+  });
+
+  it("describes a request's lease, its end on every listed request, and its cost so far on one request", () => {
+    const schemas = document.components?.schemas ?? {};
+    // An extended schema is its base's reference and the added properties, allOf.
+    type Described = { properties?: object; allOf?: Described[] };
+    const propertiesOf = (name: string): string[] => {
+      const { properties = {}, allOf = [] } = schemas[name] as Described;
+      return [...Object.keys(properties), ...allOf.flatMap((part) => Object.keys(part.properties ?? {}))];
+    };
+
+    expect(propertiesOf("RequestView")).toEqual(
+      expect.arrayContaining(["lease", "leaseEndsAt", "provisionedAt"]),
+    );
+    expect(propertiesOf("RequestWithTimeline")).toContain("costSoFar");
+    expect(propertiesOf("Lease")).toEqual(
+      expect.arrayContaining(["duration", "onEnd", "startedAt", "endsAt", "extensions", "release"]),
+    );
+    expect(propertiesOf("LeaseExtension")).toEqual(
+      expect.arrayContaining([
+        "n",
+        "from",
+        "until",
+        "justification",
+        "askedBy",
+        "status",
+        "decider",
+        "reason",
+      ]),
+    );
+    expect(propertiesOf("LeaseRelease")).toEqual(
+      expect.arrayContaining([
+        "reason",
+        "by",
+        "note",
+        "requestedAt",
+        "outcome",
+        "releasedAt",
+        "problem",
+        "kept",
+      ]),
+    );
+    expect(propertiesOf("CostSoFar")).toEqual(["hours", "usd", "asOf"]);
+    expect(propertiesOf("AwaitingApproval")).toContain("extension");
   });
 
   it("names the bodies it answers with, refusals included", () => {

@@ -1,4 +1,6 @@
 import type { CostEstimate, CostPart } from "../events/cost-estimate.ts";
+import { parseDuration } from "../events/duration.ts";
+import type { EndAction, LeasedResource, LeaseTerms } from "../events/lease.ts";
 import type { RdsEngine } from "../events/rds-resource.ts";
 import type { Resource } from "../events/request.ts";
 import type { S3Encryption } from "../events/s3-resource.ts";
@@ -36,6 +38,15 @@ export const resourceInWords = (resource: Resource): string => {
       return `S3 bucket ${resource.bucketName}`;
   }
 };
+
+/** What is done to a resource at the end of its lease (or on an early release), as a verb: "terminate". */
+export const END_ACTION_WORDS = {
+  terminate: "terminate",
+  stop: "stop",
+  "snapshot-and-delete": "delete after a final snapshot",
+  "delete-without-snapshot": "delete without a snapshot",
+  "delete-if-empty": "delete if empty",
+} as const satisfies Record<EndAction, string>;
 
 const daysInWords = (days: number): string => (days === 1 ? "1 day" : `${days} days`);
 
@@ -138,4 +149,55 @@ export const costEstimateInWords = (
   if (costEstimate === undefined) return total;
   const { parts, region, pricesAsOf, notes = [] } = costEstimate;
   return `${total}: ${[...parts.map(costPartInWords), `${region} prices as of ${pricesAsOf}`, ...notes].join("; ")}`;
+};
+
+const TIME_UNITS = [
+  ["day", 86_400_000],
+  ["hour", 3_600_000],
+  ["minute", 60_000],
+  ["second", 1_000],
+] as const;
+
+/**
+ * A length of time in its two largest units, the rest dropped: "7 days", "1 day and 12 hours",
+ * "2 hours", "30 seconds". Leases and their reminders are whole units; a reader wants no more.
+ */
+export const lengthInWords = (milliseconds: number): string => {
+  let left = Math.max(0, milliseconds);
+  const parts = TIME_UNITS.flatMap(([unit, size]) => {
+    const count = Math.floor(left / size);
+    left -= count * size;
+    return count > 0 ? [`${count} ${unit}${count === 1 ? "" : "s"}`] : [];
+  }).slice(0, 2);
+  return parts.length > 0 ? parts.join(" and ") : "less than a second";
+};
+
+/** A lease's ISO 8601 duration in words: "P7D" is "7 days", "PT36H" "1 day and 12 hours". */
+export const leaseDurationInWords = (duration: string): string => lengthInWords(parseDuration(duration));
+
+/** The same actions as done to the resource, as "then …" says them (END_ACTION_WORDS says them as verbs). */
+export const END_ACTION_DONE_WORDS: Record<EndAction, string> = {
+  terminate: "terminated",
+  stop: "stopped",
+  "snapshot-and-delete": "deleted after a final snapshot",
+  "delete-without-snapshot": "deleted without a final snapshot",
+  "delete-if-empty": "deleted if empty",
+};
+
+/** "for 7 days after it is ready (then terminated)", or "with no end". */
+export const leaseTermsInWords = ({ duration, onEnd }: LeaseTerms): string =>
+  duration === null
+    ? "with no end"
+    : `for ${leaseDurationInWords(duration)} after it is ready (then ${END_ACTION_DONE_WORDS[onEnd]})`;
+
+/** The resource a lease holds, by what its launcher named it: "instance i-0abc… in eu-west-1". */
+export const leasedResourceInWords = (resource: LeasedResource): string => {
+  switch (resource.type) {
+    case "ec2":
+      return `instance ${resource.instanceId} in ${resource.region}`;
+    case "rds":
+      return `database ${resource.dbInstanceIdentifier} in ${resource.region}`;
+    case "s3":
+      return `bucket ${resource.bucketName} in ${resource.region}`;
+  }
 };

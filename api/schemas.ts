@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { costEstimateSchema, estimatedMonthlyCostSchema } from "../events/cost-estimate.ts";
 import { provisionedBucketSchema, provisionedDatabaseSchema } from "../events/launched-resource.ts";
-import { endActionSchema, releaseReasonSchema } from "../events/lease.ts";
+import { endActionSchema, releaseOutcomeSchema, releaseReasonSchema } from "../events/lease.ts";
 import { leaseDurationSchema } from "../events/lease-duration.ts";
 import { regionSchema } from "../events/region.ts";
 import { justificationSchema, requesterSchema, requestIdSchema, resourceSchema } from "../events/request.ts";
@@ -106,6 +106,86 @@ export const approvalSchema = z
 
 export type Approval = z.output<typeof approvalSchema>;
 
+const EXTENSION_STATES = ["requested", "approved", "refused"] as const;
+
+export const leaseExtensionSchema = z
+  .object({
+    n: z.number().int().openapi({ description: "The extension's number on this request, from 1." }),
+    from: z.string().openapi({ description: "The end it would replace." }),
+    until: z.string().openapi({ description: "The end asked for." }),
+    justification: z.string(),
+    askedBy: z.string().optional().openapi({ description: "Who asked for it (an email)." }),
+    askedAt: z.string().optional(),
+    status: z.enum(EXTENSION_STATES).openapi({
+      description:
+        "requested: being decided; approved: the end moved; refused: by a policy, an approver, or nobody deciding in time.",
+    }),
+    decider: z.string().optional().openapi({
+      description:
+        "An approver's email or policy:<name>; absent while requested and when nobody decided in time.",
+    }),
+    reason: z.string().optional(),
+    decidedAt: z.string().optional(),
+    approval: approvalSchema.optional().openapi({
+      description: "The round of approval it went through, when its policy asked approvers.",
+    }),
+  })
+  .openapi("LeaseExtension");
+
+export type LeaseExtension = z.output<typeof leaseExtensionSchema>;
+
+export const leaseReleaseSchema = z
+  .object({
+    reason: releaseReasonSchema,
+    action: endActionSchema.describe("What is done to the resource."),
+    by: z
+      .string()
+      .optional()
+      .openapi({ description: "Who released it early (an email); absent when the lease ended." }),
+    note: z.string().optional().openapi({ description: "Their words, when they gave any." }),
+    requestedAt: z.string().optional(),
+    outcome: releaseOutcomeSchema.describe("What its launcher confirmed, once released.").optional(),
+    releasedAt: z.string().optional(),
+    finalSnapshotIdentifier: z.string().optional().openapi({ description: "A database's final snapshot." }),
+    problem: z
+      .string()
+      .optional()
+      .openapi({ description: "Why the release failed, or why the resource was kept." }),
+    kept: z.boolean().optional().openapi({
+      description:
+        "Present once the release failed: true when the resource was kept on purpose (a bucket that is not empty).",
+    }),
+    failedAt: z.string().optional(),
+  })
+  .openapi("LeaseRelease");
+
+export type LeaseRelease = z.output<typeof leaseReleaseSchema>;
+
+export const leaseViewSchema = z
+  .object({
+    duration: z
+      .string()
+      .nullable()
+      .openapi({ description: "How long from PROVISIONED (ISO 8601); null for no end." }),
+    onEnd: endActionSchema.describe("What is done to the resource at the end, or on an early release."),
+    max: z.string().nullable().openapi({
+      description:
+        "The longest the lease may run after extensions, from PROVISIONED; null when no end is allowed.",
+    }),
+    startedAt: z
+      .string()
+      .optional()
+      .openapi({ description: "When the lease started: the resource PROVISIONED." }),
+    endsAt: z.string().nullable().optional().openapi({
+      description: "When it ends, after any approved extension; null for no end; absent before it started.",
+    }),
+    extensions: z.array(leaseExtensionSchema).openapi({ description: "Oldest first." }),
+    release: leaseReleaseSchema.optional(),
+  })
+  .openapi("Lease", { description: "The request's lease as its policy settled it, and what became of it." });
+
+export type LeaseView = z.output<typeof leaseViewSchema>;
+
 export const requestViewSchema = z
   .object({
     requestId: requestIdSchema,
@@ -147,6 +227,13 @@ export const requestViewSchema = z
     approval: approvalSchema.optional().openapi({
       description: "Absent for requests decided before approval policies.",
     }),
+    provisionedAt: z.string().optional().openapi({ description: "When the resource was ready." }),
+    lease: leaseViewSchema.optional().openapi({
+      description: "Once its policy settled it; absent on requests from before leases.",
+    }),
+    leaseEndsAt: z.string().nullable().optional().openapi({
+      description: "The lease's end (lease.endsAt): null for no end; absent before the lease started.",
+    }),
   })
   .openapi("RequestView", { description: "A request as the audit trail projects it from its events." });
 
@@ -174,8 +261,26 @@ export const timelineEntrySchema = z
 
 export type TimelineEntry = z.output<typeof timelineEntrySchema>;
 
+export const costSoFarSchema = z
+  .object({
+    hours: z.number().openapi({ description: "Hours run, from provisioning to its release, or to asOf." }),
+    usd: z.number().nullable().openapi({
+      description:
+        "What those hours cost at the estimate's prices, rounded to cents; null when a price is unknown or the resource is billed by use (S3), never 0 for unknown.",
+    }),
+    asOf: z.string().openapi({ description: "When it was worked out." }),
+  })
+  .openapi("CostSoFar");
+
+export type CostSoFar = z.output<typeof costSoFarSchema>;
+
 export const requestWithTimelineSchema = requestViewSchema
-  .extend({ timeline: z.array(timelineEntrySchema).openapi({ description: "Oldest first." }) })
+  .extend({
+    timeline: z.array(timelineEntrySchema).openapi({ description: "Oldest first." }),
+    costSoFar: costSoFarSchema.optional().openapi({
+      description: "Once provisioned, for a request with a cost estimate: worked out as it is read.",
+    }),
+  })
   .openapi("RequestWithTimeline");
 
 /** `GET /api/requests/{id}`: the request's view and every event audited for it, oldest first. */

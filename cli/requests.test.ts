@@ -46,7 +46,11 @@ const bulkViews: RequestView[] = Array.from({ length: BULK_COUNT }, (_, index) =
 
 const NASTY_JUSTIFICATION = '=HYPERLINK("http://evil.example","x"), and "quotes"\nsecond line';
 
-const { requester: _requester, ...nastyRequest } = sampleRequest({
+const {
+  requester: _requester,
+  lease: _lease,
+  ...nastyRequest
+} = sampleRequest({
   requestId: "nasty",
   resource: { type: "ec2", instanceType: "t3.micro", os: "ubuntu-24.04", name: "-2+3" },
   justification: NASTY_JUSTIFICATION,
@@ -135,8 +139,8 @@ describe("the requests CLI against the audit API", () => {
         "",
         "2025-06-02T08:31:00.000Z",
         "ec2",
-        // The columns of the other resource types, region and estimate: none for this request.
-        ...Array.from({ length: 20 }, () => ""),
+        // The columns of the other resource types, region, estimate and lease: none for this request.
+        ...Array.from({ length: 22 }, () => ""),
       ];
       expect(row).toBe(`${expectedCells.join(",")}\r\n`);
     });
@@ -264,7 +268,12 @@ describe("formatLocalTime", () => {
 });
 
 describe("resourceSummary", () => {
-  const viewOf = ({ requestId, requester: _requester, ...request }: AcceptedRequest): RequestView => ({
+  const viewOf = ({
+    requestId,
+    requester: _requester,
+    lease: _lease,
+    ...request
+  }: AcceptedRequest): RequestView => ({
     ...request,
     requestId,
     status: "SUBMITTED",

@@ -36,3 +36,21 @@ export type CostEstimate = z.output<typeof costEstimateSchema>;
 
 /** The total a month in US dollars, rounded to cents; `null` when any part's price is unknown. */
 export const estimatedMonthlyCostSchema = usdSchema.nullable();
+
+/** AWS's own calculator counts a month as 730 hours (8,760 / 12): the month of an estimate's parts. */
+export const HOURS_PER_MONTH = 730;
+
+/**
+ * What a resource has cost after running `hours`, at its estimate's prices: each part's unit price
+ * times its quantity for the hours' share of a month (an hourly part's 730 hours make it its price an
+ * hour, a GiB-month part its GiB), rounded to cents. `null` when any part's month is unknown, a price
+ * the list lacks or a part billed by use (S3), which no count of hours tells; never 0 for unknown.
+ */
+export const costSoFar = (estimate: CostEstimate, hours: number): number | null => {
+  let usd = 0;
+  for (const { unitPriceUsd, quantity, monthlyUsd } of estimate.parts) {
+    if (unitPriceUsd === null || monthlyUsd === null) return null;
+    usd += (unitPriceUsd * quantity * hours) / HOURS_PER_MONTH;
+  }
+  return Math.round(usd * 100) / 100;
+};

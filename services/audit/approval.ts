@@ -1,5 +1,5 @@
-import type { z } from "zod";
-import type { Approval, ApprovalStage, TimelineEntry } from "../../api/schemas.ts";
+import { z } from "zod";
+import type { Approval, ApprovalStage, LeaseExtension, TimelineEntry } from "../../api/schemas.ts";
 import { ApprovalEscalated } from "../../events/approval-escalated.ts";
 import { policyActorSchema } from "../../events/approval-policy.ts";
 import { ApprovalPolicyApplied } from "../../events/approval-policy-applied.ts";
@@ -8,12 +8,17 @@ import { ApprovalStageStarted } from "../../events/approval-stage-started.ts";
 import { ApprovalVoteRecorded } from "../../events/approval-vote-recorded.ts";
 import { ApproversReminded } from "../../events/approvers-reminded.ts";
 import type { EventContract } from "../../events/contract.ts";
+import { ExtensionDecided } from "../../events/lease-events.ts";
 import { RequestApproved } from "../../events/request-approved.ts";
 import { RequestCancelled } from "../../events/request-cancelled.ts";
 import { RequestExpired } from "../../events/request-expired.ts";
 import { RequestRejected } from "../../events/request-rejected.ts";
 
-/** The events that tell how a policy decides a request; the explanation is built from them alone. */
+/**
+ * The events that tell how a policy decides a request, or an extension of its lease (a round of its
+ * approval, whose events carry the extension and which ends in ExtensionDecided); the explanation is
+ * built from them alone.
+ */
 const EXPLAINING_EVENTS = [
   ApprovalPolicyApplied,
   ApprovalStageStarted,
@@ -25,6 +30,7 @@ const EXPLAINING_EVENTS = [
   RequestRejected,
   RequestExpired,
   RequestCancelled,
+  ExtensionDecided,
 ] as const;
 
 type ExplainingEvent<C = (typeof EXPLAINING_EVENTS)[number]> =
@@ -32,11 +38,24 @@ type ExplainingEvent<C = (typeof EXPLAINING_EVENTS)[number]> =
     ? { type: DetailType; detail: z.output<Schema> }
     : never;
 
-const readExplainingEvent = (entry: TimelineEntry): ExplainingEvent | undefined => {
-  const contract = EXPLAINING_EVENTS.find(({ detailType }) => detailType === entry.type);
-  const parsed = contract?.schema.safeParse(entry.detail);
-  return parsed?.success ? ({ type: entry.type, detail: parsed.data } as ExplainingEvent) : undefined;
-};
+const carriesRound = z.object({ extension: z.object({ n: z.number() }) });
+
+/**
+ * The extension an event of the approval flow is about (its round, from 1), or undefined for the
+ * request's own approval. ApprovalTimerDue names its round by number alone, and is not about one here.
+ */
+export const extensionRoundOf = (detail: unknown): number | undefined =>
+  carriesRound.safeParse(detail).data?.extension.n;
+
+/** The explaining events of the request's approval (`round` undefined) or of one extension's round. */
+const readExplainingEvent =
+  (round: number | undefined) =>
+  (entry: TimelineEntry): ExplainingEvent | undefined => {
+    const contract = EXPLAINING_EVENTS.find(({ detailType }) => detailType === entry.type);
+    const parsed = contract?.schema.safeParse(entry.detail);
+    if (!parsed?.success || extensionRoundOf(parsed.data) !== round) return undefined;
+    return { type: entry.type, detail: parsed.data } as ExplainingEvent;
+  };
 
 interface Person {
   onBehalfOf?: string;
@@ -99,10 +118,11 @@ const approvalsWord = (count: number) => (count === 1 ? "1 more approval" : `${c
  * matched and why, and each stage with whom it asked, who approved or rejected and when, and who is
  * still needed. Every fact is kept by stage and email with its earliest time, so the explanation is
  * the same whatever order the events arrived in and however often. Undefined for a request no policy
- * decided (recorded before approval policies, or not accepted yet).
+ * decided (recorded before approval policies, or not accepted yet). With `round`, the same of that
+ * extension's round of approval, undefined when its policy decided it without asking anyone.
  */
-export const approvalOf = (timeline: readonly TimelineEntry[]): Approval | undefined => {
-  const events = timeline.flatMap((entry) => readExplainingEvent(entry) ?? []);
+export const approvalOf = (timeline: readonly TimelineEntry[], round?: number): Approval | undefined => {
+  const events = timeline.flatMap((entry) => readExplainingEvent(round)(entry) ?? []);
   const applied = events
     .flatMap((event) => (event.type === ApprovalPolicyApplied.detailType ? [event.detail] : []))
     .sort((a, b) => Date.parse(a.appliedAt) - Date.parse(b.appliedAt))[0];
@@ -125,7 +145,7 @@ export const approvalOf = (timeline: readonly TimelineEntry[]): Approval | undef
   let approved = false;
   let expired = false;
   let cancelled = false;
-  let rejection: { approver?: string; reason: string; at: string } | undefined;
+  let rejection: { approver?: string; reason?: string; at: string } | undefined;
 
   for (const event of events) {
     switch (event.type) {
@@ -197,6 +217,18 @@ export const approvalOf = (timeline: readonly TimelineEntry[]): Approval | undef
           if (progress) note(progress.approved, vote.approver, vote.onBehalfOf, vote.decidedAt);
         }
         break;
+      // A round ends as a request's approval does: approved, refused by someone, or nobody in time.
+      case ExtensionDecided.detailType: {
+        const { approved: yes, decider, reason, decidedAt, approvals } = event.detail;
+        if (yes) approved = true;
+        else if (decider === undefined) expired = true;
+        else rejection ??= { approver: decider, ...(reason !== undefined && { reason }), at: decidedAt };
+        for (const vote of approvals ?? []) {
+          const progress = stages[vote.stage];
+          if (progress) note(progress.approved, vote.approver, vote.onBehalfOf, vote.decidedAt);
+        }
+        break;
+      }
     }
   }
 
@@ -206,7 +238,12 @@ export const approvalOf = (timeline: readonly TimelineEntry[]): Approval | undef
   const asking = stages.findIndex((stage) => stage.asked.size > 0 && !isDone(stage));
   const rejectedStage = stages[asking];
   if (rejection?.approver !== undefined && !isPolicy(rejection.approver) && rejectedStage) {
-    rejectedStage.rejectedBy ??= { email: rejection.approver, at: rejection.at, reason: rejection.reason };
+    const { reason } = rejection;
+    rejectedStage.rejectedBy ??= {
+      email: rejection.approver,
+      at: rejection.at,
+      ...(reason !== undefined && { reason }),
+    };
   }
   const decided = approved || rejection !== undefined || expired || cancelled;
 
@@ -255,6 +292,14 @@ const waitingFor = (stages: StageProgress[], shown: ApprovalStage[]): string | u
   return next && `Waiting for ${next.name}${of(next.index)} to be asked`;
 };
 
+/** The approvers the stage asking now has not heard from yet; none once the approval is decided. */
+const awaitedIn = (approval: Approval): string[] => {
+  const active = approval.stages.find((stage) => stage.state === "active");
+  if (!active) return [];
+  const answered = new Set(active.approvedBy.map(({ email }) => email));
+  return active.asked.flatMap(({ email }) => (answered.has(email) ? [] : [email]));
+};
+
 /**
  * Whom a request still waits for: the approvers the stage asking now has not heard from yet. Before
  * approval policies every approver asked was awaited until someone decided.
@@ -265,10 +310,8 @@ export const awaitedApproversOf = ({
 }: {
   approval?: Approval;
   approvers?: string[];
-}): string[] | undefined => {
-  if (!approval) return approvers;
-  const active = approval.stages.find((stage) => stage.state === "active");
-  if (!active) return [];
-  const answered = new Set(active.approvedBy.map(({ email }) => email));
-  return active.asked.flatMap(({ email }) => (answered.has(email) ? [] : [email]));
-};
+}): string[] | undefined => (approval ? awaitedIn(approval) : approvers);
+
+/** Whom an extension's round of approval still waits for: nobody once it is decided. */
+export const awaitedForExtensionOf = ({ status, approval }: LeaseExtension): string[] =>
+  status === "requested" && approval ? awaitedIn(approval) : [];

@@ -1,6 +1,8 @@
 import "../../test/support/service-environment.ts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type AwaitingApproval, approvalListSchema } from "../../api/approvals.ts";
 import type { RequestView } from "../../api/schemas.ts";
+import type { RawEnvelope } from "../../events/index.ts";
 import { startTestDynamo, type TestDynamo } from "../../test/support/dynamo.ts";
 import { silentLogger } from "../../test/support/fakes.ts";
 import { sampleRequest } from "../../test/support/fixtures.ts";
@@ -16,6 +18,7 @@ import {
   APPROVER,
   expiredFlow,
   FINANCE,
+  leaseFlow,
   provisionedFlow,
   rejectedFlow,
   secondsAfter,
@@ -122,5 +125,63 @@ describe("GET /api/approvals under a policy with stages", () => {
     expect(await awaitingAfter(flow.firstVote)).toEqual([LEAD_B, LEAD_C]);
     expect(await awaitingAfter(flow.firstStageDone)).toEqual([FINANCE]);
     expect(await awaitingAfter(flow.approved)).toEqual([]);
+  });
+});
+
+describe("GET /api/approvals for an extension of a lease", () => {
+  let dynamo: TestDynamo;
+  let identityProvider: TestIdentityProvider;
+  const request = sampleRequest({ requestId: "extending" });
+  const provisioned = provisionedFlow(request, START);
+  const lease = leaseFlow(request, START);
+  const [LEAD_A] = TEAM_LEADS;
+
+  /** What awaits each of lead-a and the request's own approver, once the audit trail has these events. */
+  const awaitingAfter = async (...steps: RawEnvelope[][]) => {
+    const store = testAuditStore(dynamo);
+    const logger = silentLogger();
+    const handle = createFlowEventHandler({ store, logger });
+    for (const envelope of steps.flat()) await handle(envelope);
+    const app = createAuditApp(store, logger, identityProvider.verifyAccessToken);
+    const awaiting: Record<string, AwaitingApproval[]> = {};
+    for (const email of [LEAD_A, APPROVER]) {
+      const response = await app.request("/api/approvals", {
+        headers: await identityProvider.authorizationOf({ email, groups: ["approvers"] }),
+      });
+      awaiting[email] = approvalListSchema.parse(await response.json()).items;
+    }
+    return awaiting;
+  };
+
+  beforeEach(async () => {
+    dynamo = await startTestDynamo(tables);
+  });
+  afterEach(() => dynamo.close());
+  beforeAll(async () => {
+    identityProvider = await startTestIdentityProvider();
+  });
+
+  it("lists the provisioned request again for the approver its round asks, with the extension it is about", async () => {
+    const awaiting = await awaitingAfter(provisioned, lease.started, lease.extensionAsked);
+
+    expect(awaiting[LEAD_A]).toEqual([
+      expect.objectContaining({ requestId: "extending", status: "PROVISIONED", extension: lease.extension }),
+    ]);
+    expect(awaiting[APPROVER]).toEqual([]);
+  });
+
+  it("lists it no more once the extension is decided, approved or refused", async () => {
+    expect(
+      await awaitingAfter(provisioned, lease.started, lease.extensionAsked, lease.extensionApproved),
+    ).toEqual({
+      [LEAD_A]: [],
+      [APPROVER]: [],
+    });
+    expect(
+      await awaitingAfter(provisioned, lease.started, lease.extensionAsked, lease.extensionRefused),
+    ).toEqual({
+      [LEAD_A]: [],
+      [APPROVER]: [],
+    });
   });
 });

@@ -7,9 +7,12 @@ import {
   ApprovalStageStarted,
   ApprovalVoteRecorded,
   DetailValidationError,
+  LeaseStarted,
   ProvisioningFailed,
   ProvisioningStarted,
   type RawEnvelope,
+  ReleaseFailed,
+  ReleaseRequested,
   RequestAccepted,
   RequestApproved,
   RequestCancelled,
@@ -18,6 +21,7 @@ import {
   RequestInvalid,
   RequestRejected,
   ResourceProvisioned,
+  ResourceReleased,
   ResourceRequested,
 } from "../../events/index.ts";
 import { refusalIdOf } from "../../events/request-id.ts";
@@ -60,7 +64,11 @@ import {
 const START = "2025-03-01T09:00:00Z";
 
 /** Intake's rules, for the ids it gives a request. */
-const INTAKE_RULES: IntakeRules = { allowedRegions: ["us-east-1"], defaultRegion: "us-east-1" };
+const INTAKE_RULES: IntakeRules = {
+  allowedRegions: ["us-east-1"],
+  defaultRegion: "us-east-1",
+  lease: { min: "PT1H", max: "P90D" },
+};
 
 const entriesOf = (envelopes: readonly RawEnvelope[]): TimelineEntry[] =>
   envelopes.map((envelope) => auditRecordOf(envelope).entry);
@@ -135,13 +143,35 @@ describe("statusOf", () => {
     ],
     ["a vote that rejects", [ApprovalVoteRecorded.detailType, RequestRejected.detailType], "REJECTED"],
     ["an expiry while a stage asks", [ApprovalStageStarted.detailType, RequestExpired.detailType], "EXPIRED"],
+    [
+      "a lease started before the resource's provisioning was seen",
+      [RequestApproved.detailType, LeaseStarted.detailType],
+      "PROVISIONED",
+    ],
+    ["being released", [LeaseStarted.detailType, ReleaseRequested.detailType], "RELEASING"],
+    ["released", [ReleaseRequested.detailType, ResourceReleased.detailType], "RELEASED"],
+    [
+      "released before the release was seen asked for",
+      [ResourceReleased.detailType, ResourceProvisioned.detailType],
+      "RELEASED",
+    ],
+    [
+      "a release that failed, or a kept bucket",
+      [ReleaseRequested.detailType, ReleaseFailed.detailType],
+      "RELEASE_FAILED",
+    ],
+    [
+      "released after an attempt that failed",
+      [ReleaseFailed.detailType, ResourceReleased.detailType],
+      "RELEASED",
+    ],
   ];
 
   it.each(cases)("%s", (_case, seen, expected) => {
     expect(statusOf(seen)).toBe(expected);
   });
 
-  it("reaches every one of the nine statuses", () => {
+  it("reaches every status", () => {
     expect(new Set(cases.map(([, , status]) => status))).toEqual(new Set(REQUEST_STATUSES));
   });
 });
@@ -180,6 +210,9 @@ describe("projectView over every arrival order", () => {
           "APPROVED|REJECTED|EXPIRED|INVALID",
           "PROVISIONING",
           "PROVISIONED|FAILED",
+          "RELEASING",
+          "RELEASE_FAILED",
+          "RELEASED",
         ].findIndex((stage) => stage.split("|").includes(value));
       const types = envelopes.map((envelope) => envelope["detail-type"]);
       for (const arrival of permutations(types)) {
@@ -212,6 +245,7 @@ describe("projectView fields", () => {
       },
       instanceId: INSTANCE_ID,
       privateIp: "10.0.1.25",
+      provisionedAt: secondsAfter(START, 5),
       approvers: [APPROVER],
       expiresAt: secondsAfter(START, 3600),
     });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Decision, RequestView, TimelineEntry } from "../../api/schemas.ts";
+import type { CostSoFar, Decision, RequestView, TimelineEntry } from "../../api/schemas.ts";
 import { ApprovalPolicyApplied } from "../../events/approval-policy-applied.ts";
 import { ApprovalStageCompleted } from "../../events/approval-stage-completed.ts";
 import { ApprovalStageStarted } from "../../events/approval-stage-started.ts";
@@ -7,13 +7,17 @@ import { ApprovalVoteRecorded } from "../../events/approval-vote-recorded.ts";
 import {
   type AcceptedRequest,
   ApprovalRequested,
+  costSoFar,
   DetailValidationError,
   type EventContract,
   type FieldError,
   FLOW_EVENTS,
+  LeaseStarted,
   ProvisioningFailed,
   ProvisioningStarted,
   type RawEnvelope,
+  ReleaseFailed,
+  ReleaseRequested,
   RequestAccepted,
   RequestApproved,
   RequestCancelled,
@@ -22,13 +26,15 @@ import {
   RequestInvalid,
   RequestRejected,
   ResourceProvisioned,
+  ResourceReleased,
   ResourceRequested,
   requestIdSchema,
 } from "../../events/index.ts";
 import { refusalIdOf, requestIdOf } from "../../events/request-id.ts";
 import type { RequestStatus } from "../../events/request-status.ts";
 import type { Identity } from "../shared/access-token.ts";
-import { approvalOf } from "./approval.ts";
+import { approvalOf, awaitedForExtensionOf, extensionRoundOf } from "./approval.ts";
+import { leaseOf } from "./lease.ts";
 
 /**
  * The status each event type establishes, strongest first. A request shows the strongest status among
@@ -37,11 +43,17 @@ import { approvalOf } from "./approval.ts";
  * timeline of its own, but timelines recorded before that may hold the refusal of another submission
  * that reused an accepted request's id, which does not make the accepted request invalid. A policy's
  * stages make a request pending from the moment the policy is applied; an auto-approval or denial
- * does not (see `countsForStatus`), it is decided a moment later.
+ * does not (see `countsForStatus`), it is decided a moment later. A lease starts only on a provisioned
+ * resource; nothing about its extensions moves the request from there (see `countsForStatus`), only
+ * its release does. A resource confirmed released is RELEASED, even after an attempt that failed.
  */
 const STATUS_BY_PRECEDENCE = [
+  [ResourceReleased, "RELEASED"],
+  [ReleaseFailed, "RELEASE_FAILED"],
+  [ReleaseRequested, "RELEASING"],
   [ProvisioningFailed, "FAILED"],
   [ResourceProvisioned, "PROVISIONED"],
+  [LeaseStarted, "PROVISIONED"],
   [ProvisioningStarted, "PROVISIONING"],
   [RequestApproved, "APPROVED"],
   [RequestRejected, "REJECTED"],
@@ -62,10 +74,15 @@ export const statusOf = (seenTypes: Iterable<string>): RequestStatus => {
   return STATUS_BY_PRECEDENCE.find(([contract]) => seen.has(contract.detailType))?.[1] ?? "SUBMITTED";
 };
 
-/** Whether an entry establishes its type's status: an applied policy only when it asks for approvals. */
+/**
+ * Whether an entry establishes its type's status: an applied policy only when it asks for approvals,
+ * and no event about an extension of the lease: its round of approval asks approvers again, but of a
+ * request that stays PROVISIONED.
+ */
 const countsForStatus = (entry: TimelineEntry): boolean =>
-  entry.type !== ApprovalPolicyApplied.detailType ||
-  ApprovalPolicyApplied.schema.safeParse(entry.detail).data?.outcome === "stages";
+  extensionRoundOf(entry.detail) === undefined &&
+  (entry.type !== ApprovalPolicyApplied.detailType ||
+    ApprovalPolicyApplied.schema.safeParse(entry.detail).data?.outcome === "stages");
 
 export interface AuditRecord {
   /** The timeline the event is recorded on. */
@@ -205,9 +222,10 @@ export const projectView = (requestId: string, entries: readonly TimelineEntry[]
         fieldErrors = event.detail.errors;
         break;
       case ApprovalRequested.detailType:
-        // Each stage asks its own approvers; everyone asked in any stage may read the request.
+        // Each stage asks its own approvers, and so does each extension's round: everyone asked in any
+        // of them may read the request. The deadline shown is the request's own.
         view.approvers = [...new Set([...(view.approvers ?? []), ...event.detail.approvers])];
-        view.expiresAt = event.detail.expiresAt;
+        if (event.detail.extension === undefined) view.expiresAt = event.detail.expiresAt;
         break;
       case RequestApproved.detailType:
       case RequestRejected.detailType: {
@@ -251,6 +269,7 @@ export const projectView = (requestId: string, entries: readonly TimelineEntry[]
         view.database = event.detail.database;
         view.dbInstanceIdentifier = event.detail.database?.identifier ?? view.dbInstanceIdentifier;
         view.bucket = event.detail.bucket;
+        view.provisionedAt = event.detail.provisionedAt;
         break;
       case ProvisioningFailed.detailType:
         accepted = event.detail.request;
@@ -266,6 +285,7 @@ export const projectView = (requestId: string, entries: readonly TimelineEntry[]
 
   const status = statusOf(timeline.filter(countsForStatus).map((entry) => entry.type));
   const approval = approvalOf(timeline);
+  const lease = leaseOf(timeline);
   const request = accepted ?? submitted;
   const requester =
     request?.requester ?? (requesterEmail === undefined ? undefined : { email: requesterEmail });
@@ -288,6 +308,30 @@ export const projectView = (requestId: string, entries: readonly TimelineEntry[]
     fieldErrors: status === "INVALID" ? fieldErrors : undefined,
     ...view,
     ...(approval && { approval }),
+    ...(lease && { lease }),
+    ...(lease?.endsAt !== undefined && { leaseEndsAt: lease.endsAt }),
+  };
+};
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * What the request's resource has cost so far, worked out as it is read: the hours from its provisioning
+ * to its release (or to `now` while it runs, a release failed or asked for included) at its estimate's
+ * prices. Undefined before provisioning, and for a request without an estimate.
+ */
+export const costSoFarOf = (
+  { provisionedAt, lease, costEstimate }: Pick<RequestView, "provisionedAt" | "lease" | "costEstimate">,
+  now: Date,
+): CostSoFar | undefined => {
+  if (provisionedAt === undefined || costEstimate === undefined) return undefined;
+  const until =
+    lease?.release?.releasedAt === undefined ? now.getTime() : Date.parse(lease.release.releasedAt);
+  const hours = Math.max(0, until - Date.parse(provisionedAt)) / HOUR_MS;
+  return {
+    hours: Math.round(hours * 100) / 100,
+    usd: costSoFar(costEstimate, hours),
+    asOf: now.toISOString(),
   };
 };
 
@@ -314,5 +358,23 @@ export const mayRead = (access: ReadAccess, { requester, approvers = [] }: Reque
   if (requester !== undefined && emailKeyOf(requester.email) === access.email) return true;
   return (
     access.kind === "own-and-asked" && approvers.some((approver) => emailKeyOf(approver) === access.email)
+  );
+};
+
+/**
+ * The extension of the request's lease whose round of approval waits for `email` (whatever its case),
+ * as the approver is asked about it: from its end now until when, and why.
+ */
+export const extensionAwaiting = ({ lease }: Pick<RequestView, "lease">, email: string) => {
+  const extension = lease?.extensions.find((candidate) =>
+    awaitedForExtensionOf(candidate).some((awaited) => emailKeyOf(awaited) === emailKeyOf(email)),
+  );
+  return (
+    extension && {
+      n: extension.n,
+      from: extension.from,
+      until: extension.until,
+      justification: extension.justification,
+    }
   );
 };

@@ -1,7 +1,7 @@
 import "../../test/support/service-environment.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openApiDocument } from "../../api/openapi.ts";
-import type { RequestView } from "../../api/schemas.ts";
+import { type RequestView, requestPageSchema, requestWithTimelineSchema } from "../../api/schemas.ts";
 import { type RawEnvelope, refusalIdOf } from "../../events/index.ts";
 import { startTestDynamo, type TestDynamo } from "../../test/support/dynamo.ts";
 import { silentLogger } from "../../test/support/fakes.ts";
@@ -23,8 +23,10 @@ import { createAuditApp } from "./http.ts";
 import { tables } from "./tables.ts";
 import {
   APPROVER,
+  FINAL_SNAPSHOT,
   INSTANCE_ID,
   invalidFlow,
+  leaseFlow,
   PROVISIONED_DATABASE,
   provisionedFlow,
   rejectedFlow,
@@ -386,6 +388,94 @@ describe("the audit HTTP API, for databases and buckets", () => {
       `Request approved by ${APPROVER}`,
       "Creating bucket approvals-team-logs in us-east-1",
       "Bucket approvals-team-logs ready in us-east-1",
+    ]);
+  });
+});
+
+describe("the audit HTTP API, for leases", () => {
+  let dynamo: TestDynamo;
+  let app: ReturnType<typeof createAuditApp>;
+  let identityProvider: TestIdentityProvider;
+
+  const database = sampleDatabaseRequest({ requestId: "db-leased", ...sampleDatabaseEstimate() });
+  const databaseLease = leaseFlow(database, START);
+  const bucket = sampleBucketRequest({ requestId: "bucket-leased", ...sampleUnknownBucketEstimate() });
+  const bucketLease = leaseFlow(bucket, START);
+  /** The API's clock: three days after the resources were provisioned. */
+  const NOW = new Date(Date.parse(databaseLease.startedAt) + 3 * 86_400_000);
+
+  beforeAll(async () => {
+    dynamo = await startTestDynamo(tables);
+    identityProvider = await startTestIdentityProvider();
+    const store = testAuditStore(dynamo);
+    const logger = silentLogger();
+    const handle = createFlowEventHandler({ store, logger });
+    const flows = [
+      [...provisionedFlow(database, START), ...databaseLease.started, ...databaseLease.released],
+      [
+        ...provisionedFlow(bucket, secondsAfter(START, 60)),
+        ...leaseFlow(bucket, secondsAfter(START, 60)).started,
+      ],
+    ];
+    for (const envelope of flows.flat()) await handle(envelope);
+    app = createAuditApp(store, logger, identityProvider.verifyAccessToken, () => NOW);
+  });
+  afterAll(() => dynamo.close());
+
+  const getJson = async (path: string) => {
+    const response = await app.request(path, { headers: await identityProvider.authorizationOf(OPERATOR) });
+    expect(response.status).toBe(200);
+    return response.json();
+  };
+
+  it("answers a released database with its lease, its release, its cost up to the release, and each step in words", async () => {
+    const view = requestWithTimelineSchema.parse(await getJson("/api/requests/db-leased"));
+
+    expect(view).toMatchObject({
+      status: "RELEASED",
+      leaseEndsAt: databaseLease.endsAt,
+      lease: {
+        duration: "P7D",
+        onEnd: "snapshot-and-delete",
+        startedAt: databaseLease.startedAt,
+        endsAt: databaseLease.endsAt,
+        extensions: [],
+        release: {
+          reason: "lease-ended",
+          outcome: "deleted",
+          finalSnapshotIdentifier: FINAL_SNAPSHOT,
+          releasedAt: secondsAfter(databaseLease.extendedUntil, 90),
+        },
+      },
+      // Ten days and 90 seconds at $0.016 an hour and 20 GiB at $0.115 a GiB-month, whatever the clock says.
+      costSoFar: { hours: 240.03, usd: 4.6, asOf: NOW.toISOString() },
+    });
+    expect(
+      view.timeline
+        .map(({ summary }) => summary)
+        .filter(Boolean)
+        .slice(-4),
+    ).toEqual([
+      "Lease started: ends Thu, 8 May 2025, 10:00 UTC (delete after a final snapshot)",
+      "Reminder 1 sent: the lease ends Thu, 8 May 2025, 10:00 UTC (delete after a final snapshot)",
+      "The lease ended: release asked (delete after a final snapshot)",
+      `Released at the end of its lease: deleted, final snapshot ${FINAL_SNAPSHOT}`,
+    ]);
+  });
+
+  it("answers a running bucket's hours so far, and its cost as unknown, never 0", async () => {
+    const view = requestWithTimelineSchema.parse(await getJson("/api/requests/bucket-leased"));
+
+    expect(view.status).toBe("PROVISIONED");
+    expect(view.costSoFar).toEqual({ hours: 71.98, usd: null, asOf: NOW.toISOString() });
+  });
+
+  it("lists each request with its lease's end", async () => {
+    const page = requestPageSchema.parse(await getJson("/api/requests"));
+
+    expect(page.items.map(({ requestId, leaseEndsAt }) => [requestId, leaseEndsAt])).toEqual([
+      ["bucket-leased", secondsAfter(bucketLease.endsAt, 60)],
+      ["db-leased", databaseLease.endsAt],
     ]);
   });
 });

@@ -6,7 +6,7 @@ import type { AccessTokenVerifier } from "../shared/access-token.ts";
 import { ClientError } from "../shared/errors.ts";
 import { createServiceApp } from "../shared/http.ts";
 import { accessTokenVerifier, admitTo } from "../shared/http-auth.ts";
-import { mayRead, readAccessOf } from "./domain.ts";
+import { costSoFarOf, extensionAwaiting, mayRead, readAccessOf } from "./domain.ts";
 import { type AuditStore, auditStore, InvalidCursorError } from "./store.ts";
 import { entryInWords } from "./words.ts";
 
@@ -18,6 +18,7 @@ export const createAuditApp = (
   store: AuditStore,
   logger: Logger,
   verifyAccessToken: () => AccessTokenVerifier,
+  now: () => Date = () => new Date(),
 ) => {
   const app = createServiceApp(logger);
 
@@ -48,13 +49,20 @@ export const createAuditApp = (
     }
     // Worded on reading, so entries recorded before the words existed read the same.
     const timeline = entries.map((entry) => ({ ...entry, summary: entryInWords(entry) }));
-    return c.json({ ...view, timeline }, 200);
+    // Worked out on reading too: while the resource runs, it grows by the hour.
+    const costSoFar = costSoFarOf(view, now());
+    return c.json({ ...view, timeline, ...(costSoFar && { costSoFar }) }, 200);
   });
 
   const listApprovals = { ...listApprovalsRoute, middleware: admitTo(listApprovalsRoute, verifyAccessToken) };
-  app.openapi(listApprovals, async (c) =>
-    c.json({ items: await store.listAwaitingDecisionOf(c.get("identity").email) }, 200),
-  );
+  app.openapi(listApprovals, async (c) => {
+    const { email } = c.get("identity");
+    const items = (await store.listAwaitingDecisionOf(email)).map((view) => {
+      const extension = extensionAwaiting(view, email);
+      return extension ? { ...view, extension } : view;
+    });
+    return c.json({ items }, 200);
+  });
 
   app.openapi(openApiDocumentRoute, (c) => c.json(openApiDocument(), 200));
 

@@ -11,7 +11,7 @@ import type { RequestPage, RequestView, TimelineEntry } from "../../api/schemas.
 import { requestIdSchema } from "../../events/index.ts";
 import type { RequestStatus } from "../../events/request-status.ts";
 import { documentClientOf, queryAll, whetherConditionHeld } from "../shared/dynamo.ts";
-import { awaitedApproversOf } from "./approval.ts";
+import { awaitedApproversOf, awaitedForExtensionOf } from "./approval.ts";
 import { config } from "./config.ts";
 import { type AuditRecord, chronologically, emailKeyOf, type ReadAccess } from "./domain.ts";
 import {
@@ -45,6 +45,11 @@ interface ViewItem extends RequestView {
   requesterKey?: string;
   /** The emails, in lower case, of the approvers the request still waits for: what an approver is asked to decide. */
   approverKeys?: string[];
+  /**
+   * Those of them an extension of the lease's round of approval waits for, in lower case; absent when
+   * none does. The request is PROVISIONED meanwhile, so they find it by this rather than its status.
+   */
+  extensionApproverKeys?: string[];
   listPartition: typeof ALL_REQUESTS_PARTITION;
   /** The version of the timeline the view was projected from (see `Timeline`). */
   version: number;
@@ -85,6 +90,7 @@ export interface Timeline {
 const VERSION_ATTRIBUTE = "version" satisfies keyof ViewItem;
 const MOVED_TO_ATTRIBUTE = "movedTo" satisfies keyof TimelineItem;
 const APPROVER_KEYS_ATTRIBUTE = "approverKeys" satisfies keyof ViewItem;
+const EXTENSION_APPROVER_KEYS_ATTRIBUTE = "extensionApproverKeys" satisfies keyof ViewItem;
 
 /** A filter that does not fit the index's partition costs extra Queries; this bounds them per page. */
 const MAX_QUERIES_PER_PAGE = 10;
@@ -195,8 +201,14 @@ const decodeCursor = (cursor: string, plan: ListPlan): Record<string, unknown> =
   return parsed.data;
 };
 
-const viewOf = ({ requesterKey, approverKeys, listPartition, version, ...view }: ViewItem): RequestView =>
-  view;
+const viewOf = ({
+  requesterKey,
+  approverKeys,
+  extensionApproverKeys,
+  listPartition,
+  version,
+  ...view
+}: ViewItem): RequestView => view;
 
 const isVacant = (item: ViewItem | VacantViewItem): item is VacantViewItem => !("status" in item);
 
@@ -320,14 +332,21 @@ export const createAuditStore = (document: DynamoDBDocumentClient, tables: Audit
     );
 
   /** Stores the view projected from the timeline of `version` (see `putViewItem`). */
-  const saveView = (view: RequestView, version: number): Promise<boolean> =>
-    putViewItem({
+  const saveView = (view: RequestView, version: number): Promise<boolean> => {
+    const forExtensions = [
+      ...new Set((view.lease?.extensions ?? []).flatMap(awaitedForExtensionOf).map(emailKeyOf)),
+    ];
+    const forRequest = awaitedApproversOf(view)?.map(emailKeyOf);
+    return putViewItem({
       ...view,
       requesterKey: view.requester && emailKeyOf(view.requester.email),
-      approverKeys: awaitedApproversOf(view)?.map(emailKeyOf),
+      approverKeys:
+        forExtensions.length === 0 ? forRequest : [...new Set([...(forRequest ?? []), ...forExtensions])],
+      ...(forExtensions.length > 0 && { extensionApproverKeys: forExtensions }),
       listPartition: ALL_REQUESTS_PARTITION,
       version,
     });
+  };
 
   /** Takes the view away once every entry of the timeline of `version` moved to a refusal's. */
   const vacateView = (requestId: string, version: number): Promise<boolean> =>
@@ -386,24 +405,35 @@ export const createAuditStore = (document: DynamoDBDocumentClient, tables: Audit
     return { items: items.map(viewOf), nextCursor: startKey && encodeCursor(startKey) };
   };
 
-  /** Every request pending approval whose approvers include `email` (whatever its case), newest first. */
-  const listAwaitingDecisionOf = async (email: string): Promise<RequestView[]> => {
-    const items = await queryAll<ViewItem>(document, {
+  /** The views of one status whose `keysAttribute` holds `email` (whatever its case), newest first. */
+  const awaitingIn = (status: RequestStatus, keysAttribute: string, email: string) =>
+    queryAll<ViewItem>(document, {
       TableName: tables.requests,
       IndexName: REQUEST_INDEXES.byStatus.indexName,
-      KeyConditionExpression: "#status = :pending",
-      FilterExpression: "contains(#approverKeys, :approver)",
+      KeyConditionExpression: "#status = :status",
+      FilterExpression: "contains(#keys, :approver)",
       ExpressionAttributeNames: {
         "#status": REQUEST_INDEXES.byStatus.partitionKey.name,
-        "#approverKeys": APPROVER_KEYS_ATTRIBUTE,
+        "#keys": keysAttribute,
       },
-      ExpressionAttributeValues: {
-        ":pending": "PENDING_APPROVAL" satisfies RequestStatus,
-        ":approver": emailKeyOf(email),
-      },
+      ExpressionAttributeValues: { ":status": status, ":approver": emailKeyOf(email) },
       ScanIndexForward: false,
     });
-    return items.map(viewOf);
+
+  /**
+   * Every request pending approval whose approvers include `email` (whatever its case), and every
+   * provisioned one an extension of whose lease waits for them, newest first. Reading the provisioned
+   * ones costs a Query over the resources running now, which their leases keep from growing for ever.
+   */
+  const listAwaitingDecisionOf = async (email: string): Promise<RequestView[]> => {
+    const [pending, extending] = await Promise.all([
+      awaitingIn("PENDING_APPROVAL", APPROVER_KEYS_ATTRIBUTE, email),
+      awaitingIn("PROVISIONED", EXTENSION_APPROVER_KEYS_ATTRIBUTE, email),
+    ]);
+    // As the index sorts each: by submission time, newest first.
+    return [...pending, ...extending]
+      .sort((a, b) => (a.submittedAt < b.submittedAt ? 1 : a.submittedAt > b.submittedAt ? -1 : 0))
+      .map(viewOf);
   };
 
   return {

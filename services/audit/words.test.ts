@@ -5,8 +5,8 @@ import {
   RequestRejected,
   ResourceRequested,
 } from "../../events/index.ts";
-import { envelopeOf, sampleRequest } from "../../test/support/fixtures.ts";
-import { FINANCE, twoStageFlow } from "./testing/flows.ts";
+import { envelopeOf, sampleDatabaseRequest, sampleRequest } from "../../test/support/fixtures.ts";
+import { FINANCE, leaseFlow, twoStageFlow } from "./testing/flows.ts";
 import { entryInWords } from "./words.ts";
 
 const request = sampleRequest({ requestId: "req-words" });
@@ -72,6 +72,90 @@ describe("entryInWords", () => {
     expect(wordsOf(flow.withdrawn)).toEqual([
       "Request withdrawn by its requester, ana@example.com: Found a spare box",
     ]);
+  });
+
+  describe("a lease", () => {
+    const lease = leaseFlow(request, "2026-12-01T09:00:00Z");
+    /** One of the lease's events, with some of its detail changed. */
+    const changed = (envelope: RawEnvelope | undefined, detail: object): RawEnvelope => {
+      if (!envelope) throw new Error("the lease flow has no such event");
+      return { ...envelope, detail: { ...(envelope.detail as object), ...detail } };
+    };
+
+    it("tells its start, its reminders, and the timers by their names alone", () => {
+      expect(wordsOf(lease.started)).toEqual([
+        "Lease started: ends Tue, 8 Dec 2026, 09:00 UTC (terminate)",
+        undefined,
+        "Reminder 1 sent: the lease ends Tue, 8 Dec 2026, 09:00 UTC (terminate)",
+      ]);
+    });
+
+    it("tells an extension asked for, each step of its round as the extension's, and the end it moved", () => {
+      expect(wordsOf([...lease.extensionAsked, ...lease.extensionApproved])).toEqual([
+        "Extension 1 asked by ana@example.com: until Fri, 11 Dec 2026, 09:00 UTC, instead of Tue, 8 Dec 2026, 09:00 UTC",
+        "Extension 1: Policy dev applies: 1 stage (team leads)",
+        "Extension 1: Stage team leads asks lead-a@example.com; 1 approval needed",
+        undefined,
+        "Extension 1: lead-a@example.com approved in stage team leads: 1 of 1",
+        "Extension 1: Stage team leads approved by lead-a@example.com",
+        "Extension 1 approved by lead-a@example.com",
+        "Lease extended: ends Fri, 11 Dec 2026, 09:00 UTC instead of Tue, 8 Dec 2026, 09:00 UTC",
+      ]);
+    });
+
+    it("tells who refused an extension and why: an approver, a policy, or nobody in time", () => {
+      const [, refused] = lease.extensionRefused;
+      const byPolicy = changed(refused, { decider: "policy:dev", reason: "at most 30 days in all" });
+      const undecided = changed(refused, { decider: undefined, reason: undefined });
+      expect(wordsOf([changed(refused, {}), byPolicy, undecided])).toEqual([
+        "Extension 1 rejected by lead-a@example.com: Run them in the day",
+        "Extension 1 refused by policy dev: at most 30 days in all",
+        "Extension 1 refused: nobody decided in time",
+      ]);
+      expect(
+        wordsOf([changed(refused, { approved: true, decider: "policy:dev", reason: undefined })]),
+      ).toEqual(["Extension 1 auto-approved by policy dev"]);
+    });
+
+    it("tells a release at the end and the launcher's confirmation, and who released it early and why", () => {
+      const [asked, , released] = lease.released;
+      const byRequester = { reason: "released-by-requester", by: { email: "ana@example.com" } };
+      expect(
+        wordsOf([
+          asked,
+          released,
+          changed(asked, { ...byRequester, action: "stop", note: "Done with it" }),
+          changed(released, { ...byRequester, action: "stop", outcome: "stopped" }),
+          changed(asked, { reason: "released-by-operator", by: { email: "operator@example.com" } }),
+        ] as RawEnvelope[]),
+      ).toEqual([
+        "The lease ended: release asked (terminate)",
+        "Released at the end of its lease: terminated",
+        "Release asked by its requester, ana@example.com (stop): Done with it",
+        "Released by its requester, ana@example.com: stopped",
+        "Release asked by an operator, operator@example.com (terminate)",
+      ]);
+    });
+
+    it("names a database's final snapshot", () => {
+      const [, , deleted] = leaseFlow(sampleDatabaseRequest(), "2026-12-01T09:00:00Z").released;
+      expect(wordsOf([deleted as RawEnvelope])).toEqual([
+        "Released at the end of its lease: deleted, final snapshot orders-1a2b3c4d-final",
+      ]);
+    });
+
+    it("says a kept bucket was kept, and a release that failed after how many attempts", () => {
+      const [, keptBucket] = lease.kept;
+      expect(
+        wordsOf([
+          keptBucket,
+          changed(keptBucket, { kept: false, attempts: 5, problem: "i-0123 still runs" }),
+        ] as RawEnvelope[]),
+      ).toEqual([
+        "Kept: The bucket holds 3 objects: empty it, then release it",
+        "Release failed after 5 attempts: i-0123 still runs",
+      ]);
+    });
   });
 
   it("leaves a detail that breaks its contract, and other events, unworded", () => {

@@ -1,3 +1,4 @@
+import { END_ACTION_WORDS } from "../../api/request-words.ts";
 import type { TimelineEntry } from "../../api/schemas.ts";
 import {
   ApprovalEscalated,
@@ -6,16 +7,27 @@ import {
   ApprovalStageStarted,
   ApprovalVoteRecorded,
   ApproversReminded,
+  ExtensionDecided,
+  ExtensionRequested,
+  LeaseExpiring,
+  LeaseExtended,
+  LeaseStarted,
   ProvisioningFailed,
   ProvisioningStarted,
+  ReleaseFailed,
+  type ReleaseReason,
+  ReleaseRequested,
   RequestApproved,
   RequestCancelled,
   RequestExpired,
   RequestRejected,
   ResourceProvisioned,
+  ResourceReleased,
 } from "../../events/index.ts";
 import type { ResourceType } from "../../events/request.ts";
 import { approvalInWords, listInWords, policyNameOf, rejectionInWords } from "../shared/decision-words.ts";
+import { formatUtc } from "../shared/request-summary.ts";
+import { extensionRoundOf } from "./approval.ts";
 
 /** Requests from before regions name none: created in the stack's own region, which is not said. */
 const regionInWords = ({ region }: { region?: string | undefined }) => (region ? ` in ${region}` : "");
@@ -36,17 +48,42 @@ const personInWords = ({ email, onBehalfOf }: { email: string; onBehalfOf?: stri
 const approvalsNeeded = (quorum: number) =>
   quorum === 1 ? "1 approval needed" : `${quorum} approvals needed`;
 
+/** Who asked for a release: nobody when the lease ended. */
+const RELEASE_ASKED_WORDS = {
+  "lease-ended": "The lease ended: release asked",
+  "released-by-requester": "Release asked by its requester",
+  "released-by-operator": "Release asked by an operator",
+} as const satisfies Record<ReleaseReason, string>;
+
+const RELEASED_WORDS = {
+  "lease-ended": "Released at the end of its lease",
+  "released-by-requester": "Released by its requester",
+  "released-by-operator": "Released by an operator",
+} as const satisfies Record<ReleaseReason, string>;
+
+const byWhom = (by: { email: string } | undefined) => (by ? `, ${by.email}` : "");
+
+const withNote = (words: string, note: string | undefined) => (note ? `${words}: ${note}` : words);
+
+/** The words of an event of an extension's round of approval say which extension they are about. */
+const ofRound = (detail: unknown, words: string | undefined): string | undefined => {
+  const round = extensionRoundOf(detail);
+  return words !== undefined && round !== undefined ? `Extension ${round}: ${words}` : words;
+};
+
 /**
  * A timeline entry in words, for the events that explain how a request is decided and what was
  * created for it: "Policy
  * large-instances applies: 2 stages (team leads, then finance)", "lead-a@example.com approved in stage
- * 1 of 2 (team leads): 1 of 2". Undefined for an event whose name says enough, and for a detail that
- * breaks its contract (the timeline keeps it as delivered).
+ * 1 of 2 (team leads): 1 of 2", and what became of its lease. A step of an extension's round of
+ * approval says which extension it is about ("Extension 1: Stage team leads asks ..."). Undefined for
+ * an event whose name says enough, and for a detail that breaks its contract (the timeline keeps it as
+ * delivered).
  */
-export const entryInWords = ({
-  type,
-  detail,
-}: Pick<TimelineEntry, "type" | "detail">): string | undefined => {
+export const entryInWords = ({ type, detail }: Pick<TimelineEntry, "type" | "detail">): string | undefined =>
+  ofRound(detail, approvalStepInWords(type, detail)) ?? leaseInWords(type, detail);
+
+const approvalStepInWords = (type: string, detail: unknown): string | undefined => {
   switch (type) {
     case ApprovalPolicyApplied.detailType: {
       const applied = ApprovalPolicyApplied.schema.safeParse(detail).data;
@@ -133,6 +170,72 @@ export const entryInWords = ({
       const named = failed.dbInstanceIdentifier ?? failed.bucketName ?? failed.instanceId;
       const what = FAILED_WHAT[failed.request.resource.type];
       return `${what}${named ? ` ${named}` : ""} failed: ${failed.reason}`;
+    }
+    default:
+      return undefined;
+  }
+};
+
+/**
+ * A lease's events in words: "Lease started: ends Mon, 14 Dec 2026, 10:00 UTC (terminate)", "Extension
+ * 1 asked by ana@example.com: until ...", "Released at the end of its lease: terminated". Its timers
+ * (LeaseTimerDue, ReleaseCheckDue), like the approval's, are left to their names.
+ */
+const leaseInWords = (type: string, detail: unknown): string | undefined => {
+  switch (type) {
+    case LeaseStarted.detailType: {
+      const started = LeaseStarted.schema.safeParse(detail).data;
+      if (!started) return undefined;
+      if (started.endsAt === null) return "Lease started: no end";
+      return `Lease started: ends ${formatUtc(started.endsAt)} (${END_ACTION_WORDS[started.terms.onEnd]})`;
+    }
+    case LeaseExpiring.detailType: {
+      const expiring = LeaseExpiring.schema.safeParse(detail).data;
+      if (!expiring) return undefined;
+      return `Reminder ${expiring.n} sent: the lease ends ${formatUtc(expiring.endsAt)} (${END_ACTION_WORDS[expiring.onEnd]})`;
+    }
+    case ExtensionRequested.detailType: {
+      const asked = ExtensionRequested.schema.safeParse(detail).data?.extension;
+      if (!asked) return undefined;
+      return `Extension ${asked.n} asked by ${asked.askedBy.email}: until ${formatUtc(asked.until)}, instead of ${formatUtc(asked.from)}`;
+    }
+    case ExtensionDecided.detailType: {
+      const decided = ExtensionDecided.schema.safeParse(detail).data;
+      if (!decided) return undefined;
+      const extension = `Extension ${decided.extension.n}`;
+      const { decider, approvals, reason } = decided;
+      if (decided.approved)
+        return `${extension} ${approvalInWords({ approver: decider, approvals, reason })}`;
+      if (decider === undefined) return `${extension} refused: nobody decided in time`;
+      // A policy's words hold its reason already; a person's reason follows theirs.
+      const words = `${extension} ${rejectionInWords({ approver: decider, reason })}`;
+      return policyNameOf(decider) === undefined ? withNote(words, reason) : words;
+    }
+    case LeaseExtended.detailType: {
+      const extended = LeaseExtended.schema.safeParse(detail).data;
+      if (!extended) return undefined;
+      return `Lease extended: ends ${formatUtc(extended.endsAt)} instead of ${formatUtc(extended.previousEndsAt)}`;
+    }
+    case ReleaseRequested.detailType: {
+      const asked = ReleaseRequested.schema.safeParse(detail).data;
+      if (!asked) return undefined;
+      const words = `${RELEASE_ASKED_WORDS[asked.reason]}${byWhom(asked.by)} (${END_ACTION_WORDS[asked.action]})`;
+      return withNote(words, asked.note);
+    }
+    case ResourceReleased.detailType: {
+      const released = ResourceReleased.schema.safeParse(detail).data;
+      if (!released) return undefined;
+      const snapshot = released.finalSnapshotIdentifier
+        ? `, final snapshot ${released.finalSnapshotIdentifier}`
+        : "";
+      return `${RELEASED_WORDS[released.reason]}${byWhom(released.by)}: ${released.outcome}${snapshot}`;
+    }
+    case ReleaseFailed.detailType: {
+      const failed = ReleaseFailed.schema.safeParse(detail).data;
+      if (!failed) return undefined;
+      if (failed.kept) return `Kept: ${failed.problem}`;
+      const attempts = failed.attempts === 1 ? "1 attempt" : `${failed.attempts} attempts`;
+      return `Release failed after ${attempts}: ${failed.problem}`;
     }
     default:
       return undefined;

@@ -5,11 +5,23 @@ import { ApprovalVoteRecorded } from "../../../events/approval-vote-recorded.ts"
 import {
   type AcceptedRequest,
   ApprovalRequested,
+  DEFAULT_END_ACTIONS,
   type DetailInputOf,
   type EventContract,
+  ExtensionDecided,
+  ExtensionRequested,
+  type LeasedResource,
+  LeaseExpiring,
+  LeaseExtended,
+  LeaseStarted,
+  type LeaseTerms,
+  LeaseTimerDue,
   ProvisioningFailed,
   ProvisioningStarted,
   type RawEnvelope,
+  ReleaseCheckDue,
+  ReleaseFailed,
+  ReleaseRequested,
   RequestAccepted,
   RequestApproved,
   RequestCancelled,
@@ -18,6 +30,7 @@ import {
   RequestInvalid,
   RequestRejected,
   ResourceProvisioned,
+  ResourceReleased,
   ResourceRequested,
   refusalIdOf,
 } from "../../../events/index.ts";
@@ -413,4 +426,232 @@ export const twoStageFlow = (request: AcceptedRequest, start: string) => {
     }),
   ];
   return { opened, firstVote, firstStageDone, approved, rejectedByLeadC, expired, withdrawn };
+};
+
+/** The resource a provisioned flow's lease holds: what `launchOf` named. */
+const leasedResourceOf = (request: AcceptedRequest): LeasedResource => {
+  const region = request.region ?? "us-east-1";
+  switch (request.resource.type) {
+    case "ec2":
+      return { type: "ec2", instanceId: INSTANCE_ID, region };
+    case "rds":
+      return { type: "rds", dbInstanceIdentifier: PROVISIONED_DATABASE.identifier, region };
+    case "s3":
+      return { type: "s3", bucketName: request.resource.bucketName, region };
+  }
+};
+
+const RELEASE_OUTCOMES = { ec2: "terminated", rds: "deleted", s3: "deleted" } as const;
+
+export const LEASE_POLICY = { name: "dev", hash: "abcdef012345" } as const;
+export const FINAL_SNAPSHOT = "orders-1a2b3c4d-final";
+const DAY = 86_400;
+
+/**
+ * The lease of a request of `provisionedFlow` (provisioned 5 seconds after `start`): 7 days, then its
+ * type's default end, at most 30 days. Each step's events, in flow order, with ids `<requestId>-lease-<n>`
+ * and envelope times a second apart from 10 seconds after `start`; the times inside are the lease's own.
+ * Its one extension asks 3 days more, and its round asks lead-a, who approves it or refuses it.
+ */
+export const leaseFlow = (request: AcceptedRequest, start: string) => {
+  const event = flowOf(`${request.requestId}-lease`, secondsAfter(start, 10));
+  const { requestId } = request;
+  const resource = leasedResourceOf(request);
+  const terms: LeaseTerms = {
+    duration: "P7D",
+    onEnd: DEFAULT_END_ACTIONS[request.resource.type],
+    max: "P30D",
+  };
+  const startedAt = secondsAfter(start, 5);
+  const endsAt = secondsAfter(startedAt, 7 * DAY);
+  const extendedUntil = secondsAfter(endsAt, 3 * DAY);
+  const askedAt = secondsAfter(endsAt, -2 * DAY);
+  const extension = { n: 1, from: endsAt, until: extendedUntil, justification: "The load tests run late" };
+  const [leadA = ""] = TEAM_LEADS;
+  const stage = { index: 0, name: "team leads", count: 1 };
+  const roundExpiresAt = secondsAfter(askedAt, DAY);
+  const decidedAt = secondsAfter(askedAt, 3600);
+
+  const started = [
+    event(LeaseStarted, { requestId, request, resource, terms, startedAt, endsAt }),
+    event(LeaseTimerDue, {
+      requestId,
+      kind: "reminder",
+      endsAt,
+      n: 1,
+      dueAt: secondsAfter(endsAt, -3 * DAY),
+    }),
+    event(LeaseExpiring, {
+      requestId,
+      request,
+      resource,
+      endsAt,
+      onEnd: terms.onEnd,
+      n: 1,
+      remindedAt: secondsAfter(endsAt, -3 * DAY),
+    }),
+  ];
+  const extensionAsked = [
+    event(ExtensionRequested, {
+      requestId,
+      request,
+      resource,
+      terms,
+      extension: { ...extension, askedBy: { email: request.requester.email }, askedAt },
+      startedAt,
+    }),
+    event(ApprovalPolicyApplied, {
+      requestId,
+      extension,
+      request,
+      lease: terms,
+      policy: LEASE_POLICY,
+      outcome: "stages",
+      stages: [{ name: "team leads", approvers: { groups: ["team-leads"], emails: [] }, quorum: 1 }],
+      expiresAt: roundExpiresAt,
+      why: ["dev: matches everything"],
+      appliedAt: askedAt,
+    }),
+    event(ApprovalStageStarted, {
+      requestId,
+      extension,
+      request,
+      lease: terms,
+      policy: LEASE_POLICY,
+      stage,
+      approvers: [{ email: leadA }],
+      quorum: 1,
+      expiresAt: roundExpiresAt,
+      startedAt: askedAt,
+    }),
+    event(ApprovalRequested, {
+      requestId,
+      extension,
+      request,
+      stage,
+      approvers: [leadA],
+      linkHashes: { [leadA]: { approve: [hashToken("approve-ext-1")], reject: [hashToken("reject-ext-1")] } },
+      expiresAt: roundExpiresAt,
+      requestedAt: askedAt,
+    }),
+  ];
+  const extensionApproved = [
+    event(ApprovalVoteRecorded, {
+      requestId,
+      extension,
+      stage,
+      approver: leadA,
+      action: "approve",
+      approvals: 1,
+      quorum: 1,
+      votedAt: decidedAt,
+    }),
+    event(ApprovalStageCompleted, {
+      requestId,
+      extension,
+      stage,
+      approvedBy: [{ email: leadA }],
+      completedAt: decidedAt,
+    }),
+    event(ExtensionDecided, {
+      requestId,
+      request,
+      extension,
+      approved: true,
+      decider: leadA,
+      policy: LEASE_POLICY,
+      approvals: [{ stage: 0, approver: leadA, decidedAt }],
+      decidedAt,
+    }),
+    event(LeaseExtended, {
+      requestId,
+      request,
+      resource,
+      extension,
+      previousEndsAt: endsAt,
+      endsAt: extendedUntil,
+      decider: leadA,
+      extendedAt: decidedAt,
+    }),
+  ];
+  const extensionRefused = [
+    event(ApprovalVoteRecorded, {
+      requestId,
+      extension,
+      stage,
+      approver: leadA,
+      action: "reject",
+      reason: "Run them in the day",
+      approvals: 0,
+      quorum: 1,
+      votedAt: decidedAt,
+    }),
+    event(ExtensionDecided, {
+      requestId,
+      request,
+      extension,
+      approved: false,
+      decider: leadA,
+      reason: "Run them in the day",
+      policy: LEASE_POLICY,
+      decidedAt,
+    }),
+  ];
+  /** At the end of the extended lease: the launcher's first check finds it gone. */
+  const releaseAsked = event(ReleaseRequested, {
+    requestId,
+    request,
+    resource,
+    action: terms.onEnd,
+    reason: "lease-ended",
+    requestedAt: extendedUntil,
+  });
+  const checked = event(ReleaseCheckDue, {
+    requestId,
+    resourceType: resource.type,
+    attempt: 1,
+    dueAt: secondsAfter(extendedUntil, 60),
+  });
+  const released = [
+    releaseAsked,
+    checked,
+    event(ResourceReleased, {
+      requestId,
+      request,
+      resource,
+      action: terms.onEnd,
+      outcome: RELEASE_OUTCOMES[resource.type],
+      reason: "lease-ended",
+      ...(resource.type === "rds" && { finalSnapshotIdentifier: FINAL_SNAPSHOT }),
+      releasedAt: secondsAfter(extendedUntil, 90),
+    }),
+  ];
+  /** At the end of the extended lease, a bucket that still holds objects is kept. */
+  const kept = [
+    releaseAsked,
+    event(ReleaseFailed, {
+      requestId,
+      request,
+      resource,
+      action: terms.onEnd,
+      reason: "lease-ended",
+      problem: "The bucket holds 3 objects: empty it, then release it",
+      kept: true,
+      attempts: 1,
+      failedAt: secondsAfter(extendedUntil, 5),
+    }),
+  ];
+  return {
+    terms,
+    startedAt,
+    endsAt,
+    extendedUntil,
+    extension,
+    started,
+    extensionAsked,
+    extensionApproved,
+    extensionRefused,
+    released,
+    kept,
+  };
 };
