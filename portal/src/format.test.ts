@@ -7,12 +7,22 @@ describe("portal formatting", () => {
     expect(statusLabel("PROVISIONED")).toBe("Provisioned");
     expect(statusTone("PROVISIONED")).toBe("ok");
     expect(statusTone("REJECTED")).toBe("bad");
+    expect(statusLabel("RELEASING")).toBe("Releasing");
+    expect(statusLabel("RELEASED")).toBe("Released");
+    expect(statusLabel("RELEASE_FAILED")).toBe("Release failed");
+    expect(statusTone("RELEASE_FAILED")).toBe("bad");
     expect(statusLabel("SOMETHING_NEW")).toBe("SOMETHING_NEW");
   });
 
-  it("stops refreshing only at final statuses", () => {
-    expect(["PROVISIONED", "FAILED", "REJECTED", "EXPIRED", "INVALID"].every(isFinalStatus)).toBe(true);
-    expect(["SUBMITTED", "PENDING_APPROVAL", "APPROVED", "PROVISIONING"].some(isFinalStatus)).toBe(false);
+  it("stops refreshing only at final statuses: a provisioned resource's lease still runs until it is released", () => {
+    expect(
+      ["FAILED", "REJECTED", "EXPIRED", "INVALID", "RELEASED", "RELEASE_FAILED"].every(isFinalStatus),
+    ).toBe(true);
+    expect(
+      ["SUBMITTED", "PENDING_APPROVAL", "APPROVED", "PROVISIONING", "PROVISIONED", "RELEASING"].some(
+        isFinalStatus,
+      ),
+    ).toBe(false);
   });
 
   it("shows times readably in the given locale and zone, and passes junk through", () => {

@@ -18,14 +18,19 @@ const LABELS: Record<RequestStatus, { label: string; tone: "" | "ok" | "bad" | "
   RELEASE_FAILED: { label: "Release failed", tone: "bad" },
 };
 
-/** Statuses after which nothing more happens to a request, so the page stops refreshing. */
+/**
+ * Statuses after which nothing more happens to a request, so the page stops refreshing. A PROVISIONED
+ * resource is not one: its lease runs on (extended, ended, released early) until it is RELEASED, or its
+ * release failed and is left to the operators.
+ */
 const FINAL: ReadonlySet<string> = new Set([
   "REJECTED",
   "EXPIRED",
   "CANCELLED",
   "INVALID",
-  "PROVISIONED",
   "FAILED",
+  "RELEASED",
+  "RELEASE_FAILED",
 ]);
 
 export const statusLabel = (status: string) => LABELS[status as RequestStatus]?.label ?? status;

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
+  CUSTOM_LEASE,
   DEFAULT_FORM_VALUES,
   detailFromForm,
   estimateQuestionOf,
   formErrorsFrom,
   inputsOf,
+  LEASE_CHOICES,
   type RequestFormValues,
   validateForm,
 } from "./request-form.ts";
@@ -39,6 +41,7 @@ describe("the new-request form", () => {
         subnetId: "subnet-0abc1234",
       },
       region: undefined,
+      lease: undefined,
       justification: "Build agent",
     });
   });
@@ -78,7 +81,7 @@ describe("the new-request form", () => {
 
   it("places the API's field errors next to their inputs, and unknown ones at the form", () => {
     expect(
-      formErrorsFrom("ec2", [
+      formErrorsFrom(filled(), [
         { field: "resource.os", message: "must be one of ..." },
         { field: "region", message: "must be one of us-east-1, eu-west-1" },
         { field: "requestId", message: "was reused" },
@@ -100,6 +103,7 @@ describe("the new-request form", () => {
       "privateIp",
       "subnetId",
       "region",
+      "lease",
       "justification",
     ]);
     expect(inputsOf("rds")).not.toContain("instanceType");
@@ -109,8 +113,64 @@ describe("the new-request form", () => {
       "encryption",
       "expireObjectsAfterDays",
       "region",
+      "lease",
       "justification",
     ]);
+  });
+});
+
+describe("the new-request form's lease", () => {
+  const custom = (customLease: string) => filled({ lease: CUSTOM_LEASE, customLease });
+
+  it("offers 1, 3, 7 (the default, which the policy may change), 30 and 90 days, no end and a custom duration", () => {
+    expect(LEASE_CHOICES.map(([, text]) => text)).toEqual([
+      "1 day",
+      "3 days",
+      "7 days, unless a policy says otherwise",
+      "30 days",
+      "90 days",
+      "No end (only where a policy allows it)",
+      "Custom…",
+    ]);
+    expect(LEASE_CHOICES.find(([value]) => value === DEFAULT_FORM_VALUES.lease)?.[1]).toBe(
+      "7 days, unless a policy says otherwise",
+    );
+  });
+
+  it("asks for no lease by default, so the policy's default applies, and for the one chosen otherwise", () => {
+    expect(detailFromForm(filled(), ANA).lease).toBeUndefined();
+    expect(detailFromForm(filled({ lease: "P3D" }), ANA).lease).toBe("P3D");
+    expect(detailFromForm(filled({ lease: "none" }), ANA).lease).toBe("none");
+    expect(validateForm(filled({ lease: "P90D" }), ANA)).toEqual({});
+  });
+
+  it("asks for the custom duration typed, trimmed, and ignores it unless Custom is chosen", () => {
+    expect(detailFromForm(custom(" PT36H "), ANA).lease).toBe("PT36H");
+    expect(validateForm(custom("PT36H"), ANA)).toEqual({});
+    expect(detailFromForm(filled({ lease: "P1D", customLease: "junk" }), ANA).lease).toBe("P1D");
+    expect(validateForm(filled({ lease: "P1D", customLease: "junk" }), ANA)).toEqual({});
+  });
+
+  it.each([
+    ["", "is required"],
+    ["14 days", "must be an ISO 8601 duration such as PT30M, PT24H, P3D or P2W"],
+    ["PT0S", "must be longer than zero"],
+    ["P1M", expect.stringContaining("must not count years or months")],
+    ["none", "must be an ISO 8601 duration such as PT30M, PT24H, P3D or P2W"],
+  ])(
+    "shows the duration's own message for a custom lease of %o next to the custom field",
+    (text, message) => {
+      const errors = validateForm(custom(text), ANA);
+
+      expect(errors).toEqual({ customLease: message });
+    },
+  );
+
+  it("places the API's refusal of the lease at the input it was chosen with", () => {
+    const refusal = [{ field: "lease", message: "must be at most P90D" }];
+
+    expect(formErrorsFrom(custom("P100D"), refusal)).toEqual({ customLease: "must be at most P90D" });
+    expect(formErrorsFrom(filled({ lease: "none" }), refusal)).toEqual({ lease: "must be at most P90D" });
   });
 });
 
@@ -158,7 +218,7 @@ describe("the new-request form for an RDS database", () => {
   );
 
   it("places the API's errors of the database's name at its own input, not the EC2 instance's", () => {
-    expect(formErrorsFrom("rds", [{ field: "resource.name", message: "must not be empty" }])).toEqual({
+    expect(formErrorsFrom(database(), [{ field: "resource.name", message: "must not be empty" }])).toEqual({
       dbInstanceName: "must not be empty",
     });
   });

@@ -1,4 +1,5 @@
 import type { EstimateBody } from "../../api/schemas.ts";
+import { leaseDurationSchema, NO_END } from "../../events/lease-duration.ts";
 import { regionSchema } from "../../events/region.ts";
 import { type ResourceType, resourceSchema } from "../../events/request.ts";
 import { ResourceRequested } from "../../events/resource-requested.ts";
@@ -28,6 +29,9 @@ export interface RequestFormValues {
   versioning: string;
   encryption: string;
   expireObjectsAfterDays: string;
+  /** One of LEASE_CHOICES' values: empty for the default, CUSTOM_LEASE when typed in customLease. */
+  lease: string;
+  customLease: string;
   justification: string;
 }
 
@@ -58,11 +62,41 @@ export const DEFAULT_FORM_VALUES: RequestFormValues = {
   versioning: "true",
   encryption: "sse-s3",
   expireObjectsAfterDays: "",
+  lease: "",
+  customLease: "",
   justification: "",
 };
 
+/** The lease choice that reveals a text field for any ISO 8601 duration. */
+export const CUSTOM_LEASE = "custom";
+
+/**
+ * The form's lease choices. The default sends no lease, so the request's policy (else the deployment's
+ * LEASE_DEFAULT, 7 days unless its operator changed it) decides; "No end" only a policy allowing it accepts.
+ */
+export const LEASE_CHOICES: readonly (readonly [value: string, text: string])[] = [
+  ["P1D", "1 day"],
+  ["P3D", "3 days"],
+  ["", "7 days, unless a policy says otherwise"],
+  ["P30D", "30 days"],
+  ["P90D", "90 days"],
+  [NO_END, "No end (only where a policy allows it)"],
+  [CUSTOM_LEASE, "Custom…"],
+];
+
+/**
+ * Why a duration typed in a custom field (a lease, an extension) cannot be sent, in the contract's
+ * words, or undefined when it can.
+ */
+export const durationError = (text: string): string | undefined =>
+  text.trim() === "" ? "is required" : leaseDurationSchema.safeParse(text.trim()).error?.issues[0]?.message;
+
 /** Inputs every type of request has. */
-const COMMON_INPUTS: Record<string, FormInput> = { region: "region", justification: "justification" };
+const COMMON_INPUTS: Record<string, FormInput> = {
+  region: "region",
+  lease: "lease",
+  justification: "justification",
+};
 
 /**
  * Which input shows the error of each field path of the detail, per resource type; the inputs of a
@@ -100,7 +134,10 @@ export const INPUT_OF_FIELD: Record<ResourceType, Record<string, FormInput>> = {
   },
 };
 
-/** The inputs a request for `type` is made of: the type's own, the region and the justification. */
+/**
+ * The inputs a request for `type` is made of: the type's own, the region, the lease and the
+ * justification (the custom lease's own field shows only when chosen: `leaseInputOf`).
+ */
 export const inputsOf = (type: ResourceType): FormInput[] => [
   ...new Set(Object.values(INPUT_OF_FIELD[type])),
 ];
@@ -160,24 +197,34 @@ export const resourceFromForm = (values: RequestFormValues) => {
   }
 };
 
+/** The input the lease is read from and its errors shown at: the choice, or the custom text field. */
+export const leaseInputOf = (values: RequestFormValues): FormInput =>
+  values.lease === CUSTOM_LEASE ? "customLease" : "lease";
+
+/** The lease asked for: a choice's value, or the text typed; none for the default. */
+const leaseFromForm = (values: RequestFormValues) =>
+  values.lease === CUSTOM_LEASE ? values.customLease.trim() : optional(values.lease);
+
 /** Optional fields left empty are left out, so the detail says only what the requester chose. */
 export const detailFromForm = (values: RequestFormValues, requester: Requester) => ({
   requester: { email: requester.email, name: requester.name },
   resource: resourceFromForm(values),
   region: optional(values.region),
+  lease: leaseFromForm(values),
   justification: values.justification,
 });
 
 export type FormErrors = Partial<Record<FormInput | "form", string>>;
 
 /**
- * Places field errors (from the schema here, or from the API's 400) next to the inputs of the type
- * shown; any other field's error shows at the form.
+ * Places field errors (from the schema here, or from the API's 400) next to the inputs shown for the
+ * form's values; any other field's error shows at the form.
  */
-export const formErrorsFrom = (type: ResourceType, fieldErrors: FieldError[]): FormErrors => {
+export const formErrorsFrom = (values: RequestFormValues, fieldErrors: FieldError[]): FormErrors => {
   const errors: FormErrors = {};
   for (const { field, message } of fieldErrors) {
-    const input = INPUT_OF_FIELD[type][field] ?? "form";
+    const input =
+      field === "lease" ? leaseInputOf(values) : (INPUT_OF_FIELD[resourceTypeOf(values)][field] ?? "form");
     errors[input] ??= input === "form" ? `${field || "Request"} ${message}` : message;
   }
   return errors;
@@ -186,11 +233,14 @@ export const formErrorsFrom = (type: ResourceType, fieldErrors: FieldError[]): F
 /** Validates with the same schema the API uses: the browser and the server agree on every message. */
 export const validateForm = (values: RequestFormValues, requester: Requester): FormErrors => {
   const result = ResourceRequested.schema.safeParse(detailFromForm(values, requester));
-  if (result.success) return {};
-  const errors = formErrorsFrom(resourceTypeOf(values), fieldErrorsOf(result.error));
+  const errors = result.success ? {} : formErrorsFrom(values, fieldErrorsOf(result.error));
   for (const input of REQUIRED_NUMBERS) {
     if (errors[input] && values[input].trim() === "") errors[input] = "is required";
   }
+  // A request's lease may also be "none", which its schema's message names too; a custom lease is a
+  // duration, told what is wrong with it as one.
+  const customLeaseError = values.lease === CUSTOM_LEASE ? durationError(values.customLease) : undefined;
+  if (customLeaseError) errors.customLease = customLeaseError;
   return errors;
 };
 

@@ -24,7 +24,7 @@ describe("the request page's next step after asking for its request", () => {
   });
 
   it("shows a final request and stops asking", () => {
-    expect(nextLookupStep({ view: view("PROVISIONED") }, opened)).toMatchObject({ askAgain: false });
+    expect(nextLookupStep({ view: view("RELEASED") }, opened)).toMatchObject({ askAgain: false });
   });
 
   it("waits for an unknown id while it may still be being recorded", () => {

@@ -23,7 +23,7 @@ th, td { text-align: left; padding: 0.5rem; border-bottom: 1px solid var(--line)
 .filters { display: grid; grid-template-columns: repeat(auto-fit, minmax(14rem, 1fr)); gap: 0 1rem; align-items: end; }
 .filters > p { grid-column: 1 / -1; display: flex; flex-wrap: wrap; gap: 0.5rem; margin: 1rem 0 0.25rem; }
 .badge, td[data-label="Submitted"], td[data-label="Region"] { white-space: nowrap; }
-/* Lists need the room of their seven columns. */
+/* Lists need the room of their eight columns. */
 main:has(.filters) { max-width: 72rem; }
 .pager { display: flex; gap: 0.5rem; align-items: center; margin: 1rem 0; }
 .pager span { white-space: nowrap; }
@@ -33,6 +33,11 @@ ol.stages { padding-left: 0; list-style: none; }
 ol.stages > li { border-top: 1px solid var(--line); padding-top: 0.5rem; margin-top: 0.5rem; }
 ol.stages h3 { font-size: 1rem; margin: 0 0 0.5rem; }
 .waiting-for { font-size: 1.05rem; }
+ul.extensions { padding-left: 1.25rem; }
+.cost-so-far { font-weight: 600; }
+dialog.lease-dialog { max-width: 36rem; width: calc(100% - 2rem); }
+dialog.lease-dialog::backdrop { background: rgb(0 0 0 / 40%); }
+.lease-actions .actions, .lease-dialog .actions { display: flex; gap: 0.5rem; flex-wrap: wrap; }
 .card > h2:first-child { font-size: 1.15rem; margin: 0 0 0.75rem; }
 @media (max-width: 600px) {
   .pager button { width: auto; flex: 1; padding-inline: 0.5rem; }

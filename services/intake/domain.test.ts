@@ -16,8 +16,12 @@ import {
 } from "./domain.ts";
 
 const EVENT_ID = "0d7c1a9e-5b7a-4c1e-9f57-2f1f3c1f0a11";
-/** Two allowed regions, so a region other than the default can be asked for. */
-const RULES: IntakeRules = { allowedRegions: ["us-east-1", "eu-west-1"], defaultRegion: "us-east-1" };
+/** Two allowed regions, so a region other than the default can be asked for; leases of an hour to 90 days. */
+const RULES: IntakeRules = {
+  allowedRegions: ["us-east-1", "eu-west-1"],
+  defaultRegion: "us-east-1",
+  lease: { min: "PT1H", max: "P90D" },
+};
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 const withResource = (resource: Record<string, unknown>) => {
@@ -361,5 +365,48 @@ describe("decide: the operator's rules on regions and bucket names", () => {
     expect(accepted(decide(bucket("acme-reports"), EVENT_ID, rules)).request.resource).toMatchObject({
       bucketName: "acme-reports",
     });
+  });
+});
+
+describe("decide: the deployment's bounds on a lease (LEASE_MIN, LEASE_MAX)", () => {
+  const leased = (lease: string) => ({ ...sampleRequestContent(), lease });
+
+  it.each([
+    ["PT59M", "must be at least PT1H"],
+    ["P91D", "must be at most P90D"],
+    ["P14W", "must be at most P90D"],
+  ])("refuses a lease of %s, naming lease and the bound it breaks", (lease, message) => {
+    expect(rejected(decide(leased(lease), EVENT_ID, RULES)).errors).toEqual([{ field: "lease", message }]);
+  });
+
+  it.each(["PT1H", "P7D", "P90D", "PT2160H"])(
+    "accepts a lease of %s, within the bounds or on one",
+    (lease) => {
+      expect(accepted(decide(leased(lease), EVENT_ID, RULES)).request.lease).toBe(lease);
+    },
+  );
+
+  it("passes no end on to the policy, which alone knows whether it allows one", () => {
+    expect(accepted(decide(leased("none"), EVENT_ID, RULES)).request.lease).toBe("none");
+  });
+
+  it("fills in no lease where none is asked for: the policy's default applies later", () => {
+    expect(accepted(decide(sampleRequestContent(), EVENT_ID, RULES)).request).not.toHaveProperty("lease");
+  });
+
+  it("refuses a lease that is no ISO 8601 duration with the contract's message", () => {
+    expect(rejected(decide(leased("7 days"), EVENT_ID, RULES)).errors).toEqual([
+      { field: "lease", message: expect.stringContaining("must be an ISO 8601 duration") },
+    ]);
+  });
+
+  it("counts the lease as part of the request: another lease is another request, with another id", () => {
+    const week = accepted(decide(leased("P7D"), EVENT_ID, RULES));
+    const month = accepted(decide(leased("P30D"), EVENT_ID, RULES));
+    const unsaid = accepted(decide(sampleRequestContent(), EVENT_ID, RULES));
+
+    expect(new Set([week.requestId, month.requestId, unsaid.requestId]).size).toBe(3);
+    expect(week.requestId).toBe(requestIdOf(leased("P7D")));
+    expect(week.contentHash).not.toBe(unsaid.contentHash);
   });
 });

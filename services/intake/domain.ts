@@ -1,5 +1,7 @@
 import type { z } from "zod";
 import type { DetailInputOf, DetailOf } from "../../events/contract.ts";
+import { parseDuration } from "../../events/duration.ts";
+import { NO_END, type RequestedLease } from "../../events/lease-duration.ts";
 import type { Region } from "../../events/region.ts";
 import { type AcceptedRequest, emailSchema, type Resource } from "../../events/request.ts";
 import type { RequestAccepted } from "../../events/request-accepted.ts";
@@ -34,28 +36,51 @@ export interface IntakeRules {
   defaultRegion: Region;
   /** When set, every bucket's name starts with it (the deployment's permissions may count on it). */
   bucketNamePrefix?: string;
+  /** The shortest and longest lease a request may ask for (LEASE_MIN, LEASE_MAX), as ISO 8601 durations. */
+  lease: { min: string; max: string };
 }
 
-/** Where a resource is created, and what it is, before the rules beyond the contract are applied. */
+/** Where a resource is created, what it is and for how long, before the operator's rules are applied. */
 export interface Placement {
   resource: Resource;
   region?: Region;
+  /** Absent when pricing a resource: an estimate is for a month whatever the lease. */
+  lease?: RequestedLease;
 }
 
 /**
- * The problems of a resource and region the contract accepts but the operator's rules do not: a
- * region not allowed, a bucket named without the deployment's prefix.
+ * Why a lease is outside the deployment's bounds, if it is. No end is the policy's to allow or refuse
+ * (decision settles it), so intake passes it on.
  */
-export const ruleErrorsOf = ({ resource, region }: Placement, rules: IntakeRules): FieldError[] => [
-  ...(region !== undefined && !rules.allowedRegions.includes(region)
-    ? [{ field: "region", message: `must be one of ${rules.allowedRegions.join(", ")}` }]
-    : []),
-  ...(resource.type === "s3" &&
-  rules.bucketNamePrefix !== undefined &&
-  !resource.bucketName.startsWith(rules.bucketNamePrefix)
-    ? [{ field: "resource.bucketName", message: `must start with ${rules.bucketNamePrefix}` }]
-    : []),
-];
+const leaseErrorOf = (
+  lease: RequestedLease | undefined,
+  bounds: IntakeRules["lease"],
+): string | undefined => {
+  if (lease === undefined || lease === NO_END) return undefined;
+  if (parseDuration(lease) < parseDuration(bounds.min)) return `must be at least ${bounds.min}`;
+  if (parseDuration(lease) > parseDuration(bounds.max)) return `must be at most ${bounds.max}`;
+  return undefined;
+};
+
+/**
+ * The problems of a resource, region and lease the contract accepts but the operator's rules do not: a
+ * region not allowed, a bucket named without the deployment's prefix, a lease shorter than LEASE_MIN
+ * or longer than LEASE_MAX.
+ */
+export const ruleErrorsOf = ({ resource, region, lease }: Placement, rules: IntakeRules): FieldError[] => {
+  const leaseError = leaseErrorOf(lease, rules.lease);
+  return [
+    ...(region !== undefined && !rules.allowedRegions.includes(region)
+      ? [{ field: "region", message: `must be one of ${rules.allowedRegions.join(", ")}` }]
+      : []),
+    ...(resource.type === "s3" &&
+    rules.bucketNamePrefix !== undefined &&
+    !resource.bucketName.startsWith(rules.bucketNamePrefix)
+      ? [{ field: "resource.bucketName", message: `must start with ${rules.bucketNamePrefix}` }]
+      : []),
+    ...(leaseError ? [{ field: "lease", message: leaseError }] : []),
+  ];
+};
 
 /** The region a request is created in: its own, or the default. */
 export const regionOf = ({ region }: { region?: Region }, rules: IntakeRules): Region =>

@@ -42,6 +42,7 @@ const RULES: IntakeRules = {
   allowedRegions: ["us-east-1", "eu-west-1"],
   defaultRegion: "us-east-1",
   bucketNamePrefix: "team-",
+  lease: { min: "PT1H", max: "P90D" },
 };
 
 const intake = () => {
@@ -463,6 +464,44 @@ describe("POST /api/requests: regions and bucket names", () => {
     expect(response.status).toBe(400);
     expect((await response.json()).fieldErrors).toEqual([
       { field: "resource.bucketName", message: "must start with team-" },
+    ]);
+  });
+});
+
+describe("POST /api/requests: the lease", () => {
+  it("answers 400 naming lease and LEASE_MAX for a lease longer than it, storing and publishing nothing", async () => {
+    const { publisher, post } = intake();
+    const requestId = freshId("long-lease");
+
+    const response = await post({ ...sampleRequestContent(), requestId, lease: "P120D" });
+
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: "Request is invalid: lease must be at most P90D",
+      fieldErrors: [{ field: "lease", message: "must be at most P90D" }],
+    });
+    expect(publisher.published).toEqual([]);
+    expect(await testStore.store.getRequest(requestId)).toBeUndefined();
+  });
+
+  it("answers 400 naming lease and LEASE_MIN for a lease shorter than it", async () => {
+    const { post } = intake();
+
+    const response = await post({ ...sampleRequestContent(), lease: "PT30M" });
+
+    expect((await response.json()).fieldErrors).toEqual([
+      { field: "lease", message: "must be at least PT1H" },
+    ]);
+  });
+
+  it("files the lease asked for as sent", async () => {
+    const { publisher, post } = intake();
+    const requestId = freshId("lease");
+
+    expect((await post({ ...sampleRequestContent(), requestId, lease: "P3D" })).status).toBe(202);
+
+    expect(publisher.detailsOf(ResourceRequested)).toEqual([
+      { ...filedByRequester(requestId), lease: "P3D" },
     ]);
   });
 });

@@ -2,9 +2,26 @@ import { describe, expect, it } from "vitest";
 import { ConfigError } from "../shared/config.ts";
 import { intakeRulesOf } from "./rules.ts";
 
-describe("intakeRulesOf: the settings on regions and bucket names", () => {
-  it("allows us-east-1 alone, as the default, when nothing is set", () => {
-    expect(intakeRulesOf({})).toEqual({ allowedRegions: ["us-east-1"], defaultRegion: "us-east-1" });
+describe("intakeRulesOf: the settings on regions, bucket names and leases", () => {
+  it("allows us-east-1 alone, as the default, and leases of an hour to 90 days when nothing is set", () => {
+    expect(intakeRulesOf({})).toEqual({
+      allowedRegions: ["us-east-1"],
+      defaultRegion: "us-east-1",
+      lease: { min: "PT1H", max: "P90D" },
+    });
+  });
+
+  it("reads the lease bounds from LEASE_MIN and LEASE_MAX", () => {
+    expect(intakeRulesOf({ LEASE_MIN: "PT10S", LEASE_MAX: "PT2M", LEASE_DEFAULT: "PT30S" }).lease).toEqual({
+      min: "PT10S",
+      max: "PT2M",
+    });
+  });
+
+  it("refuses bounds that leave LEASE_DEFAULT outside them, naming the three", () => {
+    expect(() => intakeRulesOf({ LEASE_MAX: "P5D" })).toThrow(
+      "LEASE_DEFAULT P7D must be from LEASE_MIN PT1H to LEASE_MAX P5D",
+    );
   });
 
   it("reads a comma-separated list of regions, a default among them and a bucket prefix", () => {
@@ -14,7 +31,7 @@ describe("intakeRulesOf: the settings on regions and bucket names", () => {
         DEFAULT_REGION: "eu-central-1",
         BUCKET_NAME_PREFIX: "acme-",
       }),
-    ).toEqual({
+    ).toMatchObject({
       allowedRegions: ["eu-west-1", "eu-central-1"],
       defaultRegion: "eu-central-1",
       bucketNamePrefix: "acme-",

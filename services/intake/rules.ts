@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { regionSchema } from "../../events/region.ts";
 import { ConfigError, env, loadConfig } from "../shared/config.ts";
+import { loadLeaseLimits } from "../shared/lease-settings.ts";
 import type { IntakeRules } from "./domain.ts";
 
 const DEFAULT_REGION = "us-east-1";
@@ -16,7 +17,8 @@ const rulesShape = {
 
 /**
  * The operator's rules on what a request may ask for beyond the contract, from the settings: where
- * (ALLOWED_REGIONS, DEFAULT_REGION, one of them) and how buckets are named (BUCKET_NAME_PREFIX).
+ * (ALLOWED_REGIONS, DEFAULT_REGION, one of them), how buckets are named (BUCKET_NAME_PREFIX) and how
+ * long a lease may be (LEASE_MIN, LEASE_MAX; read with LEASE_DEFAULT, which must lie between them).
  * The local runtime checks its settings with this too, before anything starts.
  */
 export const intakeRulesOf = (environment: Record<string, string | undefined>): IntakeRules => {
@@ -26,9 +28,11 @@ export const intakeRulesOf = (environment: Record<string, string | undefined>): 
       `Invalid configuration: DEFAULT_REGION ${settings.DEFAULT_REGION} must be one of ALLOWED_REGIONS (${settings.ALLOWED_REGIONS.join(", ")})`,
     );
   }
+  const { min, max } = loadLeaseLimits(environment);
   return {
     allowedRegions: settings.ALLOWED_REGIONS,
     defaultRegion: settings.DEFAULT_REGION,
     ...(settings.BUCKET_NAME_PREFIX && { bucketNamePrefix: settings.BUCKET_NAME_PREFIX }),
+    lease: { min, max },
   };
 };

@@ -20,7 +20,16 @@ export const service: ServiceManifest = {
   },
   publishes: asProducer(ResourceRequested, RequestAccepted, RequestInvalid),
   needs: {
-    settings: [...SIGN_IN_SETTINGS, "ALLOWED_REGIONS", "DEFAULT_REGION", "BUCKET_NAME_PREFIX"],
+    settings: [
+      ...SIGN_IN_SETTINGS,
+      "ALLOWED_REGIONS",
+      "DEFAULT_REGION",
+      "BUCKET_NAME_PREFIX",
+      // LEASE_DEFAULT too: the limits are read with it, and a default outside them is refused at start.
+      "LEASE_DEFAULT",
+      "LEASE_MIN",
+      "LEASE_MAX",
+    ],
     sendsEmail: false,
     readsHmacKey: false,
     pricing: true,

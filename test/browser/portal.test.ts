@@ -297,6 +297,7 @@ describe.skipIf(!chromiumAvailable)("the portal and the decision pages in Chromi
       ["Volume type", () => page.keyboard.press("Home")],
       ["Private IP (optional)", async () => {}],
       ["Subnet (optional)", async () => {}],
+      ["Lease", async () => {}],
       ["Justification", () => page.keyboard.type("Typed without a mouse")],
     ];
     for (const [label, keys] of steps) {

@@ -37,7 +37,7 @@ export const renderDecide = (main: HTMLElement, user: SignedInUser) => {
           "section",
           { class: "card", "aria-label": "The request" },
           preview.request
-            ? summaryOf({ ...preview.request, status: "PENDING_APPROVAL" })
+            ? summaryOf(preview.request)
             : h("p", {}, `Request ${preview.requestId}; the approval email shows its details.`),
         ),
         h("p", { class: "muted" }, `The link works until ${humanTime(preview.expiresAt)}.`),

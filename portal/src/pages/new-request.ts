@@ -26,14 +26,18 @@ import { h } from "../dom.ts";
 import { estimateView, latestAnswers } from "../estimate.ts";
 import { type Field, type FieldControl, labelledField } from "../field.ts";
 import {
+  CUSTOM_LEASE,
   DEFAULT_FORM_VALUES,
   detailFromForm,
+  durationError,
   type EstimateQuestion,
   estimateQuestionOf,
   type FormErrors,
   type FormInput,
   formErrorsFrom,
   inputsOf,
+  LEASE_CHOICES,
+  leaseInputOf,
   type RequestFormValues,
   resourceTypeOf,
   validateForm,
@@ -185,6 +189,18 @@ const FIELDS: RequestField[] = [
     control: wholeNumber(S3_EXPIRATION_DAYS.min, S3_EXPIRATION_DAYS.max),
   },
   {
+    key: "lease",
+    label: "Lease",
+    hint: "How long to keep it once it is ready; at the end it is released (an instance terminated, a database deleted after a final snapshot, an empty bucket deleted). You can ask for more time before then.",
+    control: select(LEASE_CHOICES),
+  },
+  {
+    key: "customLease",
+    label: "Custom lease",
+    hint: "An ISO 8601 duration: PT8H for 8 hours, P14D for 14 days, P2W for 2 weeks.",
+    control: input("text", { autocapitalize: "none", spellcheck: "false" }),
+  },
+  {
     key: "justification",
     label: "Justification",
     hint: `Why you need it; up to ${JUSTIFICATION_MAX_LENGTH.toLocaleString("en")} characters.`,
@@ -195,6 +211,9 @@ const FIELDS: RequestField[] = [
 
 /** Shown whatever the type: the type itself (inputsOf names the rest). */
 const ALWAYS_SHOWN: readonly FormInput[] = ["resourceType"];
+
+/** Inputs every type has, each in its own place in the form rather than among the type's. */
+const COMMON_PLACES: ReadonlySet<FormInput> = new Set(["region", "lease", "justification"]);
 
 const TITLES: Record<ResourceType, string> = {
   ec2: "Request an EC2 instance",
@@ -285,7 +304,18 @@ export const renderNewRequest = (
   // Intake answers requesters alone; anyone else would only meet refusals, as their submission would.
   const estimate = admits(estimateRoute, requester) ? estimatePanel() : undefined;
 
-  const shown = () => [...ALWAYS_SHOWN, ...inputsOf(resourceTypeOf(values))];
+  const shown = () => [...ALWAYS_SHOWN, ...inputsOf(resourceTypeOf(values)), leaseInputOf(values)];
+
+  // The custom lease's field is in the form only while chosen, right under the choice.
+  const leaseFields = h("div", {});
+  const showLease = () => {
+    const custom = values.lease === CUSTOM_LEASE;
+    leaseFields.replaceChildren(
+      fieldOf("lease").element,
+      ...(custom ? [fieldOf("customLease").element] : []),
+    );
+    if (!custom) fieldOf("customLease").showError(undefined);
+  };
 
   const showErrors = (errors: FormErrors) => {
     for (const [key, field] of fields) field.showError(errors[key]);
@@ -303,7 +333,7 @@ export const renderNewRequest = (
     title.textContent = TITLES[type];
     typeFields.replaceChildren(
       ...inputsOf(type)
-        .filter((key) => key !== "region" && key !== "justification")
+        .filter((key) => !COMMON_PLACES.has(key))
         .map((key) => fieldOf(key).element),
     );
     showErrors({});
@@ -312,6 +342,13 @@ export const renderNewRequest = (
   const changed = (event: Event) => {
     read();
     if (event.target === fieldOf("resourceType").control) showType();
+    if (event.target === fieldOf("lease").control) {
+      showLease();
+      if (values.lease === CUSTOM_LEASE) fieldOf("customLease").control.focus();
+    }
+    // A duration typed in is checked once it is entered, with the contract's words.
+    if (event.type === "change" && event.target === fieldOf("customLease").control)
+      fieldOf("customLease").showError(durationError(values.customLease));
     if (event.target === fieldOf("engine").control) {
       // Versions are per engine: a version of the other one is no choice at all.
       fieldOf("engineVersion").control.replaceChildren(...optionsOf(engineVersionOptions(values.engine), ""));
@@ -352,12 +389,12 @@ export const renderNewRequest = (
           // trail has it.
           const detail = ResourceRequested.schema.parse(detailFromForm(values, requester));
           const accepted = await api.call(submitRequestRoute, { body: detail });
-          navigate(requestPagePath(accepted.requestId), {
-            submitted: { ...detail, ...accepted },
-          });
+          // The lease asked for is not yet the lease its policy settles, which the page shows once audited.
+          const { lease: _asked, ...shown } = detail;
+          navigate(requestPagePath(accepted.requestId), { submitted: { ...shown, ...accepted } });
         } catch (error) {
           if (error instanceof ApiError && error.fieldErrors.length > 0)
-            showErrors(formErrorsFrom(resourceTypeOf(values), error.fieldErrors));
+            showErrors(formErrorsFrom(values, error.fieldErrors));
           else showErrors({ form: error instanceof Error ? error.message : "The request could not be sent" });
         } finally {
           button.disabled = false;
@@ -368,6 +405,7 @@ export const renderNewRequest = (
     fieldOf("resourceType").element,
     fieldOf("region").element,
     typeFields,
+    leaseFields,
     fieldOf("justification").element,
     // Beside the button, so what the request would cost is in view when it is sent.
     ...(estimate ? [estimate.element] : []),
@@ -389,6 +427,7 @@ export const renderNewRequest = (
     h("div", { class: "card" }, form),
   );
   showType();
+  showLease();
   estimate?.update(estimateQuestionOf(values));
   if (admits(regionsRoute, requester)) void showRegions();
 };

@@ -7,6 +7,7 @@ import { REQUEST_STATUSES } from "../../../events/request-status.ts";
 import { api } from "../api.ts";
 import { h } from "../dom.ts";
 import { humanTime, statusLabel } from "../format.ts";
+import { leaseEndInWords } from "../lease.ts";
 import { listQueryFrom, listQueryString } from "../list-query.ts";
 import type { SignedInUser } from "../sign-in.ts";
 import { requestPageLink, statusBadge } from "./request.ts";
@@ -18,6 +19,7 @@ const COLUMNS = [
   "Resource",
   "Region",
   "Monthly cost",
+  "Lease ends",
   "Submitted",
 ] as const;
 
@@ -55,6 +57,7 @@ const tableOf = (items: RequestView[]) =>
                     : item.estimatedMonthlyCostUsd === null
                       ? "unknown"
                       : dollarsInWords(item.estimatedMonthlyCostUsd),
+                "Lease ends": leaseEndInWords(item.leaseEndsAt),
                 Submitted: humanTime(item.submittedAt),
               };
               // data-label names each cell where a narrow screen stacks the row into a card.

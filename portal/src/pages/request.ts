@@ -14,6 +14,15 @@ import {
 import { h } from "../dom.ts";
 import { estimateView } from "../estimate.ts";
 import { eventLabel, humanTime, isFinalStatus, publisherLabel, statusLabel, statusTone } from "../format.ts";
+import {
+  type Clock,
+  costSoFarInWords,
+  extensionInWords,
+  leaseActionIn,
+  leaseInWords,
+  releaseInWords,
+} from "../lease.ts";
+import { leaseActionsPanel } from "../lease-actions.ts";
 import { type LookupAnswer, nextLookupStep, REFRESH_MS } from "../request-lookup.ts";
 import type { SignedInUser } from "../sign-in.ts";
 import { mayOfferWithdrawal, withdrawPanel } from "../withdraw.ts";
@@ -30,7 +39,13 @@ export const statusBadge = (status: string) =>
 const row = (term: string, value: string | number | undefined) =>
   value === undefined || value === "" ? [] : [h("dt", {}, term), h("dd", {}, String(value))];
 
-export const summaryOf = (view: ShownRequest) =>
+/** What a request asked for: its page shows it, and the decision page shows an emailed link's request. */
+export const summaryOf = (
+  view: Pick<
+    ShownRequest,
+    "requestId" | "requester" | "resource" | "region" | "justification" | "submittedAt" | "expiresAt"
+  >,
+) =>
   h(
     "dl",
     { class: "summary" },
@@ -206,6 +221,46 @@ const provisionedOf = (view: ShownRequest) => {
   );
 };
 
+/**
+ * The lease: when it ends and what happens then, what the resource has cost so far, each extension
+ * and the release; absent on requests from before leases.
+ */
+const leaseOf = (view: ShownRequest, clock: Clock) => {
+  const { lease, costSoFar } = view;
+  if (!lease) return null;
+  const release = lease.release && releaseInWords(lease.release, clock);
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "lease-title" },
+    h("h2", { id: "lease-title" }, "Lease"),
+    h(
+      "dl",
+      { class: "summary" },
+      ...row("Lease", leaseInWords(lease, clock)),
+      ...row("Started", humanTime(lease.startedAt)),
+      ...row("Released", release?.why),
+      ...row("Outcome", release?.outcome),
+    ),
+    costSoFar
+      ? h("p", { class: "cost-so-far" }, costSoFarInWords(costSoFar, lease.release?.outcome !== undefined))
+      : null,
+    lease.extensions.length > 0
+      ? h(
+          "ul",
+          { class: "extensions", "aria-label": "Extensions" },
+          ...lease.extensions.map((extension) =>
+            h(
+              "li",
+              { "data-extension": extension.n, "data-state": extension.status },
+              extensionInWords(extension, clock),
+              h("span", { class: "muted" }, ` — “${extension.justification}”`),
+            ),
+          ),
+        )
+      : null,
+  );
+};
+
 const fieldErrorsOf = (view: ShownRequest) =>
   view.fieldErrors?.length
     ? h(
@@ -247,8 +302,10 @@ const timelineOf = (view: ShownRequest) =>
  * A request's page; it refreshes itself until the request reaches a final status. Straight after the
  * form, the page shows what was submitted and asks only after a pause: the audit trail records the
  * request a moment after intake accepts it, and asking earlier would only meet a 404. Its requester
- * may withdraw it while it waits for approval: that panel lives outside what each refresh redraws,
- * so a reason being typed survives a refresh.
+ * may withdraw it while it waits for approval, and its requester and operators extend or release its
+ * lease while the resource runs: those panels live outside what each refresh redraws, so a reason
+ * being typed survives a refresh. `?action=extend` or `?action=release` (the reminder emails' links)
+ * opens that dialog once the request is loaded.
  */
 export const renderRequest = (
   main: HTMLElement,
@@ -259,7 +316,14 @@ export const renderRequest = (
 ) => {
   const live = h("div", { "aria-live": "polite" }, h("p", {}, "Loading…"));
   const withdrawal = h("div", {});
-  main.replaceChildren(h("h1", {}, "Request ", h("code", {}, requestId)), live, withdrawal);
+  const leaseActions = leaseActionsPanel(requestId, user);
+  main.replaceChildren(
+    h("h1", {}, "Request ", h("code", {}, requestId)),
+    live,
+    withdrawal,
+    leaseActions.element,
+  );
+  let askedAction = leaseActionIn(window.location.search);
   let withdrawn = false;
   const offerWithdrawal = (view: ShownRequest) => {
     // Once withdrawn, the panel says so until the audit trail shows the request cancelled.
@@ -276,6 +340,8 @@ export const renderRequest = (
 
   const show = (view: ShownRequest) => {
     offerWithdrawal(view);
+    leaseActions.update(view);
+    const clock: Clock = { now: new Date() };
     live.replaceChildren(
       h(
         "p",
@@ -291,6 +357,7 @@ export const renderRequest = (
         approvalOf(view),
         decisionOf(view),
         provisionedOf(view),
+        leaseOf(view, clock),
       ].filter((section) => section !== null),
       ...(view.timeline ? [timelineOf(view)] : []),
     );
@@ -314,6 +381,12 @@ export const renderRequest = (
     switch (step.show) {
       case "request":
         show(step.view);
+        if (askedAction) {
+          // Once: the address loses the action, so a reload or a refresh does not open it again.
+          leaseActions.open(askedAction);
+          askedAction = undefined;
+          window.history.replaceState(window.history.state, "", window.location.pathname);
+        }
         break;
       case "waiting":
         // What was just submitted stays on screen while the audit trail catches up.

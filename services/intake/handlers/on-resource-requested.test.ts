@@ -29,7 +29,11 @@ import { createResourceRequestedHandler } from "./on-resource-requested.ts";
 
 const NOW = new Date("2025-03-01T12:00:00.000Z");
 
-const RULES: IntakeRules = { allowedRegions: ["us-east-1", "eu-west-1"], defaultRegion: "us-east-1" };
+const RULES: IntakeRules = {
+  allowedRegions: ["us-east-1", "eu-west-1"],
+  defaultRegion: "us-east-1",
+  lease: { min: "PT1H", max: "P90D" },
+};
 
 let testStore: TestStore;
 let prices: TestPriceList;
