@@ -1,6 +1,7 @@
 import { Stack } from "aws-cdk-lib";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { IConstruct } from "constructs";
+import { EXPIRES_AT_TAG } from "../../events/lease.ts";
 import { INSTANCE_TYPES } from "../../events/request.ts";
 import { type ImageTable, LAUNCH_TAG_KEYS, ssmParametersOf } from "../../services/ec2-launcher/domain.ts";
 import type { ExplainedStatement } from "./nag.ts";
@@ -118,6 +119,48 @@ export const ec2DescribeStatements = (): ExplainedStatement[] => [
       resources: ["*"],
     }),
     wildcardReason:
-      "ec2:DescribeInstances supports no resource-level permissions; it only reads, and only the state-change handler holds it",
+      "ec2:DescribeInstances supports no resource-level permissions; it only reads, and only the launcher's handlers hold it",
   },
 ];
+
+/**
+ * What releasing an instance at the end of its lease takes: tagging it `ExpiresAt` (that key only),
+ * stopping and terminating it, and describing it. Only instances a launch tagged with their request
+ * (`aws:ResourceTag/RequestId`, which RunInstances is allowed only with) are touched, in the allowed
+ * regions; an instance of the account that no request launched is out of reach.
+ */
+export const ec2ReleaseStatements = (
+  scope: IConstruct,
+  { regions }: Pick<LaunchSettings, "regions">,
+): ExplainedStatement[] => {
+  const stack = Stack.of(scope);
+  const instances = regions.map((region) =>
+    stack.formatArn({ service: "ec2", region, resource: "instance", resourceName: "*" }),
+  );
+  const launchedForARequest = { Null: { [`aws:ResourceTag/${REQUIRED_LAUNCH_TAG}`]: "false" } };
+  return [
+    {
+      statement: new PolicyStatement({
+        sid: "StopAndTerminateLaunchedInstances",
+        actions: ["ec2:StopInstances", "ec2:TerminateInstances"],
+        resources: instances,
+        conditions: launchedForARequest,
+      }),
+      wildcardReason:
+        "The instances are those the launcher launched, whose ids only their requests know; only instances tagged with a RequestId at launch may be stopped or terminated",
+    },
+    {
+      statement: new PolicyStatement({
+        sid: "TagLaunchedInstancesWithTheirLeaseEnd",
+        actions: ["ec2:CreateTags"],
+        resources: instances,
+        conditions: {
+          ...launchedForARequest,
+          "ForAllValues:StringEquals": { "aws:TagKeys": [EXPIRES_AT_TAG] },
+        },
+      }),
+      wildcardReason: `Only the ${EXPIRES_AT_TAG} tag may be set, and only on instances tagged with a RequestId at launch`,
+    },
+    ...ec2DescribeStatements(),
+  ];
+};

@@ -1,5 +1,6 @@
 import { regionSchema } from "../../events/region.ts";
 import { env, loadConfig } from "../shared/config.ts";
+import { loadReleaseCheckDelays } from "../shared/lease-settings.ts";
 import { imageOverridesSchema, imagesWith, type LaunchSettings } from "./domain.ts";
 import { idempotencyTable, launchesTable } from "./tables.ts";
 
@@ -25,3 +26,6 @@ export const launchSettings: LaunchSettings = {
   securityGroupIds: config.SECURITY_GROUP_IDS ?? [],
   defaultSubnetId: config.DEFAULT_SUBNET_ID,
 };
+
+/** How long the reaper waits before each check of a release (RELEASE_CHECK_DELAYS). */
+export const releaseCheckDelays = loadReleaseCheckDelays();

@@ -1,3 +1,4 @@
+import { ReleaseCheckDue, ReleaseFailed, ResourceReleased } from "../../events/lease-events.ts";
 import { ProvisioningFailed } from "../../events/provisioning-failed.ts";
 import { ProvisioningStarted } from "../../events/provisioning-started.ts";
 import { ResourceProvisioned } from "../../events/resource-provisioned.ts";
@@ -9,14 +10,30 @@ export const service: ServiceManifest = {
   name: "ec2-launcher",
   subscriptions,
   tables,
-  publishes: asProducer(ProvisioningStarted, ResourceProvisioned, ProvisioningFailed),
+  // ReleaseCheckDue goes out through Scheduler, under the launcher's own source.
+  publishes: asProducer(
+    ProvisioningStarted,
+    ResourceProvisioned,
+    ProvisioningFailed,
+    ResourceReleased,
+    ReleaseFailed,
+    ReleaseCheckDue,
+  ),
   needs: {
-    settings: ["IMAGE_IDS", "SECURITY_GROUP_IDS", "DEFAULT_SUBNET_ID"],
+    settings: ["IMAGE_IDS", "SECURITY_GROUP_IDS", "DEFAULT_SUBNET_ID", "RELEASE_CHECK_DELAYS"],
     sendsEmail: false,
     readsHmacKey: false,
+    schedules: true,
     ec2: {
       launch: [handlerOf(subscriptions, "ec2-launcher-on-request-approved")],
-      describe: [handlerOf(subscriptions, "ec2-launcher-on-instance-state-change")],
+      describe: [],
+      release: [
+        handlerOf(subscriptions, "ec2-launcher-on-lease-changed"),
+        handlerOf(subscriptions, "ec2-launcher-on-release-requested"),
+        handlerOf(subscriptions, "ec2-launcher-on-release-check-due"),
+        // It stops again an instance released with `stop` that someone started, and describes launches.
+        handlerOf(subscriptions, "ec2-launcher-on-instance-state-change"),
+      ],
     },
   },
 };

@@ -1,21 +1,35 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { documentClientOf } from "../shared/dynamo.ts";
+import { documentClientOf, whetherConditionHeld } from "../shared/dynamo.ts";
 import { createIdempotency, type Idempotency } from "../shared/idempotency.ts";
 import { tableNames } from "./config.ts";
 import type { Ec2Request } from "./domain.ts";
+import type { Ec2ReleaseRequest, ReleaseOutcome } from "./release.ts";
 import { LAUNCHES_BY_INSTANCE_INDEX } from "./tables.ts";
 
 /**
  * The events the launcher publishes once per request: `started` is ProvisioningStarted, `outcome` is
- * whichever of ResourceProvisioned and ProvisioningFailed comes first.
+ * whichever of ResourceProvisioned and ProvisioningFailed comes first, `release-outcome` whichever of
+ * ResourceReleased and ReleaseFailed comes first.
  */
-export type LaunchEffect = "started" | "outcome";
+export type LaunchEffect = "started" | "outcome" | "release-outcome";
 
 /** Why a request can never launch as asked: no image for it, or EC2 refusing it for good. */
 export interface PermanentLaunchFailure {
   errorCode?: string;
   reason: string;
+}
+
+/**
+ * The release of a request's instance, as its first ReleaseRequested asked it (what its report repeats),
+ * and how it went.
+ */
+export interface ReleaseRecord
+  extends Pick<Ec2ReleaseRequest, "request" | "resource" | "action" | "reason" | "by" | "requestedAt"> {
+  /** The place of the latest check made (0 before the first). */
+  attempts: number;
+  /** Set once a check found the release done (after its ResourceReleased). */
+  outcome?: ReleaseOutcome;
 }
 
 export interface LaunchRecord {
@@ -25,6 +39,9 @@ export interface LaunchRecord {
   instanceId?: string;
   /** Set instead of an instance; its ProvisioningFailed is the request's outcome. */
   permanentFailure?: PermanentLaunchFailure;
+  /** The latest ExpiresAt value put on the instance: an ISO end, or `never`. */
+  expiresAt?: string;
+  release?: ReleaseRecord;
 }
 
 /**
@@ -87,6 +104,68 @@ export const createLaunchStore = (
       }),
     );
     return (Attributes as LaunchRecord & { permanentFailure: PermanentLaunchFailure }).permanentFailure;
+  },
+
+  /**
+   * Records the lease's end as the instance's ExpiresAt value, unless a later one is recorded: a lease
+   * only moves later, so an older LeaseStarted or LeaseExtended delivered late must not put its end
+   * back. ISO timestamps of one format order as text, and `never` (no end, which is never extended)
+   * sorts after them. True when `value` is the latest, also when it is recorded already (a redelivery).
+   */
+  recordExpiresAt: (requestId: string, value: string): Promise<boolean> =>
+    whetherConditionHeld(
+      document.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { requestId },
+          UpdateExpression: "SET expiresAt = :value",
+          ConditionExpression: "attribute_not_exists(expiresAt) OR expiresAt <= :value",
+          ExpressionAttributeValues: { ":value": value },
+        }),
+      ),
+    ),
+
+  /** Records the release (the first one asked sticks) and answers the release as it stands. */
+  recordRelease: async (requestId: string, release: ReleaseRecord): Promise<ReleaseRecord> => {
+    const { Attributes } = await document.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { requestId },
+        UpdateExpression: "SET #release = if_not_exists(#release, :release)",
+        ExpressionAttributeNames: { "#release": "release" },
+        ExpressionAttributeValues: { ":release": release },
+        ReturnValues: "ALL_NEW",
+      }),
+    );
+    return (Attributes as LaunchRecord & { release: ReleaseRecord }).release;
+  },
+
+  /** Records that the check at this place is being made. */
+  recordReleaseCheck: async (requestId: string, attempt: number): Promise<void> => {
+    await document.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { requestId },
+        UpdateExpression: "SET #release.attempts = :attempt",
+        ConditionExpression: "attribute_exists(#release)",
+        ExpressionAttributeNames: { "#release": "release" },
+        ExpressionAttributeValues: { ":attempt": attempt },
+      }),
+    );
+  },
+
+  /** Records that the release took, as its ResourceReleased said. */
+  recordReleased: async (requestId: string, outcome: ReleaseOutcome): Promise<void> => {
+    await document.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { requestId },
+        UpdateExpression: "SET #release.outcome = if_not_exists(#release.outcome, :outcome)",
+        ConditionExpression: "attribute_exists(#release)",
+        ExpressionAttributeNames: { "#release": "release" },
+        ExpressionAttributeValues: { ":outcome": outcome },
+      }),
+    );
   },
 
   get: async (requestId: string): Promise<LaunchRecord | undefined> => {

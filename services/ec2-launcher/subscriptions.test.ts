@@ -40,4 +40,49 @@ describe("ec2-launcher subscriptions", () => {
       ),
     ).toEqual(["running", "shutting-down", "terminated"]);
   });
+
+  const leaseEvent = (detailType: string, resourceType: string, source = "approvals.lease") => ({
+    source,
+    "detail-type": detailType,
+    detail: { requestId: "r-1", resource: { type: resourceType } },
+  });
+
+  it("tags on LeaseStarted and LeaseExtended of instances, from the lease service only", () => {
+    const onLease = subscription("ec2-launcher-on-lease-changed");
+
+    expect(onLease.eventBusName).toBe(APPROVALS_BUS);
+    expect(matchesEventPattern(onLease.pattern, leaseEvent("LeaseStarted", "ec2"))).toBe(true);
+    expect(matchesEventPattern(onLease.pattern, leaseEvent("LeaseExtended", "ec2"))).toBe(true);
+    expect(matchesEventPattern(onLease.pattern, leaseEvent("LeaseStarted", "rds"))).toBe(false);
+    expect(matchesEventPattern(onLease.pattern, leaseEvent("LeaseExpiring", "ec2"))).toBe(false);
+    expect(matchesEventPattern(onLease.pattern, leaseEvent("LeaseStarted", "ec2", "approvals.test"))).toBe(
+      false,
+    );
+  });
+
+  it("releases on ReleaseRequested of instances, from the lease service only", () => {
+    const onRelease = subscription("ec2-launcher-on-release-requested");
+
+    expect(onRelease.eventBusName).toBe(APPROVALS_BUS);
+    expect(matchesEventPattern(onRelease.pattern, leaseEvent("ReleaseRequested", "ec2"))).toBe(true);
+    expect(matchesEventPattern(onRelease.pattern, leaseEvent("ReleaseRequested", "s3"))).toBe(false);
+    expect(matchesEventPattern(onRelease.pattern, leaseEvent("ReleaseRequested", "ec2", "ci.pipeline"))).toBe(
+      false,
+    );
+  });
+
+  it("takes its own release checks only: not those the other launchers schedule", () => {
+    const onCheck = subscription("ec2-launcher-on-release-check-due");
+    const check = (source: string, resourceType: string) => ({
+      source,
+      "detail-type": "ReleaseCheckDue",
+      detail: { requestId: "r-1", resourceType, attempt: 1 },
+    });
+
+    expect(onCheck.eventBusName).toBe(APPROVALS_BUS);
+    expect(matchesEventPattern(onCheck.pattern, check("approvals.ec2-launcher", "ec2"))).toBe(true);
+    expect(matchesEventPattern(onCheck.pattern, check("approvals.rds-launcher", "rds"))).toBe(false);
+    expect(matchesEventPattern(onCheck.pattern, check("approvals.rds-launcher", "ec2"))).toBe(false);
+    expect(matchesEventPattern(onCheck.pattern, check("approvals.ec2-launcher", "s3"))).toBe(false);
+  });
 });

@@ -2,12 +2,16 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  CreateTagsCommand,
   DescribeInstancesCommand,
   DescribeVolumesCommand,
   EC2Client,
   type Filter,
   RunInstancesCommand,
   type RunInstancesCommandInput,
+  StartInstancesCommand,
+  StopInstancesCommand,
+  type Tag,
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -81,6 +85,18 @@ const launchInput = (overrides: Partial<RunInstancesCommandInput> = {}): RunInst
   MaxCount: 1,
   ...overrides,
 });
+
+/** Launches an instance (with these tags, if any) and resolves to its id once it runs. */
+const runningInstance = async (client: EC2Client, tags: Tag[] = []) => {
+  const { Instances } = await client.send(
+    new RunInstancesCommand(
+      launchInput(tags.length > 0 ? { TagSpecifications: [{ ResourceType: "instance", Tags: tags }] } : {}),
+    ),
+  );
+  const instanceId = Instances?.[0]?.InstanceId as string;
+  await waitUntil(async () => expect(await stateOf(client, instanceId)).toBe("running"));
+  return instanceId;
+};
 
 const describeIds = async (client: EC2Client, filters: Filter[]) => {
   const { Reservations = [] } = await client.send(new DescribeInstancesCommand({ Filters: filters }));
@@ -376,6 +392,97 @@ describe("EC2 lifecycle through @aws-sdk/client-ec2", () => {
         "terminated",
       ]),
     );
+  });
+
+  it("stops: stopping at once, then stopped, each reported; stopping it again changes nothing", async () => {
+    const { client, changes } = await startStack();
+    const instanceId = await runningInstance(client);
+
+    const { StoppingInstances } = await client.send(new StopInstancesCommand({ InstanceIds: [instanceId] }));
+
+    expect(StoppingInstances).toEqual([
+      {
+        InstanceId: instanceId,
+        PreviousState: { Code: 16, Name: "running" },
+        CurrentState: { Code: 64, Name: "stopping" },
+      },
+    ]);
+    await waitUntil(async () => expect(await stateOf(client, instanceId)).toBe("stopped"));
+    const again = await client.send(new StopInstancesCommand({ InstanceIds: [instanceId] }));
+    expect(again.StoppingInstances?.[0]?.CurrentState?.Name).toBe("stopped");
+    await waitUntil(() =>
+      expect(changes.map(([, state]) => state)).toEqual(["pending", "running", "stopping", "stopped"]),
+    );
+  });
+
+  it("starts a stopped instance again: pending, then running, each reported", async () => {
+    const { client, changes } = await startStack();
+    const instanceId = await runningInstance(client);
+    await client.send(new StopInstancesCommand({ InstanceIds: [instanceId] }));
+    await waitUntil(async () => expect(await stateOf(client, instanceId)).toBe("stopped"));
+
+    const { StartingInstances } = await client.send(new StartInstancesCommand({ InstanceIds: [instanceId] }));
+
+    expect(StartingInstances?.[0]?.CurrentState?.Name).toBe("pending");
+    await waitUntil(async () => expect(await stateOf(client, instanceId)).toBe("running"));
+    await waitUntil(() =>
+      expect(changes.map(([, state]) => state).slice(-2)).toEqual(["pending", "running"]),
+    );
+  });
+
+  it("terminates a stopped instance", async () => {
+    const { client } = await startStack();
+    const instanceId = await runningInstance(client);
+    await client.send(new StopInstancesCommand({ InstanceIds: [instanceId] }));
+    await waitUntil(async () => expect(await stateOf(client, instanceId)).toBe("stopped"));
+
+    await client.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
+
+    await waitUntil(async () => expect(await stateOf(client, instanceId)).toBe("terminated"));
+  });
+
+  it("refuses to start an instance shutting down, and to stop a terminated one, with IncorrectInstanceState", async () => {
+    const { client } = await startStack();
+    const instanceId = await runningInstance(client);
+    await client.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
+
+    await expect(client.send(new StartInstancesCommand({ InstanceIds: [instanceId] }))).rejects.toMatchObject(
+      {
+        name: "IncorrectInstanceState",
+      },
+    );
+    await waitUntil(async () => expect(await stateOf(client, instanceId)).toBe("terminated"));
+    await expect(client.send(new StopInstancesCommand({ InstanceIds: [instanceId] }))).rejects.toMatchObject({
+      name: "IncorrectInstanceState",
+    });
+  });
+
+  it("tags an instance after its launch, replacing the value of a key it has", async () => {
+    const { client } = await startStack();
+    const instanceId = await runningInstance(client, [
+      { Key: "ExpiresAt", Value: "2030-01-01T00:00:00.000Z" },
+    ]);
+
+    await client.send(
+      new CreateTagsCommand({
+        Resources: [instanceId],
+        Tags: [
+          { Key: "ExpiresAt", Value: "2030-02-01T00:00:00.000Z" },
+          { Key: "Team", Value: "build" },
+        ],
+      }),
+    );
+
+    const { Reservations } = await client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+    expect(Reservations?.[0]?.Instances?.[0]?.Tags).toEqual([
+      { Key: "ExpiresAt", Value: "2030-02-01T00:00:00.000Z" },
+      { Key: "Team", Value: "build" },
+    ]);
+    await expect(
+      client.send(
+        new CreateTagsCommand({ Resources: ["i-0123456789abcdef0"], Tags: [{ Key: "a", Value: "b" }] }),
+      ),
+    ).rejects.toMatchObject({ name: "InvalidInstanceID.NotFound" });
   });
 
   it("keeps its instances across a restart and finishes the transitions the restart interrupted", async () => {

@@ -15,6 +15,7 @@ import {
   type Filter,
   INSTANCE_STATE_CODES,
   type Instance,
+  type InstanceStateChange,
   type InstanceStateName,
   type Reservation,
 } from "./resources.ts";
@@ -93,6 +94,25 @@ const reservationXml = (reservation: Reservation): XmlFields => ({
 /** One action, in the region of the request's credential scope. */
 type Action = (ec2: LocalEc2, parameters: QueryParameters, region: string) => Promise<XmlFields>;
 
+/** Terminate, Stop and StartInstances: each takes instance ids and answers each one's state change. */
+const stateChangingAction =
+  (
+    change: (ec2: LocalEc2, region: string, instanceIds: string[]) => Promise<InstanceStateChange[]>,
+  ): Action =>
+  async (ec2, parameters, region) => {
+    const instanceIds = parameters.strings("InstanceId");
+    if (instanceIds.length === 0)
+      throw new Ec2Error("MissingParameter", "The request must contain the parameter InstanceId");
+    const changes = await change(ec2, region, instanceIds);
+    return {
+      instancesSet: changes.map((stateChange) => ({
+        instanceId: stateChange.instanceId,
+        currentState: stateXml(stateChange.currentState),
+        previousState: stateXml(stateChange.previousState),
+      })),
+    };
+  };
+
 const ACTIONS = new Map<string, Action>(
   Object.entries({
     RunInstances: async (ec2, parameters, region) =>
@@ -134,18 +154,19 @@ const ACTIONS = new Map<string, Action>(
         .map(reservationXml),
     }),
 
-    TerminateInstances: async (ec2, parameters, region) => {
-      const instanceIds = parameters.strings("InstanceId");
-      if (instanceIds.length === 0)
-        throw new Ec2Error("MissingParameter", "The request must contain the parameter InstanceId");
-      const changes = await ec2.terminateInstances(region, instanceIds);
-      return {
-        instancesSet: changes.map((change) => ({
-          instanceId: change.instanceId,
-          currentState: stateXml(change.currentState),
-          previousState: stateXml(change.previousState),
-        })),
-      };
+    TerminateInstances: stateChangingAction((ec2, region, ids) => ec2.terminateInstances(region, ids)),
+    StopInstances: stateChangingAction((ec2, region, ids) => ec2.stopInstances(region, ids)),
+    StartInstances: stateChangingAction((ec2, region, ids) => ec2.startInstances(region, ids)),
+
+    CreateTags: async (ec2, parameters, region) => {
+      const resourceIds = parameters.strings("ResourceId");
+      if (resourceIds.length === 0)
+        throw new Ec2Error("MissingParameter", "The request must contain the parameter ResourceId");
+      const tags = parameters
+        .members("Tag")
+        .map((tag) => ({ key: tag.required("Key"), value: tag.string("Value") ?? "" }));
+      await ec2.createTags(region, resourceIds, tags);
+      return { return: true };
     },
 
     DescribeVolumes: async (ec2, parameters, region) => ({

@@ -88,6 +88,51 @@ describe("LocalEc2 lifecycle", () => {
   });
 });
 
+describe("LocalEc2 stops and starts", () => {
+  it("takes a stopped instance through stopping to stopped, and a started one through pending to running, reporting each", async () => {
+    const { ec2, changes } = openEc2();
+    const instanceId = await launchedId(ec2);
+    await waitUntil(() => expect(stateOf(ec2, instanceId)).toBe("running"));
+
+    await ec2.stopInstances(REGION, [instanceId]);
+    await waitUntil(() => expect(stateOf(ec2, instanceId)).toBe("stopped"));
+    await ec2.startInstances(REGION, [instanceId]);
+
+    await waitUntil(() =>
+      expect(changes.map(([, state]) => state)).toEqual([
+        "pending",
+        "running",
+        "stopping",
+        "stopped",
+        "pending",
+        "running",
+      ]),
+    );
+  });
+
+  it("refuses to stop a pending instance, as EC2 does, and changes nothing", async () => {
+    const { ec2 } = openEc2({ bootDelayMs: 60_000 });
+    const instanceId = await launchedId(ec2);
+
+    await expect(ec2.stopInstances(REGION, [instanceId])).rejects.toMatchObject({
+      code: "IncorrectInstanceState",
+    });
+    expect(stateOf(ec2, instanceId)).toBe("pending");
+  });
+
+  it("after a restart, finishes a stop the previous run began", async () => {
+    const first = openEc2({ shutdownDelayMs: 60_000 });
+    const instanceId = await launchedId(first.ec2);
+    await waitUntil(() => expect(stateOf(first.ec2, instanceId)).toBe("running"));
+    await first.ec2.stopInstances(REGION, [instanceId]);
+    await first.ec2.close();
+
+    const { ec2 } = openEc2();
+
+    await waitUntil(() => expect(stateOf(ec2, instanceId)).toBe("stopped"));
+  });
+});
+
 describe("LocalEc2 state file", () => {
   it("holds every instance once a call returns, and no temporary file once closed", async () => {
     const { ec2 } = openEc2({ bootDelayMs: 60_000 });

@@ -5,6 +5,7 @@ import { EC2_INSTANCE_STATES } from "../../../events/ec2-state-change.ts";
 import { DurableFile } from "../durable-file.ts";
 import { FAILING_IMAGE_ID } from "./images.ts";
 import {
+  Ec2Error,
   type Instance,
   type InstanceStateChange,
   type InstanceStateName,
@@ -47,6 +48,30 @@ export interface InstanceLifecycleOptions {
   shutdownDelayMs: number;
 }
 
+/** Why an instance changed state, as DescribeInstances says it. */
+interface StateWhy {
+  reason: string;
+  stateReason?: Instance["stateReason"];
+}
+
+/** EC2's `StateTransitionReason` for a change the caller asked for. */
+const userInitiated = () => `User initiated (${new Date().toISOString().slice(0, 19).replace("T", " ")} GMT)`;
+
+/** EC2 refuses the whole call when one of its instances is in a state the action cannot start from. */
+const refuseUnless = (
+  instances: Instance[],
+  states: readonly InstanceStateName[],
+  done: "stopped" | "started",
+) => {
+  const refused = instances.find((instance) => !states.includes(instance.state));
+  if (refused) {
+    throw new Ec2Error(
+      "IncorrectInstanceState",
+      `The instance '${refused.instanceId}' is not in a state from which it can be ${done}.`,
+    );
+  }
+};
+
 const loadState = (path: string): StateFile => {
   if (!existsSync(path)) return { instances: [], unreportedStateChanges: [] };
   try {
@@ -57,8 +82,8 @@ const loadState = (path: string): StateFile => {
 };
 
 /**
- * The instances' state machine: moves them through pending -> running and shutting-down -> terminated
- * after short delays, and reports every state change. State is on disk before a change's call returns;
+ * The instances' state machine: moves them through pending -> running, stopping -> stopped and
+ * shutting-down -> terminated after short delays, and reports every state change. State is on disk before a change's call returns;
  * after a restart, interrupted transitions resume and changes not yet reported are reported.
  */
 export class InstanceLifecycle {
@@ -102,25 +127,63 @@ export class InstanceLifecycle {
     void this.reportStateChanges();
   }
 
-  /** Idempotent as on AWS: terminating an instance that is already on its way out changes nothing. */
-  async terminate(instances: Instance[]): Promise<InstanceStateChange[]> {
-    const changes = instances.map((instance): InstanceStateChange => {
-      const previousState = instance.state;
-      if (previousState === "pending" || previousState === "running") {
-        this.changeState(instance, "shutting-down", {
-          reason: `User initiated (${new Date().toISOString().slice(0, 19).replace("T", " ")} GMT)`,
-          stateReason: {
-            code: "Client.UserInitiatedShutdown",
-            message: "Client.UserInitiatedShutdown: User initiated shutdown",
+  /**
+   * Idempotent as on AWS: terminating an instance that is already on its way out changes nothing; a
+   * stopped or stopping one is terminated too.
+   */
+  terminate(instances: Instance[]): Promise<InstanceStateChange[]> {
+    return this.changeStates(instances, (instance) =>
+      instance.state === "shutting-down" || instance.state === "terminated"
+        ? undefined
+        : {
+            state: "shutting-down",
+            reason: userInitiated(),
+            stateReason: {
+              code: "Client.UserInitiatedShutdown",
+              message: "Client.UserInitiatedShutdown: User initiated shutdown",
+            },
           },
-        });
+    );
+  }
+
+  /**
+   * As on AWS: a running instance goes stopping, then stopped; stopping one that is stopping or stopped
+   * changes nothing; one that is pending, or on its way out, cannot be stopped.
+   */
+  stop(instances: Instance[]): Promise<InstanceStateChange[]> {
+    refuseUnless(instances, ["running", "stopping", "stopped"], "stopped");
+    return this.changeStates(instances, (instance) =>
+      instance.state === "running"
+        ? {
+            state: "stopping",
+            reason: userInitiated(),
+            stateReason: {
+              code: "Client.UserInitiatedShutdown",
+              message: "Client.UserInitiatedShutdown: User initiated shutdown",
+            },
+          }
+        : undefined,
+    );
+  }
+
+  /** As on AWS: a stopped instance boots again (pending, then running); a running or pending one is left as it is. */
+  start(instances: Instance[]): Promise<InstanceStateChange[]> {
+    refuseUnless(instances, ["pending", "running", "stopped"], "started");
+    return this.changeStates(instances, (instance) =>
+      instance.state === "stopped" ? { state: "pending", reason: "" } : undefined,
+    );
+  }
+
+  /** Puts the tags on the instances, each replacing the value of a key the instance has. */
+  async tag(instances: Instance[], tags: Instance["tags"]): Promise<void> {
+    for (const instance of instances) {
+      for (const tag of tags) {
+        const existing = instance.tags.find(({ key }) => key === tag.key);
+        if (existing) existing.value = tag.value;
+        else instance.tags.push({ ...tag });
       }
-      return { instanceId: instance.instanceId, previousState, currentState: instance.state };
-    });
+    }
     await this.persist();
-    for (const instance of instances) this.scheduleTransition(instance);
-    void this.reportStateChanges();
-    return changes;
   }
 
   /** Stops the lifecycle timers and waits for the state on disk to be complete. */
@@ -132,11 +195,24 @@ export class InstanceLifecycle {
     await this.stateFile.settled();
   }
 
-  private changeState(
-    instance: Instance,
-    state: InstanceStateName,
-    why: { reason: string; stateReason?: Instance["stateReason"] },
-  ) {
+  /** Moves each instance as `next` says (undefined: it stays), then keeps, times and reports the changes. */
+  private async changeStates(
+    instances: Instance[],
+    next: (instance: Instance) => ({ state: InstanceStateName } & StateWhy) | undefined,
+  ): Promise<InstanceStateChange[]> {
+    const changes = instances.map((instance): InstanceStateChange => {
+      const previousState = instance.state;
+      const change = next(instance);
+      if (change) this.changeState(instance, change.state, change);
+      return { instanceId: instance.instanceId, previousState, currentState: instance.state };
+    });
+    await this.persist();
+    for (const instance of instances) this.scheduleTransition(instance);
+    void this.reportStateChanges();
+    return changes;
+  }
+
+  private changeState(instance: Instance, state: InstanceStateName, why: StateWhy) {
     instance.state = state;
     instance.stateChangedAt = new Date().toISOString();
     instance.stateTransitionReason = why.reason;
@@ -152,7 +228,7 @@ export class InstanceLifecycle {
     const delay =
       instance.state === "pending"
         ? this.bootDelayMs
-        : instance.state === "shutting-down"
+        : instance.state === "shutting-down" || instance.state === "stopping"
           ? this.shutdownDelayMs
           : undefined;
     if (delay === undefined) return;
@@ -177,8 +253,8 @@ export class InstanceLifecycle {
       });
     } else if (instance.state === "pending") {
       this.changeState(instance, "running", { reason: "" });
-    } else if (instance.state === "shutting-down") {
-      this.changeState(instance, "terminated", {
+    } else if (instance.state === "shutting-down" || instance.state === "stopping") {
+      this.changeState(instance, instance.state === "stopping" ? "stopped" : "terminated", {
         reason: instance.stateTransitionReason,
         stateReason: instance.stateReason,
       });

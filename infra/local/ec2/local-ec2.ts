@@ -19,6 +19,7 @@ import {
   newId,
   type Reservation,
   type RunInstancesInput,
+  type Tag,
 } from "./resources.ts";
 
 // What the rest of local mode and its tests use besides LocalEc2.
@@ -54,7 +55,8 @@ const checkIds = (ids: string[], pattern: RegExp, malformedCode: string) => {
 };
 
 /**
- * The local stand-in for EC2: launches, describes and terminates instances the way AWS answers; its
+ * The local stand-in for EC2: launches, describes, tags, stops, starts and terminates instances the way
+ * AWS answers; its
  * InstanceLifecycle moves them through their states, reports every change and keeps them on disk. Each
  * call is made in a region, as each AWS call is: an instance belongs to the region it was launched in,
  * and no other region's calls see it.
@@ -162,6 +164,24 @@ export class LocalEc2 {
   async terminateInstances(region: string, instanceIds: string[]): Promise<InstanceStateChange[]> {
     checkIds(instanceIds, INSTANCE_ID, "InvalidInstanceID.Malformed");
     return this.lifecycle.terminate(this.existingInstances(region, instanceIds));
+  }
+
+  /** As on AWS: stopping a stopped or stopping instance changes nothing; a pending or ended one is refused. */
+  async stopInstances(region: string, instanceIds: string[]): Promise<InstanceStateChange[]> {
+    checkIds(instanceIds, INSTANCE_ID, "InvalidInstanceID.Malformed");
+    return this.lifecycle.stop(this.existingInstances(region, instanceIds));
+  }
+
+  /** As on AWS: a stopped instance boots again; starting a pending or running one changes nothing. */
+  async startInstances(region: string, instanceIds: string[]): Promise<InstanceStateChange[]> {
+    checkIds(instanceIds, INSTANCE_ID, "InvalidInstanceID.Malformed");
+    return this.lifecycle.start(this.existingInstances(region, instanceIds));
+  }
+
+  /** Tags instances (the only resources tagged after their launch here), replacing a key's value. */
+  async createTags(region: string, resourceIds: string[], tags: Tag[]): Promise<void> {
+    checkIds(resourceIds, INSTANCE_ID, "InvalidID");
+    await this.lifecycle.tag(this.existingInstances(region, resourceIds), tags);
   }
 
   /** Stops the lifecycle timers and waits for the state on disk to be complete. */

@@ -1,6 +1,6 @@
 import "../../../test/support/service-environment.ts";
 import { IdempotencyAlreadyInProgressError } from "@aws-lambda-powertools/idempotency";
-import { DescribeInstancesCommand, type Instance } from "@aws-sdk/client-ec2";
+import { DescribeInstancesCommand, type Instance, StopInstancesCommand } from "@aws-sdk/client-ec2";
 import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type EC2_INSTANCE_STATES, Ec2InstanceStateChange } from "../../../events/ec2-state-change.ts";
@@ -13,6 +13,7 @@ import {
   approvalOf,
   ec2Error,
   newInstanceId,
+  releaseRequestOf,
   STACK_REGION,
   startLauncherTestbed,
 } from "../testing/fixtures.ts";
@@ -39,10 +40,11 @@ describe("ec2-launcher on EC2 instance state changes", () => {
   });
 
   const setUp = () => {
-    const { bus, deps } = testbed.freshDeps();
+    const { bus, schedules, deps } = testbed.freshDeps();
     const handle = createInstanceStateChangeHandler(deps);
     return {
       bus,
+      schedules,
       /** A state change of an instance in `region` (the stack's own unless given). */
       change: (instanceId: string, state: State, region = STACK_REGION) =>
         handle({ region, detail: { "instance-id": instanceId, state } }),
@@ -154,6 +156,52 @@ describe("ec2-launcher on EC2 instance state changes", () => {
     await change(instanceId, "terminated");
 
     expect(bus.published.map((event) => event.detailType)).toEqual([ResourceProvisioned.detailType]);
+  });
+
+  /** The launch's release with this action, recorded, and (`took`) confirmed by a check. */
+  const releasedWith = async (
+    requestId: string,
+    instanceId: string,
+    action: "stop" | "terminate",
+    { took }: { took: boolean },
+  ) => {
+    const { request, resource, reason, requestedAt } = releaseRequestOf(requestId, instanceId, { action });
+    await testbed.store.recordRelease(requestId, {
+      request,
+      resource,
+      action,
+      reason,
+      requestedAt,
+      attempts: 1,
+    });
+    if (took) await testbed.store.recordReleased(requestId, action === "stop" ? "stopped" : "terminated");
+  };
+
+  it("stops again an instance its lease stopped when someone starts it, and checks it again later", async () => {
+    const { bus, schedules, change } = setUp();
+    const { instanceId } = await launched("restarted");
+    testbed.ec2Mock.on(StopInstancesCommand).resolves({});
+    await releasedWith("restarted", instanceId, "stop", { took: true });
+
+    await change(instanceId, "running");
+
+    expect(testbed.ec2Mock.commandCalls(StopInstancesCommand).map((call) => call.args[0].input)).toEqual([
+      { InstanceIds: [instanceId] },
+    ]);
+    expect([...schedules.pending.keys()]).toEqual(["restarted-release-check-1"]);
+    expect(bus.published).toEqual([]);
+  });
+
+  it("leaves a running instance to its release's own checks until that release took", async () => {
+    const { schedules, change } = setUp();
+    const { instanceId } = await launched("stop-pending");
+    describedAs(instanceId, { PrivateIpAddress: "10.0.1.30" });
+    await releasedWith("stop-pending", instanceId, "stop", { took: false });
+
+    await change(instanceId, "running");
+
+    expect(testbed.ec2Mock.commandCalls(StopInstancesCommand)).toEqual([]);
+    expect(schedules.made).toEqual([]);
   });
 
   it("settles the launch once when `running` and `terminated` arrive at the same time and are retried", async () => {

@@ -10,11 +10,15 @@ import { ResourceProvisioned } from "../../../events/resource-provisioned.ts";
 import { publisher } from "../../shared/events.ts";
 import { endedBeforeRunningReason, LAUNCH_TAG_KEYS, outcomeOfState } from "../domain.ts";
 import { type DescribedInstance, type Ec2Gateway, ec2Gateway } from "../ec2.ts";
+import type { Reaper } from "../reaper.ts";
+import { stopsAgainWhenRunning } from "../release.ts";
 import { type LaunchRecord, type LaunchStore, launcherIdempotency, launchStore } from "../store.ts";
+import { reaperLoggingTo } from "../wiring.ts";
 
 export interface InstanceStateChangeDeps {
   store: LaunchStore;
   ec2: Ec2Gateway;
+  reaper: Pick<Reaper, "act">;
   publish: Publisher["publish"];
   now: () => Date;
   logger: Logger;
@@ -33,13 +37,15 @@ export type InstanceStateChange = Pick<Envelope<typeof Ec2InstanceStateChange>, 
 
 /**
  * Settles a launch from EC2's state changes, asking EC2 in the instance's region: `running` is `ResourceProvisioned`, ending before that is
- * `ProvisioningFailed`; whichever comes first is the one outcome of the request. State changes of
- * instances the launcher did not launch are ignored. A delivery that finds the outcome being published
+ * `ProvisioningFailed`; whichever comes first is the one outcome of the request. An instance whose lease
+ * released it with `stop` that runs again (someone started it) is stopped again and checked. State
+ * changes of instances the launcher did not launch are ignored. A delivery that finds the outcome being published
  * by another one fails with Powertools' `IdempotencyAlreadyInProgressError`, for the bus to retry.
  */
 export const createInstanceStateChangeHandler = ({
   store,
   ec2,
+  reaper,
   publish,
   now,
   logger,
@@ -73,7 +79,12 @@ export const createInstanceStateChangeHandler = ({
       logger.debug("State change of an instance the launcher did not launch; ignored", { instanceId, state });
       return;
     }
-    const { requestId, request } = found.launch;
+    const { requestId, request, release } = found.launch;
+    if (state === "running" && release && stopsAgainWhenRunning(release)) {
+      logger.warn("A released instance was started again; stopping it again", { requestId, instanceId });
+      await reaper.act(requestId, release);
+      return;
+    }
     // The instance is described within the outcome's effect: once settled, a repeat asks EC2 nothing.
     const { ran } = await store.publishOnce(requestId, "outcome", async () => {
       const instance = found.instance ?? (await ec2.describeInstance(region, instanceId));
@@ -108,6 +119,7 @@ export const handler = middy(
   createInstanceStateChangeHandler({
     store: launchStore,
     ec2: ec2Gateway,
+    reaper: reaperLoggingTo(logger),
     publish: publisher.publish,
     now: () => new Date(),
     logger,
