@@ -9,6 +9,9 @@ import {
 import {
   costEstimateInWords,
   costPartInWords,
+  leasedResourceInWords,
+  leaseTermsInWords,
+  lengthInWords,
   resourceDetailRows,
   resourceInWords,
 } from "./request-words.ts";
@@ -175,5 +178,47 @@ describe("costEstimateInWords", () => {
     expect(costEstimateInWords(undefined, undefined)).toBeUndefined();
     expect(costEstimateInWords(undefined, DATABASE_ESTIMATE)).toMatch(/^unknown: /);
     expect(costEstimateInWords(7.59, undefined)).toBe("$7.59 a month");
+  });
+});
+
+describe("lengthInWords", () => {
+  it.each([
+    [7 * 86_400_000, "7 days"],
+    [36 * 3_600_000, "1 day and 12 hours"],
+    [2 * 3_600_000, "2 hours"],
+    [90_000, "1 minute and 30 seconds"],
+    [86_400_000 + 3_600_000 + 60_000, "1 day and 1 hour"],
+    [400, "less than a second"],
+  ])("says %i ms as %s: its two largest units, the rest dropped", (milliseconds, words) => {
+    expect(lengthInWords(milliseconds)).toBe(words);
+  });
+});
+
+describe("leaseTermsInWords", () => {
+  it("says how long after it is ready the resource is approved for, and what is done at the end", () => {
+    expect(leaseTermsInWords({ duration: "P7D", onEnd: "terminate", max: "P90D" })).toBe(
+      "for 7 days after it is ready (then terminated)",
+    );
+    expect(leaseTermsInWords({ duration: "P2W", onEnd: "snapshot-and-delete", max: "P90D" })).toBe(
+      "for 14 days after it is ready (then deleted after a final snapshot)",
+    );
+  });
+
+  it("says a lease without an end has none", () => {
+    expect(leaseTermsInWords({ duration: null, onEnd: "stop", max: null })).toBe("with no end");
+  });
+});
+
+describe("leasedResourceInWords", () => {
+  it("names the resource by its id and region", () => {
+    expect(
+      leasedResourceInWords({ type: "ec2", instanceId: "i-0123456789abcdef0", region: "eu-west-1" }),
+    ).toBe("instance i-0123456789abcdef0 in eu-west-1");
+    expect(
+      leasedResourceInWords({ type: "rds", dbInstanceIdentifier: "orders-1", region: "us-east-1" }),
+    ).toBe("database orders-1 in us-east-1");
+    expect(leasedResourceInWords({ type: "s3", bucketName: "team-logs", region: "us-east-1" })).toBe(
+      "bucket team-logs in us-east-1",
+    );
   });
 });

@@ -79,6 +79,8 @@ export type Extension = z.output<typeof extensionSchema>;
 /** What an approval event of an extension round names of it (the round's approvals carry it). */
 export const extensionRefSchema = extensionSchema.pick({ n: true, until: true, from: true, justification: true });
 
+export type ExtensionRef = z.output<typeof extensionRefSchema>;
+
 /** What the launcher did at the release, as `ResourceReleased` reports it. */
 export const RELEASE_OUTCOMES = ["terminated", "stopped", "deleted"] as const;
 export const releaseOutcomeSchema = z.enum(RELEASE_OUTCOMES);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { pinnedEnvelopeSchemaOf } from "../../events/envelope.ts";
+import { ExtensionDecided } from "../../events/lease-events.ts";
 import { RequestApproved } from "../../events/request-approved.ts";
 import { RequestCancelled } from "../../events/request-cancelled.ts";
 import { RequestExpired } from "../../events/request-expired.ts";
@@ -61,14 +62,24 @@ export const stillAsked = (
   return [...new Set(askedPerStage.flat())].filter((approver) => !voters.has(approver.toLowerCase()));
 };
 
-/** The outcomes that end a request's approval: each one's approvers still asked are told. */
-export const CLOSING_EVENTS = [RequestApproved, RequestRejected, RequestExpired, RequestCancelled] as const;
+/**
+ * The outcomes that end a request's approval, or a round of an extension of its lease (ExtensionDecided):
+ * each one's approvers still asked are told.
+ */
+export const CLOSING_EVENTS = [
+  RequestApproved,
+  RequestRejected,
+  RequestExpired,
+  RequestCancelled,
+  ExtensionDecided,
+] as const;
 
 export const closingEventSchema = z.discriminatedUnion("detail-type", [
   pinnedEnvelopeSchemaOf(RequestApproved),
   pinnedEnvelopeSchemaOf(RequestRejected),
   pinnedEnvelopeSchemaOf(RequestExpired),
   pinnedEnvelopeSchemaOf(RequestCancelled),
+  pinnedEnvelopeSchemaOf(ExtensionDecided),
 ]);
 
 export type ClosingEvent = z.output<typeof closingEventSchema>;
@@ -105,6 +116,20 @@ export const closureOf = (event: ClosingEvent): { ended: string; outcome: string
         outcome: `was withdrawn by its requester, ${detail.cancelledBy}${why}`,
         voted: (detail.approvals ?? []).map(({ approver }) => approver),
       };
+    }
+    case ExtensionDecided.detailType: {
+      const { detail } = event;
+      const voted = [
+        ...(detail.decider ? [detail.decider] : []),
+        ...(detail.approvals ?? []).map(({ approver }) => approver),
+      ];
+      if (detail.decider === undefined) {
+        return { ended: "expired", outcome: "expired before enough approvers decided", voted };
+      }
+      const decided = { approver: detail.decider, approvals: detail.approvals, reason: detail.reason };
+      return detail.approved
+        ? { ended: "was approved", outcome: `was ${approvalInWords(decided)}`, voted }
+        : { ended: "was rejected", outcome: `was ${rejectionInWords(decided)}`, voted };
     }
   }
 };

@@ -7,7 +7,7 @@ import {
   sampleRequest,
   sampleUnknownBucketEstimate,
 } from "../../test/support/fixtures.ts";
-import { approvalEmail, closureEmail } from "./email.ts";
+import { type ApprovalEmailInput, approvalEmail, closureEmail } from "./email.ts";
 
 const MARKUP_REQUEST = sampleRequest({
   requester: { email: "ana@example.com", name: "<b>Ana</b>" },
@@ -18,7 +18,12 @@ const STAGE = "Stage 1 of 2: team leads — 2 approvals needed";
 
 const compose = (
   request: AcceptedRequest = MARKUP_REQUEST,
-  { signInRequired = false, onBehalfOf }: { signInRequired?: boolean; onBehalfOf?: string } = {},
+  {
+    signInRequired = false,
+    onBehalfOf,
+    lease,
+    extension,
+  }: Pick<ApprovalEmailInput, "onBehalfOf" | "lease" | "extension"> & { signInRequired?: boolean } = {},
 ) =>
   approvalEmail({
     request,
@@ -29,7 +34,16 @@ const compose = (
     publicUrl: "http://localhost:3000",
     tokens: { approve: "v1.approve-token", reject: "v1.reject-token" },
     signInRequired,
+    lease,
+    extension,
   });
+
+const EXTENSION = {
+  n: 1,
+  from: "2026-03-08T10:00:00.000Z",
+  until: "2026-03-15T10:00:00.000Z",
+  justification: 'Another week <script>alert("x")</script>',
+};
 
 describe("the approval email", () => {
   it("is addressed to the approver and names the request in its subject, on one line", () => {
@@ -130,6 +144,40 @@ describe("the approval email", () => {
     }
   });
 
+  it("says how long the approvers approve the resource for, and what happens at the end", () => {
+    const leased = compose(sampleRequest(), { lease: { duration: "PT36H", onEnd: "stop", max: "P30D" } });
+    const endless = compose(sampleDatabaseRequest(), {
+      lease: { duration: null, onEnd: "snapshot-and-delete", max: null },
+    });
+
+    for (const body of [leased.html.value, leased.text]) {
+      expect(body).toContain(
+        "asks for EC2 t3.micro (amazon-linux-2023) for 1 day and 12 hours after it is ready (then stopped).",
+      );
+    }
+    expect(endless.text).toContain("asks for RDS PostgreSQL 16.8 db.t4g.micro with no end.");
+  });
+
+  it("asks for an extension of the lease: from when to when, and why, with its own subject", () => {
+    const email = compose(sampleRequest(), {
+      extension: EXTENSION,
+      lease: { duration: "P7D", onEnd: "terminate", max: "P90D" },
+    });
+
+    expect(email.subject).toBe(
+      "Extension approval needed: lease of EC2 t3.micro (amazon-linux-2023) for Ana until Sun, 15 Mar 2026, 10:00 UTC (request req-1)",
+    );
+    for (const body of [email.html.value, email.text]) {
+      expect(body).toContain(
+        "asks to extend the lease of EC2 t3.micro (amazon-linux-2023) from Sun, 8 Mar 2026, 10:00 UTC to Sun, 15 Mar 2026, 10:00 UTC.",
+      );
+      expect(body).toContain("http://localhost:3000/decisions/approve?token=v1.approve-token");
+    }
+    expect(email.html.value).toContain("<h1>Extension approval needed</h1>");
+    expect(email.text).toContain('Why extend: Another week <script>alert("x")</script>');
+    expect(email.html.value).toContain("Another week &lt;script&gt;");
+  });
+
   it("shows markup from the request as text in the HTML", () => {
     const { html } = compose();
 
@@ -159,6 +207,21 @@ describe("the closure email", () => {
       expect(body).toContain("was approved by bob@example.com and dee@example.com");
       expect(body).toContain("Nothing for you to do; your links no longer work.");
     }
+  });
+
+  it("says which extension of the lease ended, when a round of one did", () => {
+    const email = closureEmail({
+      request: sampleRequest(),
+      approver: "cy@example.com",
+      ended: "was rejected",
+      outcome: "was rejected by bob@example.com",
+      extension: EXTENSION,
+    });
+
+    expect(email.subject).toBe("The extension of request req-1 was rejected: nothing for you to do");
+    expect(email.text).toContain(
+      "The extension of the lease of request req-1 (EC2 t3.micro (amazon-linux-2023) for Ana <ana@example.com>) to Sun, 15 Mar 2026, 10:00 UTC was rejected by bob@example.com.",
+    );
   });
 
   it("shows markup from the request as text in the HTML, and holds no link", () => {

@@ -1,7 +1,9 @@
+import { leaseTermsInWords } from "../../api/request-words.ts";
+import type { ExtensionRef, LeaseTerms } from "../../events/lease.ts";
 import type { AcceptedRequest } from "../../events/request.ts";
 import { type DecisionAction, decisionLink } from "../shared/decision-token.ts";
 import { html } from "../shared/html.ts";
-import { renderSummary, summaryAsText, themedDocument } from "../shared/layout.ts";
+import { renderSummary, type SummaryRow, summaryAsText, themedDocument } from "../shared/layout.ts";
 import type { OutgoingEmail } from "../shared/mail.ts";
 import { formatUtc, requesterLabel, requestSummaryRows, resourceLabel } from "../shared/request-summary.ts";
 
@@ -19,20 +21,31 @@ export interface ApprovalEmailInput {
   signInRequired: boolean;
   /** Why the approver is mailed after the stage's own mail: a reminder, or the stage's escalation. */
   occasion?: EmailOccasion;
+  /** The lease the approvers approve, as the policy settled it (absent on approvals from before leases). */
+  lease?: LeaseTerms | undefined;
+  /** The extension of the lease asked, when the approval is of an extension round rather than the request. */
+  extension?: ExtensionRef | undefined;
 }
 
 export type EmailOccasion = { kind: "reminder"; n: number; max: number } | { kind: "escalation" };
 
-const occasionNote = (occasion: EmailOccasion | undefined): string =>
+const occasionNote = (occasion: EmailOccasion | undefined, asked: "request" | "extension"): string =>
   occasion?.kind === "reminder"
-    ? ` This is reminder ${occasion.n} of ${occasion.max}: the request still waits for your answer, and these links are new.`
+    ? ` This is reminder ${occasion.n} of ${occasion.max}: the ${asked} still waits for your answer, and these links are new.`
     : occasion?.kind === "escalation"
       ? " You are asked as escalation: the stage's approvers did not complete it in time."
       : "";
 
+/** What an extension round asks, first among the facts: the end now, the end asked for, and why. */
+const extensionRows = ({ from, until, justification }: ExtensionRef): SummaryRow[] => [
+  { label: "Lease ends now", value: formatUtc(from) },
+  { label: "Extend until", value: formatUtc(until) },
+  { label: "Why extend", value: justification },
+];
+
 /**
- * One approver's email: the request, the stage asking, its deadline, and that approver's own Approve and
- * Reject links.
+ * One approver's email: the request (and how long it is approved for), or the extension of its lease
+ * asked, the stage asking, its deadline, and that approver's own Approve and Reject links.
  */
 export const approvalEmail = ({
   request,
@@ -44,22 +57,31 @@ export const approvalEmail = ({
   tokens,
   signInRequired,
   occasion,
+  lease,
+  extension,
 }: ApprovalEmailInput): OutgoingEmail => {
-  const rows = requestSummaryRows(request);
+  const rows = [...(extension ? extensionRows(extension) : []), ...requestSummaryRows(request)];
   const approveUrl = decisionLink(publicUrl, "approve", tokens.approve, { signInRequired });
   const rejectUrl = decisionLink(publicUrl, "reject", tokens.reject, { signInRequired });
   const deadline = formatUtc(expiresAt);
   const asked = onBehalfOf
     ? `You are asked on behalf of ${onBehalfOf}, as their delegate.`
     : "You are one of its approvers.";
-  const asking = `${requesterLabel(request)} asks for ${resourceLabel(request)}. ${asked}${occasionNote(occasion)}`;
+  const asks = extension
+    ? `${requesterLabel(request)} asks to extend the lease of ${resourceLabel(request)} from ${formatUtc(extension.from)} to ${formatUtc(extension.until)}.`
+    : `${requesterLabel(request)} asks for ${resourceLabel(request)}${lease ? ` ${leaseTermsInWords(lease)}` : ""}.`;
+  const asking = `${asks} ${asked}${occasionNote(occasion, extension ? "extension" : "request")}`;
+  const needed = extension ? "Extension approval needed" : "Approval needed";
+  const what = extension
+    ? `lease of ${resourceLabel(request)} for ${request.requester.name ?? request.requester.email} until ${formatUtc(extension.until)}`
+    : `${resourceLabel(request)} for ${request.requester.name ?? request.requester.email}`;
   const opens = signInRequired
     ? `Each link opens the approvals portal, where you sign in as ${approver} and confirm`
     : "Each link opens a confirmation page";
   const linkNote = `${opens}; nothing is decided until you press its button. The links are yours alone: do not forward this email.`;
   return {
     to: approver,
-    subject: `${occasion?.kind === "reminder" ? "Reminder: " : ""}Approval needed: ${resourceLabel(request)} for ${request.requester.name ?? request.requester.email} (request ${request.requestId})`,
+    subject: `${occasion?.kind === "reminder" ? "Reminder: " : ""}${needed}: ${what} (request ${request.requestId})`,
     text: [
       asking,
       stage,
@@ -73,8 +95,8 @@ export const approvalEmail = ({
       linkNote,
     ].join("\n"),
     html: themedDocument(
-      `Approval needed: request ${request.requestId}`,
-      html`<h1>Approval needed</h1>
+      `${needed}: request ${request.requestId}`,
+      html`<h1>${needed}</h1>
 <p>${asking}</p>
 <p><strong>${stage}</strong></p>
 <div class="card">${renderSummary(rows)}</div>
@@ -92,15 +114,29 @@ export interface ClosureEmailInput {
   ended: string;
   /** What happened and by whom: "was approved by A and B", "expired without a decision". */
   outcome: string;
+  /** The extension of the lease whose round ended, when it was one rather than the request's approval. */
+  extension?: ExtensionRef | undefined;
 }
 
-/** The one short email an approver still asked gets when the request ends without their vote. */
-export const closureEmail = ({ request, approver, ended, outcome }: ClosureEmailInput): OutgoingEmail => {
-  const happened = `Request ${request.requestId} (${resourceLabel(request)} for ${requesterLabel(request)}) ${outcome}.`;
+/**
+ * The one short email an approver still asked gets when the request, or an extension of its lease,
+ * ends without their vote.
+ */
+export const closureEmail = ({
+  request,
+  approver,
+  ended,
+  outcome,
+  extension,
+}: ClosureEmailInput): OutgoingEmail => {
+  const what = `${resourceLabel(request)} for ${requesterLabel(request)}`;
+  const happened = extension
+    ? `The extension of the lease of request ${request.requestId} (${what}) to ${formatUtc(extension.until)} ${outcome}.`
+    : `Request ${request.requestId} (${what}) ${outcome}.`;
   const nothingToDo = "Nothing for you to do; your links no longer work.";
   return {
     to: approver,
-    subject: `Request ${request.requestId} ${ended}: nothing for you to do`,
+    subject: `${extension ? "The extension of request" : "Request"} ${request.requestId} ${ended}: nothing for you to do`,
     text: [happened, nothingToDo].join("\n"),
     html: themedDocument(
       `Request ${request.requestId}: nothing for you to do`,

@@ -16,11 +16,19 @@ import {
   StageNotMailedYetError,
 } from "./handlers/on-approval-escalated.ts";
 import { createOnApproversRemindedHandler } from "./handlers/on-approvers-reminded.ts";
-import { createMailingStore, type MailingStore } from "./store.ts";
+import { approvalKeyOf, createMailingStore, type MailingStore } from "./store.ts";
 import { idempotencyTable, mailingsTable } from "./tables.ts";
 
 const EXPIRES_AT = "2026-03-01T11:00:00.000Z";
 const STAGE = { index: 0, name: "team leads", count: 1 };
+
+/** Round 1 of the extensions of a request's lease. */
+const EXTENSION = {
+  n: 1,
+  from: "2026-03-08T10:00:00.000Z",
+  until: "2026-03-15T10:00:00.000Z",
+  justification: "The migration runs another week",
+};
 
 let dynamo: TestDynamo;
 let store: MailingStore;
@@ -110,6 +118,24 @@ describe("approval-mail on ApproversReminded", () => {
 
     expect(sent.map(({ text }) => /reminder (\d) of 2/.exec(text)?.[1])).toEqual(["1", "2"]);
   });
+
+  it("reminds the approvers of an extension round of the extension, apart from the request's own reminders", async () => {
+    const { bus, sent, remind } = setUp();
+
+    await remind(reminded("remind-round", 1, ["bob@example.com"]));
+    await remind({ ...reminded("remind-round", 1, ["bob@example.com"]), extension: EXTENSION });
+    await remind({ ...reminded("remind-round", 1, ["bob@example.com"]), extension: EXTENSION });
+
+    expect(sent).toHaveLength(2);
+    expect(sent[1]?.subject).toMatch(/^Reminder: Extension approval needed: lease of /);
+    expect(sent[1]?.text).toContain("the extension still waits for your answer");
+    expect(sent[1]?.text).toContain("Why extend: The migration runs another week");
+    expect(bus.detailsOf(ApprovalRequested).map(({ extension }) => extension)).toEqual([
+      undefined,
+      EXTENSION,
+      EXTENSION,
+    ]);
+  });
 });
 
 describe("approval-mail on ApprovalEscalated", () => {
@@ -130,6 +156,26 @@ describe("approval-mail on ApprovalEscalated", () => {
     expect(sent.map(({ to }) => to)).toEqual(["op@example.com"]);
     expect(sent[0]?.text).toContain("asked as escalation");
     expect((await store.get("escalate-1", 0))?.escalatedTo).toEqual(new Set(["op@example.com"]));
+  });
+
+  it("records an extension round's escalation on that round's mailing, not the request's", async () => {
+    const { sent, escalate } = setUp();
+    await store.createIfAbsent({
+      requestId: approvalKeyOf("escalate-round", EXTENSION),
+      stage: 0,
+      createdAt: "2026-03-01T10:00:00.000Z",
+      approvers: ["bob@example.com"],
+      links: {},
+      expiresAt: EXPIRES_AT,
+    });
+
+    await escalate({ ...escalated("escalate-round", ["op@example.com"]), extension: EXTENSION });
+
+    expect(sent.map(({ to }) => to)).toEqual(["op@example.com"]);
+    expect((await store.get(approvalKeyOf("escalate-round", EXTENSION), 0))?.escalatedTo).toEqual(
+      new Set(["op@example.com"]),
+    );
+    expect(await store.get("escalate-round", 0)).toBeUndefined();
   });
 
   it("waits, to be retried, while the stage's own mailing has not been made", async () => {

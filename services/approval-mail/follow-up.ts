@@ -8,7 +8,7 @@ import { createDecisionToken, type DecisionAction, hashToken } from "../shared/d
 import type { OutgoingEmail } from "../shared/mail.ts";
 import { approversToAsk, stageInWords } from "./domain.ts";
 import { approvalEmail, type EmailOccasion } from "./email.ts";
-import type { MailingStore } from "./store.ts";
+import { approvalKeyOf, type MailingStore } from "./store.ts";
 
 export interface FollowUpDeps {
   store: Pick<MailingStore, "sendFollowUpOnce">;
@@ -29,14 +29,14 @@ export type Escalated = DetailOf<typeof ApprovalEscalated>;
  * stage's escalation to those it added. Only hashes of links are kept, so each delivery mints fresh
  * links and publishes ApprovalRequested with their hashes before any mail (decision merges them, and
  * earlier links stay valid), then sends each approver's mail once per (request, stage, reminder or
- * escalation, approver): a second delivery announces links it then does not send, which decide nothing
- * unless someone holds them.
+ * escalation, approver; a round of an extension counts apart, approvalKeyOf): a second delivery
+ * announces links it then does not send, which decide nothing unless someone holds them.
  */
 export const createFollowUpMailer = (deps: FollowUpDeps) => {
   const { store, settings, logger } = deps;
 
   return async (event: Reminded | Escalated, occasion: EmailOccasion): Promise<string[]> => {
-    const { requestId, request, stage } = event;
+    const { requestId, request, stage, extension } = event;
     const asked = approversToAsk(
       event.approvers.map((email) => ({ email })),
       request.requester.email,
@@ -54,6 +54,7 @@ export const createFollowUpMailer = (deps: FollowUpDeps) => {
     );
     await deps.publisher.publish(ApprovalRequested, {
       requestId,
+      ...(extension && { extension }),
       request,
       approvers: asked,
       stage,
@@ -71,7 +72,7 @@ export const createFollowUpMailer = (deps: FollowUpDeps) => {
     for (const [approver, issued] of tokens) {
       await store.sendFollowUpOnce(
         occasion.kind,
-        `${requestId}/${stage.index}/${occasionKey}/${approver}`,
+        `${approvalKeyOf(requestId, extension)}/${stage.index}/${occasionKey}/${approver}`,
         () =>
           deps.sendEmail(
             approvalEmail({
@@ -83,12 +84,14 @@ export const createFollowUpMailer = (deps: FollowUpDeps) => {
               tokens: issued,
               signInRequired: settings.decisionsRequireSignIn,
               occasion,
+              extension,
             }),
           ),
       );
     }
     logger.info(occasion.kind === "reminder" ? "Approvers reminded" : "Escalation approvers asked", {
       requestId,
+      extension: extension?.n,
       stage: stage.index,
       approvers: asked,
     });

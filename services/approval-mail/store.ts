@@ -11,8 +11,19 @@ export interface IssuedLinks {
   messageId?: string;
 }
 
+/**
+ * Whose approval a mailing belongs to (the table's partition key): the request's id for the request's
+ * own approval, `<requestId>#extension-<n>` for round n of its lease's extensions. A round's stages
+ * count from 0 like the request's, so each round has a key of its own: its mails are never taken for
+ * an earlier round's already sent, nor its approvers told when the request (or another round) ends.
+ * No request id holds a `#`.
+ */
+export const approvalKeyOf = (requestId: string, extension?: { n: number }): string =>
+  extension ? `${requestId}#extension-${extension.n}` : requestId;
+
 /** One stage's approvers were asked: the progress of their mails. */
 export interface Mailing {
+  /** The approval's key (approvalKeyOf), kept under the table's key name. */
   requestId: string;
   /** The stage's index (from 0): the item's sort key. */
   stage: number;
@@ -48,7 +59,7 @@ export const createMailingStore = (
         )
       ).Item as Mailing | undefined,
 
-    /** Every stage's mailing of the request: whom approval-mail asked about it. */
+    /** Every stage's mailing of the approval (approvalKeyOf): whom approval-mail asked about it. */
     mailingsOf: (requestId: string): Promise<Mailing[]> =>
       queryAll<Mailing>(document, {
         TableName: tableName,
@@ -180,19 +191,19 @@ export const createMailingStore = (
       ),
 
     /**
-     * Sends one approver's mail of a stage's reminder or escalation once (`key` names the request, the
+     * Sends one approver's mail of a stage's reminder or escalation once (`key` names the approval, the
      * stage, the reminder and the approver), however often its event is delivered.
      */
     sendFollowUpOnce: (kind: "reminder" | "escalation", key: string, send: () => Promise<string>) =>
       idempotency.runOnce({ name: kind, key }, send),
 
     /**
-     * Sends one approver's closure email of a request once, however often its outcome is delivered and
-     * in however many stages they were asked. Resolves to the message id, the recorded one when an
-     * earlier delivery sent it.
+     * Sends one approver's closure email of an approval (approvalKeyOf: the request's, or a round's) once,
+     * however often its outcome is delivered and in however many stages they were asked. Resolves to the
+     * message id, the recorded one when an earlier delivery sent it.
      */
-    sendClosureOnce: (requestId: string, approver: string, send: () => Promise<string>) =>
-      idempotency.runOnce({ name: "closure", key: `${requestId}/${approver}` }, send),
+    sendClosureOnce: (approvalKey: string, approver: string, send: () => Promise<string>) =>
+      idempotency.runOnce({ name: "closure", key: `${approvalKey}/${approver}` }, send),
   };
 };
 

@@ -31,7 +31,7 @@ describe("approval-mail subscriptions", () => {
     ).toBe(false);
   });
 
-  it.each(["RequestApproved", "RequestRejected", "RequestExpired", "RequestCancelled"])(
+  it.each(["RequestApproved", "RequestRejected", "RequestExpired", "RequestCancelled", "ExtensionDecided"])(
     "tells the approvers still asked of a %s from decision",
     (detailType) => {
       expect(onClosed?.eventBusName).toBe(APPROVALS_BUS);

@@ -22,7 +22,7 @@ export const subscriptions: Subscription[] = [
     name: "approval-mail-on-request-closed",
     service: "approval-mail",
     description:
-      "Tells each approver still asked, once, that the request was approved, rejected, expired or withdrawn by its requester and that their links no longer work.",
+      "Tells each approver still asked, once, that the request was approved, rejected, expired or withdrawn by its requester, or that the extension of its lease they were asked about was decided, and that their links no longer work.",
     eventBusName: APPROVALS_BUS,
     pattern: producedBy(...CLOSING_EVENTS),
     handler: { entry: "services/approval-mail/handlers/on-request-closed.ts", exportName: "handler" },

@@ -1,7 +1,8 @@
 import { idempotencyTableSpec, type TableSpec } from "../shared/table-spec.ts";
 
 /**
- * One item per stage of a request's approval that approval-mail was asked to mail: the stage, its
+ * One item per stage of a request's approval (and of each extension round of its lease, under a key of
+ * its own: approvalKeyOf in store.ts) that approval-mail was asked to mail: the stage, its
  * approvers, the deadline, the hashes of the links issued to each and whether their mail went out, and
  * the claim of the delivery sending them. The request's items together say whom approval-mail ever
  * asked, which is who hears how the request ended. (A new table, not the per-request mailings table of

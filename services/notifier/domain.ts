@@ -1,6 +1,16 @@
 import { z } from "zod";
+import type { Group } from "../../api/access.ts";
+import { END_ACTION_DONE_WORDS, leasedResourceInWords, lengthInWords } from "../../api/request-words.ts";
 import { pinnedEnvelopeSchemaOf } from "../../events/envelope.ts";
 import type { ProvisionedDatabase } from "../../events/launched-resource.ts";
+import type { EndAction, LeasedResource } from "../../events/lease.ts";
+import {
+  ExtensionDecided,
+  LeaseExpiring,
+  LeaseExtended,
+  ReleaseFailed,
+  ResourceReleased,
+} from "../../events/lease-events.ts";
 import { ProvisioningFailed } from "../../events/provisioning-failed.ts";
 import type { Resource, ResourceType } from "../../events/request.ts";
 import { RequestApproved } from "../../events/request-approved.ts";
@@ -12,11 +22,12 @@ import { ResourceProvisioned } from "../../events/resource-provisioned.ts";
 import { approvalInWords, policyNameOf, rejectionInWords } from "../shared/decision-words.ts";
 import { html, type SafeHtml } from "../shared/html.ts";
 import { renderSummary, type SummaryRow, summaryAsText, themedDocument } from "../shared/layout.ts";
-import { formatUtc, requestSummaryRows } from "../shared/request-summary.ts";
+import { formatUtc, requestSummaryRows, resourceLabel } from "../shared/request-summary.ts";
 
 /**
  * The events the requester hears about: each turn of their request they did not make themselves, and
- * their withdrawal of it, confirmed.
+ * their withdrawal of it, confirmed; and the news of its lease: reminders before the end, an extension
+ * granted or refused, the release done or failed (which the operators hear about too).
  */
 export const NOTIFIABLE_EVENTS = [
   RequestInvalid,
@@ -26,6 +37,11 @@ export const NOTIFIABLE_EVENTS = [
   RequestCancelled,
   ResourceProvisioned,
   ProvisioningFailed,
+  LeaseExpiring,
+  LeaseExtended,
+  ExtensionDecided,
+  ResourceReleased,
+  ReleaseFailed,
 ] as const;
 
 /** Any notifiable event with its envelope: the event id is what makes one email per event. */
@@ -37,9 +53,20 @@ export const notifiableEventSchema = z.discriminatedUnion("detail-type", [
   pinnedEnvelopeSchemaOf(RequestCancelled),
   pinnedEnvelopeSchemaOf(ResourceProvisioned),
   pinnedEnvelopeSchemaOf(ProvisioningFailed),
+  pinnedEnvelopeSchemaOf(LeaseExpiring),
+  pinnedEnvelopeSchemaOf(LeaseExtended),
+  pinnedEnvelopeSchemaOf(ExtensionDecided),
+  pinnedEnvelopeSchemaOf(ResourceReleased),
+  pinnedEnvelopeSchemaOf(ReleaseFailed),
 ]);
 
 export type NotifiableEvent = z.output<typeof notifiableEventSchema>;
+type ReleaseFailedEvent = Extract<NotifiableEvent, { "detail-type": typeof ReleaseFailed.detailType }>;
+
+/** What the emails need of the deployment: where the portal is, for the links to a request's page. */
+export interface NoticeSettings {
+  publicUrl: string;
+}
 
 export interface Notice {
   requestId: string;
@@ -52,6 +79,12 @@ export interface Notice {
 
 type Tone = "ok" | "bad" | "warn";
 
+/** A link the reader acts on, shown as a button. */
+interface Action {
+  label: string;
+  href: string;
+}
+
 /** What an email says, before it is rendered as text and as HTML. */
 interface Message {
   requestId: string;
@@ -60,6 +93,9 @@ interface Message {
   heading: string;
   lead: string;
   facts: SummaryRow[];
+  actions?: { links: Action[]; note: string };
+  /** Why the reader gets it; the requester's FOOTER when absent. */
+  footer?: string;
 }
 
 /** The facts given as label/value pairs, leaving out those without a value. */
@@ -175,7 +211,179 @@ const failedMessageOf = (detail: Failed): MessageBody => {
   };
 };
 
-const messageOf = (event: NotifiableEvent): Message => {
+/** What happens to the resource at the end of its lease, told to its requester. */
+const AT_THE_END: Record<EndAction, string> = {
+  terminate: "The instance will be terminated: it cannot be started again, and what is on it is gone.",
+  stop: "The instance will be stopped: it keeps its volumes (which still cost) and can be started again.",
+  "snapshot-and-delete":
+    "The database will be deleted after a final snapshot is taken, from which it can be restored.",
+  "delete-without-snapshot":
+    "The database will be deleted without a final snapshot: its data is gone for good.",
+  "delete-if-empty":
+    "The bucket will be deleted if it is empty; if it still holds objects it is kept, and you are told.",
+};
+
+/** The resource's own name, the short form subjects use: "instance i-0abc…", "bucket team-logs". */
+const resourceNameOf = (resource: LeasedResource): string => {
+  switch (resource.type) {
+    case "ec2":
+      return `instance ${resource.instanceId}`;
+    case "rds":
+      return `database ${resource.dbInstanceIdentifier}`;
+    case "s3":
+      return `bucket ${resource.bucketName}`;
+  }
+};
+
+/** The portal's page of the request, opening the extend or the release-now dialog (sign-in first). */
+const requestPageAction = (publicUrl: string, requestId: string, action: "extend" | "release"): string =>
+  `${publicUrl}/requests/${encodeURIComponent(requestId)}?action=${action}`;
+
+const RELEASED_WORDS = { terminated: "terminated", stopped: "stopped", deleted: "deleted" } as const;
+
+type Expiring = z.output<typeof LeaseExpiring.schema>;
+type Extended = z.output<typeof LeaseExtended.schema>;
+type ExtensionOutcome = z.output<typeof ExtensionDecided.schema>;
+type Released = z.output<typeof ResourceReleased.schema>;
+type NotReleased = z.output<typeof ReleaseFailed.schema>;
+
+const expiringMessageOf = (detail: Expiring, { publicUrl }: NoticeSettings): MessageBody => {
+  const { requestId, request, resource, endsAt, onEnd, remindedAt } = detail;
+  const inHowLong = `in ${lengthInWords(Date.parse(endsAt) - Date.parse(remindedAt))}`;
+  const when = formatUtc(endsAt);
+  const name = resourceNameOf(resource);
+  return {
+    subject: `Request ${requestId}: your ${name} ends ${inHowLong}, ${when}`,
+    status: { label: "Ending soon", tone: "warn" },
+    heading: `Your ${name} ends ${inHowLong}`,
+    lead: `The lease of the ${leasedResourceInWords(resource)} you asked for in request ${requestId} ends on ${when}, ${inHowLong}. ${AT_THE_END[onEnd]} Extend the lease if you still need it, or release it now if you are done with it.`,
+    facts: [
+      ...factsOf(
+        ["Resource ID", leasedResourceInWords(resource)],
+        ["Ends", `${when} (${inHowLong})`],
+        ["At the end", END_ACTION_DONE_WORDS[onEnd]],
+      ),
+      ...requestSummaryRows(request),
+    ],
+    actions: {
+      links: [
+        { label: "Extend the lease", href: requestPageAction(publicUrl, requestId, "extend") },
+        { label: "Release now", href: requestPageAction(publicUrl, requestId, "release") },
+      ],
+      note: "Each link opens the request's page in the portal, where you sign in first; nothing happens until you confirm there.",
+    },
+  };
+};
+
+const extendedMessageOf = (detail: Extended): MessageBody => {
+  const { requestId, request, resource, extension, previousEndsAt, endsAt, decider } = detail;
+  const name = resourceNameOf(resource);
+  return {
+    subject: `Request ${requestId}: the lease of your ${name} now ends ${formatUtc(endsAt)}`,
+    status: { label: "Extended", tone: "ok" },
+    heading: "Your lease was extended",
+    lead: `The lease of the ${leasedResourceInWords(resource)} of request ${requestId} was extended: it was ${approvalInWords({ approver: decider })}, and now ends on ${formatUtc(endsAt)} instead of ${formatUtc(previousEndsAt)}. You are reminded again before the new end.`,
+    facts: [
+      ...factsOf(
+        ["Resource ID", leasedResourceInWords(resource)],
+        ["Ends", formatUtc(endsAt)],
+        ["Ended before", formatUtc(previousEndsAt)],
+        ["Why extended", extension.justification],
+      ),
+      ...requestSummaryRows(request),
+    ],
+  };
+};
+
+/** A refused extension: by a policy, by an approver (with their reason), or by nobody deciding in time. */
+const extensionRefusedMessageOf = (detail: ExtensionOutcome): MessageBody => {
+  const { requestId, request, extension, decider, reason, decidedAt } = detail;
+  const byPolicy = policyNameOf(decider) !== undefined;
+  const verdict = decider === undefined ? "not decided in time" : byPolicy ? "refused" : "rejected";
+  const how =
+    decider === undefined
+      ? "not decided in time: its approval expired before enough approvers answered"
+      : rejectionInWords({ approver: decider, reason });
+  return {
+    subject: `Request ${requestId}: your extension was ${verdict}`,
+    status: { label: "Extension refused", tone: "bad" },
+    heading: `Your extension was ${verdict}`,
+    lead: `Your request to extend the lease of ${resourceLabel(request)} (request ${requestId}) to ${formatUtc(extension.until)} was ${how}. The lease still ends on ${formatUtc(extension.from)}.`,
+    facts: [
+      ...factsOf(
+        // A policy's reason is in the lead already; a person's is theirs to give.
+        ["Reason", byPolicy || decider === undefined ? undefined : reason || "No reason given"],
+        ["Asked until", formatUtc(extension.until)],
+        ["Your justification", extension.justification],
+        ["Decided", formatUtc(decidedAt)],
+      ),
+      ...requestSummaryRows(request),
+    ],
+  };
+};
+
+/** Why the resource was released, as its requester reads it. */
+const releaseWhy = ({ reason, by }: Pick<Released, "reason" | "by">): string => {
+  switch (reason) {
+    case "lease-ended":
+      return "its lease ended";
+    case "released-by-requester":
+      return "you released it";
+    case "released-by-operator":
+      return by ? `an operator, ${by.email}, released it` : "an operator released it";
+  }
+};
+
+const releasedMessageOf = (detail: Released): MessageBody => {
+  const { requestId, request, resource, outcome, finalSnapshotIdentifier, releasedAt } = detail;
+  const name = resourceNameOf(resource);
+  const done = RELEASED_WORDS[outcome];
+  return {
+    subject: `Request ${requestId}: your ${name} was ${done}`,
+    status: { label: "Released", tone: "ok" },
+    heading: `Your ${name} was ${done}`,
+    lead: `The ${leasedResourceInWords(resource)} of request ${requestId} was ${done} because ${releaseWhy(detail)}.${finalSnapshotIdentifier ? ` Its final snapshot, ${finalSnapshotIdentifier}, is kept: the database can be restored from it.` : ""}`,
+    facts: [
+      ...factsOf(
+        ["Resource ID", leasedResourceInWords(resource)],
+        ["Outcome", done],
+        ["Final snapshot", finalSnapshotIdentifier],
+        ["Released", formatUtc(releasedAt)],
+      ),
+      ...requestSummaryRows(request),
+    ],
+  };
+};
+
+const releaseFailedMessageOf = (detail: NotReleased): MessageBody => {
+  const { requestId, request, resource, problem, kept, attempts, failedAt } = detail;
+  const name = resourceNameOf(resource);
+  const why = releaseWhy(detail);
+  const facts = factsOf(
+    ["Resource ID", leasedResourceInWords(resource)],
+    ["Problem", problem],
+    ["Attempts", `${attempts}`],
+    ["Failed", formatUtc(failedAt)],
+  );
+  if (kept) {
+    return {
+      subject: `Request ${requestId}: your ${name} was kept: it holds objects`,
+      status: { label: "Kept", tone: "warn" },
+      heading: `Your ${name} was kept`,
+      lead: `The ${leasedResourceInWords(resource)} of request ${requestId} was to be released because ${why}, but it was kept because it holds objects. Empty it and release it again, or ask an operator.`,
+      facts: [...facts, ...requestSummaryRows(request)],
+    };
+  }
+  return {
+    subject: `Request ${requestId}: your ${name} could not be released`,
+    status: { label: "Release failed", tone: "bad" },
+    heading: `Your ${name} could not be released`,
+    lead: `The ${leasedResourceInWords(resource)} of request ${requestId} was to be released because ${why}, but after ${attempts} ${attempts === 1 ? "attempt" : "attempts"} it is still not confirmed ${END_ACTION_DONE_WORDS[detail.action]}: ${problem}. An operator has been told.`,
+    facts: [...facts, ...requestSummaryRows(request)],
+  };
+};
+
+const messageOf = (event: NotifiableEvent, settings: NoticeSettings): Message | undefined => {
   const { requestId } = event.detail;
   switch (event["detail-type"]) {
     case RequestInvalid.detailType:
@@ -262,15 +470,48 @@ const messageOf = (event: NotifiableEvent): Message => {
       return { requestId, ...provisionedMessageOf(event.detail) };
     case ProvisioningFailed.detailType:
       return { requestId, ...failedMessageOf(event.detail) };
+    case LeaseExpiring.detailType:
+      return { requestId, ...expiringMessageOf(event.detail, settings) };
+    case LeaseExtended.detailType:
+      return { requestId, ...extendedMessageOf(event.detail) };
+    case ExtensionDecided.detailType:
+      // An approved extension is told by the LeaseExtended that follows it, with the new end.
+      return event.detail.approved ? undefined : { requestId, ...extensionRefusedMessageOf(event.detail) };
+    case ResourceReleased.detailType:
+      return { requestId, ...releasedMessageOf(event.detail) };
+    case ReleaseFailed.detailType:
+      return { requestId, ...releaseFailedMessageOf(event.detail) };
   }
 };
 
 const FOOTER = "You get this email because you asked for this resource.";
 
-const renderText = ({ heading, lead, facts, requestId }: Message): string =>
-  [heading, "", lead, "", summaryAsText(facts), "", "--", `Request ${requestId}. ${FOOTER}`, ""].join("\n");
+const OPERATOR_FOOTER = "You get this email because you are an operator of the resource approvals.";
 
-const renderHtml = ({ subject, status, heading, lead, facts, requestId }: Message): SafeHtml =>
+const renderText = ({ heading, lead, facts, actions, requestId, footer = FOOTER }: Message): string =>
+  [
+    heading,
+    "",
+    lead,
+    "",
+    summaryAsText(facts),
+    ...(actions ? ["", ...actions.links.map(({ label, href }) => `${label}: ${href}`), actions.note] : []),
+    "",
+    "--",
+    `Request ${requestId}. ${footer}`,
+    "",
+  ].join("\n");
+
+const renderHtml = ({
+  subject,
+  status,
+  heading,
+  lead,
+  facts,
+  actions,
+  requestId,
+  footer = FOOTER,
+}: Message): SafeHtml =>
   themedDocument(
     subject,
     html`<div class="card">
@@ -278,21 +519,71 @@ const renderHtml = ({ subject, status, heading, lead, facts, requestId }: Messag
 <h1>${heading}</h1>
 <p>${lead}</p>
 ${renderSummary(facts)}
+${
+  actions &&
+  html`<p>${actions.links.map(({ label, href }) => html`<a class="button" href="${href}" target="_blank" rel="noopener noreferrer">${label}</a> `)}</p>
+<p class="muted">${actions.note}</p>`
+}
 </div>
-<p class="muted">Request ${requestId}. ${FOOTER}</p>`,
+<p class="muted">Request ${requestId}. ${footer}</p>`,
   );
 
-/** Who to tell about the event, and the email that tells them. */
-export const noticeOf = (event: NotifiableEvent): Notice => {
-  const message = messageOf(event);
-  return {
-    requestId: message.requestId,
-    to:
-      event["detail-type"] === RequestInvalid.detailType
-        ? event.detail.requesterEmail
-        : event.detail.request.requester.email,
-    subject: message.subject,
-    text: renderText(message),
-    html: renderHtml(message),
-  };
+const noticeTo = (to: string | undefined, message: Message): Notice => ({
+  requestId: message.requestId,
+  to,
+  subject: message.subject,
+  text: renderText(message),
+  html: renderHtml(message),
+});
+
+/**
+ * Who to tell about the event, and the email that tells them; undefined when the event is nothing to
+ * tell (an approved extension, told by its LeaseExtended).
+ */
+export const noticeOf = (event: NotifiableEvent, settings: NoticeSettings): Notice | undefined => {
+  const message = messageOf(event, settings);
+  if (!message) return undefined;
+  return noticeTo(
+    event["detail-type"] === RequestInvalid.detailType
+      ? event.detail.requesterEmail
+      : event.detail.request.requester.email,
+    message,
+  );
+};
+
+/** The group whose members hear of every release that failed: someone must look at the resource. */
+export const OPERATORS_GROUP = "operators" satisfies Group;
+
+/** The events the operators are told of, besides the requester: a release that did not happen. */
+export const tellsOperators = (event: NotifiableEvent): event is ReleaseFailedEvent =>
+  event["detail-type"] === ReleaseFailed.detailType;
+
+/** The operators' email of a failed release: what was to be done, what went wrong, and whose it is. */
+export const operatorNoticeOf = ({ detail }: ReleaseFailedEvent, operator: string): Notice => {
+  const { requestId, request, resource, problem, kept, attempts, failedAt } = detail;
+  const name = resourceNameOf(resource);
+  const whose = `${resourceLabel(request)} of ${request.requester.email}, request ${requestId}`;
+  return noticeTo(operator, {
+    requestId,
+    subject: kept
+      ? `Kept: ${name} of request ${requestId} holds objects`
+      : `Release failed: ${name} of request ${requestId}`,
+    status: kept ? { label: "Kept", tone: "warn" } : { label: "Release failed", tone: "bad" },
+    heading: kept ? `Kept: ${name}` : `Release failed: ${name}`,
+    lead: kept
+      ? `The ${leasedResourceInWords(resource)} (${whose}) was kept instead of ${END_ACTION_DONE_WORDS[detail.action]} because it holds objects. Its requester was told to empty it and release it again, or to ask an operator.`
+      : `The ${leasedResourceInWords(resource)} (${whose}) is still not confirmed ${END_ACTION_DONE_WORDS[detail.action]} after ${attempts} ${attempts === 1 ? "attempt" : "attempts"}: ${problem}. It may still be there, and cost: look at it in its region, and have it ${END_ACTION_DONE_WORDS[detail.action]} by hand if it is.`,
+    facts: [
+      ...factsOf(
+        ["Resource ID", leasedResourceInWords(resource)],
+        ["To be", END_ACTION_DONE_WORDS[detail.action]],
+        ["Why", releaseWhy(detail)],
+        ["Problem", problem],
+        ["Attempts", `${attempts}`],
+        ["Failed", formatUtc(failedAt)],
+      ),
+      ...requestSummaryRows(request),
+    ],
+    footer: OPERATOR_FOOTER,
+  });
 };

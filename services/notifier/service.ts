@@ -8,5 +8,6 @@ export const service: ServiceManifest = {
   subscriptions,
   tables,
   publishes: asProducer(RequesterNotified),
-  needs: { settings: ["SENDER"], sendsEmail: true, readsHmacKey: false },
+  // The directory: a failed release is mailed to the operators too.
+  needs: { settings: ["SENDER", "PUBLIC_URL"], sendsEmail: true, readsHmacKey: false, directory: true },
 };

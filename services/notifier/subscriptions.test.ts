@@ -15,6 +15,12 @@ describe("notifier subscriptions", () => {
     ["approvals.decision", "RequestCancelled"],
     ["approvals.ec2-launcher", "ResourceProvisioned"],
     ["approvals.ec2-launcher", "ProvisioningFailed"],
+    ["approvals.lease", "LeaseExpiring"],
+    ["approvals.lease", "LeaseExtended"],
+    ["approvals.decision", "ExtensionDecided"],
+    ["approvals.ec2-launcher", "ResourceReleased"],
+    ["approvals.rds-launcher", "ResourceReleased"],
+    ["approvals.s3-launcher", "ReleaseFailed"],
   ])("takes %s's %s from the approvals bus", (source, detailType) => {
     expect(onNews?.eventBusName).toBe(APPROVALS_BUS);
     expect(
@@ -26,6 +32,9 @@ describe("notifier subscriptions", () => {
     ["approvals.intake", "RequestAccepted"],
     ["approvals.ec2-launcher", "ProvisioningStarted"],
     ["approvals.notifier", "RequesterNotified"],
+    ["approvals.lease", "LeaseStarted"],
+    ["approvals.lease", "ReleaseRequested"],
+    ["approvals.lease", "ExtensionRequested"],
   ])("leaves %s's %s alone: the requester is not emailed about it", (source, detailType) => {
     expect(matchesEventPattern(onNews?.pattern ?? {}, { source, "detail-type": detailType })).toBe(false);
   });
@@ -37,6 +46,9 @@ describe("notifier subscriptions", () => {
     ["ci.pipeline", "RequestInvalid"],
     ["approvals.approval-mail", "RequestExpired"],
     ["approvals.decision", "ProvisioningFailed"],
+    ["approvals.decision", "LeaseExpiring"],
+    ["approvals.lease", "ResourceReleased"],
+    ["ci.pipeline", "ReleaseFailed"],
   ])("ignores %s's %s: nobody but its producers can tell the requester", (source, detailType) => {
     expect(
       matchesEventPattern(onNews?.pattern ?? {}, { source, "detail-type": detailType, detail: {} }),

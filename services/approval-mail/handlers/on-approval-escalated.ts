@@ -5,7 +5,7 @@ import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
 import { ApprovalEscalated } from "../../../events/approval-escalated.ts";
 import { createFollowUpMailer, type Escalated } from "../follow-up.ts";
-import type { MailingStore } from "../store.ts";
+import { approvalKeyOf, type MailingStore } from "../store.ts";
 import { approvalMailIdempotency, mailingStore } from "../wiring.ts";
 import { linkMailingDeps } from "./link-mailing-deps.ts";
 
@@ -21,10 +21,11 @@ export class StageNotMailedYetError extends Error {
 export const createOnApprovalEscalatedHandler =
   (mail: ReturnType<typeof createFollowUpMailer>, store: Pick<MailingStore, "addEscalated">) =>
   async (escalated: Escalated): Promise<void> => {
-    const { requestId, stage } = escalated;
-    if (!(await store.addEscalated(requestId, stage.index, escalated.approvers))) {
+    const { stage } = escalated;
+    const approvalKey = approvalKeyOf(escalated.requestId, escalated.extension);
+    if (!(await store.addEscalated(approvalKey, stage.index, escalated.approvers))) {
       throw new StageNotMailedYetError(
-        `The approvers of ${requestId}, stage ${stage.index}, are not mailed yet: the escalation waits`,
+        `The approvers of ${approvalKey}, stage ${stage.index}, are not mailed yet: the escalation waits`,
       );
     }
     await mail(escalated, { kind: "escalation" });

@@ -16,7 +16,7 @@ import { hashToken, verifyDecisionToken } from "../../shared/decision-token.ts";
 import { MAILING_LEASE_MS } from "../../shared/leases.ts";
 import type { OutgoingEmail } from "../../shared/mail.ts";
 import { TEST_KEY } from "../../shared/testing/decision-tokens.ts";
-import { createMailingStore, type Mailing, type MailingStore } from "../store.ts";
+import { approvalKeyOf, createMailingStore, type Mailing, type MailingStore } from "../store.ts";
 import { idempotencyTable, mailingsTable } from "../tables.ts";
 import {
   ApprovalMailInProgressError,
@@ -29,6 +29,14 @@ const EXPIRES_AT = "2026-03-01T11:00:00.000Z";
 const POLICY = { name: "large-instances", hash: "0123456789ab" };
 const TEAM_LEADS = { index: 0, name: "team leads", count: 2 };
 const FINANCE = { index: 1, name: "finance", count: 2 };
+
+/** Round 1 of the extensions of a request's lease: a week more. */
+const EXTENSION = {
+  n: 1,
+  from: "2026-03-08T10:00:00.000Z",
+  until: "2026-03-15T10:00:00.000Z",
+  justification: "The migration runs another week",
+};
 
 let dynamo: TestDynamo;
 let store: MailingStore;
@@ -346,5 +354,70 @@ describe("approval-mail on ApprovalStageStarted", () => {
     const announced = delivery.bus.eventsOf(ApprovalRequested);
     expect(announced).toHaveLength(1);
     expect(announced[0]?.detail.linkHashes["bob@example.com"]?.approve).toEqual(both);
+  });
+
+  it("tells the approvers the lease they approve: how long after it is ready and what happens then, or no end", async () => {
+    const { sent, deliver } = setUp();
+
+    await deliver(
+      stageOf(sampleRequest({ requestId: "mail-lease" }), [{ email: "bob@example.com" }], {
+        lease: { duration: "P7D", onEnd: "terminate", max: "P90D" },
+      }),
+    );
+    await deliver(
+      stageOf(sampleRequest({ requestId: "mail-no-end" }), [{ email: "bob@example.com" }], {
+        lease: { duration: null, onEnd: "stop", max: null },
+      }),
+    );
+
+    expect(sent[0]?.text).toContain(
+      "Ana <ana@example.com> asks for EC2 t3.micro (amazon-linux-2023) for 7 days after it is ready (then terminated).",
+    );
+    expect(sent[1]?.text).toContain("asks for EC2 t3.micro (amazon-linux-2023) with no end.");
+  });
+
+  it("asks a round of an extension apart from the request's own stage, and announces its links for that round", async () => {
+    const { sent, bus, deliver } = setUp();
+    const request = sampleRequest({ requestId: "mail-round" });
+    await deliver(stageOf(request));
+
+    await deliver(stageOf(request, undefined, { extension: EXTENSION }));
+
+    expect(sent.map(({ to }) => to).sort()).toEqual([
+      "bob@example.com",
+      "bob@example.com",
+      "cy@example.com",
+      "cy@example.com",
+    ]);
+    const [, round] = bus.detailsOf(ApprovalRequested);
+    expect(round).toMatchObject({ requestId: "mail-round", extension: EXTENSION, stage: TEAM_LEADS });
+    const asked = sent.slice(2);
+    for (const email of asked) {
+      expect(email.subject).toBe(
+        "Extension approval needed: lease of EC2 t3.micro (amazon-linux-2023) for Ana until Sun, 15 Mar 2026, 10:00 UTC (request mail-round)",
+      );
+      expect(email.text).toContain(
+        "Ana <ana@example.com> asks to extend the lease of EC2 t3.micro (amazon-linux-2023) from Sun, 8 Mar 2026, 10:00 UTC to Sun, 15 Mar 2026, 10:00 UTC.",
+      );
+      expect(email.text).toContain("Why extend: The migration runs another week");
+      expect(round?.linkHashes[email.to]?.approve).toEqual([hashToken(linkIn(email, "approve"))]);
+    }
+    expect((await storedMailing(approvalKeyOf("mail-round", EXTENSION))).approvers).toEqual([
+      "bob@example.com",
+      "cy@example.com",
+    ]);
+  });
+
+  it("mails each round once however often it is delivered, and a later round again", async () => {
+    const { sent, bus, deliver } = setUp();
+    const request = sampleRequest({ requestId: "mail-rounds" });
+    const first = stageOf(request, [{ email: "bob@example.com" }], { extension: EXTENSION });
+
+    await deliver(first);
+    await deliver(first);
+    await deliver(stageOf(request, [{ email: "bob@example.com" }], { extension: { ...EXTENSION, n: 2 } }));
+
+    expect(sent).toHaveLength(2);
+    expect(bus.detailsOf(ApprovalRequested).map(({ extension }) => extension?.n)).toEqual([1, 2]);
   });
 });

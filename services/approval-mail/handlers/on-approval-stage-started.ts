@@ -12,7 +12,7 @@ import { MAILING_LEASE_MS } from "../../shared/leases.ts";
 import type { OutgoingEmail } from "../../shared/mail.ts";
 import { type AskedApprover, approversToAsk, stageInWords } from "../domain.ts";
 import { approvalEmail } from "../email.ts";
-import type { Mailing, MailingStore } from "../store.ts";
+import { approvalKeyOf, type Mailing, type MailingStore } from "../store.ts";
 import { linkMailingDeps } from "./link-mailing-deps.ts";
 
 /** Another delivery of the same event is sending the mails; this one is retried until it is done. */
@@ -40,9 +40,13 @@ export interface ApprovalMailDeps {
 type Tokens = Record<DecisionAction, string>;
 type StageStarted = DetailOf<typeof ApprovalStageStarted>;
 
-/** ApprovalRequested for a stage's mailing: every link hash issued so far, never a token. */
+/**
+ * ApprovalRequested for a stage's mailing: every link hash issued so far, never a token; with the
+ * extension round they decide, when they decide one.
+ */
 const announcementOf = (started: StageStarted, mailing: Mailing) => ({
-  requestId: mailing.requestId,
+  requestId: started.requestId,
+  ...(started.extension && { extension: started.extension }),
   request: started.request,
   approvers: mailing.approvers,
   stage: started.stage,
@@ -55,7 +59,9 @@ const announcementOf = (started: StageStarted, mailing: Mailing) => ({
 
 /**
  * On ApprovalStageStarted: ask the stage's approvers (never the requester) by email, once per stage.
- * Decision chose them, and the deadline; approval-mail signs each one's links and says which stage asks.
+ * Decision chose them, and the deadline; approval-mail signs each one's links and says which stage asks,
+ * and what they approve: the request and its lease, or an extension of the lease (a round of its own,
+ * whose mailings are keyed apart: approvalKeyOf).
  *
  * Redelivery and crashes. The first delivery creates the stage's mailing in approval-mail's table
  * (conditional put, keyed by request and stage) holding the hashes of the links it is about to send and
@@ -91,6 +97,7 @@ export const createOnApprovalStageStartedHandler = (deps: ApprovalMailDeps) => {
     now: Date,
   ): Promise<{ mailing: Mailing; toSend: Map<string, Tokens> } | undefined> => {
     const { requestId } = started;
+    const approvalKey = approvalKeyOf(requestId, started.extension);
     const stage = started.stage.index;
     const key = await deps.hmacKey();
     const expiresAt = new Date(started.expiresAt);
@@ -98,7 +105,7 @@ export const createOnApprovalStageStartedHandler = (deps: ApprovalMailDeps) => {
       approvers.map((approver) => [approver, issueTokens(requestId, approver, expiresAt, key)]),
     );
     const fresh: Mailing = {
-      requestId,
+      requestId: approvalKey,
       stage,
       createdAt: now.toISOString(),
       approvers,
@@ -114,9 +121,9 @@ export const createOnApprovalStageStartedHandler = (deps: ApprovalMailDeps) => {
     };
     if (await store.createIfAbsent(fresh)) return { mailing: fresh, toSend: tokens };
 
-    const existing = await store.get(requestId, stage);
+    const existing = await store.get(approvalKey, stage);
     if (!existing)
-      throw new Error(`The mailing of ${requestId}, stage ${stage}, vanished after its creation`);
+      throw new Error(`The mailing of ${approvalKey}, stage ${stage}, vanished after its creation`);
     const unsent = existing.approvers.filter((approver) => !existing.links[approver]?.mailSentAt);
     if (unsent.length === 0) return undefined;
     const existingDeadline = new Date(existing.expiresAt);
@@ -126,7 +133,7 @@ export const createOnApprovalStageStartedHandler = (deps: ApprovalMailDeps) => {
       unsent.map((approver) => [approver, issueTokens(requestId, approver, existingDeadline, key)]),
     );
     const tookOver = await store.takeOverMailing({
-      requestId,
+      requestId: approvalKey,
       stage,
       claimId,
       claimedAt: now,
@@ -135,10 +142,10 @@ export const createOnApprovalStageStartedHandler = (deps: ApprovalMailDeps) => {
     });
     if (!tookOver) {
       throw new ApprovalMailInProgressError(
-        `Another delivery is still mailing the approvers of ${requestId}, stage ${stage}`,
+        `Another delivery is still mailing the approvers of ${approvalKey}, stage ${stage}`,
       );
     }
-    logger.warn("Taking over the mailing of an earlier delivery", { requestId, stage, approvers: unsent });
+    logger.warn("Taking over the mailing of an earlier delivery", { approvalKey, stage, approvers: unsent });
     return { mailing: tookOver, toSend: replacements };
   };
 
@@ -164,6 +171,8 @@ export const createOnApprovalStageStartedHandler = (deps: ApprovalMailDeps) => {
             publicUrl: settings.publicUrl,
             tokens,
             signInRequired: settings.decisionsRequireSignIn,
+            lease: started.lease,
+            extension: started.extension,
           }),
         );
         await store.markMailSent(mailing.requestId, mailing.stage, approver, deps.now(), messageId);
@@ -171,7 +180,7 @@ export const createOnApprovalStageStartedHandler = (deps: ApprovalMailDeps) => {
     } catch (error) {
       await store.releaseMailClaim(mailing.requestId, mailing.stage, claimId).catch((releaseError: unknown) =>
         logger.warn("Could not give up the mailing claim; a retry waits for it to go stale", {
-          requestId: mailing.requestId,
+          approvalKey: mailing.requestId,
           stage: mailing.stage,
           error: releaseError,
         }),
@@ -201,6 +210,7 @@ export const createOnApprovalStageStartedHandler = (deps: ApprovalMailDeps) => {
       await announceAndSend(started, asked, claimed.mailing, claimed.toSend, claimId);
       logger.info("Approvers asked", {
         requestId,
+        extension: started.extension?.n,
         stage: started.stage.index,
         approvers: [...claimed.toSend.keys()],
       });

@@ -1,6 +1,7 @@
 import "../../../test/support/service-environment.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EventContract } from "../../../events/contract.ts";
+import { ExtensionDecided } from "../../../events/lease-events.ts";
 import { RequestApproved } from "../../../events/request-approved.ts";
 import { RequestExpired } from "../../../events/request-expired.ts";
 import { RequestRejected } from "../../../events/request-rejected.ts";
@@ -10,7 +11,7 @@ import { envelopeOf, sampleRequest } from "../../../test/support/fixtures.ts";
 import { testIdempotency } from "../../../test/support/idempotency.ts";
 import type { OutgoingEmail } from "../../shared/mail.ts";
 import { closingEventSchema } from "../domain.ts";
-import { createMailingStore, type MailingStore } from "../store.ts";
+import { approvalKeyOf, createMailingStore, type MailingStore } from "../store.ts";
 import { idempotencyTable, mailingsTable } from "../tables.ts";
 import { createRequestClosedHandler } from "./on-request-closed.ts";
 
@@ -60,6 +61,27 @@ const setUp = () => {
     handle(closingEventSchema.parse(envelopeOf(contract, detail)));
   return { sent, mailbox, deliver };
 };
+
+/** Round `n` of the extensions of a request's lease. */
+const extensionOf = (n: number) => ({
+  n,
+  from: "2026-03-08T10:00:00.000Z",
+  until: "2026-03-15T10:00:00.000Z",
+  justification: "The migration runs another week",
+});
+
+/** The round's outcome: decided by the last of `approvers`, all of whom voted; undecided with none. */
+const extensionDecidedBy = (requestId: string, n: number, approved: boolean, ...approvers: string[]) => ({
+  requestId,
+  request: sampleRequest({ requestId }),
+  extension: extensionOf(n),
+  approved,
+  ...(approvers.length > 0 && {
+    decider: approvers.at(-1),
+    approvals: approvers.map((approver) => ({ stage: 0, approver, decidedAt: DECIDED_AT })),
+  }),
+  decidedAt: DECIDED_AT,
+});
 
 const approvedBy = (requestId: string, ...approvers: string[]) => ({
   requestId,
@@ -171,5 +193,65 @@ describe("approval-mail on a request's outcome", () => {
     });
 
     expect(sent).toHaveLength(0);
+  });
+});
+
+describe("approval-mail on the outcome of an extension round", () => {
+  it("tells the round's approvers who did not vote that the extension was decided, and by whom", async () => {
+    const { sent, deliver } = setUp();
+    await askedInStages(approvalKeyOf("round-approved", extensionOf(1)), [
+      "bob@example.com",
+      "cy@example.com",
+    ]);
+
+    await deliver(ExtensionDecided, extensionDecidedBy("round-approved", 1, true, "bob@example.com"));
+
+    expect(sent.map((email) => email.to)).toEqual(["cy@example.com"]);
+    expect(sent[0]?.subject).toBe(
+      "The extension of request round-approved was approved: nothing for you to do",
+    );
+    expect(sent[0]?.text).toContain(
+      "The extension of the lease of request round-approved (EC2 t3.micro (amazon-linux-2023) for Ana <ana@example.com>) to Sun, 15 Mar 2026, 10:00 UTC was approved by bob@example.com.",
+    );
+  });
+
+  it("tells only the approvers of that round, not those asked about the request or another round", async () => {
+    const { sent, deliver } = setUp();
+    await askedInStages("round-apart", ["ann@example.com"]);
+    await askedInStages(approvalKeyOf("round-apart", extensionOf(1)), ["bob@example.com"]);
+    await askedInStages(approvalKeyOf("round-apart", extensionOf(2)), ["cy@example.com"]);
+
+    await deliver(ExtensionDecided, extensionDecidedBy("round-apart", 2, false));
+
+    expect(sent.map((email) => email.to)).toEqual(["cy@example.com"]);
+    expect(sent[0]?.text).toContain("expired before enough approvers decided");
+  });
+
+  it("tells an approver of each round once, though the request's closure told them already", async () => {
+    const { sent, deliver } = setUp();
+    await askedInStages("round-again", ["bob@example.com", "cy@example.com"]);
+    await askedInStages(approvalKeyOf("round-again", extensionOf(1)), ["bob@example.com", "cy@example.com"]);
+    const refused = extensionDecidedBy("round-again", 1, false, "cy@example.com");
+
+    await deliver(RequestApproved, approvedBy("round-again", "cy@example.com"));
+    await deliver(ExtensionDecided, refused);
+    await deliver(ExtensionDecided, refused);
+
+    expect(sent.map((email) => email.subject)).toEqual([
+      "Request round-again was approved: nothing for you to do",
+      "The extension of request round-again was rejected: nothing for you to do",
+    ]);
+  });
+
+  it("mails nobody about an extension a policy decided without asking anyone", async () => {
+    const { sent, deliver } = setUp();
+
+    await deliver(ExtensionDecided, {
+      ...extensionDecidedBy("round-auto", 1, true),
+      decider: "policy:dev-boxes",
+      reason: 'within the P14D policy "dev-boxes" extends without asking',
+    });
+
+    expect(sent).toEqual([]);
   });
 });

@@ -2,10 +2,11 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
+import { ExtensionDecided } from "../../../events/lease-events.ts";
 import { type OutgoingEmail, sendEmail } from "../../shared/mail.ts";
 import { type ClosingEvent, closingEventSchema, closureOf, stillAsked } from "../domain.ts";
 import { closureEmail } from "../email.ts";
-import type { MailingStore } from "../store.ts";
+import { approvalKeyOf, type MailingStore } from "../store.ts";
 import { approvalMailIdempotency, mailingStore } from "../wiring.ts";
 
 export interface RequestClosedDeps {
@@ -15,31 +16,35 @@ export interface RequestClosedDeps {
 }
 
 /**
- * On RequestApproved, RequestRejected or RequestExpired: one short email to each approver approval-mail
- * asked about the request, in any stage, who did not vote: what happened, by whom, and that their links
- * no longer work (decision refuses them once the request is decided). Each approver's email is sent
- * once per request (an effect of its own, keyed by request and approver), however often the outcome is
- * delivered; a failed send throws, so the bus retries and only the approvers not yet mailed get one.
- * A request decided without asking anyone (a policy's auto-approval or denial) has no mailing: nobody
- * is mailed.
+ * On RequestApproved, RequestRejected, RequestExpired or RequestCancelled, and on ExtensionDecided for a
+ * round of an extension: one short email to each approver approval-mail asked about the request (or the
+ * round), in any stage, who did not vote: what happened, by whom, and that their links no longer work
+ * (decision refuses them once it is decided). Each approver's email is sent once per approval (an effect
+ * of its own, keyed by request or round and approver), however often the outcome is delivered; a failed
+ * send throws, so the bus retries and only the approvers not yet mailed get one. An approval decided
+ * without asking anyone (a policy's auto-approval or denial) has no mailing: nobody is mailed.
  */
 export const createRequestClosedHandler =
   ({ store, sendEmail, logger }: RequestClosedDeps) =>
   async (event: ClosingEvent): Promise<void> => {
     const { requestId, request } = event.detail;
+    const extension =
+      event["detail-type"] === ExtensionDecided.detailType ? event.detail.extension : undefined;
+    const approvalKey = approvalKeyOf(requestId, extension);
     const { ended, outcome, voted } = closureOf(event);
-    const mailings = await store.mailingsOf(requestId);
+    const mailings = await store.mailingsOf(approvalKey);
     const toTell = stillAsked(
       mailings.map(({ approvers, escalatedTo }) => [...approvers, ...(escalatedTo ?? [])]),
       voted,
     );
     for (const approver of toTell) {
-      await store.sendClosureOnce(requestId, approver, () =>
-        sendEmail(closureEmail({ request, approver, ended, outcome })),
+      await store.sendClosureOnce(approvalKey, approver, () =>
+        sendEmail(closureEmail({ request, approver, ended, outcome, extension })),
       );
     }
     logger.info("Approvers still asked told how the request ended", {
       requestId,
+      extension: extension?.n,
       about: event["detail-type"],
       approvers: toTell,
     });

@@ -12,10 +12,12 @@ import { silentLogger } from "../../../test/support/fakes.ts";
 import { envelopeOf, sampleRequest } from "../../../test/support/fixtures.ts";
 import { deliverTogetherThenRetryFailures, testIdempotency } from "../../../test/support/idempotency.ts";
 import { recordingPublisher } from "../../../test/support/recording-publisher.ts";
+import { createLocalDirectory } from "../../shared/directory.ts";
 import type { OutgoingEmail } from "../../shared/mail.ts";
 import { createNotificationStore } from "../store.ts";
 import { idempotencyTable, tables } from "../tables.ts";
 import { delivered } from "../testing/delivered.ts";
+import { extensionDecided, leaseExpiring, releaseFailed } from "../testing/lease-news.ts";
 import { createRequestNewsHandler, handler } from "./on-request-news.ts";
 
 class SesUnavailableError extends Error {
@@ -65,6 +67,14 @@ describe("notifier on the news of a request", () => {
       store: createNotificationStore(testIdempotency(dynamo, idempotencyTable.id, "notifier")),
       sendEmail: mailer.sendEmail,
       publish: bus.publish,
+      directory: createLocalDirectory([
+        { email: "olga@example.com", groups: ["operators"] },
+        { email: "omar@example.com", groups: ["operators", "approvers"] },
+        // The requester of sampleRequest, an operator too: their own email says it all.
+        { email: "Ana@example.com", groups: ["operators"] },
+        { email: "bob@example.com", groups: ["approvers"] },
+      ]),
+      settings: { publicUrl: "https://approvals.example.com" },
       now: () => new Date("2030-01-01T10:05:02.000Z"),
       logger,
     });
@@ -212,6 +222,75 @@ describe("notifier on the news of a request", () => {
     expect(mailer.sent).toHaveLength(1);
     expect(bus.detailsOf(RequesterNotified)).toMatchObject([
       { aboutEventId: event.id, messageId: "message-1" },
+    ]);
+  });
+
+  it("reminds the requester of the lease's end once, with links to extend it and to release it now", async () => {
+    const { mailer, bus, handle } = setUp();
+    const event = leaseExpiring("reminded");
+
+    await handle(event);
+    await handle(event);
+
+    expect(mailer.sent).toHaveLength(1);
+    expect(mailer.sent[0]?.to).toBe("ana@example.com");
+    expect(mailer.sent[0]?.text).toContain("https://approvals.example.com/requests/reminded?action=extend");
+    expect(mailer.sent[0]?.text).toContain("https://approvals.example.com/requests/reminded?action=release");
+    expect(bus.detailsOf(RequesterNotified)).toMatchObject([
+      { about: "LeaseExpiring", aboutEventId: event.id },
+    ]);
+  });
+
+  it("tells nobody of an approved extension: the LeaseExtended after it tells the new end", async () => {
+    const { mailer, bus, handle } = setUp();
+
+    await handle(extensionDecided("granted", { approved: true, decider: "bob@example.com" }));
+
+    expect(mailer.sent).toEqual([]);
+    expect(bus.published).toEqual([]);
+  });
+
+  it("mails a failed release to the requester and to every other operator, once each under redelivery", async () => {
+    const { mailer, bus, handle } = setUp();
+    const event = releaseFailed("not-gone");
+
+    await handle(event);
+    await handle(event);
+    await deliverTogetherThenRetryFailures(handle, [event, event]);
+
+    expect(mailer.sent.map(({ to }) => to).sort()).toEqual([
+      "ana@example.com",
+      "olga@example.com",
+      "omar@example.com",
+    ]);
+    expect(mailer.sent.find(({ to }) => to === "olga@example.com")?.subject).toBe(
+      "Release failed: instance i-0123456789abcdef0 of request not-gone",
+    );
+    expect(bus.detailsOf(RequesterNotified)).toMatchObject([
+      { requesterEmail: "ana@example.com", about: "ReleaseFailed" },
+    ]);
+  });
+
+  it("mails on the retry only the operators SES refused, when it failed halfway", async () => {
+    const mailer = recordingMailer();
+    let refusals = 0;
+    const { handle } = setUp({
+      ...mailer,
+      sendEmail: async (email) => {
+        if (email.to === "omar@example.com" && refusals++ === 0)
+          throw new SesUnavailableError("SES is unavailable");
+        return mailer.sendEmail(email);
+      },
+    });
+    const event = releaseFailed("half-told");
+
+    await expect(handle(event)).rejects.toThrow("SES is unavailable");
+    await handle(event);
+
+    expect(mailer.sent.map(({ to }) => to).sort()).toEqual([
+      "ana@example.com",
+      "olga@example.com",
+      "omar@example.com",
     ]);
   });
 

@@ -4,30 +4,64 @@ import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
 import type { Publisher } from "../../../events/publish.ts";
 import { RequesterNotified } from "../../../events/requester-notified.ts";
+import { canonicalEmail } from "../../shared/canonical-email.ts";
+import { type Directory, directory } from "../../shared/directory.ts";
 import { publisher } from "../../shared/events.ts";
 import { type OutgoingEmail, sendEmail } from "../../shared/mail.ts";
-import { type NotifiableEvent, noticeOf, notifiableEventSchema } from "../domain.ts";
+import { publicUrl } from "../config.ts";
+import {
+  type NoticeSettings,
+  type NotifiableEvent,
+  noticeOf,
+  notifiableEventSchema,
+  OPERATORS_GROUP,
+  operatorNoticeOf,
+  tellsOperators,
+} from "../domain.ts";
 import { type NotificationStore, notificationStore, notifierIdempotency } from "../store.ts";
 
 export interface RequestNewsDeps {
   store: NotificationStore;
   sendEmail: (email: OutgoingEmail) => Promise<string>;
   publish: Publisher["publish"];
+  directory: Pick<Directory, "membersOf">;
+  settings: NoticeSettings;
   now: () => Date;
   logger: Logger;
 }
 
 /**
  * Emails the requester about a turn of their request, once per event however often it is delivered,
- * and reports it with `RequesterNotified`. Failures to send or publish throw, so the bus retries; so
- * does finding the email or its report in progress in another delivery (Powertools'
+ * and reports it with `RequesterNotified`; a failed release is also mailed to each operator (but the
+ * requester, who has their own), once each. Failures to send or publish throw, so the bus retries; so
+ * does finding an email or its report in progress in another delivery (Powertools'
  * `IdempotencyAlreadyInProgressError`), whose retry then finds it done.
  */
-export const createRequestNewsHandler =
-  ({ store, sendEmail, publish, now, logger }: RequestNewsDeps) =>
-  async (event: NotifiableEvent): Promise<void> => {
+export const createRequestNewsHandler = ({
+  store,
+  sendEmail,
+  publish,
+  directory,
+  settings,
+  now,
+  logger,
+}: RequestNewsDeps) => {
+  const send = async (email: OutgoingEmail) => ({
+    messageId: await sendEmail(email),
+    sentAt: now().toISOString(),
+  });
+
+  const tellRequester = async (event: NotifiableEvent): Promise<void> => {
     const about = event["detail-type"];
-    const { requestId, to, subject, text, html } = noticeOf(event);
+    const notice = noticeOf(event, settings);
+    if (!notice) {
+      logger.info("Nothing to tell the requester of this event", {
+        requestId: event.detail.requestId,
+        about,
+      });
+      return;
+    }
+    const { requestId, to, subject, text, html } = notice;
     if (!to) {
       logger.info("No requester email in the event: nobody to notify", {
         requestId,
@@ -36,10 +70,7 @@ export const createRequestNewsHandler =
       });
       return;
     }
-    const { result: sent } = await store.emailOnce(event.id, async () => ({
-      messageId: await sendEmail({ to, subject, text, html }),
-      sentAt: now().toISOString(),
-    }));
+    const { result: sent } = await store.emailOnce(event.id, () => send({ to, subject, text, html }));
     await store.announceOnce(event.id, () =>
       publish(RequesterNotified, {
         requestId,
@@ -53,6 +84,25 @@ export const createRequestNewsHandler =
     logger.info("Requester notified", { requestId, about, eventId: event.id, messageId: sent.messageId });
   };
 
+  return async (event: NotifiableEvent): Promise<void> => {
+    await tellRequester(event);
+    if (!tellsOperators(event)) return;
+    const requester = canonicalEmail(event.detail.request.requester.email);
+    const operators = (await directory.membersOf(OPERATORS_GROUP))
+      .map(({ email }) => email)
+      .filter((email) => canonicalEmail(email) !== requester);
+    for (const operator of operators) {
+      const { subject, text, html } = operatorNoticeOf(event, operator);
+      await store.operatorEmailOnce(event.id, operator, () => send({ to: operator, subject, text, html }));
+    }
+    logger.info("Operators told of the failed release", {
+      requestId: event.detail.requestId,
+      eventId: event.id,
+      operators,
+    });
+  };
+};
+
 const logger = new Logger({ serviceName: "notifier" });
 
 export const handler = middy(
@@ -60,6 +110,8 @@ export const handler = middy(
     store: notificationStore,
     sendEmail,
     publish: publisher.publish,
+    directory,
+    settings: { publicUrl },
     now: () => new Date(),
     logger,
   }),
