@@ -9,16 +9,16 @@ import {
   errorBodySchema,
   estimateBodySchema,
   estimateSchema,
+  extensionAnswerSchema,
+  extensionBodySchema,
   healthSchema,
   regionsSchema,
+  releaseAnswerSchema,
+  releaseBodySchema,
   requestPageSchema,
   requestWithTimelineSchema,
   submissionBodySchema,
   submissionSchema,
-  extensionAnswerSchema,
-  extensionBodySchema,
-  releaseAnswerSchema,
-  releaseBodySchema,
   withdrawalBodySchema,
   withdrawalSchema,
 } from "./schemas.ts";
@@ -228,7 +228,9 @@ export const extendLeaseRoute = createRoute({
       "The body names the field that breaks the contract, or the lease would run longer than LEASE_MAX.",
     ),
     ...signInRefusals,
-    404: refusal("No leased request of the caller's has this id; another user's answers exactly as an unknown id."),
+    404: refusal(
+      "No leased request of the caller's has this id; another user's answers exactly as an unknown id.",
+    ),
     409: refusal(
       "The lease cannot be extended now: the message says why (not running yet, no end, released, or an extension already waiting).",
     ),
@@ -249,11 +251,18 @@ export const releaseNowRoute = createRoute({
     body: { required: false, content: { "application/json": { schema: releaseBodySchema } } },
   },
   responses: {
-    202: jsonAnswer(releaseAnswerSchema, "Releasing: the launcher is at work; the request becomes RELEASED once it is confirmed."),
+    202: jsonAnswer(
+      releaseAnswerSchema,
+      "Releasing: the launcher is at work; the request becomes RELEASED once it is confirmed.",
+    ),
     400: refusal("The id cannot be a request id, or the body names the field that breaks the contract."),
     ...signInRefusals,
-    404: refusal("No leased request of the caller's has this id; another user's answers exactly as an unknown id."),
-    409: refusal("The resource is not running under a lease: the message names its state (not yet provisioned, releasing, released)."),
+    404: refusal(
+      "No leased request of the caller's has this id; another user's answers exactly as an unknown id.",
+    ),
+    409: refusal(
+      "The resource is not running under a lease: the message names its state (not yet provisioned, releasing, released).",
+    ),
     413: refusal("The body is larger than the API accepts."),
     415: refusal("The body is not application/json."),
   },

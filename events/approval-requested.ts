@@ -27,8 +27,8 @@ export const ApprovalRequested = defineEvent({
   schema: z
     .strictObject({
       requestId: requestIdSchema,
-    /** Present when the approval is of an extension of the lease (its round), not of the request. */
-    extension: extensionRefSchema.optional(),
+      /** Present when the approval is of an extension of the lease (its round), not of the request. */
+      extension: extensionRefSchema.optional(),
       request: acceptedRequestSchema,
       /** The approvers of the stage asked (`stage`), or of the whole request when absent. */
       approvers: z.array(emailSchema).min(1),

@@ -30,4 +30,3 @@ export const requestedLeaseSchema = z.union(
 );
 
 export type RequestedLease = z.output<typeof requestedLeaseSchema>;
-

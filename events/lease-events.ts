@@ -1,18 +1,24 @@
 import { z } from "zod";
 import { approvalVoteSchema, deciderSchema, policyRefSchema } from "./approval-policy.ts";
 import { defineEvent } from "./contract.ts";
+import { LAUNCHER_SOURCES, OTHER_LAUNCHER_SOURCES } from "./launched-resource.ts";
 import {
+  endActionSchema,
   extensionRefSchema,
   extensionSchema,
-  endActionSchema,
   leaseActorSchema,
   leasedResourceSchema,
   leaseTermsSchema,
   releaseOutcomeSchema,
   releaseReasonSchema,
 } from "./lease.ts";
-import { LAUNCHER_SOURCES, OTHER_LAUNCHER_SOURCES } from "./launched-resource.ts";
-import { acceptedRequestSchema, isoTimestampSchema, reasonSchema, requestIdSchema, RESOURCE_TYPES } from "./request.ts";
+import {
+  acceptedRequestSchema,
+  isoTimestampSchema,
+  RESOURCE_TYPES,
+  reasonSchema,
+  requestIdSchema,
+} from "./request.ts";
 
 /**
  * The events of a lease, from its start to the resource's release (docs/LEASES.md). The lease service
@@ -97,19 +103,20 @@ export const ExtensionDecided = defineEvent({
   detailType: "ExtensionDecided",
   description:
     "An extension is approved (by a policy within its limits, or by the approvers it asked) or refused (by a policy, an approver, or nobody deciding in time), with the reason.",
-  schema: z.strictObject({
-    requestId: requestIdSchema,
-    request: acceptedRequestSchema,
-    extension: extensionRefSchema,
-    approved: z.boolean(),
-    /** The approver who decided, or `policy:<name>`; absent when the extension's approval expired undecided. */
-    decider: deciderSchema.optional(),
-    reason: reasonSchema.optional(),
-    policy: policyRefSchema.optional(),
-    /** The approvals the extension's round counted, all stages; absent when a policy decided at once. */
-    approvals: z.array(approvalVoteSchema).optional(),
-    decidedAt: isoTimestampSchema,
-  })
+  schema: z
+    .strictObject({
+      requestId: requestIdSchema,
+      request: acceptedRequestSchema,
+      extension: extensionRefSchema,
+      approved: z.boolean(),
+      /** The approver who decided, or `policy:<name>`; absent when the extension's approval expired undecided. */
+      decider: deciderSchema.optional(),
+      reason: reasonSchema.optional(),
+      policy: policyRefSchema.optional(),
+      /** The approvals the extension's round counted, all stages; absent when a policy decided at once. */
+      approvals: z.array(approvalVoteSchema).optional(),
+      decidedAt: isoTimestampSchema,
+    })
     .refine((detail) => !detail.approved || detail.decider !== undefined, {
       path: ["decider"],
       message: "is required when the extension is approved",

@@ -45,7 +45,11 @@ export type LeaseTerms = z.output<typeof leaseTermsSchema>;
 /** The resource a lease holds, as its launcher named it when it was provisioned, and where it is. */
 export const leasedResourceSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("ec2"), instanceId: instanceIdSchema, region: regionSchema }),
-  z.strictObject({ type: z.literal("rds"), dbInstanceIdentifier: dbInstanceIdentifierSchema, region: regionSchema }),
+  z.strictObject({
+    type: z.literal("rds"),
+    dbInstanceIdentifier: dbInstanceIdentifierSchema,
+    region: regionSchema,
+  }),
   z.strictObject({ type: z.literal("s3"), bucketName: bucketNameSchema, region: regionSchema }),
 ]);
 
@@ -77,7 +81,12 @@ export const extensionSchema = z.strictObject({
 export type Extension = z.output<typeof extensionSchema>;
 
 /** What an approval event of an extension round names of it (the round's approvals carry it). */
-export const extensionRefSchema = extensionSchema.pick({ n: true, until: true, from: true, justification: true });
+export const extensionRefSchema = extensionSchema.pick({
+  n: true,
+  until: true,
+  from: true,
+  justification: true,
+});
 
 export type ExtensionRef = z.output<typeof extensionRefSchema>;
 

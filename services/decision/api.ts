@@ -13,7 +13,7 @@ import type { AccessTokenVerifier, Identity } from "../shared/access-token.ts";
 import { type DecisionAction, hashToken, verifyDecisionToken } from "../shared/decision-token.ts";
 import type { Directory } from "../shared/directory.ts";
 import { ClientError } from "../shared/errors.ts";
-import { acceptJsonBody, createServiceApp } from "../shared/http.ts";
+import { acceptJsonBody, createServiceApp, optionalJsonBody } from "../shared/http.ts";
 import { admitTo, type SignedInEnv } from "../shared/http-auth.ts";
 import { decide, decideSignedIn, refusalUnlessStillApprover } from "./decide.ts";
 import type { DelegationLookup } from "./delegations.ts";
@@ -229,9 +229,3 @@ export const createDecisionApi = (deps: DecisionApiDeps) => {
 
   return app;
 };
-
-/** A body is optional: none (no Content-Type) is no reason; one that is sent must be JSON. */
-const optionalJsonBody: MiddlewareHandler = async (c, next) =>
-  c.req.header("content-type") === undefined && !c.req.header("content-length")?.match(/^[1-9]/)
-    ? next()
-    : acceptJsonBody(c, next);

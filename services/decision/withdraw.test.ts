@@ -25,7 +25,7 @@ import { createOutboxPublisher } from "./outbox.ts";
 import { type ApprovalStore, createApprovalStore } from "./store.ts";
 import { approvalsTable } from "./tables.ts";
 import { approversDirectory, DEFAULT_LEASE_LIMITS, seedPendingApproval } from "./testing/approvals.ts";
-import { cancelTransition, isRequesterOf } from "./withdraw.ts";
+import { cancelTransition } from "./withdraw.ts";
 
 const ANA: TestUser = { email: "ana@example.com", name: "Ana", groups: ["requesters"] };
 /** Ana as she may type her address: the same mailbox by `canonicalEmail`. */
@@ -114,21 +114,6 @@ const setUp = async (requestId: string, { seed = true }: { seed?: boolean } = {}
 };
 
 const errorOf = async (response: Response) => ((await response.json()) as { error: string }).error;
-
-describe("who is the requester", () => {
-  const request = sampleRequest({ requester: { email: "ana@example.com", name: "Ana", subject: "sub-ana" } });
-
-  it("is judged by subject when the request names one: the same address under another identity is not", () => {
-    expect(isRequesterOf(request, { email: "bob@example.com", subject: "sub-ana" })).toBe(true);
-    expect(isRequesterOf(request, { email: "ana@example.com", subject: "sub-impostor" })).toBe(false);
-  });
-
-  it("is judged by canonical email when the request names no subject", () => {
-    const unsigned = sampleRequest();
-    expect(isRequesterOf(unsigned, { email: "Ana+x@Example.com", subject: "sub-any" })).toBe(true);
-    expect(isRequesterOf(unsigned, { email: "bob@example.com", subject: "sub-any" })).toBe(false);
-  });
-});
 
 describe("the cancel transition", () => {
   it("cancels, owes RequestCancelled with the approvals counted so far, and frees a waiting decision", async () => {

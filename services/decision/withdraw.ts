@@ -1,7 +1,6 @@
-import type { AcceptedRequest } from "../../events/request.ts";
 import { RequestCancelled } from "../../events/request-cancelled.ts";
 import type { RequestStatus } from "../../events/request-status.ts";
-import { canonicalEmail } from "../shared/canonical-email.ts";
+import { isRequesterOf } from "../shared/requester.ts";
 import {
   type AskedApproval,
   type Decider,
@@ -20,15 +19,6 @@ import { applied, approvalsOf, type Transition } from "./transitions.ts";
  * arrives before the request's RequestAccepted reached decision is kept (`EarlyWithdrawal`) and
  * cancels the request the moment it arrives, before any approver is asked.
  */
-
-/**
- * Whether `caller` is the requester of `request`: by their identity provider's subject when the request
- * names one, else by `canonicalEmail` (case, plus-addressing, Gmail's dots).
- */
-export const isRequesterOf = (request: AcceptedRequest, { email, subject }: Decider): boolean =>
-  request.requester.subject !== undefined
-    ? request.requester.subject === subject
-    : canonicalEmail(request.requester.email) === canonicalEmail(email);
 
 /** A pending approval withdrawn by its requester: its links and votes stop counting. */
 export const cancelTransition = (approval: AskedApproval, withdrawal: Withdrawal): Transition => ({

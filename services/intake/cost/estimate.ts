@@ -1,4 +1,4 @@
-import type { CostEstimate, CostPart } from "../../../events/cost-estimate.ts";
+import { type CostEstimate, type CostPart, HOURS_PER_MONTH } from "../../../events/cost-estimate.ts";
 import type { RdsResource } from "../../../events/rds-resource.ts";
 import type { Region } from "../../../events/region.ts";
 import {
@@ -18,9 +18,6 @@ import {
   rdsStorageQuery,
   s3StandardQuery,
 } from "./price-queries.ts";
-
-/** On-demand prices are hourly; AWS's own calculator counts a month as 730 hours (8,760 / 12). */
-export const HOURS_PER_MONTH = 730;
 
 /**
  * The root volume an image gives an instance launched without a volume: 8 GiB gp3 for the Amazon Linux
