@@ -1,6 +1,7 @@
 import { ArnFormat, Stack } from "aws-cdk-lib";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { IConstruct } from "constructs";
+import { EXPIRES_AT_TAG } from "../../events/lease.ts";
 import { RDS_ENGINES, RDS_INSTANCE_CLASSES } from "../../events/rds-resource.ts";
 import type { ExplainedStatement } from "./nag.ts";
 
@@ -149,3 +150,57 @@ export const rdsDescribeStatements = (
       "The launcher looks up the instances it created, whose identifiers come from requests; it only reads, in the allowed regions",
   },
 ];
+
+/**
+ * What releasing a DB instance at the end of its lease takes: tagging it `ExpiresAt` (that key only),
+ * deleting it with a final snapshot (which DeleteDBInstance authorizes as a CreateDBSnapshot of the
+ * instance and of the snapshot, whose tags CopyTagsToSnapshot copies), and describing it. Only
+ * instances created for a request (tagged with its RequestId, which CreateDBInstance is allowed only
+ * with) are touched, and only snapshots named as the launcher names final ones; an instance of the
+ * account that no request created is out of reach, and none is deleted untagged.
+ */
+export const rdsReleaseStatements = (
+  scope: IConstruct,
+  { regions, requestTag }: Pick<RdsLaunchSettings, "regions" | "requestTag">,
+): ExplainedStatement[] => {
+  const stack = Stack.of(scope);
+  const perRegion = (resource: string, resourceName: string) =>
+    regions.map((region) => rdsArn(stack, region, resource, resourceName));
+  const instances = perRegion("db", "*");
+  const finalSnapshots = perRegion("snapshot", "*-final-*");
+  const createdForARequest = { Null: { [`aws:ResourceTag/${requestTag}`]: "false" } };
+  return [
+    {
+      statement: new PolicyStatement({
+        sid: "DeleteInstancesCreatedForARequest",
+        actions: ["rds:DeleteDBInstance", "rds:CreateDBSnapshot"],
+        resources: instances,
+        conditions: createdForARequest,
+      }),
+      wildcardReason:
+        "The instances are those the launcher created, whose identifiers only their requests know; only instances tagged with a RequestId at creation may be deleted (with their final snapshot)",
+    },
+    {
+      statement: new PolicyStatement({
+        sid: "TakeFinalSnapshots",
+        actions: ["rds:CreateDBSnapshot", "rds:AddTagsToResource"],
+        resources: finalSnapshots,
+      }),
+      wildcardReason:
+        "A final snapshot is named after its instance and the release's time (<identifier>-final-<yyyymmddhhmmss>), known only at the release; only snapshots named so, which the instance's tags are copied to",
+    },
+    {
+      statement: new PolicyStatement({
+        sid: "TagInstancesWithTheirLeaseEnd",
+        actions: ["rds:AddTagsToResource"],
+        resources: instances,
+        conditions: {
+          ...createdForARequest,
+          "ForAllValues:StringEquals": { "aws:TagKeys": [EXPIRES_AT_TAG] },
+        },
+      }),
+      wildcardReason: `Only the ${EXPIRES_AT_TAG} tag may be set, and only on instances tagged with a RequestId at creation`,
+    },
+    ...rdsDescribeStatements(scope, regions),
+  ];
+};

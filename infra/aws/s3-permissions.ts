@@ -29,6 +29,28 @@ export const S3_CREATE_ACTIONS = [
 ] as const;
 
 /**
+ * What releasing a bucket at the end of its lease takes, and no more: tag it `ExpiresAt` keeping its
+ * other tags (read them, put them back), see whether it holds any object or version (ListBucket also
+ * answers HeadBucket), and delete it, which S3 does only when it is empty. Nothing reads, writes or
+ * deletes objects: a bucket that holds any is kept.
+ */
+export const S3_RELEASE_ACTIONS = [
+  "s3:GetBucketTagging",
+  "s3:PutBucketTagging",
+  "s3:ListBucket",
+  "s3:ListBucketVersions",
+  "s3:DeleteBucket",
+] as const;
+
+/** The buckets a request may name: every one starts with the deployment's prefix. */
+const prefixedBuckets = (scope: IConstruct, bucketNamePrefix: string) => [
+  Stack.of(scope).formatArn({ service: "s3", region: "", account: "", resource: `${bucketNamePrefix}*` }),
+];
+
+const prefixReason = (bucketNamePrefix: string) =>
+  `Buckets are named by requests; every name starts with the deployment's prefix (${bucketNamePrefix}), which intake enforces`;
+
+/**
  * The create actions on buckets named with the deployment's prefix, and CreateBucket only in the
  * allowed regions. A bucket is created where its LocationConstraint says; one of us-east-1 has none
  * and is created at that region's endpoint, so a constraint, when given, must be allowed, and the
@@ -38,15 +60,8 @@ export const s3CreateStatements = (
   scope: IConstruct,
   settings: BucketLaunchSettings,
 ): ExplainedStatement[] => {
-  const buckets = [
-    Stack.of(scope).formatArn({
-      service: "s3",
-      region: "",
-      account: "",
-      resource: `${settings.bucketNamePrefix}*`,
-    }),
-  ];
-  const reason = `Buckets are named by requests; every name starts with the deployment's prefix (${settings.bucketNamePrefix}), which intake enforces`;
+  const buckets = prefixedBuckets(scope, settings.bucketNamePrefix);
+  const reason = prefixReason(settings.bucketNamePrefix);
   return [
     {
       statement: new PolicyStatement({
@@ -70,3 +85,18 @@ export const s3CreateStatements = (
     },
   ];
 };
+
+/** The release actions on buckets named with the deployment's prefix only. */
+export const s3ReleaseStatements = (
+  scope: IConstruct,
+  { bucketNamePrefix }: Pick<BucketLaunchSettings, "bucketNamePrefix">,
+): ExplainedStatement[] => [
+  {
+    statement: new PolicyStatement({
+      sid: "ReleasePrefixedBuckets",
+      actions: [...S3_RELEASE_ACTIONS],
+      resources: prefixedBuckets(scope, bucketNamePrefix),
+    }),
+    wildcardReason: prefixReason(bucketNamePrefix),
+  },
+];

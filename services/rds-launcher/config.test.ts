@@ -10,6 +10,8 @@ const loadWith = async (variables: Record<string, string | undefined>) => {
 
 afterEach(() => {
   vi.unstubAllEnvs();
+  // Unit test files share their worker's modules: a config that failed to load must not stay cached for them.
+  vi.resetModules();
 });
 
 describe("rds-launcher config", () => {
@@ -39,5 +41,20 @@ describe("rds-launcher config", () => {
 
   it("refuses to load without a region to create in, naming the variable", async () => {
     await expect(loadWith({ AWS_REGION: undefined })).rejects.toThrow("AWS_REGION is not set");
+  });
+
+  it("checks a release after each of RELEASE_CHECK_DELAYS, 30 seconds first by default", async () => {
+    vi.resetModules();
+    vi.stubEnv("RELEASE_CHECK_DELAYS", undefined);
+    const { releaseCheckDelaysMs } = await import("./config.ts");
+
+    expect(releaseCheckDelaysMs[0]).toBe(30_000);
+  });
+
+  it("reads the delays an operator sets, in order", async () => {
+    vi.resetModules();
+    vi.stubEnv("RELEASE_CHECK_DELAYS", "PT5S, PT1M");
+
+    expect((await import("./config.ts")).releaseCheckDelaysMs).toEqual([5_000, 60_000]);
   });
 });

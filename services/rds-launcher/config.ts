@@ -1,4 +1,5 @@
 import { env, loadConfig } from "../shared/config.ts";
+import { loadReleaseCheckDelays } from "../shared/lease-settings.ts";
 import type { CreationSettings } from "./domain.ts";
 import { creationsTable, idempotencyTable } from "./tables.ts";
 
@@ -21,3 +22,6 @@ export const creationSettings: CreationSettings = {
   dbSubnetGroupName: config.DB_SUBNET_GROUP_NAME,
   dbSecurityGroupIds: config.DB_SECURITY_GROUP_IDS ?? [],
 };
+
+/** How long the reaper waits before each check of a release (RELEASE_CHECK_DELAYS). */
+export const releaseCheckDelaysMs = loadReleaseCheckDelays();

@@ -4,14 +4,22 @@ import { RequestApproved } from "../../events/request-approved.ts";
 import { sampleDatabaseRequest, sampleRequest } from "../../test/support/fixtures.ts";
 import {
   buildCreateDbInstanceInput,
+  buildDeleteDbInstanceInput,
   type CreationSettings,
   classifyCreateError,
+  classifyDeleteError,
   createRefusalReason,
   dbInstanceIdentifierOf,
+  expiresAtValueOf,
+  finalSnapshotIdentifierOf,
   outcomeOfStatus,
   rdsApprovalSchema,
+  rdsReleaseSchema,
   regionOf,
+  releaseCheckStepOf,
+  stillThereProblem,
 } from "./domain.ts";
+import { releaseOf } from "./testing/fixtures.ts";
 
 const request = sampleDatabaseRequest();
 const settings: CreationSettings = { homeRegion: "us-east-1", dbSecurityGroupIds: [] };
@@ -176,6 +184,91 @@ describe("rdsApprovalSchema", () => {
   it("refuses an approval of another resource type", () => {
     expect(rdsApprovalSchema.safeParse(approval(sampleRequest())).error?.issues[0]?.message).toBe(
       "must approve an RDS request: the rds-launcher creates nothing else",
+    );
+  });
+});
+
+describe("finalSnapshotIdentifierOf", () => {
+  it("is the instance's identifier, -final- and the release's time to the second", () => {
+    expect(finalSnapshotIdentifierOf("orders-0a1b2c3d", "2030-01-08T10:00:05.123Z")).toBe(
+      "orders-0a1b2c3d-final-20300108100005",
+    );
+  });
+
+  it("is a valid snapshot identifier for the longest instance identifier: a letter first, no double hyphen, no hyphen last, 255 at most", () => {
+    const snapshot = finalSnapshotIdentifierOf(`a${"b-".repeat(30)}cd`, "2030-01-08T10:00:05.000Z");
+
+    expect(snapshot).toMatch(/^[a-z](?:-?[a-z0-9])*$/);
+    expect(snapshot.length).toBeLessThanOrEqual(255);
+  });
+});
+
+describe("buildDeleteDbInstanceInput", () => {
+  it("takes the final snapshot and keeps the automated backups", () => {
+    expect(
+      buildDeleteDbInstanceInput("orders-0a1b2c3d", "orders-0a1b2c3d-final-20300108100005"),
+    ).toStrictEqual({
+      DBInstanceIdentifier: "orders-0a1b2c3d",
+      FinalDBSnapshotIdentifier: "orders-0a1b2c3d-final-20300108100005",
+      DeleteAutomatedBackups: false,
+    });
+  });
+
+  it("skips the snapshot, as RDS requires saying, only without one", () => {
+    expect(buildDeleteDbInstanceInput("orders-0a1b2c3d", undefined)).toStrictEqual({
+      DBInstanceIdentifier: "orders-0a1b2c3d",
+      SkipFinalSnapshot: true,
+      DeleteAutomatedBackups: true,
+    });
+  });
+});
+
+describe("releaseCheckStepOf", () => {
+  it.each(["deleting", "delete-precheck"])("waits for an instance that is %s", (status) => {
+    expect(releaseCheckStepOf(status)).toBe("wait");
+  });
+
+  it.each(["available", "backing-up", "stopped", "modifying"])(
+    "deletes again an instance still %s",
+    (status) => {
+      expect(releaseCheckStepOf(status)).toBe("delete-again");
+    },
+  );
+});
+
+describe("classifyDeleteError", () => {
+  it("waits for the next check when the instance is being deleted or too busy for a snapshot", () => {
+    expect(classifyDeleteError({ code: "InvalidDBInstanceState", message: "busy" })).toBe("wait");
+  });
+
+  it.each(["InvalidParameterCombination", "DBSnapshotAlreadyExists", "SnapshotQuotaExceeded"])(
+    "keeps %s as the refusal a failed release names",
+    (code) => {
+      expect(classifyDeleteError({ code, message: "no" })).toBe("refused");
+    },
+  );
+
+  it.each(["Throttling", "InternalFailure", undefined])("leaves %s to the bus's retries", (code) => {
+    expect(classifyDeleteError({ code, message: "not now" })).toBe("retryable");
+  });
+});
+
+describe("the lease's end and the release as the launcher reads them", () => {
+  it("tags ExpiresAt with the end, or never", () => {
+    expect(expiresAtValueOf("2030-01-08T10:00:00.000Z")).toBe("2030-01-08T10:00:00.000Z");
+    expect(expiresAtValueOf(null)).toBe("never");
+  });
+
+  it("refuses a release of a DB instance with another type's end action", () => {
+    expect(rdsReleaseSchema.safeParse({ ...releaseOf("r-1"), action: "terminate" }).success).toBe(false);
+  });
+
+  it("says how long the instance stayed, and RDS's last refusal", () => {
+    expect(stillThereProblem("orders-0a1b2c3d", "available", 1)).toBe(
+      "DB instance orders-0a1b2c3d is still available after 1 check",
+    );
+    expect(stillThereProblem("orders-0a1b2c3d", "available", 6, "RDS refused")).toBe(
+      "DB instance orders-0a1b2c3d is still available after 6 checks; RDS refused",
     );
   });
 });

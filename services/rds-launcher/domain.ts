@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
-import type { CreateDBInstanceMessage, Tag } from "@aws-sdk/client-rds";
+import type { CreateDBInstanceMessage, DeleteDBInstanceMessage, Tag } from "@aws-sdk/client-rds";
 import { z } from "zod";
 import type { DetailOf } from "../../events/contract.ts";
+import { END_ACTIONS, leasedResourceSchema, NO_END_TAG_VALUE } from "../../events/lease.ts";
+import { LeaseExtended, LeaseStarted, ReleaseCheckDue, ReleaseRequested } from "../../events/lease-events.ts";
 import { RDS_IDENTIFIER_SUFFIX_LENGTH, type RdsEngine } from "../../events/rds-resource.ts";
 import type { RequestFor } from "../../events/request.ts";
 import { RequestApproved } from "../../events/request-approved.ts";
@@ -201,3 +203,102 @@ export const vanishedReason = (identifier: string): string =>
  * event was lost, and then at each of its runs until they settle.
  */
 export const CREATION_CHECK_DELAY_MS = 20 * 60 * 1000;
+
+/** The leased resource of an RDS request: the subscriptions route only these here. */
+export const rdsLeasedResourceSchema = leasedResourceSchema.options[1];
+export type LeasedDbInstance = z.output<typeof rdsLeasedResourceSchema>;
+
+/**
+ * `LeaseStarted` or `LeaseExtended` of a DB instance, as the launcher takes either: both set the
+ * lease's end (`endsAt`, null for none), which is all the tag needs.
+ */
+export const rdsLeaseChangeSchema = z.union([
+  LeaseStarted.schema.extend({ resource: rdsLeasedResourceSchema }),
+  LeaseExtended.schema.extend({ resource: rdsLeasedResourceSchema }),
+]);
+export type RdsLeaseChange = z.output<typeof rdsLeaseChangeSchema>;
+
+/** The value of the `ExpiresAt` tag for a lease's end: the end, or `never` for a lease with none. */
+export const expiresAtValueOf = (endsAt: string | null): string => endsAt ?? NO_END_TAG_VALUE;
+
+/** `ReleaseRequested` of a DB instance: a release with another type's action here is a broken contract. */
+export const rdsReleaseSchema = ReleaseRequested.schema.extend({
+  resource: rdsLeasedResourceSchema,
+  action: z.enum(END_ACTIONS.rds),
+});
+export type RdsRelease = z.output<typeof rdsReleaseSchema>;
+
+/** The reaper's own checks: the subscription routes only those of DB instances here. */
+export const rdsReleaseCheckSchema = ReleaseCheckDue.schema.extend({ resourceType: z.literal("rds") });
+
+/**
+ * The final snapshot of a release: the instance's identifier, `-final-` and when the release was asked
+ * for, to the second (yyyymmddhhmmss). Derived from the release recorded, so every attempt asks for
+ * the same one; a valid snapshot identifier, since the instance's is one and the rest is letters,
+ * digits and single hyphens.
+ */
+export const finalSnapshotIdentifierOf = (dbInstanceIdentifier: string, requestedAt: string): string =>
+  `${dbInstanceIdentifier}-final-${new Date(requestedAt).toISOString().replace(/\D/g, "").slice(0, 14)}`;
+
+/**
+ * The one DeleteDBInstance of a release: with the final snapshot, keeping the automated backups too,
+ * unless the policy said to delete without one.
+ */
+export const buildDeleteDbInstanceInput = (
+  dbInstanceIdentifier: string,
+  finalSnapshotIdentifier: string | undefined,
+): DeleteDBInstanceMessage =>
+  finalSnapshotIdentifier === undefined
+    ? { DBInstanceIdentifier: dbInstanceIdentifier, SkipFinalSnapshot: true, DeleteAutomatedBackups: true }
+    : {
+        DBInstanceIdentifier: dbInstanceIdentifier,
+        FinalDBSnapshotIdentifier: finalSnapshotIdentifier,
+        DeleteAutomatedBackups: false,
+      };
+
+/** The statuses of an instance RDS is deleting: the reaper waits for it to be gone. */
+const DELETING_STATUSES = new Set(["delete-precheck", "deleting"]);
+
+export type ReleaseCheckStep = "wait" | "delete-again";
+
+/**
+ * What a check of a release does with an instance still there: one being deleted is waited for; any
+ * other status means the deletion did not take (or RDS refused it while the instance was busy), so it
+ * is asked for again.
+ */
+export const releaseCheckStepOf = (status: string): ReleaseCheckStep =>
+  DELETING_STATUSES.has(status) ? "wait" : "delete-again";
+
+export type DeleteErrorKind = "wait" | "refused" | "retryable";
+
+/**
+ * DeleteDBInstance's errors. `InvalidDBInstanceState`: the instance is being deleted already, or busy
+ * (a backup, a modification) so that no final snapshot can be taken now; the next check asks again.
+ * The refusals will not change by asking again (deletion protection turned on, a snapshot of that
+ * name taken, the snapshot quota reached): the reaper keeps looking, and its ReleaseFailed says why.
+ * Anything else is retried by the bus.
+ */
+const DELETE_REFUSAL_CODES = new Set([
+  "InvalidParameterCombination",
+  "InvalidParameterValue",
+  "DBSnapshotAlreadyExists",
+  "SnapshotQuotaExceeded",
+  "KMSKeyNotAccessibleFault",
+]);
+
+export const classifyDeleteError = ({ code }: RdsFailure): DeleteErrorKind => {
+  if (code === "InvalidDBInstanceState") return "wait";
+  return code !== undefined && DELETE_REFUSAL_CODES.has(code) ? "refused" : "retryable";
+};
+
+export const deleteRefusalReason = ({ code, message }: RdsFailure): string =>
+  `RDS refused to delete the DB instance (${code}): ${message}`;
+
+/** Why a release failed: the instance still there after the reaper's last check, and RDS's last refusal. */
+export const stillThereProblem = (
+  dbInstanceIdentifier: string,
+  status: string,
+  checks: number,
+  refusal?: string,
+): string =>
+  `DB instance ${dbInstanceIdentifier} is still ${status} after ${checks} ${checks === 1 ? "check" : "checks"}${refusal ? `; ${refusal}` : ""}`;

@@ -1,11 +1,15 @@
 import {
+  AddTagsToResourceCommand,
   CreateDBInstanceCommand,
   type CreateDBInstanceMessage,
   DBInstanceAlreadyExistsFault,
   DBInstanceNotFoundFault,
+  DeleteDBInstanceCommand,
+  type DeleteDBInstanceMessage,
   DescribeDBInstancesCommand,
   RDSClient,
   RDSServiceException,
+  type Tag,
 } from "@aws-sdk/client-rds";
 import { clientPerRegion } from "../shared/regional-clients.ts";
 import type { RdsFailure } from "./domain.ts";
@@ -17,6 +21,8 @@ export class UnexpectedRdsResponseError extends Error {
 
 export interface DescribedDbInstance {
   status: string;
+  /** What AddTagsToResource names the instance by. */
+  arn?: string;
   tags: Record<string, string>;
   /** Where the requester connects; RDS gives it once the instance is up. */
   endpoint?: { host: string; port: number };
@@ -38,7 +44,9 @@ export const rdsFailureOf = (error: unknown): RdsFailure => {
 
 export type CreateResult = "created" | "already-exists";
 
-/** The two RDS calls the launcher makes, each in the region asked, through the real SDK clients. */
+export type DeleteResult = "deleting" | "not-found";
+
+/** The RDS calls the launcher makes, each in the region asked, through the real SDK clients. */
 export const createRdsGateway = (clientIn: (region: string) => RDSClient) => ({
   /** Asks RDS to create the instance; "already-exists" when an instance of that identifier exists there. */
   createDbInstance: async (region: string, input: CreateDBInstanceMessage): Promise<CreateResult> => {
@@ -70,6 +78,7 @@ export const createRdsGateway = (clientIn: (region: string) => RDSClient) => ({
       const { Address, Port } = instance.Endpoint ?? {};
       return {
         status: instance.DBInstanceStatus,
+        ...(instance.DBInstanceArn && { arn: instance.DBInstanceArn }),
         tags: Object.fromEntries((instance.TagList ?? []).map((tag) => [tag.Key ?? "", tag.Value ?? ""])),
         ...(Address && Port !== undefined && { endpoint: { host: Address, port: Port } }),
         ...(instance.MasterUserSecret?.SecretArn && {
@@ -80,6 +89,22 @@ export const createRdsGateway = (clientIn: (region: string) => RDSClient) => ({
       if (error instanceof DBInstanceNotFoundFault) return undefined;
       throw error;
     }
+  },
+
+  /** Asks RDS to delete the instance; "not-found" when it is gone already. */
+  deleteDbInstance: async (region: string, input: DeleteDBInstanceMessage): Promise<DeleteResult> => {
+    try {
+      await clientIn(region).send(new DeleteDBInstanceCommand(input));
+      return "deleting";
+    } catch (error) {
+      if (error instanceof DBInstanceNotFoundFault) return "not-found";
+      throw error;
+    }
+  },
+
+  /** Adds the tags to the instance of this ARN, or replaces the values of those it has. */
+  addTags: async (region: string, arn: string, tags: Tag[]): Promise<void> => {
+    await clientIn(region).send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: tags }));
   },
 });
 

@@ -1,4 +1,5 @@
 import { LAUNCHER_SOURCES } from "../../events/launched-resource.ts";
+import { ReleaseCheckDue, ReleaseFailed, ResourceReleased } from "../../events/lease-events.ts";
 import { ProvisioningFailed } from "../../events/provisioning-failed.ts";
 import { ProvisioningStarted } from "../../events/provisioning-started.ts";
 import { ResourceProvisioned } from "../../events/resource-provisioned.ts";
@@ -10,15 +11,18 @@ export const service: ServiceManifest = {
   name: "rds-launcher",
   subscriptions,
   tables,
-  // The provisioning events are the EC2 launcher's contracts; each other launcher is one of their producers.
+  // The provisioning and release events are the EC2 launcher's contracts; each other launcher is one of their producers.
   publishes: asOtherProducer(
     LAUNCHER_SOURCES.rds,
     ProvisioningStarted,
     ResourceProvisioned,
     ProvisioningFailed,
+    ResourceReleased,
+    ReleaseFailed,
+    ReleaseCheckDue,
   ),
   needs: {
-    settings: ["DB_SUBNET_GROUP_NAME", "DB_SECURITY_GROUP_IDS"],
+    settings: ["DB_SUBNET_GROUP_NAME", "DB_SECURITY_GROUP_IDS", "RELEASE_CHECK_DELAYS"],
     sendsEmail: false,
     readsHmacKey: false,
     rds: {
@@ -28,6 +32,13 @@ export const service: ServiceManifest = {
         handlerOf(subscriptions, "rds-launcher-on-db-instance-event"),
         handlerOf(subscriptions, "rds-launcher-creation-sweeper"),
       ],
+      release: [
+        handlerOf(subscriptions, "rds-launcher-on-lease-changed"),
+        handlerOf(subscriptions, "rds-launcher-on-release-requested"),
+        handlerOf(subscriptions, "rds-launcher-on-release-check"),
+      ],
     },
+    // The reaper's checks (services/shared/release-checks.ts).
+    schedules: true,
   },
 };

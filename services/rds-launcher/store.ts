@@ -1,16 +1,38 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { RequestFor } from "../../events/request.ts";
-import { documentClientOf, queryAll, requestTable, unlessConditionFails } from "../shared/dynamo.ts";
+import {
+  documentClientOf,
+  queryAll,
+  requestTable,
+  unlessConditionFails,
+  whetherConditionHeld,
+} from "../shared/dynamo.ts";
 import { createIdempotency, type Idempotency } from "../shared/idempotency.ts";
 import { tableNames } from "./config.ts";
+import type { RdsRelease } from "./domain.ts";
 import { CREATIONS_BY_IDENTIFIER_INDEX, UNSETTLED_CREATIONS_INDEX } from "./tables.ts";
 
 /**
  * The events the launcher publishes once per request: `started` is ProvisioningStarted, `outcome` is
- * whichever of ResourceProvisioned and ProvisioningFailed comes first.
+ * whichever of ResourceProvisioned and ProvisioningFailed comes first, `release-outcome` whichever of
+ * ResourceReleased and ReleaseFailed comes first.
  */
-export type CreationEffect = "started" | "outcome";
+export type CreationEffect = "started" | "outcome" | "release-outcome";
+
+/**
+ * The release of the request's instance, as its first ReleaseRequested asked it (what its report
+ * repeats): what the reaper's checks work from.
+ */
+export interface ReleaseRecord
+  extends Pick<RdsRelease, "request" | "resource" | "action" | "reason" | "by" | "requestedAt"> {
+  /** Absent when the policy said to delete without one. */
+  finalSnapshotIdentifier?: string;
+  /** RDS's last refusal to delete, for the ReleaseFailed that follows if the instance stays. */
+  refusal?: string;
+  /** When its ResourceReleased or ReleaseFailed was published: later checks do nothing. */
+  settledAt?: string;
+}
 
 /** Why a request can never be created as asked: RDS refusing it, or its identifier taken by another. */
 export interface PermanentCreationFailure {
@@ -35,6 +57,9 @@ export interface CreationRecord {
   awaiting?: typeof AWAITING_OUTCOME;
   checkAt?: string;
   settledAt?: string;
+  /** The value of the instance's ExpiresAt tag, the latest lease end it was tagged with. */
+  expiresAt?: string;
+  release?: ReleaseRecord;
 }
 
 export type NewCreation = Pick<
@@ -121,6 +146,56 @@ export const createCreationStore = (
     },
 
     get: table.get,
+
+    /**
+     * Records the lease end the instance is to be tagged with, unless a later one is recorded already
+     * (LeaseStarted and LeaseExtended may arrive out of order); resolves whether to tag. The same end
+     * again answers true, so a retry tags. ISO timestamps compare as text, and `never` (no end) sorts
+     * after every one of them.
+     */
+    recordExpiresAt: (requestId: string, expiresAt: string): Promise<boolean> =>
+      whetherConditionHeld(
+        table.update({
+          Key: { requestId },
+          UpdateExpression: "SET expiresAt = :expiresAt",
+          ConditionExpression: "attribute_not_exists(expiresAt) OR expiresAt <= :expiresAt",
+          ExpressionAttributeValues: { ":expiresAt": expiresAt },
+        }),
+      ),
+
+    /** Records the release (the first asked for sticks, whoever asks again) and answers it as it stands. */
+    recordRelease: async (requestId: string, release: ReleaseRecord): Promise<ReleaseRecord> => {
+      const { Attributes } = await table.update({
+        Key: { requestId },
+        UpdateExpression: "SET #release = if_not_exists(#release, :release)",
+        ExpressionAttributeNames: { "#release": "release" },
+        ExpressionAttributeValues: { ":release": release },
+        ReturnValues: "ALL_NEW",
+      });
+      return (Attributes as CreationRecord & { release: ReleaseRecord }).release;
+    },
+
+    /** Keeps RDS's latest refusal to delete the instance, for the ReleaseFailed if it stays. */
+    recordReleaseRefusal: async (requestId: string, refusal: string): Promise<void> => {
+      await table.update({
+        Key: { requestId },
+        UpdateExpression: "SET #release.refusal = :refusal",
+        ConditionExpression: "attribute_exists(#release)",
+        ExpressionAttributeNames: { "#release": "release" },
+        ExpressionAttributeValues: { ":refusal": refusal },
+      });
+    },
+
+    /** Records the release's outcome published: later checks and redeliveries do nothing. */
+    markReleaseSettled: async (requestId: string, at: Date): Promise<void> => {
+      await table.update({
+        Key: { requestId },
+        UpdateExpression: "SET #release.settledAt = if_not_exists(#release.settledAt, :at)",
+        ConditionExpression: "attribute_exists(#release)",
+        ExpressionAttributeNames: { "#release": "release" },
+        ExpressionAttributeValues: { ":at": at.toISOString() },
+      });
+    },
 
     /** The creation of this DB instance, as the index has it (it is written before RDS is asked). */
     findByIdentifier: async (dbInstanceIdentifier: string): Promise<CreationRecord | undefined> => {

@@ -57,4 +57,49 @@ describe("rds-launcher subscriptions", () => {
 
     expect(sweeper.schedule).toBe("rate(5 minutes)");
   });
+
+  /** An event of a lease as the approvals bus carries it, about a resource of this type. */
+  const leaseEventOf = (detailType: string, resourceType: string, source = "approvals.lease") => ({
+    source,
+    "detail-type": detailType,
+    detail: { requestId: "r-1", resource: { type: resourceType } },
+  });
+  /** A check of the reaper as Scheduler puts it on the bus. */
+  const checkEventOf = (resourceType: string, source: string) => ({
+    source,
+    "detail-type": "ReleaseCheckDue",
+    detail: { requestId: "r-1", resourceType, attempt: 1 },
+  });
+
+  it.each(["LeaseStarted", "LeaseExtended"])(
+    "tags on %s of a rds lease from the lease service only",
+    (detailType) => {
+      const onLease = subscriptionNamed(subscriptions, "event", "rds-launcher-on-lease-changed");
+
+      expect(onLease.eventBusName).toBe(APPROVALS_BUS);
+      expect(matchesEventPattern(onLease.pattern, leaseEventOf(detailType, "rds"))).toBe(true);
+      expect(matchesEventPattern(onLease.pattern, leaseEventOf(detailType, "s3"))).toBe(false);
+      expect(matchesEventPattern(onLease.pattern, leaseEventOf(detailType, "rds", "ci.pipeline"))).toBe(
+        false,
+      );
+    },
+  );
+
+  it("releases on ReleaseRequested of a rds resource from the lease service only", () => {
+    const onRelease = subscriptionNamed(subscriptions, "event", "rds-launcher-on-release-requested");
+
+    expect(matchesEventPattern(onRelease.pattern, leaseEventOf("ReleaseRequested", "rds"))).toBe(true);
+    expect(matchesEventPattern(onRelease.pattern, leaseEventOf("ReleaseRequested", "ec2"))).toBe(false);
+    expect(
+      matchesEventPattern(onRelease.pattern, leaseEventOf("ReleaseRequested", "rds", "approvals.decision")),
+    ).toBe(false);
+  });
+
+  it("checks its own releases only: its own source, its own resource type", () => {
+    const onCheck = subscriptionNamed(subscriptions, "event", "rds-launcher-on-release-check");
+
+    expect(matchesEventPattern(onCheck.pattern, checkEventOf("rds", "approvals.rds-launcher"))).toBe(true);
+    expect(matchesEventPattern(onCheck.pattern, checkEventOf("rds", "approvals.ec2-launcher"))).toBe(false);
+    expect(matchesEventPattern(onCheck.pattern, checkEventOf("ec2", "approvals.rds-launcher"))).toBe(false);
+  });
 });

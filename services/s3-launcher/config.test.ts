@@ -1,6 +1,6 @@
 import "../../test/support/service-environment.ts";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { bucketsTable } from "./tables.ts";
+import { bucketsTable, leasesTable } from "./tables.ts";
 
 /** The launcher's config as a cold start reads it, with AWS_ENDPOINT_URL as given (undefined: not set). */
 const loadWith = async (endpoint: string | undefined) => {
@@ -11,6 +11,8 @@ const loadWith = async (endpoint: string | undefined) => {
 
 afterEach(() => {
   vi.unstubAllEnvs();
+  // Unit test files share their worker's modules: a config that failed to load must not stay cached for them.
+  vi.resetModules();
 });
 
 describe("s3-launcher config", () => {
@@ -32,5 +34,12 @@ describe("s3-launcher config", () => {
     vi.stubEnv(bucketsTable.tableNameEnv, undefined);
 
     await expect(import("./config.ts")).rejects.toThrow(`${bucketsTable.tableNameEnv} is not set`);
+  });
+
+  it("refuses to load without the name of its leases table, naming the variable", async () => {
+    vi.resetModules();
+    vi.stubEnv(leasesTable.tableNameEnv, undefined);
+
+    await expect(import("./config.ts")).rejects.toThrow(`${leasesTable.tableNameEnv} is not set`);
   });
 });

@@ -1,8 +1,10 @@
 import { env, loadConfig } from "../shared/config.ts";
-import { bucketsTable, idempotencyTable } from "./tables.ts";
+import { loadReleaseCheckDelays } from "../shared/lease-settings.ts";
+import { bucketsTable, idempotencyTable, leasesTable } from "./tables.ts";
 
 const config = loadConfig({
   [bucketsTable.tableNameEnv]: env.text(),
+  [leasesTable.tableNameEnv]: env.text(),
   [idempotencyTable.tableNameEnv]: env.text(),
   AWS_REGION: env.text(),
   AWS_ENDPOINT_URL: env.url().optional(),
@@ -10,6 +12,7 @@ const config = loadConfig({
 
 export const tableNames = {
   buckets: config[bucketsTable.tableNameEnv],
+  leases: config[leasesTable.tableNameEnv],
   idempotency: config[idempotencyTable.tableNameEnv],
 };
 
@@ -21,3 +24,6 @@ export const homeRegion = config.AWS_REGION;
  * addressing would need a DNS name per bucket, which a local host does not have.
  */
 export const s3ClientSettings = { forcePathStyle: config.AWS_ENDPOINT_URL !== undefined };
+
+/** How long the reaper waits before each check of a release (RELEASE_CHECK_DELAYS). */
+export const releaseCheckDelaysMs = loadReleaseCheckDelays();

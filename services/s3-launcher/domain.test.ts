@@ -5,11 +5,15 @@ import {
   bucketApprovalSchema,
   bucketArnOf,
   bucketRegionOf,
+  bucketReleaseCheckSchema,
+  bucketReleaseSchema,
   buildBucketConfiguration,
   buildCreateBucketInput,
   classifyS3Error,
   createRefusalOf,
+  expiresAtValueOf,
   isRequestsBucket,
+  stillThereProblem,
   tlsOnlyPolicyOf,
 } from "./domain.ts";
 
@@ -251,5 +255,48 @@ describe("createRefusalOf", () => {
 
   it("refuses nothing S3 may yet accept on a retry", () => {
     expect(createRefusalOf("approvals-logs", { code: "SlowDown", message: "slow down" })).toBeUndefined();
+  });
+});
+
+describe("the lease's end and the release as the launcher reads them", () => {
+  const release = {
+    requestId: "req-bucket-1",
+    request: sampleBucketRequest(),
+    resource: { type: "s3", bucketName: "approvals-team-logs", region: "us-east-1" },
+    action: "delete-if-empty",
+    reason: "lease-ended",
+    requestedAt: "2030-01-08T10:00:00.000Z",
+  };
+
+  it("tags ExpiresAt with the end, or never", () => {
+    expect(expiresAtValueOf("2030-01-08T10:00:00.000Z")).toBe("2030-01-08T10:00:00.000Z");
+    expect(expiresAtValueOf(null)).toBe("never");
+  });
+
+  it("takes the release of a bucket, and refuses one with another type's action or of another resource", () => {
+    expect(bucketReleaseSchema.safeParse(release).success).toBe(true);
+    expect(bucketReleaseSchema.safeParse({ ...release, action: "terminate" }).success).toBe(false);
+    expect(
+      bucketReleaseSchema.safeParse({
+        ...release,
+        resource: { type: "rds", dbInstanceIdentifier: "orders-0a1b2c3d", region: "us-east-1" },
+      }).success,
+    ).toBe(false);
+  });
+
+  it("checks the releases of buckets only", () => {
+    const check = { requestId: "req-bucket-1", attempt: 1, dueAt: "2030-01-08T10:00:30.000Z" };
+
+    expect(bucketReleaseCheckSchema.safeParse({ ...check, resourceType: "s3" }).success).toBe(true);
+    expect(bucketReleaseCheckSchema.safeParse({ ...check, resourceType: "ec2" }).success).toBe(false);
+  });
+
+  it("says how many checks found the bucket still there", () => {
+    expect(stillThereProblem("approvals-team-logs", 1)).toBe(
+      "Bucket approvals-team-logs still exists after 1 check",
+    );
+    expect(stillThereProblem("approvals-team-logs", 6)).toBe(
+      "Bucket approvals-team-logs still exists after 6 checks",
+    );
   });
 });

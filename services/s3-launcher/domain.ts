@@ -9,7 +9,9 @@ import type {
   PutPublicAccessBlockCommandInput,
   Tag,
 } from "@aws-sdk/client-s3";
-import type { z } from "zod";
+import { z } from "zod";
+import { END_ACTIONS, leasedResourceSchema, NO_END_TAG_VALUE } from "../../events/lease.ts";
+import { LeaseExtended, LeaseStarted, ReleaseCheckDue, ReleaseRequested } from "../../events/lease-events.ts";
 import { acceptedRequestSchema } from "../../events/request.ts";
 import { RequestApproved } from "../../events/request-approved.ts";
 import { s3ResourceSchema } from "../../events/s3-resource.ts";
@@ -229,3 +231,36 @@ export const takenInThisAccountReason = (bucketName: string): string =>
 
 export const claimedByAnotherRequestReason = (bucketName: string, otherRequestId: string): string =>
   `Bucket ${bucketName} was already asked for by request ${otherRequestId}: the request must name another`;
+
+/** The leased resource of an S3 request: the subscriptions route only these here. */
+export const bucketLeasedResourceSchema = leasedResourceSchema.options[2];
+
+/**
+ * `LeaseStarted` or `LeaseExtended` of a bucket, as the launcher takes either: both set the lease's end
+ * (`endsAt`, null for none), which is all the tag needs.
+ */
+export const bucketLeaseChangeSchema = z.union([
+  LeaseStarted.schema.extend({ resource: bucketLeasedResourceSchema }),
+  LeaseExtended.schema.extend({ resource: bucketLeasedResourceSchema }),
+]);
+export type BucketLeaseChange = z.output<typeof bucketLeaseChangeSchema>;
+
+/** The value of the `ExpiresAt` tag for a lease's end: the end, or `never` for a lease with none. */
+export const expiresAtValueOf = (endsAt: string | null): string => endsAt ?? NO_END_TAG_VALUE;
+
+/** `ReleaseRequested` of a bucket: a release with another type's action here is a broken contract. */
+export const bucketReleaseSchema = ReleaseRequested.schema.extend({
+  resource: bucketLeasedResourceSchema,
+  action: z.enum(END_ACTIONS.s3),
+});
+export type BucketRelease = z.output<typeof bucketReleaseSchema>;
+
+/** The reaper's own checks: the subscription routes only those of buckets here. */
+export const bucketReleaseCheckSchema = ReleaseCheckDue.schema.extend({ resourceType: z.literal("s3") });
+
+/** Why a release kept the bucket: it is deleted only when empty, and the requester and operators are told. */
+export const KEPT_PROBLEM = "the bucket holds objects; it was kept";
+
+/** Why a release failed: the bucket still there after the reaper's last check. */
+export const stillThereProblem = (bucketName: string, checks: number): string =>
+  `Bucket ${bucketName} still exists after ${checks} ${checks === 1 ? "check" : "checks"}`;

@@ -1,7 +1,11 @@
 import {
   CreateBucketCommand,
   type CreateBucketCommandInput,
+  DeleteBucketCommand,
   GetBucketTaggingCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
   PutBucketEncryptionCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketPolicyCommand,
@@ -23,6 +27,15 @@ export type BucketProbe =
   | { state: "readable"; tags: Record<string, string> }
   /** A bucket exists, but not one the launcher may read here: another account's, or in another region. */
   | { state: "unreadable"; code: string };
+
+/**
+ * What a bucket holds, as far as deleting it goes. A versioned bucket's older versions and delete
+ * markers count as objects: S3 refuses to delete a bucket that has any, and they are data the
+ * requester may still want (a delete marker hides an object, it does not remove it).
+ */
+export type BucketContents = "empty" | "holds-objects" | "absent";
+
+export type DeleteBucketResult = "deleted" | "not-empty" | "absent";
 
 /** Answers of GetBucketTagging that mean the bucket exists and is not readable from here. */
 const UNREADABLE_CODES = new Set(["AccessDenied", "PermanentRedirect", "AuthorizationHeaderMalformed"]);
@@ -54,6 +67,48 @@ export const createS3Gateway = (client: S3Client) => ({
       if (isS3Error(error, "NoSuchBucket")) return { state: "absent" };
       if (error instanceof S3ServiceException && UNREADABLE_CODES.has(error.name))
         return { state: "unreadable", code: error.name };
+      throw error;
+    }
+  },
+
+  /** Replaces the bucket's tags with these. */
+  putTags: async (bucketName: string, tags: Record<string, string>): Promise<void> => {
+    const TagSet = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+    await client.send(new PutBucketTaggingCommand({ Bucket: bucketName, Tagging: { TagSet } }));
+  },
+
+  /** Whether the bucket holds anything: a current object, or (versioned) any version or delete marker. */
+  contentsOf: async (bucketName: string): Promise<BucketContents> => {
+    try {
+      const current = await client.send(new ListObjectsV2Command({ Bucket: bucketName, MaxKeys: 1 }));
+      if ((current.KeyCount ?? current.Contents?.length ?? 0) > 0) return "holds-objects";
+      const versions = await client.send(new ListObjectVersionsCommand({ Bucket: bucketName, MaxKeys: 1 }));
+      const held = (versions.Versions?.length ?? 0) + (versions.DeleteMarkers?.length ?? 0);
+      return held > 0 ? "holds-objects" : "empty";
+    } catch (error) {
+      if (isS3Error(error, "NoSuchBucket")) return "absent";
+      throw error;
+    }
+  },
+
+  deleteBucket: async (bucketName: string): Promise<DeleteBucketResult> => {
+    try {
+      await client.send(new DeleteBucketCommand({ Bucket: bucketName }));
+      return "deleted";
+    } catch (error) {
+      if (isS3Error(error, "BucketNotEmpty")) return "not-empty";
+      if (isS3Error(error, "NoSuchBucket")) return "absent";
+      throw error;
+    }
+  },
+
+  /** Whether the bucket still exists: S3 answers a HEAD of one it does not know 404, without a code. */
+  bucketExists: async (bucketName: string): Promise<boolean> => {
+    try {
+      await client.send(new HeadBucketCommand({ Bucket: bucketName }));
+      return true;
+    } catch (error) {
+      if (isS3Error(error, "NotFound") || isS3Error(error, "NoSuchBucket")) return false;
       throw error;
     }
   },

@@ -1,4 +1,5 @@
 import { LAUNCHER_SOURCES } from "../../events/launched-resource.ts";
+import { ReleaseCheckDue, ReleaseFailed, ResourceReleased } from "../../events/lease-events.ts";
 import { ProvisioningFailed } from "../../events/provisioning-failed.ts";
 import { ProvisioningStarted } from "../../events/provisioning-started.ts";
 import { ResourceProvisioned } from "../../events/resource-provisioned.ts";
@@ -10,17 +11,29 @@ export const service: ServiceManifest = {
   name: "s3-launcher",
   subscriptions,
   tables,
-  // The provisioning events are the EC2 launcher's contracts; each other launcher is one of their producers.
+  // The provisioning and release events are the EC2 launcher's contracts; each other launcher is one of their producers.
   publishes: asOtherProducer(
     LAUNCHER_SOURCES.s3,
     ProvisioningStarted,
     ResourceProvisioned,
     ProvisioningFailed,
+    ResourceReleased,
+    ReleaseFailed,
+    ReleaseCheckDue,
   ),
   needs: {
-    settings: [],
+    settings: ["RELEASE_CHECK_DELAYS"],
     sendsEmail: false,
     readsHmacKey: false,
-    s3: { create: [handlerOf(subscriptions, "s3-launcher-on-request-approved")] },
+    s3: {
+      create: [handlerOf(subscriptions, "s3-launcher-on-request-approved")],
+      release: [
+        handlerOf(subscriptions, "s3-launcher-on-lease-changed"),
+        handlerOf(subscriptions, "s3-launcher-on-release-requested"),
+        handlerOf(subscriptions, "s3-launcher-on-release-check"),
+      ],
+    },
+    // The reaper's checks (services/shared/release-checks.ts).
+    schedules: true,
   },
 };

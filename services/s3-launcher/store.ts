@@ -1,15 +1,34 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { documentClientOf } from "../shared/dynamo.ts";
+import { documentClientOf, requestTable, whetherConditionHeld } from "../shared/dynamo.ts";
 import { createIdempotency, type Idempotency } from "../shared/idempotency.ts";
 import { tableNames } from "./config.ts";
-import type { BucketRequest, PermanentBucketFailure } from "./domain.ts";
+import type { BucketRelease, BucketRequest, PermanentBucketFailure } from "./domain.ts";
 
 /**
  * The events the launcher publishes once per request: `started` is ProvisioningStarted, `outcome` is
- * whichever of ResourceProvisioned and ProvisioningFailed comes first.
+ * whichever of ResourceProvisioned and ProvisioningFailed comes first, `release-outcome` whichever of
+ * ResourceReleased and ReleaseFailed comes first.
  */
-export type LaunchEffect = "started" | "outcome";
+export type LaunchEffect = "started" | "outcome" | "release-outcome";
+
+/**
+ * The release of the request's bucket, as its first ReleaseRequested asked it (what its report repeats):
+ * what the reaper's checks work from.
+ */
+export interface ReleaseRecord
+  extends Pick<BucketRelease, "request" | "resource" | "action" | "reason" | "by" | "requestedAt"> {
+  /** When its ResourceReleased or ReleaseFailed was published: later checks do nothing. */
+  settledAt?: string;
+}
+
+/** The lease of a request's bucket, in the leases table. */
+export interface LeaseRecord {
+  requestId: string;
+  /** The value of the bucket's ExpiresAt tag, the latest lease end it was tagged with. */
+  expiresAt?: string;
+  release?: ReleaseRecord;
+}
 
 export interface BucketRecord {
   bucketName: string;
@@ -37,8 +56,10 @@ type Claim = Pick<BucketRecord, "requestId" | "request" | "approver" | "region">
 export const createBucketStore = (
   document: DynamoDBDocumentClient,
   tableName: string,
+  leasesTableName: string,
   idempotency: Idempotency,
 ) => {
+  const leases = requestTable<LeaseRecord>(document, leasesTableName);
   const get = async (bucketName: string): Promise<BucketRecord | undefined> => {
     const { Item } = await document.send(
       new GetCommand({ TableName: tableName, Key: { bucketName }, ConsistentRead: true }),
@@ -119,6 +140,48 @@ export const createBucketStore = (
       return (Attributes as BucketRecord & { permanentFailure: PermanentBucketFailure }).permanentFailure;
     },
 
+    /** The lease of the request's bucket, when it has one. */
+    getLease: leases.get,
+
+    /**
+     * Records the lease end the bucket is to be tagged with, unless a later one is recorded already
+     * (LeaseStarted and LeaseExtended may arrive out of order); resolves whether to tag. The same end
+     * again answers true, so a retry tags. ISO timestamps compare as text, and `never` (no end, which
+     * is never extended) sorts after every one of them.
+     */
+    recordExpiresAt: (requestId: string, expiresAt: string): Promise<boolean> =>
+      whetherConditionHeld(
+        leases.update({
+          Key: { requestId },
+          UpdateExpression: "SET expiresAt = :expiresAt",
+          ConditionExpression: "attribute_not_exists(expiresAt) OR expiresAt <= :expiresAt",
+          ExpressionAttributeValues: { ":expiresAt": expiresAt },
+        }),
+      ),
+
+    /** Records the release (the first asked for sticks, whoever asks again) and answers it as it stands. */
+    recordRelease: async (requestId: string, release: ReleaseRecord): Promise<ReleaseRecord> => {
+      const { Attributes } = await leases.update({
+        Key: { requestId },
+        UpdateExpression: "SET #release = if_not_exists(#release, :release)",
+        ExpressionAttributeNames: { "#release": "release" },
+        ExpressionAttributeValues: { ":release": release },
+        ReturnValues: "ALL_NEW",
+      });
+      return (Attributes as LeaseRecord & { release: ReleaseRecord }).release;
+    },
+
+    /** Records the release's outcome published: later checks and redeliveries do nothing. */
+    markReleaseSettled: async (requestId: string, at: Date): Promise<void> => {
+      await leases.update({
+        Key: { requestId },
+        UpdateExpression: "SET #release.settledAt = if_not_exists(#release.settledAt, :at)",
+        ConditionExpression: "attribute_exists(#release)",
+        ExpressionAttributeNames: { "#release": "release" },
+        ExpressionAttributeValues: { ":at": at.toISOString() },
+      });
+    },
+
     /** Publishes one of the request's events once, however often and concurrently it is attempted. */
     publishOnce: (requestId: string, effect: LaunchEffect, publish: () => Promise<string[]>) =>
       idempotency.runOnce({ name: effect, key: requestId }, publish),
@@ -138,5 +201,6 @@ export const launcherIdempotency = createIdempotency({
 export const bucketStore = createBucketStore(
   documentClientOf(client),
   tableNames.buckets,
+  tableNames.leases,
   launcherIdempotency,
 );

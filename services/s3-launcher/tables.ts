@@ -13,12 +13,24 @@ export const bucketsTable = {
 } satisfies TableSpec;
 
 /**
- * The records of the launcher's effects, per request: its one `ProvisioningStarted`, and its one outcome
- * (`ResourceProvisioned` or `ProvisioningFailed`).
+ * One item per request whose bucket has a lease, keyed by request id as the lease's events and the
+ * reaper's checks name it: the latest end the bucket was tagged `ExpiresAt` with, and its release as
+ * first asked for and when its outcome was published.
+ */
+export const leasesTable = {
+  id: "s3-launcher-leases",
+  tableNameEnv: "S3_LAUNCHER_LEASES_TABLE" as const,
+  partitionKey: { name: "requestId", type: "S" },
+} satisfies TableSpec;
+
+/**
+ * The records of the launcher's effects, per request: its one `ProvisioningStarted`, its one outcome
+ * (`ResourceProvisioned` or `ProvisioningFailed`), and its release's one outcome (`ResourceReleased` or
+ * `ReleaseFailed`).
  */
 export const idempotencyTable = idempotencyTableSpec(
   "s3-launcher-idempotency",
   "S3_LAUNCHER_IDEMPOTENCY_TABLE",
 );
 
-export const tables: TableSpec[] = [bucketsTable, idempotencyTable];
+export const tables: TableSpec[] = [bucketsTable, leasesTable, idempotencyTable];

@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_BUS } from "../../events/contract.ts";
 import { RDS_ENGINES, RDS_INSTANCE_CLASSES } from "../../events/rds-resource.ts";
 import { DeploymentContextError } from "../../infra/aws/context.ts";
+import { REQUIRED_LAUNCH_TAG } from "../../infra/aws/ec2-permissions.ts";
 import { defaultBusSubscriptionsOf, forwardingPlanOf } from "../../infra/aws/forwarding.ts";
-import { S3_CREATE_ACTIONS } from "../../infra/aws/s3-permissions.ts";
+import { S3_CREATE_ACTIONS, S3_RELEASE_ACTIONS } from "../../infra/aws/s3-permissions.ts";
 import { CREATION_TAG_KEYS } from "../../services/rds-launcher/domain.ts";
 import { services } from "../../services/registry.ts";
 import {
@@ -60,9 +61,29 @@ const resourcesOf = (statements: readonly Statement[]) =>
     .map(arnText)
     .sort();
 
+const EC2_RELEASE_HANDLERS = [
+  "ec2-launcher/on-lease-changed",
+  "ec2-launcher/on-release-requested",
+  "ec2-launcher/on-release-check-due",
+  "ec2-launcher/on-instance-state-change",
+];
+/** What makes an instance one a launch tagged with its request: the only ones a release may touch. */
+const LAUNCHED_FOR_A_REQUEST = { Null: { [`aws:ResourceTag/${REQUIRED_LAUNCH_TAG}`]: "false" } };
+
 const CREATE_HANDLER = "rds-launcher/on-request-approved";
 const READ_ONLY_RDS_HANDLERS = ["rds-launcher/on-db-instance-event", "rds-launcher/creation-sweeper"];
 const BUCKET_HANDLER = "s3-launcher/on-request-approved";
+const RDS_RELEASE_HANDLERS = [
+  "rds-launcher/on-lease-changed",
+  "rds-launcher/on-release-requested",
+  "rds-launcher/on-release-check",
+];
+const BUCKET_RELEASE_HANDLERS = [
+  "s3-launcher/on-lease-changed",
+  "s3-launcher/on-release-requested",
+  "s3-launcher/on-release-check",
+];
+const CREATED_FOR_A_REQUEST = { Null: { [`aws:ResourceTag/${CREATION_TAG_KEYS.requestId}`]: "false" } };
 
 describe("the launchers' least privilege, from cdk.json's defaults", () => {
   let synth: SynthesizedStack;
@@ -82,6 +103,53 @@ describe("the launchers' least privilege, from cdk.json's defaults", () => {
 
   it("passes cdk-nag with no unacknowledged finding", () => {
     expect(synth.nagFindings).toEqual([]);
+  });
+
+  it("lets the EC2 release handlers stop, terminate and tag ExpiresAt only instances launched for a request, and describe them", () => {
+    for (const name of EC2_RELEASE_HANDLERS) {
+      const statements = of(name);
+      const ec2Statements = statements.filter((statement) =>
+        asList(statement.Action).some((action) => action.startsWith("ec2:")),
+      );
+
+      expect(actionsOf(ec2Statements), name).toEqual([
+        "ec2:CreateTags",
+        "ec2:DescribeInstances",
+        "ec2:StopInstances",
+        "ec2:TerminateInstances",
+      ]);
+      const releasing = allowing(statements, "ec2:TerminateInstances");
+      expect(actionsOf(releasing), name).toEqual(["ec2:StopInstances", "ec2:TerminateInstances"]);
+      expect(resourcesOf(releasing), name).toEqual([
+        "arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*",
+      ]);
+      expect(
+        releasing.map((statement) => statement.Condition),
+        name,
+      ).toEqual([LAUNCHED_FOR_A_REQUEST]);
+      const tagging = allowing(statements, "ec2:CreateTags");
+      expect(resourcesOf(tagging), name).toEqual([
+        "arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*",
+      ]);
+      expect(
+        tagging.map((statement) => statement.Condition),
+        name,
+      ).toEqual([
+        { ...LAUNCHED_FOR_A_REQUEST, "ForAllValues:StringEquals": { "aws:TagKeys": ["ExpiresAt"] } },
+      ]);
+    }
+  });
+
+  it("lets no other handler stop, terminate or tag instances after their launch", () => {
+    for (const [name, statements] of byFunction) {
+      if (EC2_RELEASE_HANDLERS.includes(name)) continue;
+      expect(
+        actionsOf(statements).filter((action) => /^ec2:(Stop|Terminate|Start)Instances$/.test(action)),
+        name,
+      ).toEqual([]);
+      for (const tagging of allowing(statements, "ec2:CreateTags"))
+        expect(tagging.Condition, name).toEqual({ StringEquals: { "ec2:CreateAction": "RunInstances" } });
+    }
   });
 
   it("creates DB instances only with an allowed engine and class, encrypted, private, an RDS-managed password and the request's tag", () => {
@@ -175,6 +243,74 @@ describe("the launchers' least privilege, from cdk.json's defaults", () => {
     });
   });
 
+  it("lets the RDS release handlers delete, snapshot and tag only DB instances created for a request, and tag them ExpiresAt only", () => {
+    for (const name of RDS_RELEASE_HANDLERS) {
+      const statements = of(name);
+      const onInstances = (action: string) =>
+        allowing(statements, action).filter((statement) =>
+          resourcesOf([statement]).some((arn) => arn.includes(":db:")),
+        );
+
+      expect(
+        actionsOf(statements).filter((action) => action.startsWith("rds:")),
+        name,
+      ).toEqual([
+        "rds:AddTagsToResource",
+        "rds:CreateDBSnapshot",
+        "rds:DeleteDBInstance",
+        "rds:DescribeDBInstances",
+      ]);
+      expect(
+        onInstances("rds:DeleteDBInstance").map((statement) => statement.Condition),
+        name,
+      ).toEqual([CREATED_FOR_A_REQUEST]);
+      expect(
+        onInstances("rds:AddTagsToResource").map((statement) => statement.Condition),
+        name,
+      ).toEqual([
+        { ...CREATED_FOR_A_REQUEST, "ForAllValues:StringEquals": { "aws:TagKeys": ["ExpiresAt"] } },
+      ]);
+      const onSnapshots = allowing(statements, "rds:CreateDBSnapshot").filter(
+        (statement) => !resourcesOf([statement]).some((arn) => arn.includes(":db:")),
+      );
+      expect(resourcesOf(onSnapshots), name).toEqual([
+        "arn:<AWS::Partition>:rds:<AWS::Region>:<AWS::AccountId>:snapshot:*-final-*",
+      ]);
+    }
+  });
+
+  it("never lets any function delete a DB instance untagged by a request", () => {
+    const deletions = [...byFunction.values()].flatMap((statements) =>
+      allowing(statements, "rds:DeleteDBInstance"),
+    );
+
+    expect(deletions.length).toBeGreaterThan(0);
+    for (const statement of deletions) expect(statement.Condition).toMatchObject(CREATED_FOR_A_REQUEST);
+  });
+
+  it("lets the S3 release handlers tag, list and delete buckets named with the prefix only, and no handler touch objects", () => {
+    for (const name of BUCKET_RELEASE_HANDLERS) {
+      const s3Statements = of(name).filter((statement) =>
+        asList(statement.Action).some((action) => action.startsWith("s3:")),
+      );
+
+      expect(actionsOf(s3Statements), name).toEqual([...S3_RELEASE_ACTIONS].sort());
+      expect(new Set(resourcesOf(s3Statements)), name).toEqual(
+        new Set(["arn:<AWS::Partition>:s3:::approvals-*"]),
+      );
+    }
+    expect(allowing(of(BUCKET_HANDLER), "s3:DeleteBucket")).toEqual([]);
+    for (const statements of byFunction.values()) {
+      expect(
+        resourcesOf(
+          statements.filter((statement) =>
+            asList(statement.Action).some((action) => action.startsWith("s3:")),
+          ),
+        ).filter((arn) => arn.includes("/")),
+      ).toEqual([]);
+    }
+  });
+
   it("lets only the launchers touch RDS, S3 buckets and the managed password's secret, and only the services that estimate read prices", () => {
     const estimators = new Set(services.filter((service) => service.needs.pricing).map(({ name }) => name));
     expect(estimators.size).toBeGreaterThan(0);
@@ -260,6 +396,18 @@ describe("the launchers with a deployment's regions, bucket prefix and DB networ
     expect(instances).toEqual(
       regions.map((region) => `arn:<AWS::Partition>:ec2:${region}:<AWS::AccountId>:instance/*`).sort(),
     );
+  });
+
+  it("releases and tags EC2 instances in every allowed region", () => {
+    for (const name of EC2_RELEASE_HANDLERS) {
+      const statements = byFunction.get(name) ?? [];
+      const instances = regions
+        .map((region) => `arn:<AWS::Partition>:ec2:${region}:<AWS::AccountId>:instance/*`)
+        .sort();
+
+      expect(resourcesOf(allowing(statements, "ec2:TerminateInstances")), name).toEqual(instances);
+      expect(resourcesOf(allowing(statements, "ec2:CreateTags")), name).toEqual(instances);
+    }
   });
 
   it("creates buckets named with the deployment's prefix, in the allowed regions only", () => {

@@ -8,6 +8,7 @@ import {
   type CreateDBInstanceCommandInput,
   DeleteDBInstanceCommand,
   DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
   ListTagsForResourceCommand,
   ModifyDBInstanceCommand,
   RDSClient,
@@ -339,6 +340,39 @@ describe("a mysql DB instance", () => {
     ).rejects.toMatchObject({
       name: "InvalidParameterCombination",
     });
+  });
+
+  it("describes a final snapshot with its instance's tags, after a restart too, and answers DBSnapshotNotFound for one never taken", async () => {
+    const stack = await startStack();
+    const rds = stack.rdsIn("us-east-1");
+    await rds.send(new CreateDBInstanceCommand(mysqlInput({ DBInstanceIdentifier: "snapped" })));
+    await busDelivered(stack, "snapped", "RDS-EVENT-0005");
+    await rds.send(
+      new DeleteDBInstanceCommand({
+        DBInstanceIdentifier: "snapped",
+        FinalDBSnapshotIdentifier: "snapped-final",
+      }),
+    );
+    await busDelivered(stack, "snapped", "RDS-EVENT-0003");
+    await stopStack(stack);
+
+    const again = (await startStack()).rdsIn("us-east-1");
+    const { DBSnapshots = [] } = await again.send(
+      new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: "snapped" }),
+    );
+
+    expect(DBSnapshots).toMatchObject([
+      {
+        DBSnapshotIdentifier: "snapped-final",
+        DBInstanceIdentifier: "snapped",
+        Engine: "mysql",
+        Status: "available",
+        TagList: [{ Key: "RequestId", Value: "req-1" }],
+      },
+    ]);
+    await expect(
+      again.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: "never-taken" })),
+    ).rejects.toMatchObject({ name: "DBSnapshotNotFoundFault" });
   });
 });
 

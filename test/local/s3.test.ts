@@ -22,6 +22,7 @@ import {
   HeadObjectCommand,
   ListBucketsCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
   PutBucketEncryptionCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketPolicyCommand,
@@ -313,6 +314,32 @@ describe("buckets through @aws-sdk/client-s3 at the local edge", () => {
       name: "NotFound",
       $metadata: { httpStatusCode: 404 },
     });
+  });
+});
+
+describe("object versions through @aws-sdk/client-s3 at the local edge", () => {
+  it("lists each object as its one version, latest, page by page, as S3 lists a bucket never versioned", async () => {
+    const services = clientAs(TEST_SERVICES_PRINCIPAL);
+    const Bucket = "versions-listed";
+    await createIn(services, Bucket);
+    const empty = await services.send(new ListObjectVersionsCommand({ Bucket, MaxKeys: 1 }));
+    expect(empty.IsTruncated).toBe(false);
+    expect(empty.Versions ?? []).toEqual([]);
+    for (const Key of ["a.txt", "b.txt"])
+      await services.send(new PutObjectCommand({ Bucket, Key, Body: Key }));
+
+    const first = await services.send(new ListObjectVersionsCommand({ Bucket, MaxKeys: 1 }));
+    const rest = await services.send(
+      new ListObjectVersionsCommand({ Bucket, MaxKeys: 1, KeyMarker: first.NextKeyMarker }),
+    );
+
+    expect(first).toMatchObject({
+      IsTruncated: true,
+      NextKeyMarker: "a.txt",
+      Versions: [{ Key: "a.txt", VersionId: "null", IsLatest: true, Size: 5 }],
+    });
+    expect(rest).toMatchObject({ IsTruncated: false, Versions: [{ Key: "b.txt" }] });
+    expect(rest.DeleteMarkers).toBeUndefined();
   });
 });
 

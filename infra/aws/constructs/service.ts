@@ -24,10 +24,20 @@ import type {
 import { SIGN_IN_SETTINGS } from "../../../services/shared/manifest.ts";
 import { type EmbeddedPolicies, embedPolicies } from "../../../services/shared/policies.ts";
 import type { ScheduleSettings } from "../../../services/shared/schedules.ts";
-import { ec2DescribeStatements, ec2LaunchStatements, type LaunchSettings } from "../ec2-permissions.ts";
+import {
+  ec2DescribeStatements,
+  ec2LaunchStatements,
+  ec2ReleaseStatements,
+  type LaunchSettings,
+} from "../ec2-permissions.ts";
 import { acknowledge, type ExplainedStatement, explainedPolicy } from "../nag.ts";
-import { type RdsLaunchSettings, rdsCreateStatements, rdsDescribeStatements } from "../rds-permissions.ts";
-import { type BucketLaunchSettings, s3CreateStatements } from "../s3-permissions.ts";
+import {
+  type RdsLaunchSettings,
+  rdsCreateStatements,
+  rdsDescribeStatements,
+  rdsReleaseStatements,
+} from "../rds-permissions.ts";
+import { type BucketLaunchSettings, s3CreateStatements, s3ReleaseStatements } from "../s3-permissions.ts";
 import { functionIdOf, HandlerFunction, type Invocation } from "./handler-function.ts";
 
 /** What the stack shares with every service; each service takes only what its manifest names. */
@@ -363,6 +373,9 @@ export class Service extends Construct {
     if (needs.ec2?.describe.some((describer) => sameHandler(describer, handler))) {
       explainedPolicy(fn, "Ec2Describe", fn.role, ec2DescribeStatements());
     }
+    if (needs.ec2?.release?.some((releaser) => sameHandler(releaser, handler))) {
+      explainedPolicy(fn, "Ec2Release", fn.role, ec2ReleaseStatements(this, shared.launchSettings));
+    }
     if (needs.rds?.create.some((creator) => sameHandler(creator, handler))) {
       explainedPolicy(fn, "RdsCreate", fn.role, rdsCreateStatements(this, shared.rdsLaunchSettings));
     }
@@ -370,8 +383,14 @@ export class Service extends Construct {
       const { regions } = shared.rdsLaunchSettings;
       explainedPolicy(fn, "RdsDescribe", fn.role, rdsDescribeStatements(this, regions));
     }
+    if (needs.rds?.release?.some((releaser) => sameHandler(releaser, handler))) {
+      explainedPolicy(fn, "RdsRelease", fn.role, rdsReleaseStatements(this, shared.rdsLaunchSettings));
+    }
     if (needs.s3?.create.some((creator) => sameHandler(creator, handler))) {
       explainedPolicy(fn, "S3Create", fn.role, s3CreateStatements(this, shared.bucketLaunchSettings));
+    }
+    if (needs.s3?.release?.some((releaser) => sameHandler(releaser, handler))) {
+      explainedPolicy(fn, "S3Release", fn.role, s3ReleaseStatements(this, shared.bucketLaunchSettings));
     }
     if (needs.pricing) explainedPolicy(fn, "Pricing", fn.role, [pricingStatement()]);
   }

@@ -191,6 +191,15 @@ describe("deletion", () => {
     expect(finalSnapshotOf(instance(), { finalSnapshotIdentifier: "Final-1" })).toBe("final-1");
   });
 
+  it("takes a snapshot name of up to 255 characters, as RDS does, where an instance's stops at 63", () => {
+    const longest = `a${"b".repeat(254)}`;
+
+    expect(finalSnapshotOf(instance(), { finalSnapshotIdentifier: longest })).toBe(longest);
+    expect(
+      refusal(() => finalSnapshotOf(instance(), { finalSnapshotIdentifier: `${longest}c` })),
+    ).toMatchObject({ code: "InvalidParameterValue" });
+  });
+
   it.each([
     ["neither a snapshot nor skipping it", {}, {}, "InvalidParameterCombination"],
     [

@@ -65,11 +65,51 @@ export const dbInstanceSchema = z.object({
 });
 export type DbInstance = z.infer<typeof dbInstanceSchema>;
 
-/** RDS's identifier rules, for DB instances and snapshots alike: stored lower-case. */
-const IDENTIFIER = /^[a-z](?:[a-z0-9]|-(?!-)){0,62}$/i;
+/** A final snapshot a deletion took: its instance's data directory, kept whole (nothing restores it locally). */
+export const dbSnapshotSchema = z.object({
+  region: z.string(),
+  identifier: z.string(),
+  arn: z.string(),
+  dbInstanceIdentifier: z.string(),
+  engine: z.enum(RDS_ENGINES),
+  engineVersion: z.string(),
+  allocatedStorage: z.number(),
+  createdAt: z.string(),
+  /** The instance's, when it copied its tags to its snapshots. */
+  tags: z.array(tagSchema),
+});
+export type DbSnapshot = z.infer<typeof dbSnapshotSchema>;
 
-export const checkIdentifier = (parameter: string, identifier: string): string => {
-  if (!IDENTIFIER.test(identifier) || identifier.endsWith("-")) {
+export const dbSnapshotNotFound = (identifier: string) =>
+  new RdsError("DBSnapshotNotFound", `DBSnapshot ${identifier} not found.`, 404);
+
+/** The final snapshot `identifier` of an instance being deleted, as RDS lists it once taken. */
+export const finalSnapshotRecordOf = (instance: DbInstance, identifier: string, at: Date): DbSnapshot => ({
+  region: instance.region,
+  identifier,
+  arn: `arn:aws:rds:${instance.region}:${LOCAL_ACCOUNT_ID}:snapshot:${identifier}`,
+  dbInstanceIdentifier: instance.identifier,
+  engine: instance.engine,
+  engineVersion: instance.engineVersion,
+  allocatedStorage: instance.allocatedStorage,
+  createdAt: at.toISOString(),
+  tags: instance.copyTagsToSnapshot ? structuredClone(instance.tags) : [],
+});
+
+/**
+ * RDS's identifier rules, for DB instances and snapshots alike, stored lower-case; only the longest
+ * differs: 63 characters for an instance, 255 for a snapshot.
+ */
+const IDENTIFIER = /^[a-z](?:[a-z0-9]|-(?!-))*$/i;
+
+export const IDENTIFIER_MAX_LENGTHS = { instance: 63, snapshot: 255 } as const;
+
+export const checkIdentifier = (
+  parameter: string,
+  identifier: string,
+  maxLength: number = IDENTIFIER_MAX_LENGTHS.instance,
+): string => {
+  if (!IDENTIFIER.test(identifier) || identifier.endsWith("-") || identifier.length > maxLength) {
     throw new RdsError(
       "InvalidParameterValue",
       `The parameter ${parameter} is not a valid identifier. Identifiers must begin with a letter; must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive hyphens.`,
@@ -297,7 +337,11 @@ export const finalSnapshotOf = (
       "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.",
     );
   }
-  const snapshot = checkIdentifier("FinalDBSnapshotIdentifier", finalSnapshotIdentifier);
+  const snapshot = checkIdentifier(
+    "FinalDBSnapshotIdentifier",
+    finalSnapshotIdentifier,
+    IDENTIFIER_MAX_LENGTHS.snapshot,
+  );
   if (instance.status !== "available") {
     throw new RdsError(
       "InvalidDBInstanceState",

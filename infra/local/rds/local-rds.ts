@@ -9,10 +9,14 @@ import {
   type CreateDbInstanceInput,
   checkTags,
   type DbInstance,
+  type DbSnapshot,
   dbInstanceNotFound,
   dbInstanceSchema,
+  dbSnapshotNotFound,
+  dbSnapshotSchema,
   defaultPortOf,
   finalSnapshotOf,
+  finalSnapshotRecordOf,
   identifierOfArn,
   mergeTags,
   newDbInstance,
@@ -55,11 +59,13 @@ const stateFileSchema = z.object({
   secrets: z.array(secretSchema),
   /** Events not yet reported: kept with the state so that a restart reports them instead of losing them. */
   unreportedEvents: z.array(z.object({ region: z.string(), detail: RdsDbInstanceEvent.schema })),
+  /** Final snapshots of deleted instances; a state file from before them has none. */
+  snapshots: z.array(dbSnapshotSchema).default([]),
 });
 type StateFile = z.infer<typeof stateFileSchema>;
 
 const loadState = (path: string): StateFile => {
-  if (!existsSync(path)) return { instances: [], secrets: [], unreportedEvents: [] };
+  if (!existsSync(path)) return { instances: [], secrets: [], unreportedEvents: [], snapshots: [] };
   try {
     return stateFileSchema.parse(JSON.parse(readFileSync(path, "utf8")));
   } catch (error) {
@@ -108,6 +114,7 @@ export class LocalRds {
   private readonly instances = new Map<string, DbInstance>();
   private readonly secrets = new Map<string, ManagedSecret>();
   private readonly unreportedEvents: RdsEvent[];
+  private readonly snapshots: DbSnapshot[];
   private readonly servers = new Map<string, Promise<RunningPostgres | undefined>>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private reportRetryTimer: NodeJS.Timeout | undefined;
@@ -134,6 +141,7 @@ export class LocalRds {
       this.instances.set(keyOf(instance.region, instance.identifier), instance);
     for (const secret of state.secrets) this.secrets.set(secret.arn, secret);
     this.unreportedEvents = state.unreportedEvents;
+    this.snapshots = state.snapshots;
   }
 
   /** Loads the state, starts the servers of available instances again and resumes interrupted transitions. */
@@ -206,7 +214,10 @@ export class LocalRds {
   ): Promise<DbInstance> {
     const instance = this.existing(region, identifier);
     const snapshot = finalSnapshotOf(instance, options);
-    if (snapshot !== undefined && existsSync(this.snapshotDir(region, snapshot))) {
+    const taken = this.snapshots.some(
+      (existing) => existing.region === region && existing.identifier === snapshot,
+    );
+    if (snapshot !== undefined && (taken || existsSync(this.snapshotDir(region, snapshot)))) {
       throw new RdsError(
         "DBSnapshotAlreadyExists",
         `Cannot create the snapshot because a snapshot with the identifier ${snapshot} already exists.`,
@@ -217,6 +228,22 @@ export class LocalRds {
     await this.persist();
     this.scheduleTransition(instance);
     return structuredClone(instance);
+  }
+
+  /** The final snapshots of `region`, or the one named (missing: DBSnapshotNotFound), or those of an instance. */
+  describeDbSnapshots(
+    region: string,
+    { identifier, dbInstanceIdentifier }: { identifier?: string; dbInstanceIdentifier?: string },
+  ): DbSnapshot[] {
+    const found = this.snapshots.filter(
+      (snapshot) =>
+        snapshot.region === region &&
+        (identifier === undefined || snapshot.identifier === identifier.toLowerCase()) &&
+        (dbInstanceIdentifier === undefined ||
+          snapshot.dbInstanceIdentifier === dbInstanceIdentifier.toLowerCase()),
+    );
+    if (identifier !== undefined && found.length === 0) throw dbSnapshotNotFound(identifier);
+    return structuredClone(found);
   }
 
   listTags(region: string, resourceName: string): Tag[] {
@@ -392,6 +419,13 @@ export class LocalRds {
     } else {
       await rm(dataDir, { recursive: true, force: true });
     }
+    const snapshot = instance.finalSnapshotIdentifier;
+    if (
+      snapshot !== undefined &&
+      !this.snapshots.some((taken) => taken.region === instance.region && taken.identifier === snapshot)
+    ) {
+      this.snapshots.push(finalSnapshotRecordOf(instance, snapshot, new Date()));
+    }
     // RDS deletes the secret it managed the master password in along with the instance.
     if (instance.masterUserSecretArn) this.secrets.delete(instance.masterUserSecretArn);
     this.instances.delete(key);
@@ -428,6 +462,7 @@ export class LocalRds {
       instances: [...this.instances.values()],
       secrets: [...this.secrets.values()],
       unreportedEvents: this.unreportedEvents,
+      snapshots: this.snapshots,
     };
     return this.stateFile.write(JSON.stringify(state, null, 2));
   }

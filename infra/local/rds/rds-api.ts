@@ -8,7 +8,7 @@ import {
   xmlElement,
 } from "../query-protocol.ts";
 import { xmlText } from "../xml.ts";
-import { type DbInstance, RdsError, type Tag } from "./db-instance.ts";
+import { type DbInstance, type DbSnapshot, RdsError, type Tag } from "./db-instance.ts";
 import type { LocalRds } from "./local-rds.ts";
 
 const XML_NAMESPACE = "http://rds.amazonaws.com/doc/2014-10-31/";
@@ -16,6 +16,7 @@ const XML_NAMESPACE = "http://rds.amazonaws.com/doc/2014-10-31/";
 /** RDS names each entry of a list after its type. */
 const LIST_MEMBERS: Record<string, string> = {
   DBInstances: "DBInstance",
+  DBSnapshots: "DBSnapshot",
   TagList: "Tag",
   VpcSecurityGroups: "VpcSecurityGroupMembership",
 };
@@ -68,6 +69,20 @@ const dbInstanceXml = (instance: DbInstance): XmlFields => ({
     SecretArn: instance.masterUserSecretArn,
     SecretStatus: "active",
   },
+});
+
+/** A final snapshot as RDS describes one: taken whole when its instance was deleted, so available. */
+const dbSnapshotXml = (snapshot: DbSnapshot): XmlFields => ({
+  DBSnapshotIdentifier: snapshot.identifier,
+  DBInstanceIdentifier: snapshot.dbInstanceIdentifier,
+  SnapshotCreateTime: snapshot.createdAt,
+  Engine: snapshot.engine,
+  EngineVersion: snapshot.engineVersion,
+  AllocatedStorage: snapshot.allocatedStorage,
+  Status: "available",
+  SnapshotType: "manual",
+  DBSnapshotArn: snapshot.arn,
+  TagList: tagListXml(snapshot.tags),
 });
 
 /** RDS's lists of structures: `Tags.Tag.1.Key`, a list element named after its type. */
@@ -126,6 +141,15 @@ const ACTIONS = new Map<string, Action>(
           finalSnapshotIdentifier: parameters.string("FinalDBSnapshotIdentifier"),
         }),
       ),
+    }),
+
+    DescribeDBSnapshots: async (rds, parameters, region) => ({
+      DBSnapshots: rds
+        .describeDbSnapshots(region, {
+          identifier: parameters.string("DBSnapshotIdentifier"),
+          dbInstanceIdentifier: parameters.string("DBInstanceIdentifier"),
+        })
+        .map(dbSnapshotXml),
     }),
 
     AddTagsToResource: async (rds, parameters, region) => {

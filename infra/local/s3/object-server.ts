@@ -26,10 +26,23 @@ export class ObjectServerError extends Error {
   override readonly name = "ObjectServerError";
 }
 
+/** An object as a listing names it. */
+export interface ListedObject {
+  key: string;
+  lastModified: Date;
+  etag: string;
+  size: number;
+}
+
 export interface ObjectServer {
   /** Creates a bucket's directory; doing so again is harmless. */
   ensureBucket(name: string): Promise<void>;
   isEmpty(name: string): Promise<boolean>;
+  /** The bucket's objects in key order, after `startAfter`, `maxKeys` at most; whether more follow. */
+  listObjects(
+    name: string,
+    options: { prefix: string; startAfter: string; maxKeys: number },
+  ): Promise<{ objects: ListedObject[]; isTruncated: boolean }>;
   deleteBucket(name: string): Promise<void>;
   /** Hands an object request the edge has authorised to s3rver and answers with s3rver's answer. */
   forward(request: ReadRequest): Promise<EdgeResponse>;
@@ -114,6 +127,18 @@ export const startObjectServer = async (directory: string): Promise<ObjectServer
       await s3rver.store.putBucket(name);
     },
     isEmpty: async (name) => (await s3rver.store.listObjects(name, { maxKeys: 1 })).objects.length === 0,
+    listObjects: async (name, options) => {
+      const { objects, isTruncated } = await s3rver.store.listObjects(name, options);
+      return {
+        objects: objects.map((object) => ({
+          key: object.key,
+          lastModified: new Date(object.metadata["last-modified"] ?? 0),
+          etag: object.metadata.etag ?? "",
+          size: object.size,
+        })),
+        isTruncated,
+      };
+    },
     deleteBucket: (name) => s3rver.store.deleteBucket(name),
     forward,
     close: () =>

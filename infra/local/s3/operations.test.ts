@@ -29,6 +29,7 @@ describe("s3OperationOf", () => {
       { kind: "setting", bucket: "reports", setting: "policy", action: "delete" },
     ],
     ["GET", "/reports?list-type=2&prefix=a", { kind: "object", bucket: "reports", write: false }],
+    ["GET", "/reports?versions&max-keys=1", { kind: "ListObjectVersions", bucket: "reports" }],
     ["POST", "/reports?delete", { kind: "object", bucket: "reports", write: true }],
     ["PUT", "/reports/q1/data.csv", { kind: "object", bucket: "reports", key: "q1/data.csv", write: true }],
     [

@@ -47,7 +47,6 @@ const OTHER_BUCKET_SUBRESOURCES = [
   "replication",
   "requestPayment",
   "uploads",
-  "versions",
   "website",
 ];
 
@@ -57,6 +56,7 @@ export type S3Operation =
   | { kind: "HeadBucket"; bucket: string }
   | { kind: "DeleteBucket"; bucket: string }
   | { kind: "GetBucketLocation"; bucket: string }
+  | { kind: "ListObjectVersions"; bucket: string }
   | { kind: "setting"; bucket: string; setting: BucketSetting; action: "get" | "put" | "delete" }
   /** Objects and their listing, answered by s3rver; `write` when it changes what the bucket holds. */
   | { kind: "object"; bucket: string; key?: string; write: boolean }
@@ -178,6 +178,11 @@ export const s3OperationOf = ({ method, path, query, headers }: S3RequestLine): 
     return method === "GET"
       ? { kind: "GetBucketLocation", bucket }
       : { kind: "unsupported", bucket, what: `${method} ?location` };
+  }
+  if (query.has("versions")) {
+    return method === "GET"
+      ? { kind: "ListObjectVersions", bucket }
+      : { kind: "unsupported", bucket, what: `${method} ?versions` };
   }
   const other = OTHER_BUCKET_SUBRESOURCES.find((name) => query.has(name));
   if (other) return { kind: "unsupported", bucket, what: `?${other}` };

@@ -246,6 +246,55 @@ const answerObjectCall = async (
   return { ...answer, headers: { ...answer.headers, "x-amz-server-side-encryption": encryptionOf(bucket) } };
 };
 
+/** S3's most keys in one answer of a listing, whatever `max-keys` asks for. */
+const MAX_LISTED_KEYS = 1000;
+
+/**
+ * ListObjectVersions. The local S3 keeps one version of each object, whatever the bucket's versioning
+ * says: each is listed as S3 lists the objects of a bucket never versioned, version `null` and latest,
+ * and there are no delete markers.
+ */
+const listObjectVersions = async (
+  objects: ObjectServer,
+  bucket: BucketRecord,
+  request: EdgeRequest,
+): Promise<EdgeResponse> => {
+  const prefix = request.query.get("prefix") ?? "";
+  const keyMarker = request.query.get("key-marker") ?? "";
+  const maxKeysText = request.query.get("max-keys") ?? String(MAX_LISTED_KEYS);
+  const maxKeys = Number(maxKeysText);
+  if (!/^\d+$/.test(maxKeysText) || maxKeys > 2_147_483_647) {
+    return s3Error(400, "InvalidArgument", "Provided max-keys not an integer or within integer range", {
+      ArgumentName: "max-keys",
+      ArgumentValue: maxKeysText,
+    });
+  }
+  const listed =
+    maxKeys === 0
+      ? { objects: [], isTruncated: false }
+      : await objects.listObjects(bucket.name, {
+          prefix,
+          startAfter: keyMarker,
+          maxKeys: Math.min(maxKeys, MAX_LISTED_KEYS),
+        });
+  const owner = `<Owner><ID>${canonicalIdOf(bucket.ownerArn)}</ID></Owner>`;
+  const versions = listed.objects
+    .map(
+      (object) =>
+        `<Version><Key>${xmlText(object.key)}</Key><VersionId>null</VersionId><IsLatest>true</IsLatest><LastModified>${object.lastModified.toISOString()}</LastModified><ETag>${xmlText(object.etag)}</ETag><Size>${object.size}</Size><StorageClass>STANDARD</StorageClass>${owner}</Version>`,
+    )
+    .join("");
+  const last = listed.objects.at(-1);
+  const next =
+    listed.isTruncated && last
+      ? `<NextKeyMarker>${xmlText(last.key)}</NextKeyMarker><NextVersionIdMarker>null</NextVersionIdMarker>`
+      : "";
+  return s3Answer(
+    200,
+    `<ListVersionsResult xmlns="${S3_XMLNS}"><Name>${xmlText(bucket.name)}</Name><Prefix>${xmlText(prefix)}</Prefix><KeyMarker>${xmlText(keyMarker)}</KeyMarker><VersionIdMarker></VersionIdMarker><MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${listed.isTruncated}</IsTruncated>${next}${versions}</ListVersionsResult>`,
+  );
+};
+
 const listBuckets = (buckets: BucketStore, request: EdgeRequest): EdgeResponse => {
   const region = request.query.get("bucket-region");
   const prefix = request.query.get("prefix") ?? "";
@@ -387,6 +436,8 @@ const answer = async (
       return deleteBucket(buckets, objects, bucket);
     case "setting":
       return answerSetting(buckets, operation, bucket, request);
+    case "ListObjectVersions":
+      return listObjectVersions(objects, bucket, request);
     case "object":
       return answerObjectCall(objects, operation, bucket, request);
   }
@@ -397,7 +448,7 @@ const answer = async (
  * state (bucket-store.ts); objects and their listing are s3rver's, under `DATA_DIR/s3/objects`. Settings
  * are kept and read back, not enforced: local mode has no TLS, so a policy denying
  * `aws:SecureTransport=false` does not refuse plain HTTP, and the public access block is state only.
- * Versioning is recorded, but objects keep one version each.
+ * Versioning is recorded, but objects keep one version each (ListObjectVersions lists that one).
  */
 export const createS3Api =
   (buckets: BucketStore, objects: ObjectServer): ServiceHandler =>

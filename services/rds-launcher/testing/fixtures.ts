@@ -1,16 +1,33 @@
 import "../../../test/support/service-environment.ts";
-import { DBInstanceAlreadyExistsFault, RDSClient, RDSServiceException } from "@aws-sdk/client-rds";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  DBInstanceAlreadyExistsFault,
+  DBInstanceNotFoundFault,
+  RDSClient,
+  RDSServiceException,
+} from "@aws-sdk/client-rds";
 import { mockClient } from "aws-sdk-client-mock";
 import type { DetailOf } from "../../../events/contract.ts";
 import type { RdsDbInstanceEvent } from "../../../events/rds-instance-event.ts";
 import type { RdsResource } from "../../../events/rds-resource.ts";
 import type { AcceptedRequest } from "../../../events/request.ts";
+import { startLocalRdsAtEdge } from "../../../infra/local/rds/testing/local-rds.ts";
 import { startTestDynamo, type TestDynamo } from "../../../test/support/dynamo.ts";
 import { sampleDatabaseRequest } from "../../../test/support/fixtures.ts";
 import { testIdempotency } from "../../../test/support/idempotency.ts";
 import { handlerDepsWith } from "../../../test/support/launchers.ts";
+import { TEST_SERVICES_PRINCIPAL } from "../../../test/support/local-events.ts";
 import { clientPerRegion } from "../../shared/regional-clients.ts";
-import { type CreationSettings, type RdsApproval, rdsApprovalSchema } from "../domain.ts";
+import {
+  type CreationSettings,
+  dbInstanceIdentifierOf,
+  type RdsApproval,
+  type RdsRelease,
+  rdsApprovalSchema,
+  rdsReleaseSchema,
+} from "../domain.ts";
 import { createRdsGateway } from "../rds.ts";
 import { createCreationStore } from "../store.ts";
 import { creationsTable, idempotencyTable, tables } from "../tables.ts";
@@ -36,6 +53,20 @@ export const approvalOf = (
     decidedAt: "2030-01-01T10:00:00.000Z",
   });
 
+/** A `ReleaseRequested` detail for the instance of `approvalOf(requestId)`, as the lease service sends it at the lease's end. */
+export const releaseOf = (requestId: string, release: Partial<RdsRelease> = {}): RdsRelease => {
+  const { request } = approvalOf(requestId);
+  return rdsReleaseSchema.parse({
+    requestId,
+    request,
+    resource: { type: "rds", dbInstanceIdentifier: dbInstanceIdentifierOf(request), region: "us-east-1" },
+    action: "snapshot-and-delete",
+    reason: "lease-ended",
+    requestedAt: "2030-01-08T10:00:00.000Z",
+    ...release,
+  });
+};
+
 /** An error as the SDK raises it for an RDS error answer with this code (it keeps the code as `Code`). */
 export const rdsError = (code: string, fault: "client" | "server" = "client") =>
   Object.assign(
@@ -47,6 +78,12 @@ export const rdsError = (code: string, fault: "client" | "server" = "client") =>
 export const alreadyExistsError = () =>
   Object.assign(new DBInstanceAlreadyExistsFault({ $metadata: {}, message: "DB instance already exists" }), {
     Code: "DBInstanceAlreadyExists",
+  });
+
+/** RDS's answer about an instance it does not know (deleted, or never made), as the SDK raises it. */
+export const notFoundError = () =>
+  Object.assign(new DBInstanceNotFoundFault({ $metadata: {}, message: "DBInstance not found" }), {
+    Code: "DBInstanceNotFound",
   });
 
 /** An `aws.rds` event about this instance, as RDS publishes it on the default bus. */
@@ -73,6 +110,7 @@ export const describedAs = (
   DBInstances: [
     {
       DBInstanceIdentifier: identifier,
+      DBInstanceArn: `arn:aws:rds:${region}:000000000000:db:${identifier}`,
       DBInstanceStatus: status,
       ...(status !== "creating" && {
         Endpoint: { Address: `${identifier}.abcdefghijkl.${region}.rds.amazonaws.com`, Port: 5432 },
@@ -90,34 +128,57 @@ export const FIXED_NOW = new Date("2030-01-01T10:00:05.000Z");
 
 /**
  * The launcher's dependencies for handler tests: the store on dynalite with the launcher's tables, the
- * real RDS gateway over SDK clients (one per region) whose calls are mocked, and a recording publisher.
+ * real RDS gateway over the SDK clients `clientIn` makes (one per region), and a recording publisher.
  */
-export const startLauncherTestbed = async () => {
+const startTestbed = async (clientIn: (region: string) => RDSClient) => {
   const dynamo: TestDynamo = await startTestDynamo(tables);
-  // Mocks every RDSClient, so each region's client the gateway makes answers from the same mock.
-  const rdsMock = mockClient(RDSClient);
   const store = createCreationStore(
     dynamo.document,
     creationsTable.id,
     testIdempotency(dynamo, idempotencyTable.id, "rds-launcher"),
   );
-  const rds = createRdsGateway(
-    clientPerRegion(
-      (region) => new RDSClient({ region, credentials: { accessKeyId: "test", secretAccessKey: "test" } }),
-    ),
-  );
+  const rds = createRdsGateway(clientPerRegion(clientIn));
   const freshDeps = (now: () => Date = () => FIXED_NOW) => handlerDepsWith({ store, rds, now });
+  return { store, freshDeps, closeStore: () => dynamo.close() };
+};
+
+/** The testbed with RDS's answers mocked, on every client whichever region it was made for. */
+export const startLauncherTestbed = async () => {
+  // Mocks every RDSClient, so each region's client the gateway makes answers from the same mock.
+  const rdsMock = mockClient(RDSClient);
+  const testbed = await startTestbed(
+    (region) => new RDSClient({ region, credentials: { accessKeyId: "test", secretAccessKey: "test" } }),
+  );
   /** The region each call of this command was sent to, in order. */
   const regionsOf = async (command: Parameters<typeof rdsMock.commandCalls>[0]) =>
     Promise.all(rdsMock.commandCalls(command).map((call) => (call.thisValue as RDSClient).config.region()));
   return {
-    store,
+    ...testbed,
     rdsMock,
-    freshDeps,
     regionsOf,
     close: async () => {
       rdsMock.restore();
-      await dynamo.close();
+      await testbed.closeStore();
+    },
+  };
+};
+
+/**
+ * The testbed on the real local RDS behind the local edge, where the launcher signs as the stack's
+ * services do. A deletion takes two seconds, so that a check made at once finds the instance still deleting.
+ */
+export const startLocalRdsTestbed = async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), "rds-launcher-"));
+  const rds = await startLocalRdsAtEdge(dataDir, { deleteDelayMs: 2_000 });
+  const testbed = await startTestbed((region) => rds.clientAs(TEST_SERVICES_PRINCIPAL, region));
+  return {
+    ...testbed,
+    events: rds.events,
+    clientAs: rds.clientAs,
+    close: async () => {
+      await testbed.closeStore();
+      await rds.close();
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 };

@@ -13,10 +13,15 @@ import { testIdempotency } from "../../../test/support/idempotency.ts";
 import { handlerDepsWith } from "../../../test/support/launchers.ts";
 import { TEST_SERVICES_PRINCIPAL } from "../../../test/support/local-events.ts";
 import { clientPerRegion } from "../../shared/regional-clients.ts";
-import { type BucketApproval, bucketApprovalSchema } from "../domain.ts";
+import {
+  type BucketApproval,
+  type BucketRelease,
+  bucketApprovalSchema,
+  bucketReleaseSchema,
+} from "../domain.ts";
 import { createS3Gateway } from "../s3.ts";
 import { createBucketStore } from "../store.ts";
-import { bucketsTable, idempotencyTable, tables } from "../tables.ts";
+import { bucketsTable, idempotencyTable, leasesTable, tables } from "../tables.ts";
 
 export const APPROVER = "bob@example.com";
 export const HOME_REGION = "us-east-1";
@@ -42,6 +47,30 @@ export const approvalOf = (
     decidedAt: "2030-01-01T10:00:00.000Z",
   });
 
+/**
+ * A `ReleaseRequested` detail for the bucket of `approvalOf(requestId)` in `region`, as the lease
+ * service sends it at the lease's end.
+ */
+export const releaseOf = (
+  requestId: string,
+  region = HOME_REGION,
+  release: Partial<BucketRelease> = {},
+): BucketRelease => {
+  const { request } = approvalOf(requestId, {}, { region });
+  return bucketReleaseSchema.parse({
+    requestId,
+    request,
+    resource: { type: "s3", bucketName: request.resource.bucketName, region },
+    action: "delete-if-empty",
+    reason: "lease-ended",
+    requestedAt: "2030-01-08T10:00:00.000Z",
+    ...release,
+  });
+};
+
+/** The release handlers' own dependencies besides a testbed's: Scheduler recorded, and the reaper's delays. */
+export const RELEASE_CHECK_DELAYS_MS = [30_000, 60_000, 120_000];
+
 /** An error as the SDK raises it for an S3 error answer with this code. */
 export const s3Error = (code: string, fault: "client" | "server" = "client") =>
   new S3ServiceException({ name: code, $fault: fault, $metadata: {}, message: `${code} happened` });
@@ -59,6 +88,7 @@ const startTestbed = async (clientIn: (region: string) => S3Client) => {
   const store = createBucketStore(
     dynamo.document,
     bucketsTable.id,
+    leasesTable.id,
     testIdempotency(dynamo, idempotencyTable.id, "s3-launcher"),
   );
   const s3In = (region: string) => {
