@@ -157,11 +157,15 @@ export const waitForEmails = (stack: StackUnderTest, address: string, about: str
     (emails) => emails.length >= count,
   );
 
-/** The approve and reject links of an approval email, from its HTML as a mail client would show it. */
-export const decisionLinks = (email: MailboxEmail) => {
-  const links = [...(email.body.html ?? "").matchAll(/href="([^"]+)"/g)].map((match) =>
+/** Every link of an email, from its HTML as a mail client would show it. */
+export const linksIn = (email: MailboxEmail) =>
+  [...(email.body.html ?? "").matchAll(/href="([^"]+)"/g)].map((match) =>
     (match[1] ?? "").replaceAll("&amp;", "&"),
   );
+
+/** The approve and reject links of an approval email. */
+export const decisionLinks = (email: MailboxEmail) => {
+  const links = linksIn(email);
   const approve = links.find((link) => /\/approve\b/.test(new URL(link).pathname));
   const reject = links.find((link) => /\/reject\b/.test(new URL(link).pathname));
   if (!approve || !reject) throw new Error(`No approve/reject links in email: ${email.body.html}`);
