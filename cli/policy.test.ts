@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PolicyFileError } from "../policy/index.ts";
+import { loadLeaseLimits } from "../services/shared/lease-settings.ts";
 import { explainRequest, formatDuration, testPolicyFixtures } from "./policy.ts";
 
 const run = promisify(execFile);
@@ -113,7 +114,7 @@ describe("npm run policy -- explain", () => {
 
 describe("npm run policy -- test", () => {
   it("passes the repository's fixtures", () => {
-    const { report, failed } = testPolicyFixtures(join(REPOSITORY, "policies", "tests"));
+    const { report, failed } = testPolicyFixtures(join(REPOSITORY, "policies", "tests"), loadLeaseLimits({}));
 
     expect(failed).toBe(0);
     expect(report).toMatch(/\n\d+ passed, 0 failed$/);

@@ -6,6 +6,7 @@ import {
   type Approvers,
   DEFAULT_POLICY_FILE,
   evaluate,
+  type LeaseLimits,
   loadPolicies,
   loadPolicyRequest,
   PolicyFileError,
@@ -13,11 +14,13 @@ import {
   PolicyRequestError,
 } from "../policy/index.ts";
 import { ConfigError, env, loadConfig } from "../services/shared/config.ts";
+import { LeaseSettingsError, loadLeaseLimits } from "../services/shared/lease-settings.ts";
 
 const USAGE = `Usage:
   npm run policy -- test [DIRECTORY]
       runs the policy fixtures in DIRECTORY (default policies/tests): each request must get the
-      policy and outcome it expects
+      policy and outcome it expects, and the lease it expects within LEASE_DEFAULT, LEASE_MIN and
+      LEASE_MAX (as the stack reads them, default P7D, PT1H, P90D)
   npm run policy -- explain REQUEST.json [--policies FILE]
       prints which policy decides the request and why; FILE defaults to APPROVAL_POLICIES, else
       policies/approval-policies.json`;
@@ -91,8 +94,11 @@ export const explainRequest = (requestFile: string, policyFile: string): string 
 };
 
 /** `test`: every fixture's result, then a count; `failed` says whether the run must fail. */
-export const testPolicyFixtures = (directory: string): { report: string; failed: number } => {
-  const results = runPolicyFixtures(directory);
+export const testPolicyFixtures = (
+  directory: string,
+  leaseLimits: LeaseLimits,
+): { report: string; failed: number } => {
+  const results = runPolicyFixtures(leaseLimits, directory);
   const failed = results.filter(({ passed }) => !passed).length;
   const lines = results.map(
     ({ fixture, passed, detail }) => `${passed ? "ok  " : "FAIL"}  ${fixture}: ${detail}`,
@@ -119,6 +125,7 @@ if (isEntryPoint) {
       const [directory] = operands;
       const { report, failed } = testPolicyFixtures(
         directory === undefined ? POLICY_FIXTURES_DIRECTORY : fromCaller(directory),
+        loadLeaseLimits(),
       );
       console.log(report);
       if (failed > 0) process.exitCode = 1;
@@ -136,6 +143,7 @@ if (isEntryPoint) {
     const expected = [
       UsageError,
       ConfigError,
+      LeaseSettingsError,
       PolicyFileError,
       PolicyRequestError,
       NoPolicyFixturesError,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { stageRefSchema } from "./approval-policy.ts";
 import { defineEvent } from "./contract.ts";
-import { extensionRefSchema } from "./lease.ts";
+import { extensionRefSchema, leaseTermsSchema } from "./lease.ts";
 import { acceptedRequestSchema, emailSchema, isoTimestampSchema, requestIdSchema } from "./request.ts";
 
 /** approval-mail asks the added approvers as it asks a stage's, saying they are asked as escalation. */
@@ -15,6 +15,8 @@ export const ApprovalEscalated = defineEvent({
     /** Present when the approval is of an extension of the lease (its round), not of the request. */
     extension: extensionRefSchema.optional(),
     request: acceptedRequestSchema,
+    /** The lease the request's policy settled, as the stage's first email showed it; absent before leases. */
+    lease: leaseTermsSchema.optional(),
     stage: stageRefSchema,
     /** Only those the stage did not ask before; never the requester, never anyone who voted. */
     approvers: z.array(emailSchema).min(1),

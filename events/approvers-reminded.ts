@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { stageRefSchema } from "./approval-policy.ts";
 import { defineEvent } from "./contract.ts";
-import { extensionRefSchema } from "./lease.ts";
+import { extensionRefSchema, leaseTermsSchema } from "./lease.ts";
 import { acceptedRequestSchema, emailSchema, isoTimestampSchema, requestIdSchema } from "./request.ts";
 
 /** approval-mail sends each of these approvers a reminder with fresh links. */
@@ -15,6 +15,8 @@ export const ApproversReminded = defineEvent({
     /** Present when the approval is of an extension of the lease (its round), not of the request. */
     extension: extensionRefSchema.optional(),
     request: acceptedRequestSchema,
+    /** The lease the request's policy settled, as the stage's first email showed it; absent before leases. */
+    lease: leaseTermsSchema.optional(),
     stage: stageRefSchema,
     /** Asked in the stage and not voted yet. */
     approvers: z.array(emailSchema).min(1),

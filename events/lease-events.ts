@@ -98,6 +98,9 @@ export const ExtensionRequested = defineEvent({
   }),
 });
 
+/** ExtensionDecided's reason for a round still pending when the resource was released: nothing is left to extend. */
+export const RELEASED_BEFORE_DECIDED = "the resource was released before the extension was decided";
+
 export const ExtensionDecided = defineEvent({
   source: "approvals.decision",
   detailType: "ExtensionDecided",
@@ -109,7 +112,10 @@ export const ExtensionDecided = defineEvent({
       request: acceptedRequestSchema,
       extension: extensionRefSchema,
       approved: z.boolean(),
-      /** The approver who decided, or `policy:<name>`; absent when the extension's approval expired undecided. */
+      /**
+       * The approver who decided, or `policy:<name>`; absent when nobody decided: the extension's round
+       * expired undecided, or the resource was released first (reason RELEASED_BEFORE_DECIDED).
+       */
       decider: deciderSchema.optional(),
       reason: reasonSchema.optional(),
       policy: policyRefSchema.optional(),

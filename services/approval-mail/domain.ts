@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { pinnedEnvelopeSchemaOf } from "../../events/envelope.ts";
-import { ExtensionDecided } from "../../events/lease-events.ts";
+import { ExtensionDecided, RELEASED_BEFORE_DECIDED } from "../../events/lease-events.ts";
 import { RequestApproved } from "../../events/request-approved.ts";
 import { RequestCancelled } from "../../events/request-cancelled.ts";
 import { RequestExpired } from "../../events/request-expired.ts";
@@ -123,6 +123,9 @@ export const closureOf = (event: ClosingEvent): { ended: string; outcome: string
         ...(detail.decider ? [detail.decider] : []),
         ...(detail.approvals ?? []).map(({ approver }) => approver),
       ];
+      if (detail.reason === RELEASED_BEFORE_DECIDED) {
+        return { ended: "is no longer needed", outcome: `was closed: ${RELEASED_BEFORE_DECIDED}`, voted };
+      }
       if (detail.decider === undefined) {
         return { ended: "expired", outcome: "expired before enough approvers decided", voted };
       }

@@ -109,6 +109,19 @@ describe("approval-mail on ApproversReminded", () => {
     });
   });
 
+  it("says, as the stage's first email does, how long the resource is approved for and what happens at the end", async () => {
+    const { sent, remind } = setUp();
+
+    await remind({
+      ...reminded("remind-lease", 1, ["bob@example.com"]),
+      lease: { duration: "PT36H", onEnd: "stop", max: "P30D" },
+    });
+
+    expect(sent[0]?.text).toContain(
+      "asks for EC2 t3.micro (amazon-linux-2023) for 1 day and 12 hours after it is ready (then stopped).",
+    );
+  });
+
   it("sends each reminder once per approver however often it is delivered, and the next reminder again", async () => {
     const { sent, remind } = setUp();
 
@@ -156,6 +169,25 @@ describe("approval-mail on ApprovalEscalated", () => {
     expect(sent.map(({ to }) => to)).toEqual(["op@example.com"]);
     expect(sent[0]?.text).toContain("asked as escalation");
     expect((await store.get("escalate-1", 0))?.escalatedTo).toEqual(new Set(["op@example.com"]));
+  });
+
+  it("tells the added approvers the lease they approve, as the stage's first email does", async () => {
+    const { sent, escalate } = setUp();
+    await store.createIfAbsent({
+      requestId: "escalate-lease",
+      stage: 0,
+      createdAt: "2026-03-01T10:00:00.000Z",
+      approvers: ["bob@example.com"],
+      links: {},
+      expiresAt: EXPIRES_AT,
+    });
+
+    await escalate({
+      ...escalated("escalate-lease", ["op@example.com"]),
+      lease: { duration: null, onEnd: "terminate", max: null },
+    });
+
+    expect(sent[0]?.text).toContain("asks for EC2 t3.micro (amazon-linux-2023) with no end.");
   });
 
   it("records an extension round's escalation on that round's mailing, not the request's", async () => {

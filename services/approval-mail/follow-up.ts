@@ -84,6 +84,7 @@ export const createFollowUpMailer = (deps: FollowUpDeps) => {
               tokens: issued,
               signInRequired: settings.decisionsRequireSignIn,
               occasion,
+              lease: event.lease,
               extension,
             }),
           ),

@@ -83,6 +83,7 @@ interface RecordBase {
  * both count against the same state: the loser reads again and counts on top of the winner.
  */
 export interface AskedApproval extends RecordBase {
+  /** CANCELLED: withdrawn by its requester, or, for a round, closed by the release of the lease's resource. */
   status: "PENDING" | "DECIDED" | "EXPIRED" | "CANCELLED";
   request: AcceptedRequest;
   /**
@@ -367,7 +368,7 @@ const OWN_REQUEST: Refusal = {
 const judgeOpenness = (record: AskedApproval, now: Date): Judgement => {
   if (record.status === "DECIDED" && record.decision)
     return alreadyDecided(record.decision, subjectOf(record));
-  if (record.status === "CANCELLED") return refused(WITHDRAWN);
+  if (record.status === "CANCELLED") return refused(record.extension ? RELEASED_FIRST : WITHDRAWN);
   if (record.status === "EXPIRED" || Date.parse(record.expiresAt) <= now.getTime()) {
     return refused(record.extension ? EXTENSION_EXPIRED : refusalForToken("expired"));
   }
@@ -386,6 +387,13 @@ export const WITHDRAWN: Refusal = {
   status: 410,
   title: "This request was withdrawn by its requester",
   message: "Nothing is left to decide: the requester no longer needs it.",
+};
+
+/** A round closed because the lease's resource was released before anyone decided it (rounds.ts). */
+const RELEASED_FIRST: Refusal = {
+  status: 410,
+  title: "This extension is no longer needed",
+  message: "The resource was released before the extension was decided, so nothing is left to extend.",
 };
 
 /** For a request this approver was not asked about: the same answer as for one that does not exist. */

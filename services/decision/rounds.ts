@@ -1,5 +1,6 @@
 import { ApprovalPolicyApplied } from "../../events/approval-policy-applied.ts";
 import type { Extension } from "../../events/lease.ts";
+import { RELEASED_BEFORE_DECIDED } from "../../events/lease-events.ts";
 import type { PolicyDecision } from "../../policy/index.ts";
 import {
   type AskedApproval,
@@ -18,7 +19,8 @@ import { extensionDecided, leaseOf, ofRound, stageStarted, type Transition, whyO
  * handled; one it asks approvers about opens a ROUND: the item's stage, approvers, votes, links and
  * deadline become the round's, from its policy's first stage, and the round it replaces is kept in
  * `rounds`. Every approval event of a round carries its `extension`, and a round ends in
- * ExtensionDecided where the request's approval ended in its outcome (transitions.ts).
+ * ExtensionDecided where the request's approval ended in its outcome (transitions.ts), or when the
+ * lease's resource is released first (`closeRoundTransition`).
  */
 
 export const extensionRefOf = ({ n, until, from, justification }: Extension): ExtensionRef => ({
@@ -139,3 +141,24 @@ export const openRoundTransition = (
     ],
   };
 };
+
+/**
+ * A pending round closed because the lease's resource was released: refused, decided by nobody. The
+ * round is CANCELLED, so its links and votes stop counting (every vote needs a pending approval) and
+ * the write takes its timers back (timers.ts), as any write that settles a pending approval does.
+ */
+export const closeRoundTransition = (
+  approval: AskedApproval,
+  extension: ExtensionRef,
+  now: Date,
+): Transition => ({
+  set: { status: "CANCELLED" },
+  events: [
+    extensionDecided(approval, extension, {
+      approved: false,
+      reason: RELEASED_BEFORE_DECIDED,
+      votes: approval.votes,
+      decidedAt: now.toISOString(),
+    }),
+  ],
+});

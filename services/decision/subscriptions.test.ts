@@ -12,6 +12,7 @@ const onEvent = (name: string) =>
 
 const onRequested = onEvent("decision-on-approval-requested");
 const onAccepted = onEvent("decision-on-request-accepted");
+const onRelease = onEvent("decision-on-release-requested");
 
 const event = (detailType: string, source: string) => ({ source, "detail-type": detailType, detail: {} });
 
@@ -39,4 +40,14 @@ describe("decision subscriptions", () => {
       expect(matchesEventPattern(onRequested?.pattern ?? {}, event("ApprovalRequested", source))).toBe(false);
     },
   );
+
+  it("closes pending extension rounds on the releases the lease service asks for, and on no one else's", () => {
+    expect(onRelease?.eventBusName).toBe(APPROVALS_BUS);
+    expect(matchesEventPattern(onRelease?.pattern ?? {}, event("ReleaseRequested", "approvals.lease"))).toBe(
+      true,
+    );
+    expect(matchesEventPattern(onRelease?.pattern ?? {}, event("ReleaseRequested", "ci.pipeline"))).toBe(
+      false,
+    );
+  });
 });

@@ -2,7 +2,7 @@ import { ApprovalRequested } from "../../events/approval-requested.ts";
 import { ApprovalTimerDue } from "../../events/approval-timer-due.ts";
 import { APPROVALS_BUS } from "../../events/contract.ts";
 import { DelegationChanged } from "../../events/delegation-changed.ts";
-import { ExtensionRequested } from "../../events/lease-events.ts";
+import { ExtensionRequested, ReleaseRequested } from "../../events/lease-events.ts";
 import { producedBy } from "../../events/patterns.ts";
 import { RequestAccepted } from "../../events/request-accepted.ts";
 import type { Subscription } from "../shared/manifest.ts";
@@ -49,6 +49,17 @@ export const subscriptions: Subscription[] = [
     // Only the lease service asks for extensions, for leases it keeps.
     pattern: producedBy(ExtensionRequested),
     handler: { entry: "services/decision/handlers/on-extension-requested.ts", exportName: "handler" },
+  },
+  {
+    kind: "event",
+    name: "decision-on-release-requested",
+    service: "decision",
+    description:
+      "Closes a round still deciding an extension of the lease when its resource is released: the extension is refused, the round's links stop counting.",
+    eventBusName: APPROVALS_BUS,
+    // Only the lease service releases the resources of the leases it keeps.
+    pattern: producedBy(ReleaseRequested),
+    handler: { entry: "services/decision/handlers/on-release-requested.ts", exportName: "handler" },
   },
   {
     kind: "event",

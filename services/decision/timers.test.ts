@@ -205,6 +205,20 @@ describe("a due timer", () => {
     ]);
   });
 
+  it("reminds and escalates with the lease the policy settled, as the stage's first email showed it", () => {
+    const lease = { duration: "P7D", onEnd: "stop", max: "P30D" } as const;
+    const approval = pending({ lease });
+
+    const reminded = reminderTransition(approval, due("reminder", 0, 1), START);
+    const escalated = escalationTransition(approval, due("escalation"), ["op-1@example.com"], START);
+
+    expect(reminded.events[0]).toMatchObject({ detailType: "ApproversReminded", detail: { lease } });
+    expect(escalated.events[0]).toMatchObject({ detailType: "ApprovalEscalated", detail: { lease } });
+    expect(reminderTransition(pending(), due("reminder", 0, 1), START).events[0]).not.toHaveProperty(
+      "detail.lease",
+    );
+  });
+
   it("escalates to nobody, announcing nothing, when everyone it names is asked already", () => {
     const transition = escalationTransition(pending(), due("escalation"), [], START);
 

@@ -9,7 +9,7 @@ import { scheduleNameFor } from "../shared/schedules.ts";
 import type { AskedApproval } from "./domain.ts";
 import { type OwedEntry, type OwedSchedule, owed } from "./outbox.ts";
 import { requesterOf, resolveStage } from "./stages.ts";
-import { ofRound, type Transition } from "./transitions.ts";
+import { leaseOf, ofRound, type Transition } from "./transitions.ts";
 
 /**
  * An approval's timers, as one-time EventBridge Scheduler schedules rather than a sweep: each stage
@@ -175,6 +175,7 @@ export const reminderTransition = (approval: AskedApproval, due: TimerDue, now: 
               requestId: approval.requestId,
               ...ofRound(approval),
               request: approval.request,
+              ...leaseOf(approval),
               stage: approval.stage,
               approvers: notAnswered,
               quorum: approval.quorum,
@@ -257,6 +258,7 @@ export const escalationTransition = (
         requestId: approval.requestId,
         ...ofRound(approval),
         request: approval.request,
+        ...leaseOf(approval),
         stage: approval.stage,
         approvers: [...added],
         quorum: approval.quorum,

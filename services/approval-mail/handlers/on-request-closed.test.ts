@@ -1,7 +1,7 @@
 import "../../../test/support/service-environment.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EventContract } from "../../../events/contract.ts";
-import { ExtensionDecided } from "../../../events/lease-events.ts";
+import { ExtensionDecided, RELEASED_BEFORE_DECIDED } from "../../../events/lease-events.ts";
 import { RequestApproved } from "../../../events/request-approved.ts";
 import { RequestExpired } from "../../../events/request-expired.ts";
 import { RequestRejected } from "../../../events/request-rejected.ts";
@@ -225,6 +225,27 @@ describe("approval-mail on the outcome of an extension round", () => {
 
     expect(sent.map((email) => email.to)).toEqual(["cy@example.com"]);
     expect(sent[0]?.text).toContain("expired before enough approvers decided");
+  });
+
+  it("tells the round's approvers who did not vote that the resource was released before they decided", async () => {
+    const { sent, deliver } = setUp();
+    await askedInStages(approvalKeyOf("round-released", extensionOf(1)), [
+      "bob@example.com",
+      "cy@example.com",
+    ]);
+
+    await deliver(ExtensionDecided, {
+      ...extensionDecidedBy("round-released", 1, false),
+      reason: RELEASED_BEFORE_DECIDED,
+    });
+
+    expect(sent.map((email) => email.to)).toEqual(["bob@example.com", "cy@example.com"]);
+    expect(sent[0]?.subject).toBe(
+      "The extension of request round-released is no longer needed: nothing for you to do",
+    );
+    expect(sent[0]?.text).toContain(
+      "to Sun, 15 Mar 2026, 10:00 UTC was closed: the resource was released before the extension was decided.",
+    );
   });
 
   it("tells an approver of each round once, though the request's closure told them already", async () => {

@@ -5,7 +5,7 @@ import { ApprovalRequested } from "../../../events/approval-requested.ts";
 import { ApprovalTimerDue } from "../../../events/approval-timer-due.ts";
 import type { DetailOf, EventContract } from "../../../events/contract.ts";
 import type { LeaseTerms } from "../../../events/lease.ts";
-import { ExtensionDecided, ExtensionRequested } from "../../../events/lease-events.ts";
+import { ExtensionDecided, ExtensionRequested, ReleaseRequested } from "../../../events/lease-events.ts";
 import { RequestAccepted } from "../../../events/request-accepted.ts";
 import { localLambdaContext } from "../../../infra/local/lambda-context.ts";
 import { parsePolicies } from "../../../policy/index.ts";
@@ -28,6 +28,7 @@ import { withdraw } from "../withdraw.ts";
 import { createOnApprovalRequestedHandler } from "./on-approval-requested.ts";
 import { createOnApprovalTimerDueHandler } from "./on-approval-timer-due.ts";
 import { createOnExtensionRequestedHandler } from "./on-extension-requested.ts";
+import { createOnReleaseRequestedHandler } from "./on-release-requested.ts";
 import { createOnRequestAcceptedHandler } from "./on-request-accepted.ts";
 
 const DAY_MS = 86_400_000;
@@ -94,6 +95,7 @@ const approvedAndProvisioned = async (requestId: string) => {
   const onExtension = createOnExtensionRequestedHandler({ ...common, policies, defaultTtlSeconds: 3600 });
   const onRequested = createOnApprovalRequestedHandler(common);
   const onTimer = createOnApprovalTimerDueHandler(common);
+  const onRelease = createOnReleaseRequestedHandler(common);
   const request = sampleRequest({ requestId, requester: { email: "ana@example.com", name: "Ana" } });
   const stored = async () => (await store.get(requestId)) as AskedApproval;
 
@@ -139,11 +141,12 @@ const approvedAndProvisioned = async (requestId: string) => {
   const startedAt = clock.now();
   const endsAt = new Date(startedAt.getTime() + 7 * DAY_MS).toISOString();
 
+  const resource = { type: "ec2", instanceId: "i-0123456789abcdef0", region: "us-east-1" } as const;
   const ask = (n: number, days: number) =>
     deliver(onExtension, ExtensionRequested, {
       requestId,
       request,
-      resource: { type: "ec2", instanceId: "i-0123456789abcdef0", region: "us-east-1" },
+      resource,
       terms,
       extension: {
         n,
@@ -156,6 +159,17 @@ const approvedAndProvisioned = async (requestId: string) => {
       startedAt: startedAt.toISOString(),
     });
   const decided = () => bus.eventsOf(ExtensionDecided).map((event) => event.detail);
+  /** The lease service's ReleaseRequested: ana releases the instance now. */
+  const release = () =>
+    deliver(onRelease, ReleaseRequested, {
+      requestId,
+      request,
+      resource,
+      action: terms.onEnd,
+      reason: "released-by-requester",
+      by: { email: "ana@example.com", subject: "sub-ana" },
+      requestedAt: clock.now().toISOString(),
+    });
   /** Events since `from` (an index into what was published). */
   const typesFrom = (from: number) => bus.published.slice(from).map((event) => event.detailType);
 
@@ -187,6 +201,7 @@ const approvedAndProvisioned = async (requestId: string) => {
     firstLinks,
     ask,
     decided,
+    release,
     typesFrom,
     stored,
     mailRound,
@@ -424,6 +439,74 @@ describe("an extension asked of the policy's approvers", () => {
 
     expect(result).toEqual({ outcome: "settled", status: "APPROVED" });
     expect(await stored()).toMatchObject({ status: "PENDING", extension: { n: 1 } });
+  });
+});
+
+describe("an extension's round when the resource is released first", () => {
+  it("is refused once, decided by nobody, however often the release is delivered; its timers are taken back", async () => {
+    const { ask, release, decided, typesFrom, bus, timers, stored } =
+      await approvedAndProvisioned("ext-released");
+    await ask(1, 20);
+    const before = bus.published.length;
+
+    await release();
+    await release();
+
+    expect(typesFrom(before)).toEqual(["ExtensionDecided"]);
+    expect(decided()).toEqual([
+      expect.objectContaining({
+        extension: expect.objectContaining({ n: 1 }),
+        approved: false,
+        reason: "the resource was released before the extension was decided",
+      }),
+    ]);
+    expect(decided()[0]).not.toHaveProperty("decider");
+    expect(await stored()).toMatchObject({
+      status: "CANCELLED",
+      extension: { n: 1 },
+      rounds: [{ status: "DECIDED", decision: { action: "approve" } }],
+    });
+    expect([...timers.pending.keys()].filter((name) => name.startsWith("ext-released-x1-"))).toEqual([]);
+  });
+
+  it("refuses a link of the round once it is closed, and the request stays approved", async () => {
+    const { ask, release, mailRound, decideWith, voteSignedIn, decided, clock } =
+      await approvedAndProvisioned("ext-released-link");
+    await ask(1, 20);
+    const links = await mailRound();
+
+    await release();
+    const withLink = await decideWith(links, "cy@example.com", "approve");
+    const signedIn = await voteSignedIn("bob@example.com", "approve");
+
+    for (const result of [withLink, signedIn]) {
+      expect(result).toMatchObject({
+        recorded: false,
+        refusal: { status: 410, title: "This extension is no longer needed" },
+      });
+    }
+    expect(decided()).toEqual([expect.objectContaining({ approved: false })]);
+    expect(
+      await withdraw(store, {
+        requestId: "ext-released-link",
+        caller: { email: "ana@example.com", subject: "sub-ana" },
+        now: clock.now(),
+      }),
+    ).toEqual({ outcome: "settled", status: "APPROVED" });
+  });
+
+  it("does nothing when no round is pending: an extension its policy decided at once stays decided", async () => {
+    const { ask, release, decided, typesFrom, bus, stored } =
+      await approvedAndProvisioned("ext-released-none");
+    await ask(1, 10);
+    const before = bus.published.length;
+    const { eventSeq } = await stored();
+
+    await release();
+
+    expect(typesFrom(before)).toEqual([]);
+    expect(decided()).toEqual([expect.objectContaining({ approved: true })]);
+    expect(await stored()).toMatchObject({ status: "DECIDED", eventSeq });
   });
 });
 
