@@ -138,6 +138,8 @@ export interface AskedApproval extends RecordBase {
   rounds?: PastRound[];
   /** Every extension asked for (its `n`), decided at once or by a round: a second delivery does nothing. */
   extensionsHandled?: number[];
+  /** When the lease's resource was released: no extension is judged after it, whatever order events came in. */
+  releasedAt?: string;
 }
 
 export type ExtensionRef = z.output<typeof extensionRefSchema>;

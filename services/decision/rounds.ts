@@ -36,9 +36,10 @@ export const extensionHandled = (approval: AskedApproval, n: number): boolean =>
 
 /**
  * Why no policy may judge an extension now, or undefined when one may: only the lease of an approved
- * request is extended, one extension at a time.
+ * request whose resource is not released is extended, one extension at a time.
  */
 export const whyExtensionRefused = (approval: AskedApproval): string | undefined => {
+  if (approval.releasedAt !== undefined) return RELEASED_BEFORE_DECIDED;
   if (approval.status === "PENDING") {
     return approval.extension
       ? `extension ${approval.extension.n} of this lease is still being decided`
@@ -147,12 +148,21 @@ export const openRoundTransition = (
  * round is CANCELLED, so its links and votes stop counting (every vote needs a pending approval) and
  * the write takes its timers back (timers.ts), as any write that settles a pending approval does.
  */
+/**
+ * A release with no round pending is only noted: an ExtensionRequested delivered after it (a retried
+ * delivery can come later than the release) is then refused instead of opening a round nobody needs.
+ */
+export const releaseNotedTransition = (now: Date): Transition => ({
+  set: { releasedAt: now.toISOString() },
+  events: [],
+});
+
 export const closeRoundTransition = (
   approval: AskedApproval,
   extension: ExtensionRef,
   now: Date,
 ): Transition => ({
-  set: { status: "CANCELLED" },
+  set: { status: "CANCELLED", releasedAt: now.toISOString() },
   events: [
     extensionDecided(approval, extension, {
       approved: false,

@@ -5,7 +5,12 @@ import { ApprovalRequested } from "../../../events/approval-requested.ts";
 import { ApprovalTimerDue } from "../../../events/approval-timer-due.ts";
 import type { DetailOf, EventContract } from "../../../events/contract.ts";
 import type { LeaseTerms } from "../../../events/lease.ts";
-import { ExtensionDecided, ExtensionRequested, ReleaseRequested } from "../../../events/lease-events.ts";
+import {
+  ExtensionDecided,
+  ExtensionRequested,
+  RELEASED_BEFORE_DECIDED,
+  ReleaseRequested,
+} from "../../../events/lease-events.ts";
 import { RequestAccepted } from "../../../events/request-accepted.ts";
 import { localLambdaContext } from "../../../infra/local/lambda-context.ts";
 import { parsePolicies } from "../../../policy/index.ts";
@@ -495,7 +500,7 @@ describe("an extension's round when the resource is released first", () => {
     ).toEqual({ outcome: "settled", status: "APPROVED" });
   });
 
-  it("does nothing when no round is pending: an extension its policy decided at once stays decided", async () => {
+  it("only notes the release when no round is pending: an extension its policy decided at once stays decided", async () => {
     const { ask, release, decided, typesFrom, bus, stored } =
       await approvedAndProvisioned("ext-released-none");
     await ask(1, 10);
@@ -506,7 +511,51 @@ describe("an extension's round when the resource is released first", () => {
 
     expect(typesFrom(before)).toEqual([]);
     expect(decided()).toEqual([expect.objectContaining({ approved: true })]);
-    expect(await stored()).toMatchObject({ status: "DECIDED", eventSeq });
+    expect(await stored()).toMatchObject({ status: "DECIDED", eventSeq, releasedAt: expect.any(String) });
+  });
+});
+
+describe("an extension delivered after the release", () => {
+  it("is refused, whatever order the two came in, and opens no round", async () => {
+    const { ask, release, decided, stored } = await approvedAndProvisioned("ext-after-release");
+
+    await release();
+    await ask(1, 20);
+
+    expect(decided()).toEqual([
+      expect.objectContaining({
+        extension: expect.objectContaining({ n: 1 }),
+        approved: false,
+        reason: RELEASED_BEFORE_DECIDED,
+      }),
+    ]);
+    expect(await stored()).toMatchObject({ status: "DECIDED", extensionsHandled: [1] });
+  });
+});
+
+describe("a round's deadline", () => {
+  it("is no later than the lease's end, when that comes before the policy's wait", async () => {
+    const { ask, clock, endsAt, stored } = await approvedAndProvisioned("ext-deadline");
+    clock.advance(7 * 86_400 - 3600);
+
+    await ask(1, 20);
+
+    expect(await stored()).toMatchObject({ status: "PENDING", extension: { n: 1 }, expiresAt: endsAt });
+  });
+
+  it("leaves nothing to decide once the lease has ended: the extension is refused at once", async () => {
+    const { ask, clock, decided, stored } = await approvedAndProvisioned("ext-too-late");
+    clock.advance(7 * 86_400);
+
+    await ask(1, 20);
+
+    expect(decided()).toEqual([
+      expect.objectContaining({
+        approved: false,
+        reason: "the lease ends before anyone could decide the extension",
+      }),
+    ]);
+    expect(await stored()).toMatchObject({ status: "DECIDED" });
   });
 });
 

@@ -102,13 +102,13 @@ export const createOnExtensionRequestedHandler = ({
     if (why)
       return extensionDecidedAtOnce(approval, extension, { approved: false, reason: why, ...byPolicy }, at);
     const ttlMs = outcome.expiresAfterMs || defaultTtlSeconds * 1000;
-    return openRoundTransition(approval, {
-      extension,
-      decision,
-      firstStage,
-      expiresAt: new Date(at.getTime() + ttlMs),
-      now: at,
-    });
+    // A decision after the lease's end would extend nothing: the resource is released then.
+    const expiresAt = new Date(Math.min(at.getTime() + ttlMs, new Date(extension.from).getTime()));
+    if (expiresAt <= at) {
+      const reason = "the lease ends before anyone could decide the extension";
+      return extensionDecidedAtOnce(approval, extension, { approved: false, reason, ...byPolicy }, at);
+    }
+    return openRoundTransition(approval, { extension, decision, firstStage, expiresAt, now: at });
   };
 
   const handle = async (asked: Asked) => {

@@ -8,7 +8,7 @@ import { ReleaseRequested } from "../../../events/lease-events.ts";
 import { publisher } from "../../shared/events.ts";
 import { approvalsTableName } from "../config.ts";
 import { createOutboxPublisher, type OutboxPublisher, publishOrLeaveToSweeper } from "../outbox.ts";
-import { closeRoundTransition } from "../rounds.ts";
+import { closeRoundTransition, releaseNotedTransition } from "../rounds.ts";
 import { type ApprovalStore, asRead, createApprovalStore } from "../store.ts";
 import { schedules } from "../wiring.ts";
 
@@ -30,8 +30,8 @@ export interface OnReleaseRequestedDeps {
 /**
  * On ReleaseRequested (from the lease service): a round of the request's approval still deciding an
  * extension of the lease is closed, refused because the resource was released first (rounds.ts), in
- * one write conditional on the approval as read. Once it is closed, or when no round is pending, a
- * delivery does nothing.
+ * one write conditional on the approval as read; with no round pending the release is only noted, so
+ * that an extension delivered later is refused. Once noted, a delivery does nothing.
  */
 export const createOnReleaseRequestedHandler = ({
   store,
@@ -43,16 +43,24 @@ export const createOnReleaseRequestedHandler = ({
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const at = now();
       const record = await store.get(requestId);
-      // Only a pending approval can be a round still deciding: a settled one has nothing to close.
-      const approval = record?.status === "PENDING" ? record : undefined;
-      const round = approval?.extension;
-      if (!approval || !round) {
-        logger.info("No extension pending at the release", { requestId });
+      if (
+        !record ||
+        record.status === "DECIDED_EARLY" ||
+        record.status === "WITHDRAWN_EARLY" ||
+        record.releasedAt
+      ) {
+        logger.info("Release already noted, or no approval to note it on", { requestId });
         return;
       }
-      const written = await store.apply(approval, closeRoundTransition(approval, round, at), at, asRead);
+      // Only a pending approval can be a round still deciding; any other only notes the release.
+      const round = record.status === "PENDING" ? record.extension : undefined;
+      const transition = round ? closeRoundTransition(record, round, at) : releaseNotedTransition(at);
+      const written = await store.apply(record, transition, at, asRead);
       if (written) {
-        logger.info("Extension round closed by the release", { requestId, extension: round.n });
+        logger.info(round ? "Extension round closed by the release" : "Release noted", {
+          requestId,
+          ...(round && { extension: round.n }),
+        });
         await publishOrLeaveToSweeper(publishOwed, written.approval, written.keys, logger);
         return;
       }
