@@ -559,6 +559,7 @@ describe("sign-in and access on AWS, from cdk.json's defaults", () => {
         "approvals.delegation",
         "approvals.ec2-launcher",
         "approvals.intake",
+        "approvals.lease",
         "approvals.notifier",
         "approvals.rds-launcher",
         "approvals.s3-launcher",
