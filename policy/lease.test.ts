@@ -81,6 +81,15 @@ describe("settling a request's lease at acceptance", () => {
       terms: { duration: null, onEnd: "terminate", max: null },
     });
   });
+
+  it("keeps the policy's max on a lease with an end, even where the policy allows no end", () => {
+    const decision = decisionOf({ ...STAGES, lease: { noEnd: true, max: "P30D" } });
+
+    expect(settleLease(decision, "P7D", "ec2", LIMITS)).toEqual({
+      ok: true,
+      terms: { duration: "P7D", onEnd: "terminate", max: "P30D" },
+    });
+  });
 });
 
 describe("judging an extension of a running lease", () => {

@@ -55,7 +55,7 @@ export const settleLease = (
     };
   }
   const duration = requested ?? shorterOf(rules.default ?? limits.default, max);
-  return { ok: true, terms: { duration, onEnd, max: rules.noEnd ? null : max } };
+  return { ok: true, terms: { duration, onEnd, max } };
 };
 
 export type ExtensionVerdict =
