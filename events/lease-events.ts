@@ -197,6 +197,12 @@ export const ResourceReleased = defineEvent({
     by: leaseActorSchema.optional(),
     /** The database's final snapshot, when one was taken. */
     finalSnapshotIdentifier: z.string().min(1).optional(),
+    /**
+     * The `requestedAt` of the ReleaseRequested this answers, so the lease service tells a report of an
+     * earlier release from one of the latest without comparing two services' clocks; absent when the
+     * resource ended outside this tool (reason ended-outside).
+     */
+    releaseRequestedAt: isoTimestampSchema.optional(),
     releasedAt: isoTimestampSchema,
   }),
 });
@@ -218,6 +224,8 @@ export const ReleaseFailed = defineEvent({
     /** The resource was kept on purpose (a bucket with objects in it), rather than failing to go. */
     kept: z.boolean(),
     attempts: z.number().int().min(1),
+    /** The `requestedAt` of the ReleaseRequested this answers (see ResourceReleased). */
+    releaseRequestedAt: isoTimestampSchema.optional(),
     failedAt: isoTimestampSchema,
   }),
 });

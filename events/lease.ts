@@ -55,8 +55,16 @@ export const leasedResourceSchema = z.discriminatedUnion("type", [
 
 export type LeasedResource = z.output<typeof leasedResourceSchema>;
 
-/** Why a resource is released. */
-export const RELEASE_REASONS = ["lease-ended", "released-by-requester", "released-by-operator"] as const;
+/**
+ * Why a resource is released: its lease ended, its requester or an operator released it here, or it was
+ * terminated or deleted outside this tool (in the console, by an operator) while its lease ran.
+ */
+export const RELEASE_REASONS = [
+  "lease-ended",
+  "released-by-requester",
+  "released-by-operator",
+  "ended-outside",
+] as const;
 export const releaseReasonSchema = z.enum(RELEASE_REASONS);
 export type ReleaseReason = z.output<typeof releaseReasonSchema>;
 

@@ -91,6 +91,7 @@ const RELEASE_REASON_WORDS: Record<LeaseRelease["reason"], string> = {
   "lease-ended": "the lease ended",
   "released-by-requester": "released by its requester",
   "released-by-operator": "released by an operator",
+  "ended-outside": "ended outside this tool, while its lease ran",
 };
 
 /**
@@ -157,16 +158,16 @@ export type LeaseOffer = Record<LeaseAction, boolean>;
 /**
  * The lease's actions, for its requester (by email, whatever its case; the API judges by their
  * identity) and operators, while the resource runs under it: release at any time, extend an end (one
- * extension waiting at a time).
+ * extension waiting at a time); and release again once a release failed (or kept a bucket).
  */
 export const leaseOfferTo = (view: ShownRequest, user: SignedInUser): LeaseOffer => {
   const { lease } = view;
   const mayAct =
     user.groups.includes("operators") || view.requester?.email.toLowerCase() === user.email.toLowerCase();
-  const running =
-    mayAct && view.status === "PROVISIONED" && lease?.startedAt !== undefined && lease.release === undefined;
+  const started = mayAct && lease?.startedAt !== undefined;
+  const running = started && view.status === "PROVISIONED" && lease?.release === undefined;
   return {
-    release: running,
+    release: running || (started && view.status === "RELEASE_FAILED"),
     extend:
       running &&
       typeof lease?.endsAt === "string" &&

@@ -53,12 +53,14 @@ const RELEASE_ASKED_WORDS = {
   "lease-ended": "The lease ended: release asked",
   "released-by-requester": "Release asked by its requester",
   "released-by-operator": "Release asked by an operator",
+  "ended-outside": "Ended outside this tool",
 } as const satisfies Record<ReleaseReason, string>;
 
 const RELEASED_WORDS = {
   "lease-ended": "Released at the end of its lease",
   "released-by-requester": "Released by its requester",
   "released-by-operator": "Released by an operator",
+  "ended-outside": "Ended outside this tool while its lease ran",
 } as const satisfies Record<ReleaseReason, string>;
 
 const byWhom = (by: { email: string } | undefined) => (by ? `, ${by.email}` : "");

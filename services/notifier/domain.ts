@@ -331,6 +331,8 @@ const releaseWhy = ({ reason, by }: Pick<Released, "reason" | "by">): string => 
       return "you released it";
     case "released-by-operator":
       return by ? `an operator, ${by.email}, released it` : "an operator released it";
+    case "ended-outside":
+      return "it was ended outside this tool (in the AWS console or by another tool) while its lease ran";
   }
 };
 
