@@ -10,9 +10,15 @@ describe("who is the requester", () => {
     expect(isRequesterOf(request, { email: "ana@example.com", subject: "sub-impostor" })).toBe(false);
   });
 
-  it("is judged by canonical email when the request names no subject", () => {
+  it("is judged by the address whatever its case when the request names no subject", () => {
     const unsigned = sampleRequest();
-    expect(isRequesterOf(unsigned, { email: "Ana+x@Example.com", subject: "sub-any" })).toBe(true);
+    expect(isRequesterOf(unsigned, { email: "Ana@Example.com", subject: "sub-any" })).toBe(true);
     expect(isRequesterOf(unsigned, { email: "bob@example.com", subject: "sub-any" })).toBe(false);
+  });
+
+  it("is never another mailbox that folds to the same one: plus-addressing names another account", () => {
+    const unsigned = sampleRequest();
+    expect(isRequesterOf(unsigned, { email: "ana+mallory@example.com", subject: "sub-mallory" })).toBe(false);
+    expect(isRequesterOf(unsigned, { email: "a.na@example.com", subject: "sub-mallory" })).toBe(false);
   });
 });

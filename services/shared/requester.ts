@@ -1,5 +1,4 @@
 import type { AcceptedRequest } from "../../events/request.ts";
-import { canonicalEmail } from "./canonical-email.ts";
 
 /** Someone signed in, as a request's requester is compared with them. */
 export interface SignedInPerson {
@@ -8,10 +7,13 @@ export interface SignedInPerson {
 }
 
 /**
- * Whether `person` is the requester of `request`: by their identity provider's subject when the request
- * names one, else by `canonicalEmail` (case, plus-addressing, Gmail's dots).
+ * Whether `person` is the requester of `request`, to let them do what only its requester may (withdraw,
+ * extend, release): by their identity provider's subject when the request names one, else by the same
+ * address whatever its case, as audit lets them read it. Never by `canonicalEmail`: its folding
+ * (plus-addressing, Gmail's dots) is right for refusing self-approval, but here it would hand one
+ * mailbox's request to another (`ana+x@` is a different account of the identity provider).
  */
 export const isRequesterOf = (request: AcceptedRequest, { email, subject }: SignedInPerson): boolean =>
   request.requester.subject !== undefined
     ? request.requester.subject === subject
-    : canonicalEmail(request.requester.email) === canonicalEmail(email);
+    : request.requester.email.toLowerCase() === email.toLowerCase();
