@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { RELEASED_BEFORE_DECIDED } from "../../events/lease-events.ts";
 import { ProvisioningFailed } from "../../events/provisioning-failed.ts";
 import { RequestApproved } from "../../events/request-approved.ts";
 import { RequestCancelled } from "../../events/request-cancelled.ts";
@@ -487,6 +488,12 @@ describe("noticeOf, the news of a lease", () => {
   it("tells nothing of an approved extension: its LeaseExtended does", () => {
     expect(
       noticeOf(extensionDecided("ext-3", { approved: true, decider: "bob@example.com" }), SETTINGS),
+    ).toBeUndefined();
+  });
+
+  it("tells nothing of an extension closed by the release: its ResourceReleased does", () => {
+    expect(
+      noticeOf(extensionDecided("ext-7", { approved: false, reason: RELEASED_BEFORE_DECIDED }), SETTINGS),
     ).toBeUndefined();
   });
 

@@ -8,6 +8,7 @@ import {
   ExtensionDecided,
   LeaseExpiring,
   LeaseExtended,
+  RELEASED_BEFORE_DECIDED,
   ReleaseFailed,
   ResourceReleased,
 } from "../../events/lease-events.ts";
@@ -477,8 +478,11 @@ const messageOf = (event: NotifiableEvent, settings: NoticeSettings): Message | 
     case LeaseExtended.detailType:
       return { requestId, ...extendedMessageOf(event.detail) };
     case ExtensionDecided.detailType:
-      // An approved extension is told by the LeaseExtended that follows it, with the new end.
-      return event.detail.approved ? undefined : { requestId, ...extensionRefusedMessageOf(event.detail) };
+      // An approved extension is told by the LeaseExtended that follows it, with the new end; one closed
+      // by the release, by the ResourceReleased that follows it.
+      return event.detail.approved || event.detail.reason === RELEASED_BEFORE_DECIDED
+        ? undefined
+        : { requestId, ...extensionRefusedMessageOf(event.detail) };
     case ResourceReleased.detailType:
       return { requestId, ...releasedMessageOf(event.detail) };
     case ReleaseFailed.detailType:
@@ -540,7 +544,7 @@ const noticeTo = (to: string | undefined, message: Message): Notice => ({
 
 /**
  * Who to tell about the event, and the email that tells them; undefined when the event is nothing to
- * tell (an approved extension, told by its LeaseExtended).
+ * tell (an approved extension, told by its LeaseExtended; one closed by the release, told by its ResourceReleased).
  */
 export const noticeOf = (event: NotifiableEvent, settings: NoticeSettings): Notice | undefined => {
   const message = messageOf(event, settings);
