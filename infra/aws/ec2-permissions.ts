@@ -4,10 +4,17 @@ import type { IConstruct } from "constructs";
 import { EXPIRES_AT_TAG } from "../../events/lease.ts";
 import { INSTANCE_TYPES } from "../../events/request.ts";
 import { type ImageTable, LAUNCH_TAG_KEYS, ssmParametersOf } from "../../services/ec2-launcher/domain.ts";
+import { DEPLOYMENT_TAG_KEY } from "../../services/shared/deployment-tag.ts";
 import type { ExplainedStatement } from "./nag.ts";
 
 /** The tag every launched instance and volume must carry: it ties the resource to its request. */
 export const REQUIRED_LAUNCH_TAG = LAUNCH_TAG_KEYS.requestId;
+
+/**
+ * The deployment tag's value on what this stack's launchers create: the stack's name, which the stack
+ * gives them as DEPLOYMENT_NAME. Creation must carry it, and a release reaches only what carries it.
+ */
+export const deploymentTagValueOf = (scope: IConstruct): string => Stack.of(scope).stackName;
 
 /** Parameters AWS publishes (e.g. the latest Amazon Linux AMI) live in no account. */
 const PUBLIC_PARAMETER_PATH = "/aws/service/";
@@ -23,9 +30,9 @@ export interface LaunchSettings {
 /**
  * RunInstances authorizes every resource a launch touches, each with the condition keys that resource
  * has: the instance carries its type, the instance and volume carry the tags of the request. So the
- * created resources are allowed only with an allowed type and the request's tag (and no tags beyond
- * the launcher's), while the resources a launch merely uses (image, subnet, security group, network
- * interface) are allowed by ARN.
+ * created resources are allowed only with an allowed type, the request's tag and this stack's
+ * deployment tag (and no tags beyond the launcher's), while the resources a launch merely uses (image,
+ * subnet, security group, network interface) are allowed by ARN.
  */
 export const ec2LaunchStatements = (scope: IConstruct, settings: LaunchSettings): ExplainedStatement[] => {
   const stack = Stack.of(scope);
@@ -37,6 +44,7 @@ export const ec2LaunchStatements = (scope: IConstruct, settings: LaunchSettings)
     Null: { [`aws:RequestTag/${REQUIRED_LAUNCH_TAG}`]: "false" },
     "ForAllValues:StringEquals": { "aws:TagKeys": Object.values(LAUNCH_TAG_KEYS) },
   };
+  const taggedByThisStack = { [`aws:RequestTag/${DEPLOYMENT_TAG_KEY}`]: deploymentTagValueOf(scope) };
   const securityGroups = settings.securityGroupIds?.length
     ? settings.securityGroupIds.flatMap((id) => ec2Arn("security-group", id))
     : ec2Arn("security-group");
@@ -46,20 +54,23 @@ export const ec2LaunchStatements = (scope: IConstruct, settings: LaunchSettings)
         sid: "LaunchAllowedInstanceTypesTaggedWithTheirRequest",
         actions: ["ec2:RunInstances"],
         resources: ec2Arn("instance"),
-        conditions: { ...taggedAtLaunch, StringEquals: { "ec2:InstanceType": [...INSTANCE_TYPES] } },
+        conditions: {
+          ...taggedAtLaunch,
+          StringEquals: { ...taggedByThisStack, "ec2:InstanceType": [...INSTANCE_TYPES] },
+        },
       }),
       wildcardReason:
-        "An instance's id exists only once it is launched; the launch is limited to the allowed instance types and must tag the instance with its RequestId",
+        "An instance's id exists only once it is launched; the launch is limited to the allowed instance types and must tag the instance with its RequestId and this stack's name",
     },
     {
       statement: new PolicyStatement({
         sid: "CreateVolumesTaggedWithTheirRequest",
         actions: ["ec2:RunInstances"],
         resources: ec2Arn("volume"),
-        conditions: taggedAtLaunch,
+        conditions: { ...taggedAtLaunch, StringEquals: taggedByThisStack },
       }),
       wildcardReason:
-        "A root volume's id exists only once it is created; it must carry the request's RequestId tag at creation",
+        "A root volume's id exists only once it is created; it must carry the request's RequestId tag and this stack's name at creation",
     },
     {
       statement: new PolicyStatement({
@@ -125,9 +136,10 @@ export const ec2DescribeStatements = (): ExplainedStatement[] => [
 
 /**
  * What releasing an instance at the end of its lease takes: tagging it `ExpiresAt` (that key only),
- * stopping and terminating it, and describing it. Only instances a launch tagged with their request
- * (`aws:ResourceTag/RequestId`, which RunInstances is allowed only with) are touched, in the allowed
- * regions; an instance of the account that no request launched is out of reach.
+ * stopping and terminating it, and describing it. Only instances this stack's launcher launched
+ * (tagged with their request and with this stack's name, which RunInstances is allowed only with) are
+ * touched, in the allowed regions; an instance of the account that no request of this stack launched,
+ * another deployment's included, is out of reach. DescribeInstances has no resource-level permissions.
  */
 export const ec2ReleaseStatements = (
   scope: IConstruct,
@@ -137,7 +149,10 @@ export const ec2ReleaseStatements = (
   const instances = regions.map((region) =>
     stack.formatArn({ service: "ec2", region, resource: "instance", resourceName: "*" }),
   );
-  const launchedForARequest = { Null: { [`aws:ResourceTag/${REQUIRED_LAUNCH_TAG}`]: "false" } };
+  const launchedForARequest = {
+    Null: { [`aws:ResourceTag/${REQUIRED_LAUNCH_TAG}`]: "false" },
+    StringEquals: { [`aws:ResourceTag/${DEPLOYMENT_TAG_KEY}`]: deploymentTagValueOf(scope) },
+  };
   return [
     {
       statement: new PolicyStatement({
@@ -147,7 +162,7 @@ export const ec2ReleaseStatements = (
         conditions: launchedForARequest,
       }),
       wildcardReason:
-        "The instances are those the launcher launched, whose ids only their requests know; only instances tagged with a RequestId at launch may be stopped or terminated",
+        "The instances are those the launcher launched, whose ids only their requests know; only instances tagged with a RequestId and this stack's name at launch may be stopped or terminated",
     },
     {
       statement: new PolicyStatement({
@@ -159,7 +174,7 @@ export const ec2ReleaseStatements = (
           "ForAllValues:StringEquals": { "aws:TagKeys": [EXPIRES_AT_TAG] },
         },
       }),
-      wildcardReason: `Only the ${EXPIRES_AT_TAG} tag may be set, and only on instances tagged with a RequestId at launch`,
+      wildcardReason: `Only the ${EXPIRES_AT_TAG} tag may be set, and only on instances tagged with a RequestId and this stack's name at launch`,
     },
     ...ec2DescribeStatements(),
   ];

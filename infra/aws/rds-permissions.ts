@@ -3,6 +3,8 @@ import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { IConstruct } from "constructs";
 import { EXPIRES_AT_TAG } from "../../events/lease.ts";
 import { RDS_ENGINES, RDS_INSTANCE_CLASSES } from "../../events/rds-resource.ts";
+import { DEPLOYMENT_TAG_KEY } from "../../services/shared/deployment-tag.ts";
+import { deploymentTagValueOf } from "./ec2-permissions.ts";
 import type { ExplainedStatement } from "./nag.ts";
 
 export interface RdsLaunchSettings {
@@ -35,7 +37,8 @@ const rdsArn = (stack: Stack, region: string, resource: string, resourceName: st
  * CreateDBInstance authorizes the instance it creates and the groups the instance uses. The instance
  * is allowed only as the issue asks for it: an allowed engine and class, encrypted storage, not
  * publicly accessible, its master password managed by RDS in Secrets Manager, tagged with its request
- * (each key a `Bool`/`Null` condition, so leaving the parameter out is refused too). The groups are
+ * and this stack's name (each key a `Bool`/`Null`/`StringEquals` condition, so leaving the parameter
+ * out is refused too). The groups are
  * allowed by ARN: the deployment's subnet group (or the default one) and the engines' default
  * parameter and option groups, which requests cannot choose.
  */
@@ -44,9 +47,11 @@ export const rdsCreateStatements = (scope: IConstruct, settings: RdsLaunchSettin
   const perRegion = (resource: string, resourceName: string) =>
     settings.regions.map((region) => rdsArn(stack, region, resource, resourceName));
   const instances = perRegion("db", "*");
+  const taggedByThisStack = { [`aws:RequestTag/${DEPLOYMENT_TAG_KEY}`]: deploymentTagValueOf(scope) };
   const taggedWithItsRequest = {
     Null: { [`aws:RequestTag/${settings.requestTag}`]: "false" },
     "ForAllValues:StringEquals": { "aws:TagKeys": [...settings.tagKeys] },
+    StringEquals: taggedByThisStack,
   };
   return [
     {
@@ -57,6 +62,7 @@ export const rdsCreateStatements = (scope: IConstruct, settings: RdsLaunchSettin
         conditions: {
           ...taggedWithItsRequest,
           StringEquals: {
+            ...taggedByThisStack,
             "rds:DatabaseEngine": [...RDS_ENGINES],
             "rds:DatabaseClass": [...RDS_INSTANCE_CLASSES],
           },
@@ -68,7 +74,7 @@ export const rdsCreateStatements = (scope: IConstruct, settings: RdsLaunchSettin
         },
       }),
       wildcardReason:
-        "A DB instance's identifier is derived from its request only when it is created; creation is limited to the allowed engines and classes, encrypted, private, with an RDS-managed password, tagged with its RequestId, in the allowed regions",
+        "A DB instance's identifier is derived from its request only when it is created; creation is limited to the allowed engines and classes, encrypted, private, with an RDS-managed password, tagged with its RequestId and this stack's name, in the allowed regions",
     },
     {
       statement: new PolicyStatement({
@@ -92,7 +98,7 @@ export const rdsCreateStatements = (scope: IConstruct, settings: RdsLaunchSettin
         conditions: taggedWithItsRequest,
       }),
       wildcardReason:
-        "Tagging happens as part of CreateDBInstance, whose identifier is known only then; only the launcher's tag keys, always with the RequestId",
+        "Tagging happens as part of CreateDBInstance, whose identifier is known only then; only the launcher's tag keys, always with the RequestId and this stack's name",
     },
     {
       // RDS creates the master password's secret with the caller's permissions (a forward access session).
@@ -155,9 +161,11 @@ export const rdsDescribeStatements = (
  * What releasing a DB instance at the end of its lease takes: tagging it `ExpiresAt` (that key only),
  * deleting it with a final snapshot (which DeleteDBInstance authorizes as a CreateDBSnapshot of the
  * instance and of the snapshot, whose tags CopyTagsToSnapshot copies), and describing it. Only
- * instances created for a request (tagged with its RequestId, which CreateDBInstance is allowed only
- * with) are touched, and only snapshots named as the launcher names final ones; an instance of the
- * account that no request created is out of reach, and none is deleted untagged.
+ * instances this stack's launcher created (tagged with their RequestId and this stack's name, which
+ * CreateDBInstance is allowed only with) are touched, and only snapshots named as the launcher names
+ * final ones; an instance of the account that no request of this stack created, another deployment's
+ * included, is out of reach, and none is deleted untagged. Describing stays unconditioned: an instance
+ * gone has no tags to match, and the reaper must be told it is gone (DBInstanceNotFound), not refused.
  */
 export const rdsReleaseStatements = (
   scope: IConstruct,
@@ -168,7 +176,10 @@ export const rdsReleaseStatements = (
     regions.map((region) => rdsArn(stack, region, resource, resourceName));
   const instances = perRegion("db", "*");
   const finalSnapshots = perRegion("snapshot", "*-final-*");
-  const createdForARequest = { Null: { [`aws:ResourceTag/${requestTag}`]: "false" } };
+  const createdForARequest = {
+    Null: { [`aws:ResourceTag/${requestTag}`]: "false" },
+    StringEquals: { [`aws:ResourceTag/${DEPLOYMENT_TAG_KEY}`]: deploymentTagValueOf(scope) },
+  };
   return [
     {
       statement: new PolicyStatement({
@@ -178,7 +189,7 @@ export const rdsReleaseStatements = (
         conditions: createdForARequest,
       }),
       wildcardReason:
-        "The instances are those the launcher created, whose identifiers only their requests know; only instances tagged with a RequestId at creation may be deleted (with their final snapshot)",
+        "The instances are those the launcher created, whose identifiers only their requests know; only instances tagged with a RequestId and this stack's name at creation may be deleted (with their final snapshot)",
     },
     {
       statement: new PolicyStatement({
@@ -199,7 +210,7 @@ export const rdsReleaseStatements = (
           "ForAllValues:StringEquals": { "aws:TagKeys": [EXPIRES_AT_TAG] },
         },
       }),
-      wildcardReason: `Only the ${EXPIRES_AT_TAG} tag may be set, and only on instances tagged with a RequestId at creation`,
+      wildcardReason: `Only the ${EXPIRES_AT_TAG} tag may be set, and only on instances tagged with a RequestId and this stack's name at creation`,
     },
     ...rdsDescribeStatements(scope, regions),
   ];

@@ -230,6 +230,8 @@ export class ApprovalsStack extends Stack {
       LEASE_MAX: context.leaseMax,
       LEASE_REMINDERS: context.leaseReminders,
       RELEASE_CHECK_DELAYS: context.releaseCheckDelays,
+      // The launchers tag what they create with it; their permissions require it (ec2-permissions.ts).
+      DEPLOYMENT_NAME: this.stackName,
       AUTH_ISSUER: this.signIn.issuer,
       AUTH_AUDIENCE: this.signIn.client.userPoolClientId,
       AUTH_JWKS_URL: this.signIn.jwksUrl,

@@ -145,6 +145,8 @@ const configureServiceEnvironment = async (
     DECISIONS_REQUIRE_SIGN_IN: String(config.DECISIONS_REQUIRE_SIGN_IN),
     ALLOWED_REGIONS: config.ALLOWED_REGIONS,
     DEFAULT_REGION: config.DEFAULT_REGION,
+    // What the launchers tag their resources with as this deployment's; on AWS, the stack's name.
+    DEPLOYMENT_NAME: "local",
     ...(config.BUCKET_NAME_PREFIX && { BUCKET_NAME_PREFIX: config.BUCKET_NAME_PREFIX }),
     ...Object.fromEntries(
       LEASE_SETTINGS.flatMap((name) => (config[name] === undefined ? [] : [[name, config[name]]])),

@@ -254,6 +254,17 @@ describe("who may extend or release a lease, and when", () => {
     expect(leaseOfferTo(provisioned({ lease: undefined }), ANA)).toEqual(none);
   });
 
+  it("offers release again, and no extension, once a release failed or kept the bucket", () => {
+    const failed = provisioned({
+      status: "RELEASE_FAILED",
+      lease: running({ release: { reason: "lease-ended", action: "terminate" } }),
+    });
+
+    expect(leaseOfferTo(failed, ANA)).toEqual({ extend: false, release: true });
+    expect(leaseOfferTo(failed, OPERATOR)).toEqual({ extend: false, release: true });
+    expect(leaseOfferTo(failed, BOB)).toEqual({ extend: false, release: false });
+  });
+
   it("offers release but no extension for a lease with no end, or with an extension already waiting", () => {
     expect(leaseOfferTo(provisioned({ lease: running({ duration: null, endsAt: null }) }), ANA)).toEqual({
       extend: false,

@@ -1,11 +1,7 @@
-import { SchedulerClient } from "@aws-sdk/client-scheduler";
-import { createSchedules, loadScheduleSettings } from "../shared/schedules.ts";
+import { deployedSchedules } from "../shared/schedules.ts";
 
 /**
  * The approvals' timers (timers.ts) as EventBridge Scheduler schedules, in the group `needs.schedules`
  * gives decision's functions; locally the edge's Scheduler, through the SDK's endpoint resolution.
  */
-export const schedules = createSchedules({
-  client: new SchedulerClient({}),
-  settings: loadScheduleSettings(),
-});
+export const schedules = deployedSchedules();

@@ -12,6 +12,8 @@ const loadWith = async (imageIds: string | undefined) => {
 
 afterEach(() => {
   vi.unstubAllEnvs();
+  // Unit test files share their worker's modules: a config that failed to load must not stay cached for them.
+  vi.resetModules();
 });
 
 describe("ec2-launcher config", () => {

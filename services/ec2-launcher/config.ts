@@ -1,5 +1,6 @@
 import { regionSchema } from "../../events/region.ts";
 import { env, loadConfig } from "../shared/config.ts";
+import { loadDeploymentName } from "../shared/deployment-tag.ts";
 import { loadReleaseCheckDelays } from "../shared/lease-settings.ts";
 import { imageOverridesSchema, imagesWith, type LaunchSettings } from "./domain.ts";
 import { idempotencyTable, launchesTable } from "./tables.ts";
@@ -25,7 +26,8 @@ export const launchSettings: LaunchSettings = {
   stackRegion: config.AWS_REGION,
   securityGroupIds: config.SECURITY_GROUP_IDS ?? [],
   defaultSubnetId: config.DEFAULT_SUBNET_ID,
+  deploymentName: loadDeploymentName(),
 };
 
 /** How long the reaper waits before each check of a release (RELEASE_CHECK_DELAYS). */
-export const releaseCheckDelays = loadReleaseCheckDelays();
+export const releaseCheckDelaysMs = loadReleaseCheckDelays();

@@ -35,6 +35,7 @@ const settings: LaunchSettings = {
   stackRegion: "us-east-1",
   securityGroupIds: ["sg-0123456789abcdef0"],
   defaultSubnetId: "subnet-0def5678",
+  deploymentName: "approvals-prod",
 };
 const IMAGE_ID = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
 
@@ -250,12 +251,13 @@ describe("ssmParametersOf", () => {
 });
 
 describe("buildRunInstancesInput", () => {
-  it("launches one instance of the request, idempotent on its id, tagged on instance and volume", () => {
+  it("launches one instance of the request, idempotent on its id, tagged on instance and volume with the request and the deployment", () => {
     const tags = [
       { Key: "RequestId", Value: "req-1" },
       { Key: "Requester", Value: "ana@example.com" },
       { Key: "Approver", Value: "bob@example.com" },
       { Key: "Name", Value: "build-box" },
+      { Key: "approvals:stack", Value: "approvals-prod" },
     ];
 
     const input = buildRunInstancesInput(request, "bob@example.com", IMAGE_ID, settings);
@@ -294,6 +296,7 @@ describe("buildRunInstancesInput", () => {
 
     const input = buildRunInstancesInput(minimal, "bob@example.com", "ami-12345678", {
       securityGroupIds: [],
+      deploymentName: "approvals-prod",
     });
 
     expect(Object.keys(input)).toEqual([

@@ -17,6 +17,7 @@ import {
 } from "../../events/request.ts";
 import { RequestApproved } from "../../events/request-approved.ts";
 import { jsonSetting } from "../shared/config.ts";
+import { DEPLOYMENT_TAG_KEY } from "../shared/deployment-tag.ts";
 
 /**
  * `RequestApproved` as the launcher takes it: its subscription routes only EC2 requests here, so the
@@ -47,6 +48,8 @@ export interface LaunchSettings {
   securityGroupIds: string[];
   /** Where instances go when the request names no subnet; absent means the default VPC's choice. */
   defaultSubnetId?: string;
+  /** DEPLOYMENT_NAME, the value of the deployment's tag on what it launches. */
+  deploymentName: string;
 }
 
 /**
@@ -276,13 +279,15 @@ export const LAUNCH_TAG_KEYS = {
   requester: "Requester",
   approver: "Approver",
   name: "Name",
+  deployment: DEPLOYMENT_TAG_KEY,
 } as const;
 
-export const launchTagsOf = (request: Ec2Request, approver: string): Tag[] => [
+export const launchTagsOf = (request: Ec2Request, approver: string, deploymentName: string): Tag[] => [
   { Key: LAUNCH_TAG_KEYS.requestId, Value: request.requestId },
   { Key: LAUNCH_TAG_KEYS.requester, Value: request.requester.email },
   { Key: LAUNCH_TAG_KEYS.approver, Value: approver },
   { Key: LAUNCH_TAG_KEYS.name, Value: request.resource.name ?? request.requestId },
+  { Key: LAUNCH_TAG_KEYS.deployment, Value: deploymentName },
 ];
 
 /**
@@ -293,11 +298,11 @@ export const buildRunInstancesInput = (
   request: Ec2Request,
   approver: string,
   imageId: string,
-  settings: Pick<LaunchSettings, "securityGroupIds" | "defaultSubnetId">,
+  settings: Pick<LaunchSettings, "securityGroupIds" | "defaultSubnetId" | "deploymentName">,
 ): RunInstancesCommandInput => {
   const { resource } = request;
   const subnetId = resource.subnetId ?? settings.defaultSubnetId;
-  const tags = launchTagsOf(request, approver);
+  const tags = launchTagsOf(request, approver, settings.deploymentName);
   return {
     ClientToken: request.requestId,
     ImageId: imageId,

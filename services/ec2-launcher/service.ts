@@ -20,7 +20,13 @@ export const service: ServiceManifest = {
     ReleaseCheckDue,
   ),
   needs: {
-    settings: ["IMAGE_IDS", "SECURITY_GROUP_IDS", "DEFAULT_SUBNET_ID", "RELEASE_CHECK_DELAYS"],
+    settings: [
+      "IMAGE_IDS",
+      "SECURITY_GROUP_IDS",
+      "DEFAULT_SUBNET_ID",
+      "RELEASE_CHECK_DELAYS",
+      "DEPLOYMENT_NAME",
+    ],
     sendsEmail: false,
     readsHmacKey: false,
     schedules: true,

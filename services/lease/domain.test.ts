@@ -511,4 +511,28 @@ describe("a release's outcome", () => {
     });
     expect(transition?.owed).toEqual([]);
   });
+
+  it("changes nothing for a report of the release before the one now asked again (a late delivery)", () => {
+    const lease = releasing();
+    const failure = {
+      released: false as const,
+      ...base,
+      problem: "kept",
+      kept: true,
+      attempts: 1,
+      failedAt: NOW.toISOString(),
+    };
+    const earlier = new Date(NOW.getTime() - 60_000).toISOString();
+
+    expect(
+      releaseOutcomeTransition(lease, { ...failure, releaseRequestedAt: earlier }, REMINDERS),
+    ).toBeUndefined();
+    expect(
+      releaseOutcomeTransition(
+        lease,
+        { ...failure, releaseRequestedAt: lease.release?.requestedAt },
+        REMINDERS,
+      ),
+    ).toBeDefined();
+  });
 });

@@ -248,17 +248,20 @@ export const whyTimerIgnored = (record: LeaseRecord | undefined, due: TimerDue):
 
 type ActiveLease = LeaseRecord & Required<Pick<LeaseRecord, "request" | "terms" | "resource" | "startedAt">>;
 
-const isActive = (record: LeaseRecord): record is ActiveLease =>
-  record.status === "ACTIVE" &&
+const isStarted = (record: LeaseRecord): record is ActiveLease =>
   record.request !== undefined &&
   record.terms !== undefined &&
   record.resource !== undefined &&
   record.startedAt !== undefined;
 
+const isActive = (record: LeaseRecord): record is ActiveLease =>
+  record.status === "ACTIVE" && isStarted(record);
+
 const releaseOf = (lease: ActiveLease, release: Release): Transition => ({
   set: { status: "RELEASING", release },
-  // A pending extension has nothing left to extend; its decision, when it comes, changes nothing.
-  remove: ["pendingExtension"],
+  // A pending extension has nothing left to extend; its decision, when it comes, changes nothing. The
+  // outcome of a release that failed before is for this one to replace.
+  remove: ["pendingExtension", "outcome"],
   owed: [
     owed(ReleaseRequested, {
       requestId: lease.requestId,
@@ -406,7 +409,8 @@ export const extensionTransition = (
 
 /**
  * An early release of a running lease by `caller` (its requester or an operator): RELEASING at once,
- * owing ReleaseRequested with the terms' action, and the cancellation of its timers.
+ * owing ReleaseRequested with the terms' action, and the cancellation of its timers. A release that
+ * failed (or kept a bucket) may be asked again the same way: its launcher takes it as a new release.
  */
 export const releaseNowTransition = (
   record: LeaseRecord,
@@ -424,7 +428,8 @@ export const releaseNowTransition = (
     now: Date;
   },
 ): Transition & { release: Release } => {
-  if (!isActive(record))
+  const failedBefore = record.status === "RELEASE_FAILED" && isStarted(record);
+  if (!isActive(record) && !failedBefore)
     throw new LeaseRefusedError(
       `The resource of ${record.requestId} cannot be released now: ${stateOf(record)}.`,
     );
@@ -436,6 +441,8 @@ export const releaseNowTransition = (
     requestedAt: now.toISOString(),
   };
   const released = releaseOf(record, release);
+  // A lease whose release failed has no timers left: its first release took them back, or its end fired.
+  if (failedBefore) return { ...released, release };
   return {
     ...released,
     release,
@@ -491,7 +498,8 @@ export const extensionDecidedTransition = (
 /**
  * The launcher's report of a release: RELEASED, or RELEASE_FAILED (also when a bucket was kept on
  * purpose: its lease is over, the bucket stays). Undefined when the lease already holds a confirmed
- * release. A report about a lease still running (released without its own request) takes its timers back.
+ * release, or for a report of another release than the one now asked (a late one of a release that
+ * failed before, by its `releaseRequestedAt`). A report about a lease still running (released without its own request) takes its timers back.
  */
 export const releaseOutcomeTransition = (
   record: LeaseRecord,
@@ -501,6 +509,13 @@ export const releaseOutcomeTransition = (
   offsetsMs: readonly number[],
 ): Transition | undefined => {
   if (record.status === "RELEASED") return undefined;
+  // A report of the release before the one now asked for, delivered late, says nothing of this one.
+  if (
+    report.releaseRequestedAt !== undefined &&
+    record.release !== undefined &&
+    report.releaseRequestedAt !== record.release.requestedAt
+  )
+    return undefined;
   const outcome: ReleaseOutcome = report.released
     ? {
         released: true,

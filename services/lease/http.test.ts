@@ -14,7 +14,7 @@ import {
   type TestIdentityProvider,
   type TestUser,
 } from "../shared/testing/access-tokens.ts";
-import { joinTransition } from "./domain.ts";
+import { joinTransition, releaseOutcomeTransition } from "./domain.ts";
 import { createLeaseApp } from "./http.ts";
 import { createOutboxPublisher } from "./outbox.ts";
 import { applied, createLeaseStore, type LeaseStore } from "./store.ts";
@@ -81,10 +81,35 @@ const leaseApi = async ({ running = true } = {}) => {
     });
     return { status: response.status, body: await response.json() };
   };
-  return { requestId, bus, schedules, call };
+  return { requestId, bus, schedules, clock, call };
 };
 
 const WEEK_MORE = { by: "P7D", justification: "The release slipped a week" };
+
+/** The launcher's ReleaseFailed of the lease's release (a bucket kept, with `kept`), as the lease records it. */
+const releaseFailed = async (requestId: string, { kept }: { kept: boolean }) => {
+  const record = await store.get(requestId);
+  if (!record?.request || !record.resource || !record.release)
+    throw new Error(`${requestId} is not releasing`);
+  const transition = releaseOutcomeTransition(
+    record,
+    {
+      released: false,
+      requestId,
+      request: record.request,
+      resource: record.resource,
+      action: record.release.action,
+      reason: record.release.reason,
+      problem: kept ? "the bucket holds objects; it was kept" : "still running after 3 checks",
+      kept,
+      attempts: 1,
+      failedAt: "2026-12-08T12:05:00.000Z",
+    },
+    REMINDERS,
+  );
+  if (!transition) throw new Error(`${requestId} took no failure`);
+  await store.put(applied(record, transition, new Date("2026-12-08T12:05:00.000Z")), record.version);
+};
 
 describe("asking for an extension", () => {
   it("by the requester is asked of the policies, and answered 202 with the end asked for", async () => {
@@ -188,6 +213,39 @@ describe("releasing now", () => {
     expect(again.body.error).toContain("it is being released");
     expect(bus.detailsOf(ReleaseRequested)).toHaveLength(1);
   });
+
+  it.each([
+    ["failed", false],
+    ["kept the resource", true],
+  ])(
+    "again after the release %s, by the requester or an operator, asks for it again with the same action",
+    async (_, kept) => {
+      const { requestId, bus, clock, call } = await leaseApi();
+      await call(REQUESTER, "release");
+      await releaseFailed(requestId, { kept });
+      clock.advance(HOUR / 1000);
+
+      const again = await call(OPERATOR, "release", { reason: "Emptied it" });
+      const refused = await call(REQUESTER, "release");
+
+      expect(again).toEqual({
+        status: 202,
+        body: { requestId, status: "RELEASING", action: "stop", reason: "released-by-operator" },
+      });
+      expect(refused.status).toBe(409);
+      expect(bus.detailsOf(ReleaseRequested)).toMatchObject([
+        { action: "stop", reason: "released-by-requester", requestedAt: "2026-12-08T12:00:00.000Z" },
+        {
+          action: "stop",
+          reason: "released-by-operator",
+          note: "Emptied it",
+          requestedAt: "2026-12-08T13:00:00.000Z",
+        },
+      ]);
+      expect(await store.get(requestId)).toMatchObject({ status: "RELEASING" });
+      expect((await store.get(requestId))?.outcome).toBeUndefined();
+    },
+  );
 
   it("answers 202 when the bus is down: the release is written and owed, for the sweeper", async () => {
     const { requestId, bus, call } = await leaseApi();

@@ -1,6 +1,5 @@
-import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { publisher } from "../shared/events.ts";
-import { createSchedules, loadScheduleSettings } from "../shared/schedules.ts";
+import { deployedSchedules } from "../shared/schedules.ts";
 import { leasesTableName } from "./config.ts";
 import { createOutboxPublisher } from "./outbox.ts";
 import { createLeaseStore } from "./store.ts";
@@ -15,7 +14,7 @@ export const now = () => new Date();
 
 export const publishOwed = createOutboxPublisher({
   publisher,
-  schedules: createSchedules({ client: new SchedulerClient({}), settings: loadScheduleSettings() }),
+  schedules: deployedSchedules(),
   store,
   now,
 });

@@ -22,6 +22,7 @@ describe("rds-launcher config", () => {
       homeRegion: "us-east-1",
       dbSubnetGroupName: undefined,
       dbSecurityGroupIds: [],
+      deploymentName: "approvals-test",
     });
   });
 
@@ -36,7 +37,12 @@ describe("rds-launcher config", () => {
       homeRegion: "eu-central-1",
       dbSubnetGroupName: "approvals-databases",
       dbSecurityGroupIds: ["sg-0123456789abcdef0", "sg-0fedcba9876543210"],
+      deploymentName: "approvals-test",
     });
+  });
+
+  it("refuses to load without the deployment's name to tag with, naming the variable", async () => {
+    await expect(loadWith({ DEPLOYMENT_NAME: undefined })).rejects.toThrow("DEPLOYMENT_NAME is not set");
   });
 
   it("refuses to load without a region to create in, naming the variable", async () => {

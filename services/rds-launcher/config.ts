@@ -1,4 +1,5 @@
 import { env, loadConfig } from "../shared/config.ts";
+import { loadDeploymentName } from "../shared/deployment-tag.ts";
 import { loadReleaseCheckDelays } from "../shared/lease-settings.ts";
 import type { CreationSettings } from "./domain.ts";
 import { creationsTable, idempotencyTable } from "./tables.ts";
@@ -21,6 +22,7 @@ export const creationSettings: CreationSettings = {
   homeRegion: config.AWS_REGION,
   dbSubnetGroupName: config.DB_SUBNET_GROUP_NAME,
   dbSecurityGroupIds: config.DB_SECURITY_GROUP_IDS ?? [],
+  deploymentName: loadDeploymentName(),
 };
 
 /** How long the reaper waits before each check of a release (RELEASE_CHECK_DELAYS). */

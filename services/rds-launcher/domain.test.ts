@@ -22,7 +22,11 @@ import {
 import { releaseOf } from "./testing/fixtures.ts";
 
 const request = sampleDatabaseRequest();
-const settings: CreationSettings = { homeRegion: "us-east-1", dbSecurityGroupIds: [] };
+const settings: CreationSettings = {
+  homeRegion: "us-east-1",
+  dbSecurityGroupIds: [],
+  deploymentName: "approvals-prod",
+};
 
 describe("dbInstanceIdentifierOf", () => {
   it("is the request's name and 8 hex characters derived from its id, the same on every retry", () => {
@@ -59,11 +63,12 @@ describe("regionOf", () => {
 });
 
 describe("buildCreateDbInstanceInput", () => {
-  it("creates an encrypted, private instance whose password RDS manages, tagged with the request", () => {
+  it("creates an encrypted, private instance whose password RDS manages, tagged with the request and the deployment", () => {
     const input = buildCreateDbInstanceInput(request, "bob@example.com", {
       homeRegion: "us-east-1",
       dbSubnetGroupName: "approvals-databases",
       dbSecurityGroupIds: ["sg-0123456789abcdef0"],
+      deploymentName: "approvals-prod",
     });
 
     expect(input).toStrictEqual({
@@ -89,6 +94,7 @@ describe("buildCreateDbInstanceInput", () => {
         { Key: "Requester", Value: "ana@example.com" },
         { Key: "Approver", Value: "bob@example.com" },
         { Key: "Name", Value: "orders" },
+        { Key: "approvals:stack", Value: "approvals-prod" },
       ],
     });
   });

@@ -7,6 +7,7 @@ import { LeaseExtended, LeaseStarted, ReleaseCheckDue, ReleaseRequested } from "
 import { RDS_IDENTIFIER_SUFFIX_LENGTH, type RdsEngine } from "../../events/rds-resource.ts";
 import type { RequestFor } from "../../events/request.ts";
 import { RequestApproved } from "../../events/request-approved.ts";
+import { DEPLOYMENT_TAG_KEY } from "../shared/deployment-tag.ts";
 
 /** An approval of an RDS request: the only kind the launcher's subscription lets through. */
 export type RdsApproval = DetailOf<typeof RequestApproved> & { request: RequestFor<"rds"> };
@@ -26,6 +27,8 @@ export interface CreationSettings {
   dbSubnetGroupName?: string;
   /** The VPC security groups new instances get; empty means the VPC's default group. */
   dbSecurityGroupIds: string[];
+  /** DEPLOYMENT_NAME, the value of the deployment's tag on what it creates. */
+  deploymentName: string;
 }
 
 export const regionOf = (request: RequestFor<"rds">, settings: CreationSettings): string =>
@@ -58,13 +61,19 @@ export const CREATION_TAG_KEYS = {
   requester: "Requester",
   approver: "Approver",
   name: "Name",
+  deployment: DEPLOYMENT_TAG_KEY,
 } as const;
 
-export const creationTagsOf = (request: RequestFor<"rds">, approver: string): Tag[] => [
+export const creationTagsOf = (
+  request: RequestFor<"rds">,
+  approver: string,
+  deploymentName: string,
+): Tag[] => [
   { Key: CREATION_TAG_KEYS.requestId, Value: request.requestId },
   { Key: CREATION_TAG_KEYS.requester, Value: request.requester.email },
   { Key: CREATION_TAG_KEYS.approver, Value: approver },
   { Key: CREATION_TAG_KEYS.name, Value: request.resource.name },
+  { Key: CREATION_TAG_KEYS.deployment, Value: deploymentName },
 ];
 
 /**
@@ -95,7 +104,7 @@ export const buildCreateDbInstanceInput = (
     DeletionProtection: false,
     ...(settings.dbSubnetGroupName && { DBSubnetGroupName: settings.dbSubnetGroupName }),
     ...(settings.dbSecurityGroupIds.length > 0 && { VpcSecurityGroupIds: settings.dbSecurityGroupIds }),
-    Tags: creationTagsOf(request, approver),
+    Tags: creationTagsOf(request, approver, settings.deploymentName),
   };
 };
 

@@ -22,7 +22,7 @@ export const service: ServiceManifest = {
     ReleaseCheckDue,
   ),
   needs: {
-    settings: ["DB_SUBNET_GROUP_NAME", "DB_SECURITY_GROUP_IDS", "RELEASE_CHECK_DELAYS"],
+    settings: ["DB_SUBNET_GROUP_NAME", "DB_SECURITY_GROUP_IDS", "RELEASE_CHECK_DELAYS", "DEPLOYMENT_NAME"],
     sendsEmail: false,
     readsHmacKey: false,
     rds: {

@@ -9,29 +9,32 @@ import {
   whetherConditionHeld,
 } from "../shared/dynamo.ts";
 import { createIdempotency, type Idempotency } from "../shared/idempotency.ts";
+import {
+  type RecordedRelease,
+  type ReleaseOutcomeEffect,
+  type ReleaseSettlement,
+  recordReleaseIn,
+  settleReleaseIn,
+} from "../shared/release-checks.ts";
 import { tableNames } from "./config.ts";
 import type { RdsRelease } from "./domain.ts";
 import { CREATIONS_BY_IDENTIFIER_INDEX, UNSETTLED_CREATIONS_INDEX } from "./tables.ts";
 
 /**
  * The events the launcher publishes once per request: `started` is ProvisioningStarted, `outcome` is
- * whichever of ResourceProvisioned and ProvisioningFailed comes first, `release-outcome` whichever of
- * ResourceReleased and ReleaseFailed comes first.
+ * whichever of ResourceProvisioned and ProvisioningFailed comes first; and once per release of it,
+ * whichever of ResourceReleased and ReleaseFailed comes first.
  */
-export type CreationEffect = "started" | "outcome" | "release-outcome";
+export type CreationEffect = "started" | "outcome" | ReleaseOutcomeEffect;
 
-/**
- * The release of the request's instance, as its first ReleaseRequested asked it (what its report
- * repeats): what the reaper's checks work from.
- */
+/** The release of the request's instance, as its ReleaseRequested asked it: what the reaper's checks work from. */
 export interface ReleaseRecord
-  extends Pick<RdsRelease, "request" | "resource" | "action" | "reason" | "by" | "requestedAt"> {
+  extends Omit<RecordedRelease, "resource" | "action">,
+    Pick<RdsRelease, "resource" | "action"> {
   /** Absent when the policy said to delete without one. */
   finalSnapshotIdentifier?: string;
   /** RDS's last refusal to delete, for the ReleaseFailed that follows if the instance stays. */
   refusal?: string;
-  /** When its ResourceReleased or ReleaseFailed was published: later checks do nothing. */
-  settledAt?: string;
 }
 
 /** Why a request can never be created as asked: RDS refusing it, or its identifier taken by another. */
@@ -163,17 +166,12 @@ export const createCreationStore = (
         }),
       ),
 
-    /** Records the release (the first asked for sticks, whoever asks again) and answers it as it stands. */
-    recordRelease: async (requestId: string, release: ReleaseRecord): Promise<ReleaseRecord> => {
-      const { Attributes } = await table.update({
-        Key: { requestId },
-        UpdateExpression: "SET #release = if_not_exists(#release, :release)",
-        ExpressionAttributeNames: { "#release": "release" },
-        ExpressionAttributeValues: { ":release": release },
-        ReturnValues: "ALL_NEW",
-      });
-      return (Attributes as CreationRecord & { release: ReleaseRecord }).release;
-    },
+    /**
+     * Records the release asked, unless one is recorded that stands (services/shared/release-checks.ts:
+     * after a failed one, a later ReleaseRequested is a new release), and answers the release as it stands.
+     */
+    recordRelease: (requestId: string, asked: Omit<ReleaseRecord, "n" | "settledAt" | "failedAt">) =>
+      recordReleaseIn(table, requestId, asked),
 
     /** Keeps RDS's latest refusal to delete the instance, for the ReleaseFailed if it stays. */
     recordReleaseRefusal: async (requestId: string, refusal: string): Promise<void> => {
@@ -186,16 +184,9 @@ export const createCreationStore = (
       });
     },
 
-    /** Records the release's outcome published: later checks and redeliveries do nothing. */
-    markReleaseSettled: async (requestId: string, at: Date): Promise<void> => {
-      await table.update({
-        Key: { requestId },
-        UpdateExpression: "SET #release.settledAt = if_not_exists(#release.settledAt, :at)",
-        ConditionExpression: "attribute_exists(#release)",
-        ExpressionAttributeNames: { "#release": "release" },
-        ExpressionAttributeValues: { ":at": at.toISOString() },
-      });
-    },
+    /** Records how the release ended, after its report: later checks and redeliveries do nothing. */
+    settleRelease: (requestId: string, requestedAt: string, settlement: ReleaseSettlement) =>
+      settleReleaseIn(table, requestId, requestedAt, settlement),
 
     /** The creation of this DB instance, as the index has it (it is written before RDS is asked). */
     findByIdentifier: async (dbInstanceIdentifier: string): Promise<CreationRecord | undefined> => {

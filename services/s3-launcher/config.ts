@@ -1,4 +1,5 @@
 import { env, loadConfig } from "../shared/config.ts";
+import { loadDeploymentName } from "../shared/deployment-tag.ts";
 import { loadReleaseCheckDelays } from "../shared/lease-settings.ts";
 import { bucketsTable, idempotencyTable, leasesTable } from "./tables.ts";
 
@@ -18,6 +19,9 @@ export const tableNames = {
 
 /** Where requests that name no region create their bucket: the stack's own region. */
 export const homeRegion = config.AWS_REGION;
+
+/** What the buckets it creates are tagged with as the deployment's (DEPLOYMENT_NAME). */
+export const deploymentName = loadDeploymentName();
 
 /**
  * An endpoint of its own (the local edge) serves buckets on its path: S3's usual `<bucket>.<host>`

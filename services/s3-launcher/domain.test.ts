@@ -33,6 +33,7 @@ const TAGS = [
   { Key: "RequestId", Value: "req-bucket-1" },
   { Key: "Requester", Value: "ana@example.com" },
   { Key: "Approver", Value: "bob@example.com" },
+  { Key: "approvals:stack", Value: "approvals-prod" },
 ];
 
 describe("bucketApprovalSchema", () => {
@@ -110,7 +111,12 @@ describe("tlsOnlyPolicyOf", () => {
 
 describe("buildBucketConfiguration", () => {
   it("sets up a versioned bucket with SSE-S3 and no expiry: tags, public access blocked, encryption, versioning, TLS only", () => {
-    const configuration = buildBucketConfiguration(bucketRequest(), "bob@example.com", "us-east-1");
+    const configuration = buildBucketConfiguration(
+      bucketRequest(),
+      "bob@example.com",
+      "us-east-1",
+      "approvals-prod",
+    );
 
     // No lifecycle: without an expiry the objects are kept until deleted.
     expect(Object.keys(configuration).sort()).toEqual([
@@ -143,6 +149,7 @@ describe("buildBucketConfiguration", () => {
       bucketRequest({ encryption: "sse-kms" }),
       "bob@example.com",
       "us-east-1",
+      "approvals-prod",
     );
 
     expect(encryption.ServerSideEncryptionConfiguration).toStrictEqual({
@@ -155,6 +162,7 @@ describe("buildBucketConfiguration", () => {
       bucketRequest({ versioning: false }),
       "bob@example.com",
       "us-east-1",
+      "approvals-prod",
     );
 
     expect(configuration).not.toHaveProperty("versioning");
@@ -166,6 +174,7 @@ describe("buildBucketConfiguration", () => {
       bucketRequest({ versioning: false, expireObjectsAfterDays: 30 }),
       "bob@example.com",
       "us-east-1",
+      "approvals-prod",
     );
 
     expect(lifecycle).toStrictEqual({
@@ -183,6 +192,7 @@ describe("buildBucketConfiguration", () => {
       bucketRequest({ expireObjectsAfterDays: 7 }),
       "bob@example.com",
       "us-east-1",
+      "approvals-prod",
     );
 
     expect(lifecycle?.LifecycleConfiguration?.Rules).toStrictEqual([

@@ -15,6 +15,7 @@ import { LeaseExtended, LeaseStarted, ReleaseCheckDue, ReleaseRequested } from "
 import { acceptedRequestSchema } from "../../events/request.ts";
 import { RequestApproved } from "../../events/request-approved.ts";
 import { s3ResourceSchema } from "../../events/s3-resource.ts";
+import { DEPLOYMENT_TAG_KEY } from "../shared/deployment-tag.ts";
 
 /**
  * The approvals the launcher takes: its subscription routes only bucket requests here, and parsing
@@ -59,12 +60,14 @@ export const BUCKET_TAG_KEYS = {
   requestId: "RequestId",
   requester: "Requester",
   approver: "Approver",
+  deployment: DEPLOYMENT_TAG_KEY,
 } as const;
 
-export const bucketTagsOf = (request: BucketRequest, approver: string): Tag[] => [
+export const bucketTagsOf = (request: BucketRequest, approver: string, deploymentName: string): Tag[] => [
   { Key: BUCKET_TAG_KEYS.requestId, Value: request.requestId },
   { Key: BUCKET_TAG_KEYS.requester, Value: request.requester.email },
   { Key: BUCKET_TAG_KEYS.approver, Value: approver },
+  { Key: BUCKET_TAG_KEYS.deployment, Value: deploymentName },
 ];
 
 /** Refuses every request that does not come over TLS, to the bucket and to each of its objects. */
@@ -105,10 +108,11 @@ export const buildBucketConfiguration = (
   request: BucketRequest,
   approver: string,
   region: string,
+  deploymentName: string,
 ): BucketConfiguration => {
   const { bucketName: Bucket, versioning, encryption, expireObjectsAfterDays } = request.resource;
   return {
-    tagging: { Bucket, Tagging: { TagSet: bucketTagsOf(request, approver) } },
+    tagging: { Bucket, Tagging: { TagSet: bucketTagsOf(request, approver, deploymentName) } },
     publicAccessBlock: {
       Bucket,
       PublicAccessBlockConfiguration: {

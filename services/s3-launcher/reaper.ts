@@ -1,26 +1,15 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { LAUNCHER_SOURCES } from "../../events/launched-resource.ts";
-import { ReleaseFailed, ResourceReleased } from "../../events/lease-events.ts";
-import type { Publisher } from "../../events/publish.ts";
 import { publisher } from "../shared/events.ts";
-import { nextReleaseCheck, scheduleReleaseCheck } from "../shared/release-checks.ts";
-import type { Schedules } from "../shared/schedules.ts";
+import { createReleaseSteps, type ReaperDeps } from "../shared/release-checks.ts";
+import { deployedSchedules } from "../shared/schedules.ts";
 import { releaseCheckDelaysMs } from "./config.ts";
 import { KEPT_PROBLEM } from "./domain.ts";
 import { type S3Gateway, s3GatewayIn } from "./s3.ts";
-import { schedules } from "./schedules.ts";
 import { type BucketStore, bucketStore, type ReleaseRecord } from "./store.ts";
 
-export interface ReleaseDeps {
-  store: BucketStore;
+export interface ReleaseDeps extends ReaperDeps<BucketStore> {
   /** The S3 gateway of a region. */
   s3In: (region: string) => S3Gateway;
-  publish: Publisher["publish"];
-  schedules: Schedules;
-  /** How long the reaper waits before each of its checks, in order. */
-  releaseCheckDelaysMs: readonly number[];
-  now: () => Date;
-  logger: Logger;
 }
 
 /** What the deployed release handlers work with: the real store, S3, bus and Scheduler, and the clock. */
@@ -28,7 +17,7 @@ export const releaseDeps = (logger: Logger): ReleaseDeps => ({
   store: bucketStore,
   s3In: s3GatewayIn,
   publish: publisher.publish,
-  schedules,
+  schedules: deployedSchedules(),
   releaseCheckDelaysMs,
   now: () => new Date(),
   logger,
@@ -37,47 +26,18 @@ export const releaseDeps = (logger: Logger): ReleaseDeps => ({
 /**
  * The steps of a bucket's release, shared by the handler that starts it and the reaper's checks:
  * deleting the bucket if it is empty, scheduling the next check, and publishing the release's one
- * outcome (whichever of ResourceReleased and ReleaseFailed comes first).
+ * outcome (whichever of ResourceReleased and ReleaseFailed comes first, services/shared/release-checks.ts).
  */
-export const createReaper = ({
-  store,
-  s3In,
-  publish,
-  schedules,
-  releaseCheckDelaysMs,
-  now,
-  logger,
-}: ReleaseDeps) => {
-  const source = LAUNCHER_SOURCES.s3;
-
-  const settle = async (requestId: string, publishOutcome: () => Promise<string[]>) => {
-    const { ran } = await store.publishOnce(requestId, "release-outcome", publishOutcome);
-    await store.markReleaseSettled(requestId, now());
-    return ran;
-  };
+export const createReaper = (deps: ReleaseDeps) => {
+  const { s3In, logger } = deps;
+  const { scheduleCheck, ...reports } = createReleaseSteps("s3", deps);
 
   /** The bucket is gone: the release is done, once. */
   const released = async (requestId: string, release: ReleaseRecord): Promise<void> => {
-    const { request, resource, action, reason, by } = release;
-    const ran = await settle(requestId, () =>
-      publish(
-        ResourceReleased,
-        {
-          requestId,
-          request,
-          resource,
-          action,
-          outcome: "deleted",
-          reason,
-          ...(by && { by }),
-          releasedAt: now().toISOString(),
-        },
-        { source },
-      ),
-    );
+    const ran = await reports.released(requestId, release, { outcome: "deleted" });
     logger.info(ran ? "Bucket released" : "Release already reported", {
       requestId,
-      bucketName: resource.bucketName,
+      bucketName: release.resource.bucketName,
     });
   };
 
@@ -85,39 +45,13 @@ export const createReaper = ({
   const failed = async (
     requestId: string,
     release: ReleaseRecord,
-    { problem, kept, attempts }: { problem: string; kept: boolean; attempts: number },
+    outcome: { problem: string; kept: boolean; attempts: number },
   ): Promise<void> => {
-    const { request, resource, action, reason } = release;
-    const ran = await settle(requestId, () =>
-      publish(
-        ReleaseFailed,
-        {
-          requestId,
-          request,
-          resource,
-          action,
-          reason,
-          problem,
-          kept,
-          attempts,
-          failedAt: now().toISOString(),
-        },
-        { source },
-      ),
-    );
-    if (ran)
-      logger.warn(kept ? "Bucket kept: it holds objects" : "The bucket could not be released", {
+    if (await reports.failed(requestId, release, outcome))
+      logger.warn(outcome.kept ? "Bucket kept: it holds objects" : "The bucket could not be released", {
         requestId,
-        problem,
+        problem: outcome.problem,
       });
-  };
-
-  /** Schedules the check after `attempt` (0: the first); false when the delays are used up. */
-  const scheduleCheck = async (requestId: string, attempt: number): Promise<boolean> => {
-    const next = nextReleaseCheck(requestId, "s3", attempt, releaseCheckDelaysMs, now());
-    if (!next) return false;
-    await scheduleReleaseCheck(schedules, next);
-    return true;
   };
 
   /**

@@ -22,7 +22,7 @@ export const service: ServiceManifest = {
     ReleaseCheckDue,
   ),
   needs: {
-    settings: ["RELEASE_CHECK_DELAYS"],
+    settings: ["RELEASE_CHECK_DELAYS", "DEPLOYMENT_NAME"],
     sendsEmail: false,
     readsHmacKey: false,
     s3: {

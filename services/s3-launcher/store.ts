@@ -2,25 +2,26 @@ import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { documentClientOf, requestTable, whetherConditionHeld } from "../shared/dynamo.ts";
 import { createIdempotency, type Idempotency } from "../shared/idempotency.ts";
+import {
+  type RecordedRelease,
+  type ReleaseOutcomeEffect,
+  type ReleaseSettlement,
+  recordReleaseIn,
+  settleReleaseIn,
+} from "../shared/release-checks.ts";
 import { tableNames } from "./config.ts";
 import type { BucketRelease, BucketRequest, PermanentBucketFailure } from "./domain.ts";
 
 /**
  * The events the launcher publishes once per request: `started` is ProvisioningStarted, `outcome` is
- * whichever of ResourceProvisioned and ProvisioningFailed comes first, `release-outcome` whichever of
- * ResourceReleased and ReleaseFailed comes first.
+ * whichever of ResourceProvisioned and ProvisioningFailed comes first; and once per release of it,
+ * whichever of ResourceReleased and ReleaseFailed comes first.
  */
-export type LaunchEffect = "started" | "outcome" | "release-outcome";
+export type LaunchEffect = "started" | "outcome" | ReleaseOutcomeEffect;
 
-/**
- * The release of the request's bucket, as its first ReleaseRequested asked it (what its report repeats):
- * what the reaper's checks work from.
- */
-export interface ReleaseRecord
-  extends Pick<BucketRelease, "request" | "resource" | "action" | "reason" | "by" | "requestedAt"> {
-  /** When its ResourceReleased or ReleaseFailed was published: later checks do nothing. */
-  settledAt?: string;
-}
+/** The release of the request's bucket, as its ReleaseRequested asked it: what the reaper's checks work from. */
+export type ReleaseRecord = Omit<RecordedRelease, "resource" | "action"> &
+  Pick<BucketRelease, "resource" | "action">;
 
 /** The lease of a request's bucket, in the leases table. */
 export interface LeaseRecord {
@@ -159,28 +160,17 @@ export const createBucketStore = (
         }),
       ),
 
-    /** Records the release (the first asked for sticks, whoever asks again) and answers it as it stands. */
-    recordRelease: async (requestId: string, release: ReleaseRecord): Promise<ReleaseRecord> => {
-      const { Attributes } = await leases.update({
-        Key: { requestId },
-        UpdateExpression: "SET #release = if_not_exists(#release, :release)",
-        ExpressionAttributeNames: { "#release": "release" },
-        ExpressionAttributeValues: { ":release": release },
-        ReturnValues: "ALL_NEW",
-      });
-      return (Attributes as LeaseRecord & { release: ReleaseRecord }).release;
-    },
+    /**
+     * Records the release asked, unless one is recorded that stands (services/shared/release-checks.ts:
+     * after a failed one or a kept bucket, a later ReleaseRequested is a new release), and answers the
+     * release as it stands.
+     */
+    recordRelease: (requestId: string, asked: Omit<ReleaseRecord, "n" | "settledAt" | "failedAt">) =>
+      recordReleaseIn(leases, requestId, asked),
 
-    /** Records the release's outcome published: later checks and redeliveries do nothing. */
-    markReleaseSettled: async (requestId: string, at: Date): Promise<void> => {
-      await leases.update({
-        Key: { requestId },
-        UpdateExpression: "SET #release.settledAt = if_not_exists(#release.settledAt, :at)",
-        ConditionExpression: "attribute_exists(#release)",
-        ExpressionAttributeNames: { "#release": "release" },
-        ExpressionAttributeValues: { ":at": at.toISOString() },
-      });
-    },
+    /** Records how the release ended, after its report: later checks and redeliveries do nothing. */
+    settleRelease: (requestId: string, requestedAt: string, settlement: ReleaseSettlement) =>
+      settleReleaseIn(leases, requestId, requestedAt, settlement),
 
     /** Publishes one of the request's events once, however often and concurrently it is attempted. */
     publishOnce: (requestId: string, effect: LaunchEffect, publish: () => Promise<string[]>) =>

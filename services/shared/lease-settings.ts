@@ -31,7 +31,9 @@ export const durationListSetting = () =>
     .pipe(z.array(leaseDurationSchema).min(1, "must name at least one duration"))
     .transform((items) => items.map(parseDuration));
 
-export const loadLeaseLimits = (environment: Record<string, string | undefined> = process.env): LeaseLimits => {
+export const loadLeaseLimits = (
+  environment: Record<string, string | undefined> = process.env,
+): LeaseLimits => {
   const { LEASE_DEFAULT, LEASE_MIN, LEASE_MAX } = loadConfig(
     {
       LEASE_DEFAULT: leaseDurationSchema.prefault(LEASE_SETTING_DEFAULTS.LEASE_DEFAULT),
@@ -40,8 +42,13 @@ export const loadLeaseLimits = (environment: Record<string, string | undefined> 
     },
     environment,
   );
-  const [min, max, byDefault] = [LEASE_MIN, LEASE_MAX, LEASE_DEFAULT].map(parseDuration) as [number, number, number];
-  if (min > max) throw new LeaseSettingsError(`LEASE_MIN ${LEASE_MIN} must not be longer than LEASE_MAX ${LEASE_MAX}`);
+  const [min, max, byDefault] = [LEASE_MIN, LEASE_MAX, LEASE_DEFAULT].map(parseDuration) as [
+    number,
+    number,
+    number,
+  ];
+  if (min > max)
+    throw new LeaseSettingsError(`LEASE_MIN ${LEASE_MIN} must not be longer than LEASE_MAX ${LEASE_MAX}`);
   if (byDefault < min || byDefault > max) {
     throw new LeaseSettingsError(
       `LEASE_DEFAULT ${LEASE_DEFAULT} must be from LEASE_MIN ${LEASE_MIN} to LEASE_MAX ${LEASE_MAX}`,
@@ -62,7 +69,9 @@ export const loadLeaseReminders = (environment: Record<string, string | undefine
   ).LEASE_REMINDERS.sort((a, b) => b - a);
 
 /** How long the reaper waits before each check of a release, in order (milliseconds). */
-export const loadReleaseCheckDelays = (environment: Record<string, string | undefined> = process.env): number[] =>
+export const loadReleaseCheckDelays = (
+  environment: Record<string, string | undefined> = process.env,
+): number[] =>
   loadConfig(
     { RELEASE_CHECK_DELAYS: durationListSetting().prefault(LEASE_SETTING_DEFAULTS.RELEASE_CHECK_DELAYS) },
     environment,

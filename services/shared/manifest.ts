@@ -98,6 +98,7 @@ export type SettingName =
   | "LEASE_MAX"
   | "LEASE_REMINDERS"
   | "RELEASE_CHECK_DELAYS"
+  | "DEPLOYMENT_NAME"
   | SignInSettingName;
 
 /** Where a service that serves signed-in routes checks access tokens (services/shared/http-auth.ts). */

@@ -1,7 +1,16 @@
+import type { Logger } from "@aws-lambda-powertools/logger";
+import type { UpdateCommandInput } from "@aws-sdk/lib-dynamodb";
 import type { DetailOf } from "../../events/contract.ts";
-import { ReleaseCheckDue } from "../../events/lease-events.ts";
 import { LAUNCHER_SOURCES } from "../../events/launched-resource.ts";
+import {
+  ReleaseCheckDue,
+  ReleaseFailed,
+  type ReleaseRequested,
+  ResourceReleased,
+} from "../../events/lease-events.ts";
+import type { Publisher } from "../../events/publish.ts";
 import type { ResourceType } from "../../events/request.ts";
+import { unlessConditionFails, whetherConditionHeld } from "./dynamo.ts";
 import { type Schedules, scheduleNameFor } from "./schedules.ts";
 
 /**
@@ -9,7 +18,9 @@ import { type Schedules, scheduleNameFor } from "./schedules.ts";
  * but looks again (a describe) after each of RELEASE_CHECK_DELAYS in turn, through one-time
  * EventBridge Scheduler schedules, so a restart loses no check. A check that finds the resource gone
  * reports it released; one that finds it still running releases it again and waits for the next; after
- * the last, the release fails (ReleaseFailed, and the operators are mailed).
+ * the last, the release fails (ReleaseFailed, and the operators are mailed). A release that failed (or
+ * kept a bucket) may be asked again: the next ReleaseRequested starts a new release, numbered one more,
+ * whose checks start afresh and whose report is published once again, under its own number.
  */
 
 export type ReleaseCheck = DetailOf<typeof ReleaseCheckDue>;
@@ -33,7 +44,7 @@ export const nextReleaseCheck = (
 };
 
 /** Has Scheduler put the check on the bus at its time, under the launcher's own source. */
-export const scheduleReleaseCheck = (schedules: Schedules, check: ReleaseCheck): Promise<string> =>
+const scheduleReleaseCheck = (schedules: Schedules, check: ReleaseCheck): Promise<string> =>
   schedules.scheduleOnce({
     name: scheduleNameFor(check.requestId, `release-check-${check.attempt}`),
     at: new Date(check.dueAt),
@@ -41,3 +52,219 @@ export const scheduleReleaseCheck = (schedules: Schedules, check: ReleaseCheck):
     detail: check,
     source: LAUNCHER_SOURCES[check.resourceType],
   });
+
+/** A release as a launcher records it: what its ReleaseRequested asked (what its report repeats), and how it ended. */
+export interface RecordedRelease
+  extends Pick<
+    DetailOf<typeof ReleaseRequested>,
+    "request" | "resource" | "action" | "reason" | "by" | "requestedAt"
+  > {
+  /** The release's number for its request, from 1; absent on releases recorded before there could be more. */
+  n?: number;
+  /** When its ResourceReleased or ReleaseFailed was published: later checks and redeliveries do nothing. */
+  settledAt?: string;
+  /** What the resource ended as, once its ResourceReleased was published. */
+  outcome?: DetailOf<typeof ResourceReleased>["outcome"];
+  /** When its ReleaseFailed was published: a later ReleaseRequested starts a new release. */
+  failedAt?: string;
+}
+
+const releaseNumberOf = (release: Pick<RecordedRelease, "n">): number => release.n ?? 1;
+
+/**
+ * The idempotency effect of a release's one report (ResourceReleased or ReleaseFailed): the first
+ * release keeps the name releases had before there could be more than one.
+ */
+export type ReleaseOutcomeEffect = "release-outcome" | `release-outcome-${number}`;
+
+export const releaseOutcomeEffect = (release: Pick<RecordedRelease, "n">): ReleaseOutcomeEffect => {
+  const n = releaseNumberOf(release);
+  return n === 1 ? "release-outcome" : `release-outcome-${n}`;
+};
+
+/**
+ * Whether a ReleaseRequested asked at `requestedAt` starts a new release: none is recorded, or the one
+ * recorded failed and was asked before it. Otherwise the recorded one stands (the first asked sticks):
+ * the same one redelivered, or another asked while it is under way or done.
+ */
+export const startsNewRelease = (
+  recorded: Pick<RecordedRelease, "requestedAt" | "failedAt"> | undefined,
+  requestedAt: string,
+): boolean =>
+  recorded === undefined || (recorded.failedAt !== undefined && recorded.requestedAt < requestedAt);
+
+/** The reads and writes of a launcher's table, keyed by request id, whose item keeps the release. */
+export interface ReleaseTable<R extends RecordedRelease> {
+  get: (requestId: string) => Promise<{ release?: R } | undefined>;
+  update: (input: Omit<UpdateCommandInput, "TableName">) => Promise<unknown>;
+}
+
+/**
+ * Records the release asked, when it starts a new one (`startsNewRelease`), numbered one more than the
+ * one it follows, its checks and outcome left behind; answers the release as it stands. Two deliveries
+ * of one ReleaseRequested at once record it once: the write holds only on the release as read.
+ */
+export const recordReleaseIn = async <R extends RecordedRelease>(
+  table: ReleaseTable<R>,
+  requestId: string,
+  asked: Omit<R, "n" | "settledAt" | "failedAt">,
+): Promise<R> => {
+  const recorded = (await table.get(requestId))?.release;
+  if (recorded && !startsNewRelease(recorded, asked.requestedAt)) return recorded;
+  const release = { ...asked, n: recorded ? releaseNumberOf(recorded) + 1 : 1 } as R;
+  const held = await whetherConditionHeld(
+    table.update({
+      Key: { requestId },
+      UpdateExpression: "SET #release = :release",
+      ConditionExpression: recorded ? "#release.requestedAt = :previous" : "attribute_not_exists(#release)",
+      ExpressionAttributeNames: { "#release": "release" },
+      ExpressionAttributeValues: {
+        ":release": release,
+        ...(recorded && { ":previous": recorded.requestedAt }),
+      },
+    }),
+  );
+  if (held) return release;
+  // Another delivery recorded a release meanwhile: that one stands.
+  return (await table.get(requestId))?.release as R;
+};
+
+/** How a release ended, as its launcher records it once the report is published. */
+export interface ReleaseSettlement {
+  at: Date;
+  /** What the resource ended as; absent when the release failed. */
+  outcome?: RecordedRelease["outcome"];
+}
+
+/**
+ * Records how the release asked at `requestedAt` ended, the first settlement sticking; nothing when a
+ * newer release has been recorded since (its report was a late one of the release before).
+ */
+export const settleReleaseIn = async (
+  table: Pick<ReleaseTable<RecordedRelease>, "update">,
+  requestId: string,
+  requestedAt: string,
+  { at, outcome }: ReleaseSettlement,
+): Promise<void> => {
+  const set = { settledAt: at.toISOString(), ...(outcome ? { outcome } : { failedAt: at.toISOString() }) };
+  await unlessConditionFails(
+    table.update({
+      Key: { requestId },
+      UpdateExpression: `SET ${Object.keys(set)
+        .map((name) => `#release.#${name} = if_not_exists(#release.#${name}, :${name})`)
+        .join(", ")}`,
+      ConditionExpression: "#release.requestedAt = :requestedAt",
+      ExpressionAttributeNames: {
+        "#release": "release",
+        ...Object.fromEntries(Object.keys(set).map((name) => [`#${name}`, name])),
+      },
+      ExpressionAttributeValues: {
+        ":requestedAt": requestedAt,
+        ...Object.fromEntries(Object.entries(set).map(([name, value]) => [`:${name}`, value])),
+      },
+    }),
+  );
+};
+
+/** What the reaper's reports need of a launcher's store. */
+export interface ReleaseReportStore {
+  publishOnce: (
+    requestId: string,
+    effect: ReleaseOutcomeEffect,
+    publish: () => Promise<string[]>,
+  ) => Promise<{ ran: boolean }>;
+  settleRelease: (requestId: string, requestedAt: string, settlement: ReleaseSettlement) => Promise<void>;
+}
+
+/** What every launcher's reaper works with, besides its own resource's gateway. */
+export interface ReaperDeps<Store extends ReleaseReportStore> {
+  store: Store;
+  publish: Publisher["publish"];
+  schedules: Schedules;
+  /** RELEASE_CHECK_DELAYS, in milliseconds: at least one. */
+  releaseCheckDelaysMs: readonly number[];
+  now: () => Date;
+  logger: Logger;
+}
+
+/**
+ * The steps of a release that are the same for every launcher: scheduling the check after `attempt`
+ * (0: the first after acting; false when the delays are used up), and the release's one report,
+ * ResourceReleased once a check found the resource gone, or ReleaseFailed; whichever is published
+ * first, once per release, naming the release it answers (`releaseRequestedAt`), then recorded as
+ * settled. Each report resolves whether this call published it.
+ */
+export const createReleaseSteps = (
+  resourceType: ResourceType,
+  { store, publish, schedules, releaseCheckDelaysMs, now }: Omit<ReaperDeps<ReleaseReportStore>, "logger">,
+) => {
+  const scheduleCheck = async (requestId: string, attempt: number): Promise<boolean> => {
+    const next = nextReleaseCheck(requestId, resourceType, attempt, releaseCheckDelaysMs, now());
+    if (next) await scheduleReleaseCheck(schedules, next);
+    return next !== undefined;
+  };
+
+  const settle = async (
+    requestId: string,
+    release: RecordedRelease,
+    outcome: ReleaseSettlement["outcome"],
+    publishOutcome: () => Promise<string[]>,
+  ): Promise<boolean> => {
+    const { ran } = await store.publishOnce(requestId, releaseOutcomeEffect(release), publishOutcome);
+    await store.settleRelease(requestId, release.requestedAt, { at: now(), ...(outcome && { outcome }) });
+    return ran;
+  };
+
+  const released = (
+    requestId: string,
+    release: RecordedRelease,
+    found: Pick<DetailOf<typeof ResourceReleased>, "outcome" | "finalSnapshotIdentifier">,
+  ): Promise<boolean> => {
+    const { request, resource, action, reason, by } = release;
+    return settle(requestId, release, found.outcome, () =>
+      publish(
+        ResourceReleased,
+        {
+          requestId,
+          request,
+          resource,
+          action,
+          reason,
+          ...(by && { by }),
+          ...found,
+          releaseRequestedAt: release.requestedAt,
+          releasedAt: now().toISOString(),
+        },
+        { source: LAUNCHER_SOURCES[resource.type] },
+      ),
+    );
+  };
+
+  const failed = (
+    requestId: string,
+    release: RecordedRelease,
+    { problem, kept, attempts }: Pick<DetailOf<typeof ReleaseFailed>, "problem" | "kept" | "attempts">,
+  ): Promise<boolean> => {
+    const { request, resource, action, reason } = release;
+    return settle(requestId, release, undefined, () =>
+      publish(
+        ReleaseFailed,
+        {
+          requestId,
+          request,
+          resource,
+          action,
+          reason,
+          problem,
+          kept,
+          attempts,
+          releaseRequestedAt: release.requestedAt,
+          failedAt: now().toISOString(),
+        },
+        { source: LAUNCHER_SOURCES[resource.type] },
+      ),
+    );
+  };
+
+  return { scheduleCheck, released, failed };
+};

@@ -5,7 +5,7 @@ import {
   type CreateScheduleCommandInput,
   DeleteScheduleCommand,
   ResourceNotFoundException,
-  type SchedulerClient,
+  SchedulerClient,
   UpdateScheduleCommand,
 } from "@aws-sdk/client-scheduler";
 import type { DetailInputOf, EventContract } from "../../events/contract.ts";
@@ -135,3 +135,15 @@ export const createSchedules = ({ client, settings }: SchedulesOptions) => {
 };
 
 export type Schedules = ReturnType<typeof createSchedules>;
+
+let deployed: Schedules | undefined;
+
+/**
+ * The schedules of a deployed service's functions: EventBridge Scheduler in the group `needs.schedules`
+ * gives them (locally the edge's Scheduler, through the SDK's endpoint resolution). Made on first use,
+ * so that only a module that schedules reads the settings, and one client serves the whole process.
+ */
+export const deployedSchedules = (): Schedules => {
+  deployed ??= createSchedules({ client: new SchedulerClient({}), settings: loadScheduleSettings() });
+  return deployed;
+};

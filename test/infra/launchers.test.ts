@@ -8,6 +8,7 @@ import { defaultBusSubscriptionsOf, forwardingPlanOf } from "../../infra/aws/for
 import { S3_CREATE_ACTIONS, S3_RELEASE_ACTIONS } from "../../infra/aws/s3-permissions.ts";
 import { CREATION_TAG_KEYS } from "../../services/rds-launcher/domain.ts";
 import { services } from "../../services/registry.ts";
+import { DEPLOYMENT_TAG_KEY } from "../../services/shared/deployment-tag.ts";
 import {
   type SynthesizedForwarding,
   type SynthesizedStack,
@@ -67,8 +68,13 @@ const EC2_RELEASE_HANDLERS = [
   "ec2-launcher/on-release-check-due",
   "ec2-launcher/on-instance-state-change",
 ];
-/** What makes an instance one a launch tagged with its request: the only ones a release may touch. */
-const LAUNCHED_FOR_A_REQUEST = { Null: { [`aws:ResourceTag/${REQUIRED_LAUNCH_TAG}`]: "false" } };
+/** The name of the stack synth.ts makes: the deployment tag's value on what its launchers create. */
+const STACK_NAME = "ApprovalsTest";
+/** What makes an instance one this stack's launch tagged with its request: the only ones a release may touch. */
+const LAUNCHED_FOR_A_REQUEST = {
+  Null: { [`aws:ResourceTag/${REQUIRED_LAUNCH_TAG}`]: "false" },
+  StringEquals: { [`aws:ResourceTag/${DEPLOYMENT_TAG_KEY}`]: STACK_NAME },
+};
 
 const CREATE_HANDLER = "rds-launcher/on-request-approved";
 const READ_ONLY_RDS_HANDLERS = ["rds-launcher/on-db-instance-event", "rds-launcher/creation-sweeper"];
@@ -83,7 +89,10 @@ const BUCKET_RELEASE_HANDLERS = [
   "s3-launcher/on-release-requested",
   "s3-launcher/on-release-check",
 ];
-const CREATED_FOR_A_REQUEST = { Null: { [`aws:ResourceTag/${CREATION_TAG_KEYS.requestId}`]: "false" } };
+const CREATED_FOR_A_REQUEST = {
+  Null: { [`aws:ResourceTag/${CREATION_TAG_KEYS.requestId}`]: "false" },
+  StringEquals: { [`aws:ResourceTag/${DEPLOYMENT_TAG_KEY}`]: STACK_NAME },
+};
 
 describe("the launchers' least privilege, from cdk.json's defaults", () => {
   let synth: SynthesizedStack;
@@ -105,7 +114,33 @@ describe("the launchers' least privilege, from cdk.json's defaults", () => {
     expect(synth.nagFindings).toEqual([]);
   });
 
-  it("lets the EC2 release handlers stop, terminate and tag ExpiresAt only instances launched for a request, and describe them", () => {
+  it("names the stack the launchers' deployment, which they tag what they create with", () => {
+    expect(synth.stack.stackName).toBe(STACK_NAME);
+    for (const launcher of ["ec2-launcher", "rds-launcher", "s3-launcher"])
+      synth.template.hasResourceProperties("AWS::Lambda::Function", {
+        Environment: {
+          Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: launcher, DEPLOYMENT_NAME: STACK_NAME }),
+        },
+      });
+  });
+
+  it("launches only instances and volumes tagged with their request and this stack's name", () => {
+    const launches = allowing(of("ec2-launcher/on-request-approved"), "ec2:RunInstances").filter(
+      (statement) => resourcesOf([statement]).some((arn) => /:(instance|volume)\/\*$/.test(arn)),
+    );
+
+    expect(launches).toHaveLength(2);
+    for (const statement of launches)
+      expect(statement.Condition?.StringEquals).toMatchObject({
+        [`aws:RequestTag/${DEPLOYMENT_TAG_KEY}`]: STACK_NAME,
+      });
+    expect(launches.map((statement) => statement.Condition?.["ForAllValues:StringEquals"])).toEqual([
+      { "aws:TagKeys": ["RequestId", "Requester", "Approver", "Name", DEPLOYMENT_TAG_KEY] },
+      { "aws:TagKeys": ["RequestId", "Requester", "Approver", "Name", DEPLOYMENT_TAG_KEY] },
+    ]);
+  });
+
+  it("lets the EC2 release handlers stop, terminate and tag ExpiresAt only instances this stack launched for a request, and describe them", () => {
     for (const name of EC2_RELEASE_HANDLERS) {
       const statements = of(name);
       const ec2Statements = statements.filter((statement) =>
@@ -163,6 +198,7 @@ describe("the launchers' least privilege, from cdk.json's defaults", () => {
     ]);
     expect(onInstances[0]?.Condition).toEqual({
       StringEquals: {
+        [`aws:RequestTag/${DEPLOYMENT_TAG_KEY}`]: STACK_NAME,
         "rds:DatabaseEngine": [...RDS_ENGINES],
         "rds:DatabaseClass": [...RDS_INSTANCE_CLASSES],
       },
@@ -191,15 +227,17 @@ describe("the launchers' least privilege, from cdk.json's defaults", () => {
     );
   });
 
-  it("tags only with the launcher's keys and the RequestId, and lets RDS keep the password in rds! secrets only", () => {
+  it("tags only with the launcher's keys, the RequestId and this stack's name, and lets RDS keep the password in rds! secrets only", () => {
     const statements = of(CREATE_HANDLER);
 
     expect(allowing(statements, "rds:AddTagsToResource").map((statement) => statement.Condition)).toEqual([
       {
         Null: { [`aws:RequestTag/${CREATION_TAG_KEYS.requestId}`]: "false" },
         "ForAllValues:StringEquals": { "aws:TagKeys": Object.values(CREATION_TAG_KEYS) },
+        StringEquals: { [`aws:RequestTag/${DEPLOYMENT_TAG_KEY}`]: STACK_NAME },
       },
     ]);
+    expect(Object.values(CREATION_TAG_KEYS)).toContain(DEPLOYMENT_TAG_KEY);
     const secrets = allowing(statements, "secretsmanager:CreateSecret");
     expect(actionsOf(secrets)).toEqual(["secretsmanager:CreateSecret", "secretsmanager:TagResource"]);
     expect(resourcesOf(secrets)).toEqual([
@@ -243,7 +281,7 @@ describe("the launchers' least privilege, from cdk.json's defaults", () => {
     });
   });
 
-  it("lets the RDS release handlers delete, snapshot and tag only DB instances created for a request, and tag them ExpiresAt only", () => {
+  it("lets the RDS release handlers delete, snapshot and tag only DB instances this stack created for a request, and tag them ExpiresAt only", () => {
     for (const name of RDS_RELEASE_HANDLERS) {
       const statements = of(name);
       const onInstances = (action: string) =>
@@ -279,7 +317,7 @@ describe("the launchers' least privilege, from cdk.json's defaults", () => {
     }
   });
 
-  it("never lets any function delete a DB instance untagged by a request", () => {
+  it("never lets any function delete a DB instance untagged by a request of this stack", () => {
     const deletions = [...byFunction.values()].flatMap((statements) =>
       allowing(statements, "rds:DeleteDBInstance"),
     );

@@ -14,10 +14,11 @@ import {
 import { SCHEDULE_ACTIONS } from "../../infra/aws/constructs/schedules.ts";
 import { DEAD_LETTER_RETENTION, TARGET_RETRY } from "../../infra/aws/constructs/service.ts";
 import { REQUIRED_LAUNCH_TAG } from "../../infra/aws/ec2-permissions.ts";
-import { S3_CREATE_ACTIONS } from "../../infra/aws/s3-permissions.ts";
+import { S3_CREATE_ACTIONS, S3_RELEASE_ACTIONS } from "../../infra/aws/s3-permissions.ts";
 import { API_THROTTLE, ARCHIVE_RETENTION_DAYS } from "../../infra/aws/stack.ts";
 import { DEFAULT_IMAGES, LAUNCH_TAG_KEYS, ssmParametersOf } from "../../services/ec2-launcher/domain.ts";
 import { services } from "../../services/registry.ts";
+import { DEPLOYMENT_TAG_KEY } from "../../services/shared/deployment-tag.ts";
 import { IDEMPOTENCY_RECORD_SECONDS } from "../../services/shared/idempotency.ts";
 import {
   EVENT_HANDLER_TIMEOUT_MS,
@@ -78,6 +79,15 @@ const publishes = ["events:PutEvents"];
 /** A service declaring `needs.schedules`: its schedules in the stack's group, and the role they run as. */
 const schedules = [...SCHEDULE_ACTIONS, "iam:PassRole"];
 const sendsEmail = ["ses:SendEmail", "ses:SendRawEmail"];
+/** The EC2 launcher's handlers of a lease's end (needs.ec2.release). */
+const ec2Release = ["ec2:CreateTags", "ec2:DescribeInstances", "ec2:StopInstances", "ec2:TerminateInstances"];
+/** The RDS launcher's handlers of a lease's end (needs.rds.release). */
+const rdsRelease = [
+  "rds:AddTagsToResource",
+  "rds:CreateDBSnapshot",
+  "rds:DeleteDBInstance",
+  "rds:DescribeDBInstances",
+];
 const readsHmacKey = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"];
 /** A service declaring `needs.pricing`: AWS's public list prices. */
 const readsPrices = ["pricing:GetProducts"];
@@ -107,17 +117,48 @@ const PUBLISHABLE: Record<string, Record<string, string[]>> = {
     ],
   },
   "ec2-launcher": {
-    "approvals.ec2-launcher": ["ProvisioningStarted", "ResourceProvisioned", "ProvisioningFailed"],
+    "approvals.ec2-launcher": [
+      "ProvisioningStarted",
+      "ResourceProvisioned",
+      "ProvisioningFailed",
+      "ResourceReleased",
+      "ReleaseFailed",
+      "ReleaseCheckDue",
+    ],
   },
   "rds-launcher": {
-    "approvals.rds-launcher": ["ProvisioningStarted", "ResourceProvisioned", "ProvisioningFailed"],
+    "approvals.rds-launcher": [
+      "ProvisioningStarted",
+      "ResourceProvisioned",
+      "ProvisioningFailed",
+      "ResourceReleased",
+      "ReleaseFailed",
+      "ReleaseCheckDue",
+    ],
   },
   "s3-launcher": {
-    "approvals.s3-launcher": ["ProvisioningStarted", "ResourceProvisioned", "ProvisioningFailed"],
+    "approvals.s3-launcher": [
+      "ProvisioningStarted",
+      "ResourceProvisioned",
+      "ProvisioningFailed",
+      "ResourceReleased",
+      "ReleaseFailed",
+      "ReleaseCheckDue",
+    ],
   },
   notifier: { "approvals.notifier": ["RequesterNotified"] },
   audit: {},
   delegation: { "approvals.delegation": ["DelegationChanged"] },
+  lease: {
+    "approvals.lease": [
+      "LeaseStarted",
+      "LeaseExpiring",
+      "ExtensionRequested",
+      "LeaseExtended",
+      "ReleaseRequested",
+      "LeaseTimerDue",
+    ],
+  },
 };
 
 /** Every function's role, action by action: a change to any of them has to be made here too, on purpose. */
@@ -245,6 +286,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     ...tableWrites,
     ...idempotencyRecords,
     ...publishes,
+    ...schedules,
     "ec2:CreateTags",
     "ec2:RunInstances",
     "ssm:GetParameters",
@@ -256,7 +298,38 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     ...tableWrites,
     ...idempotencyRecords,
     ...publishes,
-    "ec2:DescribeInstances",
+    ...schedules,
+    ...ec2Release,
+  ],
+  "ec2-launcher/on-lease-changed": [
+    ...logs,
+    ...xray,
+    ...deadLetters,
+    ...tableWrites,
+    ...idempotencyRecords,
+    ...publishes,
+    ...schedules,
+    ...ec2Release,
+  ],
+  "ec2-launcher/on-release-requested": [
+    ...logs,
+    ...xray,
+    ...deadLetters,
+    ...tableWrites,
+    ...idempotencyRecords,
+    ...publishes,
+    ...schedules,
+    ...ec2Release,
+  ],
+  "ec2-launcher/on-release-check-due": [
+    ...logs,
+    ...xray,
+    ...deadLetters,
+    ...tableWrites,
+    ...idempotencyRecords,
+    ...publishes,
+    ...schedules,
+    ...ec2Release,
   ],
   "rds-launcher/on-request-approved": [
     ...logs,
@@ -265,6 +338,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     ...tableWrites,
     ...idempotencyRecords,
     ...publishes,
+    ...schedules,
     "rds:CreateDBInstance",
     "rds:AddTagsToResource",
     "rds:DescribeDBInstances",
@@ -280,6 +354,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     ...tableWrites,
     ...idempotencyRecords,
     ...publishes,
+    ...schedules,
     "rds:DescribeDBInstances",
   ],
   "rds-launcher/creation-sweeper": [
@@ -289,8 +364,24 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     ...tableWrites,
     ...idempotencyRecords,
     ...publishes,
+    ...schedules,
     "rds:DescribeDBInstances",
   ],
+  ...Object.fromEntries(
+    ["on-lease-changed", "on-release-requested", "on-release-check"].map((id) => [
+      `rds-launcher/${id}`,
+      [
+        ...logs,
+        ...xray,
+        ...deadLetters,
+        ...tableWrites,
+        ...idempotencyRecords,
+        ...publishes,
+        ...schedules,
+        ...rdsRelease,
+      ],
+    ]),
+  ),
   "s3-launcher/on-request-approved": [
     ...logs,
     ...xray,
@@ -298,8 +389,24 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     ...tableWrites,
     ...idempotencyRecords,
     ...publishes,
+    ...schedules,
     ...S3_CREATE_ACTIONS,
   ],
+  ...Object.fromEntries(
+    ["on-lease-changed", "on-release-requested", "on-release-check"].map((id) => [
+      `s3-launcher/${id}`,
+      [
+        ...logs,
+        ...xray,
+        ...deadLetters,
+        ...tableWrites,
+        ...idempotencyRecords,
+        ...publishes,
+        ...schedules,
+        ...S3_RELEASE_ACTIONS,
+      ],
+    ]),
+  ),
   "notifier/on-request-news": [
     ...logs,
     ...xray,
@@ -307,10 +414,15 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     ...idempotencyRecords,
     ...publishes,
     ...sendsEmail,
+    ...readsDirectory,
   ],
   "audit/on-flow-event": [...logs, ...xray, ...deadLetters, ...tableWrites],
   "audit/http-handler": [...logs, ...xray, ...tableWrites],
   "delegation/http-handler": [...logs, ...xray, ...tableWrites, ...publishes],
+  "lease/on-lease-news": [...logs, ...xray, ...deadLetters, ...tableWrites, ...publishes, ...schedules],
+  "lease/on-lease-timer-due": [...logs, ...xray, ...deadLetters, ...tableWrites, ...publishes, ...schedules],
+  "lease/outbox-sweeper": [...logs, ...xray, ...deadLetters, ...tableWrites, ...publishes, ...schedules],
+  "lease/http-handler": [...logs, ...xray, ...tableWrites, ...publishes, ...schedules],
 };
 
 describe("the AWS stack, synthesized from cdk.json's defaults", () => {
@@ -568,6 +680,8 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
           ALLOWED_REGIONS: { Ref: "AWS::Region" },
           DEFAULT_REGION: { Ref: "AWS::Region" },
           BUCKET_NAME_PREFIX: "approvals-",
+          // What the launchers tag their resources with: the stack's name.
+          DEPLOYMENT_NAME: synth.stack.stackName,
           AUTH_ISSUER: issuer,
           AUTH_AUDIENCE: { Ref: synth.logicalIdOf(synth.stack.signIn.client) },
           AUTH_JWKS_URL: { "Fn::Join": ["", [issuer, "/.well-known/jwks.json"]] },
@@ -652,13 +766,12 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
         const ec2Actions = actionsOfRole(roleId).filter((action) => action.startsWith("ec2:"));
         if (name === "ec2-launcher/on-request-approved")
           expect(ec2Actions).toEqual(["ec2:CreateTags", "ec2:RunInstances"]);
-        else if (name === "ec2-launcher/on-instance-state-change")
-          expect(ec2Actions).toEqual(["ec2:DescribeInstances"]);
+        else if (name.startsWith("ec2-launcher/")) expect(ec2Actions, name).toEqual([...ec2Release].sort());
         else expect(ec2Actions, name).toEqual([]);
       }
     });
 
-    it("allows RunInstances only for the allowed instance types, tagged with their request at launch", () => {
+    it("allows RunInstances only for the allowed instance types, tagged with their request and the stack's name at launch", () => {
       const launcher = functionsOf().find((fn) => fn.name === "ec2-launcher/on-request-approved");
       const statements = statementsOfRole(launcher?.roleId ?? "");
       const onInstances = statements.filter(
@@ -671,16 +784,19 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
         "ForAllValues:StringEquals": { "aws:TagKeys": Object.values(LAUNCH_TAG_KEYS) },
       };
       expect(onInstances).toHaveLength(1);
+      const ofThisStack = { [`aws:RequestTag/${DEPLOYMENT_TAG_KEY}`]: synth.stack.stackName };
       expect(onInstances[0]?.Condition).toEqual({
         ...tagConditions,
-        StringEquals: { "ec2:InstanceType": [...INSTANCE_TYPES] },
+        StringEquals: { ...ofThisStack, "ec2:InstanceType": [...INSTANCE_TYPES] },
       });
       const onVolumes = statements.filter(
         (statement) =>
           asList(statement.Action).includes("ec2:RunInstances") &&
           JSON.stringify(statement.Resource).includes(":volume/*"),
       );
-      expect(onVolumes.map((statement) => statement.Condition)).toEqual([tagConditions]);
+      expect(onVolumes.map((statement) => statement.Condition)).toEqual([
+        { ...tagConditions, StringEquals: ofThisStack },
+      ]);
       const tagging = statements.filter((statement) => asList(statement.Action).includes("ec2:CreateTags"));
       expect(tagging.map((statement) => statement.Condition)).toEqual([
         { StringEquals: { "ec2:CreateAction": "RunInstances" } },

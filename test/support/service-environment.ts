@@ -15,6 +15,8 @@ Object.assign(process.env, {
   PUBLIC_URL: "http://localhost:3000",
   HMAC_SECRET: "test-secret-that-is-at-least-32-characters",
   AWS_REGION: "us-east-1",
+  // What the launchers tag their resources with as the deployment's.
+  DEPLOYMENT_NAME: "approvals-test",
   POWERTOOLS_LOG_LEVEL: "SILENT",
   // The wired apps' verifier reads these on first use; tests give the apps under test their own.
   AUTH_ISSUER: TEST_ISSUER,

@@ -174,7 +174,12 @@ describe("ec2-launcher on EC2 instance state changes", () => {
       requestedAt,
       attempts: 1,
     });
-    if (took) await testbed.store.recordReleased(requestId, action === "stop" ? "stopped" : "terminated");
+    if (took) {
+      await testbed.store.settleRelease(requestId, requestedAt, {
+        at: new Date(),
+        outcome: action === "stop" ? "stopped" : "terminated",
+      });
+    }
   };
 
   it("stops again an instance its lease stopped when someone starts it, and checks it again later", async () => {

@@ -23,6 +23,7 @@ import {
   TEST_RELEASE_CHECK_DELAYS,
 } from "../testing/fixtures.ts";
 import { handler } from "./on-release-check-due.ts";
+import { createReleaseRequestedHandler } from "./on-release-requested.ts";
 
 const OTHER_REGION = "eu-west-1";
 const LAST_CHECK = TEST_RELEASE_CHECK_DELAYS.length;
@@ -50,6 +51,8 @@ describe("ec2-launcher's reaper on ReleaseCheckDue", () => {
       schedules,
       /** The check at this place of the request's release, as its schedule puts it on the bus. */
       check: (requestId: string, attempt: number) => deps.reaper.check({ requestId, attempt }),
+      /** The ReleaseRequested handler, over the same bus, schedules and EC2. */
+      release: createReleaseRequestedHandler(deps),
     };
   };
 
@@ -103,6 +106,7 @@ describe("ec2-launcher's reaper on ReleaseCheckDue", () => {
           action: "terminate",
           outcome: "terminated",
           reason: "lease-ended",
+          releaseRequestedAt: asked.requestedAt,
           releasedAt: FIXED_NOW.toISOString(),
         },
       },
@@ -229,6 +233,7 @@ describe("ec2-launcher's reaper on ReleaseCheckDue", () => {
           problem: `Instance ${asked.resource.instanceId} was still running after ${LAST_CHECK} checks: EC2 did not get it terminated. It may be protected against termination, or someone keeps starting it.`,
           kept: false,
           attempts: LAST_CHECK,
+          releaseRequestedAt: asked.requestedAt,
           failedAt: FIXED_NOW.toISOString(),
         },
       },
@@ -247,6 +252,45 @@ describe("ec2-launcher's reaper on ReleaseCheckDue", () => {
 
     expect(failures.filter((failure) => !(failure instanceof IdempotencyAlreadyInProgressError))).toEqual([]);
     expect(bus.published).toHaveLength(1);
+  });
+
+  it("takes a release asked again after one failed as a new one: its checks start afresh and it is reported once more", async () => {
+    const { bus, schedules, check, release } = setUp();
+    const first = await released("asked-again", "running");
+    await check("asked-again", LAST_CHECK);
+    const again = {
+      ...first,
+      reason: "released-by-operator" as const,
+      by: { email: "operator@example.com" },
+      requestedAt: new Date(Date.parse(first.requestedAt) + 3_600_000).toISOString(),
+    };
+
+    await release(again);
+    await release(again);
+    await release(first);
+    describedIn(first, "terminated");
+    await check("asked-again", 1);
+    await check("asked-again", 1);
+
+    expect((await testbed.store.get("asked-again"))?.release).toMatchObject({
+      n: 2,
+      reason: "released-by-operator",
+      requestedAt: again.requestedAt,
+      attempts: 1,
+      outcome: "terminated",
+    });
+    expect(schedules.made.map((made) => made.name)).toEqual([
+      "asked-again-release-check-1",
+      "asked-again-release-check-1",
+      "asked-again-release-check-1",
+    ]);
+    expect(bus.published.map((event) => event.detailType)).toEqual([
+      ReleaseFailed.detailType,
+      ResourceReleased.detailType,
+    ]);
+    expect(bus.detailsOf(ResourceReleased)).toMatchObject([
+      { reason: "released-by-operator", by: { email: "operator@example.com" } },
+    ]);
   });
 
   it("does nothing for a check of a release it never recorded", async () => {

@@ -87,6 +87,7 @@ describe("ec2-launcher on ReleaseRequested", () => {
       by: { email: "operator@example.com" },
       requestedAt: asked.requestedAt,
       attempts: 0,
+      n: 1,
     });
   });
 

@@ -16,9 +16,9 @@ export interface ReleaseRequestedDeps {
 
 /**
  * Releases the instance of a lease that ended or was released early: records the release (the first
- * one asked sticks, with its action and reason), stops or terminates the instance as it says, and has
- * the reaper check it. A redelivery acts again, which EC2 takes as a repeat, and moves the same first
- * check.
+ * one asked sticks, with its action and reason, until it fails: then a later one is a new release),
+ * stops or terminates the instance as it says, and has the reaper check it. A redelivery acts again,
+ * which EC2 takes as a repeat, and moves the same first check.
  */
 export const createReleaseRequestedHandler =
   ({ store, reaper, logger }: ReleaseRequestedDeps) =>

@@ -101,7 +101,7 @@ export const startLauncherTestbed = async () => {
   const freshDeps = () => {
     const { bus, deps } = handlerDepsWith({ store, ec2, now: () => FIXED_NOW });
     const schedules = recordingSchedules();
-    const reaper = createReaper({ ...deps, schedules, releaseCheckDelays: TEST_RELEASE_CHECK_DELAYS });
+    const reaper = createReaper({ ...deps, schedules, releaseCheckDelaysMs: TEST_RELEASE_CHECK_DELAYS });
     return { bus, schedules, deps: { ...deps, reaper } };
   };
   const mockedRegions = new Set<string>([STACK_REGION]);

@@ -44,7 +44,13 @@ describe("rds-launcher's reaper on ReleaseCheckDue", () => {
     testbed.rdsMock.on(DeleteDBInstanceCommand).resolves({});
     await setup.release(release);
     testbed.rdsMock.reset();
-    return { ...setup, release, identifier: release.resource.dbInstanceIdentifier };
+    return {
+      ...setup,
+      release,
+      /** The ReleaseRequested handler, over the same bus and schedules. */
+      handleRelease: setup.release,
+      identifier: release.resource.dbInstanceIdentifier,
+    };
   };
   const checkOf = (requestId: string, attempt: number) => ({
     requestId,
@@ -77,6 +83,7 @@ describe("rds-launcher's reaper on ReleaseCheckDue", () => {
           reason: "released-by-requester",
           by: { email: "ana@example.com" },
           finalSnapshotIdentifier: `${identifier}-final-20300108100000`,
+          releaseRequestedAt: release.requestedAt,
           releasedAt: FIXED_NOW.toISOString(),
         },
       },
@@ -166,12 +173,48 @@ describe("rds-launcher's reaper on ReleaseCheckDue", () => {
           problem: `DB instance ${identifier} is still available after 3 checks; RDS refused to delete the DB instance (InvalidParameterCombination): InvalidParameterCombination happened`,
           kept: false,
           attempts: 3,
+          releaseRequestedAt: release.requestedAt,
           failedAt: FIXED_NOW.toISOString(),
         },
       },
     ]);
     // Deleted again at the checks that had a next one to confirm it; not at the last.
     expect(deleteCalls()).toHaveLength(2);
+  });
+
+  it("takes a release asked again after one failed as a new one, with a snapshot of its own, reported once more", async () => {
+    const { bus, check, handleRelease, release, identifier } = await released("asked-again");
+    testbed.rdsMock
+      .on(DescribeDBInstancesCommand)
+      .resolves(describedAs(identifier, "asked-again", "available"));
+    await check(checkOf("asked-again", 3));
+    testbed.rdsMock.reset();
+    testbed.rdsMock.on(DeleteDBInstanceCommand).resolves({});
+    const again = {
+      ...release,
+      reason: "released-by-operator" as const,
+      requestedAt: "2030-01-09T12:00:00.000Z",
+    };
+
+    await handleRelease(again);
+    await handleRelease(again);
+    await handleRelease(release);
+    testbed.rdsMock.on(DescribeDBInstancesCommand).rejects(notFoundError());
+    await check(checkOf("asked-again", 1));
+    await check(checkOf("asked-again", 1));
+
+    // Each delivery while the new release is under way deletes again, as the new release asks.
+    expect(new Set(deleteCalls().map((call) => call.args[0].input.FinalDBSnapshotIdentifier))).toEqual(
+      new Set([`${identifier}-final-20300109120000`]),
+    );
+    expect(bus.published.map((event) => event.detailType)).toEqual([
+      ReleaseFailed.detailType,
+      ResourceReleased.detailType,
+    ]);
+    expect(bus.detailsOf(ResourceReleased)).toMatchObject([
+      { reason: "released-by-operator", finalSnapshotIdentifier: `${identifier}-final-20300109120000` },
+    ]);
+    expect(bus.detailsOf(ReleaseFailed)).toMatchObject([{ reason: "lease-ended", attempts: 3 }]);
   });
 
   it("does nothing for a check of a request with no release recorded", async () => {

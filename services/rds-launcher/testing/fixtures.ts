@@ -34,7 +34,11 @@ import { creationsTable, idempotencyTable, tables } from "../tables.ts";
 
 export const APPROVER = "bob@example.com";
 
-export const SETTINGS: CreationSettings = { homeRegion: "us-east-1", dbSecurityGroupIds: [] };
+export const SETTINGS: CreationSettings = {
+  homeRegion: "us-east-1",
+  dbSecurityGroupIds: [],
+  deploymentName: "approvals-test",
+};
 
 /** A `RequestApproved` detail for the sample database request under this id, its resource changed by `resource`. */
 export const approvalOf = (

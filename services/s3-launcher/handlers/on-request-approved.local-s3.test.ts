@@ -12,7 +12,7 @@ import { OUTSIDE_PRINCIPAL } from "../../../infra/local/edge/principals.ts";
 import { bucketSettingsOf } from "../../../infra/local/s3/testing/local-s3.ts";
 import { TEST_SERVICES_PRINCIPAL } from "../../../test/support/local-events.ts";
 import { tlsOnlyPolicyOf } from "../domain.ts";
-import { APPROVER, approvalOf, startLocalS3Testbed } from "../testing/fixtures.ts";
+import { APPROVER, approvalOf, DEPLOYMENT_NAME, startLocalS3Testbed } from "../testing/fixtures.ts";
 import { createRequestApprovedHandler } from "./on-request-approved.ts";
 
 /** The launcher against the real local S3: what it sets is what S3 then answers. */
@@ -69,6 +69,7 @@ describe("s3-launcher on RequestApproved, on the local S3", () => {
       { Key: "RequestId", Value: "read-back" },
       { Key: "Requester", Value: "ana@example.com" },
       { Key: "Approver", Value: APPROVER },
+      { Key: "approvals:stack", Value: DEPLOYMENT_NAME },
     ]);
 
     const requester = testbed.clientAs(OUTSIDE_PRINCIPAL, "eu-west-1");

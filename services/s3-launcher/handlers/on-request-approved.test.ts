@@ -13,7 +13,7 @@ import { ProvisioningStarted } from "../../../events/provisioning-started.ts";
 import { ResourceProvisioned } from "../../../events/resource-provisioned.ts";
 import { deliverTogetherThenRetryFailures } from "../../../test/support/idempotency.ts";
 import { buildBucketConfiguration, buildCreateBucketInput } from "../domain.ts";
-import { APPROVER, approvalOf, s3Error, startLauncherTestbed } from "../testing/fixtures.ts";
+import { APPROVER, approvalOf, DEPLOYMENT_NAME, s3Error, startLauncherTestbed } from "../testing/fixtures.ts";
 import { createRequestApprovedHandler } from "./on-request-approved.ts";
 
 describe("s3-launcher on RequestApproved", () => {
@@ -45,7 +45,7 @@ describe("s3-launcher on RequestApproved", () => {
   it("creates the bucket in the request's region, sets it up, and announces it started, then ready", async () => {
     const { bus, handle } = setUp();
     const approval = approvalOf("in-ireland", { expireObjectsAfterDays: 30 }, { region: "eu-west-1" });
-    const settings = buildBucketConfiguration(approval.request, APPROVER, "eu-west-1");
+    const settings = buildBucketConfiguration(approval.request, APPROVER, "eu-west-1", DEPLOYMENT_NAME);
 
     await handle(approval);
 
@@ -115,7 +115,8 @@ describe("s3-launcher on RequestApproved", () => {
     expect(callsOf("PutBucketTagging")).toEqual([
       [
         "PutBucketTagging",
-        buildBucketConfiguration(approval.request, "policy:cheap-buckets", "us-east-1").tagging,
+        buildBucketConfiguration(approval.request, "policy:cheap-buckets", "us-east-1", DEPLOYMENT_NAME)
+          .tagging,
       ],
     ]);
   });

@@ -9,7 +9,7 @@ import { ProvisioningStarted } from "../../../events/provisioning-started.ts";
 import type { Publisher } from "../../../events/publish.ts";
 import { ResourceProvisioned } from "../../../events/resource-provisioned.ts";
 import { publisher } from "../../shared/events.ts";
-import { homeRegion } from "../config.ts";
+import { deploymentName, homeRegion } from "../config.ts";
 import {
   type BucketApproval,
   bucketApprovalSchema,
@@ -35,6 +35,8 @@ export interface RequestApprovedDeps {
   publish: Publisher["publish"];
   /** The stack's own region, for requests that name none. */
   homeRegion: string;
+  /** DEPLOYMENT_NAME, the value of the deployment's tag on the buckets it creates. */
+  deploymentName: string;
   now: () => Date;
   logger: Logger;
 }
@@ -56,6 +58,7 @@ export const createRequestApprovedHandler = ({
   s3In,
   publish,
   homeRegion,
+  deploymentName,
   now,
   logger,
 }: RequestApprovedDeps) => {
@@ -172,7 +175,7 @@ export const createRequestApprovedHandler = ({
       ),
     );
     try {
-      await s3.configure(buildBucketConfiguration(request, approver, region));
+      await s3.configure(buildBucketConfiguration(request, approver, region, deploymentName));
     } catch (error) {
       const failure = s3FailureOf(error);
       if (classifyS3Error(failure) === "retryable") throw error;
@@ -207,6 +210,7 @@ export const handler = middy(
     s3In: s3GatewayIn,
     publish: publisher.publish,
     homeRegion,
+    deploymentName,
     now: () => new Date(),
     logger,
   }),

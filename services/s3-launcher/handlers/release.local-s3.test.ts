@@ -1,8 +1,10 @@
 import "../../../test/support/service-environment.ts";
 import {
   CreateBucketCommand,
+  DeleteObjectCommand,
   GetBucketTaggingCommand,
   HeadBucketCommand,
+  ListObjectVersionsCommand,
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -105,6 +107,7 @@ describe("s3-launcher's leases and releases, on the local S3", () => {
       RequestId: "tagged",
       Requester: "ana@example.com",
       Approver: "bob@example.com",
+      "approvals:stack": "approvals-test",
       ExpiresAt: "2030-01-15T10:00:00.000Z",
     });
   });
@@ -149,6 +152,7 @@ describe("s3-launcher's leases and releases, on the local S3", () => {
           action: "delete-if-empty",
           outcome: "deleted",
           reason: "lease-ended",
+          releaseRequestedAt: asked.requestedAt,
           releasedAt: FIXED_NOW.toISOString(),
         },
       },
@@ -181,11 +185,44 @@ describe("s3-launcher's leases and releases, on the local S3", () => {
           problem: "the bucket holds objects; it was kept",
           kept: true,
           attempts: 1,
+          releaseRequestedAt: asked.requestedAt,
           failedAt: FIXED_NOW.toISOString(),
         },
       },
     ]);
     expect(schedules.made).toEqual([]);
+  });
+
+  it("releases a kept bucket asked again once it is emptied: a new release, reported released once", async () => {
+    const Bucket = await provisioned("emptied-later");
+    await s3().send(new PutObjectCommand({ Bucket, Key: "logs/today.txt", Body: "keep me" }));
+    const { bus, release, check } = setUp();
+    const first = releaseOf("emptied-later", REGION);
+    await release(first);
+    // The requester empties the bucket, every version of every object, as the kept-bucket email asks.
+    const { Versions = [], DeleteMarkers = [] } = await s3().send(new ListObjectVersionsCommand({ Bucket }));
+    for (const { Key, VersionId } of [...Versions, ...DeleteMarkers])
+      await s3().send(new DeleteObjectCommand({ Bucket, Key, VersionId }));
+    const again = releaseOf("emptied-later", REGION, {
+      reason: "released-by-requester",
+      by: { email: "ana@example.com" },
+      requestedAt: "2030-01-09T10:00:00.000Z",
+    });
+
+    await release(again);
+    await release(again);
+    await release(first);
+    await check(checkOf("emptied-later", 1));
+    await check(checkOf("emptied-later", 1));
+
+    await expect(s3().send(new HeadBucketCommand({ Bucket }))).rejects.toMatchObject({ name: "NotFound" });
+    expect(bus.published.map((event) => event.detailType)).toEqual([
+      ReleaseFailed.detailType,
+      ResourceReleased.detailType,
+    ]);
+    expect(bus.detailsOf(ResourceReleased)).toMatchObject([
+      { reason: "released-by-requester", by: { email: "ana@example.com" }, outcome: "deleted" },
+    ]);
   });
 
   it("deletes again a bucket a check finds still there and empty, and fails the release after the last check", async () => {

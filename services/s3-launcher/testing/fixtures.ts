@@ -25,6 +25,8 @@ import { bucketsTable, idempotencyTable, leasesTable, tables } from "../tables.t
 
 export const APPROVER = "bob@example.com";
 export const HOME_REGION = "us-east-1";
+/** The deployment's tag value on the buckets the testbed's launcher creates. */
+export const DEPLOYMENT_NAME = "approvals-test";
 
 /**
  * A `RequestApproved` detail for a bucket request with this id (lower-case, as it names the bucket
@@ -95,7 +97,14 @@ const startTestbed = async (clientIn: (region: string) => S3Client) => {
     regionsAsked.push(region);
     return gatewayIn(region);
   };
-  const freshDeps = () => handlerDepsWith({ store, s3In, homeRegion: HOME_REGION, now: () => FIXED_NOW });
+  const freshDeps = () =>
+    handlerDepsWith({
+      store,
+      s3In,
+      homeRegion: HOME_REGION,
+      deploymentName: DEPLOYMENT_NAME,
+      now: () => FIXED_NOW,
+    });
   return { store, regionsAsked, freshDeps, closeStore: () => dynamo.close() };
 };
 
