@@ -11,7 +11,7 @@ const request = sampleRequest({ requestId: "req-outbox" });
 
 const expiry = (): OwedEntry => ({
   schedule: {
-    name: "req-outbox-expiry-0-0",
+    name: "req-outbox.expiry-0-0",
     at: AT,
     detail: { requestId: request.requestId, kind: "expiry", stage: 0, dueAt: AT },
   },
@@ -37,15 +37,15 @@ describe("the outbox publisher", () => {
     const schedules = recordingSchedules();
     const store = markingStore();
     const publish = createOutboxPublisher({ publisher, schedules, store, now: BEFORE });
-    const outbox = outboxEntries(0, [expiry(), expired(), { cancel: ["req-outbox-expiry-0-0"] }]);
+    const outbox = outboxEntries(0, [expiry(), expired(), { cancel: ["req-outbox.expiry-0-0"] }]);
 
     await publish({ requestId: request.requestId, outbox });
 
     expect(schedules.made.map(({ name, at, detailType }) => ({ name, at, detailType }))).toEqual([
-      { name: "req-outbox-expiry-0-0", at: new Date(AT), detailType: "ApprovalTimerDue" },
+      { name: "req-outbox.expiry-0-0", at: new Date(AT), detailType: "ApprovalTimerDue" },
     ]);
     expect(publisher.published.map(({ detailType }) => detailType)).toEqual(["RequestExpired"]);
-    expect(schedules.cancelled).toEqual(["req-outbox-expiry-0-0"]);
+    expect(schedules.cancelled).toEqual(["req-outbox.expiry-0-0"]);
     expect(schedules.pending.size).toBe(0);
     expect(store.marked).toEqual(["00000000", "00000001", "00000002"]);
   });

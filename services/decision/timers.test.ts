@@ -84,9 +84,9 @@ describe("the timers a write owes", () => {
     const owedNow = timersOwed(undefined, approval, [started(approval, 0, START)]);
 
     expect(schedulesOf(owedNow)).toEqual([
-      { name: "req-timers-expiry-0-0", at: EXPIRES, kind: "expiry" },
-      { name: "req-timers-reminder-0-1", at: "2026-03-01T11:00:00.000Z", kind: "reminder" },
-      { name: "req-timers-escalation-0-0", at: "2026-03-01T12:00:00.000Z", kind: "escalation" },
+      { name: "req-timers.expiry-0-0", at: EXPIRES, kind: "expiry" },
+      { name: "req-timers.reminder-0-1", at: "2026-03-01T11:00:00.000Z", kind: "reminder" },
+      { name: "req-timers.escalation-0-0", at: "2026-03-01T12:00:00.000Z", kind: "escalation" },
     ]);
   });
 
@@ -111,8 +111,8 @@ describe("the timers a write owes", () => {
     );
 
     expect(schedulesOf(transition.events)).toEqual([
-      { name: "req-timers-reminder-1-1", at: "2026-03-01T11:30:00.000Z", kind: "reminder" },
-      { name: "req-timers-escalation-1-0", at: "2026-03-01T12:30:00.000Z", kind: "escalation" },
+      { name: "req-timers.reminder-1-1", at: "2026-03-01T11:30:00.000Z", kind: "reminder" },
+      { name: "req-timers.escalation-1-0", at: "2026-03-01T12:30:00.000Z", kind: "escalation" },
     ]);
   });
 
@@ -127,7 +127,7 @@ describe("the timers a write owes", () => {
 
     expect(eventTypesOf(transition.events)).toEqual(["RequestExpired"]);
     expect(transition.events.at(-1)).toEqual({
-      cancel: ["req-timers-expiry-0-0", "req-timers-reminder-1-2", "req-timers-escalation-1-0"],
+      cancel: ["req-timers.expiry-0-0", "req-timers.reminder-1-2", "req-timers.escalation-1-0"],
     });
   });
 });
@@ -175,7 +175,7 @@ describe("a due timer", () => {
       detail: { approvers: ["lead-b@example.com"], reminder: { n: 1, max: 2 } },
     });
     expect(schedulesOf(first.events)).toEqual([
-      { name: "req-timers-reminder-0-2", at: "2026-03-01T11:00:00.000Z", kind: "reminder" },
+      { name: "req-timers.reminder-0-2", at: "2026-03-01T11:00:00.000Z", kind: "reminder" },
     ]);
     expect(first.set.timersDone).toEqual(["reminder-0-1"]);
     expect(eventTypesOf(last.events)).toEqual(["ApproversReminded"]);
@@ -250,9 +250,9 @@ describe("the timers of an extension's round", () => {
     const entries = timersOwed(undefined, round, [started(round, 0, START)]);
 
     expect(schedulesOf(entries).map(({ name }) => name)).toEqual([
-      "req-timers-x2-expiry-0-0",
-      "req-timers-x2-reminder-0-1",
-      "req-timers-x2-escalation-0-0",
+      "req-timers.x2-expiry-0-0",
+      "req-timers.x2-reminder-0-1",
+      "req-timers.x2-escalation-0-0",
     ]);
     for (const entry of entries) expect(entry).toMatchObject({ schedule: { detail: { extension: 2 } } });
   });
@@ -266,7 +266,7 @@ describe("the timers of an extension's round", () => {
 
     expect(reminded.events).toMatchObject([
       { detailType: "ApproversReminded", detail: { extension: { n: 2 } } },
-      { schedule: { name: "req-timers-x2-reminder-0-2", detail: { extension: 2, n: 2 } } },
+      { schedule: { name: "req-timers.x2-reminder-0-2", detail: { extension: 2, n: 2 } } },
     ]);
   });
 });

@@ -130,10 +130,10 @@ describe("a lease's timers", () => {
     const timers = timersOf("req-1", ENDS_AT, REMINDERS, NOW).map(({ schedule }) => schedule);
 
     expect(timers.map(({ name, at }) => [name, at])).toEqual([
-      ["req-1-lease-reminder-1", "2026-12-11T12:00:00.000Z"],
-      ["req-1-lease-reminder-2", "2026-12-13T12:00:00.000Z"],
-      ["req-1-lease-reminder-3", "2026-12-14T10:00:00.000Z"],
-      ["req-1-lease-end", ENDS_AT],
+      ["req-1.lease-reminder-1", "2026-12-11T12:00:00.000Z"],
+      ["req-1.lease-reminder-2", "2026-12-13T12:00:00.000Z"],
+      ["req-1.lease-reminder-3", "2026-12-14T10:00:00.000Z"],
+      ["req-1.lease-end", ENDS_AT],
     ]);
     expect(timers[1]?.detail).toEqual({
       requestId: "req-1",
@@ -149,8 +149,8 @@ describe("a lease's timers", () => {
     const shortEnd = "2026-12-08T12:00:00.000Z";
 
     expect(timersOf("req-1", shortEnd, REMINDERS, NOW).map(({ schedule }) => schedule.name)).toEqual([
-      "req-1-lease-reminder-3",
-      "req-1-lease-end",
+      "req-1.lease-reminder-3",
+      "req-1.lease-end",
     ]);
     expect(timersOf("req-1", null, REMINDERS, NOW)).toEqual([]);
   });
@@ -177,10 +177,10 @@ describe("a lease's start", () => {
       });
       expect(detailTypesOf(lease)).toEqual([
         "LeaseStarted",
-        "schedule req-1-lease-reminder-1",
-        "schedule req-1-lease-reminder-2",
-        "schedule req-1-lease-reminder-3",
-        "schedule req-1-lease-end",
+        "schedule req-1.lease-reminder-1",
+        "schedule req-1.lease-reminder-2",
+        "schedule req-1.lease-reminder-3",
+        "schedule req-1.lease-end",
       ]);
     }
   });
@@ -362,10 +362,10 @@ describe("an extension decided", () => {
     expect(extended).toMatchObject({ endsAt: "2026-12-17T12:00:00.000Z", remindersSent: [] });
     expect(extended.pendingExtension).toBeUndefined();
     expect(detailTypesOf(extended)).toEqual([
-      "schedule req-1-lease-reminder-1",
-      "schedule req-1-lease-reminder-2",
-      "schedule req-1-lease-reminder-3",
-      "schedule req-1-lease-end",
+      "schedule req-1.lease-reminder-1",
+      "schedule req-1.lease-reminder-2",
+      "schedule req-1.lease-reminder-3",
+      "schedule req-1.lease-end",
       "LeaseExtended",
     ]);
     expect(Object.values(extended.outbox ?? {}).at(-1)).toMatchObject({
@@ -428,10 +428,10 @@ describe("a release now", () => {
       },
       {
         cancel: [
-          "req-1-lease-reminder-1",
-          "req-1-lease-reminder-2",
-          "req-1-lease-reminder-3",
-          "req-1-lease-end",
+          "req-1.lease-reminder-1",
+          "req-1.lease-reminder-2",
+          "req-1.lease-reminder-3",
+          "req-1.lease-end",
         ],
       },
     ]);

@@ -191,7 +191,7 @@ describe("releasing now", () => {
         note: "Done early",
       }),
     ]);
-    expect(schedules.cancelled).toContain(`${requestId}-lease-end`);
+    expect(schedules.cancelled).toContain(`${requestId}.lease-end`);
   });
 
   it("by an operator, with no body, is a release by an operator", async () => {

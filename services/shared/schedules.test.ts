@@ -23,6 +23,7 @@ import {
   ScheduleInputError,
   type ScheduleSettings,
   type Schedules,
+  scheduleNameFor,
 } from "./schedules.ts";
 
 const SETTINGS: ScheduleSettings = {
@@ -56,6 +57,22 @@ afterEach(async () => {
 
 const scheduleNamed = (name: string) =>
   edge.client.send(new GetScheduleCommand({ Name: name, GroupName: TEST_SCHEDULE_GROUP }));
+
+describe("a schedule's name", () => {
+  it("is the same for the same timer, and never another request's, whatever '-' the ids hold", () => {
+    expect(scheduleNameFor("req-a", "lease-end")).toBe(scheduleNameFor("req-a", "lease-end"));
+    expect(scheduleNameFor("Q-x1", "expiry-0-0")).not.toBe(scheduleNameFor("Q", "x1-expiry-0-0"));
+  });
+
+  it("stays within Scheduler's 64 characters for the longest request id, and apart for two timers", () => {
+    const longId = "r".repeat(64);
+    const first = scheduleNameFor(longId, "lease-reminder-1");
+    const second = scheduleNameFor(longId, "lease-reminder-2");
+
+    expect(first.length).toBeLessThanOrEqual(64);
+    expect(first).not.toBe(second);
+  });
+});
 
 describe("scheduleOnce", () => {
   it("has Scheduler put the contract's event on the bus once, at the time given, then delete the schedule", async () => {

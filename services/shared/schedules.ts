@@ -47,13 +47,14 @@ const SCHEDULE_NAME = /^[0-9a-zA-Z\-_.]{1,64}$/;
 const SCHEDULE_NAME_MAX = 64;
 
 /**
- * A schedule's name for one timer of one request, `<requestId>-<key>`: the same timer always gets the
+ * A schedule's name for one timer of one request, `<requestId>.<key>`: the same timer always gets the
  * same one, so owing it twice moves it instead of adding one. A request id holds only characters
- * Scheduler allows; a name past Scheduler's 64 characters keeps its start and ends with a hash of the
- * whole, to stay unique.
+ * Scheduler allows and never a '.', so no request's timer can take another's name (with '-', request
+ * `Q-x1`'s expiry would be `Q`'s extension round's); a name past Scheduler's 64 characters keeps its
+ * start and ends with a hash of the whole, to stay unique.
  */
 export const scheduleNameFor = (requestId: string, key: string): string => {
-  const name = `${requestId}-${key}`;
+  const name = `${requestId}.${key}`;
   if (name.length <= SCHEDULE_NAME_MAX) return name;
   const hash = createHash("sha256").update(name).digest("hex").slice(0, 23);
   return `${name.slice(0, SCHEDULE_NAME_MAX - hash.length - 1)}-${hash}`;

@@ -291,7 +291,7 @@ describe("an extension asked of the policy's approvers", () => {
       rounds: [{ status: "DECIDED", decision: { action: "approve", approver: "bob@example.com" } }],
     });
     expect(await stored()).not.toHaveProperty("grants");
-    expect(timers.pending.get("ext-round-x1-expiry-0-0")?.detail).toMatchObject({
+    expect(timers.pending.get("ext-round.x1-expiry-0-0")?.detail).toMatchObject({
       kind: "expiry",
       extension: 1,
     });
@@ -471,7 +471,7 @@ describe("an extension's round when the resource is released first", () => {
       extension: { n: 1 },
       rounds: [{ status: "DECIDED", decision: { action: "approve" } }],
     });
-    expect([...timers.pending.keys()].filter((name) => name.startsWith("ext-released-x1-"))).toEqual([]);
+    expect([...timers.pending.keys()].filter((name) => name.startsWith("ext-released.x1-"))).toEqual([]);
   });
 
   it("refuses a link of the round once it is closed, and the request stays approved", async () => {

@@ -193,7 +193,7 @@ describe("ec2-launcher on EC2 instance state changes", () => {
     expect(testbed.ec2Mock.commandCalls(StopInstancesCommand).map((call) => call.args[0].input)).toEqual([
       { InstanceIds: [instanceId] },
     ]);
-    expect([...schedules.pending.keys()]).toEqual(["restarted-release-check-1"]);
+    expect([...schedules.pending.keys()]).toEqual(["restarted.release-check-1"]);
     expect(bus.published).toEqual([]);
   });
 

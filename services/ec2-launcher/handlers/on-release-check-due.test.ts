@@ -166,7 +166,7 @@ describe("ec2-launcher's reaper on ReleaseCheckDue", () => {
       expect(testbed.ec2Mock.commandCalls(StopInstancesCommand)).toEqual([]);
       expect(schedules.made).toEqual([
         expect.objectContaining({
-          name: `on-its-way-${action}-${state}-release-check-2`,
+          name: `on-its-way-${action}-${state}.release-check-2`,
           at: new Date(FIXED_NOW.getTime() + 60_000),
           detailType: ReleaseCheckDue.detailType,
           detail: {
@@ -190,7 +190,7 @@ describe("ec2-launcher's reaper on ReleaseCheckDue", () => {
       { InstanceIds: [asked.resource.instanceId] },
     ]);
     expect(bus.published).toEqual([]);
-    expect([...schedules.pending.keys()]).toEqual(["still-running-release-check-3"]);
+    expect([...schedules.pending.keys()]).toEqual(["still-running.release-check-3"]);
   });
 
   it("stops again an instance released with stop that someone started, and checks it again later", async () => {
@@ -201,7 +201,7 @@ describe("ec2-launcher's reaper on ReleaseCheckDue", () => {
 
     expect(testbed.ec2Mock.commandCalls(StopInstancesCommand)).toHaveLength(1);
     expect(terminations()).toEqual([]);
-    expect([...schedules.pending.keys()]).toEqual(["started-again-release-check-2"]);
+    expect([...schedules.pending.keys()]).toEqual(["started-again.release-check-2"]);
   });
 
   it("terminates a stopped instance whose release asked for termination", async () => {
@@ -280,9 +280,9 @@ describe("ec2-launcher's reaper on ReleaseCheckDue", () => {
       outcome: "terminated",
     });
     expect(schedules.made.map((made) => made.name)).toEqual([
-      "asked-again-release-check-1",
-      "asked-again-release-check-1",
-      "asked-again-release-check-1",
+      "asked-again.release-check-1",
+      "asked-again.release-check-1",
+      "asked-again.release-check-1",
     ]);
     expect(bus.published.map((event) => event.detailType)).toEqual([
       ReleaseFailed.detailType,

@@ -48,7 +48,7 @@ describe("ec2-launcher on ReleaseRequested", () => {
     expect(testbed.ec2Mock.commandCalls(TerminateInstancesCommand)).toEqual([]);
     expect(schedules.made).toEqual([
       {
-        name: "ends-release-check-1",
+        name: "ends.release-check-1",
         at: new Date(FIXED_NOW.getTime() + 30_000),
         detailType: ReleaseCheckDue.detailType,
         detail: { requestId: "ends", resourceType: "ec2", attempt: 1, dueAt: "2030-01-01T10:00:35.000Z" },
@@ -101,7 +101,7 @@ describe("ec2-launcher on ReleaseRequested", () => {
 
     expect(testbed.ec2Mock.commandCalls(TerminateInstancesCommand)).toHaveLength(3);
     expect(testbed.ec2Mock.commandCalls(StopInstancesCommand)).toEqual([]);
-    expect([...schedules.pending.keys()]).toEqual(["twice-release-check-1"]);
+    expect([...schedules.pending.keys()]).toEqual(["twice.release-check-1"]);
     expect((await testbed.store.get("twice"))?.release).toMatchObject({
       action: "terminate",
       reason: "lease-ended",
@@ -114,7 +114,7 @@ describe("ec2-launcher on ReleaseRequested", () => {
 
     await release(releaseRequestOf("gone-already", newInstanceId()));
 
-    expect([...schedules.pending.keys()]).toEqual(["gone-already-release-check-1"]);
+    expect([...schedules.pending.keys()]).toEqual(["gone-already.release-check-1"]);
   });
 
   it("leaves an instance EC2 cannot stop yet (still pending) to its checks", async () => {
@@ -123,7 +123,7 @@ describe("ec2-launcher on ReleaseRequested", () => {
 
     await release(releaseRequestOf("booting", newInstanceId(), { action: "stop" }));
 
-    expect([...schedules.pending.keys()]).toEqual(["booting-release-check-1"]);
+    expect([...schedules.pending.keys()]).toEqual(["booting.release-check-1"]);
   });
 
   it("throws for the bus to retry when EC2 fails otherwise, with no check scheduled", async () => {

@@ -76,7 +76,7 @@ const setUp = () => {
     });
   /** The timer as Scheduler would put it on the bus, from the schedule of that name. */
   const due = (name: string): TimerDue => {
-    const schedule = schedules.pending.get(`${requestId}-${name}`);
+    const schedule = schedules.pending.get(`${requestId}.${name}`);
     if (!schedule) throw new Error(`no schedule ${name} is waiting`);
     return schedule.detail as unknown as TimerDue;
   };
@@ -106,10 +106,10 @@ describe("a lease starting", () => {
         },
       ]);
       expect([...schedules.pending.keys()], order).toEqual([
-        `${requestId}-lease-reminder-1`,
-        `${requestId}-lease-reminder-2`,
-        `${requestId}-lease-reminder-3`,
-        `${requestId}-lease-end`,
+        `${requestId}.lease-reminder-1`,
+        `${requestId}.lease-reminder-2`,
+        `${requestId}.lease-reminder-3`,
+        `${requestId}.lease-end`,
       ]);
       expect((await store.get(requestId))?.outbox, order).toEqual({});
     }
@@ -125,7 +125,7 @@ describe("a lease starting", () => {
     await provision();
 
     expect(bus.detailsOf(LeaseStarted)).toHaveLength(1);
-    expect(schedules.pending.has(`${requestId}-lease-end`)).toBe(true);
+    expect(schedules.pending.has(`${requestId}.lease-end`)).toBe(true);
     expect((await store.get(requestId))?.sweepTask).toBeUndefined();
   });
 });
@@ -209,7 +209,7 @@ describe("an extension decided", () => {
         decider: "approver@example.com",
       }),
     ]);
-    expect(schedules.pending.get(`${requestId}-lease-end`)?.at).toEqual(new Date("2026-12-21T12:00:00.000Z"));
+    expect(schedules.pending.get(`${requestId}.lease-end`)?.at).toEqual(new Date("2026-12-21T12:00:00.000Z"));
     expect(bus.detailsOf(ReleaseRequested)).toEqual([]);
   });
 });

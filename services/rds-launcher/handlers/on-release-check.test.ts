@@ -123,7 +123,7 @@ describe("rds-launcher's reaper on ReleaseCheckDue", () => {
     expect(bus.published).toEqual([]);
     expect(deleteCalls()).toEqual([]);
     expect(schedules.made.at(-1)).toMatchObject({
-      name: "still-deleting-release-check-2",
+      name: "still-deleting.release-check-2",
       at: new Date(FIXED_NOW.getTime() + 60_000),
       detail: { attempt: 2 },
     });
@@ -145,7 +145,7 @@ describe("rds-launcher's reaper on ReleaseCheckDue", () => {
         DeleteAutomatedBackups: false,
       },
     ]);
-    expect(schedules.pending.has("did-not-take-release-check-2")).toBe(true);
+    expect(schedules.pending.has("did-not-take.release-check-2")).toBe(true);
   });
 
   it("fails the release once after the last check finds the instance still there, naming RDS's last refusal", async () => {

@@ -42,7 +42,7 @@ describe("rds-launcher on ReleaseRequested", () => {
     ]);
     expect(schedules.made).toEqual([
       {
-        name: "ends-with-snapshot-release-check-1",
+        name: "ends-with-snapshot.release-check-1",
         at: new Date(FIXED_NOW.getTime() + 30_000),
         detailType: ReleaseCheckDue.detailType,
         detail: {
@@ -102,7 +102,7 @@ describe("rds-launcher on ReleaseRequested", () => {
     await handle(releaseOf(`left-to-the-reaper-${error.name}`));
 
     expect(schedules.made.map(({ name }) => name)).toEqual([
-      `left-to-the-reaper-${error.name}-release-check-1`,
+      `left-to-the-reaper-${error.name}.release-check-1`,
     ]);
     expect(bus.published).toEqual([]);
   });
@@ -113,6 +113,6 @@ describe("rds-launcher on ReleaseRequested", () => {
     testbed.rdsMock.on(DeleteDBInstanceCommand).rejects(error);
 
     await expect(handle(releaseOf("throttled"))).rejects.toBe(error);
-    expect(schedules.pending.has("throttled-release-check-1")).toBe(true);
+    expect(schedules.pending.has("throttled.release-check-1")).toBe(true);
   });
 });

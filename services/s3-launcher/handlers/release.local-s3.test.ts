@@ -131,7 +131,7 @@ describe("s3-launcher's leases and releases, on the local S3", () => {
     expect(bus.published).toEqual([]);
     expect(schedules.made).toMatchObject([
       {
-        name: "empty-at-the-end-release-check-1",
+        name: "empty-at-the-end.release-check-1",
         at: new Date(FIXED_NOW.getTime() + 30_000),
         detailType: ReleaseCheckDue.detailType,
         detail: { requestId: "empty-at-the-end", resourceType: "s3", attempt: 1 },
@@ -239,7 +239,7 @@ describe("s3-launcher's leases and releases, on the local S3", () => {
     await check(checkOf("comes-back", 1));
 
     await expect(s3().send(new HeadBucketCommand({ Bucket }))).rejects.toMatchObject({ name: "NotFound" });
-    expect(schedules.pending.has("comes-back-release-check-2")).toBe(true);
+    expect(schedules.pending.has("comes-back.release-check-2")).toBe(true);
 
     await remade();
     await check(checkOf("comes-back", 3));
