@@ -166,7 +166,13 @@ const configureServiceEnvironment = async (
   });
 };
 
-const LEASE_SETTINGS = ["LEASE_DEFAULT", "LEASE_MIN", "LEASE_MAX", "LEASE_REMINDERS", "RELEASE_CHECK_DELAYS"] as const;
+const LEASE_SETTINGS = [
+  "LEASE_DEFAULT",
+  "LEASE_MIN",
+  "LEASE_MAX",
+  "LEASE_REMINDERS",
+  "RELEASE_CHECK_DELAYS",
+] as const;
 
 const createTables = async (config: LocalConfig, edgeUrl: string, services: readonly ServiceManifest[]) => {
   // After configureServiceEnvironment: it signs with the stack's credentials, as a deployment would.
