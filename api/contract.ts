@@ -216,7 +216,7 @@ export const extendLeaseRoute = createRoute({
   path: "/api/requests/{id}/extend",
   summary: "Ask for more time on a provisioned resource",
   description:
-    "Asks for the lease's end to move later by `by`, with a justification. The extension goes through the approval policies like a request (ExtensionRequested): approved at once within the policy's limits, otherwise asked of its approvers with their own single-use links, refused beyond the policy's max. Approved, the end, the reminders and the resource's ExpiresAt tag move (LeaseExtended); refused, the requester is told why. The request's requester (their own) and operators (any) may ask.",
+    "Asks for the lease's end to move later by `by`, with a justification. The extension goes through the approval policies like a request (ExtensionRequested): approved at once within the policy's limits, otherwise asked of its approvers with their own single-use links, refused beyond the policy's max. Approved, the end, the reminders and the resource's ExpiresAt tag move (LeaseExtended); refused, the requester is told why. Only the request's requester may ask (an operator who also approves would otherwise approve their own extension); operators release instead.",
   ...signedIn("requesters", "approvers", "operators"),
   request: {
     params: z.object({ id: requestIdSchema }),
@@ -225,11 +225,11 @@ export const extendLeaseRoute = createRoute({
   responses: {
     202: jsonAnswer(extensionAnswerSchema, "Asked: the extension is on its way through the policies."),
     400: refusal(
-      "The body names the field that breaks the contract, or the lease would run longer than LEASE_MAX.",
+      "The body names the field that breaks the contract: `by` shorter than LEASE_MIN, or making the lease run longer than LEASE_MAX.",
     ),
     ...signInRefusals,
     404: refusal(
-      "No leased request of the caller's has this id; another user's answers exactly as an unknown id.",
+      "No leased request of the caller's has this id; another user's, an operator's included, answers exactly as an unknown id.",
     ),
     409: refusal(
       "The lease cannot be extended now: the message says why (not running yet, no end, released, or an extension already waiting).",

@@ -86,7 +86,7 @@ export const ExtensionRequested = defineEvent({
   source: LEASE_SOURCE,
   detailType: "ExtensionRequested",
   description:
-    "The requester (or an operator) asks for a later end of a running lease; decision puts it through the approval policies like a request.",
+    "The requester asks for a later end of a running lease; decision puts it through the approval policies like a request.",
   schema: z.strictObject({
     requestId: requestIdSchema,
     request: acceptedRequestSchema,

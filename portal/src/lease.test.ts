@@ -230,9 +230,9 @@ describe("releasing now: what it will do, said first", () => {
 });
 
 describe("who may extend or release a lease, and when", () => {
-  it("offers both to the requester, whatever the case of her email, and to operators, while it runs", () => {
+  it("offers both to the requester, whatever the case of her email, and release only to operators, while it runs", () => {
     expect(leaseOfferTo(provisioned(), ANA)).toEqual({ extend: true, release: true });
-    expect(leaseOfferTo(provisioned(), OPERATOR)).toEqual({ extend: true, release: true });
+    expect(leaseOfferTo(provisioned(), OPERATOR)).toEqual({ extend: false, release: true });
   });
 
   it("offers nothing to another requester", () => {

@@ -156,20 +156,21 @@ export const leaseActionIn = (search: string): LeaseAction | undefined => {
 export type LeaseOffer = Record<LeaseAction, boolean>;
 
 /**
- * The lease's actions, for its requester (by email, whatever its case; the API judges by their
- * identity) and operators, while the resource runs under it: release at any time, extend an end (one
- * extension waiting at a time); and release again once a release failed (or kept a bucket).
+ * The lease's actions while the resource runs under it: release at any time, for its requester (by
+ * email, whatever its case; the API judges by their identity) and operators, and again once a release
+ * failed (or kept a bucket); extend an end (one extension waiting at a time), for its requester only
+ * (an operator who also approves would otherwise approve their own extension).
  */
 export const leaseOfferTo = (view: ShownRequest, user: SignedInUser): LeaseOffer => {
   const { lease } = view;
-  const mayAct =
-    user.groups.includes("operators") || view.requester?.email.toLowerCase() === user.email.toLowerCase();
-  const started = mayAct && lease?.startedAt !== undefined;
+  const isRequester = view.requester?.email.toLowerCase() === user.email.toLowerCase();
+  const started = (isRequester || user.groups.includes("operators")) && lease?.startedAt !== undefined;
   const running = started && view.status === "PROVISIONED" && lease?.release === undefined;
   return {
     release: running || (started && view.status === "RELEASE_FAILED"),
     extend:
       running &&
+      isRequester &&
       typeof lease?.endsAt === "string" &&
       !lease.extensions.some((extension) => extension.status === "requested"),
   };

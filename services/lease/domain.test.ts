@@ -12,6 +12,7 @@ import {
   releaseNowTransition,
   releaseOutcomeTransition,
   roleOf,
+  staleTimerRepair,
   type TimerDue,
   termsOf,
   timersOf,
@@ -257,6 +258,41 @@ describe("a due timer", () => {
       `the lease's end moved to ${ENDS_AT}`,
     );
   });
+
+  it("of an end the running lease moved past is owed again for the end as it is, should a stale make have set it back", () => {
+    const OLD_END = "2026-12-10T12:00:00.000Z";
+    const stale: TimerDue = { requestId: "req-1", kind: "end", endsAt: OLD_END, dueAt: OLD_END };
+    const lease = running();
+
+    expect(staleTimerRepair(lease, stale, REMINDERS, NOW)).toEqual({
+      set: {},
+      owed: [
+        {
+          schedule: {
+            name: "req-1.lease-end",
+            at: ENDS_AT,
+            detail: { requestId: "req-1", kind: "end", endsAt: ENDS_AT, dueAt: ENDS_AT },
+          },
+        },
+      ],
+    });
+    expect(staleTimerRepair(lease, reminder(2, OLD_END), REMINDERS, NOW)?.owed).toEqual([
+      expect.objectContaining({ schedule: expect.objectContaining({ name: "req-1.lease-reminder-2" }) }),
+    ]);
+  });
+
+  it("of the end as it is, of a reminder sent already, or of a lease no longer running, repairs nothing", () => {
+    const OLD_END = "2026-12-10T12:00:00.000Z";
+    const lease = running();
+    const reminded = applied(lease, timerTransition(lease, reminder(2), NOW), NOW);
+    const ended = applied(lease, timerTransition(lease, end, NOW), NOW);
+
+    expect(staleTimerRepair(lease, end, REMINDERS, NOW)).toBeUndefined();
+    expect(staleTimerRepair(reminded, reminder(2, OLD_END), REMINDERS, NOW)).toBeUndefined();
+    expect(
+      staleTimerRepair(ended, { ...end, endsAt: OLD_END, dueAt: OLD_END }, REMINDERS, NOW),
+    ).toBeUndefined();
+  });
 });
 
 describe("who may extend or release a lease", () => {
@@ -277,7 +313,14 @@ describe("who may extend or release a lease", () => {
 
 describe("an extension asked for", () => {
   const ask = (record: LeaseRecord, byMs = 3 * DAY, max = "P90D") =>
-    extensionTransition(record, { byMs, justification: "Release week", caller: ANA, max, now: NOW });
+    extensionTransition(record, {
+      byMs,
+      justification: "Release week",
+      caller: ANA,
+      min: "PT1H",
+      max,
+      now: NOW,
+    });
 
   it("waits for its decision, numbered from 1, from the current end", () => {
     const lease = running();
@@ -318,6 +361,23 @@ describe("an extension asked for", () => {
     expect(refusalOf(() => ask(running(), 3 * DAY, "P10D"))).toBeUndefined();
   });
 
+  it("is refused, naming by, when it ends past any date there is, before a date is made of it", () => {
+    for (const byMs of [99_999_999 * DAY, 1e20 * HOUR, Number.POSITIVE_INFINITY]) {
+      expect(refusalOf(() => ask(running(), byMs))).toEqual({
+        field: "by",
+        message: expect.stringContaining("longer than the P90D (LEASE_MAX)"),
+      });
+    }
+  });
+
+  it("is refused, naming by, when it adds less than LEASE_MIN", () => {
+    expect(refusalOf(() => ask(running(), 0.5))).toEqual({
+      field: "by",
+      message: "is shorter than the PT1H (LEASE_MIN) an extension adds at the least",
+    });
+    expect(refusalOf(() => ask(running(), HOUR))).toBeUndefined();
+  });
+
   it("is refused for a lease not running or with no end", () => {
     expect(refusalOf(() => ask(joined(approvedHalf)))?.message).toContain("is not provisioned yet");
     const endless = joined({ request, terms: { ...TERMS, duration: null, max: null } }, provisionedHalf);
@@ -334,6 +394,7 @@ describe("an extension decided", () => {
         byMs: 3 * DAY,
         justification: "Release week",
         caller: ANA,
+        min: "PT1H",
         max: "P90D",
         now: NOW,
       }),
@@ -394,6 +455,34 @@ describe("an extension decided", () => {
 
   it("changes nothing when it is not the extension waiting", () => {
     expect(extensionDecidedTransition(asked(), decision(true, 2), REMINDERS, NOW)).toBeUndefined();
+  });
+
+  it("approved after the end released the lease, extends nothing and stays refused as too late, once", () => {
+    const lease = asked();
+    const ended = applied(
+      lease,
+      timerTransition(lease, { requestId: "req-1", kind: "end", endsAt: lease.endsAt ?? "", dueAt: "" }, NOW),
+      NOW,
+    );
+    const late = applied(
+      ended,
+      extensionDecidedTransition(ended, decision(true), REMINDERS, NOW) ?? { set: {}, owed: [] },
+      NOW,
+    );
+
+    expect(late).toMatchObject({
+      status: "RELEASING",
+      endsAt: "2026-12-14T12:00:00.000Z",
+      extensionTooLate: {
+        n: 1,
+        until: "2026-12-17T12:00:00.000Z",
+        reason: "the lease ended before the extension was approved",
+        decidedAt: NOW.toISOString(),
+      },
+    });
+    expect(late.outbox).toEqual(ended.outbox);
+    expect(extensionDecidedTransition(late, decision(true), REMINDERS, NOW)).toBeUndefined();
+    expect(extensionDecidedTransition(ended, decision(false), REMINDERS, NOW)).toBeUndefined();
   });
 });
 
@@ -467,6 +556,8 @@ describe("a release's outcome", () => {
     resource,
     action: "terminate" as const,
     reason: "lease-ended" as const,
+    /** The release the lease asked for: its end, at NOW. */
+    releaseRequestedAt: NOW.toISOString(),
   };
 
   it("confirmed, makes the lease RELEASED, once", () => {
@@ -534,5 +625,90 @@ describe("a release's outcome", () => {
         REMINDERS,
       ),
     ).toBeDefined();
+  });
+
+  const endedOutside = {
+    released: true as const,
+    ...base,
+    releaseRequestedAt: undefined,
+    reason: "ended-outside" as const,
+    outcome: "terminated" as const,
+    releasedAt: "2026-12-08T09:00:00.000Z",
+  };
+
+  it("of a resource ended outside this tool, releases a running lease with that reason and takes its timers back", () => {
+    const lease: LeaseRecord = {
+      ...running(),
+      pendingExtension: {
+        n: 1,
+        from: "2026-12-14T12:00:00.000Z",
+        until: "2026-12-17T12:00:00.000Z",
+        justification: "Release week",
+        askedBy: { email: ANA.email },
+        askedAt: NOW.toISOString(),
+      },
+      outbox: {},
+    };
+    const released = applied(
+      lease,
+      releaseOutcomeTransition(lease, endedOutside, REMINDERS) ?? { set: {}, owed: [] },
+      NOW,
+    );
+
+    expect(released).toMatchObject({
+      status: "RELEASED",
+      release: { reason: "ended-outside", action: "terminate", requestedAt: "2026-12-08T09:00:00.000Z" },
+      outcome: { released: true, outcome: "terminated", releasedAt: "2026-12-08T09:00:00.000Z" },
+    });
+    expect(released.pendingExtension).toBeUndefined();
+    expect(detailTypesOf(released)).toEqual(["cancel"]);
+  });
+
+  it("of a resource ended outside this tool, releases a lease being released, whose own release it overtook", () => {
+    const released = releaseOutcomeTransition(releasing(), endedOutside, REMINDERS);
+
+    expect(released?.set).toMatchObject({
+      status: "RELEASED",
+      release: { reason: "ended-outside" },
+    });
+    expect(released?.owed).toEqual([]);
+  });
+
+  it("naming no release, changes nothing unless it says the resource is gone from a lease running or being released", () => {
+    const lease = releasing();
+    const failed = applied(
+      lease,
+      releaseOutcomeTransition(
+        lease,
+        {
+          released: false,
+          ...base,
+          problem: "still running",
+          kept: false,
+          attempts: 3,
+          failedAt: NOW.toISOString(),
+        },
+        REMINDERS,
+      ) ?? { set: {}, owed: [] },
+      NOW,
+    );
+    const { releaseRequestedAt: _, ...unnamed } = base;
+
+    expect(
+      releaseOutcomeTransition(
+        lease,
+        {
+          released: false,
+          ...unnamed,
+          problem: "gone?",
+          kept: false,
+          attempts: 1,
+          failedAt: NOW.toISOString(),
+        },
+        REMINDERS,
+      ),
+    ).toBeUndefined();
+    expect(releaseOutcomeTransition(failed, endedOutside, REMINDERS)).toBeUndefined();
+    expect(releaseOutcomeTransition(joined(approvedHalf), endedOutside, REMINDERS)).toBeUndefined();
   });
 });

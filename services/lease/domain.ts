@@ -22,6 +22,7 @@ import {
 import type { AcceptedRequest } from "../../events/request.ts";
 import type { ResourceProvisioned } from "../../events/resource-provisioned.ts";
 import type { LeaseLimits } from "../../policy/lease.ts";
+import type { OwedCancellation, OwedEventOf, OwedSchedule as SharedOwedSchedule } from "../shared/outbox.ts";
 import { isRequesterOf, type SignedInPerson } from "../shared/requester.ts";
 import { scheduleNameFor } from "../shared/schedules.ts";
 
@@ -67,23 +68,15 @@ export const LEASE_EVENTS = [
 type LeaseEvent = (typeof LEASE_EVENTS)[number];
 
 /** An event owed, as the item keeps it until it is on the bus. */
-export type OwedEvent = {
-  [C in LeaseEvent as C["detailType"]]: { detailType: C["detailType"]; detail: DetailInputOf<C> };
-}[LeaseEvent["detailType"]];
+export type OwedEvent = OwedEventOf<LeaseEvent>;
 
 export type TimerDue = DetailOf<typeof LeaseTimerDue>;
 
 /** A one-time schedule owed: EventBridge Scheduler puts its LeaseTimerDue on the bus at `at`. */
-export interface OwedSchedule {
-  schedule: { name: string; at: string; detail: TimerDue };
-}
+export type OwedSchedule = SharedOwedSchedule<TimerDue>;
 
-/** Schedules the lease no longer needs; one that fired or was never made is no matter. */
-export interface OwedCancellation {
-  cancel: string[];
-}
-
-export type OwedEntry = OwedEvent | OwedSchedule | OwedCancellation;
+/** An event to publish, a schedule to make, or schedules the lease no longer needs to take back. */
+export type OwedEntry = OwedEventOf<LeaseEvent> | OwedSchedule | OwedCancellation;
 
 export const owed = <C extends LeaseEvent>(contract: C, detail: DetailInputOf<C>): OwedEvent =>
   ({ detailType: contract.detailType, detail }) as OwedEvent;
@@ -108,6 +101,11 @@ export interface LeaseRecord {
   extensions?: number;
   /** The extension asked for and not decided yet. */
   pendingExtension?: Extension;
+  /**
+   * An extension approved only once the lease's end had released it (a round's last vote crossing the
+   * end timer): it extends nothing and stands refused, for this reason.
+   */
+  extensionTooLate?: Pick<Extension, "n" | "until"> & { reason: string; decidedAt: string };
   release?: Release;
   outcome?: ReleaseOutcome;
   /** Events and schedules owed and not yet done, by their place in the item's sequence. */
@@ -257,6 +255,27 @@ const isStarted = (record: LeaseRecord): record is ActiveLease =>
 const isActive = (record: LeaseRecord): record is ActiveLease =>
   record.status === "ACTIVE" && isStarted(record);
 
+/**
+ * What a due timer of an end the lease has since moved past repairs: the same timer owed again for the
+ * end as it is. Its schedule should have moved with the end, but a slow writer making the old one after
+ * the new one set it back; left so, the lease would never end. Undefined when the lease no longer runs
+ * to an end, or that timer is not owed for it (a reminder sent already, or already past).
+ */
+export const staleTimerRepair = (
+  record: LeaseRecord,
+  due: TimerDue,
+  offsetsMs: readonly number[],
+  now: Date,
+): Transition | undefined => {
+  if (!isActive(record) || record.endsAt == null || record.endsAt === due.endsAt) return undefined;
+  if (due.kind === "reminder" && record.remindersSent?.includes(due.n ?? 0)) return undefined;
+  const name = timerNameOf(record.requestId, due);
+  const timers = timersOf(record.requestId, record.endsAt, offsetsMs, now).filter(
+    ({ schedule }) => schedule.name === name,
+  );
+  return timers.length > 0 ? { set: {}, owed: timers } : undefined;
+};
+
 const releaseOf = (lease: ActiveLease, release: Release): Transition => ({
   set: { status: "RELEASING", release },
   // A pending extension has nothing left to extend; its decision, when it comes, changes nothing. The
@@ -347,8 +366,9 @@ const stateOf = (record: LeaseRecord): string => {
 
 /**
  * An extension of the lease by `byMs`, asked by `caller` with `justification`: refused when the lease
- * is not running, has no end, or has one waiting, and (naming `by`) when the whole lease would run
- * longer than LEASE_MAX from its start; otherwise recorded as waiting and owed as ExtensionRequested.
+ * is not running, has no end, or has one waiting, and (naming `by`) when it is shorter than LEASE_MIN
+ * or the whole lease would run longer than LEASE_MAX from its start; otherwise recorded as waiting and
+ * owed as ExtensionRequested.
  */
 export const extensionTransition = (
   record: LeaseRecord,
@@ -356,12 +376,15 @@ export const extensionTransition = (
     byMs,
     justification,
     caller,
+    min,
     max,
     now,
   }: {
     byMs: number;
     justification: string;
     caller: SignedInPerson;
+    /** LEASE_MIN, as written: an extension adds no less, as a lease runs no shorter. */
+    min: string;
     /** LEASE_MAX, as written. */
     max: string;
     now: Date;
@@ -376,13 +399,19 @@ export const extensionTransition = (
       `The lease of ${record.requestId} has an extension to ${record.pendingExtension.until} waiting for its decision.`,
     );
   }
-  const until = later(record.endsAt, byMs);
-  if (Date.parse(until) - Date.parse(record.startedAt) > parseDuration(max)) {
+  if (byMs < parseDuration(min))
     throw new LeaseRefusedError(
-      `would make the lease run until ${until}, longer than the ${max} (LEASE_MAX) any lease may run from ${record.startedAt}`,
+      `is shorter than the ${min} (LEASE_MIN) an extension adds at the least`,
+      "by",
+    );
+  // Compared as numbers before any date is made of them: a `by` such as P99999999D ends past every date.
+  if (Date.parse(record.endsAt) + byMs - Date.parse(record.startedAt) > parseDuration(max)) {
+    throw new LeaseRefusedError(
+      `would make the lease run longer than the ${max} (LEASE_MAX) any lease may run from ${record.startedAt}`,
       "by",
     );
   }
+  const until = later(record.endsAt, byMs);
   const extension: Extension = {
     n: (record.extensions ?? 0) + 1,
     until,
@@ -454,7 +483,9 @@ export const releaseNowTransition = (
  * An extension's decision, or undefined when it changes nothing (not the one waiting, or decided
  * already): refused, the waiting extension is cleared (the notifier tells the requester why);
  * approved, the end moves to it, with the reminders ahead of the new end and the end timer moved
- * (the same names), owing LeaseExtended.
+ * (the same names), owing LeaseExtended. The last extension asked, approved once the lease's end or a
+ * release had taken it (a round's last vote crossing the end timer), extends nothing: it stays in the
+ * lease refused as too late, owing nothing (the requester has the release's email; docs/LEASES.md).
  */
 export const extensionDecidedTransition = (
   record: LeaseRecord,
@@ -463,7 +494,25 @@ export const extensionDecidedTransition = (
   now: Date,
 ): Transition | undefined => {
   const pending = record.pendingExtension;
-  if (pending?.n !== decided.extension.n) return undefined;
+  if (pending?.n !== decided.extension.n) {
+    const tooLate =
+      decided.approved &&
+      record.status !== "ACTIVE" &&
+      decided.extension.n === record.extensions &&
+      record.extensionTooLate?.n !== decided.extension.n;
+    if (!tooLate) return undefined;
+    return {
+      set: {
+        extensionTooLate: {
+          n: decided.extension.n,
+          until: decided.extension.until,
+          reason: EXTENSION_TOO_LATE,
+          decidedAt: decided.decidedAt,
+        },
+      },
+      owed: [],
+    };
+  }
   const { decider } = decided;
   if (!decided.approved || !isActive(record) || record.endsAt == null) {
     return { set: {}, remove: ["pendingExtension"], owed: [] };
@@ -495,11 +544,17 @@ export const extensionDecidedTransition = (
   };
 };
 
+/** Why an extension approved after the lease's end released it extends nothing. */
+export const EXTENSION_TOO_LATE = "the lease ended before the extension was approved";
+
 /**
  * The launcher's report of a release: RELEASED, or RELEASE_FAILED (also when a bucket was kept on
- * purpose: its lease is over, the bucket stays). Undefined when the lease already holds a confirmed
- * release, or for a report of another release than the one now asked (a late one of a release that
- * failed before, by its `releaseRequestedAt`). A report about a lease still running (released without its own request) takes its timers back.
+ * purpose: its lease is over, the bucket stays). A report names the release it answers by its
+ * `releaseRequestedAt`, the lease's own `requestedAt` sent back, so no two clocks are compared: one
+ * naming another release than the one now asked (a late report of a release that failed before) is
+ * stale and changes nothing. A report naming none is of a resource that ended outside this tool: it
+ * releases a lease still running or being released, with that reason, taking its timers back.
+ * Undefined too when the lease already holds a confirmed release.
  */
 export const releaseOutcomeTransition = (
   record: LeaseRecord,
@@ -509,13 +564,10 @@ export const releaseOutcomeTransition = (
   offsetsMs: readonly number[],
 ): Transition | undefined => {
   if (record.status === "RELEASED") return undefined;
-  // A report of the release before the one now asked for, delivered late, says nothing of this one.
-  if (
-    report.releaseRequestedAt !== undefined &&
-    record.release !== undefined &&
-    report.releaseRequestedAt !== record.release.requestedAt
-  )
-    return undefined;
+  const endedOutside = report.releaseRequestedAt === undefined;
+  if (endedOutside) {
+    if (!report.released || (record.status !== "ACTIVE" && record.status !== "RELEASING")) return undefined;
+  } else if (report.releaseRequestedAt !== record.release?.requestedAt) return undefined;
   const outcome: ReleaseOutcome = report.released
     ? {
         released: true,
@@ -536,13 +588,11 @@ export const releaseOutcomeTransition = (
     set: {
       status: report.released ? "RELEASED" : "RELEASE_FAILED",
       outcome,
-      ...(record.release === undefined && {
-        release: {
-          reason: report.reason,
-          action: report.action,
-          requestedAt: report.released ? report.releasedAt : report.failedAt,
-        },
-      }),
+      // The release this tool asked for, if any, never happened: the lease ended as the report says.
+      ...(report.released &&
+        endedOutside && {
+          release: { reason: report.reason, action: report.action, requestedAt: report.releasedAt },
+        }),
     },
     remove: ["pendingExtension"],
     owed: record.status === "ACTIVE" ? [{ cancel: timerNamesOf(record.requestId, offsetsMs) }] : [],

@@ -63,7 +63,14 @@ const leaseApi = async ({ running = true } = {}) => {
   const schedules = recordingSchedules();
   const app = createLeaseApp({
     store,
-    publishOwed: createOutboxPublisher({ publisher: bus, schedules, store, now: clock.now }),
+    publishOwed: createOutboxPublisher({
+      publisher: bus,
+      schedules,
+      store,
+      now: clock.now,
+      logger: silentLogger(),
+    }),
+    leaseMin: "PT1H",
     leaseMax: "P30D",
     reminderOffsetsMs: REMINDERS,
     now: clock.now,
@@ -103,6 +110,7 @@ const releaseFailed = async (requestId: string, { kept }: { kept: boolean }) => 
       problem: kept ? "the bucket holds objects; it was kept" : "still running after 3 checks",
       kept,
       attempts: 1,
+      releaseRequestedAt: record.release.requestedAt,
       failedAt: "2026-12-08T12:05:00.000Z",
     },
     REMINDERS,
@@ -144,7 +152,7 @@ describe("asking for an extension", () => {
     const { call } = await leaseApi();
     await call(REQUESTER, "extend", WEEK_MORE);
 
-    const second = await call(OPERATOR, "extend", WEEK_MORE);
+    const second = await call(REQUESTER, "extend", WEEK_MORE);
 
     expect(second.status).toBe(409);
     expect(second.body.error).toContain("waiting for its decision");
@@ -159,6 +167,46 @@ describe("asking for an extension", () => {
     expect(refused.body.fieldErrors).toEqual([
       { field: "by", message: expect.stringContaining("longer than the P30D (LEASE_MAX)") },
     ]);
+    expect(bus.published).toEqual([]);
+  });
+
+  it.each([
+    ["past any date there is", "P99999999D"],
+    ["past any date there is, in hours", "PT99999999999999999999H"],
+  ])("is refused with 400 naming by when it ends %s", async (_, by) => {
+    const { bus, call } = await leaseApi();
+
+    const refused = await call(REQUESTER, "extend", { ...WEEK_MORE, by });
+
+    expect(refused.status).toBe(400);
+    expect(refused.body.fieldErrors).toEqual([
+      { field: "by", message: expect.stringContaining("longer than the P30D (LEASE_MAX)") },
+    ]);
+    expect(bus.published).toEqual([]);
+  });
+
+  it("is refused with 400 naming by when it adds less than LEASE_MIN", async () => {
+    const { requestId, bus, call } = await leaseApi();
+
+    const refused = await call(REQUESTER, "extend", { ...WEEK_MORE, by: "PT0.0005S" });
+
+    expect(refused.status).toBe(400);
+    expect(refused.body.fieldErrors).toEqual([
+      { field: "by", message: "is shorter than the PT1H (LEASE_MIN) an extension adds at the least" },
+    ]);
+    expect(bus.published).toEqual([]);
+    expect((await store.get(requestId))?.pendingExtension).toBeUndefined();
+  });
+
+  it("by an operator answers 404, as for an unknown id: only the requester extends their lease", async () => {
+    const { requestId, bus, call } = await leaseApi();
+
+    const refused = await call(OPERATOR, "extend", WEEK_MORE);
+
+    expect(refused).toEqual({
+      status: 404,
+      body: { error: `No leased request ${requestId} of yours was found.` },
+    });
     expect(bus.published).toEqual([]);
   });
 

@@ -7,6 +7,7 @@ import type { AccessTokenVerifier, Identity } from "../shared/access-token.ts";
 import { ClientError } from "../shared/errors.ts";
 import { acceptJsonBody, createServiceApp, optionalJsonBody } from "../shared/http.ts";
 import { accessTokenVerifier, admitTo, type SignedInEnv } from "../shared/http-auth.ts";
+import { publishOrLeaveToSweeper } from "../shared/outbox.ts";
 import { leaseLimits, reminderOffsetsMs } from "./config.ts";
 import {
   type CallerRole,
@@ -24,6 +25,8 @@ import { now, publishOwed, store } from "./wiring.ts";
 export interface LeaseAppDeps {
   store: Pick<LeaseStore, "get" | "put">;
   publishOwed: OutboxPublisher;
+  /** LEASE_MIN, as written: no extension adds less. */
+  leaseMin: string;
   /** LEASE_MAX, as written: no lease runs longer from its start, extensions included. */
   leaseMax: string;
   /** LEASE_REMINDERS in milliseconds, longest first: the timers an early release takes back. */
@@ -34,14 +37,16 @@ export interface LeaseAppDeps {
 }
 
 /**
- * The lease routes: extend and release now, for the request's requester (their own) and operators
- * (any). Anyone else, like an unknown id or a request not approved yet, gets 404. Each is one write
- * conditional on the lease as read, owing its event; the answer is 202 once that write holds, and
- * what it owes is done at once, or by the sweeper when doing it fails.
+ * The lease routes: extend, for the request's requester only (an operator who also approves would
+ * otherwise approve their own extension), and release now, for the requester (their own) and
+ * operators (any). Anyone else, like an unknown id or a request not approved yet, gets 404. Each is
+ * one write conditional on the lease as read, owing its event; the answer is 202 once that write
+ * holds, and what it owes is done at once, or by the sweeper when doing it fails.
  */
 export const createLeaseApp = ({
   store,
   publishOwed,
+  leaseMin,
   leaseMax,
   reminderOffsetsMs,
   now,
@@ -51,28 +56,32 @@ export const createLeaseApp = ({
   const app = createServiceApp(logger);
 
   /**
-   * Changes the lease of `requestId` as `change` says for a caller in `role`; refusals become 404
-   * (not theirs to see), 409 (not now) or 400 (naming the body's field).
+   * Changes the lease of `requestId` as `change` says for a caller in one of `roles`; refusals become
+   * 404 (not theirs to see), 409 (not now) or 400 (naming the body's field). What the write owes is
+   * then done, or left to the sweeper.
    */
   const changeFor = async <T extends Transition>(
     requestId: string,
     identity: Identity,
+    roles: readonly CallerRole[],
     change: (record: LeaseRecord, role: CallerRole) => T,
-  ): Promise<{ record: LeaseRecord; written: T }> => {
+  ): Promise<T> => {
     try {
-      const { record, written } = await changeLease(
+      const { record, written, keys } = await changeLease(
         store,
         requestId,
         (read) => {
           const role = read.request && roleOf(read.request, identity);
-          if (!role) throw new ClientError(404, `No leased request ${requestId} of yours was found.`);
+          if (!role || !roles.includes(role))
+            throw new ClientError(404, `No leased request ${requestId} of yours was found.`);
           return change(read, role);
         },
         now(),
       );
       // `change` returns a transition or throws: a lease read is always written or refused.
       if (!written) throw new TypeError(`The lease of ${requestId} was read but neither changed nor refused`);
-      return { record, written };
+      await publishOrLeaveToSweeper(publishOwed, record, keys, logger);
+      return written;
     } catch (error) {
       if (!(error instanceof LeaseRefusedError)) throw error;
       if (error.field === undefined) throw new ClientError(409, error.message, undefined, { cause: error });
@@ -85,18 +94,6 @@ export const createLeaseApp = ({
     }
   };
 
-  /** Does what the write owes; a failure is left to the sweeper, as the write stands. */
-  const doOwed = async (record: LeaseRecord) => {
-    try {
-      await publishOwed(record);
-    } catch (error) {
-      logger.error("Doing a lease's owed events failed; the sweeper will do them", {
-        requestId: record.requestId,
-        error,
-      });
-    }
-  };
-
   const extendMiddleware: [MiddlewareHandler<SignedInEnv>, MiddlewareHandler] = [
     admitTo(extendLeaseRoute, verifyAccessToken),
     acceptJsonBody,
@@ -105,20 +102,17 @@ export const createLeaseApp = ({
     const { id: requestId } = c.req.valid("param");
     const { by, justification } = c.req.valid("json");
     const identity = c.get("identity");
-    const {
-      record,
-      written: { extension },
-    } = await changeFor(requestId, identity, (read) =>
+    const { extension } = await changeFor(requestId, identity, ["requester"], (read) =>
       extensionTransition(read, {
         byMs: parseDuration(by),
         justification,
         caller: identity,
+        min: leaseMin,
         max: leaseMax,
         now: now(),
       }),
     );
     logger.info("Extension requested", { requestId, n: extension.n, until: extension.until });
-    await doOwed(record);
     const { n, from, until } = extension;
     return c.json({ requestId, n, from, until, status: "REQUESTED" as const }, 202);
   });
@@ -131,10 +125,7 @@ export const createLeaseApp = ({
     const { id: requestId } = c.req.valid("param");
     const note = noteOf(c.req.valid("json")?.reason);
     const identity = c.get("identity");
-    const {
-      record,
-      written: { release },
-    } = await changeFor(requestId, identity, (read, role) =>
+    const { release } = await changeFor(requestId, identity, ["requester", "operator"], (read, role) =>
       releaseNowTransition(read, {
         caller: identity,
         role,
@@ -144,7 +135,6 @@ export const createLeaseApp = ({
       }),
     );
     logger.info("Released early", { requestId, reason: release.reason, action: release.action });
-    await doOwed(record);
     return c.json(
       { requestId, status: "RELEASING" as const, action: release.action, reason: release.reason },
       202,
@@ -167,6 +157,7 @@ const noteOf = (raw: string | undefined): string | undefined => {
 export const app = createLeaseApp({
   store,
   publishOwed,
+  leaseMin: leaseLimits.min,
   leaseMax: leaseLimits.max,
   reminderOffsetsMs,
   now,

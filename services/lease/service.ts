@@ -15,7 +15,7 @@ export const service: ServiceManifest = {
     handler: { entry: "services/lease/http-handler.ts", exportName: "handler" },
     app: "services/lease/http.ts",
     access:
-      "Every route admits signed-in users only: a request's requester to their own lease, operators to any",
+      "Every route admits signed-in users only: extend a request's requester to their own lease; release the requester to their own, operators to any",
   },
   // LeaseTimerDue goes out through its schedules (domain.ts timersOf): EventBridge Scheduler puts it on the bus.
   publishes: asProducer(...LEASE_EVENTS, LeaseTimerDue),

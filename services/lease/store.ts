@@ -1,11 +1,10 @@
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { documentClientOf, queryAll, requestTable, whetherConditionHeld } from "../shared/dynamo.ts";
 import { OUTCOME_PUBLISH_GRACE_MS } from "../shared/leases.ts";
+import { outboxEntries } from "../shared/outbox.ts";
 import type { LeaseRecord, Transition } from "./domain.ts";
+import { checkOwed } from "./outbox.ts";
 import { SWEEP_INDEX } from "./tables.ts";
-
-/** The outbox key of the entry at `seq`: zero-padded, so the keys sort in the order they were owed. */
-export const outboxKey = (seq: number): string => String(seq).padStart(8, "0");
 
 /**
  * The lease once `transition` is applied to it as read: a version more, its owed entries appended to
@@ -18,10 +17,7 @@ export const applied = (
   now: Date,
 ): LeaseRecord => {
   const seq = record.eventSeq ?? 0;
-  const outbox = {
-    ...record.outbox,
-    ...Object.fromEntries(owed.map((entry, offset) => [outboxKey(seq + offset), entry])),
-  };
+  const outbox = { ...record.outbox, ...outboxEntries(seq, owed) };
   const next: LeaseRecord = {
     ...record,
     ...set,
@@ -123,22 +119,25 @@ const MAX_ATTEMPTS = 5;
 
 /**
  * Reads the lease (a fresh one when absent), has `decide` say what changes, and writes it if the lease
- * is still as read, reading again when it is not. Resolves to the lease as it now is and the
- * transition this call wrote (none when `decide` changed nothing); what `decide` throws (a refusal)
- * is thrown.
+ * is still as read, reading again when it is not. Resolves to the lease as it now is, the transition
+ * this call wrote (none when `decide` changed nothing) and the outbox keys of what that write owes:
+ * the writer does those, and only those. What `decide` throws (a refusal) is thrown, and so is
+ * UnfitOwedEntryError, unwritten, when the change would owe what can never go out.
  */
 export const changeLease = async <T extends Transition>(
   store: Pick<LeaseStore, "get" | "put">,
   requestId: string,
   decide: (record: LeaseRecord) => T | undefined,
   now: Date,
-): Promise<{ record: LeaseRecord; written?: T }> => {
+): Promise<{ record: LeaseRecord; written?: T; keys: string[] }> => {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const read = (await store.get(requestId)) ?? { requestId, version: 0 };
     const written = decide(read);
-    if (!written) return { record: read };
+    if (!written) return { record: read, keys: [] };
+    checkOwed(requestId, written.owed);
     const next = applied(read, written, now);
-    if (await store.put(next, read.version)) return { record: next, written };
+    const keys = Object.keys(outboxEntries(read.eventSeq ?? 0, written.owed));
+    if (await store.put(next, read.version)) return { record: next, written, keys };
   }
   throw new LeaseContendedError(`The lease of ${requestId} changed under ${MAX_ATTEMPTS} attempts`);
 };

@@ -1,3 +1,4 @@
+import { Logger } from "@aws-lambda-powertools/logger";
 import { publisher } from "../shared/events.ts";
 import { deployedSchedules } from "../shared/schedules.ts";
 import { leasesTableName } from "./config.ts";
@@ -17,4 +18,5 @@ export const publishOwed = createOutboxPublisher({
   schedules: deployedSchedules(),
   store,
   now,
+  logger: new Logger({ serviceName: "lease" }),
 });

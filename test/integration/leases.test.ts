@@ -303,10 +303,16 @@ describe("leases on the local stack", () => {
       expect(again.status).toBe(409);
     });
 
-    it("releases anyone's resource for an operator (released-by-operator)", async () => {
+    it("releases anyone's resource for an operator (released-by-operator), who may not extend it (404)", async () => {
       const { requestId, instanceId } = await provisionLeased({ lease: "PT2M" });
 
+      const extendByOperator = await operator.post(`/api/requests/${requestId}/extend`, {
+        by: "PT1M",
+        justification: "Only the requester asks",
+      });
       const released = await operator.post(`/api/requests/${requestId}/release`, {});
+
+      expect(extendByOperator.status).toBe(404);
 
       expect(released).toMatchObject({ status: 202, body: { reason: "released-by-operator" } });
       const view = await waitForStatus(stack, requestId, "RELEASED", RELEASE_WITHIN_MS);

@@ -3,6 +3,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
 import type { LeaseLimits } from "../../../policy/lease.ts";
+import { publishOrLeaveToSweeper } from "../../shared/outbox.ts";
 import { leaseLimits, reminderOffsetsMs, stackRegion } from "../config.ts";
 import {
   extensionDecidedTransition,
@@ -34,8 +35,8 @@ export interface LeaseNewsDeps {
  * On the news a lease follows: RequestApproved and ResourceProvisioned join in either order and start
  * the lease (LeaseStarted, its reminders and end scheduled); ExtensionDecided moves its end or clears
  * the extension refused; ResourceReleased and ReleaseFailed record how its release ended. Each is one
- * write conditional on the lease as read, then what it owes is done; whatever a crash left owed is done
- * by the next delivery, and a failure to do it throws so the bus delivers again.
+ * write conditional on the lease as read, then what that write owes is done; what a crash or a failure
+ * left owed is the sweeper's.
  */
 export const createLeaseNewsHandler =
   ({ store, publishOwed, limits, reminderOffsetsMs, stackRegion, now, logger }: LeaseNewsDeps) =>
@@ -72,14 +73,20 @@ export const createLeaseNewsHandler =
       }
     };
     const { requestId } = event.detail;
-    const { record, written } = await changeLease(store, requestId, decide, at);
+    const { record, written, keys } = await changeLease(store, requestId, decide, at);
     logger.info(written ? "Lease changed" : "Lease unchanged: nothing new in the event", {
       requestId,
       about: event["detail-type"],
       status: record.status,
       endsAt: record.endsAt,
     });
-    await publishOwed(record);
+    if (written?.set.extensionTooLate) {
+      logger.warn("An extension approved after the lease's end extends nothing", {
+        requestId,
+        ...written.set.extensionTooLate,
+      });
+    }
+    await publishOrLeaveToSweeper(publishOwed, record, keys, logger);
   };
 
 const logger = new Logger({ serviceName: "lease" });
