@@ -1,7 +1,8 @@
 import { z } from "zod";
 import type { EC2_INSTANCE_STATES } from "../../events/ec2-state-change.ts";
-import { END_ACTIONS, EXPIRES_AT_TAG, leasedResourceSchema, NO_END_TAG_VALUE } from "../../events/lease.ts";
-import { LeaseExtended, LeaseStarted, ReleaseRequested } from "../../events/lease-events.ts";
+import { END_ACTIONS, EXPIRES_AT_TAG, leasedResourceSchema } from "../../events/lease.ts";
+import { expiresAtValueOf, launcherLeaseSchemasOf } from "../shared/release-checks.ts";
+import type { Ec2Failure } from "./domain.ts";
 
 /**
  * The end of an instance's lease, as the launcher decides it: the ExpiresAt tag it carries, and what
@@ -18,27 +19,19 @@ export type Ec2EndAction = z.output<typeof ec2EndActionSchema>;
 export const ec2LeasedResourceSchema = leasedResourceSchema.options[0];
 export type Ec2LeasedResource = z.output<typeof ec2LeasedResourceSchema>;
 
-/**
- * `LeaseStarted` or `LeaseExtended` of an instance, as the launcher takes either: both set the lease's
- * end (`endsAt`, null for none), which is all the tag needs.
- */
-export const ec2LeaseEndSchema = z.union([
-  LeaseStarted.schema.extend({ resource: ec2LeasedResourceSchema }),
-  LeaseExtended.schema.extend({ resource: ec2LeasedResourceSchema }),
-]);
+/** `LeaseStarted` or `LeaseExtended`, and `ReleaseRequested`, of an instance (services/shared/release-checks.ts). */
+export const { leaseEnd: ec2LeaseEndSchema, release: ec2ReleaseRequestSchema } = launcherLeaseSchemasOf(
+  "ec2",
+  ec2LeasedResourceSchema,
+  ec2EndActionSchema,
+);
 export type Ec2LeaseEnd = z.output<typeof ec2LeaseEndSchema>;
-
-/** `ReleaseRequested` of an instance: a release of another type's action here is a broken contract. */
-export const ec2ReleaseRequestSchema = ReleaseRequested.schema.extend({
-  resource: ec2LeasedResourceSchema,
-  action: ec2EndActionSchema,
-});
 export type Ec2ReleaseRequest = z.output<typeof ec2ReleaseRequestSchema>;
 
 /** The ExpiresAt tag of a lease ending at `endsAt`, or never. */
 export const expiresAtTagOf = (endsAt: string | null) => ({
   Key: EXPIRES_AT_TAG,
-  Value: endsAt ?? NO_END_TAG_VALUE,
+  Value: expiresAtValueOf(endsAt),
 });
 
 export type ReleaseOutcome = "terminated" | "stopped";
@@ -80,16 +73,32 @@ const ACTION_PAST = { terminate: "terminated", stop: "stopped" } as const satisf
 >;
 
 /**
+ * EC2's refusals to stop or terminate an instance that asking again will not change: a termination or
+ * stop protection (OperationNotPermitted), or the launcher's permissions (UnauthorizedOperation: an
+ * instance without this stack's tag). The reaper keeps looking, and its ReleaseFailed names the refusal.
+ */
+const RELEASE_REFUSAL_CODES = new Set(["OperationNotPermitted", "UnauthorizedOperation"]);
+
+export const isReleaseRefusal = ({ code }: Ec2Failure): boolean =>
+  code !== undefined && RELEASE_REFUSAL_CODES.has(code);
+
+export const releaseRefusalReason = ({ code, message }: Ec2Failure, action: Ec2EndAction): string =>
+  `EC2 refused to ${action} the instance (${code}): ${message}`;
+
+/**
  * Why the release failed, for the requester and the operators, from what the last check found: an
- * instance still up (released again each check, to no avail) or one still on its way.
+ * instance still up (released again each check, to no avail: EC2's refusal when it gave one) or one
+ * still on its way.
  */
 export const releaseFailedProblem = (
   instanceId: string,
   action: Ec2EndAction,
   last: Exclude<ReleaseCheckStep, { kind: "released" }>,
   attempts: number,
+  refusal?: string,
 ): string => {
   const found = `Instance ${instanceId} was still ${last.state} after ${attempts} ${attempts === 1 ? "check" : "checks"}: EC2 did not get it ${ACTION_PAST[action]}.`;
+  if (refusal) return `${found} ${refusal}`;
   return last.kind === "act-again"
     ? `${found} It may be protected against ${action === "stop" ? "stopping" : "termination"}, or someone keeps starting it.`
     : found;

@@ -3,10 +3,13 @@ import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } 
 import { documentClientOf, requestTable, whetherConditionHeld } from "../shared/dynamo.ts";
 import { createIdempotency, type Idempotency } from "../shared/idempotency.ts";
 import {
+  markProvisionedIn,
   type RecordedRelease,
   type ReleaseOutcomeEffect,
   type ReleaseSettlement,
+  recordExpiresAtIn,
   recordReleaseIn,
+  recordReleaseRefusalIn,
   settleReleaseIn,
 } from "../shared/release-checks.ts";
 import { tableNames } from "./config.ts";
@@ -31,8 +34,6 @@ export interface PermanentLaunchFailure {
 export interface ReleaseRecord
   extends Omit<RecordedRelease, "resource" | "action">,
     Pick<Ec2ReleaseRequest, "resource" | "action"> {
-  /** The place of the latest check made (0 before the first). */
-  attempts: number;
   /** Set once a check found the release done (with its settledAt, after its ResourceReleased). */
   outcome?: ReleaseOutcome;
 }
@@ -44,6 +45,8 @@ export interface LaunchRecord {
   instanceId?: string;
   /** Set instead of an instance; its ProvisioningFailed is the request's outcome. */
   permanentFailure?: PermanentLaunchFailure;
+  /** When its ResourceProvisioned was published: a termination after it, with no release, ended it outside this tool. */
+  provisionedAt?: string;
   /** The latest ExpiresAt value put on the instance: an ISO end, or `never`. */
   expiresAt?: string;
   release?: ReleaseRecord;
@@ -113,24 +116,9 @@ export const createLaunchStore = (
       return (Attributes as LaunchRecord & { permanentFailure: PermanentLaunchFailure }).permanentFailure;
     },
 
-    /**
-     * Records the lease's end as the instance's ExpiresAt value, unless a later one is recorded: a lease
-     * only moves later, so an older LeaseStarted or LeaseExtended delivered late must not put its end
-     * back. ISO timestamps of one format order as text, and `never` (no end, which is never extended)
-     * sorts after them. True when `value` is the latest, also when it is recorded already (a redelivery).
-     */
+    /** Records the lease end the instance is to be tagged with, unless a later one is; resolves whether to tag. */
     recordExpiresAt: (requestId: string, value: string): Promise<boolean> =>
-      whetherConditionHeld(
-        document.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { requestId },
-            UpdateExpression: "SET expiresAt = :value",
-            ConditionExpression: "attribute_not_exists(expiresAt) OR expiresAt <= :value",
-            ExpressionAttributeValues: { ":value": value },
-          }),
-        ),
-      ),
+      recordExpiresAtIn(table, requestId, value),
 
     /**
      * Records the release asked, unless one is recorded that stands (services/shared/release-checks.ts:
@@ -139,19 +127,44 @@ export const createLaunchStore = (
     recordRelease: (requestId: string, asked: Omit<ReleaseRecord, "n" | "settledAt" | "failedAt">) =>
       recordReleaseIn(table, requestId, asked),
 
-    /** Records that the check at this place is being made. */
-    recordReleaseCheck: async (requestId: string, attempt: number): Promise<void> => {
-      await document.send(
-        new UpdateCommand({
-          TableName: tableName,
+    /** Records that the instance ran, as its ResourceProvisioned is published. */
+    markProvisioned: (requestId: string, at: Date): Promise<void> => markProvisionedIn(table, requestId, at),
+
+    /**
+     * Records stopping again an instance whose `stop` release took (someone started it since) as a
+     * release of its own, numbered one more, whose checks and report (ResourceReleased, or ReleaseFailed
+     * if it does not stop) are its own; it answers the same ReleaseRequested, and the lease has ended.
+     * Two state changes at once record it once: the write holds only on the settled release as read.
+     * Answers the release as it stands.
+     */
+    recordStopAgain: async (requestId: string, settled: ReleaseRecord): Promise<ReleaseRecord> => {
+      const { request, resource, action, requestedAt } = settled;
+      const n = settled.n ?? 1;
+      const release: ReleaseRecord = {
+        request,
+        resource,
+        action,
+        reason: "lease-ended",
+        requestedAt,
+        n: n + 1,
+      };
+      const held = await whetherConditionHeld(
+        table.update({
           Key: { requestId },
-          UpdateExpression: "SET #release.attempts = :attempt",
-          ConditionExpression: "attribute_exists(#release)",
+          UpdateExpression: "SET #release = :release",
+          ConditionExpression: `attribute_exists(#release.settledAt) AND ${settled.n === undefined ? "attribute_not_exists(#release.n)" : "#release.n = :n"}`,
           ExpressionAttributeNames: { "#release": "release" },
-          ExpressionAttributeValues: { ":attempt": attempt },
+          ExpressionAttributeValues: { ":release": release, ...(settled.n !== undefined && { ":n": n }) },
         }),
       );
+      if (held) return release;
+      // Another state change recorded it meanwhile: that one stands.
+      return (await table.get(requestId))?.release as ReleaseRecord;
     },
+
+    /** Keeps EC2's latest refusal to release the instance, for the ReleaseFailed if it stays. */
+    recordReleaseRefusal: (requestId: string, refusal: string): Promise<void> =>
+      recordReleaseRefusalIn(table, requestId, refusal),
 
     /** Records how the release ended, after its report (with its outcome when it took). */
     settleRelease: (requestId: string, requestedAt: string, settlement: ReleaseSettlement) =>

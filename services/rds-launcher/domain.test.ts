@@ -10,7 +10,6 @@ import {
   classifyDeleteError,
   createRefusalReason,
   dbInstanceIdentifierOf,
-  expiresAtValueOf,
   finalSnapshotIdentifierOf,
   outcomeOfStatus,
   rdsApprovalSchema,
@@ -247,12 +246,14 @@ describe("classifyDeleteError", () => {
     expect(classifyDeleteError({ code: "InvalidDBInstanceState", message: "busy" })).toBe("wait");
   });
 
-  it.each(["InvalidParameterCombination", "DBSnapshotAlreadyExists", "SnapshotQuotaExceeded"])(
-    "keeps %s as the refusal a failed release names",
-    (code) => {
-      expect(classifyDeleteError({ code, message: "no" })).toBe("refused");
-    },
-  );
+  it.each([
+    "InvalidParameterCombination",
+    "DBSnapshotAlreadyExists",
+    "SnapshotQuotaExceeded",
+    "AccessDenied",
+  ])("keeps %s as the refusal a failed release names", (code) => {
+    expect(classifyDeleteError({ code, message: "no" })).toBe("refused");
+  });
 
   it.each(["Throttling", "InternalFailure", undefined])("leaves %s to the bus's retries", (code) => {
     expect(classifyDeleteError({ code, message: "not now" })).toBe("retryable");
@@ -260,11 +261,6 @@ describe("classifyDeleteError", () => {
 });
 
 describe("the lease's end and the release as the launcher reads them", () => {
-  it("tags ExpiresAt with the end, or never", () => {
-    expect(expiresAtValueOf("2030-01-08T10:00:00.000Z")).toBe("2030-01-08T10:00:00.000Z");
-    expect(expiresAtValueOf(null)).toBe("never");
-  });
-
   it("refuses a release of a DB instance with another type's end action", () => {
     expect(rdsReleaseSchema.safeParse({ ...releaseOf("r-1"), action: "terminate" }).success).toBe(false);
   });

@@ -2,12 +2,12 @@ import { createHash } from "node:crypto";
 import type { CreateDBInstanceMessage, DeleteDBInstanceMessage, Tag } from "@aws-sdk/client-rds";
 import { z } from "zod";
 import type { DetailOf } from "../../events/contract.ts";
-import { END_ACTIONS, leasedResourceSchema, NO_END_TAG_VALUE } from "../../events/lease.ts";
-import { LeaseExtended, LeaseStarted, ReleaseCheckDue, ReleaseRequested } from "../../events/lease-events.ts";
+import { END_ACTIONS, leasedResourceSchema } from "../../events/lease.ts";
 import { RDS_IDENTIFIER_SUFFIX_LENGTH, type RdsEngine } from "../../events/rds-resource.ts";
 import type { RequestFor } from "../../events/request.ts";
 import { RequestApproved } from "../../events/request-approved.ts";
 import { DEPLOYMENT_TAG_KEY } from "../shared/deployment-tag.ts";
+import { launcherLeaseSchemasOf } from "../shared/release-checks.ts";
 
 /** An approval of an RDS request: the only kind the launcher's subscription lets through. */
 export type RdsApproval = DetailOf<typeof RequestApproved> & { request: RequestFor<"rds"> };
@@ -218,27 +218,16 @@ export const rdsLeasedResourceSchema = leasedResourceSchema.options[1];
 export type LeasedDbInstance = z.output<typeof rdsLeasedResourceSchema>;
 
 /**
- * `LeaseStarted` or `LeaseExtended` of a DB instance, as the launcher takes either: both set the
- * lease's end (`endsAt`, null for none), which is all the tag needs.
+ * `LeaseStarted` or `LeaseExtended`, `ReleaseRequested` and the reaper's checks, of a DB instance
+ * (services/shared/release-checks.ts).
  */
-export const rdsLeaseChangeSchema = z.union([
-  LeaseStarted.schema.extend({ resource: rdsLeasedResourceSchema }),
-  LeaseExtended.schema.extend({ resource: rdsLeasedResourceSchema }),
-]);
+export const {
+  leaseEnd: rdsLeaseChangeSchema,
+  release: rdsReleaseSchema,
+  check: rdsReleaseCheckSchema,
+} = launcherLeaseSchemasOf("rds", rdsLeasedResourceSchema, z.enum(END_ACTIONS.rds));
 export type RdsLeaseChange = z.output<typeof rdsLeaseChangeSchema>;
-
-/** The value of the `ExpiresAt` tag for a lease's end: the end, or `never` for a lease with none. */
-export const expiresAtValueOf = (endsAt: string | null): string => endsAt ?? NO_END_TAG_VALUE;
-
-/** `ReleaseRequested` of a DB instance: a release with another type's action here is a broken contract. */
-export const rdsReleaseSchema = ReleaseRequested.schema.extend({
-  resource: rdsLeasedResourceSchema,
-  action: z.enum(END_ACTIONS.rds),
-});
 export type RdsRelease = z.output<typeof rdsReleaseSchema>;
-
-/** The reaper's own checks: the subscription routes only those of DB instances here. */
-export const rdsReleaseCheckSchema = ReleaseCheckDue.schema.extend({ resourceType: z.literal("rds") });
 
 /**
  * The final snapshot of a release: the instance's identifier, `-final-` and when the release was asked
@@ -284,7 +273,8 @@ export type DeleteErrorKind = "wait" | "refused" | "retryable";
  * DeleteDBInstance's errors. `InvalidDBInstanceState`: the instance is being deleted already, or busy
  * (a backup, a modification) so that no final snapshot can be taken now; the next check asks again.
  * The refusals will not change by asking again (deletion protection turned on, a snapshot of that
- * name taken, the snapshot quota reached): the reaper keeps looking, and its ReleaseFailed says why.
+ * name taken, the snapshot quota reached, IAM denying it: an instance without this stack's tag): the
+ * reaper keeps looking, and its ReleaseFailed says why.
  * Anything else is retried by the bus.
  */
 const DELETE_REFUSAL_CODES = new Set([
@@ -293,6 +283,7 @@ const DELETE_REFUSAL_CODES = new Set([
   "DBSnapshotAlreadyExists",
   "SnapshotQuotaExceeded",
   "KMSKeyNotAccessibleFault",
+  "AccessDenied",
 ]);
 
 export const classifyDeleteError = ({ code }: RdsFailure): DeleteErrorKind => {

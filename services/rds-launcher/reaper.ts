@@ -1,11 +1,15 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { publisher } from "../shared/events.ts";
 import { createReleaseSteps, type ReaperDeps } from "../shared/release-checks.ts";
-import { deployedSchedules } from "../shared/schedules.ts";
+import { deployedReaperDeps } from "../shared/release-handler.ts";
 import { releaseCheckDelaysMs } from "./config.ts";
-import { buildDeleteDbInstanceInput, classifyDeleteError, deleteRefusalReason } from "./domain.ts";
+import {
+  buildDeleteDbInstanceInput,
+  CREATION_TAG_KEYS,
+  classifyDeleteError,
+  deleteRefusalReason,
+} from "./domain.ts";
 import { type RdsGateway, rdsFailureOf, rdsGateway } from "./rds.ts";
-import { type CreationStore, creationStore, type ReleaseRecord } from "./store.ts";
+import { type CreationRecord, type CreationStore, creationStore, type ReleaseRecord } from "./store.ts";
 
 export interface ReleaseDeps extends ReaperDeps<CreationStore> {
   rds: RdsGateway;
@@ -13,13 +17,8 @@ export interface ReleaseDeps extends ReaperDeps<CreationStore> {
 
 /** What the deployed release handlers work with: the real store, RDS, bus and Scheduler, and the clock. */
 export const releaseDeps = (logger: Logger): ReleaseDeps => ({
-  store: creationStore,
+  ...deployedReaperDeps(creationStore, releaseCheckDelaysMs, logger),
   rds: rdsGateway,
-  publish: publisher.publish,
-  schedules: deployedSchedules(),
-  releaseCheckDelaysMs,
-  now: () => new Date(),
-  logger,
 });
 
 /**
@@ -61,6 +60,12 @@ export const createReaper = (deps: ReleaseDeps) => {
     }
   };
 
+  /** Starts a release: the first check scheduled first, so that whatever the deletion does, the reaper looks. */
+  const start = async (requestId: string, release: ReleaseRecord): Promise<void> => {
+    await scheduleCheck(requestId, 0);
+    await deleteInstance(requestId, release);
+  };
+
   /** The instance is gone: the release is done, once. */
   const released = async (requestId: string, release: ReleaseRecord): Promise<void> => {
     const { finalSnapshotIdentifier } = release;
@@ -85,5 +90,26 @@ export const createReaper = (deps: ReleaseDeps) => {
     if (ran) logger.error("The DB instance could not be released", { requestId, problem });
   };
 
-  return { deleteInstance, scheduleCheck, released, failed };
+  /**
+   * RDS reported the instance deleted after it was provisioned, with no release recorded: unless RDS
+   * still describes it, it was deleted outside this tool while its lease ran, and is reported released,
+   * once (no final snapshot of this tool's).
+   */
+  const endedOutside = async ({ requestId, request, region, dbInstanceIdentifier }: CreationRecord) => {
+    const described = await rds.describeDbInstance(region, dbInstanceIdentifier);
+    if (described?.tags[CREATION_TAG_KEYS.requestId] === requestId) {
+      logger.info("Deletion reported, but RDS still describes the instance; ignored", { requestId });
+      return;
+    }
+    const resource = { type: "rds" as const, dbInstanceIdentifier, region };
+    const ran = await reports.endedOutside(
+      requestId,
+      { request, resource, action: "delete-without-snapshot" },
+      "deleted",
+    );
+    if (ran)
+      logger.warn("DB instance deleted outside this tool while its lease ran", { requestId, ...resource });
+  };
+
+  return { start, deleteInstance, scheduleCheck, released, failed, endedOutside };
 };

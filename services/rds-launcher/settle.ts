@@ -44,7 +44,7 @@ export type SettleResult = CreationOutcome | "pending" | "not-ours";
 export const createSettler = ({ store, rds, publish, now, logger }: SettleDeps) => {
   const source = LAUNCHER_SOURCES.rds;
 
-  const provisioned = (creation: CreationRecord, instance: DescribedDbInstance) => {
+  const provisioned = async (creation: CreationRecord, instance: DescribedDbInstance) => {
     const { requestId, request, dbInstanceIdentifier } = creation;
     if (!instance.endpoint || !instance.masterUserSecretArn) {
       // Thrown so the bus (or the sweeper's next run) looks again once RDS fills them in.
@@ -52,6 +52,7 @@ export const createSettler = ({ store, rds, publish, now, logger }: SettleDeps) 
         `DB instance ${dbInstanceIdentifier} is ${instance.status} but RDS gives no endpoint or master user secret yet`,
       );
     }
+    await store.markProvisioned(requestId, now());
     return publish(
       ResourceProvisioned,
       {

@@ -1,19 +1,16 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { RequestFor } from "../../events/request.ts";
-import {
-  documentClientOf,
-  queryAll,
-  requestTable,
-  unlessConditionFails,
-  whetherConditionHeld,
-} from "../shared/dynamo.ts";
+import { documentClientOf, queryAll, requestTable, unlessConditionFails } from "../shared/dynamo.ts";
 import { createIdempotency, type Idempotency } from "../shared/idempotency.ts";
 import {
+  markProvisionedIn,
   type RecordedRelease,
   type ReleaseOutcomeEffect,
   type ReleaseSettlement,
+  recordExpiresAtIn,
   recordReleaseIn,
+  recordReleaseRefusalIn,
   settleReleaseIn,
 } from "../shared/release-checks.ts";
 import { tableNames } from "./config.ts";
@@ -33,8 +30,6 @@ export interface ReleaseRecord
     Pick<RdsRelease, "resource" | "action"> {
   /** Absent when the policy said to delete without one. */
   finalSnapshotIdentifier?: string;
-  /** RDS's last refusal to delete, for the ReleaseFailed that follows if the instance stays. */
-  refusal?: string;
 }
 
 /** Why a request can never be created as asked: RDS refusing it, or its identifier taken by another. */
@@ -60,6 +55,8 @@ export interface CreationRecord {
   awaiting?: typeof AWAITING_OUTCOME;
   checkAt?: string;
   settledAt?: string;
+  /** When its ResourceProvisioned was published: a deletion after it, with no release, ended it outside this tool. */
+  provisionedAt?: string;
   /** The value of the instance's ExpiresAt tag, the latest lease end it was tagged with. */
   expiresAt?: string;
   release?: ReleaseRecord;
@@ -138,6 +135,9 @@ export const createCreationStore = (
       return (Attributes as CreationRecord & { permanentFailure: PermanentCreationFailure }).permanentFailure;
     },
 
+    /** Records that the instance became available, as its ResourceProvisioned is published. */
+    markProvisioned: (requestId: string, at: Date): Promise<void> => markProvisionedIn(table, requestId, at),
+
     /** Records the outcome published, taking the creation off the sweeper's index. */
     markSettled: async (requestId: string, at: Date): Promise<void> => {
       await table.update({
@@ -150,21 +150,9 @@ export const createCreationStore = (
 
     get: table.get,
 
-    /**
-     * Records the lease end the instance is to be tagged with, unless a later one is recorded already
-     * (LeaseStarted and LeaseExtended may arrive out of order); resolves whether to tag. The same end
-     * again answers true, so a retry tags. ISO timestamps compare as text, and `never` (no end) sorts
-     * after every one of them.
-     */
+    /** Records the lease end the instance is to be tagged with, unless a later one is; resolves whether to tag. */
     recordExpiresAt: (requestId: string, expiresAt: string): Promise<boolean> =>
-      whetherConditionHeld(
-        table.update({
-          Key: { requestId },
-          UpdateExpression: "SET expiresAt = :expiresAt",
-          ConditionExpression: "attribute_not_exists(expiresAt) OR expiresAt <= :expiresAt",
-          ExpressionAttributeValues: { ":expiresAt": expiresAt },
-        }),
-      ),
+      recordExpiresAtIn(table, requestId, expiresAt),
 
     /**
      * Records the release asked, unless one is recorded that stands (services/shared/release-checks.ts:
@@ -174,15 +162,8 @@ export const createCreationStore = (
       recordReleaseIn(table, requestId, asked),
 
     /** Keeps RDS's latest refusal to delete the instance, for the ReleaseFailed if it stays. */
-    recordReleaseRefusal: async (requestId: string, refusal: string): Promise<void> => {
-      await table.update({
-        Key: { requestId },
-        UpdateExpression: "SET #release.refusal = :refusal",
-        ConditionExpression: "attribute_exists(#release)",
-        ExpressionAttributeNames: { "#release": "release" },
-        ExpressionAttributeValues: { ":refusal": refusal },
-      });
-    },
+    recordReleaseRefusal: (requestId: string, refusal: string): Promise<void> =>
+      recordReleaseRefusalIn(table, requestId, refusal),
 
     /** Records how the release ended, after its report: later checks and redeliveries do nothing. */
     settleRelease: (requestId: string, requestedAt: string, settlement: ReleaseSettlement) =>

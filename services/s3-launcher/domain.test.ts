@@ -11,7 +11,6 @@ import {
   buildCreateBucketInput,
   classifyS3Error,
   createRefusalOf,
-  expiresAtValueOf,
   isRequestsBucket,
   stillThereProblem,
   tlsOnlyPolicyOf,
@@ -277,11 +276,6 @@ describe("the lease's end and the release as the launcher reads them", () => {
     reason: "lease-ended",
     requestedAt: "2030-01-08T10:00:00.000Z",
   };
-
-  it("tags ExpiresAt with the end, or never", () => {
-    expect(expiresAtValueOf("2030-01-08T10:00:00.000Z")).toBe("2030-01-08T10:00:00.000Z");
-    expect(expiresAtValueOf(null)).toBe("never");
-  });
 
   it("takes the release of a bucket, and refuses one with another type's action or of another resource", () => {
     expect(bucketReleaseSchema.safeParse(release).success).toBe(true);

@@ -10,12 +10,12 @@ import type {
   Tag,
 } from "@aws-sdk/client-s3";
 import { z } from "zod";
-import { END_ACTIONS, leasedResourceSchema, NO_END_TAG_VALUE } from "../../events/lease.ts";
-import { LeaseExtended, LeaseStarted, ReleaseCheckDue, ReleaseRequested } from "../../events/lease-events.ts";
+import { END_ACTIONS, leasedResourceSchema } from "../../events/lease.ts";
 import { acceptedRequestSchema } from "../../events/request.ts";
 import { RequestApproved } from "../../events/request-approved.ts";
 import { s3ResourceSchema } from "../../events/s3-resource.ts";
 import { DEPLOYMENT_TAG_KEY } from "../shared/deployment-tag.ts";
+import { launcherLeaseSchemasOf } from "../shared/release-checks.ts";
 
 /**
  * The approvals the launcher takes: its subscription routes only bucket requests here, and parsing
@@ -240,27 +240,16 @@ export const claimedByAnotherRequestReason = (bucketName: string, otherRequestId
 export const bucketLeasedResourceSchema = leasedResourceSchema.options[2];
 
 /**
- * `LeaseStarted` or `LeaseExtended` of a bucket, as the launcher takes either: both set the lease's end
- * (`endsAt`, null for none), which is all the tag needs.
+ * `LeaseStarted` or `LeaseExtended`, `ReleaseRequested` and the reaper's checks, of a bucket
+ * (services/shared/release-checks.ts).
  */
-export const bucketLeaseChangeSchema = z.union([
-  LeaseStarted.schema.extend({ resource: bucketLeasedResourceSchema }),
-  LeaseExtended.schema.extend({ resource: bucketLeasedResourceSchema }),
-]);
+export const {
+  leaseEnd: bucketLeaseChangeSchema,
+  release: bucketReleaseSchema,
+  check: bucketReleaseCheckSchema,
+} = launcherLeaseSchemasOf("s3", bucketLeasedResourceSchema, z.enum(END_ACTIONS.s3));
 export type BucketLeaseChange = z.output<typeof bucketLeaseChangeSchema>;
-
-/** The value of the `ExpiresAt` tag for a lease's end: the end, or `never` for a lease with none. */
-export const expiresAtValueOf = (endsAt: string | null): string => endsAt ?? NO_END_TAG_VALUE;
-
-/** `ReleaseRequested` of a bucket: a release with another type's action here is a broken contract. */
-export const bucketReleaseSchema = ReleaseRequested.schema.extend({
-  resource: bucketLeasedResourceSchema,
-  action: z.enum(END_ACTIONS.s3),
-});
 export type BucketRelease = z.output<typeof bucketReleaseSchema>;
-
-/** The reaper's own checks: the subscription routes only those of buckets here. */
-export const bucketReleaseCheckSchema = ReleaseCheckDue.schema.extend({ resourceType: z.literal("s3") });
 
 /** Why a release kept the bucket: it is deleted only when empty, and the requester and operators are told. */
 export const KEPT_PROBLEM = "the bucket holds objects; it was kept";

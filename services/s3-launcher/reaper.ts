@@ -1,7 +1,6 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { publisher } from "../shared/events.ts";
 import { createReleaseSteps, type ReaperDeps } from "../shared/release-checks.ts";
-import { deployedSchedules } from "../shared/schedules.ts";
+import { deployedReaperDeps } from "../shared/release-handler.ts";
 import { releaseCheckDelaysMs } from "./config.ts";
 import { KEPT_PROBLEM } from "./domain.ts";
 import { type S3Gateway, s3GatewayIn } from "./s3.ts";
@@ -14,13 +13,8 @@ export interface ReleaseDeps extends ReaperDeps<BucketStore> {
 
 /** What the deployed release handlers work with: the real store, S3, bus and Scheduler, and the clock. */
 export const releaseDeps = (logger: Logger): ReleaseDeps => ({
-  store: bucketStore,
+  ...deployedReaperDeps(bucketStore, releaseCheckDelaysMs, logger),
   s3In: s3GatewayIn,
-  publish: publisher.publish,
-  schedules: deployedSchedules(),
-  releaseCheckDelaysMs,
-  now: () => new Date(),
-  logger,
 });
 
 /**
@@ -83,5 +77,10 @@ export const createReaper = (deps: ReleaseDeps) => {
     return "deleting";
   };
 
-  return { released, failed, scheduleCheck, deleteIfEmpty };
+  /** Starts a release: the bucket deleted if it is empty (the first check scheduled before), else kept. */
+  const start = async (requestId: string, release: ReleaseRecord): Promise<void> => {
+    await deleteIfEmpty(requestId, release, 0);
+  };
+
+  return { start, released, failed, scheduleCheck, deleteIfEmpty };
 };

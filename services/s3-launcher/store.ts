@@ -1,11 +1,12 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { documentClientOf, requestTable, whetherConditionHeld } from "../shared/dynamo.ts";
+import { documentClientOf, requestTable } from "../shared/dynamo.ts";
 import { createIdempotency, type Idempotency } from "../shared/idempotency.ts";
 import {
   type RecordedRelease,
   type ReleaseOutcomeEffect,
   type ReleaseSettlement,
+  recordExpiresAtIn,
   recordReleaseIn,
   settleReleaseIn,
 } from "../shared/release-checks.ts";
@@ -144,21 +145,9 @@ export const createBucketStore = (
     /** The lease of the request's bucket, when it has one. */
     getLease: leases.get,
 
-    /**
-     * Records the lease end the bucket is to be tagged with, unless a later one is recorded already
-     * (LeaseStarted and LeaseExtended may arrive out of order); resolves whether to tag. The same end
-     * again answers true, so a retry tags. ISO timestamps compare as text, and `never` (no end, which
-     * is never extended) sorts after every one of them.
-     */
+    /** Records the lease end the bucket is to be tagged with, unless a later one is; resolves whether to tag. */
     recordExpiresAt: (requestId: string, expiresAt: string): Promise<boolean> =>
-      whetherConditionHeld(
-        leases.update({
-          Key: { requestId },
-          UpdateExpression: "SET expiresAt = :expiresAt",
-          ConditionExpression: "attribute_not_exists(expiresAt) OR expiresAt <= :expiresAt",
-          ExpressionAttributeValues: { ":expiresAt": expiresAt },
-        }),
-      ),
+      recordExpiresAtIn(leases, requestId, expiresAt),
 
     /**
      * Records the release asked, unless one is recorded that stands (services/shared/release-checks.ts:

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { nextReleaseCheck, releaseOutcomeEffect, startsNewRelease } from "./release-checks.ts";
+import {
+  expiresAtValueOf,
+  nextReleaseCheck,
+  releaseOutcomeEffect,
+  startsNewRelease,
+} from "./release-checks.ts";
 
 const ASKED_AT = "2030-01-08T10:00:00.000Z";
 const LATER = "2030-01-09T10:00:00.000Z";
@@ -39,5 +44,12 @@ describe("the reaper's next check", () => {
     });
     expect(nextReleaseCheck("r-1", "s3", 1, [30_000, 60_000], now)?.attempt).toBe(2);
     expect(nextReleaseCheck("r-1", "s3", 2, [30_000, 60_000], now)).toBeUndefined();
+  });
+});
+
+describe("the ExpiresAt tag of a lease", () => {
+  it("is the lease's end, or never for a lease with none", () => {
+    expect(expiresAtValueOf("2030-01-08T10:00:00.000Z")).toBe("2030-01-08T10:00:00.000Z");
+    expect(expiresAtValueOf(null)).toBe("never");
   });
 });

@@ -1,11 +1,15 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { UpdateCommandInput } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
 import type { DetailOf } from "../../events/contract.ts";
 import { LAUNCHER_SOURCES } from "../../events/launched-resource.ts";
+import { NO_END_TAG_VALUE } from "../../events/lease.ts";
 import {
+  LeaseExtended,
+  LeaseStarted,
   ReleaseCheckDue,
   ReleaseFailed,
-  type ReleaseRequested,
+  ReleaseRequested,
   ResourceReleased,
 } from "../../events/lease-events.ts";
 import type { Publisher } from "../../events/publish.ts";
@@ -24,6 +28,26 @@ import { type Schedules, scheduleNameFor } from "./schedules.ts";
  */
 
 export type ReleaseCheck = DetailOf<typeof ReleaseCheckDue>;
+
+/**
+ * The lease events a launcher takes, of its own resource type: `LeaseStarted` or `LeaseExtended` (both
+ * set the lease's end, `endsAt`, null for none, which is all the ExpiresAt tag needs); `ReleaseRequested`
+ * with one of its type's end actions (another type's action here is a broken contract); and its reaper's
+ * own checks. The subscriptions route only these to it.
+ */
+export const launcherLeaseSchemasOf = <
+  Type extends ResourceType,
+  Resource extends z.ZodType,
+  Action extends z.ZodType,
+>(
+  resourceType: Type,
+  resource: Resource,
+  action: Action,
+) => ({
+  leaseEnd: z.union([LeaseStarted.schema.extend({ resource }), LeaseExtended.schema.extend({ resource })]),
+  release: ReleaseRequested.schema.extend({ resource, action }),
+  check: ReleaseCheckDue.schema.extend({ resourceType: z.literal(resourceType) }),
+});
 
 /** The check after `attempt` (0: the first after acting), or undefined when the delays are used up. */
 export const nextReleaseCheck = (
@@ -67,6 +91,11 @@ export interface RecordedRelease
   outcome?: DetailOf<typeof ResourceReleased>["outcome"];
   /** When its ReleaseFailed was published: a later ReleaseRequested starts a new release. */
   failedAt?: string;
+  /**
+   * The provider's latest refusal to release the resource, one asking again will not change (protection,
+   * permissions): the release's ReleaseFailed names it.
+   */
+  refusal?: string;
 }
 
 const releaseNumberOf = (release: Pick<RecordedRelease, "n">): number => release.n ?? 1;
@@ -129,6 +158,62 @@ export const recordReleaseIn = async <R extends RecordedRelease>(
   return (await table.get(requestId))?.release as R;
 };
 
+/** The value of the `ExpiresAt` tag for a lease's end: the end, or `never` for a lease with none. */
+export const expiresAtValueOf = (endsAt: string | null): string => endsAt ?? NO_END_TAG_VALUE;
+
+/**
+ * Records the lease end the resource is to be tagged with (its ExpiresAt value), unless a later one is
+ * recorded already: a lease only moves later, so an older LeaseStarted or LeaseExtended delivered late
+ * must not put its end back. ISO timestamps of one format order as text, and `never` (no end, which is
+ * never extended) sorts after every one of them. True when `value` is the latest, also when it is
+ * recorded already (a redelivery, which tags again).
+ */
+export const recordExpiresAtIn = (
+  table: Pick<ReleaseTable<RecordedRelease>, "update">,
+  requestId: string,
+  value: string,
+): Promise<boolean> =>
+  whetherConditionHeld(
+    table.update({
+      Key: { requestId },
+      UpdateExpression: "SET expiresAt = :value",
+      ConditionExpression: "attribute_not_exists(expiresAt) OR expiresAt <= :value",
+      ExpressionAttributeValues: { ":value": value },
+    }),
+  );
+
+/**
+ * Records that the resource was provisioned, as its ResourceProvisioned is published (the first time
+ * sticks): a resource that ends after this with no release recorded ended outside this tool.
+ */
+export const markProvisionedIn = async (
+  table: Pick<ReleaseTable<RecordedRelease>, "update">,
+  requestId: string,
+  at: Date,
+): Promise<void> => {
+  await table.update({
+    Key: { requestId },
+    UpdateExpression: "SET provisionedAt = if_not_exists(provisionedAt, :at)",
+    ConditionExpression: "attribute_exists(requestId)",
+    ExpressionAttributeValues: { ":at": at.toISOString() },
+  });
+};
+
+/** Keeps the provider's latest refusal to release the resource, for the ReleaseFailed if it stays. */
+export const recordReleaseRefusalIn = async (
+  table: Pick<ReleaseTable<RecordedRelease>, "update">,
+  requestId: string,
+  refusal: string,
+): Promise<void> => {
+  await table.update({
+    Key: { requestId },
+    UpdateExpression: "SET #release.refusal = :refusal",
+    ConditionExpression: "attribute_exists(#release)",
+    ExpressionAttributeNames: { "#release": "release" },
+    ExpressionAttributeValues: { ":refusal": refusal },
+  });
+};
+
 /** How a release ended, as its launcher records it once the report is published. */
 export interface ReleaseSettlement {
   at: Date;
@@ -168,6 +253,11 @@ export const settleReleaseIn = async (
 
 /** What the reaper's reports need of a launcher's store. */
 export interface ReleaseReportStore {
+  // A method, so that a launcher's store that records its own resource's releases fits.
+  recordRelease(
+    requestId: string,
+    asked: Omit<RecordedRelease, "n" | "settledAt" | "failedAt">,
+  ): Promise<RecordedRelease>;
   publishOnce: (
     requestId: string,
     effect: ReleaseOutcomeEffect,
@@ -191,8 +281,8 @@ export interface ReaperDeps<Store extends ReleaseReportStore> {
  * The steps of a release that are the same for every launcher: scheduling the check after `attempt`
  * (0: the first after acting; false when the delays are used up), and the release's one report,
  * ResourceReleased once a check found the resource gone, or ReleaseFailed; whichever is published
- * first, once per release, naming the release it answers (`releaseRequestedAt`), then recorded as
- * settled. Each report resolves whether this call published it.
+ * first, once per release, naming the release it answers (`releaseRequestedAt`; none for a resource
+ * ended outside this tool), then recorded as settled. Each report resolves whether this call published it.
  */
 export const createReleaseSteps = (
   resourceType: ResourceType,
@@ -232,7 +322,8 @@ export const createReleaseSteps = (
           reason,
           ...(by && { by }),
           ...found,
-          releaseRequestedAt: release.requestedAt,
+          // A resource ended outside this tool answers no ReleaseRequested.
+          ...(reason !== "ended-outside" && { releaseRequestedAt: release.requestedAt }),
           releasedAt: now().toISOString(),
         },
         { source: LAUNCHER_SOURCES[resource.type] },
@@ -266,5 +357,24 @@ export const createReleaseSteps = (
     );
   };
 
-  return { scheduleCheck, released, failed };
+  /**
+   * The resource ended outside this tool while its lease ran (terminated or deleted, no release asked):
+   * recorded as a release of its own, so that a ReleaseRequested arriving later finds it settled, and
+   * reported released once, reason ended-outside. Nothing when another release was recorded meanwhile:
+   * its own checks report it. Resolves whether this call published the report.
+   */
+  const endedOutside = async (
+    requestId: string,
+    ended: Pick<RecordedRelease, "request" | "resource" | "action">,
+    outcome: NonNullable<RecordedRelease["outcome"]>,
+  ): Promise<boolean> => {
+    const release = await store.recordRelease(requestId, {
+      ...ended,
+      reason: "ended-outside",
+      requestedAt: now().toISOString(),
+    });
+    return release.reason === "ended-outside" && released(requestId, release, { outcome });
+  };
+
+  return { scheduleCheck, released, failed, endedOutside };
 };

@@ -4,6 +4,7 @@ import { DescribeInstancesCommand, type Instance, StopInstancesCommand } from "@
 import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type EC2_INSTANCE_STATES, Ec2InstanceStateChange } from "../../../events/ec2-state-change.ts";
+import { ReleaseFailed, ResourceReleased } from "../../../events/lease-events.ts";
 import { ProvisioningFailed } from "../../../events/provisioning-failed.ts";
 import { ResourceProvisioned } from "../../../events/resource-provisioned.ts";
 import { localLambdaContext } from "../../../infra/local/lambda-context.ts";
@@ -13,6 +14,7 @@ import {
   approvalOf,
   ec2Error,
   newInstanceId,
+  RELEASE_REQUESTED_AT,
   releaseRequestOf,
   STACK_REGION,
   startLauncherTestbed,
@@ -48,6 +50,8 @@ describe("ec2-launcher on EC2 instance state changes", () => {
       /** A state change of an instance in `region` (the stack's own unless given). */
       change: (instanceId: string, state: State, region = STACK_REGION) =>
         handle({ region, detail: { "instance-id": instanceId, state } }),
+      /** The reaper's check at this place, as its schedule delivers it. */
+      check: (requestId: string, attempt: number) => deps.reaper.check({ requestId, attempt }),
     };
   };
 
@@ -147,12 +151,41 @@ describe("ec2-launcher on EC2 instance state changes", () => {
     ]);
   });
 
-  it("ignores the end of an instance that was provisioned", async () => {
+  it("reports an instance terminated outside this tool while its lease ran released, once, with reason ended-outside", async () => {
     const { bus, change } = setUp();
-    const { instanceId } = await launched("ends-later");
+    const { approval, instanceId } = await launched("ended-outside");
     describedAs(instanceId, { PrivateIpAddress: "10.0.1.26" });
 
     await change(instanceId, "running");
+    await change(instanceId, "terminated");
+    await change(instanceId, "terminated");
+
+    expect(bus.published.map((event) => event.detailType)).toEqual([
+      ResourceProvisioned.detailType,
+      ResourceReleased.detailType,
+    ]);
+    expect(bus.published[1]).toEqual({
+      detailType: ResourceReleased.detailType,
+      source: ResourceReleased.source,
+      detail: {
+        requestId: "ended-outside",
+        request: approval.request,
+        resource: { type: "ec2", instanceId, region: STACK_REGION },
+        action: "terminate",
+        reason: "ended-outside",
+        outcome: "terminated",
+        releasedAt: "2030-01-01T10:00:05.000Z",
+      },
+    });
+  });
+
+  it("leaves the termination of an instance whose release is recorded to that release's checks", async () => {
+    const { bus, change } = setUp();
+    const { instanceId } = await launched("terminated-by-release");
+    describedAs(instanceId, { PrivateIpAddress: "10.0.1.31" });
+    await change(instanceId, "running");
+    await releasedWith("terminated-by-release", instanceId, "terminate", { took: false });
+
     await change(instanceId, "terminated");
 
     expect(bus.published.map((event) => event.detailType)).toEqual([ResourceProvisioned.detailType]);
@@ -172,7 +205,6 @@ describe("ec2-launcher on EC2 instance state changes", () => {
       action,
       reason,
       requestedAt,
-      attempts: 1,
     });
     if (took) {
       await testbed.store.settleRelease(requestId, requestedAt, {
@@ -182,9 +214,9 @@ describe("ec2-launcher on EC2 instance state changes", () => {
     }
   };
 
-  it("stops again an instance its lease stopped when someone starts it, and checks it again later", async () => {
-    const { bus, schedules, change } = setUp();
-    const { instanceId } = await launched("restarted");
+  it("stops again an instance its lease stopped when someone starts it, as a release of its own that reports once it stopped", async () => {
+    const { bus, schedules, change, check } = setUp();
+    const { approval, instanceId } = await launched("restarted");
     testbed.ec2Mock.on(StopInstancesCommand).resolves({});
     await releasedWith("restarted", instanceId, "stop", { took: true });
 
@@ -195,6 +227,45 @@ describe("ec2-launcher on EC2 instance state changes", () => {
     ]);
     expect([...schedules.pending.keys()]).toEqual(["restarted.release-check-1"]);
     expect(bus.published).toEqual([]);
+
+    describedAs(instanceId, { State: { Name: "stopped" } });
+    await check("restarted", 1);
+
+    expect(bus.detailsOf(ResourceReleased)).toEqual([
+      {
+        requestId: "restarted",
+        request: approval.request,
+        resource: { type: "ec2", instanceId, region: STACK_REGION },
+        action: "stop",
+        reason: "lease-ended",
+        outcome: "stopped",
+        releaseRequestedAt: RELEASE_REQUESTED_AT,
+        releasedAt: "2030-01-01T10:00:05.000Z",
+      },
+    ]);
+  });
+
+  it("reports a stop again that EC2 refuses as a failed release, naming the refusal", async () => {
+    const { bus, change, check } = setUp();
+    const { instanceId } = await launched("restarted-protected");
+    testbed.ec2Mock.on(StopInstancesCommand).rejects(ec2Error("OperationNotPermitted"));
+    describedAs(instanceId, { State: { Name: "running" } });
+    await releasedWith("restarted-protected", instanceId, "stop", { took: true });
+
+    await change(instanceId, "running");
+    for (const attempt of [1, 2, 3]) await check("restarted-protected", attempt);
+
+    expect(bus.detailsOf(ReleaseFailed)).toEqual([
+      expect.objectContaining({
+        requestId: "restarted-protected",
+        action: "stop",
+        reason: "lease-ended",
+        kept: false,
+        attempts: 3,
+        releaseRequestedAt: RELEASE_REQUESTED_AT,
+        problem: expect.stringContaining("EC2 refused to stop the instance (OperationNotPermitted)"),
+      }),
+    ]);
   });
 
   it("leaves a running instance to its release's own checks until that release took", async () => {
@@ -220,7 +291,8 @@ describe("ec2-launcher on EC2 instance state changes", () => {
     );
 
     expect(failures.filter((failure) => !(failure instanceof IdempotencyAlreadyInProgressError))).toEqual([]);
-    expect(bus.published).toHaveLength(1);
+    const outcomes: string[] = [ResourceProvisioned.detailType, ProvisioningFailed.detailType];
+    expect(bus.published.filter((event) => outcomes.includes(event.detailType))).toHaveLength(1);
   });
 
   it("settles nothing while EC2 does not describe the running instance, and provisions it on the retry", async () => {

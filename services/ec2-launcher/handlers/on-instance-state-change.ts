@@ -18,7 +18,7 @@ import { reaperLoggingTo } from "../wiring.ts";
 export interface InstanceStateChangeDeps {
   store: LaunchStore;
   ec2: Ec2Gateway;
-  reaper: Pick<Reaper, "act">;
+  reaper: Pick<Reaper, "stopAgain" | "endedOutside">;
   publish: Publisher["publish"];
   now: () => Date;
   logger: Logger;
@@ -38,8 +38,9 @@ export type InstanceStateChange = Pick<Envelope<typeof Ec2InstanceStateChange>, 
 /**
  * Settles a launch from EC2's state changes, asking EC2 in the instance's region: `running` is `ResourceProvisioned`, ending before that is
  * `ProvisioningFailed`; whichever comes first is the one outcome of the request. An instance whose lease
- * released it with `stop` that runs again (someone started it) is stopped again and checked. State
- * changes of instances the launcher did not launch are ignored. A delivery that finds the outcome being published
+ * released it with `stop` that runs again (someone started it) is stopped again, in a release of its
+ * own, checked and reported; one terminated outside this tool while its lease ran (provisioned, no
+ * release recorded) is reported released, reason ended-outside. State changes of instances the launcher did not launch are ignored. A delivery that finds the outcome being published
  * by another one fails with Powertools' `IdempotencyAlreadyInProgressError`, for the bus to retry.
  */
 export const createInstanceStateChangeHandler = ({
@@ -82,8 +83,16 @@ export const createInstanceStateChangeHandler = ({
     const { requestId, request, release } = found.launch;
     if (state === "running" && release && stopsAgainWhenRunning(release)) {
       logger.warn("A released instance was started again; stopping it again", { requestId, instanceId });
-      await reaper.act(requestId, release);
+      await reaper.stopAgain(requestId, release);
       return;
+    }
+    if (state === "terminated" && !release) {
+      // The index may lag: whether the instance ran is read from the launch itself.
+      const launch = await store.get(requestId);
+      if (launch?.provisionedAt && !launch.release) {
+        await reaper.endedOutside(requestId, request, { type: "ec2", instanceId, region });
+        return;
+      }
     }
     // The instance is described within the outcome's effect: once settled, a repeat asks EC2 nothing.
     const { ran } = await store.publishOnce(requestId, "outcome", async () => {
@@ -91,6 +100,7 @@ export const createInstanceStateChangeHandler = ({
       if (outcome === "provisioned") {
         if (!instance)
           throw new InstanceNotVisibleError(`EC2 does not describe running instance ${instanceId} yet`);
+        await store.markProvisioned(requestId, now());
         return publish(ResourceProvisioned, {
           requestId,
           request,

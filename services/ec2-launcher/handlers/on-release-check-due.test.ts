@@ -17,16 +17,16 @@ import {
   ec2Error,
   FIXED_NOW,
   newInstanceId,
+  RELEASE_CHECK_DELAYS_MS,
   releaseRequestOf,
   STACK_REGION,
   startLauncherTestbed,
-  TEST_RELEASE_CHECK_DELAYS,
 } from "../testing/fixtures.ts";
 import { handler } from "./on-release-check-due.ts";
 import { createReleaseRequestedHandler } from "./on-release-requested.ts";
 
 const OTHER_REGION = "eu-west-1";
-const LAST_CHECK = TEST_RELEASE_CHECK_DELAYS.length;
+const LAST_CHECK = RELEASE_CHECK_DELAYS_MS.length;
 
 describe("ec2-launcher's reaper on ReleaseCheckDue", () => {
   let testbed: Awaited<ReturnType<typeof startLauncherTestbed>>;
@@ -71,7 +71,6 @@ describe("ec2-launcher's reaper on ReleaseCheckDue", () => {
       reason,
       by,
       requestedAt,
-      attempts: 0,
     });
     if (state) describedIn(asked, state);
     return asked;
@@ -115,7 +114,6 @@ describe("ec2-launcher's reaper on ReleaseCheckDue", () => {
     expect(terminations(OTHER_REGION)).toEqual([]);
     expect((await testbed.store.get("terminated"))?.release).toMatchObject({
       outcome: "terminated",
-      attempts: 1,
     });
   });
 
@@ -276,7 +274,6 @@ describe("ec2-launcher's reaper on ReleaseCheckDue", () => {
       n: 2,
       reason: "released-by-operator",
       requestedAt: again.requestedAt,
-      attempts: 1,
       outcome: "terminated",
     });
     expect(schedules.made.map((made) => made.name)).toEqual([

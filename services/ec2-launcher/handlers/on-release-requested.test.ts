@@ -1,11 +1,16 @@
 import "../../../test/support/service-environment.ts";
-import { StopInstancesCommand, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
+import {
+  DescribeInstancesCommand,
+  StopInstancesCommand,
+  TerminateInstancesCommand,
+} from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ReleaseCheckDue } from "../../../events/lease-events.ts";
+import { ReleaseCheckDue, ReleaseFailed } from "../../../events/lease-events.ts";
 import {
   ec2Error,
   FIXED_NOW,
   newInstanceId,
+  RELEASE_REQUESTED_AT,
   releaseRequestOf,
   STACK_REGION,
   startLauncherTestbed,
@@ -29,8 +34,14 @@ describe("ec2-launcher on ReleaseRequested", () => {
   });
 
   const setUp = () => {
-    const { schedules, deps } = testbed.freshDeps();
-    return { schedules, release: createReleaseRequestedHandler(deps) };
+    const { bus, schedules, deps } = testbed.freshDeps();
+    return {
+      bus,
+      schedules,
+      release: createReleaseRequestedHandler(deps),
+      /** The reaper's check at this place, as its schedule delivers it. */
+      check: (requestId: string, attempt: number) => deps.reaper.check({ requestId, attempt }),
+    };
   };
 
   it("terminates the instance in its region, then has it checked after the first delay", async () => {
@@ -86,7 +97,6 @@ describe("ec2-launcher on ReleaseRequested", () => {
       reason: "released-by-operator",
       by: { email: "operator@example.com" },
       requestedAt: asked.requestedAt,
-      attempts: 0,
       n: 1,
     });
   });
@@ -126,13 +136,60 @@ describe("ec2-launcher on ReleaseRequested", () => {
     expect([...schedules.pending.keys()]).toEqual(["booting.release-check-1"]);
   });
 
-  it("throws for the bus to retry when EC2 fails otherwise, with no check scheduled", async () => {
+  it("keeps a release EC2 refuses (protection) for its last check to report failed, naming the refusal, instead of throwing", async () => {
+    const { bus, schedules, release, check } = setUp();
+    const instanceId = newInstanceId();
+    testbed.ec2Mock.on(TerminateInstancesCommand).rejects(ec2Error("OperationNotPermitted"));
+    testbed.ec2Mock
+      .on(DescribeInstancesCommand, { InstanceIds: [instanceId] })
+      .resolves({ Reservations: [{ Instances: [{ InstanceId: instanceId, State: { Name: "running" } }] }] });
+
+    await release(releaseRequestOf("protected", instanceId));
+
+    expect([...schedules.pending.keys()]).toEqual(["protected.release-check-1"]);
+    expect((await testbed.store.get("protected"))?.release?.refusal).toBe(
+      "EC2 refused to terminate the instance (OperationNotPermitted): OperationNotPermitted happened",
+    );
+
+    for (const attempt of [1, 2, 3]) await check("protected", attempt);
+
+    expect(bus.detailsOf(ReleaseFailed)).toEqual([
+      {
+        requestId: "protected",
+        request: releaseRequestOf("protected", instanceId).request,
+        resource: { type: "ec2", instanceId, region: STACK_REGION },
+        action: "terminate",
+        reason: "lease-ended",
+        problem: `Instance ${instanceId} was still running after 3 checks: EC2 did not get it terminated. EC2 refused to terminate the instance (OperationNotPermitted): OperationNotPermitted happened`,
+        kept: false,
+        attempts: 3,
+        releaseRequestedAt: RELEASE_REQUESTED_AT,
+        failedAt: FIXED_NOW.toISOString(),
+      },
+    ]);
+  });
+
+  it("does nothing on a redelivery once the release is settled", async () => {
+    const { release } = setUp();
+    const instanceId = newInstanceId();
+    await release(releaseRequestOf("settled", instanceId));
+    await testbed.store.settleRelease("settled", RELEASE_REQUESTED_AT, {
+      at: FIXED_NOW,
+      outcome: "terminated",
+    });
+
+    await release(releaseRequestOf("settled", instanceId));
+
+    expect(testbed.ec2Mock.commandCalls(TerminateInstancesCommand)).toHaveLength(1);
+  });
+
+  it("throws for the bus to retry when EC2 fails otherwise, its first check scheduled before", async () => {
     const { schedules, release } = setUp();
     testbed.ec2Mock.on(TerminateInstancesCommand).rejects(ec2Error("InternalError", "server"));
 
     await expect(release(releaseRequestOf("ec2-down", newInstanceId()))).rejects.toMatchObject({
       name: "InternalError",
     });
-    expect(schedules.made).toEqual([]);
+    expect([...schedules.pending.keys()]).toEqual(["ec2-down.release-check-1"]);
   });
 });

@@ -3,40 +3,24 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eventbridge";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
+import { releaseRequestedHandler } from "../../shared/release-handler.ts";
 import type { Reaper } from "../reaper.ts";
-import { type Ec2ReleaseRequest, ec2ReleaseRequestSchema } from "../release.ts";
+import { ec2ReleaseRequestSchema } from "../release.ts";
 import { type LaunchStore, launchStore } from "../store.ts";
 import { reaperLoggingTo } from "../wiring.ts";
 
 export interface ReleaseRequestedDeps {
   store: LaunchStore;
-  reaper: Pick<Reaper, "act">;
+  reaper: Pick<Reaper, "start">;
   logger: Logger;
 }
 
 /**
- * Releases the instance of a lease that ended or was released early: records the release (the first
- * one asked sticks, with its action and reason, until it fails: then a later one is a new release),
- * stops or terminates the instance as it says, and has the reaper check it. A redelivery acts again,
- * which EC2 takes as a repeat, and moves the same first check.
+ * Releases the instance of a lease that ended or was released early (services/shared/release-handler.ts):
+ * the reaper's first check is scheduled, then the instance is stopped or terminated as the release says.
  */
-export const createReleaseRequestedHandler =
-  ({ store, reaper, logger }: ReleaseRequestedDeps) =>
-  async ({
-    requestId,
-    request,
-    resource,
-    action,
-    reason,
-    by,
-    requestedAt,
-  }: Ec2ReleaseRequest): Promise<void> => {
-    const asked = { request, resource, action, reason, by, requestedAt, attempts: 0 };
-    const release = await store.recordRelease(requestId, asked);
-    if (release.requestedAt !== requestedAt)
-      logger.info("Released already as an earlier request asked", { requestId, ...release.resource });
-    await reaper.act(requestId, release);
-  };
+export const createReleaseRequestedHandler = ({ store, reaper, logger }: ReleaseRequestedDeps) =>
+  releaseRequestedHandler({ store, logger, start: reaper.start });
 
 const logger = new Logger({ serviceName: "ec2-launcher" });
 

@@ -78,7 +78,7 @@ export const FIXED_NOW = new Date("2030-01-01T10:00:05.000Z");
 export const STACK_REGION = "us-east-1";
 
 /** The reaper's delays in handler tests: three checks, 30 s, 1 min and 2 min after each other. */
-export const TEST_RELEASE_CHECK_DELAYS = [30_000, 60_000, 120_000];
+export const RELEASE_CHECK_DELAYS_MS = [30_000, 60_000, 120_000];
 
 /**
  * The launcher's dependencies for handler tests: the store on dynalite with the launcher's tables, the
@@ -101,7 +101,7 @@ export const startLauncherTestbed = async () => {
   const freshDeps = () => {
     const { bus, deps } = handlerDepsWith({ store, ec2, now: () => FIXED_NOW });
     const schedules = recordingSchedules();
-    const reaper = createReaper({ ...deps, schedules, releaseCheckDelaysMs: TEST_RELEASE_CHECK_DELAYS });
+    const reaper = createReaper({ ...deps, schedules, releaseCheckDelaysMs: RELEASE_CHECK_DELAYS_MS });
     return { bus, schedules, deps: { ...deps, reaper } };
   };
   const mockedRegions = new Set<string>([STACK_REGION]);

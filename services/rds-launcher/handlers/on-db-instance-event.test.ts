@@ -2,6 +2,7 @@ import "../../../test/support/service-environment.ts";
 import { CreateDBInstanceCommand, DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LAUNCHER_SOURCES } from "../../../events/launched-resource.ts";
+import { ResourceReleased } from "../../../events/lease-events.ts";
 import { ProvisioningFailed } from "../../../events/provisioning-failed.ts";
 import { ResourceProvisioned } from "../../../events/resource-provisioned.ts";
 import { dbInstanceIdentifierOf } from "../domain.ts";
@@ -10,6 +11,7 @@ import {
   dbInstanceEvent,
   describedAs,
   FIXED_NOW,
+  releaseOf,
   SETTINGS,
   startLauncherTestbed,
 } from "../testing/fixtures.ts";
@@ -186,5 +188,73 @@ describe("rds-launcher on an aws.rds DB instance event", () => {
 
     await handle(dbInstanceEvent(identifier));
     expect(bus.detailsOf(ResourceProvisioned)).toHaveLength(1);
+  });
+
+  /** A creation provisioned: RDS described its instance available and the launcher reported it. */
+  const provisioned = async (requestId: string) => {
+    const creation = await created(requestId);
+    testbed.rdsMock
+      .on(DescribeDBInstancesCommand)
+      .resolves(describedAs(creation.identifier, requestId, "available"));
+    await setUp().handle(dbInstanceEvent(creation.identifier));
+    return creation;
+  };
+  const deletionOf = (identifier: string) =>
+    dbInstanceEvent(identifier, {
+      category: "deletion",
+      message: "DB instance deleted",
+      eventId: "RDS-EVENT-0003",
+    });
+
+  it("reports an instance deleted outside this tool while its lease ran released, once, with reason ended-outside", async () => {
+    const { approval, identifier } = await provisioned("deleted-outside");
+    const { bus, handle } = setUp();
+    testbed.rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [] });
+
+    await handle(deletionOf(identifier));
+    await handle(deletionOf(identifier));
+
+    expect(bus.published).toEqual([
+      {
+        detailType: ResourceReleased.detailType,
+        source: LAUNCHER_SOURCES.rds,
+        detail: {
+          requestId: "deleted-outside",
+          request: approval.request,
+          resource: { type: "rds", dbInstanceIdentifier: identifier, region: "us-east-1" },
+          action: "delete-without-snapshot",
+          reason: "ended-outside",
+          outcome: "deleted",
+          releasedAt: FIXED_NOW.toISOString(),
+        },
+      },
+    ]);
+  });
+
+  it("leaves the deletion of an instance whose release is recorded to that release's checks", async () => {
+    const { identifier } = await provisioned("deleted-by-release");
+    const { bus, handle } = setUp();
+    const { request, resource, action, reason, requestedAt } = releaseOf("deleted-by-release");
+    await testbed.store.recordRelease("deleted-by-release", {
+      request,
+      resource,
+      action,
+      reason,
+      requestedAt,
+    });
+    testbed.rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [] });
+
+    await handle(deletionOf(identifier));
+
+    expect(bus.published).toEqual([]);
+  });
+
+  it("takes a deletion RDS reports of an instance it still describes as no release", async () => {
+    const { identifier } = await provisioned("deletion-told-early");
+    const { bus, handle } = setUp();
+
+    await handle(deletionOf(identifier));
+
+    expect(bus.published).toEqual([]);
   });
 });

@@ -5,20 +5,33 @@ import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
 import type { DetailOf } from "../../../events/contract.ts";
 import { RdsDbInstanceEvent } from "../../../events/rds-instance-event.ts";
-import { createSettler, type SettleDeps, settleDeps } from "../settle.ts";
+import { createReaper, type ReleaseDeps, releaseDeps } from "../reaper.ts";
+import { createSettler } from "../settle.ts";
 import { launcherIdempotency } from "../store.ts";
 
 /**
  * Settles a creation when RDS reports on its instance (created, failed, deleted): the instance is
  * described to confirm, since the event's category alone does not say whether it can be connected to.
  * Events of instances the launcher did not create are ignored; a creation already settled asks RDS
- * nothing. A delivery that finds the outcome being published by another one fails with Powertools'
+ * nothing, but for the deletion of a provisioned instance with no release recorded: deleted outside
+ * this tool while its lease ran, it is reported released. A delivery that finds the outcome being published by another one fails with Powertools'
  * `IdempotencyAlreadyInProgressError`, for the bus to retry.
  */
-export const createDbInstanceEventHandler = (deps: SettleDeps) => {
+export const createDbInstanceEventHandler = (deps: ReleaseDeps) => {
   const settle = createSettler(deps);
-  return async ({ SourceIdentifier: identifier, Message }: DetailOf<typeof RdsDbInstanceEvent>) => {
-    const creation = await deps.store.findByIdentifier(identifier);
+  const reaper = createReaper(deps);
+  return async ({
+    SourceIdentifier: identifier,
+    EventCategories: categories,
+    Message,
+  }: DetailOf<typeof RdsDbInstanceEvent>) => {
+    const indexed = await deps.store.findByIdentifier(identifier);
+    // The index may lag: whether the instance was provisioned, and released, is read from the creation itself.
+    const creation = indexed && (await deps.store.get(indexed.requestId));
+    if (categories.includes("deletion") && creation?.provisionedAt && !creation.release) {
+      await reaper.endedOutside(creation);
+      return;
+    }
     if (!creation || creation.permanentFailure || creation.settledAt) {
       deps.logger.debug("Event of a DB instance with no creation to settle; ignored", { identifier });
       return;
@@ -34,7 +47,7 @@ export const createDbInstanceEventHandler = (deps: SettleDeps) => {
 
 const logger = new Logger({ serviceName: "rds-launcher" });
 
-export const handler = middy(createDbInstanceEventHandler(settleDeps(logger)))
+export const handler = middy(createDbInstanceEventHandler(releaseDeps(logger)))
   .use(injectLambdaContext(logger))
   .use(launcherIdempotency.lambdaContextMiddleware)
   .use(parser({ schema: RdsDbInstanceEvent.schema, envelope: EventBridgeEnvelope }));

@@ -4,7 +4,8 @@ import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eve
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
 import { EXPIRES_AT_TAG } from "../../../events/lease.ts";
-import { expiresAtValueOf, type RdsLeaseChange, rdsLeaseChangeSchema } from "../domain.ts";
+import { expiresAtValueOf } from "../../shared/release-checks.ts";
+import { type RdsLeaseChange, rdsLeaseChangeSchema } from "../domain.ts";
 import { type RdsGateway, rdsGateway, UnexpectedRdsResponseError } from "../rds.ts";
 import { type CreationStore, creationStore } from "../store.ts";
 

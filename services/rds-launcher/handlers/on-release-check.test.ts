@@ -3,7 +3,6 @@ import { DeleteDBInstanceCommand, DescribeDBInstancesCommand } from "@aws-sdk/cl
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LAUNCHER_SOURCES } from "../../../events/launched-resource.ts";
 import { ReleaseFailed, ResourceReleased } from "../../../events/lease-events.ts";
-import { recordingSchedules } from "../../../test/support/recording-schedules.ts";
 import type { RdsRelease } from "../domain.ts";
 import {
   describedAs,
@@ -16,8 +15,6 @@ import {
 import { createReleaseCheckHandler } from "./on-release-check.ts";
 import { createReleaseRequestedHandler } from "./on-release-requested.ts";
 
-const DELAYS_MS = [30_000, 60_000, 120_000];
-
 describe("rds-launcher's reaper on ReleaseCheckDue", () => {
   let testbed: Awaited<ReturnType<typeof startLauncherTestbed>>;
   beforeAll(async () => {
@@ -27,14 +24,12 @@ describe("rds-launcher's reaper on ReleaseCheckDue", () => {
   beforeEach(() => testbed.rdsMock.reset());
 
   const setUp = () => {
-    const { bus, deps } = testbed.freshDeps();
-    const schedules = recordingSchedules();
-    const releaseDeps = { ...deps, schedules, releaseCheckDelaysMs: DELAYS_MS };
+    const { bus, schedules, deps } = testbed.freshDeps();
     return {
       bus,
       schedules,
-      check: createReleaseCheckHandler(releaseDeps),
-      release: createReleaseRequestedHandler(releaseDeps),
+      check: createReleaseCheckHandler(deps),
+      release: createReleaseRequestedHandler(deps),
     };
   };
   /** The release as the launcher recorded it, its instance's deletion accepted; the reaper to check it. */

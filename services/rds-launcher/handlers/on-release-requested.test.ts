@@ -2,11 +2,8 @@ import "../../../test/support/service-environment.ts";
 import { DeleteDBInstanceCommand } from "@aws-sdk/client-rds";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ReleaseCheckDue } from "../../../events/lease-events.ts";
-import { recordingSchedules } from "../../../test/support/recording-schedules.ts";
 import { FIXED_NOW, notFoundError, rdsError, releaseOf, startLauncherTestbed } from "../testing/fixtures.ts";
 import { createReleaseRequestedHandler } from "./on-release-requested.ts";
-
-const DELAYS_MS = [30_000, 60_000, 120_000];
 
 describe("rds-launcher on ReleaseRequested", () => {
   let testbed: Awaited<ReturnType<typeof startLauncherTestbed>>;
@@ -17,9 +14,8 @@ describe("rds-launcher on ReleaseRequested", () => {
   beforeEach(() => testbed.rdsMock.reset());
 
   const setUp = () => {
-    const { bus, deps } = testbed.freshDeps();
-    const schedules = recordingSchedules();
-    const handle = createReleaseRequestedHandler({ ...deps, schedules, releaseCheckDelaysMs: DELAYS_MS });
+    const { bus, schedules, deps } = testbed.freshDeps();
+    const handle = createReleaseRequestedHandler(deps);
     return { bus, schedules, handle };
   };
   const deleteInputs = () =>

@@ -1,19 +1,21 @@
 import "../../../test/support/service-environment.ts";
-import { DescribeDBInstancesCommand, ListTagsForResourceCommand } from "@aws-sdk/client-rds";
+import {
+  DeleteDBInstanceCommand,
+  DescribeDBInstancesCommand,
+  ListTagsForResourceCommand,
+} from "@aws-sdk/client-rds";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ResourceReleased } from "../../../events/lease-events.ts";
 import { RDS_EVENT_IDS } from "../../../events/rds-instance-event.ts";
 import { TEST_SERVICES_PRINCIPAL } from "../../../test/support/local-events.ts";
-import { recordingSchedules } from "../../../test/support/recording-schedules.ts";
 import { waitUntil } from "../../../test/support/wait.ts";
 import { dbInstanceIdentifierOf, rdsLeaseChangeSchema } from "../domain.ts";
 import { approvalOf, FIXED_NOW, releaseOf, SETTINGS, startLocalRdsTestbed } from "../testing/fixtures.ts";
+import { createDbInstanceEventHandler } from "./on-db-instance-event.ts";
 import { createLeaseChangedHandler } from "./on-lease-changed.ts";
 import { createReleaseCheckHandler } from "./on-release-check.ts";
 import { createReleaseRequestedHandler } from "./on-release-requested.ts";
 import { createRequestApprovedHandler } from "./on-request-approved.ts";
-
-const DELAYS_MS = [30_000, 60_000];
 
 /** The launcher's lease and release handlers against the real local RDS: what they ask is what RDS then does. */
 describe("rds-launcher's leases and releases, on the local RDS", () => {
@@ -46,14 +48,19 @@ describe("rds-launcher's leases and releases, on the local RDS", () => {
   };
   const setUp = () => {
     const { bus, deps } = testbed.freshDeps();
-    const releaseDeps = { ...deps, schedules: recordingSchedules(), releaseCheckDelaysMs: DELAYS_MS };
     return {
       bus,
-      release: createReleaseRequestedHandler(releaseDeps),
-      check: createReleaseCheckHandler(releaseDeps),
+      release: createReleaseRequestedHandler(deps),
+      check: createReleaseCheckHandler(deps),
       leaseChanged: createLeaseChangedHandler(deps),
+      rdsEvent: createDbInstanceEventHandler(deps),
     };
   };
+  /** The events the local RDS published about this instance, with this id. */
+  const eventsOf = (identifier: string, eventId: string) =>
+    testbed.events
+      .map(({ detail }) => detail)
+      .filter((detail) => detail.SourceIdentifier === identifier && detail.EventID === eventId);
   const checkOf = (requestId: string, attempt: number) => ({
     requestId,
     resourceType: "rds" as const,
@@ -106,5 +113,29 @@ describe("rds-launcher's leases and releases, on the local RDS", () => {
         RDS_EVENT_IDS.deleted,
       ]),
     );
+  });
+
+  it("reports an instance deleted outside this tool while its lease ran released, reason ended-outside, from RDS's deletion event", async () => {
+    const identifier = await available("deleted-outside-db");
+    const { bus, rdsEvent } = setUp();
+    await waitUntil(() => expect(eventsOf(identifier, RDS_EVENT_IDS.created)).toHaveLength(1));
+    for (const event of eventsOf(identifier, RDS_EVENT_IDS.created)) await rdsEvent(event);
+
+    await rds().send(
+      new DeleteDBInstanceCommand({ DBInstanceIdentifier: identifier, SkipFinalSnapshot: true }),
+    );
+    await waitUntil(() => expect(eventsOf(identifier, RDS_EVENT_IDS.deleted)).toHaveLength(1));
+    for (const event of eventsOf(identifier, RDS_EVENT_IDS.deleted)) await rdsEvent(event);
+
+    expect(bus.detailsOf(ResourceReleased)).toMatchObject([
+      {
+        requestId: "deleted-outside-db",
+        resource: { type: "rds", dbInstanceIdentifier: identifier, region: "us-east-1" },
+        action: "delete-without-snapshot",
+        reason: "ended-outside",
+        outcome: "deleted",
+      },
+    ]);
+    expect(bus.detailsOf(ResourceReleased)[0]).not.toHaveProperty("releaseRequestedAt");
   });
 });

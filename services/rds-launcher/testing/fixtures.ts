@@ -19,6 +19,7 @@ import { sampleDatabaseRequest } from "../../../test/support/fixtures.ts";
 import { testIdempotency } from "../../../test/support/idempotency.ts";
 import { handlerDepsWith } from "../../../test/support/launchers.ts";
 import { TEST_SERVICES_PRINCIPAL } from "../../../test/support/local-events.ts";
+import { recordingSchedules } from "../../../test/support/recording-schedules.ts";
 import { clientPerRegion } from "../../shared/regional-clients.ts";
 import {
   type CreationSettings,
@@ -130,9 +131,13 @@ export const describedAs = (
 
 export const FIXED_NOW = new Date("2030-01-01T10:00:05.000Z");
 
+/** The reaper's delays in handler tests: three checks, 30 s, 1 min and 2 min after each other. */
+export const RELEASE_CHECK_DELAYS_MS = [30_000, 60_000, 120_000];
+
 /**
  * The launcher's dependencies for handler tests: the store on dynalite with the launcher's tables, the
- * real RDS gateway over the SDK clients `clientIn` makes (one per region), and a recording publisher.
+ * real RDS gateway over the SDK clients `clientIn` makes (one per region), a recording publisher, and
+ * schedules kept in memory.
  */
 const startTestbed = async (clientIn: (region: string) => RDSClient) => {
   const dynamo: TestDynamo = await startTestDynamo(tables);
@@ -142,7 +147,15 @@ const startTestbed = async (clientIn: (region: string) => RDSClient) => {
     testIdempotency(dynamo, idempotencyTable.id, "rds-launcher"),
   );
   const rds = createRdsGateway(clientPerRegion(clientIn));
-  const freshDeps = (now: () => Date = () => FIXED_NOW) => handlerDepsWith({ store, rds, now });
+  const freshDeps = (now: () => Date = () => FIXED_NOW) => {
+    const { bus, deps } = handlerDepsWith({ store, rds, now });
+    const schedules = recordingSchedules();
+    return {
+      bus,
+      schedules,
+      deps: { ...deps, schedules, releaseCheckDelaysMs: RELEASE_CHECK_DELAYS_MS },
+    };
+  };
   return { store, freshDeps, closeStore: () => dynamo.close() };
 };
 

@@ -4,7 +4,8 @@ import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eve
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
 import { EXPIRES_AT_TAG } from "../../../events/lease.ts";
-import { type BucketLeaseChange, bucketLeaseChangeSchema, expiresAtValueOf } from "../domain.ts";
+import { expiresAtValueOf } from "../../shared/release-checks.ts";
+import { type BucketLeaseChange, bucketLeaseChangeSchema } from "../domain.ts";
 import { type S3Gateway, s3GatewayIn } from "../s3.ts";
 import { type BucketStore, bucketStore } from "../store.ts";
 

@@ -7,8 +7,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ReleaseFailed } from "../../../events/lease-events.ts";
-import { recordingSchedules } from "../../../test/support/recording-schedules.ts";
-import { RELEASE_CHECK_DELAYS_MS, releaseOf, s3Error, startLauncherTestbed } from "../testing/fixtures.ts";
+import { releaseOf, s3Error, startLauncherTestbed } from "../testing/fixtures.ts";
 import { createReleaseCheckHandler } from "./on-release-check.ts";
 import { createReleaseRequestedHandler } from "./on-release-requested.ts";
 
@@ -22,14 +21,12 @@ describe("s3-launcher on ReleaseRequested, with S3's answers mocked", () => {
   beforeEach(() => testbed.s3Mock.reset());
 
   const setUp = () => {
-    const { bus, deps } = testbed.freshDeps();
-    const schedules = recordingSchedules();
-    const releaseDeps = { ...deps, schedules, releaseCheckDelaysMs: RELEASE_CHECK_DELAYS_MS };
+    const { bus, schedules, deps } = testbed.freshDeps();
     return {
       bus,
       schedules,
-      release: createReleaseRequestedHandler(releaseDeps),
-      check: createReleaseCheckHandler(releaseDeps),
+      release: createReleaseRequestedHandler(deps),
+      check: createReleaseCheckHandler(deps),
     };
   };
   const deleteCalls = () => testbed.s3Mock.commandCalls(DeleteBucketCommand);

@@ -3,43 +3,19 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eventbridge";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
-import { type BucketRelease, bucketReleaseSchema } from "../domain.ts";
+import { releaseRequestedHandler } from "../../shared/release-handler.ts";
+import { bucketReleaseSchema } from "../domain.ts";
 import { createReaper, type ReleaseDeps, releaseDeps } from "../reaper.ts";
 import { launcherIdempotency } from "../store.ts";
 
 /**
- * Releases a bucket whose lease ended or that was released early: records the release (the first one
- * asked for sticks), then deletes the bucket only if it is empty, with the reaper's first check
+ * Releases a bucket whose lease ended or that was released early (services/shared/release-handler.ts):
+ * deletes the bucket only if it is empty, with the reaper's first check
  * scheduled before; a bucket that holds objects is kept, never emptied, and the release fails at once
  * saying so (ReleaseFailed with `kept`), for the requester and the operators to decide.
  */
-export const createReleaseRequestedHandler = (deps: ReleaseDeps) => {
-  const { store, logger } = deps;
-  const reaper = createReaper(deps);
-  return async ({
-    requestId,
-    request,
-    resource,
-    action,
-    reason,
-    by,
-    requestedAt,
-  }: BucketRelease): Promise<void> => {
-    const release = await store.recordRelease(requestId, {
-      request,
-      resource,
-      action,
-      reason,
-      ...(by && { by }),
-      requestedAt,
-    });
-    if (release.settledAt) {
-      logger.info("Release already settled; redelivery ignored", { requestId });
-      return;
-    }
-    await reaper.deleteIfEmpty(requestId, release, 0);
-  };
-};
+export const createReleaseRequestedHandler = (deps: ReleaseDeps) =>
+  releaseRequestedHandler({ store: deps.store, logger: deps.logger, start: createReaper(deps).start });
 
 const logger = new Logger({ serviceName: "s3-launcher" });
 

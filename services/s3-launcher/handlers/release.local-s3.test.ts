@@ -11,15 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LAUNCHER_SOURCES } from "../../../events/launched-resource.ts";
 import { ReleaseCheckDue, ReleaseFailed, ResourceReleased } from "../../../events/lease-events.ts";
 import { TEST_SERVICES_PRINCIPAL } from "../../../test/support/local-events.ts";
-import { recordingSchedules } from "../../../test/support/recording-schedules.ts";
 import { type BucketLeaseChange, bucketLeaseChangeSchema } from "../domain.ts";
-import {
-  approvalOf,
-  FIXED_NOW,
-  RELEASE_CHECK_DELAYS_MS,
-  releaseOf,
-  startLocalS3Testbed,
-} from "../testing/fixtures.ts";
+import { approvalOf, FIXED_NOW, releaseOf, startLocalS3Testbed } from "../testing/fixtures.ts";
 import { createLeaseChangedHandler } from "./on-lease-changed.ts";
 import { createReleaseCheckHandler } from "./on-release-check.ts";
 import { createReleaseRequestedHandler } from "./on-release-requested.ts";
@@ -69,14 +62,12 @@ describe("s3-launcher's leases and releases, on the local S3", () => {
     return `approvals-${requestId}`;
   };
   const setUp = () => {
-    const { bus, deps } = testbed.freshDeps();
-    const schedules = recordingSchedules();
-    const releaseDeps = { ...deps, schedules, releaseCheckDelaysMs: RELEASE_CHECK_DELAYS_MS };
+    const { bus, schedules, deps } = testbed.freshDeps();
     return {
       bus,
       schedules,
-      release: createReleaseRequestedHandler(releaseDeps),
-      check: createReleaseCheckHandler(releaseDeps),
+      release: createReleaseRequestedHandler(deps),
+      check: createReleaseCheckHandler(deps),
       leaseChanged: createLeaseChangedHandler(deps),
     };
   };

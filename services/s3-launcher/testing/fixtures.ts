@@ -12,6 +12,7 @@ import { sampleBucketRequest } from "../../../test/support/fixtures.ts";
 import { testIdempotency } from "../../../test/support/idempotency.ts";
 import { handlerDepsWith } from "../../../test/support/launchers.ts";
 import { TEST_SERVICES_PRINCIPAL } from "../../../test/support/local-events.ts";
+import { recordingSchedules } from "../../../test/support/recording-schedules.ts";
 import { clientPerRegion } from "../../shared/regional-clients.ts";
 import {
   type BucketApproval,
@@ -97,14 +98,17 @@ const startTestbed = async (clientIn: (region: string) => S3Client) => {
     regionsAsked.push(region);
     return gatewayIn(region);
   };
-  const freshDeps = () =>
-    handlerDepsWith({
+  const freshDeps = () => {
+    const { bus, deps } = handlerDepsWith({
       store,
       s3In,
       homeRegion: HOME_REGION,
       deploymentName: DEPLOYMENT_NAME,
       now: () => FIXED_NOW,
     });
+    const schedules = recordingSchedules();
+    return { bus, schedules, deps: { ...deps, schedules, releaseCheckDelaysMs: RELEASE_CHECK_DELAYS_MS } };
+  };
   return { store, regionsAsked, freshDeps, closeStore: () => dynamo.close() };
 };
 
