@@ -25,7 +25,10 @@ const estimateCell = ({ estimatedMonthlyCostUsd }: RequestView) =>
 
 const flagCell = (flag: boolean | undefined) => (flag === undefined ? undefined : String(flag));
 
-/** A lease without an end says so as a request asks for one (`none`); empty before it starts. */
+/**
+ * The view's `leaseEndsAt` (when it was released, once it was); a lease without an end says so as a
+ * request asks for one (`none`); empty before it starts.
+ */
 const leaseEndCell = ({ leaseEndsAt }: RequestView) => (leaseEndsAt === null ? NO_END : leaseEndsAt);
 
 /**

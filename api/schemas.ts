@@ -143,7 +143,10 @@ export const leaseReleaseSchema = z
       .optional()
       .openapi({ description: "Who released it early (an email); absent when the lease ended." }),
     note: z.string().optional().openapi({ description: "Their words, when they gave any." }),
-    requestedAt: z.string().optional(),
+    requestedAt: z
+      .string()
+      .optional()
+      .openapi({ description: "When it was asked for; absent for a resource ended outside this tool." }),
     outcome: releaseOutcomeSchema.describe("What its launcher confirmed, once released.").optional(),
     releasedAt: z.string().optional(),
     finalSnapshotIdentifier: z.string().optional().openapi({ description: "A database's final snapshot." }),
@@ -177,10 +180,14 @@ export const leaseViewSchema = z
       .optional()
       .openapi({ description: "When the lease started: the resource PROVISIONED." }),
     endsAt: z.string().nullable().optional().openapi({
-      description: "When it ends, after any approved extension; null for no end; absent before it started.",
+      description:
+        "When it is planned to end, after any approved extension; null for no end; absent before it started. Stays the planned end after an early release: leaseEndsAt says when it ended.",
     }),
     extensions: z.array(leaseExtensionSchema).openapi({ description: "Oldest first." }),
-    release: leaseReleaseSchema.optional(),
+    release: leaseReleaseSchema.optional().openapi({
+      description:
+        "Its latest release: a later release (a kept bucket emptied and released again) replaces an earlier one.",
+    }),
   })
   .openapi("Lease", { description: "The request's lease as its policy settled it, and what became of it." });
 
@@ -232,7 +239,8 @@ export const requestViewSchema = z
       description: "Once its policy settled it; absent on requests from before leases.",
     }),
     leaseEndsAt: z.string().nullable().optional().openapi({
-      description: "The lease's end (lease.endsAt): null for no end; absent before the lease started.",
+      description:
+        "When the lease ends: its planned end (lease.endsAt) while it runs, null for no end; once a release is asked for, when the latest release was asked for (lease.release.requestedAt), or when the resource was found ended outside this tool; absent before the lease started.",
     }),
   })
   .openapi("RequestView", { description: "A request as the audit trail projects it from its events." });

@@ -16,8 +16,6 @@ import {
   ProvisioningFailed,
   ProvisioningStarted,
   type RawEnvelope,
-  ReleaseFailed,
-  ReleaseRequested,
   RequestAccepted,
   RequestApproved,
   RequestCancelled,
@@ -26,7 +24,6 @@ import {
   RequestInvalid,
   RequestRejected,
   ResourceProvisioned,
-  ResourceReleased,
   ResourceRequested,
   requestIdSchema,
 } from "../../events/index.ts";
@@ -34,7 +31,7 @@ import { refusalIdOf, requestIdOf } from "../../events/request-id.ts";
 import type { RequestStatus } from "../../events/request-status.ts";
 import type { Identity } from "../shared/access-token.ts";
 import { approvalOf, awaitedForExtensionOf, extensionRoundOf } from "./approval.ts";
-import { leaseOf } from "./lease.ts";
+import { leaseOf, releaseEndedAt, releaseOf, releaseStatusOf } from "./lease.ts";
 
 /**
  * The status each event type establishes, strongest first. A request shows the strongest status among
@@ -45,12 +42,10 @@ import { leaseOf } from "./lease.ts";
  * stages make a request pending from the moment the policy is applied; an auto-approval or denial
  * does not (see `countsForStatus`), it is decided a moment later. A lease starts only on a provisioned
  * resource; nothing about its extensions moves the request from there (see `countsForStatus`), only
- * its release does. A resource confirmed released is RELEASED, even after an attempt that failed.
+ * its release does, and then the status is its latest release's (see `releaseStatusOf`): a second
+ * release after a failed one is RELEASING again.
  */
 const STATUS_BY_PRECEDENCE = [
-  [ResourceReleased, "RELEASED"],
-  [ReleaseFailed, "RELEASE_FAILED"],
-  [ReleaseRequested, "RELEASING"],
   [ProvisioningFailed, "FAILED"],
   [ResourceProvisioned, "PROVISIONED"],
   [LeaseStarted, "PROVISIONED"],
@@ -283,9 +278,14 @@ export const projectView = (requestId: string, entries: readonly TimelineEntry[]
     }
   }
 
-  const status = statusOf(timeline.filter(countsForStatus).map((entry) => entry.type));
+  const release = releaseOf(timeline);
+  const status = release
+    ? releaseStatusOf(release)
+    : statusOf(timeline.filter(countsForStatus).map((entry) => entry.type));
   const approval = approvalOf(timeline);
   const lease = leaseOf(timeline);
+  // Once released, the lease ended then, whatever end it was planned to have (lease.endsAt).
+  const leaseEndsAt = release ? releaseEndedAt(release) : lease?.endsAt;
   const request = accepted ?? submitted;
   const requester =
     request?.requester ?? (requesterEmail === undefined ? undefined : { email: requesterEmail });
@@ -309,7 +309,7 @@ export const projectView = (requestId: string, entries: readonly TimelineEntry[]
     ...view,
     ...(approval && { approval }),
     ...(lease && { lease }),
-    ...(lease?.endsAt !== undefined && { leaseEndsAt: lease.endsAt }),
+    ...(leaseEndsAt !== undefined && { leaseEndsAt }),
   };
 };
 

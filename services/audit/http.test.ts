@@ -433,7 +433,8 @@ describe("the audit HTTP API, for leases", () => {
 
     expect(view).toMatchObject({
       status: "RELEASED",
-      leaseEndsAt: databaseLease.endsAt,
+      // It ended when it was released; the end it was planned to have stays on the lease.
+      leaseEndsAt: databaseLease.extendedUntil,
       lease: {
         duration: "P7D",
         onEnd: "snapshot-and-delete",
@@ -470,12 +471,12 @@ describe("the audit HTTP API, for leases", () => {
     expect(view.costSoFar).toEqual({ hours: 71.98, usd: null, asOf: NOW.toISOString() });
   });
 
-  it("lists each request with its lease's end", async () => {
+  it("lists each request with its lease's end: planned while it runs, when it was released once released", async () => {
     const page = requestPageSchema.parse(await getJson("/api/requests"));
 
     expect(page.items.map(({ requestId, leaseEndsAt }) => [requestId, leaseEndsAt])).toEqual([
       ["bucket-leased", secondsAfter(bucketLease.endsAt, 60)],
-      ["db-leased", databaseLease.endsAt],
+      ["db-leased", databaseLease.extendedUntil],
     ]);
   });
 });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { RequestView, TimelineEntry } from "../../api/schemas.ts";
-import { LeaseStarted, type RawEnvelope } from "../../events/index.ts";
+import {
+  LeaseStarted,
+  type RawEnvelope,
+  ReleaseFailed,
+  ReleaseRequested,
+  ResourceReleased,
+} from "../../events/index.ts";
 import {
   envelopeOf,
   sampleBucketRequest,
@@ -252,6 +258,162 @@ describe("the lease on the request view", () => {
       problem: "The bucket holds 3 objects: empty it, then release it",
       kept: true,
       failedAt: secondsAfter(bucketLease.extendedUntil, 5),
+    });
+  });
+});
+
+describe("a lease's end once it is released", () => {
+  const earlyAt = secondsAfter(lease.endsAt, -86400);
+  const [endAsked] = lease.released as [RawEnvelope];
+  const releasedEarly = envelopeOf(
+    ReleaseRequested,
+    {
+      ...(endAsked.detail as object),
+      reason: "released-by-requester",
+      by: { email: ec2Request.requester.email },
+      note: "Done with it",
+      requestedAt: earlyAt,
+    },
+    { id: "released-early", time: earlyAt },
+  );
+
+  it("is when the release was asked for, while the lease keeps the end it was planned to have", () => {
+    const view = viewOf(provisioned, lease.started, [releasedEarly]);
+
+    expect(view.status).toBe("RELEASING");
+    expect(view.leaseEndsAt).toBe(earlyAt);
+    expect(view.lease?.endsAt).toBe(lease.endsAt);
+  });
+
+  it("is when the resource was found gone, for one ended outside this tool", () => {
+    const endedAt = secondsAfter(lease.endsAt, -3600);
+    const [, , released] = lease.released as [RawEnvelope, RawEnvelope, RawEnvelope];
+    const { releaseRequestedAt: _none, ...detail } = released.detail as Record<string, unknown>;
+    const endedOutside = envelopeOf(
+      ResourceReleased,
+      { ...detail, reason: "ended-outside", releasedAt: endedAt },
+      { id: "ended-outside", time: endedAt },
+    );
+    const view = viewOf(provisioned, lease.started, [endedOutside]);
+
+    expect(view.status).toBe("RELEASED");
+    expect(view.leaseEndsAt).toBe(endedAt);
+    expect(view.lease?.release).toEqual({
+      reason: "ended-outside",
+      action: "terminate",
+      outcome: "terminated",
+      releasedAt: endedAt,
+    });
+  });
+});
+
+describe("a resource released more than once", () => {
+  const bucket = sampleBucketRequest({ requestId: "req-emptied" });
+  const bucketLease = leaseFlow(bucket, START);
+  const [firstAsked, firstKept] = bucketLease.kept as [RawEnvelope, RawEnvelope];
+  const { request, resource } = firstAsked.detail as { request: unknown; resource: unknown };
+  const by = { email: bucket.requester.email };
+  const secondAt = secondsAfter(bucketLease.extendedUntil, 3600);
+  const secondAsked = envelopeOf(
+    ReleaseRequested,
+    {
+      requestId: bucket.requestId,
+      request,
+      resource,
+      action: "delete-if-empty",
+      reason: "released-by-requester",
+      by,
+      note: "Emptied it",
+      requestedAt: secondAt,
+    },
+    { id: "second-asked", time: secondAt },
+  );
+  const secondReleased = envelopeOf(
+    ResourceReleased,
+    {
+      requestId: bucket.requestId,
+      request,
+      resource,
+      action: "delete-if-empty",
+      outcome: "deleted",
+      reason: "released-by-requester",
+      by,
+      releaseRequestedAt: secondAt,
+      releasedAt: secondsAfter(secondAt, 30),
+    },
+    { id: "second-released", time: secondsAfter(secondAt, 30) },
+  );
+  const bucketView = (...steps: RawEnvelope[]) =>
+    projectView(
+      bucket.requestId,
+      entriesOf([...provisionedFlow(bucket, START), ...bucketLease.started, ...steps]),
+    );
+
+  it("is RELEASING again when a bucket kept at the end is released again, then RELEASED", () => {
+    expect(bucketView(firstAsked, firstKept).status).toBe("RELEASE_FAILED");
+    expect(bucketView(firstAsked, firstKept, secondAsked).status).toBe("RELEASING");
+    expect(bucketView(firstAsked, firstKept, secondAsked, secondReleased).status).toBe("RELEASED");
+  });
+
+  it("shows the latest release only, with its own reason, note and outcome, and ends the lease then", () => {
+    const view = bucketView(firstAsked, firstKept, secondAsked, secondReleased);
+
+    expect(view.lease?.release).toEqual({
+      reason: "released-by-requester",
+      action: "delete-if-empty",
+      by: bucket.requester.email,
+      note: "Emptied it",
+      requestedAt: secondAt,
+      outcome: "deleted",
+      releasedAt: secondsAfter(secondAt, 30),
+    });
+    expect(view.leaseEndsAt).toBe(secondAt);
+  });
+
+  it("is not moved back by a late report of the earlier release, whenever it arrives", () => {
+    const lateKept = envelopeOf(ReleaseFailed, firstKept.detail, {
+      id: "late-kept",
+      time: secondsAfter(secondAt, 60),
+    });
+
+    const running = bucketView(firstAsked, secondAsked, lateKept);
+    expect(running.status).toBe("RELEASING");
+    expect(running.lease?.release).toEqual({
+      reason: "released-by-requester",
+      action: "delete-if-empty",
+      by: bucket.requester.email,
+      note: "Emptied it",
+      requestedAt: secondAt,
+    });
+    const done = bucketView(secondReleased, lateKept, firstAsked, secondAsked);
+    expect(done.status).toBe("RELEASED");
+    expect(done.lease?.release).toEqual({
+      ...running.lease?.release,
+      outcome: "deleted",
+      releasedAt: secondsAfter(secondAt, 30),
+    });
+  });
+
+  it("is RELEASED when the launcher confirms the release it had reported failed, and by a report seen before the ask", () => {
+    const confirmedAfterAll = envelopeOf(
+      ResourceReleased,
+      {
+        requestId: bucket.requestId,
+        request,
+        resource,
+        action: "delete-if-empty",
+        outcome: "deleted",
+        reason: "lease-ended",
+        releaseRequestedAt: bucketLease.extendedUntil,
+        releasedAt: secondsAfter(bucketLease.extendedUntil, 600),
+      },
+      { id: "confirmed", time: secondsAfter(bucketLease.extendedUntil, 600) },
+    );
+
+    expect(bucketView(firstAsked, firstKept, confirmedAfterAll).status).toBe("RELEASED");
+    expect(bucketView(confirmedAfterAll).lease?.release).toMatchObject({
+      requestedAt: bucketLease.extendedUntil,
+      outcome: "deleted",
     });
   });
 });

@@ -19,6 +19,7 @@ import {
   ResourceReleased,
 } from "../../events/lease-events.ts";
 import { RequestApproved } from "../../events/request-approved.ts";
+import type { RequestStatus } from "../../events/request-status.ts";
 import { approvalOf } from "./approval.ts";
 
 /** The events a lease is told from: its terms, its clock, its extensions and its release. */
@@ -52,6 +53,78 @@ const readLeaseEvent = (entry: TimelineEntry): LeaseEvent | undefined => {
 };
 
 /**
+ * The request's latest release. A resource may be released more than once (a bucket kept because it
+ * held objects, emptied and released again; a stopped instance started again and stopped again): each
+ * release is known by its `requestedAt`, which the launcher's report sends back (`releaseRequestedAt`;
+ * none for a resource ended outside this tool, a release of its own, at its report). Releases are
+ * ordered by when they were asked for, so the latest is the same whatever order the events arrived in,
+ * and a late report of an earlier release never touches it. Undefined until a release is asked for.
+ */
+export const releaseOf = (timeline: readonly TimelineEntry[]): LeaseRelease | undefined => {
+  const releases = new Map<string, LeaseRelease>();
+  for (const event of timeline.flatMap((entry) => readLeaseEvent(entry) ?? [])) {
+    switch (event.type) {
+      case ReleaseRequested.detailType: {
+        const { reason, action, by, note, requestedAt } = event.detail;
+        releases.set(requestedAt, {
+          reason,
+          action,
+          ...(by !== undefined && { by: by.email }),
+          ...(note !== undefined && { note }),
+          requestedAt,
+          ...releases.get(requestedAt),
+        });
+        break;
+      }
+      case ResourceReleased.detailType: {
+        const { reason, action, by, outcome, finalSnapshotIdentifier, releaseRequestedAt, releasedAt } =
+          event.detail;
+        const key = releaseRequestedAt ?? releasedAt;
+        // What the launcher confirmed is what happened, whatever the ask said.
+        releases.set(key, {
+          ...releases.get(key),
+          reason,
+          action,
+          ...(by !== undefined && { by: by.email }),
+          ...(releaseRequestedAt !== undefined && { requestedAt: releaseRequestedAt }),
+          outcome,
+          ...(finalSnapshotIdentifier !== undefined && { finalSnapshotIdentifier }),
+          releasedAt,
+        });
+        break;
+      }
+      case ReleaseFailed.detailType: {
+        const { reason, action, problem, kept, releaseRequestedAt, failedAt } = event.detail;
+        const key = releaseRequestedAt ?? failedAt;
+        releases.set(key, {
+          reason,
+          action,
+          ...(releaseRequestedAt !== undefined && { requestedAt: releaseRequestedAt }),
+          ...releases.get(key),
+          problem,
+          kept,
+          failedAt,
+        });
+        break;
+      }
+    }
+  }
+  const [latest] = [...releases].sort(([a], [b]) => Date.parse(b) - Date.parse(a) || (a < b ? 1 : -1));
+  return latest?.[1];
+};
+
+/**
+ * What a release makes the request: RELEASED once its launcher confirmed it gone (even after an attempt
+ * that failed), RELEASE_FAILED once it could not, RELEASING until then.
+ */
+export const releaseStatusOf = ({ outcome, failedAt }: LeaseRelease): RequestStatus =>
+  outcome !== undefined ? "RELEASED" : failedAt !== undefined ? "RELEASE_FAILED" : "RELEASING";
+
+/** When a released lease ended: when its release was asked for, or when the resource was found gone. */
+export const releaseEndedAt = ({ requestedAt, releasedAt, failedAt }: LeaseRelease): string | undefined =>
+  requestedAt ?? releasedAt ?? failedAt;
+
+/**
  * The request's lease from the events of its timeline, in their canonical order: the terms its policy
  * settled (as the lease service started them, else as decision's events carry them), when it started
  * and when it ends now, each extension asked for with its round of approval and its outcome, and the
@@ -67,7 +140,7 @@ export const leaseOf = (timeline: readonly TimelineEntry[]): LeaseView | undefin
   /** The extension whose LeaseExtended set `endsAt`: a later extension's end wins, whatever the order. */
   let endsAtExtension = 0;
   const extensions = new Map<number, LeaseExtension>();
-  let release: LeaseRelease | undefined;
+  const release = releaseOf(timeline);
 
   const extensionOf = ({
     n,
@@ -130,46 +203,6 @@ export const leaseOf = (timeline: readonly TimelineEntry[]): LeaseView | undefin
           endsAtExtension = extension.n;
           endsAt = event.detail.endsAt;
         }
-        break;
-      }
-      case ReleaseRequested.detailType: {
-        const { reason, action, by, note, requestedAt } = event.detail;
-        // The first release asked for is the one done; a later ask finds it under way.
-        if (release?.requestedAt !== undefined) break;
-        release = {
-          ...release,
-          reason: release?.reason ?? reason,
-          action: release?.action ?? action,
-          ...(by !== undefined && { by: by.email }),
-          ...(note !== undefined && { note }),
-          requestedAt,
-        };
-        break;
-      }
-      case ResourceReleased.detailType: {
-        const { reason, action, by, outcome, finalSnapshotIdentifier, releasedAt } = event.detail;
-        // What the launcher confirmed is what happened, whatever the ask said.
-        release = {
-          ...release,
-          reason,
-          action,
-          ...(by !== undefined && { by: by.email }),
-          outcome,
-          ...(finalSnapshotIdentifier !== undefined && { finalSnapshotIdentifier }),
-          releasedAt,
-        };
-        break;
-      }
-      case ReleaseFailed.detailType: {
-        const { reason, action, problem, kept, failedAt } = event.detail;
-        release = {
-          reason,
-          action,
-          ...release,
-          problem,
-          kept,
-          failedAt,
-        };
         break;
       }
     }

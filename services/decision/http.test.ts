@@ -1,5 +1,6 @@
 import "../../test/support/service-environment.ts";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
+import type { LeaseTerms } from "../../events/lease.ts";
 import type { AcceptedRequest } from "../../events/request.ts";
 import { startTestDynamo, type TestDynamo } from "../../test/support/dynamo.ts";
 import { manualClock, silentLogger } from "../../test/support/fakes.ts";
@@ -40,9 +41,11 @@ const setUp = async ({
   currentApprovers = approvers,
   decisionsRequireSignIn = false,
   publisher,
+  lease,
 }: {
   requestId: string;
   request?: AcceptedRequest;
+  lease?: LeaseTerms;
   approvers?: string[];
   /** Who is in the group "approvers" now, when it differs from those the request's links were sent to. */
   currentApprovers?: string[];
@@ -72,6 +75,7 @@ const setUp = async ({
     approvers,
     createdAt: clock.now(),
     expiresAt: new Date(clock.now().getTime() + 3600_000),
+    lease,
   });
   const open = (action: DecisionAction, token: string, method: "GET" | "HEAD" = "GET") =>
     app.request(`/decisions/${action}?token=${encodeURIComponent(token)}`, { method });
@@ -113,6 +117,27 @@ describe("opening a decision link (GET, HEAD)", () => {
     expect(page).toContain('<meta name="viewport"');
     expect(await stored()).toEqual(before);
     expect(bus.published).toHaveLength(0);
+  });
+
+  it("shows the lease approving grants, as its policy settled it", async () => {
+    const weekThenTerminated = await setUp({
+      requestId: "get-lease",
+      lease: { duration: "P7D", onEnd: "terminate", max: "P30D" },
+    });
+    const forever = await setUp({
+      requestId: "get-no-end",
+      lease: { duration: null, onEnd: "stop", max: null },
+    });
+
+    const week = await (
+      await weekThenTerminated.open("approve", linksOf(weekThenTerminated.links).approve)
+    ).text();
+    const noEnd = await (await forever.open("reject", linksOf(forever.links).reject)).text();
+
+    expect(week).toContain(
+      '<p class="lease">The resource is kept for 7 days after it is ready (then terminated).</p>',
+    );
+    expect(noEnd).toContain('<p class="lease">The resource is kept with no end.</p>');
   });
 
   it("shows a database request's engine, storage, region and estimated cost, as stored with its approval", async () => {

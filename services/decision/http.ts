@@ -166,6 +166,7 @@ export const createDecisionApp = (deps: DecisionAppDeps) => {
           approver: claims.approver,
           expiresAt: approval?.expiresAt ?? claims.expiresAt.toISOString(),
           extension: approval?.extension,
+          lease: approval?.lease,
         }),
       );
     });
@@ -209,6 +210,7 @@ export const createDecisionApp = (deps: DecisionAppDeps) => {
             reason: rawReason,
             reasonError: reasonCheck.error,
             extension: judgement.approval?.extension,
+            lease: judgement.approval?.lease,
           }),
           400,
         );

@@ -1,4 +1,6 @@
 import { LINK_DECISION_PAGE, linkFragmentOf } from "../../api/approvals.ts";
+import { leaseTermsInWords } from "../../api/request-words.ts";
+import type { LeaseTerms } from "../../events/lease.ts";
 import type { AcceptedRequest } from "../../events/request.ts";
 import { REASON_MAX_LENGTH } from "../../events/request.ts";
 import { DECISION_PATHS, type DecisionAction } from "../shared/decision-token.ts";
@@ -25,6 +27,8 @@ export interface ConfirmationPageInput {
   reasonError?: string;
   /** The extension of the request's lease the link decides, when it is one of an extension's round. */
   extension?: ExtensionRef;
+  /** The lease the policy settled, which approving the request grants; absent on approvals from before leases. */
+  lease?: LeaseTerms;
 }
 
 /** What an extension's round decides, in one sentence. */
@@ -45,6 +49,7 @@ export const confirmationPage = ({
   reason,
   reasonError,
   extension,
+  lease,
 }: ConfirmationPageInput): SafeHtml => {
   const wording = ACTION_WORDING[action];
   const reasonRequired = action === "reject";
@@ -54,6 +59,7 @@ export const confirmationPage = ({
     `${wording.verb} ${extension ? "the extension of " : ""}request ${requestId}?`,
     html`<h1>${wording.verb} this ${subject}?</h1>
 ${extension && request ? html`<p class="extension">${extensionInWords(request, extension)}</p>` : ""}
+${!extension && lease ? html`<p class="lease">The resource is kept ${leaseTermsInWords(lease)}.</p>` : ""}
 <p>You are deciding as <strong>${approver}</strong>. The link works until ${renderTime(expiresAt)}.</p>
 <section class="card" aria-labelledby="summary-heading">
 <h2 id="summary-heading">The request</h2>

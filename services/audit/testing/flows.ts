@@ -623,6 +623,7 @@ export const leaseFlow = (request: AcceptedRequest, start: string) => {
       outcome: RELEASE_OUTCOMES[resource.type],
       reason: "lease-ended",
       ...(resource.type === "rds" && { finalSnapshotIdentifier: FINAL_SNAPSHOT }),
+      releaseRequestedAt: extendedUntil,
       releasedAt: secondsAfter(extendedUntil, 90),
     }),
   ];
@@ -638,6 +639,7 @@ export const leaseFlow = (request: AcceptedRequest, start: string) => {
       problem: "The bucket holds 3 objects: empty it, then release it",
       kept: true,
       attempts: 1,
+      releaseRequestedAt: extendedUntil,
       failedAt: secondsAfter(extendedUntil, 5),
     }),
   ];

@@ -1,5 +1,6 @@
 import type { ApprovalRequested } from "../../../events/approval-requested.ts";
 import type { DetailOf } from "../../../events/contract.ts";
+import type { LeaseTerms } from "../../../events/lease.ts";
 import type { AcceptedRequest } from "../../../events/request.ts";
 import { type DecisionAction, hashToken } from "../../shared/decision-token.ts";
 import { createLocalDirectory, type Directory } from "../../shared/directory.ts";
@@ -42,12 +43,21 @@ export const seedPendingApproval = async (
     approvers,
     expiresAt,
     createdAt,
-  }: { request: AcceptedRequest; approvers: string[]; expiresAt: Date; createdAt: Date },
+    lease,
+  }: {
+    request: AcceptedRequest;
+    approvers: string[];
+    expiresAt: Date;
+    createdAt: Date;
+    /** The terms its policy settled, as RequestAccepted's handler stores them. */
+    lease?: LeaseTerms;
+  },
 ): Promise<IssuedLinks> => {
   const links = issueLinks({ requestId: request.requestId, approvers, expiresAt });
-  await store.createIfAbsent(
-    askedApprovalOf(approvalRequestedFor({ request, links, expiresAt, requestedAt: createdAt })),
-  );
+  await store.createIfAbsent({
+    ...askedApprovalOf(approvalRequestedFor({ request, links, expiresAt, requestedAt: createdAt })),
+    ...(lease && { lease }),
+  });
   return links;
 };
 
