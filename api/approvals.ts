@@ -117,7 +117,16 @@ export type LinkPreview = z.output<typeof linkPreviewSchema>;
 export const awaitingApprovalSchema = requestViewSchema
   .extend({
     extension: z
-      .object({ n: z.number().int(), from: z.string(), until: z.string(), justification: z.string() })
+      .object({
+        n: z.number().int(),
+        from: z.string(),
+        until: z.string(),
+        justification: z.string(),
+        expiresAt: z
+          .string()
+          .optional()
+          .openapi({ description: "The round's own deadline (the request's expiresAt is the request's)." }),
+      })
       .optional()
       .openapi({
         description:

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { Approval, ApprovalStage } from "../../api/schemas.ts";
-import { notAnsweredIn, outcomeInWords, quorumInWords, stageStateLabel, stageTitle } from "./approval.ts";
+import {
+  extensionAskedInWords,
+  notAnsweredIn,
+  outcomeInWords,
+  quorumInWords,
+  stageStateLabel,
+  stageTitle,
+} from "./approval.ts";
 
 const AT = "2026-12-01T09:00:00Z";
 const stage = (overrides: Partial<ApprovalStage> = {}): ApprovalStage => ({
@@ -48,5 +55,13 @@ describe("an approval in words", () => {
   it("labels each stage state", () => {
     expect(stageStateLabel("waiting")).toBe("Not started");
     expect(stageStateLabel("active")).toBe("Asking now");
+  });
+});
+
+describe("an extension awaiting an approver, in words", () => {
+  it("says from which end to which the lease would move, and by how much", () => {
+    expect(
+      extensionAskedInWords({ from: "2026-12-10T09:00:00Z", until: "2026-12-13T21:00:00Z" }, "en-GB", "UTC"),
+    ).toBe("from 10 Dec 2026, 09:00:00 to 13 Dec 2026, 21:00:00 (+3 days and 12 hours)");
   });
 });

@@ -1,4 +1,6 @@
+import { lengthInWords } from "../../api/request-words.ts";
 import type { Approval, ApprovalStage } from "../../api/schemas.ts";
+import { humanTime } from "./format.ts";
 
 /** The words the request page gives an approval's parts; the page lays them out (pages/request.ts). */
 
@@ -42,3 +44,14 @@ export const notAnsweredIn = ({ asked, approvedBy, rejectedBy }: ApprovalStage) 
 
 export const personInWords = ({ email, onBehalfOf }: { email: string; onBehalfOf?: string | undefined }) =>
   onBehalfOf ? `${email} on behalf of ${onBehalfOf}` : email;
+
+/**
+ * What an extension round asks an approver to decide, in a line: "from 10 Dec 2026, 09:00:00 to
+ * 13 Dec 2026, 09:00:00 (+3 days)".
+ */
+export const extensionAskedInWords = (
+  { from, until }: { from: string; until: string },
+  locale?: string,
+  timeZone?: string,
+) =>
+  `from ${humanTime(from, locale, timeZone)} to ${humanTime(until, locale, timeZone)} (+${lengthInWords(new Date(until).getTime() - new Date(from).getTime())})`;

@@ -18,8 +18,13 @@ export interface Field {
   /** The label, the control, its hint and the slot of its error, in that order. */
   element: HTMLElement;
   control: FieldControl;
-  /** Shows `message` under the control and marks it invalid; undefined clears both. */
-  showError: (message: string | undefined) => void;
+  /**
+   * Shows `message` under the control and marks it invalid; undefined clears both. With `keepSpace`, a
+   * cleared line keeps its height until the next call: what is below it stays put, so a button does
+   * not move from under a pointer on its way to it (the change that clears it fires as the field loses
+   * focus, between the press of the button and its release).
+   */
+  showError: (message: string | undefined, options?: { keepSpace?: boolean }) => void;
 }
 
 /**
@@ -45,7 +50,8 @@ export const labelledField = ({ id, label, control, hint, optional, required }: 
   return {
     element,
     control,
-    showError: (message) => {
+    showError: (message, { keepSpace = false } = {}) => {
+      errorSlot.style.minHeight = keepSpace && !message ? `${errorSlot.offsetHeight}px` : "";
       errorSlot.textContent = message ?? "";
       control.setAttribute("aria-invalid", message ? "true" : "false");
     },

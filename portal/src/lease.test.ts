@@ -70,6 +70,44 @@ describe("a lease in words on the request page", () => {
     ).toBe("no end");
   });
 
+  it("says when and how a released lease was released, not its planned end, once released early", () => {
+    const early = running({
+      release: {
+        reason: "released-by-requester",
+        action: "terminate",
+        requestedAt: "2026-12-07T08:00:00Z",
+        outcome: "terminated",
+        releasedAt: "2026-12-07T08:01:00Z",
+      },
+    });
+    expect(leaseInWords(early, CLOCK)).toBe("released 7 Dec 2026, 08:01:00 (59 minutes ago) · terminated");
+  });
+
+  it("says since when a lease is being released until its launcher confirms, and why it was not", () => {
+    const asked = {
+      reason: "released-by-operator",
+      action: "terminate",
+      requestedAt: "2026-12-07T08:30:00Z",
+    } as const;
+    expect(leaseInWords(running({ release: asked }), CLOCK)).toBe(
+      "being released since 7 Dec 2026, 08:30:00 (30 minutes ago)",
+    );
+    expect(
+      leaseInWords(
+        running({ release: { ...asked, problem: "denied", failedAt: "2026-12-07T08:45:00Z" } }),
+        CLOCK,
+      ),
+    ).toBe("release failed 7 Dec 2026, 08:45:00 (15 minutes ago)");
+    expect(
+      leaseInWords(
+        running({
+          release: { ...asked, action: "delete-if-empty", kept: true, failedAt: "2026-12-07T08:45:00Z" },
+        }),
+        CLOCK,
+      ),
+    ).toBe("kept 7 Dec 2026, 08:45:00 (15 minutes ago), not released");
+  });
+
   it("counts a lease not started yet from when the resource is ready", () => {
     expect(leaseInWords(running({ duration: "PT36H", startedAt: undefined, endsAt: undefined }), CLOCK)).toBe(
       "1 day and 12 hours from when it is ready · then terminated",

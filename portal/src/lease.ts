@@ -30,10 +30,26 @@ export const fromNow = (iso: string, { now }: Clock): string => {
 };
 
 /**
+ * A released lease in a line: "released 8 Dec 2026, 10:00:00 (2 hours ago) · terminated", "being
+ * released since …" until its launcher confirms, or why it was not. Its planned end no longer says
+ * anything once released early.
+ */
+const releasedLeaseInWords = (release: LeaseRelease, clock: Clock): string => {
+  const when = (iso: string | undefined) => (iso ? ` ${at(iso, clock)} (${fromNow(iso, clock)})` : "");
+  if (release.outcome)
+    return `released${when(release.releasedAt ?? release.requestedAt)} · ${release.outcome}`;
+  if (release.kept) return `kept${when(release.failedAt)}, not released`;
+  if (release.failedAt || release.problem) return `release failed${when(release.failedAt)}`;
+  return `being released${release.requestedAt ? ` since${when(release.requestedAt)}` : ""}`;
+};
+
+/**
  * The lease in a line: "ends 10 Dec 2026, 09:00:00 (in 3 days) · then terminated" once it runs, "no end",
- * or before the resource is ready "7 days from when it is ready · then terminated".
+ * or before the resource is ready "7 days from when it is ready · then terminated"; once a release is
+ * asked for, the release's (releasedLeaseInWords).
  */
 export const leaseInWords = (lease: LeaseView, clock: Clock): string => {
+  if (lease.release) return releasedLeaseInWords(lease.release, clock);
   const then = `then ${END_ACTION_DONE_WORDS[lease.onEnd]}`;
   if (lease.endsAt === null || (lease.endsAt === undefined && lease.duration === null)) return "no end";
   if (lease.endsAt === undefined)

@@ -122,18 +122,19 @@ describe("the new-request form", () => {
 describe("the new-request form's lease", () => {
   const custom = (customLease: string) => filled({ lease: CUSTOM_LEASE, customLease });
 
-  it("offers 1, 3, 7 (the default, which the policy may change), 30 and 90 days, no end and a custom duration", () => {
+  it("offers first the default, naming no length it cannot know, then 1, 3, 7, 30 and 90 days, no end and a custom duration", () => {
     expect(LEASE_CHOICES.map(([, text]) => text)).toEqual([
+      "Default (the policy's, else the deployment's)",
       "1 day",
       "3 days",
-      "7 days, unless a policy says otherwise",
+      "7 days",
       "30 days",
       "90 days",
       "No end (only where a policy allows it)",
       "Custom…",
     ]);
     expect(LEASE_CHOICES.find(([value]) => value === DEFAULT_FORM_VALUES.lease)?.[1]).toBe(
-      "7 days, unless a policy says otherwise",
+      "Default (the policy's, else the deployment's)",
     );
   });
 

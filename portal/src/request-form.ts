@@ -72,12 +72,14 @@ export const CUSTOM_LEASE = "custom";
 
 /**
  * The form's lease choices. The default sends no lease, so the request's policy (else the deployment's
- * LEASE_DEFAULT, 7 days unless its operator changed it) decides; "No end" only a policy allowing it accepts.
+ * LEASE_DEFAULT) decides: the portal does not know which, so it names no length; "No end" only a policy
+ * allowing it accepts.
  */
 export const LEASE_CHOICES: readonly (readonly [value: string, text: string])[] = [
+  ["", "Default (the policy's, else the deployment's)"],
   ["P1D", "1 day"],
   ["P3D", "3 days"],
-  ["", "7 days, unless a policy says otherwise"],
+  ["P7D", "7 days"],
   ["P30D", "30 days"],
   ["P90D", "90 days"],
   [NO_END, "No end (only where a policy allows it)"],

@@ -65,6 +65,19 @@ describe.skipIf(!chromiumAvailable)("a lease on the portal, in Chromium", () => 
       0,
     );
 
+    // The approver's Approvals page shows the extension as an extension, not as the request again.
+    const approverPage = await openSignedIn(session, `${stack.portalUrl}/approvals`, APPROVER);
+    const card = approverPage.locator(`section[data-request-id="${requestId}"][data-extension="1"]`);
+    await card.getByRole("heading", { name: `Extension of the lease of request ${requestId}` }).waitFor();
+    await expect(card.textContent()).resolves.toMatch(/Extension 1 of the lease from .* to .* \(\+1 day\)/);
+    await expect(card.textContent()).resolves.toContain("The load tests need one more day");
+    await card.getByRole("button", { name: "Approve" }).click();
+    await card.getByRole("status").filter({ hasText: "Extension approved." }).waitFor();
+    await lease
+      .locator('[data-extension="1"]')
+      .getByText(/approved by/)
+      .waitFor({ timeout: 20_000 });
+
     // Release now…, as the reminder email's link opens it: it says what it does, and can be backed out of.
     await page.goto(`${stack.portalUrl}/requests/${requestId}?action=release`);
     const release = page.getByRole("dialog", { name: "Release the resource now?" });
@@ -89,7 +102,27 @@ describe.skipIf(!chromiumAvailable)("a lease on the portal, in Chromium", () => 
       /^terminated \w/,
     );
     expect(released).toMatch(/Ran for \d+ min · /);
+    // Released early: the lease says when and how, not the end it had.
+    await expect(lease.locator('dt:text-is("Lease") + dd').textContent()).resolves.toMatch(
+      /^released .* · terminated$/,
+    );
     expect(await page.getByRole("button", { name: "Release now…" }).count()).toBe(0);
+  });
+
+  it("submits with one click a custom lease fixed after the API refused it", async () => {
+    const { stack, session } = under;
+    session.expectProblem(/status of 400 .*\/api\/requests\)$/);
+    const page = await openSignedIn(session, stack.portalUrl, REQUESTER);
+    await page.getByLabel("Lease", { exact: true }).selectOption({ label: "Custom…" });
+    await page.getByLabel("Custom lease").fill("P200D");
+    await page.getByLabel("Justification").fill("Longer than the deployment allows");
+    await page.getByRole("button", { name: "Submit request" }).click();
+    await page.getByText("must be at most P90D").waitFor();
+    // Leaving the fixed field clears its error as the press on Submit takes the focus: the button must
+    // stay where it was pressed, so that one click submits.
+    await page.getByLabel("Custom lease").fill("P3D");
+    await page.getByRole("button", { name: "Submit request" }).click();
+    await page.waitForURL(/\/requests\/req_/, { timeout: 5_000 });
   });
 
   it("lists the end of each lease, and lets an operator release anyone's resource", async () => {

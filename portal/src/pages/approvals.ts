@@ -2,13 +2,14 @@ import { groupsAdmittedTo } from "../../../api/access.ts";
 import {
   type ApprovalAction,
   type ApprovalOutcome,
+  type AwaitingApproval,
   decideApprovalRoute,
   listApprovalsRoute,
 } from "../../../api/approvals.ts";
 import { ApiError } from "../../../api/client.ts";
-import type { RequestView } from "../../../api/schemas.ts";
 import { REASON_MAX_LENGTH } from "../../../events/request.ts";
 import { admits, api } from "../api.ts";
+import { extensionAskedInWords } from "../approval.ts";
 import { h } from "../dom.ts";
 import { labelledField } from "../field.ts";
 import { humanTime } from "../format.ts";
@@ -21,9 +22,18 @@ const BUTTONS: Record<ApprovalAction, { text: string; className: string }> = {
   reject: { text: "Reject", className: "reject" },
 };
 
-const DONE: Record<ApprovalOutcome["outcome"], string> = {
-  APPROVED: "Approved. The requester will be told, and the resource will be provisioned.",
-  REJECTED: "Rejected. The requester will be told, with your reason.",
+/** What is being decided: the request itself, or an extension of its lease (a round of its own). */
+export type Deciding = "request" | "extension";
+
+const DONE: Record<Deciding, Record<ApprovalOutcome["outcome"], string>> = {
+  request: {
+    APPROVED: "Approved. The requester will be told, and the resource will be provisioned.",
+    REJECTED: "Rejected. The requester will be told, with your reason.",
+  },
+  extension: {
+    APPROVED: "Extension approved. The requester will be told, and the lease ends later.",
+    REJECTED: "Extension rejected. The requester will be told, with your reason; the lease ends as before.",
+  },
 };
 
 /**
@@ -36,6 +46,7 @@ export const decisionForm = (
   id: string,
   actions: readonly ApprovalAction[],
   decide: (action: ApprovalAction, reason: string | undefined) => Promise<ApprovalOutcome>,
+  deciding: Deciding = "request",
 ) => {
   const reason = labelledField({
     id: `${id}-reason`,
@@ -81,7 +92,7 @@ export const decisionForm = (
           { role: "status", tabindex: -1 },
           statusBadge(outcome.outcome),
           " ",
-          outcome.waitingFor ? `Approved. ${outcome.waitingFor}` : DONE[outcome.outcome],
+          outcome.waitingFor ? `Approved. ${outcome.waitingFor}` : DONE[deciding][outcome.outcome],
           " Follow it on the page of ",
           requestPageLink(outcome.requestId, `request ${outcome.requestId}`),
           ".",
@@ -96,21 +107,59 @@ export const decisionForm = (
   return form;
 };
 
-const approvalCard = (view: RequestView) =>
+/**
+ * What an extension round asks, above the request it extends: the lease's end now and the one asked
+ * for, and the requester's reason for more time.
+ */
+export const extensionAsked = ({
+  n,
+  from,
+  until,
+  justification,
+}: NonNullable<AwaitingApproval["extension"]>) =>
   h(
+    "div",
+    { class: "extension-asked", "data-extension": n },
+    h(
+      "p",
+      {},
+      h("span", { class: "badge warn" }, `Extension ${n} of the lease`),
+      " ",
+      extensionAskedInWords({ from, until }),
+    ),
+    h("p", {}, "Why: ", h("q", {}, justification)),
+  );
+
+const approvalCard = (view: AwaitingApproval) => {
+  const { extension } = view;
+  // An extension round has its own deadline; the request's passed when the request was decided.
+  const deadline = extension ? extension.expiresAt : view.expiresAt;
+  return h(
     "section",
     {
       class: "card approval",
       "aria-labelledby": `approval-${view.requestId}`,
       "data-request-id": view.requestId,
+      ...(extension && { "data-extension": extension.n }),
     },
-    h("h2", { id: `approval-${view.requestId}` }, "Request ", requestPageLink(view.requestId)),
+    h(
+      "h2",
+      { id: `approval-${view.requestId}` },
+      extension ? "Extension of the lease of request " : "Request ",
+      requestPageLink(view.requestId),
+    ),
+    extension ? extensionAsked(extension) : null,
     summaryOf(view),
-    view.expiresAt ? h("p", { class: "muted" }, `Decide before ${humanTime(view.expiresAt)}.`) : null,
-    decisionForm(`decide-${view.requestId}`, ["approve", "reject"], (action, reason) =>
-      api.call(decideApprovalRoute, { params: { requestId: view.requestId }, body: { action, reason } }),
+    deadline ? h("p", { class: "muted" }, `Decide before ${humanTime(deadline)}.`) : null,
+    decisionForm(
+      `decide-${view.requestId}`,
+      ["approve", "reject"],
+      (action, reason) =>
+        api.call(decideApprovalRoute, { params: { requestId: view.requestId }, body: { action, reason } }),
+      extension ? "extension" : "request",
     ),
   );
+};
 
 /** The Approvals page: every request awaiting the signed-in approver's decision, each decided in place. */
 export const renderApprovals = (main: HTMLElement, user: SignedInUser) => {

@@ -8,7 +8,7 @@ import { api } from "../api.ts";
 import { h } from "../dom.ts";
 import { humanTime } from "../format.ts";
 import type { SignedInUser } from "../sign-in.ts";
-import { decisionForm } from "./approvals.ts";
+import { decisionForm, extensionAsked } from "./approvals.ts";
 import { summaryOf } from "./request.ts";
 
 const VERB = { approve: "Approve", reject: "Reject" } as const;
@@ -36,16 +36,22 @@ export const renderDecide = (main: HTMLElement, user: SignedInUser) => {
         h(
           "section",
           { class: "card", "aria-label": "The request" },
+          preview.extension ? extensionAsked(preview.extension) : null,
           preview.request
             ? summaryOf(preview.request)
             : h("p", {}, `Request ${preview.requestId}; the approval email shows its details.`),
         ),
         h("p", { class: "muted" }, `The link works until ${humanTime(preview.expiresAt)}.`),
-        decisionForm("decide-link", [link.action], async (_action, reason) => {
-          const outcome = await api.call(decideWithLinkRoute, { body: { ...link, reason } });
-          window.history.replaceState(null, "", LINK_DECISION_PAGE);
-          return outcome;
-        }),
+        decisionForm(
+          "decide-link",
+          [link.action],
+          async (_action, reason) => {
+            const outcome = await api.call(decideWithLinkRoute, { body: { ...link, reason } });
+            window.history.replaceState(null, "", LINK_DECISION_PAGE);
+            return outcome;
+          },
+          preview.extension ? "extension" : "request",
+        ),
       ),
     (error: unknown) =>
       live.replaceChildren(

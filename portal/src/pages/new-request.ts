@@ -346,9 +346,11 @@ export const renderNewRequest = (
       showLease();
       if (values.lease === CUSTOM_LEASE) fieldOf("customLease").control.focus();
     }
-    // A duration typed in is checked once it is entered, with the contract's words.
+    // A duration typed in is checked once it is entered, with the contract's words. A fixed one's
+    // error line keeps its space until the next submit: this change fires as a click on Submit takes
+    // the focus, and the button must not move before the click ends.
     if (event.type === "change" && event.target === fieldOf("customLease").control)
-      fieldOf("customLease").showError(durationError(values.customLease));
+      fieldOf("customLease").showError(durationError(values.customLease), { keepSpace: true });
     if (event.target === fieldOf("engine").control) {
       // Versions are per engine: a version of the other one is no choice at all.
       fieldOf("engineVersion").control.replaceChildren(...optionsOf(engineVersionOptions(values.engine), ""));
