@@ -126,6 +126,10 @@ export const leaseExtensionSchema = z
     }),
     reason: z.string().optional(),
     decidedAt: z.string().optional(),
+    expiresAt: z.string().optional().openapi({
+      description:
+        "When its round of approval expires undecided, when its policy asked approvers: never after the lease's end.",
+    }),
     approval: approvalSchema.optional().openapi({
       description: "The round of approval it went through, when its policy asked approvers.",
     }),

@@ -165,7 +165,12 @@ describe("GET /api/approvals for an extension of a lease", () => {
     const awaiting = await awaitingAfter(provisioned, lease.started, lease.extensionAsked);
 
     expect(awaiting[LEAD_A]).toEqual([
-      expect.objectContaining({ requestId: "extending", status: "PROVISIONED", extension: lease.extension }),
+      expect.objectContaining({
+        requestId: "extending",
+        status: "PROVISIONED",
+        // The round's own deadline, not the request's long past one.
+        extension: { ...lease.extension, expiresAt: lease.roundExpiresAt },
+      }),
     ]);
     expect(awaiting[APPROVER]).toEqual([]);
   });

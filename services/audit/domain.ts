@@ -375,6 +375,7 @@ export const extensionAwaiting = ({ lease }: Pick<RequestView, "lease">, email: 
       from: extension.from,
       until: extension.until,
       justification: extension.justification,
+      ...(extension.expiresAt !== undefined && { expiresAt: extension.expiresAt }),
     }
   );
 };

@@ -142,6 +142,7 @@ describe("the lease on the request view", () => {
           status: "approved",
           decider: LEAD_A,
           decidedAt,
+          expiresAt: lease.roundExpiresAt,
           approval: {
             policy: { name: LEASE_POLICY.name, hash: LEASE_POLICY.hash, why: ["dev: matches everything"] },
             outcome: "stages",

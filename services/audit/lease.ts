@@ -159,9 +159,13 @@ export const leaseOf = (timeline: readonly TimelineEntry[]): LeaseView | undefin
         settledTerms ??= event.detail.lease;
         break;
       case ApprovalPolicyApplied.detailType:
-      case ApprovalStageStarted.detailType:
         settledTerms ??= event.detail.lease;
         if (event.detail.extension) extensionOf(event.detail.extension);
+        break;
+      case ApprovalStageStarted.detailType:
+        settledTerms ??= event.detail.lease;
+        // Every stage of a round carries the round's one deadline.
+        if (event.detail.extension) extensionOf(event.detail.extension).expiresAt = event.detail.expiresAt;
         break;
       case ApprovalRequested.detailType:
       case ApproversReminded.detailType:

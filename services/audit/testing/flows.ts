@@ -649,6 +649,7 @@ export const leaseFlow = (request: AcceptedRequest, start: string) => {
     endsAt,
     extendedUntil,
     extension,
+    roundExpiresAt,
     started,
     extensionAsked,
     extensionApproved,
