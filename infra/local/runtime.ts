@@ -6,6 +6,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
 import { APPROVALS_BUS, DEFAULT_BUS } from "../../events/contract.ts";
 import { Ec2InstanceStateChange } from "../../events/ec2-state-change.ts";
+import { LEASE_SETTING_DEFAULTS } from "../../services/shared/lease-settings.ts";
 import type { ServiceManifest } from "../../services/shared/manifest.ts";
 import type { LocalConfig } from "./config.ts";
 import { claimDataDir } from "./data-dir-claim.ts";
@@ -166,13 +167,8 @@ const configureServiceEnvironment = async (
   });
 };
 
-const LEASE_SETTINGS = [
-  "LEASE_DEFAULT",
-  "LEASE_MIN",
-  "LEASE_MAX",
-  "LEASE_REMINDERS",
-  "RELEASE_CHECK_DELAYS",
-] as const;
+/** The lease settings a local run may set, passed on to the services that read them. */
+const LEASE_SETTINGS = Object.keys(LEASE_SETTING_DEFAULTS) as (keyof typeof LEASE_SETTING_DEFAULTS)[];
 
 const createTables = async (config: LocalConfig, edgeUrl: string, services: readonly ServiceManifest[]) => {
   // After configureServiceEnvironment: it signs with the stack's credentials, as a deployment would.

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { parseDuration } from "../../events/duration.ts";
 import { leaseDurationSchema } from "../../events/lease-duration.ts";
 import type { LeaseLimits } from "../../policy/lease.ts";
-import { loadConfig } from "./config.ts";
+import { env, loadConfig } from "./config.ts";
 
 /**
  * The deployment's lease settings (docs/LEASES.md), read by the services that need them, with the
@@ -20,14 +20,8 @@ export const LEASE_SETTING_DEFAULTS = {
 
 /** Comma-separated ISO 8601 durations, as milliseconds in the order written. */
 export const durationListSetting = () =>
-  z
-    .string()
-    .transform((text) =>
-      text
-        .split(",")
-        .map((item) => item.trim())
-        .filter(Boolean),
-    )
+  env
+    .list()
     .pipe(z.array(leaseDurationSchema).min(1, "must name at least one duration"))
     .transform((items) => items.map(parseDuration));
 
