@@ -7,6 +7,7 @@ import { manualClock, silentLogger } from "../../test/support/fakes.ts";
 import { sampleRequest } from "../../test/support/fixtures.ts";
 import { testIdempotency } from "../../test/support/idempotency.ts";
 import { recordingPublisher } from "../../test/support/recording-publisher.ts";
+import { approvalKeyOf } from "../shared/approval-asks.ts";
 import { hashToken } from "../shared/decision-token.ts";
 import type { OutgoingEmail } from "../shared/mail.ts";
 import { TEST_KEY } from "../shared/testing/decision-tokens.ts";
@@ -16,7 +17,7 @@ import {
   StageNotMailedYetError,
 } from "./handlers/on-approval-escalated.ts";
 import { createOnApproversRemindedHandler } from "./handlers/on-approvers-reminded.ts";
-import { approvalKeyOf, createMailingStore, type MailingStore } from "./store.ts";
+import { createMailingStore, type MailingStore } from "./store.ts";
 import { idempotencyTable, mailingsTable } from "./tables.ts";
 
 const EXPIRES_AT = "2026-03-01T11:00:00.000Z";

@@ -4,11 +4,11 @@ import { ApprovalRequested } from "../../events/approval-requested.ts";
 import type { ApproversReminded } from "../../events/approvers-reminded.ts";
 import type { DetailOf } from "../../events/contract.ts";
 import type { Publisher } from "../../events/publish.ts";
+import { approvalKeyOf, approversToAsk, stageInWords } from "../shared/approval-asks.ts";
 import { createDecisionToken, type DecisionAction, hashToken } from "../shared/decision-token.ts";
 import type { OutgoingEmail } from "../shared/mail.ts";
-import { approversToAsk, stageInWords } from "./domain.ts";
 import { approvalEmail, type EmailOccasion } from "./email.ts";
-import { approvalKeyOf, type MailingStore } from "./store.ts";
+import type { MailingStore } from "./store.ts";
 
 export interface FollowUpDeps {
   store: Pick<MailingStore, "sendFollowUpOnce">;

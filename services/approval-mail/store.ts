@@ -11,16 +11,6 @@ export interface IssuedLinks {
   messageId?: string;
 }
 
-/**
- * Whose approval a mailing belongs to (the table's partition key): the request's id for the request's
- * own approval, `<requestId>#extension-<n>` for round n of its lease's extensions. A round's stages
- * count from 0 like the request's, so each round has a key of its own: its mails are never taken for
- * an earlier round's already sent, nor its approvers told when the request (or another round) ends.
- * No request id holds a `#`.
- */
-export const approvalKeyOf = (requestId: string, extension?: { n: number }): string =>
-  extension ? `${requestId}#extension-${extension.n}` : requestId;
-
 /** One stage's approvers were asked: the progress of their mails. */
 export interface Mailing {
   /** The approval's key (approvalKeyOf), kept under the table's key name. */

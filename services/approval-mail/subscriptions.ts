@@ -3,8 +3,8 @@ import { ApprovalStageStarted } from "../../events/approval-stage-started.ts";
 import { ApproversReminded } from "../../events/approvers-reminded.ts";
 import { APPROVALS_BUS } from "../../events/contract.ts";
 import { producedBy } from "../../events/patterns.ts";
+import { CLOSING_EVENTS } from "../shared/approval-asks.ts";
 import type { Subscription } from "../shared/manifest.ts";
-import { CLOSING_EVENTS } from "./domain.ts";
 
 export const subscriptions: Subscription[] = [
   {

@@ -13,7 +13,8 @@ import {
   sampleDatabaseRequest,
   sampleRequest,
 } from "../../test/support/fixtures.ts";
-import { type NotifiableEvent, noticeOf, operatorNoticeOf, tellsOperators } from "./domain.ts";
+import { type NotifiableEvent, tellsOperators } from "../shared/request-news.ts";
+import { noticeOf, operatorNoticeOf } from "./domain.ts";
 import { delivered } from "./testing/delivered.ts";
 import {
   extensionDecided,

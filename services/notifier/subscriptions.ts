@@ -1,7 +1,7 @@
 import { APPROVALS_BUS } from "../../events/contract.ts";
 import { producedBy } from "../../events/patterns.ts";
 import type { Subscription } from "../shared/manifest.ts";
-import { NOTIFIABLE_EVENTS } from "./domain.ts";
+import { NOTIFIABLE_EVENTS } from "../shared/request-news.ts";
 
 export const subscriptions: Subscription[] = [
   {

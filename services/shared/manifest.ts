@@ -14,7 +14,8 @@ export type ServiceName =
   | "notifier"
   | "audit"
   | "delegation"
-  | "lease";
+  | "lease"
+  | "chat";
 
 /** Where a handler lives: a module (path from the repository root) and its exported function. */
 export interface HandlerRef {
@@ -174,6 +175,12 @@ export interface ServiceNeeds {
    * embedded in its bundles; locally APPROVAL_POLICIES names the file checked at start.
    */
   policies?: boolean;
+  /**
+   * It talks to Slack and Teams (services/shared/chat-settings.ts): on AWS its functions may read the
+   * chat secret (CHAT_SECRET_ARN) and get SLACK_APPROVALS_CHANNEL; locally they get SLACK_BOT_TOKEN,
+   * SLACK_SIGNING_SECRET, SLACK_API_URL, SLACK_APPROVALS_CHANNEL and TEAMS_WEBHOOK_URL. Nothing set: chat is off.
+   */
+  chat?: boolean;
 }
 
 /**

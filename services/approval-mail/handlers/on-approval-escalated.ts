@@ -4,8 +4,9 @@ import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eve
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
 import { ApprovalEscalated } from "../../../events/approval-escalated.ts";
+import { approvalKeyOf } from "../../shared/approval-asks.ts";
 import { createFollowUpMailer, type Escalated } from "../follow-up.ts";
-import { approvalKeyOf, type MailingStore } from "../store.ts";
+import type { MailingStore } from "../store.ts";
 import { approvalMailIdempotency, mailingStore } from "../wiring.ts";
 import { linkMailingDeps } from "./link-mailing-deps.ts";
 

@@ -12,11 +12,12 @@ import { manualClock, silentLogger } from "../../../test/support/fakes.ts";
 import { envelopeOf, sampleRequest } from "../../../test/support/fixtures.ts";
 import { testIdempotency } from "../../../test/support/idempotency.ts";
 import { recordingPublisher } from "../../../test/support/recording-publisher.ts";
+import { approvalKeyOf } from "../../shared/approval-asks.ts";
 import { hashToken, verifyDecisionToken } from "../../shared/decision-token.ts";
 import { MAILING_LEASE_MS } from "../../shared/leases.ts";
 import type { OutgoingEmail } from "../../shared/mail.ts";
 import { TEST_KEY } from "../../shared/testing/decision-tokens.ts";
-import { approvalKeyOf, createMailingStore, type Mailing, type MailingStore } from "../store.ts";
+import { createMailingStore, type Mailing, type MailingStore } from "../store.ts";
 import { idempotencyTable, mailingsTable } from "../tables.ts";
 import {
   ApprovalMailInProgressError,

@@ -7,12 +7,17 @@ import { ApprovalRequested } from "../../../events/approval-requested.ts";
 import { ApprovalStageStarted } from "../../../events/approval-stage-started.ts";
 import type { DetailOf } from "../../../events/contract.ts";
 import type { Publisher } from "../../../events/publish.ts";
+import {
+  type AskedApprover,
+  approvalKeyOf,
+  approversToAsk,
+  stageInWords,
+} from "../../shared/approval-asks.ts";
 import { createDecisionToken, type DecisionAction, hashToken } from "../../shared/decision-token.ts";
 import { MAILING_LEASE_MS } from "../../shared/leases.ts";
 import type { OutgoingEmail } from "../../shared/mail.ts";
-import { type AskedApprover, approversToAsk, stageInWords } from "../domain.ts";
 import { approvalEmail } from "../email.ts";
-import { approvalKeyOf, type Mailing, type MailingStore } from "../store.ts";
+import type { Mailing, MailingStore } from "../store.ts";
 import { linkMailingDeps } from "./link-mailing-deps.ts";
 
 /** Another delivery of the same event is sending the mails; this one is retried until it is done. */

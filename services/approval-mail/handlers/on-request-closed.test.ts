@@ -9,9 +9,9 @@ import { startTestDynamo, type TestDynamo } from "../../../test/support/dynamo.t
 import { silentLogger } from "../../../test/support/fakes.ts";
 import { envelopeOf, sampleRequest } from "../../../test/support/fixtures.ts";
 import { testIdempotency } from "../../../test/support/idempotency.ts";
+import { approvalKeyOf, closingEventSchema } from "../../shared/approval-asks.ts";
 import type { OutgoingEmail } from "../../shared/mail.ts";
-import { closingEventSchema } from "../domain.ts";
-import { approvalKeyOf, createMailingStore, type MailingStore } from "../store.ts";
+import { createMailingStore, type MailingStore } from "../store.ts";
 import { idempotencyTable, mailingsTable } from "../tables.ts";
 import { createRequestClosedHandler } from "./on-request-closed.ts";
 

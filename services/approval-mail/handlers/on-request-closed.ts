@@ -3,10 +3,16 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
 import { ExtensionDecided } from "../../../events/lease-events.ts";
+import {
+  approvalKeyOf,
+  type ClosingEvent,
+  closingEventSchema,
+  closureOf,
+  stillAsked,
+} from "../../shared/approval-asks.ts";
 import { type OutgoingEmail, sendEmail } from "../../shared/mail.ts";
-import { type ClosingEvent, closingEventSchema, closureOf, stillAsked } from "../domain.ts";
 import { closureEmail } from "../email.ts";
-import { approvalKeyOf, type MailingStore } from "../store.ts";
+import type { MailingStore } from "../store.ts";
 import { approvalMailIdempotency, mailingStore } from "../wiring.ts";
 
 export interface RequestClosedDeps {

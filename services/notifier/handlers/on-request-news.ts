@@ -8,16 +8,15 @@ import { canonicalEmail } from "../../shared/canonical-email.ts";
 import { type Directory, directory } from "../../shared/directory.ts";
 import { publisher } from "../../shared/events.ts";
 import { type OutgoingEmail, sendEmail } from "../../shared/mail.ts";
-import { publicUrl } from "../config.ts";
 import {
   type NoticeSettings,
   type NotifiableEvent,
-  noticeOf,
   notifiableEventSchema,
   OPERATORS_GROUP,
-  operatorNoticeOf,
   tellsOperators,
-} from "../domain.ts";
+} from "../../shared/request-news.ts";
+import { publicUrl } from "../config.ts";
+import { noticeOf, operatorNoticeOf } from "../domain.ts";
 import { type NotificationStore, notificationStore, notifierIdempotency } from "../store.ts";
 
 export interface RequestNewsDeps {

@@ -4,7 +4,7 @@ import { RequestCancelled } from "../../events/request-cancelled.ts";
 import { RequestExpired } from "../../events/request-expired.ts";
 import { RequestRejected } from "../../events/request-rejected.ts";
 import { envelopeOf, sampleRequest } from "../../test/support/fixtures.ts";
-import { approversToAsk, closingEventSchema, closureOf, stageInWords, stillAsked } from "./domain.ts";
+import { approversToAsk, closingEventSchema, closureOf, stageInWords, stillAsked } from "./approval-asks.ts";
 
 const asked = (...emails: string[]) => emails.map((email) => ({ email }));
 

@@ -5,10 +5,13 @@ import { RequestApproved } from "../../events/request-approved.ts";
 import { RequestCancelled } from "../../events/request-cancelled.ts";
 import { RequestExpired } from "../../events/request-expired.ts";
 import { RequestRejected } from "../../events/request-rejected.ts";
-import { canonicalEmail } from "../shared/canonical-email.ts";
-import { approvalInWords, rejectionInWords } from "../shared/decision-words.ts";
+import { canonicalEmail } from "./canonical-email.ts";
+import { approvalInWords, rejectionInWords } from "./decision-words.ts";
 
-/** Who is asked, who hears how it ended, and how a stage is named. Pure: the handlers pass the facts. */
+/**
+ * Who is asked, who hears how it ended, how a stage is named, and whose approval a message belongs
+ * to: what every channel that asks approvers (email, chat) agrees on. Pure: the handlers pass the facts.
+ */
 
 /** A stage as ApprovalStageStarted names it (`index` from 0). */
 export interface StageOfRequest {
@@ -136,3 +139,13 @@ export const closureOf = (event: ClosingEvent): { ended: string; outcome: string
     }
   }
 };
+
+/**
+ * Whose approval a message to approvers belongs to (the partition key of the tables keeping them): the request's id for the request's
+ * own approval, `<requestId>#extension-<n>` for round n of its lease's extensions. A round's stages
+ * count from 0 like the request's, so each round has a key of its own: its messages are never taken for
+ * an earlier round's, nor its approvers told when the request (or another round) ends.
+ * No request id holds a `#`.
+ */
+export const approvalKeyOf = (requestId: string, extension?: { n: number }): string =>
+  extension ? `${requestId}#extension-${extension.n}` : requestId;
