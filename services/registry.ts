@@ -1,5 +1,6 @@
 import { service as approvalMail } from "./approval-mail/service.ts";
 import { service as audit } from "./audit/service.ts";
+import { service as chat } from "./chat/service.ts";
 import { service as decision } from "./decision/service.ts";
 import { service as delegation } from "./delegation/service.ts";
 import { service as ec2Launcher } from "./ec2-launcher/service.ts";
@@ -21,5 +22,6 @@ export const services: readonly ServiceManifest[] = [
   s3Launcher,
   lease,
   notifier,
+  chat,
   audit,
 ];

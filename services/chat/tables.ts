@@ -1,0 +1,22 @@
+import { idempotencyTableSpec, type TableSpec } from "../shared/table-spec.ts";
+
+/**
+ * The records of chat's effects per event (keyed by the event's id and the recipient): each direct
+ * message, channel post and Teams card, so a redelivered event posts nothing twice.
+ */
+export const idempotencyTable = idempotencyTableSpec("chat-idempotency", "CHAT_IDEMPOTENCY_TABLE");
+
+/**
+ * The Slack messages that ask approvers (services/chat/approvers): per approval (approvalKeyOf: the
+ * request's, or a round's) and recipient (an approver's address, or the approvals channel), where the
+ * message is (channel and ts) and what it showed last, so every one of them is updated when a vote is
+ * counted or the approval ends, however it was decided.
+ */
+export const messagesTable = {
+  id: "chat-messages",
+  tableNameEnv: "CHAT_MESSAGES_TABLE",
+  partitionKey: { name: "approvalKey", type: "S" },
+  sortKey: { name: "recipient", type: "S" },
+} as const satisfies TableSpec;
+
+export const tables: TableSpec[] = [idempotencyTable, messagesTable];
