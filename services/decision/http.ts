@@ -4,6 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
+import { createChatSettingsProvider } from "../shared/chat-settings.ts";
 import {
   DECISION_ACTIONS,
   DECISION_PATHS,
@@ -32,6 +33,8 @@ import {
 } from "./domain.ts";
 import { createOutboxPublisher, type OutboxPublisher, publishOrLeaveToSweeper } from "./outbox.ts";
 import { confirmationPage, messagePage, signInPage } from "./pages.ts";
+import { createSlackInteractions } from "./slack/interactions.ts";
+import { slackApiOf } from "./slack/web-api.ts";
 import { type ApprovalStore, createApprovalStore } from "./store.ts";
 import { schedules } from "./wiring.ts";
 
@@ -306,6 +309,17 @@ const apiApp = createDecisionApi({
   logger,
 });
 
-/** The pages and the API, each keeping its own error answers (pages for people, JSON for the API). */
-export const app = new Hono().route("/", pagesApp).route("/", apiApp);
+const slackApp = createSlackInteractions({
+  store,
+  publishOwed,
+  now,
+  directory,
+  delegations: delegationsCopy,
+  chatSettings: createChatSettingsProvider(),
+  slackApiOf,
+  logger,
+});
+
+/** The pages, the API and Slack's interactions, each keeping its own error answers (pages for people, JSON otherwise). */
+export const app = new Hono().route("/", pagesApp).route("/", apiApp).route("/", slackApp);
 app.notFound(answerUnrouted([app]));
