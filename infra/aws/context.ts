@@ -159,6 +159,20 @@ const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
 
 const ACM_CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]+$/;
 
+/**
+ * A secret's complete ARN, as the console and the CLI show it: its name and the six characters Secrets
+ * Manager adds. The chat functions are granted exactly this ARN; a partial one would match no secret.
+ */
+const COMPLETE_SECRET_ARN =
+  /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}$/;
+
+/** A KMS key by its ARN (a single-region key's id, or a multi-region key's `mrk-` id); IAM names no alias. */
+const KMS_KEY_ARN =
+  /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+/** A Slack channel by its id (C… public, G… private) or by its name as Slack writes names: lowercase, no spaces. */
+const SLACK_CHANNEL = /^(?:[CG][A-Z0-9]{8,}|#[\p{Ll}\p{Lo}\p{N}_-]{1,80})$/u;
+
 /** Comma-separated ISO 8601 durations, kept as written for the services to read. */
 const durationList = z
   .string()
@@ -242,8 +256,41 @@ const deploymentContextSchema = z
     approvalPolicies: optional(z.string()).transform((path) =>
       resolve(REPO_ROOT, path ?? DEFAULT_POLICY_FILE),
     ),
+    // Unset: chat is off, and no function may read any secret of it (docs/CHAT.md).
+    chatSecretArn: optional(
+      z
+        .string()
+        .regex(
+          COMPLETE_SECRET_ARN,
+          "must be the complete ARN of the Secrets Manager secret holding the chat settings, ending in the six characters Secrets Manager adds (arn:aws:secretsmanager:eu-west-1:123456789012:secret:approvals-chat-AbCdEf)",
+        ),
+    ),
+    chatSecretKeyArn: optional(
+      z
+        .string()
+        .regex(
+          KMS_KEY_ARN,
+          "must be the ARN of the KMS key encrypting the chat secret (arn:aws:kms:eu-west-1:123456789012:key/...), not an alias",
+        ),
+    ),
+    slackApprovalsChannel: optional(
+      z
+        .string()
+        .regex(
+          SLACK_CHANNEL,
+          "must be a Slack channel's id (C0123ABCDEF) or its name (#approvals: lowercase letters, digits, hyphens and underscores)",
+        ),
+    ),
   })
   .superRefine((context, issues) => {
+    for (const key of ["chatSecretKeyArn", "slackApprovalsChannel"] as const) {
+      if (context[key] !== undefined && context.chatSecretArn === undefined)
+        issues.addIssue({
+          code: "custom",
+          path: [key],
+          message: "needs chatSecretArn: without the chat secret chat is off",
+        });
+    }
     if ((context.portalDomain === undefined) !== (context.portalCertificateArn === undefined)) {
       const missing = context.portalDomain === undefined ? "portalDomain" : "portalCertificateArn";
       issues.addIssue({

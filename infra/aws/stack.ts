@@ -268,6 +268,13 @@ export class ApprovalsStack extends Stack {
             signedInAuthorizer,
             originVerifySecret,
             schedules: this.schedules,
+            chat: context.chatSecretArn
+              ? {
+                  secretArn: context.chatSecretArn,
+                  secretKeyArn: context.chatSecretKeyArn,
+                  approvalsChannel: context.slackApprovalsChannel,
+                }
+              : undefined,
             userPool: this.signIn.userPool,
             approvalPolicies,
           },

@@ -40,6 +40,16 @@ import {
 import { type BucketLaunchSettings, s3CreateStatements, s3ReleaseStatements } from "../s3-permissions.ts";
 import { functionIdOf, HandlerFunction, type Invocation } from "./handler-function.ts";
 
+/** Where the services that declare `needs.chat` read Slack's and Teams' settings (docs/CHAT.md). */
+export interface ChatResources {
+  /** The operator's secret holding `{slackBotToken, slackSigningSecret, teamsWebhookUrl}` (CHAT_SECRET_ARN). */
+  secretArn: string;
+  /** The customer managed KMS key encrypting the secret; absent, Secrets Manager's own key does. */
+  secretKeyArn?: string;
+  /** A channel that also gets every approval request (SLACK_APPROVALS_CHANNEL). */
+  approvalsChannel?: string;
+}
+
 /** What the stack shares with every service; each service takes only what its manifest names. */
 export interface SharedResources {
   /** Buses by the name subscriptions use (the approvals bus and the account's default bus). */
@@ -66,6 +76,8 @@ export interface SharedResources {
   userPool: IUserPool;
   /** The deployment's policy file, checked at synth: embedded in the bundles of `needs.policies`. */
   approvalPolicies: EmbeddedPolicies;
+  /** Absent: the deployment names no chat secret, chat is off and no function may read one. */
+  chat?: ChatResources;
   /** The stack's schedules (constructs/schedules.ts), made when some service declares `needs.schedules`. */
   schedules?: { readonly settings: ScheduleSettings; grantTo(fn: HandlerFunction): void };
 }
@@ -334,6 +346,10 @@ export class Service extends Construct {
     if (needs.readsHmacKey) environment.HMAC_SECRET_ARN = shared.hmacKey.secretArn;
     if (needs.schedules) Object.assign(environment, this.schedules().settings);
     if (needs.directory) environment.USER_POOL_ID = shared.userPool.userPoolId;
+    if (needs.chat && shared.chat) {
+      environment.CHAT_SECRET_ARN = shared.chat.secretArn;
+      if (shared.chat.approvalsChannel) environment.SLACK_APPROVALS_CHANNEL = shared.chat.approvalsChannel;
+    }
     if (invocation === "http") environment.ORIGIN_VERIFY_SECRET = shared.originVerifySecret;
     return environment;
   }
@@ -366,6 +382,24 @@ export class Service extends Construct {
     if (needs.readsHmacKey) shared.hmacKey.grantRead(grantee);
     if (needs.schedules) this.schedules().grantTo(fn);
     if (needs.directory) shared.userPool.grant(grantee, ...DIRECTORY_ACTIONS);
+    // The secret is the operator's, not the stack's: it is read by ARN, and nothing else of it is granted.
+    if (needs.chat && shared.chat) {
+      const { secretArn, secretKeyArn } = shared.chat;
+      Grant.addToPrincipal({
+        grantee,
+        actions: ["secretsmanager:GetSecretValue"],
+        resourceArns: [secretArn],
+      });
+      if (secretKeyArn)
+        Grant.addToPrincipal({
+          grantee,
+          actions: ["kms:Decrypt"],
+          resourceArns: [secretKeyArn],
+          conditions: {
+            StringEquals: { "kms:ViaService": `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
+          },
+        });
+    }
     // EC2 offers no grant methods: these are policies of their own, each wildcard explained.
     if (needs.ec2?.launch.some((launcher) => sameHandler(launcher, handler))) {
       explainedPolicy(fn, "Ec2Launch", fn.role, ec2LaunchStatements(this, shared.launchSettings));
