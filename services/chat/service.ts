@@ -13,5 +13,5 @@ export const service: ServiceManifest = {
   subscriptions,
   tables,
   publishes: [],
-  needs: { settings: ["PUBLIC_URL"], sendsEmail: false, readsHmacKey: false, chat: true },
+  needs: { settings: ["PUBLIC_URL"], sendsEmail: false, readsHmacKey: false, directory: true, chat: true },
 };

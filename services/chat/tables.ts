@@ -8,15 +8,16 @@ export const idempotencyTable = idempotencyTableSpec("chat-idempotency", "CHAT_I
 
 /**
  * The Slack messages that ask approvers (services/chat/approvers): per approval (approvalKeyOf: the
- * request's, or a round's) and recipient (an approver's address, or the approvals channel), where the
- * message is (channel and ts) and what it showed last, so every one of them is updated when a vote is
- * counted or the approval ends, however it was decided.
+ * request's, or a round's), one item per message (stage and recipient: an approver's address, or the
+ * approvals channel) saying where it is (channel and ts) and what it showed last, beside what the
+ * messages show (the approval, its stages, its votes, its outcome: see approvers/store.ts), so every one
+ * of them is updated when a vote is counted or the approval ends, however it was decided.
  */
 export const messagesTable = {
   id: "chat-messages",
   tableNameEnv: "CHAT_MESSAGES_TABLE",
   partitionKey: { name: "approvalKey", type: "S" },
-  sortKey: { name: "recipient", type: "S" },
+  sortKey: { name: "item", type: "S" },
 } as const satisfies TableSpec;
 
 export const tables: TableSpec[] = [idempotencyTable, messagesTable];

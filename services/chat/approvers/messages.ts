@@ -1,0 +1,120 @@
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { approvalMessageOf, digestOf, type SlackMessage } from "./blocks.ts";
+import { messageStatus, stillAsks } from "./domain.ts";
+import type { ApproverSlack } from "./slack.ts";
+import {
+  type ApprovalMessageStore,
+  type ApprovalState,
+  CHANNEL_RECIPIENT,
+  type MessageDraft,
+} from "./store.ts";
+
+/**
+ * Enough passes for the last of two handlers updating the same messages at once to see the other's
+ * fact: each pass reads the facts and updates what they changed, and the next finds nothing to do.
+ */
+const MAX_PASSES = 3;
+
+/** A message of an approval whose facts were never recorded: a bug, as asking records them first. */
+export class ApprovalFactsMissingError extends Error {
+  override readonly name = "ApprovalFactsMissingError";
+}
+
+export interface ApproverMessagesDeps {
+  store: ApprovalMessageStore;
+  publicUrl: string;
+  logger: Logger;
+}
+
+/**
+ * The Slack messages of one approval, posted and kept up to date from its facts (store.ts): what both
+ * approver handlers do once they recorded their event's fact.
+ */
+export const createApproverMessages = ({ store, publicUrl, logger }: ApproverMessagesDeps) => {
+  const render = (state: ApprovalState, message: MessageDraft): SlackMessage => {
+    const stage = state.stages.get(message.stage);
+    if (!state.approval || !stage) {
+      // Asking records both before any message is drafted or posted.
+      throw new ApprovalFactsMissingError(
+        `No approval or stage ${message.stage} recorded for a message of ${state.approvalKey}`,
+      );
+    }
+    return approvalMessageOf({
+      approval: state.approval,
+      stage,
+      message,
+      status: messageStatus(state, message),
+      publicUrl,
+    });
+  };
+
+  /**
+   * Updates every posted message of the approval whose rendering the facts changed (chat.update),
+   * until a fresh read finds each one showing the facts. Whichever handler records a fact then reads
+   * them all, and a message is recorded before its poster reads them again: so a vote, a later stage
+   * or the outcome handled while a message was being posted still reaches it. Two handlers updating
+   * one message at the same instant may still leave it a step behind until the approval's next event.
+   */
+  const refresh = async (slack: ApproverSlack, approvalKey: string): Promise<void> => {
+    for (let pass = 0; pass < MAX_PASSES; pass++) {
+      const state = await store.stateOf(approvalKey);
+      const stale = state.messages.flatMap((message) => {
+        const rendered = render(state, message);
+        const shown = digestOf(rendered);
+        return shown === message.shown ? [] : [{ message, rendered, shown }];
+      });
+      if (stale.length === 0) return;
+      for (const { message, rendered, shown } of stale) {
+        await slack.update(message.channel, message.ts, rendered);
+        await store.recordShown(approvalKey, message, shown);
+      }
+      logger.info("Approval messages updated", {
+        approvalKey,
+        messages: stale.map(({ message: { stage, recipient } }) => ({ stage, recipient })),
+      });
+    }
+  };
+
+  /**
+   * Posts each drafted message once (store.askOnce), unless the approval ended or its stage moved on
+   * meanwhile: an approver without a Slack account is skipped and logged; any other failure throws, so
+   * the bus retries (the messages already posted are not posted again). Then brings every message of
+   * the approval up to the facts, the new ones and those of stages the new one ended.
+   */
+  const ask = async (
+    slack: ApproverSlack,
+    approvalKey: string,
+    drafts: readonly MessageDraft[],
+    approvalsChannel: string | undefined,
+  ): Promise<void> => {
+    const state = await store.stateOf(approvalKey);
+    const asking = drafts.filter(({ stage }) => stillAsks(state, stage));
+    if (asking.length < drafts.length) {
+      logger.info("The approval ended or its stage is over: nobody more asked in Slack", { approvalKey });
+    }
+    for (const draft of asking) {
+      const message = render(state, draft);
+      const { result } = await store.askOnce(approvalKey, draft, async () => {
+        const to =
+          draft.recipient === CHANNEL_RECIPIENT
+            ? approvalsChannel
+            : await slack.userIdByEmail(draft.recipient);
+        if (to === undefined) return { notOnSlack: true as const };
+        const posted = await slack.post(to, message);
+        return { posted: { ...posted, shown: digestOf(message) } };
+      });
+      if ("notOnSlack" in result) {
+        logger.info("The approver has no Slack account: asked by email only", {
+          approvalKey,
+          stage: draft.stage,
+          approver: draft.recipient,
+        });
+        continue;
+      }
+      await store.recordMessage(approvalKey, { ...draft, ...result.posted });
+    }
+    await refresh(slack, approvalKey);
+  };
+
+  return { ask, refresh };
+};

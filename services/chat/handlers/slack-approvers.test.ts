@@ -1,0 +1,340 @@
+import "../../../test/support/service-environment.ts";
+import type { KnownBlock } from "@slack/web-api";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ApprovalEscalated } from "../../../events/approval-escalated.ts";
+import { ApprovalStageCompleted } from "../../../events/approval-stage-completed.ts";
+import { ApprovalStageStarted } from "../../../events/approval-stage-started.ts";
+import { ApprovalVoteRecorded } from "../../../events/approval-vote-recorded.ts";
+import type { EventContract } from "../../../events/contract.ts";
+import { ExtensionDecided } from "../../../events/lease-events.ts";
+import { RequestApproved } from "../../../events/request-approved.ts";
+import { RequestExpired } from "../../../events/request-expired.ts";
+import { startTestDynamo, type TestDynamo } from "../../../test/support/dynamo.ts";
+import { silentLogger } from "../../../test/support/fakes.ts";
+import { envelopeOf, sampleRequest } from "../../../test/support/fixtures.ts";
+import { testIdempotency } from "../../../test/support/idempotency.ts";
+import type { ChatSettings } from "../../shared/chat-settings.ts";
+import type { SlackMessage } from "../approvers/blocks.ts";
+import type { ApproverSlack } from "../approvers/slack.ts";
+import { type ApprovalMessageStore, createApprovalMessageStore } from "../approvers/store.ts";
+import { idempotencyTable, messagesTable } from "../tables.ts";
+import { askingEventSchema, createSlackApproversAskHandler } from "./slack-approvers-ask.ts";
+import { createSlackApproversUpdateHandler, updatingEventSchema } from "./slack-approvers-update.ts";
+
+const STARTED_AT = "2026-03-01T10:00:00.000Z";
+const VOTED_AT = "2026-03-01T14:02:00.000Z";
+const EXPIRES_AT = "2026-03-04T10:00:00.000Z";
+const SLACK_ON: ChatSettings = {
+  slack: { botToken: "xoxb-test", signingSecret: "secret", approvalsChannel: "#approvals" },
+};
+
+let dynamo: TestDynamo;
+let store: ApprovalMessageStore;
+
+beforeAll(async () => {
+  dynamo = await startTestDynamo([messagesTable, idempotencyTable]);
+  store = createApprovalMessageStore(
+    messagesTable.id,
+    dynamo.document,
+    testIdempotency(dynamo, idempotencyTable.id, "chat"),
+  );
+});
+afterAll(() => dynamo.close());
+
+/** Slack as the handlers see it: the workspace's users by email, and every message as it is now. */
+const fakeSlack = (users: readonly string[]) => {
+  const messages = new Map<string, SlackMessage>();
+  const calls = { posts: 0, updates: 0 };
+  const failures = { postTo: undefined as string | undefined };
+  const hooks = { afterPost: async (_channel: string) => {} };
+  const userIds = new Map(users.map((email, index) => [email, `U0${index}`]));
+  const slack: ApproverSlack = {
+    userIdByEmail: async (email) => userIds.get(email),
+    post: async (to, message) => {
+      if (to === failures.postTo) throw new Error("An API error occurred: internal_error");
+      const channel = to.startsWith("U") ? `D${to.slice(1)}` : to === "#approvals" ? "C0APPROVALS" : to;
+      const ts = `1772359200.${String(++calls.posts).padStart(6, "0")}`;
+      messages.set(`${channel} ${ts}`, message);
+      await hooks.afterPost(channel);
+      return { channel, ts };
+    },
+    update: async (channel, ts, message) => {
+      if (!messages.has(`${channel} ${ts}`)) throw new Error("An API error occurred: message_not_found");
+      calls.updates++;
+      messages.set(`${channel} ${ts}`, message);
+    },
+  };
+  /** The messages in a direct message with the user (by email), or in the approvals channel, as they are now. */
+  const shownTo = (recipient: string) => {
+    const channel = recipient === "#approvals" ? "C0APPROVALS" : `D${userIds.get(recipient)?.slice(1)}`;
+    return [...messages].filter(([key]) => key.startsWith(`${channel} `)).map(([, message]) => message);
+  };
+  return { slack, calls, failures, hooks, shownTo };
+};
+
+const setUp = (users: readonly string[], settings: ChatSettings = SLACK_ON) => {
+  const workspace = fakeSlack(users);
+  const deps = {
+    store,
+    chatSettings: async () => settings,
+    slackOf: () => workspace.slack,
+    publicUrl: "http://localhost:3000",
+    logger: silentLogger(),
+  };
+  const ask = createSlackApproversAskHandler(deps);
+  const update = createSlackApproversUpdateHandler(deps);
+  const deliver = (contract: EventContract, detail: unknown) => {
+    const envelope = envelopeOf(contract, detail);
+    return contract === ApprovalStageStarted || contract === ApprovalEscalated
+      ? ask(askingEventSchema.parse(envelope))
+      : update(updatingEventSchema.parse(envelope));
+  };
+  return { ...workspace, deliver };
+};
+
+const STAGE_NAMES = ["team leads", "ops"];
+
+const stageStarted = (requestId: string, index: number, approvers: string[], quorum = 2) => ({
+  requestId,
+  request: sampleRequest({ requestId }),
+  lease: { duration: "P7D", onEnd: "terminate", max: "P30D" },
+  policy: { name: "default", hash: "0123456789ab" },
+  stage: { index, name: STAGE_NAMES[index], count: 2 },
+  approvers: approvers.map((email) => ({ email })),
+  quorum,
+  expiresAt: EXPIRES_AT,
+  startedAt: STARTED_AT,
+});
+
+const voted = (
+  requestId: string,
+  approver: string,
+  approvals: number,
+  extra: Record<string, unknown> = {},
+) => ({
+  requestId,
+  stage: { index: 0, name: STAGE_NAMES[0], count: 2 },
+  approver,
+  action: "approve",
+  approvals,
+  quorum: 2,
+  votedAt: VOTED_AT,
+  ...extra,
+});
+
+const texts = (message: SlackMessage | undefined): string =>
+  (message?.blocks ?? [])
+    .flatMap((block: KnownBlock) =>
+      block.type === "section"
+        ? [block.text?.text ?? "", ...(block.fields ?? []).map(({ text }) => text)]
+        : block.type === "context"
+          ? block.elements.map((element) => ("text" in element ? element.text : ""))
+          : [],
+    )
+    .join("\n");
+
+const hasButtons = (message: SlackMessage | undefined): boolean =>
+  (message?.blocks ?? []).some((block) => block.type === "actions");
+
+describe("chat asks approvers in Slack", () => {
+  it("sends each approver of a stage one direct message with buttons, and posts once in the channel", async () => {
+    const { deliver, shownTo, calls } = setUp(["bob@example.com", "cy@example.com", "ana@example.com"]);
+    const started = stageStarted("slack-ask", 0, ["bob@example.com", "cy@example.com"]);
+
+    await deliver(ApprovalStageStarted, started);
+    await deliver(ApprovalStageStarted, started);
+
+    expect(calls.posts).toBe(3);
+    for (const recipient of ["bob@example.com", "cy@example.com", "#approvals"]) {
+      const [message, ...more] = shownTo(recipient);
+      expect(more).toEqual([]);
+      expect(hasButtons(message)).toBe(true);
+      expect(texts(message)).toContain("Stage 1 of 2: team leads — 2 approvals needed");
+    }
+    expect(shownTo("ana@example.com")).toEqual([]);
+  });
+
+  it("skips an approver who has no Slack account, and asks the others", async () => {
+    const { deliver, shownTo } = setUp(["cy@example.com"]);
+
+    await deliver(
+      ApprovalStageStarted,
+      stageStarted("slack-not-on-slack", 0, ["bob@example.com", "cy@example.com"]),
+    );
+
+    expect(shownTo("cy@example.com")).toHaveLength(1);
+    expect(shownTo("#approvals")).toHaveLength(1);
+  });
+
+  it("does nothing when Slack is off", async () => {
+    const { deliver, calls } = setUp(["bob@example.com"], {});
+
+    await deliver(ApprovalStageStarted, stageStarted("slack-off", 0, ["bob@example.com"]));
+    await deliver(ApprovalVoteRecorded, voted("slack-off", "bob@example.com", 1));
+
+    expect(calls).toEqual({ posts: 0, updates: 0 });
+    expect((await store.stateOf("slack-off")).stages.size).toBe(0);
+  });
+
+  it("throws on any other Slack failure, and its retry posts only what was not posted", async () => {
+    const { deliver, shownTo, failures, calls } = setUp(["bob@example.com", "cy@example.com"]);
+    const started = stageStarted("slack-down", 0, ["bob@example.com", "cy@example.com"]);
+    failures.postTo = "U01";
+
+    await expect(deliver(ApprovalStageStarted, started)).rejects.toThrow("internal_error");
+    failures.postTo = undefined;
+    await deliver(ApprovalStageStarted, started);
+
+    expect(calls.posts).toBe(3);
+    expect(shownTo("bob@example.com")).toHaveLength(1);
+    expect(shownTo("cy@example.com")).toHaveLength(1);
+  });
+
+  it("asks the approvers an escalation added, as escalation, and posts nothing more in the channel", async () => {
+    const { deliver, shownTo } = setUp(["bob@example.com", "op@example.com"]);
+    await deliver(ApprovalStageStarted, stageStarted("slack-escalated", 0, ["bob@example.com"]));
+
+    await deliver(ApprovalEscalated, {
+      requestId: "slack-escalated",
+      request: sampleRequest({ requestId: "slack-escalated" }),
+      stage: { index: 0, name: "team leads", count: 2 },
+      approvers: ["op@example.com"],
+      quorum: 2,
+      expiresAt: EXPIRES_AT,
+      escalatedAt: "2026-03-02T10:00:00.000Z",
+    });
+
+    expect(texts(shownTo("op@example.com")[0])).toContain("You are asked as escalation");
+    expect(shownTo("#approvals")).toHaveLength(1);
+  });
+});
+
+describe("chat updates every approver's Slack message", () => {
+  it("takes the voter's buttons off and shows the others the count", async () => {
+    const { deliver, shownTo } = setUp(["bob@example.com", "cy@example.com"]);
+    await deliver(ApprovalStageStarted, stageStarted("slack-vote", 0, ["bob@example.com", "cy@example.com"]));
+
+    await deliver(ApprovalVoteRecorded, voted("slack-vote", "bob@example.com", 1));
+
+    const [bob] = shownTo("bob@example.com");
+    expect(hasButtons(bob)).toBe(false);
+    expect(texts(bob)).toContain("You approved at Sun, 1 Mar 2026, 14:02 UTC — waiting for 1 more approval");
+    for (const other of [shownTo("cy@example.com")[0], shownTo("#approvals")[0]]) {
+      expect(hasButtons(other)).toBe(true);
+      expect(texts(other)).toContain("bob@example.com approved (1 of 2)");
+    }
+  });
+
+  it("shows everyone the outcome without buttons, however the request was decided", async () => {
+    const { deliver, shownTo } = setUp(["bob@example.com", "cy@example.com"]);
+    await deliver(
+      ApprovalStageStarted,
+      stageStarted("slack-closed", 0, ["bob@example.com", "cy@example.com"], 1),
+    );
+
+    // Decided from an emailed link: chat hears only the outcome.
+    await deliver(RequestApproved, {
+      requestId: "slack-closed",
+      request: sampleRequest({ requestId: "slack-closed" }),
+      approver: "cy@example.com",
+      approvals: [{ stage: 0, approver: "cy@example.com", decidedAt: VOTED_AT }],
+      decidedAt: VOTED_AT,
+    });
+
+    for (const recipient of ["bob@example.com", "cy@example.com", "#approvals"]) {
+      const [message] = shownTo(recipient);
+      expect(hasButtons(message)).toBe(false);
+      expect(texts(message)).toContain("Approved by cy@example.com at Sun, 1 Mar 2026, 14:02 UTC");
+    }
+  });
+
+  it("ends a stage's messages when the next stage starts, and asks that stage's approvers", async () => {
+    const { deliver, shownTo } = setUp(["bob@example.com", "cy@example.com", "eve@example.com"]);
+    await deliver(
+      ApprovalStageStarted,
+      stageStarted("slack-stages", 0, ["bob@example.com", "cy@example.com"], 1),
+    );
+    await deliver(ApprovalVoteRecorded, { ...voted("slack-stages", "bob@example.com", 1), quorum: 1 });
+    await deliver(ApprovalStageCompleted, {
+      requestId: "slack-stages",
+      stage: { index: 0, name: "team leads", count: 2 },
+      approvedBy: [{ email: "bob@example.com" }],
+      completedAt: VOTED_AT,
+    });
+
+    await deliver(
+      ApprovalStageStarted,
+      stageStarted("slack-stages", 1, ["cy@example.com", "eve@example.com"], 1),
+    );
+
+    const [cyStage1, cyStage2] = shownTo("cy@example.com");
+    expect(hasButtons(cyStage1)).toBe(false);
+    expect(texts(cyStage1)).toContain(
+      "Stage 1 (team leads) approved; now with Stage 2 of 2: ops — 1 approval needed",
+    );
+    expect(hasButtons(cyStage2)).toBe(true);
+    expect(texts(cyStage2)).toContain("Stage 2 of 2: ops — 1 approval needed");
+    expect(hasButtons(shownTo("eve@example.com")[0])).toBe(true);
+    expect(shownTo("#approvals").map(hasButtons)).toEqual([false, true]);
+  });
+
+  it("posts nothing for an approval that ended before its ask was handled", async () => {
+    const { deliver, calls } = setUp(["bob@example.com"]);
+    await deliver(RequestExpired, {
+      requestId: "slack-late-ask",
+      request: sampleRequest({ requestId: "slack-late-ask" }),
+      expiresAt: EXPIRES_AT,
+      expiredAt: EXPIRES_AT,
+    });
+
+    await deliver(ApprovalStageStarted, stageStarted("slack-late-ask", 0, ["bob@example.com"]));
+
+    expect(calls.posts).toBe(0);
+  });
+
+  it("brings a message posted while a vote was handled up to that vote", async () => {
+    const { deliver, shownTo, hooks } = setUp(["bob@example.com"]);
+    hooks.afterPost = async (channel) => {
+      // Bob votes from his email while his Slack message is on its way, before chat recorded it.
+      if (channel === "D00") await deliver(ApprovalVoteRecorded, voted("slack-race", "bob@example.com", 1));
+    };
+
+    await deliver(ApprovalStageStarted, stageStarted("slack-race", 0, ["bob@example.com"]));
+
+    expect(hasButtons(shownTo("bob@example.com")[0])).toBe(false);
+    expect(texts(shownTo("#approvals")[0])).toContain("bob@example.com approved (1 of 2)");
+  });
+
+  it("keeps an extension round's messages apart from the request's", async () => {
+    const { deliver, shownTo } = setUp(["bob@example.com"]);
+    const extension = {
+      n: 1,
+      from: EXPIRES_AT,
+      until: "2026-03-11T10:00:00.000Z",
+      justification: "Another week",
+    };
+    await deliver(ApprovalStageStarted, stageStarted("slack-round", 0, ["bob@example.com"], 1));
+    await deliver(ApprovalStageStarted, {
+      ...stageStarted("slack-round", 0, ["bob@example.com"], 1),
+      extension,
+    });
+
+    await deliver(ExtensionDecided, {
+      requestId: "slack-round",
+      request: sampleRequest({ requestId: "slack-round" }),
+      extension,
+      approved: false,
+      decider: "bob@example.com",
+      reason: "Not this week",
+      approvals: [],
+      decidedAt: VOTED_AT,
+    });
+
+    const [request, round] = shownTo("bob@example.com");
+    expect(hasButtons(request)).toBe(true);
+    expect(hasButtons(round)).toBe(false);
+    expect(texts(round)).toContain(
+      "Rejected by bob@example.com at Sun, 1 Mar 2026, 14:02 UTC: Not this week",
+    );
+  });
+});

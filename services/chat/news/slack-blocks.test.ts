@@ -1,0 +1,162 @@
+import type { KnownBlock } from "@slack/web-api";
+import { describe, expect, it } from "vitest";
+import { ResourceProvisioned } from "../../../events/resource-provisioned.ts";
+import { sampleDatabaseRequest, sampleRequest } from "../../../test/support/fixtures.ts";
+import { delivered } from "../../notifier/testing/delivered.ts";
+import { leaseExpiring, releaseFailed } from "../../notifier/testing/lease-news.ts";
+import {
+  type NewsMessage,
+  operatorNewsOf,
+  requesterNewsOf,
+  tellsOperators,
+} from "../../shared/request-news.ts";
+import { operatorSlackMessage, requesterSlackMessage } from "./slack-blocks.ts";
+
+const SETTINGS = { publicUrl: "https://approvals.example.com" };
+
+const newsOf = (event: Parameters<typeof requesterNewsOf>[0]): NewsMessage => {
+  const news = requesterNewsOf(event, SETTINGS);
+  if (!news) throw new Error("expected news of the event");
+  return news;
+};
+
+const instanceRunning = () =>
+  newsOf(
+    delivered(ResourceProvisioned, {
+      requestId: "slack-1",
+      request: sampleRequest({ requestId: "slack-1" }),
+      instanceId: "i-0123456789abcdef0",
+      privateIp: "10.0.1.25",
+      provisionedAt: "2030-01-01T10:05:00.000Z",
+    }),
+  );
+
+/** Every text a reader sees in the blocks, in order. */
+const textsOf = (blocks: KnownBlock[]): string[] =>
+  blocks.flatMap((block) => {
+    switch (block.type) {
+      case "header":
+        return [block.text.text];
+      case "section":
+        return [...(block.text ? [block.text.text] : []), ...(block.fields ?? []).map(({ text }) => text)];
+      case "context":
+        return block.elements.flatMap((element) => ("text" in element ? [element.text] : []));
+      default:
+        return [];
+    }
+  });
+
+const buttonsOf = (blocks: KnownBlock[]) =>
+  blocks.flatMap((block) => (block.type === "actions" ? block.elements : []));
+
+describe("the requester's news as a Slack message", () => {
+  it("heads the message with the news, its status and lead, and lists the facts as fields", () => {
+    const { text, blocks } = requesterSlackMessage(instanceRunning());
+
+    expect(text).toBe("Request slack-1: instance i-0123456789abcdef0 is running");
+    expect(blocks[0]).toEqual({
+      type: "header",
+      text: { type: "plain_text", text: "Your instance is running", emoji: true },
+    });
+    const texts = textsOf(blocks);
+    expect(texts).toContain(":white_check_mark: *Running*");
+    expect(texts).toContain("The instance you asked for in request slack-1 is up and running.");
+    expect(texts).toContain("*Instance ID*\ni-0123456789abcdef0");
+    expect(texts).toContain("*Private IP*\n10.0.1.25");
+    expect(texts.at(-1)).toBe("Request slack-1. You get this message because you asked for this resource.");
+    expect(buttonsOf(blocks)).toEqual([]);
+  });
+
+  it("escapes what Slack would read as links or mentions, so the requester's address shows as written", () => {
+    const { blocks } = requesterSlackMessage(instanceRunning());
+
+    expect(textsOf(blocks)).toContain("*Requester*\nAna &lt;ana@example.com&gt;");
+    expect(textsOf(blocks).join("\n")).not.toMatch(/<[^>]*>/);
+  });
+
+  it("keeps within Slack's ten fields a section however many facts there are", () => {
+    const news = {
+      ...instanceRunning(),
+      facts: Array.from({ length: 23 }, (_, i) => ({ label: `Fact ${i}`, value: `${i}` })),
+    };
+
+    const { blocks } = requesterSlackMessage(news);
+
+    const fieldCounts = blocks.flatMap((block) =>
+      block.type === "section" && block.fields ? [block.fields.length] : [],
+    );
+    expect(fieldCounts).toEqual([10, 10, 3]);
+  });
+
+  it("cuts a value too long for a field, never inside an escaped character", () => {
+    const news = {
+      ...instanceRunning(),
+      facts: [{ label: "Justification", value: `${"x".repeat(1881)}<<<<<<<<` }],
+    };
+
+    const { blocks } = requesterSlackMessage(news);
+
+    const field = textsOf(blocks).find((text) => text.startsWith("*Justification*")) ?? "";
+    expect(field.length).toBeLessThanOrEqual(2000);
+    expect(field).toMatch(/(&lt;)+…$/);
+  });
+
+  it("offers the lease's actions as link buttons to the portal, with their note", () => {
+    const { blocks } = requesterSlackMessage(newsOf(leaseExpiring("expiring-1")));
+
+    expect(buttonsOf(blocks)).toEqual([
+      expect.objectContaining({
+        type: "button",
+        text: { type: "plain_text", text: expect.stringMatching(/extend/i) },
+        url: "https://approvals.example.com/requests/expiring-1?action=extend",
+      }),
+      expect.objectContaining({
+        type: "button",
+        url: "https://approvals.example.com/requests/expiring-1?action=release",
+      }),
+    ]);
+    const actionIds = buttonsOf(blocks).map((button) =>
+      "action_id" in button ? button.action_id : undefined,
+    );
+    expect(new Set(actionIds).size).toBe(actionIds.length);
+  });
+
+  it("tells where a database's credentials are without ever holding a password", () => {
+    const secretArn = "arn:aws:secretsmanager:us-east-1:000000000000:secret:rds!db-0123-AbCdEf";
+    const { text, blocks } = requesterSlackMessage(
+      newsOf(
+        delivered(ResourceProvisioned, {
+          requestId: "db-1",
+          request: sampleDatabaseRequest({ requestId: "db-1" }),
+          database: {
+            identifier: "orders-db-1",
+            host: "orders-db-1.abc.us-east-1.rds.amazonaws.com",
+            port: 5432,
+            databaseName: "orders",
+            masterUserSecretArn: secretArn,
+          },
+          provisionedAt: "2030-01-01T10:05:00.000Z",
+        }),
+      ),
+    );
+
+    const all = [text, ...textsOf(blocks)].join("\n");
+    expect(all).toContain(secretArn);
+    expect(all).not.toMatch(/password\s*[:=]/i);
+  });
+});
+
+describe("an operator's Slack message of a failed release", () => {
+  it("says what was not released and why the operator gets it", () => {
+    const event = releaseFailed("release-1");
+    if (!tellsOperators(event)) throw new Error("expected an event the operators are told of");
+
+    const { text, blocks } = operatorSlackMessage(operatorNewsOf(event));
+
+    expect(text).toBe("Release failed: instance i-0123456789abcdef0 of request release-1");
+    expect(textsOf(blocks).at(-1)).toBe(
+      "Request release-1. You get this message because you are an operator of the resource approvals.",
+    );
+    expect(textsOf(blocks)).toContain(":x: *Release failed*");
+  });
+});
