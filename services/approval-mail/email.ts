@@ -1,11 +1,11 @@
-import { leaseTermsInWords } from "../../api/request-words.ts";
 import type { ExtensionRef, LeaseTerms } from "../../events/lease.ts";
 import type { AcceptedRequest } from "../../events/request.ts";
+import { approvalAskInWords, approvalEndInWords, extensionRows } from "../shared/approval-words.ts";
 import { type DecisionAction, decisionLink } from "../shared/decision-token.ts";
 import { html } from "../shared/html.ts";
-import { renderSummary, type SummaryRow, summaryAsText, themedDocument } from "../shared/layout.ts";
+import { renderSummary, summaryAsText, themedDocument } from "../shared/layout.ts";
 import type { OutgoingEmail } from "../shared/mail.ts";
-import { formatUtc, requesterLabel, requestSummaryRows, resourceLabel } from "../shared/request-summary.ts";
+import { formatUtc, requestSummaryRows, resourceLabel } from "../shared/request-summary.ts";
 
 export interface ApprovalEmailInput {
   request: AcceptedRequest;
@@ -36,13 +36,6 @@ const occasionNote = (occasion: EmailOccasion | undefined, asked: "request" | "e
       ? " You are asked as escalation: the stage's approvers did not complete it in time."
       : "";
 
-/** What an extension round asks, first among the facts: the end now, the end asked for, and why. */
-const extensionRows = ({ from, until, justification }: ExtensionRef): SummaryRow[] => [
-  { label: "Lease ends now", value: formatUtc(from) },
-  { label: "Extend until", value: formatUtc(until) },
-  { label: "Why extend", value: justification },
-];
-
 /**
  * One approver's email: the request (and how long it is approved for), or the extension of its lease
  * asked, the stage asking, its deadline, and that approver's own Approve and Reject links.
@@ -67,10 +60,7 @@ export const approvalEmail = ({
   const asked = onBehalfOf
     ? `You are asked on behalf of ${onBehalfOf}, as their delegate.`
     : "You are one of its approvers.";
-  const asks = extension
-    ? `${requesterLabel(request)} asks to extend the lease of ${resourceLabel(request)} from ${formatUtc(extension.from)} to ${formatUtc(extension.until)}.`
-    : `${requesterLabel(request)} asks for ${resourceLabel(request)}${lease ? ` ${leaseTermsInWords(lease)}` : ""}.`;
-  const asking = `${asks} ${asked}${occasionNote(occasion, extension ? "extension" : "request")}`;
+  const asking = `${approvalAskInWords({ request, lease, extension })} ${asked}${occasionNote(occasion, extension ? "extension" : "request")}`;
   const needed = extension ? "Extension approval needed" : "Approval needed";
   const what = extension
     ? `lease of ${resourceLabel(request)} for ${request.requester.name ?? request.requester.email} until ${formatUtc(extension.until)}`
@@ -129,10 +119,7 @@ export const closureEmail = ({
   outcome,
   extension,
 }: ClosureEmailInput): OutgoingEmail => {
-  const what = `${resourceLabel(request)} for ${requesterLabel(request)}`;
-  const happened = extension
-    ? `The extension of the lease of request ${request.requestId} (${what}) to ${formatUtc(extension.until)} ${outcome}.`
-    : `Request ${request.requestId} (${what}) ${outcome}.`;
+  const happened = approvalEndInWords({ request, extension }, outcome);
   const nothingToDo = "Nothing for you to do; your links no longer work.";
   return {
     to: approver,

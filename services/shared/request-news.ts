@@ -22,6 +22,7 @@ import { RequestRejected } from "../../events/request-rejected.ts";
 import { ResourceProvisioned } from "../../events/resource-provisioned.ts";
 import { approvalInWords, policyNameOf, rejectionInWords } from "./decision-words.ts";
 import type { SummaryRow } from "./layout.ts";
+import { requestPageUrl } from "./portal-links.ts";
 import { formatUtc, requestSummaryRows, resourceLabel } from "./request-summary.ts";
 
 /**
@@ -224,10 +225,6 @@ const resourceNameOf = (resource: LeasedResource): string => {
   }
 };
 
-/** The portal's page of the request, opening the extend or the release-now dialog (sign-in first). */
-const requestPageAction = (publicUrl: string, requestId: string, action: "extend" | "release"): string =>
-  `${publicUrl}/requests/${encodeURIComponent(requestId)}?action=${action}`;
-
 const RELEASED_WORDS = { terminated: "terminated", stopped: "stopped", deleted: "deleted" } as const;
 
 type Expiring = z.output<typeof LeaseExpiring.schema>;
@@ -256,8 +253,8 @@ const expiringMessageOf = (detail: Expiring, { publicUrl }: NoticeSettings): Mes
     ],
     actions: {
       links: [
-        { label: "Extend the lease", href: requestPageAction(publicUrl, requestId, "extend") },
-        { label: "Release now", href: requestPageAction(publicUrl, requestId, "release") },
+        { label: "Extend the lease", href: requestPageUrl(publicUrl, requestId, "extend") },
+        { label: "Release now", href: requestPageUrl(publicUrl, requestId, "release") },
       ],
       note: "Each link opens the request's page in the portal, where you sign in first; nothing happens until you confirm there.",
     },

@@ -2,7 +2,8 @@ import type { KnownBlock } from "@slack/web-api";
 import { describe, expect, it } from "vitest";
 import { sampleRequest } from "../../../test/support/fixtures.ts";
 import { decodeButtonValue, SLACK_ACTION_IDS } from "../../shared/slack-approval-actions.ts";
-import { type ApprovalMessageInput, approvalMessageOf, digestOf, escapeMrkdwn } from "./blocks.ts";
+import { escapeMrkdwn } from "../block-kit.ts";
+import { type ApprovalMessageInput, approvalMessageOf, digestOf } from "./blocks.ts";
 
 const PUBLIC_URL = "https://approvals.example.com";
 

@@ -1,27 +1,14 @@
 import { createHash } from "node:crypto";
 import type { KnownBlock } from "@slack/web-api";
-import { leaseTermsInWords } from "../../../api/request-words.ts";
-import type { ExtensionRef } from "../../../events/lease.ts";
 import { stageInWords } from "../../shared/approval-asks.ts";
-import type { SummaryRow } from "../../shared/layout.ts";
-import {
-  formatUtc,
-  requesterLabel,
-  requestSummaryRows,
-  resourceLabel,
-} from "../../shared/request-summary.ts";
+import { approvalAskInWords, extensionRows } from "../../shared/approval-words.ts";
+import { approvalsPageUrl, requestPageUrl } from "../../shared/portal-links.ts";
+import { formatUtc, requestSummaryRows, resourceLabel } from "../../shared/request-summary.ts";
 import { encodeButtonValue, SLACK_ACTION_IDS } from "../../shared/slack-approval-actions.ts";
+import { clip, escapeMrkdwn, factSections, mrkdwnOf, SLACK_LIMITS } from "../block-kit.ts";
+import type { SlackMessage } from "../slack.ts";
 import type { MessageStatus } from "./domain.ts";
 import { type ApprovalFacts, CHANNEL_RECIPIENT, type MessageDraft, type StageFacts } from "./store.ts";
-
-/** A Block Kit block, as the Web API client takes them. */
-export type SlackBlock = KnownBlock;
-
-/** A message's notification text (what Slack shows where blocks are not) and its blocks. */
-export interface SlackMessage {
-  text: string;
-  blocks: SlackBlock[];
-}
 
 export interface ApprovalMessageInput {
   approval: ApprovalFacts;
@@ -31,38 +18,9 @@ export interface ApprovalMessageInput {
   publicUrl: string;
 }
 
-/** Slack's limits: 10 fields a section, 2,000 characters a field (and a context's element), 150 a header. */
-const FIELDS_PER_SECTION = 10;
-const FIELD_CHARACTERS = 2_000;
-const HEADER_CHARACTERS = 150;
-
-/** Text shown as typed: Slack's mrkdwn reads `&`, `<` and `>` as markup (links, mentions). */
-export const escapeMrkdwn = (text: string): string =>
-  text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
-
-const cut = (text: string, length: number) => (text.length > length ? `${text.slice(0, length - 1)}…` : text);
-
-const mrkdwn = (text: string) => ({ type: "mrkdwn" as const, text });
+const mrkdwnObject = (text: string) => ({ type: "mrkdwn" as const, text });
 
 const link = (url: string, label: string) => `<${url}|${escapeMrkdwn(label)}>`;
-
-/** What an extension round asks, first among the facts, in the approval email's words. */
-const extensionRows = ({ from, until, justification }: ExtensionRef): SummaryRow[] => [
-  { label: "Lease ends now", value: formatUtc(from) },
-  { label: "Extend until", value: formatUtc(until) },
-  { label: "Why extend", value: justification },
-];
-
-const factSections = (rows: readonly SummaryRow[]): SlackBlock[] => {
-  const fields = rows.map(({ label, value }) =>
-    mrkdwn(cut(`*${escapeMrkdwn(label)}*\n${escapeMrkdwn(value)}`, FIELD_CHARACTERS)),
-  );
-  const sections: SlackBlock[] = [];
-  for (let start = 0; start < fields.length; start += FIELDS_PER_SECTION) {
-    sections.push({ type: "section", fields: fields.slice(start, start + FIELDS_PER_SECTION) });
-  }
-  return sections;
-};
 
 const askedAs = ({ recipient, onBehalfOf, escalation }: MessageDraft): string =>
   recipient === CHANNEL_RECIPIENT
@@ -87,29 +45,27 @@ export const approvalMessageOf = ({
   status,
   publicUrl,
 }: ApprovalMessageInput): SlackMessage => {
-  const { request, lease, extension } = approval;
-  const asks = extension
-    ? `${requesterLabel(request)} asks to extend the lease of ${resourceLabel(request)} from ${formatUtc(extension.from)} to ${formatUtc(extension.until)}.`
-    : `${requesterLabel(request)} asks for ${resourceLabel(request)}${lease ? ` ${leaseTermsInWords(lease)}` : ""}.`;
+  const { request, extension } = approval;
+  const asks = approvalAskInWords(approval);
   const needed = extension ? "Extension approval needed" : "Approval needed";
-  const requestUrl = `${publicUrl}/requests/${encodeURIComponent(request.requestId)}`;
+  const requestLink = link(requestPageUrl(publicUrl, request.requestId), `Request ${request.requestId}`);
   const links = status.open
-    ? `Decide before *${formatUtc(stage.expiresAt)}*. ${link(requestUrl, `Request ${request.requestId}`)} · ${link(`${publicUrl}/approvals`, "Approvals page")}`
-    : link(requestUrl, `Request ${request.requestId}`);
-  const blocks: SlackBlock[] = [
+    ? `Decide before *${formatUtc(stage.expiresAt)}*. ${requestLink} · ${link(approvalsPageUrl(publicUrl), "Approvals page")}`
+    : requestLink;
+  const blocks: KnownBlock[] = [
     {
       type: "header",
-      text: { type: "plain_text", text: cut(`${needed}: ${resourceLabel(request)}`, HEADER_CHARACTERS) },
+      text: { type: "plain_text", text: clip(`${needed}: ${resourceLabel(request)}`, SLACK_LIMITS.header) },
     },
-    { type: "section", text: mrkdwn(`${escapeMrkdwn(asks)} ${escapeMrkdwn(askedAs(message))}`) },
-    { type: "section", text: mrkdwn(`*${escapeMrkdwn(stageInWords(stage.stage, stage.quorum))}*`) },
+    { type: "section", text: mrkdwnObject(`${escapeMrkdwn(asks)} ${escapeMrkdwn(askedAs(message))}`) },
+    { type: "section", text: mrkdwnObject(`*${escapeMrkdwn(stageInWords(stage.stage, stage.quorum))}*`) },
     ...factSections([...(extension ? extensionRows(extension) : []), ...requestSummaryRows(request)]),
-    { type: "section", text: mrkdwn(links) },
+    { type: "section", text: mrkdwnObject(links) },
     ...(status.lines.length > 0
       ? [
           {
             type: "context" as const,
-            elements: status.lines.map((line) => mrkdwn(cut(escapeMrkdwn(line), FIELD_CHARACTERS))),
+            elements: status.lines.map((line) => mrkdwnObject(mrkdwnOf(line, SLACK_LIMITS.field))),
           },
         ]
       : []),

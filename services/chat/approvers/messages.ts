@@ -1,7 +1,7 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { approvalMessageOf, digestOf, type SlackMessage } from "./blocks.ts";
+import type { ChatSlack, SlackMessage } from "../slack.ts";
+import { approvalMessageOf, digestOf } from "./blocks.ts";
 import { messageStatus, stillAsks } from "./domain.ts";
-import type { ApproverSlack } from "./slack.ts";
 import {
   type ApprovalMessageStore,
   type ApprovalState,
@@ -55,7 +55,7 @@ export const createApproverMessages = ({ store, publicUrl, logger }: ApproverMes
    * or the outcome handled while a message was being posted still reaches it. Two handlers updating
    * one message at the same instant may still leave it a step behind until the approval's next event.
    */
-  const refresh = async (slack: ApproverSlack, approvalKey: string): Promise<void> => {
+  const refresh = async (slack: ChatSlack, approvalKey: string): Promise<void> => {
     for (let pass = 0; pass < MAX_PASSES; pass++) {
       const state = await store.stateOf(approvalKey);
       const stale = state.messages.flatMap((message) => {
@@ -82,7 +82,7 @@ export const createApproverMessages = ({ store, publicUrl, logger }: ApproverMes
    * the approval up to the facts, the new ones and those of stages the new one ended.
    */
   const ask = async (
-    slack: ApproverSlack,
+    slack: ChatSlack,
     approvalKey: string,
     drafts: readonly MessageDraft[],
     approvalsChannel: string | undefined,

@@ -4,7 +4,7 @@ import { documentClientOf } from "../../shared/dynamo.ts";
 import { slackClientOf } from "../../shared/slack-client.ts";
 import { chatSettings, messagesTableName, publicUrl } from "../config.ts";
 import { chatDynamoDbClient, chatIdempotency } from "../idempotency.ts";
-import { approverSlackOf } from "./slack.ts";
+import { chatSlackOf } from "../slack.ts";
 import { createApprovalMessageStore } from "./store.ts";
 
 const store = createApprovalMessageStore(
@@ -17,7 +17,7 @@ const store = createApprovalMessageStore(
 export const approverHandlerDeps = (logger: Logger) => ({
   store,
   chatSettings,
-  slackOf: (settings: SlackSettings) => approverSlackOf(slackClientOf(settings)),
+  slackOf: (settings: SlackSettings) => chatSlackOf(slackClientOf(settings)),
   publicUrl,
   logger,
 });

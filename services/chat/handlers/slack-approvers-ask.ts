@@ -10,10 +10,10 @@ import { approvalKeyOf } from "../../shared/approval-asks.ts";
 import type { ChatSettings, SlackSettings } from "../../shared/chat-settings.ts";
 import { draftsOf } from "../approvers/domain.ts";
 import { createApproverMessages } from "../approvers/messages.ts";
-import type { ApproverSlack } from "../approvers/slack.ts";
 import type { ApprovalMessageStore } from "../approvers/store.ts";
 import { approverHandlerDeps } from "../approvers/wiring.ts";
 import { chatIdempotency } from "../idempotency.ts";
+import type { ChatSlack } from "../slack.ts";
 
 export const askingEventSchema = z.discriminatedUnion("detail-type", [
   pinnedEnvelopeSchemaOf(ApprovalStageStarted),
@@ -25,7 +25,7 @@ export type AskingEvent = z.output<typeof askingEventSchema>;
 export interface SlackApproversDeps {
   store: ApprovalMessageStore;
   chatSettings: () => Promise<ChatSettings>;
-  slackOf: (settings: SlackSettings) => ApproverSlack;
+  slackOf: (settings: SlackSettings) => ChatSlack;
   publicUrl: string;
   logger: Logger;
 }
@@ -37,14 +37,9 @@ export interface SlackApproversDeps {
  * ApprovalEscalated: the same to each approver the escalation added. Each message once per approval,
  * stage and recipient, however often the event is delivered; none once the approval ended.
  */
-export const createSlackApproversAskHandler = ({
-  store,
-  chatSettings,
-  slackOf,
-  publicUrl,
-  logger,
-}: SlackApproversDeps) => {
-  const messages = createApproverMessages({ store, publicUrl, logger });
+export const createSlackApproversAskHandler = (deps: SlackApproversDeps) => {
+  const { store, chatSettings, slackOf, logger } = deps;
+  const messages = createApproverMessages(deps);
   return async (event: AskingEvent): Promise<void> => {
     const { detail } = event;
     const slack = (await chatSettings()).slack;

@@ -29,14 +29,9 @@ export type UpdatingEvent = z.output<typeof updatingEventSchema>;
  * leaves no buttons and says how it ended. An outcome that comes before the ask is kept, so the ask
  * posts nothing.
  */
-export const createSlackApproversUpdateHandler = ({
-  store,
-  chatSettings,
-  slackOf,
-  publicUrl,
-  logger,
-}: SlackApproversDeps) => {
-  const messages = createApproverMessages({ store, publicUrl, logger });
+export const createSlackApproversUpdateHandler = (deps: SlackApproversDeps) => {
+  const { store, chatSettings, slackOf, logger } = deps;
+  const messages = createApproverMessages(deps);
 
   const recordFact = async (event: UpdatingEvent): Promise<string> => {
     switch (event["detail-type"]) {

@@ -14,9 +14,8 @@ import { silentLogger } from "../../../test/support/fakes.ts";
 import { envelopeOf, sampleRequest } from "../../../test/support/fixtures.ts";
 import { testIdempotency } from "../../../test/support/idempotency.ts";
 import type { ChatSettings } from "../../shared/chat-settings.ts";
-import type { SlackMessage } from "../approvers/blocks.ts";
-import type { ApproverSlack } from "../approvers/slack.ts";
 import { type ApprovalMessageStore, createApprovalMessageStore } from "../approvers/store.ts";
+import type { ChatSlack, SlackMessage } from "../slack.ts";
 import { idempotencyTable, messagesTable } from "../tables.ts";
 import { askingEventSchema, createSlackApproversAskHandler } from "./slack-approvers-ask.ts";
 import { createSlackApproversUpdateHandler, updatingEventSchema } from "./slack-approvers-update.ts";
@@ -48,7 +47,7 @@ const fakeSlack = (users: readonly string[]) => {
   const failures = { postTo: undefined as string | undefined };
   const hooks = { afterPost: async (_channel: string) => {} };
   const userIds = new Map(users.map((email, index) => [email, `U0${index}`]));
-  const slack: ApproverSlack = {
+  const slack: ChatSlack = {
     userIdByEmail: async (email) => userIds.get(email),
     post: async (to, message) => {
       if (to === failures.postTo) throw new Error("An API error occurred: internal_error");

@@ -7,14 +7,15 @@ import { ResourceProvisioned } from "../../../events/resource-provisioned.ts";
 import { localLambdaContext } from "../../../infra/local/lambda-context.ts";
 import { startTestDynamo, type TestDynamo } from "../../../test/support/dynamo.ts";
 import { silentLogger } from "../../../test/support/fakes.ts";
-import { envelopeOf, sampleRequest } from "../../../test/support/fixtures.ts";
+import { envelopeOf } from "../../../test/support/fixtures.ts";
 import { deliverTogetherThenRetryFailures, testIdempotency } from "../../../test/support/idempotency.ts";
 import { delivered } from "../../notifier/testing/delivered.ts";
 import { extensionDecided, releaseFailed } from "../../notifier/testing/lease-news.ts";
 import type { ChatSettings } from "../../shared/chat-settings.ts";
 import { createLocalDirectory } from "../../shared/directory.ts";
-import type { SlackMessage } from "../approvers/blocks.ts";
+import { instanceProvisioned } from "../../shared/testing/provisioned.ts";
 import { createNewsStore } from "../news/store.ts";
+import type { SlackMessage } from "../slack.ts";
 import { idempotencyTable, tables } from "../tables.ts";
 import { createSlackRequesterNewsHandler, handler, type NewsSlack } from "./slack-requester-news.ts";
 
@@ -53,14 +54,7 @@ const fakeSlack = (members: Record<string, string>) => {
   };
 };
 
-const provisioned = (requestId: string) =>
-  delivered(ResourceProvisioned, {
-    requestId,
-    request: sampleRequest({ requestId }),
-    instanceId: "i-0123456789abcdef0",
-    privateIp: "10.0.1.25",
-    provisionedAt: "2030-01-01T10:05:00.000Z",
-  });
+const provisioned = (requestId: string) => delivered(ResourceProvisioned, instanceProvisioned(requestId));
 
 describe("chat telling the requester their news on Slack", () => {
   let dynamo: TestDynamo;

@@ -16,15 +16,14 @@ import {
   tellsOperators,
 } from "../../shared/request-news.ts";
 import { slackClientOf } from "../../shared/slack-client.ts";
-import type { SlackMessage } from "../approvers/blocks.ts";
-import { type ApproverSlack, approverSlackOf } from "../approvers/slack.ts";
 import { chatSettings, publicUrl } from "../config.ts";
 import { chatIdempotency } from "../idempotency.ts";
 import { operatorSlackMessage, requesterSlackMessage } from "../news/slack-blocks.ts";
 import { type DirectMessageOutcome, type NewsStore, newsStore } from "../news/store.ts";
+import { type ChatSlack, chatSlackOf, type SlackMessage } from "../slack.ts";
 
 /** The Web API calls the news makes: find a reader by address, post to them (which opens their direct messages). */
-export type NewsSlack = Pick<ApproverSlack, "userIdByEmail" | "post">;
+export type NewsSlack = Pick<ChatSlack, "userIdByEmail" | "post">;
 
 export interface SlackRequesterNewsDeps {
   store: NewsStore;
@@ -114,7 +113,7 @@ export const handler = middy(
   createSlackRequesterNewsHandler({
     store: newsStore,
     chatSettings,
-    slackOf: (settings) => approverSlackOf(slackClientOf(settings)),
+    slackOf: (settings) => chatSlackOf(slackClientOf(settings)),
     directory,
     settings: { publicUrl },
     logger,

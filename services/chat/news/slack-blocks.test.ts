@@ -1,7 +1,6 @@
 import type { KnownBlock } from "@slack/web-api";
 import { describe, expect, it } from "vitest";
 import { ResourceProvisioned } from "../../../events/resource-provisioned.ts";
-import { sampleDatabaseRequest, sampleRequest } from "../../../test/support/fixtures.ts";
 import { delivered } from "../../notifier/testing/delivered.ts";
 import { leaseExpiring, releaseFailed } from "../../notifier/testing/lease-news.ts";
 import {
@@ -10,6 +9,11 @@ import {
   requesterNewsOf,
   tellsOperators,
 } from "../../shared/request-news.ts";
+import {
+  DATABASE_SECRET_ARN,
+  databaseProvisioned,
+  instanceProvisioned,
+} from "../../shared/testing/provisioned.ts";
 import { operatorSlackMessage, requesterSlackMessage } from "./slack-blocks.ts";
 
 const SETTINGS = { publicUrl: "https://approvals.example.com" };
@@ -20,16 +24,7 @@ const newsOf = (event: Parameters<typeof requesterNewsOf>[0]): NewsMessage => {
   return news;
 };
 
-const instanceRunning = () =>
-  newsOf(
-    delivered(ResourceProvisioned, {
-      requestId: "slack-1",
-      request: sampleRequest({ requestId: "slack-1" }),
-      instanceId: "i-0123456789abcdef0",
-      privateIp: "10.0.1.25",
-      provisionedAt: "2030-01-01T10:05:00.000Z",
-    }),
-  );
+const instanceRunning = () => newsOf(delivered(ResourceProvisioned, instanceProvisioned("slack-1")));
 
 /** Every text a reader sees in the blocks, in order. */
 const textsOf = (blocks: KnownBlock[]): string[] =>
@@ -122,26 +117,12 @@ describe("the requester's news as a Slack message", () => {
   });
 
   it("tells where a database's credentials are without ever holding a password", () => {
-    const secretArn = "arn:aws:secretsmanager:us-east-1:000000000000:secret:rds!db-0123-AbCdEf";
     const { text, blocks } = requesterSlackMessage(
-      newsOf(
-        delivered(ResourceProvisioned, {
-          requestId: "db-1",
-          request: sampleDatabaseRequest({ requestId: "db-1" }),
-          database: {
-            identifier: "orders-db-1",
-            host: "orders-db-1.abc.us-east-1.rds.amazonaws.com",
-            port: 5432,
-            databaseName: "orders",
-            masterUserSecretArn: secretArn,
-          },
-          provisionedAt: "2030-01-01T10:05:00.000Z",
-        }),
-      ),
+      newsOf(delivered(ResourceProvisioned, databaseProvisioned("db-1"))),
     );
 
     const all = [text, ...textsOf(blocks)].join("\n");
-    expect(all).toContain(secretArn);
+    expect(all).toContain(DATABASE_SECRET_ARN);
     expect(all).not.toMatch(/password\s*[:=]/i);
   });
 });

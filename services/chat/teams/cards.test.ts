@@ -6,7 +6,8 @@ import { RequestCancelled } from "../../../events/request-cancelled.ts";
 import { RequestExpired } from "../../../events/request-expired.ts";
 import { RequestRejected } from "../../../events/request-rejected.ts";
 import { ResourceProvisioned } from "../../../events/resource-provisioned.ts";
-import { sampleDatabaseRequest, sampleRequest } from "../../../test/support/fixtures.ts";
+import { sampleRequest } from "../../../test/support/fixtures.ts";
+import { DATABASE_SECRET_ARN, databaseProvisioned } from "../../shared/testing/provisioned.ts";
 import { type AdaptiveCard, type TeamsEvent, teamsCardOf } from "./cards.ts";
 import { deliveredToTeams, EXTENSION, stageStarted } from "./testing/events.ts";
 
@@ -225,21 +226,7 @@ describe("the Teams channel's cards", () => {
   });
 
   it("tells what the provisioning made, with the database's secret named and no password", () => {
-    const secretArn = "arn:aws:secretsmanager:us-east-1:000000000000:secret:rds!db-0123-AbCdEf";
-    const card = cardOf(
-      deliveredToTeams(ResourceProvisioned, {
-        requestId: "db-1",
-        request: sampleDatabaseRequest({ requestId: "db-1" }),
-        database: {
-          identifier: "orders-db-1",
-          host: "orders-db-1.abc.us-east-1.rds.amazonaws.com",
-          port: 5432,
-          databaseName: "orders",
-          masterUserSecretArn: secretArn,
-        },
-        provisionedAt: "2030-01-01T10:05:00.000Z",
-      }),
-    );
+    const card = cardOf(deliveredToTeams(ResourceProvisioned, databaseProvisioned("db-1")));
 
     expect(textsOf(card).slice(0, 2)).toEqual([
       "Available",
@@ -247,7 +234,7 @@ describe("the Teams channel's cards", () => {
     ]);
     expect(factsOf(card)).toMatchObject({
       Endpoint: "orders-db-1.abc.us-east-1.rds.amazonaws.com:5432",
-      "Credentials secret": secretArn,
+      "Credentials secret": DATABASE_SECRET_ARN,
     });
     expect(JSON.stringify(card)).not.toMatch(/password\s*[:=]/i);
     expect(linksOf(card)).toEqual([

@@ -1,11 +1,8 @@
 import { z } from "zod";
-import { leaseTermsInWords } from "../../../api/request-words.ts";
 import { ApprovalStageStarted } from "../../../events/approval-stage-started.ts";
 import { pinnedEnvelopeSchemaOf } from "../../../events/envelope.ts";
-import type { ExtensionRef } from "../../../events/lease.ts";
 import { ExtensionDecided, RELEASED_BEFORE_DECIDED } from "../../../events/lease-events.ts";
 import { ProvisioningFailed } from "../../../events/provisioning-failed.ts";
-import type { AcceptedRequest } from "../../../events/request.ts";
 import { RequestApproved } from "../../../events/request-approved.ts";
 import { RequestCancelled } from "../../../events/request-cancelled.ts";
 import { RequestExpired } from "../../../events/request-expired.ts";
@@ -18,8 +15,10 @@ import {
   closureOf,
   stageInWords,
 } from "../../shared/approval-asks.ts";
+import { approvalAskInWords, approvalEndInWords, extensionRows } from "../../shared/approval-words.ts";
 import { policyNameOf } from "../../shared/decision-words.ts";
 import type { SummaryRow } from "../../shared/layout.ts";
+import { approvalsPageUrl, requestPageUrl } from "../../shared/portal-links.ts";
 import {
   type NewsAction,
   type NoticeSettings,
@@ -145,23 +144,8 @@ const cardOf = ({ status, title, lead, facts, links }: CardNews): TeamsMessage =
 /** The portal's page of the request: its status, its approval, and (to its approvers) Approve and Reject. */
 const requestPage = (publicUrl: string, requestId: string): NewsAction => ({
   label: "Open request",
-  href: `${publicUrl}/requests/${encodeURIComponent(requestId)}`,
+  href: requestPageUrl(publicUrl, requestId),
 });
-
-/** The portal's Approvals page, where each approver finds what waits for them. */
-const approvalsPage = (publicUrl: string): NewsAction => ({
-  label: "Open Approvals",
-  href: `${publicUrl}/approvals`,
-});
-
-/** What an extension round asks: the end now, the end asked for, and why (as the approval email says it). */
-const extensionRows = ({ from, until, justification }: ExtensionRef): SummaryRow[] => [
-  { label: "Lease ends now", value: formatUtc(from) },
-  { label: "Extend until", value: formatUtc(until) },
-  { label: "Why extend", value: justification },
-];
-
-const whatAndWhose = (request: AcceptedRequest) => `${resourceLabel(request)} for ${requesterLabel(request)}`;
 
 type StageStarted = Extract<TeamsEvent, { "detail-type": typeof ApprovalStageStarted.detailType }>;
 
@@ -173,9 +157,7 @@ const askedCardOf = ({ detail }: StageStarted, { publicUrl }: NoticeSettings): C
   return {
     status: { label: extension ? "Extension awaiting approval" : "Awaiting approval", tone: "info" },
     title: `${extension ? "Extension approval needed" : "Approval needed"}: request ${requestId}`,
-    lead: extension
-      ? `${requesterLabel(request)} asks to extend the lease of ${resourceLabel(request)} from ${formatUtc(extension.from)} to ${formatUtc(extension.until)}.`
-      : `${requesterLabel(request)} asks for ${resourceLabel(request)}${lease ? ` ${leaseTermsInWords(lease)}` : ""}.`,
+    lead: approvalAskInWords({ request, lease, extension }),
     facts: [
       { label: "Stage", value: stageInWords(stage, quorum) },
       { label: "Asked", value: asked.join(", ") },
@@ -183,7 +165,10 @@ const askedCardOf = ({ detail }: StageStarted, { publicUrl }: NoticeSettings): C
       ...(extension ? extensionRows(extension) : []),
       ...requestSummaryRows(request),
     ],
-    links: [requestPage(publicUrl, requestId), approvalsPage(publicUrl)],
+    links: [
+      requestPage(publicUrl, requestId),
+      { label: "Open Approvals", href: approvalsPageUrl(publicUrl) },
+    ],
   };
 };
 
@@ -252,9 +237,7 @@ const decidedCardOf = (event: ClosingEvent, { publicUrl }: NoticeSettings): Card
   return {
     status,
     title: `${extension ? "The extension of request" : "Request"} ${requestId} ${ended}`,
-    lead: extension
-      ? `The extension of the lease of request ${requestId} (${whatAndWhose(request)}) to ${formatUtc(extension.until)} ${outcome}.`
-      : `Request ${requestId} (${whatAndWhose(request)}) ${outcome}.`,
+    lead: approvalEndInWords({ request, extension }, outcome),
     facts: [
       ...(reason ? [{ label: "Reason", value: reason }] : []),
       { label: at[0], value: formatUtc(at[1]) },

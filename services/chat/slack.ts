@@ -1,8 +1,13 @@
-import { WebAPIPlatformError, type WebClient } from "@slack/web-api";
-import type { SlackMessage } from "./blocks.ts";
+import { type KnownBlock, WebAPIPlatformError, type WebClient } from "@slack/web-api";
 
-/** The few Web API calls that ask approvers, so tests can stand in for Slack. */
-export interface ApproverSlack {
+/** A message's notification text (what Slack shows where blocks are not) and its Block Kit blocks. */
+export interface SlackMessage {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+/** The few Web API calls chat makes, so tests can stand in for Slack. */
+export interface ChatSlack {
   /** The Slack user with this email, or undefined when the workspace has none (`users_not_found`). */
   userIdByEmail(email: string): Promise<string | undefined>;
   /** Posts to a user (their direct message with the app) or a channel; where it went, by id, and its ts. */
@@ -16,7 +21,7 @@ export class SlackAnswerError extends Error {
 }
 
 /** Over the Web API client (services/shared/slack-client.ts): anything but an unknown user throws. */
-export const approverSlackOf = (client: WebClient): ApproverSlack => ({
+export const chatSlackOf = (client: WebClient): ChatSlack => ({
   userIdByEmail: async (email) => {
     try {
       return (await client.users.lookupByEmail({ email })).user?.id;

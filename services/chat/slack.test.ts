@@ -1,0 +1,98 @@
+import { once } from "node:events";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { slackClientOf } from "../shared/slack-client.ts";
+import { chatSlackOf, SlackAnswerError } from "./slack.ts";
+
+/**
+ * A Web API that answers each method as Slack does (HTTP 200, `ok` true or false with an error code):
+ * the adapter is tested over the real @slack/web-api client, as the handlers use it.
+ */
+const ANSWERS: Record<string, unknown> = {
+  "users.lookupByEmail": { ok: true, user: { id: "UANA" } },
+  "chat.postMessage": { ok: true, channel: "DANA", ts: "1893492000.000100" },
+  "chat.update": { ok: true, channel: "DANA", ts: "1893492000.000100" },
+};
+let answers = { ...ANSWERS };
+const calls: { method: string; body: URLSearchParams }[] = [];
+
+let server: Server;
+let apiUrl: string;
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk: Buffer) => {
+      body += chunk.toString("utf8");
+    });
+    request.on("end", () => {
+      const method = (request.url ?? "").replace(/^\/api\//, "");
+      calls.push({ method, body: new URLSearchParams(body) });
+      response.writeHead(200, { "content-type": "application/json" });
+      response.end(JSON.stringify(answers[method] ?? { ok: false, error: "unknown_method" }));
+    });
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+beforeEach(() => {
+  answers = { ...ANSWERS };
+});
+
+const slack = () => chatSlackOf(slackClientOf({ botToken: "xoxb-test", signingSecret: "s", apiUrl }));
+
+describe("chat's Slack over the Web API", () => {
+  it("finds the Slack user of an address", async () => {
+    await expect(slack().userIdByEmail("ana@example.com")).resolves.toBe("UANA");
+    expect(calls.at(-1)?.body.get("email")).toBe("ana@example.com");
+  });
+
+  it("takes users_not_found as an address without a Slack account", async () => {
+    answers["users.lookupByEmail"] = { ok: false, error: "users_not_found" };
+
+    await expect(slack().userIdByEmail("nobody@example.com")).resolves.toBeUndefined();
+  });
+
+  it("throws any other error of Slack's, for the bus to retry", async () => {
+    answers["users.lookupByEmail"] = { ok: false, error: "invalid_auth" };
+
+    await expect(slack().userIdByEmail("ana@example.com")).rejects.toThrow(/invalid_auth/);
+  });
+
+  it("posts to the user's id, which opens their direct messages with the app, with text and blocks", async () => {
+    const posted = await slack().post("UANA", {
+      text: "Request r1 was approved",
+      blocks: [{ type: "section", text: { type: "mrkdwn", text: "Approved" } }],
+    });
+
+    expect(posted).toEqual({ channel: "DANA", ts: "1893492000.000100" });
+    const { method, body } = calls.at(-1) ?? {};
+    expect(method).toBe("chat.postMessage");
+    expect(body?.get("channel")).toBe("UANA");
+    expect(body?.get("text")).toBe("Request r1 was approved");
+    expect(JSON.parse(body?.get("blocks") ?? "[]")).toEqual([
+      { type: "section", text: { type: "mrkdwn", text: "Approved" } },
+    ]);
+  });
+
+  it("takes a post answered without its channel and ts as an error, not as posted", async () => {
+    answers["chat.postMessage"] = { ok: true };
+
+    await expect(slack().post("UANA", { text: "t", blocks: [] })).rejects.toThrow(SlackAnswerError);
+  });
+
+  it("updates the message at its channel and ts with the new text and blocks", async () => {
+    await slack().update("DANA", "1893492000.000100", {
+      text: "Approved by Ana",
+      blocks: [{ type: "section", text: { type: "mrkdwn", text: "Approved by Ana" } }],
+    });
+
+    const { method, body } = calls.at(-1) ?? {};
+    expect(method).toBe("chat.update");
+    expect(body?.get("channel")).toBe("DANA");
+    expect(body?.get("ts")).toBe("1893492000.000100");
+    expect(body?.get("text")).toBe("Approved by Ana");
+  });
+});
