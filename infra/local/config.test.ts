@@ -238,3 +238,22 @@ describe("local lease settings", () => {
     ).not.toThrow();
   });
 });
+
+describe("local chat settings", () => {
+  it("post approval requests in the stand-in's #approvals unless SLACK_APPROVALS_CHANNEL says otherwise", () => {
+    expect(loadLocalConfig({}).SLACK_APPROVALS_CHANNEL).toBe("#approvals");
+    expect(loadLocalConfig({ SLACK_APPROVALS_CHANNEL: "" }).SLACK_APPROVALS_CHANNEL).toBe("");
+  });
+
+  it("stop the start when a real Slack app is named by only one of its token and signing secret, naming the other", () => {
+    expect(() => loadLocalConfig({ SLACK_BOT_TOKEN: "xoxb-1" })).toThrow(ConfigError);
+    expect(() => loadLocalConfig({ SLACK_BOT_TOKEN: "xoxb-1" })).toThrow("SLACK_SIGNING_SECRET is not set");
+    expect(() => loadLocalConfig({ SLACK_SIGNING_SECRET: "s" })).toThrow("SLACK_BOT_TOKEN is not set");
+  });
+
+  it("stop the start with a TEAMS_WEBHOOK_URL that is not https, naming it", () => {
+    expect(() => loadLocalConfig({ TEAMS_WEBHOOK_URL: "http://teams.example.com/hook" })).toThrow(
+      "TEAMS_WEBHOOK_URL must be an https URL",
+    );
+  });
+});

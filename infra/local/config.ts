@@ -3,6 +3,7 @@ import { z } from "zod";
 import { DEFAULT_POLICY_FILE, loadPolicies, PolicyFileError } from "../../policy/index.ts";
 import { imageOverridesSchema } from "../../services/ec2-launcher/domain.ts";
 import { intakeRulesOf } from "../../services/intake/rules.ts";
+import { ChatSettingsError, chatSettingsOf, webhookUrl } from "../../services/shared/chat-settings.ts";
 import { ConfigError, env, loadConfig, settingEntryOf } from "../../services/shared/config.ts";
 import {
   LeaseSettingsError,
@@ -50,6 +51,13 @@ const localConfigSchema = z.object({
   RELEASE_CHECK_DELAYS: env.text().optional(),
   LOCAL_USERS: localUsersSchema.prefault(DEFAULT_LOCAL_USERS),
   APPROVAL_POLICIES: env.text().optional(),
+  // Unset, the services talk to the stand-ins for Slack and Teams on the mailbox port (infra/local/chat);
+  // set, to Slack (the bot token and signing secret of a real app) or a real Teams workflow.
+  SLACK_BOT_TOKEN: env.text().optional(),
+  SLACK_SIGNING_SECRET: env.text().optional(),
+  // The channel that also gets every approval request: the stand-in's #approvals; empty turns it off.
+  SLACK_APPROVALS_CHANNEL: z.string().trim().default("#approvals"),
+  TEAMS_WEBHOOK_URL: webhookUrl().optional(),
 });
 
 export type LocalConfig = z.output<typeof localConfigSchema> & {
@@ -92,9 +100,12 @@ export const loadLocalConfig = (env: Record<string, string | undefined> = proces
     // The lease service and the launchers' reapers read these when they start: a bad one stops this start instead.
     loadLeaseReminders({ LEASE_REMINDERS: config.LEASE_REMINDERS });
     loadReleaseCheckDelays({ RELEASE_CHECK_DELAYS: config.RELEASE_CHECK_DELAYS });
+    // A real Slack app needs both; the chat service would refuse one without the other at its first event.
+    chatSettingsOf(config, {}, { token: "SLACK_BOT_TOKEN", signingSecret: "SLACK_SIGNING_SECRET" });
   } catch (error) {
     if (error instanceof LeaseSettingsError)
       throw new ConfigError(`Invalid local configuration: ${error.message}`, { cause: error });
+    if (error instanceof ChatSettingsError) throw new ConfigError(error.message, { cause: error });
     throw error;
   }
   const policyFile = resolve(config.APPROVAL_POLICIES ?? DEFAULT_POLICY_FILE);

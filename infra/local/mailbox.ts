@@ -1,21 +1,15 @@
 import { once } from "node:events";
-import {
-  appendFileSync,
-  closeSync,
-  existsSync,
-  fdatasyncSync,
-  ftruncateSync,
-  openSync,
-  readFileSync,
-  truncateSync,
-} from "node:fs";
+import { readFileSync } from "node:fs";
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { type AddressInfo, createServer } from "node:net";
-import { join } from "node:path";
-import { guardedListener, requestListenerOf } from "./edge/delegation.ts";
+import { dirname, join } from "node:path";
+import { withTabs } from "./chat/pages.ts";
+import { ChatStandIn, type ChatStandInOptions } from "./chat/stand-in.ts";
+import { guardedListener, requestListenerOf, requestUrlOf } from "./edge/delegation.ts";
 import type { DelegatedService } from "./edge/types.ts";
 import { allowedHostsOf, refusedAsMisdirected } from "./host-check.ts";
+import { LineJournal } from "./line-journal.ts";
 import { refuseAsSes, refuseOnMailboxPort, withSesErrorShapes } from "./ses-guard.ts";
 
 // aws-ses-v2-local is CommonJS with an `exports.default`; ESM import interop hands over the module object.
@@ -26,6 +20,12 @@ type SesStore = typeof import("aws-ses-v2-local/dist/store.js");
 const sesStore = require("aws-ses-v2-local/dist/store.js") as {
   -readonly [K in keyof SesStore]: SesStore[K];
 };
+
+/** The library's viewer page, served with the tabs to Slack's and Teams' stand-ins. */
+const viewerWithTabs = () =>
+  withTabs(
+    readFileSync(join(dirname(require.resolve("aws-ses-v2-local")), "..", "static", "index.html"), "utf8"),
+  );
 
 type Email = ReturnType<typeof sesStore.getStoreReadonly>["emails"][number];
 
@@ -63,31 +63,6 @@ export interface Mailbox {
 }
 
 /**
- * The emails of the journal. A line cut short by a kill is the last one and held an email SES never
- * confirmed: it is cut off the file too, so the next email starts on a line of its own.
- */
-const readJournal = (file: string): Email[] => {
-  if (!existsSync(file)) return [];
-  const text = readFileSync(file, "utf8");
-  const complete = text.slice(0, text.lastIndexOf("\n") + 1);
-  if (complete.length < text.length) truncateSync(file, Buffer.byteLength(complete));
-  return complete
-    .split("\n")
-    .filter(Boolean)
-    .map((line, index) => {
-      try {
-        return JSON.parse(line) as Email;
-      } catch (error) {
-        throw new MailboxJournalError(`${file} line ${index + 1} is not an email`, { cause: error });
-      }
-    });
-};
-
-export class MailboxJournalError extends Error {
-  override readonly name = "MailboxJournalError";
-}
-
-/**
  * aws-ses-v2-local on the mailbox port, its emails kept under DATA_DIR. The server holds them in
  * memory only, so each one is appended to a journal and flushed to disk as it is stored, before SES
  * answers the sender: an email a service was told is sent survives a kill -9.
@@ -97,36 +72,42 @@ export const startMailbox = async ({
   port,
   dataDir,
   publicUrl,
+  chat: chatOptions,
 }: {
   host: string;
   port: number;
   dataDir: string;
   /** Its host is answered besides loopback's (see host-check.ts). */
   publicUrl?: string;
+  /** Slack's and Teams' stand-ins on the same port (chat/stand-in.ts); none without it. */
+  chat?: Omit<ChatStandInOptions, "dataDir" | "ownUrl">;
 }): Promise<Mailbox> => {
   await assertPortFree(port, host);
-  const file = join(dataDir, "mailbox.ndjson");
-  sesStore.getStoreReadonly().emails.push(...readJournal(file));
-  const journal = openSync(file, "a");
+  let boundPort = 0;
+  const chat =
+    chatOptions &&
+    new ChatStandIn({ ...chatOptions, dataDir, ownUrl: () => `http://localhost:${boundPort}` });
+  const journal = LineJournal.open<Email>(join(dataDir, "mailbox.ndjson"), "an email");
+  sesStore.getStoreReadonly().emails.push(...journal.records);
   // aws-ses-v2-local calls these through its store module's exports, so wrapping them there sees every
   // email it stores and every clear, whichever array the store holds at the time.
   const { saveEmail, clearStore } = sesStore;
   sesStore.saveEmail = (email) => {
-    appendFileSync(journal, `${JSON.stringify(email)}\n`);
-    fdatasyncSync(journal);
+    journal.append(email);
     saveEmail(email);
   };
   sesStore.clearStore = () => {
-    ftruncateSync(journal, 0);
-    fdatasyncSync(journal);
+    journal.clear();
     clearStore();
+    chat?.clear();
   };
   // The store outlives the mailbox in this process; emptying it keeps a restart from loading twice.
   const unwrap = () => {
     sesStore.saveEmail = saveEmail;
     sesStore.clearStore = clearStore;
     clearStore();
-    closeSync(journal);
+    journal.close();
+    chat?.close();
   };
 
   let server: Server | undefined;
@@ -147,12 +128,19 @@ export const startMailbox = async ({
   const answerMailboxPort = guardedListener(sesListener, refuseOnMailboxPort(hasEmail));
   server.removeAllListeners("request");
   server.on("request", (request: IncomingMessage, response: ServerResponse) => {
-    if (!refusedAsMisdirected(request, response, allowedHosts)) answerMailboxPort(request, response);
+    if (refusedAsMisdirected(request, response, allowedHosts)) return;
+    const path = requestUrlOf(request.url)?.pathname;
+    // Before SES's listener, which would take the stand-ins' paths for its own.
+    if (chat && path && ChatStandIn.handles(path)) chat.listener(request, response);
+    else if (chat && path === "/" && (request.method === "GET" || request.method === "HEAD"))
+      response.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(viewerWithTabs());
+    else answerMailboxPort(request, response);
   });
   const listening = server;
+  boundPort = (listening.address() as AddressInfo).port;
   return {
     server: listening,
-    port: (listening.address() as AddressInfo).port,
+    port: boundPort,
     sesApi: { listener: sesListener, refuse: refuseAsSes },
     close: async () => {
       await new Promise((resolve) => listening.close(resolve));

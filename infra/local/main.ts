@@ -24,6 +24,8 @@ Resource approvals is running (local mode, data in ${stack.dataDir})
 
   Portal and API     ${stack.portalUrl}
   Mailbox            ${stack.mailboxUrl}   (approval emails land here; open one to play the approver)
+  Slack (local)      ${stack.slackUrl}   (approvers' Slack messages, with working buttons)
+  Teams (local)      ${stack.teamsUrl}   (the cards posted to the Teams channel)
   AWS edge           ${edgeUrl}   (aws --endpoint-url ${edgeUrl} ...)
   Sign-in (OIDC)     ${stack.identityProviderUrl}   (npm run token -- EMAIL prints an access token)
   Local users        ${config.LOCAL_USERS.map((user) => user.email).join(", ")}

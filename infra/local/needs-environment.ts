@@ -1,4 +1,5 @@
 import type { ServiceManifest } from "../../services/shared/manifest.ts";
+import type { LocalConfig } from "./config.ts";
 import { type LocalUser, subjectOf } from "./identity/users.ts";
 
 /**
@@ -23,3 +24,39 @@ export const localPoliciesEnvironment = (
   policyFile: string,
 ): { APPROVAL_POLICIES?: string } =>
   services.some((service) => service.needs.policies) ? { APPROVAL_POLICIES: policyFile } : {};
+
+/** Where the local stand-ins for Slack and Teams answer (infra/local/chat), and the Slack app's credentials. */
+export interface LocalChatStandIn {
+  slackApiUrl: string;
+  teamsWebhookUrl: string;
+  botToken: string;
+  signingSecret: string;
+}
+
+/**
+ * What the services that declare `needs.chat` read locally instead of the chat secret: the stand-ins',
+ * unless the local configuration names a real Slack app (its bot token and signing secret, and Slack's
+ * own Web API) or a real Teams workflow. Nothing when no service declares it, as on AWS.
+ */
+export const localChatEnvironment = (
+  services: readonly ServiceManifest[],
+  config: Pick<
+    LocalConfig,
+    "SLACK_BOT_TOKEN" | "SLACK_SIGNING_SECRET" | "SLACK_APPROVALS_CHANNEL" | "TEAMS_WEBHOOK_URL"
+  >,
+  standIn: LocalChatStandIn,
+): Record<string, string> => {
+  if (!services.some((service) => service.needs.chat)) return {};
+  const { SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET } = config;
+  return {
+    ...(SLACK_BOT_TOKEN !== undefined && SLACK_SIGNING_SECRET !== undefined
+      ? { SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET }
+      : {
+          SLACK_BOT_TOKEN: standIn.botToken,
+          SLACK_SIGNING_SECRET: standIn.signingSecret,
+          SLACK_API_URL: standIn.slackApiUrl,
+        }),
+    ...(config.SLACK_APPROVALS_CHANNEL && { SLACK_APPROVALS_CHANNEL: config.SLACK_APPROVALS_CHANNEL }),
+    TEAMS_WEBHOOK_URL: config.TEAMS_WEBHOOK_URL ?? standIn.teamsWebhookUrl,
+  };
+};

@@ -8,6 +8,7 @@ import { APPROVALS_BUS, DEFAULT_BUS } from "../../events/contract.ts";
 import { Ec2InstanceStateChange } from "../../events/ec2-state-change.ts";
 import { LEASE_SETTING_DEFAULTS } from "../../services/shared/lease-settings.ts";
 import type { ServiceManifest } from "../../services/shared/manifest.ts";
+import { standInCredentials } from "./chat/credentials.ts";
 import type { LocalConfig } from "./config.ts";
 import { claimDataDir } from "./data-dir-claim.ts";
 import { dynamoDbService } from "./dynamodb.ts";
@@ -25,7 +26,12 @@ import { startHttpServer } from "./http-server.ts";
 import { LOCAL_PORTAL_CLIENT_ID } from "./identity/portal-client.ts";
 import { startIdentityProvider } from "./identity/server.ts";
 import { type Mailbox, startMailbox } from "./mailbox.ts";
-import { localDirectoryEnvironment, localPoliciesEnvironment } from "./needs-environment.ts";
+import {
+  type LocalChatStandIn,
+  localChatEnvironment,
+  localDirectoryEnvironment,
+  localPoliciesEnvironment,
+} from "./needs-environment.ts";
 import { createPricingApi } from "./pricing/api.ts";
 import { loadPriceSnapshot } from "./pricing/snapshot.ts";
 import { publishOnDefaultBus } from "./rds/bus-events.ts";
@@ -47,6 +53,9 @@ export interface LocalStack {
   portalUrl: string;
   edgeUrl: string;
   mailboxUrl: string;
+  /** The stand-ins' pages for Slack and Teams, on the mailbox's port (JSON under `/messages` of each). */
+  slackUrl: string;
+  teamsUrl: string;
   /** The local OpenID Provider: the issuer of every local token. */
   identityProviderUrl: string;
   dataDir: string;
@@ -133,6 +142,7 @@ const configureServiceEnvironment = async (
   services: readonly ServiceManifest[],
   servicesRole: Principal,
   identityIssuer: string,
+  chat: LocalChatStandIn,
 ) => {
   Object.assign(process.env, {
     AWS_ENDPOINT_URL: edgeUrl,
@@ -164,6 +174,7 @@ const configureServiceEnvironment = async (
     ...localScheduleEnvironment(services, config.AWS_REGION),
     ...localDirectoryEnvironment(services, config.LOCAL_USERS),
     ...localPoliciesEnvironment(services, config.APPROVAL_POLICIES),
+    ...localChatEnvironment(services, config, chat),
   });
 };
 
@@ -297,13 +308,17 @@ export const startLocalStack = async (config: LocalConfig, log: Log = () => {}):
   try {
     const { services } = await import("../../services/registry.ts");
     const database = await startDatabase(dataDir, shutdown);
+    const chatCredentials = await standInCredentials(dataDir);
     const mailbox = await startMailbox({
       host: config.HOST,
       port: config.MAIL_PORT,
       dataDir,
       publicUrl: config.PUBLIC_URL,
+      // Slack sends interactions to the app's public URL, as its Request URL names it.
+      chat: { users: config.LOCAL_USERS, portalUrl: config.PUBLIC_URL, ...chatCredentials },
     });
     shutdown.add(() => mailbox.close());
+    const mailboxUrl = `http://localhost:${mailbox.port}`;
     const bus = startBus(config, dataDir, services, log);
     shutdown.add(() => bus.close());
     // Closed before the bus it fires into.
@@ -327,7 +342,11 @@ export const startLocalStack = async (config: LocalConfig, log: Log = () => {}):
     shutdown.add(() => edge.close());
 
     const identity = await startIdentity(config, dataDir, shutdown, log);
-    await configureServiceEnvironment(config, dataDir, edge.url, services, servicesRole, identity.url);
+    await configureServiceEnvironment(config, dataDir, edge.url, services, servicesRole, identity.url, {
+      ...chatCredentials,
+      slackApiUrl: `${mailboxUrl}/slack/api/`,
+      teamsWebhookUrl: `${mailboxUrl}/teams/webhook`,
+    });
     await createTables(config, edge.url, services);
     await bus.start();
     scheduler.start();
@@ -338,7 +357,6 @@ export const startLocalStack = async (config: LocalConfig, log: Log = () => {}):
     shutdown.add(() => rds.close());
     rdsApis = { rds: createRdsApi(rds), secretsmanager: createSecretsManagerApi(rds) };
 
-    const mailboxUrl = `http://localhost:${mailbox.port}`;
     const http = await startHttpServer({
       services,
       port: config.PORT,
@@ -353,6 +371,8 @@ export const startLocalStack = async (config: LocalConfig, log: Log = () => {}):
       portalUrl: `http://localhost:${http.port}`,
       edgeUrl: edge.url,
       mailboxUrl,
+      slackUrl: `${mailboxUrl}/slack`,
+      teamsUrl: `${mailboxUrl}/teams`,
       identityProviderUrl: identity.url,
       dataDir,
       close: shutdown.run,

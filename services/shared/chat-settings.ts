@@ -42,7 +42,7 @@ export class ChatSettingsError extends Error {
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 /** https, or http to this machine (the local stand-in): a webhook URL carries its own credentials. */
-const webhookUrl = () =>
+export const webhookUrl = () =>
   z.url({ error: "must be an absolute URL" }).refine((value) => {
     const url = new URL(value);
     return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname));
