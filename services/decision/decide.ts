@@ -3,6 +3,7 @@ import type { Directory } from "../shared/directory.ts";
 import { type DelegationLookup, withDelegations } from "./delegations.ts";
 import {
   type ApprovalRecord,
+  type AskedAbout,
   type AskedApproval,
   CONCURRENT_CHANGE,
   type Decider,
@@ -13,6 +14,7 @@ import {
   noLongerApprover,
   type Refusal,
   type SignedInApprover,
+  staleAskRefusal,
 } from "./domain.ts";
 import { DEFAULT_APPROVERS, isStillApprover, requesterOf, resolveStage } from "./stages.ts";
 import { type ApprovalStore, type Condition, linkVoteCondition, signedInVoteCondition } from "./store.ts";
@@ -199,7 +201,20 @@ export const decideSignedIn = async (
     approver,
     reason,
     now,
-  }: { requestId: string; action: DecisionAction; approver: SignedInApprover; reason?: string; now: Date },
+    askedAbout,
+  }: {
+    requestId: string;
+    action: DecisionAction;
+    approver: SignedInApprover;
+    reason?: string;
+    now: Date;
+    /**
+     * The stage and round the approver was asked about (a chat message's button): judged with every read
+     * of the approval, so a vote that loses a write to the vote completing that stage is not counted in
+     * the next one.
+     */
+    askedAbout?: AskedAbout;
+  },
 ): Promise<
   { recorded: true; approval: AskedApproval; keys: string[] } | { recorded: false; refusal: Refusal }
 > => {
@@ -211,7 +226,10 @@ export const decideSignedIn = async (
       decider: approver,
       reason,
       now,
-      judge: (record) => judgeSignedInDecision(record, approver, now),
+      judge: (record) => {
+        const stale = askedAbout && staleAskRefusal(record, askedAbout);
+        return stale ? { decidable: false, refusal: stale } : judgeSignedInDecision(record, approver, now);
+      },
       condition: signedInVoteCondition(approver, now),
     },
     async () => ({ recorded: false, refusal: judgeSignedInNothing(approver, now) }),

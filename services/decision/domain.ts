@@ -437,6 +437,40 @@ export const noLongerApprover = (approver: string): Refusal => ({
   message: `${approver} is not among this request's approvers any more, so nothing was decided. Another approver has to decide the request.`,
 });
 
+/** A stage and extension round an approver was asked about (a chat message's button names them). */
+export interface AskedAbout {
+  /** The stage's index, from 0. */
+  stage: number;
+  /** The extension round's number; absent for the request's own approval. */
+  extension?: number | undefined;
+}
+
+const EARLIER_STAGE: Refusal = {
+  status: 410,
+  title: "This message is about an earlier stage",
+  message: "Nothing was decided: the request has moved on since. Other approvers decide it now.",
+};
+
+const EARLIER_ROUND: Refusal = {
+  status: 410,
+  title: "This message is about an earlier round",
+  message: "Nothing was decided: the approval it asked about is over, and a later one decides now.",
+};
+
+/**
+ * Why a vote asked about `asked` may not count on the approval as stored: it is in another extension
+ * round or stage, so the click was on an older message and is refused rather than taken for whatever
+ * the request waits for now. Early records (nothing asked yet) are left to the judgement, which refuses them.
+ */
+export const staleAskRefusal = (
+  record: ApprovalRecord | undefined,
+  asked: AskedAbout,
+): Refusal | undefined => {
+  if (!record || record.status === "DECIDED_EARLY" || record.status === "WITHDRAWN_EARLY") return undefined;
+  if (record.extension?.n !== asked.extension) return EARLIER_ROUND;
+  return record.stage.index === asked.stage ? undefined : EARLIER_STAGE;
+};
+
 /** The answer when the conditional write failed although the stored item looked decidable. */
 export const CONCURRENT_CHANGE: Refusal = {
   status: 409,

@@ -16,6 +16,7 @@ import {
   judgeSignedInDecision,
   type Refusal,
   type SignedInApprover,
+  staleAskRefusal,
 } from "../domain.ts";
 import { type OutboxPublisher, publishOrLeaveToSweeper } from "../outbox.ts";
 import { rejectModal } from "./modal.ts";
@@ -53,32 +54,6 @@ const notAnApprover = (email: string): Refusal => ({
   message: `No approver has the email address of your Slack account (${email}), so nothing was decided.`,
 });
 
-const EARLIER_STAGE: Refusal = {
-  status: 410,
-  title: "This message is about an earlier stage",
-  message: "Nothing was decided: the request has moved on since. Other approvers decide it now.",
-};
-
-const EARLIER_ROUND: Refusal = {
-  status: 410,
-  title: "This message is about an earlier round",
-  message: "Nothing was decided: the approval it asked about is over, and a later one decides now.",
-};
-
-/**
- * Whether a button was posted for the approval as it stands: the same extension round and stage. A
- * click on an older message is refused rather than taken for whatever the request waits for now.
- * Early records (nothing asked yet) are left to the judgement, which refuses them.
- */
-export const staleButtonRefusal = (
-  record: ApprovalRecord | undefined,
-  approval: ApprovalButtonValue,
-): Refusal | undefined => {
-  if (!record || record.status === "DECIDED_EARLY" || record.status === "WITHDRAWN_EARLY") return undefined;
-  if (record.extension?.n !== approval.extension) return EARLIER_ROUND;
-  return record.stage.index === approval.stage ? undefined : EARLIER_STAGE;
-};
-
 const wordsOf = (refusal: Refusal) => `${refusal.title}. ${refusal.message}`;
 
 /**
@@ -112,10 +87,15 @@ export const createSlackInteractions = (deps: SlackInteractionDeps) => {
     now: Date,
     reason?: string,
   ): Promise<Refusal | undefined> => {
-    const stale = staleButtonRefusal(await deps.store.get(approval.requestId), approval);
-    if (stale) return stale;
     const { requestId } = approval;
-    const result = await decideSignedIn(deps, { requestId, action, approver, reason, now });
+    const result = await decideSignedIn(deps, {
+      requestId,
+      action,
+      approver,
+      reason,
+      now,
+      askedAbout: approval,
+    });
     if (!result.recorded) return result.refusal;
     deps.logger.info("Vote recorded from Slack", { requestId, action, approver: approver.email });
     await publishOrLeaveToSweeper(deps.publishOwed, result.approval, result.keys, deps.logger);
@@ -129,7 +109,7 @@ export const createSlackInteractions = (deps: SlackInteractionDeps) => {
     now: Date,
   ): Promise<Refusal | undefined> => {
     const record = await deps.store.get(approval.requestId);
-    const stale = staleButtonRefusal(record, approval);
+    const stale = staleAskRefusal(record, approval);
     if (stale) return stale;
     const judgement = judgeSignedInDecision(record, approver, now);
     if (!judgement.decidable) return judgement.refusal;
