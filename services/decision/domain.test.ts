@@ -182,7 +182,7 @@ describe("judging a signed link against the stored approval", () => {
 
     expect(judgement).toMatchObject({
       decidable: false,
-      refusal: { status: 410, title: "This link has expired" },
+      refusal: { status: 410, title: "This request has expired" },
     });
   });
 });
@@ -251,7 +251,7 @@ describe("judging a signed-in approver's decision against the stored approval", 
   it("refuses once the deadline has passed, even before the sweeper marked it", () => {
     const judgement = judgeSignedInDecision(pending(), BOB, new Date("2026-03-02T10:00:00.000Z"));
 
-    expect(judgement).toMatchObject({ decidable: false, refusal: { title: "This link has expired" } });
+    expect(judgement).toMatchObject({ decidable: false, refusal: { title: "This request has expired" } });
   });
 });
 

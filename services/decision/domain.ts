@@ -372,16 +372,25 @@ const judgeOpenness = (record: AskedApproval, now: Date): Judgement => {
     return alreadyDecided(record.decision, subjectOf(record));
   if (record.status === "CANCELLED") return refused(record.extension ? RELEASED_FIRST : WITHDRAWN);
   if (record.status === "EXPIRED" || Date.parse(record.expiresAt) <= now.getTime()) {
-    return refused(record.extension ? EXTENSION_EXPIRED : refusalForToken("expired"));
+    return refused(record.extension ? EXTENSION_EXPIRED : REQUEST_EXPIRED);
   }
   return { decidable: true, approval: record };
 };
 
+/**
+ * An approval past its deadline, in words for wherever it is decided: a link, the portal, a chat message.
+ * (An expired link is `refusalForToken`'s.)
+ */
+const REQUEST_EXPIRED: Refusal = {
+  status: 410,
+  title: "This request has expired",
+  message: "It was not decided before its deadline. The requester has been told it expired.",
+};
+
 const EXTENSION_EXPIRED: Refusal = {
   status: 410,
-  title: "This link has expired",
-  message:
-    "The extension was not decided before its deadline, so it was refused. The requester has been told.",
+  title: "This extension has expired",
+  message: "It was not decided before its deadline, so it was refused. The requester has been told.",
 };
 
 /** A request its requester withdrew: no link or vote decides it any more. */
@@ -471,11 +480,14 @@ export const staleAskRefusal = (
   return record.stage.index === asked.stage ? undefined : EARLIER_STAGE;
 };
 
-/** The answer when the conditional write failed although the stored item looked decidable. */
+/**
+ * The answer when the conditional write failed although the stored item looked decidable; a link's
+ * page, the portal and a chat message all show it, so it names none of them.
+ */
 export const CONCURRENT_CHANGE: Refusal = {
   status: 409,
   title: "The request changed while you were deciding",
-  message: "Open the link from the approval email again to see where it stands.",
+  message: "Nothing was decided. Look at the request again to see where it stands before you decide.",
 };
 
 export type ReasonCheck = { valid: true; reason: string | undefined } | { valid: false; error: string };

@@ -91,4 +91,21 @@ describe("chat settings from the chat secret (on AWS)", () => {
     await expect(settings()).rejects.toThrow(/teamsWebhookUrl must be an https URL/);
     expect(await settings()).toEqual({ slack: { botToken: "xoxb-3", signingSecret: "shh" } });
   });
+
+  it("say a secret that is not JSON is not, quoting none of it, in the message or a cause", async () => {
+    const settings = createChatSettingsProvider(
+      { CHAT_SECRET_ARN: SECRET_ARN },
+      async () => "s3cr3t-token-leaked",
+    );
+
+    const error = await settings().then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+
+    expect(error).toBeInstanceOf(ChatSettingsError);
+    expect((error as Error).message).toMatch(/^The chat secret arn:\S+ is not JSON/);
+    expect((error as Error).cause).toBeUndefined();
+    expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain("s3cr3t");
+  });
 });

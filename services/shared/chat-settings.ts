@@ -120,10 +120,10 @@ export const createChatSettingsProvider = (
     let json: unknown;
     try {
       json = JSON.parse(text);
-    } catch (cause) {
+    } catch {
+      // Not JSON.parse's message as the cause: it quotes the secret's first characters, and errors are logged.
       throw new ChatSettingsError(
-        `The chat secret ${secretArn} must be JSON like {"slackBotToken": "xoxb-…", "slackSigningSecret": "…", "teamsWebhookUrl": "https://…"}`,
-        { cause },
+        `The chat secret ${secretArn} is not JSON: it must be like {"slackBotToken": "xoxb-…", "slackSigningSecret": "…", "teamsWebhookUrl": "https://…"}`,
       );
     }
     const parsed = secretSchema.safeParse(json);

@@ -12,8 +12,13 @@ export const TIMESTAMP_HEADER = "x-slack-request-timestamp";
 /** Older requests are refused as replays, as Slack advises. */
 export const MAX_REQUEST_AGE_SECONDS = 5 * 60;
 
-export const signSlackRequest = (signingSecret: string, timestamp: string, rawBody: string): string =>
-  `v0=${createHmac("sha256", signingSecret).update(`v0:${timestamp}:${rawBody}`).digest("hex")}`;
+/** Over the body's bytes as they came: text is taken as its UTF-8. */
+export const signSlackRequest = (
+  signingSecret: string,
+  timestamp: string,
+  rawBody: string | Uint8Array,
+): string =>
+  `v0=${createHmac("sha256", signingSecret).update(`v0:${timestamp}:`).update(rawBody).digest("hex")}`;
 
 export type SlackSignatureCheck = { valid: true } | { valid: false; problem: string };
 
@@ -28,7 +33,7 @@ export const verifySlackRequest = ({
   signingSecret: string;
   timestamp: string | undefined;
   signature: string | undefined;
-  rawBody: string;
+  rawBody: string | Uint8Array;
   now: Date;
 }): SlackSignatureCheck => {
   if (timestamp === undefined || !/^\d{1,12}$/.test(timestamp))

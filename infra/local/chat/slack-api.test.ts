@@ -156,6 +156,10 @@ describe("the stand-in's Slack Web API, through @slack/web-api", () => {
     expect(byEmail.user).toMatchObject({
       id: approver.id,
       team_id: "T0LOCAL",
+      deleted: false,
+      is_bot: false,
+      is_stranger: false,
+      is_email_confirmed: true,
       profile: { email: "approver@example.com" },
     });
     expect(byId.user).toEqual(byEmail.user);
@@ -167,6 +171,21 @@ describe("the stand-in's Slack Web API, through @slack/web-api", () => {
     expect(await failureOf(slack.users.info({ user: "U0000000000" }))).toMatchObject({
       error: "user_not_found",
     });
+  });
+
+  it("says who the bot token is with auth.test: the workspace its members share, and the bot", async () => {
+    const answer = await slack.auth.test();
+
+    expect(answer).toMatchObject({
+      ok: true,
+      url: "https://approvals-local.slack.com/",
+      team: "Approvals (local)",
+      user: "approvals",
+      team_id: "T0LOCAL",
+      user_id: "U0LOCALBOT",
+      bot_id: "B0LOCALBOT",
+    });
+    expect(answer.team_id).toBe((await slack.users.info({ user: approver.id })).user?.team_id);
   });
 
   it("explains missing arguments, and refuses a post with neither text nor blocks", async () => {

@@ -132,6 +132,16 @@ const postingConversation = (workspace: Workspace, args: Args): Conversation => 
 };
 
 const METHODS: Record<string, Method> = {
+  // Who the token is: decision takes `team_id` as the workspace whose members may decide.
+  "auth.test": () => ({
+    url: `https://${TEAM.domain}.slack.com/`,
+    team: TEAM.name,
+    user: BOT.name,
+    team_id: TEAM.id,
+    user_id: BOT.userId,
+    bot_id: BOT.botId,
+    is_enterprise_install: false,
+  }),
   "chat.postMessage": (args, { store, workspace }) => {
     const conversation = postingConversation(workspace, args);
     const message = store.post(conversation.id, contentOf(args));

@@ -7,10 +7,15 @@ import type { LocalUser } from "../identity/users.ts";
  * restarts and data directories, so a message's recipient stays recognisable.
  */
 
-export const TEAM = { id: "T0LOCAL", domain: "approvals-local" } as const;
+export const TEAM = { id: "T0LOCAL", domain: "approvals-local", name: "Approvals (local)" } as const;
 export const APPROVALS_CHANNEL = { id: "C0APPROVALS", name: "approvals" } as const;
 /** The app's bot user, the author of every message the services post. */
-export const BOT = { userId: "U0LOCALBOT", botId: "B0LOCALBOT", appId: "A0LOCALAPP" } as const;
+export const BOT = {
+  userId: "U0LOCALBOT",
+  botId: "B0LOCALBOT",
+  appId: "A0LOCALAPP",
+  name: "approvals",
+} as const;
 
 export interface SlackMember {
   id: string;
@@ -36,6 +41,9 @@ export const slackUserObject = (member: SlackMember) => ({
   real_name: member.name,
   deleted: false,
   is_bot: false,
+  // Each local user is a confirmed member of this workspace, as decision requires of whoever decides.
+  is_stranger: false,
+  is_email_confirmed: true,
   profile: { email: member.email, real_name: member.name, display_name: member.name },
 });
 

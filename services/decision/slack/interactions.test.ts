@@ -16,7 +16,7 @@ import {
 } from "../../shared/slack-approval-actions.ts";
 import { SIGNATURE_HEADER, signSlackRequest, TIMESTAMP_HEADER } from "../../shared/slack-signature.ts";
 import { issueLinks } from "../../shared/testing/decision-tokens.ts";
-import { askedApprovalOf } from "../domain.ts";
+import { type AskedApproval, askedApprovalOf } from "../domain.ts";
 import { createOutboxPublisher } from "../outbox.ts";
 import { type ApprovalStore, createApprovalStore } from "../store.ts";
 import { approvalsTable } from "../tables.ts";
@@ -35,15 +35,20 @@ const SLACK_USERS: Record<string, string | undefined> = {
   UANA: "ana@example.com",
   UDEE: "dee@example.com",
   UEVE: "eve@elsewhere.example",
+  UFAY: "fay@example.com",
   UNOMAIL: undefined,
 };
 
-/** Bob and Cy are asked; Ana asks; Dee approves other requests; Eve is not in the directory. */
+/**
+ * Bob and Cy are asked; Ana asks; Dee approves other requests; Eve is not in the directory; Fay was an
+ * approver, and has left the approvers group since.
+ */
 const directory = createLocalDirectory([
   { email: "bob@example.com", subject: "sub-bob", groups: ["approvers"] },
   { email: "cy@example.com", subject: "sub-cy", groups: ["approvers"] },
   { email: "ana@example.com", subject: "sub-ana", groups: ["requesters", "approvers"] },
   { email: "dee@example.com", subject: "sub-dee", groups: ["approvers"] },
+  { email: "fay@example.com", subject: "sub-fay", groups: ["requesters"] },
 ]);
 
 let dynamo: TestDynamo;
@@ -128,18 +133,24 @@ const setUp = async ({
   quorum = 1,
   stage = { index: 0, name: "approvers", count: 1 },
   settings = SLACK_ON,
+  record = {},
+  storeOf = (real) => real,
 }: {
   requestId: string;
   approvers?: string[];
   quorum?: number;
   stage?: { index: number; name: string; count: number };
   settings?: ChatSettings;
+  /** What the stored approval holds besides a pending request's: delegates, a round. */
+  record?: Partial<AskedApproval>;
+  /** The store as the interactions see it. */
+  storeOf?: (real: ApprovalStore) => ApprovalStore;
 }) => {
   const clock = manualClock();
   const bus = recordingPublisher();
   const slack = fakeSlack();
   const app = createSlackInteractions({
-    store,
+    store: storeOf(store),
     directory,
     publishOwed: createOutboxPublisher({
       publisher: bus,
@@ -161,11 +172,12 @@ const setUp = async ({
       stage,
     }),
     quorum,
+    ...record,
   });
   const secondsNow = () => String(Math.floor(clock.now().getTime() / 1000));
   /** Posts a body as Slack does, signed with the app's secret unless the test says otherwise. */
   const post = (
-    body: string,
+    body: string | Uint8Array<ArrayBuffer>,
     { timestamp = secondsNow(), signature }: { timestamp?: string; signature?: string | null } = {},
   ) =>
     app.request("/slack/interactions", {
@@ -179,8 +191,9 @@ const setUp = async ({
       },
       body,
     });
+  /** The value of the buttons asking about the approval as set up, or as `value` changes it. */
   const button = (value: Partial<ApprovalButtonValue> = {}) =>
-    encodeButtonValue({ requestId, stage: stage.index, ...value });
+    encodeButtonValue({ requestId, stage: stage.index, extension: record.extension?.n, ...value });
   const press = (user: string, action: "approve" | "reject", value = button()) =>
     post(formOf(buttonPayload(user, action, value)));
   const submitReason = (user: string, reason: string | null, metadata = button()) =>
@@ -223,6 +236,24 @@ describe("POST /slack/interactions: only Slack's signed requests are read", () =
     }
     expect(detailTypes()).toEqual([]);
     expect(slack.ephemerals).toEqual([]);
+    expect(await stored()).toMatchObject({ status: "PENDING", voters: [] });
+  });
+
+  it("checks the signature over the bytes sent: invalid UTF-8 read as a signed body's text is refused (401)", async () => {
+    const { post, button, detailTypes, stored } = await setUp({ requestId: "slack-bytes" });
+    // A form field Slack does not send, holding U+FFFD: what an invalid byte is decoded as.
+    const signed = `${formOf(buttonPayload("UBOB", "approve", button()))}&note=\uFFFD`;
+    const sent = Buffer.concat([Buffer.from(signed.slice(0, -1)), Buffer.from([0xff])]);
+    const timestamp = String(Math.floor(Date.parse("2026-03-01T10:00:00.000Z") / 1000));
+    expect(new TextDecoder().decode(sent)).toBe(signed);
+
+    const response = await post(new Uint8Array(sent), {
+      timestamp,
+      signature: signSlackRequest(SIGNING_SECRET, timestamp, signed),
+    });
+
+    expect(response.status).toBe(401);
+    expect(detailTypes()).toEqual([]);
     expect(await stored()).toMatchObject({ status: "PENDING", voters: [] });
   });
 
@@ -311,23 +342,38 @@ describe("POST /slack/interactions: only Slack's signed requests are read", () =
     ]);
   });
 
+  it("refuses (400, naming payload.channel) one of its buttons pressed nowhere it can answer", async () => {
+    const { post, button, detailTypes } = await setUp({ requestId: "slack-no-channel" });
+    const { channel: _, container: __, ...nowhere } = buttonPayload("UBOB", "approve", button());
+
+    const response = await post(formOf(nowhere));
+
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      fieldErrors: [{ field: "payload.channel", message: "is missing: a button is pressed in a channel" }],
+    });
+    expect(detailTypes()).toEqual([]);
+  });
+
   it("answers 200 and does nothing for interactions that are not its buttons or modal", async () => {
     const { post, detailTypes, slack } = await setUp({ requestId: "slack-other" });
     const linkButton = {
       ...buttonPayload("UBOB", "approve", ""),
       actions: [{ type: "button", action_id: "open-in-portal", block_id: "links", action_ts: "1.2" }],
     };
+    // Another modal's button: in a view, with no channel.
+    const { channel: _, ...inModal } = { ...linkButton, container: { type: "view", view_id: "V0OTHER" } };
     const submitted = submissionPayload("UBOB", "text", "");
     const otherModal = { ...submitted, view: { ...submitted.view, callback_id: "someone-else" } };
 
     const answers = await Promise.all(
-      [{ type: "view_closed", user: { id: "UBOB" } }, linkButton, otherModal].map((payload) =>
+      [{ type: "view_closed", user: { id: "UBOB" } }, linkButton, inModal, otherModal].map((payload) =>
         post(formOf(payload)),
       ),
     );
 
-    expect(answers.map((response) => response.status)).toEqual([200, 200, 200]);
-    expect(await Promise.all(answers.map((response) => response.text()))).toEqual(["", "", ""]);
+    expect(answers.map((response) => response.status)).toEqual([200, 200, 200, 200]);
+    expect(await Promise.all(answers.map((response) => response.text()))).toEqual(["", "", "", ""]);
     expect(detailTypes()).toEqual([]);
     expect(slack.ephemerals).toEqual([]);
     expect(slack.views).toEqual([]);
@@ -408,7 +454,7 @@ describe("pressing Approve", () => {
       ],
       [
         "UNOMAIL",
-        "Your Slack account has no email address the approvals know. Nothing was decided. Decide on the Approvals page of the portal instead, signed in.",
+        "Your Slack account does not vouch for an email address. Only a member of this workspace with a confirmed email address decides from Slack, so nothing was decided. Decide on the Approvals page of the portal instead, signed in.",
       ],
     ]);
     expect(detailTypes()).toEqual([]);
@@ -432,6 +478,174 @@ describe("pressing Approve", () => {
     ]);
     expect(detailTypes()).toEqual([]);
     expect(await stored()).toMatchObject({ status: "PENDING", voters: [] });
+  });
+});
+
+describe("deciding from Slack by the rules of every other way", () => {
+  const STAGE_ONE = { index: 1, name: "finance", count: 2 };
+
+  it("refuses a click whose write lost to the vote completing its stage: the button's stage is judged on every read", async () => {
+    // Cy's vote completed stage 0 and started stage 1, which asks Bob and Cy again; Bob's first read
+    // still saw stage 0, as it was before, so his write, made on that, fails.
+    let reads = 0;
+    const { press, button, detailTypes, stored, slack } = await setUp({
+      requestId: "slack-lost-race",
+      stage: STAGE_ONE,
+      record: {
+        votes: [{ stage: 0, approver: "cy@example.com", decidedAt: "2026-03-01T09:59:00.000Z" }],
+        voters: ["cy@example.com"],
+        eventSeq: 3,
+      },
+      storeOf: (real) => ({
+        ...real,
+        get: async (requestId) => {
+          const record = await real.get(requestId);
+          reads += 1;
+          if (reads > 1 || record?.status !== "PENDING") return record;
+          return {
+            ...record,
+            stage: { index: 0, name: "approvers", count: 2 },
+            votes: [],
+            voters: [],
+            eventSeq: 1,
+          };
+        },
+      }),
+    });
+
+    await press("UBOB", "approve", button({ stage: 0 }));
+
+    expect(reads).toBe(2);
+    expect(slack.ephemerals.map(({ text }) => text)).toEqual([
+      "This message is about an earlier stage. Nothing was decided: the request has moved on since. Other approvers decide it now.",
+    ]);
+    expect(detailTypes()).toEqual([]);
+    expect(await stored()).toMatchObject({ stage: STAGE_ONE, voters: ["cy@example.com"] });
+    expect((await stored()) as AskedApproval).toHaveProperty("votes", [
+      expect.objectContaining({ stage: 0, approver: "cy@example.com" }),
+    ]);
+  });
+
+  it("counts a delegate's approval on behalf of the approver they stand in for", async () => {
+    const { press, bus, detailTypes, stored, slack } = await setUp({
+      requestId: "slack-delegate",
+      approvers: ["dee@example.com", "cy@example.com"],
+      record: { delegates: { "dee@example.com": "bob@example.com" } },
+    });
+
+    await press("UDEE", "approve");
+
+    expect(slack.ephemerals).toEqual([]);
+    expect(detailTypes()).toEqual(APPROVED_BY_ONE);
+    expect(bus.published.find((event) => event.detailType === "ApprovalVoteRecorded")?.detail).toMatchObject({
+      approver: "dee@example.com",
+      onBehalfOf: "bob@example.com",
+    });
+    expect(await stored()).toMatchObject({
+      status: "DECIDED",
+      votes: [{ approver: "dee@example.com", approverSubject: "sub-dee", onBehalfOf: "bob@example.com" }],
+    });
+  });
+
+  it("refuses an approver removed from the approvers group since they were asked, and their delegate", async () => {
+    const { press, detailTypes, stored, slack } = await setUp({
+      requestId: "slack-removed",
+      approvers: ["fay@example.com", "dee@example.com"],
+      record: { delegates: { "dee@example.com": "fay@example.com" } },
+    });
+
+    await press("UFAY", "approve");
+    await press("UFAY", "reject");
+    await press("UDEE", "approve");
+
+    expect(slack.views).toEqual([]);
+    expect(slack.ephemerals.map(({ user, text }) => [user, text])).toEqual([
+      [
+        "UFAY",
+        "You are no longer an approver. fay@example.com is not among this request's approvers any more, so nothing was decided. Another approver has to decide the request.",
+      ],
+      [
+        "UFAY",
+        "You are no longer an approver. fay@example.com is not among this request's approvers any more, so nothing was decided. Another approver has to decide the request.",
+      ],
+      [
+        "UDEE",
+        "You are no longer an approver. dee@example.com is not among this request's approvers any more, so nothing was decided. Another approver has to decide the request.",
+      ],
+    ]);
+    expect(detailTypes()).toEqual([]);
+    expect(await stored()).toMatchObject({ status: "PENDING", voters: [] });
+  });
+
+  it("reaches a quorum of two with two approvers' clicks, each counted once", async () => {
+    const { press, bus, detailTypes, stored } = await setUp({ requestId: "slack-quorum", quorum: 2 });
+
+    await press("UBOB", "approve");
+    expect(await stored()).toMatchObject({ status: "PENDING", voters: ["bob@example.com"] });
+    await press("UCY", "approve");
+
+    expect(detailTypes()).toEqual([
+      "ApprovalVoteRecorded",
+      "ApprovalVoteRecorded",
+      "ApprovalStageCompleted",
+      "RequestApproved",
+    ]);
+    expect(bus.published.find((event) => event.detailType === "RequestApproved")?.detail).toMatchObject({
+      approver: "cy@example.com",
+      approvals: [
+        { stage: 0, approver: "bob@example.com" },
+        { stage: 0, approver: "cy@example.com" },
+      ],
+    });
+    expect(await stored()).toMatchObject({
+      status: "DECIDED",
+      voters: ["bob@example.com", "cy@example.com"],
+    });
+  });
+
+  it("approves an extension round with its round's button, deciding the extension", async () => {
+    const extension = {
+      n: 1,
+      from: "2026-03-08T10:00:00.000Z",
+      until: "2026-03-20T10:00:00.000Z",
+      justification: "The load tests run longer",
+    };
+    const { press, button, bus, detailTypes, stored, slack } = await setUp({
+      requestId: "slack-extension",
+      record: {
+        extension,
+        rounds: [
+          {
+            status: "DECIDED",
+            decision: {
+              action: "approve",
+              approver: "dee@example.com",
+              decidedAt: "2026-03-01T09:00:00.000Z",
+            },
+            votes: [],
+            expiresAt: "2026-03-01T11:00:00.000Z",
+          },
+        ],
+      },
+    });
+
+    await press("UBOB", "approve", button());
+    await press("UCY", "approve", button({ extension: undefined }));
+
+    expect(slack.ephemerals.map(({ user, text }) => [user, text])).toEqual([
+      [
+        "UCY",
+        "This message is about an earlier round. Nothing was decided: the approval it asked about is over, and a later one decides now.",
+      ],
+    ]);
+    expect(detailTypes()).toEqual(["ApprovalVoteRecorded", "ApprovalStageCompleted", "ExtensionDecided"]);
+    expect(bus.published.find((event) => event.detailType === "ExtensionDecided")?.detail).toMatchObject({
+      requestId: "slack-extension",
+      extension: { n: 1 },
+      approved: true,
+      decider: "bob@example.com",
+    });
+    expect(await stored()).toMatchObject({ status: "DECIDED", extension: { n: 1 } });
   });
 });
 

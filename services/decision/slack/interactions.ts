@@ -11,7 +11,6 @@ import {
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySlackRequest } from "../../shared/slack-signature.ts";
 import { type DecideDeps, decideSignedIn, refusalUnlessStillApprover } from "../decide.ts";
 import {
-  type ApprovalRecord,
   checkReason,
   judgeSignedInDecision,
   type Refusal,
@@ -38,10 +37,12 @@ const NOT_OUR_BUTTON: Refusal = {
   message: "Nothing was decided. Decide on the Approvals page of the portal instead.",
 };
 
+/** A Slack user who is not a person of the app's workspace with a confirmed address (web-api.ts). */
 const NO_EMAIL: Refusal = {
   status: 403,
-  title: "Your Slack account has no email address the approvals know",
-  message: "Nothing was decided. Decide on the Approvals page of the portal instead, signed in.",
+  title: "Your Slack account does not vouch for an email address",
+  message:
+    "Only a member of this workspace with a confirmed email address decides from Slack, so nothing was decided. Decide on the Approvals page of the portal instead, signed in.",
 };
 
 /**
@@ -152,7 +153,8 @@ export const createSlackInteractions = (deps: SlackInteractionDeps) => {
     const { slack: settings } = await deps.chatSettings();
     if (!settings) throw new ClientError(404, "Slack is not set up");
     const now = deps.now();
-    const rawBody = await c.req.text();
+    // The signature is over the bytes as sent: text decoded first could match another body's.
+    const rawBody = new Uint8Array(await c.req.arrayBuffer());
     const check = verifySlackRequest({
       signingSecret: settings.signingSecret,
       timestamp: c.req.header(TIMESTAMP_HEADER),
@@ -164,7 +166,7 @@ export const createSlackInteractions = (deps: SlackInteractionDeps) => {
       deps.logger.warn("Refused an interaction not signed by Slack", { problem: check.problem });
       throw new ClientError(401, `Not signed by Slack: ${check.problem}`);
     }
-    const interaction = interactionOf(rawBody);
+    const interaction = interactionOf(new TextDecoder().decode(rawBody));
     // Slack wants an answer within 3 seconds: each is a few reads, a write and at most one Slack call.
     if (interaction.kind === "button") {
       const slack = deps.slackApiOf(settings);

@@ -14,28 +14,15 @@ export const SLACK_INTERACTIONS_PATH = "/slack/interactions";
 
 const id = z.string().min(1, "must not be empty");
 
-const blockActionsSchema = z
-  .object({
-    type: z.literal("block_actions"),
-    user: z.object({ id }),
-    trigger_id: id,
-    // A message's buttons name its channel in both places; either is enough to answer ephemerally there.
-    channel: z.object({ id }).optional(),
-    container: z.object({ channel_id: id.optional() }).optional(),
-    actions: z.array(z.object({ action_id: z.string(), value: z.string().optional() })).min(1),
-  })
-  .transform(({ channel, container, ...payload }, ctx) => {
-    const channelId = channel?.id ?? container?.channel_id;
-    if (channelId === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["channel"],
-        message: "is missing: a button is pressed in a channel",
-      });
-      return z.NEVER;
-    }
-    return { ...payload, channelId };
-  });
+const blockActionsSchema = z.object({
+  type: z.literal("block_actions"),
+  user: z.object({ id }),
+  trigger_id: id,
+  // A message's buttons name its channel in both places; either is enough to answer ephemerally there.
+  channel: z.object({ id }).optional(),
+  container: z.object({ channel_id: id.optional() }).optional(),
+  actions: z.array(z.object({ action_id: z.string(), value: z.string().optional() })).min(1),
+});
 
 const viewSubmissionSchema = z.object({
   type: z.literal("view_submission"),
@@ -115,13 +102,20 @@ export const interactionOf = (rawBody: string): Interaction => {
     const payload = parsed(blockActionsSchema, json);
     const [pressed] = payload.actions;
     const action = pressed && ACTIONS_BY_ID.get(pressed.action_id);
+    // Another app's or a link's button, wherever it was (a modal's has no channel), is none of ours.
     if (!action) return IGNORED;
+    const channelId = payload.channel?.id ?? payload.container?.channel_id;
+    if (channelId === undefined) {
+      throw invalidPayload([
+        { field: "payload.channel", message: "is missing: a button is pressed in a channel" },
+      ]);
+    }
     return {
       kind: "button",
       action,
       userId: payload.user.id,
       triggerId: payload.trigger_id,
-      channelId: payload.channelId,
+      channelId,
       value: pressed.value ?? "",
     };
   }
