@@ -281,6 +281,8 @@ const deploymentContextSchema = z
           "must be a Slack channel's id (C0123ABCDEF) or its name (#approvals: lowercase letters, digits, hyphens and underscores)",
         ),
     ),
+    // Unset: the alarms' topic has no subscriber until one is added (docs/DEPLOYMENT.md).
+    alarmEmail: optional(z.email("must be an email address (the alarms' topic mails it once it confirms)")),
   })
   .superRefine((context, issues) => {
     for (const key of ["chatSecretKeyArn", "slackApprovalsChannel"] as const) {

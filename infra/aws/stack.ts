@@ -24,6 +24,7 @@ import type {
   AttributeType as SpecAttributeType,
   TableSpec,
 } from "../../services/shared/table-spec.ts";
+import { Alarms } from "./constructs/alarms.ts";
 import { LOG_RETENTION } from "./constructs/handler-function.ts";
 import { PORTAL_LOG_FIELDS, Portal } from "./constructs/portal.ts";
 import { Schedules } from "./constructs/schedules.ts";
@@ -100,6 +101,8 @@ export class ApprovalsStack extends Stack {
   readonly schedules?: Schedules;
   readonly portal: Portal;
   readonly signIn: SignIn;
+  /** The alarms' topic, the alarms and the dashboard, in a nested stack of their own. */
+  readonly alarms: Alarms;
 
   constructor(scope: Construct, id: string, props: ApprovalsStackProps) {
     super(scope, id, props);
@@ -281,6 +284,12 @@ export class ApprovalsStack extends Stack {
         }),
     );
     this.closeBus(context.publishers);
+    this.alarms = new Alarms(this, "Alarms", {
+      services: this.services,
+      schedules: this.schedules,
+      api,
+      email: context.alarmEmail,
+    });
 
     new CfnOutput(this, "PortalUrl", {
       value: this.portal.url,
@@ -292,6 +301,11 @@ export class ApprovalsStack extends Stack {
       description: "Where other systems publish",
     });
     new CfnOutput(this, "EventArchiveArn", { value: archive.attrArn, description: "The replay source" });
+    new CfnOutput(this, "AlarmTopicArn", {
+      value: this.alarms.topic.topicArn,
+      description: "Where every alarm goes: subscribe more endpoints here",
+    });
+    new CfnOutput(this, "DashboardName", { value: this.alarms.dashboard.dashboardName });
     new CfnOutput(this, "UserPoolId", {
       value: this.signIn.userPool.userPoolId,
       description: "Where users are created and put in groups",

@@ -1,9 +1,12 @@
-import type { SectionBlock } from "@slack/web-api";
+import type { MrkdwnElement, PlainTextElement, SectionBlock } from "@slack/web-api";
 import type { SummaryRow } from "../shared/layout.ts";
 
 /**
  * What both of chat's Slack messages (an approver's ask, the requester's news) lay out alike: text
- * escaped for mrkdwn and cut to Slack's limits, and a request's facts as fields.
+ * cut to Slack's limits, and a request's facts as fields. What people typed (names, justifications,
+ * reasons) goes in plain_text, which Slack shows as it is: mrkdwn has no escape for `*`, `_`, `~` or
+ * `` ` ``, so there a justification's `*urgent*` would be bold. Our own words go in mrkdwn, escaped and
+ * `verbatim` (no bare URL, #channel or @mention made a link).
  */
 
 /** Slack refuses a message whose blocks break these (https://api.slack.com/reference/block-kit/blocks). */
@@ -33,17 +36,32 @@ export const mrkdwnOf = (text: string, max: number): string => {
   return escaped.length <= max ? escaped : `${escaped.slice(0, max - 1).replace(/&[a-z]*$/, "")}…`;
 };
 
-/** The facts as two-column fields, as many sections as Slack's ten fields a section need. */
+/** Our words in mrkdwn (escaped by the caller), with nothing linked that the text does not link itself. */
+export const mrkdwnText = (text: string): MrkdwnElement => ({ type: "mrkdwn", text, verbatim: true });
+
+/** Text shown as it is, at most `max` characters: no markup, no emoji from `:name:`. */
+export const plainText = (text: string, max: number): PlainTextElement => ({
+  type: "plain_text",
+  text: clip(text, max),
+  emoji: false,
+});
+
+/**
+ * The facts as fields, each a bold label (ours) beside its value (as typed), so two columns read as a
+ * table; as many sections as Slack's ten fields a section need.
+ */
 export const factSections = (facts: readonly SummaryRow[]): SectionBlock[] => {
+  const perSection = SLACK_LIMITS.fieldsPerSection / 2;
   const sections: SectionBlock[] = [];
-  for (let start = 0; start < facts.length; start += SLACK_LIMITS.fieldsPerSection) {
+  for (let start = 0; start < facts.length; start += perSection) {
     sections.push({
       type: "section",
-      fields: facts.slice(start, start + SLACK_LIMITS.fieldsPerSection).map(({ label, value }) => ({
-        type: "mrkdwn",
-        // Labels are ours and short; the value gets the rest of the field.
-        text: `*${mrkdwnOf(label, SLACK_LIMITS.label)}*\n${mrkdwnOf(value, SLACK_LIMITS.field - SLACK_LIMITS.label - 3)}`,
-      })),
+      fields: facts
+        .slice(start, start + perSection)
+        .flatMap(({ label, value }) => [
+          mrkdwnText(`*${mrkdwnOf(label, SLACK_LIMITS.label)}*`),
+          plainText(value, SLACK_LIMITS.field),
+        ]),
     });
   }
   return sections;

@@ -13,5 +13,12 @@ export const service: ServiceManifest = {
   subscriptions,
   tables,
   publishes: [],
-  needs: { settings: ["PUBLIC_URL"], sendsEmail: false, readsHmacKey: false, directory: true, chat: true },
+  needs: {
+    settings: ["PUBLIC_URL"],
+    sendsEmail: false,
+    readsHmacKey: false,
+    directory: true,
+    // Every one of its handlers posts to Slack or Teams.
+    chat: { handlers: subscriptions.map((subscription) => subscription.handler) },
+  },
 };

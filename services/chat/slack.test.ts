@@ -15,6 +15,8 @@ const ANSWERS: Record<string, unknown> = {
   "chat.update": { ok: true, channel: "DANA", ts: "1893492000.000100" },
 };
 let answers = { ...ANSWERS };
+/** HTTP failures to answer before the JSON ones, in turn: a status and its headers. */
+let failures: { status: number; headers?: Record<string, string> }[] = [];
 const calls: { method: string; body: URLSearchParams }[] = [];
 
 let server: Server;
@@ -28,6 +30,11 @@ beforeAll(async () => {
     request.on("end", () => {
       const method = (request.url ?? "").replace(/^\/api\//, "");
       calls.push({ method, body: new URLSearchParams(body) });
+      const failure = failures.shift();
+      if (failure) {
+        response.writeHead(failure.status, failure.headers).end();
+        return;
+      }
       response.writeHead(200, { "content-type": "application/json" });
       response.end(JSON.stringify(answers[method] ?? { ok: false, error: "unknown_method" }));
     });
@@ -39,6 +46,8 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 beforeEach(() => {
   answers = { ...ANSWERS };
+  failures = [];
+  calls.length = 0;
 });
 
 const slack = () => chatSlackOf(slackClientOf({ botToken: "xoxb-test", signingSecret: "s", apiUrl }));
@@ -53,6 +62,49 @@ describe("chat's Slack over the Web API", () => {
     answers["users.lookupByEmail"] = { ok: false, error: "users_not_found" };
 
     await expect(slack().userIdByEmail("nobody@example.com")).resolves.toBeUndefined();
+  });
+
+  it.each([
+    ["a deactivated user", { id: "UOLD", deleted: true }],
+    ["a bot", { id: "UBOT", is_bot: true }],
+  ])("takes %s as nobody on Slack to message", async (_, user) => {
+    answers["users.lookupByEmail"] = { ok: true, user };
+
+    await expect(slack().userIdByEmail("old@example.com")).resolves.toBeUndefined();
+  });
+
+  it.each(["not_in_channel", "channel_not_found", "is_archived", "user_disabled", "account_inactive"])(
+    "answers a post Slack refuses for good (%s) as undeliverable, not to be retried",
+    async (error) => {
+      answers["chat.postMessage"] = { ok: false, error };
+
+      await expect(slack().post("C0GONE", { text: "t", blocks: [] })).resolves.toEqual({
+        undeliverable: error,
+      });
+    },
+  );
+
+  it.each([
+    "message_not_found",
+    "channel_not_found",
+    "is_archived",
+    "cant_update_message",
+    "msg_too_long",
+    "invalid_blocks",
+  ])("answers an update Slack refuses for good (%s) as undeliverable, not to be retried", async (error) => {
+    answers["chat.update"] = { ok: false, error };
+
+    await expect(slack().update("DANA", "1893492000.000100", { text: "t", blocks: [] })).resolves.toEqual({
+      undeliverable: error,
+    });
+  });
+
+  it("throws a post's or an update's other errors, for the bus to retry", async () => {
+    answers["chat.postMessage"] = { ok: false, error: "internal_error" };
+    answers["chat.update"] = { ok: false, error: "internal_error" };
+
+    await expect(slack().post("UANA", { text: "t", blocks: [] })).rejects.toThrow(/internal_error/);
+    await expect(slack().update("DANA", "1", { text: "t", blocks: [] })).rejects.toThrow(/internal_error/);
   });
 
   it("throws any other error of Slack's, for the bus to retry", async () => {
@@ -94,5 +146,22 @@ describe("chat's Slack over the Web API", () => {
     expect(body?.get("channel")).toBe("DANA");
     expect(body?.get("ts")).toBe("1893492000.000100");
     expect(body?.get("text")).toBe("Approved by Ana");
+  });
+
+  it("waits out a rate limit (429 with Retry-After) and tries the call again", async () => {
+    failures = [{ status: 429, headers: { "retry-after": "0" } }];
+
+    await expect(slack().post("UANA", { text: "t", blocks: [] })).resolves.toEqual({
+      channel: "DANA",
+      ts: "1893492000.000100",
+    });
+    expect(calls.map(({ method }) => method)).toEqual(["chat.postMessage", "chat.postMessage"]);
+  });
+
+  it("does not post again after a server error, which may come after Slack took the post: the bus retries", async () => {
+    failures = [{ status: 503 }];
+
+    await expect(slack().post("UANA", { text: "t", blocks: [] })).rejects.toThrow(/503/);
+    expect(calls.map(({ method }) => method)).toEqual(["chat.postMessage"]);
   });
 });

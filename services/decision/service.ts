@@ -2,11 +2,19 @@ import { decideApprovalRoute, decideWithLinkRoute, previewLinkDecisionRoute } fr
 import { withdrawRequestRoute } from "../../api/contract.ts";
 import { ApprovalTimerDue } from "../../events/approval-timer-due.ts";
 import { DECISION_PATHS } from "../shared/decision-token.ts";
-import { asProducer, routeOf, type ServiceManifest, SIGN_IN_SETTINGS } from "../shared/manifest.ts";
+import {
+  asProducer,
+  type HandlerRef,
+  routeOf,
+  type ServiceManifest,
+  SIGN_IN_SETTINGS,
+} from "../shared/manifest.ts";
 import { DECISION_EVENTS } from "./outbox.ts";
 import { SLACK_INTERACTIONS_PATH } from "./slack/payloads.ts";
 import { subscriptions } from "./subscriptions.ts";
 import { tables } from "./tables.ts";
+
+const httpHandler: HandlerRef = { entry: "services/decision/http-handler.ts", exportName: "handler" };
 
 export const service: ServiceManifest = {
   name: "decision",
@@ -23,7 +31,7 @@ export const service: ServiceManifest = {
       ),
       { method: "POST", path: SLACK_INTERACTIONS_PATH, signedIn: false },
     ],
-    handler: { entry: "services/decision/http-handler.ts", exportName: "handler" },
+    handler: httpHandler,
     app: "services/decision/http.ts",
     access:
       "The decision pages are authorized by the link's token: HMAC-signed, single use, bound to one approver and expiring, checked before any read. The API routes admit signed-in approvers only. POST /slack/interactions is authorized by Slack's signature of its body (the app's signing secret, at most five minutes old), checked before the body is parsed; the Slack user then decides as the directory's user with their profile's email, as if signed in",
@@ -45,6 +53,7 @@ export const service: ServiceManifest = {
     directory: true,
     policies: true,
     schedules: true,
-    chat: true,
+    // Only its routes answer Slack (POST /slack/interactions); its event handlers and timers never do.
+    chat: { handlers: [httpHandler] },
   },
 };

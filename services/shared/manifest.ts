@@ -148,6 +148,11 @@ export interface S3Grants {
   release?: readonly HandlerRef[];
 }
 
+export interface ChatGrants {
+  /** Handlers that read the chat settings: only their functions hold the Slack app's credentials. */
+  handlers: readonly HandlerRef[];
+}
+
 /** What the service's code needs beyond its own tables and the bus; each runtime grants exactly this. */
 export interface ServiceNeeds {
   /** Deployment settings its config reads. */
@@ -176,11 +181,12 @@ export interface ServiceNeeds {
    */
   policies?: boolean;
   /**
-   * It talks to Slack and Teams (services/shared/chat-settings.ts): on AWS its functions may read the
-   * chat secret (CHAT_SECRET_ARN) and get SLACK_APPROVALS_CHANNEL; locally they get SLACK_BOT_TOKEN,
-   * SLACK_SIGNING_SECRET, SLACK_API_URL, SLACK_APPROVALS_CHANNEL and TEAMS_WEBHOOK_URL. Nothing set: chat is off.
+   * It talks to Slack and Teams (services/shared/chat-settings.ts): on AWS the functions of these handlers
+   * alone may read the chat secret (CHAT_SECRET_ARN) and get SLACK_APPROVALS_CHANNEL; locally the services
+   * get SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_API_URL, SLACK_APPROVALS_CHANNEL and TEAMS_WEBHOOK_URL.
+   * Nothing set: chat is off.
    */
-  chat?: boolean;
+  chat?: ChatGrants;
 }
 
 /**

@@ -21,6 +21,19 @@ const CHAT_CONTEXT = {
 
 const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : [value]);
 
+/** decision's HTTP function, by the name `functionsOf` gives it. */
+const decisionHttpFunction = (): string => {
+  const handler = services.find((service) => service.name === "decision")?.http?.handler;
+  if (!handler) throw new Error("decision serves no HTTP routes");
+  return `decision/${functionIdOf(handler)}`;
+};
+
+/**
+ * The functions that talk to Slack or Teams: every one of chat's, and decision's HTTP function, which
+ * answers Slack's buttons; not decision's event handlers, timers and sweeper.
+ */
+const talksToChat = (name: string): boolean => name.startsWith("chat/") || name === decisionHttpFunction();
+
 /** Every function of the stack, with its environment and the statements of its role's policies. */
 const functionsOf = (synth: SynthesizedStack) => {
   const resources = synth.template.toJSON().Resources as Record<string, Resource>;
@@ -30,7 +43,6 @@ const functionsOf = (synth: SynthesizedStack) => {
       const role = { Ref: synth.logicalIdOf(fn.role) };
       return {
         name: `${service.name}/${id}`,
-        needsChat: service.manifest.needs.chat === true,
         variables:
           (
             resources[synth.logicalIdOf(fn.function)]?.Properties.Environment as
@@ -71,9 +83,24 @@ describe("chat on AWS, with a chat secret, its key and an approvals channel", ()
     expect(chat?.functions.size).toBeGreaterThan(0);
   });
 
-  it("tells exactly the functions of the services that declare needs.chat where the secret is, and the channel", () => {
+  it("tells exactly the functions that talk to chat where the secret is, and the channel", () => {
+    const told = functionsOf(synth)
+      .filter((fn) => fn.variables.CHAT_SECRET_ARN !== undefined)
+      .map((fn) => fn.name);
+    const decision = functionsOf(synth).filter((fn) => fn.name.startsWith("decision/"));
+
+    expect(told.sort()).toEqual(
+      functionsOf(synth)
+        .map((fn) => fn.name)
+        .filter(talksToChat)
+        .sort(),
+    );
+    expect(decision.filter((fn) => fn.variables.CHAT_SECRET_ARN !== undefined).map((fn) => fn.name)).toEqual([
+      decisionHttpFunction(),
+    ]);
+    expect(decision.length, "decision's event handlers, timers and sweeper").toBeGreaterThan(1);
     for (const fn of functionsOf(synth)) {
-      const expected = fn.needsChat
+      const expected = talksToChat(fn.name)
         ? {
             CHAT_SECRET_ARN: CHAT_CONTEXT.chatSecretArn,
             SLACK_APPROVALS_CHANNEL: CHAT_CONTEXT.slackApprovalsChannel,
@@ -82,19 +109,18 @@ describe("chat on AWS, with a chat secret, its key and an approvals channel", ()
       const { CHAT_SECRET_ARN, SLACK_APPROVALS_CHANNEL } = fn.variables;
       expect({ CHAT_SECRET_ARN, SLACK_APPROVALS_CHANNEL }, fn.name).toEqual(expected);
     }
-    const decision = services.find((service) => service.name === "decision");
-    const http = decision?.http && `decision/${functionIdOf(decision.http.handler)}`;
-    expect(functionsOf(synth).find((fn) => fn.name === http)?.variables).toHaveProperty(
-      "CHAT_SECRET_ARN",
-      CHAT_CONTEXT.chatSecretArn,
-    );
   });
 
   it("lets those functions only read that secret, decrypting it through Secrets Manager alone, and no other function touch either", () => {
+    const granted = functionsOf(synth)
+      .filter((fn) => fn.statements.some(naming(CHAT_CONTEXT.chatSecretArn)))
+      .map((fn) => fn.name);
+    expect(granted).toContain(decisionHttpFunction());
+    expect(granted.filter((name) => name.startsWith("decision/"))).toEqual([decisionHttpFunction()]);
     for (const fn of functionsOf(synth)) {
       const onSecret = fn.statements.filter(naming(CHAT_CONTEXT.chatSecretArn));
       const onKey = fn.statements.filter(naming(CHAT_CONTEXT.chatSecretKeyArn));
-      if (!fn.needsChat) {
+      if (!talksToChat(fn.name)) {
         expect([...onSecret, ...onKey], fn.name).toEqual([]);
         continue;
       }
@@ -269,10 +295,9 @@ describe("the Slack app's manifest, which the operator creates the app from (doc
     });
   });
 
-  it("asks for what the chat services call: messages, direct messages, and users with their addresses", () => {
+  it("asks for what the chat services call and nothing more: messages (direct ones by user id), and users with their addresses", () => {
     expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([
       "chat:write",
-      "im:write",
       "users:read",
       "users:read.email",
     ]);

@@ -40,7 +40,7 @@ import {
 import { type BucketLaunchSettings, s3CreateStatements, s3ReleaseStatements } from "../s3-permissions.ts";
 import { functionIdOf, HandlerFunction, type Invocation } from "./handler-function.ts";
 
-/** Where the services that declare `needs.chat` read Slack's and Teams' settings (docs/CHAT.md). */
+/** Where the handlers `needs.chat` names read Slack's and Teams' settings (docs/CHAT.md). */
 export interface ChatResources {
   /** The operator's secret holding `{slackBotToken, slackSigningSecret, teamsWebhookUrl}` (CHAT_SECRET_ARN). */
   secretArn: string;
@@ -203,6 +203,10 @@ const sameHandler = (a: HandlerRef, b: HandlerRef) => a.entry === b.entry && a.e
 export class Service extends Construct {
   /** The service's functions, by the construct id derived from the handler's module. */
   readonly functions = new Map<string, HandlerFunction>();
+  /** A rule per subscription, with the subscription it was made from. */
+  readonly rules: { rule: Rule; subscription: Subscription }[] = [];
+  /** Each event consumer's dead-letter queue, by the id of its function. */
+  readonly deadLetterQueues = new Map<string, Queue>();
   readonly name: ServiceName;
   readonly manifest: ServiceManifest;
   private readonly props: ServiceProps;
@@ -254,11 +258,12 @@ export class Service extends Construct {
     const target = new LambdaFunction(fn.function, { deadLetterQueue: deadLetters, ...TARGET_RETRY });
     const description = subscription.description.slice(0, 512);
     if (subscription.kind === "schedule") {
-      new Rule(this, subscription.name, {
+      const rule = new Rule(this, subscription.name, {
         description,
         schedule: Schedule.expression(subscription.schedule),
         targets: [target],
       });
+      this.rules.push({ rule, subscription });
       return;
     }
     const eventBus = this.props.shared.buses.get(subscription.eventBusName);
@@ -266,12 +271,13 @@ export class Service extends Construct {
       throw new UnknownBusError(
         `${subscription.name} subscribes to an unknown bus: ${subscription.eventBusName}`,
       );
-    new Rule(this, subscription.name, {
+    const rule = new Rule(this, subscription.name, {
       description,
       eventBus,
       eventPattern: toCdkPattern(subscription.pattern),
       targets: [target],
     });
+    this.rules.push({ rule, subscription });
   }
 
   /** Where an operator finds a consumer's dead letters and the function to hand them back to. */
@@ -298,6 +304,7 @@ export class Service extends Construct {
     });
     const reason = `This queue is itself the dead-letter queue of ${this.props.manifest.name}'s ${functionIdOf(handler)} (EventBridge target and Lambda async failures); messages are redriven by an operator, not by another queue`;
     acknowledge(queue, "Serverless-SQSRedrivePolicy", reason);
+    this.deadLetterQueues.set(functionIdOf(handler), queue);
     return queue;
   }
 
@@ -315,7 +322,7 @@ export class Service extends Construct {
       handler,
       invocation,
       description,
-      environment: this.environment(invocation),
+      environment: this.environment(handler, invocation),
       deadLetterQueue,
       define: this.props.manifest.needs.policies
         ? embedPolicies(this.props.shared.approvalPolicies)
@@ -333,7 +340,7 @@ export class Service extends Construct {
     return fn;
   }
 
-  private environment(invocation: Invocation): Record<string, string> {
+  private environment(handler: HandlerRef, invocation: Invocation): Record<string, string> {
     const { manifest, shared } = this.props;
     const { needs } = manifest;
     const environment: Record<string, string> = {};
@@ -346,9 +353,10 @@ export class Service extends Construct {
     if (needs.readsHmacKey) environment.HMAC_SECRET_ARN = shared.hmacKey.secretArn;
     if (needs.schedules) Object.assign(environment, this.schedules().settings);
     if (needs.directory) environment.USER_POOL_ID = shared.userPool.userPoolId;
-    if (needs.chat && shared.chat) {
-      environment.CHAT_SECRET_ARN = shared.chat.secretArn;
-      if (shared.chat.approvalsChannel) environment.SLACK_APPROVALS_CHANNEL = shared.chat.approvalsChannel;
+    const chat = this.chatOf(handler);
+    if (chat) {
+      environment.CHAT_SECRET_ARN = chat.secretArn;
+      if (chat.approvalsChannel) environment.SLACK_APPROVALS_CHANNEL = chat.approvalsChannel;
     }
     if (invocation === "http") environment.ORIGIN_VERIFY_SECRET = shared.originVerifySecret;
     return environment;
@@ -383,8 +391,9 @@ export class Service extends Construct {
     if (needs.schedules) this.schedules().grantTo(fn);
     if (needs.directory) shared.userPool.grant(grantee, ...DIRECTORY_ACTIONS);
     // The secret is the operator's, not the stack's: it is read by ARN, and nothing else of it is granted.
-    if (needs.chat && shared.chat) {
-      const { secretArn, secretKeyArn } = shared.chat;
+    const chat = this.chatOf(handler);
+    if (chat) {
+      const { secretArn, secretKeyArn } = chat;
       Grant.addToPrincipal({
         grantee,
         actions: ["secretsmanager:GetSecretValue"],
@@ -427,6 +436,12 @@ export class Service extends Construct {
       explainedPolicy(fn, "S3Release", fn.role, s3ReleaseStatements(this, shared.bucketLaunchSettings));
     }
     if (needs.pricing) explainedPolicy(fn, "Pricing", fn.role, [pricingStatement()]);
+  }
+
+  /** Where the handler reads the chat settings: only if it talks to chat and the deployment turns chat on. */
+  private chatOf(handler: HandlerRef): ChatResources | undefined {
+    const talks = this.props.manifest.needs.chat?.handlers.some((talker) => sameHandler(talker, handler));
+    return talks ? this.props.shared.chat : undefined;
   }
 
   private schedules(): NonNullable<SharedResources["schedules"]> {

@@ -86,6 +86,25 @@ describe("the Slack page", () => {
     expect(section).toContain("&lt;b&gt;no&lt;/b&gt;");
   });
 
+  it("shows text the services escaped for Slack as Slack shows it, once escaped for the page", () => {
+    const section = renderBlock({
+      type: "section",
+      text: {
+        type: "mrkdwn",
+        text: "Riley Requester &lt;requester@example.com&gt; &amp;lt;script&amp;gt; &lt;script&gt; <https://x.test/?a=1&amp;b=2|Ana &amp; Bo>",
+      },
+    }).value;
+
+    expect(section).toContain("Riley Requester &lt;requester@example.com&gt;");
+    expect(section).not.toContain("&amp;lt;requester");
+    // `&amp;lt;` is the text `&lt;`, and an escaped tag stays text.
+    expect(section).toContain("&amp;lt;script&amp;gt; &lt;script&gt;");
+    expect(section).not.toContain("<script>");
+    expect(section).toContain(
+      '<a href="https://x.test/?a=1&amp;b=2" target="_blank" rel="noopener">Ana &amp; Bo</a>',
+    );
+  });
+
   it("shows fields, headers, context and dividers", () => {
     const html = [
       { type: "header", text: { type: "plain_text", text: "Approval needed" } },

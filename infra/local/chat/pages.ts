@@ -58,15 +58,25 @@ const webAddress = (value: unknown): string | undefined =>
 const link = (href: string, label: string): SafeHtml =>
   html`<a href="${href}" target="_blank" rel="noopener">${label}</a>`;
 
+const MRKDWN_ENTITIES: Record<string, string> = { "&lt;": "<", "&gt;": ">", "&amp;": "&" };
+
+/**
+ * The text a mrkdwn part stands for: the services escape `<`, `>` and `&` as Slack asks, and the page
+ * escapes it again for HTML, so without this `&lt;` would show literally. One pass: `&amp;lt;` is `&lt;`.
+ */
+const unescapeMrkdwn = (text: string): string =>
+  text.replace(/&(?:lt|gt|amp);/g, (entity) => MRKDWN_ENTITIES[entity] ?? entity);
+
 /** Slack's mrkdwn, the little of it the services write: links, *bold*, _italic_, ~strike~, line breaks. */
 const mrkdwn = (text: string): SafeHtml => {
+  // Split before unescaping: only Slack's own `<...>` are links, never an escaped `&lt;...&gt;`.
   const parts = text.split(/(<[^<>]+>)/);
   return html`${parts.map((part) => {
     const [, href, label] = /^<(https?:\/\/[^|>]+)(?:\|([^>]+))?>$/.exec(part) ?? [];
-    if (href) return link(href, label ?? href);
-    // Markup only around text already escaped, which holds no `<` of its own.
+    if (href) return link(unescapeMrkdwn(href), unescapeMrkdwn(label ?? href));
+    // Markup only around text HTML-escaped here, which holds no `<` of its own.
     return new SafeHtml(
-      html`${part}`.value
+      html`${unescapeMrkdwn(part)}`.value
         .replace(/\*([^*\n]+)\*/g, "<b>$1</b>")
         .replace(/(^|\s)_([^_\n]+)_/g, "$1<i>$2</i>")
         .replace(/~([^~\n]+)~/g, "<s>$1</s>")
@@ -197,12 +207,15 @@ document.addEventListener("submit", async (event) => {
     label.querySelector(".error").textContent = answer.errors?.[label.dataset.blockId] ?? "";
   if (!answer.errors) settle("The app answered " + answer.status + " " + answer.body);
 });
+// The first look is taken at once, so that what changed between rendering and it is all that can be missed.
 let seen;
-setInterval(async () => {
+const look = async () => {
   const now = await (await fetch(location.pathname + "/messages")).text();
   if (seen !== undefined && now !== seen && !document.querySelector("form.view textarea:focus, form.view input:focus")) location.reload();
   seen = now;
-}, 2000);
+};
+look();
+setInterval(look, 2000);
 `;
 
 const page = (title: Tab, body: SafeHtml, script: string): string =>
@@ -282,9 +295,11 @@ export const teamsPage = (cards: readonly TeamsCard[]): string =>
         )}</div>`,
     )}`,
     `let seen;
-setInterval(async () => {
+const look = async () => {
   const now = await (await fetch("/teams/messages")).text();
   if (seen !== undefined && now !== seen) location.reload();
   seen = now;
-}, 2000);`,
+};
+look();
+setInterval(look, 2000);`,
   );

@@ -52,12 +52,12 @@ describe("the Slack message that asks an approver", () => {
 
     expect(text).toContain("Approval needed: EC2 t3.micro (amazon-linux-2023)");
     expect(text).toContain("(request req-7)");
-    expect(texts).toContain("Ana &lt;ana@example.com&gt; asks for");
+    expect(texts).toContain("Ana <ana@example.com> asks for");
     expect(texts).toContain("for 7 days after it is ready");
     expect(texts).toContain("You are one of its approvers.");
     expect(texts).toContain("*Stage 1 of 2: team leads — 2 approvals needed*");
     expect(texts).toContain("*Request id*\nreq-7");
-    expect(texts).toContain("*Justification*\nBuilds &lt;fast&gt; &amp; cheap");
+    expect(texts).toContain("*Justification*\nBuilds <fast> & cheap");
     expect(texts).toContain("Decide before *Wed, 4 Mar 2026, 10:00 UTC*");
   });
 
@@ -149,6 +149,32 @@ describe("the Slack message that asks an approver", () => {
         approvalMessageOf(input({ status: { open: true, lines: ["bob@example.com approved (1 of 2)"] } })),
       ),
     );
+  });
+
+  it("shows what people typed (the ask, the facts, votes' reasons) as plain text, which Slack formats and links nothing in", () => {
+    const typed = "*urgent* _now_ <https://evil.example|Approve> https://evil.example #general";
+    const { blocks } = approvalMessageOf(
+      input({
+        approval: {
+          ...input().approval,
+          request: sampleRequest({ requestId: "req-7", justification: typed }),
+        },
+        status: { open: true, lines: [`bob@example.com rejected: ${typed}`] },
+      }),
+    );
+
+    const texts = blocks.flatMap((block) =>
+      block.type === "section"
+        ? [block.text, ...(block.fields ?? [])]
+        : block.type === "context"
+          ? block.elements
+          : [],
+    );
+    const withTyped = texts.filter((text) => text && "text" in text && text.text.includes(typed));
+    expect(withTyped).toHaveLength(2);
+    for (const text of withTyped) expect(text).toMatchObject({ type: "plain_text", emoji: false });
+    expect(texts.filter((text) => text?.type === "mrkdwn").length).toBeGreaterThan(0);
+    for (const text of texts) if (text?.type === "mrkdwn") expect(text).toMatchObject({ verbatim: true });
   });
 
   it("escapes what Slack would read as markup", () => {

@@ -5,7 +5,7 @@ import { approvalAskInWords, extensionRows } from "../../shared/approval-words.t
 import { approvalsPageUrl, requestPageUrl } from "../../shared/portal-links.ts";
 import { formatUtc, requestSummaryRows, resourceLabel } from "../../shared/request-summary.ts";
 import { encodeButtonValue, SLACK_ACTION_IDS } from "../../shared/slack-approval-actions.ts";
-import { clip, escapeMrkdwn, factSections, mrkdwnOf, SLACK_LIMITS } from "../block-kit.ts";
+import { clip, escapeMrkdwn, factSections, mrkdwnText, plainText, SLACK_LIMITS } from "../block-kit.ts";
 import type { SlackMessage } from "../slack.ts";
 import type { MessageStatus } from "./domain.ts";
 import { type ApprovalFacts, CHANNEL_RECIPIENT, type MessageDraft, type StageFacts } from "./store.ts";
@@ -17,8 +17,6 @@ export interface ApprovalMessageInput {
   status: MessageStatus;
   publicUrl: string;
 }
-
-const mrkdwnObject = (text: string) => ({ type: "mrkdwn" as const, text });
 
 const link = (url: string, label: string) => `<${url}|${escapeMrkdwn(label)}>`;
 
@@ -57,15 +55,16 @@ export const approvalMessageOf = ({
       type: "header",
       text: { type: "plain_text", text: clip(`${needed}: ${resourceLabel(request)}`, SLACK_LIMITS.header) },
     },
-    { type: "section", text: mrkdwnObject(`${escapeMrkdwn(asks)} ${escapeMrkdwn(askedAs(message))}`) },
-    { type: "section", text: mrkdwnObject(`*${escapeMrkdwn(stageInWords(stage.stage, stage.quorum))}*`) },
+    { type: "section", text: plainText(`${asks} ${askedAs(message)}`, SLACK_LIMITS.text) },
+    { type: "section", text: mrkdwnText(`*${escapeMrkdwn(stageInWords(stage.stage, stage.quorum))}*`) },
     ...factSections([...(extension ? extensionRows(extension) : []), ...requestSummaryRows(request)]),
-    { type: "section", text: mrkdwnObject(links) },
+    { type: "section", text: mrkdwnText(links) },
     ...(status.lines.length > 0
       ? [
           {
             type: "context" as const,
-            elements: status.lines.map((line) => mrkdwnObject(mrkdwnOf(line, SLACK_LIMITS.field))),
+            // Names and reasons, as typed.
+            elements: status.lines.map((line) => plainText(line, SLACK_LIMITS.field)),
           },
         ]
       : []),

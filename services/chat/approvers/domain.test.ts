@@ -34,6 +34,7 @@ const stateWith = (overrides: Partial<ApprovalState> = {}): ApprovalState => ({
   stages: new Map([[0, stageFacts(0)]]),
   votes: [],
   messages: [],
+  kept: [],
   ...overrides,
 });
 

@@ -1,5 +1,11 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import type { ChatSlack, SlackMessage } from "../slack.ts";
+import {
+  type ChatSlack,
+  eachRecipient,
+  type RecipientFailure,
+  type SlackMessage,
+  SlackRecipientsError,
+} from "../slack.ts";
 import { approvalMessageOf, digestOf } from "./blocks.ts";
 import { messageStatus, stillAsks } from "./domain.ts";
 import {
@@ -48,38 +54,77 @@ export const createApproverMessages = ({ store, publicUrl, logger }: ApproverMes
     });
   };
 
+  const recipientOf = ({ stage, recipient }: MessageDraft) => `${recipient} (stage ${stage})`;
+
   /**
    * Updates every posted message of the approval whose rendering the facts changed (chat.update),
    * until a fresh read finds each one showing the facts. Whichever handler records a fact then reads
    * them all, and a message is recorded before its poster reads them again: so a vote, a later stage
    * or the outcome handled while a message was being posted still reaches it. Two handlers updating
    * one message at the same instant may still leave it a step behind until the approval's next event.
+   * A message Slack refuses to update for good (deleted, its channel archived) is logged and recorded
+   * as shown, so it is not tried again until the facts change; the failures of the others are answered.
+   * Once the approval closed, its items get their time to be deleted (store.expire), a late one too.
    */
-  const refresh = async (slack: ChatSlack, approvalKey: string): Promise<void> => {
+  const updateAll = async (slack: ChatSlack, approvalKey: string) => {
+    const failed = new Set<string>();
+    const failures: RecipientFailure[] = [];
+    let last: ApprovalState | undefined;
     for (let pass = 0; pass < MAX_PASSES; pass++) {
       const state = await store.stateOf(approvalKey);
+      last = state;
       const stale = state.messages.flatMap((message) => {
+        if (failed.has(recipientOf(message))) return [];
         const rendered = render(state, message);
         const shown = digestOf(rendered);
         return shown === message.shown ? [] : [{ message, rendered, shown }];
       });
-      if (stale.length === 0) return;
-      for (const { message, rendered, shown } of stale) {
-        await slack.update(message.channel, message.ts, rendered);
-        await store.recordShown(approvalKey, message, shown);
-      }
+      if (stale.length === 0) break;
+      const passFailures = await eachRecipient(
+        stale,
+        ({ message }) => recipientOf(message),
+        async ({ message, rendered, shown }) => {
+          const refused = await slack.update(message.channel, message.ts, rendered);
+          if (refused) logUndeliverable("Approval message not updated", approvalKey, message, refused);
+          await store.recordShown(approvalKey, message, shown);
+        },
+      );
+      for (const failure of passFailures) failed.add(failure.recipient);
+      failures.push(...passFailures);
       logger.info("Approval messages updated", {
         approvalKey,
         messages: stale.map(({ message: { stage, recipient } }) => ({ stage, recipient })),
       });
     }
+    if (last?.closure && last.kept.length > 0) await store.expire(approvalKey, last.kept, last.closure);
+    return failures;
+  };
+
+  const logUndeliverable = (
+    what: string,
+    approvalKey: string,
+    { stage, recipient }: MessageDraft,
+    { undeliverable }: { undeliverable: string },
+  ) => logger.warn(`${what}: Slack refused it for good`, { approvalKey, stage, recipient, undeliverable });
+
+  const throwIfFailed = (approvalKey: string, failures: readonly RecipientFailure[]) => {
+    if (failures.length > 0) {
+      throw new SlackRecipientsError(`Slack messages of approval ${approvalKey}`, failures);
+    }
+  };
+
+  /** Brings every message of the approval up to its facts; throws, once all were tried, if any failed. */
+  const refresh = async (slack: ChatSlack, approvalKey: string): Promise<void> => {
+    throwIfFailed(approvalKey, await updateAll(slack, approvalKey));
   };
 
   /**
    * Posts each drafted message once (store.askOnce), unless the approval ended or its stage moved on
-   * meanwhile: an approver without a Slack account is skipped and logged; any other failure throws, so
-   * the bus retries (the messages already posted are not posted again). Then brings every message of
-   * the approval up to the facts, the new ones and those of stages the new one ended.
+   * meanwhile: an approver without a Slack account, or whom Slack refuses a message for good (a
+   * deactivated user, a channel the app is not in), is skipped and logged. Then brings every message of
+   * the approval up to the facts, the new ones and those of stages the new one ended. Any other failure
+   * of one recipient keeps none of the others from theirs, and then throws, naming each, so the bus
+   * retries (the messages already posted are not posted again).
    */
   const ask = async (
     slack: ChatSlack,
@@ -92,7 +137,7 @@ export const createApproverMessages = ({ store, publicUrl, logger }: ApproverMes
     if (asking.length < drafts.length) {
       logger.info("The approval ended or its stage is over: nobody more asked in Slack", { approvalKey });
     }
-    for (const draft of asking) {
+    const failures = await eachRecipient(asking, recipientOf, async (draft) => {
       const message = render(state, draft);
       const { result } = await store.askOnce(approvalKey, draft, async () => {
         const to =
@@ -101,7 +146,7 @@ export const createApproverMessages = ({ store, publicUrl, logger }: ApproverMes
             : await slack.userIdByEmail(draft.recipient);
         if (to === undefined) return { notOnSlack: true as const };
         const posted = await slack.post(to, message);
-        return { posted: { ...posted, shown: digestOf(message) } };
+        return "undeliverable" in posted ? posted : { posted: { ...posted, shown: digestOf(message) } };
       });
       if ("notOnSlack" in result) {
         logger.info("The approver has no Slack account: asked by email only", {
@@ -109,11 +154,13 @@ export const createApproverMessages = ({ store, publicUrl, logger }: ApproverMes
           stage: draft.stage,
           approver: draft.recipient,
         });
-        continue;
+      } else if ("undeliverable" in result) {
+        logUndeliverable("Approver not asked in Slack", approvalKey, draft, result);
+      } else {
+        await store.recordMessage(approvalKey, { ...draft, ...result.posted });
       }
-      await store.recordMessage(approvalKey, { ...draft, ...result.posted });
-    }
-    await refresh(slack, approvalKey);
+    });
+    throwIfFailed(approvalKey, [...failures, ...(await updateAll(slack, approvalKey))]);
   };
 
   return { ask, refresh };

@@ -4,6 +4,7 @@ import type { AcceptedRequest } from "../../../events/request.ts";
 import type { StageOfRequest } from "../../shared/approval-asks.ts";
 import { queryAll, whetherConditionHeld } from "../../shared/dynamo.ts";
 import type { Idempotency } from "../../shared/idempotency.ts";
+import { messagesTable } from "../tables.ts";
 
 /**
  * What chat knows of one approval (approvalKeyOf: the request's, or an extension round's), in one
@@ -76,10 +77,24 @@ export interface ApprovalState {
   stages: Map<number, StageFacts>;
   votes: Vote[];
   messages: PostedMessage[];
+  /** The items (sort keys) without a time to be deleted: all of them until the approval closes. */
+  kept: string[];
 }
 
-/** What posting a message came to, recorded once per message (see `askOnce`). */
-export type AskOutcome = { posted: { channel: string; ts: string; shown: string } } | { notOnSlack: true };
+const DELETE_AFTER = messagesTable.timeToLiveAttribute;
+
+/** How long an approval's items outlive its closing: a late event still finds its messages. */
+const KEPT_AFTER_CLOSING_SECONDS = 90 * 24 * 60 * 60;
+
+/** When the items of an approval closed at `closedAt` may go (epoch seconds, as DynamoDB's TTL reads it). */
+export const deleteAfterOf = (closedAt: string): number =>
+  Math.floor(Date.parse(closedAt) / 1000) + KEPT_AFTER_CLOSING_SECONDS;
+
+/** What posting a message came to, recorded once per message (see `askOnce`): Slack's code if it refused it for good. */
+export type AskOutcome =
+  | { posted: { channel: string; ts: string; shown: string } }
+  | { notOnSlack: true }
+  | { undeliverable: string };
 
 const APPROVAL_ITEM = "approval";
 const stageItem = (index: number) => `stage#${index}`;
@@ -154,8 +169,9 @@ export const createApprovalMessageStore = (
         ExpressionAttributeValues: { ":approvalKey": approvalKey },
         ConsistentRead: true,
       });
-      const state: ApprovalState = { approvalKey, stages: new Map(), votes: [], messages: [] };
-      for (const { approvalKey: _key, item, ...fields } of items) {
+      const state: ApprovalState = { approvalKey, stages: new Map(), votes: [], messages: [], kept: [] };
+      for (const { approvalKey: _key, item, [DELETE_AFTER]: deleteAfter, ...fields } of items) {
+        if (deleteAfter === undefined) state.kept.push(item);
         if (item === APPROVAL_ITEM) {
           const { closure, ...approval } = fields as Partial<ApprovalFacts> & { closure?: Closure };
           state.closure = closure;
@@ -194,6 +210,12 @@ export const createApprovalMessageStore = (
           }),
         ),
       );
+    },
+
+    /** Gives these items of a closed approval their time to be deleted (deleteAfterOf its closing). */
+    expire: async (approvalKey: string, items: readonly string[], closure: Closure): Promise<void> => {
+      const deleteAfter = deleteAfterOf(closure.at);
+      for (const item of items) await merge(approvalKey, item, { [DELETE_AFTER]: deleteAfter });
     },
 
     /** What a message shows now, after chat.update changed it. */

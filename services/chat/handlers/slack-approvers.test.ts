@@ -1,5 +1,6 @@
 import "../../../test/support/service-environment.ts";
-import type { KnownBlock } from "@slack/web-api";
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { type KnownBlock, WebAPIPlatformError } from "@slack/web-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApprovalEscalated } from "../../../events/approval-escalated.ts";
 import { ApprovalStageCompleted } from "../../../events/approval-stage-completed.ts";
@@ -44,13 +45,21 @@ afterAll(() => dynamo.close());
 const fakeSlack = (users: readonly string[]) => {
   const messages = new Map<string, SlackMessage>();
   const calls = { posts: 0, updates: 0 };
-  const failures = { postTo: undefined as string | undefined };
+  /** Where a call fails once, as Slack's error: a user's id or a channel to post to, a channel to update in. */
+  const failures = { postTo: undefined as string | undefined, updateIn: undefined as string | undefined };
+  /** Where Slack refuses every post for good, with its code (a deactivated user: `user_disabled`). */
+  const refusals = new Map<string, string>();
   const hooks = { afterPost: async (_channel: string) => {} };
   const userIds = new Map(users.map((email, index) => [email, `U0${index}`]));
   const slack: ChatSlack = {
     userIdByEmail: async (email) => userIds.get(email),
     post: async (to, message) => {
-      if (to === failures.postTo) throw new Error("An API error occurred: internal_error");
+      const refused = refusals.get(to);
+      if (refused) return { undeliverable: refused };
+      if (to === failures.postTo) {
+        failures.postTo = undefined;
+        throw new WebAPIPlatformError({ ok: false, error: "internal_error" });
+      }
       const channel = to.startsWith("U") ? `D${to.slice(1)}` : to === "#approvals" ? "C0APPROVALS" : to;
       const ts = `1772359200.${String(++calls.posts).padStart(6, "0")}`;
       messages.set(`${channel} ${ts}`, message);
@@ -58,9 +67,14 @@ const fakeSlack = (users: readonly string[]) => {
       return { channel, ts };
     },
     update: async (channel, ts, message) => {
-      if (!messages.has(`${channel} ${ts}`)) throw new Error("An API error occurred: message_not_found");
+      if (!messages.has(`${channel} ${ts}`)) return { undeliverable: "message_not_found" };
+      if (channel === failures.updateIn) {
+        failures.updateIn = undefined;
+        throw new WebAPIPlatformError({ ok: false, error: "ratelimited" });
+      }
       calls.updates++;
       messages.set(`${channel} ${ts}`, message);
+      return undefined;
     },
   };
   /** The messages in a direct message with the user (by email), or in the approvals channel, as they are now. */
@@ -68,7 +82,12 @@ const fakeSlack = (users: readonly string[]) => {
     const channel = recipient === "#approvals" ? "C0APPROVALS" : `D${userIds.get(recipient)?.slice(1)}`;
     return [...messages].filter(([key]) => key.startsWith(`${channel} `)).map(([, message]) => message);
   };
-  return { slack, calls, failures, hooks, shownTo };
+  /** Deletes the message in a direct message with the user (by email), as its reader may. */
+  const deleteFor = (recipient: string) => {
+    const channel = `D${userIds.get(recipient)?.slice(1)}`;
+    for (const key of messages.keys()) if (key.startsWith(`${channel} `)) messages.delete(key);
+  };
+  return { slack, calls, failures, refusals, hooks, shownTo, deleteFor };
 };
 
 const setUp = (users: readonly string[], settings: ChatSettings = SLACK_ON) => {
@@ -175,17 +194,33 @@ describe("chat asks approvers in Slack", () => {
     expect((await store.stateOf("slack-off")).stages.size).toBe(0);
   });
 
-  it("throws on any other Slack failure, and its retry posts only what was not posted", async () => {
+  it("asks the others when one approver's post fails, then throws naming them and Slack's code; the retry posts only theirs", async () => {
     const { deliver, shownTo, failures, calls } = setUp(["bob@example.com", "cy@example.com"]);
     const started = stageStarted("slack-down", 0, ["bob@example.com", "cy@example.com"]);
-    failures.postTo = "U01";
+    failures.postTo = "U00";
 
-    await expect(deliver(ApprovalStageStarted, started)).rejects.toThrow("internal_error");
-    failures.postTo = undefined;
+    await expect(deliver(ApprovalStageStarted, started)).rejects.toThrow(
+      "failed for bob@example.com (stage 0) (internal_error)",
+    );
+    expect(shownTo("cy@example.com")).toHaveLength(1);
+    expect(shownTo("#approvals")).toHaveLength(1);
     await deliver(ApprovalStageStarted, started);
 
     expect(calls.posts).toBe(3);
     expect(shownTo("bob@example.com")).toHaveLength(1);
+    expect(shownTo("cy@example.com")).toHaveLength(1);
+  });
+
+  it("skips an approver Slack refuses a message for good (a deactivated user), and does not try again", async () => {
+    const { deliver, shownTo, refusals } = setUp(["bob@example.com", "cy@example.com"]);
+    const started = stageStarted("slack-disabled", 0, ["bob@example.com", "cy@example.com"]);
+    refusals.set("U00", "user_disabled");
+
+    await deliver(ApprovalStageStarted, started);
+    refusals.delete("U00");
+    await deliver(ApprovalStageStarted, started);
+
+    expect(shownTo("bob@example.com")).toEqual([]);
     expect(shownTo("cy@example.com")).toHaveLength(1);
   });
 
@@ -335,5 +370,81 @@ describe("chat updates every approver's Slack message", () => {
     expect(texts(round)).toContain(
       "Rejected by bob@example.com at Sun, 1 Mar 2026, 14:02 UTC: Not this week",
     );
+  });
+});
+
+describe("chat updating approvers' Slack messages when some fail", () => {
+  it("updates the others when one message fails, then throws naming its recipient and Slack's code", async () => {
+    const { deliver, shownTo, failures } = setUp(["bob@example.com", "cy@example.com"]);
+    await deliver(
+      ApprovalStageStarted,
+      stageStarted("slack-update-down", 0, ["bob@example.com", "cy@example.com"]),
+    );
+    failures.updateIn = "D00";
+
+    await expect(
+      deliver(ApprovalVoteRecorded, voted("slack-update-down", "cy@example.com", 1)),
+    ).rejects.toThrow("failed for bob@example.com (stage 0) (ratelimited)");
+
+    expect(texts(shownTo("cy@example.com")[0])).toContain("You approved at");
+    expect(texts(shownTo("#approvals")[0])).toContain("cy@example.com approved (1 of 2)");
+    await deliver(ApprovalVoteRecorded, voted("slack-update-down", "cy@example.com", 1));
+    expect(texts(shownTo("bob@example.com")[0])).toContain("cy@example.com approved (1 of 2)");
+  });
+
+  it("skips a message Slack can no longer update (its reader deleted it), and updates the others", async () => {
+    const { deliver, shownTo, deleteFor } = setUp(["bob@example.com", "cy@example.com"]);
+    await deliver(
+      ApprovalStageStarted,
+      stageStarted("slack-deleted", 0, ["bob@example.com", "cy@example.com"]),
+    );
+    deleteFor("bob@example.com");
+
+    await deliver(ApprovalVoteRecorded, voted("slack-deleted", "cy@example.com", 1));
+
+    expect(texts(shownTo("cy@example.com")[0])).toContain("You approved at");
+    expect(texts(shownTo("#approvals")[0])).toContain("cy@example.com approved (1 of 2)");
+  });
+});
+
+describe("the records of an approval's Slack messages", () => {
+  /** Each item of the approval's partition, by its sort key, to its time to be deleted (epoch seconds). */
+  const deleteAfterOf = async (approvalKey: string) => {
+    const { Items = [] } = await dynamo.document.send(
+      new QueryCommand({
+        TableName: messagesTable.id,
+        KeyConditionExpression: "approvalKey = :approvalKey",
+        ExpressionAttributeValues: { ":approvalKey": approvalKey },
+      }),
+    );
+    return Object.fromEntries(Items.map(({ item, deleteAfter }) => [item, deleteAfter]));
+  };
+  const NINETY_DAYS_AFTER_VOTE = Date.parse(VOTED_AT) / 1000 + 90 * 24 * 60 * 60;
+
+  it("are kept while the approval is open, and all deleted 90 days after it closed, a vote told late too", async () => {
+    const { deliver } = setUp(["bob@example.com", "cy@example.com"]);
+    await deliver(ApprovalStageStarted, stageStarted("slack-ttl", 0, ["bob@example.com", "cy@example.com"]));
+    expect(Object.values(await deleteAfterOf("slack-ttl"))).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+
+    await deliver(RequestApproved, {
+      requestId: "slack-ttl",
+      request: sampleRequest({ requestId: "slack-ttl" }),
+      approver: "cy@example.com",
+      approvals: [{ stage: 0, approver: "cy@example.com", decidedAt: VOTED_AT }],
+      decidedAt: VOTED_AT,
+    });
+    await deliver(ApprovalVoteRecorded, voted("slack-ttl", "cy@example.com", 1));
+
+    const items = await deleteAfterOf("slack-ttl");
+    expect(Object.keys(items)).toEqual(
+      expect.arrayContaining(["approval", "stage#0", "vote#0#cy@example.com", "message#0#channel"]),
+    );
+    for (const deleteAfter of Object.values(items)) expect(deleteAfter).toBe(NINETY_DAYS_AFTER_VOTE);
   });
 });

@@ -1,5 +1,6 @@
 import "../../../test/support/service-environment.ts";
 import { IdempotencyAlreadyInProgressError } from "@aws-lambda-powertools/idempotency";
+import { WebAPIPlatformError } from "@slack/web-api";
 import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { RequestInvalid } from "../../../events/request-invalid.ts";
@@ -15,7 +16,7 @@ import type { ChatSettings } from "../../shared/chat-settings.ts";
 import { createLocalDirectory } from "../../shared/directory.ts";
 import { instanceProvisioned } from "../../shared/testing/provisioned.ts";
 import { createNewsStore } from "../news/store.ts";
-import type { SlackMessage } from "../slack.ts";
+import { type SlackMessage, SlackRecipientsError } from "../slack.ts";
 import { idempotencyTable, tables } from "../tables.ts";
 import { createSlackRequesterNewsHandler, handler, type NewsSlack } from "./slack-requester-news.ts";
 
@@ -118,7 +119,11 @@ describe("chat telling the requester their news on Slack", () => {
 
     const failures = await deliverTogetherThenRetryFailures(handle, [event, event, event]);
 
-    expect(failures.filter((failure) => !(failure instanceof IdempotencyAlreadyInProgressError))).toEqual([]);
+    // Each reader's failure comes inside the one error naming them all.
+    const causes = failures.flatMap((failure) =>
+      failure instanceof SlackRecipientsError ? failure.errors : [failure],
+    );
+    expect(causes.filter((cause) => !(cause instanceof IdempotencyAlreadyInProgressError))).toEqual([]);
     expect(workspace.posted).toHaveLength(1);
   });
 
@@ -140,7 +145,7 @@ describe("chat telling the requester their news on Slack", () => {
     const event = provisioned("slack-down");
     workspace.failNext();
 
-    await expect(handle(event)).rejects.toThrow("Slack answered 503");
+    await expect(handle(event)).rejects.toThrow("failed for the requester (SlackUnavailableError)");
     await handle(event);
 
     expect(workspace.posted).toHaveLength(1);
@@ -204,10 +209,51 @@ describe("chat telling the requester their news on Slack", () => {
       return post(userId, message);
     };
 
-    await expect(handle(event)).rejects.toThrow("Slack answered 503");
+    await expect(handle(event)).rejects.toThrow("failed for olga@example.com (SlackUnavailableError)");
     await handle(event);
 
     expect(workspace.posted.map(({ userId }) => userId).sort()).toEqual(["UANA", "UOLGA"]);
+  });
+
+  it("tells the operators though the requester's message fails, then throws naming each that failed and Slack's code", async () => {
+    const { workspace, handle } = setUp({
+      members: { "ana@example.com": "UANA", "olga@example.com": "UOLGA", "omar@example.com": "UOMAR" },
+    });
+    const post = workspace.slack.post;
+    workspace.slack.post = async (userId, message) => {
+      if (userId === "UANA" || userId === "UOMAR") {
+        throw new WebAPIPlatformError({
+          ok: false,
+          error: userId === "UANA" ? "internal_error" : "fatal_error",
+        });
+      }
+      return post(userId, message);
+    };
+
+    const failed = handle(releaseFailed("all-tried"));
+
+    await expect(failed).rejects.toThrow(
+      "failed for the requester (internal_error), omar@example.com (fatal_error)",
+    );
+    await expect(failed).rejects.toBeInstanceOf(SlackRecipientsError);
+    expect(workspace.posted.map(({ userId }) => userId)).toEqual(["UOLGA"]);
+  });
+
+  it("skips an operator Slack refuses a message for good, and does not try them again", async () => {
+    const { workspace, handle } = setUp();
+    const event = releaseFailed("inactive");
+    const post = workspace.slack.post;
+    const tried: string[] = [];
+    workspace.slack.post = async (userId, message) => {
+      tried.push(userId);
+      return userId === "UOLGA" ? { undeliverable: "account_inactive" } : post(userId, message);
+    };
+
+    await handle(event);
+    await handle(event);
+
+    expect(tried.sort()).toEqual(["UANA", "UOLGA"]);
+    expect(workspace.posted.map(({ userId }) => userId)).toEqual(["UANA"]);
   });
 
   it("parses the bus's envelope in the deployed handler, refusing a detail that breaks its contract", async () => {

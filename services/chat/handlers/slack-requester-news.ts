@@ -20,7 +20,13 @@ import { chatSettings, publicUrl } from "../config.ts";
 import { chatIdempotency } from "../idempotency.ts";
 import { operatorSlackMessage, requesterSlackMessage } from "../news/slack-blocks.ts";
 import { type DirectMessageOutcome, type NewsStore, newsStore } from "../news/store.ts";
-import { type ChatSlack, chatSlackOf, type SlackMessage } from "../slack.ts";
+import {
+  type ChatSlack,
+  chatSlackOf,
+  eachRecipient,
+  type SlackMessage,
+  SlackRecipientsError,
+} from "../slack.ts";
 
 /** The Web API calls the news makes: find a reader by address, post to them (which opens their direct messages). */
 export type NewsSlack = Pick<ChatSlack, "userIdByEmail" | "post">;
@@ -37,8 +43,9 @@ export interface SlackRequesterNewsDeps {
 /**
  * Tells the requester of a turn of their request in a Slack direct message, as the notifier does by
  * email, once per event however often it is delivered; a failed release is also told to each operator
- * (but the requester, who has their own), once each. Someone without a Slack account is skipped, and
- * logged: email reaches them. Any other Slack error throws, so the bus retries and, in the end,
+ * (but the requester, who has their own), once each. Someone without a Slack account, or whom Slack
+ * refuses a message for good, is skipped, and logged: email reaches them. Any other Slack error throws,
+ * once the requester and every operator were tried, naming each that failed, so the bus retries and, in the end,
  * dead-letters the event; so does finding a message in progress in another delivery (Powertools'
  * `IdempotencyAlreadyInProgressError`), whose retry then finds it done. Slack off: nothing to do.
  */
@@ -50,14 +57,20 @@ export const createSlackRequesterNewsHandler = ({
   settings,
   logger,
 }: SlackRequesterNewsDeps) => {
-  const postTo = async (slack: NewsSlack, email: string, message: SlackMessage) => {
+  const postTo = async (
+    slack: NewsSlack,
+    email: string,
+    message: SlackMessage,
+  ): Promise<DirectMessageOutcome> => {
     const userId = await slack.userIdByEmail(email);
-    if (userId === undefined) return { notOnSlack: true } as const;
+    if (userId === undefined) return { notOnSlack: true };
     return slack.post(userId, message);
   };
 
   const logOutcome = (outcome: DirectMessageOutcome, what: string, fields: Record<string, unknown>) => {
     if ("notOnSlack" in outcome) logger.info(`${what}: not a Slack user, not messaged`, fields);
+    else if ("undeliverable" in outcome)
+      logger.warn(`${what}: Slack refused the message for good`, { ...fields, ...outcome });
     else logger.info(`${what}: messaged on Slack`, { ...fields, channel: outcome.channel, ts: outcome.ts });
   };
 
@@ -84,6 +97,14 @@ export const createSlackRequesterNewsHandler = ({
     logOutcome(result, "Requester", { requestId, about, eventId: event.id, requester });
   };
 
+  /** The operators to tell of a failed release, but its requester, who is told as such. */
+  const operatorsOf = async (requesterEmail: string): Promise<string[]> => {
+    const requester = canonicalEmail(requesterEmail);
+    return (await directory.membersOf(OPERATORS_GROUP))
+      .map(({ email }) => email)
+      .filter((email) => canonicalEmail(email) !== requester);
+  };
+
   return async (event: NotifiableEvent): Promise<void> => {
     const { slack: slackSettings } = await chatSettings();
     if (!slackSettings) {
@@ -91,18 +112,27 @@ export const createSlackRequesterNewsHandler = ({
       return;
     }
     const slack = slackOf(slackSettings);
-    await tellRequester(slack, event);
-    if (!tellsOperators(event)) return;
-    const requester = canonicalEmail(event.detail.request.requester.email);
-    const operators = (await directory.membersOf(OPERATORS_GROUP))
-      .map(({ email }) => email)
-      .filter((email) => canonicalEmail(email) !== requester);
-    const message = operatorSlackMessage(operatorNewsOf(event));
-    for (const operator of operators) {
-      const { result } = await store.operatorMessageOnce(event.id, operator, () =>
-        postTo(slack, operator, message),
-      );
-      logOutcome(result, "Operator", { requestId: event.detail.requestId, eventId: event.id, operator });
+    const operators = tellsOperators(event)
+      ? {
+          emails: await operatorsOf(event.detail.request.requester.email),
+          message: operatorSlackMessage(operatorNewsOf(event)),
+        }
+      : undefined;
+    const readers: (string | undefined)[] = [undefined, ...(operators?.emails ?? [])];
+    // The requester (undefined), then each operator: one's failure keeps none of the others from theirs.
+    const failures = await eachRecipient(
+      readers,
+      (operator) => operator ?? "the requester",
+      async (operator) => {
+        if (operator === undefined || !operators) return tellRequester(slack, event);
+        const { result } = await store.operatorMessageOnce(event.id, operator, () =>
+          postTo(slack, operator, operators.message),
+        );
+        logOutcome(result, "Operator", { requestId: event.detail.requestId, eventId: event.id, operator });
+      },
+    );
+    if (failures.length > 0) {
+      throw new SlackRecipientsError(`Slack news of request ${event.detail.requestId}`, failures);
     }
   };
 };

@@ -41,6 +41,18 @@ const textsOf = (blocks: KnownBlock[]): string[] =>
     }
   });
 
+/** The fact fields, each label (bold mrkdwn) to the value beside it (plain text). */
+const factsOf = (blocks: KnownBlock[]): Record<string, { type: string; text: string }> => {
+  const fields = blocks.flatMap((block) => (block.type === "section" ? (block.fields ?? []) : []));
+  return Object.fromEntries(
+    fields.flatMap((label, index) =>
+      index % 2 === 0
+        ? [[label.text.replace(/^\*(.*)\*$/, "$1"), fields[index + 1] as { type: string; text: string }]]
+        : [],
+    ),
+  );
+};
+
 const buttonsOf = (blocks: KnownBlock[]) =>
   blocks.flatMap((block) => (block.type === "actions" ? block.elements : []));
 
@@ -56,17 +68,45 @@ describe("the requester's news as a Slack message", () => {
     const texts = textsOf(blocks);
     expect(texts).toContain(":white_check_mark: *Running*");
     expect(texts).toContain("The instance you asked for in request slack-1 is up and running.");
-    expect(texts).toContain("*Instance ID*\ni-0123456789abcdef0");
-    expect(texts).toContain("*Private IP*\n10.0.1.25");
+    expect(factsOf(blocks)).toMatchObject({
+      "Instance ID": { type: "plain_text", text: "i-0123456789abcdef0" },
+      "Private IP": { type: "plain_text", text: "10.0.1.25" },
+    });
     expect(texts.at(-1)).toBe("Request slack-1. You get this message because you asked for this resource.");
     expect(buttonsOf(blocks)).toEqual([]);
   });
 
-  it("escapes what Slack would read as links or mentions, so the requester's address shows as written", () => {
-    const { blocks } = requesterSlackMessage(instanceRunning());
+  it("shows what people typed as plain text, which Slack formats and links nothing in", () => {
+    const typed = "*urgent* _now_ ~not~ `x` <https://evil.example|Approve> https://evil.example #general";
+    const news = {
+      ...instanceRunning(),
+      lead: `Rejected: ${typed}`,
+      facts: [{ label: "Requester", value: `Ana <ana@example.com> ${typed}` }],
+    };
 
-    expect(textsOf(blocks)).toContain("*Requester*\nAna &lt;ana@example.com&gt;");
-    expect(textsOf(blocks).join("\n")).not.toMatch(/<[^>]*>/);
+    const { blocks } = requesterSlackMessage(news);
+
+    expect(blocks).toContainEqual({
+      type: "section",
+      text: { type: "plain_text", text: `Rejected: ${typed}`, emoji: false },
+    });
+    expect(factsOf(blocks).Requester).toEqual({
+      type: "plain_text",
+      text: `Ana <ana@example.com> ${typed}`,
+      emoji: false,
+    });
+    const mrkdwn = blocks.flatMap((block) => {
+      const texts =
+        block.type === "context"
+          ? block.elements
+          : block.type === "section"
+            ? [block.text, ...(block.fields ?? [])]
+            : [];
+      return texts.filter((text) => text?.type === "mrkdwn");
+    });
+    expect(mrkdwn.length).toBeGreaterThan(0);
+    for (const text of mrkdwn) expect(text).toMatchObject({ verbatim: true });
+    expect(mrkdwn.map((text) => text?.text).join("\n")).not.toMatch(/evil|urgent/);
   });
 
   it("keeps within Slack's ten fields a section however many facts there are", () => {
@@ -80,20 +120,21 @@ describe("the requester's news as a Slack message", () => {
     const fieldCounts = blocks.flatMap((block) =>
       block.type === "section" && block.fields ? [block.fields.length] : [],
     );
-    expect(fieldCounts).toEqual([10, 10, 3]);
+    // Each fact is two fields: its label and its value.
+    expect(fieldCounts).toEqual([10, 10, 10, 10, 6]);
   });
 
-  it("cuts a value too long for a field, never inside an escaped character", () => {
+  it("cuts a value too long for a field", () => {
     const news = {
       ...instanceRunning(),
-      facts: [{ label: "Justification", value: `${"x".repeat(1881)}<<<<<<<<` }],
+      facts: [{ label: "Justification", value: "x".repeat(2100) }],
     };
 
     const { blocks } = requesterSlackMessage(news);
 
-    const field = textsOf(blocks).find((text) => text.startsWith("*Justification*")) ?? "";
-    expect(field.length).toBeLessThanOrEqual(2000);
-    expect(field).toMatch(/(&lt;)+…$/);
+    const field = factsOf(blocks).Justification?.text ?? "";
+    expect(field).toHaveLength(2000);
+    expect(field).toMatch(/x…$/);
   });
 
   it("offers the lease's actions as link buttons to the portal, with their note", () => {

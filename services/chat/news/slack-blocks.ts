@@ -1,6 +1,6 @@
 import type { KnownBlock } from "@slack/web-api";
 import type { NewsMessage, Tone } from "../../shared/request-news.ts";
-import { clip, factSections, mrkdwnOf, SLACK_LIMITS } from "../block-kit.ts";
+import { clip, factSections, mrkdwnOf, mrkdwnText, plainText, SLACK_LIMITS } from "../block-kit.ts";
 import type { SlackMessage } from "../slack.ts";
 
 /**
@@ -23,14 +23,10 @@ const slackMessageOf = (
     { type: "header", text: { type: "plain_text", text: clip(heading, SLACK_LIMITS.header), emoji: true } },
     {
       type: "context",
-      elements: [
-        {
-          type: "mrkdwn",
-          text: `${TONE_EMOJI[status.tone]} *${mrkdwnOf(status.label, SLACK_LIMITS.label)}*`,
-        },
-      ],
+      elements: [mrkdwnText(`${TONE_EMOJI[status.tone]} *${mrkdwnOf(status.label, SLACK_LIMITS.label)}*`)],
     },
-    { type: "section", text: { type: "mrkdwn", text: mrkdwnOf(lead, SLACK_LIMITS.text) } },
+    // The lead names the resource and quotes reasons as typed.
+    { type: "section", text: plainText(lead, SLACK_LIMITS.text) },
     ...factSections(facts),
     ...(actions
       ? ([
@@ -46,12 +42,12 @@ const slackMessageOf = (
           },
           {
             type: "context",
-            elements: [{ type: "mrkdwn", text: mrkdwnOf(actions.note, SLACK_LIMITS.text) }],
+            elements: [mrkdwnText(mrkdwnOf(actions.note, SLACK_LIMITS.text))],
           },
         ] satisfies KnownBlock[])
       : []),
     { type: "divider" },
-    { type: "context", elements: [{ type: "mrkdwn", text: `Request ${requestId}. ${footer}` }] },
+    { type: "context", elements: [mrkdwnText(`Request ${requestId}. ${footer}`)] },
   ],
 });
 

@@ -1,7 +1,13 @@
 import type { Idempotency } from "../../shared/idempotency.ts";
 import { chatIdempotency } from "../idempotency.ts";
-/** What came of a direct message: where it went (its channel and ts), or that its reader has no Slack account. */
-export type DirectMessageOutcome = { channel: string; ts: string } | { notOnSlack: true };
+/**
+ * What came of a direct message: where it went (its channel and ts), that its reader has no Slack
+ * account, or Slack's code for refusing it for good (a deactivated user).
+ */
+export type DirectMessageOutcome =
+  | { channel: string; ts: string }
+  | { notOnSlack: true }
+  | { undeliverable: string };
 
 /** Teams' answer to a card: its HTTP status (a workflow answers 202, a connector 200). */
 export interface PostedCard {

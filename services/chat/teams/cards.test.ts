@@ -21,14 +21,17 @@ const cardOf = (event: TeamsEvent): AdaptiveCard => {
   return message.attachments[0].content;
 };
 
-/** The card's text blocks, in order: its status, its title, its lead. */
+/** Markdown text as Teams shows it, its backslash escapes undone. */
+const shown = (markdown: string): string => markdown.replace(/\\(.)/g, "$1");
+
+/** The card's text blocks as shown, in order: its status, its title, its lead. */
 const textsOf = (card: AdaptiveCard): string[] =>
-  card.body.flatMap((element) => (element.type === "TextBlock" ? [element.text] : []));
+  card.body.flatMap((element) => (element.type === "TextBlock" ? [shown(element.text)] : []));
 
 const factsOf = (card: AdaptiveCard): Record<string, string> =>
   Object.fromEntries(
     card.body.flatMap((element) =>
-      element.type === "FactSet" ? element.facts.map(({ title, value }) => [title, value]) : [],
+      element.type === "FactSet" ? element.facts.map(({ title, value }) => [shown(title), shown(value)]) : [],
     ),
   );
 
@@ -225,7 +228,7 @@ describe("the Teams channel's cards", () => {
     ]);
   });
 
-  it("tells what the provisioning made, with the database's secret named and no password", () => {
+  it("tells the channel what the provisioning made, and none of what only its requester may read", () => {
     const card = cardOf(deliveredToTeams(ResourceProvisioned, databaseProvisioned("db-1")));
 
     expect(textsOf(card).slice(0, 2)).toEqual([
@@ -233,10 +236,14 @@ describe("the Teams channel's cards", () => {
       "Request db-1: database orders-db-1 is available",
     ]);
     expect(factsOf(card)).toMatchObject({
-      Endpoint: "orders-db-1.abc.us-east-1.rds.amazonaws.com:5432",
-      "Credentials secret": DATABASE_SECRET_ARN,
+      "DB instance": "orders-db-1",
+      Provisioned: "Tue, 1 Jan 2030, 10:05 UTC",
+      "Request id": "db-1",
     });
-    expect(JSON.stringify(card)).not.toMatch(/password\s*[:=]/i);
+    const text = JSON.stringify(card);
+    for (const secret of [DATABASE_SECRET_ARN, "rds.amazonaws.com", "psql", "get-secret-value"]) {
+      expect(text).not.toContain(secret);
+    }
     expect(linksOf(card)).toEqual([
       { title: "Open request", url: "https://approvals.example.com/requests/db-1" },
     ]);
@@ -258,5 +265,35 @@ describe("the Teams channel's cards", () => {
       Reason: "No t3.micro capacity in the subnet's zone",
       "Error code": "InsufficientInstanceCapacity",
     });
+  });
+
+  it("tells the channel an instance is running without its private IP", () => {
+    const card = cardOf(
+      deliveredToTeams(ResourceProvisioned, {
+        requestId: "teams-1",
+        request,
+        instanceId: "i-0123456789abcdef0",
+        privateIp: "10.0.3.17",
+        provisionedAt: "2030-01-01T10:05:00.000Z",
+      }),
+    );
+
+    expect(factsOf(card)).toMatchObject({ "Instance ID": "i-0123456789abcdef0" });
+    expect(JSON.stringify(card)).not.toContain("10.0.3.17");
+  });
+
+  it("shows what people typed as typed: no link, no bold, no list from Markdown in it", () => {
+    const typed = "[Approve](https://evil.example) **now**\n- _all_ of it\n1. then #more > ~that~ `x`";
+    const card = cardOf(stageStarted(sampleRequest({ requestId: "req_3f9a", justification: typed })));
+
+    const justification = card.body
+      .flatMap((element) => (element.type === "FactSet" ? element.facts : []))
+      .find(({ title }) => title === "Justification")?.value;
+    expect(justification).toBe(
+      "\\[Approve\\]\\(https://evil.example\\) \\*\\*now\\*\\*\n\\- \\_all\\_ of it\n1\\. then \\#more \\> \\~that\\~ \\`x\\`",
+    );
+    expect(shown(justification ?? "")).toBe(typed);
+    expect(textsOf(card)[1]).toBe("Approval needed: request req_3f9a");
+    expect(card.body[1]).toMatchObject({ text: "Approval needed: request req_3f9a" });
   });
 });

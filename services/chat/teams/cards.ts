@@ -112,6 +112,18 @@ interface CardNews {
   links: NewsAction[];
 }
 
+/**
+ * Text as typed, for a TextBlock or a Fact's value, which Teams reads as Markdown: a justification's
+ * `[Approve](https://evil.example)` would be a link, `**urgent**` bold. A backslash before each character
+ * Markdown reads (CommonMark's escapes), and before what starts a list at a line's start. An underscore
+ * inside a word (`req_3f9a`) is left: it never emphasizes, and ids read as they are typed.
+ */
+export const cardText = (text: string): string =>
+  text
+    .replace(/[\\*[\]()~`#>]|(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, "\\$&")
+    .replace(/^(\s*)([-+])/gm, "$1\\$2")
+    .replace(/^(\s*\d+)([.)])/gm, "$1\\$2");
+
 const cardOf = ({ status, title, lead, facts, links }: CardNews): TeamsMessage => ({
   type: "message",
   attachments: [
@@ -125,15 +137,25 @@ const cardOf = ({ status, title, lead, facts, links }: CardNews): TeamsMessage =
         body: [
           {
             type: "TextBlock",
-            text: status.label,
+            text: cardText(status.label),
             wrap: true,
             size: "Small",
             weight: "Bolder",
             color: TONE_COLOR[status.tone],
           },
-          { type: "TextBlock", text: title, wrap: true, size: "Large", weight: "Bolder", spacing: "None" },
-          { type: "TextBlock", text: lead, wrap: true },
-          { type: "FactSet", facts: facts.map(({ label, value }) => ({ title: label, value })) },
+          {
+            type: "TextBlock",
+            text: cardText(title),
+            wrap: true,
+            size: "Large",
+            weight: "Bolder",
+            spacing: "None",
+          },
+          { type: "TextBlock", text: cardText(lead), wrap: true },
+          {
+            type: "FactSet",
+            facts: facts.map(({ label, value }) => ({ title: cardText(label), value: cardText(value) })),
+          },
         ],
         actions: links.map(({ label, href }) => ({ type: "Action.OpenUrl", title: label, url: href })),
       },
@@ -253,9 +275,31 @@ type ProvisioningEvent = Extract<
   { "detail-type": typeof ResourceProvisioned.detailType | typeof ProvisioningFailed.detailType }
 >;
 
+type Provisioned = Extract<ProvisioningEvent, { "detail-type": typeof ResourceProvisioned.detailType }>;
+
 /**
- * What the provisioning made, or why it failed: the requester's news says it (its subject and facts
- * are about the request, not to its reader), and an RDS database's password stays in its secret.
+ * What was made, by name, where and since when: what its requester alone needs (a database's endpoint
+ * and credentials secret, an instance's private IP, how to connect) is in their own news, not on a
+ * channel many read.
+ */
+const madeFactsOf = ({ detail }: Provisioned): SummaryRow[] => {
+  const { database, bucket, instanceId, provisionedAt, request } = detail;
+  const made = database
+    ? [{ label: "DB instance", value: database.identifier }]
+    : bucket
+      ? [
+          { label: "Bucket", value: bucket.name },
+          { label: "Bucket region", value: bucket.region },
+        ]
+      : instanceId
+        ? [{ label: "Instance ID", value: instanceId }]
+        : [];
+  return [...made, { label: "Provisioned", value: formatUtc(provisionedAt) }, ...requestSummaryRows(request)];
+};
+
+/**
+ * What the provisioning made, or why it failed, in the words of the requester's news (its subject is
+ * about the request, not to its reader), with only the facts a channel may read.
  */
 const provisioningCardOf = (event: ProvisioningEvent, settings: NoticeSettings): CardNews | undefined => {
   const news = requesterNewsOf(event, settings);
@@ -265,7 +309,7 @@ const provisioningCardOf = (event: ProvisioningEvent, settings: NoticeSettings):
     status: news.status,
     title: news.subject,
     lead: `${requesterLabel(request)} asked for ${resourceLabel(request)} in request ${requestId}.`,
-    facts: news.facts,
+    facts: event["detail-type"] === ResourceProvisioned.detailType ? madeFactsOf(event) : news.facts,
     links: [requestPage(settings.publicUrl, requestId)],
   };
 };
