@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { slackClientOf } from "../shared/slack-client.ts";
-import { chatSlackOf, SlackAnswerError } from "./slack.ts";
+import { chatSlackOf, SlackAnswerError, slackErrorCodeOf } from "./slack.ts";
 
 /**
  * A Web API that answers each method as Slack does (HTTP 200, `ok` true or false with an error code):
@@ -163,5 +163,14 @@ describe("chat's Slack over the Web API", () => {
 
     await expect(slack().post("UANA", { text: "t", blocks: [] })).rejects.toThrow(/503/);
     expect(calls.map(({ method }) => method)).toEqual(["chat.postMessage"]);
+  });
+
+  it("names an HTTP failure by its status, so the dead letter says what Slack answered", async () => {
+    failures = [{ status: 503 }];
+
+    const error = await slack()
+      .post("UANA", { text: "t", blocks: [] })
+      .catch((thrown: unknown) => thrown);
+    expect(slackErrorCodeOf(error)).toBe("slack_webapi_http_error: HTTP 503");
   });
 });

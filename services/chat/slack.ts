@@ -1,4 +1,10 @@
-import { type KnownBlock, SlackError, WebAPIPlatformError, type WebClient } from "@slack/web-api";
+import {
+  type KnownBlock,
+  SlackError,
+  WebAPIHTTPError,
+  WebAPIPlatformError,
+  type WebClient,
+} from "@slack/web-api";
 
 /** A message's notification text (what Slack shows where blocks are not) and its Block Kit blocks. */
 export interface SlackMessage {
@@ -47,11 +53,13 @@ const UNDELIVERABLE_UPDATES = new Set([
 export const slackErrorCodeOf = (error: unknown): string =>
   error instanceof WebAPIPlatformError
     ? error.data.error
-    : error instanceof SlackError
-      ? error.code
-      : error instanceof Error
-        ? error.name
-        : String(error);
+    : error instanceof WebAPIHTTPError
+      ? `${error.code}: HTTP ${error.statusCode}`
+      : error instanceof SlackError
+        ? error.code
+        : error instanceof Error
+          ? error.name
+          : String(error);
 
 /** A call Slack refused with one of these codes, as Undeliverable; any other failure thrown. */
 const undeliverableIf = async <T>(codes: ReadonlySet<string>, call: () => Promise<T>) => {
