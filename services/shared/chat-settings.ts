@@ -2,6 +2,7 @@ import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import { z } from "zod";
 import { env, loadConfig } from "./config.ts";
 import type { FetchSecret } from "./hmac-key.ts";
+import { keptUntilFailure } from "./kept-until-failure.ts";
 
 /**
  * Where chat is reached, for the services that declare `needs.chat` (docs/CHAT.md). Chat is a second
@@ -145,12 +146,5 @@ export const createChatSettingsProvider = (
       { token: `${secretArn} slackBotToken`, signingSecret: `${secretArn} slackSigningSecret` },
     );
   };
-  let cached: Promise<ChatSettings> | undefined;
-  return () => {
-    cached ??= fetchSettings().catch((error: unknown) => {
-      cached = undefined;
-      throw error;
-    });
-    return cached;
-  };
+  return keptUntilFailure(fetchSettings);
 };

@@ -1,6 +1,7 @@
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import { z } from "zod";
 import { ConfigError, env, loadConfig } from "./config.ts";
+import { keptUntilFailure } from "./kept-until-failure.ts";
 
 /** Shorter keys are guessable offline from a single link. */
 export const MIN_HMAC_SECRET_LENGTH = 32;
@@ -45,14 +46,7 @@ export const createHmacKeyProvider = (
     }
     return key;
   };
-  let cached: Promise<Buffer> | undefined;
-  return () => {
-    cached ??= fetchKey().catch((error: unknown) => {
-      cached = undefined;
-      throw error;
-    });
-    return cached;
-  };
+  return keptUntilFailure(fetchKey);
 };
 
 const config = loadConfig({
