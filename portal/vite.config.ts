@@ -5,6 +5,7 @@ import { defineConfig } from "vite";
 // very schemas the API uses.
 export default defineConfig({
   root: import.meta.dirname,
-  build: { outDir: resolve(import.meta.dirname, "dist"), emptyOutDir: true, sourcemap: true },
+  // No source maps: the bucket CloudFront serves the build from is public, and a map would publish the source.
+  build: { outDir: resolve(import.meta.dirname, "dist"), emptyOutDir: true, sourcemap: false },
   server: { fs: { allow: [resolve(import.meta.dirname, "..")] } },
 });

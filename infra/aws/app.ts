@@ -1,7 +1,13 @@
 import { join } from "node:path";
 import { App } from "aws-cdk-lib";
 import { services } from "../../services/registry.ts";
-import { type DeploymentContext, DeploymentContextError, readDeploymentContext } from "./context.ts";
+import {
+  type DeploymentContext,
+  DeploymentContextError,
+  readDeploymentContext,
+  stackNameOf,
+  tagDeployment,
+} from "./context.ts";
 import {
   addRegionForwarding,
   defaultBusSubscriptionsOf,
@@ -11,8 +17,6 @@ import {
 import { addNagChecks } from "./nag.ts";
 import { REPO_ROOT } from "./paths.ts";
 import { ApprovalsStack } from "./stack.ts";
-
-const STACK_NAME = "ResourceApprovals";
 
 const app = new App();
 
@@ -36,18 +40,21 @@ const forwarding: ForwardingPlan | undefined = orExit(() =>
   forwardingPlanOf(context.allowedRegions, homeRegion),
 );
 
+const stackName = stackNameOf(context);
+
 addNagChecks(app);
-// One deployment per account and region: the bus has a fixed name outside systems publish to. Pinned to
-// the CLI's region when known, so the other regions' forwarding targets the region it is deployed to.
+tagDeployment(app, context);
+// One deployment per stage, account and region: the stage starts every fixed name (the bus's, which
+// outside systems publish to, too). Pinned to the CLI's region when known, so the other regions'
+// forwarding targets the region it is deployed to.
 orExit(
   () =>
-    new ApprovalsStack(app, STACK_NAME, {
+    new ApprovalsStack(app, stackName, {
       description: "Resource approvals: request, approve and provision AWS resources through events",
       env: homeRegion ? { account, region: homeRegion } : undefined,
       context,
       portalDirectory: join(REPO_ROOT, "portal", "dist"),
     }),
 );
-if (forwarding)
-  addRegionForwarding(app, STACK_NAME, forwarding, defaultBusSubscriptionsOf(services), account);
+if (forwarding) addRegionForwarding(app, stackName, forwarding, defaultBusSubscriptionsOf(services), account);
 app.synth();

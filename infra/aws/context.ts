@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
-import { Token } from "aws-cdk-lib";
-import type { Node } from "constructs";
+import { Tags, Token } from "aws-cdk-lib";
+import type { IConstruct, Node } from "constructs";
 import { z } from "zod";
 import { leaseDurationSchema } from "../../events/lease-duration.ts";
 import { regionSchema } from "../../events/region.ts";
@@ -156,6 +156,22 @@ export const DEFAULT_BUCKET_NAME_PREFIX = "approvals-";
 const DB_SUBNET_GROUP_NAME = /^[a-z0-9][a-z0-9._-]{0,254}$/;
 
 const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
+const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
+
+/** An image owner as IAM's ec2:Owner compares it: an owner alias, or an account id. */
+const IMAGE_OWNER = /^(?:amazon|aws-marketplace|aws-backup-vault|\d{12})$/;
+/** Images owned by Amazon (Amazon Linux, Windows Server) and Canonical (Ubuntu), which the default images are. */
+export const DEFAULT_IMAGE_OWNERS = ["amazon", "099720109477"] as const;
+/** One AMI by its ARN: images live in no account's ARN space, so the account field is empty. */
+const IMAGE_ARN = /^arn:aws[a-z-]*:ec2:[a-z0-9-]+::image\/ami-[0-9a-f]{8}(?:[0-9a-f]{9})?$/;
+
+/**
+ * How many launches of each launcher run at once. Lambda keeps 100 of the account's concurrency
+ * unreserved: the three launchers reserve three times this, so the default 5 needs an account limit of
+ * 115, which every account above the new-account limit of 10 has (docs/DEPLOYMENT.md).
+ */
+export const DEFAULT_LAUNCHER_CONCURRENCY = 5;
+const MAX_LAUNCHER_CONCURRENCY = 100;
 
 const ACM_CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]+$/;
 
@@ -173,6 +189,25 @@ const KMS_KEY_ARN =
 /** A Slack channel by its id (C… public, G… private) or by its name as Slack writes names: lowercase, no spaces. */
 const SLACK_CHANNEL = /^(?:[CG][A-Z0-9]{8,}|#[\p{Ll}\p{Lo}\p{N}_-]{1,80})$/u;
 
+/**
+ * A stage (dev, staging, prod): it starts every fixed name of the deployment, so stages share an account
+ * and region. Short, and of the alphabet every such name allows (a Cognito domain is the strictest:
+ * lowercase, and never the words it reserves).
+ */
+const STAGE = /^[a-z][a-z0-9]{0,11}$/;
+const COGNITO_RESERVED = /aws|amazon|cognito/;
+
+/** A tag as every AWS service takes it: key up to 128 characters, value up to 256, not `aws:`. */
+const TAG_KEY = /^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/iu;
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
+
+/** A web ACL for CloudFront: WAF keeps those in us-east-1, with the scope `global`. */
+const CLOUDFRONT_WEB_ACL_ARN =
+  /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[\w-]{1,128}\/[0-9a-f-]{36}$/;
+
+/** Requests per client IP per 5 minutes the portal's web ACL lets through before it blocks (`wafRateLimit`). */
+export const DEFAULT_WAF_RATE_LIMIT = 1000;
+
 /** Comma-separated ISO 8601 durations, kept as written for the services to read. */
 const durationList = z
   .string()
@@ -183,12 +218,74 @@ const durationList = z
 
 const deploymentContextSchema = z
   .object({
+    // Unset: the names of a single deployment per account and region, as before stages existed.
+    stage: optional(
+      z
+        .string()
+        .regex(
+          STAGE,
+          "must be 1 to 12 lowercase letters or digits, starting with a letter (dev, staging, prod)",
+        )
+        .refine(
+          (stage) => !COGNITO_RESERVED.test(stage),
+          "must not contain aws, amazon or cognito (Cognito refuses them in its domain)",
+        ),
+    ),
+    tags: optional(
+      jsonSetting(
+        '{"CostCenter": "1234", "Owner": "platform"}',
+        z.record(
+          z
+            .string()
+            .regex(
+              TAG_KEY,
+              "must be tag keys of up to 128 letters, digits, spaces and _.:/=+-@, not starting with aws:",
+            ),
+          z
+            .string({ error: "must be a text value" })
+            .regex(TAG_VALUE, "must be up to 256 letters, digits, spaces and _.:/=+-@"),
+        ),
+      ),
+    ).transform((tags) => tags ?? {}),
     sender: z.email("must be an email address (the SES identity approval emails come from)"),
     imageIds: optional(imageOverridesSchema),
-    subnetId: optional(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, "must be a subnet id (subnet-0123abcd)")),
+    subnetId: optional(z.string().regex(SUBNET_ID, "must be a subnet id (subnet-0123abcd)")),
     securityGroupIds: optional(
       listOf(z.string().regex(SECURITY_GROUP_ID, "must be comma-separated security group ids (sg-0123abcd)")),
     ),
+    // Unset: any subnet of the account, which only a deployment without subnetId may leave so.
+    allowedSubnetIds: optional(
+      listOf(z.string().regex(SUBNET_ID, "must be comma-separated subnet ids (subnet-0123abcd)")).pipe(
+        z.array(z.string()).min(1, "must name at least one subnet"),
+      ),
+    ),
+    allowedImageOwners: optional(
+      listOf(
+        z
+          .string()
+          .regex(
+            IMAGE_OWNER,
+            "must be comma-separated image owners: account ids (099720109477) or the aliases amazon, aws-marketplace, aws-backup-vault",
+          ),
+      ).pipe(z.array(z.string()).min(1, "must name at least one owner")),
+    ).transform((owners) => owners ?? [...DEFAULT_IMAGE_OWNERS]),
+    allowedImageArns: optional(
+      listOf(
+        z
+          .string()
+          .regex(
+            IMAGE_ARN,
+            "must be comma-separated image ARNs (arn:aws:ec2:eu-west-1::image/ami-0123456789abcdef0)",
+          ),
+      ),
+    ),
+    launcherConcurrency: optional(
+      z.coerce
+        .number({ error: "must be a number of concurrent launches" })
+        .int("must be a whole number")
+        .min(1, "must be at least 1")
+        .max(MAX_LAUNCHER_CONCURRENCY, `must be at most ${MAX_LAUNCHER_CONCURRENCY}`),
+    ).transform((concurrency) => concurrency ?? DEFAULT_LAUNCHER_CONCURRENCY),
     // Unset: the stack's own region only (deploymentRegionsOf).
     allowedRegions: optional(
       listOf(regionSchema)
@@ -281,10 +378,49 @@ const deploymentContextSchema = z
           "must be a Slack channel's id (C0123ABCDEF) or its name (#approvals: lowercase letters, digits, hyphens and underscores)",
         ),
     ),
+    // Unset: no web ACL (docs/DEPLOYMENT.md, section "WAF").
+    waf: optional(flag).transform((waf) => waf ?? false),
+    wafRateLimit: optional(
+      z.coerce
+        .number({ error: "must be a number of requests" })
+        .int("must be a whole number of requests")
+        .min(10, "must be at least 10 (WAF's smallest rate limit)")
+        .max(2_000_000_000, "must be at most 2000000000"),
+    ),
+    webAclArn: optional(
+      z
+        .string()
+        .regex(
+          CLOUDFRONT_WEB_ACL_ARN,
+          "must be the ARN of a web ACL for CloudFront, in us-east-1 (arn:aws:wafv2:us-east-1:123456789012:global/webacl/NAME/ID)",
+        ),
+    ),
     // Unset: the alarms' topic has no subscriber until one is added (docs/DEPLOYMENT.md).
     alarmEmail: optional(z.email("must be an email address (the alarms' topic mails it once it confirms)")),
   })
   .superRefine((context, issues) => {
+    // A subnet sets the VPC: the launches' network is then the operator's to name, never the VPC's defaults.
+    if (context.subnetId !== undefined) {
+      if (context.allowedSubnetIds === undefined)
+        issues.addIssue({
+          code: "custom",
+          path: ["allowedSubnetIds"],
+          message: "is required when subnetId is set: name every subnet requests may launch into",
+        });
+      else if (!context.allowedSubnetIds.includes(context.subnetId))
+        issues.addIssue({
+          code: "custom",
+          path: ["allowedSubnetIds"],
+          message: `must include subnetId (${context.subnetId}), where requests that name no subnet launch`,
+        });
+      if (context.securityGroupIds === undefined)
+        issues.addIssue({
+          code: "custom",
+          path: ["securityGroupIds"],
+          message:
+            "is required when subnetId is set: without it instances would get the VPC's default security group",
+        });
+    }
     for (const key of ["chatSecretKeyArn", "slackApprovalsChannel"] as const) {
       if (context[key] !== undefined && context.chatSecretArn === undefined)
         issues.addIssue({
@@ -293,6 +429,13 @@ const deploymentContextSchema = z
           message: "needs chatSecretArn: without the chat secret chat is off",
         });
     }
+    if (context.webAclArn !== undefined && (context.waf || context.wafRateLimit !== undefined))
+      issues.addIssue({
+        code: "custom",
+        path: ["webAclArn"],
+        message:
+          "names a web ACL of yours, and waf or wafRateLimit asks the stack for one: set one or the other",
+      });
     if ((context.portalDomain === undefined) !== (context.portalCertificateArn === undefined)) {
       const missing = context.portalDomain === undefined ? "portalDomain" : "portalCertificateArn";
       issues.addIssue({
@@ -376,4 +519,78 @@ export const deploymentRegionsOf = (context: DeploymentContext, stackRegion: str
       `defaultRegion is not set, and the stack's region ${stackRegion} is not among allowedRegions (${allowedRegions.join(", ")}): set defaultRegion to one of them`,
     );
   return { allowed: allowedRegions, defaultRegion: stackRegion };
+};
+
+/** The application's name in tags, and the start of the stack's name. */
+export const APPLICATION = "resource-approvals";
+const STACK_BASE_NAME = "ResourceApprovals";
+
+/**
+ * A fixed name of the deployment (the stack's, the bus's, the sign-in domain's), started with its stage
+ * when it has one: names that would clash between two deployments in one account and region are all
+ * made here.
+ */
+export const stagedName = (context: Pick<DeploymentContext, "stage">, name: string): string =>
+  context.stage ? `${context.stage}-${name}` : name;
+
+/** The stack's name: `ResourceApprovals`, or `<stage>-ResourceApprovals`. */
+export const stackNameOf = (context: Pick<DeploymentContext, "stage">): string =>
+  stagedName(context, STACK_BASE_NAME);
+
+/** The tags every resource carries: the context's own `tags`, then ours, which they cannot replace. */
+export const resourceTagsOf = (
+  context: Pick<DeploymentContext, "stage" | "tags">,
+): Record<string, string> => ({
+  ...context.tags,
+  Application: APPLICATION,
+  ...(context.stage && { Stage: context.stage }),
+  ManagedBy: "cdk",
+});
+
+/** Tags every taggable resource under `scope` (the whole app) with resourceTagsOf. */
+export const tagDeployment = (
+  scope: IConstruct,
+  context: Pick<DeploymentContext, "stage" | "tags">,
+): void => {
+  for (const [key, value] of Object.entries(resourceTagsOf(context))) Tags.of(scope).add(key, value);
+};
+
+/** The portal's web ACL: one the stack makes (`waf`, `wafRateLimit`), or one of yours (`webAclArn`). */
+export type PortalFirewall = { kind: "created"; rateLimit: number } | { kind: "existing"; webAclArn: string };
+
+export const portalFirewallOf = (
+  context: Pick<DeploymentContext, "waf" | "wafRateLimit" | "webAclArn">,
+): PortalFirewall | undefined => {
+  if (context.webAclArn) return { kind: "existing", webAclArn: context.webAclArn };
+  if (context.waf || context.wafRateLimit !== undefined)
+    return { kind: "created", rateLimit: context.wafRateLimit ?? DEFAULT_WAF_RATE_LIMIT };
+  return undefined;
+};
+
+/** Domains reserved for documentation and tests (RFC 2606, RFC 6761): no mail to them is ever delivered. */
+const PLACEHOLDER_DOMAIN = /(^|\.)(example\.(com|net|org)|example|test|invalid|localhost)$/i;
+
+const isPlaceholder = (email: string) => PLACEHOLDER_DOMAIN.test(email.split("@").pop() ?? "");
+
+/**
+ * The addresses of the deployment that no mail can reach: the sender, and the approvers the policy file
+ * names by email (its stages and escalations), at a domain reserved for examples. Fine to synthesize,
+ * never to deploy: SES cannot verify such a sender, and such an approver is never asked.
+ */
+export const placeholderAddressesOf = (context: Pick<DeploymentContext, "sender" | "approvalPolicies">) => {
+  const { conditional, fallback } = loadPolicies(context.approvalPolicies);
+  const approvers = [...conditional, fallback].flatMap(({ outcome }) =>
+    outcome.kind === "stages"
+      ? [
+          ...outcome.stages.map((stage) => stage.approvers),
+          ...(outcome.escalation ? [outcome.escalation.to] : []),
+        ]
+      : [],
+  );
+  return [
+    ...(isPlaceholder(context.sender) ? [`sender ${context.sender}`] : []),
+    ...[...new Set(approvers.flatMap(({ emails }) => emails))]
+      .filter(isPlaceholder)
+      .map((email) => `approver ${email} (${context.approvalPolicies})`),
+  ];
 };

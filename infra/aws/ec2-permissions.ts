@@ -24,15 +24,24 @@ export interface LaunchSettings {
   regions: readonly string[];
   /** The launcher's images, defaults and overrides merged: the SSM parameters among them are resolved at launch. */
   images: ImageTable;
+  /** The security groups every instance gets; none configured, no launch is allowed (never the VPC's default group). */
   securityGroupIds?: readonly string[];
+  /** The subnets instances may launch into; unset, any subnet of the account (only without a configured subnet). */
+  subnetIds?: readonly string[];
+  /** Images of these owners (ec2:Owner: account ids, or aliases such as `amazon`) may be launched. */
+  imageOwners: readonly string[];
+  /** And these images, by ARN, whoever owns them. */
+  imageArns?: readonly string[];
 }
 
 /**
  * RunInstances authorizes every resource a launch touches, each with the condition keys that resource
- * has: the instance carries its type, the instance and volume carry the tags of the request. So the
- * created resources are allowed only with an allowed type, the request's tag and this stack's
- * deployment tag (and no tags beyond the launcher's), while the resources a launch merely uses (image,
- * subnet, security group, network interface) are allowed by ARN.
+ * has: the instance carries its type and metadata options, the volumes their encryption, the instance
+ * and volume the tags of the request, the image its owner. So the created resources are allowed only
+ * with an allowed type, IMDSv2 required, encrypted, the request's tag and this stack's deployment tag
+ * (and no tags beyond the launcher's); the image only from an allowed owner or by its exact ARN; the
+ * subnets and security groups only from the deployment's lists. Each key is a `StringEquals` or `Bool`
+ * condition, so a launch leaving the parameter out is refused too.
  */
 export const ec2LaunchStatements = (scope: IConstruct, settings: LaunchSettings): ExplainedStatement[] => {
   const stack = Stack.of(scope);
@@ -45,46 +54,57 @@ export const ec2LaunchStatements = (scope: IConstruct, settings: LaunchSettings)
     "ForAllValues:StringEquals": { "aws:TagKeys": Object.values(LAUNCH_TAG_KEYS) },
   };
   const taggedByThisStack = { [`aws:RequestTag/${DEPLOYMENT_TAG_KEY}`]: deploymentTagValueOf(scope) };
-  const securityGroups = settings.securityGroupIds?.length
-    ? settings.securityGroupIds.flatMap((id) => ec2Arn("security-group", id))
-    : ec2Arn("security-group");
+  const byIds = (resource: string, ids: readonly string[]) => ids.flatMap((id) => ec2Arn(resource, id));
+  const subnets = settings.subnetIds ? byIds("subnet", settings.subnetIds) : ec2Arn("subnet");
+  // Without configured groups EC2 would use the VPC's default one: no group at all is allowed then.
+  const securityGroups = byIds("security-group", settings.securityGroupIds ?? []);
   const statements: ExplainedStatement[] = [
     {
       statement: new PolicyStatement({
-        sid: "LaunchAllowedInstanceTypesTaggedWithTheirRequest",
+        sid: "LaunchAllowedInstanceTypesWithImdsV2TaggedWithTheirRequest",
         actions: ["ec2:RunInstances"],
         resources: ec2Arn("instance"),
         conditions: {
           ...taggedAtLaunch,
-          StringEquals: { ...taggedByThisStack, "ec2:InstanceType": [...INSTANCE_TYPES] },
+          StringEquals: {
+            ...taggedByThisStack,
+            "ec2:InstanceType": [...INSTANCE_TYPES],
+            "ec2:MetadataHttpTokens": "required",
+          },
         },
       }),
       wildcardReason:
-        "An instance's id exists only once it is launched; the launch is limited to the allowed instance types and must tag the instance with its RequestId and this stack's name",
+        "An instance's id exists only once it is launched; the launch is limited to the allowed instance types, must require IMDSv2 and must tag the instance with its RequestId and this stack's name",
     },
     {
       statement: new PolicyStatement({
-        sid: "CreateVolumesTaggedWithTheirRequest",
+        sid: "CreateEncryptedVolumesTaggedWithTheirRequest",
         actions: ["ec2:RunInstances"],
         resources: ec2Arn("volume"),
-        conditions: { ...taggedAtLaunch, StringEquals: taggedByThisStack },
+        conditions: { ...taggedAtLaunch, StringEquals: taggedByThisStack, Bool: { "ec2:Encrypted": "true" } },
       }),
       wildcardReason:
-        "A root volume's id exists only once it is created; it must carry the request's RequestId tag and this stack's name at creation",
+        "A volume's id exists only once it is created; it must be encrypted and carry the request's RequestId tag and this stack's name at creation",
     },
     {
       statement: new PolicyStatement({
-        sid: "UseNetworkAndImage",
+        sid: "UseTheAllowedNetwork",
         actions: ["ec2:RunInstances"],
-        resources: [
-          ...ec2Arn("network-interface"),
-          ...ec2Arn("subnet"),
-          ...securityGroups,
-          ...ec2Arn("image", "*", ""),
-        ],
+        resources: [...ec2Arn("network-interface"), ...subnets, ...securityGroups],
+      }),
+      wildcardReason: settings.subnetIds
+        ? "The network interface is created by the launch, in one of the allowed subnets and with the configured security groups"
+        : "Requests may name any subnet of the account (no subnet is configured, so the instance goes to the default VPC, with the configured security groups), and the network interface is created by the launch",
+    },
+    {
+      statement: new PolicyStatement({
+        sid: "UseImagesOfAllowedOwners",
+        actions: ["ec2:RunInstances"],
+        resources: ec2Arn("image", "*", ""),
+        conditions: { StringEquals: { "ec2:Owner": [...settings.imageOwners] } },
       }),
       wildcardReason:
-        "Requests may name any subnet of the account, the network interface is created by the launch, and the image is the one the deployment's image settings name for the request's OS and architecture, mostly public SSM parameters that resolve to a new AMI whenever AWS or the OS vendor publishes one; the instance itself is constrained by the statements above",
+        "The image is the one the deployment's image settings name for the request's OS and architecture, mostly public SSM parameters that resolve to a new AMI whenever AWS or the OS vendor publishes one; only images of the allowed owners (ec2:Owner)",
     },
     {
       statement: new PolicyStatement({
@@ -97,6 +117,15 @@ export const ec2LaunchStatements = (scope: IConstruct, settings: LaunchSettings)
         "Tagging is allowed only as part of RunInstances (ec2:CreateAction), never on existing resources",
     },
   ];
+  if (settings.imageArns?.length) {
+    statements.push({
+      statement: new PolicyStatement({
+        sid: "UseTheAllowedImages",
+        actions: ["ec2:RunInstances"],
+        resources: [...settings.imageArns],
+      }),
+    });
+  }
   // RunInstances resolves a `resolve:ssm:` image with the caller's own ssm:GetParameters.
   const parameters = ssmParametersOf(settings.images);
   if (parameters.length > 0) {

@@ -1,6 +1,15 @@
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import {
+  CfnOutput,
+  CfnParameter,
+  CfnRule,
+  Fn,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Token,
+} from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import { HttpApi, HttpStage, LogGroupLogDestination } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpJwtAuthorizer } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
@@ -30,7 +39,16 @@ import { PORTAL_LOG_FIELDS, Portal } from "./constructs/portal.ts";
 import { Schedules } from "./constructs/schedules.ts";
 import { Service } from "./constructs/service.ts";
 import { SignIn } from "./constructs/sign-in.ts";
-import { type DeploymentContext, deploymentRegionsOf, type Publisher } from "./context.ts";
+import {
+  type DeploymentContext,
+  DeploymentContextError,
+  deploymentRegionsOf,
+  type PortalFirewall,
+  type Publisher,
+  placeholderAddressesOf,
+  portalFirewallOf,
+  stagedName,
+} from "./context.ts";
 import { acknowledge } from "./nag.ts";
 import { REPO_ROOT } from "./paths.ts";
 
@@ -50,6 +68,9 @@ export const API_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
 
 /** The key that signs approval links, and CloudFront's secret for the API: 64 characters from the generator's alphabet. */
 const SECRET_LENGTH = 64;
+
+/** CloudFront takes web ACLs from this region only (WAF's `CLOUDFRONT` scope). */
+export const CLOUDFRONT_WAF_REGION = "us-east-1";
 
 /** The sources only the stack's own functions may publish under: the flow's own events. */
 export const OWN_SOURCES = "approvals.*";
@@ -110,7 +131,7 @@ export class ApprovalsStack extends Stack {
     const services = props.services ?? registry;
 
     this.bus = new EventBus(this, "Bus", {
-      eventBusName: APPROVALS_BUS,
+      eventBusName: stagedName(context, APPROVALS_BUS),
       description:
         "Resource approvals: every event of the flow; outside systems publish ResourceRequested here",
     });
@@ -143,6 +164,8 @@ export class ApprovalsStack extends Stack {
     const sender = new EmailIdentity(this, "Sender", { identity: Identity.email(context.sender) });
 
     const api = new HttpApi(this, "Api", {
+      // Not unique in an account, but the console lists APIs by name: each stage's by its own.
+      apiName: `${this.stackName}-api`,
       description: "Resource approvals: requests API and decision pages, reached through CloudFront",
       createDefaultStage: false,
     });
@@ -183,6 +206,8 @@ export class ApprovalsStack extends Stack {
     // A dynamic reference: CloudFormation puts the value in place at deploy time, the template holds none.
     const originVerifySecret = originVerify.secretValue.unsafeUnwrap();
 
+    // Fixed by the stage, not by the user pool: the portal's CSP names the sign-in before the pool exists.
+    const signInDomainPrefix = `${stagedName(context, "approvals")}-${this.account}`;
     const httpPaths = services.flatMap((service) => service.http?.routes.map((route) => route.path) ?? []);
     this.portal = new Portal(this, "Portal", {
       directory: props.portalDirectory,
@@ -193,11 +218,18 @@ export class ApprovalsStack extends Stack {
           ? { domainName: context.portalDomain, certificateArn: context.portalCertificateArn }
           : undefined,
       originVerifySecret,
+      // Where the portal's sign-in library calls: the issuer's discovery and keys, the domain's token endpoint.
+      signInOrigins: [
+        `https://cognito-idp.${this.region}.${this.urlSuffix}`,
+        `https://${signInDomainPrefix}.auth.${this.region}.amazoncognito.com`,
+      ],
+      firewall: this.firewallOf(portalFirewallOf(context)),
     });
 
     this.signIn = new SignIn(this, "SignIn", {
       portalUrl: this.portal.url,
       identityProvider: context.identityProvider,
+      domainPrefix: signInDomainPrefix,
     });
     this.portal.publishFiles({
       signIn: {
@@ -259,7 +291,11 @@ export class ApprovalsStack extends Stack {
               regions: regions.allowed,
               images: imagesWith(context.imageIds ?? {}),
               securityGroupIds: context.securityGroupIds,
+              subnetIds: context.allowedSubnetIds,
+              imageOwners: context.allowedImageOwners,
+              imageArns: context.allowedImageArns,
             },
+            launcherConcurrency: context.launcherConcurrency,
             rdsLaunchSettings: {
               regions: regions.allowed,
               subnetGroupName: context.dbSubnetGroupName,
@@ -291,6 +327,8 @@ export class ApprovalsStack extends Stack {
       email: context.alarmEmail,
     });
 
+    this.refuseDeployingPlaceholders(placeholderAddressesOf(context));
+
     new CfnOutput(this, "PortalUrl", {
       value: this.portal.url,
       description: "The portal, API and decision pages",
@@ -320,6 +358,50 @@ export class ApprovalsStack extends Stack {
     new CfnOutput(this, "PortalRequestLogFields", {
       value: PORTAL_LOG_FIELDS.join(","),
       description: "The fields CloudFront's request log keeps: no query string, cookie or referrer",
+    });
+  }
+
+  /**
+   * A web ACL the stack makes must be in CloudFront's WAF region, so the stack must be there too, and
+   * known to be at synth; elsewhere the context names one made there (docs/DEPLOYMENT.md, section "WAF").
+   */
+  private firewallOf(firewall: PortalFirewall | undefined): PortalFirewall | undefined {
+    if (firewall?.kind !== "created" || this.region === CLOUDFRONT_WAF_REGION) return firewall;
+    const where = Token.isUnresolved(this.region)
+      ? "the stack's region is unknown at synth (run cdk with AWS_REGION or a profile's region)"
+      : `the stack is in ${this.region}`;
+    throw new DeploymentContextError(
+      `waf asks the stack for a web ACL, which CloudFront takes from ${CLOUDFRONT_WAF_REGION} only, and ${where}: create the web ACL in ${CLOUDFRONT_WAF_REGION} and pass its ARN as webAclArn instead (docs/DEPLOYMENT.md, section "WAF")`,
+    );
+  }
+
+  /**
+   * Addresses at example domains are fine to synthesize (tests, a first look at the template) but
+   * never to deploy: SES never verifies such a sender, and such an approver never reads their mail.
+   * The template itself refuses: a CloudFormation rule CloudFormation checks before it changes
+   * anything, whichever tool deploys it (`cdk deploy`, a pipeline, the console). Its parameter takes
+   * no other value, so the rule cannot be argued with at deploy time.
+   */
+  private refuseDeployingPlaceholders(addresses: readonly string[]): void {
+    if (addresses.length === 0) return;
+    const listed = addresses.join("; ");
+    const placeholders = new CfnParameter(this, "PlaceholderMailAddresses", {
+      type: "String",
+      description: "Mail addresses at example domains this template was synthesized with",
+      default: listed,
+      allowedValues: [listed],
+    });
+    new CfnRule(this, "NoPlaceholderMailAddresses", {
+      assertions: [
+        {
+          assert: Fn.conditionEquals(placeholders.valueAsString, ""),
+          assertDescription:
+            `Not deployable with mail addresses at example domains (${listed}): set sender (-c sender=...) and the approvers of approvalPolicies to real addresses`.slice(
+              0,
+              1024,
+            ),
+        },
+      ],
     });
   }
 

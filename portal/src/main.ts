@@ -1,13 +1,12 @@
 import { healthRoute } from "../../api/contract.ts";
-import { THEME_CSS } from "../../services/shared/theme.ts";
 import { api, type ShownRequest, useSession } from "./api.ts";
 import { h } from "./dom.ts";
 import { offersLinkTo, pageOf } from "./routes.ts";
 import { type Session, startSession } from "./sign-in.ts";
-import { PORTAL_CSS } from "./style.ts";
+import { PORTAL_STYLESHEET } from "./style.ts";
 
 const style = document.createElement("style");
-style.textContent = THEME_CSS + PORTAL_CSS;
+style.textContent = PORTAL_STYLESHEET;
 document.head.append(style);
 
 const main = document.getElementById("main") as HTMLElement;

@@ -1,3 +1,5 @@
+import { THEME_CSS } from "../../services/shared/theme.ts";
+
 /** Portal-only additions to the shared theme: navigation, tables, the pager. */
 export const PORTAL_CSS = `
 header.site nav { display: flex; gap: 1rem; flex-wrap: wrap; }
@@ -50,3 +52,9 @@ dialog.lease-dialog::backdrop { background: rgb(0 0 0 / 40%); }
   .table-wrap td::before { content: attr(data-label); color: var(--muted); }
 }
 `;
+
+/**
+ * Everything the portal styles with, in the one <style> element main.ts adds: the deployment's CSP
+ * (infra/aws/constructs/portal.ts) allows exactly this text by its hash.
+ */
+export const PORTAL_STYLESHEET = THEME_CSS + PORTAL_CSS;

@@ -11,6 +11,7 @@ import { approvalKeyOf } from "../shared/approval-asks.ts";
 import { hashToken } from "../shared/decision-token.ts";
 import type { OutgoingEmail } from "../shared/mail.ts";
 import { TEST_KEY } from "../shared/testing/decision-tokens.ts";
+import { recordingMetrics } from "../shared/testing/metrics.ts";
 import { createFollowUpMailer, type Escalated, type Reminded } from "./follow-up.ts";
 import {
   createOnApprovalEscalatedHandler,
@@ -47,6 +48,7 @@ afterAll(() => dynamo.close());
 const setUp = () => {
   const bus = recordingPublisher();
   const sent: OutgoingEmail[] = [];
+  const metrics = recordingMetrics();
   const mail = createFollowUpMailer({
     store,
     publisher: bus,
@@ -59,10 +61,12 @@ const setUp = () => {
     randomBytes,
     settings: { publicUrl: "http://localhost:3000", decisionsRequireSignIn: false },
     logger: silentLogger(),
+    metrics,
   });
   return {
     bus,
     sent,
+    metrics,
     remind: createOnApproversRemindedHandler(mail),
     escalate: createOnApprovalEscalatedHandler(mail, store),
   };
@@ -133,6 +137,15 @@ describe("approval-mail on ApproversReminded", () => {
     expect(sent.map(({ text }) => /reminder (\d) of 2/.exec(text)?.[1])).toEqual(["1", "2"]);
   });
 
+  it("counts each reminder sent as an email, not as an approver asked anew", async () => {
+    const { metrics, remind } = setUp();
+
+    await remind(reminded("remind-counted", 1, ["bob@example.com"]));
+    await remind(reminded("remind-counted", 1, ["bob@example.com"]));
+
+    expect(metrics.recorded).toEqual([{ metric: "EmailsSent", value: 1 }]);
+  });
+
   it("reminds the approvers of an extension round of the extension, apart from the request's own reminders", async () => {
     const { bus, sent, remind } = setUp();
 
@@ -170,6 +183,26 @@ describe("approval-mail on ApprovalEscalated", () => {
     expect(sent.map(({ to }) => to)).toEqual(["op@example.com"]);
     expect(sent[0]?.text).toContain("asked as escalation");
     expect((await store.get("escalate-1", 0))?.escalatedTo).toEqual(new Set(["op@example.com"]));
+  });
+
+  it("counts each approver an escalation asks, and their email, once", async () => {
+    const { metrics, escalate } = setUp();
+    await store.createIfAbsent({
+      requestId: "escalate-counted",
+      stage: 0,
+      createdAt: "2026-03-01T10:00:00.000Z",
+      approvers: ["bob@example.com"],
+      links: {},
+      expiresAt: EXPIRES_AT,
+    });
+
+    await escalate(escalated("escalate-counted", ["op@example.com"]));
+    await escalate(escalated("escalate-counted", ["op@example.com"]));
+
+    expect(metrics.recorded).toEqual([
+      { metric: "ApprovalsAsked", value: 1 },
+      { metric: "EmailsSent", value: 1 },
+    ]);
   });
 
   it("tells the added approvers the lease they approve, as the stage's first email does", async () => {

@@ -7,6 +7,7 @@ import type { Publisher } from "../../events/publish.ts";
 import { approvalKeyOf, approversToAsk, stageInWords } from "../shared/approval-asks.ts";
 import { createDecisionToken, type DecisionAction, hashToken } from "../shared/decision-token.ts";
 import type { OutgoingEmail } from "../shared/mail.ts";
+import type { BusinessMetrics } from "../shared/observability.ts";
 import { approvalEmail, type EmailOccasion } from "./email.ts";
 import type { MailingStore } from "./store.ts";
 
@@ -19,6 +20,7 @@ export interface FollowUpDeps {
   randomBytes: (size: number) => Buffer;
   settings: { publicUrl: string; decisionsRequireSignIn: boolean };
   logger: Logger;
+  metrics: BusinessMetrics;
 }
 
 export type Reminded = DetailOf<typeof ApproversReminded>;
@@ -70,7 +72,7 @@ export const createFollowUpMailer = (deps: FollowUpDeps) => {
     const stageWords = stageInWords(stage, event.quorum);
     const occasionKey = occasion.kind === "reminder" ? `${occasion.n}` : "escalation";
     for (const [approver, issued] of tokens) {
-      await store.sendFollowUpOnce(
+      const { ran } = await store.sendFollowUpOnce(
         occasion.kind,
         `${approvalKeyOf(requestId, extension)}/${stage.index}/${occasionKey}/${approver}`,
         () =>
@@ -89,6 +91,10 @@ export const createFollowUpMailer = (deps: FollowUpDeps) => {
             }),
           ),
       );
+      if (!ran) continue;
+      // An escalation asks approvers the stage had not asked; a reminder asks the same ones again.
+      if (occasion.kind === "escalation") deps.metrics.count("ApprovalsAsked");
+      deps.metrics.count("EmailsSent");
     }
     logger.info(occasion.kind === "reminder" ? "Approvers reminded" : "Escalation approvers asked", {
       requestId,

@@ -1,8 +1,16 @@
 import { listApprovalsRoute } from "../../api/approvals.ts";
 import { getRequestRoute, listRequestsRoute, openApiDocumentRoute } from "../../api/contract.ts";
-import { routeOf, type ServiceManifest, SIGN_IN_SETTINGS } from "../shared/manifest.ts";
+import {
+  type HandlerRef,
+  handlerOf,
+  routeOf,
+  type ServiceManifest,
+  SIGN_IN_SETTINGS,
+} from "../shared/manifest.ts";
 import { subscriptions } from "./subscriptions.ts";
-import { tables } from "./tables.ts";
+import { auditRequestsTable, auditTimelineTable, tables } from "./tables.ts";
+
+const httpHandler: HandlerRef = { entry: "services/audit/http-handler.ts", exportName: "handler" };
 
 export const service: ServiceManifest = {
   name: "audit",
@@ -11,11 +19,19 @@ export const service: ServiceManifest = {
   http: {
     service: "audit",
     routes: [listRequestsRoute, getRequestRoute, listApprovalsRoute, openApiDocumentRoute].map(routeOf),
-    handler: { entry: "services/audit/http-handler.ts", exportName: "handler" },
+    handler: httpHandler,
     app: "services/audit/http.ts",
     access:
       "Requests and approvals are for signed-in users only; the one open route is the OpenAPI document, which describes the API and holds no data",
   },
   publishes: [],
+  uses: [
+    {
+      handler: handlerOf(subscriptions, "audit-on-flow-event"),
+      writes: [auditRequestsTable, auditTimelineTable],
+    },
+    // The public API only reads: nothing that reaches it can change the trail.
+    { handler: httpHandler, reads: [auditRequestsTable, auditTimelineTable] },
+  ],
   needs: { settings: [...SIGN_IN_SETTINGS], sendsEmail: false, readsHmacKey: false },
 };

@@ -1,6 +1,6 @@
-import type { ServiceManifest } from "../shared/manifest.ts";
+import { handlerOf, type ServiceManifest } from "../shared/manifest.ts";
 import { subscriptions } from "./subscriptions.ts";
-import { tables } from "./tables.ts";
+import { idempotencyTable, messagesTable, tables } from "./tables.ts";
 
 /**
  * Chat, a second channel beside email (docs/CHAT.md): Slack direct messages that ask approvers, with
@@ -13,6 +13,17 @@ export const service: ServiceManifest = {
   subscriptions,
   tables,
   publishes: [],
+  uses: [
+    // Each ask is posted once (an idempotency record), and where it went is kept with the approval.
+    {
+      handler: handlerOf(subscriptions, "chat-slack-ask-approvers"),
+      writes: [messagesTable, idempotencyTable],
+    },
+    // Updating the messages needs no record: a redelivery updates them to the same.
+    { handler: handlerOf(subscriptions, "chat-slack-update-approver-messages"), writes: [messagesTable] },
+    { handler: handlerOf(subscriptions, "chat-slack-on-request-news"), writes: [idempotencyTable] },
+    { handler: handlerOf(subscriptions, "chat-teams-cards"), writes: [idempotencyTable] },
+  ],
   needs: {
     settings: ["PUBLIC_URL"],
     sendsEmail: false,

@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { RequestApproved } from "../../events/request-approved.ts";
 import { RequestExpired } from "../../events/request-expired.ts";
+import { RequestRejected } from "../../events/request-rejected.ts";
 import { sampleRequest } from "../../test/support/fixtures.ts";
 import { recordingPublisher } from "../../test/support/recording-publisher.ts";
 import { recordingSchedules } from "../../test/support/recording-schedules.ts";
+import { recordingMetrics } from "../shared/testing/metrics.ts";
 import { createOutboxPublisher, type OwedEntry, outboxEntries, owed } from "./outbox.ts";
 
 const AT = "2026-03-01T10:00:02.000Z";
@@ -77,5 +80,90 @@ describe("the outbox publisher", () => {
     await publish({ requestId: request.requestId, outbox: outboxEntries(0, [expiry()]) });
 
     expect(schedules.made.map(({ at }) => at)).toEqual([new Date("2026-03-01T10:05:01.000Z")]);
+  });
+});
+
+describe("the outcome metrics", () => {
+  const OPENED_AT = "2026-03-01T09:00:00.000Z";
+  const DECIDED_AT = "2026-03-01T09:30:00.000Z";
+  const approved = () =>
+    owed(RequestApproved, {
+      requestId: request.requestId,
+      request,
+      approver: "bob@example.com",
+      decidedAt: DECIDED_AT,
+    });
+  const rejected = () =>
+    owed(RequestRejected, {
+      requestId: request.requestId,
+      request,
+      approver: "bob@example.com",
+      reason: "Too large for a test",
+      decidedAt: DECIDED_AT,
+    });
+
+  const publisherCounting = (publisher = recordingPublisher()) => {
+    const metrics = recordingMetrics();
+    const publish = createOutboxPublisher({
+      publisher,
+      schedules: recordingSchedules(),
+      store: markingStore(),
+      now: BEFORE,
+      metrics,
+    });
+    return { metrics, publish };
+  };
+
+  it("count an approval decided, with its outcome and the time from the approval's opening to the decision", async () => {
+    const { metrics, publish } = publisherCounting();
+
+    await publish({
+      requestId: request.requestId,
+      createdAt: OPENED_AT,
+      outbox: outboxEntries(0, [expiry(), approved()]),
+    });
+
+    expect(metrics.recorded).toEqual([
+      { metric: "ApprovalsDecided", value: 1, dimensions: { outcome: "approved" } },
+      { metric: "TimeToDecision", value: 30 * 60 * 1000 },
+    ]);
+  });
+
+  it("count a rejection as decided with its outcome, and an expiry as expired", async () => {
+    const { metrics, publish } = publisherCounting();
+
+    await publish({
+      requestId: request.requestId,
+      createdAt: OPENED_AT,
+      outbox: outboxEntries(0, [rejected()]),
+    });
+    await publish({
+      requestId: request.requestId,
+      createdAt: OPENED_AT,
+      outbox: outboxEntries(1, [expired()]),
+    });
+
+    expect(metrics.recorded).toEqual([
+      { metric: "ApprovalsDecided", value: 1, dimensions: { outcome: "rejected" } },
+      { metric: "TimeToDecision", value: 30 * 60 * 1000 },
+      { metric: "ApprovalsExpired", value: 1 },
+    ]);
+  });
+
+  it("count nothing until the outcome is on the bus, and the sweeper's publication then counts it once", async () => {
+    const publisher = recordingPublisher();
+    const { metrics, publish } = publisherCounting(publisher);
+    const owedByApproval = {
+      requestId: request.requestId,
+      createdAt: OPENED_AT,
+      outbox: outboxEntries(0, [approved()]),
+    };
+    publisher.failNext();
+
+    await expect(publish(owedByApproval)).rejects.toThrow("EventBridge is unreachable");
+    expect(metrics.recorded).toEqual([]);
+    await publish(owedByApproval);
+
+    expect(metrics.recorded.map(({ metric }) => metric)).toEqual(["ApprovalsDecided", "TimeToDecision"]);
   });
 });

@@ -14,7 +14,14 @@ import { RequestCancelled } from "../../events/request-cancelled.ts";
 import { RequestExpired } from "../../events/request-expired.ts";
 import { RequestRejected } from "../../events/request-rejected.ts";
 import {
+  type BusinessMetrics,
+  businessMetricsOf,
+  metricsOf,
+  millisecondsSince,
+} from "../shared/observability.ts";
+import {
   createOutbox,
+  type OwedBy,
   type OwedCancellation,
   type OwedEntryOf,
   type OwedEventOf,
@@ -77,29 +84,62 @@ export interface OutboxStore {
 }
 
 /**
+ * The publisher of one approval's owed events that counts its outcome once it is on the bus: approved
+ * or rejected (with the time from the approval's opening, when the request was accepted, to the
+ * decision), or expired. The outcome is owed once, so it is counted once, but for the rare second
+ * publication of an event after a crash between its publish and its removal from the outbox.
+ */
+const countingOutcomes = (
+  approval: OwedBy<OwedEntry> & { createdAt?: string },
+  publisher: EventPublisher,
+  metrics: BusinessMetrics,
+): EventPublisher => ({
+  publish: async (contract, detail) => {
+    const ids = await publisher.publish(contract, detail);
+    const { decidedAt } = detail as { decidedAt?: string };
+    if (contract.detailType === RequestExpired.detailType) metrics.count("ApprovalsExpired");
+    if (
+      contract.detailType === RequestApproved.detailType ||
+      contract.detailType === RequestRejected.detailType
+    ) {
+      metrics.count("ApprovalsDecided", {
+        outcome: contract.detailType === RequestApproved.detailType ? "approved" : "rejected",
+      });
+      if (approval.createdAt && decidedAt)
+        metrics.duration("TimeToDecision", millisecondsSince(approval.createdAt, new Date(decidedAt)));
+    }
+    return ids;
+  },
+});
+
+/**
  * Publishes the owed entries of `keys` (all of the outbox when absent) in their order and takes them
  * out of it (services/shared/outbox.ts): events go on the bus, schedules to EventBridge Scheduler.
  */
-export const createOutboxPublisher = ({
-  publisher,
-  schedules,
-  store,
-  now,
-  logger = new Logger({ serviceName: "decision" }),
-}: {
-  publisher: EventPublisher;
-  schedules: Pick<Schedules, "scheduleOnce" | "cancelSchedule">;
-  store: OutboxStore;
-  now: () => Date;
-  logger?: Pick<Logger, "error">;
-}) =>
-  outbox.createOutboxPublisher({
+export const createOutboxPublisher =
+  ({
     publisher,
     schedules,
-    store: { markDone: (requestId, keys) => store.markPublished(requestId, keys, now()) },
+    store,
     now,
-    logger,
-  });
+    logger = new Logger({ serviceName: "decision" }),
+    metrics = businessMetricsOf(metricsOf("decision")),
+  }: {
+    publisher: EventPublisher;
+    schedules: Pick<Schedules, "scheduleOnce" | "cancelSchedule">;
+    store: OutboxStore;
+    now: () => Date;
+    logger?: Pick<Logger, "error">;
+    metrics?: BusinessMetrics;
+  }) =>
+  (approval: OwedBy<OwedEntry> & { createdAt?: string }, keys?: readonly string[]): Promise<void> =>
+    outbox.createOutboxPublisher({
+      publisher: countingOutcomes(approval, publisher, metrics),
+      schedules,
+      store: { markDone: (requestId, keys) => store.markPublished(requestId, keys, now()) },
+      now,
+      logger,
+    })(approval, keys);
 
 export type OutboxPublisher = ReturnType<typeof createOutboxPublisher>;
 

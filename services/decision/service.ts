@@ -5,6 +5,7 @@ import { DECISION_PATHS } from "../shared/decision-token.ts";
 import {
   asProducer,
   type HandlerRef,
+  handlerOf,
   routeOf,
   type ServiceManifest,
   SIGN_IN_SETTINGS,
@@ -12,7 +13,7 @@ import {
 import { DECISION_EVENTS } from "./outbox.ts";
 import { SLACK_INTERACTIONS_PATH } from "./slack/payloads.ts";
 import { subscriptions } from "./subscriptions.ts";
-import { tables } from "./tables.ts";
+import { approvalsTable, delegationsCopyTable, tables } from "./tables.ts";
 
 const httpHandler: HandlerRef = { entry: "services/decision/http-handler.ts", exportName: "handler" };
 
@@ -38,6 +39,28 @@ export const service: ServiceManifest = {
   },
   // ApprovalTimerDue goes out through its schedules (timers.ts): EventBridge Scheduler puts it on the bus.
   publishes: asProducer(...DECISION_EVENTS, ApprovalTimerDue),
+  uses: [
+    // Each moves approvals on and publishes the events its write owes (outbox.ts); these start stages,
+    // so they read who is away (delegations.ts).
+    ...[
+      handlerOf(subscriptions, "decision-on-request-accepted"),
+      handlerOf(subscriptions, "decision-on-approval-requested"),
+      handlerOf(subscriptions, "decision-on-extension-requested"),
+      httpHandler,
+    ].map((handler) => ({
+      handler,
+      reads: [delegationsCopyTable],
+      writes: [approvalsTable],
+      publishes: DECISION_EVENTS,
+    })),
+    ...[
+      handlerOf(subscriptions, "decision-on-approval-timer-due"),
+      handlerOf(subscriptions, "decision-on-release-requested"),
+      handlerOf(subscriptions, "decision-expire-sweeper"),
+    ].map((handler) => ({ handler, writes: [approvalsTable], publishes: DECISION_EVENTS })),
+    // It keeps decision's copy of the delegations, and nothing else.
+    { handler: handlerOf(subscriptions, "decision-on-delegation-changed"), writes: [delegationsCopyTable] },
+  ],
   needs: {
     settings: [
       "PUBLIC_URL",

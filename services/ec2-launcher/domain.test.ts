@@ -272,8 +272,12 @@ describe("buildRunInstancesInput", () => {
       PrivateIpAddress: "10.0.1.25",
       SecurityGroupIds: ["sg-0123456789abcdef0"],
       BlockDeviceMappings: [
-        { DeviceName: "/dev/xvda", Ebs: { VolumeSize: 20, VolumeType: "gp3", DeleteOnTermination: true } },
+        {
+          DeviceName: "/dev/xvda",
+          Ebs: { VolumeSize: 20, VolumeType: "gp3", DeleteOnTermination: true, Encrypted: true },
+        },
       ],
+      MetadataOptions: { HttpTokens: "required", HttpEndpoint: "enabled" },
       TagSpecifications: [
         { ResourceType: "instance", Tags: tags },
         { ResourceType: "volume", Tags: tags },
@@ -289,7 +293,7 @@ describe("buildRunInstancesInput", () => {
     expect(input.SubnetId).toBe("subnet-0def5678");
   });
 
-  it("leaves out what neither the request nor the configuration sets", () => {
+  it("leaves out what neither the request nor the configuration sets, but never IMDSv2 nor the encrypted root volume", () => {
     const minimal = ec2RequestOf({
       resource: { type: "ec2", instanceType: "t3.nano", os: "amazon-linux-2023" },
     });
@@ -305,8 +309,12 @@ describe("buildRunInstancesInput", () => {
       "InstanceType",
       "MinCount",
       "MaxCount",
+      "BlockDeviceMappings",
+      "MetadataOptions",
       "TagSpecifications",
     ]);
+    expect(input.BlockDeviceMappings).toStrictEqual([{ DeviceName: "/dev/xvda", Ebs: { Encrypted: true } }]);
+    expect(input.MetadataOptions).toStrictEqual({ HttpTokens: "required", HttpEndpoint: "enabled" });
   });
 
   it("names the instance after the request id when the request gives no name", () => {
@@ -335,32 +343,48 @@ describe("the requested volume in BlockDeviceMappings", () => {
     ["ubuntu-24.04", "/dev/sda1", "/dev/sdf"],
     ["ubuntu-22.04", "/dev/sda1", "/dev/sdf"],
     ["windows-server-2022", "/dev/sda1", "xvdf"],
-  ])("on %s replaces the root volume %s with an SSD volume, and adds an HDD one as %s", (os, root, data) => {
-    expect(mappingsFor(os, { sizeGiB: 30, type: "gp3" })).toStrictEqual([
-      { DeviceName: root, Ebs: { VolumeSize: 30, VolumeType: "gp3", DeleteOnTermination: true } },
-    ]);
-    expect(mappingsFor(os, { sizeGiB: 500, type: "st1" })).toStrictEqual([
-      { DeviceName: data, Ebs: { VolumeSize: 500, VolumeType: "st1", DeleteOnTermination: true } },
-    ]);
-  });
+  ])(
+    "on %s replaces the root volume %s with an SSD volume, and adds an HDD one as %s beside the encrypted root",
+    (os, root, data) => {
+      expect(mappingsFor(os, { sizeGiB: 30, type: "gp3" })).toStrictEqual([
+        {
+          DeviceName: root,
+          Ebs: { VolumeSize: 30, VolumeType: "gp3", DeleteOnTermination: true, Encrypted: true },
+        },
+      ]);
+      expect(mappingsFor(os, { sizeGiB: 500, type: "st1" })).toStrictEqual([
+        { DeviceName: root, Ebs: { Encrypted: true } },
+        {
+          DeviceName: data,
+          Ebs: { VolumeSize: 500, VolumeType: "st1", DeleteOnTermination: true, Encrypted: true },
+        },
+      ]);
+    },
+  );
 
   it.each<[string, NonNullable<Ec2Resource["volume"]>, BlockDeviceMapping]>([
     [
       "gp3 as the root volume, with its baseline IOPS left to EC2",
       { sizeGiB: 20, type: "gp3" },
-      { DeviceName: "/dev/xvda", Ebs: { VolumeSize: 20, VolumeType: "gp3", DeleteOnTermination: true } },
+      {
+        DeviceName: "/dev/xvda",
+        Ebs: { VolumeSize: 20, VolumeType: "gp3", DeleteOnTermination: true, Encrypted: true },
+      },
     ],
     [
       "gp2 as the root volume",
       { sizeGiB: 20, type: "gp2" },
-      { DeviceName: "/dev/xvda", Ebs: { VolumeSize: 20, VolumeType: "gp2", DeleteOnTermination: true } },
+      {
+        DeviceName: "/dev/xvda",
+        Ebs: { VolumeSize: 20, VolumeType: "gp2", DeleteOnTermination: true, Encrypted: true },
+      },
     ],
     [
       "io1 as the root volume with 3,000 IOPS once it is large enough (60 GiB at 50 per GiB)",
       { sizeGiB: 100, type: "io1" },
       {
         DeviceName: "/dev/xvda",
-        Ebs: { VolumeSize: 100, VolumeType: "io1", Iops: 3000, DeleteOnTermination: true },
+        Ebs: { VolumeSize: 100, VolumeType: "io1", Iops: 3000, DeleteOnTermination: true, Encrypted: true },
       },
     ],
     [
@@ -368,7 +392,7 @@ describe("the requested volume in BlockDeviceMappings", () => {
       { sizeGiB: 20, type: "io1" },
       {
         DeviceName: "/dev/xvda",
-        Ebs: { VolumeSize: 20, VolumeType: "io1", Iops: 1000, DeleteOnTermination: true },
+        Ebs: { VolumeSize: 20, VolumeType: "io1", Iops: 1000, DeleteOnTermination: true, Encrypted: true },
       },
     ],
     [
@@ -376,7 +400,7 @@ describe("the requested volume in BlockDeviceMappings", () => {
       { sizeGiB: 8, type: "io1" },
       {
         DeviceName: "/dev/xvda",
-        Ebs: { VolumeSize: 8, VolumeType: "io1", Iops: 400, DeleteOnTermination: true },
+        Ebs: { VolumeSize: 8, VolumeType: "io1", Iops: 400, DeleteOnTermination: true, Encrypted: true },
       },
     ],
     [
@@ -384,7 +408,7 @@ describe("the requested volume in BlockDeviceMappings", () => {
       { sizeGiB: 8, type: "io2" },
       {
         DeviceName: "/dev/xvda",
-        Ebs: { VolumeSize: 8, VolumeType: "io2", Iops: 3000, DeleteOnTermination: true },
+        Ebs: { VolumeSize: 8, VolumeType: "io2", Iops: 3000, DeleteOnTermination: true, Encrypted: true },
       },
     ],
     [
@@ -392,21 +416,40 @@ describe("the requested volume in BlockDeviceMappings", () => {
       { sizeGiB: 16384, type: "io2" },
       {
         DeviceName: "/dev/xvda",
-        Ebs: { VolumeSize: 16384, VolumeType: "io2", Iops: 3000, DeleteOnTermination: true },
+        Ebs: { VolumeSize: 16384, VolumeType: "io2", Iops: 3000, DeleteOnTermination: true, Encrypted: true },
       },
     ],
     [
-      "st1 as a data volume, leaving the image's root volume as it is",
+      "st1 as a data volume, beside the image's root volume",
       { sizeGiB: 125, type: "st1" },
-      { DeviceName: "/dev/sdf", Ebs: { VolumeSize: 125, VolumeType: "st1", DeleteOnTermination: true } },
+      {
+        DeviceName: "/dev/sdf",
+        Ebs: { VolumeSize: 125, VolumeType: "st1", DeleteOnTermination: true, Encrypted: true },
+      },
     ],
     [
-      "sc1 as a data volume, leaving the image's root volume as it is",
+      "sc1 as a data volume, beside the image's root volume",
       { sizeGiB: 16384, type: "sc1" },
-      { DeviceName: "/dev/sdf", Ebs: { VolumeSize: 16384, VolumeType: "sc1", DeleteOnTermination: true } },
+      {
+        DeviceName: "/dev/sdf",
+        Ebs: { VolumeSize: 16384, VolumeType: "sc1", DeleteOnTermination: true, Encrypted: true },
+      },
     ],
-  ])("maps %s", (_, volume, mapping) => {
-    expect(mappingsFor("amazon-linux-2023", volume)).toStrictEqual([mapping]);
+  ])("maps %s, encrypted", (_, volume, mapping) => {
+    expect(mappingsFor("amazon-linux-2023", volume)).toContainEqual(mapping);
+  });
+
+  it("encrypts every volume the instance gets, the image's root volume included", () => {
+    for (const volume of [undefined, { sizeGiB: 20, type: "gp3" }, { sizeGiB: 500, type: "sc1" }] as const) {
+      const mappings = buildRunInstancesInput(
+        { ...request, resource: { ...request.resource, volume } },
+        "bob@example.com",
+        IMAGE_ID,
+        settings,
+      ).BlockDeviceMappings;
+      expect(mappings?.map((mapping) => mapping.DeviceName)).toContain("/dev/xvda");
+      expect(mappings?.every((mapping) => mapping.Ebs?.Encrypted === true)).toBe(true);
+    }
   });
 });
 

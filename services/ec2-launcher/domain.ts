@@ -257,7 +257,7 @@ const provisionedIopsOf = ({ sizeGiB, type }: NonNullable<Ec2Resource["volume"]>
 };
 
 /** The requested volume: the root volume resized and retyped, or for an HDD type a data volume beside it. */
-const blockDeviceMappingOf = (
+const requestedVolumeMappingOf = (
   os: OperatingSystem,
   volume: NonNullable<Ec2Resource["volume"]>,
 ): BlockDeviceMapping => {
@@ -269,9 +269,28 @@ const blockDeviceMappingOf = (
       VolumeType: volume.type,
       ...(iops !== undefined && { Iops: iops }),
       DeleteOnTermination: true,
+      Encrypted: true,
     },
   };
 };
+
+/**
+ * Every volume of the instance, encrypted: the requested one, and the image's root volume whenever the
+ * request does not replace it, mapped with `Encrypted` alone so it keeps the image's size and type. EBS
+ * encryption by default would need an account setting in every allowed region that the stack does not
+ * own; asking for it in the launch works in any account, and the launcher's role may create no volume
+ * without it (ec2:Encrypted, infra/aws/ec2-permissions.ts).
+ */
+const blockDeviceMappingsOf = (os: OperatingSystem, volume: Ec2Resource["volume"]): BlockDeviceMapping[] => {
+  const requested = volume ? [requestedVolumeMappingOf(os, volume)] : [];
+  const replacesRoot = requested.some((mapping) => mapping.DeviceName === ROOT_DEVICE_NAMES[os]);
+  return replacesRoot
+    ? requested
+    : [{ DeviceName: ROOT_DEVICE_NAMES[os], Ebs: { Encrypted: true } }, ...requested];
+};
+
+/** IMDSv2 only: the instance's credentials are never handed to an unauthenticated GET (SSRF). */
+const METADATA_OPTIONS = { HttpTokens: "required", HttpEndpoint: "enabled" } as const;
 
 /** Tag keys put on every instance and volume launched for a request. */
 export const LAUNCH_TAG_KEYS = {
@@ -312,7 +331,8 @@ export const buildRunInstancesInput = (
     ...(subnetId && { SubnetId: subnetId }),
     ...(resource.privateIp && { PrivateIpAddress: resource.privateIp }),
     ...(settings.securityGroupIds.length > 0 && { SecurityGroupIds: settings.securityGroupIds }),
-    ...(resource.volume && { BlockDeviceMappings: [blockDeviceMappingOf(resource.os, resource.volume)] }),
+    BlockDeviceMappings: blockDeviceMappingsOf(resource.os, resource.volume),
+    MetadataOptions: METADATA_OPTIONS,
     TagSpecifications: [
       { ResourceType: "instance", Tags: tags },
       { ResourceType: "volume", Tags: tags },

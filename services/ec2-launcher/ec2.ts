@@ -10,6 +10,7 @@ import {
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import type { Region } from "../../events/region.ts";
+import { traced } from "../shared/observability.ts";
 import { clientPerRegion } from "../shared/regional-clients.ts";
 import type { Ec2Failure } from "./domain.ts";
 import type { Ec2EndAction, InstanceState } from "./release.ts";
@@ -90,4 +91,4 @@ export const createEc2Gateway = (clientIn: (region: Region) => EC2Client) => ({
 
 export type Ec2Gateway = ReturnType<typeof createEc2Gateway>;
 
-export const ec2Gateway = createEc2Gateway(clientPerRegion((region) => new EC2Client({ region })));
+export const ec2Gateway = createEc2Gateway(clientPerRegion((region) => traced(new EC2Client({ region }))));

@@ -4,7 +4,7 @@ import { ProvisioningStarted } from "../../events/provisioning-started.ts";
 import { ResourceProvisioned } from "../../events/resource-provisioned.ts";
 import { asProducer, handlerOf, type ServiceManifest } from "../shared/manifest.ts";
 import { subscriptions } from "./subscriptions.ts";
-import { tables } from "./tables.ts";
+import { idempotencyTable, launchesTable, tables } from "./tables.ts";
 
 export const service: ServiceManifest = {
   name: "ec2-launcher",
@@ -19,6 +19,27 @@ export const service: ServiceManifest = {
     ReleaseFailed,
     ReleaseCheckDue,
   ),
+  uses: [
+    {
+      handler: handlerOf(subscriptions, "ec2-launcher-on-request-approved"),
+      writes: [launchesTable, idempotencyTable],
+      publishes: [ProvisioningStarted, ProvisioningFailed],
+    },
+    // A state change settles the launch, stops an instance again (its checks report it) or reports one ended outside.
+    {
+      handler: handlerOf(subscriptions, "ec2-launcher-on-instance-state-change"),
+      writes: [launchesTable, idempotencyTable],
+      publishes: [ResourceProvisioned, ProvisioningFailed, ResourceReleased],
+    },
+    // Tagging the lease's end and starting a release report nothing: the release's checks do.
+    { handler: handlerOf(subscriptions, "ec2-launcher-on-lease-changed"), writes: [launchesTable] },
+    { handler: handlerOf(subscriptions, "ec2-launcher-on-release-requested"), writes: [launchesTable] },
+    {
+      handler: handlerOf(subscriptions, "ec2-launcher-on-release-check-due"),
+      writes: [launchesTable, idempotencyTable],
+      publishes: [ResourceReleased, ReleaseFailed],
+    },
+  ],
   needs: {
     settings: [
       "IMAGE_IDS",

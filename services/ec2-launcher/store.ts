@@ -2,6 +2,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { documentClientOf, requestTable, whetherConditionHeld } from "../shared/dynamo.ts";
 import { createIdempotency, type Idempotency } from "../shared/idempotency.ts";
+import { traced } from "../shared/observability.ts";
 import {
   markProvisionedIn,
   type RecordedRelease,
@@ -45,6 +46,8 @@ export interface LaunchRecord {
   instanceId?: string;
   /** Set instead of an instance; its ProvisioningFailed is the request's outcome. */
   permanentFailure?: PermanentLaunchFailure;
+  /** When EC2 first accepted its launch: where the time to provision starts. */
+  launchedAt?: string;
   /** When its ResourceProvisioned was published: a termination after it, with no release, ended it outside this tool. */
   provisionedAt?: string;
   /** The latest ExpiresAt value put on the instance: an ISO end, or `never`. */
@@ -86,14 +89,14 @@ export const createLaunchStore = (
       return Attributes as LaunchRecord;
     },
 
-    attachInstance: async (requestId: string, instanceId: string): Promise<void> => {
+    attachInstance: async (requestId: string, instanceId: string, at: Date): Promise<void> => {
       await document.send(
         new UpdateCommand({
           TableName: tableName,
           Key: { requestId },
-          UpdateExpression: "SET instanceId = :instanceId",
+          UpdateExpression: "SET instanceId = :instanceId, launchedAt = if_not_exists(launchedAt, :at)",
           ConditionExpression: "attribute_exists(requestId)",
-          ExpressionAttributeValues: { ":instanceId": instanceId },
+          ExpressionAttributeValues: { ":instanceId": instanceId, ":at": at.toISOString() },
         }),
       );
     },
@@ -198,7 +201,7 @@ export const createLaunchStore = (
 
 export type LaunchStore = ReturnType<typeof createLaunchStore>;
 
-const client = new DynamoDBClient({});
+const client = traced(new DynamoDBClient({}));
 
 export const launcherIdempotency = createIdempotency({
   client,

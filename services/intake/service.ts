@@ -2,9 +2,18 @@ import { estimateRoute, regionsRoute, submitRequestRoute } from "../../api/contr
 import { RequestAccepted } from "../../events/request-accepted.ts";
 import { RequestInvalid } from "../../events/request-invalid.ts";
 import { ResourceRequested } from "../../events/resource-requested.ts";
-import { asProducer, routeOf, type ServiceManifest, SIGN_IN_SETTINGS } from "../shared/manifest.ts";
+import {
+  asProducer,
+  type HandlerRef,
+  handlerOf,
+  routeOf,
+  type ServiceManifest,
+  SIGN_IN_SETTINGS,
+} from "../shared/manifest.ts";
 import { subscriptions } from "./subscriptions.ts";
-import { tables } from "./tables.ts";
+import { idempotencyTable, requestsTable, tables } from "./tables.ts";
+
+const httpHandler: HandlerRef = { entry: "services/intake/http-handler.ts", exportName: "handler" };
 
 export const service: ServiceManifest = {
   name: "intake",
@@ -13,12 +22,21 @@ export const service: ServiceManifest = {
   http: {
     service: "intake",
     routes: [submitRequestRoute, estimateRoute, regionsRoute].map(routeOf),
-    handler: { entry: "services/intake/http-handler.ts", exportName: "handler" },
+    handler: httpHandler,
     app: "services/intake/http.ts",
     access:
       "Submitting a request, estimating one and reading the allowed regions is for signed-in requesters only; the requester is the caller, taken from the access token",
   },
   publishes: asProducer(ResourceRequested, RequestAccepted, RequestInvalid),
+  uses: [
+    // A submission is recorded and published; only the consumer accepts or refuses it.
+    { handler: httpHandler, writes: [requestsTable], publishes: [ResourceRequested] },
+    {
+      handler: handlerOf(subscriptions, "intake-on-resource-requested"),
+      writes: [requestsTable, idempotencyTable],
+      publishes: [RequestAccepted, RequestInvalid],
+    },
+  ],
   needs: {
     settings: [
       ...SIGN_IN_SETTINGS,

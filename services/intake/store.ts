@@ -3,6 +3,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } fr
 import type { AcceptedRequest } from "../../events/request.ts";
 import { documentClientOf, unlessConditionFails, whetherConditionHeld } from "../shared/dynamo.ts";
 import { createIdempotency, type Idempotency } from "../shared/idempotency.ts";
+import { traced } from "../shared/observability.ts";
 import { tableNames } from "./config.ts";
 import type { Estimate } from "./cost/estimate.ts";
 import type { IdentifiedRequest } from "./domain.ts";
@@ -143,7 +144,7 @@ export const createIntakeStore = (
 
 export type IntakeStore = ReturnType<typeof createIntakeStore>;
 
-const client = new DynamoDBClient({});
+const client = traced(new DynamoDBClient({}));
 
 export const intakeIdempotency = createIdempotency({
   client,

@@ -1,4 +1,6 @@
+import middy from "@middy/core";
 import { handleBehindCloudFront } from "../shared/behind-cloudfront.ts";
+import { observe } from "../shared/observability.ts";
 import { app } from "./http.ts";
 
-export const handler = handleBehindCloudFront(app);
+export const handler = middy(handleBehindCloudFront(app)).use(observe("lease"));

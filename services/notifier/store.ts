@@ -1,5 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createIdempotency, type Idempotency } from "../shared/idempotency.ts";
+import { traced } from "../shared/observability.ts";
 import { idempotencyTableName } from "./config.ts";
 
 export type SentEmail = { messageId: string; sentAt: string };
@@ -26,7 +27,7 @@ export const createNotificationStore = (idempotency: Idempotency) => ({
 export type NotificationStore = ReturnType<typeof createNotificationStore>;
 
 export const notifierIdempotency = createIdempotency({
-  client: new DynamoDBClient({}),
+  client: traced(new DynamoDBClient({})),
   tableName: idempotencyTableName,
   service: "notifier",
 });

@@ -11,6 +11,7 @@ import {
   RDSServiceException,
   type Tag,
 } from "@aws-sdk/client-rds";
+import { traced } from "../shared/observability.ts";
 import { clientPerRegion } from "../shared/regional-clients.ts";
 import type { RdsFailure } from "./domain.ts";
 
@@ -110,4 +111,4 @@ export const createRdsGateway = (clientIn: (region: string) => RDSClient) => ({
 
 export type RdsGateway = ReturnType<typeof createRdsGateway>;
 
-export const rdsGateway = createRdsGateway(clientPerRegion((region) => new RDSClient({ region })));
+export const rdsGateway = createRdsGateway(clientPerRegion((region) => traced(new RDSClient({ region }))));

@@ -5,6 +5,12 @@ import type { Publisher } from "../../events/publish.ts";
 import { ResourceProvisioned } from "../../events/resource-provisioned.ts";
 import { publisher } from "../shared/events.ts";
 import {
+  type BusinessMetrics,
+  businessMetricsOf,
+  metricsOf,
+  millisecondsSince,
+} from "../shared/observability.ts";
+import {
   CREATION_TAG_KEYS,
   type CreationOutcome,
   failedCreationReason,
@@ -20,6 +26,7 @@ export interface SettleDeps {
   publish: Publisher["publish"];
   now: () => Date;
   logger: Logger;
+  metrics: BusinessMetrics;
 }
 
 /** What the deployed handlers settle with: the real store, RDS and bus, the clock, and the handler's logger. */
@@ -29,7 +36,11 @@ export const settleDeps = (logger: Logger): SettleDeps => ({
   publish: publisher.publish,
   now: () => new Date(),
   logger,
+  metrics: businessMetricsOf(metricsOf("rds-launcher")),
 });
+
+/** The dimension of the launcher's provisioning metrics. */
+export const DATABASES = { resourceType: "rds" };
 
 /** Where a creation stands after a look at its instance. */
 export type SettleResult = CreationOutcome | "pending" | "not-ours";
@@ -41,7 +52,7 @@ export type SettleResult = CreationOutcome | "pending" | "not-ours";
  * first is the request's one outcome. Shared by the `aws.rds` event handler and the sweeper that
  * settles the creations whose event was lost.
  */
-export const createSettler = ({ store, rds, publish, now, logger }: SettleDeps) => {
+export const createSettler = ({ store, rds, publish, now, logger, metrics }: SettleDeps) => {
   const source = LAUNCHER_SOURCES.rds;
 
   const provisioned = async (creation: CreationRecord, instance: DescribedDbInstance) => {
@@ -84,6 +95,17 @@ export const createSettler = ({ store, rds, publish, now, logger }: SettleDeps) 
       { source },
     );
 
+  /** Counts the one outcome; the time to provision runs from RDS accepting the creation to the instance usable. */
+  const countOutcome = (creation: CreationRecord, outcome: CreationOutcome) => {
+    if (outcome === "failed") {
+      metrics.count("ProvisioningFailed", DATABASES);
+      return;
+    }
+    metrics.count("ProvisioningSucceeded", DATABASES);
+    if (creation.creatingSince)
+      metrics.duration("TimeToProvision", millisecondsSince(creation.creatingSince, now()));
+  };
+
   /** `eventMessage`: what RDS's event said, kept in a failure's reason (a status alone says little). */
   return async (creation: CreationRecord, eventMessage?: string): Promise<SettleResult> => {
     const { requestId, region, dbInstanceIdentifier: identifier } = creation;
@@ -108,6 +130,7 @@ export const createSettler = ({ store, rds, publish, now, logger }: SettleDeps) 
           ),
     );
     await store.markSettled(requestId, now());
+    if (ran) countOutcome(creation, outcome);
     if (!ran) logger.info("Creation already settled", { requestId, identifier });
     else if (outcome === "provisioned")
       logger.info("DB instance available", { requestId, identifier, region });

@@ -3,6 +3,7 @@ import { type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb
 import type { RequestFor } from "../../events/request.ts";
 import { documentClientOf, queryAll, requestTable, unlessConditionFails } from "../shared/dynamo.ts";
 import { createIdempotency, type Idempotency } from "../shared/idempotency.ts";
+import { traced } from "../shared/observability.ts";
 import {
   markProvisionedIn,
   type RecordedRelease,
@@ -199,7 +200,7 @@ export const createCreationStore = (
 
 export type CreationStore = ReturnType<typeof createCreationStore>;
 
-const client = new DynamoDBClient({});
+const client = traced(new DynamoDBClient({}));
 
 export const launcherIdempotency = createIdempotency({
   client,

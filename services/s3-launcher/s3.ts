@@ -15,6 +15,7 @@ import {
   S3Client,
   S3ServiceException,
 } from "@aws-sdk/client-s3";
+import { traced } from "../shared/observability.ts";
 import { clientPerRegion } from "../shared/regional-clients.ts";
 import { s3ClientSettings } from "./config.ts";
 import type { BucketConfiguration, S3Failure } from "./domain.ts";
@@ -129,5 +130,5 @@ export type S3Gateway = ReturnType<typeof createS3Gateway>;
 
 /** The gateway of each region the launcher creates buckets in. */
 export const s3GatewayIn = clientPerRegion((region) =>
-  createS3Gateway(new S3Client({ region, ...s3ClientSettings })),
+  createS3Gateway(traced(new S3Client({ region, ...s3ClientSettings }))),
 );

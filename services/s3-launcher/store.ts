@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { documentClientOf, requestTable } from "../shared/dynamo.ts";
 import { createIdempotency, type Idempotency } from "../shared/idempotency.ts";
+import { traced } from "../shared/observability.ts";
 import {
   type RecordedRelease,
   type ReleaseOutcomeEffect,
@@ -169,7 +170,7 @@ export const createBucketStore = (
 
 export type BucketStore = ReturnType<typeof createBucketStore>;
 
-const client = new DynamoDBClient({});
+const client = traced(new DynamoDBClient({}));
 
 export const launcherIdempotency = createIdempotency({
   client,

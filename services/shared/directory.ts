@@ -10,6 +10,7 @@ import {
 import { z } from "zod";
 import type { Group } from "../../api/access.ts";
 import { env, jsonSetting, loadConfig } from "./config.ts";
+import { traced } from "./observability.ts";
 
 /** A person the identity provider knows: where approval mail goes, and the groups policies name. */
 export interface DirectoryUser {
@@ -185,7 +186,7 @@ export const directoryFromEnvironment = (environment: Record<string, string | un
   );
   if (config.USER_POOL_ID)
     return createCognitoDirectory({
-      client: new CognitoIdentityProviderClient({}),
+      client: traced(new CognitoIdentityProviderClient({})),
       userPoolId: config.USER_POOL_ID,
     });
   return createLocalDirectory(config.DIRECTORY_USERS);

@@ -8,9 +8,12 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
+import { traced } from "./observability.ts";
 
 /** The document client of every store: optional fields left undefined are dropped, not refused. */
-export const documentClientOf = (client: DynamoDBClient = new DynamoDBClient({})): DynamoDBDocumentClient =>
+export const documentClientOf = (
+  client: DynamoDBClient = traced(new DynamoDBClient({})),
+): DynamoDBDocumentClient =>
   DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 
 /** Runs a conditional write; undefined when its condition did not hold, any other failure thrown. */

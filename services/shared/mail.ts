@@ -1,10 +1,11 @@
 import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { env, loadConfig } from "./config.ts";
 import type { SafeHtml } from "./html.ts";
+import { traced } from "./observability.ts";
 
 const config = loadConfig({ SENDER: env.email() });
 
-const ses = new SESv2Client({});
+const ses = traced(new SESv2Client({}));
 
 export interface OutgoingEmail {
   to: string;

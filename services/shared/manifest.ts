@@ -190,13 +190,28 @@ export interface ServiceNeeds {
 }
 
 /**
+ * What one handler does with its service's tables and bus: on AWS its function may do exactly this and
+ * no more. The local runtime ignores it: there every service runs in one process, under one set of
+ * credentials, against stand-ins that check no permission.
+ */
+export interface HandlerUses {
+  handler: HandlerRef;
+  /** Tables it only reads: gets, and queries of the table and its indexes. */
+  reads?: readonly TableSpec[];
+  /** Tables it writes (conditional puts and updates) and reads. */
+  writes?: readonly TableSpec[];
+  /** The events it puts on the bus itself: some of its service's `publishes`, never those Scheduler puts. */
+  publishes?: readonly EventContract[];
+}
+
+/**
  * What a service is, declared once: the CDK stack and the local runtime build its rules, tables,
  * routes, environment and permissions from this and from nothing else.
  */
 export interface ServiceManifest {
   name: ServiceName;
   subscriptions: readonly Subscription[];
-  /** The tables this service owns: only its own functions read or write them. */
+  /** The tables this service owns: only its own functions read or write them, as their `uses` say. */
   tables: readonly TableSpec[];
   http?: HttpSurface & {
     /**
@@ -205,8 +220,13 @@ export interface ServiceManifest {
      */
     access: string;
   };
-  /** What its functions publish: PutEvents is granted for these sources and detail-types only. */
+  /**
+   * Everything it publishes, under which source: the bus admits these sources from its functions and its
+   * schedules alone. Each function may put only its own handler's `uses.publishes`.
+   */
   publishes: readonly Publication[];
+  /** One per handler, subscription or HTTP: the tables it reads or writes and the events it publishes. */
+  uses: readonly HandlerUses[];
   needs: ServiceNeeds;
 }
 

@@ -11,6 +11,7 @@ import {
 import type { DetailInputOf, EventContract } from "../../events/contract.ts";
 import { outgoingEvent } from "../../events/publish.ts";
 import { env, loadConfig } from "./config.ts";
+import { traced } from "./observability.ts";
 
 /**
  * What a service declaring `needs.schedules` finds in its environment, on AWS (the CDK app's
@@ -145,6 +146,6 @@ let deployed: Schedules | undefined;
  * so that only a module that schedules reads the settings, and one client serves the whole process.
  */
 export const deployedSchedules = (): Schedules => {
-  deployed ??= createSchedules({ client: new SchedulerClient({}), settings: loadScheduleSettings() });
+  deployed ??= createSchedules({ client: traced(new SchedulerClient({})), settings: loadScheduleSettings() });
   return deployed;
 };

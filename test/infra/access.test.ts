@@ -383,7 +383,8 @@ describe("sign-in and access on AWS, from cdk.json's defaults", () => {
       for (const service of services) {
         if (!service.http) continue;
         const entry = readFileSync(join(REPO_ROOT, service.http.handler.entry), "utf8");
-        expect(entry, service.name).toMatch(/export const handler = handleBehindCloudFront\(app\)/);
+        // Traced and measured (middy), but the app itself only behind the CloudFront check.
+        expect(entry, service.name).toMatch(/export const handler = middy\(handleBehindCloudFront\(app\)\)/);
       }
     });
   });

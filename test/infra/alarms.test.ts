@@ -160,14 +160,12 @@ describe("the AWS stack's alarms and dashboard, with context alarmEmail", () => 
         // A rule's ARN is `rule/name` on the default bus and `rule/bus/name` on a custom one.
         const onApprovalsBus =
           rule.Properties.EventBusName !== undefined && rule.Properties.EventBusName !== "default";
-        const ruleName = {
-          "Fn::Select": [
-            onApprovalsBus ? 2 : 1,
-            { "Fn::Split": ["/", nestedRefOf({ "Fn::GetAtt": [ruleId, "Arn"] })] },
-          ],
-        };
+        const arnPart = (index: number) => ({
+          "Fn::Select": [index, { "Fn::Split": ["/", nestedRefOf({ "Fn::GetAtt": [ruleId, "Arn"] })] }],
+        });
+        const ruleName = arnPart(onApprovalsBus ? 2 : 1);
         const dimensions = onApprovalsBus
-          ? { EventBusName: "approvals", RuleName: ruleName }
+          ? { EventBusName: arnPart(1), RuleName: ruleName }
           : { RuleName: ruleName };
         expect(
           ruleAlarms.filter(

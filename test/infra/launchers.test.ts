@@ -412,8 +412,8 @@ describe("the launchers with a deployment's regions, bucket prefix and DB networ
 
   it("creates and looks up DB instances in every allowed region, in the deployment's subnet group", () => {
     const statements = byFunction.get(CREATE_HANDLER) ?? [];
-    const arn = (region: string, resource: string) =>
-      `arn:<AWS::Partition>:rds:${region}:<AWS::AccountId>:${resource}`;
+    // The stack's region is known, so CDK writes its partition (`@aws-cdk/core:enablePartitionLiterals`).
+    const arn = (region: string, resource: string) => `arn:aws:rds:${region}:<AWS::AccountId>:${resource}`;
 
     expect(resourcesOf(allowing(statements, "rds:CreateDBInstance"))).toEqual(
       regions
@@ -432,16 +432,14 @@ describe("the launchers with a deployment's regions, bucket prefix and DB networ
     const instances = resourcesOf(launches).filter((arn) => arn.includes(":instance/"));
 
     expect(instances).toEqual(
-      regions.map((region) => `arn:<AWS::Partition>:ec2:${region}:<AWS::AccountId>:instance/*`).sort(),
+      regions.map((region) => `arn:aws:ec2:${region}:<AWS::AccountId>:instance/*`).sort(),
     );
   });
 
   it("releases and tags EC2 instances in every allowed region", () => {
     for (const name of EC2_RELEASE_HANDLERS) {
       const statements = byFunction.get(name) ?? [];
-      const instances = regions
-        .map((region) => `arn:<AWS::Partition>:ec2:${region}:<AWS::AccountId>:instance/*`)
-        .sort();
+      const instances = regions.map((region) => `arn:aws:ec2:${region}:<AWS::AccountId>:instance/*`).sort();
 
       expect(resourcesOf(allowing(statements, "ec2:TerminateInstances")), name).toEqual(instances);
       expect(resourcesOf(allowing(statements, "ec2:CreateTags")), name).toEqual(instances);
@@ -453,7 +451,7 @@ describe("the launchers with a deployment's regions, bucket prefix and DB networ
 
     expect(
       new Set(resourcesOf(statements.filter((s) => actionsOf([s]).some((a) => a.startsWith("s3:"))))),
-    ).toEqual(new Set(["arn:<AWS::Partition>:s3:::acme-*"]));
+    ).toEqual(new Set(["arn:aws:s3:::acme-*"]));
     expect(allowing(statements, "s3:CreateBucket")[0]?.Condition).toEqual({
       StringEqualsIfExists: { "s3:LocationConstraint": regions },
       StringEquals: { "aws:RequestedRegion": regions },

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { App, type CfnElement } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import type { IConstruct } from "constructs";
-import { readDeploymentContext } from "../../infra/aws/context.ts";
+import { readDeploymentContext, tagDeployment } from "../../infra/aws/context.ts";
 import {
   addRegionForwarding,
   defaultBusSubscriptionsOf,
@@ -69,7 +69,7 @@ const synthWithNag = (app: App, outdir: string): string[] => {
 /**
  * Synthesizes the stack as `cdk synth` does, cdk-nag included, with `context` over cdk.json's (and
  * `services` instead of the registry's, when given), environment-agnostic unless given a `region` (as
- * app.ts pins it when the CLI knows its region). Bundling
+ * app.ts pins it when the CLI knows its region), and tagged as app.ts tags it. Bundling
  * is skipped (CDK's own `aws:cdk:bundling-stacks`), which leaves the template as it is apart from asset
  * hashes; the bundles themselves are built and loaded by bundles.test.ts and the bench.
  */
@@ -77,6 +77,7 @@ export const synthesize = (
   context: Record<string, unknown> = {},
   services?: readonly ServiceManifest[],
   region?: string,
+  stackId = "ApprovalsTest",
 ): SynthesizedStack => {
   const outdir = mkdtempSync(join(tmpdir(), "infra-test-"));
   const portalDirectory = mkdtempSync(join(tmpdir(), "infra-test-portal-"));
@@ -85,10 +86,12 @@ export const synthesize = (
     outdir,
     context: { ...cdkJsonContext(), ...context, "aws:cdk:bundling-stacks": [] },
   });
+  const deployment = readDeploymentContext(app.node);
   addNagChecks(app);
-  const stack = new ApprovalsStack(app, "ApprovalsTest", {
+  tagDeployment(app, deployment);
+  const stack = new ApprovalsStack(app, stackId, {
     env: region ? { region } : undefined,
-    context: readDeploymentContext(app.node),
+    context: deployment,
     portalDirectory,
     services,
   });

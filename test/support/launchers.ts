@@ -1,4 +1,5 @@
 import type { Subscription } from "../../services/shared/manifest.ts";
+import { recordingMetrics } from "../../services/shared/testing/metrics.ts";
 import { silentLogger } from "./fakes.ts";
 import { recordingPublisher } from "./recording-publisher.ts";
 
@@ -28,5 +29,8 @@ export const approvalEventOf = (resourceType: string, source = "approvals.decisi
  */
 export const handlerDepsWith = <Shared extends object>(shared: Shared) => {
   const bus = recordingPublisher();
-  return { bus, deps: { ...shared, publish: bus.publish, logger: silentLogger() } };
+  return {
+    bus,
+    deps: { ...shared, publish: bus.publish, logger: silentLogger(), metrics: recordingMetrics() },
+  };
 };

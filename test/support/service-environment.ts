@@ -18,6 +18,8 @@ Object.assign(process.env, {
   // What the launchers tag their resources with as the deployment's.
   DEPLOYMENT_NAME: "approvals-test",
   POWERTOOLS_LOG_LEVEL: "SILENT",
+  // The EMF lines of the handlers' metrics (services/shared/observability.ts): tests spy on what they count.
+  POWERTOOLS_METRICS_DISABLED: "true",
   // The wired apps' verifier reads these on first use; tests give the apps under test their own.
   AUTH_ISSUER: TEST_ISSUER,
   AUTH_AUDIENCE: TEST_AUDIENCE,

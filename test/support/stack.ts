@@ -153,6 +153,8 @@ const launchStack = async (options: StackOptions, ports: StackPorts): Promise<St
       PUBLIC_URL: portalUrl,
       EC2_BOOT_DELAY_MS: "300",
       BUS_RETRY_BASE_MS: "50",
+      // The handlers' EMF lines (services/shared/observability.ts), which npm start prints: the metrics test asks for them.
+      POWERTOOLS_METRICS_DISABLED: "true",
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -8,6 +8,7 @@ import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { EVENT_HANDLER_TIMEOUT_MS } from "../../../services/shared/leases.ts";
 import type { HandlerRef } from "../../../services/shared/manifest.ts";
+import { METRICS_NAMESPACE } from "../../../services/shared/observability.ts";
 import { acknowledge } from "../nag.ts";
 import { REPO_ROOT } from "../paths.ts";
 
@@ -59,6 +60,11 @@ export interface HandlerFunctionProps {
   environment: Record<string, string>;
   /** Where an event consumer's failed invocations go after Lambda's own retries. */
   deadLetterQueue?: IQueue;
+  /**
+   * How many invocations run at once, reserved out of the account's concurrency; unset, the function
+   * shares the unreserved pool. Throttled events wait in Lambda's asynchronous queue and are retried.
+   */
+  reservedConcurrency?: number;
   /** Globals esbuild replaces in the bundle: data too large for the environment, such as the policies. */
   define?: Record<string, string>;
 }
@@ -96,10 +102,13 @@ export class HandlerFunction extends Construct {
       loggingFormat: LoggingFormat.JSON,
       bundling: props.define ? { ...HANDLER_BUNDLING, define: props.define } : HANDLER_BUNDLING,
       deadLetterQueue: props.deadLetterQueue,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       environment: {
         ...props.environment,
         NODE_OPTIONS: "--enable-source-maps",
         POWERTOOLS_SERVICE_NAME: props.service,
+        // The handlers name it too (services/shared/observability.ts); set here for Powertools' own metrics.
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       },
     });
     const runtimeReason =

@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { Aws, CfnCondition, Duration, Fn, RemovalPolicy, Stack } from "aws-cdk-lib";
 import type { HttpApi } from "aws-cdk-lib/aws-apigatewayv2";
@@ -12,6 +13,8 @@ import {
   FunctionCode,
   FunctionEventType,
   FunctionRuntime,
+  HeadersFrameOption,
+  HeadersReferrerPolicy,
   HttpVersion,
   OriginProtocolPolicy,
   OriginRequestPolicy,
@@ -25,9 +28,12 @@ import { type Policy, PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-
 import { CfnDelivery, CfnDeliveryDestination, CfnDeliverySource, LogGroup } from "aws-cdk-lib/aws-logs";
 import { BlockPublicAccess, Bucket, BucketEncryption } from "aws-cdk-lib/aws-s3";
 import { BucketDeployment, Source } from "aws-cdk-lib/aws-s3-deployment";
+import { CfnWebACL } from "aws-cdk-lib/aws-wafv2";
 import { Construct } from "constructs";
 import { PORTAL_CONFIG_PATH, type PortalConfig } from "../../../api/portal-config.ts";
+import { PORTAL_STYLESHEET } from "../../../portal/src/style.ts";
 import { ORIGIN_VERIFY_HEADER } from "../../../services/shared/behind-cloudfront.ts";
+import type { PortalFirewall } from "../context.ts";
 import { acknowledge, wildcardResourcesOf } from "../nag.ts";
 import { LOG_RETENTION } from "./handler-function.ts";
 
@@ -43,6 +49,10 @@ export class PortalFilesAlreadyPublishedError extends Error {
   override readonly name = "PortalFilesAlreadyPublishedError";
 }
 
+export class PortalSourceMapsError extends Error {
+  override readonly name = "PortalSourceMapsError";
+}
+
 export interface PortalProps {
   /** The built portal (index.html and its assets). */
   directory: string;
@@ -52,7 +62,34 @@ export interface PortalProps {
   customDomain?: { domainName: string; certificateArn: string };
   /** What CloudFront sends the API in ORIGIN_VERIFY_HEADER, so the functions know it came through it. */
   originVerifySecret: string;
+  /** The origins the portal's sign-in calls from the browser (the CSP's connect-src besides its own). */
+  signInOrigins: readonly string[];
+  /** A web ACL in front of the distribution: made here, or one of yours by its ARN. */
+  firewall?: PortalFirewall;
 }
+
+/**
+ * The portal's Content-Security-Policy: its own scripts, its one stylesheet (by hash: main.ts adds it
+ * as a <style> element), its empty icon (a `data:` URL), calls to its own API and to the sign-in, and
+ * no framing, plugin, base or foreign form target.
+ */
+export const portalContentSecurityPolicyOf = (signInOrigins: readonly string[]): string =>
+  [
+    "default-src 'self'",
+    "script-src 'self'",
+    `style-src 'self' 'sha256-${createHash("sha256").update(PORTAL_STYLESHEET).digest("base64")}'`,
+    "img-src 'self' data:",
+    `connect-src 'self' ${signInOrigins.join(" ")}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+
+/** The web ACL's rule limiting each client IP to `wafRateLimit` requests in WAF's 5-minute window. */
+const RATE_RULE = "RateLimitPerIp";
+/** AWS's baseline rule group (OWASP's common attacks), less its 8 KB body limit: Slack's button payloads can be larger. */
+const COMMON_RULES = "AWSManagedRulesCommonRuleSet";
 
 /**
  * What CloudFront's standard log (v2) records of each request: its 33 standard fields less three. Not
@@ -139,6 +176,15 @@ export class Portal extends Construct {
         `No portal build in ${props.directory}: run \`npm run portal:build\` (cdk.json's build step does) before synth`,
       );
     }
+    // The bucket is public through CloudFront: a source map would publish the portal's source.
+    const sourceMaps = readdirSync(props.directory, { recursive: true, encoding: "utf8" }).filter((file) =>
+      file.endsWith(".map"),
+    );
+    if (sourceMaps.length > 0) {
+      throw new PortalSourceMapsError(
+        `The portal build in ${props.directory} has source maps (${sourceMaps.join(", ")}), which the public bucket would serve: build it again with \`npm run portal:build\`, which emits none`,
+      );
+    }
     const accessLogs = new Bucket(this, "AccessLogs", {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
@@ -160,6 +206,24 @@ export class Portal extends Construct {
       runtime: FunctionRuntime.JS_2_0,
       comment: "Serves the portal's shell for its client-side routes",
     });
+    // On every behaviour, the API's too; where the origin sets a header of its own (the decision pages'
+    // stricter CSP, their no-referrer), the origin's is kept.
+    const responseHeadersPolicy = new ResponseHeadersPolicy(this, "Headers", {
+      comment: "Resource approvals: the portal's CSP and security headers",
+      securityHeadersBehavior: {
+        contentSecurityPolicy: {
+          contentSecurityPolicy: portalContentSecurityPolicyOf(props.signInOrigins),
+          override: false,
+        },
+        contentTypeOptions: { override: false },
+        frameOptions: { frameOption: HeadersFrameOption.DENY, override: false },
+        referrerPolicy: {
+          referrerPolicy: HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+          override: false,
+        },
+        strictTransportSecurity: { accessControlMaxAge: Duration.days(365), override: false },
+      },
+    });
     const apiOrigin = new HttpOrigin(
       `${props.api.apiId}.execute-api.${props.api.stack.region}.${props.api.stack.urlSuffix}`,
       {
@@ -175,6 +239,7 @@ export class Portal extends Construct {
       // Query strings (links' tokens), cookies and headers such as Origin (checked by the decision POST)
       // go through; Host does not, API Gateway routes by its own host name.
       originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+      responseHeadersPolicy,
     };
     const certificate = props.customDomain
       ? Certificate.fromCertificateArn(this, "Certificate", props.customDomain.certificateArn)
@@ -185,7 +250,7 @@ export class Portal extends Construct {
       origin: siteOrigin,
       viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
       cachePolicy: CachePolicy.CACHING_DISABLED,
-      responseHeadersPolicy: ResponseHeadersPolicy.SECURITY_HEADERS,
+      responseHeadersPolicy,
     };
     this.distribution = new Distribution(this, "Distribution", {
       comment: "Resource approvals: portal, API and decision pages",
@@ -194,13 +259,14 @@ export class Portal extends Construct {
         origin: siteOrigin,
         viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         cachePolicy: CachePolicy.CACHING_OPTIMIZED,
-        responseHeadersPolicy: ResponseHeadersPolicy.SECURITY_HEADERS,
+        responseHeadersPolicy,
         functionAssociations: [{ function: spaFallback, eventType: FunctionEventType.VIEWER_REQUEST }],
       },
       additionalBehaviors: {
         [PORTAL_CONFIG_PATH]: configBehavior,
         ...Object.fromEntries(props.apiPathPrefixes.map((prefix) => [`${prefix}/*`, apiBehavior])),
       },
+      webAclId: props.firewall && this.webAclArnOf(props.firewall),
       httpVersion: HttpVersion.HTTP2_AND_3,
       priceClass: PriceClass.PRICE_CLASS_100,
       ...(props.customDomain && {
@@ -213,7 +279,55 @@ export class Portal extends Construct {
     this.logRequests(accessLogs);
     this.site = site;
     this.directory = props.directory;
-    this.acknowledgeDistributionFindings(props.customDomain === undefined);
+    this.acknowledgeDistributionFindings(props.customDomain === undefined, props.firewall !== undefined);
+  }
+
+  /**
+   * The web ACL's ARN: the context's, or one made here (the stack checks it is in us-east-1) with a
+   * rate limit per client IP, then AWS's common rules.
+   */
+  private webAclArnOf(firewall: PortalFirewall): string {
+    if (firewall.kind === "existing") return firewall.webAclArn;
+    const visibility = (metricName: string): CfnWebACL.VisibilityConfigProperty => ({
+      cloudWatchMetricsEnabled: true,
+      metricName,
+      sampledRequestsEnabled: true,
+    });
+    const webAcl = new CfnWebACL(this, "Firewall", {
+      scope: "CLOUDFRONT",
+      description: "Resource approvals: a rate limit per client IP, then AWS's common rules",
+      defaultAction: { allow: {} },
+      visibilityConfig: visibility(`${Stack.of(this).stackName}-portal`),
+      rules: [
+        {
+          name: RATE_RULE,
+          priority: 0,
+          action: { block: {} },
+          statement: {
+            rateBasedStatement: {
+              limit: firewall.rateLimit,
+              aggregateKeyType: "IP",
+              evaluationWindowSec: 300,
+            },
+          },
+          visibilityConfig: visibility(RATE_RULE),
+        },
+        {
+          name: COMMON_RULES,
+          priority: 1,
+          overrideAction: { none: {} },
+          statement: {
+            managedRuleGroupStatement: {
+              vendorName: "AWS",
+              name: COMMON_RULES,
+              ruleActionOverrides: [{ name: "SizeRestrictions_BODY", actionToUse: { count: {} } }],
+            },
+          },
+          visibilityConfig: visibility(COMMON_RULES),
+        },
+      ],
+    });
+    return webAcl.attrArn;
   }
 
   /**
@@ -281,7 +395,7 @@ export class Portal extends Construct {
       resource.cfnOptions.condition = inCloudFrontLogsRegion;
   }
 
-  private acknowledgeDistributionFindings(defaultDomain: boolean): void {
+  private acknowledgeDistributionFindings(defaultDomain: boolean, firewalled: boolean): void {
     acknowledge(
       this.distribution,
       "AwsSolutions-CFR3",
@@ -292,11 +406,13 @@ export class Portal extends Construct {
       "AwsSolutions-CFR1",
       "Requesters and approvers work from wherever the organization does; there is no country to exclude by default",
     );
-    acknowledge(
-      this.distribution,
-      "AwsSolutions-CFR2",
-      "The API behind CloudFront is throttled at its stage and every write is validated; an organization's WAF web ACL (us-east-1) can be attached without changing the stack",
-    );
+    if (!firewalled) {
+      acknowledge(
+        this.distribution,
+        "AwsSolutions-CFR2",
+        "The API behind CloudFront is throttled at its stage and every write is validated; a web ACL is one setting away (context waf, wafRateLimit or webAclArn, docs/DEPLOYMENT.md)",
+      );
+    }
     if (defaultDomain) {
       acknowledge(
         this.distribution,

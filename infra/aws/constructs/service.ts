@@ -14,6 +14,7 @@ import { producersOf } from "../../../events/contract.ts";
 import type { EventPattern as CatalogPattern } from "../../../events/patterns.ts";
 import type {
   HandlerRef,
+  HandlerUses,
   HttpRoute,
   Publication,
   ServiceManifest,
@@ -67,6 +68,8 @@ export interface SharedResources {
   launchSettings: LaunchSettings;
   rdsLaunchSettings: RdsLaunchSettings;
   bucketLaunchSettings: BucketLaunchSettings;
+  /** The reserved concurrency of each launcher's creating function: how many launches run at once. */
+  launcherConcurrency: number;
   api: HttpApi;
   /** Checks the access token of every signed-in route before its function runs. */
   signedInAuthorizer: IHttpRouteAuthorizer;
@@ -109,11 +112,14 @@ export const TARGET_RETRY = { maxEventAge: Duration.hours(6), retryAttempts: 24 
 /** Long enough for an operator back from a weekend and a holiday to look at what failed. */
 export const DEAD_LETTER_RETENTION = Duration.days(14);
 
+/** What a handler that only reads a table does with it: gets and queries, never a Scan. */
+const READ_ACTIONS = ["dynamodb:GetItem", "dynamodb:Query"];
+
 /**
- * What the services do with items: conditional puts and updates, gets and queries. None deletes, so
- * no role can erase a record (the audit trail stays append-only), and none may Scan.
+ * What a handler that writes a table does with its items: conditional puts and updates besides reading.
+ * None deletes, so no role can erase a record (the audit trail stays append-only).
  */
-const TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"];
+const WRITE_ACTIONS = [...READ_ACTIONS, "dynamodb:PutItem", "dynamodb:UpdateItem"];
 
 /**
  * What Powertools Idempotency does with its records, and nothing more: claims an effect with a
@@ -174,8 +180,9 @@ const pricingStatement = (): ExplainedStatement => ({
 });
 
 /**
- * The detail-types a service may publish under each source. A PutEvents call is allowed only when every
- * entry's source and detail-type are in one of these (ForAllValues: a call carries many entries).
+ * The detail-types a function (or Scheduler, for a service) may publish under each source. A PutEvents
+ * call is allowed only when every entry's source and detail-type are in one of these (ForAllValues: a
+ * call carries many entries).
  */
 export const publishConditionsOf = (
   service: ServiceName,
@@ -219,6 +226,11 @@ export class Service extends Construct {
     const { manifest } = props;
     for (const subscription of manifest.subscriptions) this.subscribe(subscription);
     if (manifest.http) this.serve(manifest.http);
+    const stray = manifest.uses.find(({ handler }) => !this.functions.has(functionIdOf(handler)));
+    if (stray)
+      throw new ManifestWiringError(
+        `${this.name} declares the uses of ${stray.handler.entry}, not one of its handlers`,
+      );
   }
 
   /**
@@ -324,6 +336,7 @@ export class Service extends Construct {
       description,
       environment: this.environment(handler, invocation),
       deadLetterQueue,
+      reservedConcurrency: this.creates(handler) ? this.props.shared.launcherConcurrency : undefined,
       define: this.props.manifest.needs.policies
         ? embedPolicies(this.props.shared.approvalPolicies)
         : undefined,
@@ -366,16 +379,23 @@ export class Service extends Construct {
     const { manifest, shared } = this.props;
     const { needs } = manifest;
     const grantee = fn.function;
-    for (const spec of manifest.tables) {
-      const { tableArn } = this.table(spec.id);
-      const actions = spec.holdsIdempotencyRecords ? IDEMPOTENCY_TABLE_ACTIONS : TABLE_ACTIONS;
+    const uses = this.usesOf(handler);
+    const reached = [
+      ...(uses.reads ?? []).map((spec) => ({ spec, actions: READ_ACTIONS })),
+      ...(uses.writes ?? []).map((spec) => ({
+        spec,
+        actions: spec.holdsIdempotencyRecords ? IDEMPOTENCY_TABLE_ACTIONS : WRITE_ACTIONS,
+      })),
+    ];
+    for (const { spec, actions } of reached) {
+      const { tableArn } = this.ownTable(spec.id);
       Grant.addToPrincipal({ grantee, actions, resourceArns: [tableArn] });
       // Each index by name rather than `index/*`: a role reaches only the indexes its table declares.
       const indexArns = (spec.globalIndexes ?? []).map((index) => `${tableArn}/index/${index.indexName}`);
       if (indexArns.length > 0)
         Grant.addToPrincipal({ grantee, actions: INDEX_ACTIONS, resourceArns: indexArns });
     }
-    for (const conditions of publishConditionsOf(this.name, manifest.publishes)) {
+    for (const conditions of publishConditionsOf(this.name, this.publicationsOf(uses))) {
       Grant.addToPrincipal({
         grantee,
         actions: ["events:PutEvents"],
@@ -438,6 +458,42 @@ export class Service extends Construct {
     if (needs.pricing) explainedPolicy(fn, "Pricing", fn.role, [pricingStatement()]);
   }
 
+  /** What the manifest declares the handler uses: every handler declares it, once. */
+  private usesOf(handler: HandlerRef): HandlerUses {
+    const declared = this.props.manifest.uses.filter((uses) => sameHandler(uses.handler, handler));
+    if (declared.length !== 1)
+      throw new ManifestWiringError(
+        `${this.name} declares the uses of ${handler.entry} ${declared.length} times, not once`,
+      );
+    const [uses] = declared as [HandlerUses];
+    const both = (uses.reads ?? []).find((read) => uses.writes?.some((written) => written.id === read.id));
+    if (both)
+      throw new ManifestWiringError(
+        `${handler.entry} lists ${both.id} in reads and writes: writing includes reading`,
+      );
+    return uses;
+  }
+
+  /** The handler's events, under the sources its service publishes them as: only events its service declares. */
+  private publicationsOf({ handler, publishes = [] }: HandlerUses): Publication[] {
+    return publishes.map((contract) => {
+      const publication = this.props.manifest.publishes.find((declared) => declared.contract === contract);
+      if (!publication)
+        throw new ManifestWiringError(
+          `${handler.entry} publishes ${contract.detailType}, which ${this.name} does not declare it publishes`,
+        );
+      return publication;
+    });
+  }
+
+  /** Whether the handler creates resources for requests: an EC2, RDS or S3 launcher's launch. */
+  private creates(handler: HandlerRef): boolean {
+    const { ec2, rds, s3 } = this.props.manifest.needs;
+    return [...(ec2?.launch ?? []), ...(rds?.create ?? []), ...(s3?.create ?? [])].some((creator) =>
+      sameHandler(creator, handler),
+    );
+  }
+
   /** Where the handler reads the chat settings: only if it talks to chat and the deployment turns chat on. */
   private chatOf(handler: HandlerRef): ChatResources | undefined {
     const talks = this.props.manifest.needs.chat?.handlers.some((talker) => sameHandler(talker, handler));
@@ -449,6 +505,13 @@ export class Service extends Construct {
     if (!schedules)
       throw new ManifestWiringError(`${this.name} declares needs.schedules but the stack made no schedules`);
     return schedules;
+  }
+
+  /** One of the service's own tables: a handler may use no other service's. */
+  private ownTable(id: string): ITable {
+    if (!this.props.manifest.tables.some((spec) => spec.id === id))
+      throw new ManifestWiringError(`${this.name} uses ${id}, a table it does not own`);
+    return this.table(id);
   }
 
   private table(id: string): ITable {

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, SecretValue, Stack } from "aws-cdk-lib";
+import { Duration, RemovalPolicy, SecretValue } from "aws-cdk-lib";
 import {
   AccountRecovery,
   type AttributeMapping,
@@ -35,6 +35,8 @@ export interface SignInProps {
   portalUrl: string;
   /** An organization's identity provider, offered on the sign-in page besides the pool's own accounts. */
   identityProvider?: IdentityProviderContext;
+  /** The managed login's domain prefix: unique per region, as Cognito's own domains must be. */
+  domainPrefix: string;
 }
 
 /** Where the portal finishes a sign-in (its `/auth/callback` route). */
@@ -179,8 +181,7 @@ export class SignIn extends Construct {
     if (federated) this.client.node.addDependency(federated);
 
     this.domain = this.userPool.addDomain("Domain", {
-      // Unique per region, as Cognito's own domains must be; one deployment per account and region.
-      cognitoDomain: { domainPrefix: `approvals-${Stack.of(this).account}` },
+      cognitoDomain: { domainPrefix: props.domainPrefix },
       managedLoginVersion: ManagedLoginVersion.NEWER_MANAGED_LOGIN,
     });
     const branding = new CfnManagedLoginBranding(this, "Branding", {

@@ -55,20 +55,22 @@ const busOf = (subscription: Subscription) =>
 
 /**
  * A rule's metrics. EventBridge names a default-bus rule by `RuleName` alone and a custom bus's rule
- * by `EventBusName` and `RuleName`; the name is read off the ARN (`rule/[bus/]name`), since
- * CloudFormation's Ref of a custom bus's rule is `bus|name`, not the name the metrics carry.
+ * by `EventBusName` and `RuleName`; both names are read off the ARN (`rule/[bus/]name`), since
+ * CloudFormation's Ref of a custom bus's rule is `bus|name`, not the name the metrics carry, and the
+ * bus's name is the stage's (context.ts, stagedName), not the catalog's.
  */
 const ruleMetricsOf =
   (rule: Rule, eventBusName: string) =>
   (metricName: string): Metric => {
     const onDefaultBus = eventBusName === DEFAULT_BUS;
-    const ruleName = Fn.select(onDefaultBus ? 1 : 2, Fn.split("/", rule.ruleArn));
+    const arnParts = Fn.split("/", rule.ruleArn);
+    const ruleName = Fn.select(onDefaultBus ? 1 : 2, arnParts);
     return new Metric({
       namespace: "AWS/Events",
       metricName,
       dimensionsMap: onDefaultBus
         ? { RuleName: ruleName }
-        : { EventBusName: eventBusName, RuleName: ruleName },
+        : { EventBusName: Fn.select(1, arnParts), RuleName: ruleName },
       statistic: Stats.SUM,
       period: PERIOD,
     });

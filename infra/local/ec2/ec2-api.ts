@@ -81,6 +81,11 @@ const instanceXml = (instance: Instance): XmlFields => ({
             deleteOnTermination: true,
           },
         })),
+  metadataOptions: {
+    state: "applied",
+    httpTokens: instance.metadataOptions.httpTokens,
+    httpEndpoint: instance.metadataOptions.httpEndpoint,
+  },
   clientToken: instance.clientToken,
   tagSet: tagSetXml(instance.tags),
 });
@@ -113,6 +118,9 @@ const stateChangingAction =
     };
   };
 
+const metadataOptionsOf = (options: QueryParameters | undefined) =>
+  options && { httpTokens: options.string("HttpTokens"), httpEndpoint: options.string("HttpEndpoint") };
+
 const ACTIONS = new Map<string, Action>(
   Object.entries({
     RunInstances: async (ec2, parameters, region) =>
@@ -133,9 +141,11 @@ const ACTIONS = new Map<string, Action>(
                 volumeSize: ebs.integer("VolumeSize"),
                 volumeType: ebs.string("VolumeType"),
                 iops: ebs.integer("Iops"),
+                encrypted: ebs.boolean("Encrypted"),
               },
             };
           }),
+          metadataOptions: metadataOptionsOf(parameters.structure("MetadataOptions")),
           tagSpecifications: parameters.members("TagSpecification").map((specification) => ({
             resourceType: specification.string("ResourceType"),
             tags: specification
@@ -192,7 +202,7 @@ const ACTIONS = new Map<string, Action>(
           ],
           volumeType: volume.volumeType,
           iops: volume.iops,
-          encrypted: false,
+          encrypted: volume.encrypted,
           tagSet: tagSetXml(volume.tags),
         })),
     }),

@@ -109,6 +109,8 @@ export const INSTANCE_FILTERS: FilterFields<Instance> = {
   "subnet-id": (instance) => [instance.subnetId],
   "private-ip-address": (instance) => [instance.privateIpAddress],
   "client-token": (instance) => [instance.clientToken],
+  "metadata-options.http-tokens": (instance) => [instance.metadataOptions.httpTokens],
+  "metadata-options.http-endpoint": (instance) => [instance.metadataOptions.httpEndpoint],
 };
 
 export interface AttachedVolume extends Volume {
@@ -122,4 +124,5 @@ export const VOLUME_FILTERS: FilterFields<AttachedVolume> = {
   status: () => ["in-use"],
   "attachment.instance-id": (volume) => [volume.instanceId],
   "attachment.device": (volume) => [volume.deviceName],
+  encrypted: (volume) => [String(volume.encrypted)],
 };

@@ -1,6 +1,15 @@
 import { isIPv4 } from "node:net";
 import { resolveImage } from "./images.ts";
-import { Ec2Error, invalidValue, newId, type RunInstancesInput, type Tag, type Volume } from "./resources.ts";
+import {
+  Ec2Error,
+  HTTP_ENDPOINT_STATES,
+  HTTP_TOKENS,
+  invalidValue,
+  newId,
+  type RunInstancesInput,
+  type Tag,
+  type Volume,
+} from "./resources.ts";
 
 /** What RunInstances refuses, and why, before anything exists: AWS's limits and error codes. */
 
@@ -152,7 +161,8 @@ const volumesFor = (
       );
     }
     const iops = checkIops(volumeType, size, ebs.iops);
-    return { volumeId: newId("vol"), deviceName, size, volumeType, iops, createTime: now, tags };
+    const encrypted = ebs.encrypted ?? false;
+    return { volumeId: newId("vol"), deviceName, size, volumeType, iops, encrypted, createTime: now, tags };
   });
   const devices = volumes.map((volume) => volume.deviceName);
   const duplicate = devices.find((device, index) => devices.indexOf(device) !== index);
@@ -163,6 +173,8 @@ const volumesFor = (
       volumeId: newId("vol"),
       deviceName: rootDeviceName,
       ...ROOT_VOLUME,
+      // Locally no image's snapshot is encrypted, nor is encryption by default on.
+      encrypted: false,
       createTime: now,
       tags,
     });
@@ -184,6 +196,19 @@ const checkTagSpecifications = (specifications: RunInstancesInput["tagSpecificat
   return { instance: tagsByResource.get("instance") ?? [], volume: tagsByResource.get("volume") ?? [] };
 };
 
+const oneOf = <Value extends string>(name: string, allowed: readonly Value[], value: string): Value => {
+  const known = allowed.find((candidate) => candidate === value);
+  if (known === undefined)
+    throw invalidValue(`Invalid value '${value}' for ${name}. Valid values: ${allowed.join(", ")}`);
+  return known;
+};
+
+/** The instance metadata options, with EC2's defaults for what the request leaves out. */
+const checkMetadataOptions = ({ httpTokens = "optional", httpEndpoint = "enabled" } = {}) => ({
+  httpTokens: oneOf("HttpTokens", HTTP_TOKENS, httpTokens),
+  httpEndpoint: oneOf("HttpEndpoint", HTTP_ENDPOINT_STATES, httpEndpoint),
+});
+
 /** Refuses a launch request as AWS would, before anything exists; else gives its volumes and the defaults it leaves implicit. */
 export const prepareLaunch = (input: RunInstancesInput, region: string) => {
   const { imageId, rootDeviceName } = resolveImage(input.imageId, region);
@@ -204,8 +229,9 @@ export const prepareLaunch = (input: RunInstancesInput, region: string) => {
   ) {
     throw invalidValue(`ClientToken must be at most ${MAX_CLIENT_TOKEN_LENGTH} printable ASCII characters`);
   }
+  const metadataOptions = checkMetadataOptions(input.metadataOptions);
   const tags = checkTagSpecifications(input.tagSpecifications);
   const now = new Date().toISOString();
   const volumes = volumesFor(rootDeviceName, input.blockDeviceMappings, now, tags.volume);
-  return { imageId, rootDeviceName, instanceType, tags, volumes, now };
+  return { imageId, rootDeviceName, instanceType, metadataOptions, tags, volumes, now };
 };

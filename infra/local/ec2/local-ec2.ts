@@ -81,7 +81,10 @@ export class LocalEc2 {
   }
 
   async runInstances(region: string, input: RunInstancesInput): Promise<Reservation> {
-    const { imageId, rootDeviceName, instanceType, tags, volumes, now } = prepareLaunch(input, region);
+    const { imageId, rootDeviceName, instanceType, metadataOptions, tags, volumes, now } = prepareLaunch(
+      input,
+      region,
+    );
     const { clientToken } = input;
 
     const { clientToken: _, ...launchParameters } = input;
@@ -117,6 +120,7 @@ export class LocalEc2 {
       tags: tags.instance,
       rootDeviceName,
       volumes,
+      metadataOptions,
     };
     await this.lifecycle.launch(instance);
     return this.reservationOf(instance);

@@ -31,6 +31,10 @@ export class Ec2Error extends Error {
   }
 }
 
+/** Whether the instance metadata service takes IMDSv1's plain GETs (`optional`) or only IMDSv2's tokens. */
+export const HTTP_TOKENS = ["optional", "required"] as const;
+export const HTTP_ENDPOINT_STATES = ["enabled", "disabled"] as const;
+
 const tagSchema = z.object({ key: z.string(), value: z.string() });
 export type Tag = z.infer<typeof tagSchema>;
 
@@ -40,6 +44,8 @@ const volumeSchema = z.object({
   size: z.number().int(),
   volumeType: z.string(),
   iops: z.number().int().optional(),
+  // State files from before volumes said so held only unencrypted volumes.
+  encrypted: z.boolean().default(false),
   createTime: z.iso.datetime(),
   tags: z.array(tagSchema),
 });
@@ -66,6 +72,10 @@ export const instanceSchema = z.object({
   // State files from before images had their own root device held only /dev/xvda images.
   rootDeviceName: z.string().default(DEFAULT_ROOT_DEVICE_NAME),
   volumes: z.array(volumeSchema),
+  // State files from before instances kept them were launched with EC2's defaults.
+  metadataOptions: z
+    .object({ httpTokens: z.enum(HTTP_TOKENS), httpEndpoint: z.enum(HTTP_ENDPOINT_STATES) })
+    .default({ httpTokens: "optional", httpEndpoint: "enabled" }),
 });
 export type Instance = z.infer<typeof instanceSchema>;
 
@@ -95,8 +105,9 @@ export interface RunInstancesInput {
   privateIpAddress?: string;
   blockDeviceMappings?: {
     deviceName?: string;
-    ebs?: { volumeSize?: number; volumeType?: string; iops?: number };
+    ebs?: { volumeSize?: number; volumeType?: string; iops?: number; encrypted?: boolean };
   }[];
+  metadataOptions?: { httpTokens?: string; httpEndpoint?: string };
   tagSpecifications?: { resourceType?: string; tags: { key?: string; value?: string }[] }[];
   clientToken?: string;
 }

@@ -3,6 +3,7 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import { publisher } from "../../shared/events.ts";
 import { hmacKey } from "../../shared/hmac-key.ts";
 import { sendEmail } from "../../shared/mail.ts";
+import { businessMetricsOf, metricsOf } from "../../shared/observability.ts";
 import { config } from "../config.ts";
 import { mailingStore } from "../wiring.ts";
 
@@ -19,4 +20,5 @@ export const linkMailingDeps = (logger: Logger) => ({
   randomBytes,
   settings: { publicUrl: config.PUBLIC_URL, decisionsRequireSignIn: config.DECISIONS_REQUIRE_SIGN_IN },
   logger,
+  metrics: businessMetricsOf(metricsOf("approval-mail")),
 });

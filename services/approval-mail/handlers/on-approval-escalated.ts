@@ -5,6 +5,7 @@ import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
 import { ApprovalEscalated } from "../../../events/approval-escalated.ts";
 import { approvalKeyOf } from "../../shared/approval-asks.ts";
+import { observe } from "../../shared/observability.ts";
 import { createFollowUpMailer, type Escalated } from "../follow-up.ts";
 import type { MailingStore } from "../store.ts";
 import { approvalMailIdempotency, mailingStore } from "../wiring.ts";
@@ -38,5 +39,6 @@ export const handler = middy(
   createOnApprovalEscalatedHandler(createFollowUpMailer(linkMailingDeps(logger)), mailingStore),
 )
   .use(injectLambdaContext(logger))
+  .use(observe("approval-mail"))
   .use(approvalMailIdempotency.lambdaContextMiddleware)
   .use(parser({ schema: ApprovalEscalated.schema, envelope: EventBridgeEnvelope }));

@@ -17,6 +17,7 @@ import { hashToken, verifyDecisionToken } from "../../shared/decision-token.ts";
 import { MAILING_LEASE_MS } from "../../shared/leases.ts";
 import type { OutgoingEmail } from "../../shared/mail.ts";
 import { TEST_KEY } from "../../shared/testing/decision-tokens.ts";
+import { recordingMetrics } from "../../shared/testing/metrics.ts";
 import { createMailingStore, type Mailing, type MailingStore } from "../store.ts";
 import { idempotencyTable, mailingsTable } from "../tables.ts";
 import {
@@ -81,6 +82,7 @@ const setUp = () => {
     failSendTo: undefined as string | undefined,
     onSend: (_email: OutgoingEmail) => {},
   };
+  const metrics = recordingMetrics();
   const handler = createOnApprovalStageStartedHandler({
     store,
     publisher: bus,
@@ -95,6 +97,7 @@ const setUp = () => {
     randomBytes,
     settings: { publicUrl: "http://localhost:3000", decisionsRequireSignIn: false },
     logger: silentLogger(),
+    metrics,
   });
   // Lambda hands the handler the raw envelope; its parser middleware turns that into the detail.
   const invoke = handler as unknown as (event: unknown, context: Context) => Promise<void>;
@@ -105,7 +108,7 @@ const setUp = () => {
       }),
       localLambdaContext("approval-mail-on-approval-stage-started", "us-east-1", "000000000000"),
     );
-  return { clock, bus, sent, mailbox, deliver };
+  return { clock, bus, sent, mailbox, deliver, metrics };
 };
 
 const linkIn = (email: OutgoingEmail, action: "approve" | "reject") => {
@@ -223,6 +226,24 @@ describe("approval-mail on ApprovalStageStarted", () => {
 
     expect(sent).toHaveLength(2);
     expect(bus.eventsOf(ApprovalRequested)).toHaveLength(1);
+  });
+
+  it("counts each approver asked and each email sent once, on the delivery that mailed them", async () => {
+    const { metrics, mailbox, deliver } = setUp();
+    const started = stageOf(sampleRequest({ requestId: "mail-counted" }));
+    mailbox.failSendTo = "cy@example.com";
+
+    await expect(deliver(started)).rejects.toThrow("SES is unavailable");
+    mailbox.failSendTo = undefined;
+    await deliver(started);
+    await deliver(started);
+
+    expect(metrics.recorded).toEqual([
+      { metric: "ApprovalsAsked", value: 1 },
+      { metric: "EmailsSent", value: 1 },
+      { metric: "ApprovalsAsked", value: 1 },
+      { metric: "EmailsSent", value: 1 },
+    ]);
   });
 
   it("mails each stage of a request, even an approver asked in both", async () => {

@@ -16,6 +16,7 @@ import {
 import { createDecisionToken, type DecisionAction, hashToken } from "../../shared/decision-token.ts";
 import { MAILING_LEASE_MS } from "../../shared/leases.ts";
 import type { OutgoingEmail } from "../../shared/mail.ts";
+import { type BusinessMetrics, observe } from "../../shared/observability.ts";
 import { approvalEmail } from "../email.ts";
 import type { Mailing, MailingStore } from "../store.ts";
 import { linkMailingDeps } from "./link-mailing-deps.ts";
@@ -40,6 +41,7 @@ export interface ApprovalMailDeps {
   randomBytes: (size: number) => Buffer;
   settings: ApprovalMailSettings;
   logger: Logger;
+  metrics: BusinessMetrics;
 }
 
 type Tokens = Record<DecisionAction, string>;
@@ -181,6 +183,8 @@ export const createOnApprovalStageStartedHandler = (deps: ApprovalMailDeps) => {
           }),
         );
         await store.markMailSent(mailing.requestId, mailing.stage, approver, deps.now(), messageId);
+        deps.metrics.count("ApprovalsAsked");
+        deps.metrics.count("EmailsSent");
       }
     } catch (error) {
       await store.releaseMailClaim(mailing.requestId, mailing.stage, claimId).catch((releaseError: unknown) =>
@@ -196,6 +200,7 @@ export const createOnApprovalStageStartedHandler = (deps: ApprovalMailDeps) => {
 
   return middy()
     .use(injectLambdaContext(logger))
+    .use(observe("approval-mail"))
     .use(parser({ schema: ApprovalStageStarted.schema, envelope: EventBridgeEnvelope }))
     .handler(async (started) => {
       const { requestId } = started;

@@ -4,6 +4,7 @@ import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eve
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
 import { ApproversReminded } from "../../../events/approvers-reminded.ts";
+import { observe } from "../../shared/observability.ts";
 import { createFollowUpMailer, type Reminded } from "../follow-up.ts";
 import { approvalMailIdempotency } from "../wiring.ts";
 import { linkMailingDeps } from "./link-mailing-deps.ts";
@@ -19,5 +20,6 @@ const logger = new Logger({ serviceName: "approval-mail" });
 
 export const handler = middy(createOnApproversRemindedHandler(createFollowUpMailer(linkMailingDeps(logger))))
   .use(injectLambdaContext(logger))
+  .use(observe("approval-mail"))
   .use(approvalMailIdempotency.lambdaContextMiddleware)
   .use(parser({ schema: ApproversReminded.schema, envelope: EventBridgeEnvelope }));

@@ -11,6 +11,7 @@ import { envelopeOf, sampleRequest } from "../../../test/support/fixtures.ts";
 import { testIdempotency } from "../../../test/support/idempotency.ts";
 import { approvalKeyOf, closingEventSchema } from "../../shared/approval-asks.ts";
 import type { OutgoingEmail } from "../../shared/mail.ts";
+import { recordingMetrics } from "../../shared/testing/metrics.ts";
 import { createMailingStore, type MailingStore } from "../store.ts";
 import { idempotencyTable, mailingsTable } from "../tables.ts";
 import { createRequestClosedHandler } from "./on-request-closed.ts";
@@ -56,6 +57,7 @@ const setUp = () => {
       return `message-${sent.length}`;
     },
     logger: silentLogger(),
+    metrics: recordingMetrics(),
   });
   const deliver = (contract: EventContract, detail: unknown) =>
     handle(closingEventSchema.parse(envelopeOf(contract, detail)));

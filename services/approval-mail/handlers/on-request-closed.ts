@@ -11,6 +11,7 @@ import {
   stillAsked,
 } from "../../shared/approval-asks.ts";
 import { type OutgoingEmail, sendEmail } from "../../shared/mail.ts";
+import { type BusinessMetrics, businessMetricsOf, metricsOf, observe } from "../../shared/observability.ts";
 import { closureEmail } from "../email.ts";
 import type { MailingStore } from "../store.ts";
 import { approvalMailIdempotency, mailingStore } from "../wiring.ts";
@@ -19,6 +20,7 @@ export interface RequestClosedDeps {
   store: MailingStore;
   sendEmail: (email: OutgoingEmail) => Promise<string>;
   logger: Logger;
+  metrics: BusinessMetrics;
 }
 
 /**
@@ -31,7 +33,7 @@ export interface RequestClosedDeps {
  * without asking anyone (a policy's auto-approval or denial) has no mailing: nobody is mailed.
  */
 export const createRequestClosedHandler =
-  ({ store, sendEmail, logger }: RequestClosedDeps) =>
+  ({ store, sendEmail, logger, metrics }: RequestClosedDeps) =>
   async (event: ClosingEvent): Promise<void> => {
     const { requestId, request } = event.detail;
     const extension =
@@ -44,9 +46,10 @@ export const createRequestClosedHandler =
       voted,
     );
     for (const approver of toTell) {
-      await store.sendClosureOnce(approvalKey, approver, () =>
+      const { ran } = await store.sendClosureOnce(approvalKey, approver, () =>
         sendEmail(closureEmail({ request, approver, ended, outcome, extension })),
       );
+      if (ran) metrics.count("EmailsSent");
     }
     logger.info("Approvers still asked told how the request ended", {
       requestId,
@@ -58,7 +61,15 @@ export const createRequestClosedHandler =
 
 const logger = new Logger({ serviceName: "approval-mail" });
 
-export const handler = middy(createRequestClosedHandler({ store: mailingStore, sendEmail, logger }))
+export const handler = middy(
+  createRequestClosedHandler({
+    store: mailingStore,
+    sendEmail,
+    logger,
+    metrics: businessMetricsOf(metricsOf("approval-mail")),
+  }),
+)
   .use(injectLambdaContext(logger))
+  .use(observe("approval-mail"))
   .use(approvalMailIdempotency.lambdaContextMiddleware)
   .use(parser({ schema: closingEventSchema }));

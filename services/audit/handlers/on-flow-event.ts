@@ -3,6 +3,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
 import { type RawEnvelope, RawEnvelopeSchema } from "../../../events/index.ts";
+import { observe } from "../../shared/observability.ts";
 import { type AuditRecord, auditRecordOf, projectView } from "../domain.ts";
 import { type AuditStore, auditStore } from "../store.ts";
 
@@ -78,4 +79,5 @@ const logger = new Logger({ serviceName: "audit" });
 
 export const handler = middy(createFlowEventHandler({ store: auditStore, logger }))
   .use(injectLambdaContext(logger))
+  .use(observe("audit"))
   .use(parser({ schema: RawEnvelopeSchema }));

@@ -8,6 +8,7 @@ import { ApprovalStageStarted } from "../../../events/approval-stage-started.ts"
 import { pinnedEnvelopeSchemaOf } from "../../../events/envelope.ts";
 import { approvalKeyOf } from "../../shared/approval-asks.ts";
 import type { ChatSettings, SlackSettings } from "../../shared/chat-settings.ts";
+import { observe } from "../../shared/observability.ts";
 import { draftsOf } from "../approvers/domain.ts";
 import { createApproverMessages } from "../approvers/messages.ts";
 import type { ApprovalMessageStore } from "../approvers/store.ts";
@@ -70,5 +71,6 @@ const logger = new Logger({ serviceName: "chat" });
 
 export const handler = middy(createSlackApproversAskHandler(approverHandlerDeps(logger)))
   .use(injectLambdaContext(logger))
+  .use(observe("chat"))
   .use(chatIdempotency.lambdaContextMiddleware)
   .use(parser({ schema: askingEventSchema }));

@@ -8,6 +8,7 @@ import { ApprovalVoteRecorded } from "../../../events/approval-vote-recorded.ts"
 import { pinnedEnvelopeSchemaOf } from "../../../events/envelope.ts";
 import { ExtensionDecided } from "../../../events/lease-events.ts";
 import { approvalKeyOf, closingEventSchema } from "../../shared/approval-asks.ts";
+import { observe } from "../../shared/observability.ts";
 import { closureOfEvent } from "../approvers/domain.ts";
 import { createApproverMessages } from "../approvers/messages.ts";
 import { approverHandlerDeps } from "../approvers/wiring.ts";
@@ -85,4 +86,5 @@ const logger = new Logger({ serviceName: "chat" });
 
 export const handler = middy(createSlackApproversUpdateHandler(approverHandlerDeps(logger)))
   .use(injectLambdaContext(logger))
+  .use(observe("chat"))
   .use(parser({ schema: updatingEventSchema }));

@@ -5,6 +5,7 @@ import middy from "@middy/core";
 import { canonicalEmail } from "../../shared/canonical-email.ts";
 import type { ChatSettings, SlackSettings } from "../../shared/chat-settings.ts";
 import { type Directory, directory } from "../../shared/directory.ts";
+import { observe } from "../../shared/observability.ts";
 import {
   type NoticeSettings,
   type NotifiableEvent,
@@ -150,5 +151,6 @@ export const handler = middy(
   }),
 )
   .use(injectLambdaContext(logger))
+  .use(observe("chat"))
   .use(chatIdempotency.lambdaContextMiddleware)
   .use(parser({ schema: notifiableEventSchema }));

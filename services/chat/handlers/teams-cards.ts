@@ -4,6 +4,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
 import type { ChatSettings } from "../../shared/chat-settings.ts";
+import { observe } from "../../shared/observability.ts";
 import type { NoticeSettings } from "../../shared/request-news.ts";
 import { chatSettings, publicUrl } from "../config.ts";
 import { chatIdempotency } from "../idempotency.ts";
@@ -61,5 +62,6 @@ export const handler = middy(
   }),
 )
   .use(injectLambdaContext(logger))
+  .use(observe("chat"))
   .use(chatIdempotency.lambdaContextMiddleware)
   .use(parser({ schema: teamsEventSchema }));

@@ -2,6 +2,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import { publisher } from "../../shared/events.ts";
+import { observe } from "../../shared/observability.ts";
 import { approvalsTableName } from "../config.ts";
 import { createOutboxPublisher, type OutboxPublisher } from "../outbox.ts";
 import { type ApprovalStore, createApprovalStore, expiryCondition } from "../store.ts";
@@ -29,6 +30,7 @@ export interface ExpireSweeperDeps {
 export const createExpireSweeperHandler = ({ store, publishOwed, now, logger }: ExpireSweeperDeps) =>
   middy()
     .use(injectLambdaContext(logger))
+    .use(observe("decision"))
     .handler(async () => {
       const startedAt = now();
       const failures: unknown[] = [];

@@ -7,6 +7,7 @@ import { ApprovalRequested } from "../../../events/approval-requested.ts";
 import type { DetailOf } from "../../../events/contract.ts";
 import { type Directory, directory } from "../../shared/directory.ts";
 import { publisher } from "../../shared/events.ts";
+import { observe } from "../../shared/observability.ts";
 import { approvalsTableName } from "../config.ts";
 import { decide } from "../decide.ts";
 import { type DelegationLookup, delegationsCopy } from "../delegations.ts";
@@ -131,6 +132,7 @@ export const createOnApprovalRequestedHandler = ({
 
   return middy()
     .use(injectLambdaContext(logger))
+    .use(observe("decision"))
     .use(parser({ schema: ApprovalRequested.schema, envelope: EventBridgeEnvelope }))
     .handler(record);
 };

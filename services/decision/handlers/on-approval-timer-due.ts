@@ -6,6 +6,7 @@ import middy from "@middy/core";
 import { ApprovalTimerDue } from "../../../events/approval-timer-due.ts";
 import { type Directory, directory } from "../../shared/directory.ts";
 import { publisher } from "../../shared/events.ts";
+import { observe } from "../../shared/observability.ts";
 import { approvalsTableName } from "../config.ts";
 import { createOutboxPublisher, type OutboxPublisher, publishOrLeaveToSweeper } from "../outbox.ts";
 import { type ApprovalStore, createApprovalStore, expiryCondition, openAt } from "../store.ts";
@@ -91,6 +92,7 @@ export const createOnApprovalTimerDueHandler = ({
 
   return middy()
     .use(injectLambdaContext(logger))
+    .use(observe("decision"))
     .use(parser({ schema: ApprovalTimerDue.schema, envelope: EventBridgeEnvelope }))
     .handler(handle);
 };

@@ -5,6 +5,7 @@ import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
 import type { DetailOf } from "../../../events/contract.ts";
 import { DelegationChanged } from "../../../events/delegation-changed.ts";
+import { observe } from "../../shared/observability.ts";
 import { type DelegationsCopyStore, delegationsCopy } from "../delegations.ts";
 
 export interface OnDelegationChangedDeps {
@@ -19,6 +20,7 @@ export interface OnDelegationChangedDeps {
 export const createOnDelegationChangedHandler = ({ copies, logger }: OnDelegationChangedDeps) =>
   middy()
     .use(injectLambdaContext(logger))
+    .use(observe("decision"))
     .use(parser({ schema: DelegationChanged.schema, envelope: EventBridgeEnvelope }))
     .handler(async (changed: DetailOf<typeof DelegationChanged>) => {
       const kept = await copies.keepNewer(changed);

@@ -9,6 +9,7 @@ import { ExtensionRequested } from "../../../events/lease-events.ts";
 import { judgeExtension, type PolicySet } from "../../../policy/index.ts";
 import { type Directory, directory } from "../../shared/directory.ts";
 import { publisher } from "../../shared/events.ts";
+import { observe } from "../../shared/observability.ts";
 import { approvalPolicies } from "../../shared/policies.ts";
 import { approvalsTableName, config } from "../config.ts";
 import { type DelegationLookup, delegationsCopy, withDelegations } from "../delegations.ts";
@@ -144,6 +145,7 @@ export const createOnExtensionRequestedHandler = ({
 
   return middy()
     .use(injectLambdaContext(logger))
+    .use(observe("decision"))
     .use(parser({ schema: ExtensionRequested.schema, envelope: EventBridgeEnvelope }))
     .handler(handle);
 };

@@ -6,6 +6,7 @@ import middy from "@middy/core";
 import type { DetailOf } from "../../../events/contract.ts";
 import { ReleaseRequested } from "../../../events/lease-events.ts";
 import { publisher } from "../../shared/events.ts";
+import { observe } from "../../shared/observability.ts";
 import { approvalsTableName } from "../config.ts";
 import { createOutboxPublisher, type OutboxPublisher, publishOrLeaveToSweeper } from "../outbox.ts";
 import { closeRoundTransition, releaseNotedTransition } from "../rounds.ts";
@@ -70,6 +71,7 @@ export const createOnReleaseRequestedHandler = ({
 
   return middy()
     .use(injectLambdaContext(logger))
+    .use(observe("decision"))
     .use(parser({ schema: ReleaseRequested.schema, envelope: EventBridgeEnvelope }))
     .handler(handle);
 };

@@ -8,6 +8,7 @@ import { RequestAccepted } from "../../../events/request-accepted.ts";
 import { type LeaseLimits, type PolicySet, settleLease } from "../../../policy/index.ts";
 import { type Directory, directory } from "../../shared/directory.ts";
 import { publisher } from "../../shared/events.ts";
+import { observe } from "../../shared/observability.ts";
 import { approvalPolicies } from "../../shared/policies.ts";
 import { approvalsTableName, config, leaseLimits } from "../config.ts";
 import { type DelegationLookup, delegationsCopy, withDelegations } from "../delegations.ts";
@@ -114,6 +115,7 @@ export const createOnRequestAcceptedHandler = ({
 
   return middy()
     .use(injectLambdaContext(logger))
+    .use(observe("decision"))
     .use(parser({ schema: RequestAccepted.schema, envelope: EventBridgeEnvelope }))
     .handler(apply);
 };

@@ -29,6 +29,9 @@ type State = (typeof EC2_INSTANCE_STATES)[number];
 
 const OTHER_REGION = "eu-west-1";
 
+/** When EC2 accepted the launches of these tests: 90 s before the testbed's now. */
+const LAUNCHED_AT = new Date("2030-01-01T09:58:35.000Z");
+
 describe("ec2-launcher on EC2 instance state changes", () => {
   let testbed: Awaited<ReturnType<typeof startLauncherTestbed>>;
   beforeAll(async () => {
@@ -47,6 +50,7 @@ describe("ec2-launcher on EC2 instance state changes", () => {
     return {
       bus,
       schedules,
+      metrics: deps.metrics,
       /** A state change of an instance in `region` (the stack's own unless given). */
       change: (instanceId: string, state: State, region = STACK_REGION) =>
         handle({ region, detail: { "instance-id": instanceId, state } }),
@@ -63,7 +67,7 @@ describe("ec2-launcher on EC2 instance state changes", () => {
     const approval = approvalOf(requestId, {}, { region });
     const instanceId = newInstanceId();
     await testbed.store.recordApproval({ ...approval });
-    if (attached) await testbed.store.attachInstance(requestId, instanceId);
+    if (attached) await testbed.store.attachInstance(requestId, instanceId, LAUNCHED_AT);
     return { approval, instanceId };
   };
 
@@ -93,6 +97,24 @@ describe("ec2-launcher on EC2 instance state changes", () => {
           provisionedAt: "2030-01-01T10:00:05.000Z",
         },
       },
+    ]);
+  });
+
+  it("counts the launch succeeded once its instance runs, with the time from EC2 accepting the launch, and failed when it ends before it ran, once each", async () => {
+    const { metrics, change } = setUp();
+    const runs = await launched("counted-runs");
+    const ends = await launched("counted-ends");
+    describedAs(runs.instanceId, { PrivateIpAddress: "10.0.1.27" });
+
+    await change(runs.instanceId, "running");
+    await change(runs.instanceId, "running");
+    await change(ends.instanceId, "terminated");
+    await change(ends.instanceId, "terminated");
+
+    expect(metrics.recorded).toEqual([
+      { metric: "ProvisioningSucceeded", value: 1, dimensions: { resourceType: "ec2" } },
+      { metric: "TimeToProvision", value: 90_000 },
+      { metric: "ProvisioningFailed", value: 1, dimensions: { resourceType: "ec2" } },
     ]);
   });
 

@@ -8,7 +8,14 @@ import { ProvisioningFailed } from "../../../events/provisioning-failed.ts";
 import type { Publisher } from "../../../events/publish.ts";
 import { ResourceProvisioned } from "../../../events/resource-provisioned.ts";
 import { publisher } from "../../shared/events.ts";
-import { endedBeforeRunningReason, LAUNCH_TAG_KEYS, outcomeOfState } from "../domain.ts";
+import {
+  type BusinessMetrics,
+  businessMetricsOf,
+  metricsOf,
+  millisecondsSince,
+  observe,
+} from "../../shared/observability.ts";
+import { endedBeforeRunningReason, LAUNCH_TAG_KEYS, type LaunchOutcome, outcomeOfState } from "../domain.ts";
 import { type DescribedInstance, type Ec2Gateway, ec2Gateway } from "../ec2.ts";
 import type { Reaper } from "../reaper.ts";
 import { stopsAgainWhenRunning } from "../release.ts";
@@ -22,7 +29,11 @@ export interface InstanceStateChangeDeps {
   publish: Publisher["publish"];
   now: () => Date;
   logger: Logger;
+  metrics: BusinessMetrics;
 }
+
+/** The dimension of the launcher's provisioning metrics. */
+const INSTANCES = { resourceType: "ec2" };
 
 /** EC2 does not show a just-launched instance yet; thrown so the bus retries once it does. */
 export class InstanceNotVisibleError extends Error {
@@ -50,6 +61,7 @@ export const createInstanceStateChangeHandler = ({
   publish,
   now,
   logger,
+  metrics,
 }: InstanceStateChangeDeps) => {
   /**
    * The index answers for launches it already shows. A state change can overtake the index (it lags
@@ -67,6 +79,16 @@ export const createInstanceStateChangeHandler = ({
     const launch = requestId ? await store.get(requestId) : undefined;
     if (!launch || (launch.instanceId !== undefined && launch.instanceId !== instanceId)) return undefined;
     return { launch, instance };
+  };
+
+  /** Counts the launch's one outcome; the time to provision runs from EC2 accepting the launch to `running`. */
+  const countOutcome = (launch: LaunchRecord, outcome: LaunchOutcome) => {
+    if (outcome === "failed") {
+      metrics.count("ProvisioningFailed", INSTANCES);
+      return;
+    }
+    metrics.count("ProvisioningSucceeded", INSTANCES);
+    if (launch.launchedAt) metrics.duration("TimeToProvision", millisecondsSince(launch.launchedAt, now()));
   };
 
   return async ({
@@ -117,6 +139,7 @@ export const createInstanceStateChangeHandler = ({
         failedAt: now().toISOString(),
       });
     });
+    if (ran) countOutcome(found.launch, outcome);
     if (!ran) logger.info("Launch already settled; state change ignored", { requestId, instanceId, state });
     else if (outcome === "provisioned") logger.info("Instance running", { requestId, instanceId });
     else logger.warn("Instance ended before it ran", { requestId, instanceId, state });
@@ -133,8 +156,10 @@ export const handler = middy(
     publish: publisher.publish,
     now: () => new Date(),
     logger,
+    metrics: businessMetricsOf(metricsOf("ec2-launcher")),
   }),
 )
   .use(injectLambdaContext(logger))
+  .use(observe("ec2-launcher"))
   .use(launcherIdempotency.lambdaContextMiddleware)
   .use(parser({ schema: envelopeSchemaOf(Ec2InstanceStateChange) }));

@@ -3,6 +3,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eventbridge";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
+import { observe } from "../../shared/observability.ts";
 import { type Ec2Gateway, ec2Gateway } from "../ec2.ts";
 import { type Ec2LeaseEnd, ec2LeaseEndSchema, expiresAtTagOf } from "../release.ts";
 import { type LaunchStore, launchStore } from "../store.ts";
@@ -38,4 +39,5 @@ const logger = new Logger({ serviceName: "ec2-launcher" });
 
 export const handler = middy(createLeaseChangedHandler({ store: launchStore, ec2: ec2Gateway, logger }))
   .use(injectLambdaContext(logger))
+  .use(observe("ec2-launcher"))
   .use(parser({ schema: ec2LeaseEndSchema, envelope: EventBridgeEnvelope }));

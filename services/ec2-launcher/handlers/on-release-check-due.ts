@@ -4,6 +4,7 @@ import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eve
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
 import { ReleaseCheckDue } from "../../../events/lease-events.ts";
+import { observe } from "../../shared/observability.ts";
 import { launcherIdempotency } from "../store.ts";
 import { reaperLoggingTo } from "../wiring.ts";
 
@@ -16,5 +17,6 @@ const logger = new Logger({ serviceName: "ec2-launcher" });
  */
 export const handler = middy(reaperLoggingTo(logger).check)
   .use(injectLambdaContext(logger))
+  .use(observe("ec2-launcher"))
   .use(launcherIdempotency.lambdaContextMiddleware)
   .use(parser({ schema: ReleaseCheckDue.schema, envelope: EventBridgeEnvelope }));

@@ -3,6 +3,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eventbridge";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
+import { observe } from "../../shared/observability.ts";
 import { releaseRequestedHandler } from "../../shared/release-handler.ts";
 import type { Reaper } from "../reaper.ts";
 import { ec2ReleaseRequestSchema } from "../release.ts";
@@ -28,4 +29,5 @@ export const handler = middy(
   createReleaseRequestedHandler({ store: launchStore, reaper: reaperLoggingTo(logger), logger }),
 )
   .use(injectLambdaContext(logger))
+  .use(observe("ec2-launcher"))
   .use(parser({ schema: ec2ReleaseRequestSchema, envelope: EventBridgeEnvelope }));

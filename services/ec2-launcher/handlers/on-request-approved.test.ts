@@ -27,7 +27,7 @@ describe("ec2-launcher on RequestApproved", () => {
 
   const setUp = (settings: LaunchSettings = launchSettings) => {
     const { bus, deps } = testbed.freshDeps();
-    return { bus, handle: createRequestApprovedHandler({ ...deps, settings }) };
+    return { bus, metrics: deps.metrics, handle: createRequestApprovedHandler({ ...deps, settings }) };
   };
   const runInstancesCalls = (region = STACK_REGION) =>
     testbed
@@ -213,6 +213,32 @@ describe("ec2-launcher on RequestApproved", () => {
       },
     ]);
     expect(runInstancesCalls()).toHaveLength(1);
+  });
+
+  it("counts the launch started once, however often the approval is delivered", async () => {
+    const { metrics, handle } = setUp();
+    const approval = approvalOf("counted-start");
+    testbed.ec2Mock.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: newInstanceId() }] });
+
+    await handle(approval);
+    await handle(approval);
+
+    expect(metrics.recorded).toEqual([
+      { metric: "ProvisioningStarted", value: 1, dimensions: { resourceType: "ec2" } },
+    ]);
+  });
+
+  it("counts a launch EC2 refuses for good as failed, once", async () => {
+    const { metrics, handle } = setUp();
+    const approval = approvalOf("counted-refusal");
+    testbed.ec2Mock.on(RunInstancesCommand).rejects(ec2Error("InvalidSubnetID.NotFound"));
+
+    await handle(approval);
+    await handle(approval);
+
+    expect(metrics.recorded).toEqual([
+      { metric: "ProvisioningFailed", value: 1, dimensions: { resourceType: "ec2" } },
+    ]);
   });
 
   it("fails a copy that finds the launch being announced by another, for the bus to retry it", async () => {

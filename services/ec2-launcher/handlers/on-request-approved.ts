@@ -8,6 +8,7 @@ import { ProvisioningStarted } from "../../../events/provisioning-started.ts";
 import type { Publisher } from "../../../events/publish.ts";
 import { architectureOf } from "../../../events/request.ts";
 import { publisher } from "../../shared/events.ts";
+import { type BusinessMetrics, businessMetricsOf, metricsOf, observe } from "../../shared/observability.ts";
 import { launchSettings } from "../config.ts";
 import {
   buildRunInstancesInput,
@@ -30,6 +31,7 @@ export interface RequestApprovedDeps {
   settings: LaunchSettings;
   now: () => Date;
   logger: Logger;
+  metrics: BusinessMetrics;
 }
 
 /**
@@ -46,6 +48,7 @@ export const createRequestApprovedHandler = ({
   settings,
   now,
   logger,
+  metrics,
 }: RequestApprovedDeps) => {
   /**
    * Ends the request as failed, once however often the approval is delivered. The failure is recorded
@@ -53,9 +56,11 @@ export const createRequestApprovedHandler = ({
    */
   const failForGood = async ({ requestId, request }: Ec2Approval, failure: PermanentLaunchFailure) => {
     const recorded = await store.recordPermanentFailure(requestId, failure);
-    return store.publishOnce(requestId, "outcome", () =>
+    const published = await store.publishOnce(requestId, "outcome", () =>
       publish(ProvisioningFailed, { requestId, request, ...recorded, failedAt: now().toISOString() }),
     );
+    if (published.ran) metrics.count("ProvisioningFailed", { resourceType: "ec2" });
+    return published;
   };
 
   /** Resolves to the new instance's id, or to undefined when the request can never launch as asked. */
@@ -83,7 +88,7 @@ export const createRequestApprovedHandler = ({
       await failForGood(approval, { errorCode: failure.code, reason: launchRefusalReason(failure) });
       return undefined;
     }
-    await store.attachInstance(requestId, instanceId);
+    await store.attachInstance(requestId, instanceId, now());
     return instanceId;
   };
 
@@ -105,6 +110,7 @@ export const createRequestApprovedHandler = ({
         startedAt: now().toISOString(),
       }),
     );
+    if (ran) metrics.count("ProvisioningStarted", { resourceType: "ec2" });
     logger.info(ran ? "Instance launching" : "Launch already announced; redelivery ignored", {
       requestId,
       instanceId,
@@ -122,8 +128,10 @@ export const handler = middy(
     settings: launchSettings,
     now: () => new Date(),
     logger,
+    metrics: businessMetricsOf(metricsOf("ec2-launcher")),
   }),
 )
   .use(injectLambdaContext(logger))
+  .use(observe("ec2-launcher"))
   .use(launcherIdempotency.lambdaContextMiddleware)
   .use(parser({ schema: ec2ApprovalSchema, envelope: EventBridgeEnvelope }));

@@ -1,5 +1,6 @@
 import { GetProductsCommand, PricingClient } from "@aws-sdk/client-pricing";
 import { z } from "zod";
+import { traced } from "../../shared/observability.ts";
 import { type PriceLookup, queryKeyOf } from "./estimate.ts";
 import type { PriceQuery } from "./price-queries.ts";
 
@@ -115,6 +116,6 @@ export const createPriceList = ({ client, now, ttlMs = PRICE_CACHE_TTL_MS }: Pri
 };
 
 export const priceList = createPriceList({
-  client: new PricingClient({ region: PRICE_LIST_REGION }),
+  client: traced(new PricingClient({ region: PRICE_LIST_REGION })),
   now: Date.now,
 });

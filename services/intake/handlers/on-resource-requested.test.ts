@@ -19,6 +19,7 @@ import {
   testIdempotency,
 } from "../../../test/support/idempotency.ts";
 import { recordingPublisher } from "../../../test/support/recording-publisher.ts";
+import { recordingMetrics } from "../../shared/testing/metrics.ts";
 import { createEstimator, type Estimator } from "../cost/estimator.ts";
 import { createPriceList } from "../cost/price-list.ts";
 import { decide, type IntakeRules, REUSED_ID_MESSAGE } from "../domain.ts";
@@ -64,14 +65,16 @@ const envelope = (detail: unknown) =>
 
 const intake = (now: () => Date = () => NOW) => {
   const publisher = recordingPublisher();
+  const metrics = recordingMetrics();
   const handle = createResourceRequestedHandler({
     store: testStore.store,
     publish: publisher.publish,
     now,
     logger: silentLogger(),
+    metrics,
     ...pricing(),
   });
-  return { publisher, handle };
+  return { publisher, handle, metrics };
 };
 
 /**
@@ -310,6 +313,52 @@ describe("an invalid ResourceRequested", () => {
   );
 });
 
+describe("the metrics", () => {
+  it("count an accepted submission once, however often it is delivered", async () => {
+    const { handle, metrics } = intake();
+    const event = envelope(uniqueDetail("counted-accepted"));
+
+    await handle(event);
+    await handle(event);
+
+    expect(metrics.recorded).toEqual([
+      { metric: "RequestsSubmitted", value: 1 },
+      { metric: "RequestsAccepted", value: 1 },
+    ]);
+  });
+
+  it("count an invalid submission once, however often it is delivered", async () => {
+    const { handle, metrics } = intake();
+    const event = envelope({ ...uniqueDetail("counted-invalid"), extra: 1 });
+
+    await handle(event);
+    await handle(event);
+
+    expect(metrics.recorded).toEqual([
+      { metric: "RequestsSubmitted", value: 1 },
+      { metric: "RequestsInvalid", value: 1 },
+    ]);
+  });
+
+  it("count nothing when the answer could not be published", async () => {
+    const metrics = recordingMetrics();
+    const handle = createResourceRequestedHandler({
+      store: testStore.store,
+      publish: async () => {
+        throw new Error("EventBridge is down");
+      },
+      now: () => NOW,
+      logger: silentLogger(),
+      metrics,
+      ...pricing(),
+    });
+
+    await expect(handle(envelope(uniqueDetail("not-counted")))).rejects.toThrow("EventBridge is down");
+
+    expect(metrics.recorded).toEqual([]);
+  });
+});
+
 describe("failures", () => {
   it("throws when publishing fails, and the redelivery publishes exactly once", async () => {
     const { publisher, handle } = intake();
@@ -336,6 +385,7 @@ describe("failures", () => {
       publish: publisher.publish,
       now: () => NOW,
       logger: silentLogger(),
+      metrics: recordingMetrics(),
       ...pricing(),
     });
 
@@ -362,6 +412,7 @@ describe("failures", () => {
       },
       now: () => NOW,
       logger: silentLogger(),
+      metrics: recordingMetrics(),
       ...pricing(),
     });
     const held = holding(envelope(detail));
@@ -392,6 +443,7 @@ describe("failures", () => {
       },
       now: () => NOW,
       logger: silentLogger(),
+      metrics: recordingMetrics(),
       ...pricing(),
     });
     // The clock Powertools dates claims by stands still until the dying invocation's deadline is made to
@@ -455,6 +507,7 @@ describe("the region and the cost estimate", () => {
       publish: publisher.publish,
       now: () => NOW,
       logger: silentLogger(),
+      metrics: recordingMetrics(),
       ...pricing(async () => {
         repriced++;
         throw new Error("a redelivery must not price the request again");
@@ -488,6 +541,7 @@ describe("the region and the cost estimate", () => {
       publish: publisher.publish,
       now: () => NOW,
       logger: silentLogger(),
+      metrics: recordingMetrics(),
       ...pricing(estimate),
     });
 

@@ -7,6 +7,7 @@ import type { Publisher } from "../../../events/publish.ts";
 import { RequestAccepted } from "../../../events/request-accepted.ts";
 import { RequestInvalid } from "../../../events/request-invalid.ts";
 import { publisher } from "../../shared/events.ts";
+import { type BusinessMetrics, businessMetricsOf, metricsOf, observe } from "../../shared/observability.ts";
 import { intakeRules } from "../config.ts";
 import { type Estimator, estimator } from "../cost/estimator.ts";
 import {
@@ -26,11 +27,23 @@ export interface ResourceRequestedDeps {
   logger: Logger;
   rules: IntakeRules;
   estimate: Estimator;
+  metrics: BusinessMetrics;
 }
 
 export type PublishOutcome = "published" | "already-published";
 
 const outcomeOf = ({ ran }: { ran: boolean }): PublishOutcome => (ran ? "published" : "already-published");
+
+/** Every submission is answered once: counted as submitted and as its answer when that answer is published. */
+const countAnswer = (
+  metrics: BusinessMetrics,
+  answer: "RequestsAccepted" | "RequestsInvalid",
+  { ran }: { ran: boolean },
+) => {
+  if (!ran) return;
+  metrics.count("RequestsSubmitted");
+  metrics.count(answer);
+};
 
 /**
  * Takes a `ResourceRequested` from any source, valid or not, and answers it with exactly one
@@ -41,7 +54,7 @@ const outcomeOf = ({ ran }: { ran: boolean }): PublishOutcome => (ran ? "publish
  * finds it published.
  */
 export const createResourceRequestedHandler =
-  ({ store, publish, now, logger, rules, estimate }: ResourceRequestedDeps) =>
+  ({ store, publish, now, logger, rules, estimate, metrics }: ResourceRequestedDeps) =>
   async (event: RawEnvelope): Promise<PublishOutcome> => {
     const refuse = async (rejection: Rejection) => {
       logger.info("Refusing ResourceRequested", {
@@ -49,11 +62,11 @@ export const createResourceRequestedHandler =
         givenRequestId: rejection.givenRequestId,
         errors: rejection.errors,
       });
-      return outcomeOf(
-        await store.publishRefusalOnce(rejection.requestId, () =>
-          publish(RequestInvalid, invalidDetail(rejection, event.id, now().toISOString())),
-        ),
+      const published = await store.publishRefusalOnce(rejection.requestId, () =>
+        publish(RequestInvalid, invalidDetail(rejection, event.id, now().toISOString())),
       );
+      countAnswer(metrics, "RequestsInvalid", published);
+      return outcomeOf(published);
     };
 
     const decision = decide(event.detail, event.id, rules);
@@ -69,11 +82,11 @@ export const createResourceRequestedHandler =
     });
     if (stored.kind === "conflict") return refuse(reusedIdRejection(decision, event.id));
     const { acceptedAt, estimate: settled } = stored.record;
-    return outcomeOf(
-      await store.publishAcceptanceOnce(decision.requestId, () =>
-        publish(RequestAccepted, acceptedDetail({ ...request, ...settled }, acceptedAt)),
-      ),
+    const published = await store.publishAcceptanceOnce(decision.requestId, () =>
+      publish(RequestAccepted, acceptedDetail({ ...request, ...settled }, acceptedAt)),
     );
+    countAnswer(metrics, "RequestsAccepted", published);
+    return outcomeOf(published);
   };
 
 const logger = new Logger({ serviceName: "intake" });
@@ -86,8 +99,10 @@ export const handler = middy(
     logger,
     rules: intakeRules,
     estimate: estimator,
+    metrics: businessMetricsOf(metricsOf("intake")),
   }),
 )
   .use(injectLambdaContext(logger))
+  .use(observe("intake"))
   .use(intakeIdempotency.lambdaContextMiddleware)
   .use(parser({ schema: RawEnvelopeSchema }));

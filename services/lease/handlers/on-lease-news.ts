@@ -3,6 +3,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
 import type { LeaseLimits } from "../../../policy/lease.ts";
+import { observe } from "../../shared/observability.ts";
 import { publishOrLeaveToSweeper } from "../../shared/outbox.ts";
 import { leaseLimits, reminderOffsetsMs, stackRegion } from "../config.ts";
 import {
@@ -103,4 +104,5 @@ export const handler = middy(
   }),
 )
   .use(injectLambdaContext(logger))
+  .use(observe("lease"))
   .use(parser({ schema: leaseNewsSchema }));

@@ -4,6 +4,7 @@ import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eve
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
 import { LeaseTimerDue } from "../../../events/lease-events.ts";
+import { observe } from "../../shared/observability.ts";
 import { publishOrLeaveToSweeper } from "../../shared/outbox.ts";
 import { reminderOffsetsMs } from "../config.ts";
 import { staleTimerRepair, type TimerDue, timerTransition, whyTimerIgnored } from "../domain.ts";
@@ -66,4 +67,5 @@ export const handler = middy(
   createLeaseTimerDueHandler({ store, publishOwed, reminderOffsetsMs, now, logger }),
 )
   .use(injectLambdaContext(logger))
+  .use(observe("lease"))
   .use(parser({ schema: LeaseTimerDue.schema, envelope: EventBridgeEnvelope }));

@@ -1,6 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
+import { observe } from "../../shared/observability.ts";
 import type { OutboxPublisher } from "../outbox.ts";
 import type { LeaseStore } from "../store.ts";
 import { now, publishOwed, store } from "../wiring.ts";
@@ -41,6 +42,6 @@ export const createOutboxSweeper =
 
 const logger = new Logger({ serviceName: "lease" });
 
-export const handler = middy(createOutboxSweeper({ store, publishOwed, now, logger })).use(
-  injectLambdaContext(logger),
-);
+export const handler = middy(createOutboxSweeper({ store, publishOwed, now, logger }))
+  .use(injectLambdaContext(logger))
+  .use(observe("lease"));

@@ -14,6 +14,7 @@ import { deliverTogetherThenRetryFailures, testIdempotency } from "../../../test
 import { recordingPublisher } from "../../../test/support/recording-publisher.ts";
 import { createLocalDirectory } from "../../shared/directory.ts";
 import type { OutgoingEmail } from "../../shared/mail.ts";
+import { recordingMetrics } from "../../shared/testing/metrics.ts";
 import { createNotificationStore } from "../store.ts";
 import { idempotencyTable, tables } from "../tables.ts";
 import { delivered } from "../testing/delivered.ts";
@@ -62,6 +63,7 @@ describe("notifier on the news of a request", () => {
 
   const setUp = (mailer = recordingMailer()) => {
     const bus = recordingPublisher();
+    const metrics = recordingMetrics();
     const logger = silentLogger();
     const handle = createRequestNewsHandler({
       store: createNotificationStore(testIdempotency(dynamo, idempotencyTable.id, "notifier")),
@@ -77,8 +79,9 @@ describe("notifier on the news of a request", () => {
       settings: { publicUrl: "https://approvals.example.com" },
       now: () => new Date("2030-01-01T10:05:02.000Z"),
       logger,
+      metrics,
     });
-    return { mailer, bus, logger, handle };
+    return { mailer, bus, logger, handle, metrics };
   };
 
   it("emails the requester and reports it with RequesterNotified", async () => {
@@ -118,6 +121,16 @@ describe("notifier on the news of a request", () => {
 
     expect(mailer.sent).toHaveLength(1);
     expect(bus.detailsOf(RequesterNotified)).toHaveLength(1);
+  });
+
+  it("counts each email once, however often its event is delivered", async () => {
+    const { metrics, handle } = setUp();
+    const event = provisioned("counted");
+
+    await handle(event);
+    await handle(event);
+
+    expect(metrics.recorded).toEqual([{ metric: "EmailsSent", value: 1 }]);
   });
 
   it("sends one email per event when the same event is delivered three times at once and retried", async () => {

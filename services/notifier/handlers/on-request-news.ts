@@ -8,6 +8,7 @@ import { canonicalEmail } from "../../shared/canonical-email.ts";
 import { type Directory, directory } from "../../shared/directory.ts";
 import { publisher } from "../../shared/events.ts";
 import { type OutgoingEmail, sendEmail } from "../../shared/mail.ts";
+import { type BusinessMetrics, businessMetricsOf, metricsOf, observe } from "../../shared/observability.ts";
 import {
   type NoticeSettings,
   type NotifiableEvent,
@@ -27,6 +28,7 @@ export interface RequestNewsDeps {
   settings: NoticeSettings;
   now: () => Date;
   logger: Logger;
+  metrics: BusinessMetrics;
 }
 
 /**
@@ -44,11 +46,14 @@ export const createRequestNewsHandler = ({
   settings,
   now,
   logger,
+  metrics,
 }: RequestNewsDeps) => {
-  const send = async (email: OutgoingEmail) => ({
-    messageId: await sendEmail(email),
-    sentAt: now().toISOString(),
-  });
+  /** Runs inside each email's once-only effect, so an email is counted as often as it is sent. */
+  const send = async (email: OutgoingEmail) => {
+    const messageId = await sendEmail(email);
+    metrics.count("EmailsSent");
+    return { messageId, sentAt: now().toISOString() };
+  };
 
   const tellRequester = async (event: NotifiableEvent): Promise<void> => {
     const about = event["detail-type"];
@@ -113,8 +118,10 @@ export const handler = middy(
     settings: { publicUrl },
     now: () => new Date(),
     logger,
+    metrics: businessMetricsOf(metricsOf("notifier")),
   }),
 )
   .use(injectLambdaContext(logger))
+  .use(observe("notifier"))
   .use(notifierIdempotency.lambdaContextMiddleware)
   .use(parser({ schema: notifiableEventSchema }));

@@ -1,6 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
+import { observe } from "../../shared/observability.ts";
 import { createSettler, type SettleDeps, settleDeps } from "../settle.ts";
 import { launcherIdempotency } from "../store.ts";
 
@@ -42,4 +43,5 @@ const logger = new Logger({ serviceName: "rds-launcher" });
 
 export const handler = middy(createCreationSweeperHandler(settleDeps(logger)))
   .use(injectLambdaContext(logger))
+  .use(observe("rds-launcher"))
   .use(launcherIdempotency.lambdaContextMiddleware);

@@ -70,6 +70,61 @@ describe("rds-launcher on an aws.rds DB instance event", () => {
     expect(await testbed.regionsOf(DescribeDBInstancesCommand)).toEqual(["eu-west-1"]);
   });
 
+  it("counts the creation started, then succeeded once, with the time from RDS accepting it to available", async () => {
+    const approval = approvalOf("counted-db");
+    const identifier = dbInstanceIdentifierOf(approval.request);
+    testbed.rdsMock.on(CreateDBInstanceCommand).resolves({});
+    const approving = testbed.freshDeps().deps;
+    await createRequestApprovedHandler({ ...approving, settings: SETTINGS })(approval);
+    const { deps } = testbed.freshDeps();
+    const handle = createDbInstanceEventHandler({
+      ...deps,
+      now: () => new Date(FIXED_NOW.getTime() + 60_000),
+    });
+    testbed.rdsMock
+      .on(DescribeDBInstancesCommand)
+      .resolves(describedAs(identifier, "counted-db", "available"));
+
+    await handle(dbInstanceEvent(identifier));
+    await handle(dbInstanceEvent(identifier));
+
+    expect(approving.metrics.recorded).toEqual([
+      { metric: "ProvisioningStarted", value: 1, dimensions: { resourceType: "rds" } },
+    ]);
+    expect(deps.metrics.recorded).toEqual([
+      { metric: "ProvisioningSucceeded", value: 1, dimensions: { resourceType: "rds" } },
+      { metric: "TimeToProvision", value: 60_000 },
+    ]);
+  });
+
+  it("counts an instance that ends before it was available as failed, once", async () => {
+    const { identifier } = await created("counted-failure");
+    const { deps } = testbed.freshDeps();
+    const handle = createDbInstanceEventHandler(deps);
+    testbed.rdsMock
+      .on(DescribeDBInstancesCommand)
+      .resolves(describedAs(identifier, "counted-failure", "incompatible-network"));
+
+    await handle(
+      dbInstanceEvent(identifier, {
+        category: "failure",
+        message: "Incompatible",
+        eventId: "RDS-EVENT-0036",
+      }),
+    );
+    await handle(
+      dbInstanceEvent(identifier, {
+        category: "failure",
+        message: "Incompatible",
+        eventId: "RDS-EVENT-0036",
+      }),
+    );
+
+    expect(deps.metrics.recorded).toEqual([
+      { metric: "ProvisioningFailed", value: 1, dimensions: { resourceType: "rds" } },
+    ]);
+  });
+
   it("publishes nothing while the instance is still being created: a later event settles it", async () => {
     const { identifier } = await created("still-creating");
     const { bus, handle } = setUp();

@@ -5,8 +5,9 @@ import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
 import type { DetailOf } from "../../../events/contract.ts";
 import { RdsDbInstanceEvent } from "../../../events/rds-instance-event.ts";
+import { businessMetricsOf, metricsOf, observe } from "../../shared/observability.ts";
 import { createReaper, type ReleaseDeps, releaseDeps } from "../reaper.ts";
-import { createSettler } from "../settle.ts";
+import { createSettler, type SettleDeps } from "../settle.ts";
 import { launcherIdempotency } from "../store.ts";
 
 /**
@@ -17,7 +18,7 @@ import { launcherIdempotency } from "../store.ts";
  * this tool while its lease ran, it is reported released. A delivery that finds the outcome being published by another one fails with Powertools'
  * `IdempotencyAlreadyInProgressError`, for the bus to retry.
  */
-export const createDbInstanceEventHandler = (deps: ReleaseDeps) => {
+export const createDbInstanceEventHandler = (deps: ReleaseDeps & Pick<SettleDeps, "metrics">) => {
   const settle = createSettler(deps);
   const reaper = createReaper(deps);
   return async ({
@@ -47,7 +48,13 @@ export const createDbInstanceEventHandler = (deps: ReleaseDeps) => {
 
 const logger = new Logger({ serviceName: "rds-launcher" });
 
-export const handler = middy(createDbInstanceEventHandler(releaseDeps(logger)))
+export const handler = middy(
+  createDbInstanceEventHandler({
+    ...releaseDeps(logger),
+    metrics: businessMetricsOf(metricsOf("rds-launcher")),
+  }),
+)
   .use(injectLambdaContext(logger))
+  .use(observe("rds-launcher"))
   .use(launcherIdempotency.lambdaContextMiddleware)
   .use(parser({ schema: RdsDbInstanceEvent.schema, envelope: EventBridgeEnvelope }));

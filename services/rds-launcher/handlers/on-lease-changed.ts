@@ -4,6 +4,7 @@ import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eve
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
 import { EXPIRES_AT_TAG } from "../../../events/lease.ts";
+import { observe } from "../../shared/observability.ts";
 import { expiresAtValueOf } from "../../shared/release-checks.ts";
 import { type RdsLeaseChange, rdsLeaseChangeSchema } from "../domain.ts";
 import { type RdsGateway, rdsGateway, UnexpectedRdsResponseError } from "../rds.ts";
@@ -47,4 +48,5 @@ const logger = new Logger({ serviceName: "rds-launcher" });
 
 export const handler = middy(createLeaseChangedHandler({ store: creationStore, rds: rdsGateway, logger }))
   .use(injectLambdaContext(logger))
+  .use(observe("rds-launcher"))
   .use(parser({ schema: rdsLeaseChangeSchema, envelope: EventBridgeEnvelope }));

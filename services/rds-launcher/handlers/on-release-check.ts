@@ -3,6 +3,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eventbridge";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
+import { observe } from "../../shared/observability.ts";
 import type { ReleaseCheck } from "../../shared/release-checks.ts";
 import {
   CREATION_TAG_KEYS,
@@ -57,5 +58,6 @@ const logger = new Logger({ serviceName: "rds-launcher" });
 
 export const handler = middy(createReleaseCheckHandler(releaseDeps(logger)))
   .use(injectLambdaContext(logger))
+  .use(observe("rds-launcher"))
   .use(launcherIdempotency.lambdaContextMiddleware)
   .use(parser({ schema: rdsReleaseCheckSchema, envelope: EventBridgeEnvelope }));

@@ -3,6 +3,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eventbridge";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
+import { observe } from "../../shared/observability.ts";
 import { releaseRequestedHandler } from "../../shared/release-handler.ts";
 import { finalSnapshotIdentifierOf, type RdsRelease, rdsReleaseSchema } from "../domain.ts";
 import { createReaper, type ReleaseDeps, releaseDeps } from "../reaper.ts";
@@ -28,5 +29,6 @@ const logger = new Logger({ serviceName: "rds-launcher" });
 
 export const handler = middy(createReleaseRequestedHandler(releaseDeps(logger)))
   .use(injectLambdaContext(logger))
+  .use(observe("rds-launcher"))
   .use(launcherIdempotency.lambdaContextMiddleware)
   .use(parser({ schema: rdsReleaseSchema, envelope: EventBridgeEnvelope }));

@@ -8,6 +8,7 @@ import { ProvisioningFailed } from "../../../events/provisioning-failed.ts";
 import { ProvisioningStarted } from "../../../events/provisioning-started.ts";
 import type { Publisher } from "../../../events/publish.ts";
 import { publisher } from "../../shared/events.ts";
+import { type BusinessMetrics, businessMetricsOf, metricsOf, observe } from "../../shared/observability.ts";
 import { creationSettings } from "../config.ts";
 import {
   buildCreateDbInstanceInput,
@@ -23,6 +24,7 @@ import {
   regionOf,
 } from "../domain.ts";
 import { type RdsGateway, rdsFailureOf, rdsGateway, UnexpectedRdsResponseError } from "../rds.ts";
+import { DATABASES } from "../settle.ts";
 import {
   type CreationRecord,
   type CreationStore,
@@ -38,6 +40,7 @@ export interface RequestApprovedDeps {
   settings: CreationSettings;
   now: () => Date;
   logger: Logger;
+  metrics: BusinessMetrics;
 }
 
 /**
@@ -55,6 +58,7 @@ export const createRequestApprovedHandler = ({
   settings,
   now,
   logger,
+  metrics,
 }: RequestApprovedDeps) => {
   const source = LAUNCHER_SOURCES.rds;
 
@@ -65,13 +69,14 @@ export const createRequestApprovedHandler = ({
   const failForGood = async (creation: CreationRecord, failure: PermanentCreationFailure) => {
     const { requestId, request, dbInstanceIdentifier } = creation;
     const recorded = await store.recordPermanentFailure(requestId, failure);
-    await store.publishOnce(requestId, "outcome", () =>
+    const { ran } = await store.publishOnce(requestId, "outcome", () =>
       publish(
         ProvisioningFailed,
         { requestId, request, dbInstanceIdentifier, ...recorded, failedAt: now().toISOString() },
         { source },
       ),
     );
+    if (ran) metrics.count("ProvisioningFailed", DATABASES);
   };
 
   /**
@@ -142,6 +147,7 @@ export const createRequestApprovedHandler = ({
         { source },
       ),
     );
+    if (ran) metrics.count("ProvisioningStarted", DATABASES);
     logger.info(ran ? "DB instance being created" : "Creation already announced; redelivery ignored", {
       requestId,
       identifier: creation.dbInstanceIdentifier,
@@ -160,8 +166,10 @@ export const handler = middy(
     settings: creationSettings,
     now: () => new Date(),
     logger,
+    metrics: businessMetricsOf(metricsOf("rds-launcher")),
   }),
 )
   .use(injectLambdaContext(logger))
+  .use(observe("rds-launcher"))
   .use(launcherIdempotency.lambdaContextMiddleware)
   .use(parser({ schema: rdsApprovalSchema, envelope: EventBridgeEnvelope }));

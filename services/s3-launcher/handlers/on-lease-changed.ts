@@ -4,6 +4,7 @@ import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eve
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
 import { EXPIRES_AT_TAG } from "../../../events/lease.ts";
+import { observe } from "../../shared/observability.ts";
 import { expiresAtValueOf } from "../../shared/release-checks.ts";
 import { type BucketLeaseChange, bucketLeaseChangeSchema } from "../domain.ts";
 import { type S3Gateway, s3GatewayIn } from "../s3.ts";
@@ -52,4 +53,5 @@ const logger = new Logger({ serviceName: "s3-launcher" });
 
 export const handler = middy(createLeaseChangedHandler({ store: bucketStore, s3In: s3GatewayIn, logger }))
   .use(injectLambdaContext(logger))
+  .use(observe("s3-launcher"))
   .use(parser({ schema: bucketLeaseChangeSchema, envelope: EventBridgeEnvelope }));

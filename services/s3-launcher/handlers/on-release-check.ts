@@ -3,6 +3,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eventbridge";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
+import { observe } from "../../shared/observability.ts";
 import type { ReleaseCheck } from "../../shared/release-checks.ts";
 import { bucketReleaseCheckSchema, stillThereProblem } from "../domain.ts";
 import { createReaper, type ReleaseDeps, releaseDeps } from "../reaper.ts";
@@ -43,5 +44,6 @@ const logger = new Logger({ serviceName: "s3-launcher" });
 
 export const handler = middy(createReleaseCheckHandler(releaseDeps(logger)))
   .use(injectLambdaContext(logger))
+  .use(observe("s3-launcher"))
   .use(launcherIdempotency.lambdaContextMiddleware)
   .use(parser({ schema: bucketReleaseCheckSchema, envelope: EventBridgeEnvelope }));

@@ -3,6 +3,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes/eventbridge";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
+import { observe } from "../../shared/observability.ts";
 import { releaseRequestedHandler } from "../../shared/release-handler.ts";
 import { bucketReleaseSchema } from "../domain.ts";
 import { createReaper, type ReleaseDeps, releaseDeps } from "../reaper.ts";
@@ -21,5 +22,6 @@ const logger = new Logger({ serviceName: "s3-launcher" });
 
 export const handler = middy(createReleaseRequestedHandler(releaseDeps(logger)))
   .use(injectLambdaContext(logger))
+  .use(observe("s3-launcher"))
   .use(launcherIdempotency.lambdaContextMiddleware)
   .use(parser({ schema: bucketReleaseSchema, envelope: EventBridgeEnvelope }));

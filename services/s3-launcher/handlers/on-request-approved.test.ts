@@ -31,7 +31,7 @@ describe("s3-launcher on RequestApproved", () => {
 
   const setUp = () => {
     const { bus, deps } = testbed.freshDeps();
-    return { bus, handle: createRequestApprovedHandler(deps) };
+    return { bus, metrics: deps.metrics, handle: createRequestApprovedHandler(deps) };
   };
   /** Every S3 call made, in order, as `[S3 operation, input]`. */
   const s3Calls = () =>
@@ -134,6 +134,35 @@ describe("s3-launcher on RequestApproved", () => {
       ResourceProvisioned.detailType,
     ]);
     expect(callsOf("CreateBucket")).toHaveLength(1);
+  });
+
+  it("counts the bucket started and ready once, with the time from the approval to ready", async () => {
+    const { metrics, handle } = setUp();
+    const approval = approvalOf("counted-bucket");
+
+    await handle(approval);
+    await handle(approval);
+
+    expect(metrics.recorded).toEqual([
+      { metric: "ProvisioningStarted", value: 1, dimensions: { resourceType: "s3" } },
+      { metric: "ProvisioningSucceeded", value: 1, dimensions: { resourceType: "s3" } },
+      // Approved at 10:00:00, ready at the testbed's now, 10:00:05.
+      { metric: "TimeToProvision", value: 5000 },
+    ]);
+  });
+
+  it("counts a bucket whose name another account has as failed, once", async () => {
+    const { metrics, handle } = setUp();
+    const approval = approvalOf("counted-taken");
+    testbed.s3Mock.on(GetBucketTaggingCommand).rejects(s3Error("AccessDenied"));
+    testbed.s3Mock.on(CreateBucketCommand).rejects(s3Error("BucketAlreadyExists"));
+
+    await handle(approval);
+    await handle(approval);
+
+    expect(metrics.recorded).toEqual([
+      { metric: "ProvisioningFailed", value: 1, dimensions: { resourceType: "s3" } },
+    ]);
   });
 
   it("announces once for concurrent copies and their retries", async () => {

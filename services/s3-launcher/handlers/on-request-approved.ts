@@ -9,6 +9,13 @@ import { ProvisioningStarted } from "../../../events/provisioning-started.ts";
 import type { Publisher } from "../../../events/publish.ts";
 import { ResourceProvisioned } from "../../../events/resource-provisioned.ts";
 import { publisher } from "../../shared/events.ts";
+import {
+  type BusinessMetrics,
+  businessMetricsOf,
+  metricsOf,
+  millisecondsSince,
+  observe,
+} from "../../shared/observability.ts";
 import { deploymentName, homeRegion } from "../config.ts";
 import {
   type BucketApproval,
@@ -39,10 +46,14 @@ export interface RequestApprovedDeps {
   deploymentName: string;
   now: () => Date;
   logger: Logger;
+  metrics: BusinessMetrics;
 }
 
 /** The launcher's events go out under its own source, one of the provisioning contracts' producers. */
 const published = { source: LAUNCHER_SOURCES.s3 };
+
+/** The dimension of the launcher's provisioning metrics. */
+const BUCKETS = { resourceType: "s3" };
 
 /**
  * Creates the bucket of an approved S3 request in its region, announces it with one
@@ -61,13 +72,14 @@ export const createRequestApprovedHandler = ({
   deploymentName,
   now,
   logger,
+  metrics,
 }: RequestApprovedDeps) => {
-  const failOnce = (
+  const failOnce = async (
     { requestId, request }: BucketApproval,
     failure: PermanentBucketFailure,
     created: boolean | undefined,
-  ) =>
-    store.publishOnce(requestId, "outcome", () =>
+  ) => {
+    const { ran } = await store.publishOnce(requestId, "outcome", () =>
       publish(
         ProvisioningFailed,
         {
@@ -81,6 +93,8 @@ export const createRequestApprovedHandler = ({
         published,
       ),
     );
+    if (ran) metrics.count("ProvisioningFailed", BUCKETS);
+  };
 
   /**
    * Ends the request as failed, once however often the approval is delivered. The failure is recorded
@@ -167,13 +181,14 @@ export const createRequestApprovedHandler = ({
     const { region } = record;
     const s3 = s3In(region);
     if (!record.created && !(await ensureBucket(approval, record, s3))) return;
-    await store.publishOnce(requestId, "started", () =>
+    const started = await store.publishOnce(requestId, "started", () =>
       publish(
         ProvisioningStarted,
         { requestId, request, approver, bucketName, startedAt: now().toISOString() },
         published,
       ),
     );
+    if (started.ran) metrics.count("ProvisioningStarted", BUCKETS);
     try {
       await s3.configure(buildBucketConfiguration(request, approver, region, deploymentName));
     } catch (error) {
@@ -194,6 +209,10 @@ export const createRequestApprovedHandler = ({
         published,
       ),
     );
+    if (ran) {
+      metrics.count("ProvisioningSucceeded", BUCKETS);
+      metrics.duration("TimeToProvision", millisecondsSince(approval.decidedAt, now()));
+    }
     logger.info(ran ? "Bucket ready" : "Bucket already announced; redelivery ignored", {
       requestId,
       bucketName,
@@ -213,8 +232,10 @@ export const handler = middy(
     deploymentName,
     now: () => new Date(),
     logger,
+    metrics: businessMetricsOf(metricsOf("s3-launcher")),
   }),
 )
   .use(injectLambdaContext(logger))
+  .use(observe("s3-launcher"))
   .use(launcherIdempotency.lambdaContextMiddleware)
   .use(parser({ schema: bucketApprovalSchema, envelope: EventBridgeEnvelope }));
