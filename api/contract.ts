@@ -4,6 +4,7 @@ import { emailSchema, requestIdSchema } from "../events/request.ts";
 import { REQUEST_STATUSES } from "../events/request-status.ts";
 import { signedIn } from "./access.ts";
 import { APPROVAL_ROUTES } from "./approvals.ts";
+import { dashboardRoute } from "./dashboard.ts";
 import { DELEGATION_ROUTES } from "./delegations.ts";
 import {
   errorBodySchema,
@@ -299,4 +300,5 @@ export const API_ROUTES: readonly RouteConfig[] = [
   openApiDocumentRoute,
   ...APPROVAL_ROUTES,
   ...DELEGATION_ROUTES,
+  dashboardRoute,
 ];

@@ -35,6 +35,7 @@ describe("the API's OpenAPI document", () => {
     expect(routes.sort()).toEqual([
       "DELETE /api/delegations/mine",
       "GET /api/approvals",
+      "GET /api/dashboard",
       "GET /api/delegations/mine",
       "GET /api/health",
       "GET /api/openapi.json",

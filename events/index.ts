@@ -9,6 +9,7 @@ import { ApproversReminded } from "./approvers-reminded.ts";
 import type { EventContract } from "./contract.ts";
 import { DelegationChanged } from "./delegation-changed.ts";
 import { Ec2InstanceStateChange } from "./ec2-state-change.ts";
+import { EmailSuppressed } from "./email-suppressed.ts";
 import {
   ExtensionDecided,
   ExtensionRequested,
@@ -33,6 +34,7 @@ import { RequestRejected } from "./request-rejected.ts";
 import { RequesterNotified } from "./requester-notified.ts";
 import { ResourceProvisioned } from "./resource-provisioned.ts";
 import { ResourceRequested } from "./resource-requested.ts";
+import { SesEmailBounced, SesEmailComplaintReceived } from "./ses-feedback.ts";
 
 export * from "./approval-escalated.ts";
 export * from "./approval-policy.ts";
@@ -48,6 +50,7 @@ export * from "./cost-estimate.ts";
 export * from "./delegation-changed.ts";
 export * from "./duration.ts";
 export * from "./ec2-state-change.ts";
+export * from "./email-suppressed.ts";
 export * from "./envelope.ts";
 export * from "./fields.ts";
 export * from "./launched-resource.ts";
@@ -74,6 +77,7 @@ export * from "./requester-notified.ts";
 export * from "./resource-provisioned.ts";
 export * from "./resource-requested.ts";
 export * from "./s3-resource.ts";
+export * from "./ses-feedback.ts";
 export * from "./validation.ts";
 
 /** Every event of the approval flow, in flow order; all of them travel on the approvals bus. */
@@ -97,6 +101,7 @@ export const FLOW_EVENTS = [
   ResourceProvisioned,
   ProvisioningFailed,
   RequesterNotified,
+  EmailSuppressed,
   LeaseStarted,
   LeaseTimerDue,
   LeaseExpiring,
@@ -111,13 +116,15 @@ export const FLOW_EVENTS = [
 
 /**
  * The whole catalog: the flow, the events about approvers rather than one request (DelegationChanged,
- * which audit's per-request timelines do not take), and the AWS events we consume.
+ * which audit's per-request timelines do not take), and the AWS events we consume (EC2's, RDS's, SES's feedback).
  */
 export const CATALOG = [
   ...FLOW_EVENTS,
   DelegationChanged,
   Ec2InstanceStateChange,
   RdsDbInstanceEvent,
+  SesEmailBounced,
+  SesEmailComplaintReceived,
 ] as const satisfies readonly EventContract[];
 
 export type FlowDetailType = (typeof FLOW_EVENTS)[number]["detailType"];

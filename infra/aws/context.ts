@@ -248,6 +248,15 @@ const deploymentContextSchema = z
       ),
     ).transform((tags) => tags ?? {}),
     sender: z.email("must be an email address (the SES identity approval emails come from)"),
+    // Unset: the sender's address alone is SES's identity, without DKIM (docs/DEPLOYMENT.md, section "SES").
+    senderDomain: optional(
+      z
+        .string()
+        .regex(
+          /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+          "must be a lower-case DNS domain (example.org)",
+        ),
+    ),
     imageIds: optional(imageOverridesSchema),
     subnetId: optional(z.string().regex(SUBNET_ID, "must be a subnet id (subnet-0123abcd)")),
     securityGroupIds: optional(
@@ -399,6 +408,16 @@ const deploymentContextSchema = z
     alarmEmail: optional(z.email("must be an email address (the alarms' topic mails it once it confirms)")),
   })
   .superRefine((context, issues) => {
+    // SES signs and verifies by the sender's domain: a domain identity covers its own addresses only.
+    if (
+      context.senderDomain !== undefined &&
+      !context.sender.toLowerCase().endsWith(`@${context.senderDomain}`)
+    )
+      issues.addIssue({
+        code: "custom",
+        path: ["senderDomain"],
+        message: `must be the domain of sender (${context.sender})`,
+      });
     // A subnet sets the VPC: the launches' network is then the operator's to name, never the VPC's defaults.
     if (context.subnetId !== undefined) {
       if (context.allowedSubnetIds === undefined)

@@ -5,10 +5,14 @@ import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import { DEFAULT_BUS } from "../../events/contract.ts";
+import { SesEmailBounced } from "../../events/ses-feedback.ts";
 import type { EventSubscription, ServiceManifest } from "../../services/shared/manifest.ts";
 import { DEAD_LETTER_RETENTION, toCdkPattern } from "./constructs/service.ts";
 import { DeploymentContextError } from "./context.ts";
 import { acknowledge } from "./nag.ts";
+
+/** SES reports on the emails the stack sends, from the stack's own region: nothing to forward. */
+const HOME_REGION_SOURCES = new Set([SesEmailBounced.source]);
 
 /**
  * The subscriptions to AWS's own events (EC2 state changes, RDS instance events): AWS puts them on the
@@ -18,9 +22,16 @@ export const defaultBusSubscriptionsOf = (services: readonly ServiceManifest[]):
   services.flatMap((service) =>
     service.subscriptions.filter(
       (subscription): subscription is EventSubscription =>
-        subscription.kind === "event" && subscription.eventBusName === DEFAULT_BUS,
+        subscription.kind === "event" &&
+        subscription.eventBusName === DEFAULT_BUS &&
+        !isOfHomeRegionOnly(subscription),
     ),
   );
+
+const isOfHomeRegionOnly = ({ pattern }: EventSubscription) => {
+  const sources = [pattern.source ?? []].flat();
+  return sources.length > 0 && sources.every((source) => HOME_REGION_SOURCES.has(String(source)));
+};
 
 export interface RegionForwardingProps extends StackProps {
   /** The approvals stack's region, whose default bus the launchers' rules listen on. */

@@ -18,7 +18,6 @@ import { CfnArchive, EventBus } from "aws-cdk-lib/aws-events";
 import { AccountPrincipal, AnyPrincipal, ArnPrincipal, Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
-import { EmailIdentity, Identity } from "aws-cdk-lib/aws-ses";
 import type { Construct } from "constructs";
 import { PORTAL_SCOPE } from "../../api/portal-config.ts";
 import { APPROVALS_BUS, DEFAULT_BUS } from "../../events/contract.ts";
@@ -34,10 +33,11 @@ import type {
   TableSpec,
 } from "../../services/shared/table-spec.ts";
 import { Alarms } from "./constructs/alarms.ts";
-import { LOG_RETENTION } from "./constructs/handler-function.ts";
+import { functionIdOf, LOG_RETENTION } from "./constructs/handler-function.ts";
 import { PORTAL_LOG_FIELDS, Portal } from "./constructs/portal.ts";
 import { Schedules } from "./constructs/schedules.ts";
 import { Service } from "./constructs/service.ts";
+import { sesSendingOf } from "./constructs/ses.ts";
 import { SignIn } from "./constructs/sign-in.ts";
 import {
   type DeploymentContext,
@@ -141,9 +141,10 @@ export class ApprovalsStack extends Stack {
       description: "Every event of the approvals bus, for replay after a fix",
       retentionDays: ARCHIVE_RETENTION_DAYS,
     });
+    const defaultBus = EventBus.fromEventBusName(this, "DefaultBus", DEFAULT_BUS);
     const buses = new Map([
       [APPROVALS_BUS, this.bus],
-      [DEFAULT_BUS, EventBus.fromEventBusName(this, "DefaultBus", DEFAULT_BUS)],
+      [DEFAULT_BUS, defaultBus],
     ]);
 
     const tables = new Map(
@@ -161,7 +162,11 @@ export class ApprovalsStack extends Stack {
       "Rotating the link key invalidates every approval link still waiting in an inbox; rotate it by hand between approval windows (docs/DEPLOYMENT.md)",
     );
 
-    const sender = new EmailIdentity(this, "Sender", { identity: Identity.email(context.sender) });
+    const sender = sesSendingOf(this, {
+      sender: context.sender,
+      senderDomain: context.senderDomain,
+      defaultBus,
+    });
 
     const api = new HttpApi(this, "Api", {
       // Not unique in an account, but the console lists APIs by name: each stage's by its own.
@@ -252,6 +257,7 @@ export class ApprovalsStack extends Stack {
       IMAGE_IDS: context.imageIds && JSON.stringify(context.imageIds),
       SECURITY_GROUP_IDS: context.securityGroupIds?.length ? context.securityGroupIds.join(",") : undefined,
       DEFAULT_SUBNET_ID: context.subnetId,
+      ALLOWED_SUBNET_IDS: context.allowedSubnetIds?.join(","),
       DECISIONS_REQUIRE_SIGN_IN: String(context.decisionsRequireSignIn),
       ALLOWED_REGIONS: regions.allowed.join(","),
       DEFAULT_REGION: regions.defaultRegion,
@@ -411,7 +417,8 @@ export class ApprovalsStack extends Stack {
    * - each source of the flow's own only the functions of the services that publish under it, so no
    *   function can pass for another service (its role's policy narrows it to its own detail-types);
    * - any other `approvals.*` source and AWS's `aws.*` sources nobody;
-   * - `ResourceRequested` only the context's `publishers` and the functions that publish it (intake);
+   * - `ResourceRequested` only the context's `publishers` and the functions whose `uses` publish it
+   *   (intake's HTTP function);
    * - a source a publisher is bound to only that publisher, so the event's `source` names who put it.
    */
   private closeBus(publishers: readonly Publisher[]): void {
@@ -474,13 +481,19 @@ export class ApprovalsStack extends Stack {
       });
     };
 
-    const asksForResources = this.services.filter((service) =>
-      service.manifest.publishes.some(({ contract }) => contract.detailType === ResourceRequested.detailType),
+    // The functions whose own `uses` publish it (intake's HTTP function), not every function of their
+    // service: intake's consumer publishes under the same source but only answers requests.
+    const asksForResources = this.services.flatMap((service) =>
+      service.manifest.uses
+        .filter(({ publishes = [] }) =>
+          publishes.some((contract) => contract.detailType === ResourceRequested.detailType),
+        )
+        .flatMap(({ handler }) => service.functions.get(functionIdOf(handler))?.role.roleArn ?? []),
     );
     denyAllBut(
       "OnlyPublishersAskForResources",
       { StringEquals: { "events:detail-type": ResourceRequested.detailType } },
-      rolesOf(asksForResources),
+      asksForResources,
       publishers,
     );
     const boundSources = [...new Set(publishers.flatMap(({ source }) => (source ? [source] : [])))];

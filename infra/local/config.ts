@@ -33,6 +33,8 @@ const localConfigSchema = z.object({
   ALLOWED_REGIONS: z.string().min(1).default("us-east-1,eu-west-1"),
   DEFAULT_REGION: z.string().min(1).default("us-east-1"),
   BUCKET_NAME_PREFIX: z.string().optional(),
+  // Empty: any subnet, as on AWS without allowedSubnetIds; the local EC2 has subnets of any id.
+  ALLOWED_SUBNET_IDS: z.string().default(""),
   // Unset, local mode launches from the same public image parameters as AWS, which the local EC2 resolves.
   IMAGE_IDS: imageOverridesSchema.optional(),
   EC2_BOOT_DELAY_MS: env.wholeNumber(0).default(2000),
@@ -87,12 +89,21 @@ export const loadLocalConfig = (env: Record<string, string | undefined> = proces
     throw new ConfigError(`Invalid local configuration: ${problems.join("; ")}`, { cause: result.error });
   }
   const config = result.data;
-  const { ALLOWED_REGIONS, DEFAULT_REGION, BUCKET_NAME_PREFIX, LEASE_DEFAULT, LEASE_MIN, LEASE_MAX } = config;
+  const {
+    ALLOWED_REGIONS,
+    DEFAULT_REGION,
+    BUCKET_NAME_PREFIX,
+    ALLOWED_SUBNET_IDS,
+    LEASE_DEFAULT,
+    LEASE_MIN,
+    LEASE_MAX,
+  } = config;
   try {
     intakeRulesOf({
       ALLOWED_REGIONS,
       DEFAULT_REGION,
       BUCKET_NAME_PREFIX,
+      ALLOWED_SUBNET_IDS,
       LEASE_DEFAULT,
       LEASE_MIN,
       LEASE_MAX,

@@ -73,6 +73,7 @@ export const startMailbox = async ({
   dataDir,
   publicUrl,
   chat: chatOptions,
+  onEmail,
 }: {
   host: string;
   port: number;
@@ -81,6 +82,8 @@ export const startMailbox = async ({
   publicUrl?: string;
   /** Slack's and Teams' stand-ins on the same port (chat/stand-in.ts); none without it. */
   chat?: Omit<ChatStandInOptions, "dataDir" | "ownUrl">;
+  /** Told of each email once it is stored (ses-events.ts: the simulator's feedback). */
+  onEmail?: (email: Email) => void;
 }): Promise<Mailbox> => {
   await assertPortFree(port, host);
   let boundPort = 0;
@@ -95,6 +98,7 @@ export const startMailbox = async ({
   sesStore.saveEmail = (email) => {
     journal.append(email);
     saveEmail(email);
+    onEmail?.(email);
   };
   sesStore.clearStore = () => {
     journal.clear();

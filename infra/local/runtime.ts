@@ -47,6 +47,7 @@ import {
   localScheduleEnvironment,
 } from "./scheduler/stack-resources.ts";
 import { readOrCreateSecretFile } from "./secret-file.ts";
+import { publishSesFeedback } from "./ses-events.ts";
 import { ensureTables, tableNameEnvironment } from "./tables.ts";
 
 export interface LocalStack {
@@ -156,6 +157,7 @@ const configureServiceEnvironment = async (
     DECISIONS_REQUIRE_SIGN_IN: String(config.DECISIONS_REQUIRE_SIGN_IN),
     ALLOWED_REGIONS: config.ALLOWED_REGIONS,
     DEFAULT_REGION: config.DEFAULT_REGION,
+    ALLOWED_SUBNET_IDS: config.ALLOWED_SUBNET_IDS,
     // What the launchers tag their resources with as this deployment's; on AWS, the stack's name.
     DEPLOYMENT_NAME: "local",
     ...(config.BUCKET_NAME_PREFIX && { BUCKET_NAME_PREFIX: config.BUCKET_NAME_PREFIX }),
@@ -309,6 +311,9 @@ export const startLocalStack = async (config: LocalConfig, log: Log = () => {}):
     const { services } = await import("../../services/registry.ts");
     const database = await startDatabase(dataDir, shutdown);
     const chatCredentials = await standInCredentials(dataDir);
+    const bus = startBus(config, dataDir, services, log);
+    shutdown.add(() => bus.close());
+    // Closed before the bus it reports SES's feedback into.
     const mailbox = await startMailbox({
       host: config.HOST,
       port: config.MAIL_PORT,
@@ -316,11 +321,10 @@ export const startLocalStack = async (config: LocalConfig, log: Log = () => {}):
       publicUrl: config.PUBLIC_URL,
       // Slack sends interactions to the app's public URL, as its Request URL names it.
       chat: { users: config.LOCAL_USERS, portalUrl: config.PUBLIC_URL, ...chatCredentials },
+      onEmail: publishSesFeedback(bus, config.AWS_REGION, log),
     });
     shutdown.add(() => mailbox.close());
     const mailboxUrl = `http://localhost:${mailbox.port}`;
-    const bus = startBus(config, dataDir, services, log);
-    shutdown.add(() => bus.close());
     // Closed before the bus it fires into.
     const scheduler = await openScheduler(config, dataDir, bus, log);
     shutdown.add(() => scheduler.close());

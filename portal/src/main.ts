@@ -1,3 +1,5 @@
+// First: it configures zod before the modules below build their schemas.
+import "./zod-jitless.ts";
 import { healthRoute } from "../../api/contract.ts";
 import { api, type ShownRequest, useSession } from "./api.ts";
 import { h } from "./dom.ts";

@@ -1,7 +1,9 @@
 import type { RouteConfig } from "@hono/zod-openapi";
 import { listApprovalsRoute } from "../../api/approvals.ts";
+import { dashboardRoute } from "../../api/dashboard.ts";
 import { getMyDelegationsRoute } from "../../api/delegations.ts";
 import { admits, type ShownRequest } from "./api.ts";
+import { h } from "./dom.ts";
 import { renderApprovals } from "./pages/approvals.ts";
 import { renderAway } from "./pages/away.ts";
 import { renderDecide } from "./pages/decide.ts";
@@ -71,6 +73,23 @@ const PAGES: PortalPage[] = [
     title: "Away",
     route: getMyDelegationsRoute,
     render: (main, { user }) => renderAway(main, user),
+  },
+  {
+    path: /^\/dashboard$/,
+    title: "Dashboard",
+    route: dashboardRoute,
+    // Chart.js comes with the page, in a chunk of its own: only those who open it download it.
+    render: (main, { user, signal }) => {
+      // Unless the visitor left meanwhile: the page they went to is showing.
+      import("./pages/dashboard.ts").then(
+        ({ renderDashboard }) => {
+          if (!signal.aborted) renderDashboard(main, user, signal);
+        },
+        (error: unknown) => {
+          if (!signal.aborted) main.replaceChildren(h("p", { role: "alert" }, String(error)));
+        },
+      );
+    },
   },
   { path: /^\/decide$/, title: "Decide", render: (main, { user }) => renderDecide(main, user) },
 ];

@@ -41,6 +41,11 @@ dialog.lease-dialog { max-width: 36rem; width: calc(100% - 2rem); }
 dialog.lease-dialog::backdrop { background: rgb(0 0 0 / 40%); }
 .lease-actions .actions, .lease-dialog .actions { display: flex; gap: 0.5rem; flex-wrap: wrap; }
 .card > h2:first-child { font-size: 1.15rem; margin: 0 0 0.75rem; }
+/* The dashboard: each chart beside its table, the table below it where there is no room. */
+main:has(.dashboard) { max-width: 72rem; }
+.chart-pair { display: grid; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); gap: 1rem; align-items: start; }
+.chart-box { position: relative; height: 16rem; min-width: 0; }
+.chart-pair caption { text-align: left; color: var(--muted); padding-bottom: 0.25rem; }
 @media (max-width: 600px) {
   .pager button { width: auto; flex: 1; padding-inline: 0.5rem; }
   /* A table does not fit a phone: each row becomes a card whose cells name their column. */

@@ -25,7 +25,7 @@ import {
   TEAM_LEADS,
   twoStageFlow,
 } from "./testing/flows.ts";
-import { testAuditStore } from "./testing/store.ts";
+import { testAggregatesStore, testAuditStore } from "./testing/store.ts";
 
 const START = "2025-05-01T10:00:00Z";
 /** The first three events of a flow: requested, accepted, and approvers asked. */
@@ -53,7 +53,7 @@ describe("GET /api/approvals: what awaits the signed-in approver's decision", ()
     identityProvider = await startTestIdentityProvider();
     const store = testAuditStore(dynamo);
     const logger = silentLogger();
-    const handle = createFlowEventHandler({ store, logger });
+    const handle = createFlowEventHandler({ store, aggregates: testAggregatesStore(dynamo), logger });
     const flows = [
       pendingFlow("p1", secondsAfter(START, 0)),
       rejectedFlow(sampleRequest({ requestId: "decided" }), secondsAfter(START, 60)),
@@ -100,7 +100,7 @@ describe("GET /api/approvals under a policy with stages", () => {
   const awaitingAfter = async (...steps: (typeof flow.opened)[]) => {
     const store = testAuditStore(dynamo);
     const logger = silentLogger();
-    const handle = createFlowEventHandler({ store, logger });
+    const handle = createFlowEventHandler({ store, aggregates: testAggregatesStore(dynamo), logger });
     for (const envelope of steps.flat()) await handle(envelope);
     const app = createAuditApp(store, logger, identityProvider.verifyAccessToken);
     const who: string[] = [];
@@ -140,7 +140,7 @@ describe("GET /api/approvals for an extension of a lease", () => {
   const awaitingAfter = async (...steps: RawEnvelope[][]) => {
     const store = testAuditStore(dynamo);
     const logger = silentLogger();
-    const handle = createFlowEventHandler({ store, logger });
+    const handle = createFlowEventHandler({ store, aggregates: testAggregatesStore(dynamo), logger });
     for (const envelope of steps.flat()) await handle(envelope);
     const app = createAuditApp(store, logger, identityProvider.verifyAccessToken);
     const awaiting: Record<string, AwaitingApproval[]> = {};

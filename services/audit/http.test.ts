@@ -32,7 +32,7 @@ import {
   rejectedFlow,
   secondsAfter,
 } from "./testing/flows.ts";
-import { testAuditStore } from "./testing/store.ts";
+import { testAggregatesStore, testAuditStore } from "./testing/store.ts";
 
 const START = "2025-05-01T10:00:00Z";
 const ANA = { email: "ana@example.com", name: "Ana" };
@@ -99,7 +99,7 @@ describe("the audit HTTP API", () => {
     identityProvider = await startTestIdentityProvider();
     const store = testAuditStore(dynamo);
     const logger = silentLogger();
-    const handle = createFlowEventHandler({ store, logger });
+    const handle = createFlowEventHandler({ store, aggregates: testAggregatesStore(dynamo), logger });
     for (const envelope of Object.values(seededFlows).flat()) await handle(envelope);
     app = createAuditApp(store, logger, identityProvider.verifyAccessToken);
   });
@@ -342,7 +342,7 @@ describe("the audit HTTP API, for databases and buckets", () => {
     identityProvider = await startTestIdentityProvider();
     const store = testAuditStore(dynamo);
     const logger = silentLogger();
-    const handle = createFlowEventHandler({ store, logger });
+    const handle = createFlowEventHandler({ store, aggregates: testAggregatesStore(dynamo), logger });
     for (const request of [database, bucket]) {
       for (const envelope of provisionedFlow(request, START)) await handle(envelope);
     }
@@ -409,7 +409,7 @@ describe("the audit HTTP API, for leases", () => {
     identityProvider = await startTestIdentityProvider();
     const store = testAuditStore(dynamo);
     const logger = silentLogger();
-    const handle = createFlowEventHandler({ store, logger });
+    const handle = createFlowEventHandler({ store, aggregates: testAggregatesStore(dynamo), logger });
     const flows = [
       [...provisionedFlow(database, START), ...databaseLease.started, ...databaseLease.released],
       [

@@ -436,6 +436,19 @@ export const createAuditStore = (document: DynamoDBDocumentClient, tables: Audit
       .map(viewOf);
   };
 
+  /** Every request pending approval now, newest first: what the dashboard counts per approver. */
+  const listPendingApproval = async (): Promise<RequestView[]> =>
+    (
+      await queryAll<ViewItem>(document, {
+        TableName: tables.requests,
+        IndexName: REQUEST_INDEXES.byStatus.indexName,
+        KeyConditionExpression: "#status = :status",
+        ExpressionAttributeNames: { "#status": REQUEST_INDEXES.byStatus.partitionKey.name },
+        ExpressionAttributeValues: { ":status": "PENDING_APPROVAL" satisfies RequestStatus },
+        ScanIndexForward: false,
+      })
+    ).map(viewOf);
+
   return {
     appendToTimeline,
     holdsTimeline,
@@ -446,6 +459,7 @@ export const createAuditStore = (document: DynamoDBDocumentClient, tables: Audit
     getView,
     listViews,
     listAwaitingDecisionOf,
+    listPendingApproval,
   };
 };
 

@@ -38,4 +38,15 @@ export const auditTimelineTable = {
   sortKey: { name: "eventId", type: "S" },
 } satisfies TableSpec;
 
-export const tables: TableSpec[] = [auditRequestsTable, auditTimelineTable];
+/**
+ * The dashboard's counters: one item per day, metric and dimension, added to as events arrive. Keyed by
+ * month, the day leading the sort key, so a range of a year is a dozen Queries (see aggregates.ts).
+ */
+export const auditAggregatesTable = {
+  id: "audit-aggregates",
+  tableNameEnv: "AUDIT_AGGREGATES_TABLE" as const,
+  partitionKey: { name: "month", type: "S" },
+  sortKey: { name: "counter", type: "S" },
+} satisfies TableSpec;
+
+export const tables: TableSpec[] = [auditRequestsTable, auditTimelineTable, auditAggregatesTable];

@@ -68,6 +68,24 @@ describe("entryInWords", () => {
     expect(wordsOf(flow.expired)).toEqual(["Request expired: nobody decided in time"]);
   });
 
+  it("says which email was not sent to a suppressed address, and why", () => {
+    expect(
+      entryInWords({
+        type: "EmailSuppressed",
+        detail: {
+          requestId: "req-1",
+          recipient: "ana@example.com",
+          reason: "BOUNCE",
+          about: "RequestRejected",
+          aboutEventId: "e-1",
+          suppressedAt: "2030-01-01T10:00:00.000Z",
+        },
+      }),
+    ).toBe(
+      "Email about RequestRejected not sent to ana@example.com: an earlier email to it bounced for good",
+    );
+  });
+
   it("says who withdrew the request, with their reason", () => {
     expect(wordsOf(flow.withdrawn)).toEqual([
       "Request withdrawn by its requester, ana@example.com: Found a spare box",

@@ -7,6 +7,7 @@ import {
   ApprovalStageStarted,
   ApprovalVoteRecorded,
   ApproversReminded,
+  EmailSuppressed,
   ExtensionDecided,
   ExtensionRequested,
   LeaseExpiring,
@@ -83,7 +84,22 @@ const ofRound = (detail: unknown, words: string | undefined): string | undefined
  * delivered).
  */
 export const entryInWords = ({ type, detail }: Pick<TimelineEntry, "type" | "detail">): string | undefined =>
-  ofRound(detail, approvalStepInWords(type, detail)) ?? leaseInWords(type, detail);
+  ofRound(detail, approvalStepInWords(type, detail)) ??
+  leaseInWords(type, detail) ??
+  suppressionInWords(type, detail);
+
+const SUPPRESSED_BECAUSE = {
+  BOUNCE: "an earlier email to it bounced for good",
+  COMPLAINT: "its owner marked an earlier email as spam",
+} as const;
+
+/** An email the notifier did not send: to whom, about what, and why. */
+const suppressionInWords = (type: string, detail: unknown): string | undefined => {
+  if (type !== EmailSuppressed.detailType) return undefined;
+  const suppressed = EmailSuppressed.schema.safeParse(detail).data;
+  if (!suppressed) return undefined;
+  return `Email about ${suppressed.about} not sent to ${suppressed.recipient}: ${SUPPRESSED_BECAUSE[suppressed.reason]}`;
+};
 
 const approvalStepInWords = (type: string, detail: unknown): string | undefined => {
   switch (type) {

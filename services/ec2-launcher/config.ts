@@ -13,6 +13,7 @@ const config = loadConfig({
   IMAGE_IDS: imageOverridesSchema.optional(),
   SECURITY_GROUP_IDS: env.list().optional(),
   DEFAULT_SUBNET_ID: env.text().optional(),
+  ALLOWED_SUBNET_IDS: env.list().optional(),
 });
 
 export const tableNames = {
@@ -26,6 +27,7 @@ export const launchSettings: LaunchSettings = {
   stackRegion: config.AWS_REGION,
   securityGroupIds: config.SECURITY_GROUP_IDS ?? [],
   defaultSubnetId: config.DEFAULT_SUBNET_ID,
+  allowedSubnetIds: config.ALLOWED_SUBNET_IDS ?? [],
   deploymentName: loadDeploymentName(),
 };
 

@@ -24,6 +24,7 @@ import {
   regionOf,
   ssmParameterOf,
   ssmParametersOf,
+  subnetRefusalOf,
 } from "./domain.ts";
 import { ec2RequestOf } from "./testing/requests.ts";
 
@@ -35,6 +36,7 @@ const settings: LaunchSettings = {
   stackRegion: "us-east-1",
   securityGroupIds: ["sg-0123456789abcdef0"],
   defaultSubnetId: "subnet-0def5678",
+  allowedSubnetIds: ["subnet-0abc1234", "subnet-0def5678"],
   deploymentName: "approvals-prod",
 };
 const IMAGE_ID = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
@@ -223,6 +225,20 @@ describe("regionOf", () => {
 
   it("creates those of a request from before regions in the stack's own region", () => {
     expect(regionOf(ec2RequestOf(), settings)).toBe("us-east-1");
+  });
+});
+
+describe("subnetRefusalOf", () => {
+  it("refuses a subnet outside ALLOWED_SUBNET_IDS, naming it and the allowed ones", () => {
+    expect(subnetRefusalOf({ subnetId: "subnet-0bad0bad" }, settings)).toBe(
+      "Subnet subnet-0bad0bad is not one this deployment launches into (ALLOWED_SUBNET_IDS: subnet-0abc1234, subnet-0def5678)",
+    );
+  });
+
+  it("lets through an allowed subnet, no subnet (the default one), and any subnet when nothing is listed", () => {
+    expect(subnetRefusalOf({ subnetId: "subnet-0abc1234" }, settings)).toBeUndefined();
+    expect(subnetRefusalOf({}, settings)).toBeUndefined();
+    expect(subnetRefusalOf({ subnetId: "subnet-0bad0bad" }, { allowedSubnetIds: [] })).toBeUndefined();
   });
 });
 

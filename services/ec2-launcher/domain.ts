@@ -48,6 +48,8 @@ export interface LaunchSettings {
   securityGroupIds: string[];
   /** Where instances go when the request names no subnet; absent means the default VPC's choice. */
   defaultSubnetId?: string;
+  /** The only subnets a request may name (ALLOWED_SUBNET_IDS, the role's own limit); empty, any. */
+  allowedSubnetIds: string[];
   /** DEPLOYMENT_NAME, the value of the deployment's tag on what it launches. */
   deploymentName: string;
 }
@@ -100,6 +102,19 @@ export const regionOf = (request: Ec2Request, { stackRegion }: Pick<LaunchSettin
 
 export const noImageReason = (os: OperatingSystem, architecture: Architecture, region: Region): string =>
   `No image is configured for ${os} on ${architecture} in ${region}: an operator can name one in the image settings (IMAGE_IDS)`;
+
+/**
+ * Why the request's subnet is not one the deployment launches into, if it is not. EC2 would refuse it
+ * with `UnauthorizedOperation`, which reads as a permission to fix and is retried, so the launcher
+ * refuses it first. The default subnet is among the allowed ones (the stack's context checks it).
+ */
+export const subnetRefusalOf = (
+  { subnetId }: Pick<Ec2Resource, "subnetId">,
+  { allowedSubnetIds }: Pick<LaunchSettings, "allowedSubnetIds">,
+): string | undefined =>
+  subnetId !== undefined && allowedSubnetIds.length > 0 && !allowedSubnetIds.includes(subnetId)
+    ? `Subnet ${subnetId} is not one this deployment launches into (ALLOWED_SUBNET_IDS: ${allowedSubnetIds.join(", ")})`
+    : undefined;
 
 const SSM_IMAGE_PREFIX = "resolve:ssm:";
 /** AWS's two AMI id lengths. */

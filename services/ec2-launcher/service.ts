@@ -45,6 +45,7 @@ export const service: ServiceManifest = {
       "IMAGE_IDS",
       "SECURITY_GROUP_IDS",
       "DEFAULT_SUBNET_ID",
+      "ALLOWED_SUBNET_IDS",
       "RELEASE_CHECK_DELAYS",
       "DEPLOYMENT_NAME",
     ],

@@ -366,6 +366,24 @@ describe("decide: the operator's rules on regions and bucket names", () => {
       bucketName: "acme-reports",
     });
   });
+
+  it("refuses an instance in a subnet outside ALLOWED_SUBNET_IDS, naming resource.subnetId, and takes an allowed one", () => {
+    const inSubnet = (subnetId: string) => ({
+      ...sampleRequestContent(),
+      resource: { type: "ec2", instanceType: "t3.micro", os: "amazon-linux-2023", subnetId },
+    });
+    const rules = { ...RULES, allowedSubnetIds: ["subnet-0abc1234", "subnet-0def5678"] };
+
+    expect(rejected(decide(inSubnet("subnet-0bad0bad"), EVENT_ID, rules)).errors).toEqual([
+      { field: "resource.subnetId", message: "must be one of subnet-0abc1234, subnet-0def5678" },
+    ]);
+    expect(accepted(decide(inSubnet("subnet-0def5678"), EVENT_ID, rules)).request.resource).toMatchObject({
+      subnetId: "subnet-0def5678",
+    });
+    expect(accepted(decide(inSubnet("subnet-0bad0bad"), EVENT_ID, RULES)).request.resource).toMatchObject({
+      subnetId: "subnet-0bad0bad",
+    });
+  });
 });
 
 describe("decide: the deployment's bounds on a lease (LEASE_MIN, LEASE_MAX)", () => {

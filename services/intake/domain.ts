@@ -36,6 +36,8 @@ export interface IntakeRules {
   defaultRegion: Region;
   /** When set, every bucket's name starts with it (the deployment's permissions may count on it). */
   bucketNamePrefix?: string;
+  /** When set, the only subnets an EC2 request may name (the launcher's role may launch into no other). */
+  allowedSubnetIds?: readonly string[];
   /** The shortest and longest lease a request may ask for (LEASE_MIN, LEASE_MAX), as ISO 8601 durations. */
   lease: { min: string; max: string };
 }
@@ -64,8 +66,8 @@ const leaseErrorOf = (
 
 /**
  * The problems of a resource, region and lease the contract accepts but the operator's rules do not: a
- * region not allowed, a bucket named without the deployment's prefix, a lease shorter than LEASE_MIN
- * or longer than LEASE_MAX.
+ * region not allowed, a bucket named without the deployment's prefix, a subnet not allowed, a lease
+ * shorter than LEASE_MIN or longer than LEASE_MAX.
  */
 export const ruleErrorsOf = ({ resource, region, lease }: Placement, rules: IntakeRules): FieldError[] => {
   const leaseError = leaseErrorOf(lease, rules.lease);
@@ -77,6 +79,12 @@ export const ruleErrorsOf = ({ resource, region, lease }: Placement, rules: Inta
     rules.bucketNamePrefix !== undefined &&
     !resource.bucketName.startsWith(rules.bucketNamePrefix)
       ? [{ field: "resource.bucketName", message: `must start with ${rules.bucketNamePrefix}` }]
+      : []),
+    ...(resource.type === "ec2" &&
+    resource.subnetId !== undefined &&
+    rules.allowedSubnetIds !== undefined &&
+    !rules.allowedSubnetIds.includes(resource.subnetId)
+      ? [{ field: "resource.subnetId", message: `must be one of ${rules.allowedSubnetIds.join(", ")}` }]
       : []),
     ...(leaseError ? [{ field: "lease", message: leaseError }] : []),
   ];

@@ -38,6 +38,13 @@ describe("intakeRulesOf: the settings on regions, bucket names and leases", () =
     });
   });
 
+  it("reads ALLOWED_SUBNET_IDS as a list, and an empty one as any subnet", () => {
+    expect(intakeRulesOf({ ALLOWED_SUBNET_IDS: "subnet-0abc1234, subnet-0def5678" })).toMatchObject({
+      allowedSubnetIds: ["subnet-0abc1234", "subnet-0def5678"],
+    });
+    expect(intakeRulesOf({ ALLOWED_SUBNET_IDS: "" })).not.toHaveProperty("allowedSubnetIds");
+  });
+
   it("refuses a default outside the allowed regions, naming DEFAULT_REGION and the allowed ones", () => {
     expect(() => intakeRulesOf({ ALLOWED_REGIONS: "eu-west-1" })).toThrow(
       new ConfigError(

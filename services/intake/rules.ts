@@ -13,13 +13,16 @@ const rulesShape = {
     .default([DEFAULT_REGION]),
   DEFAULT_REGION: regionSchema.default(DEFAULT_REGION),
   BUCKET_NAME_PREFIX: env.text().optional(),
+  // Unset or empty: any subnet.
+  ALLOWED_SUBNET_IDS: env.list().optional(),
 };
 
 /**
  * The operator's rules on what a request may ask for beyond the contract, from the settings: where
- * (ALLOWED_REGIONS, DEFAULT_REGION, one of them), how buckets are named (BUCKET_NAME_PREFIX) and how
- * long a lease may be (LEASE_MIN, LEASE_MAX; read with LEASE_DEFAULT, which must lie between them).
- * The local runtime checks its settings with this too, before anything starts.
+ * (ALLOWED_REGIONS, DEFAULT_REGION, one of them), into which subnets (ALLOWED_SUBNET_IDS), how buckets
+ * are named (BUCKET_NAME_PREFIX) and how long a lease may be (LEASE_MIN, LEASE_MAX; read with
+ * LEASE_DEFAULT, which must lie between them). The local runtime checks its settings with this too,
+ * before anything starts.
  */
 export const intakeRulesOf = (environment: Record<string, string | undefined>): IntakeRules => {
   const settings = loadConfig(rulesShape, environment);
@@ -33,6 +36,7 @@ export const intakeRulesOf = (environment: Record<string, string | undefined>): 
     allowedRegions: settings.ALLOWED_REGIONS,
     defaultRegion: settings.DEFAULT_REGION,
     ...(settings.BUCKET_NAME_PREFIX && { bucketNamePrefix: settings.BUCKET_NAME_PREFIX }),
+    ...(settings.ALLOWED_SUBNET_IDS?.length && { allowedSubnetIds: settings.ALLOWED_SUBNET_IDS }),
     lease: { min, max },
   };
 };

@@ -43,6 +43,7 @@ export const service: ServiceManifest = {
       "ALLOWED_REGIONS",
       "DEFAULT_REGION",
       "BUCKET_NAME_PREFIX",
+      "ALLOWED_SUBNET_IDS",
       // LEASE_DEFAULT too: the limits are read with it, and a default outside them is refused at start.
       "LEASE_DEFAULT",
       "LEASE_MIN",

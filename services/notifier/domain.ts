@@ -1,3 +1,11 @@
+import type { SUPPRESSION_REASONS } from "../../events/email-suppressed.ts";
+import type { Envelope } from "../../events/envelope.ts";
+import {
+  REQUEST_ID_TAG,
+  type SesEmailBounced,
+  type SesEmailComplaintReceived,
+} from "../../events/ses-feedback.ts";
+import { canonicalEmail } from "../shared/canonical-email.ts";
 import { html, type SafeHtml } from "../shared/html.ts";
 import { renderSummary, summaryAsText, themedDocument } from "../shared/layout.ts";
 import {
@@ -88,3 +96,43 @@ export const noticeOf = (event: NotifiableEvent, settings: NoticeSettings): Noti
 /** The operators' email of a failed release. */
 export const operatorNoticeOf = (event: ReleaseFailedEvent, operator: string): Notice =>
   noticeTo(operator, { ...operatorNewsOf(event), footer: OPERATOR_FOOTER });
+
+export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
+
+/** An address the notifier no longer mails, and the email whose feedback suppressed it. */
+export interface Suppression {
+  /** Canonical (services/shared/canonical-email.ts), as every lookup is. */
+  email: string;
+  reason: SuppressionReason;
+  reportedAt: string;
+  messageId: string;
+  /** The request the email was about, from its message tag; absent on an untagged email. */
+  requestId?: string;
+}
+
+export type SesFeedbackEvent = Envelope<typeof SesEmailBounced> | Envelope<typeof SesEmailComplaintReceived>;
+
+/**
+ * The addresses SES's feedback suppresses: each recipient of a complaint, and of a permanent bounce
+ * only, since a transient one (a full mailbox, a server down) may deliver the next email.
+ */
+export const suppressionsOf = ({ detail }: SesFeedbackEvent): Suppression[] => {
+  const email = {
+    messageId: detail.mail.messageId,
+    requestId: detail.mail.tags?.[REQUEST_ID_TAG]?.[0],
+  };
+  if (detail.eventType === "Complaint")
+    return detail.complaint.complainedRecipients.map(({ emailAddress }) => ({
+      ...email,
+      email: canonicalEmail(emailAddress),
+      reason: "COMPLAINT",
+      reportedAt: detail.complaint.timestamp,
+    }));
+  if (detail.bounce.bounceType !== "Permanent") return [];
+  return detail.bounce.bouncedRecipients.map(({ emailAddress }) => ({
+    ...email,
+    email: canonicalEmail(emailAddress),
+    reason: "BOUNCE",
+    reportedAt: detail.bounce.timestamp,
+  }));
+};

@@ -1,7 +1,11 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { documentClientOf } from "../shared/dynamo.ts";
 import { createIdempotency, type Idempotency } from "../shared/idempotency.ts";
 import { traced } from "../shared/observability.ts";
-import { idempotencyTableName } from "./config.ts";
+import { idempotencyTableName, suppressionsTableName } from "./config.ts";
+import type { Suppression, SuppressionReason } from "./domain.ts";
+import { suppressionsTable } from "./tables.ts";
 
 export type SentEmail = { messageId: string; sentAt: string };
 
@@ -22,6 +26,10 @@ export const createNotificationStore = (idempotency: Idempotency) => ({
 
   announceOnce: (eventId: string, publish: () => Promise<string[]>) =>
     idempotency.runOnce({ name: "announcement", key: eventId }, publish),
+
+  /** The report of an email not sent to a suppressed recipient (counted and published once). */
+  suppressionOnce: (eventId: string, recipient: string, report: () => Promise<string[]>) =>
+    idempotency.runOnce({ name: "suppression", key: `${eventId}/${recipient}` }, report),
 });
 
 export type NotificationStore = ReturnType<typeof createNotificationStore>;
@@ -33,3 +41,30 @@ export const notifierIdempotency = createIdempotency({
 });
 
 export const notificationStore = createNotificationStore(notifierIdempotency);
+
+/**
+ * The suppressed addresses, by canonical address. A later report replaces an earlier one (a complaint
+ * after a bounce, or SES's redelivery of the same): the address stays suppressed either way.
+ */
+export const createSuppressionStore = (document: DynamoDBDocumentClient, tableName: string) => ({
+  suppress: async (suppression: Suppression): Promise<void> => {
+    await document.send(new PutCommand({ TableName: tableName, Item: suppression }));
+  },
+  reasonFor: async (email: string): Promise<SuppressionReason | undefined> => {
+    const { Item } = await document.send(
+      new GetCommand({
+        TableName: tableName,
+        Key: { [suppressionsTable.partitionKey.name]: email },
+        ConsistentRead: true,
+      }),
+    );
+    return (Item as Suppression | undefined)?.reason;
+  },
+});
+
+export type SuppressionStore = ReturnType<typeof createSuppressionStore>;
+
+export const suppressionStore: SuppressionStore = createSuppressionStore(
+  documentClientOf(),
+  suppressionsTableName,
+);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { APPROVALS_BUS } from "../../events/contract.ts";
+import { APPROVALS_BUS, DEFAULT_BUS } from "../../events/contract.ts";
 import { matchesEventPattern } from "../../lib/event-pattern/index.ts";
 import type { EventSubscription } from "../shared/manifest.ts";
 import { subscriptions } from "./subscriptions.ts";
 
-const [onNews] = subscriptions as EventSubscription[];
+const [onNews, onSesFeedback] = subscriptions as EventSubscription[];
 
 describe("notifier subscriptions", () => {
   it.each([
@@ -53,5 +53,17 @@ describe("notifier subscriptions", () => {
     expect(
       matchesEventPattern(onNews?.pattern ?? {}, { source, "detail-type": detailType, detail: {} }),
     ).toBe(false);
+  });
+
+  it.each([
+    ["aws.ses", "Email Bounced", true],
+    ["aws.ses", "Email Complaint Received", true],
+    ["aws.ses", "Email Delivered", false],
+    ["ci.pipeline", "Email Bounced", false],
+  ])("takes %s's %s from the default bus: %s", (source, detailType, taken) => {
+    expect(onSesFeedback?.eventBusName).toBe(DEFAULT_BUS);
+    expect(
+      matchesEventPattern(onSesFeedback?.pattern ?? {}, { source, "detail-type": detailType, detail: {} }),
+    ).toBe(taken);
   });
 });

@@ -1,5 +1,6 @@
-import { APPROVALS_BUS } from "../../events/contract.ts";
+import { APPROVALS_BUS, DEFAULT_BUS } from "../../events/contract.ts";
 import { producedBy } from "../../events/patterns.ts";
+import { SesEmailBounced, SesEmailComplaintReceived } from "../../events/ses-feedback.ts";
 import type { Subscription } from "../shared/manifest.ts";
 import { NOTIFIABLE_EVENTS } from "../shared/request-news.ts";
 
@@ -13,5 +14,15 @@ export const subscriptions: Subscription[] = [
     eventBusName: APPROVALS_BUS,
     pattern: producedBy(...NOTIFIABLE_EVENTS),
     handler: { entry: "services/notifier/handlers/on-request-news.ts", exportName: "handler" },
+  },
+  {
+    kind: "event",
+    name: "notifier-on-ses-feedback",
+    service: "notifier",
+    description:
+      "Stops mailing an address SES reports as bouncing for good or complaining about an email (the stack's configuration set sends SES's feedback to the default bus).",
+    eventBusName: DEFAULT_BUS,
+    pattern: producedBy(SesEmailBounced, SesEmailComplaintReceived),
+    handler: { entry: "services/notifier/handlers/on-ses-feedback.ts", exportName: "handler" },
   },
 ];

@@ -6,4 +6,14 @@ import { idempotencyTableSpec, type TableSpec } from "../shared/table-spec.ts";
  */
 export const idempotencyTable = idempotencyTableSpec("notifier-idempotency", "NOTIFIER_IDEMPOTENCY_TABLE");
 
-export const tables: TableSpec[] = [idempotencyTable];
+/**
+ * The addresses the notifier no longer mails, one item per canonical address: SES reported a permanent
+ * bounce of an email to it, or a complaint about one. Kept until an operator deletes the item.
+ */
+export const suppressionsTable = {
+  id: "notifier-suppressions",
+  tableNameEnv: "NOTIFIER_SUPPRESSIONS_TABLE",
+  partitionKey: { name: "email", type: "S" },
+} as const satisfies TableSpec;
+
+export const tables: TableSpec[] = [idempotencyTable, suppressionsTable];

@@ -48,6 +48,17 @@ describe("the business metrics", () => {
     ]);
   });
 
+  it("print in the namespace the stack names, its stage's, where it names one", () => {
+    vi.stubEnv("POWERTOOLS_METRICS_NAMESPACE", "dev-ResourceApprovals");
+    const business = businessMetricsOf(createMetrics("intake"));
+
+    const [printed] = emfPrintedBy(() => business.count("RequestsSubmitted"));
+
+    expect(printed._aws.CloudWatchMetrics).toEqual([
+      expect.objectContaining({ Namespace: "dev-ResourceApprovals" }),
+    ]);
+  });
+
   it("mark only the metric a dimension is given with", () => {
     const business = businessMetricsOf(createMetrics("decision"));
 

@@ -7,7 +7,11 @@ import { captureLambdaHandler } from "@aws-lambda-powertools/tracer/middleware";
 import type { MiddlewareObj } from "@middy/core";
 import type { ServiceName } from "./manifest.ts";
 
-/** The CloudWatch namespace of every business metric; the stack sets it as POWERTOOLS_METRICS_NAMESPACE too. */
+/**
+ * The CloudWatch namespace of the business metrics where no stack names one: local mode and tests. On
+ * AWS each function's `POWERTOOLS_METRICS_NAMESPACE` is its stack's name, so stages sharing an account
+ * keep their metrics apart.
+ */
 export const METRICS_NAMESPACE = "ResourceApprovals";
 
 /**
@@ -30,7 +34,8 @@ export type CountMetric =
   | "ProvisioningStarted"
   | "ProvisioningSucceeded"
   | "ProvisioningFailed"
-  | "EmailsSent";
+  | "EmailsSent"
+  | "EmailsSuppressed";
 
 export type DurationMetric = "TimeToDecision" | "TimeToProvision";
 
@@ -61,7 +66,8 @@ const quietWhenNothingCounted = (logger: GenericLogger): GenericLogger => ({
  */
 export const createMetrics = (service: ServiceName): Metrics =>
   new Metrics({
-    namespace: METRICS_NAMESPACE,
+    // Given explicitly, Powertools would ignore the variable: the stack's, else the local default.
+    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || METRICS_NAMESPACE,
     serviceName: service,
     logger: quietWhenNothingCounted(console),
   });

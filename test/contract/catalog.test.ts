@@ -32,7 +32,7 @@ describe("the event catalog", () => {
     const names = CATALOG.map((contract) => contract.detailType);
     expect(new Set(names).size).toBe(names.length);
     for (const contract of CATALOG)
-      expect(contract.source).toMatch(/^(approvals\.[a-z0-9-]+|aws\.(ec2|rds))$/);
+      expect(contract.source).toMatch(/^(approvals\.[a-z0-9-]+|aws\.(ec2|rds|ses))$/);
   });
 });
 

@@ -8,7 +8,7 @@ import { GROUPS, groupsAdmittedTo } from "../../api/access.ts";
 import { API_ROUTES } from "../../api/contract.ts";
 import { PORTAL_CONFIG_PATH, PORTAL_SCOPE, portalConfigSchema } from "../../api/portal-config.ts";
 import { ResourceRequested } from "../../events/resource-requested.ts";
-import { TIMEOUTS } from "../../infra/aws/constructs/handler-function.ts";
+import { functionIdOf, type HandlerFunction, TIMEOUTS } from "../../infra/aws/constructs/handler-function.ts";
 import { PORTAL_LOG_FIELDS, PORTAL_LOG_PREFIX } from "../../infra/aws/constructs/portal.ts";
 import {
   ACCESS_TOKEN_VALIDITY,
@@ -52,12 +52,13 @@ const busStatements = (synth: SynthesizedStack): BusStatement[] =>
 const statementNamed = (synth: SynthesizedStack, sid: string): BusStatement | undefined =>
   busStatements(synth).find((statement) => statement.Sid.replace(/^cdk-/, "") === sid);
 
-/** The roles of the stack's functions whose service publishes an event `publishes` accepts, as the template refers to them. */
-const rolesOfServicesThat = (synth: SynthesizedStack, publishes: (detailType: string) => boolean) =>
-  synth.stack.services
-    .filter((service) => service.manifest.publishes.some(({ contract }) => publishes(contract.detailType)))
-    .flatMap((service) => [...service.functions.values()])
-    .map((fn) => ({ "Fn::GetAtt": [synth.logicalIdOf(fn.role), "Arn"] }));
+/** The roles of the stack's functions whose handler's `uses` publish `detailType`, as the template refers to them. */
+const rolesOfFunctionsPublishing = (synth: SynthesizedStack, detailType: string) =>
+  synth.stack.services.flatMap((service) =>
+    service.manifest.uses
+      .filter(({ publishes = [] }) => publishes.some((contract) => contract.detailType === detailType))
+      .map(({ handler }) => roleOf(synth, service.functions.get(functionIdOf(handler))?.role)),
+  );
 
 /** A role's ARN as the template refers to it. */
 const roleOf = (synth: SynthesizedStack, role: IConstruct | undefined) => {
@@ -610,7 +611,7 @@ describe("sign-in and access on AWS, from cdk.json's defaults", () => {
     });
 
     it("denies ResourceRequested to everyone but the functions that publish it, with no publisher listed", () => {
-      const intakeRoles = rolesOfServicesThat(synth, (type) => type === ResourceRequested.detailType);
+      const intakeRoles = rolesOfFunctionsPublishing(synth, ResourceRequested.detailType);
       expect(intakeRoles.length).toBeGreaterThan(0);
       expect(statementNamed(synth, "OnlyPublishersAskForResources")?.Condition).toEqual({
         StringEquals: { "events:detail-type": ResourceRequested.detailType },
@@ -619,6 +620,23 @@ describe("sign-in and access on AWS, from cdk.json's defaults", () => {
       expect(
         deniedBy(synth, { ...outsider, source: "ci.pipeline", detailType: ResourceRequested.detailType }),
       ).toEqual(["OnlyPublishersAskForResources"]);
+    });
+
+    it("lets only intake's HTTP function ask for resources, not intake's other functions", () => {
+      const intake = serviceNamed(synth, "intake");
+      const httpHandler = intake.manifest.http?.handler;
+      if (!httpHandler) throw new Error("intake serves no HTTP");
+      const asks = (fn: HandlerFunction) =>
+        deniedBy(synth, {
+          principal: roleOf(synth, fn.role),
+          account: "123456789012",
+          source: "approvals.intake",
+          detailType: ResourceRequested.detailType,
+        });
+      const others = [...intake.functions].filter(([id]) => id !== functionIdOf(httpHandler));
+      expect(others.length).toBeGreaterThan(0);
+      expect(asks(intake.functions.get(functionIdOf(httpHandler)) as HandlerFunction)).toEqual([]);
+      for (const [id, fn] of others) expect(asks(fn), id).toEqual(["OnlyPublishersAskForResources"]);
     });
   });
 });
@@ -675,7 +693,7 @@ describe("sign-in and access with a deployment's own publishers and identity pro
       StringEquals: { "events:detail-type": ResourceRequested.detailType },
       ArnNotEquals: {
         "aws:PrincipalArn": [
-          ...rolesOfServicesThat(synth, (type) => type === ResourceRequested.detailType),
+          ...rolesOfFunctionsPublishing(synth, ResourceRequested.detailType),
           role,
           boundRole,
         ],

@@ -88,7 +88,8 @@ describe("the AWS stack's alarms and dashboard, with context alarmEmail", () => 
 
   it("sends every alarm, and its clearing, to the topic, on one period reaching 1, with no data no fault", () => {
     expect(alarms.length).toBeGreaterThan(0);
-    for (const alarm of alarms) {
+    // SES's reputation alarms have rates for thresholds, over an hour (test/infra/ses.test.ts).
+    for (const alarm of alarms.filter(({ Namespace }) => Namespace !== "AWS/SES")) {
       expect(alarm).toMatchObject({
         AlarmActions: [topicRef],
         OKActions: [topicRef],
@@ -150,6 +151,36 @@ describe("the AWS stack's alarms and dashboard, with context alarmEmail", () => 
     }
   });
 
+  it("says a capped launcher's throttles mean its cap is reached, any other function's the account's concurrency", () => {
+    const throttleAlarmOf = (functionId: string) => {
+      const functionName = nestedRefOf({ Ref: functionId });
+      const [alarm] = alarmsOf("AWS/Lambda", "Throttles").filter(
+        (candidate) =>
+          JSON.stringify(dimensionsOf(candidate)) === JSON.stringify({ FunctionName: functionName }),
+      );
+      return JSON.stringify(alarm?.AlarmDescription);
+    };
+    const functions = ofType("AWS::Lambda::Function").filter(([, resource]) =>
+      JSON.stringify(resource.Properties.Environment ?? {}).includes("POWERTOOLS_SERVICE_NAME"),
+    );
+    const capped = functions.filter(([, fn]) => fn.Properties.ReservedConcurrentExecutions !== undefined);
+    expect(capped.length).toBeGreaterThan(0);
+    for (const [functionId, fn] of functions) {
+      const description = throttleAlarmOf(functionId);
+      if (fn.Properties.ReservedConcurrentExecutions === undefined) {
+        expect(description).toMatch(/the account's concurrency is used up/);
+      } else {
+        expect(description).toMatch(
+          new RegExp(
+            `cap of ${fn.Properties.ReservedConcurrentExecutions} launches at once \\(context launcherConcurrency\\) is reached`,
+          ),
+        );
+        expect(description).toMatch(/wait in Lambda's asynchronous queue/);
+        expect(description).not.toMatch(/account's concurrency/);
+      }
+    }
+  });
+
   it("watches each rule for invocations that failed for good and for events it dead-lettered", () => {
     const rules = ofType("AWS::Events::Rule");
     expect(rules).toHaveLength(services.reduce((count, service) => count + service.subscriptions.length, 0));
@@ -189,12 +220,13 @@ describe("the AWS stack's alarms and dashboard, with context alarmEmail", () => 
     ]);
   });
 
-  it("has no alarm beyond those: queues, functions, rules and the API", () => {
+  it("has no alarm beyond those: queues, functions, rules, the API and SES's two (test/infra/ses.test.ts)", () => {
     const counted =
       ofType("AWS::SQS::Queue").length +
       2 * alarmsOf("AWS/Lambda", "Errors").length +
       2 * ofType("AWS::Events::Rule").length +
-      1;
+      1 +
+      2;
     expect(alarms).toHaveLength(counted);
   });
 

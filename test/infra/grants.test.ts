@@ -134,9 +134,10 @@ const EXPECTED: Record<string, Grants> = {
     publishes: ["ResourceReleased", "ReleaseFailed"],
   },
   "notifier/on-request-news": {
-    tables: { "notifier-idempotency": records },
-    publishes: ["RequesterNotified"],
+    tables: { "notifier-idempotency": records, "notifier-suppressions": read },
+    publishes: ["RequesterNotified", "EmailSuppressed"],
   },
+  "notifier/on-ses-feedback": { tables: { "notifier-suppressions": write }, publishes: [] },
   "chat/slack-approvers-ask": {
     tables: { "chat-messages": write, "chat-idempotency": records },
     publishes: [],
@@ -144,8 +145,14 @@ const EXPECTED: Record<string, Grants> = {
   "chat/slack-approvers-update": { tables: { "chat-messages": write }, publishes: [] },
   "chat/slack-requester-news": { tables: { "chat-idempotency": records }, publishes: [] },
   "chat/teams-cards": { tables: { "chat-idempotency": records }, publishes: [] },
-  "audit/on-flow-event": { tables: { "audit-requests": write, "audit-timeline": write }, publishes: [] },
-  "audit/http-handler": { tables: { "audit-requests": read, "audit-timeline": read }, publishes: [] },
+  "audit/on-flow-event": {
+    tables: { "audit-requests": write, "audit-timeline": write, "audit-aggregates": write },
+    publishes: [],
+  },
+  "audit/http-handler": {
+    tables: { "audit-requests": read, "audit-timeline": read, "audit-aggregates": read },
+    publishes: [],
+  },
   "delegation/http-handler": { tables: { delegations: write }, publishes: ["DelegationChanged"] },
   "lease/on-lease-news": leaseHandler,
   "lease/on-lease-timer-due": leaseHandler,

@@ -187,6 +187,25 @@ describe("guardrails on launches, from a deployment's own lists", () => {
     ]);
   });
 
+  it("tells intake and the EC2 launcher the allowed subnets, so a request for another fails clearly before EC2 refuses it", () => {
+    const resources = synth.template.toJSON().Resources as Record<
+      string,
+      { Properties: { Environment?: { Variables?: Record<string, unknown> } } }
+    >;
+    const subnetsSeenBy = Object.fromEntries(
+      synth.stack.services.flatMap((service) =>
+        [...service.functions].map(([id, fn]) => [
+          `${service.name}/${id}`,
+          resources[synth.logicalIdOf(fn.function)]?.Properties.Environment?.Variables?.ALLOWED_SUBNET_IDS,
+        ]),
+      ),
+    );
+
+    const told = Object.entries(subnetsSeenBy).filter(([, subnets]) => subnets !== undefined);
+    expect(new Set(told.map(([name]) => name.split("/")[0]))).toEqual(new Set(["intake", "ec2-launcher"]));
+    for (const [name, subnets] of told) expect(subnets, name).toBe("subnet-0abc1234,subnet-0def5678");
+  });
+
   it("launches images of the allowed owners only, and the allowed images by their exact ARN", () => {
     const onImages = guardrails.runInstancesOn("image");
 

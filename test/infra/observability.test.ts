@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { METRICS_NAMESPACE } from "../../services/shared/observability.ts";
+import { stackNameOf } from "../../infra/aws/context.ts";
 import { type SynthesizedStack, synthesize } from "./synth.ts";
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -56,14 +56,38 @@ describe("the AWS stack's metrics and traces", () => {
     }
   });
 
-  it("names the metrics' namespace and the function's service in every function's environment", () => {
+  it("names the metrics' namespace, the stack's name, and the function's service in every function's environment", () => {
     for (const [id, fn] of functions) {
       const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       expect({ id, namespace: variables.POWERTOOLS_METRICS_NAMESPACE }).toEqual({
         id,
-        namespace: METRICS_NAMESPACE,
+        namespace: synth.stack.stackName,
       });
       expect(variables.POWERTOOLS_SERVICE_NAME).toEqual(expect.any(String));
     }
+  });
+
+  it("keeps two stages' metrics apart: each stage's functions name a namespace of their own", () => {
+    const namespacesOf = (stage: string) => {
+      const staged = synthesize({ stage }, undefined, undefined, stackNameOf({ stage }));
+      try {
+        const resources = Object.values(staged.template.toJSON().Resources as Record<string, Resource>);
+        return new Set(
+          resources
+            .filter((resource) => resource.Type === "AWS::Lambda::Function")
+            .map(
+              (fn) =>
+                (fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables
+                  ?.POWERTOOLS_METRICS_NAMESPACE,
+            )
+            .filter((namespace) => namespace !== undefined),
+        );
+      } finally {
+        staged.cleanUp();
+      }
+    };
+
+    expect([...namespacesOf("dev")]).toEqual(["dev-ResourceApprovals"]);
+    expect([...namespacesOf("prod")]).toEqual(["prod-ResourceApprovals"]);
   });
 });

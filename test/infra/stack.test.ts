@@ -26,7 +26,6 @@ import {
   OUTCOME_PUBLISH_GRACE_MS,
 } from "../../services/shared/leases.ts";
 import type { HandlerRef, ServiceManifest } from "../../services/shared/manifest.ts";
-import { METRICS_NAMESPACE } from "../../services/shared/observability.ts";
 import { cdkJsonContext, type SynthesizedStack, synthesize } from "./synth.ts";
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
@@ -149,7 +148,7 @@ const PUBLISHABLE: Record<string, Record<string, string[]>> = {
       "ReleaseCheckDue",
     ],
   },
-  notifier: { "approvals.notifier": ["RequesterNotified"] },
+  notifier: { "approvals.notifier": ["RequesterNotified", "EmailSuppressed"] },
   audit: {},
   delegation: { "approvals.delegation": ["DelegationChanged"] },
   lease: {
@@ -419,7 +418,17 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     ...xray,
     ...deadLetters,
     ...idempotencyRecords,
+    ...tableReads,
     ...publishes,
+    ...sendsEmail,
+    ...readsDirectory,
+  ],
+  // The service's needs are its functions' (sendsEmail, directory), this one's included.
+  "notifier/on-ses-feedback": [
+    ...logs,
+    ...xray,
+    ...deadLetters,
+    ...tableWrites,
     ...sendsEmail,
     ...readsDirectory,
   ],
@@ -683,7 +692,7 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
         const expected: Record<string, unknown> = {
           NODE_OPTIONS: "--enable-source-maps",
           POWERTOOLS_SERVICE_NAME: service,
-          POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+          POWERTOOLS_METRICS_NAMESPACE: synth.stack.stackName,
         };
         if (manifest.publishes.length > 0)
           expected.EVENT_BUS_NAME = { Ref: synth.logicalIdOf(synth.stack.bus) };
@@ -710,6 +719,10 @@ describe("the AWS stack, synthesized from cdk.json's defaults", () => {
         for (const setting of manifest.needs.settings) {
           if (settings[setting] !== undefined) expected[setting] = settings[setting];
         }
+        if (manifest.needs.sendsEmail)
+          expected.SES_CONFIGURATION_SET = {
+            Ref: Object.keys(synth.template.findResources("AWS::SES::ConfigurationSet"))[0],
+          };
         if (manifest.needs.readsHmacKey)
           expected.HMAC_SECRET_ARN = { Ref: expect.stringMatching(/^DecisionLinkKey/) };
         if (manifest.needs.schedules) Object.assign(expected, scheduleSettings);

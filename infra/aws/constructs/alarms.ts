@@ -1,5 +1,12 @@
 import { ArnFormat, Duration, NestedStack, RemovalPolicy, Stack } from "aws-cdk-lib";
-import { Alarm, ComparisonOperator, type IMetric, Stats, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
+import {
+  Alarm,
+  ComparisonOperator,
+  type IMetric,
+  Metric,
+  Stats,
+  TreatMissingData,
+} from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Key } from "aws-cdk-lib/aws-kms";
@@ -14,6 +21,17 @@ const CLOUDWATCH = new ServicePrincipal("cloudwatch.amazonaws.com");
 
 /** Where an alarm's email sends its reader: the section that says what each kind means and what to do. */
 const RUNBOOK = 'docs/DEPLOYMENT.md, section "Alarms and the dashboard"';
+
+const SES_RUNBOOK = 'docs/DEPLOYMENT.md, section "Bounces and complaints"';
+
+/** SES publishes the account's rates about hourly, each over its recent sends. */
+const SES_REPUTATION_PERIOD = Duration.hours(1);
+
+/** SES's account-level reputation metrics, alarmed on (AWS's own guidance: under 5% and 0.1%). */
+const SES_REPUTATION = [
+  { name: "BounceRate", title: "SES bounce rate", threshold: 0.05, what: "bounce rate" },
+  { name: "ComplaintRate", title: "SES complaint rate", threshold: 0.001, what: "complaint rate" },
+] as const;
 
 export interface AlarmsProps extends FlowConstructs {
   /** Subscribed to the alarms' topic when set (context `alarmEmail`). */
@@ -111,7 +129,10 @@ export class Alarms extends NestedStack {
         this.alarm(`${name}-${functionId}-throttles`, {
           title: `${name} ${functionId} throttled`,
           metric: fn.function.metricThrottles({ statistic: Stats.SUM, period: PERIOD }),
-          description: `Lambda throttled ${where} at least once in 5 minutes: the account's concurrency is used up. Look at the account's concurrent executions (${RUNBOOK}).`,
+          description:
+            fn.reservedConcurrency === undefined
+              ? `Lambda throttled ${where} at least once in 5 minutes: the account's concurrency is used up. Look at the account's concurrent executions (${RUNBOOK}).`
+              : `Lambda throttled ${where} at least once in 5 minutes: the launcher's cap of ${fn.reservedConcurrency} launches at once (context launcherConcurrency) is reached. The events wait in Lambda's asynchronous queue and are retried; raise launcherConcurrency if it lasts (${RUNBOOK}).`,
         });
       }
     }
@@ -134,19 +155,40 @@ export class Alarms extends NestedStack {
       description: `The HTTP API (${flow.api.apiId}) answered with a server error at least once in 5 minutes. Its access log (ApiAccessLogs) names the route; the route's function's log has the error (${RUNBOOK}).`,
     });
 
+    // The account's reputation, which SES reviews (and pauses sending on) past 10% bounces or 0.5% complaints:
+    // these fire at half and a fifth of that, while there is time to act (SES_RUNBOOK).
+    for (const { name, title, threshold, what } of SES_REPUTATION) {
+      this.alarm(`ses-${name}`, {
+        title,
+        metric: new Metric({
+          namespace: "AWS/SES",
+          metricName: `Reputation.${name}`,
+          statistic: Stats.MAXIMUM,
+          period: SES_REPUTATION_PERIOD,
+        }),
+        threshold,
+        description: `The account's SES ${what} reached ${threshold * 100}%. The notifier's log ("Address suppressed") and its suppressions table name the addresses; check the approvers and requesters in the directory are real, current addresses (${SES_RUNBOOK}).`,
+      });
+    }
+
     this.dashboard = new FlowDashboard(this, "Dashboard", { name: parent.stackName, flow });
   }
 
-  /** An alarm on `metric` reaching 1 in one period, to the topic and back when it clears; no data is no fault. */
+  /** An alarm on `metric` reaching `threshold` (1) in one period, to the topic and back when it clears; no data is no fault. */
   private alarm(
     id: string,
-    { title, metric, description }: { title: string; metric: IMetric; description: string },
+    {
+      title,
+      metric,
+      description,
+      threshold = 1,
+    }: { title: string; metric: IMetric; description: string; threshold?: number },
   ) {
     const alarm = new Alarm(this, id, {
       alarmName: `${this.prefix}: ${title}`,
       alarmDescription: description,
       metric,
-      threshold: 1,
+      threshold,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,

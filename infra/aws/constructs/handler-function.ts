@@ -1,5 +1,5 @@
 import { basename, extname, join } from "node:path";
-import { Duration } from "aws-cdk-lib";
+import { Duration, Stack } from "aws-cdk-lib";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Architecture, LoggingFormat, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
 import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
@@ -8,7 +8,6 @@ import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { EVENT_HANDLER_TIMEOUT_MS } from "../../../services/shared/leases.ts";
 import type { HandlerRef } from "../../../services/shared/manifest.ts";
-import { METRICS_NAMESPACE } from "../../../services/shared/observability.ts";
 import { acknowledge } from "../nag.ts";
 import { REPO_ROOT } from "../paths.ts";
 
@@ -76,9 +75,12 @@ export interface HandlerFunctionProps {
 export class HandlerFunction extends Construct {
   readonly function: NodejsFunction;
   readonly role: Role;
+  /** Its reserved concurrency, when capped: what its throttles mean (alarms.ts). */
+  readonly reservedConcurrency?: number;
 
   constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
     super(scope, id);
+    this.reservedConcurrency = props.reservedConcurrency;
     const logGroup = new LogGroup(this, "Logs", { retention: LOG_RETENTION });
     // A role of our own instead of Lambda's default: that one carries a managed policy writing to any log group.
     this.role = new Role(this, "Role", {
@@ -107,8 +109,9 @@ export class HandlerFunction extends Construct {
         ...props.environment,
         NODE_OPTIONS: "--enable-source-maps",
         POWERTOOLS_SERVICE_NAME: props.service,
-        // The handlers name it too (services/shared/observability.ts); set here for Powertools' own metrics.
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        // The stack's name is its stage's (context.ts, stackNameOf): stages sharing an account keep their
+        // metrics apart. The handlers' business metrics and Powertools' own read it.
+        POWERTOOLS_METRICS_NAMESPACE: Stack.of(this).stackName,
       },
     });
     const runtimeReason =

@@ -7,7 +7,6 @@ import { type EventPattern, type IEventBus, Rule, Schedule } from "aws-cdk-lib/a
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { Grant, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
-import type { EmailIdentity } from "aws-cdk-lib/aws-ses";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { producersOf } from "../../../events/contract.ts";
@@ -40,6 +39,7 @@ import {
 } from "../rds-permissions.ts";
 import { type BucketLaunchSettings, s3CreateStatements, s3ReleaseStatements } from "../s3-permissions.ts";
 import { functionIdOf, HandlerFunction, type Invocation } from "./handler-function.ts";
+import type { SesSending } from "./ses.ts";
 
 /** Where the handlers `needs.chat` names read Slack's and Teams' settings (docs/CHAT.md). */
 export interface ChatResources {
@@ -60,7 +60,7 @@ export interface SharedResources {
   /** Every table, by its spec id. */
   tables: ReadonlyMap<string, ITable>;
   hmacKey: ISecret;
-  sender: EmailIdentity;
+  sender: SesSending;
   /** The account's SES is in the sandbox, where sending also needs permission on each recipient's identity. */
   sesSandbox: boolean;
   /** Setting values by environment variable; absent ones are left out of the environment. */
@@ -245,7 +245,11 @@ export class Service extends Construct {
         `${manifest.name} serves signed-in routes but its needs.settings lack ${missing.join(", ")}`,
       );
     const fn = this.functionFor(handler, "http", `${manifest.name}: HTTP routes`);
-    const integration = new HttpLambdaIntegration(`${functionIdOf(handler)}-integration`, fn.function);
+    // One invoke permission for the function from this API, not one per route: the API routes only the
+    // routes declared here to it, and the stack stays well under CloudFormation's 500 resources.
+    const integration = new HttpLambdaIntegration(`${functionIdOf(handler)}-integration`, fn.function, {
+      scopePermissionToRoute: false,
+    });
     const groups = new Map<string, HttpRoute[]>();
     for (const route of routes) {
       const key = `${route.path} ${route.signedIn}`;
@@ -363,6 +367,8 @@ export class Service extends Construct {
       const value = shared.settings[setting];
       if (value !== undefined) environment[setting] = value;
     }
+    if (needs.sendsEmail)
+      environment.SES_CONFIGURATION_SET = shared.sender.configurationSet.configurationSetName;
     if (needs.readsHmacKey) environment.HMAC_SECRET_ARN = shared.hmacKey.secretArn;
     if (needs.schedules) Object.assign(environment, this.schedules().settings);
     if (needs.directory) environment.USER_POOL_ID = shared.userPool.userPoolId;

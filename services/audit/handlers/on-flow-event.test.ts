@@ -23,6 +23,7 @@ import {
   reusedIdFlow,
   secondsAfter,
 } from "../testing/flows.ts";
+import { testAggregatesStore } from "../testing/store.ts";
 import { createFlowEventHandler } from "./on-flow-event.ts";
 
 const START = "2025-04-01T08:00:00Z";
@@ -63,7 +64,11 @@ describe("audit's flow event handler, on DynamoDB", () => {
       requests: auditRequestsTable.id,
       timeline: auditTimelineTable.id,
     });
-    handle = createFlowEventHandler({ store, logger: silentLogger() });
+    handle = createFlowEventHandler({
+      store,
+      aggregates: testAggregatesStore(dynamo),
+      logger: silentLogger(),
+    });
   });
   afterAll(() => dynamo.close());
 
@@ -116,6 +121,7 @@ describe("audit's flow event handler, on DynamoDB", () => {
       release = resolve;
     });
     const overtaken = createFlowEventHandler({
+      aggregates: testAggregatesStore(dynamo),
       store: {
         ...store,
         saveView: async (...args) => {
@@ -181,7 +187,11 @@ describe("a submission intake refuses, on DynamoDB", () => {
       requests: auditRequestsTable.id,
       timeline: auditTimelineTable.id,
     });
-    handle = createFlowEventHandler({ store, logger: silentLogger() });
+    handle = createFlowEventHandler({
+      store,
+      aggregates: testAggregatesStore(dynamo),
+      logger: silentLogger(),
+    });
   });
   afterAll(() => dynamo.close());
 
@@ -252,6 +262,7 @@ describe("a submission intake refuses, on DynamoDB", () => {
     const reachedAppend = signal();
     const resume = signal();
     const held = createFlowEventHandler({
+      aggregates: testAggregatesStore(dynamo),
       store: {
         ...store,
         appendToTimeline: async (record) => {
@@ -282,6 +293,7 @@ describe("a submission intake refuses, on DynamoDB", () => {
     const resume = signal();
     let looks = 0;
     const dying = createFlowEventHandler({
+      aggregates: testAggregatesStore(dynamo),
       store: {
         ...store,
         holdsTimeline: async (requestId) => {

@@ -4,29 +4,38 @@ import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
 import { type RawEnvelope, RawEnvelopeSchema } from "../../../events/index.ts";
 import { observe } from "../../shared/observability.ts";
+import { incrementsOf } from "../aggregates.ts";
+import { type AggregatesStore, aggregatesStore } from "../aggregates-store.ts";
 import { type AuditRecord, auditRecordOf, projectView } from "../domain.ts";
 import { type AuditStore, auditStore } from "../store.ts";
 
 export interface FlowEventHandlerDeps {
   store: AuditStore;
+  aggregates: AggregatesStore;
   logger: Logger;
 }
 
 /**
  * Records a flow event on its request's timeline (once, however often it is delivered), then projects
- * the request's view again from the whole timeline, so late and repeated events land in the same view.
+ * the request's view again from the whole timeline, so late and repeated events land in the same view,
+ * and adds the event to the dashboard's counters (each once, however often it is delivered).
  */
 export const createFlowEventHandler =
-  ({ store, logger }: FlowEventHandlerDeps) =>
+  ({ store, aggregates, logger }: FlowEventHandlerDeps) =>
   async (envelope: RawEnvelope): Promise<void> => {
-    const { appended, changed } = await recordEvent(store, auditRecordOf(envelope));
+    const record = auditRecordOf(envelope);
+    const { appended, changed } = await recordEvent(store, record);
     // Projected even for a repeat: the first delivery may have failed after appending, before saving the view.
     const projected = await Promise.all(changed.map(projectAgain(store)));
+    // Counted even for a repeat, for the same reason: the counters skip what they counted already.
+    const { submittedAt } = projected.find((view) => view.requestId === record.requestId) ?? {};
+    const counted = await aggregates.count(envelope.id, incrementsOf(record.entry, submittedAt));
     logger.info("Audited event", {
       eventId: envelope.id,
       detailType: envelope["detail-type"],
       appended,
       projected,
+      counted,
     });
   };
 
@@ -69,15 +78,23 @@ const recordEvent = async (
 const projectAgain = (store: AuditStore) => async (requestId: string) => {
   const { entries, version } = await store.readTimeline(requestId);
   if (entries.length === 0) {
-    return { requestId, status: undefined, viewSaved: await store.vacateView(requestId, version) };
+    return {
+      requestId,
+      status: undefined,
+      submittedAt: undefined,
+      viewSaved: await store.vacateView(requestId, version),
+    };
   }
   const view = projectView(requestId, entries);
-  return { requestId, status: view.status, viewSaved: await store.saveView(view, version) };
+  const { status, submittedAt } = view;
+  return { requestId, status, submittedAt, viewSaved: await store.saveView(view, version) };
 };
 
 const logger = new Logger({ serviceName: "audit" });
 
-export const handler = middy(createFlowEventHandler({ store: auditStore, logger }))
+export const handler = middy(
+  createFlowEventHandler({ store: auditStore, aggregates: aggregatesStore, logger }),
+)
   .use(injectLambdaContext(logger))
   .use(observe("audit"))
   .use(parser({ schema: RawEnvelopeSchema }));

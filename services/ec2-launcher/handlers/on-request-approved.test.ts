@@ -215,6 +215,40 @@ describe("ec2-launcher on RequestApproved", () => {
     expect(runInstancesCalls()).toHaveLength(1);
   });
 
+  it("fails a request for a subnet outside ALLOWED_SUBNET_IDS once, without asking EC2, naming the subnet", async () => {
+    const { bus, handle } = setUp({ ...launchSettings, allowedSubnetIds: ["subnet-0abc1234"] });
+    const approval = approvalOf("other-subnet", { subnetId: "subnet-0bad0bad" });
+
+    await handle(approval);
+    await handle(approval);
+
+    expect(bus.published).toEqual([
+      {
+        detailType: ProvisioningFailed.detailType,
+        source: ProvisioningFailed.source,
+        detail: {
+          requestId: "other-subnet",
+          request: approval.request,
+          reason:
+            "Subnet subnet-0bad0bad is not one this deployment launches into (ALLOWED_SUBNET_IDS: subnet-0abc1234)",
+          failedAt: "2030-01-01T10:00:05.000Z",
+        },
+      },
+    ]);
+    expect(runInstancesCalls()).toEqual([]);
+  });
+
+  it("launches into a subnet ALLOWED_SUBNET_IDS names", async () => {
+    const { bus, handle } = setUp({ ...launchSettings, allowedSubnetIds: ["subnet-0abc1234"] });
+    const approval = approvalOf("allowed-subnet", { subnetId: "subnet-0abc1234" });
+    testbed.ec2Mock.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: newInstanceId() }] });
+
+    await handle(approval);
+
+    expect(runInstancesCalls()).toEqual([expect.objectContaining({ SubnetId: "subnet-0abc1234" })]);
+    expect(bus.detailsOf(ProvisioningStarted)).toHaveLength(1);
+  });
+
   it("counts the launch started once, however often the approval is delivered", async () => {
     const { metrics, handle } = setUp();
     const approval = approvalOf("counted-start");

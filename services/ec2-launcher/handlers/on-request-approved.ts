@@ -20,6 +20,7 @@ import {
   launchRefusalReason,
   noImageReason,
   regionOf,
+  subnetRefusalOf,
 } from "../domain.ts";
 import { type Ec2Gateway, ec2FailureOf, ec2Gateway } from "../ec2.ts";
 import { type LaunchStore, launcherIdempotency, launchStore, type PermanentLaunchFailure } from "../store.ts";
@@ -36,10 +37,11 @@ export interface RequestApprovedDeps {
 
 /**
  * Launches the instance of an approved EC2 request in the request's region, from the image of its OS for
- * its instance type's architecture there, and announces it with one `ProvisioningStarted`. No image for the request, or EC2
- * refusing it for good, ends it with `ProvisioningFailed`; anything else that goes wrong throws, so the
- * bus retries (the ClientToken keeps retries on the same instance). So does finding an event of the
- * launch being published by another delivery (Powertools' `IdempotencyAlreadyInProgressError`).
+ * its instance type's architecture there, and announces it with one `ProvisioningStarted`. A subnet
+ * outside the allowed ones, no image for the request, or EC2 refusing it for good, ends it with
+ * `ProvisioningFailed`; anything else that goes wrong throws, so the bus retries (the ClientToken keeps
+ * retries on the same instance). So does finding an event of the launch being published by another
+ * delivery (Powertools' `IdempotencyAlreadyInProgressError`).
  */
 export const createRequestApprovedHandler = ({
   store,
@@ -66,7 +68,13 @@ export const createRequestApprovedHandler = ({
   /** Resolves to the new instance's id, or to undefined when the request can never launch as asked. */
   const launchInstance = async (approval: Ec2Approval): Promise<string | undefined> => {
     const { requestId, request, approver } = approval;
-    const { os, instanceType } = request.resource;
+    const { os, instanceType, subnetId } = request.resource;
+    const subnetRefusal = subnetRefusalOf(request.resource, settings);
+    if (subnetRefusal) {
+      logger.warn("The request's subnet is not allowed", { requestId, subnetId });
+      await failForGood(approval, { reason: subnetRefusal });
+      return undefined;
+    }
     const architecture = architectureOf(instanceType);
     const region = regionOf(request, settings);
     const imageId = imageIdIn(region, os, architecture, settings);

@@ -2,6 +2,7 @@ import "../../../test/support/service-environment.ts";
 import { IdempotencyAlreadyInProgressError } from "@aws-lambda-powertools/idempotency";
 import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { EmailSuppressed } from "../../../events/email-suppressed.ts";
 import { ProvisioningFailed } from "../../../events/provisioning-failed.ts";
 import { RequestInvalid } from "../../../events/request-invalid.ts";
 import { RequesterNotified } from "../../../events/requester-notified.ts";
@@ -15,6 +16,7 @@ import { recordingPublisher } from "../../../test/support/recording-publisher.ts
 import { createLocalDirectory } from "../../shared/directory.ts";
 import type { OutgoingEmail } from "../../shared/mail.ts";
 import { recordingMetrics } from "../../shared/testing/metrics.ts";
+import type { SuppressionReason } from "../domain.ts";
 import { createNotificationStore } from "../store.ts";
 import { idempotencyTable, tables } from "../tables.ts";
 import { delivered } from "../testing/delivered.ts";
@@ -61,12 +63,14 @@ describe("notifier on the news of a request", () => {
   });
   afterAll(() => dynamo.close());
 
-  const setUp = (mailer = recordingMailer()) => {
+  /** `suppressed`: the reasons of the addresses on-ses-feedback suppressed, by canonical address. */
+  const setUp = (mailer = recordingMailer(), suppressed = new Map<string, SuppressionReason>()) => {
     const bus = recordingPublisher();
     const metrics = recordingMetrics();
     const logger = silentLogger();
     const handle = createRequestNewsHandler({
       store: createNotificationStore(testIdempotency(dynamo, idempotencyTable.id, "notifier")),
+      suppressions: { reasonFor: async (email) => suppressed.get(email) },
       sendEmail: mailer.sendEmail,
       publish: bus.publish,
       directory: createLocalDirectory([
@@ -108,6 +112,50 @@ describe("notifier on the news of a request", () => {
           notifiedAt: "2030-01-01T10:05:02.000Z",
         },
       },
+    ]);
+  });
+
+  it("tags the email with its request's id, so that SES's feedback on it names the request", async () => {
+    const { mailer, handle } = setUp();
+
+    await handle(provisioned("tagged"));
+
+    expect(mailer.sent[0]?.requestId).toBe("tagged");
+  });
+
+  it("does not mail a suppressed requester: it reports the email not sent, once however often delivered", async () => {
+    const { mailer, bus, metrics, handle } = setUp(
+      recordingMailer(),
+      new Map([["ana@example.com", "BOUNCE"]]),
+    );
+    const event = provisioned("bounced");
+
+    await handle(event);
+    await handle(event);
+
+    expect(mailer.sent).toEqual([]);
+    expect(bus.detailsOf(RequesterNotified)).toEqual([]);
+    expect(bus.detailsOf(EmailSuppressed)).toEqual([
+      {
+        requestId: "bounced",
+        recipient: "ana@example.com",
+        reason: "BOUNCE",
+        about: "ResourceProvisioned",
+        aboutEventId: event.id,
+        suppressedAt: "2030-01-01T10:05:02.000Z",
+      },
+    ]);
+    expect(metrics.recorded).toEqual([{ metric: "EmailsSuppressed", value: 1 }]);
+  });
+
+  it("mails a failed release to the operators but the one who complained", async () => {
+    const { mailer, bus, handle } = setUp(recordingMailer(), new Map([["olga@example.com", "COMPLAINT"]]));
+
+    await handle(releaseFailed("complained"));
+
+    expect(mailer.sent.map(({ to }) => to).sort()).toEqual(["ana@example.com", "omar@example.com"]);
+    expect(bus.detailsOf(EmailSuppressed)).toMatchObject([
+      { requestId: "complained", recipient: "olga@example.com", reason: "COMPLAINT", about: "ReleaseFailed" },
     ]);
   });
 

@@ -2,6 +2,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { parser } from "@aws-lambda-powertools/parser/middleware";
 import middy from "@middy/core";
+import { EmailSuppressed } from "../../../events/email-suppressed.ts";
 import type { Publisher } from "../../../events/publish.ts";
 import { RequesterNotified } from "../../../events/requester-notified.ts";
 import { canonicalEmail } from "../../shared/canonical-email.ts";
@@ -18,10 +19,17 @@ import {
 } from "../../shared/request-news.ts";
 import { publicUrl } from "../config.ts";
 import { noticeOf, operatorNoticeOf } from "../domain.ts";
-import { type NotificationStore, notificationStore, notifierIdempotency } from "../store.ts";
+import {
+  type NotificationStore,
+  notificationStore,
+  notifierIdempotency,
+  type SuppressionStore,
+  suppressionStore,
+} from "../store.ts";
 
 export interface RequestNewsDeps {
   store: NotificationStore;
+  suppressions: Pick<SuppressionStore, "reasonFor">;
   sendEmail: (email: OutgoingEmail) => Promise<string>;
   publish: Publisher["publish"];
   directory: Pick<Directory, "membersOf">;
@@ -34,12 +42,15 @@ export interface RequestNewsDeps {
 /**
  * Emails the requester about a turn of their request, once per event however often it is delivered,
  * and reports it with `RequesterNotified`; a failed release is also mailed to each operator (but the
- * requester, who has their own), once each. Failures to send or publish throw, so the bus retries; so
+ * requester, who has their own), once each. An address SES reported as bouncing for good or
+ * complaining (on-ses-feedback.ts) is not mailed: the email is reported with `EmailSuppressed` instead,
+ * which puts it on the request's timeline. Failures to send or publish throw, so the bus retries; so
  * does finding an email or its report in progress in another delivery (Powertools'
  * `IdempotencyAlreadyInProgressError`), whose retry then finds it done.
  */
 export const createRequestNewsHandler = ({
   store,
+  suppressions,
   sendEmail,
   publish,
   directory,
@@ -53,6 +64,33 @@ export const createRequestNewsHandler = ({
     const messageId = await sendEmail(email);
     metrics.count("EmailsSent");
     return { messageId, sentAt: now().toISOString() };
+  };
+
+  /** Whether `to` gets no email; if so, reports the email it does not get, once per event and recipient. */
+  const isSuppressed = async (event: NotifiableEvent, to: string): Promise<boolean> => {
+    const reason = await suppressions.reasonFor(canonicalEmail(to));
+    if (!reason) return false;
+    const { requestId } = event.detail;
+    const about = event["detail-type"];
+    await store.suppressionOnce(event.id, to, () => {
+      metrics.count("EmailsSuppressed");
+      return publish(EmailSuppressed, {
+        requestId,
+        recipient: to,
+        reason,
+        about,
+        aboutEventId: event.id,
+        suppressedAt: now().toISOString(),
+      });
+    });
+    logger.warn("Email not sent: its recipient is suppressed", {
+      requestId,
+      about,
+      eventId: event.id,
+      recipient: to,
+      reason,
+    });
+    return true;
   };
 
   const tellRequester = async (event: NotifiableEvent): Promise<void> => {
@@ -74,7 +112,10 @@ export const createRequestNewsHandler = ({
       });
       return;
     }
-    const { result: sent } = await store.emailOnce(event.id, () => send({ to, subject, text, html }));
+    if (await isSuppressed(event, to)) return;
+    const { result: sent } = await store.emailOnce(event.id, () =>
+      send({ to, subject, text, html, requestId }),
+    );
     await store.announceOnce(event.id, () =>
       publish(RequesterNotified, {
         requestId,
@@ -96,8 +137,11 @@ export const createRequestNewsHandler = ({
       .map(({ email }) => email)
       .filter((email) => canonicalEmail(email) !== requester);
     for (const operator of operators) {
-      const { subject, text, html } = operatorNoticeOf(event, operator);
-      await store.operatorEmailOnce(event.id, operator, () => send({ to: operator, subject, text, html }));
+      if (await isSuppressed(event, operator)) continue;
+      const { requestId, subject, text, html } = operatorNoticeOf(event, operator);
+      await store.operatorEmailOnce(event.id, operator, () =>
+        send({ to: operator, subject, text, html, requestId }),
+      );
     }
     logger.info("Operators told of the failed release", {
       requestId: event.detail.requestId,
@@ -112,6 +156,7 @@ const logger = new Logger({ serviceName: "notifier" });
 export const handler = middy(
   createRequestNewsHandler({
     store: notificationStore,
+    suppressions: suppressionStore,
     sendEmail,
     publish: publisher.publish,
     directory,
